@@ -1,0 +1,99 @@
+// Layers point one way: format ← crypto ← engine ← sql ← index.ts (DESIGN.md).
+// This test walks every import of the product folders and fails on a
+// wrong-way arrow, on a package a layer may not use, and on a runtime module
+// outside the portable set (node:fs, node:path, node:crypto, node:os,
+// node:worker_threads). Test files may use more of the runtime.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname, sep } from 'node:path';
+
+const root = process.cwd();
+const LAYERS = ['format', 'crypto', 'engine', 'sql'] as const;
+type Layer = (typeof LAYERS)[number];
+const MAY_IMPORT: Record<Layer, readonly string[]> = {
+  format: ['format'],
+  crypto: ['format', 'crypto'],
+  engine: ['format', 'crypto', 'engine'],
+  sql: ['format', 'engine', 'sql'],
+};
+const PACKAGES: Record<Layer, readonly string[]> = {
+  format: [],
+  crypto: ['@noble/ciphers', '@noble/hashes'],
+  engine: [],
+  sql: [],
+};
+const RUNTIME: Record<Layer, readonly string[]> = {
+  format: [],
+  crypto: ['node:crypto', 'node:worker_threads', 'node:os'],
+  engine: ['node:fs', 'node:path', 'node:crypto', 'node:os', 'node:worker_threads'],
+  sql: ['node:fs', 'node:path', 'node:crypto', 'node:os', 'node:worker_threads'],
+};
+
+function walk(dir: string, out: string[]): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+function importsOf(source: string): string[] {
+  const specs: string[] = [];
+  const re = /(?:^|[;\n])\s*(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
+  for (const m of source.matchAll(re)) specs.push((m[1] ?? m[2] ?? m[3])!);
+  return specs;
+}
+
+test('no import points the wrong way between layers, and each layer uses only its allowed packages and runtime modules', () => {
+  const problems: string[] = [];
+  for (const layer of LAYERS) {
+    let files: string[] = [];
+    try {
+      files = walk(join(root, layer), []);
+    } catch {
+      continue;
+    }
+    for (const file of files) {
+      const isTest = file.endsWith('.test.ts');
+      const rel = relative(root, file);
+      for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+        if (spec.startsWith('.')) {
+          const target = relative(root, resolve(dirname(file), spec));
+          const top = target.split(sep)[0]!;
+          if ((LAYERS as readonly string[]).includes(top)) {
+            if (!MAY_IMPORT[layer].includes(top)) problems.push(`${rel} imports ${target} (${layer} may not import ${top})`);
+          } else if (!(isTest && (top === 'fuzz' || top === 'scripts'))) {
+            problems.push(`${rel} imports ${target} outside the layers`);
+          }
+        } else if (spec.startsWith('node:')) {
+          if (!isTest && !RUNTIME[layer].includes(spec)) problems.push(`${rel} uses ${spec}`);
+        } else if (!isTest && !PACKAGES[layer].some((p) => spec === p || spec.startsWith(p + '/'))) {
+          problems.push(`${rel} imports package ${spec}`);
+        }
+      }
+    }
+  }
+  assert.equal(problems, []);
+});
+
+test('no Buffer in format/ or crypto/ product code', () => {
+  const problems: string[] = [];
+  for (const layer of ['format', 'crypto']) {
+    let files: string[] = [];
+    try {
+      files = walk(join(root, layer), []);
+    } catch {
+      continue;
+    }
+    for (const file of files) {
+      if (file.endsWith('.test.ts')) continue;
+      const text = readFileSync(file, 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '');
+      if (/\bBuffer\b/.test(text)) problems.push(relative(root, file));
+    }
+  }
+  assert.equal(problems, []);
+});
+
+test.run();

@@ -1,0 +1,749 @@
+/**
+ * SQLite's value semantics over the `SqlValue` representation
+ * (format/sql-value.ts): storage classes, type affinity, comparison and sort
+ * order, CAST, arithmetic, truthiness, and the text ↔ number conversions.
+ *
+ * Every function here follows SQLite 3's documented behaviour (datatype3.html,
+ * lang_expr.html, lang_corefunc.html) and its VDBE code where the
+ * documentation is silent; the tests beside this file pin the cases down.
+ * Nothing here throws for any SqlValue input.
+ */
+import {
+  type Collation,
+  type SqlValue,
+  type StorageClass,
+  MAX_INT64,
+  MIN_INT64,
+  RealBox,
+  bytesToText,
+  compareText,
+  makeInteger,
+  makeReal,
+  storageClass,
+  textToBytes,
+} from '../format/sql-value.ts';
+
+export type { Collation, SqlValue, StorageClass };
+export { RealBox, compareText, makeInteger, makeReal };
+
+/** Column affinity (datatype3.html §3). */
+export type Affinity = 'BLOB' | 'TEXT' | 'NUMERIC' | 'INTEGER' | 'REAL';
+
+const TWO_53 = 9007199254740992;
+const TWO_63 = 9223372036854775808; // 2^63 as a double
+const MAX_SAFE_BIG = 9007199254740991n;
+
+// ---------------------------------------------------------------------------
+// Storage class
+
+/** SQLite's typeof(): 'null' | 'integer' | 'real' | 'text' | 'blob'. */
+export function typeOf(v: SqlValue): StorageClass {
+  return storageClass(v);
+}
+
+// ---------------------------------------------------------------------------
+// Affinity
+
+/**
+ * The affinity of a declared column type, by SQLite's five rules in order
+ * (datatype3.html §3.1): contains "INT" → INTEGER; "CHAR", "CLOB" or "TEXT"
+ * → TEXT; "BLOB" or no type → BLOB; "REAL", "FLOA" or "DOUB" → REAL; else
+ * NUMERIC. Case-insensitive; `null`/empty means no declared type.
+ */
+export function affinityOf(declaredType: string | null | undefined): Affinity {
+  if (declaredType === null || declaredType === undefined || declaredType === '') return 'BLOB';
+  const t = declaredType.toUpperCase();
+  if (t.includes('INT')) return 'INTEGER';
+  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'TEXT';
+  if (t.includes('BLOB')) return 'BLOB';
+  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'REAL';
+  return 'NUMERIC';
+}
+
+/**
+ * Converts `v` as storing it in a column of affinity `aff` does:
+ * TEXT turns numbers into their text; NUMERIC and INTEGER turn well-formed
+ * numeric text into INTEGER (or REAL when it is not an exact 64-bit integer)
+ * and integral REALs into INTEGER; REAL turns numbers and numeric text into
+ * REAL; BLOB changes nothing. Text that is not entirely a number (after
+ * trimming spaces) stays text ('12abc', '0x10'); BLOBs never change.
+ */
+export function applyAffinity(v: SqlValue, aff: Affinity): SqlValue {
+  if (v === null || v instanceof Uint8Array) return v;
+  switch (aff) {
+    case 'BLOB':
+      return v;
+    case 'TEXT':
+      return typeof v === 'string' ? v : renderNumber(v);
+    case 'NUMERIC':
+    case 'INTEGER':
+      if (typeof v === 'string') return applyNumericAffinity(v, true);
+      if (typeof v === 'bigint') return v;
+      return integerAffinity(v);
+    case 'REAL':
+      if (typeof v === 'string') {
+        const n = applyNumericAffinity(v, false);
+        return typeof n === 'string' ? n : makeReal(realOf(n as number | bigint | RealBox));
+      }
+      return makeReal(realOf(v));
+  }
+}
+
+/**
+ * The affinity SQLite applies to both operands of a comparison
+ * (`= == <> != < <= > >= IN`, datatype3.html §4.2), given each operand's
+ * affinity, where `null` means "no affinity" (a literal or an expression that
+ * is not a column or CAST). Returns null when no conversion happens.
+ */
+export function comparisonAffinity(left: Affinity | null, right: Affinity | null): Affinity | null {
+  if (left !== null && right !== null) {
+    return isNumericAffinity(left) || isNumericAffinity(right) ? 'NUMERIC' : null;
+  }
+  const a = left ?? right;
+  return a === 'BLOB' ? null : a;
+}
+
+/**
+ * Converts one comparison operand for the affinity `comparisonAffinity`
+ * chose: NUMERIC-class affinities turn well-formed numeric text into a
+ * number, TEXT turns numbers into text; other values are unchanged.
+ */
+export function applyComparisonAffinity(v: SqlValue, aff: Affinity | null): SqlValue {
+  if (aff === null || v === null || v instanceof Uint8Array) return v;
+  if (aff === 'TEXT') return typeof v === 'string' ? v : renderNumber(v);
+  if (isNumericAffinity(aff) && typeof v === 'string') return applyNumericAffinity(v, false);
+  return v;
+}
+
+/**
+ * A binary comparison with SQLite's affinity conversions: the sign of
+ * `left` vs `right`, or null when either is NULL. `collation` applies when
+ * both sides end up as text.
+ */
+export function compareWithAffinity(
+  left: SqlValue,
+  leftAff: Affinity | null,
+  right: SqlValue,
+  rightAff: Affinity | null,
+  collation: Collation = 'BINARY',
+): number | null {
+  if (left === null || right === null) return null;
+  const aff = comparisonAffinity(leftAff, rightAff);
+  if (aff !== null) {
+    left = applyComparisonAffinity(left, aff);
+    right = applyComparisonAffinity(right, aff);
+  }
+  return compareValues(left, right, collation);
+}
+
+function isNumericAffinity(a: Affinity): boolean {
+  return a === 'NUMERIC' || a === 'INTEGER' || a === 'REAL';
+}
+
+/** SQLite's applyNumericAffinity: well-formed numeric text → number; else the text unchanged. */
+function applyNumericAffinity(s: string, tryForInt: boolean): SqlValue {
+  const rc = atof(s);
+  if (rc <= 0) return s;
+  const r = atofValue;
+  if (rc === 1) {
+    const i = realToInt64(r);
+    if (realSameAsInt(r, i)) return i;
+    if (atoi64(s) === 0) return atoiValue;
+  }
+  const real = makeReal(r);
+  return tryForInt && real !== null ? integerAffinity(real as number | RealBox) : real;
+}
+
+/** sqlite3VdbeIntegerAffinity: an integral REAL strictly inside the int64 range becomes INTEGER. */
+function integerAffinity(v: number | RealBox): SqlValue {
+  if (typeof v === 'number') return v; // an integer, or a non-integral real
+  const r = v.value;
+  if (Number.isInteger(r) && r > -TWO_63 && r < TWO_63) return makeInteger(Number.isSafeInteger(r) ? r : BigInt(r));
+  return v;
+}
+
+/** sqlite3RealSameAsInt. */
+function realSameAsInt(r: number, i: number | bigint): boolean {
+  if (r === 0) return true;
+  return typeof i === 'number' && i === r && i >= -2251799813685248 && i < 2251799813685248;
+}
+
+// ---------------------------------------------------------------------------
+// Comparison and sort order
+
+const CLASS_RANK = { null: 0, integer: 1, real: 1, text: 2, blob: 3 } as const;
+
+/**
+ * SQLite's total order of values (ORDER BY, min/max, DISTINCT, index keys):
+ * NULL < INTEGER and REAL (compared by exact numeric value; 1 = 1.0, ints
+ * beyond 2^53 exact) < TEXT (by `collation`) < BLOB (by bytes).
+ * Returns negative, zero or positive. NULL equals NULL here.
+ */
+export function compareValues(a: SqlValue, b: SqlValue, collation: Collation = 'BINARY'): number {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return compareText(a, b, collation);
+  const ra = CLASS_RANK[storageClass(a)];
+  const rb = CLASS_RANK[storageClass(b)];
+  if (ra !== rb) return ra - rb;
+  switch (ra) {
+    case 0:
+      return 0;
+    case 1:
+      return compareNumbers(a as number | bigint | RealBox, b as number | bigint | RealBox);
+    case 2:
+      return compareText(a as string, b as string, collation);
+    default:
+      return compareBlobs(a as Uint8Array, b as Uint8Array);
+  }
+}
+
+/** Exact comparison of two INTEGER/REAL values. */
+export function compareNumbers(a: number | bigint | RealBox, b: number | bigint | RealBox): number {
+  if (a instanceof RealBox) a = a.value;
+  if (b instanceof RealBox) b = b.value;
+  if (typeof a === 'number') {
+    if (typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+    return -compareBigToNumber(b, a);
+  }
+  if (typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
+  return compareBigToNumber(a, b);
+}
+
+/** Sign of (bigint i) - (double r), exactly. */
+function compareBigToNumber(i: bigint, r: number): number {
+  if (r !== r) return 1;
+  if (r >= TWO_63) return -1;
+  if (r < -TWO_63) return 1;
+  const t = Math.trunc(r);
+  const bt = BigInt(t);
+  if (i !== bt) return i < bt ? -1 : 1;
+  const frac = r - t;
+  return frac > 0 ? -1 : frac < 0 ? 1 : 0;
+}
+
+function compareBlobs(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+// ---------------------------------------------------------------------------
+// Numeric parsing (sqlite3AtoF / sqlite3Atoi64)
+
+/** Value produced by the last atof() call. */
+let atofValue = 0;
+/** Value produced by the last atoi64() call. */
+let atoiValue: number | bigint = 0;
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * sqlite3AtoF: parses the longest numeric prefix of `s` into `atofValue`.
+ * Returns 1 (the whole text is an integer literal), 2 or 3 (the whole text is
+ * a real literal), -1 (not entirely numeric, but a real prefix), 0 (no real
+ * prefix; the value is then that of any integer prefix, or 0).
+ * Leading and trailing whitespace is allowed.
+ */
+function atof(s: string): number {
+  const n = s.length;
+  let i = 0;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  const start = i;
+  if (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === 45 || c === 43) i++;
+  }
+  let nDigit = 0;
+  let eType = 1;
+  let eValid = true;
+  while (i < n && isDigit(s.charCodeAt(i))) {
+    i++;
+    nDigit++;
+  }
+  let end = i;
+  if (i < n && s.charCodeAt(i) === 46) {
+    i++;
+    eType++;
+    while (i < n && isDigit(s.charCodeAt(i))) {
+      i++;
+      nDigit++;
+    }
+    end = i;
+  }
+  if (i < n && nDigit > 0 && (s.charCodeAt(i) | 32) === 101) {
+    i++;
+    eValid = false;
+    eType++;
+    if (i < n) {
+      const c = s.charCodeAt(i);
+      if (c === 45 || c === 43) i++;
+      while (i < n && isDigit(s.charCodeAt(i))) {
+        i++;
+        eValid = true;
+      }
+    }
+    if (eValid) end = i;
+  }
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  if (nDigit === 0) {
+    atofValue = 0;
+    return 0;
+  }
+  atofValue = Number(s.slice(start, end)); // JS accepts every SQLite real literal form ('1.', '.5', '1.e5')
+  if (i === n && eValid) return eType;
+  if (eType >= 2 && (eType === 3 || eValid)) return -1;
+  return 0;
+}
+
+/**
+ * sqlite3Atoi64: parses an integer prefix of `s` into `atoiValue`, clamped
+ * to the int64 range. Returns 0 (the whole text is an integer that fits),
+ * 1 (extra non-space text after the digits), 2 (too large: clamped), 3 (the
+ * text is exactly 9223372036854775808: clamped), -1 (no digits: value 0).
+ */
+function atoi64(s: string): number {
+  const n = s.length;
+  let i = 0;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  let neg = false;
+  if (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === 45) {
+      neg = true;
+      i++;
+    } else if (c === 43) i++;
+  }
+  const zStart = i;
+  while (i < n && s.charCodeAt(i) === 48) i++;
+  const dStart = i;
+  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  const nd = i - dStart;
+  let rc = 0;
+  if (nd === 0 && dStart === zStart) rc = -1;
+  else {
+    for (let j = i; j < n; j++) {
+      if (!isSpace(s.charCodeAt(j))) {
+        rc = 1;
+        break;
+      }
+    }
+  }
+  if (nd <= 15) {
+    const v = nd === 0 ? 0 : Number(s.slice(dStart, i));
+    atoiValue = neg && v !== 0 ? -v : v;
+    return rc;
+  }
+  let big = BigInt(s.slice(dStart, i));
+  if (neg) big = -big;
+  if (big > MAX_INT64) {
+    atoiValue = makeInteger(MAX_INT64);
+    return nd === 19 && big === MAX_INT64 + 1n ? 3 : 2;
+  }
+  if (big < MIN_INT64) {
+    atoiValue = makeInteger(MIN_INT64);
+    return 2;
+  }
+  atoiValue = makeInteger(big);
+  return rc;
+}
+
+/** double → int64 as SQLite's sqlite3RealToI64 (truncation; clamps at the ends; NaN → 0). */
+function realToInt64(r: number): number | bigint {
+  if (r !== r) return 0;
+  if (r <= -TWO_63) return makeInteger(MIN_INT64);
+  if (r >= TWO_63) return makeInteger(MAX_INT64);
+  const t = Math.trunc(r);
+  if (t > -TWO_53 && t < TWO_53) return t === 0 ? 0 : t;
+  return BigInt(t);
+}
+
+// ---------------------------------------------------------------------------
+// Conversions
+
+function realOf(v: number | bigint | RealBox): number {
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : v.value;
+}
+
+function blobText(b: Uint8Array): string {
+  return bytesToText(b, false) as string;
+}
+
+/**
+ * The INTEGER value of `v` as sqlite3_value_int64 computes it: REALs truncate
+ * toward zero (clamped to the int64 range); text and blobs take their longest
+ * integer prefix ('12abc' → 12, '1e3' → 1, 'abc' → 0); NULL → 0.
+ */
+export function toInteger(v: SqlValue): number | bigint {
+  if (v === null) return 0;
+  switch (typeof v) {
+    case 'number':
+      return Number.isInteger(v) ? (Number.isSafeInteger(v) ? v : realToInt64(v)) : realToInt64(v);
+    case 'bigint':
+      return v;
+    case 'string':
+      atoi64(v);
+      return atoiValue;
+    default:
+      if (v instanceof RealBox) return realToInt64(v.value);
+      atoi64(blobText(v));
+      return atoiValue;
+  }
+}
+
+/**
+ * The REAL value of `v` as sqlite3_value_double computes it: text and blobs
+ * take their longest numeric prefix ('3.5kg' → 3.5, 'abc' → 0); NULL → 0.
+ */
+export function toReal(v: SqlValue): number {
+  if (v === null) return 0;
+  switch (typeof v) {
+    case 'number':
+      return v;
+    case 'bigint':
+      return Number(v);
+    case 'string':
+      atof(v);
+      return atofValue;
+    default:
+      if (v instanceof RealBox) return v.value;
+      atof(blobText(v));
+      return atofValue;
+  }
+}
+
+/**
+ * The number an arithmetic operator sees for `v` (SQLite's numericType):
+ * numbers as they are; text and blobs by their numeric prefix, INTEGER when
+ * that prefix is an integer that fits ('12abc' → 12, '0x10' → 0, '' → 0),
+ * REAL otherwise ('1.5x' → 1.5, '1e3' → 1000.0). NULL stays NULL.
+ */
+export function toNumeric(v: SqlValue): number | bigint | RealBox | null {
+  if (v === null || typeof v === 'number' || typeof v === 'bigint' || v instanceof RealBox) return v;
+  const s = typeof v === 'string' ? v : blobText(v);
+  const rc = atof(s);
+  if (rc <= 0) {
+    if (rc === 0 && atoi64(s) <= 1) return atoiValue;
+  } else if (rc === 1 && atoi64(s) === 0) return atoiValue;
+  return makeReal(atofValue) as number | RealBox;
+}
+
+/**
+ * Text of `v` as SQLite converts it (CAST AS TEXT, `||`, text functions):
+ * INTEGER in decimal, REAL by `renderReal`, BLOB bytes read as UTF-8.
+ * NULL → null.
+ */
+export function toText(v: SqlValue): string | null {
+  if (v === null) return null;
+  if (typeof v === 'string') return v;
+  if (v instanceof Uint8Array) return blobText(v);
+  return renderNumber(v);
+}
+
+/** Bytes of `v` as SQLite converts it to a BLOB (CAST AS BLOB): text as UTF-8. NULL → null. */
+export function toBlob(v: SqlValue): Uint8Array | null {
+  if (v === null) return null;
+  if (v instanceof Uint8Array) return v;
+  return textToBytes(typeof v === 'string' ? v : renderNumber(v));
+}
+
+function renderNumber(v: number | bigint | RealBox): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return Number.isInteger(v) ? (Number.isSafeInteger(v) ? String(v) : BigInt(v).toString()) : renderReal(v);
+  return renderReal(v.value);
+}
+
+/**
+ * A REAL as SQLite prints it (printf "%!.15g"): 15 significant digits,
+ * trailing zeros dropped but at least one digit after the point, exponent
+ * form below 1e-4 and from 1e15 with a signed two-digit-minimum exponent:
+ * 1.0 → "1.0", 0.1 → "0.1", 1e20 → "1.0e+20", 1.5e-7 → "1.5e-07",
+ * -0.0 → "-0.0", ±Infinity → "Inf" / "-Inf".
+ */
+export function renderReal(x: number): string {
+  if (x === Infinity) return 'Inf';
+  if (x === -Infinity) return '-Inf';
+  if (x !== x) return 'NaN';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const e = x.toExponential(14); // d.dddddddddddddde±x, correctly rounded
+  const ePos = e.indexOf('e');
+  const exp = Number(e.slice(ePos + 1));
+  const neg = e.charCodeAt(0) === 45;
+  const digits = (neg ? e.slice(1, 2) + e.slice(3, ePos) : e.slice(0, 1) + e.slice(2, ePos)).replace(/0+$/, '');
+  const sign = neg ? '-' : '';
+  if (exp < -4 || exp >= 15) {
+    const mant = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits + '.0';
+    const ae = Math.abs(exp);
+    return `${sign}${mant}e${exp < 0 ? '-' : '+'}${ae < 10 ? '0' : ''}${ae}`;
+  }
+  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  if (digits.length <= exp + 1) return `${sign}${digits}${'0'.repeat(exp + 1 - digits.length)}.0`;
+  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+}
+
+/**
+ * CAST(v AS typeName): the target affinity comes from `affinityOf(typeName)`.
+ * NULL stays NULL. INTEGER: `toInteger`; REAL: `toReal`; TEXT: `toText`;
+ * BLOB: `toBlob`; NUMERIC: numbers unchanged, text/blobs by their numeric
+ * prefix as INTEGER when exact ('3.0' → 3, '1e3' → 1000, '12abc' → 12) else REAL.
+ */
+export function castValue(v: SqlValue, typeName: string): SqlValue {
+  return castToAffinity(v, affinityOf(typeName));
+}
+
+export function castToAffinity(v: SqlValue, aff: Affinity): SqlValue {
+  if (v === null) return null;
+  switch (aff) {
+    case 'INTEGER':
+      return toInteger(v);
+    case 'REAL':
+      return makeReal(toReal(v));
+    case 'TEXT':
+      return toText(v);
+    case 'BLOB':
+      return toBlob(v);
+    case 'NUMERIC': {
+      if (typeof v === 'number' || typeof v === 'bigint' || v instanceof RealBox) return v;
+      const s = typeof v === 'string' ? v : blobText(v);
+      const rc = atof(s);
+      const r = atofValue;
+      if ((rc === 0 || rc === 1) && atoi64(s) <= 1) return atoiValue;
+      const i = realToInt64(r);
+      if (realSameAsInt(r, i)) return i;
+      return makeReal(r);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Truthiness and logic
+
+/**
+ * WHERE/ON/CASE/NOT truth of `v`: null for NULL; numbers are true when ≠ 0;
+ * text and blobs by their numeric prefix ('1abc' true, 'abc' false, '0.0' false).
+ */
+export function isTruthy(v: SqlValue): boolean | null {
+  if (v === null) return null;
+  if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'bigint') return v !== 0n;
+  return toReal(v) !== 0;
+}
+
+/** Three-valued NOT: 1, 0 or NULL. */
+export function sqlNot(v: SqlValue): SqlValue {
+  const t = isTruthy(v);
+  return t === null ? null : t ? 0 : 1;
+}
+
+/** Three-valued AND: 0 if either is false, else NULL if either is NULL, else 1. */
+export function sqlAnd(a: SqlValue, b: SqlValue): SqlValue {
+  const x = isTruthy(a);
+  const y = isTruthy(b);
+  if (x === false || y === false) return 0;
+  return x === null || y === null ? null : 1;
+}
+
+/** Three-valued OR: 1 if either is true, else NULL if either is NULL, else 0. */
+export function sqlOr(a: SqlValue, b: SqlValue): SqlValue {
+  const x = isTruthy(a);
+  const y = isTruthy(b);
+  if (x === true || y === true) return 1;
+  return x === null || y === null ? null : 0;
+}
+
+// ---------------------------------------------------------------------------
+// Arithmetic
+
+type Num = number | bigint | RealBox;
+
+function isIntNum(v: Num): v is number | bigint {
+  return typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v));
+}
+
+function operands(a: SqlValue, b: SqlValue): [Num, Num] | null {
+  const x = toNumeric(a);
+  if (x === null) return null;
+  const y = toNumeric(b);
+  if (y === null) return null;
+  return [x, y];
+}
+
+function big(v: number | bigint): bigint {
+  return typeof v === 'bigint' ? v : BigInt(v);
+}
+
+/** An exact integer result, or null when it overflows int64. */
+function fitInt(r: bigint): number | bigint | null {
+  if (r > MAX_INT64 || r < MIN_INT64) return null;
+  return r >= -MAX_SAFE_BIG && r <= MAX_SAFE_BIG ? Number(r) : r;
+}
+
+/** a + b: INTEGER when both are integers and the sum fits int64, else REAL; NULL if either is NULL. */
+export function add(a: SqlValue, b: SqlValue): SqlValue {
+  if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b)) {
+    const r = a + b;
+    if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
+  }
+  const p = operands(a, b);
+  if (p === null) return null;
+  const [x, y] = p;
+  if (isIntNum(x) && isIntNum(y)) {
+    const r = fitInt(big(x) + big(y));
+    if (r !== null) return r;
+  }
+  return makeReal(realOf(x) + realOf(y));
+}
+
+/** a - b, with the rules of `add`. */
+export function subtract(a: SqlValue, b: SqlValue): SqlValue {
+  if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b)) {
+    const r = a - b;
+    if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
+  }
+  const p = operands(a, b);
+  if (p === null) return null;
+  const [x, y] = p;
+  if (isIntNum(x) && isIntNum(y)) {
+    const r = fitInt(big(x) - big(y));
+    if (r !== null) return r;
+  }
+  return makeReal(realOf(x) - realOf(y));
+}
+
+/** a * b, with the rules of `add`. */
+export function multiply(a: SqlValue, b: SqlValue): SqlValue {
+  if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b)) {
+    const r = a * b;
+    if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
+  }
+  const p = operands(a, b);
+  if (p === null) return null;
+  const [x, y] = p;
+  if (isIntNum(x) && isIntNum(y)) {
+    const r = fitInt(big(x) * big(y));
+    if (r !== null) return r;
+  }
+  return makeReal(realOf(x) * realOf(y));
+}
+
+/**
+ * a / b: integers divide to an INTEGER truncated toward zero (7 / 2 = 3,
+ * -7 / 2 = -3); otherwise REAL. Division by zero (integer or real) → NULL.
+ * -9223372036854775808 / -1 overflows to REAL.
+ */
+export function divide(a: SqlValue, b: SqlValue): SqlValue {
+  const p = operands(a, b);
+  if (p === null) return null;
+  const [x, y] = p;
+  if (isIntNum(x) && isIntNum(y)) {
+    if (y === 0 || y === 0n) return null;
+    if (typeof x === 'number' && typeof y === 'number') {
+      const q = Math.trunc(x / y);
+      return q === 0 ? 0 : q;
+    }
+    const r = fitInt(big(x) / big(y));
+    if (r !== null) return r;
+  }
+  const d = realOf(y);
+  if (d === 0) return null;
+  return makeReal(realOf(x) / d);
+}
+
+/**
+ * a % b: both operands are taken as integers (REALs truncated) and the
+ * result has the sign of `a`; it is REAL when either operand was REAL
+ * (5.5 % 2 = 1.0). A zero divisor → NULL.
+ */
+export function remainder(a: SqlValue, b: SqlValue): SqlValue {
+  const p = operands(a, b);
+  if (p === null) return null;
+  const [x, y] = p;
+  const real = !(isIntNum(x) && isIntNum(y));
+  const ix = isIntNum(x) ? x : realToInt64(realOf(x));
+  let iy = isIntNum(y) ? y : realToInt64(realOf(y));
+  if (iy === 0 || iy === 0n) return null;
+  if (iy === -1 || iy === -1n) iy = 1;
+  let r: number | bigint;
+  if (typeof ix === 'number' && typeof iy === 'number') {
+    r = ix % iy;
+    if (r === 0) r = 0;
+  } else r = makeInteger(big(ix) % big(iy));
+  return real ? makeReal(Number(r)) : r;
+}
+
+/** -a, computed as SQLite does: 0 - a (text is read numerically, NULL stays NULL, -(0.0) is 0.0). */
+export function negate(a: SqlValue): SqlValue {
+  return subtract(0, a);
+}
+
+/** a || b: text concatenation; NULL if either is NULL. */
+export function concat(a: SqlValue, b: SqlValue): SqlValue {
+  if (a === null || b === null) return null;
+  return (toText(a) as string) + (toText(b) as string);
+}
+
+// Bitwise operators work on the int64 value of each operand (toInteger).
+
+function asInt64(v: SqlValue): bigint {
+  const i = toInteger(v);
+  return typeof i === 'bigint' ? i : BigInt(i);
+}
+
+function isInt32(v: SqlValue): v is number {
+  return typeof v === 'number' && (v | 0) === v;
+}
+
+/** a & b on 64-bit two's complement integers; NULL if either is NULL. */
+export function bitAnd(a: SqlValue, b: SqlValue): SqlValue {
+  if (isInt32(a) && isInt32(b)) return a & b;
+  if (a === null || b === null) return null;
+  return makeInteger(BigInt.asIntN(64, asInt64(a) & asInt64(b)));
+}
+
+/** a | b on 64-bit two's complement integers; NULL if either is NULL. */
+export function bitOr(a: SqlValue, b: SqlValue): SqlValue {
+  if (isInt32(a) && isInt32(b)) return a | b;
+  if (a === null || b === null) return null;
+  return makeInteger(BigInt.asIntN(64, asInt64(a) | asInt64(b)));
+}
+
+/** ~a on a 64-bit two's complement integer; NULL stays NULL. */
+export function bitNot(a: SqlValue): SqlValue {
+  if (isInt32(a)) return ~a;
+  if (a === null) return null;
+  return makeInteger(BigInt.asIntN(64, ~asInt64(a)));
+}
+
+/**
+ * a << b: a negative shift shifts the other way; shifts of 64 or more give 0
+ * (or -1 for a right shift of a negative number). NULL if either is NULL.
+ */
+export function shiftLeft(a: SqlValue, b: SqlValue): SqlValue {
+  return shift(a, b, true);
+}
+
+/** a >> b: arithmetic (sign-extending) right shift; see `shiftLeft`. */
+export function shiftRight(a: SqlValue, b: SqlValue): SqlValue {
+  return shift(a, b, false);
+}
+
+function shift(a: SqlValue, b: SqlValue, left: boolean): SqlValue {
+  if (a === null || b === null) return null;
+  const x = asInt64(a);
+  let n = asInt64(b);
+  if (n === 0n) return makeInteger(x);
+  if (n < 0n) {
+    left = !left;
+    n = n > -64n ? -n : 64n;
+  }
+  if (n >= 64n) return x >= 0n || left ? 0 : -1;
+  return makeInteger(left ? BigInt.asIntN(64, x << n) : x >> n);
+}

@@ -1,0 +1,348 @@
+/**
+ * AES-256-GCM on node:crypto (present in Node, Bun and Deno), tuned for many
+ * small records under one key.
+ *
+ * Creating a GCM cipher object costs a fixed ~4.5 µs on Node, more than
+ * sealing a 100-byte record should take in total. So each context keeps:
+ *   - ONE reused `aes-256-ecb` cipher (no padding) that turns counter blocks
+ *     into CTR keystream — J0 (the tag mask) and J0+1.. — for one record, or
+ *     for a batch of upcoming indices at once when records are sealed or
+ *     opened in index order (the WAL, the manifest, SSTable writers);
+ *   - GHASH in TypeScript with a per-key table (crypto/ghash.ts).
+ * Records of `largeThreshold` bytes or more use one `aes-256-gcm` cipher
+ * object per call instead: its fixed cost is amortized there and OpenSSL's
+ * GHASH is far faster than ours. Both strategies produce standard AES-GCM
+ * bytes, identical to crypto/aes-gcm-noble.ts [CRY-GCM-1].
+ *
+ * Key material held: a copy of the key (needed by the per-call GCM
+ * strategy), the GHASH table and cached keystream, all zeroed by destroy()
+ * [CRY-ZERO-1]; destroy() also finalizes the ECB cipher, which makes OpenSSL
+ * free (and cleanse) its key schedule. Copies that node:crypto makes for
+ * the per-call GCM objects are released to the garbage collector; the
+ * threat model in spec/crypto.md says so.
+ */
+import { createCipheriv, createDecipheriv, type Cipher } from 'node:crypto';
+import { HeliosError } from '../format/errors.ts';
+import { constantTimeEqual } from './ct.ts';
+import { type GcmContext, GCM_IV_BYTES, GCM_TAG_BYTES, writeNonce } from './gcm.ts';
+import { createGhashTable, ghashLengths, ghashUpdate } from './ghash.ts';
+
+export interface NodeGcmOptions {
+  /**
+   * Plaintext byte length from which seal/open use one node:crypto GCM
+   * object per call instead of ECB keystream + TypeScript GHASH. 0 forces the
+   * per-call strategy, Infinity the ECB one (tests run both). Default: the
+   * crossover measured for the running runtime (defaultLargeThreshold()).
+   */
+  largeThreshold?: number;
+}
+
+/**
+ * Crossover measured on this project's reference machine (2 cores,
+ * AES-NI) with bench/crypto.ts: below it ECB keystream + TypeScript GHASH
+ * wins, above it a GCM cipher object per call wins.
+ */
+export function defaultLargeThreshold(): number {
+  const g = globalThis as { Bun?: unknown; Deno?: unknown };
+  if (g.Bun !== undefined) return 512;
+  if (g.Deno !== undefined) return 4096;
+  return 1536;
+}
+
+/** Whether node:crypto offers the two ciphers this backend needs in this runtime. */
+export function nodeGcmAvailable(): boolean {
+  try {
+    const probe = new Uint8Array(32);
+    const ecb = createCipheriv('aes-256-ecb', probe, null);
+    ecb.setAutoPadding(false);
+    const block = ecb.update(new Uint8Array(16));
+    ecb.final();
+    const gcm = createCipheriv('aes-256-gcm', probe, new Uint8Array(GCM_IV_BYTES), { authTagLength: GCM_TAG_BYTES });
+    gcm.update(new Uint8Array(1));
+    gcm.final();
+    return block.length === 16 && gcm.getAuthTag().length === GCM_TAG_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+/** Keystream cache: at most this many 16-byte blocks computed per batch. */
+const BATCH_BLOCKS = 256;
+/** Records needing more blocks than this (J0 included) are never batched. */
+const MAX_SLOT_BLOCKS = 32;
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** A big-endian u32 as the int to store through an Int32Array so its bytes land big-endian. */
+const be = (x: number): number =>
+  LITTLE_ENDIAN ? ((x >>> 24) | ((x >>> 8) & 0xff00) | ((x << 8) & 0xff0000) | (x << 24)) | 0 : x | 0;
+
+/** A GCM context for `key` (32 bytes, validated by the caller; copied). */
+export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): GcmContext {
+  const largeThreshold = options.largeThreshold ?? defaultLargeThreshold();
+  const keyCopy = key.slice();
+  let ecb: Cipher | null = createCipheriv('aes-256-ecb', keyCopy, null);
+  ecb.setAutoPadding(false);
+  const h = ecb.update(new Uint8Array(16));
+  const table = createGhashTable(h);
+  h.fill(0);
+  const state = new Int32Array(4);
+  const expectedTag = new Uint8Array(GCM_TAG_BYTES);
+  const iv = new Uint8Array(GCM_IV_BYTES);
+
+  // Counter-block input for the ECB cipher (not secret), reused and grown.
+  let ctrBytes = new Uint8Array(BATCH_BLOCKS * 16);
+  let ctrWords = new Int32Array(ctrBytes.buffer);
+
+  // Keystream of the current record: `ks` from byte `ksOff` on, J0 block first.
+  let ks: Uint8Array = new Uint8Array(0);
+  let ksOff = 0;
+  let ksOwned = false; // true when `ks` is a one-off buffer to zero after use
+
+  // Batch cache: keystream for indices [cacheBase, cacheBase + cacheRecords), `slotBlocks` blocks each.
+  let cache: Uint8Array | null = null;
+  let cacheBase = 0;
+  let cacheRecords = 0;
+  let slotBlocks = 0;
+  let maxNeedInWindow = 0;
+  let lastIndex = -2;
+  let closed = false;
+
+  function ensureCtr(blocks: number): void {
+    if (ctrBytes.length < blocks * 16) {
+      ctrBytes = new Uint8Array(blocks * 16);
+      ctrWords = new Int32Array(ctrBytes.buffer);
+    }
+  }
+
+  function encryptCounters(blocks: number): Uint8Array {
+    if (ecb === null) throw closedError();
+    return ecb.update(ctrBytes.subarray(0, blocks * 16));
+  }
+
+  /** Counter blocks J0.. J0+blocks-1 for nonce words (0, w1, w2) into ctrWords at block `at`. */
+  function writeCounters(at: number, w1: number, w2: number, blocks: number): void {
+    let p = at * 4;
+    for (let j = 1; j <= blocks; j++) {
+      ctrWords[p] = 0;
+      ctrWords[p + 1] = w1;
+      ctrWords[p + 2] = w2;
+      ctrWords[p + 3] = be(j);
+      p += 4;
+    }
+  }
+
+  function keystreamForIndex(index: number, need: number): void {
+    const inWindow = cache !== null && index >= cacheBase && index < cacheBase + cacheRecords;
+    if (inWindow && need <= slotBlocks) {
+      ks = cache!;
+      ksOff = (index - cacheBase) * slotBlocks * 16;
+      ksOwned = false;
+      lastIndex = index;
+      return;
+    }
+    if (!inWindow && index === lastIndex + 1 && need <= MAX_SLOT_BLOCKS) {
+      // Index-order access: compute keystream for a batch of upcoming indices at once.
+      let slot = 2;
+      const want = Math.max(need, maxNeedInWindow);
+      while (slot < want) slot *= 2;
+      const records = Math.max(4, Math.floor(BATCH_BLOCKS / slot));
+      ensureCtr(records * slot);
+      for (let r = 0; r < records; r++) {
+        const i = index + r;
+        writeCounters(r * slot, be(Math.floor(i / 0x100000000)), be(i >>> 0), slot);
+      }
+      const fresh = encryptCounters(records * slot);
+      if (cache !== null) cache.fill(0);
+      cache = fresh;
+      cacheBase = index;
+      cacheRecords = records;
+      slotBlocks = slot;
+      maxNeedInWindow = need;
+      ks = fresh;
+      ksOff = 0;
+      ksOwned = false;
+      lastIndex = index;
+      return;
+    }
+    if (inWindow && need <= MAX_SLOT_BLOCKS && need > maxNeedInWindow) maxNeedInWindow = need;
+    ensureCtr(need);
+    writeCounters(0, be(Math.floor(index / 0x100000000)), be(index >>> 0), need);
+    ks = encryptCounters(need);
+    ksOff = 0;
+    ksOwned = true;
+    lastIndex = index;
+  }
+
+  function keystreamForIv(nonce: Uint8Array, need: number): void {
+    ensureCtr(need);
+    const w1 = (nonce[4]! << 24) | (nonce[5]! << 16) | (nonce[6]! << 8) | nonce[7]!;
+    const w2 = (nonce[8]! << 24) | (nonce[9]! << 16) | (nonce[10]! << 8) | nonce[11]!;
+    writeCounters(0, be(w1), be(w2), need);
+    const w0 = (nonce[0]! << 24) | (nonce[1]! << 16) | (nonce[2]! << 8) | nonce[3]!;
+    for (let j = 0; j < need; j++) ctrWords[j * 4] = be(w0);
+    ks = encryptCounters(need);
+    ksOff = 0;
+    ksOwned = true;
+  }
+
+  function releaseKeystream(): void {
+    if (ksOwned) ks.fill(0);
+    ks = new Uint8Array(0);
+  }
+
+  /** GHASH(aad, ct) xor E(J0) into expectedTag; ct = data[0, ctLen). */
+  function computeTag(aad: Uint8Array, data: Uint8Array, ctLen: number): void {
+    state[0] = state[1] = state[2] = state[3] = 0;
+    ghashUpdate(table, state, aad, 0, aad.length);
+    ghashUpdate(table, state, data, 0, ctLen);
+    ghashLengths(table, state, aad.length, ctLen);
+    for (let w = 0; w < 4; w++) {
+      const s = state[w]!;
+      const o = ksOff + w * 4;
+      expectedTag[w * 4] = (s >>> 24) ^ ks[o]!;
+      expectedTag[w * 4 + 1] = ((s >>> 16) & 0xff) ^ ks[o + 1]!;
+      expectedTag[w * 4 + 2] = ((s >>> 8) & 0xff) ^ ks[o + 2]!;
+      expectedTag[w * 4 + 3] = (s & 0xff) ^ ks[o + 3]!;
+    }
+    state[0] = state[1] = state[2] = state[3] = 0;
+  }
+
+  function sealSmall(plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    const n = plaintext.length;
+    const out = new Uint8Array(n + GCM_TAG_BYTES);
+    const o = ksOff + 16;
+    for (let i = 0; i < n; i++) out[i] = plaintext[i]! ^ ks[o + i]!;
+    computeTag(aad, out, n);
+    out.set(expectedTag, n);
+    expectedTag.fill(0);
+    releaseKeystream();
+    return out;
+  }
+
+  function openSmall(sealed: Uint8Array, aad: Uint8Array): Uint8Array | null {
+    const n = sealed.length - GCM_TAG_BYTES;
+    computeTag(aad, sealed, n);
+    const ok = constantTimeEqual(expectedTag, sealed.subarray(n)); // [CRY-CT-1]
+    expectedTag.fill(0);
+    if (!ok) {
+      releaseKeystream();
+      return null; // [CRY-TAG-1] no plaintext was computed
+    }
+    const out = new Uint8Array(n);
+    const o = ksOff + 16;
+    for (let i = 0; i < n; i++) out[i] = sealed[i]! ^ ks[o + i]!;
+    releaseKeystream();
+    return out;
+  }
+
+  function sealLarge(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    const c = createCipheriv('aes-256-gcm', keyCopy, nonce, { authTagLength: GCM_TAG_BYTES });
+    c.setAAD(aad);
+    const n = plaintext.length;
+    const out = new Uint8Array(n + GCM_TAG_BYTES);
+    const body = c.update(plaintext);
+    out.set(body, 0);
+    const rest = c.final();
+    out.set(rest, body.length);
+    out.set(c.getAuthTag(), n);
+    return out;
+  }
+
+  function openLarge(nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null {
+    const n = sealed.length - GCM_TAG_BYTES;
+    const d = createDecipheriv('aes-256-gcm', keyCopy, nonce, { authTagLength: GCM_TAG_BYTES });
+    d.setAuthTag(sealed.subarray(n));
+    d.setAAD(aad);
+    const body = d.update(sealed.subarray(0, n));
+    let rest: Uint8Array;
+    try {
+      rest = d.final(); // OpenSSL compares the tag here, in constant time.
+    } catch {
+      body.fill(0); // [CRY-TAG-1] unverified plaintext never leaves this function
+      return null;
+    }
+    if (rest.length === 0) return ownedBytes(body);
+    const out = new Uint8Array(body.length + rest.length);
+    out.set(body, 0);
+    out.set(rest, body.length);
+    body.fill(0);
+    return out;
+  }
+
+  function checkOpen(): void {
+    if (closed) throw closedError();
+  }
+
+  return {
+    seal(index, plaintext, aad) {
+      checkOpen();
+      if (plaintext.length >= largeThreshold) {
+        writeNonce(iv, 0, index);
+        return sealLarge(iv, plaintext, aad);
+      }
+      keystreamForIndex(index, ((plaintext.length + 15) >>> 4) + 1);
+      return sealSmall(plaintext, aad);
+    },
+    open(index, sealed, aad) {
+      checkOpen();
+      if (sealed.length < GCM_TAG_BYTES) return null;
+      const n = sealed.length - GCM_TAG_BYTES;
+      if (n >= largeThreshold) {
+        writeNonce(iv, 0, index);
+        return openLarge(iv, sealed, aad);
+      }
+      keystreamForIndex(index, ((n + 15) >>> 4) + 1);
+      return openSmall(sealed, aad);
+    },
+    sealWithIv(nonce, plaintext, aad) {
+      checkOpen();
+      if (plaintext.length >= largeThreshold) return sealLarge(nonce, plaintext, aad);
+      keystreamForIv(nonce, ((plaintext.length + 15) >>> 4) + 1);
+      return sealSmall(plaintext, aad);
+    },
+    openWithIv(nonce, sealed, aad) {
+      checkOpen();
+      if (sealed.length < GCM_TAG_BYTES) return null;
+      const n = sealed.length - GCM_TAG_BYTES;
+      if (n >= largeThreshold) return openLarge(nonce, sealed, aad);
+      keystreamForIv(nonce, ((n + 15) >>> 4) + 1);
+      return openSmall(sealed, aad);
+    },
+    destroy() {
+      if (closed) return;
+      closed = true;
+      keyCopy.fill(0);
+      table.fill(0);
+      state.fill(0);
+      expectedTag.fill(0);
+      if (cache !== null) cache.fill(0);
+      cache = null;
+      if (ksOwned) ks.fill(0);
+      ks = new Uint8Array(0);
+      try {
+        ecb?.final();
+      } catch {
+        // Already finalized: nothing left to release.
+      }
+      ecb = null;
+    },
+  };
+}
+
+/**
+ * `body` as a plain Uint8Array owning its whole ArrayBuffer: node:crypto
+ * returns Buffers, whose slice() aliases and which may be pool slices.
+ */
+function ownedBytes(body: Uint8Array): Uint8Array {
+  if (body.byteOffset === 0 && body.buffer.byteLength === body.length) {
+    return new Uint8Array(body.buffer, 0, body.length);
+  }
+  const plain = new Uint8Array(body.length);
+  plain.set(body);
+  body.fill(0);
+  return plain;
+}
+
+function closedError(): HeliosError {
+  return new HeliosError('CLOSED', 'sealer used after destroy()');
+}

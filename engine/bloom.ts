@@ -37,20 +37,16 @@ export function murmur3(key: Uint8Array, seed: number): number {
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  let k = 0;
-  switch (n & 3) {
-    case 3:
-      k ^= key[i + 2]! << 16;
-    // falls through
-    case 2:
-      k ^= key[i + 1]! << 8;
-    // falls through
-    case 1:
-      k ^= key[i]!;
-      k = Math.imul(k, 0xcc9e2d51);
-      k = (k << 15) | (k >>> 17);
-      k = Math.imul(k, 0x1b873593);
-      h ^= k;
+  const rest = n & 3;
+  if (rest > 0) {
+    let k = 0;
+    if (rest === 3) k ^= key[i + 2]! << 16;
+    if (rest >= 2) k ^= key[i + 1]! << 8;
+    k ^= key[i]!;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
   }
   h ^= n;
   h ^= h >>> 16;

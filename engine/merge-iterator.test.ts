@@ -39,7 +39,9 @@ function sources(writes: { key: Uint8Array; del: boolean; value: Uint8Array; src
   });
 }
 
-function model(h: fc.RecordValue<{ writes: { key: Uint8Array; del: boolean; value: Uint8Array; src: number }[]; snap: number; bounds: { lo?: { key: Uint8Array; incl: boolean }; hi?: { key: Uint8Array; incl: boolean } }; reverse: boolean; seekTo?: Uint8Array }>): string[] {
+type History = typeof historyArb extends fc.Arbitrary<infer T> ? T : never;
+
+function model(h: History): string[] {
   const m = new Map<string, string | null>();
   h.writes.forEach((w, i) => {
     if (i + 1 <= h.snap) m.set(toHex(w.key), w.del ? null : toHex(w.value));

@@ -13,6 +13,9 @@
  *         sealed(index block)             block index n+2
  *         sealed(footer)                  block index FOOTER_BLOCK_INDEX, FOOTER_BYTES of plaintext
  * ```
+ * Every block is sealed with the AAD of format/record-frame.ts (encodeRecordAad)
+ * with its block index and sealed length; blocks carry no length prefix, the
+ * index block and the footer hold their offsets and lengths.
  *
  * Footer plaintext (FOOTER_BYTES = 40, little-endian):
  * ```
@@ -181,35 +184,4 @@ export function decodeProperties(b: Uint8Array, file: string, fileOffset: number
   const largestSeq = num();
   if (o !== b.length) corruption(file, fileOffset, 'properties block has trailing bytes');
   return { entryCount, tombstoneCount, minSeq, maxSeq, rawKeyBytes, rawValueBytes, dataBlockCount, smallestKey, smallestSeq, largestKey, largestSeq };
-}
-
-/**
- * Additional authenticated data of one sealed SSTable block [FMT-SST-AAD-1]:
- * ```
- * "HSST" ‖ databaseId (16) ‖ u8 fileKind ‖ u64be fileNumber ‖ u32be generation
- *        ‖ u64be blockIndex ‖ u32be plaintextLength        (45 bytes)
- * ```
- * A block moved to another position, file, table or database fails to open.
- */
-export function encodeSstBlockAad(
-  databaseId: Uint8Array,
-  fileKind: number,
-  fileNumber: number,
-  generation: number,
-  blockIndex: number,
-  plaintextLength: number,
-): Uint8Array {
-  if (databaseId.length !== 16) throw new HeliosError('INTERNAL', 'database id must be 16 bytes');
-  const out = new Uint8Array(45);
-  const dv = new DataView(out.buffer);
-  out.set([0x48, 0x53, 0x53, 0x54], 0);
-  out.set(databaseId, 4);
-  out[20] = fileKind;
-  dv.setUint32(21, Math.floor(fileNumber / 0x1_0000_0000), false);
-  dv.setUint32(25, fileNumber >>> 0, false);
-  dv.setUint32(29, generation >>> 0, false);
-  dv.setUint32(33, Math.floor(blockIndex / 0x1_0000_0000), false);
-  dv.setUint32(37, blockIndex >>> 0, false);
-  dv.setUint32(41, plaintextLength >>> 0, false);
-  return out;
 }

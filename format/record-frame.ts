@@ -1,0 +1,78 @@
+/**
+ * Framing of the sealed records of WAL segments and manifests,
+ * spec/format.md [FMT-REC-1]:
+ *
+ * ```
+ *  offset size field
+ *   0     4   sealedLength, u32 big-endian: bytes of the sealed payload
+ *   4     4   lengthCheck = CRC32C(bytes 0..3), u32 big-endian
+ *   8     n   sealed payload = seal(fileKey, index, plaintext, aad)
+ *             (ciphertext ‖ 16-byte GCM tag, or plaintext ‖ CRC32C for suite "none")
+ * ```
+ *
+ * The record at position `index` (0 for the first record after the file
+ * header, then 1, 2, ...) is sealed with nonce index `index` and with the AAD
+ * [FMT-REC-2]:
+ *
+ * ```
+ *  databaseId (16) ‖ fileKind (u8) ‖ fileNumber (u64 BE) ‖ generation (u32 BE)
+ *  ‖ index (u64 BE) ‖ sealedLength (u32 BE)          = 41 bytes
+ * ```
+ *
+ * so a record moved to another position, file or database fails verification.
+ * The length check lets a reader tell a damaged length (corruption) from a
+ * record cut short by a crash (a torn tail).
+ */
+import { HeliosError } from './errors.ts';
+import { crc32c } from './crc32c.ts';
+
+export const RECORD_HEADER_BYTES = 8;
+export const RECORD_AAD_BYTES = 41;
+/** Upper bound on sealedLength accepted by readers and writers (256 MiB). */
+export const MAX_SEALED_RECORD_BYTES = 256 * 1024 * 1024;
+
+export interface RecordAadFields {
+  readonly databaseId: Uint8Array;
+  readonly fileKind: number;
+  readonly fileNumber: number;
+  readonly generation: number;
+}
+
+/** The 41-byte AAD of record `index` with the given sealed length (a new array). */
+export function encodeRecordAad(f: RecordAadFields, index: number, sealedLength: number): Uint8Array {
+  if (f.databaseId.length !== 16) throw new HeliosError('INTERNAL', 'database id must be 16 bytes');
+  const out = new Uint8Array(RECORD_AAD_BYTES);
+  const dv = new DataView(out.buffer);
+  out.set(f.databaseId, 0);
+  out[16] = f.fileKind;
+  dv.setBigUint64(17, BigInt(f.fileNumber), false);
+  dv.setUint32(25, f.generation, false);
+  dv.setBigUint64(29, BigInt(index), false);
+  dv.setUint32(37, sealedLength, false);
+  return out;
+}
+
+/** The 8-byte record header for a sealed payload of `sealedLength` bytes (a new array). */
+export function encodeRecordHeader(sealedLength: number): Uint8Array {
+  if (!Number.isInteger(sealedLength) || sealedLength < 0 || sealedLength > MAX_SEALED_RECORD_BYTES) {
+    throw new HeliosError('TOO_BIG', `record of ${sealedLength} bytes exceeds the ${MAX_SEALED_RECORD_BYTES}-byte limit`);
+  }
+  const out = new Uint8Array(RECORD_HEADER_BYTES);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, sealedLength, false);
+  dv.setUint32(4, crc32c(out.subarray(0, 4)), false);
+  return out;
+}
+
+/**
+ * Decodes the 8-byte record header at `offset` of `bytes`. Returns the sealed
+ * length, or -1 when the length check fails (a damaged header), or -2 when
+ * the length exceeds MAX_SEALED_RECORD_BYTES.
+ */
+export function decodeRecordHeader(bytes: Uint8Array, offset: number): number {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + offset, RECORD_HEADER_BYTES);
+  const len = dv.getUint32(0, false);
+  if (dv.getUint32(4, false) !== crc32c(bytes.subarray(offset, offset + 4))) return -1;
+  if (len > MAX_SEALED_RECORD_BYTES) return -2;
+  return len;
+}

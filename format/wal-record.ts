@@ -1,0 +1,95 @@
+/**
+ * The plaintext of a WAL record: one write batch, spec/format.md [FMT-WAL-1].
+ * It is sealed inside a record frame (format/record-frame.ts), so none of it
+ * is readable on disk.
+ *
+ * ```
+ *  varint firstSeqNum        sequence number of the first entry; entry i has firstSeqNum + i
+ *  varint count              number of entries (>= 1)
+ *  count times:
+ *    u8     type             1 = put, 0 = delete
+ *    varint keyLength, key bytes
+ *    put only: varint valueLength, value bytes
+ * ```
+ * Nothing may follow the last entry.
+ */
+import { corruption } from './errors.ts';
+import { readVarint, varintLength, writeVarint } from './varint.ts';
+
+export const WAL_ENTRY_DELETE = 0;
+export const WAL_ENTRY_PUT = 1;
+
+export interface WalEntry {
+  readonly key: Uint8Array;
+  /** null for a delete (a tombstone). */
+  readonly value: Uint8Array | null;
+}
+
+export interface WalBatch {
+  readonly firstSeqNum: number;
+  readonly entries: readonly WalEntry[];
+}
+
+/** Bytes `encodeWalBatch` produces for these entries. */
+export function walBatchByteLength(firstSeqNum: number, entries: readonly WalEntry[]): number {
+  let n = varintLength(firstSeqNum) + varintLength(entries.length);
+  for (const e of entries) {
+    n += 1 + varintLength(e.key.length) + e.key.length;
+    if (e.value !== null) n += varintLength(e.value.length) + e.value.length;
+  }
+  return n;
+}
+
+/** Returns a new array. */
+export function encodeWalBatch(firstSeqNum: number, entries: readonly WalEntry[]): Uint8Array {
+  const out = new Uint8Array(walBatchByteLength(firstSeqNum, entries));
+  let o = writeVarint(out, 0, firstSeqNum);
+  o = writeVarint(out, o, entries.length);
+  for (const e of entries) {
+    out[o++] = e.value === null ? WAL_ENTRY_DELETE : WAL_ENTRY_PUT;
+    o = writeVarint(out, o, e.key.length);
+    out.set(e.key, o);
+    o += e.key.length;
+    if (e.value !== null) {
+      o = writeVarint(out, o, e.value.length);
+      out.set(e.value, o);
+      o += e.value.length;
+    }
+  }
+  return out;
+}
+
+/**
+ * Decodes a batch. Keys and values are views (`subarray`) into `bytes`.
+ * Any malformation is CORRUPTION naming `fileName` and `fileOffset` (the
+ * offset of the record in its file).
+ */
+export function decodeWalBatch(bytes: Uint8Array, fileName: string, fileOffset: number): WalBatch {
+  const bad = (what: string): never => corruption(fileName, fileOffset, `WAL record: ${what}`);
+  const a = readVarint(bytes, 0) ?? bad('bad sequence number');
+  const firstSeqNum = a[0];
+  const b = readVarint(bytes, a[1]) ?? bad('bad entry count');
+  const count = b[0];
+  let o = b[1];
+  if (count < 1 || count > bytes.length) bad('bad entry count');
+  if (firstSeqNum + count > Number.MAX_SAFE_INTEGER) bad('sequence number out of range');
+  const entries: WalEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const type = bytes[o++];
+    if (type !== WAL_ENTRY_PUT && type !== WAL_ENTRY_DELETE) bad('bad entry type');
+    const k = readVarint(bytes, o) ?? bad('bad key length');
+    if (k[1] + k[0] > bytes.length) bad('key overruns the record');
+    const key = bytes.subarray(k[1], k[1] + k[0]);
+    o = k[1] + k[0];
+    let value: Uint8Array | null = null;
+    if (type === WAL_ENTRY_PUT) {
+      const v = readVarint(bytes, o) ?? bad('bad value length');
+      if (v[1] + v[0] > bytes.length) bad('value overruns the record');
+      value = bytes.subarray(v[1], v[1] + v[0]);
+      o = v[1] + v[0];
+    }
+    entries.push({ key, value });
+  }
+  if (o !== bytes.length) bad('trailing bytes after the last entry');
+  return { firstSeqNum, entries };
+}

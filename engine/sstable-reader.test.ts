@@ -30,7 +30,7 @@ function entries(n: number): E[] {
 }
 
 function write(vfs: MemVfs, path: string, fileNumber: number, es: E[], suite: Suite = 'aes-256-gcm', blockBytes = 512, databaseId = DB_ID): TableMeta {
-  const w = createTableWriter({ file: vfs.create(path), fileName: path, fileNumber, databaseId, suite, dek: DEK, generation: 1, salt: new Uint8Array(16).fill(fileNumber), blockBytes });
+  const w = createTableWriter({ file: vfs.create(path), fileName: path, fileNumber, keyring: keyring(suite, databaseId), generation: 1, salt: new Uint8Array(16).fill(fileNumber), blockBytes });
   for (const e of es) w.add(e.key, e.seq, e.kind, e.value);
   return w.finish();
 }
@@ -114,7 +114,7 @@ test('[FMT-SST-DIGEST-2] a table whose size or digest differs from the manifest 
   const es = entries(50);
   const m1 = write(vfs, 'a.sst', 7, es);
   // Same number, same content, new salt: what a rollback to an earlier table 7 looks like.
-  const w = createTableWriter({ file: vfs.create('b.sst'), fileName: 'b.sst', fileNumber: 7, databaseId: DB_ID, suite: 'aes-256-gcm', dek: DEK, generation: 1, salt: new Uint8Array(16).fill(99), blockBytes: 512 });
+  const w = createTableWriter({ file: vfs.create('b.sst'), fileName: 'b.sst', fileNumber: 7, keyring: keyring('aes-256-gcm'), generation: 1, salt: new Uint8Array(16).fill(99), blockBytes: 512 });
   for (const e of es) w.add(e.key, e.seq, e.kind, e.value);
   const m2 = w.finish();
   assert.is(m1.fileSize, m2.fileSize);
@@ -148,9 +148,9 @@ test('a truncated table or a non-table file is refused with a typed error', () =
 
 test('the writer refuses out-of-order entries and empty tables', () => {
   const vfs = createMemVfs();
-  const w = createTableWriter({ file: vfs.create('a.sst'), fileName: 'a.sst', fileNumber: 1, databaseId: DB_ID, suite: 'none', dek: DEK, generation: 1, salt: new Uint8Array(16) });
+  const w = createTableWriter({ file: vfs.create('a.sst'), fileName: 'a.sst', fileNumber: 1, keyring: keyring('none'), generation: 1, salt: new Uint8Array(16) });
   assert.is(code(() => w.finish()), 'INTERNAL');
-  const w2 = createTableWriter({ file: vfs.create('b.sst'), fileName: 'b.sst', fileNumber: 2, databaseId: DB_ID, suite: 'none', dek: DEK, generation: 1, salt: new Uint8Array(16) });
+  const w2 = createTableWriter({ file: vfs.create('b.sst'), fileName: 'b.sst', fileNumber: 2, keyring: keyring('none'), generation: 1, salt: new Uint8Array(16) });
   w2.add(utf8Encode('b'), 5, KIND_PUT, new Uint8Array());
   assert.is(code(() => w2.add(utf8Encode('b'), 5, KIND_PUT, new Uint8Array())), 'INTERNAL');
   assert.is(code(() => w2.add(utf8Encode('a'), 9, KIND_PUT, new Uint8Array())), 'INTERNAL');

@@ -13,8 +13,7 @@
  * Aliasing: get() returns a copy of the value; cursor key()/value() are views
  * valid until the cursor moves.
  */
-import { createSealer, type Sealer, type SuiteId } from '../crypto/cipher-suite.ts';
-import { deriveFileKey } from '../crypto/file-key.ts';
+import type { Sealer } from '../crypto/cipher-suite.ts';
 import { equalBytes } from '../format/bytes.ts';
 import { corruption, HeliosError } from '../format/errors.ts';
 import { decodeFileHeader, FILE_HEADER_BYTES, FILE_KIND_SST } from '../format/file-header.ts';
@@ -33,16 +32,10 @@ import {
 import type { BlockCache } from './block-cache.ts';
 import { decodeBloomFilter, type BloomFilter } from './bloom.ts';
 import type { InternalCursor } from './merge-iterator.ts';
-import { tableDigest } from './sstable-writer.ts';
-import type { VfsFile } from './vfs.ts';
+import { createTableSealer, tableDigest, type TableKeyring } from './sstable-writer.ts';
 
-/** The part of crypto's Keyring a reader needs. */
-export interface TableKeyring {
-  readonly databaseId: Uint8Array;
-  readonly suite: SuiteId;
-  /** DEK of a live generation; unknown generation → CORRUPTION. Not retained. */
-  dek(generation: number): Uint8Array;
-}
+export type { TableKeyring };
+import type { VfsFile } from './vfs.ts';
 
 export interface TableReaderOptions {
   /** Opened for reading; the table owns it and closes it in close(). */
@@ -115,13 +108,7 @@ export function openTable(o: TableReaderOptions): Table {
     if (o.expected?.generation !== undefined && header.generation !== o.expected.generation) {
       corruption(name, 8, `key generation ${header.generation} differs from the manifest's ${o.expected.generation}`);
     }
-    const fileKey = deriveFileKey(o.keyring.dek(header.generation), header.salt, FILE_KIND_SST, o.fileNumber);
-    let s: Sealer;
-    try {
-      s = createSealer(o.keyring.suite, fileKey, o.backend ? { backend: o.backend } : {});
-    } finally {
-      fileKey.fill(0);
-    }
+    const s = createTableSealer(o.keyring, header.generation, header.salt, o.fileNumber, o.backend);
     keep(s);
     const aadFields: RecordAadFields = { databaseId: o.keyring.databaseId, fileKind: FILE_KIND_SST, fileNumber: o.fileNumber, generation: header.generation };
 

@@ -19,11 +19,13 @@ import { deriveFileKey } from '../crypto/file-key.ts';
 import { compareBytes } from '../format/bytes.ts';
 import { HeliosError } from '../format/errors.ts';
 import { encodeFileHeader, FILE_KIND_SST } from '../format/file-header.ts';
+import type { TableFileMeta } from '../format/manifest-edit.ts';
 import { encodeRecordAad, type RecordAadFields } from '../format/record-frame.ts';
 import { compareInternal, createBlockBuilder, KIND_PUT, KIND_TOMBSTONE, type EntryKind } from '../format/sstable-block.ts';
 import {
   encodeBlockHandle,
   encodeFooter,
+  encodeInternalKey,
   encodeProperties,
   FOOTER_BLOCK_INDEX,
   MAX_DATA_BLOCKS,
@@ -32,6 +34,29 @@ import {
 } from '../format/sstable-footer.ts';
 import { createBloomBuilder } from './bloom.ts';
 import type { VfsFile } from './vfs.ts';
+
+/** The part of crypto's Keyring that tables need. */
+export interface TableKeyring {
+  readonly databaseId: Uint8Array;
+  readonly suite: SuiteId;
+  /** DEK of a live generation; unknown generation → CORRUPTION. Not retained by tables. */
+  dek(generation: number): Uint8Array;
+}
+
+/**
+ * Builds the sealer of a table: suite 'none' has no key; otherwise the file
+ * key is HKDF(DEK[generation], salt, kind SST, fileNumber), zeroed once the
+ * sealer holds its copy.
+ */
+export function createTableSealer(keyring: TableKeyring, generation: number, salt: Uint8Array, fileNumber: number, backend?: 'node' | 'noble'): Sealer {
+  if (keyring.suite === 'none') return createSealer('none', new Uint8Array(0));
+  const fileKey = deriveFileKey(keyring.dek(generation), salt, FILE_KIND_SST, fileNumber);
+  try {
+    return createSealer(keyring.suite, fileKey, backend ? { backend } : {});
+  } finally {
+    fileKey.fill(0);
+  }
+}
 
 /**
  * Default target plaintext bytes per data block, chosen by measurement
@@ -46,10 +71,9 @@ export interface TableWriterOptions {
   /** Name used in error messages (relative to the database directory). */
   readonly fileName: string;
   readonly fileNumber: number;
-  readonly databaseId: Uint8Array;
-  readonly suite: SuiteId;
-  /** Data key of `generation`; used to derive the file key, not retained. */
-  readonly dek: Uint8Array;
+  /** Database id, suite and data keys (crypto's Keyring fits). */
+  readonly keyring: TableKeyring;
+  /** Key generation to seal with: the newest (keyring.currentGeneration) for every new table. */
   readonly generation: number;
   /** 16 fresh random bytes: the file's salt. */
   readonly salt: Uint8Array;
@@ -95,14 +119,8 @@ export function createTableWriter(o: TableWriterOptions): TableWriter {
   if (!Number.isInteger(blockBytes) || blockBytes < 64 || blockBytes > 64 * 1024 * 1024) {
     throw new HeliosError('INVALID_ARGUMENT', `block size must be 64 B … 64 MiB, got ${blockBytes}`);
   }
-  const fileKey = deriveFileKey(o.dek, o.salt, FILE_KIND_SST, o.fileNumber);
-  let sealer: Sealer | null;
-  try {
-    sealer = createSealer(o.suite, fileKey, o.backend ? { backend: o.backend } : {});
-  } finally {
-    fileKey.fill(0);
-  }
-  const aadFields: RecordAadFields = { databaseId: o.databaseId, fileKind: FILE_KIND_SST, fileNumber: o.fileNumber, generation: o.generation };
+  let sealer: Sealer | null = createTableSealer(o.keyring, o.generation, o.salt, o.fileNumber, o.backend);
+  const aadFields: RecordAadFields = { databaseId: o.keyring.databaseId, fileKind: FILE_KIND_SST, fileNumber: o.fileNumber, generation: o.generation };
   const file = o.file;
   const header = encodeFileHeader({ kind: FILE_KIND_SST, generation: o.generation, fileNumber: o.fileNumber, salt: o.salt });
   file.append(header);
@@ -229,6 +247,19 @@ export function createTableWriter(o: TableWriterOptions): TableWriter {
       done = true;
       closeQuietly();
     },
+  };
+}
+
+/** The manifest's record of a finished table placed at `level`. */
+export function tableFileMeta(meta: TableMeta, level: number): TableFileMeta {
+  return {
+    level,
+    fileNumber: meta.fileNumber,
+    byteLength: meta.fileSize,
+    generation: meta.generation,
+    smallest: encodeInternalKey(meta.smallestKey, meta.smallestSeq),
+    largest: encodeInternalKey(meta.largestKey, meta.largestSeq),
+    digest: meta.digest,
   };
 }
 

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { utf8Encode, utf8Decode } from './bytes.ts';
 import { isHeliosError } from './errors.ts';
+import { decodeInternalKey, encodeInternalKey } from './sstable-footer.ts';
 import { compareInternal, createBlockBuilder, createBlockCursor, decodeBlock, KIND_PUT, KIND_TOMBSTONE, MAX_SEQ, type EntryKind } from './sstable-block.ts';
 
 type E = { key: string; seq: number; kind: EntryKind; value: string };
@@ -128,6 +129,16 @@ test('[FMT-SST-BLOCK-4] keys after a restart point are stored without a shared p
   const second = 5 + 8;
   assert.is(block[second], 7);
   assert.is(block[second + 1], 1);
+});
+
+test('[FMT-SST-IKEY-1] internal keys stored outside blocks round-trip as user key and big-endian seqNum', () => {
+  for (const seq of [0, 1, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER]) {
+    const b = encodeInternalKey(utf8Encode('user'), seq);
+    assert.is(b.length, 12);
+    assert.equal(decodeInternalKey(b, 'MANIFEST-000001', 0), { userKey: utf8Encode('user'), seqNum: seq });
+  }
+  assert.throws(() => decodeInternalKey(new Uint8Array(7), 'M', 3), (e: { code: string }) => e.code === 'CORRUPTION');
+  assert.throws(() => decodeInternalKey(new Uint8Array(8).fill(0xff), 'M', 3), (e: { code: string }) => e.code === 'CORRUPTION');
 });
 
 test.run();

@@ -185,3 +185,26 @@ export function decodeProperties(b: Uint8Array, file: string, fileOffset: number
   if (o !== b.length) corruption(file, fileOffset, 'properties block has trailing bytes');
   return { entryCount, tombstoneCount, minSeq, maxSeq, rawKeyBytes, rawValueBytes, dataBlockCount, smallestKey, smallestSeq, largestKey, largestSeq };
 }
+
+/**
+ * Byte form of an internal key where one is stored outside a block (the
+ * manifest's smallest/largest) [FMT-SST-IKEY-1]: `userKey ‖ u64be seqNum`.
+ * Compare decoded keys with compareInternal, not these bytes.
+ */
+export function encodeInternalKey(userKey: Uint8Array, seqNum: number): Uint8Array {
+  const out = new Uint8Array(userKey.length + 8);
+  out.set(userKey);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(userKey.length, Math.floor(seqNum / 0x1_0000_0000), false);
+  dv.setUint32(userKey.length + 4, seqNum >>> 0, false);
+  return out;
+}
+
+/** Inverse of encodeInternalKey; the user key is a copy. */
+export function decodeInternalKey(b: Uint8Array, file: string, offset: number): { userKey: Uint8Array; seqNum: number } {
+  if (b.length < 8) corruption(file, offset, 'internal key shorter than its sequence number');
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const hi = dv.getUint32(b.length - 8, false);
+  if (hi > 0x1f_ffff) corruption(file, offset, 'internal key sequence number out of range');
+  return { userKey: b.slice(0, b.length - 8), seqNum: hi * 0x1_0000_0000 + dv.getUint32(b.length - 4, false) };
+}

@@ -1,0 +1,600 @@
+/**
+ * The key-value engine: a database directory opened with a key, offering
+ * put/get/delete, atomic write batches, snapshots and ordered iterators.
+ *
+ * Data flow of a write:
+ *   batch → WAL record (sealed, appended to the active segment, synced per
+ *   `synchronous`) → memtable (visible to readers) → sequence number advanced.
+ * Data flow of an open (recovery):
+ *   LOCK → HELIOS (superblock: key check, keyring) → CURRENT → MANIFEST
+ *   (the Version: live WAL segments and table files) → replay every live WAL
+ *   segment into the memtable → new WAL segment + new manifest + CURRENT.
+ * Recovery never appends to an existing file: nonces cannot repeat.
+ *
+ * Durability of a write that returned (`synchronous`) [ENG-SYNC-1]:
+ *   'full'   the WAL record is fsynced (fdatasync) before the call returns:
+ *            survives a process crash and a power loss / OS crash.
+ *   'normal' the record is handed to the OS (write(2)) before the call
+ *            returns, fsynced only at segment rotation, close() and
+ *            setSynchronous('full'): survives a process crash (kill -9), may
+ *            be lost on power loss / OS crash.
+ *   'off'    the record is buffered in the process (up to 64 KiB) and
+ *            written with the next write past that size, rotation, close()
+ *            or setSynchronous(): survives neither. A clean close() persists
+ *            everything in every mode.
+ * In every mode a crash loses a suffix of the history, never a middle part,
+ * and never part of a batch: recovery yields a prefix of the commits.
+ *
+ * After any I/O error in the write path the handle is failed: the error
+ * reaches the caller and every later write throws it too; reads keep
+ * working; close() releases the handle, and reopening recovers every commit
+ * acknowledged before the error.
+ */
+import { createNodeVfs } from './node-vfs.ts';
+import type { Vfs, VfsLock } from './vfs.ts';
+import { joinPath } from './vfs-path.ts';
+import { HeliosError, corruption, isHeliosError } from '../format/errors.ts';
+import { decodeCurrent, encodeCurrent, manifestFileName } from '../format/current-file.ts';
+import { FILE_KIND_WAL } from '../format/file-header.ts';
+import { MAX_SEALED_RECORD_BYTES } from '../format/record-frame.ts';
+import { decodeWalBatch, encodeWalBatch } from '../format/wal-record.ts';
+import type { SuiteId } from '../crypto/cipher-suite.ts';
+import { destroySecret, type KeySecret } from '../crypto/key-source.ts';
+import { createSuperblock, openSuperblock, type KdfOptions, type Keyring, type SuperblockInfo } from '../crypto/superblock.ts';
+import { createFileCipher, newFileHeader, type KeyContext } from './file-cipher.ts';
+import { CURRENT_FILE, LOCK_FILE, SUPERBLOCK_FILE, parseFileName, walFileName } from './file-names.ts';
+import { keySourceKind, loadKeySecret, type KeySourceKind, type KeySourceOption } from './key-loader.ts';
+import { createLogWriter, type LogWriter } from './log-writer.ts';
+import { readLog } from './log-reader.ts';
+import { applyEdit, checkWalSegments, createManifest, readManifest, emptyVersion, type ManifestWriter, type Version } from './manifest.ts';
+import { createMemtable, type Memtable } from './memtable.ts';
+import { createUserIterator } from './merge-iterator.ts';
+import { batchEntries, checkKey, checkValue, createWriteBatch, type WriteBatch } from './write-batch.ts';
+import { randomBytes } from './random.ts';
+
+export type { KeySourceOption } from './key-loader.ts';
+export { createWriteBatch, type WriteBatch } from './write-batch.ts';
+
+export type SynchronousMode = 'full' | 'normal' | 'off';
+
+export interface EngineOptions {
+  /** Required unless encryption === false. */
+  key?: KeySourceOption;
+  /** Default true; false = the 'none' suite (CRC32C instead of a tag), no key allowed. */
+  encryption?: boolean;
+  /** Default true. */
+  createIfMissing?: boolean;
+  /** Default 'full'. See the module comment for the exact guarantees. */
+  synchronous?: SynchronousMode;
+  /** Memory the memtable may use before it is flushed to a table file, in bytes. Default 64 MiB. */
+  memtableBudgetBytes?: number;
+  /** PBKDF2-HMAC-SHA256 instead of Argon2id for passphrases (new databases). */
+  fips?: boolean;
+  /** KDF parameters for a new passphrase database. */
+  kdf?: KdfOptions;
+  /** Default: node:fs. createMemVfs() for ':memory:' and tests. */
+  vfs?: Vfs;
+  /** A WAL segment is ended and a new one started once it passes this size, in bytes. Default 4 MiB. */
+  walSegmentBytes?: number;
+  /** The manifest is rewritten once it passes this size, in bytes. Default 1 MiB. */
+  manifestRewriteBytes?: number;
+}
+
+export interface Snapshot {
+  /** Reads at this snapshot see exactly the commits with sequence number <= seqNum. */
+  readonly seqNum: number;
+  /** Idempotent. A released snapshot may not be passed to reads. */
+  release(): void;
+}
+
+export interface IteratorOptions {
+  gte?: Uint8Array;
+  gt?: Uint8Array;
+  lte?: Uint8Array;
+  lt?: Uint8Array;
+  reverse?: boolean;
+  /** Default: a snapshot taken when the iterator is created. */
+  snapshot?: Snapshot;
+}
+
+/** Cursor over live (non-deleted) entries in key order (or reverse). key()/value() are valid
+ *  until the next call to next()/seek(); callers copy if they keep them, and never modify them. */
+export interface EngineIterator {
+  /** Advances to the next entry; returns false at the end (call once before the first key()). */
+  next(): boolean;
+  key(): Uint8Array;
+  value(): Uint8Array;
+  /** The following next() lands on the first entry >= key (forward) / <= key (reverse), within bounds. */
+  seek(key: Uint8Array): void;
+  close(): void;
+}
+
+export interface EngineInfo {
+  encryptionEnabled: boolean;
+  suite: SuiteId;
+  kdf: string;
+  keySource: KeySourceKind;
+  fipsMode: boolean;
+  formatVersion: number;
+  generations: number[];
+  currentGeneration: number;
+  synchronous: SynchronousMode;
+  /** Bytes of torn WAL tail dropped by the recovery of this open (0 after a clean close). */
+  walDroppedBytes: number;
+  /** Highest sequence number committed. */
+  lastSeqNum: number;
+  /** Number of WAL records replayed when opening. */
+  walRecordsReplayed: number;
+  memtableEntries: number;
+  memtableBytes: number;
+  memtableBudgetBytes: number;
+  walSegments: number;
+  activeWalFileNumber: number;
+  manifestFileNumber: number;
+  liveSnapshots: number;
+  /** The I/O error that failed this handle's write path, or null. */
+  failure: string | null;
+}
+
+export interface Engine {
+  /** The value stored for `key` (a new array), or undefined. */
+  get(key: Uint8Array, options?: { snapshot?: Snapshot }): Uint8Array | undefined;
+  put(key: Uint8Array, value: Uint8Array): void;
+  delete(key: Uint8Array): void;
+  /** Atomic: after a crash either every entry of the batch is there or none. Durable per `synchronous`. */
+  write(batch: WriteBatch): void;
+  snapshot(): Snapshot;
+  iterator(options?: IteratorOptions): EngineIterator;
+  setSynchronous(mode: SynchronousMode): void;
+  info(): EngineInfo;
+  /** Persists buffered writes, ends the WAL segment, zeroes keys; later calls throw CLOSED. Idempotent. */
+  close(): void;
+}
+
+const DEFAULT_WAL_SEGMENT_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MANIFEST_REWRITE_BYTES = 1024 * 1024;
+const DEFAULT_MEMTABLE_BUDGET_BYTES = 64 * 1024 * 1024;
+const SYNC_MODES: readonly SynchronousMode[] = ['full', 'normal', 'off'];
+
+function checkOptions(o: EngineOptions): void {
+  if (typeof o !== 'object' || o === null) throw new HeliosError('INVALID_ARGUMENT', 'options must be an object');
+  if (o.synchronous !== undefined && !SYNC_MODES.includes(o.synchronous)) {
+    throw new HeliosError('INVALID_ARGUMENT', `synchronous must be 'full', 'normal' or 'off'`);
+  }
+  for (const k of ['memtableBudgetBytes', 'walSegmentBytes', 'manifestRewriteBytes'] as const) {
+    const v = o[k];
+    if (v !== undefined && (!Number.isSafeInteger(v) || v <= 0)) throw new HeliosError('INVALID_ARGUMENT', `${k} must be a positive integer`);
+  }
+  if (o.encryption === false && o.key !== undefined) throw new HeliosError('CONFIG', 'encryption: false takes no key');
+  if (o.key !== undefined) keySourceKind(o.key);
+}
+
+/**
+ * Opens (or creates) the database in directory `path`.
+ *
+ * Errors: LOCKED (open elsewhere), WRONG_KEY (no file is modified),
+ * NOT_A_DATABASE (the directory holds something else), CONFIG (missing or
+ * unusable key option, missing database with createIfMissing false),
+ * CORRUPTION (file and offset named), UNSUPPORTED_VERSION, IO.
+ */
+export function openEngine(path: string, options: EngineOptions = {}): Engine {
+  if (typeof path !== 'string' || path === '') throw new HeliosError('INVALID_ARGUMENT', 'path must be a non-empty string');
+  checkOptions(options);
+  const vfs = options.vfs ?? createNodeVfs();
+  const dir = path;
+  if (!vfs.exists(dir)) {
+    if (options.createIfMissing === false) throw new HeliosError('CONFIG', `no database at ${path} (createIfMissing is false)`);
+    vfs.mkdir(dir);
+  }
+  const lock = vfs.lock(joinPath(dir, LOCK_FILE));
+  let keyring: Keyring | null = null;
+  try {
+    const sb = openOrCreateSuperblock(vfs, dir, options);
+    keyring = sb.keyring;
+    return recover(vfs, dir, options, lock, sb.keyring, sb.info, sb.keySource);
+  } catch (e) {
+    keyring?.destroy();
+    lock.release();
+    throw e;
+  }
+}
+
+function openOrCreateSuperblock(vfs: Vfs, dir: string, options: EngineOptions): { keyring: Keyring; info: SuperblockInfo; keySource: KeySourceKind } {
+  const sbPath = joinPath(dir, SUPERBLOCK_FILE);
+  const keySource: KeySourceKind = options.key === undefined ? 'none' : keySourceKind(options.key);
+  let secret: KeySecret | null = null;
+  try {
+    if (!vfs.exists(sbPath)) {
+      const foreign = vfs.list(dir).filter((n) => {
+        const t = parseFileName(n).type;
+        return t !== 'lock' && t !== 'temp' && !(t === 'wal' || t === 'manifest' || t === 'current');
+      });
+      if (foreign.length > 0 || vfs.exists(joinPath(dir, CURRENT_FILE))) {
+        throw new HeliosError('NOT_A_DATABASE', `${dir} is not a HeliosDB database (no ${SUPERBLOCK_FILE} file)`, { file: SUPERBLOCK_FILE });
+      }
+      if (options.createIfMissing === false) throw new HeliosError('CONFIG', `no database at ${dir} (createIfMissing is false)`);
+      const encryption = options.encryption !== false;
+      if (encryption && options.key === undefined) throw new HeliosError('CONFIG', 'an encrypted database needs a key (or pass encryption: false)');
+      secret = options.key === undefined ? null : loadKeySecret(options.key);
+      const kdf: KdfOptions = { ...(options.kdf ?? {}) };
+      if (options.fips !== undefined) kdf.fips = options.fips;
+      const created = createSuperblock({ suite: encryption ? 'aes-256-gcm' : 'none', secret, random: randomBytes, kdf });
+      try {
+        vfs.writeFileAtomic(sbPath, created.bytes);
+      } catch (e) {
+        created.keyring.destroy();
+        throw e;
+      }
+      return { keyring: created.keyring, info: created.info, keySource };
+    }
+    const bytes = vfs.readFile(sbPath);
+    secret = options.key === undefined ? null : loadKeySecret(options.key);
+    const opened = openSuperblock(bytes, secret);
+    if (options.encryption === false && opened.info.suite !== 'none') {
+      opened.keyring.destroy();
+      throw new HeliosError('CONFIG', 'the database is encrypted: open it with its key, not encryption: false');
+    }
+    return { keyring: opened.keyring, info: opened.info, keySource };
+  } finally {
+    if (secret !== null) destroySecret(secret);
+  }
+}
+
+interface ReplayState {
+  memtable: Memtable;
+  lastSeqNum: number;
+  records: number;
+  droppedBytes: number;
+  /** Valid length of the segment that was active when the process stopped. */
+  activeValidBytes: number | null;
+  emptySegments: number[];
+}
+
+function replayWal(vfs: Vfs, dir: string, ctx: KeyContext, version: Version): ReplayState {
+  checkWalSegments(version, 'MANIFEST');
+  const st: ReplayState = { memtable: createMemtable(), lastSeqNum: version.lastSeqNum, records: 0, droppedBytes: 0, activeValidBytes: null, emptySegments: [] };
+  let walSeq: number | null = null; // last sequence number seen in the WAL
+  for (const seg of version.walSegments) {
+    const name = walFileName(seg.fileNumber);
+    const path = joinPath(dir, name);
+    if (!vfs.exists(path)) corruption(name, 0, 'WAL segment listed in the manifest is missing');
+    const log = readLog(vfs, path, name, ctx, { kind: FILE_KIND_WAL, fileNumber: seg.fileNumber, sealedByteLength: seg.sealedByteLength });
+    if (seg.sealedByteLength === null) {
+      st.activeValidBytes = log.validByteLength;
+      st.droppedBytes += log.droppedBytes;
+    }
+    if (log.records.length === 0) st.emptySegments.push(seg.fileNumber);
+    for (const r of log.records) {
+      const batch = decodeWalBatch(r.plaintext, name, r.offset);
+      if (walSeq !== null && batch.firstSeqNum !== walSeq + 1) corruption(name, r.offset, `WAL sequence gap: ${batch.firstSeqNum} follows ${walSeq}`);
+      let seq = batch.firstSeqNum;
+      for (const e of batch.entries) {
+        if (seq > version.lastSeqNum) st.memtable.add(e.key, seq, e.value); // older entries are in table files
+        seq++;
+      }
+      walSeq = seq - 1;
+      st.records++;
+    }
+  }
+  if (walSeq !== null) st.lastSeqNum = Math.max(st.lastSeqNum, walSeq);
+  return st;
+}
+
+function recover(vfs: Vfs, dir: string, options: EngineOptions, lock: VfsLock, keyring: Keyring, info: SuperblockInfo, keySource: KeySourceKind): Engine {
+  const ctx: KeyContext = { databaseId: keyring.databaseId, suite: keyring.suite, keyring, random: randomBytes };
+  const currentPath = joinPath(dir, CURRENT_FILE);
+  let version: Version;
+  let oldManifest: number | null = null;
+  if (vfs.exists(currentPath)) {
+    oldManifest = decodeCurrent(vfs.readFile(currentPath));
+    version = readManifest(vfs, dir, ctx, oldManifest);
+  } else {
+    version = emptyVersion(); // a new database, or a creation that stopped before CURRENT
+  }
+  const replay = replayWal(vfs, dir, ctx, version);
+
+  // Remove what no durable state refers to: leftovers of a crash (a WAL
+  // segment or manifest created but never recorded), obsolete files, temps.
+  const liveWal = new Set(version.walSegments.map((s) => s.fileNumber));
+  const liveTables = new Set(version.levels.flat().map((f) => f.fileNumber));
+  for (const name of vfs.list(dir)) {
+    const p = parseFileName(name);
+    const orphan =
+      (p.type === 'wal' && !liveWal.has(p.fileNumber)) ||
+      (p.type === 'sst' && !liveTables.has(p.fileNumber)) ||
+      (p.type === 'manifest' && p.fileNumber !== oldManifest) ||
+      p.type === 'temp';
+    if (orphan) vfs.remove(joinPath(dir, name));
+  }
+
+  // New active segment and new manifest: recovery never appends to an existing file.
+  const walNumber = version.nextFileNumber;
+  const manifestNumber = walNumber + 1;
+  const active = version.walSegments.find((s) => s.sealedByteLength === null);
+  const edit = {
+    nextFileNumber: manifestNumber + 1,
+    lastSeqNum: version.lastSeqNum,
+    walSealed: active && replay.activeValidBytes !== null && !replay.emptySegments.includes(active.fileNumber) ? [{ fileNumber: active.fileNumber, byteLength: replay.activeValidBytes }] : [],
+    walDeleted: replay.emptySegments,
+    walAdded: [walNumber],
+  };
+  let next = applyEdit(version, edit, 'MANIFEST', 0);
+  const wal = createLogWriter(vfs, joinPath(dir, walFileName(walNumber)), walFileName(walNumber), createFileCipher(ctx, newFileHeader(ctx, FILE_KIND_WAL, walNumber)));
+  let manifest: ManifestWriter;
+  try {
+    vfs.syncDir(dir);
+    manifest = createManifest(vfs, dir, ctx, manifestNumber, next);
+  } catch (e) {
+    wal.close();
+    throw e;
+  }
+  try {
+    vfs.writeFileAtomic(currentPath, encodeCurrent(manifestNumber));
+    for (const n of replay.emptySegments) vfs.remove(joinPath(dir, walFileName(n)));
+    if (oldManifest !== null) vfs.remove(joinPath(dir, manifestFileName(oldManifest)));
+    vfs.syncDir(dir);
+  } catch (e) {
+    wal.close();
+    manifest.close();
+    throw e;
+  }
+  next = manifest.version;
+  return createEngine({
+    vfs,
+    dir,
+    options,
+    lock,
+    ctx,
+    info,
+    keySource,
+    wal,
+    manifest,
+    memtable: replay.memtable,
+    lastSeqNum: replay.lastSeqNum,
+    walDroppedBytes: replay.droppedBytes,
+    walRecordsReplayed: replay.records,
+  });
+}
+
+interface EngineState {
+  vfs: Vfs;
+  dir: string;
+  options: EngineOptions;
+  lock: VfsLock;
+  ctx: KeyContext;
+  info: SuperblockInfo;
+  keySource: KeySourceKind;
+  wal: LogWriter;
+  manifest: ManifestWriter;
+  memtable: Memtable;
+  lastSeqNum: number;
+  walDroppedBytes: number;
+  walRecordsReplayed: number;
+}
+
+function createEngine(s: EngineState): Engine {
+  const { vfs, dir, ctx, info } = s;
+  let wal = s.wal;
+  let manifest = s.manifest;
+  const memtable = s.memtable;
+  let lastSeqNum = s.lastSeqNum;
+  let mode: SynchronousMode = s.options.synchronous ?? 'full';
+  const walSegmentBytes = s.options.walSegmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES;
+  const manifestRewriteBytes = s.options.manifestRewriteBytes ?? DEFAULT_MANIFEST_REWRITE_BYTES;
+  const memtableBudgetBytes = s.options.memtableBudgetBytes ?? DEFAULT_MEMTABLE_BUDGET_BYTES;
+  let failure: unknown = null;
+  let closed = false;
+  const liveSnapshots = new Map<Snapshot, number>();
+  const released = new WeakSet<Snapshot>();
+
+  const checkOpen = (): void => {
+    if (closed) throw new HeliosError('CLOSED', 'the database is closed');
+  };
+  const checkWritable = (): void => {
+    checkOpen();
+    if (failure !== null) throw failure;
+  };
+  /** Runs a write-path step; an I/O error fails the handle. */
+  const guarded = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      if (isHeliosError(e, 'IO') || isHeliosError(e, 'INTERNAL') || !isHeliosError(e)) failure ??= e;
+      throw e;
+    }
+  };
+
+  const rewriteManifest = (): void => {
+    const number = manifest.version.nextFileNumber;
+    const v = applyEdit(manifest.version, { nextFileNumber: number + 1 }, 'MANIFEST', 0);
+    const fresh = createManifest(vfs, dir, ctx, number, v);
+    try {
+      vfs.writeFileAtomic(joinPath(dir, CURRENT_FILE), encodeCurrent(number));
+    } catch (e) {
+      fresh.close();
+      throw e;
+    }
+    const old = manifest;
+    manifest = fresh;
+    old.close();
+    vfs.remove(joinPath(dir, manifestFileName(old.fileNumber)));
+    vfs.syncDir(dir);
+  };
+
+  /** Ends the active segment at its current length and starts a new one. */
+  const rotateWal = (): void => {
+    wal.sync();
+    const number = manifest.version.nextFileNumber;
+    const name = walFileName(number);
+    const fresh = createLogWriter(vfs, joinPath(dir, name), name, createFileCipher(ctx, newFileHeader(ctx, FILE_KIND_WAL, number)));
+    try {
+      vfs.syncDir(dir);
+      manifest.apply({ nextFileNumber: number + 1, walSealed: [{ fileNumber: wal.fileNumber, byteLength: wal.byteLength }], walAdded: [number] });
+    } catch (e) {
+      fresh.close();
+      throw e;
+    }
+    wal.close();
+    wal = fresh;
+    if (manifest.byteLength >= manifestRewriteBytes) rewriteManifest();
+  };
+
+  const snapshotSeq = (snap: Snapshot | undefined): number => {
+    if (snap === undefined) return lastSeqNum;
+    if (!liveSnapshots.has(snap)) {
+      throw new HeliosError('INVALID_ARGUMENT', released.has(snap) ? 'the snapshot was released' : 'the snapshot does not belong to this database');
+    }
+    return snap.seqNum;
+  };
+
+  const takeSnapshot = (): Snapshot => {
+    const snap: Snapshot = {
+      seqNum: lastSeqNum,
+      release() {
+        if (liveSnapshots.delete(snap)) released.add(snap);
+      },
+    };
+    liveSnapshots.set(snap, lastSeqNum);
+    return snap;
+  };
+
+  const write = (batch: WriteBatch): void => {
+    checkWritable();
+    const entries = batchEntries(batch);
+    if (entries.length === 0) return;
+    const firstSeqNum = lastSeqNum + 1;
+    const plaintext = encodeWalBatch(firstSeqNum, entries);
+    if (plaintext.length + 64 > MAX_SEALED_RECORD_BYTES) {
+      throw new HeliosError('TOO_BIG', `write batch of ${plaintext.length} bytes exceeds the ${MAX_SEALED_RECORD_BYTES}-byte record limit`);
+    }
+    guarded(() => {
+      wal.add(plaintext, mode === 'off');
+      if (mode === 'full') wal.sync();
+    });
+    let seq = firstSeqNum;
+    for (const e of entries) memtable.add(e.key, seq++, e.value);
+    lastSeqNum = seq - 1;
+    if (wal.byteLength >= walSegmentBytes) {
+      // The commit above is done; a failed rotation fails the handle for later writes only.
+      try {
+        guarded(rotateWal);
+      } catch {
+        // recorded in `failure`
+      }
+    }
+  };
+
+  const engine: Engine = {
+    get(key, options) {
+      checkOpen();
+      checkKey(key);
+      const r = memtable.get(key, snapshotSeq(options?.snapshot));
+      return r === undefined || r.value === null ? undefined : r.value.slice();
+    },
+    put(key, value) {
+      checkKey(key);
+      checkValue(value);
+      const b = createWriteBatch();
+      b.put(key, value);
+      write(b);
+    },
+    delete(key) {
+      checkKey(key);
+      const b = createWriteBatch();
+      b.delete(key);
+      write(b);
+    },
+    write,
+    snapshot() {
+      checkOpen();
+      return takeSnapshot();
+    },
+    iterator(options = {}) {
+      checkOpen();
+      for (const k of ['gte', 'gt', 'lte', 'lt'] as const) {
+        const b = options[k];
+        if (b !== undefined && !(b instanceof Uint8Array)) throw new HeliosError('INVALID_ARGUMENT', `iterator bound ${k} must be a Uint8Array`);
+      }
+      const seq = snapshotSeq(options.snapshot);
+      const it = createUserIterator(memtable.cursor(), {
+        ...(options.gte ? { gte: options.gte } : {}),
+        ...(options.gt ? { gt: options.gt } : {}),
+        ...(options.lte ? { lte: options.lte } : {}),
+        ...(options.lt ? { lt: options.lt } : {}),
+        reverse: options.reverse === true,
+        snapshotSeq: seq,
+      });
+      return {
+        next: () => {
+          checkOpen();
+          return it.next();
+        },
+        key: () => it.key(),
+        value: () => it.value(),
+        seek: (k) => {
+          checkKey(k);
+          it.seek(k);
+        },
+        close: () => it.close(),
+      };
+    },
+    setSynchronous(next) {
+      checkOpen();
+      if (!SYNC_MODES.includes(next)) throw new HeliosError('INVALID_ARGUMENT', `synchronous must be 'full', 'normal' or 'off'`);
+      if (failure === null) {
+        guarded(() => {
+          if (next === 'full') wal.sync();
+          else wal.flush();
+        });
+      }
+      mode = next;
+    },
+    info() {
+      checkOpen();
+      const v = manifest.version;
+      return {
+        encryptionEnabled: info.suite !== 'none',
+        suite: info.suite,
+        kdf: info.kdf,
+        keySource: s.keySource,
+        fipsMode: info.fipsMode,
+        formatVersion: info.formatVersion,
+        generations: [...info.generations],
+        currentGeneration: ctx.keyring.currentGeneration,
+        synchronous: mode,
+        walDroppedBytes: s.walDroppedBytes,
+        lastSeqNum,
+        walRecordsReplayed: s.walRecordsReplayed,
+        memtableEntries: memtable.entryCount,
+        memtableBytes: memtable.approximateByteLength,
+        memtableBudgetBytes,
+        walSegments: v.walSegments.length,
+        activeWalFileNumber: wal.fileNumber,
+        manifestFileNumber: manifest.fileNumber,
+        liveSnapshots: liveSnapshots.size,
+        failure: failure === null ? null : failure instanceof Error ? failure.message : String(failure),
+      };
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      let error: unknown = null;
+      if (failure === null) {
+        try {
+          wal.sync();
+          manifest.apply({ walSealed: [{ fileNumber: wal.fileNumber, byteLength: wal.byteLength }] });
+        } catch (e) {
+          error = e;
+        }
+      }
+      wal.close();
+      manifest.close();
+      for (const snap of liveSnapshots.keys()) released.add(snap);
+      liveSnapshots.clear();
+      ctx.keyring.destroy();
+      s.lock.release();
+      if (error !== null) throw error;
+    },
+  };
+  return engine;
+}

@@ -1,0 +1,147 @@
+/**
+ * Writes a log file (a WAL segment or a manifest): the plaintext file
+ * header, then sealed records framed as in format/record-frame.ts, record
+ * `i` sealed with nonce index `i`.
+ *
+ * A log writer only ever creates a NEW file (Vfs.create refuses to reuse a
+ * path) and counts its records from 0, so a (file key, nonce) pair is never
+ * used twice: the file key is new because the salt is fresh, and the index
+ * only grows [FMT-REC-3].
+ *
+ * Durability: `add()` with `buffered = false` hands the record to the OS
+ * before returning (survives a process crash); buffered records stay in
+ * memory until `flush()`, `sync()` or the buffer passes FLUSH_THRESHOLD_BYTES.
+ * `sync()` makes every record added so far survive power loss.
+ *
+ * Failure: after any I/O error the writer is poisoned: every later call
+ * rethrows that error. The bytes of a failed write may be partly in the file;
+ * the index of the failed record must not be used again with other content,
+ * so the caller abandons the file (the next open starts a new one).
+ */
+import { HeliosError } from '../format/errors.ts';
+import { encodeFileHeader } from '../format/file-header.ts';
+import { encodeRecordHeader, RECORD_HEADER_BYTES } from '../format/record-frame.ts';
+import type { FileCipher } from './file-cipher.ts';
+import type { Vfs, VfsFile } from './vfs.ts';
+
+const FLUSH_THRESHOLD_BYTES = 64 * 1024;
+
+export interface LogWriter {
+  readonly fileName: string;
+  readonly fileNumber: number;
+  /** Bytes of the file once buffered records are written: header included. */
+  readonly byteLength: number;
+  /** Records added so far (the index the next record gets). */
+  readonly recordCount: number;
+  /** Seals and appends one record. */
+  add(plaintext: Uint8Array, buffered: boolean): void;
+  /** Writes buffered records to the OS. */
+  flush(): void;
+  /** Writes buffered records and makes every record durable. */
+  sync(): void;
+  /** Releases the file handle and the file key. Does not flush. Idempotent. */
+  close(): void;
+}
+
+/**
+ * Creates `path` with the header of `cipher` and syncs it. The directory
+ * entry is not synced here: the caller syncs the directory before it
+ * refers to the file from anywhere durable.
+ */
+export function createLogWriter(vfs: Vfs, path: string, fileName: string, cipher: FileCipher): LogWriter {
+  let file: VfsFile | null = vfs.create(path);
+  let failure: unknown = null;
+  let index = 0;
+  let written = 0;
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+
+  const fail = (e: unknown): never => {
+    failure ??= e;
+    throw e;
+  };
+  const live = (): VfsFile => {
+    if (failure !== null) throw failure;
+    if (file === null) throw new HeliosError('CLOSED', `${fileName} is closed`, { file: fileName });
+    return file;
+  };
+  const appendNow = (data: Uint8Array): void => {
+    const f = live();
+    try {
+      f.append(data);
+    } catch (e) {
+      fail(e);
+    }
+    written += data.length;
+  };
+
+  try {
+    appendNow(encodeFileHeader(cipher.header));
+    file.sync();
+  } catch (e) {
+    file.close();
+    cipher.destroy();
+    throw e;
+  }
+
+  const flush = (): void => {
+    if (pendingBytes === 0) return;
+    const chunk = pending.length === 1 ? pending[0]! : concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    appendNow(chunk);
+  };
+
+  return {
+    fileName,
+    fileNumber: cipher.header.fileNumber,
+    get byteLength() {
+      return written + pendingBytes;
+    },
+    get recordCount() {
+      return index;
+    },
+    add(plaintext, buffered) {
+      live();
+      const sealed = cipher.seal(index, plaintext);
+      const rec = new Uint8Array(RECORD_HEADER_BYTES + sealed.length);
+      rec.set(encodeRecordHeader(sealed.length), 0);
+      rec.set(sealed, RECORD_HEADER_BYTES);
+      index++;
+      if (buffered) {
+        pending.push(rec);
+        pendingBytes += rec.length;
+        if (pendingBytes >= FLUSH_THRESHOLD_BYTES) flush();
+      } else {
+        flush();
+        appendNow(rec);
+      }
+    },
+    flush,
+    sync() {
+      flush();
+      const f = live();
+      try {
+        f.sync();
+      } catch (e) {
+        fail(e);
+      }
+    },
+    close() {
+      if (file === null) return;
+      file.close();
+      file = null;
+      cipher.destroy();
+    },
+  };
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

@@ -36,10 +36,12 @@ export function createNobleGcm(key: Uint8Array): GcmContext {
   }
   return {
     seal(index, plaintext, aad) {
+      check();
       writeNonce(iv, 0, index);
       return sealWithIv(iv, plaintext, aad);
     },
     open(index, sealed, aad) {
+      check();
       writeNonce(iv, 0, index);
       return openWithIv(iv, sealed, aad);
     },
@@ -49,5 +51,6 @@ export function createNobleGcm(key: Uint8Array): GcmContext {
       closed = true;
       keyCopy.fill(0); // [CRY-ZERO-1]; noble zeroes its own expanded key after each call
     },
+    secretsForTest: () => [keyCopy],
   };
 }

@@ -26,6 +26,7 @@ import { HeliosError } from '../format/errors.ts';
 import { constantTimeEqual } from './ct.ts';
 import { type GcmContext, GCM_IV_BYTES, GCM_TAG_BYTES, writeNonce } from './gcm.ts';
 import { createGhashTable, ghashLengths, ghashUpdate } from './ghash.ts';
+import { allocSealOutput } from './seal-output.ts';
 
 export interface NodeGcmOptions {
   /**
@@ -71,6 +72,7 @@ const BATCH_BLOCKS = 256;
 /** Records needing more blocks than this (J0 included) are never batched. */
 const MAX_SLOT_BLOCKS = 32;
 
+const EMPTY = new Uint8Array(0);
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** A big-endian u32 as the int to store through an Int32Array so its bytes land big-endian. */
 const be = (x: number): number =>
@@ -94,7 +96,7 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
   let ctrWords = new Int32Array(ctrBytes.buffer);
 
   // Keystream of the current record: `ks` from byte `ksOff` on, J0 block first.
-  let ks: Uint8Array = new Uint8Array(0);
+  let ks: Uint8Array = EMPTY;
   let ksOff = 0;
   let ksOwned = false; // true when `ks` is a one-off buffer to zero after use
 
@@ -187,7 +189,8 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
 
   function releaseKeystream(): void {
     if (ksOwned) ks.fill(0);
-    ks = new Uint8Array(0);
+    ks = EMPTY;
+    ksOwned = false;
   }
 
   /** GHASH(aad, ct) xor E(J0) into expectedTag; ct = data[0, ctLen). */
@@ -209,7 +212,7 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
 
   function sealSmall(plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
     const n = plaintext.length;
-    const out = new Uint8Array(n + GCM_TAG_BYTES);
+    const out = allocSealOutput(n + GCM_TAG_BYTES);
     const o = ksOff + 16;
     for (let i = 0; i < n; i++) out[i] = plaintext[i]! ^ ks[o + i]!;
     computeTag(aad, out, n);
@@ -317,14 +320,18 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
       expectedTag.fill(0);
       if (cache !== null) cache.fill(0);
       cache = null;
-      if (ksOwned) ks.fill(0);
-      ks = new Uint8Array(0);
+      releaseKeystream();
       try {
         ecb?.final();
       } catch {
         // Already finalized: nothing left to release.
       }
       ecb = null;
+    },
+    secretsForTest() {
+      const out: Array<Uint8Array | Int32Array> = [keyCopy, table, state, expectedTag];
+      if (cache !== null) out.push(cache);
+      return out;
     },
   };
 }

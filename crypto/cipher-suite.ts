@@ -41,11 +41,13 @@ export interface Sealer {
   /** Bytes seal() adds to the plaintext: 16 (GCM tag) for aes-256-gcm, 4 (CRC32C) for none. */
   readonly overhead: number;
   /** nonce = 32 zero bits ‖ u64 big-endian `index` [CRY-NONCE-1]; index: safe integer >= 0.
-   *  Returns a NEW array: ciphertext ‖ tag. Inputs are not retained or modified. */
+   *  Returns a NEW array: ciphertext ‖ tag. Inputs are not retained or modified.
+   *  Small results may be views into an ArrayBuffer shared with other seal results
+   *  (crypto/seal-output.ts): honour byteOffset, never transfer or detach `.buffer`. */
   seal(index: number, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
   /** Verifies the tag (constant time) BEFORE releasing any plaintext [CRY-TAG-1];
    *  returns null when verification fails (also when `sealed` is shorter than `overhead`).
-   *  Returns a new array. */
+   *  Returns a new array that owns its memory (byteOffset 0, nothing else in its buffer). */
   open(index: number, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null;
   /** Zeroes the key copy and every per-key table [CRY-ZERO-1]. Later calls throw CLOSED.
    *  Idempotent. */

@@ -28,8 +28,11 @@ export interface GcmContext {
   /** Seals under an arbitrary 12-byte IV (test vectors only; the engine always uses an index). */
   sealWithIv(iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
   openWithIv(iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null;
-  /** Zeroes the key copy and every per-key table [CRY-ZERO-1]; the context is unusable afterwards. */
+  /** Zeroes the key copy and every per-key table [CRY-ZERO-1]; the context is unusable afterwards.
+   *  Idempotent; later seal/open calls throw CLOSED. */
   destroy(): void;
+  /** The arrays holding key-derived secrets (for the zeroization test only; never use them). */
+  secretsForTest(): ReadonlyArray<Uint8Array | Int32Array>;
 }
 
 /** The 96-bit GCM nonce for record/block `index`: 32 zero bits ‖ u64 big-endian index [CRY-NONCE-1]. */

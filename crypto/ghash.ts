@@ -72,80 +72,95 @@ export function destroyGhashTable(t: Int32Array): void {
  * Absorbs `data[start, end)` into the running GHASH `state` (4 limbs,
  * updated in place), zero-padding the last partial block as GCM does for
  * the AAD and the ciphertext. Call it once for the AAD, once for the
- * ciphertext, then ghashLengths().
+ * ciphertext, then ghashLengths(). Allocates nothing.
  */
 export function ghashUpdate(t: Int32Array, state: Int32Array, data: Uint8Array, start: number, end: number): void {
-  let y0 = state[0]!;
-  let y1 = state[1]!;
-  let y2 = state[2]!;
-  let y3 = state[3]!;
   const full = start + ((end - start) & ~15);
-  for (let i = start; i < full; i += 16) {
-    y0 ^= (data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!;
-    y1 ^= (data[i + 4]! << 24) | (data[i + 5]! << 16) | (data[i + 6]! << 8) | data[i + 7]!;
-    y2 ^= (data[i + 8]! << 24) | (data[i + 9]! << 16) | (data[i + 10]! << 8) | data[i + 11]!;
-    y3 ^= (data[i + 12]! << 24) | (data[i + 13]! << 16) | (data[i + 14]! << 8) | data[i + 15]!;
-    let p = (y0 >>> 24) << 2;
-    let z0 = t[p]!;
-    let z1 = t[p + 1]!;
-    let z2 = t[p + 2]!;
-    let z3 = t[p + 3]!;
-    p = (0x100 | ((y0 >>> 16) & 0xff)) << 2;
-    z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
-    p = (0x200 | ((y0 >>> 8) & 0xff)) << 2;
-    z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
-    p = (0x300 | (y0 & 0xff)) << 2;
-    z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
-    p = (0x400 | (y1 >>> 24)) << 2;
-    z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
-    p = (0x500 | ((y1 >>> 16) & 0xff)) << 2;
-    z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
-    p = (0x600 | ((y1 >>> 8) & 0xff)) << 2;
-    z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
-    p = (0x700 | (y1 & 0xff)) << 2;
-    z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
-    p = (0x800 | (y2 >>> 24)) << 2;
-    z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
-    p = (0x900 | ((y2 >>> 16) & 0xff)) << 2;
-    z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
-    p = (0xa00 | ((y2 >>> 8) & 0xff)) << 2;
-    z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
-    p = (0xb00 | (y2 & 0xff)) << 2;
-    z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
-    p = (0xc00 | (y3 >>> 24)) << 2;
-    z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
-    p = (0xd00 | ((y3 >>> 16) & 0xff)) << 2;
-    z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
-    p = (0xe00 | ((y3 >>> 8) & 0xff)) << 2;
-    z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
-    p = (0xf00 | (y3 & 0xff)) << 2;
-    y0 = z0 ^ t[p]!;
-    y1 = z1 ^ t[p + 1]!;
-    y2 = z2 ^ t[p + 2]!;
-    y3 = z3 ^ t[p + 3]!;
+  let i = start;
+  for (; i < full; i += 16) {
+    absorbBlock(
+      t,
+      state,
+      (data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!,
+      (data[i + 4]! << 24) | (data[i + 5]! << 16) | (data[i + 6]! << 8) | data[i + 7]!,
+      (data[i + 8]! << 24) | (data[i + 9]! << 16) | (data[i + 10]! << 8) | data[i + 11]!,
+      (data[i + 12]! << 24) | (data[i + 13]! << 16) | (data[i + 14]! << 8) | data[i + 15]!,
+    );
   }
-  state[0] = y0;
-  state[1] = y1;
-  state[2] = y2;
-  state[3] = y3;
-  if (full < end) {
-    const block = new Uint8Array(16);
-    block.set(data.subarray(full, end));
-    ghashUpdate(t, state, block, 0, 16);
-    block.fill(0);
+  if (i < end) {
+    // Last partial block, zero-padded: gather its bytes into big-endian limbs.
+    let w0 = 0;
+    let w1 = 0;
+    let w2 = 0;
+    let w3 = 0;
+    for (let k = 0; i < end; k++, i++) {
+      const v = data[i]! << (24 - ((k & 3) << 3));
+      if (k < 4) w0 |= v;
+      else if (k < 8) w1 |= v;
+      else if (k < 12) w2 |= v;
+      else w3 |= v;
+    }
+    absorbBlock(t, state, w0, w1, w2, w3);
   }
 }
 
 /** Absorbs GCM's final length block: u64be(aad bits) ‖ u64be(ciphertext bits). Lengths in bytes. */
 export function ghashLengths(t: Int32Array, state: Int32Array, aadByteLength: number, ctByteLength: number): void {
-  const block = new Uint8Array(16);
-  const view = new DataView(block.buffer);
-  // bits = bytes · 8, split into high and low 32-bit halves without leaving safe integers.
-  view.setUint32(0, Math.floor(aadByteLength / 0x20000000), false);
-  view.setUint32(4, (aadByteLength * 8) >>> 0, false);
-  view.setUint32(8, Math.floor(ctByteLength / 0x20000000), false);
-  view.setUint32(12, (ctByteLength * 8) >>> 0, false);
-  ghashUpdate(t, state, block, 0, 16);
+  // bits = bytes · 8, split into 32-bit halves without leaving safe integers.
+  absorbBlock(
+    t,
+    state,
+    Math.floor(aadByteLength / 0x20000000),
+    (aadByteLength * 8) >>> 0,
+    Math.floor(ctByteLength / 0x20000000),
+    (ctByteLength * 8) >>> 0,
+  );
+}
+
+/** state = (state xor X) · H, X given as four big-endian limbs. */
+function absorbBlock(t: Int32Array, state: Int32Array, x0: number, x1: number, x2: number, x3: number): void {
+  const y0 = state[0]! ^ x0;
+  const y1 = state[1]! ^ x1;
+  const y2 = state[2]! ^ x2;
+  const y3 = state[3]! ^ x3;
+  let p = (y0 >>> 24) << 2;
+  let z0 = t[p]!;
+  let z1 = t[p + 1]!;
+  let z2 = t[p + 2]!;
+  let z3 = t[p + 3]!;
+  p = (0x100 | ((y0 >>> 16) & 0xff)) << 2;
+  z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
+  p = (0x200 | ((y0 >>> 8) & 0xff)) << 2;
+  z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
+  p = (0x300 | (y0 & 0xff)) << 2;
+  z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
+  p = (0x400 | (y1 >>> 24)) << 2;
+  z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
+  p = (0x500 | ((y1 >>> 16) & 0xff)) << 2;
+  z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
+  p = (0x600 | ((y1 >>> 8) & 0xff)) << 2;
+  z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
+  p = (0x700 | (y1 & 0xff)) << 2;
+  z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
+  p = (0x800 | (y2 >>> 24)) << 2;
+  z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
+  p = (0x900 | ((y2 >>> 16) & 0xff)) << 2;
+  z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
+  p = (0xa00 | ((y2 >>> 8) & 0xff)) << 2;
+  z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
+  p = (0xb00 | (y2 & 0xff)) << 2;
+  z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
+  p = (0xc00 | (y3 >>> 24)) << 2;
+  z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
+  p = (0xd00 | ((y3 >>> 16) & 0xff)) << 2;
+  z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
+  p = (0xe00 | ((y3 >>> 8) & 0xff)) << 2;
+  z0 ^= t[p]!; z1 ^= t[p + 1]!; z2 ^= t[p + 2]!; z3 ^= t[p + 3]!;
+  p = (0xf00 | (y3 & 0xff)) << 2;
+  state[0] = z0 ^ t[p]!;
+  state[1] = z1 ^ t[p + 1]!;
+  state[2] = z2 ^ t[p + 2]!;
+  state[3] = z3 ^ t[p + 3]!;
 }
 
 function be32(b: Uint8Array, i: number): number {

@@ -12,27 +12,33 @@
  * A CRC is no MAC: anyone can forge it. That is the point of 'none'.
  */
 import { crc32c } from '../format/crc32c.ts';
+import { allocSealOutput } from './seal-output.ts';
 
 export const NONE_OVERHEAD_BYTES = 4;
 
-/** CRC32C over the length-bound encoding of (aad, plaintext, index) above. */
-export function noneChecksum(index: number, aad: Uint8Array, plaintext: Uint8Array, plaintextByteLength: number): number {
-  const suffix = new Uint8Array(24);
-  const view = new DataView(suffix.buffer);
-  writeU64(view, 0, aad.length);
-  writeU64(view, 8, plaintextByteLength);
-  writeU64(view, 16, index);
+// Scratch for the 24-byte length suffix (public data, reused).
+const suffix = new Uint8Array(24);
+
+/** CRC32C over the length-bound encoding of (aad, data[0, byteLength), index) above. */
+export function noneChecksum(index: number, aad: Uint8Array, data: Uint8Array, byteLength: number): number {
+  writeU64(suffix, 0, aad.length);
+  writeU64(suffix, 8, byteLength);
+  writeU64(suffix, 16, index);
   let c = crc32c(aad);
-  c = crc32c(plaintextByteLength === plaintext.length ? plaintext : plaintext.subarray(0, plaintextByteLength), c);
+  c = crc32c(byteLength === data.length ? data : data.subarray(0, byteLength), c);
   return crc32c(suffix, c);
 }
 
-/** Returns a new array: plaintext ‖ u32be(checksum). */
+/** Returns a new array: plaintext ‖ u32be(checksum) (see seal-output.ts for its aliasing). */
 export function noneSeal(index: number, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
   const n = plaintext.length;
-  const out = new Uint8Array(n + NONE_OVERHEAD_BYTES);
+  const out = allocSealOutput(n + NONE_OVERHEAD_BYTES);
   out.set(plaintext, 0);
-  new DataView(out.buffer).setUint32(n, noneChecksum(index, aad, plaintext, n), false);
+  const c = noneChecksum(index, aad, plaintext, n);
+  out[n] = c >>> 24;
+  out[n + 1] = (c >>> 16) & 0xff;
+  out[n + 2] = (c >>> 8) & 0xff;
+  out[n + 3] = c & 0xff;
   return out;
 }
 
@@ -40,14 +46,22 @@ export function noneSeal(index: number, plaintext: Uint8Array, aad: Uint8Array):
 export function noneOpen(index: number, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null {
   if (sealed.length < NONE_OVERHEAD_BYTES) return null;
   const n = sealed.length - NONE_OVERHEAD_BYTES;
-  const stored = new DataView(sealed.buffer, sealed.byteOffset, sealed.byteLength).getUint32(n, false);
+  const stored = ((sealed[n]! << 24) | (sealed[n + 1]! << 16) | (sealed[n + 2]! << 8) | sealed[n + 3]!) >>> 0;
   if (noneChecksum(index, aad, sealed, n) !== stored) return null;
   const out = new Uint8Array(n); // not slice(): on a Buffer that would alias
   out.set(sealed.subarray(0, n));
   return out;
 }
 
-function writeU64(view: DataView, offset: number, x: number): void {
-  view.setUint32(offset, Math.floor(x / 0x100000000), false);
-  view.setUint32(offset + 4, x >>> 0, false);
+function writeU64(out: Uint8Array, offset: number, x: number): void {
+  const hi = Math.floor(x / 0x100000000);
+  const lo = x >>> 0;
+  out[offset] = hi >>> 24;
+  out[offset + 1] = (hi >>> 16) & 0xff;
+  out[offset + 2] = (hi >>> 8) & 0xff;
+  out[offset + 3] = hi & 0xff;
+  out[offset + 4] = lo >>> 24;
+  out[offset + 5] = (lo >>> 16) & 0xff;
+  out[offset + 6] = (lo >>> 8) & 0xff;
+  out[offset + 7] = lo & 0xff;
 }

@@ -1,0 +1,351 @@
+/**
+ * fast-check generators of SQL scenarios for differential testing against
+ * SQLite: a schema (1–3 tables with declared types of every affinity, an
+ * optional INTEGER PRIMARY KEY, NOCASE columns and indexes), rows mixing
+ * NULLs, integers (64-bit edges included), reals, text and blobs, and
+ * queries over the grammar we support.
+ *
+ * Every query carries the `shape` it belongs to and the `features` it
+ * uses, so a campaign can enable shapes as the engine grows and exclude an
+ * intended difference by name (INTENDED_DIFFERENCES) instead of loosening
+ * the comparison.
+ *
+ * Generated queries are deterministic on SQLite: no LIMIT without an
+ * ORDER BY over every output column, no bare columns in aggregates, scalar
+ * subqueries are aggregates (one row), and group_concat (whose order
+ * follows the scan) is not generated. Reals are multiples of 1/4 (exact
+ * sums in any order) plus a few fixed exotic values.
+ */
+import fc from 'fast-check';
+
+/** The query shapes, in the order the engine gains them (issue 5, then issue 6). */
+export type Shape = 'select' | 'aggregate' | 'join' | 'subquery' | 'compound';
+export const SHAPES: readonly Shape[] = ['select', 'aggregate', 'join', 'subquery', 'compound'];
+
+/**
+ * Where HeliosDB deliberately differs from SQLite. Each entry names a
+ * feature tag; a generated query using it is not compared. The README
+ * lists these. Empty means: no intended difference in the generated grammar.
+ */
+export const INTENDED_DIFFERENCES: readonly { readonly feature: string; readonly why: string }[] = [];
+
+export interface GenColumn {
+  readonly name: string;
+  /** The declared type as written ('' for none), plus an optional COLLATE. */
+  readonly decl: string;
+}
+
+export interface GenTable {
+  readonly name: string;
+  /** The first column is `id INTEGER PRIMARY KEY` (a rowid alias) when true. */
+  readonly rowidAlias: boolean;
+  readonly columns: readonly GenColumn[];
+  /** Each row as SQL literals, one per column (the rowid alias included when present). */
+  readonly rows: readonly (readonly string[])[];
+  /** Column lists of secondary indexes (names with optional DESC). */
+  readonly indexes: readonly (readonly string[])[];
+}
+
+export interface GenQuery {
+  readonly sql: string;
+  readonly shape: Shape;
+  /** True when ORDER BY covers every output column, so row order is part of the result. */
+  readonly ordered: boolean;
+  readonly features: readonly string[];
+}
+
+export interface GenScenario {
+  readonly tables: readonly GenTable[];
+  readonly queries: readonly GenQuery[];
+}
+
+/** The statements that build a scenario's database, in order. */
+export function setupStatements(s: GenScenario): string[] {
+  const out: string[] = [];
+  for (const t of s.tables) {
+    const cols = t.columns.map((c, i) => (i === 0 && t.rowidAlias ? `${c.name} INTEGER PRIMARY KEY` : `${c.name}${c.decl ? ' ' + c.decl : ''}`));
+    out.push(`CREATE TABLE ${t.name}(${cols.join(', ')})`);
+    t.indexes.forEach((ix, k) => out.push(`CREATE INDEX ${t.name}_i${k} ON ${t.name}(${ix.join(', ')})`));
+    for (const r of t.rows) out.push(`INSERT INTO ${t.name} VALUES(${r.join(', ')})`);
+  }
+  return out;
+}
+
+/** The whole scenario as one script (what a failure prints). */
+export function scenarioScript(s: GenScenario, upToQuery?: number): string {
+  const qs = upToQuery === undefined ? s.queries : s.queries.slice(upToQuery, upToQuery + 1);
+  return [...setupStatements(s), ...qs.map((q) => q.sql)].map((x) => x + ';').join('\n');
+}
+
+// --- literals ----------------------------------------------------------------
+
+const intLiteral = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: -5, max: 12 }).map(String) },
+  { weight: 1, arbitrary: fc.integer().map(String) },
+  { weight: 1, arbitrary: fc.constantFrom('9223372036854775807', '-9223372036854775808', '4294967296', '9007199254740993') },
+);
+const realLiteral = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: -40, max: 40 }).map((n) => (n / 4).toFixed(2)) },
+  { weight: 1, arbitrary: fc.constantFrom('0.1', '1e10', '1.5e300', '-2.5e-5', '100.0', '1e18') },
+);
+const textLiteral = fc.constantFrom("''", "'a'", "'B'", "'abc'", "'Abc'", "'10'", "' 3'", "'1.5'", "'x y'", "'%'", "'_b'", "'a%'", "'12abc'", "'é'");
+const blobLiteral = fc.constantFrom("X''", "X'00'", "X'4142'", "X'ff10'");
+
+export const literal: fc.Arbitrary<string> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant('NULL') },
+  { weight: 5, arbitrary: intLiteral },
+  { weight: 3, arbitrary: realLiteral },
+  { weight: 3, arbitrary: textLiteral },
+  { weight: 1, arbitrary: blobLiteral },
+);
+
+/** A literal that suits a column's affinity most of the time, anything sometimes. */
+function valueFor(decl: string): fc.Arbitrary<string> {
+  const t = decl.toUpperCase();
+  const typed = t.includes('INT') ? intLiteral : t.includes('TEXT') || t.includes('CHAR') ? textLiteral : t.includes('REAL') || t.includes('FLOA') ? realLiteral : literal;
+  return fc.oneof({ weight: 4, arbitrary: typed }, { weight: 1, arbitrary: fc.constant('NULL') }, { weight: 1, arbitrary: literal });
+}
+
+// --- schema --------------------------------------------------------------------
+
+const declaredType = fc.constantFrom('INTEGER', 'INT', 'REAL', 'TEXT', 'BLOB', 'NUMERIC', '', 'VARCHAR(10)', 'FLOAT', 'TEXT COLLATE NOCASE');
+
+function tableArb(name: string): fc.Arbitrary<GenTable> {
+  return fc
+    .record({
+      rowidAlias: fc.boolean(),
+      decls: fc.array(declaredType, { minLength: 1, maxLength: 4 }),
+    })
+    .chain(({ rowidAlias, decls }) => {
+      const columns: GenColumn[] = [...(rowidAlias ? [{ name: 'id', decl: 'INTEGER' }] : []), ...decls.map((decl, i) => ({ name: `${name}c${i}`, decl }))];
+      const row = fc.tuple(...columns.map((c, i) => (i === 0 && rowidAlias ? fc.oneof(fc.constant('NULL'), fc.integer({ min: 1, max: 30 }).map(String)) : valueFor(c.decl))));
+      const colNames = columns.map((c) => c.name);
+      const index = fc.subarray(colNames, { minLength: 1, maxLength: Math.min(2, colNames.length) }).chain((cols) => fc.tuple(...cols.map((c) => fc.constantFrom(c, `${c} DESC`))));
+      return fc.record({
+        name: fc.constant(name),
+        rowidAlias: fc.constant(rowidAlias),
+        columns: fc.constant(columns),
+        rows: fc.array(row, { maxLength: 10 }),
+        indexes: fc.array(index, { maxLength: 2 }),
+      });
+    });
+}
+
+// --- expressions -----------------------------------------------------------------
+
+interface Ex {
+  readonly sql: string;
+  readonly features: readonly string[];
+}
+
+const ex = (sql: string, ...parts: (Ex | string)[]): Ex => ({
+  sql,
+  features: parts.flatMap((p) => (typeof p === 'string' ? [p] : p.features)),
+});
+
+const BINARY_OPS = ['+', '-', '*', '/', '%', '||', '=', '==', '<>', '!=', '<', '<=', '>', '>=', 'AND', 'OR', 'IS', 'IS NOT', '&', '|', '<<', '>>'];
+const FUNCTIONS_1 = ['abs', 'length', 'upper', 'lower', 'typeof', 'hex', 'trim', 'ltrim', 'rtrim', 'round', 'unicode', 'quote', 'char', 'unhex'];
+const FUNCTIONS_2 = ['coalesce', 'ifnull', 'nullif', 'instr', 'min', 'max', 'round', 'substr', 'trim', 'like', 'glob'];
+const CAST_TYPES = ['INTEGER', 'REAL', 'TEXT', 'NUMERIC', 'BLOB'];
+
+/**
+ * Scalar expressions over `columns` (qualified or not), `depth` levels deep.
+ * `extra` adds leaves (e.g. subqueries) with their own features.
+ */
+export function exprArb(columns: readonly string[], depth: number, extra?: fc.Arbitrary<Ex>): fc.Arbitrary<Ex> {
+  const leaf: fc.Arbitrary<Ex> = fc.oneof(
+    { weight: columns.length > 0 ? 4 : 0, arbitrary: columns.length > 0 ? fc.constantFrom(...columns).map((c) => ex(c)) : fc.constant(ex('NULL')) },
+    { weight: 3, arbitrary: literal.map((l) => (l.startsWith("X'") ? ex(l, 'blob') : ex(l))) },
+    ...(extra ? [{ weight: 1, arbitrary: extra }] : []),
+  );
+  if (depth <= 0) return leaf;
+  const sub = exprArb(columns, depth - 1, extra);
+  const paren = (e: Ex): Ex => ex(`(${e.sql})`, e);
+  const maybeParen = (e: fc.Arbitrary<Ex>): fc.Arbitrary<Ex> => fc.tuple(e, fc.boolean()).map(([x, p]) => (p ? paren(x) : x));
+  const operand = maybeParen(sub);
+  return fc.oneof(
+    { weight: 4, arbitrary: leaf },
+    { weight: 4, arbitrary: fc.tuple(operand, fc.constantFrom(...BINARY_OPS), operand).map(([a, op, b]) => ex(`${a.sql} ${op} ${b.sql}`, a, b, `op:${op}`)) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('-', '+', 'NOT ', '~'), sub).map(([op, a]) => ex(`${op}(${a.sql})`, a, `unary:${op.trim()}`)) },
+    { weight: 1, arbitrary: fc.tuple(operand, fc.constantFrom('IS NULL', 'IS NOT NULL', 'NOTNULL', 'ISNULL')).map(([a, op]) => ex(`${a.sql} ${op}`, a, 'is-null')) },
+    { weight: 1, arbitrary: fc.tuple(operand, fc.boolean(), operand, operand).map(([a, not, lo, hi]) => ex(`${a.sql} ${not ? 'NOT ' : ''}BETWEEN ${lo.sql} AND ${hi.sql}`, a, lo, hi, 'between')) },
+    { weight: 1, arbitrary: fc.tuple(operand, fc.boolean(), fc.array(sub, { minLength: 1, maxLength: 4 })).map(([a, not, list]) => ex(`${a.sql} ${not ? 'NOT ' : ''}IN (${list.map((x) => x.sql).join(', ')})`, a, ...list, 'in-list')) },
+    { weight: 1, arbitrary: fc.tuple(operand, fc.boolean(), fc.constantFrom('LIKE', 'GLOB'), operand).map(([a, not, op, b]) => ex(`${a.sql} ${not ? 'NOT ' : ''}${op} ${b.sql}`, a, b, op === 'LIKE' ? 'like' : 'glob')) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.option(sub, { nil: undefined }), fc.array(fc.tuple(sub, sub), { minLength: 1, maxLength: 3 }), fc.option(sub, { nil: undefined })).map(([base, whens, els]) =>
+        ex(
+          `CASE${base ? ' ' + base.sql : ''} ${whens.map(([w, t]) => `WHEN ${w.sql} THEN ${t.sql}`).join(' ')}${els ? ' ELSE ' + els.sql : ''} END`,
+          ...(base ? [base] : []),
+          ...whens.flat(),
+          ...(els ? [els] : []),
+          'case',
+        ),
+      ),
+    },
+    { weight: 1, arbitrary: fc.tuple(sub, fc.constantFrom(...CAST_TYPES)).map(([a, t]) => ex(`CAST(${a.sql} AS ${t})`, a, `cast:${t}`)) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...FUNCTIONS_1), sub).map(([f, a]) => ex(`${f}(${a.sql})`, a, `fn:${f}`)) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...FUNCTIONS_2), sub, sub).map(([f, a, b]) => ex(`${f}(${a.sql}, ${b.sql})`, a, b, `fn:${f}`)) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('substr', 'iif', 'replace'), sub, sub, sub).map(([f, a, b, c]) => ex(`${f}(${a.sql}, ${b.sql}, ${c.sql})`, a, b, c, `fn:${f}`)) },
+    { weight: 1, arbitrary: fc.tuple(sub, fc.constantFrom('NOCASE', 'BINARY', 'RTRIM')).map(([a, c]) => ex(`${a.sql} COLLATE ${c}`, a, 'collate')) },
+  );
+}
+
+// --- queries -----------------------------------------------------------------------
+
+function qualifiedColumns(t: GenTable, alias: string | null): string[] {
+  return t.columns.map((c) => (alias ? `${alias}.${c.name}` : c.name));
+}
+
+/** SELECT list + ORDER BY/LIMIT tail; `ordered` when ORDER BY names every output position. */
+function selectTail(outputCount: number): fc.Arbitrary<{ sql: string; ordered: boolean; features: string[] }> {
+  const positions = Array.from({ length: outputCount }, (_, i) => i + 1);
+  const orderAll = fc
+    .tuple(fc.shuffledSubarray(positions, { minLength: outputCount, maxLength: outputCount }), fc.array(fc.constantFrom('', ' DESC', ' ASC', ' NULLS FIRST', ' DESC NULLS LAST'), { minLength: outputCount, maxLength: outputCount }))
+    .map(([ps, dirs]) => ps.map((p, i) => `${p}${dirs[i]}`).join(', '));
+  const limit = fc.tuple(fc.integer({ min: 0, max: 6 }), fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined })).map(([l, o]) => ` LIMIT ${l}${o !== undefined ? ` OFFSET ${o}` : ''}`);
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constant({ sql: '', ordered: false, features: [] as string[] }) },
+    { weight: 2, arbitrary: orderAll.map((o) => ({ sql: ` ORDER BY ${o}`, ordered: true, features: ['order-by'] })) },
+    { weight: 2, arbitrary: fc.tuple(orderAll, limit).map(([o, l]) => ({ sql: ` ORDER BY ${o}${l}`, ordered: true, features: ['order-by', 'limit'] })) },
+  );
+}
+
+function selectList(cols: readonly string[], depth: number, extra?: fc.Arbitrary<Ex>): fc.Arbitrary<Ex[]> {
+  return fc.array(exprArb(cols, depth, extra), { minLength: 1, maxLength: 3 });
+}
+
+function singleTableQuery(t: GenTable): fc.Arbitrary<GenQuery> {
+  const cols = qualifiedColumns(t, null);
+  return fc
+    .tuple(fc.boolean(), fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 4, arbitrary: selectList(cols, 2) }), fc.option(exprArb(cols, 2), { nil: undefined }))
+    .chain(([distinct, list, where]) => {
+      const n = list === null ? t.columns.length : list.length;
+      return selectTail(n).map((tail) => {
+        const items = list === null ? '*' : list.map((e) => e.sql).join(', ');
+        const features = [...(list ?? []).flatMap((e) => e.features), ...(where?.features ?? []), ...tail.features, ...(distinct ? ['distinct'] : [])];
+        return { sql: `SELECT ${distinct ? 'DISTINCT ' : ''}${items} FROM ${t.name}${where ? ` WHERE ${where.sql}` : ''}${tail.sql}`, shape: 'select' as const, ordered: tail.ordered, features };
+      });
+    });
+}
+
+const AGGREGATES = ['count', 'sum', 'total', 'avg', 'min', 'max'];
+
+function aggregateArb(cols: readonly string[]): fc.Arbitrary<Ex> {
+  return fc.oneof(
+    { weight: 1, arbitrary: fc.constant(ex('count(*)', 'agg:count')) },
+    { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...AGGREGATES), fc.boolean(), exprArb(cols, 1)).map(([f, d, a]) => ex(`${f}(${d ? 'DISTINCT ' : ''}${a.sql})`, a, `agg:${f}`, ...(d ? ['agg-distinct'] : []))) },
+  );
+}
+
+function aggregateQuery(t: GenTable): fc.Arbitrary<GenQuery> {
+  const cols = qualifiedColumns(t, null);
+  return fc
+    .tuple(fc.array(exprArb(cols, 1), { maxLength: 2 }), fc.array(aggregateArb(cols), { minLength: 1, maxLength: 3 }), fc.option(exprArb(cols, 1), { nil: undefined }), fc.option(aggregateArb(cols), { nil: undefined }), fc.constantFrom('>', '<', '=', '<>'), literal)
+    .chain(([groups, aggs, where, havingAgg, havingOp, havingLit]) => {
+      const out = [...groups, ...aggs];
+      return selectTail(out.length).map((tail) => {
+        const having = groups.length > 0 && havingAgg ? ` HAVING ${havingAgg.sql} ${havingOp} ${havingLit}` : '';
+        const groupBy = groups.length > 0 ? ` GROUP BY ${groups.map((g) => g.sql).join(', ')}` : '';
+        const features = [...out.flatMap((e) => e.features), ...(where?.features ?? []), ...(having && havingAgg ? havingAgg.features : []), ...tail.features, ...(groups.length ? ['group-by'] : []), ...(having ? ['having'] : [])];
+        return {
+          sql: `SELECT ${out.map((e) => e.sql).join(', ')} FROM ${t.name}${where ? ` WHERE ${where.sql}` : ''}${groupBy}${having}${tail.sql}`,
+          shape: 'aggregate' as const,
+          ordered: tail.ordered,
+          features,
+        };
+      });
+    });
+}
+
+function joinQuery(a: GenTable, b: GenTable): fc.Arbitrary<GenQuery> {
+  const ca = qualifiedColumns(a, 'x');
+  const cb = qualifiedColumns(b, 'y');
+  const all = [...ca, ...cb];
+  const equi = fc.tuple(fc.constantFrom(...ca), fc.constantFrom(...cb)).map(([l, r]) => ex(`${l} = ${r}`));
+  const on = fc.oneof({ weight: 3, arbitrary: equi }, { weight: 1, arbitrary: exprArb(all, 1) });
+  const kind = fc.constantFrom('JOIN', 'LEFT JOIN', 'INNER JOIN', 'LEFT OUTER JOIN', 'CROSS JOIN', ',');
+  return fc
+    .tuple(kind, on, fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 3, arbitrary: selectList(all, 1) }), fc.option(exprArb(all, 1), { nil: undefined }))
+    .chain(([k, cond, list, where]) => {
+      const n = list === null ? a.columns.length + b.columns.length : list.length;
+      return selectTail(n).map((tail) => {
+        const joinSql = k === ',' || k === 'CROSS JOIN' ? `${a.name} AS x ${k === ',' ? ',' : 'CROSS JOIN'} ${b.name} AS y` : `${a.name} AS x ${k} ${b.name} AS y ON ${cond.sql}`;
+        const features = [k.includes('LEFT') ? 'left-join' : 'inner-join', ...(k.includes('LEFT') || k.includes('JOIN') ? cond.features : []), ...(list ?? []).flatMap((e) => e.features), ...(where?.features ?? []), ...tail.features];
+        return {
+          sql: `SELECT ${list === null ? '*' : list.map((e) => e.sql).join(', ')} FROM ${joinSql}${where ? ` WHERE ${where.sql}` : ''}${tail.sql}`,
+          shape: 'join' as const,
+          ordered: tail.ordered,
+          features,
+        };
+      });
+    });
+}
+
+function subqueryQuery(outer: GenTable, inner: GenTable): fc.Arbitrary<GenQuery> {
+  const co = qualifiedColumns(outer, 'o');
+  const ci = qualifiedColumns(inner, 'i');
+  const innerWhere = fc.option(exprArb([...ci, ...co], 1), { nil: undefined }).map((w) => (w ? ` WHERE ${w.sql}` : ''));
+  const scalar = fc.tuple(fc.constantFrom('max', 'min', 'count', 'sum', 'total'), fc.constantFrom(...ci), innerWhere).map(([f, c, w]) => ex(`(SELECT ${f}(${c}) FROM ${inner.name} AS i${w})`, 'scalar-subquery'));
+  const inSub = fc.tuple(exprArb(co, 1), fc.boolean(), fc.constantFrom(...ci), innerWhere).map(([e, not, c, w]) => ex(`${e.sql} ${not ? 'NOT ' : ''}IN (SELECT ${c} FROM ${inner.name} AS i${w})`, e, 'in-subquery'));
+  const exists = fc.tuple(fc.boolean(), innerWhere).map(([not, w]) => ex(`${not ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${inner.name} AS i${w})`, 'exists'));
+  const extra = fc.oneof(scalar, inSub, exists);
+  const derived = fc.tuple(selectList(ci, 1), fc.option(exprArb(ci, 1), { nil: undefined })).map(([list, w]) => ({
+    from: `(SELECT ${list.map((e, k) => `${e.sql} AS d${k}`).join(', ')} FROM ${inner.name} AS i${w ? ` WHERE ${w.sql}` : ''}) AS o`,
+    cols: list.map((_, k) => `o.d${k}`),
+    features: ['derived-table', ...list.flatMap((e) => e.features), ...(w?.features ?? [])],
+  }));
+  const plain = fc.constant({ from: `${outer.name} AS o`, cols: co, features: [] as string[] });
+  return fc.oneof(plain, derived).chain((src) =>
+    fc.tuple(selectList(src.cols, 1, src.cols === co ? extra : undefined), fc.option(src.cols === co ? fc.oneof(extra, exprArb(src.cols, 1, extra)) : exprArb(src.cols, 1), { nil: undefined })).chain(([list, where]) =>
+      selectTail(list.length).map((tail) => ({
+        sql: `SELECT ${list.map((e) => e.sql).join(', ')} FROM ${src.from}${where ? ` WHERE ${where.sql}` : ''}${tail.sql}`,
+        shape: 'subquery' as const,
+        ordered: tail.ordered,
+        features: [...src.features, ...list.flatMap((e) => e.features), ...(where?.features ?? []), ...tail.features],
+      })),
+    ),
+  );
+}
+
+function compoundQuery(a: GenTable, b: GenTable): fc.Arbitrary<GenQuery> {
+  return fc.integer({ min: 1, max: 2 }).chain((n) => {
+    const side = (t: GenTable): fc.Arbitrary<{ sql: string; features: readonly string[] }> =>
+      fc.tuple(fc.array(exprArb(qualifiedColumns(t, null), 1), { minLength: n, maxLength: n }), fc.option(exprArb(qualifiedColumns(t, null), 1), { nil: undefined })).map(([list, w]) => ({
+        sql: `SELECT ${list.map((e) => e.sql).join(', ')} FROM ${t.name}${w ? ` WHERE ${w.sql}` : ''}`,
+        features: [...list.flatMap((e) => e.features), ...(w?.features ?? [])],
+      }));
+    return fc.tuple(side(a), fc.constantFrom('UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT'), side(b), selectTail(n)).map(([l, op, r, tail]) => ({
+      sql: `${l.sql} ${op} ${r.sql}${tail.sql}`,
+      shape: 'compound' as const,
+      ordered: tail.ordered,
+      features: [`compound:${op}`, ...l.features, ...r.features, ...tail.features],
+    }));
+  });
+}
+
+/** A query of one of `shapes` over `tables`. */
+export function queryArb(tables: readonly GenTable[], shapes: readonly Shape[]): fc.Arbitrary<GenQuery> {
+  const pick = fc.constantFrom(...tables);
+  const byShape: Record<Shape, fc.Arbitrary<GenQuery>> = {
+    select: pick.chain(singleTableQuery),
+    aggregate: pick.chain(aggregateQuery),
+    join: fc.tuple(pick, pick).chain(([a, b]) => joinQuery(a, b)),
+    subquery: fc.tuple(pick, pick).chain(([a, b]) => subqueryQuery(a, b)),
+    compound: fc.tuple(pick, pick).chain(([a, b]) => compoundQuery(a, b)),
+  };
+  return fc.oneof(...shapes.map((s) => byShape[s]));
+}
+
+/** A schema of 1–3 tables with rows, and 1–`maxQueries` queries of the given shapes. */
+export function scenarioArb(shapes: readonly Shape[], maxQueries = 6): fc.Arbitrary<GenScenario> {
+  return fc
+    .integer({ min: 1, max: 3 })
+    .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => tableArb(`t${i}`))))
+    .chain((tables) => fc.record({ tables: fc.constant(tables as readonly GenTable[]), queries: fc.array(queryArb(tables, shapes), { minLength: 1, maxLength: maxQueries }) }));
+}
+
+/** Whether a query uses a feature listed in INTENDED_DIFFERENCES (and so is not compared). */
+export function isIntendedDifference(q: GenQuery): boolean {
+  return INTENDED_DIFFERENCES.some((d) => q.features.includes(d.feature));
+}

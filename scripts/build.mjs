@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Builds dist/index.js: the public API as one self-contained ES module with
+// @noble/* bundled in, so the packed tarball needs no runtime install (air-gapped
+// machines: `npm install ./heliosdb-lite-X.tgz` works offline). node: built-ins
+// stay external; Node, Bun and Deno all provide them.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+await build({
+  entryPoints: [join(root, 'index.ts')],
+  outfile: join(root, 'dist', 'index.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'es2022',
+  sourcemap: true,
+  legalComments: 'linked',
+  logLevel: 'error',
+});
+console.log('built dist/index.js');

@@ -1,0 +1,906 @@
+/**
+ * The Argon2 memory-filling kernel (RFC 9106 sections 3.2 steps 5-6, 3.4, 3.5): the
+ * compression function G and the segment filler. It is the hot loop of Argon2id and is
+ * shared verbatim by the main thread and the worker threads of crypto/argon2id.ts.
+ *
+ * `argon2Kernel` MUST stay self-contained (it references no identifier from outside its own
+ * body, not even imports), because crypto/argon2id.ts ships its source text to worker
+ * threads with `Function.prototype.toString`. That works unchanged after esbuild bundling.
+ *
+ * Memory layout: one Uint32Array, block b (1024 bytes = 128 64-bit words) at u32 offset
+ * 256 * b; 64-bit word w of a block is the pair (low, high) at u32 offsets 2w, 2w + 1. Lane l,
+ * column j is block l * laneLength + j. Words are numbers, not bytes, so the kernel is
+ * independent of the host's byte order; only crypto/argon2id.ts converts to bytes.
+ *
+ * Speed: the permutation P keeps its sixteen 64-bit words in 32 local int32 variables (no
+ * allocation, one load and one store per word), and the BlaMka product 2 * lo(a) * lo(b)
+ * takes its low half from Math.imul and its high half from the rounded double product:
+ * the double is within 2^11 of the exact 64-bit product, so subtracting the exact low half
+ * and rounding to the nearest multiple of 2^32 gives the exact high half.
+ */
+
+/** Geometry and identity of one Argon2 run (RFC 9106 section 3.1 inputs after validation). */
+export interface Argon2Geometry {
+  /** p */
+  readonly lanes: number;
+  /** q = m' / p, blocks per lane */
+  readonly laneLength: number;
+  /** q / 4 */
+  readonly segmentLength: number;
+  /** m' = 4 * p * floor(m / 4p) */
+  readonly memoryBlocks: number;
+  /** t */
+  readonly passes: number;
+  /** y: 0 = Argon2d, 1 = Argon2i, 2 = Argon2id */
+  readonly type: number;
+}
+
+export interface Argon2KernelApi {
+  /** Fills segment `slice` of `lane` in pass `pass` (RFC 9106 section 3.4 with version 0x13). */
+  fillSegment(mem: Uint32Array, g: Argon2Geometry, pass: number, slice: number, lane: number): void;
+  /**
+   * Runs every (pass, slice) step for the lanes `lane % threads === thread`, meeting the other
+   * threads at a barrier after each slice. `ctrl` is an Int32Array over shared memory:
+   * [0] slices completed, [1] arrivals, [2] abort flag (non-zero: stop at the next barrier).
+   * Returns false when it stopped because of the abort flag. `maxIdleWaits` bounds how many
+   * consecutive `waitMs` waits without progress a barrier tolerates before it sets the
+   * abort flag itself (a thread died or never started); `firstIdleWaits` replaces it at the
+   * first barrier, where a slow thread start shows. 0 means wait forever.
+   */
+  runLanes(mem: Uint32Array, g: Argon2Geometry, ctrl: Int32Array, thread: number, threads: number, waitMs: number, firstIdleWaits: number, maxIdleWaits: number): boolean;
+  /** Zeroes the kernel's scratch blocks (they held memory-dependent words). */
+  wipe(): void;
+}
+
+export function argon2Kernel(): Argon2KernelApi {
+  const tmp = new Uint32Array(256);
+  const addressBlock = new Uint32Array(256);
+  const addressScratch = new Uint32Array(256);
+  const inputBlock = new Uint32Array(256);
+  const zeroBlock = new Uint32Array(256);
+  const TWO32 = 4294967296;
+  const PHASE = 0;
+  const ARRIVED = 1;
+  const ABORT = 2;
+
+  /** Row step: R = a ^ b for one row (32 u32 at ai, bi), out ^= R, t = P(R) (t at ti). */
+  function permuteRow(a: Uint32Array, ai: number, b: Uint32Array, bi: number, out: Uint32Array, oi: number, t: Uint32Array, ti: number): void {
+    const r0 = a[ai]! ^ b[bi]!, r1 = a[ai + 1]! ^ b[bi + 1]!;
+    out[oi] = out[oi]! ^ r0;
+    out[oi + 1] = out[oi + 1]! ^ r1;
+    const r2 = a[ai + 2]! ^ b[bi + 2]!, r3 = a[ai + 3]! ^ b[bi + 3]!;
+    out[oi + 2] = out[oi + 2]! ^ r2;
+    out[oi + 3] = out[oi + 3]! ^ r3;
+    const r4 = a[ai + 4]! ^ b[bi + 4]!, r5 = a[ai + 5]! ^ b[bi + 5]!;
+    out[oi + 4] = out[oi + 4]! ^ r4;
+    out[oi + 5] = out[oi + 5]! ^ r5;
+    const r6 = a[ai + 6]! ^ b[bi + 6]!, r7 = a[ai + 7]! ^ b[bi + 7]!;
+    out[oi + 6] = out[oi + 6]! ^ r6;
+    out[oi + 7] = out[oi + 7]! ^ r7;
+    const r8 = a[ai + 8]! ^ b[bi + 8]!, r9 = a[ai + 9]! ^ b[bi + 9]!;
+    out[oi + 8] = out[oi + 8]! ^ r8;
+    out[oi + 9] = out[oi + 9]! ^ r9;
+    const r10 = a[ai + 10]! ^ b[bi + 10]!, r11 = a[ai + 11]! ^ b[bi + 11]!;
+    out[oi + 10] = out[oi + 10]! ^ r10;
+    out[oi + 11] = out[oi + 11]! ^ r11;
+    const r12 = a[ai + 12]! ^ b[bi + 12]!, r13 = a[ai + 13]! ^ b[bi + 13]!;
+    out[oi + 12] = out[oi + 12]! ^ r12;
+    out[oi + 13] = out[oi + 13]! ^ r13;
+    const r14 = a[ai + 14]! ^ b[bi + 14]!, r15 = a[ai + 15]! ^ b[bi + 15]!;
+    out[oi + 14] = out[oi + 14]! ^ r14;
+    out[oi + 15] = out[oi + 15]! ^ r15;
+    const r16 = a[ai + 16]! ^ b[bi + 16]!, r17 = a[ai + 17]! ^ b[bi + 17]!;
+    out[oi + 16] = out[oi + 16]! ^ r16;
+    out[oi + 17] = out[oi + 17]! ^ r17;
+    const r18 = a[ai + 18]! ^ b[bi + 18]!, r19 = a[ai + 19]! ^ b[bi + 19]!;
+    out[oi + 18] = out[oi + 18]! ^ r18;
+    out[oi + 19] = out[oi + 19]! ^ r19;
+    const r20 = a[ai + 20]! ^ b[bi + 20]!, r21 = a[ai + 21]! ^ b[bi + 21]!;
+    out[oi + 20] = out[oi + 20]! ^ r20;
+    out[oi + 21] = out[oi + 21]! ^ r21;
+    const r22 = a[ai + 22]! ^ b[bi + 22]!, r23 = a[ai + 23]! ^ b[bi + 23]!;
+    out[oi + 22] = out[oi + 22]! ^ r22;
+    out[oi + 23] = out[oi + 23]! ^ r23;
+    const r24 = a[ai + 24]! ^ b[bi + 24]!, r25 = a[ai + 25]! ^ b[bi + 25]!;
+    out[oi + 24] = out[oi + 24]! ^ r24;
+    out[oi + 25] = out[oi + 25]! ^ r25;
+    const r26 = a[ai + 26]! ^ b[bi + 26]!, r27 = a[ai + 27]! ^ b[bi + 27]!;
+    out[oi + 26] = out[oi + 26]! ^ r26;
+    out[oi + 27] = out[oi + 27]! ^ r27;
+    const r28 = a[ai + 28]! ^ b[bi + 28]!, r29 = a[ai + 29]! ^ b[bi + 29]!;
+    out[oi + 28] = out[oi + 28]! ^ r28;
+    out[oi + 29] = out[oi + 29]! ^ r29;
+    const r30 = a[ai + 30]! ^ b[bi + 30]!, r31 = a[ai + 31]! ^ b[bi + 31]!;
+    out[oi + 30] = out[oi + 30]! ^ r30;
+    out[oi + 31] = out[oi + 31]! ^ r31;
+    let l0 = r0, h0 = r1, l1 = r2, h1 = r3, l2 = r4, h2 = r5, l3 = r6, h3 = r7, l4 = r8, h4 = r9, l5 = r10, h5 = r11, l6 = r12, h6 = r13, l7 = r14, h7 = r15, l8 = r16, h8 = r17, l9 = r18, h9 = r19, l10 = r20, h10 = r21, l11 = r22, h11 = r23, l12 = r24, h12 = r25, l13 = r26, h13 = r27, l14 = r28, h14 = r29, l15 = r30, h15 = r31;
+    let ml = 0, mh = 0, rl = 0, xl = 0, xh = 0;
+    // GB(v0, v4, v8, v12)
+    ml = Math.imul(l0, l4);
+    mh = (((l0 >>> 0) * (l4 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l0 >>> 0) + (l4 >>> 0) + ((ml << 1) >>> 0);
+    h0 = (h0 + h4 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l0 = rl | 0;
+    xl = l12 ^ l0;
+    xh = h12 ^ h0;
+    l12 = xh;
+    h12 = xl;
+    ml = Math.imul(l8, l12);
+    mh = (((l8 >>> 0) * (l12 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l8 >>> 0) + (l12 >>> 0) + ((ml << 1) >>> 0);
+    h8 = (h8 + h12 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l8 = rl | 0;
+    xl = l4 ^ l8;
+    xh = h4 ^ h8;
+    l4 = (xl >>> 24) | (xh << 8);
+    h4 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l0, l4);
+    mh = (((l0 >>> 0) * (l4 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l0 >>> 0) + (l4 >>> 0) + ((ml << 1) >>> 0);
+    h0 = (h0 + h4 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l0 = rl | 0;
+    xl = l12 ^ l0;
+    xh = h12 ^ h0;
+    l12 = (xl >>> 16) | (xh << 16);
+    h12 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l8, l12);
+    mh = (((l8 >>> 0) * (l12 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l8 >>> 0) + (l12 >>> 0) + ((ml << 1) >>> 0);
+    h8 = (h8 + h12 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l8 = rl | 0;
+    xl = l4 ^ l8;
+    xh = h4 ^ h8;
+    l4 = (xl << 1) | (xh >>> 31);
+    h4 = (xh << 1) | (xl >>> 31);
+    // GB(v1, v5, v9, v13)
+    ml = Math.imul(l1, l5);
+    mh = (((l1 >>> 0) * (l5 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l1 >>> 0) + (l5 >>> 0) + ((ml << 1) >>> 0);
+    h1 = (h1 + h5 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l1 = rl | 0;
+    xl = l13 ^ l1;
+    xh = h13 ^ h1;
+    l13 = xh;
+    h13 = xl;
+    ml = Math.imul(l9, l13);
+    mh = (((l9 >>> 0) * (l13 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l9 >>> 0) + (l13 >>> 0) + ((ml << 1) >>> 0);
+    h9 = (h9 + h13 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l9 = rl | 0;
+    xl = l5 ^ l9;
+    xh = h5 ^ h9;
+    l5 = (xl >>> 24) | (xh << 8);
+    h5 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l1, l5);
+    mh = (((l1 >>> 0) * (l5 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l1 >>> 0) + (l5 >>> 0) + ((ml << 1) >>> 0);
+    h1 = (h1 + h5 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l1 = rl | 0;
+    xl = l13 ^ l1;
+    xh = h13 ^ h1;
+    l13 = (xl >>> 16) | (xh << 16);
+    h13 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l9, l13);
+    mh = (((l9 >>> 0) * (l13 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l9 >>> 0) + (l13 >>> 0) + ((ml << 1) >>> 0);
+    h9 = (h9 + h13 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l9 = rl | 0;
+    xl = l5 ^ l9;
+    xh = h5 ^ h9;
+    l5 = (xl << 1) | (xh >>> 31);
+    h5 = (xh << 1) | (xl >>> 31);
+    // GB(v2, v6, v10, v14)
+    ml = Math.imul(l2, l6);
+    mh = (((l2 >>> 0) * (l6 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l2 >>> 0) + (l6 >>> 0) + ((ml << 1) >>> 0);
+    h2 = (h2 + h6 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l2 = rl | 0;
+    xl = l14 ^ l2;
+    xh = h14 ^ h2;
+    l14 = xh;
+    h14 = xl;
+    ml = Math.imul(l10, l14);
+    mh = (((l10 >>> 0) * (l14 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l10 >>> 0) + (l14 >>> 0) + ((ml << 1) >>> 0);
+    h10 = (h10 + h14 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l10 = rl | 0;
+    xl = l6 ^ l10;
+    xh = h6 ^ h10;
+    l6 = (xl >>> 24) | (xh << 8);
+    h6 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l2, l6);
+    mh = (((l2 >>> 0) * (l6 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l2 >>> 0) + (l6 >>> 0) + ((ml << 1) >>> 0);
+    h2 = (h2 + h6 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l2 = rl | 0;
+    xl = l14 ^ l2;
+    xh = h14 ^ h2;
+    l14 = (xl >>> 16) | (xh << 16);
+    h14 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l10, l14);
+    mh = (((l10 >>> 0) * (l14 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l10 >>> 0) + (l14 >>> 0) + ((ml << 1) >>> 0);
+    h10 = (h10 + h14 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l10 = rl | 0;
+    xl = l6 ^ l10;
+    xh = h6 ^ h10;
+    l6 = (xl << 1) | (xh >>> 31);
+    h6 = (xh << 1) | (xl >>> 31);
+    // GB(v3, v7, v11, v15)
+    ml = Math.imul(l3, l7);
+    mh = (((l3 >>> 0) * (l7 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l3 >>> 0) + (l7 >>> 0) + ((ml << 1) >>> 0);
+    h3 = (h3 + h7 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l3 = rl | 0;
+    xl = l15 ^ l3;
+    xh = h15 ^ h3;
+    l15 = xh;
+    h15 = xl;
+    ml = Math.imul(l11, l15);
+    mh = (((l11 >>> 0) * (l15 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l11 >>> 0) + (l15 >>> 0) + ((ml << 1) >>> 0);
+    h11 = (h11 + h15 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l11 = rl | 0;
+    xl = l7 ^ l11;
+    xh = h7 ^ h11;
+    l7 = (xl >>> 24) | (xh << 8);
+    h7 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l3, l7);
+    mh = (((l3 >>> 0) * (l7 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l3 >>> 0) + (l7 >>> 0) + ((ml << 1) >>> 0);
+    h3 = (h3 + h7 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l3 = rl | 0;
+    xl = l15 ^ l3;
+    xh = h15 ^ h3;
+    l15 = (xl >>> 16) | (xh << 16);
+    h15 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l11, l15);
+    mh = (((l11 >>> 0) * (l15 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l11 >>> 0) + (l15 >>> 0) + ((ml << 1) >>> 0);
+    h11 = (h11 + h15 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l11 = rl | 0;
+    xl = l7 ^ l11;
+    xh = h7 ^ h11;
+    l7 = (xl << 1) | (xh >>> 31);
+    h7 = (xh << 1) | (xl >>> 31);
+    // GB(v0, v5, v10, v15)
+    ml = Math.imul(l0, l5);
+    mh = (((l0 >>> 0) * (l5 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l0 >>> 0) + (l5 >>> 0) + ((ml << 1) >>> 0);
+    h0 = (h0 + h5 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l0 = rl | 0;
+    xl = l15 ^ l0;
+    xh = h15 ^ h0;
+    l15 = xh;
+    h15 = xl;
+    ml = Math.imul(l10, l15);
+    mh = (((l10 >>> 0) * (l15 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l10 >>> 0) + (l15 >>> 0) + ((ml << 1) >>> 0);
+    h10 = (h10 + h15 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l10 = rl | 0;
+    xl = l5 ^ l10;
+    xh = h5 ^ h10;
+    l5 = (xl >>> 24) | (xh << 8);
+    h5 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l0, l5);
+    mh = (((l0 >>> 0) * (l5 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l0 >>> 0) + (l5 >>> 0) + ((ml << 1) >>> 0);
+    h0 = (h0 + h5 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l0 = rl | 0;
+    xl = l15 ^ l0;
+    xh = h15 ^ h0;
+    l15 = (xl >>> 16) | (xh << 16);
+    h15 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l10, l15);
+    mh = (((l10 >>> 0) * (l15 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l10 >>> 0) + (l15 >>> 0) + ((ml << 1) >>> 0);
+    h10 = (h10 + h15 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l10 = rl | 0;
+    xl = l5 ^ l10;
+    xh = h5 ^ h10;
+    l5 = (xl << 1) | (xh >>> 31);
+    h5 = (xh << 1) | (xl >>> 31);
+    // GB(v1, v6, v11, v12)
+    ml = Math.imul(l1, l6);
+    mh = (((l1 >>> 0) * (l6 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l1 >>> 0) + (l6 >>> 0) + ((ml << 1) >>> 0);
+    h1 = (h1 + h6 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l1 = rl | 0;
+    xl = l12 ^ l1;
+    xh = h12 ^ h1;
+    l12 = xh;
+    h12 = xl;
+    ml = Math.imul(l11, l12);
+    mh = (((l11 >>> 0) * (l12 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l11 >>> 0) + (l12 >>> 0) + ((ml << 1) >>> 0);
+    h11 = (h11 + h12 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l11 = rl | 0;
+    xl = l6 ^ l11;
+    xh = h6 ^ h11;
+    l6 = (xl >>> 24) | (xh << 8);
+    h6 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l1, l6);
+    mh = (((l1 >>> 0) * (l6 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l1 >>> 0) + (l6 >>> 0) + ((ml << 1) >>> 0);
+    h1 = (h1 + h6 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l1 = rl | 0;
+    xl = l12 ^ l1;
+    xh = h12 ^ h1;
+    l12 = (xl >>> 16) | (xh << 16);
+    h12 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l11, l12);
+    mh = (((l11 >>> 0) * (l12 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l11 >>> 0) + (l12 >>> 0) + ((ml << 1) >>> 0);
+    h11 = (h11 + h12 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l11 = rl | 0;
+    xl = l6 ^ l11;
+    xh = h6 ^ h11;
+    l6 = (xl << 1) | (xh >>> 31);
+    h6 = (xh << 1) | (xl >>> 31);
+    // GB(v2, v7, v8, v13)
+    ml = Math.imul(l2, l7);
+    mh = (((l2 >>> 0) * (l7 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l2 >>> 0) + (l7 >>> 0) + ((ml << 1) >>> 0);
+    h2 = (h2 + h7 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l2 = rl | 0;
+    xl = l13 ^ l2;
+    xh = h13 ^ h2;
+    l13 = xh;
+    h13 = xl;
+    ml = Math.imul(l8, l13);
+    mh = (((l8 >>> 0) * (l13 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l8 >>> 0) + (l13 >>> 0) + ((ml << 1) >>> 0);
+    h8 = (h8 + h13 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l8 = rl | 0;
+    xl = l7 ^ l8;
+    xh = h7 ^ h8;
+    l7 = (xl >>> 24) | (xh << 8);
+    h7 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l2, l7);
+    mh = (((l2 >>> 0) * (l7 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l2 >>> 0) + (l7 >>> 0) + ((ml << 1) >>> 0);
+    h2 = (h2 + h7 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l2 = rl | 0;
+    xl = l13 ^ l2;
+    xh = h13 ^ h2;
+    l13 = (xl >>> 16) | (xh << 16);
+    h13 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l8, l13);
+    mh = (((l8 >>> 0) * (l13 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l8 >>> 0) + (l13 >>> 0) + ((ml << 1) >>> 0);
+    h8 = (h8 + h13 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l8 = rl | 0;
+    xl = l7 ^ l8;
+    xh = h7 ^ h8;
+    l7 = (xl << 1) | (xh >>> 31);
+    h7 = (xh << 1) | (xl >>> 31);
+    // GB(v3, v4, v9, v14)
+    ml = Math.imul(l3, l4);
+    mh = (((l3 >>> 0) * (l4 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l3 >>> 0) + (l4 >>> 0) + ((ml << 1) >>> 0);
+    h3 = (h3 + h4 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l3 = rl | 0;
+    xl = l14 ^ l3;
+    xh = h14 ^ h3;
+    l14 = xh;
+    h14 = xl;
+    ml = Math.imul(l9, l14);
+    mh = (((l9 >>> 0) * (l14 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l9 >>> 0) + (l14 >>> 0) + ((ml << 1) >>> 0);
+    h9 = (h9 + h14 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l9 = rl | 0;
+    xl = l4 ^ l9;
+    xh = h4 ^ h9;
+    l4 = (xl >>> 24) | (xh << 8);
+    h4 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l3, l4);
+    mh = (((l3 >>> 0) * (l4 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l3 >>> 0) + (l4 >>> 0) + ((ml << 1) >>> 0);
+    h3 = (h3 + h4 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l3 = rl | 0;
+    xl = l14 ^ l3;
+    xh = h14 ^ h3;
+    l14 = (xl >>> 16) | (xh << 16);
+    h14 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l9, l14);
+    mh = (((l9 >>> 0) * (l14 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l9 >>> 0) + (l14 >>> 0) + ((ml << 1) >>> 0);
+    h9 = (h9 + h14 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l9 = rl | 0;
+    xl = l4 ^ l9;
+    xh = h4 ^ h9;
+    l4 = (xl << 1) | (xh >>> 31);
+    h4 = (xh << 1) | (xl >>> 31);
+    t[ti] = l0;
+    t[ti + 1] = h0;
+    t[ti + 2] = l1;
+    t[ti + 3] = h1;
+    t[ti + 4] = l2;
+    t[ti + 5] = h2;
+    t[ti + 6] = l3;
+    t[ti + 7] = h3;
+    t[ti + 8] = l4;
+    t[ti + 9] = h4;
+    t[ti + 10] = l5;
+    t[ti + 11] = h5;
+    t[ti + 12] = l6;
+    t[ti + 13] = h6;
+    t[ti + 14] = l7;
+    t[ti + 15] = h7;
+    t[ti + 16] = l8;
+    t[ti + 17] = h8;
+    t[ti + 18] = l9;
+    t[ti + 19] = h9;
+    t[ti + 20] = l10;
+    t[ti + 21] = h10;
+    t[ti + 22] = l11;
+    t[ti + 23] = h11;
+    t[ti + 24] = l12;
+    t[ti + 25] = h12;
+    t[ti + 26] = l13;
+    t[ti + 27] = h13;
+    t[ti + 28] = l14;
+    t[ti + 29] = h14;
+    t[ti + 30] = l15;
+    t[ti + 31] = h15;
+  }
+
+  /** Column step: P over one column of t (u32 offsets ti + 32j + 0..3), out ^= result. */
+  function permuteColumn(t: Uint32Array, ti: number, out: Uint32Array, oi: number): void {
+    let l0 = t[ti]!, h0 = t[ti + 1]!;
+    let l1 = t[ti + 2]!, h1 = t[ti + 3]!;
+    let l2 = t[ti + 32]!, h2 = t[ti + 33]!;
+    let l3 = t[ti + 34]!, h3 = t[ti + 35]!;
+    let l4 = t[ti + 64]!, h4 = t[ti + 65]!;
+    let l5 = t[ti + 66]!, h5 = t[ti + 67]!;
+    let l6 = t[ti + 96]!, h6 = t[ti + 97]!;
+    let l7 = t[ti + 98]!, h7 = t[ti + 99]!;
+    let l8 = t[ti + 128]!, h8 = t[ti + 129]!;
+    let l9 = t[ti + 130]!, h9 = t[ti + 131]!;
+    let l10 = t[ti + 160]!, h10 = t[ti + 161]!;
+    let l11 = t[ti + 162]!, h11 = t[ti + 163]!;
+    let l12 = t[ti + 192]!, h12 = t[ti + 193]!;
+    let l13 = t[ti + 194]!, h13 = t[ti + 195]!;
+    let l14 = t[ti + 224]!, h14 = t[ti + 225]!;
+    let l15 = t[ti + 226]!, h15 = t[ti + 227]!;
+    let ml = 0, mh = 0, rl = 0, xl = 0, xh = 0;
+    // GB(v0, v4, v8, v12)
+    ml = Math.imul(l0, l4);
+    mh = (((l0 >>> 0) * (l4 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l0 >>> 0) + (l4 >>> 0) + ((ml << 1) >>> 0);
+    h0 = (h0 + h4 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l0 = rl | 0;
+    xl = l12 ^ l0;
+    xh = h12 ^ h0;
+    l12 = xh;
+    h12 = xl;
+    ml = Math.imul(l8, l12);
+    mh = (((l8 >>> 0) * (l12 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l8 >>> 0) + (l12 >>> 0) + ((ml << 1) >>> 0);
+    h8 = (h8 + h12 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l8 = rl | 0;
+    xl = l4 ^ l8;
+    xh = h4 ^ h8;
+    l4 = (xl >>> 24) | (xh << 8);
+    h4 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l0, l4);
+    mh = (((l0 >>> 0) * (l4 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l0 >>> 0) + (l4 >>> 0) + ((ml << 1) >>> 0);
+    h0 = (h0 + h4 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l0 = rl | 0;
+    xl = l12 ^ l0;
+    xh = h12 ^ h0;
+    l12 = (xl >>> 16) | (xh << 16);
+    h12 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l8, l12);
+    mh = (((l8 >>> 0) * (l12 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l8 >>> 0) + (l12 >>> 0) + ((ml << 1) >>> 0);
+    h8 = (h8 + h12 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l8 = rl | 0;
+    xl = l4 ^ l8;
+    xh = h4 ^ h8;
+    l4 = (xl << 1) | (xh >>> 31);
+    h4 = (xh << 1) | (xl >>> 31);
+    // GB(v1, v5, v9, v13)
+    ml = Math.imul(l1, l5);
+    mh = (((l1 >>> 0) * (l5 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l1 >>> 0) + (l5 >>> 0) + ((ml << 1) >>> 0);
+    h1 = (h1 + h5 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l1 = rl | 0;
+    xl = l13 ^ l1;
+    xh = h13 ^ h1;
+    l13 = xh;
+    h13 = xl;
+    ml = Math.imul(l9, l13);
+    mh = (((l9 >>> 0) * (l13 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l9 >>> 0) + (l13 >>> 0) + ((ml << 1) >>> 0);
+    h9 = (h9 + h13 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l9 = rl | 0;
+    xl = l5 ^ l9;
+    xh = h5 ^ h9;
+    l5 = (xl >>> 24) | (xh << 8);
+    h5 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l1, l5);
+    mh = (((l1 >>> 0) * (l5 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l1 >>> 0) + (l5 >>> 0) + ((ml << 1) >>> 0);
+    h1 = (h1 + h5 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l1 = rl | 0;
+    xl = l13 ^ l1;
+    xh = h13 ^ h1;
+    l13 = (xl >>> 16) | (xh << 16);
+    h13 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l9, l13);
+    mh = (((l9 >>> 0) * (l13 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l9 >>> 0) + (l13 >>> 0) + ((ml << 1) >>> 0);
+    h9 = (h9 + h13 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l9 = rl | 0;
+    xl = l5 ^ l9;
+    xh = h5 ^ h9;
+    l5 = (xl << 1) | (xh >>> 31);
+    h5 = (xh << 1) | (xl >>> 31);
+    // GB(v2, v6, v10, v14)
+    ml = Math.imul(l2, l6);
+    mh = (((l2 >>> 0) * (l6 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l2 >>> 0) + (l6 >>> 0) + ((ml << 1) >>> 0);
+    h2 = (h2 + h6 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l2 = rl | 0;
+    xl = l14 ^ l2;
+    xh = h14 ^ h2;
+    l14 = xh;
+    h14 = xl;
+    ml = Math.imul(l10, l14);
+    mh = (((l10 >>> 0) * (l14 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l10 >>> 0) + (l14 >>> 0) + ((ml << 1) >>> 0);
+    h10 = (h10 + h14 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l10 = rl | 0;
+    xl = l6 ^ l10;
+    xh = h6 ^ h10;
+    l6 = (xl >>> 24) | (xh << 8);
+    h6 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l2, l6);
+    mh = (((l2 >>> 0) * (l6 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l2 >>> 0) + (l6 >>> 0) + ((ml << 1) >>> 0);
+    h2 = (h2 + h6 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l2 = rl | 0;
+    xl = l14 ^ l2;
+    xh = h14 ^ h2;
+    l14 = (xl >>> 16) | (xh << 16);
+    h14 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l10, l14);
+    mh = (((l10 >>> 0) * (l14 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l10 >>> 0) + (l14 >>> 0) + ((ml << 1) >>> 0);
+    h10 = (h10 + h14 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l10 = rl | 0;
+    xl = l6 ^ l10;
+    xh = h6 ^ h10;
+    l6 = (xl << 1) | (xh >>> 31);
+    h6 = (xh << 1) | (xl >>> 31);
+    // GB(v3, v7, v11, v15)
+    ml = Math.imul(l3, l7);
+    mh = (((l3 >>> 0) * (l7 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l3 >>> 0) + (l7 >>> 0) + ((ml << 1) >>> 0);
+    h3 = (h3 + h7 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l3 = rl | 0;
+    xl = l15 ^ l3;
+    xh = h15 ^ h3;
+    l15 = xh;
+    h15 = xl;
+    ml = Math.imul(l11, l15);
+    mh = (((l11 >>> 0) * (l15 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l11 >>> 0) + (l15 >>> 0) + ((ml << 1) >>> 0);
+    h11 = (h11 + h15 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l11 = rl | 0;
+    xl = l7 ^ l11;
+    xh = h7 ^ h11;
+    l7 = (xl >>> 24) | (xh << 8);
+    h7 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l3, l7);
+    mh = (((l3 >>> 0) * (l7 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l3 >>> 0) + (l7 >>> 0) + ((ml << 1) >>> 0);
+    h3 = (h3 + h7 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l3 = rl | 0;
+    xl = l15 ^ l3;
+    xh = h15 ^ h3;
+    l15 = (xl >>> 16) | (xh << 16);
+    h15 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l11, l15);
+    mh = (((l11 >>> 0) * (l15 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l11 >>> 0) + (l15 >>> 0) + ((ml << 1) >>> 0);
+    h11 = (h11 + h15 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l11 = rl | 0;
+    xl = l7 ^ l11;
+    xh = h7 ^ h11;
+    l7 = (xl << 1) | (xh >>> 31);
+    h7 = (xh << 1) | (xl >>> 31);
+    // GB(v0, v5, v10, v15)
+    ml = Math.imul(l0, l5);
+    mh = (((l0 >>> 0) * (l5 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l0 >>> 0) + (l5 >>> 0) + ((ml << 1) >>> 0);
+    h0 = (h0 + h5 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l0 = rl | 0;
+    xl = l15 ^ l0;
+    xh = h15 ^ h0;
+    l15 = xh;
+    h15 = xl;
+    ml = Math.imul(l10, l15);
+    mh = (((l10 >>> 0) * (l15 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l10 >>> 0) + (l15 >>> 0) + ((ml << 1) >>> 0);
+    h10 = (h10 + h15 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l10 = rl | 0;
+    xl = l5 ^ l10;
+    xh = h5 ^ h10;
+    l5 = (xl >>> 24) | (xh << 8);
+    h5 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l0, l5);
+    mh = (((l0 >>> 0) * (l5 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l0 >>> 0) + (l5 >>> 0) + ((ml << 1) >>> 0);
+    h0 = (h0 + h5 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l0 = rl | 0;
+    xl = l15 ^ l0;
+    xh = h15 ^ h0;
+    l15 = (xl >>> 16) | (xh << 16);
+    h15 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l10, l15);
+    mh = (((l10 >>> 0) * (l15 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l10 >>> 0) + (l15 >>> 0) + ((ml << 1) >>> 0);
+    h10 = (h10 + h15 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l10 = rl | 0;
+    xl = l5 ^ l10;
+    xh = h5 ^ h10;
+    l5 = (xl << 1) | (xh >>> 31);
+    h5 = (xh << 1) | (xl >>> 31);
+    // GB(v1, v6, v11, v12)
+    ml = Math.imul(l1, l6);
+    mh = (((l1 >>> 0) * (l6 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l1 >>> 0) + (l6 >>> 0) + ((ml << 1) >>> 0);
+    h1 = (h1 + h6 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l1 = rl | 0;
+    xl = l12 ^ l1;
+    xh = h12 ^ h1;
+    l12 = xh;
+    h12 = xl;
+    ml = Math.imul(l11, l12);
+    mh = (((l11 >>> 0) * (l12 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l11 >>> 0) + (l12 >>> 0) + ((ml << 1) >>> 0);
+    h11 = (h11 + h12 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l11 = rl | 0;
+    xl = l6 ^ l11;
+    xh = h6 ^ h11;
+    l6 = (xl >>> 24) | (xh << 8);
+    h6 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l1, l6);
+    mh = (((l1 >>> 0) * (l6 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l1 >>> 0) + (l6 >>> 0) + ((ml << 1) >>> 0);
+    h1 = (h1 + h6 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l1 = rl | 0;
+    xl = l12 ^ l1;
+    xh = h12 ^ h1;
+    l12 = (xl >>> 16) | (xh << 16);
+    h12 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l11, l12);
+    mh = (((l11 >>> 0) * (l12 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l11 >>> 0) + (l12 >>> 0) + ((ml << 1) >>> 0);
+    h11 = (h11 + h12 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l11 = rl | 0;
+    xl = l6 ^ l11;
+    xh = h6 ^ h11;
+    l6 = (xl << 1) | (xh >>> 31);
+    h6 = (xh << 1) | (xl >>> 31);
+    // GB(v2, v7, v8, v13)
+    ml = Math.imul(l2, l7);
+    mh = (((l2 >>> 0) * (l7 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l2 >>> 0) + (l7 >>> 0) + ((ml << 1) >>> 0);
+    h2 = (h2 + h7 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l2 = rl | 0;
+    xl = l13 ^ l2;
+    xh = h13 ^ h2;
+    l13 = xh;
+    h13 = xl;
+    ml = Math.imul(l8, l13);
+    mh = (((l8 >>> 0) * (l13 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l8 >>> 0) + (l13 >>> 0) + ((ml << 1) >>> 0);
+    h8 = (h8 + h13 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l8 = rl | 0;
+    xl = l7 ^ l8;
+    xh = h7 ^ h8;
+    l7 = (xl >>> 24) | (xh << 8);
+    h7 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l2, l7);
+    mh = (((l2 >>> 0) * (l7 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l2 >>> 0) + (l7 >>> 0) + ((ml << 1) >>> 0);
+    h2 = (h2 + h7 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l2 = rl | 0;
+    xl = l13 ^ l2;
+    xh = h13 ^ h2;
+    l13 = (xl >>> 16) | (xh << 16);
+    h13 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l8, l13);
+    mh = (((l8 >>> 0) * (l13 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l8 >>> 0) + (l13 >>> 0) + ((ml << 1) >>> 0);
+    h8 = (h8 + h13 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l8 = rl | 0;
+    xl = l7 ^ l8;
+    xh = h7 ^ h8;
+    l7 = (xl << 1) | (xh >>> 31);
+    h7 = (xh << 1) | (xl >>> 31);
+    // GB(v3, v4, v9, v14)
+    ml = Math.imul(l3, l4);
+    mh = (((l3 >>> 0) * (l4 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l3 >>> 0) + (l4 >>> 0) + ((ml << 1) >>> 0);
+    h3 = (h3 + h4 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l3 = rl | 0;
+    xl = l14 ^ l3;
+    xh = h14 ^ h3;
+    l14 = xh;
+    h14 = xl;
+    ml = Math.imul(l9, l14);
+    mh = (((l9 >>> 0) * (l14 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l9 >>> 0) + (l14 >>> 0) + ((ml << 1) >>> 0);
+    h9 = (h9 + h14 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l9 = rl | 0;
+    xl = l4 ^ l9;
+    xh = h4 ^ h9;
+    l4 = (xl >>> 24) | (xh << 8);
+    h4 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l3, l4);
+    mh = (((l3 >>> 0) * (l4 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l3 >>> 0) + (l4 >>> 0) + ((ml << 1) >>> 0);
+    h3 = (h3 + h4 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l3 = rl | 0;
+    xl = l14 ^ l3;
+    xh = h14 ^ h3;
+    l14 = (xl >>> 16) | (xh << 16);
+    h14 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l9, l14);
+    mh = (((l9 >>> 0) * (l14 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l9 >>> 0) + (l14 >>> 0) + ((ml << 1) >>> 0);
+    h9 = (h9 + h14 + ((mh << 1) | (ml >>> 31)) + ((rl / 4294967296) | 0)) | 0;
+    l9 = rl | 0;
+    xl = l4 ^ l9;
+    xh = h4 ^ h9;
+    l4 = (xl << 1) | (xh >>> 31);
+    h4 = (xh << 1) | (xl >>> 31);
+    out[oi] = out[oi]! ^ l0;
+    out[oi + 1] = out[oi + 1]! ^ h0;
+    out[oi + 2] = out[oi + 2]! ^ l1;
+    out[oi + 3] = out[oi + 3]! ^ h1;
+    out[oi + 32] = out[oi + 32]! ^ l2;
+    out[oi + 33] = out[oi + 33]! ^ h2;
+    out[oi + 34] = out[oi + 34]! ^ l3;
+    out[oi + 35] = out[oi + 35]! ^ h3;
+    out[oi + 64] = out[oi + 64]! ^ l4;
+    out[oi + 65] = out[oi + 65]! ^ h4;
+    out[oi + 66] = out[oi + 66]! ^ l5;
+    out[oi + 67] = out[oi + 67]! ^ h5;
+    out[oi + 96] = out[oi + 96]! ^ l6;
+    out[oi + 97] = out[oi + 97]! ^ h6;
+    out[oi + 98] = out[oi + 98]! ^ l7;
+    out[oi + 99] = out[oi + 99]! ^ h7;
+    out[oi + 128] = out[oi + 128]! ^ l8;
+    out[oi + 129] = out[oi + 129]! ^ h8;
+    out[oi + 130] = out[oi + 130]! ^ l9;
+    out[oi + 131] = out[oi + 131]! ^ h9;
+    out[oi + 160] = out[oi + 160]! ^ l10;
+    out[oi + 161] = out[oi + 161]! ^ h10;
+    out[oi + 162] = out[oi + 162]! ^ l11;
+    out[oi + 163] = out[oi + 163]! ^ h11;
+    out[oi + 192] = out[oi + 192]! ^ l12;
+    out[oi + 193] = out[oi + 193]! ^ h12;
+    out[oi + 194] = out[oi + 194]! ^ l13;
+    out[oi + 195] = out[oi + 195]! ^ h13;
+    out[oi + 224] = out[oi + 224]! ^ l14;
+    out[oi + 225] = out[oi + 225]! ^ h14;
+    out[oi + 226] = out[oi + 226]! ^ l15;
+    out[oi + 227] = out[oi + 227]! ^ h15;
+  }
+
+
+  /**
+   * out ^= G(a, b), where G(a, b) = P(a ^ b) ^ (a ^ b) (RFC 9106 section 3.5). Offsets are u32
+   * offsets; `out` must alias neither input block. A fresh G(a, b) needs a zeroed `out`: the
+   * memory starts zeroed, so pass 0 writes G(X, Y) and later passes XOR into the old block
+   * exactly as version 0x13 requires.
+   */
+  function compress(a: Uint32Array, aOff: number, b: Uint32Array, bOff: number, out: Uint32Array, outOff: number): void {
+    for (let row = 0; row < 256; row += 32) permuteRow(a, aOff + row, b, bOff + row, out, outOff + row, tmp, row);
+    for (let col = 0; col < 32; col += 4) permuteColumn(tmp, col, out, outOff + col);
+  }
+
+  /** floor(a * b / 2^32) for a, b in [0, 2^32), exactly. */
+  function mulHigh(a: number, b: number): number {
+    const lo = Math.imul(a, b) >>> 0;
+    return ((a * b - lo) / TWO32 + 0.5) >>> 0;
+  }
+
+  /** Next block of pseudo-random addresses for data-independent addressing (section 3.4.1.2). */
+  function nextAddresses(): void {
+    inputBlock[12] = (inputBlock[12]! + 1) | 0; // counter, word 6 (low half; it never exceeds 2^32)
+    addressScratch.fill(0);
+    compress(zeroBlock, 0, inputBlock, 0, addressScratch, 0);
+    addressBlock.fill(0);
+    compress(zeroBlock, 0, addressScratch, 0, addressBlock, 0);
+  }
+
+  function fillSegment(mem: Uint32Array, g: Argon2Geometry, pass: number, slice: number, lane: number): void {
+    const { laneLength, segmentLength, lanes } = g;
+    const dataIndependent = g.type === 1 || (g.type === 2 && pass === 0 && slice < 2);
+    if (dataIndependent) {
+      inputBlock.fill(0);
+      inputBlock[0] = pass;
+      inputBlock[2] = lane;
+      inputBlock[4] = slice;
+      inputBlock[6] = g.memoryBlocks;
+      inputBlock[8] = g.passes;
+      inputBlock[10] = g.type;
+    }
+    const startIndex = pass === 0 && slice === 0 ? 2 : 0;
+    if (dataIndependent && startIndex === 2) nextAddresses();
+    let curr = lane * laneLength + slice * segmentLength + startIndex;
+    let prev = curr % laneLength === 0 ? curr + laneLength - 1 : curr - 1;
+    for (let i = startIndex; i < segmentLength; i++, curr++, prev++) {
+      if (curr % laneLength === 1) prev = curr - 1;
+      let j1: number;
+      let j2: number;
+      if (dataIndependent) {
+        if (i % 128 === 0) nextAddresses();
+        j1 = addressBlock[2 * (i % 128)]! >>> 0;
+        j2 = addressBlock[2 * (i % 128) + 1]! >>> 0;
+      } else {
+        j1 = mem[256 * prev]! >>> 0;
+        j2 = mem[256 * prev + 1]! >>> 0;
+      }
+      const refLane = pass === 0 && slice === 0 ? lane : j2 % lanes;
+      const sameLane = refLane === lane;
+      // Section 3.4.2: the reference set W and the mapping of J1 onto it.
+      let area: number;
+      if (pass === 0) {
+        if (slice === 0) area = i - 1;
+        else if (sameLane) area = slice * segmentLength + i - 1;
+        else area = slice * segmentLength + (i === 0 ? -1 : 0);
+      } else if (sameLane) area = laneLength - segmentLength + i - 1;
+      else area = laneLength - segmentLength + (i === 0 ? -1 : 0);
+      const x = mulHigh(j1, j1);
+      const rel = area - 1 - mulHigh(area, x);
+      const start = pass !== 0 && slice !== 3 ? (slice + 1) * segmentLength : 0;
+      const ref = refLane * laneLength + ((start + rel) % laneLength);
+      compress(mem, 256 * prev, mem, 256 * ref, mem, 256 * curr);
+    }
+  }
+
+  function runLanes(mem: Uint32Array, g: Argon2Geometry, ctrl: Int32Array, thread: number, threads: number, waitMs: number, firstIdleWaits: number, maxIdleWaits: number): boolean {
+    const steps = g.passes * 4;
+    for (let step = 0; step < steps; step++) {
+      if (Atomics.load(ctrl, ABORT) !== 0) return false;
+      const pass = step >> 2;
+      const slice = step & 3;
+      for (let lane = thread; lane < g.lanes; lane += threads) fillSegment(mem, g, pass, slice, lane);
+      if (threads === 1) continue;
+      const arrived = Atomics.add(ctrl, ARRIVED, 1) + 1;
+      if (arrived === (step + 1) * threads) {
+        Atomics.store(ctrl, PHASE, step + 1);
+        Atomics.notify(ctrl, PHASE);
+        continue;
+      }
+      let idle = 0;
+      const limit = step === 0 ? firstIdleWaits : maxIdleWaits;
+      while (Atomics.load(ctrl, PHASE) <= step) {
+        if (Atomics.load(ctrl, ABORT) !== 0) return false;
+        if (Atomics.wait(ctrl, PHASE, step, waitMs) === 'timed-out' && limit > 0 && ++idle >= limit) {
+          Atomics.store(ctrl, ABORT, 1);
+          Atomics.notify(ctrl, PHASE);
+          return false;
+        }
+      }
+    }
+    return Atomics.load(ctrl, ABORT) === 0;
+  }
+
+  function wipe(): void {
+    tmp.fill(0);
+    addressBlock.fill(0);
+    addressScratch.fill(0);
+    inputBlock.fill(0);
+  }
+
+  return { fillSegment, runLanes, wipe };
+}

@@ -17,7 +17,16 @@
  *   whole text, not the statement): `offset` 0-based in UTF-16 code units,
  *   `line` and `column` 1-based. Errors about a node use it.
  * - Arrays are never shared between nodes and never mutated after parsing.
+ *
+ * `formatStatement` / `formatQuery` / `formatExpr` print a node back as
+ * canonical SQL: every expression fully parenthesised, keywords upper-case,
+ * names quoted only when needed. Parsing that text yields the same tree
+ * (positions, `sql` and ResultColumn `text` aside); golden tests and EXPLAIN
+ * use it.
  */
+import { KEYWORDS } from './lexer.ts';
+import { assertNever } from '../format/errors.ts';
+import { toHex } from '../format/bytes.ts';
 
 /** A point in the SQL text. offset: 0-based UTF-16 index; line, column: 1-based. */
 export interface SourcePos {
@@ -736,4 +745,340 @@ export interface RaiseExpr {
   readonly pos: SourcePos;
   readonly action: 'IGNORE' | 'ROLLBACK' | 'ABORT' | 'FAIL';
   readonly message: Expr | null;
+}
+
+// ---------------------------------------------------------------------------
+// Canonical text (see the module comment)
+
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A name as SQL: bare when it is a plain identifier and not a keyword, else in backquotes. */
+export function formatName(name: string): string {
+  if (PLAIN_NAME.test(name)) {
+    const u = name.toUpperCase();
+    if (!KEYWORDS.has(u) && u !== 'TRUE' && u !== 'FALSE') return name;
+  }
+  return '`' + name.replace(/`/g, '``') + '`';
+}
+
+function formatQualified(schema: string | null, name: string): string {
+  return schema === null ? formatName(name) : `${formatName(schema)}.${formatName(name)}`;
+}
+
+function formatString(s: string): string {
+  return "'" + s.replace(/'/g, "''") + "'";
+}
+
+function formatInteger(v: number | bigint): string {
+  if (v >= 0) return String(v);
+  const b = BigInt(v);
+  if (b === -(1n << 63n)) return '-9223372036854775808';
+  return '0x' + ((1n << 64n) + b).toString(16).toUpperCase();
+}
+
+function formatReal(v: number): string {
+  if (v === Infinity) return '1e999';
+  const s = String(v);
+  return /[.eE]/.test(s) ? s : s + '.0';
+}
+
+function list<T>(items: readonly T[], f: (x: T) => string): string {
+  return items.map(f).join(', ');
+}
+
+function formatTypeName(t: TypeName): string {
+  return t.args.length === 0 ? t.name : `${t.name}(${t.args.join(', ')})`;
+}
+
+export function formatExpr(e: Expr): string {
+  switch (e.kind) {
+    case 'Integer': return formatInteger(e.value);
+    case 'Real': return formatReal(e.value);
+    case 'String': return formatString(e.value);
+    case 'Blob': return `X'${toHex(e.value).toUpperCase()}'`;
+    case 'Null': return 'NULL';
+    case 'Bool': return e.value ? 'TRUE' : 'FALSE';
+    case 'CurrentTime': return e.which;
+    case 'Param': return e.form === '?' ? '?' : e.form === '?NNN' ? `?${e.index}` : e.name!;
+    case 'Column': {
+      const col = e.doubleQuoted ? '"' + e.column.replace(/"/g, '""') + '"' : formatName(e.column);
+      if (e.table === null) return col;
+      return `${e.schema === null ? '' : formatName(e.schema) + '.'}${formatName(e.table)}.${col}`;
+    }
+    case 'Unary': return e.op === 'NOT' ? `(NOT ${formatExpr(e.operand)})` : `(${e.op} ${formatExpr(e.operand)})`;
+    case 'Binary': return `(${formatExpr(e.left)} ${e.op} ${formatExpr(e.right)})`;
+    case 'Between':
+      return `(${formatExpr(e.expr)} ${e.not ? 'NOT ' : ''}BETWEEN ${formatExpr(e.low)} AND ${formatExpr(e.high)})`;
+    case 'InList': return `(${formatExpr(e.expr)} ${e.not ? 'NOT ' : ''}IN (${list(e.items, formatExpr)}))`;
+    case 'InSelect': return `(${formatExpr(e.expr)} ${e.not ? 'NOT ' : ''}IN (${formatQuery(e.query)}))`;
+    case 'InTable': return `(${formatExpr(e.expr)} ${e.not ? 'NOT ' : ''}IN ${formatQualified(e.schema, e.table)})`;
+    case 'Like':
+      return `(${formatExpr(e.expr)} ${e.not ? 'NOT ' : ''}${e.op} ${formatExpr(e.pattern)}${e.escape === null ? '' : ' ESCAPE ' + formatExpr(e.escape)})`;
+    case 'IsNull': return `(${formatExpr(e.expr)} ${e.not ? 'NOTNULL' : 'ISNULL'})`;
+    case 'Collate': return `(${formatExpr(e.expr)} COLLATE ${formatName(e.collation)})`;
+    case 'Case': {
+      let s = 'CASE';
+      if (e.base !== null) s += ' ' + formatExpr(e.base);
+      for (const w of e.whens) s += ` WHEN ${formatExpr(w.when)} THEN ${formatExpr(w.then)}`;
+      if (e.else !== null) s += ' ELSE ' + formatExpr(e.else);
+      return s + ' END';
+    }
+    case 'Cast': return `CAST(${formatExpr(e.expr)} AS ${formatTypeName(e.type)})`;
+    case 'Exists': return `EXISTS (${formatQuery(e.query)})`;
+    case 'Subquery': return `(${formatQuery(e.query)})`;
+    case 'Function': {
+      const args = e.star ? '*' : (e.distinct ? 'DISTINCT ' : '') + list(e.args, formatExpr);
+      const filter = e.filter === null ? '' : ` FILTER (WHERE ${formatExpr(e.filter)})`;
+      return `${formatName(e.name)}(${args})${filter}`;
+    }
+    case 'Row': return `(${list(e.items, formatExpr)})`;
+    case 'Raise': return e.message === null ? `RAISE(${e.action})` : `RAISE(${e.action}, ${formatExpr(e.message)})`;
+    default: return assertNever(e, 'expression');
+  }
+}
+
+function formatResultColumn(c: ResultColumn): string {
+  switch (c.kind) {
+    case 'Star': return '*';
+    case 'TableStar': return `${formatName(c.table)}.*`;
+    case 'Expr': return c.alias === null ? formatExpr(c.expr) : `${formatExpr(c.expr)} AS ${formatName(c.alias)}`;
+    default: return assertNever(c, 'result column');
+  }
+}
+
+function formatIndexedBy(i: string | false | null): string {
+  return i === null ? '' : i === false ? ' NOT INDEXED' : ` INDEXED BY ${formatName(i)}`;
+}
+
+function formatFrom(f: FromItem): string {
+  switch (f.kind) {
+    case 'Table':
+      return formatQualified(f.schema, f.name) + (f.alias === null ? '' : ` AS ${formatName(f.alias)}`) + formatIndexedBy(f.indexedBy);
+    case 'Subquery':
+      return `(${formatQuery(f.query)})` + (f.alias === null ? '' : ` AS ${formatName(f.alias)}`);
+    case 'Join': {
+      const right = f.right.kind === 'Join' ? `(${formatFrom(f.right)})` : formatFrom(f.right);
+      let op: string;
+      if (f.comma) op = ', ';
+      else {
+        const type = f.joinType === 'INNER' ? '' : f.joinType + ' ';
+        op = ` ${f.natural ? 'NATURAL ' : ''}${type}JOIN `;
+      }
+      let s = formatFrom(f.left) + op + right;
+      if (f.on !== null) s += ' ON ' + formatExpr(f.on);
+      if (f.using !== null) s += ` USING (${list(f.using, (n) => formatName(n.name))})`;
+      return s;
+    }
+    default: return assertNever(f, 'FROM item');
+  }
+}
+
+function formatWith(w: WithClause): string {
+  const ctes = list(w.ctes, (c) => {
+    const cols = c.columns === null ? '' : `(${list(c.columns, (n) => formatName(n.name))})`;
+    const mat = c.materialized === null ? '' : c.materialized ? 'MATERIALIZED ' : 'NOT MATERIALIZED ';
+    return `${formatName(c.name.name)}${cols} AS ${mat}(${formatQuery(c.query)})`;
+  });
+  return `WITH ${w.recursive ? 'RECURSIVE ' : ''}${ctes} `;
+}
+
+function formatBody(b: QueryBody): string {
+  switch (b.kind) {
+    case 'SelectCore': {
+      let s = 'SELECT ' + (b.distinct ? 'DISTINCT ' : '') + list(b.columns, formatResultColumn);
+      if (b.from !== null) s += ' FROM ' + formatFrom(b.from);
+      if (b.where !== null) s += ' WHERE ' + formatExpr(b.where);
+      if (b.groupBy.length > 0) s += ' GROUP BY ' + list(b.groupBy, formatExpr);
+      if (b.having !== null) s += ' HAVING ' + formatExpr(b.having);
+      return s;
+    }
+    case 'Values': return 'VALUES ' + list(b.rows, (r) => `(${list(r, formatExpr)})`);
+    case 'Compound': return `${formatBody(b.left)} ${b.op} ${formatBody(b.right)}`;
+    default: return assertNever(b, 'query body');
+  }
+}
+
+function formatOrderingTerm(o: OrderingTerm): string {
+  return formatExpr(o.expr) + (o.direction === null ? '' : ' ' + o.direction) + (o.nulls === null ? '' : ' NULLS ' + o.nulls);
+}
+
+export function formatQuery(q: Query): string {
+  let s = (q.with === null ? '' : formatWith(q.with)) + formatBody(q.body);
+  if (q.orderBy.length > 0) s += ' ORDER BY ' + list(q.orderBy, formatOrderingTerm);
+  if (q.limit !== null) s += ' LIMIT ' + formatExpr(q.limit);
+  if (q.offset !== null) s += ' OFFSET ' + formatExpr(q.offset);
+  return s;
+}
+
+function formatSets(sets: readonly SetClause[]): string {
+  return list(sets, (c) => {
+    const cols = c.columns.length === 1 ? formatName(c.columns[0]!.name) : `(${list(c.columns, (n) => formatName(n.name))})`;
+    return `${cols} = ${formatExpr(c.value)}`;
+  });
+}
+
+function formatReturning(r: readonly ResultColumn[] | null): string {
+  return r === null ? '' : ' RETURNING ' + list(r, formatResultColumn);
+}
+
+function formatIndexedColumn(c: IndexedColumn): string {
+  return formatExpr(c.expr) + (c.collation === null ? '' : ` COLLATE ${formatName(c.collation)}`) + (c.order === null ? '' : ' ' + c.order);
+}
+
+function formatConflict(c: ConflictAction | null): string {
+  return c === null ? '' : ` ON CONFLICT ${c}`;
+}
+
+function formatForeignKey(fk: ForeignKeyClause): string {
+  let s = `REFERENCES ${formatName(fk.table.name)}`;
+  if (fk.columns !== null) s += `(${list(fk.columns, (n) => formatName(n.name))})`;
+  if (fk.onDelete !== null) s += ` ON DELETE ${fk.onDelete}`;
+  if (fk.onUpdate !== null) s += ` ON UPDATE ${fk.onUpdate}`;
+  if (fk.deferred) s += ' DEFERRABLE INITIALLY DEFERRED';
+  return s;
+}
+
+function constraintName(name: string | null): string {
+  return name === null ? '' : `CONSTRAINT ${formatName(name)} `;
+}
+
+function formatColumnConstraint(c: ColumnConstraint): string {
+  const n = constraintName(c.name);
+  switch (c.kind) {
+    case 'PrimaryKey':
+      return `${n}PRIMARY KEY${c.order === null ? '' : ' ' + c.order}${formatConflict(c.conflict)}${c.autoincrement ? ' AUTOINCREMENT' : ''}`;
+    case 'NotNull': return `${n}NOT NULL${formatConflict(c.conflict)}`;
+    case 'Unique': return `${n}UNIQUE${formatConflict(c.conflict)}`;
+    case 'Check': return `${n}CHECK (${formatExpr(c.expr)})`;
+    case 'Default': return `${n}DEFAULT (${formatExpr(c.expr)})`;
+    case 'Collate': return `${n}COLLATE ${formatName(c.collation)}`;
+    case 'References': return n + formatForeignKey(c.foreignKey);
+    case 'Generated': return `${n}GENERATED ALWAYS AS (${formatExpr(c.expr)})${c.stored ? ' STORED' : ''}`;
+    default: return assertNever(c, 'column constraint');
+  }
+}
+
+function formatColumnDef(c: ColumnDef): string {
+  let s = formatName(c.name.name);
+  if (c.type !== null) s += ' ' + formatTypeName(c.type);
+  for (const k of c.constraints) s += ' ' + formatColumnConstraint(k);
+  return s;
+}
+
+function formatTableConstraint(c: TableConstraint): string {
+  const n = constraintName(c.name);
+  switch (c.kind) {
+    case 'PrimaryKey':
+      return `${n}PRIMARY KEY (${list(c.columns, formatIndexedColumn)}${c.autoincrement ? ' AUTOINCREMENT' : ''})${formatConflict(c.conflict)}`;
+    case 'Unique': return `${n}UNIQUE (${list(c.columns, formatIndexedColumn)})${formatConflict(c.conflict)}`;
+    case 'Check': return `${n}CHECK (${formatExpr(c.expr)})`;
+    case 'ForeignKey': return `${n}FOREIGN KEY (${list(c.columns, (x) => formatName(x.name))}) ${formatForeignKey(c.foreignKey)}`;
+    default: return assertNever(c, 'table constraint');
+  }
+}
+
+/** Keywords the grammar takes as pragma values. */
+const PRAGMA_KEYWORDS = new Set(['ON', 'DELETE', 'DEFAULT', 'NULL']);
+
+function formatPragmaValue(v: PragmaValue): string {
+  if (v.kind === 'string') return formatString(v.text);
+  if (v.kind === 'number') return v.text;
+  return PLAIN_NAME.test(v.text) && PRAGMA_KEYWORDS.has(v.text.toUpperCase()) ? v.text : formatName(v.text);
+}
+
+export function formatStatement(st: Statement): string {
+  switch (st.kind) {
+    case 'Select': return formatQuery(st.query);
+    case 'Insert': {
+      let s = st.with === null ? '' : formatWith(st.with);
+      s += st.orConflict === null ? 'INSERT' : `INSERT OR ${st.orConflict}`;
+      s += ` INTO ${formatQualified(st.schema, st.table.name)}`;
+      if (st.alias !== null) s += ` AS ${formatName(st.alias)}`;
+      if (st.columns !== null) s += ` (${list(st.columns, (n) => formatName(n.name))})`;
+      const src = st.source;
+      if (src.kind === 'DefaultValues') s += ' DEFAULT VALUES';
+      else if (src.kind === 'Values') s += ' VALUES ' + list(src.rows, (r) => `(${list(r, formatExpr)})`);
+      else s += ' ' + formatQuery(src.query);
+      for (const u of st.upsert) {
+        s += ' ON CONFLICT';
+        if (u.target !== null) {
+          s += ` (${list(u.target.columns, formatIndexedColumn)})`;
+          if (u.target.where !== null) s += ' WHERE ' + formatExpr(u.target.where);
+        }
+        if (u.action.kind === 'Nothing') s += ' DO NOTHING';
+        else {
+          s += ' DO UPDATE SET ' + formatSets(u.action.sets);
+          if (u.action.where !== null) s += ' WHERE ' + formatExpr(u.action.where);
+        }
+      }
+      return s + formatReturning(st.returning);
+    }
+    case 'Update': {
+      let s = st.with === null ? '' : formatWith(st.with);
+      s += st.orConflict === null ? 'UPDATE ' : `UPDATE OR ${st.orConflict} `;
+      const t = st.table;
+      s += formatQualified(t.schema, t.name) + (t.alias === null ? '' : ` AS ${formatName(t.alias)}`) + formatIndexedBy(t.indexedBy);
+      s += ' SET ' + formatSets(st.sets);
+      if (st.from !== null) s += ' FROM ' + formatFrom(st.from);
+      if (st.where !== null) s += ' WHERE ' + formatExpr(st.where);
+      return s + formatReturning(st.returning);
+    }
+    case 'Delete': {
+      let s = st.with === null ? '' : formatWith(st.with);
+      const t = st.table;
+      s += 'DELETE FROM ' + formatQualified(t.schema, t.name) + (t.alias === null ? '' : ` AS ${formatName(t.alias)}`) + formatIndexedBy(t.indexedBy);
+      if (st.where !== null) s += ' WHERE ' + formatExpr(st.where);
+      return s + formatReturning(st.returning);
+    }
+    case 'CreateTable': {
+      let s = `CREATE ${st.temporary ? 'TEMP ' : ''}TABLE ${st.ifNotExists ? 'IF NOT EXISTS ' : ''}${formatQualified(st.schema, st.name.name)}`;
+      const d = st.definition;
+      if (d.kind === 'AsSelect') return `${s} AS ${formatQuery(d.query)}`;
+      s += ` (${[...d.columns.map(formatColumnDef), ...d.constraints.map(formatTableConstraint)].join(', ')})`;
+      const opts: string[] = [];
+      if (d.withoutRowid) opts.push('WITHOUT ROWID');
+      if (d.strict) opts.push('STRICT');
+      return opts.length === 0 ? s : `${s} ${opts.join(', ')}`;
+    }
+    case 'CreateIndex': {
+      let s = `CREATE ${st.unique ? 'UNIQUE ' : ''}INDEX ${st.ifNotExists ? 'IF NOT EXISTS ' : ''}${formatQualified(st.schema, st.name.name)}`;
+      s += ` ON ${formatName(st.table.name)} (${list(st.columns, formatIndexedColumn)})`;
+      return st.where === null ? s : `${s} WHERE ${formatExpr(st.where)}`;
+    }
+    case 'CreateView': {
+      const cols = st.columns === null ? '' : ` (${list(st.columns, (n) => formatName(n.name))})`;
+      return `CREATE ${st.temporary ? 'TEMP ' : ''}VIEW ${st.ifNotExists ? 'IF NOT EXISTS ' : ''}${formatQualified(st.schema, st.name.name)}${cols} AS ${formatQuery(st.query)}`;
+    }
+    case 'Drop': return `DROP ${st.objectType} ${st.ifExists ? 'IF EXISTS ' : ''}${formatQualified(st.schema, st.name.name)}`;
+    case 'AlterTable': {
+      const s = `ALTER TABLE ${formatQualified(st.schema, st.table.name)} `;
+      const a = st.action;
+      switch (a.kind) {
+        case 'RenameTable': return `${s}RENAME TO ${formatName(a.newName.name)}`;
+        case 'RenameColumn': return `${s}RENAME COLUMN ${formatName(a.column.name)} TO ${formatName(a.newName.name)}`;
+        case 'AddColumn': return `${s}ADD COLUMN ${formatColumnDef(a.column)}`;
+        case 'DropColumn': return `${s}DROP COLUMN ${formatName(a.column.name)}`;
+        default: return assertNever(a, 'ALTER TABLE action');
+      }
+    }
+    case 'Begin': return st.mode === null ? 'BEGIN' : `BEGIN ${st.mode}`;
+    case 'Commit': return 'COMMIT';
+    case 'Rollback': return st.savepoint === null ? 'ROLLBACK' : `ROLLBACK TO ${formatName(st.savepoint.name)}`;
+    case 'Savepoint': return `SAVEPOINT ${formatName(st.name.name)}`;
+    case 'Release': return `RELEASE ${formatName(st.name.name)}`;
+    case 'Pragma': {
+      const s = `PRAGMA ${formatQualified(st.schema, st.name.name)}`;
+      if (st.value === null) return s;
+      return st.form === 'assign' ? `${s} = ${formatPragmaValue(st.value)}` : `${s}(${formatPragmaValue(st.value)})`;
+    }
+    case 'Explain': return `EXPLAIN ${st.queryPlan ? 'QUERY PLAN ' : ''}${formatStatement(st.statement)}`;
+    case 'Reindex': return st.name === null ? 'REINDEX' : `REINDEX ${formatQualified(st.schema, st.name.name)}`;
+    case 'Analyze': return st.name === null ? 'ANALYZE' : `ANALYZE ${formatQualified(st.schema, st.name.name)}`;
+    case 'Vacuum': {
+      let s = 'VACUUM';
+      if (st.schema !== null) s += ' ' + formatName(st.schema);
+      return st.into === null ? s : `${s} INTO ${formatExpr(st.into)}`;
+    }
+    default: return assertNever(st, 'statement');
+  }
 }

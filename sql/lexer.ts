@@ -217,7 +217,7 @@ export function createLexer(sql: string, offset = 0): Lexer {
         let i = pos + 2;
         while (i < n && isHexDigit(sql.charCodeAt(i))) i++;
         if (sql.charCodeAt(i) !== 39 || (i - pos - 2) % 2 !== 0) {
-          fail(start, 'malformed blob literal (X\'…\' needs an even number of hex digits)');
+          fail(start, 'malformed blob literal: X\'…\' holds an even number of hex digits');
         }
         pos = i + 1;
         return tok('blob', sql.slice(start + 2, i), start);

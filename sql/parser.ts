@@ -181,7 +181,8 @@ class Parser {
 
   /** The syntax error for an unexpected token, with an optional hint of what was expected. */
   private unexpected(t: Token = this.peek(), expected?: string): HeliosError {
-    const hint = expected === undefined ? '' : ` (expected ${expected.length <= 2 || /^[A-Z ]+$/.test(expected) ? expected : `"${expected}"`})`;
+    // Descriptions and keywords read as words; punctuation is quoted: (expected ")").
+    const hint = expected === undefined ? '' : ` (expected ${/[A-Za-z]/.test(expected) ? expected : `"${expected}"`})`;
     const what = t.kind === 'eof' ? 'incomplete input' : `near ${JSON.stringify(this.sql.slice(t.offset, t.end))}: syntax error`;
     return syntaxError(this.sql, t.offset, t.line, t.column, what + hint);
   }
@@ -1133,7 +1134,7 @@ class Parser {
     if (this.accept('AS')) alias = this.parseNm('an alias').name;
     else {
       const a = this.peek();
-      if (this.isId(a) || a.kind === 'string') {
+      if (this.isImplicitAlias(a)) {
         this.advance();
         alias = a.value;
       }
@@ -1210,11 +1211,16 @@ class Parser {
     }
   }
 
+  /** A token that may be an alias without AS (`ids ::= ID | STRING`: not INDEXED, which may follow). */
+  private isImplicitAlias(t: Token): boolean {
+    return (this.isId(t) && t.kind !== 'INDEXED') || t.kind === 'string';
+  }
+
   /** The optional alias of a FROM item: AS nm | ids. */
   private parseAlias(): string | null {
     if (this.accept('AS')) return this.parseNm('an alias').name;
     const t = this.peek();
-    if (this.isId(t) || t.kind === 'string') {
+    if (this.isImplicitAlias(t)) {
       this.advance();
       return t.value;
     }

@@ -292,6 +292,18 @@ function recover(vfs: Vfs, dir: string, options: EngineOptions, lock: VfsLock, k
     version = emptyVersion(); // a new database, or a creation that stopped before CURRENT
   }
   const replay = replayWal(vfs, dir, ctx, version);
+  // The segment that was active may hold bytes only the OS has (a process
+  // crash under 'normal'/'off'): make them durable before the manifest records
+  // the segment's end, or a later power loss would cut it short of that end.
+  const wasActive = version.walSegments.find((seg) => seg.sealedByteLength === null);
+  if (wasActive) {
+    const f = vfs.openRead(joinPath(dir, walFileName(wasActive.fileNumber)));
+    try {
+      f.sync();
+    } finally {
+      f.close();
+    }
+  }
 
   // Remove what no durable state refers to: leftovers of a crash (a WAL
   // segment or manifest created but never recorded), obsolete files, temps.
@@ -310,7 +322,7 @@ function recover(vfs: Vfs, dir: string, options: EngineOptions, lock: VfsLock, k
   // New active segment and new manifest: recovery never appends to an existing file.
   const walNumber = version.nextFileNumber;
   const manifestNumber = walNumber + 1;
-  const active = version.walSegments.find((s) => s.sealedByteLength === null);
+  const active = wasActive;
   const edit = {
     nextFileNumber: manifestNumber + 1,
     lastSeqNum: version.lastSeqNum,

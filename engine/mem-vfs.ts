@@ -11,7 +11,8 @@
  *
  * `crash()` replaces the live view by the durable one, optionally keeping a
  * prefix of each file's unsynced bytes (a torn write), invalidates every open
- * handle and releases every lock. `injectFault()` makes a chosen operation
+ * handle and releases every lock; `crash({ processOnly: true })` models a
+ * killed process instead (nothing written is lost). `injectFault()` makes a chosen operation
  * throw ENOSPC or EIO, by predicate and/or countdown. `flipBit()` and
  * `setFileBytes()` damage or replace a file at rest (in both views).
  */
@@ -49,6 +50,9 @@ export interface MemVfsFault {
 }
 
 export interface CrashOptions {
+  /** A process crash instead of a power loss: every appended byte and every directory
+   *  change stays (they were in the OS); only handles and locks are lost. */
+  readonly processOnly?: boolean;
   /** How many of the unsynced bytes at the end of `path` survive (a prefix): the torn
    *  last write. Called once per file with unsynced bytes. Default: none survive. */
   readonly keepUnsynced?: (path: string, unsyncedBytes: number) => number;
@@ -268,6 +272,12 @@ export function createMemVfs(): MemVfs {
       } satisfies VfsLock;
     },
     crash(options) {
+      if (options?.processOnly) {
+        locks.clear();
+        fault = null;
+        epoch++;
+        return;
+      }
       const next = new Map<string, MemNode>();
       const seen = new Map<MemNode, MemNode>();
       for (const [path, node] of durable) {

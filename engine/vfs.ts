@@ -25,7 +25,8 @@ export interface VfsFile {
   append(data: Uint8Array): void;
   /** Current size in bytes, unsynced appends included. */
   size(): number;
-  /** After this returns, every appended byte survives power loss. */
+  /** After this returns, every appended byte survives power loss. Also allowed on a
+   *  handle from openRead (it makes bytes another handle wrote durable). */
   sync(): void;
   /** Releases the handle. Does not sync. Idempotent. */
   close(): void;

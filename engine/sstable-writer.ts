@@ -123,7 +123,13 @@ export function createTableWriter(o: TableWriterOptions): TableWriter {
   const aadFields: RecordAadFields = { databaseId: o.keyring.databaseId, fileKind: FILE_KIND_SST, fileNumber: o.fileNumber, generation: o.generation };
   const file = o.file;
   const header = encodeFileHeader({ kind: FILE_KIND_SST, generation: o.generation, fileNumber: o.fileNumber, salt: o.salt });
-  file.append(header);
+  try {
+    file.append(header);
+  } catch (e) {
+    sealer.destroy();
+    file.close();
+    throw e;
+  }
   let offset = header.length;
   let nextBlockIndex = 0;
 

@@ -35,7 +35,7 @@ import type { Vfs, VfsLock } from './vfs.ts';
 import { joinPath } from './vfs-path.ts';
 import { HeliosError, corruption, isHeliosError } from '../format/errors.ts';
 import { decodeCurrent, encodeCurrent, manifestFileName } from '../format/current-file.ts';
-import { FILE_KIND_WAL } from '../format/file-header.ts';
+import { FILE_HEADER_BYTES, FILE_KIND_WAL } from '../format/file-header.ts';
 import { MAX_SEALED_RECORD_BYTES } from '../format/record-frame.ts';
 import { decodeWalBatch, encodeWalBatch } from '../format/wal-record.ts';
 import type { SuiteId } from '../crypto/cipher-suite.ts';
@@ -316,7 +316,17 @@ function recover(vfs: Vfs, dir: string, options: EngineOptions, lock: VfsLock, k
       (p.type === 'sst' && !liveTables.has(p.fileNumber)) ||
       (p.type === 'manifest' && p.fileNumber !== oldManifest) ||
       p.type === 'temp';
-    if (orphan) vfs.remove(joinPath(dir, name));
+    if (!orphan) continue;
+    if (p.type === 'wal') {
+      // A segment gets records only after the manifest edit naming it is
+      // durable, so a genuine leftover holds at most its header. More means
+      // the manifest lost an edit: refuse rather than delete data.
+      const f = vfs.openRead(joinPath(dir, name));
+      const size = f.size();
+      f.close();
+      if (size > FILE_HEADER_BYTES) corruption(name, FILE_HEADER_BYTES, 'WAL segment holds records but the manifest does not list it');
+    }
+    vfs.remove(joinPath(dir, name));
   }
 
   // New active segment and new manifest: recovery never appends to an existing file.

@@ -27,7 +27,7 @@ type Op =
   | { readonly t: 'reopen' };
 
 const keyArb = fc.integer({ min: 0, max: 24 }).map((i) => `k${String(i).padStart(2, '0')}`);
-const entryArb: fc.Arbitrary<Entry> = fc.tuple(keyArb, fc.option(fc.string({ maxLength: 40 }), { freq: 4 }));
+const entryArb: fc.Arbitrary<Entry> = fc.tuple(keyArb, fc.option(fc.string({ maxLength: 40 }), { freq: 4 })).map(([k, v]): Entry => [k, v]);
 const modeArb = fc.constantFrom<SynchronousMode>('full', 'normal', 'off');
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 8, arbitrary: entryArb.map((e) => ({ t: 'write' as const, entries: [e] })) },

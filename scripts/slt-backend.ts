@@ -87,9 +87,14 @@ export function fromSqlite(v: unknown): SltValue {
   throw new Error(`unexpected value from better-sqlite3: ${typeof v}`);
 }
 
-/** The sqlite backend: an in-memory better-sqlite3 database. */
-export function createSqliteBackend(): SltBackend {
+/**
+ * The sqlite backend: an in-memory better-sqlite3 database. `pragmas` run
+ * first (e.g. 'reverse_unordered_selects = ON' to expose reliance on an
+ * unspecified row order).
+ */
+export function createSqliteBackend(pragmas: readonly string[] = []): SltBackend {
   const db = openSqlite(':memory:');
+  for (const p of pragmas) db.pragma(p);
   return {
     name: 'sqlite',
     exec(sql) {

@@ -317,10 +317,11 @@ function recover(vfs: Vfs, dir: string, options: EngineOptions, lock: VfsLock, k
       (p.type === 'manifest' && p.fileNumber !== oldManifest) ||
       p.type === 'temp';
     if (!orphan) continue;
-    if (p.type === 'wal') {
+    if (p.type === 'wal' && p.fileNumber >= version.logNumber) {
       // A segment gets records only after the manifest edit naming it is
       // durable, so a genuine leftover holds at most its header. More means
-      // the manifest lost an edit: refuse rather than delete data.
+      // the manifest lost an edit: refuse rather than delete data. (Segments
+      // below logNumber are obsolete: their data is in table files.)
       const f = vfs.openRead(joinPath(dir, name));
       const size = f.size();
       f.close();

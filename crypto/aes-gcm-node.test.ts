@@ -152,6 +152,17 @@ test('[CRY-ZERO-1] destroy() zeroes the key copy, GHASH table and cached keystre
   assertZeroedOnDestroy(createNobleGcm(key), 'noble');
 });
 
+test('[CRY-ZERO-1] a context that only sealed large records never built a GHASH table and zeroes its key', () => {
+  const ctx = createNodeGcm(key, { largeThreshold: 1000 });
+  const pt = random(4096);
+  const sealed = ctx.seal(0, pt, new Uint8Array(0));
+  assert.is(toHex(ctx.open(0, sealed, new Uint8Array(0))!), toHex(pt));
+  const secrets = ctx.secretsForTest();
+  assert.ok(secrets.every((s) => s.length < 1024), 'no 64 KiB table');
+  ctx.destroy();
+  secrets.forEach((s) => assert.ok(s.every((x) => x === 0)));
+});
+
 test('the context copies the key: zeroing the caller key afterwards changes nothing', () => {
   const k = key.slice();
   const node = createNodeGcm(k, { largeThreshold: 0 });

@@ -11,7 +11,9 @@
  *   - GHASH in TypeScript with a per-key table (crypto/ghash.ts).
  * Records of `largeThreshold` bytes or more use one `aes-256-gcm` cipher
  * object per call instead: its fixed cost is amortized there and OpenSSL's
- * GHASH is far faster than ours. Both strategies produce standard AES-GCM
+ * GHASH is far faster than ours. The ECB cipher and the 64 KiB table are
+ * built on the first small record, so a context that only sees large
+ * blocks (an SSTable reader) costs ~a key copy. Both strategies produce standard AES-GCM
  * bytes, identical to crypto/aes-gcm-noble.ts [CRY-GCM-1].
  *
  * Key material held: a copy of the key (needed by the per-call GCM
@@ -84,18 +86,18 @@ const be = (x: number): number =>
 export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): GcmContext {
   const largeThreshold = options.largeThreshold ?? defaultLargeThreshold();
   const keyCopy = key.slice();
-  let ecb: Cipher | null = createCipheriv('aes-256-ecb', keyCopy, null);
-  ecb.setAutoPadding(false);
-  const h = ecb.update(new Uint8Array(16));
-  const table = createGhashTable(h);
-  h.fill(0);
+  // ECB cipher and GHASH table (64 KiB, ~50 µs to build) exist only once a
+  // record below largeThreshold is sealed or opened: SSTable readers whose
+  // blocks all take the GCM-object path never pay for them.
+  let ecb: Cipher | null = null;
+  let table = new Int32Array(0);
   const state = new Int32Array(4);
   const expectedTag = new Uint8Array(GCM_TAG_BYTES);
   const iv = new Uint8Array(GCM_IV_BYTES);
 
   // Counter-block input for the ECB cipher (not secret), reused and grown.
-  let ctrBytes = new Uint8Array(BATCH_BLOCKS * 16);
-  let ctrWords = new Int32Array(ctrBytes.buffer);
+  let ctrBytes = new Uint8Array(0);
+  let ctrWords = new Int32Array(0);
 
   // Keystream of the current record: `ks` from byte `ksOff` on, J0 block first.
   let ks: Uint8Array = EMPTY;
@@ -119,7 +121,15 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
   }
 
   function encryptCounters(blocks: number): Uint8Array {
-    if (ecb === null) throw closedError();
+    if (ecb === null) {
+      if (closed) throw closedError();
+      const c = createCipheriv('aes-256-ecb', keyCopy, null);
+      c.setAutoPadding(false);
+      const h = c.update(new Uint8Array(16)); // H = AES_K(0^128)
+      table = createGhashTable(h);
+      h.fill(0);
+      ecb = c;
+    }
     return ecb.update(ctrBytes.subarray(0, blocks * 16));
   }
 
@@ -331,7 +341,8 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
       ecb = null;
     },
     secretsForTest() {
-      const out: Array<Uint8Array | Int32Array> = [keyCopy, table, state, expectedTag];
+      const out: Array<Uint8Array | Int32Array> = [keyCopy, state, expectedTag];
+      if (table.length > 0) out.push(table);
       if (cache !== null) out.push(cache);
       return out;
     },

@@ -1,3 +1,7 @@
 /** HeliosDB-Lite public entry. Re-exports only. */
 export { HeliosError, isHeliosError } from './format/errors.ts';
 export type { ErrorCode, HeliosErrorDetails } from './format/errors.ts';
+export { Database } from './sql/database.ts';
+export type { DatabaseOptions, StorageInfo, TransactionFunction } from './sql/database.ts';
+export { Statement } from './sql/statement.ts';
+export type { ColumnDescriptor } from './sql/statement.ts';

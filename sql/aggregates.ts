@@ -1,0 +1,204 @@
+/**
+ * Aggregate functions (lang_aggfunc): count, sum, total, avg, min, max,
+ * group_concat / string_agg. Each call of an aggregate gets a fresh
+ * Accumulator per group; NULL arguments are skipped (except count(*)).
+ *
+ * sum() of INTEGERs stays INTEGER and raises "integer overflow" past 64 bits;
+ * once a REAL is seen it sums in floating point (SQLite uses Kahan-Babuska
+ * summation; so do we). total() is always REAL; avg() is REAL or NULL.
+ */
+import { HeliosError } from '../format/errors.ts';
+import { MAX_INT64, MIN_INT64, RealBox, makeInteger, type SqlValue } from '../format/sql-value.ts';
+import { type Collation, compareValues, makeReal, toNumeric, toText } from './value.ts';
+
+export interface Accumulator {
+  /** Adds one row's arguments; returns true when this row became the current extreme (min/max). */
+  step(args: readonly SqlValue[]): boolean;
+  result(): SqlValue;
+}
+
+export interface AggregateDef {
+  readonly name: string;
+  create(coll: Collation): Accumulator;
+}
+
+const NAMES = new Set(['count', 'sum', 'total', 'avg', 'min', 'max', 'group_concat', 'string_agg']);
+
+/** Whether a call by this name and arity is an aggregate (min/max with several args are scalar). */
+export function isAggregateName(name: string, nargs: number, star: boolean): boolean {
+  if (!NAMES.has(name)) return false;
+  if ((name === 'min' || name === 'max') && nargs !== 1) return false;
+  return nargs > 0 || star || name === 'count' || name === 'sum' || name === 'total' || name === 'avg' || name === 'group_concat' || name === 'string_agg';
+}
+
+/** The aggregate definition, or null when the arity is wrong. */
+export function aggregateDef(name: string, nargs: number, star: boolean): AggregateDef | null {
+  switch (name) {
+    case 'count':
+      if (star || nargs === 0) return COUNT_STAR;
+      return nargs === 1 ? COUNT : null;
+    case 'sum':
+      return nargs === 1 ? SUM : null;
+    case 'total':
+      return nargs === 1 ? TOTAL : null;
+    case 'avg':
+      return nargs === 1 ? AVG : null;
+    case 'min':
+      return nargs === 1 ? MIN : null;
+    case 'max':
+      return nargs === 1 ? MAX : null;
+    case 'group_concat':
+      return nargs === 1 || nargs === 2 ? GROUP_CONCAT : null;
+    case 'string_agg':
+      return nargs === 2 ? GROUP_CONCAT : null;
+    default:
+      return null;
+  }
+}
+
+const COUNT_STAR: AggregateDef = {
+  name: 'count',
+  create: () => {
+    let n = 0;
+    return { step: () => (n++, false), result: () => n };
+  },
+};
+
+const COUNT: AggregateDef = {
+  name: 'count',
+  create: () => {
+    let n = 0;
+    return {
+      step: (a) => {
+        if (a[0] !== null) n++;
+        return false;
+      },
+      result: () => n,
+    };
+  },
+};
+
+/** Running sum with SQLite's integer-then-real rules (Kahan-Babuska-Neumaier for reals). */
+class Summer {
+  isum = 0n;
+  approx = false;
+  rsum = 0;
+  rerr = 0;
+  count = 0;
+  overflow = false;
+  add(v: SqlValue): void {
+    if (v === null) return;
+    const n = toNumeric(v);
+    if (n === null) return;
+    this.count++;
+    if (!this.approx && (typeof n === 'bigint' || (typeof n === 'number' && Number.isInteger(n)))) {
+      const s = this.isum + BigInt(n);
+      if (s > MAX_INT64 || s < MIN_INT64) {
+        this.overflow = true;
+        this.switchToReal();
+        this.kbn(Number(BigInt(n)));
+        return;
+      }
+      this.isum = s;
+      return;
+    }
+    if (!this.approx) this.switchToReal();
+    this.kbn(typeof n === 'number' ? n : typeof n === 'bigint' ? Number(n) : n.value);
+  }
+  private switchToReal(): void {
+    this.approx = true;
+    this.rsum = 0;
+    this.rerr = 0;
+    this.kbn(Number(this.isum));
+  }
+  private kbn(x: number): void {
+    const s = this.rsum;
+    const t = s + x;
+    if (Math.abs(s) > Math.abs(x)) this.rerr += s - t + x;
+    else this.rerr += x - t + s;
+    this.rsum = t;
+  }
+  real(): number {
+    return this.approx ? this.rsum + this.rerr : Number(this.isum);
+  }
+}
+
+const SUM: AggregateDef = {
+  name: 'sum',
+  create: () => {
+    const s = new Summer();
+    return {
+      step: (a) => (s.add(a[0]!), false),
+      result: () => {
+        if (s.count === 0) return null;
+        if (s.overflow) throw new HeliosError('SQL_ERROR', 'integer overflow');
+        return s.approx ? makeReal(s.real()) : makeInteger(s.isum);
+      },
+    };
+  },
+};
+
+const TOTAL: AggregateDef = {
+  name: 'total',
+  create: () => {
+    const s = new Summer();
+    return { step: (a) => (s.add(a[0]!), false), result: () => makeReal(s.real()) };
+  },
+};
+
+const AVG: AggregateDef = {
+  name: 'avg',
+  create: () => {
+    const s = new Summer();
+    return { step: (a) => (s.add(a[0]!), false), result: () => (s.count === 0 ? null : makeReal(s.real() / s.count)) };
+  },
+};
+
+function extreme(name: 'min' | 'max', sign: number): AggregateDef {
+  return {
+    name,
+    create: (coll) => {
+      let best: SqlValue = null;
+      let seen = false;
+      return {
+        step: (a) => {
+          const v = a[0]!;
+          if (v === null) return false;
+          if (!seen || compareValues(v, best, coll) * sign > 0) {
+            best = v;
+            seen = true;
+            return true;
+          }
+          return false;
+        },
+        result: () => best,
+      };
+    },
+  };
+}
+
+const MIN = extreme('min', -1);
+const MAX = extreme('max', 1);
+
+const GROUP_CONCAT: AggregateDef = {
+  name: 'group_concat',
+  create: () => {
+    let out: string | null = null;
+    return {
+      step: (a) => {
+        const v = a[0]!;
+        if (v === null) return false;
+        const t = toText(v) ?? '';
+        if (out === null) out = t;
+        else {
+          const sep = a.length > 1 ? a[1]! : ',';
+          out += (sep === null ? '' : toText(sep)) + t;
+        }
+        return false;
+      },
+      result: () => out,
+    };
+  },
+};
+
+export { RealBox };

@@ -1,0 +1,456 @@
+/**
+ * The schema: tables, indexes and views, as the planner and executor see them.
+ *
+ * Persistence: each object is one engine key (see table-store.ts) holding
+ * `{type, name, tbl_name, sql}` — the original CREATE text, exactly what
+ * `sqlite_schema` shows — and the in-memory objects are rebuilt by parsing
+ * that text on open (as SQLite does). Indexes created implicitly by UNIQUE
+ * and PRIMARY KEY constraints are stored with `sql: null` and named
+ * `sqlite_autoindex_<table>_<n>`, as in SQLite.
+ *
+ * Names are case-insensitive (ASCII folding), as in SQLite.
+ */
+import type {
+  ColumnDef,
+  ConflictAction,
+  CreateIndexStmt,
+  CreateTableStmt,
+  CreateViewStmt,
+  Expr,
+  ForeignKeyAction,
+  IndexedColumn,
+  Query,
+  Statement,
+} from './ast.ts';
+import { HeliosError } from '../format/errors.ts';
+import { utf8Decode, utf8Encode } from '../format/bytes.ts';
+import { parse } from './parser.ts';
+import { META_KEY, SCHEMA_HI, SCHEMA_LO, readU32, schemaKey } from './table-store.ts';
+import type { Overlay } from './txn.ts';
+
+export type Affinity = 'INTEGER' | 'REAL' | 'NUMERIC' | 'TEXT' | 'BLOB';
+export type Collation = 'BINARY' | 'NOCASE' | 'RTRIM';
+
+/** SQLite's affinity rules (datatype3 §3.1), applied to a declared type name. */
+export function affinityOfType(typeName: string | null): Affinity {
+  if (typeName === null || typeName === '') return 'BLOB';
+  const t = typeName.toUpperCase();
+  if (t.includes('INT')) return 'INTEGER';
+  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'TEXT';
+  if (t.includes('BLOB')) return 'BLOB';
+  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'REAL';
+  return 'NUMERIC';
+}
+
+export function normalizeCollation(name: string, pos?: { line: number; column: number }): Collation {
+  const c = name.toUpperCase();
+  if (c === 'BINARY' || c === 'NOCASE' || c === 'RTRIM') return c;
+  throw new HeliosError('SQL_ERROR', `no such collation sequence: ${name}`, pos ? { line: pos.line, column: pos.column } : {});
+}
+
+export interface ColumnInfo {
+  readonly name: string;
+  /** Declared type as written ('' when none). */
+  readonly declType: string;
+  readonly affinity: Affinity;
+  readonly notNull: boolean;
+  readonly defaultExpr: Expr | null;
+  /** The DEFAULT as written (PRAGMA table_info dflt_value). */
+  readonly defaultText: string | null;
+  readonly collation: Collation;
+  /** 1-based position in the PRIMARY KEY, 0 when not part of it. */
+  readonly pk: number;
+  readonly checks: readonly Expr[];
+}
+
+export interface ForeignKeyInfo {
+  readonly columns: readonly number[];
+  readonly parentTable: string;
+  /** Parent column names, or null for the parent's primary key. */
+  readonly parentColumns: readonly string[] | null;
+  readonly onDelete: ForeignKeyAction;
+  readonly onUpdate: ForeignKeyAction;
+}
+
+export interface IndexColumn {
+  /** Table column index, or -1 for an expression term, or -2 for the rowid. */
+  readonly column: number;
+  readonly expr: Expr | null;
+  readonly desc: boolean;
+  readonly collation: Collation;
+}
+
+export interface IndexInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly table: string;
+  readonly unique: boolean;
+  readonly columns: readonly IndexColumn[];
+  readonly where: Expr | null;
+  /** 'c' CREATE INDEX, 'u' UNIQUE constraint, 'pk' PRIMARY KEY constraint (PRAGMA index_list origin). */
+  readonly origin: 'c' | 'u' | 'pk';
+  readonly sql: string | null;
+  readonly conflict: ConflictAction | null;
+}
+
+export interface TableInfo {
+  readonly type: 'table';
+  readonly id: number;
+  readonly name: string;
+  readonly sql: string;
+  readonly columns: readonly ColumnInfo[];
+  /** Column that aliases the rowid (INTEGER PRIMARY KEY), or -1. */
+  readonly rowidAlias: number;
+  readonly autoincrement: boolean;
+  readonly pkConflict: ConflictAction | null;
+  readonly checks: readonly { readonly name: string | null; readonly expr: Expr }[];
+  readonly foreignKeys: readonly ForeignKeyInfo[];
+  /** Every index on the table, automatic ones first in constraint order, then CREATE INDEX ones. */
+  readonly indexes: IndexInfo[];
+  readonly columnIndex: ReadonlyMap<string, number>;
+  readonly withoutRowid: boolean;
+}
+
+export interface ViewInfo {
+  readonly type: 'view';
+  readonly id: number;
+  readonly name: string;
+  readonly sql: string;
+  readonly columns: readonly string[] | null;
+  readonly query: Query;
+}
+
+export interface SchemaRow {
+  readonly id: number;
+  readonly type: 'table' | 'index' | 'view';
+  readonly name: string;
+  readonly tblName: string;
+  readonly sql: string | null;
+}
+
+export const fold = (s: string): string => s.toLowerCase();
+
+/** Builds the TableInfo of a CREATE TABLE (no storage). Auto-index ids come from `autoIds` in order. */
+export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly number[]): TableInfo {
+  const def = stmt.definition;
+  if (def.kind !== 'Columns') throw new HeliosError('INTERNAL', 'CREATE TABLE AS must be expanded before buildTable');
+  const name = stmt.name.name;
+  const columnIndex = new Map<string, number>();
+  def.columns.forEach((c, i) => {
+    const k = fold(c.name.name);
+    if (columnIndex.has(k)) throw new HeliosError('SQL_ERROR', `duplicate column name: ${c.name.name}`, posOf(c.name.pos));
+    columnIndex.set(k, i);
+  });
+  const colIdx = (n: string, pos: { line: number; column: number }): number => {
+    const i = columnIndex.get(fold(n));
+    if (i === undefined) throw new HeliosError('SQL_ERROR', `no such column: ${n}`, posOf(pos));
+    return i;
+  };
+  // Primary key
+  let pkCols: { col: number; desc: boolean; collation: string | null }[] = [];
+  let autoincrement = false;
+  let pkConflict: ConflictAction | null = null;
+  let pkCount = 0;
+  def.columns.forEach((c, i) => {
+    for (const k of c.constraints) {
+      if (k.kind === 'PrimaryKey') {
+        pkCount++;
+        pkCols = [{ col: i, desc: k.order === 'DESC', collation: null }];
+        autoincrement = k.autoincrement;
+        pkConflict = k.conflict;
+      }
+    }
+  });
+  for (const k of def.constraints) {
+    if (k.kind === 'PrimaryKey') {
+      pkCount++;
+      pkCols = k.columns.map((ic) => ({ col: colIdx(indexedColumnName(ic), ic.pos), desc: ic.order === 'DESC', collation: ic.collation }));
+      autoincrement = k.autoincrement;
+      pkConflict = k.conflict;
+    }
+  }
+  if (pkCount > 1) throw new HeliosError('SQL_ERROR', `table "${name}" has more than one primary key`, posOf(stmt.pos));
+  let rowidAlias = -1;
+  if (pkCols.length === 1 && !def.withoutRowid) {
+    const c = def.columns[pkCols[0]!.col]!;
+    if (c.type !== null && c.type.name.toUpperCase() === 'INTEGER' && !pkCols[0]!.desc) rowidAlias = pkCols[0]!.col;
+  }
+  if (autoincrement && rowidAlias < 0) throw new HeliosError('SQL_ERROR', 'AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY', posOf(stmt.pos));
+  const pkPos = new Map<number, number>();
+  pkCols.forEach((p, i) => pkPos.set(p.col, i + 1));
+
+  const columns: ColumnInfo[] = def.columns.map((c, i) => buildColumn(c, pkPos.get(i) ?? 0));
+  const checks: { name: string | null; expr: Expr }[] = [];
+  const fks: ForeignKeyInfo[] = [];
+  const indexes: IndexInfo[] = [];
+  let autoN = 0;
+  const addAuto = (cols: { col: number; desc: boolean; collation: string | null }[], origin: 'u' | 'pk', conflict: ConflictAction | null): void => {
+    // SQLite skips a UNIQUE constraint identical to one already declared.
+    const same = indexes.find((ix) => ix.columns.length === cols.length && ix.columns.every((c, j) => c.column === cols[j]!.col));
+    if (same) return;
+    const idxId = autoIds[autoN];
+    autoN++;
+    if (idxId === undefined) throw new HeliosError('CORRUPTION', `missing automatic index ${autoN} of table ${name}`);
+    indexes.push({
+      id: idxId,
+      name: `sqlite_autoindex_${name}_${autoN}`,
+      table: name,
+      unique: true,
+      columns: cols.map((p) => ({ column: p.col, expr: null, desc: p.desc, collation: p.collation ? normalizeCollation(p.collation) : columns[p.col]!.collation })),
+      where: null,
+      origin,
+      sql: null,
+      conflict,
+    });
+  };
+  // Order as SQLite: column constraints in column order, then table constraints.
+  def.columns.forEach((c, i) => {
+    for (const k of c.constraints) {
+      if (k.kind === 'PrimaryKey' && rowidAlias !== i) addAuto([{ col: i, desc: k.order === 'DESC', collation: null }], 'pk', k.conflict);
+      else if (k.kind === 'Unique') addAuto([{ col: i, desc: false, collation: null }], 'u', k.conflict);
+      else if (k.kind === 'Check') checks.push({ name: k.name, expr: k.expr });
+      else if (k.kind === 'References') fks.push(fkInfo([i], k.foreignKey));
+    }
+  });
+  for (const k of def.constraints) {
+    if (k.kind === 'PrimaryKey' && rowidAlias < 0) addAuto(pkCols, 'pk', k.conflict);
+    else if (k.kind === 'Unique')
+      addAuto(k.columns.map((ic) => ({ col: colIdx(indexedColumnName(ic), ic.pos), desc: ic.order === 'DESC', collation: ic.collation })), 'u', k.conflict);
+    else if (k.kind === 'Check') checks.push({ name: k.name, expr: k.expr });
+    else if (k.kind === 'ForeignKey') fks.push(fkInfo(k.columns.map((n) => colIdx(n.name, n.pos)), k.foreignKey));
+  }
+  return {
+    type: 'table',
+    id,
+    name,
+    sql: stmt.sql,
+    columns,
+    rowidAlias,
+    autoincrement,
+    pkConflict,
+    checks,
+    foreignKeys: fks,
+    indexes,
+    columnIndex,
+    withoutRowid: def.withoutRowid,
+  };
+}
+
+/** How many automatic indexes a CREATE TABLE needs (so ids can be allocated first). */
+export function countAutoIndexes(stmt: CreateTableStmt): number {
+  return buildTable(stmt, 0, new Array<number>(stmt.definition.kind === 'Columns' ? stmt.definition.columns.length + stmt.definition.constraints.length + 1 : 0).fill(1)).indexes.length;
+}
+
+function indexedColumnName(ic: IndexedColumn): string {
+  if (ic.expr.kind !== 'Column' || ic.expr.table !== null) {
+    throw new HeliosError('SQL_ERROR', 'expressions prohibited in PRIMARY KEY and UNIQUE constraints', posOf(ic.pos));
+  }
+  return ic.expr.column;
+}
+
+function fkInfo(cols: number[], fk: { table: { name: string }; columns: readonly { name: string }[] | null; onDelete: ForeignKeyAction | null; onUpdate: ForeignKeyAction | null }): ForeignKeyInfo {
+  return {
+    columns: cols,
+    parentTable: fk.table.name,
+    parentColumns: fk.columns ? fk.columns.map((c) => c.name) : null,
+    onDelete: fk.onDelete ?? 'NO ACTION',
+    onUpdate: fk.onUpdate ?? 'NO ACTION',
+  };
+}
+
+function buildColumn(c: ColumnDef, pk: number): ColumnInfo {
+  let notNull = false;
+  let defaultExpr: Expr | null = null;
+  let defaultText: string | null = null;
+  let collation: Collation = 'BINARY';
+  const checks: Expr[] = [];
+  for (const k of c.constraints) {
+    switch (k.kind) {
+      case 'NotNull':
+        notNull = true;
+        break;
+      case 'Default':
+        defaultExpr = k.expr;
+        defaultText = k.text;
+        break;
+      case 'Collate':
+        collation = normalizeCollation(k.collation, k.pos);
+        break;
+      case 'Generated':
+        throw new HeliosError('SQL_ERROR', 'generated columns are not supported', posOf(k.pos));
+      default:
+        break;
+    }
+  }
+  const declType = c.type === null ? '' : c.type.args.length > 0 ? `${c.type.name}(${c.type.args.join(',')})` : c.type.name;
+  return { name: c.name.name, declType, affinity: affinityOfType(c.type?.name ?? null), notNull, defaultExpr, defaultText, collation, pk, checks };
+}
+
+/** Builds an IndexInfo from CREATE INDEX against its table. */
+export function buildIndex(stmt: CreateIndexStmt, id: number, table: TableInfo): IndexInfo {
+  const columns: IndexColumn[] = stmt.columns.map((ic) => {
+    let e = ic.expr;
+    let coll: string | null = ic.collation;
+    while (e.kind === 'Collate') {
+      coll = e.collation;
+      e = e.expr;
+    }
+    if (e.kind === 'Column' && e.table === null) {
+      const n = fold(e.column);
+      const col = table.columnIndex.get(n);
+      if (col === undefined) {
+        if ((n === 'rowid' || n === 'oid' || n === '_rowid_') && table.rowidAlias < 0) {
+          return { column: -2, expr: null, desc: ic.order === 'DESC', collation: 'BINARY' as Collation };
+        }
+        throw new HeliosError('SQL_ERROR', `no such column: ${e.column}`, posOf(e.pos));
+      }
+      return { column: col, expr: null, desc: ic.order === 'DESC', collation: coll ? normalizeCollation(coll) : table.columns[col]!.collation };
+    }
+    return { column: -1, expr: e, desc: ic.order === 'DESC', collation: coll ? normalizeCollation(coll) : 'BINARY' };
+  });
+  return {
+    id,
+    name: stmt.name.name,
+    table: table.name,
+    unique: stmt.unique,
+    columns,
+    where: stmt.where,
+    origin: 'c',
+    sql: stmt.sql,
+    conflict: null,
+  };
+}
+
+export function buildView(stmt: CreateViewStmt, id: number): ViewInfo {
+  return { type: 'view', id, name: stmt.name.name, sql: stmt.sql, columns: stmt.columns ? stmt.columns.map((c) => c.name) : null, query: stmt.query };
+}
+
+function posOf(p: { line: number; column: number }): { line: number; column: number } {
+  return { line: p.line, column: p.column };
+}
+
+/** The live schema of one database, loaded from and written through an Overlay. */
+export class Catalog {
+  readonly tables = new Map<string, TableInfo>();
+  readonly views = new Map<string, ViewInfo>();
+  /** index name → index (every table's). */
+  readonly indexes = new Map<string, IndexInfo>();
+  /** Schema rows in creation order (sqlite_schema). */
+  rows: SchemaRow[] = [];
+  nextId = 1;
+  /** Bumped on every schema change; prepared statements re-plan when it moved. */
+  version = 0;
+
+  load(store: Overlay): void {
+    this.tables.clear();
+    this.views.clear();
+    this.indexes.clear();
+    this.rows = [];
+    const meta = store.get(META_KEY);
+    this.nextId = meta && meta.length >= 4 ? readU32(meta, 0) : 1;
+    const cur = store.scan(SCHEMA_LO, SCHEMA_HI);
+    try {
+      while (cur.next()) {
+        const id = readU32(cur.key(), 5);
+        let o: { type: SchemaRow['type']; name: string; tbl_name: string; sql: string | null };
+        try {
+          o = JSON.parse(utf8Decode(cur.value())) as typeof o;
+        } catch {
+          throw new HeliosError('CORRUPTION', `schema entry ${id} does not decode`);
+        }
+        this.rows.push({ id, type: o.type, name: o.name, tblName: o.tbl_name, sql: o.sql });
+      }
+    } finally {
+      cur.close();
+    }
+    this.rebuild();
+  }
+
+  /** Rebuilds the in-memory objects from `rows`. */
+  rebuild(): void {
+    this.tables.clear();
+    this.views.clear();
+    this.indexes.clear();
+    const autoIds = new Map<string, { n: number; id: number }[]>();
+    for (const r of this.rows) {
+      if (r.type === 'index' && r.sql === null) {
+        const m = /_(\d+)$/.exec(r.name);
+        const list = autoIds.get(fold(r.tblName)) ?? [];
+        list.push({ n: m ? Number(m[1]) : 0, id: r.id });
+        autoIds.set(fold(r.tblName), list);
+      }
+    }
+    for (const r of this.rows) {
+      if (r.type !== 'table' || r.sql === null) continue;
+      const stmt = parseSchemaSql(r.sql);
+      if (stmt.kind !== 'CreateTable') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE TABLE`);
+      const ids = (autoIds.get(fold(r.name)) ?? []).sort((a, b) => a.n - b.n).map((x) => x.id);
+      const t = buildTable(stmt, r.id, ids);
+      this.tables.set(fold(t.name), t);
+      for (const ix of t.indexes) this.indexes.set(fold(ix.name), ix);
+    }
+    for (const r of this.rows) {
+      if (r.sql === null) continue;
+      if (r.type === 'index') {
+        const stmt = parseSchemaSql(r.sql);
+        if (stmt.kind !== 'CreateIndex') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE INDEX`);
+        const t = this.tables.get(fold(stmt.table.name));
+        if (!t) throw new HeliosError('CORRUPTION', `index ${r.name} names a missing table`);
+        const ix = buildIndex(stmt, r.id, t);
+        t.indexes.push(ix);
+        this.indexes.set(fold(ix.name), ix);
+      } else if (r.type === 'view') {
+        const stmt = parseSchemaSql(r.sql);
+        if (stmt.kind !== 'CreateView') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE VIEW`);
+        this.views.set(fold(r.name), buildView(stmt, r.id));
+      }
+    }
+    this.version++;
+  }
+
+  allocateId(store: Overlay): number {
+    const id = this.nextId++;
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, this.nextId, false);
+    store.put(META_KEY, b);
+    return id;
+  }
+
+  addRow(store: Overlay, row: SchemaRow): void {
+    this.rows.push(row);
+    store.put(schemaKey(row.id), encodeSchemaRow(row));
+  }
+
+  replaceRow(store: Overlay, row: SchemaRow): void {
+    const i = this.rows.findIndex((r) => r.id === row.id);
+    if (i < 0) throw new HeliosError('INTERNAL', `schema row ${row.id} missing`);
+    this.rows[i] = row;
+    store.put(schemaKey(row.id), encodeSchemaRow(row));
+  }
+
+  removeRow(store: Overlay, id: number): void {
+    this.rows = this.rows.filter((r) => r.id !== id);
+    store.delete(schemaKey(id));
+  }
+
+  table(name: string): TableInfo | undefined {
+    return this.tables.get(fold(name));
+  }
+
+  /** Whether any object (table, view, index) already uses the name. */
+  nameInUse(name: string): SchemaRow | undefined {
+    const k = fold(name);
+    return this.rows.find((r) => fold(r.name) === k);
+  }
+}
+
+function encodeSchemaRow(r: SchemaRow): Uint8Array {
+  return utf8Encode(JSON.stringify({ type: r.type, name: r.name, tbl_name: r.tblName, sql: r.sql }));
+}
+
+function parseSchemaSql(sql: string): Statement {
+  const stmts = parse(sql);
+  const s = stmts[0];
+  if (stmts.length !== 1 || s === undefined) throw new HeliosError('CORRUPTION', 'schema SQL does not hold exactly one statement');
+  return s;
+}

@@ -1,0 +1,241 @@
+/**
+ * The public Database class, shaped like better-sqlite3's: synchronous,
+ * one handle per open database directory (a second opener gets LOCKED).
+ *
+ * ```ts
+ * const db = new Database('ehr.db', { key: { file: '/secure/ehr.key' } });
+ * db.exec('CREATE TABLE IF NOT EXISTS patients (patient_id INTEGER PRIMARY KEY, mrn TEXT UNIQUE)');
+ * db.prepare('INSERT INTO patients (mrn) VALUES (?)').run('MRN001234');
+ * db.prepare('SELECT * FROM patients WHERE mrn = ?').get('MRN001234');
+ * ```
+ *
+ * ':memory:' opens a database in an in-memory file system (unencrypted
+ * unless a key is given: its bytes never reach a disk).
+ *
+ * Durability: a statement outside BEGIN … COMMIT (or a db.transaction()
+ * function) commits when it returns; the commit survives a process crash
+ * with synchronous 'normal' and power loss with 'full' (the default).
+ */
+import { HeliosError } from '../format/errors.ts';
+import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type SynchronousMode } from '../engine/engine.ts';
+import type { KdfOptions } from '../crypto/superblock.ts';
+import { createMemVfs } from '../engine/mem-vfs.ts';
+import { parseOne } from './parser.ts';
+import { Session } from './executor.ts';
+import { Statement, outputValue } from './statement.ts';
+
+export interface DatabaseOptions {
+  /** The key source; required for an encrypted database (the default). */
+  readonly key?: KeySourceOption;
+  /** false: a plain database (CRC32C instead of AES-256-GCM); no key allowed. Default true. */
+  readonly encryption?: boolean;
+  /** Default 'full'. Also settable with PRAGMA synchronous. */
+  readonly synchronous?: SynchronousMode;
+  /** Fail with CONFIG instead of creating a missing database. */
+  readonly fileMustExist?: boolean;
+  /** Refuse every statement that writes. */
+  readonly readonly?: boolean;
+  /** PBKDF2-HMAC-SHA256 instead of Argon2id for passphrase keys of new databases. */
+  readonly fips?: boolean;
+  /** KDF parameters for a new passphrase database. */
+  readonly kdf?: KdfOptions;
+  /** Memtable budget in bytes before a flush to a table file. */
+  readonly memtableBudgetBytes?: number;
+}
+
+/** What db.storageInfo() reports (the seed's get_storage_info). Never any key material. */
+export interface StorageInfo {
+  readonly encryptionEnabled: boolean;
+  readonly encryptionAlgorithm: 'AES-256-GCM' | 'none';
+  readonly kdf: string;
+  readonly keySource: string;
+  readonly fipsMode: boolean;
+  readonly formatVersion: number;
+  readonly dataKeyGenerations: readonly number[];
+  readonly currentDataKeyGeneration: number;
+  readonly synchronous: SynchronousMode;
+}
+
+type TxnMode = 'deferred' | 'immediate' | 'exclusive';
+
+export interface TransactionFunction<A extends unknown[], R> {
+  (...args: A): R;
+  deferred: (...args: A) => R;
+  immediate: (...args: A) => R;
+  exclusive: (...args: A) => R;
+}
+
+export class Database {
+  readonly name: string;
+  readonly memory: boolean;
+  readonly readonly: boolean;
+  private engine: Engine | null;
+  /** @internal */
+  readonly session: Session;
+  private savepointSeq = 0;
+
+  constructor(path: string, options: DatabaseOptions = {}) {
+    if (typeof path !== 'string' || path === '') throw new HeliosError('INVALID_ARGUMENT', 'Database path must be a non-empty string');
+    if (options === null || typeof options !== 'object') throw new HeliosError('INVALID_ARGUMENT', 'options must be an object');
+    this.name = path;
+    this.memory = path === ':memory:';
+    this.readonly = options.readonly === true;
+    const eo: EngineOptions = {
+      createIfMissing: options.fileMustExist !== true,
+      synchronous: options.synchronous ?? 'full',
+    };
+    if (options.key !== undefined) eo.key = options.key;
+    if (options.encryption !== undefined) eo.encryption = options.encryption;
+    if (this.memory && options.key === undefined && options.encryption === undefined) eo.encryption = false;
+    if (options.fips !== undefined) eo.fips = options.fips;
+    if (options.kdf !== undefined) eo.kdf = options.kdf;
+    if (options.memtableBudgetBytes !== undefined) eo.memtableBudgetBytes = options.memtableBudgetBytes;
+    if (this.memory) eo.vfs = createMemVfs();
+    this.engine = openEngine(this.memory ? '/memory.db' : path, eo);
+    try {
+      this.session = new Session(this.engine);
+    } catch (e) {
+      this.engine.close();
+      this.engine = null;
+      throw e;
+    }
+  }
+
+  /** Whether the handle is open. */
+  get open(): boolean {
+    return this.engine !== null;
+  }
+
+  /** Whether a transaction (BEGIN, SAVEPOINT or db.transaction) is active. */
+  get inTransaction(): boolean {
+    return this.engine !== null && this.session.inTxn;
+  }
+
+  /** @internal */
+  checkOpen(): void {
+    if (this.engine === null) throw new HeliosError('CLOSED', 'The database connection is not open');
+  }
+
+  /** Compiles one statement. Trailing whitespace, comments and one ';' are allowed; more SQL is an error. */
+  prepare(sql: string): Statement {
+    this.checkOpen();
+    if (typeof sql !== 'string') throw new HeliosError('INVALID_ARGUMENT', 'Expected first argument to be a string');
+    const first = parseOne(sql, 0);
+    if (first.statement === null) throw new HeliosError('INVALID_ARGUMENT', 'The supplied SQL string contains no statements');
+    const rest = parseOne(sql, first.end);
+    if (rest.statement !== null) throw new HeliosError('INVALID_ARGUMENT', 'The supplied SQL string contains more than one statement');
+    const st = new Statement(this, first.statement, first.statement.sql);
+    if (this.readonly && !st.readonly) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
+    return st;
+  }
+
+  /** Runs every statement in `sql` (no parameters); stops at the first error. */
+  exec(sql: string): this {
+    this.checkOpen();
+    if (typeof sql !== 'string') throw new HeliosError('INVALID_ARGUMENT', 'Expected first argument to be a string');
+    let offset = 0;
+    for (;;) {
+      const r = parseOne(sql, offset);
+      if (r.statement === null) return this;
+      offset = r.end;
+      const p = this.session.compile(r.statement);
+      if (this.readonly && !p.readonly) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
+      if (r.statement.parameters.count > 0) throw new HeliosError('MISMATCH', 'Too few parameter values were provided');
+      this.session.run(p, [], () => true);
+    }
+  }
+
+  /**
+   * Wraps `fn` in a transaction: BEGIN … COMMIT, or a savepoint when a
+   * transaction is already active (nesting). If `fn` throws, its changes are
+   * rolled back and the error is rethrown.
+   */
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): TransactionFunction<A, R> {
+    if (typeof fn !== 'function') throw new HeliosError('INVALID_ARGUMENT', 'Expected first argument to be a function');
+    const make = (mode: TxnMode) => (...args: A): R => this.runTransaction(mode, fn, args);
+    const t = make('deferred') as TransactionFunction<A, R>;
+    t.deferred = make('deferred');
+    t.immediate = make('immediate');
+    t.exclusive = make('exclusive');
+    return t;
+  }
+
+  private runTransaction<A extends unknown[], R>(mode: TxnMode, fn: (...args: A) => R, args: A): R {
+    this.checkOpen();
+    if (!this.session.inTxn) {
+      this.exec(`BEGIN ${mode.toUpperCase()}`);
+      let result: R;
+      try {
+        result = fn(...args);
+        if (result instanceof Promise) throw new HeliosError('INVALID_ARGUMENT', 'Transaction function cannot return a promise');
+      } catch (e) {
+        if (this.session.inTxn) this.exec('ROLLBACK');
+        throw e;
+      }
+      if (this.session.inTxn) this.exec('COMMIT');
+      return result;
+    }
+    const name = `_helios_sp_${++this.savepointSeq}`;
+    this.exec(`SAVEPOINT ${name}`);
+    let result: R;
+    try {
+      result = fn(...args);
+    } catch (e) {
+      if (this.session.inTxn) {
+        this.exec(`ROLLBACK TO ${name}`);
+        this.exec(`RELEASE ${name}`);
+      }
+      throw e;
+    }
+    this.exec(`RELEASE ${name}`);
+    return result;
+  }
+
+  /**
+   * Runs `PRAGMA <source>`. Returns the rows as objects, or with
+   * `{ simple: true }` the first column of the first row.
+   */
+  pragma(source: string, options: { simple?: boolean } = {}): unknown {
+    this.checkOpen();
+    if (typeof source !== 'string') throw new HeliosError('INVALID_ARGUMENT', 'Expected first argument to be a string');
+    const st = this.prepare(`PRAGMA ${source}`);
+    if (!st.reader) {
+      st.run();
+      return options.simple ? undefined : [];
+    }
+    if (options.simple) return st.pluck().get();
+    return st.all();
+  }
+
+  /** Encryption and format facts (the seed's get_storage_info). */
+  storageInfo(): StorageInfo {
+    this.checkOpen();
+    const i = this.engine!.info();
+    return {
+      encryptionEnabled: i.encryptionEnabled,
+      encryptionAlgorithm: i.encryptionEnabled ? 'AES-256-GCM' : 'none',
+      kdf: i.kdf,
+      keySource: i.keySource,
+      fipsMode: i.fipsMode,
+      formatVersion: i.formatVersion,
+      dataKeyGenerations: [...i.generations],
+      currentDataKeyGeneration: i.currentGeneration,
+      synchronous: i.synchronous,
+    };
+  }
+
+  /** Rolls back an open transaction, persists, zeroes keys and releases the lock. Idempotent. */
+  close(): this {
+    if (this.engine === null) return this;
+    try {
+      this.session.abandon();
+    } finally {
+      const e = this.engine;
+      this.engine = null;
+      e.close();
+    }
+    return this;
+  }
+}
+
+export { outputValue };

@@ -1,0 +1,902 @@
+/**
+ * The expression compiler: turns an AST expression into a closure once per
+ * prepare, so evaluation per row is a chain of direct calls, never an AST walk.
+ *
+ * Names are resolved here against a chain of `Scope`s (a query's FROM
+ * sources, then the enclosing queries' for correlated subqueries). A column
+ * reference compiles to a read of `frame.rows[slot][column]`: every source of
+ * every query in one statement has its own slot, so nested and correlated
+ * subqueries share one Frame without copying rows.
+ *
+ * Affinity and collation travel with each compiled expression so comparisons
+ * apply SQLite's rules (datatype3 §4.2, §7.1) chosen at compile time.
+ */
+import type { Expr, FunctionExpr, Query } from './ast.ts';
+import { HeliosError, assertNever } from '../format/errors.ts';
+import { RealBox, type SqlValue } from '../format/sql-value.ts';
+import {
+  type Affinity,
+  type Collation,
+  add,
+  affinityOf,
+  applyComparisonAffinity,
+  bitAnd,
+  bitNot,
+  bitOr,
+  castValue,
+  comparisonAffinity,
+  compareValues,
+  concat,
+  divide,
+  isTruthy,
+  makeReal,
+  multiply,
+  negate,
+  remainder,
+  shiftLeft,
+  shiftRight,
+  subtract,
+  toNumeric,
+} from './value.ts';
+import { normalizeCollation, type TableInfo } from './catalog.ts';
+import { aggregateDef, isAggregateName, type AggregateDef } from './aggregates.ts';
+import { callScalar, lookupScalar, likeMatch, globMatch, type ExecEnv } from './exec-env.ts';
+
+export type Row = SqlValue[];
+export type Ev = (f: Frame) => SqlValue;
+
+/** The mutable state of one statement execution: current rows by slot, parameters, caches. */
+export class Frame {
+  rows: Row[] = [];
+  /** Results of uncorrelated subqueries, computed at most once per execution. */
+  readonly cache = new Map<object, unknown>();
+  constructor(
+    readonly params: readonly SqlValue[],
+    readonly env: ExecEnv,
+  ) {}
+}
+
+export interface ColMeta {
+  readonly name: string;
+  readonly aff: Affinity | null;
+  readonly coll: Collation;
+}
+
+/** One FROM-clause source of a query. Its current row lives in frame.rows[slot]. */
+export interface Source {
+  readonly slot: number;
+  /** Alias or table name as written. */
+  readonly name: string;
+  readonly columns: readonly ColMeta[];
+  /** Position of the rowid in the row array, or -1 when the source has none. */
+  readonly rowidIndex: number;
+  readonly table: TableInfo | null;
+  /** Columns merged into an earlier source by USING/NATURAL (folded names): unqualified refs skip them here. */
+  readonly mergedColumns: Set<string>;
+  /** Whether '*' expands the hidden rowid (never). Kept for row width. */
+  readonly width: number;
+}
+
+/** A compiled expression. */
+export interface CExpr {
+  readonly ev: Ev;
+  readonly aff: Affinity | null;
+  readonly coll: Collation | null;
+  readonly explicitColl: boolean;
+  /** Set when the expression is a plain column reference. */
+  readonly column?: { readonly slot: number; readonly index: number; readonly source: Source };
+  /** Set when the value does not depend on any row or parameter. */
+  readonly constant?: boolean;
+}
+
+export interface AggregateCall {
+  readonly def: AggregateDef;
+  readonly args: readonly CExpr[];
+  readonly distinct: boolean;
+  readonly filter: CExpr | null;
+  readonly coll: Collation;
+}
+
+/** Aggregation context of a query: aggregate results are read from frame.rows[slot][i]. */
+export interface AggContext {
+  readonly slot: number;
+  readonly calls: AggregateCall[];
+  /** While compiling an aggregate's own arguments (nesting is an error). */
+  inside: boolean;
+}
+
+/** Compiles subqueries; provided by the planner (breaks the import cycle). */
+export interface SubqueryCompiler {
+  compileSubquery(q: Query, parent: Scope): SubPlan;
+}
+
+/** A compiled subquery: runs to completion, calling `emit` per row until it returns false. */
+export interface SubPlan {
+  readonly columns: readonly ColMeta[];
+  readonly correlated: boolean;
+  run(f: Frame, emit: (row: Row) => boolean): void;
+}
+
+/** Name resolution context of one query. */
+export class Scope {
+  readonly sources: Source[] = [];
+  correlated = false;
+  agg: AggContext | null = null;
+  /** Result-column aliases visible to WHERE/GROUP BY/HAVING/ORDER BY (SQLite extension). */
+  aliases: Map<string, Expr> | null = null;
+  /** Sets collecting the slots referenced while compiling (for conjunct placement). */
+  readonly collectors: Set<number>[] = [];
+  constructor(
+    readonly parent: Scope | null,
+    readonly comp: Compiler,
+  ) {}
+}
+
+export const fold = (s: string): string => s.toLowerCase();
+const ROWID_NAMES = new Set(['rowid', 'oid', '_rowid_']);
+
+function err(code: 'SQL_ERROR' | 'MISMATCH', msg: string, pos?: { line: number; column: number }): HeliosError {
+  return new HeliosError(code, msg, pos ? { line: pos.line, column: pos.column } : {});
+}
+
+const TRUE_V: SqlValue = 1;
+const FALSE_V: SqlValue = 0;
+
+/** Compiles expressions; owns slot allocation for one statement. */
+export class Compiler {
+  private nextSlot = 0;
+  sub: SubqueryCompiler | null = null;
+  /** Whether any expression used a non-deterministic or context function. */
+  usesRandom = false;
+
+  allocSlot(): number {
+    return this.nextSlot++;
+  }
+
+  get slotCount(): number {
+    return this.nextSlot;
+  }
+
+  /** Compiles `e` in `scope`. */
+  compile(e: Expr, scope: Scope): CExpr {
+    switch (e.kind) {
+      case 'Integer': {
+        const v = e.value;
+        return constant(v, null);
+      }
+      case 'Real':
+        return constant(makeReal(e.value), null);
+      case 'String':
+        return constant(e.value, null);
+      case 'Blob':
+        return constant(e.value, null);
+      case 'Null':
+        return constant(null, null);
+      case 'Bool':
+        return constant(e.value ? 1 : 0, null);
+      case 'CurrentTime': {
+        const fn = e.which === 'CURRENT_DATE' ? 'date' : e.which === 'CURRENT_TIME' ? 'time' : 'datetime';
+        const impl = lookupScalar(fn);
+        if (!impl) throw err('SQL_ERROR', `no such function: ${fn}`, e.pos);
+        return { ev: (f) => callScalar(impl, ['now'], f.env), aff: null, coll: null, explicitColl: false };
+      }
+      case 'Param': {
+        const i = e.index;
+        return { ev: (f) => f.params[i] ?? null, aff: null, coll: null, explicitColl: false };
+      }
+      case 'Column':
+        return this.column(e, scope);
+      case 'Unary':
+        return this.unary(e.op, this.compile(e.operand, scope));
+      case 'Binary':
+        return this.binary(e, scope);
+      case 'Between': {
+        const x = this.compile(e.expr, scope);
+        const lo = this.compile(e.low, scope);
+        const hi = this.compile(e.high, scope);
+        const ge = comparator(x, lo, '>=');
+        const le = comparator(x, hi, '<=');
+        const not = e.not;
+        return {
+          ev: (f) => {
+            const a = ge(f);
+            if (a === 0) return not ? TRUE_V : FALSE_V;
+            const b = le(f);
+            const r = a === null ? (b === 0 ? 0 : null) : b;
+            if (r === null) return null;
+            return not ? (r ? 0 : 1) : r;
+          },
+          aff: null,
+          coll: null,
+          explicitColl: false,
+        };
+      }
+      case 'InList':
+        return this.inList(e.expr, e.items, e.not, scope);
+      case 'InSelect':
+        return this.inSelect(e.expr, e.query, e.not, scope);
+      case 'InTable': {
+        const q: Query = {
+          kind: 'Query',
+          pos: e.pos,
+          with: null,
+          body: {
+            kind: 'SelectCore',
+            pos: e.pos,
+            distinct: false,
+            columns: [{ kind: 'Star', pos: e.pos }],
+            from: { kind: 'Table', pos: e.pos, schema: e.schema, name: e.table, alias: null, indexedBy: null },
+            where: null,
+            groupBy: [],
+            having: null,
+          },
+          orderBy: [],
+          limit: null,
+          offset: null,
+        };
+        return this.inSelect(e.expr, q, e.not, scope);
+      }
+      case 'Like':
+        return this.like(e, scope);
+      case 'IsNull': {
+        const x = this.compile(e.expr, scope).ev;
+        return e.not
+          ? { ev: (f) => (x(f) === null ? 0 : 1), aff: null, coll: null, explicitColl: false }
+          : { ev: (f) => (x(f) === null ? 1 : 0), aff: null, coll: null, explicitColl: false };
+      }
+      case 'Collate': {
+        const x = this.compile(e.expr, scope);
+        return { ...x, coll: normalizeCollation(e.collation, e.pos), explicitColl: true, column: undefined };
+      }
+      case 'Case':
+        return this.caseExpr(e, scope);
+      case 'Cast': {
+        const x = this.compile(e.expr, scope).ev;
+        const t = e.type.name;
+        return { ev: (f) => castValue(x(f), t), aff: affinityOf(t), coll: null, explicitColl: false };
+      }
+      case 'Exists': {
+        const plan = this.subplan(e.query, scope);
+        const key = {};
+        return {
+          ev: (f) => {
+            if (!plan.correlated) {
+              const c = f.cache.get(key);
+              if (c !== undefined) return c as SqlValue;
+            }
+            let found = false;
+            plan.run(f, () => {
+              found = true;
+              return false;
+            });
+            const v = found ? 1 : 0;
+            if (!plan.correlated) f.cache.set(key, v);
+            return v;
+          },
+          aff: null,
+          coll: null,
+          explicitColl: false,
+        };
+      }
+      case 'Subquery': {
+        const plan = this.subplan(e.query, scope);
+        const key = {};
+        const c0 = plan.columns[0];
+        return {
+          ev: (f) => {
+            if (!plan.correlated) {
+              const c = f.cache.get(key);
+              if (c !== undefined) return c as SqlValue;
+            }
+            let v: SqlValue = null;
+            plan.run(f, (row) => {
+              v = row[0] ?? null;
+              return false;
+            });
+            if (!plan.correlated) f.cache.set(key, v);
+            return v;
+          },
+          aff: c0?.aff ?? null,
+          coll: c0?.coll ?? null,
+          explicitColl: false,
+        };
+      }
+      case 'Function':
+        return this.func(e, scope);
+      case 'Row':
+        throw err('SQL_ERROR', 'row value misused', e.pos);
+      case 'Raise':
+        throw err('SQL_ERROR', 'RAISE() may only be used within a trigger-program', e.pos);
+      default:
+        return assertNever(e, 'expression');
+    }
+  }
+
+  private subplan(q: Query, scope: Scope): SubPlan {
+    if (!this.sub) throw new HeliosError('INTERNAL', 'no subquery compiler');
+    return this.sub.compileSubquery(q, scope);
+  }
+
+  /** Resolves a column reference through the scope chain. */
+  column(e: Extract<Expr, { kind: 'Column' }>, scope: Scope): CExpr {
+    const name = fold(e.column);
+    const table = e.table === null ? null : fold(e.table);
+    for (let s: Scope | null = scope; s !== null; s = s.parent) {
+      let found: { src: Source; index: number } | null = null;
+      for (const src of s.sources) {
+        if (table !== null && fold(src.name) !== table) continue;
+        if (table === null && src.mergedColumns.has(name)) continue;
+        let idx = src.columns.findIndex((c) => fold(c.name) === name);
+        if (idx < 0 && ROWID_NAMES.has(name) && src.rowidIndex >= 0) idx = src.rowidIndex;
+        if (idx < 0) {
+          if (table !== null) throw err('SQL_ERROR', `no such column: ${e.table}.${e.column}`, e.pos);
+          continue;
+        }
+        if (found !== null) throw err('SQL_ERROR', `ambiguous column name: ${e.column}`, e.pos);
+        found = { src, index: idx };
+      }
+      if (found === null && table !== null && s.sources.some((x) => fold(x.name) === table)) {
+        throw err('SQL_ERROR', `no such column: ${e.table}.${e.column}`, e.pos);
+      }
+      if (found !== null) {
+        const { src, index } = found;
+        // Correlation: every scope between `scope` and `s` depends on an outer row.
+        for (let t: Scope | null = scope; t !== null && t !== s; t = t.parent) t.correlated = true;
+        for (let t: Scope | null = scope; t !== null; t = t.parent) for (const c of t.collectors) c.add(src.slot);
+        const slot = src.slot;
+        const meta = src.columns[index];
+        const ev: Ev = (f) => f.rows[slot]![index]!;
+        return {
+          ev,
+          aff: meta ? meta.aff : 'INTEGER',
+          coll: meta ? meta.coll : 'BINARY',
+          explicitColl: false,
+          column: { slot, index, source: src },
+        };
+      }
+      if (table === null && s.aliases !== null && s === scope) {
+        const a = s.aliases.get(name);
+        if (a !== undefined) {
+          const saved = s.aliases;
+          s.aliases = null; // an alias cannot refer to itself
+          try {
+            return this.compile(a, s);
+          } finally {
+            s.aliases = saved;
+          }
+        }
+      }
+    }
+    if (table === null && e.doubleQuoted) return constant(e.column, null);
+    throw err('SQL_ERROR', `no such column: ${e.table !== null ? `${e.table}.` : ''}${e.column}`, e.pos);
+  }
+
+  private unary(op: '-' | '+' | '~' | 'NOT', x: CExpr): CExpr {
+    const ev = x.ev;
+    switch (op) {
+      case '-':
+        return { ev: (f) => negate(ev(f)), aff: null, coll: null, explicitColl: false };
+      case '+':
+        return { ev, aff: null, coll: x.coll, explicitColl: x.explicitColl };
+      case '~':
+        return { ev: (f) => bitNot(ev(f)), aff: null, coll: null, explicitColl: false };
+      case 'NOT':
+        return {
+          ev: (f) => {
+            const t = isTruthy(ev(f));
+            return t === null ? null : t ? 0 : 1;
+          },
+          aff: null,
+          coll: null,
+          explicitColl: false,
+        };
+    }
+  }
+
+  private binary(e: Extract<Expr, { kind: 'Binary' }>, scope: Scope): CExpr {
+    const op = e.op;
+    if (op === 'AND' || op === 'OR') {
+      const l = this.compile(e.left, scope).ev;
+      const r = this.compile(e.right, scope).ev;
+      const ev: Ev =
+        op === 'AND'
+          ? (f) => {
+              const a = isTruthy(l(f));
+              if (a === false) return 0;
+              const b = isTruthy(r(f));
+              if (b === false) return 0;
+              return a === null || b === null ? null : 1;
+            }
+          : (f) => {
+              const a = isTruthy(l(f));
+              if (a === true) return 1;
+              const b = isTruthy(r(f));
+              if (b === true) return 1;
+              return a === null || b === null ? null : 0;
+            };
+      return { ev, aff: null, coll: null, explicitColl: false };
+    }
+    if (e.left.kind === 'Row' || e.right.kind === 'Row') return this.rowCompare(e, scope);
+    const l = this.compile(e.left, scope);
+    const r = this.compile(e.right, scope);
+    switch (op) {
+      case '=':
+      case '!=':
+      case '<':
+      case '<=':
+      case '>':
+      case '>=':
+      case 'IS':
+      case 'IS NOT': {
+        const cmp = comparator(l, r, op);
+        return { ev: cmp as Ev, aff: null, coll: null, explicitColl: false };
+      }
+      default:
+        break;
+    }
+    const a = l.ev;
+    const b = r.ev;
+    const coll = l.explicitColl ? l.coll : r.explicitColl ? r.coll : l.coll;
+    const explicitColl = l.explicitColl || r.explicitColl;
+    const arith = (fn: (x: SqlValue, y: SqlValue) => SqlValue): CExpr => ({ ev: (f) => fn(a(f), b(f)), aff: null, coll: null, explicitColl: false });
+    switch (op) {
+      case '+':
+        return arith(add);
+      case '-':
+        return arith(subtract);
+      case '*':
+        return arith(multiply);
+      case '/':
+        return arith(divide);
+      case '%':
+        return arith(remainder);
+      case '&':
+        return arith(bitAnd);
+      case '|':
+        return arith(bitOr);
+      case '<<':
+        return arith(shiftLeft);
+      case '>>':
+        return arith(shiftRight);
+      case '||':
+        return { ev: (f) => concat(a(f), b(f)), aff: null, coll, explicitColl };
+      case '->':
+      case '->>':
+        throw err('SQL_ERROR', `JSON operator ${op} is not supported`, e.pos);
+      default:
+        throw new HeliosError('INTERNAL', `unhandled operator ${op}`);
+    }
+  }
+
+  private rowCompare(e: Extract<Expr, { kind: 'Binary' }>, scope: Scope): CExpr {
+    const li = e.left.kind === 'Row' ? e.left.items : null;
+    const ri = e.right.kind === 'Row' ? e.right.items : null;
+    if (li === null || ri === null || li.length !== ri.length) throw err('SQL_ERROR', 'row value misused', e.pos);
+    const op = e.op;
+    if (op !== '=' && op !== '!=' && op !== 'IS' && op !== 'IS NOT' && op !== '<' && op !== '<=' && op !== '>' && op !== '>=') {
+      throw err('SQL_ERROR', 'row value misused', e.pos);
+    }
+    const ls = li.map((x) => this.compile(x, scope));
+    const rs = ri.map((x) => this.compile(x, scope));
+    const eqs = ls.map((l, i) => comparator(l, rs[i]!, op === 'IS' || op === 'IS NOT' ? 'IS' : '='));
+    const ords = ls.map((l, i) => comparator(l, rs[i]!, '<'));
+    const n = ls.length;
+    if (op === '=' || op === '!=' || op === 'IS' || op === 'IS NOT') {
+      const neg = op === '!=' || op === 'IS NOT';
+      return {
+        ev: (f) => {
+          let sawNull = false;
+          for (let i = 0; i < n; i++) {
+            const r = eqs[i]!(f);
+            if (r === 0) return neg ? 1 : 0;
+            if (r === null) sawNull = true;
+          }
+          if (sawNull) return null;
+          return neg ? 0 : 1;
+        },
+        aff: null,
+        coll: null,
+        explicitColl: false,
+      };
+    }
+    return {
+      ev: (f) => {
+        for (let i = 0; i < n; i++) {
+          const eq = eqs[i]!(f);
+          if (eq === null) return null;
+          if (eq === 1 && i < n - 1) continue;
+          if (eq === 1) return op === '<=' || op === '>=' ? 1 : 0;
+          const lt = ords[i]!(f);
+          if (lt === null) return null;
+          return (op === '<' || op === '<=') === (lt === 1) ? 1 : 0;
+        }
+        return 0;
+      },
+      aff: null,
+      coll: null,
+      explicitColl: false,
+    };
+  }
+
+  private inList(lhs: Expr, items: readonly Expr[], not: boolean, scope: Scope): CExpr {
+    const x = this.compile(lhs, scope);
+    const cs = items.map((i) => this.compile(i, scope));
+    if (cs.length === 0) return constant(not ? 1 : 0, null);
+    const xev = x.ev;
+    const tests = cs.map((c) => {
+      const aff = comparisonAffinity(x.aff, c.aff);
+      const coll = x.explicitColl ? x.coll! : c.explicitColl ? c.coll! : (x.coll ?? c.coll ?? 'BINARY');
+      return { ev: c.ev, aff, coll };
+    });
+    return {
+      ev: (f) => {
+        const v = xev(f);
+        if (v === null) return null;
+        let sawNull = false;
+        for (const t of tests) {
+          const w = t.ev(f);
+          if (w === null) {
+            sawNull = true;
+            continue;
+          }
+          const a = t.aff === null ? v : applyComparisonAffinity(v, t.aff);
+          const b = t.aff === null ? w : applyComparisonAffinity(w, t.aff);
+          if (compareValues(a, b, t.coll) === 0) return not ? 0 : 1;
+        }
+        if (sawNull) return null;
+        return not ? 1 : 0;
+      },
+      aff: null,
+      coll: null,
+      explicitColl: false,
+    };
+  }
+
+  private inSelect(lhs: Expr, q: Query, not: boolean, scope: Scope): CExpr {
+    const plan = this.subplan(q, scope);
+    if (lhs.kind === 'Row') {
+      const xs = lhs.items.map((i) => this.compile(i, scope));
+      if (plan.columns.length !== xs.length) throw err('SQL_ERROR', `sub-select returns ${plan.columns.length} columns - expected ${xs.length}`, q.pos);
+      const key = {};
+      const affs = xs.map((x, i) => comparisonAffinity(x.aff, plan.columns[i]!.aff));
+      const colls = xs.map((x, i) => (x.explicitColl ? x.coll! : (x.coll ?? plan.columns[i]!.coll)));
+      return {
+        ev: (f) => {
+          const vals = xs.map((x) => x.ev(f));
+          const rows = subRows(plan, f, key);
+          let sawNull = vals.some((v) => v === null);
+          for (const r of rows) {
+            let all = true;
+            let nul = false;
+            for (let i = 0; i < vals.length; i++) {
+              const w = r[i] ?? null;
+              const v = vals[i]!;
+              if (v === null || w === null) {
+                nul = true;
+                continue;
+              }
+              const aff = affs[i]!;
+              if (compareValues(applyComparisonAffinity(v, aff), applyComparisonAffinity(w, aff), colls[i]!) !== 0) {
+                all = false;
+                break;
+              }
+            }
+            if (all && !nul) return not ? 0 : 1;
+            if (all && nul) sawNull = true;
+          }
+          if (sawNull && rows.length > 0) return null;
+          return not ? 1 : 0;
+        },
+        aff: null,
+        coll: null,
+        explicitColl: false,
+      };
+    }
+    if (plan.columns.length !== 1) throw err('SQL_ERROR', `sub-select returns ${plan.columns.length} columns - expected 1`, q.pos);
+    const x = this.compile(lhs, scope);
+    const c0 = plan.columns[0]!;
+    const aff = comparisonAffinity(x.aff, c0.aff);
+    const coll: Collation = x.explicitColl ? x.coll! : (x.coll ?? c0.coll ?? 'BINARY');
+    const key = {};
+    const xev = x.ev;
+    return {
+      ev: (f) => {
+        const set = subSet(plan, f, key, aff, coll);
+        if (set.size === 0 && !set.hasNull) return not ? 1 : 0;
+        const v = xev(f);
+        if (v === null) return set.size === 0 && !set.hasNull ? (not ? 1 : 0) : null;
+        const a = aff === null ? v : applyComparisonAffinity(v, aff);
+        if (set.has(a)) return not ? 0 : 1;
+        if (set.hasNull) return null;
+        return not ? 1 : 0;
+      },
+      aff: null,
+      coll: null,
+      explicitColl: false,
+    };
+  }
+
+  private like(e: Extract<Expr, { kind: 'Like' }>, scope: Scope): CExpr {
+    const x = this.compile(e.expr, scope).ev;
+    const p = this.compile(e.pattern, scope).ev;
+    const esc = e.escape ? this.compile(e.escape, scope).ev : null;
+    const not = e.not;
+    if (e.op === 'REGEXP' || e.op === 'MATCH') throw err('SQL_ERROR', `no such function: ${e.op.toLowerCase()}`, e.pos);
+    const glob = e.op === 'GLOB';
+    return {
+      ev: (f) => {
+        const pv = p(f);
+        const xv = x(f);
+        const ev2 = esc ? esc(f) : undefined;
+        if (pv === null || xv === null || ev2 === null) return null;
+        const m = glob ? globMatch(pv, xv) : likeMatch(pv, xv, ev2);
+        if (m === null) return null;
+        return m !== not ? 1 : 0;
+      },
+      aff: null,
+      coll: null,
+      explicitColl: false,
+    };
+  }
+
+  private caseExpr(e: Extract<Expr, { kind: 'Case' }>, scope: Scope): CExpr {
+    const whens = e.whens.map((w) => ({ when: this.compile(w.when, scope), then: this.compile(w.then, scope).ev }));
+    const els = e.else ? this.compile(e.else, scope).ev : null;
+    if (e.base !== null) {
+      const base = this.compile(e.base, scope);
+      const tests = whens.map((w) => ({ eq: comparator(base, w.when, '='), then: w.then }));
+      return {
+        ev: (f) => {
+          for (const t of tests) if (t.eq(f) === 1) return t.then(f);
+          return els ? els(f) : null;
+        },
+        aff: null,
+        coll: null,
+        explicitColl: false,
+      };
+    }
+    const tests = whens.map((w) => ({ when: w.when.ev, then: w.then }));
+    return {
+      ev: (f) => {
+        for (const t of tests) if (isTruthy(t.when(f)) === true) return t.then(f);
+        return els ? els(f) : null;
+      },
+      aff: null,
+      coll: null,
+      explicitColl: false,
+    };
+  }
+
+  private func(e: FunctionExpr, scope: Scope): CExpr {
+    const name = fold(e.name);
+    const nargs = e.star ? 0 : e.args.length;
+    if (isAggregateName(name, nargs, e.star)) {
+      const def = aggregateDef(name, nargs, e.star);
+      if (def === null) throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
+      const agg = scope.agg;
+      if (agg === null || agg.inside) throw err('SQL_ERROR', `misuse of aggregate function ${e.name}()`, e.pos);
+      agg.inside = true;
+      let args: CExpr[];
+      let filter: CExpr | null;
+      try {
+        args = e.args.map((a) => this.compile(a, scope));
+        filter = e.filter ? this.compile(e.filter, scope) : null;
+      } finally {
+        agg.inside = false;
+      }
+      if (e.distinct && args.length !== 1) throw err('SQL_ERROR', 'DISTINCT aggregates must have exactly one argument', e.pos);
+      const coll = args[0]?.coll ?? 'BINARY';
+      const i = agg.calls.length;
+      agg.calls.push({ def, args, distinct: e.distinct, filter, coll });
+      const slot = agg.slot;
+      return { ev: (f) => f.rows[slot]![i]!, aff: null, coll: def.name === 'min' || def.name === 'max' ? coll : null, explicitColl: false };
+    }
+    if (e.distinct || e.filter) throw err('SQL_ERROR', `DISTINCT/FILTER used with the non-aggregate function ${e.name}()`, e.pos);
+    const impl = lookupScalar(name);
+    if (!impl) throw err('SQL_ERROR', `no such function: ${e.name}`, e.pos);
+    if (nargs < impl.minArgs || (impl.maxArgs >= 0 && nargs > impl.maxArgs)) {
+      throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
+    }
+    const args = e.args.map((a) => this.compile(a, scope));
+    const evs = args.map((a) => a.ev);
+    // Short-circuit forms evaluate lazily, as SQLite does.
+    if (name === 'coalesce' || name === 'ifnull') {
+      return {
+        ev: (f) => {
+          for (const a of evs) {
+            const v = a(f);
+            if (v !== null) return v;
+          }
+          return null;
+        },
+        aff: null,
+        coll: args[0]?.coll ?? null,
+        explicitColl: false,
+      };
+    }
+    if (name === 'iif' && evs.length === 3) {
+      const [c, t, el] = evs as [Ev, Ev, Ev];
+      return { ev: (f) => (isTruthy(c(f)) === true ? t(f) : el(f)), aff: null, coll: null, explicitColl: false };
+    }
+    const n = evs.length;
+    const isConst = args.every((a) => a.constant === true) && impl.deterministic;
+    if (n === 1) {
+      const a0 = evs[0]!;
+      return { ev: (f) => callScalar(impl, [a0(f)], f.env), aff: null, coll: args[0]!.coll, explicitColl: false, constant: isConst };
+    }
+    if (n === 2) {
+      const a0 = evs[0]!;
+      const a1 = evs[1]!;
+      return { ev: (f) => callScalar(impl, [a0(f), a1(f)], f.env), aff: null, coll: args[0]!.coll, explicitColl: false, constant: isConst };
+    }
+    return {
+      ev: (f) => {
+        const vals = new Array<SqlValue>(n);
+        for (let i = 0; i < n; i++) vals[i] = evs[i]!(f);
+        return callScalar(impl, vals, f.env);
+      },
+      aff: null,
+      coll: args[0]?.coll ?? null,
+      explicitColl: false,
+      constant: isConst,
+    };
+  }
+}
+
+function constant(v: SqlValue, aff: Affinity | null): CExpr {
+  return { ev: () => v, aff, coll: null, explicitColl: false, constant: true };
+}
+
+/** Builds a comparison closure returning 1, 0 or null (IS / IS NOT never null). */
+export function comparator(l: CExpr, r: CExpr, op: '=' | '!=' | '<' | '<=' | '>' | '>=' | 'IS' | 'IS NOT'): (f: Frame) => 0 | 1 | null {
+  const aff = comparisonAffinity(l.aff, r.aff);
+  const coll: Collation = l.explicitColl ? l.coll! : r.explicitColl ? r.coll! : (l.coll ?? r.coll ?? 'BINARY');
+  const a = l.ev;
+  const b = r.ev;
+  const test = opTest(op);
+  if (op === 'IS' || op === 'IS NOT') {
+    const want = op === 'IS' ? 1 : 0;
+    return (f) => {
+      let x = a(f);
+      let y = b(f);
+      if (x === null || y === null) return (x === null && y === null ? 1 : 0) === want ? 1 : 0;
+      if (aff !== null) {
+        x = applyComparisonAffinity(x, aff);
+        y = applyComparisonAffinity(y, aff);
+      }
+      return (compareValues(x, y, coll) === 0 ? 1 : 0) === want ? 1 : 0;
+    };
+  }
+  if (aff === null && coll === 'BINARY') {
+    return (f) => {
+      const x = a(f);
+      if (x === null) return null;
+      const y = b(f);
+      if (y === null) return null;
+      if (typeof x === 'number' && typeof y === 'number') return test(x < y ? -1 : x > y ? 1 : 0);
+      return test(compareValues(x, y, 'BINARY'));
+    };
+  }
+  return (f) => {
+    let x = a(f);
+    if (x === null) return null;
+    let y = b(f);
+    if (y === null) return null;
+    if (aff !== null) {
+      x = applyComparisonAffinity(x, aff);
+      y = applyComparisonAffinity(y, aff);
+    }
+    return test(compareValues(x, y, coll));
+  };
+}
+
+function opTest(op: string): (c: number) => 0 | 1 {
+  switch (op) {
+    case '=':
+      return (c) => (c === 0 ? 1 : 0);
+    case '!=':
+      return (c) => (c !== 0 ? 1 : 0);
+    case '<':
+      return (c) => (c < 0 ? 1 : 0);
+    case '<=':
+      return (c) => (c <= 0 ? 1 : 0);
+    case '>':
+      return (c) => (c > 0 ? 1 : 0);
+    default:
+      return (c) => (c >= 0 ? 1 : 0);
+  }
+}
+
+function subRows(plan: SubPlan, f: Frame, key: object): Row[] {
+  if (!plan.correlated) {
+    const c = f.cache.get(key);
+    if (c !== undefined) return c as Row[];
+  }
+  const rows: Row[] = [];
+  plan.run(f, (r) => {
+    rows.push(r);
+    return true;
+  });
+  if (!plan.correlated) f.cache.set(key, rows);
+  return rows;
+}
+
+/** A set of subquery values for IN, hashed by a canonical key under the comparison's collation. */
+class ValueSet {
+  private readonly keys = new Set<string>();
+  hasNull = false;
+  constructor(private readonly coll: Collation) {}
+  get size(): number {
+    return this.keys.size;
+  }
+  addValue(v: SqlValue): void {
+    if (v === null) this.hasNull = true;
+    else this.keys.add(valueKey(v, this.coll));
+  }
+  has(v: SqlValue): boolean {
+    return v !== null && this.keys.has(valueKey(v, this.coll));
+  }
+}
+
+function subSet(plan: SubPlan, f: Frame, key: object, aff: Affinity | null, coll: Collation): ValueSet {
+  if (!plan.correlated) {
+    const c = f.cache.get(key);
+    if (c !== undefined) return c as ValueSet;
+  }
+  const set = new ValueSet(coll);
+  plan.run(f, (r) => {
+    const v = r[0] ?? null;
+    set.addValue(aff === null ? v : applyComparisonAffinity(v, aff));
+    return true;
+  });
+  if (!plan.correlated) f.cache.set(key, set);
+  return set;
+}
+
+/**
+ * A string that is equal for two values exactly when compareValues says they
+ * are equal under `coll` (1 and 1.0 share a key; NOCASE folds ASCII; RTRIM
+ * drops trailing spaces). Used for DISTINCT, GROUP BY, IN and hash joins.
+ */
+export function valueKey(v: SqlValue, coll: Collation = 'BINARY'): string {
+  if (v === null) return 'N';
+  switch (typeof v) {
+    case 'number':
+      return Number.isInteger(v) || !Number.isFinite(v) ? 'n' + v : 'n' + v;
+    case 'bigint':
+      return 'n' + v.toString();
+    case 'string':
+      if (coll === 'NOCASE') return 't' + v.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+      if (coll === 'RTRIM') return 't' + v.replace(/ +$/, '');
+      return 't' + v;
+    default:
+      if (v instanceof RealBox) {
+        const x = v.value;
+        if (Number.isSafeInteger(x)) return 'n' + (x === 0 ? 0 : x);
+        if (Number.isFinite(x) && Math.abs(x) < 9.3e18) return 'n' + BigInt(x).toString();
+        return 'n' + x;
+      }
+      return 'b' + Array.from(v, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+}
+
+/** Key of a whole row (DISTINCT, compound operators, GROUP BY). */
+export function rowKey(row: readonly SqlValue[], colls?: readonly Collation[]): string {
+  let s = '';
+  for (let i = 0; i < row.length; i++) {
+    const k = valueKey(row[i]!, colls?.[i] ?? 'BINARY');
+    s += k.length + ':' + k;
+  }
+  return s;
+}
+
+/** Numeric view used by LIMIT/OFFSET. */
+export function limitValue(v: SqlValue, what: string): number {
+  const n = toNumeric(v);
+  if (n === null) throw new HeliosError('MISMATCH', `datatype mismatch in ${what}`);
+  if (typeof n === 'bigint') return n < 0n ? -1 : Number.MAX_SAFE_INTEGER;
+  if (typeof v === 'string' && typeof n !== 'number') throw new HeliosError('MISMATCH', 'datatype mismatch');
+  const x = typeof n === 'number' ? n : n.value;
+  if (!Number.isInteger(x)) throw new HeliosError('MISMATCH', 'datatype mismatch');
+  return x;
+}

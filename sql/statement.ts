@@ -1,0 +1,240 @@
+/**
+ * The public prepared statement, shaped like better-sqlite3's.
+ *
+ * Parameters: positional arguments fill `?` and `?NNN` slots in index order
+ * (so `?2` takes the second argument), a plain object supplies named
+ * parameters by name without the prefix (`{ mrn }` for `:mrn`, `@mrn` or
+ * `$mrn`); arrays are spread into positional arguments. JS values bind as:
+ * integral number → INTEGER, other number → REAL, bigint → INTEGER,
+ * string → TEXT, Uint8Array (Buffer) → BLOB (copied), boolean → 1/0,
+ * null/undefined → NULL.
+ *
+ * Results: INTEGER → number (bigint when outside ±(2^53-1) or with
+ * safeIntegers()), REAL → number, TEXT → string, BLOB → a new Uint8Array,
+ * NULL → null. `iterate()` runs the statement to completion before yielding
+ * (rows are materialised), so writes inside the loop do not disturb it.
+ */
+import type * as A from './ast.ts';
+import { HeliosError } from '../format/errors.ts';
+import { RealBox, makeReal, type SqlValue } from '../format/sql-value.ts';
+import type { Row } from './expr-compile.ts';
+import type { Program, RunResult, Session } from './executor.ts';
+
+export interface ColumnDescriptor {
+  readonly name: string;
+  readonly column: string | null;
+  readonly table: string | null;
+  readonly database: string | null;
+  readonly type: string | null;
+}
+
+/** Converts a JS argument into a SqlValue. */
+export function bindValue(v: unknown, where: string): SqlValue {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'number':
+      if (Number.isNaN(v)) return null;
+      if (Number.isInteger(v)) return Number.isSafeInteger(v) ? (v === 0 ? 0 : v) : makeReal(v);
+      return v;
+    case 'bigint':
+      if (v < -(2n ** 63n) || v > 2n ** 63n - 1n) throw new HeliosError('TOO_BIG', `BigInt value for ${where} is too large to be represented as a SQLite integer`);
+      return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
+    case 'string':
+      return v;
+    case 'boolean':
+      return v ? 1 : 0;
+    default:
+      if (v instanceof Uint8Array) return v.slice();
+      throw new HeliosError('INVALID_ARGUMENT', `${where}: SQLite can only bind numbers, strings, bigints, booleans, buffers and null`);
+  }
+}
+
+/** Converts a SqlValue into the JS value handed to callers. */
+export function outputValue(v: SqlValue, safeIntegers: boolean): unknown {
+  if (v === null) return null;
+  switch (typeof v) {
+    case 'number':
+      return safeIntegers && Number.isInteger(v) ? BigInt(v) : v;
+    case 'bigint':
+      return v;
+    case 'string':
+      return v;
+    default:
+      if (v instanceof RealBox) return v.value;
+      return v.slice();
+  }
+}
+
+/** Binds arguments to the parameter slots of a statement. */
+export function bindParameters(info: A.ParameterInfo, args: readonly unknown[]): SqlValue[] {
+  const positional: unknown[] = [];
+  let named: Record<string, unknown> | null = null;
+  for (const a of args) {
+    if (Array.isArray(a)) positional.push(...a);
+    else if (a !== null && typeof a === 'object' && !(a instanceof Uint8Array)) {
+      if (named !== null) throw new HeliosError('INVALID_ARGUMENT', 'You cannot specify named parameters in two different objects');
+      named = a as Record<string, unknown>;
+    } else positional.push(a);
+  }
+  const out: SqlValue[] = new Array<SqlValue>(info.count + 1).fill(null);
+  let p = 0;
+  for (let i = 1; i <= info.count; i++) {
+    const name = info.names[i - 1] ?? null;
+    if (name !== null) {
+      const key = name.slice(1);
+      if (named === null || !Object.prototype.hasOwnProperty.call(named, key)) {
+        throw new HeliosError('MISMATCH', `Missing named parameter "${key}"`);
+      }
+      out[i] = bindValue(named[key], `parameter ${name}`);
+    } else {
+      if (p >= positional.length) throw new HeliosError('MISMATCH', 'Too few parameter values were provided');
+      out[i] = bindValue(positional[p++], `parameter ${i}`);
+    }
+  }
+  if (p < positional.length) throw new HeliosError('MISMATCH', 'Too many parameter values were provided');
+  if (named !== null && !info.names.some((n) => n !== null)) {
+    throw new HeliosError('MISMATCH', 'This statement has no named parameters, but an object was passed');
+  }
+  return out;
+}
+
+/** The pieces of a Database a Statement uses. */
+export interface StatementHost {
+  readonly session: Session;
+  checkOpen(): void;
+}
+
+export class Statement {
+  readonly source: string;
+  private program: Program;
+  private pluckMode = false;
+  private rawMode = false;
+  private safeInts = false;
+  private bound: SqlValue[] | null = null;
+
+  /** @internal Use Database.prepare(). */
+  constructor(
+    private readonly host: StatementHost,
+    private readonly ast: A.Statement,
+    source: string,
+  ) {
+    this.source = source;
+    this.program = host.session.compile(ast);
+  }
+
+  /** Whether the statement returns rows (SELECT, RETURNING, most PRAGMAs). */
+  get reader(): boolean {
+    return this.current().columns !== null;
+  }
+
+  /** Whether the statement never writes. */
+  get readonly(): boolean {
+    return this.current().readonly;
+  }
+
+  private current(): Program {
+    const s = this.host.session;
+    if (this.program.schemaVersion !== s.catalog.version) this.program = s.compile(this.ast);
+    return this.program;
+  }
+
+  private params(args: readonly unknown[]): SqlValue[] {
+    if (this.bound !== null) {
+      if (args.length > 0) throw new HeliosError('INVALID_ARGUMENT', 'This statement already has bound parameters');
+      return this.bound;
+    }
+    return bindParameters(this.ast.parameters, args);
+  }
+
+  private exec(args: readonly unknown[], emit: (r: Row) => boolean): RunResult {
+    this.host.checkOpen();
+    const p = this.current();
+    const params = this.params(args);
+    return this.host.session.run(p, params, emit);
+  }
+
+  private requireReader(): void {
+    if (this.current().columns === null) throw new HeliosError('INVALID_ARGUMENT', 'This statement does not return data. Use run() instead');
+  }
+
+  private shape(row: Row): unknown {
+    const safe = this.safeInts;
+    if (this.pluckMode) return outputValue(row[0] ?? null, safe);
+    if (this.rawMode) return row.map((v) => outputValue(v, safe));
+    const cols = this.current().columns!;
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < cols.length; i++) o[cols[i]!.name] = outputValue(row[i] ?? null, safe);
+    return o;
+  }
+
+  /** Runs the statement; returns the rows changed and the last inserted rowid. */
+  run(...args: unknown[]): { changes: number; lastInsertRowid: number | bigint } {
+    const r = this.exec(args, () => true);
+    const id = r.lastInsertRowid;
+    return { changes: r.changes, lastInsertRowid: this.safeInts && typeof id === 'number' ? BigInt(id) : id };
+  }
+
+  /** The first result row, or undefined. */
+  get(...args: unknown[]): unknown {
+    this.requireReader();
+    let out: Row | undefined;
+    const ro = this.current().readonly;
+    this.exec(args, (r) => {
+      if (out === undefined) out = r;
+      return !ro;
+    });
+    return out === undefined ? undefined : this.shape(out);
+  }
+
+  /** Every result row. */
+  all(...args: unknown[]): unknown[] {
+    this.requireReader();
+    const rows: Row[] = [];
+    this.exec(args, (r) => (rows.push(r), true));
+    return rows.map((r) => this.shape(r));
+  }
+
+  /** The result rows one by one (computed before the first is yielded). */
+  *iterate(...args: unknown[]): IterableIterator<unknown> {
+    this.requireReader();
+    const rows: Row[] = [];
+    this.exec(args, (r) => (rows.push(r), true));
+    for (const r of rows) yield this.shape(r);
+  }
+
+  /** Return only the first column of each row. */
+  pluck(toggle = true): this {
+    this.requireReader();
+    this.pluckMode = toggle;
+    if (toggle) this.rawMode = false;
+    return this;
+  }
+
+  /** Return rows as arrays instead of objects. */
+  raw(toggle = true): this {
+    this.requireReader();
+    this.rawMode = toggle;
+    if (toggle) this.pluckMode = false;
+    return this;
+  }
+
+  /** Return every INTEGER as a bigint. */
+  safeIntegers(toggle = true): this {
+    this.safeInts = toggle;
+    return this;
+  }
+
+  /** Binds parameters permanently; later calls take no arguments. */
+  bind(...args: unknown[]): this {
+    if (this.bound !== null) throw new HeliosError('INVALID_ARGUMENT', 'The bind() method can only be invoked once per statement object');
+    this.bound = bindParameters(this.ast.parameters, args);
+    return this;
+  }
+
+  /** Result column descriptors (name, and the declared type where the column is a table column). */
+  columns(): ColumnDescriptor[] {
+    this.requireReader();
+    const p = this.current();
+    return p.columns!.map((c, i) => ({ name: c.name, column: null, table: null, database: 'main', type: p.declTypes?.[i] ?? null }));
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * The transaction overlay: every write of a transaction lands in an ordered
+ * in-memory map merged over the engine for reads; COMMIT turns the map into
+ * one engine WriteBatch, which the engine applies atomically. Nothing reaches
+ * the engine before COMMIT, so ROLLBACK is dropping the map.
+ *
+ * Marks (statement savepoints, SAVEPOINT / ROLLBACK TO) are positions in an
+ * undo log: rolling back to a mark restores every key written since, so a
+ * failing statement leaves nothing behind.
+ *
+ * Keys are held as "binary strings" (one UTF-16 code unit per byte, 0-255):
+ * JavaScript compares such strings exactly as memcmp compares the bytes, so
+ * the native `<` orders them and a `Map` indexes them.
+ *
+ * A cursor over the overlay is valid while the overlay is not written to; the
+ * executor materialises the rows an UPDATE or DELETE touches before writing.
+ */
+import { createWriteBatch, type Engine, type EngineIterator } from '../engine/engine.ts';
+
+/** Converts key bytes to a binary string whose code-unit order is the byte order. */
+export function bytesToBin(b: Uint8Array): string {
+  let s = '';
+  const n = b.length;
+  for (let i = 0; i < n; i += 4096) {
+    s += String.fromCharCode.apply(null, b.subarray(i, Math.min(n, i + 4096)) as unknown as number[]);
+  }
+  return s;
+}
+
+/** Inverse of bytesToBin. Returns a new array. */
+export function binToBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+interface OverlayEntry {
+  readonly key: Uint8Array;
+  /** null: deleted in this transaction. */
+  readonly value: Uint8Array | null;
+}
+
+const CHUNK_MAX = 512;
+
+/** An ordered set of binary strings held as a list of sorted chunks (cheap inserts anywhere). */
+class SortedKeys {
+  private chunks: string[][] = [];
+  size = 0;
+
+  /** Index of the first chunk whose last key is >= k (chunks.length when none). */
+  private chunkFor(k: string): number {
+    const cs = this.chunks;
+    let lo = 0;
+    let hi = cs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = cs[mid]!;
+      if (c[c.length - 1]! < k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  add(k: string): void {
+    const cs = this.chunks;
+    this.size++;
+    if (cs.length === 0) {
+      cs.push([k]);
+      return;
+    }
+    let ci = this.chunkFor(k);
+    if (ci === cs.length) {
+      ci--;
+      const c = cs[ci]!;
+      c.push(k);
+      if (c.length > CHUNK_MAX) cs.splice(ci + 1, 0, c.splice(c.length >>> 1));
+      return;
+    }
+    const c = cs[ci]!;
+    const i = lowerBound(c, k);
+    c.splice(i, 0, k);
+    if (c.length > CHUNK_MAX) cs.splice(ci + 1, 0, c.splice(c.length >>> 1));
+  }
+
+  remove(k: string): void {
+    const cs = this.chunks;
+    const ci = this.chunkFor(k);
+    const c = cs[ci];
+    if (c === undefined) return;
+    const i = lowerBound(c, k);
+    if (c[i] !== k) return;
+    c.splice(i, 1);
+    this.size--;
+    if (c.length === 0) cs.splice(ci, 1);
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.size = 0;
+  }
+
+  /** Keys in [lo, hi) (either bound optional), ascending or descending, as an array snapshot. */
+  range(lo: string | undefined, hi: string | undefined, reverse: boolean): string[] {
+    const out: string[] = [];
+    const cs = this.chunks;
+    let ci = lo === undefined ? 0 : this.chunkFor(lo);
+    let i = lo === undefined || ci >= cs.length ? 0 : lowerBound(cs[ci]!, lo);
+    for (; ci < cs.length; ci++, i = 0) {
+      const c = cs[ci]!;
+      for (; i < c.length; i++) {
+        const k = c[i]!;
+        if (hi !== undefined && k >= hi) {
+          ci = cs.length;
+          break;
+        }
+        out.push(k);
+      }
+    }
+    if (reverse) out.reverse();
+    return out;
+  }
+}
+
+function lowerBound(a: readonly string[], k: string): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A forward or reverse cursor over live entries. key()/value() are valid until next(). */
+export interface KvCursor {
+  next(): boolean;
+  key(): Uint8Array;
+  value(): Uint8Array;
+  close(): void;
+}
+
+/** Reads (merged with the overlay) and buffered writes of one transaction. */
+export class Overlay {
+  private readonly map = new Map<string, OverlayEntry>();
+  private readonly keys = new SortedKeys();
+  /** Undo log: key and its previous entry (undefined: absent before). Kept only while a mark exists. */
+  private undo: { k: string; prev: OverlayEntry | undefined }[] = [];
+  private marks = 0;
+
+  constructor(private readonly engine: Engine) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    if (this.map.size > 0) {
+      const e = this.map.get(bytesToBin(key));
+      if (e !== undefined) return e.value ?? undefined;
+    }
+    return this.engine.get(key);
+  }
+
+  put(key: Uint8Array, value: Uint8Array): void {
+    this.write(key, value);
+  }
+
+  delete(key: Uint8Array): void {
+    this.write(key, null);
+  }
+
+  private write(key: Uint8Array, value: Uint8Array | null): void {
+    const k = bytesToBin(key);
+    const prev = this.map.get(k);
+    if (prev === undefined) this.keys.add(k);
+    if (this.marks > 0) this.undo.push({ k, prev });
+    this.map.set(k, { key, value });
+  }
+
+  /** Starts a mark; returns its id for rollbackTo / release. */
+  mark(): number {
+    this.marks++;
+    return this.undo.length;
+  }
+
+  /** Undoes every write since the mark (the mark stays active until released). */
+  rollbackTo(mark: number): void {
+    const u = this.undo;
+    while (u.length > mark) {
+      const { k, prev } = u.pop()!;
+      if (prev === undefined) {
+        this.map.delete(k);
+        this.keys.remove(k);
+      } else this.map.set(k, prev);
+    }
+  }
+
+  /** Ends a mark, keeping its writes. */
+  release(): void {
+    if (this.marks > 0) this.marks--;
+    if (this.marks === 0) this.undo = [];
+  }
+
+  /** Applies every buffered write as one atomic engine batch and empties the overlay. */
+  commit(): void {
+    if (this.map.size > 0) {
+      const batch = createWriteBatch();
+      for (const e of this.map.values()) {
+        if (e.value === null) batch.delete(e.key);
+        else batch.put(e.key, e.value);
+      }
+      this.engine.write(batch);
+    }
+    this.clear();
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.keys.clear();
+    this.undo = [];
+    this.marks = 0;
+  }
+
+  /** Live entries with lo <= key < hi, merged from the overlay and the engine. */
+  scan(lo: Uint8Array, hi: Uint8Array, reverse = false): KvCursor {
+    const eng = this.engine.iterator(reverse ? { gte: lo, lt: hi, reverse: true } : { gte: lo, lt: hi });
+    if (this.map.size === 0) return engineCursor(eng);
+    const over = this.keys.range(bytesToBin(lo), bytesToBin(hi), reverse);
+    if (over.length === 0) return engineCursor(eng);
+    return mergeCursor(eng, over, this.map, reverse);
+  }
+}
+
+function engineCursor(it: EngineIterator): KvCursor {
+  return { next: () => it.next(), key: () => it.key(), value: () => it.value(), close: () => it.close() };
+}
+
+function mergeCursor(eng: EngineIterator, over: string[], map: Map<string, OverlayEntry>, reverse: boolean): KvCursor {
+  let engHas = eng.next();
+  let engKey = engHas ? bytesToBin(eng.key()) : '';
+  let oi = 0;
+  let curKey: Uint8Array = new Uint8Array(0);
+  let curVal: Uint8Array = new Uint8Array(0);
+  const advanceEng = (): void => {
+    engHas = eng.next();
+    engKey = engHas ? bytesToBin(eng.key()) : '';
+  };
+  return {
+    next(): boolean {
+      for (;;) {
+        const overHas = oi < over.length;
+        if (!overHas && !engHas) return false;
+        let takeOver: boolean;
+        if (!overHas) takeOver = false;
+        else if (!engHas) takeOver = true;
+        else {
+          const ok = over[oi]!;
+          if (ok === engKey) {
+            advanceEng();
+            takeOver = true;
+          } else takeOver = reverse ? ok > engKey : ok < engKey;
+        }
+        if (takeOver) {
+          const e = map.get(over[oi++]!)!;
+          if (e.value === null) continue;
+          curKey = e.key;
+          curVal = e.value;
+          return true;
+        }
+        curKey = eng.key().slice();
+        curVal = eng.value().slice();
+        advanceEng();
+        return true;
+      }
+    },
+    key: () => curKey,
+    value: () => curVal,
+    close: () => eng.close(),
+  };
+}

@@ -90,7 +90,7 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
   // record below largeThreshold is sealed or opened: SSTable readers whose
   // blocks all take the GCM-object path never pay for them.
   let ecb: Cipher | null = null;
-  let table = new Int32Array(0);
+  let table: Int32Array = new Int32Array(0);
   const state = new Int32Array(4);
   const expectedTag = new Uint8Array(GCM_TAG_BYTES);
   const iv = new Uint8Array(GCM_IV_BYTES);

@@ -11,12 +11,14 @@
  */
 import { Bench } from 'tinybench';
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { createSealer, type SealerOptions, type SuiteId } from '../crypto/cipher-suite.ts';
 import { argon2id, ARGON2ID_DEFAULTS } from '../crypto/argon2id.ts';
 
 const quick = process.argv.includes('--quick');
+const loadAtStart = loadavg()[0]!;
 const TIME_MS = quick ? 150 : 600;
-const AAD_BYTES = 32;
+const AAD_BYTES = 41; // the engine's record AAD (format/record-frame.ts RECORD_AAD_BYTES)
 const SIZES = [100, 4096, 16384, 65536];
 
 const key = new Uint8Array(randomBytes(32));
@@ -87,6 +89,7 @@ const fmtRate = (bytes: number, us: number): string => {
   return bps >= 1e9 ? `${(bps / 1e9).toFixed(2)} GB/s` : `${(bps / 1e6).toFixed(1)} MB/s`;
 };
 console.log(`runtime: node ${process.versions.node}; AAD ${AAD_BYTES} B; ${quick ? 'quick' : 'full'} run`);
+console.log(`1-min load average: ${loadAtStart.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} now (2 cores: above ~1 the numbers are inflated)`);
 console.log('');
 console.log('suite/backend, operation          bytes      µs/op     throughput');
 for (const r of rows) {

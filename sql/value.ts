@@ -22,6 +22,7 @@ import {
   storageClass,
   textToBytes,
 } from '../format/sql-value.ts';
+import { type FloatFlags, formatFloat } from './fp-decode.ts';
 
 export type { Collation, SqlValue, StorageClass };
 export { RealBox, compareText, makeInteger, makeReal };
@@ -356,6 +357,15 @@ function atoi64(s: string): number {
   return rc;
 }
 
+/**
+ * The number that `s` spells when the WHOLE text (spaces around allowed) is
+ * an integer or real literal ('12', ' -3.5e2 ', '1.'), else null
+ * ('12abc', '0x10', ''). SQLite's sqlite3AtoF(...) > 0 test.
+ */
+export function parseNumericText(s: string): number | null {
+  return atof(s) > 0 ? atofValue : null;
+}
+
 /** double → int64 as SQLite's sqlite3RealToI64 (truncation; clamps at the ends; NaN → 0). */
 function realToInt64(r: number): number | bigint {
   if (r !== r) return 0;
@@ -462,32 +472,18 @@ function renderNumber(v: number | bigint | RealBox): string {
 }
 
 /**
- * A REAL as SQLite prints it (printf "%!.15g"): 15 significant digits,
- * trailing zeros dropped but at least one digit after the point, exponent
- * form below 1e-4 and from 1e15 with a signed two-digit-minimum exponent:
- * 1.0 → "1.0", 0.1 → "0.1", 1e20 → "1.0e+20", 1.5e-7 → "1.5e-07",
- * -0.0 → "-0.0", ±Infinity → "Inf" / "-Inf".
+ * A REAL as SQLite 3.53 converts it to text (printf "%!.17g" with SQLite's
+ * own digit generation, sql/fp-decode.ts): 15 significant digits when they
+ * round-trip, else up to 17; at least one digit after the point; exponent
+ * form below 1e-4 and from 1e17, with a signed two-digit-minimum exponent:
+ * 1.0 → "1.0", 0.1 → "0.1", 0.1+0.2 → "0.30000000000000004",
+ * 1e20 → "1.0e+20", 1.5e-7 → "1.5e-07", -0.0 → "0.0", ±Infinity → "Inf" / "-Inf".
  */
 export function renderReal(x: number): string {
-  if (x === Infinity) return 'Inf';
-  if (x === -Infinity) return '-Inf';
-  if (x !== x) return 'NaN';
-  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  const e = x.toExponential(14); // d.dddddddddddddde±x, correctly rounded
-  const ePos = e.indexOf('e');
-  const exp = Number(e.slice(ePos + 1));
-  const neg = e.charCodeAt(0) === 45;
-  const digits = (neg ? e.slice(1, 2) + e.slice(3, ePos) : e.slice(0, 1) + e.slice(2, ePos)).replace(/0+$/, '');
-  const sign = neg ? '-' : '';
-  if (exp < -4 || exp >= 15) {
-    const mant = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits + '.0';
-    const ae = Math.abs(exp);
-    return `${sign}${mant}e${exp < 0 ? '-' : '+'}${ae < 10 ? '0' : ''}${ae}`;
-  }
-  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
-  if (digits.length <= exp + 1) return `${sign}${digits}${'0'.repeat(exp + 1 - digits.length)}.0`;
-  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+  return formatFloat(x, 'g', 17, 0, REAL_TEXT_FLAGS);
 }
+
+const REAL_TEXT_FLAGS: FloatFlags = { alt2: true };
 
 /**
  * CAST(v AS typeName): the target affinity comes from `affinityOf(typeName)`.

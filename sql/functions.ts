@@ -1,0 +1,635 @@
+/**
+ * The built-in scalar SQL functions, by lower-case name, with SQLite's
+ * semantics (lang_corefunc.html, lang_mathfunc.html, lang_datefunc.html;
+ * ported from SQLite 3.53's func.c where the documentation is silent).
+ *
+ * The executor looks a function up in `scalarFunctions`, checks the
+ * argument count against minArgs/maxArgs (`checkArity` gives SQLite's
+ * error), evaluates the arguments and calls `fn`. Functions never mutate
+ * their arguments; a returned Uint8Array is always a new array.
+ * Errors a user can cause are HeliosErrors (SQL_ERROR, TOO_BIG).
+ *
+ * Aggregates (count, sum, avg, ...) live in sql/aggregates.ts. The
+ * connection functions (changes, total_changes, last_insert_rowid) read the
+ * optional hooks of the FunctionContext.
+ */
+import { HeliosError } from '../format/errors.ts';
+import { type Collation, type SqlValue, RealBox, makeInteger, makeReal, textToBytes } from '../format/sql-value.ts';
+import { type DateContext, dateFunc, datetimeFunc, juliandayFunc, strftimeFunc, timeFunc, unixepochFunc } from './datetime.ts';
+import { formatFloat } from './fp-decode.ts';
+import { sqlPrintf } from './printf.ts';
+import { applyComparisonAffinity, compareValues, isTruthy, parseNumericText, toInteger, toReal, toText, typeOf } from './value.ts';
+
+/** What a function call may see of its statement and connection. */
+export interface FunctionContext extends DateContext {
+  /**
+   * `byteLength` random bytes for random() and randomblob(); when absent the
+   * runtime's crypto.getRandomValues is used (tests inject a seeded source).
+   */
+  random?(byteLength: number): Uint8Array;
+  /** The statement's time, milliseconds since the Unix epoch (UTC); stable within a statement. */
+  now(): number;
+  /** Collation of the call's arguments, for min(), max() and nullif() (default BINARY). */
+  readonly collation?: Collation;
+  changes?(): number;
+  totalChanges?(): number;
+  lastInsertRowid?(): number | bigint;
+}
+
+export interface ScalarFunction {
+  readonly name: string;
+  readonly minArgs: number;
+  /** Infinity for variadic functions. */
+  readonly maxArgs: number;
+  /** Same arguments → same result (false for random(), 'now', changes() ...). */
+  readonly deterministic: boolean;
+  readonly fn: (args: readonly SqlValue[], ctx: FunctionContext) => SqlValue;
+}
+
+/** SQLite's limit on the length of a string or blob (SQLITE_MAX_LENGTH). */
+export const MAX_VALUE_LENGTH = 1_000_000_000;
+
+/** Throws SQLite's error when `argc` arguments do not fit `f`. */
+export function checkArity(f: ScalarFunction, argc: number): void {
+  if (argc < f.minArgs || argc > f.maxArgs) throw new HeliosError('SQL_ERROR', `wrong number of arguments to function ${f.name}()`);
+}
+
+function tooBig(): never {
+  throw new HeliosError('TOO_BIG', 'string or blob too big');
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+/** Text of a value up to its first NUL, as SQLite's C-string functions see it. */
+function cText(v: SqlValue): string | null {
+  const t = toText(v);
+  if (t === null) return null;
+  const z = t.indexOf('\0');
+  return z < 0 ? t : t.slice(0, z);
+}
+
+function numberArg(v: SqlValue): number {
+  const i = toInteger(v);
+  return typeof i === 'bigint' ? (i < 0n ? -Number.MAX_SAFE_INTEGER : Number.MAX_SAFE_INTEGER) : i;
+}
+
+function bytesOf(v: SqlValue): Uint8Array {
+  if (v === null) return new Uint8Array(0);
+  if (v instanceof Uint8Array) return v;
+  return textToBytes(toText(v)!);
+}
+
+/** Code points of s. */
+function codePointsOf(s: string): string[] {
+  return Array.from(s);
+}
+
+const HEX_UPPER = '0123456789ABCDEF';
+
+function hexUpper(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += HEX_UPPER[b[i]! >> 4]! + HEX_UPPER[b[i]! & 15]!;
+  return s;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+function hexValue(c: number): number {
+  return c <= 57 ? c - 48 : (c | 32) - 87;
+}
+
+function foldCase(s: string, upper: boolean): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (upper ? c >= 97 && c <= 122 : c >= 65 && c <= 90) out += String.fromCharCode(upper ? c - 32 : c + 32);
+    else out += s[i];
+  }
+  return out;
+}
+
+/** sqlite3_value_numeric_type: the value after numeric affinity (text must be entirely numeric). */
+function numericValue(v: SqlValue): number | bigint | RealBox | null {
+  if (v === null || v instanceof Uint8Array) return null;
+  const n = typeof v === 'string' ? applyComparisonAffinity(v, 'NUMERIC') : v;
+  return typeof n === 'string' || n === null || n instanceof Uint8Array ? null : n;
+}
+
+// ---------------------------------------------------------------------------
+// Core functions
+
+function lengthFn([x]: readonly SqlValue[]): SqlValue {
+  if (x === null || x === undefined) return null;
+  if (x instanceof Uint8Array) return x.length;
+  if (typeof x !== 'string') return toText(x)!.length;
+  return codePointsOf(cText(x)!).length;
+}
+
+function octetLengthFn([x]: readonly SqlValue[]): SqlValue {
+  if (x === null || x === undefined) return null;
+  return bytesOf(x).length;
+}
+
+/** substr(X, Y[, Z]): characters of text, bytes of a blob; Y is 1-based, negative counts from the end. */
+function substrFn(args: readonly SqlValue[]): SqlValue {
+  const x = args[0]!;
+  const y = args[1]!;
+  if (x === null) return null;
+  let p1 = numberArg(y);
+  const isBlob = x instanceof Uint8Array;
+  let chars: string[] = [];
+  let len = 0;
+  if (isBlob) len = x.length;
+  else {
+    chars = codePointsOf(cText(x)!);
+    len = p1 < 0 ? chars.length : 0;
+  }
+  let p2: number;
+  if (args.length === 3) {
+    const z = args[2]!;
+    if (z === null) return null;
+    p2 = numberArg(z);
+  } else p2 = MAX_VALUE_LENGTH;
+  if (p1 === 0 && y === null) return null;
+  if (p1 < 0) {
+    p1 += len;
+    if (p1 < 0) {
+      p2 = p2 < 0 ? 0 : p2 + p1;
+      p1 = 0;
+    }
+  } else if (p1 > 0) p1--;
+  else if (p2 > 0) p2--;
+  if (p2 < 0) {
+    p2 = p2 < -p1 ? p1 : -p2;
+    p1 -= p2;
+  }
+  if (!isBlob) {
+    if (p1 >= chars.length || p2 <= 0) return '';
+    return chars.slice(p1, p1 + p2).join('');
+  }
+  if (p1 >= len) return new Uint8Array(0);
+  if (p2 > len - p1) p2 = len - p1;
+  return x.slice(p1, p1 + Math.max(p2, 0));
+}
+
+function upperFn([x]: readonly SqlValue[]): SqlValue {
+  const t = toText(x ?? null);
+  return t === null ? null : foldCase(t, true);
+}
+
+function lowerFn([x]: readonly SqlValue[]): SqlValue {
+  const t = toText(x ?? null);
+  return t === null ? null : foldCase(t, false);
+}
+
+/** trim/ltrim/rtrim(X[, Y]): removes any of the characters of Y (default a space) from the chosen ends. */
+function trimFn(flags: 1 | 2 | 3): ScalarFunction['fn'] {
+  return (args) => {
+    const x = args[0]!;
+    if (x === null) return null;
+    let s = toText(x)!;
+    let set: string[];
+    if (args.length === 1) set = [' '];
+    else {
+      const y = args[1]!;
+      if (y === null) return null;
+      set = codePointsOf(cText(y)!);
+    }
+    if (set.length === 0) return s;
+    if (flags & 1) {
+      let i = 0;
+      for (;;) {
+        const hit = set.find((c) => s.startsWith(c, i));
+        if (hit === undefined) break;
+        i += hit.length;
+      }
+      s = s.slice(i);
+    }
+    if (flags & 2) {
+      let end = s.length;
+      for (;;) {
+        const hit = set.find((c) => end >= c.length && s.startsWith(c, end - c.length));
+        if (hit === undefined) break;
+        end -= hit.length;
+      }
+      s = s.slice(0, end);
+    }
+    return s;
+  };
+}
+
+function replaceFn([x, y, z]: readonly SqlValue[]): SqlValue {
+  const s = toText(x ?? null);
+  if (s === null) return null;
+  const p = toText(y ?? null);
+  if (p === null) return null;
+  if (p.length === 0) return s;
+  const r = toText(z ?? null);
+  if (r === null) return null;
+  const out = s.split(p).join(r);
+  if (out.length > MAX_VALUE_LENGTH) tooBig();
+  return out;
+}
+
+function instrFn([x, y]: readonly SqlValue[]): SqlValue {
+  if (x === null || y === null || x === undefined || y === undefined) return null;
+  if (x instanceof Uint8Array && y instanceof Uint8Array) {
+    if (y.length === 0) return 1;
+    outer: for (let i = 0; i + y.length <= x.length; i++) {
+      for (let j = 0; j < y.length; j++) if (x[i + j] !== y[j]) continue outer;
+      return i + 1;
+    }
+    return 0;
+  }
+  const h = toText(x)!;
+  const n = toText(y)!;
+  if (n.length === 0) return 1;
+  const at = h.indexOf(n);
+  if (at < 0) return 0;
+  return codePointsOf(h.slice(0, at)).length + 1;
+}
+
+function absFn([x]: readonly SqlValue[]): SqlValue {
+  if (x === null || x === undefined) return null;
+  if (typeof x === 'bigint' || (typeof x === 'number' && Number.isInteger(x))) {
+    if (x === -(2n ** 63n)) throw new HeliosError('SQL_ERROR', 'integer overflow');
+    return typeof x === 'bigint' ? (x < 0n ? makeInteger(-x) : x) : Math.abs(x);
+  }
+  return makeReal(Math.abs(toReal(x)));
+}
+
+/** round(X[, Y]): REAL rounded half away from zero to Y (0..30) decimal digits. */
+function roundFn(args: readonly SqlValue[]): SqlValue {
+  let n = 0;
+  if (args.length === 2) {
+    if (args[1] === null) return null;
+    n = numberArg(args[1]!);
+    if (n > 30) n = 30;
+    if (n < 0) n = 0;
+  }
+  const x = args[0]!;
+  if (x === null) return null;
+  let r = toReal(x);
+  if (r < -4503599627370496 || r > 4503599627370496) {
+    // no fractional part
+  } else if (n === 0) {
+    r = Math.trunc(r + (r < 0 ? -0.5 : 0.5));
+  } else {
+    r = parseNumericText(formatFloat(r, 'f', n, 0, { alt2: true })) ?? r;
+  }
+  return makeReal(r === 0 ? 0 : r);
+}
+
+function typeofFn([x]: readonly SqlValue[]): SqlValue {
+  return typeOf(x ?? null);
+}
+
+function coalesceFn(args: readonly SqlValue[]): SqlValue {
+  for (const a of args) if (a !== null) return a;
+  return null;
+}
+
+function nullifFn([x, y]: readonly SqlValue[], ctx: FunctionContext): SqlValue {
+  return compareValues(x ?? null, y ?? null, ctx.collation ?? 'BINARY') === 0 ? null : (x ?? null);
+}
+
+/** iif(B1, V1 [, B2, V2 ...] [, E]): CASE WHEN B1 THEN V1 ... ELSE E END. */
+function iifFn(args: readonly SqlValue[]): SqlValue {
+  let i = 0;
+  for (; i + 1 < args.length; i += 2) if (isTruthy(args[i]!) === true) return args[i + 1]!;
+  return i < args.length ? args[i]! : null;
+}
+
+function minMaxFn(isMax: boolean): ScalarFunction['fn'] {
+  return (args, ctx) => {
+    const coll = ctx.collation ?? 'BINARY';
+    let best = 0;
+    if (args[0] === null) return null;
+    for (let i = 1; i < args.length; i++) {
+      if (args[i] === null) return null;
+      const c = compareValues(args[best]!, args[i]!, coll);
+      if (isMax ? c < 0 : c >= 0) best = i;
+    }
+    return args[best]!;
+  };
+}
+
+function hexFn([x]: readonly SqlValue[]): SqlValue {
+  return hexUpper(bytesOf(x ?? null));
+}
+
+/** unhex(X[, Y]): the blob X spells in hex; characters of Y may separate byte pairs; else NULL. */
+function unhexFn(args: readonly SqlValue[]): SqlValue {
+  const x = args[0]!;
+  if (x === null) return null;
+  let pass = '';
+  if (args.length === 2) {
+    if (args[1] === null) return null;
+    pass = toText(args[1]!)!;
+  }
+  const s = cText(x)!;
+  const out: number[] = [];
+  let i = 0;
+  while (i < s.length) {
+    let c = s.charCodeAt(i);
+    while (!isHexDigit(c)) {
+      const ch = String.fromCodePoint(s.codePointAt(i)!);
+      if (!pass.includes(ch)) return null;
+      i += ch.length;
+      if (i >= s.length) return Uint8Array.from(out);
+      c = s.charCodeAt(i);
+    }
+    const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+    if (!isHexDigit(d)) return null;
+    out.push((hexValue(c) << 4) | hexValue(d));
+    i += 2;
+  }
+  return Uint8Array.from(out);
+}
+
+/** quote(X): an SQL literal for X. */
+export function quoteValue(x: SqlValue): string {
+  if (x === null) return 'NULL';
+  if (typeof x === 'bigint') return x.toString();
+  if (typeof x === 'number' && Number.isInteger(x)) return String(x);
+  if (typeof x === 'number' || x instanceof RealBox) return formatFloat(typeof x === 'number' ? x : x.value, 'g', 17, 0, { alt2: true, zeroPad: true });
+  if (x instanceof Uint8Array) return `X'${hexUpper(x)}'`;
+  const s = cText(x)!;
+  return `'${s.split("'").join("''")}'`;
+}
+
+function randomBytes(ctx: FunctionContext, n: number): Uint8Array {
+  if (ctx.random) return ctx.random(n);
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65536) globalThis.crypto.getRandomValues(b.subarray(i, Math.min(n, i + 65536)));
+  return b;
+}
+
+function randomFn(_args: readonly SqlValue[], ctx: FunctionContext): SqlValue {
+  const b = randomBytes(ctx, 8);
+  let r = 0n;
+  for (let i = 0; i < 8; i++) r = (r << 8n) | BigInt(b[i] ?? 0);
+  let v = BigInt.asIntN(64, r);
+  if (v < 0n) v = -(v & (2n ** 63n - 1n));
+  return makeInteger(v);
+}
+
+function randomblobFn([x]: readonly SqlValue[], ctx: FunctionContext): SqlValue {
+  let n = numberArg(x ?? null);
+  if (n < 1) n = 1;
+  if (n > MAX_VALUE_LENGTH) tooBig();
+  const b = randomBytes(ctx, n);
+  return b.length === n ? b.slice() : tooBig();
+}
+
+function zeroblobFn([x]: readonly SqlValue[]): SqlValue {
+  let n = numberArg(x ?? null);
+  if (n < 0) n = 0;
+  if (n > MAX_VALUE_LENGTH) tooBig();
+  return new Uint8Array(n);
+}
+
+function charFn(args: readonly SqlValue[]): SqlValue {
+  let s = '';
+  for (const a of args) {
+    let x = numberArg(a);
+    if (x < 0 || x > 0x10ffff) x = 0xfffd;
+    s += x >= 0xd800 && x <= 0xdfff ? String.fromCharCode(x) : String.fromCodePoint(x);
+  }
+  return s;
+}
+
+function unicodeFn([x]: readonly SqlValue[]): SqlValue {
+  const t = cText(x ?? null);
+  if (t === null || t.length === 0) return null;
+  return t.codePointAt(0)!;
+}
+
+function signFn([x]: readonly SqlValue[]): SqlValue {
+  const n = numericValue(x ?? null);
+  if (n === null) return null;
+  const r = typeof n === 'number' ? n : typeof n === 'bigint' ? Number(n) : n.value;
+  return r < 0 ? -1 : r > 0 ? 1 : 0;
+}
+
+function concatFn(args: readonly SqlValue[]): SqlValue {
+  let s = '';
+  for (const a of args) if (a !== null) s += toText(a)!;
+  return s;
+}
+
+function concatWsFn(args: readonly SqlValue[]): SqlValue {
+  const sep = toText(args[0] ?? null);
+  if (sep === null) return null;
+  const parts: string[] = [];
+  for (let i = 1; i < args.length; i++) if (args[i] !== null) parts.push(toText(args[i]!)!);
+  return parts.join(sep);
+}
+
+function likelihoodFn([x, p]: readonly SqlValue[]): SqlValue {
+  const r = p === null || p === undefined || typeof p === 'string' || p instanceof Uint8Array ? -1 : toReal(p);
+  if (!(r >= 0 && r <= 1)) throw new HeliosError('SQL_ERROR', 'second argument to likelihood() must be a constant between 0.0 and 1.0');
+  return x ?? null;
+}
+
+/** unistr(X): X with \XXXX, \uXXXX, \+XXXXXX, \UXXXXXXXX and \\ escapes decoded. */
+function unistrFn([x]: readonly SqlValue[]): SqlValue {
+  const s = cText(x ?? null);
+  if (s === null) return null;
+  let out = '';
+  let i = 0;
+  const hexRun = (from: number, n: number): number => {
+    let v = 0;
+    for (let k = 0; k < n; k++) {
+      const c = from + k < s.length ? s.charCodeAt(from + k) : 0;
+      if (!isHexDigit(c)) return -1;
+      v = v * 16 + hexValue(c);
+    }
+    return v;
+  };
+  const fail = (): never => {
+    throw new HeliosError('SQL_ERROR', 'invalid Unicode escape');
+  };
+  while (i < s.length) {
+    const z = s.indexOf('\\', i);
+    if (z < 0) {
+      out += s.slice(i);
+      break;
+    }
+    out += s.slice(i, z);
+    i = z;
+    const n = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+    let v: number;
+    if (n === 92) {
+      out += '\\';
+      i += 2;
+      continue;
+    } else if (isHexDigit(n)) {
+      v = hexRun(i + 1, 4);
+      i += 5;
+    } else if (n === 43) {
+      v = hexRun(i + 2, 6);
+      i += 8;
+    } else if (n === 117) {
+      v = hexRun(i + 2, 4);
+      i += 6;
+    } else if (n === 85) {
+      v = hexRun(i + 2, 8);
+      i += 10;
+    } else return fail();
+    if (v < 0) fail();
+    out += v > 0x10ffff ? '\ufffd' : v >= 0xd800 && v <= 0xdfff ? String.fromCharCode(v) : String.fromCodePoint(v);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Math functions (SQLITE_ENABLE_MATH_FUNCTIONS)
+
+function math1(f: (x: number) => number): ScalarFunction['fn'] {
+  return ([x]) => {
+    const n = numericValue(x ?? null);
+    if (n === null) return null;
+    return makeReal(f(typeof n === 'number' ? n : typeof n === 'bigint' ? Number(n) : n.value));
+  };
+}
+
+function math2(f: (x: number, y: number) => number): ScalarFunction['fn'] {
+  return ([x, y]) => {
+    const a = numericValue(x ?? null);
+    const b = numericValue(y ?? null);
+    if (a === null || b === null) return null;
+    const num = (v: number | bigint | RealBox): number => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : v.value);
+    return makeReal(f(num(a), num(b)));
+  };
+}
+
+/** ceil/floor/trunc: integers come back unchanged; reals are rounded and stay REAL. */
+function ceilingFn(f: (x: number) => number): ScalarFunction['fn'] {
+  return ([x]) => {
+    const n = numericValue(x ?? null);
+    if (n === null) return null;
+    if (typeof n === 'bigint' || (typeof n === 'number' && Number.isInteger(n))) return n;
+    return makeReal(f(typeof n === 'number' ? n : n.value));
+  };
+}
+
+/** ln, log10, log2, log(B, X). Non-positive arguments → NULL. */
+function logFn(base: number | null): ScalarFunction['fn'] {
+  return (args) => {
+    const num = (v: SqlValue): number | null => {
+      const n = numericValue(v);
+      return n === null ? null : typeof n === 'number' ? n : typeof n === 'bigint' ? Number(n) : n.value;
+    };
+    const x = num(args[args.length - 1] ?? null);
+    if (x === null || x <= 0) return null;
+    let r: number;
+    if (args.length === 2) {
+      const b = num(args[0]!);
+      if (b === null || b <= 0 || b === 1) return null;
+      r = Math.log(x) / Math.log(b);
+    } else r = base === null ? Math.log(x) : base === 10 ? Math.log10(x) : Math.log2(x);
+    return makeReal(r);
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Registry
+
+const VARIADIC = Infinity;
+
+function def(name: string, minArgs: number, maxArgs: number, fn: ScalarFunction['fn'], deterministic = true): ScalarFunction {
+  return { name, minArgs, maxArgs, deterministic, fn };
+}
+
+const dateFn =
+  (f: (args: readonly SqlValue[], ctx: DateContext) => SqlValue): ScalarFunction['fn'] =>
+  (args, ctx) =>
+    f(args, ctx);
+
+const definitions: ScalarFunction[] = [
+  def('length', 1, 1, lengthFn),
+  def('octet_length', 1, 1, octetLengthFn),
+  def('substr', 2, 3, substrFn),
+  def('substring', 2, 3, substrFn),
+  def('upper', 1, 1, upperFn),
+  def('lower', 1, 1, lowerFn),
+  def('trim', 1, 2, trimFn(3)),
+  def('ltrim', 1, 2, trimFn(1)),
+  def('rtrim', 1, 2, trimFn(2)),
+  def('replace', 3, 3, replaceFn),
+  def('instr', 2, 2, instrFn),
+  def('abs', 1, 1, absFn),
+  def('round', 1, 2, roundFn),
+  def('coalesce', 2, VARIADIC, coalesceFn),
+  def('ifnull', 2, 2, coalesceFn),
+  def('nullif', 2, 2, nullifFn),
+  def('iif', 2, VARIADIC, iifFn),
+  def('if', 2, VARIADIC, iifFn),
+  def('typeof', 1, 1, typeofFn),
+  def('hex', 1, 1, hexFn),
+  def('unhex', 1, 2, unhexFn),
+  def('quote', 1, 1, ([x]) => quoteValue(x ?? null)),
+  def('random', 0, 0, randomFn, false),
+  def('randomblob', 1, 1, randomblobFn, false),
+  def('printf', 0, VARIADIC, (args) => (args.length === 0 ? null : sqlPrintf(args[0]!, args.slice(1)))),
+  def('format', 0, VARIADIC, (args) => (args.length === 0 ? null : sqlPrintf(args[0]!, args.slice(1)))),
+  // One-argument min(X)/max(X) are the aggregates (sql/aggregates.ts).
+  def('min', 2, VARIADIC, minMaxFn(false)),
+  def('max', 2, VARIADIC, minMaxFn(true)),
+  def('char', 0, VARIADIC, charFn),
+  def('unicode', 1, 1, unicodeFn),
+  def('unistr', 1, 1, unistrFn),
+  def('zeroblob', 1, 1, zeroblobFn),
+  def('likely', 1, 1, ([x]) => x ?? null),
+  def('unlikely', 1, 1, ([x]) => x ?? null),
+  def('likelihood', 2, 2, likelihoodFn),
+  def('sign', 1, 1, signFn),
+  def('concat', 1, VARIADIC, concatFn),
+  def('concat_ws', 2, VARIADIC, concatWsFn),
+  def('date', 0, VARIADIC, dateFn(dateFunc), false),
+  def('time', 0, VARIADIC, dateFn(timeFunc), false),
+  def('datetime', 0, VARIADIC, dateFn(datetimeFunc), false),
+  def('julianday', 0, VARIADIC, dateFn(juliandayFunc), false),
+  def('unixepoch', 0, VARIADIC, dateFn(unixepochFunc), false),
+  def('strftime', 1, VARIADIC, dateFn(strftimeFunc), false),
+  def('changes', 0, 0, (_a, ctx) => ctx.changes?.() ?? 0, false),
+  def('total_changes', 0, 0, (_a, ctx) => ctx.totalChanges?.() ?? 0, false),
+  def('last_insert_rowid', 0, 0, (_a, ctx) => ctx.lastInsertRowid?.() ?? 0, false),
+  def('ceil', 1, 1, ceilingFn(Math.ceil)),
+  def('ceiling', 1, 1, ceilingFn(Math.ceil)),
+  def('floor', 1, 1, ceilingFn(Math.floor)),
+  def('trunc', 1, 1, ceilingFn(Math.trunc)),
+  def('ln', 1, 1, logFn(null)),
+  def('log', 1, 2, logFn(10)),
+  def('log10', 1, 1, logFn(10)),
+  def('log2', 1, 1, logFn(2)),
+  def('exp', 1, 1, math1(Math.exp)),
+  def('pow', 2, 2, math2(Math.pow)),
+  def('power', 2, 2, math2(Math.pow)),
+  def('mod', 2, 2, math2((a, b) => a % b)),
+  def('acos', 1, 1, math1(Math.acos)),
+  def('asin', 1, 1, math1(Math.asin)),
+  def('atan', 1, 1, math1(Math.atan)),
+  def('atan2', 2, 2, math2(Math.atan2)),
+  def('cos', 1, 1, math1(Math.cos)),
+  def('sin', 1, 1, math1(Math.sin)),
+  def('tan', 1, 1, math1(Math.tan)),
+  def('cosh', 1, 1, math1(Math.cosh)),
+  def('sinh', 1, 1, math1(Math.sinh)),
+  def('tanh', 1, 1, math1(Math.tanh)),
+  def('acosh', 1, 1, math1(Math.acosh)),
+  def('asinh', 1, 1, math1(Math.asinh)),
+  def('atanh', 1, 1, math1(Math.atanh)),
+  def('sqrt', 1, 1, math1(Math.sqrt)),
+  def('radians', 1, 1, math1((x) => (x * Math.PI) / 180)),
+  def('degrees', 1, 1, math1((x) => (x * 180) / Math.PI)),
+  def('pi', 0, 0, () => Math.PI),
+];
+
+/** Every built-in scalar function by lower-case name. */
+export const scalarFunctions: ReadonlyMap<string, ScalarFunction> = new Map(definitions.map((f) => [f.name, f]));
+

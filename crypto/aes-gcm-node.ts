@@ -130,7 +130,10 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
       h.fill(0);
       ecb = c;
     }
-    return ecb.update(ctrBytes.subarray(0, blocks * 16));
+    const out = ecb.update(ctrBytes.subarray(0, blocks * 16));
+    // A short keystream would silently leave plaintext bytes unencrypted: refuse.
+    if (out.length !== blocks * 16) throw new HeliosError('INTERNAL', 'AES-ECB returned a short keystream');
+    return out;
   }
 
   /** Counter blocks J0.. J0+blocks-1 for nonce words (0, w1, w2) into ctrWords at block `at`. */
@@ -258,6 +261,7 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
     const body = c.update(plaintext);
     out.set(body, 0);
     const rest = c.final();
+    if (body.length + rest.length !== n) throw new HeliosError('INTERNAL', 'AES-GCM returned a short ciphertext');
     out.set(rest, body.length);
     out.set(c.getAuthTag(), n);
     return out;
@@ -276,6 +280,7 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
       body.fill(0); // [CRY-TAG-1] unverified plaintext never leaves this function
       return null;
     }
+    if (body.length + rest.length !== n) throw new HeliosError('INTERNAL', 'AES-GCM returned a short plaintext');
     if (rest.length === 0) return ownedBytes(body);
     const out = new Uint8Array(body.length + rest.length);
     out.set(body, 0);

@@ -39,15 +39,17 @@ export interface Argon2KernelApi {
   /** Fills segment `slice` of `lane` in pass `pass` (RFC 9106 section 3.4 with version 0x13). */
   fillSegment(mem: Uint32Array, g: Argon2Geometry, pass: number, slice: number, lane: number): void;
   /**
-   * Runs every (pass, slice) step for the lanes `lane % threads === thread`, meeting the other
-   * threads at a barrier after each slice. `ctrl` is an Int32Array over shared memory:
-   * [0] slices completed, [1] arrivals, [2] abort flag (non-zero: stop at the next barrier).
-   * Returns false when it stopped because of the abort flag. `maxIdleWaits` bounds how many
-   * consecutive `waitMs` waits without progress a barrier tolerates before it sets the
-   * abort flag itself (a thread died or never started); `firstIdleWaits` replaces it at the
-   * first barrier, where a slow thread start shows. 0 means wait forever.
+   * Runs every (pass, slice) step with `threads` threads sharing the work: within a step each
+   * thread claims lanes one at a time (so a thread that starts late or is descheduled simply
+   * fills fewer), then all meet at a barrier before the next slice. `ctrl` is an Int32Array
+   * over shared memory: [0] slices completed, [1] arrivals, [2] abort flag (non-zero: stop at
+   * the next check), [3] unused, [4 + step] the next unclaimed lane of each step.
+   * Returns false when it stopped because of the abort flag. A barrier tolerates
+   * `maxIdleWaits` consecutive `waitMs` waits without progress (`firstIdleWaits` at the first
+   * barrier, where a slow thread start shows) before it sets the abort flag itself (a thread
+   * died or never started); 0 means wait forever.
    */
-  runLanes(mem: Uint32Array, g: Argon2Geometry, ctrl: Int32Array, thread: number, threads: number, waitMs: number, firstIdleWaits: number, maxIdleWaits: number): boolean;
+  runLanes(mem: Uint32Array, g: Argon2Geometry, ctrl: Int32Array, threads: number, waitMs: number, firstIdleWaits: number, maxIdleWaits: number): boolean;
   /** Zeroes the kernel's scratch blocks (they held memory-dependent words). */
   wipe(): void;
 }
@@ -62,6 +64,7 @@ export function argon2Kernel(): Argon2KernelApi {
   const PHASE = 0;
   const ARRIVED = 1;
   const ABORT = 2;
+  const CLAIMS = 4;
 
   /** Row step: R = a ^ b for one row (32 u32 at ai, bi), out ^= R, t = P(R) (t at ti). */
   function permuteRow(a: Uint32Array, ai: number, b: Uint32Array, bi: number, out: Uint32Array, oi: number, t: Uint32Array, ti: number): void {
@@ -867,14 +870,18 @@ export function argon2Kernel(): Argon2KernelApi {
     }
   }
 
-  function runLanes(mem: Uint32Array, g: Argon2Geometry, ctrl: Int32Array, thread: number, threads: number, waitMs: number, firstIdleWaits: number, maxIdleWaits: number): boolean {
+  function runLanes(mem: Uint32Array, g: Argon2Geometry, ctrl: Int32Array, threads: number, waitMs: number, firstIdleWaits: number, maxIdleWaits: number): boolean {
     const steps = g.passes * 4;
     for (let step = 0; step < steps; step++) {
       if (Atomics.load(ctrl, ABORT) !== 0) return false;
       const pass = step >> 2;
       const slice = step & 3;
-      for (let lane = thread; lane < g.lanes; lane += threads) fillSegment(mem, g, pass, slice, lane);
-      if (threads === 1) continue;
+      for (;;) {
+        const lane = Atomics.add(ctrl, CLAIMS + step, 1);
+        if (lane >= g.lanes) break;
+        fillSegment(mem, g, pass, slice, lane);
+        if (Atomics.load(ctrl, ABORT) !== 0) return false;
+      }
       const arrived = Atomics.add(ctrl, ARRIVED, 1) + 1;
       if (arrived === (step + 1) * threads) {
         Atomics.store(ctrl, PHASE, step + 1);

@@ -234,9 +234,13 @@ function fillSingle(h0: Uint8Array, g: Argon2Geometry): Uint32Array {
 
 // ---- worker threads ---------------------------------------------------------------------
 
-/** ctrl words: [0] slices done, [1] arrivals, [2] abort (1 stalled, 2 worker error), [3 + w] worker w state. */
+/**
+ * ctrl words (see Argon2KernelApi.runLanes): [0] slices done, [1] arrivals, [2] abort
+ * (1 stalled, 2 worker error), [3] unused, [4 + step] lane claims, then the state of worker w
+ * at [4 + steps + w] (0 created, 1 claimed by the worker, 2 cancelled by the caller).
+ */
 const CTRL_ABORT = 2;
-const CTRL_STATE = 3;
+const CTRL_CLAIMS = 4;
 const STATE_CLAIMED = 1;
 const STATE_CANCELLED = 2;
 /** Barrier and check-in waits are in slices of WAIT_MS; see [CRY-KDF-3] for the limits. */
@@ -259,11 +263,10 @@ const argon2Kernel = ${argon2Kernel.toString()};
 function run(wt) {
   const d = wt.workerData;
   const ctrl = new Int32Array(d.ctrl);
-  if (Atomics.compareExchange(ctrl, ${CTRL_STATE} + d.thread, 0, ${STATE_CLAIMED}) !== 0) return;
-  Atomics.notify(ctrl, ${CTRL_STATE} + d.thread);
+  if (Atomics.compareExchange(ctrl, d.stateIndex, 0, ${STATE_CLAIMED}) !== 0) return;
   const kernel = argon2Kernel();
   try {
-    kernel.runLanes(new Uint32Array(d.mem), d.geometry, ctrl, d.thread, d.threads, ${WAIT_MS}, ${IDLE_WAITS}, ${IDLE_WAITS});
+    kernel.runLanes(new Uint32Array(d.mem), d.geometry, ctrl, d.threads, ${WAIT_MS}, ${IDLE_WAITS}, ${IDLE_WAITS});
   } catch (e) {
     Atomics.store(ctrl, ${CTRL_ABORT}, 2);
     Atomics.notify(ctrl, 0);
@@ -286,18 +289,19 @@ function fillParallel(h0: Uint8Array, g: Argon2Geometry, threads: number): Uint3
   let ctrlBuffer: SharedArrayBuffer;
   try {
     memBuffer = new SharedArrayBuffer(1024 * g.memoryBlocks);
-    ctrlBuffer = new SharedArrayBuffer(4 * (CTRL_STATE + threads));
+    ctrlBuffer = new SharedArrayBuffer(4 * (CTRL_CLAIMS + 4 * g.passes + threads));
   } catch {
     return 'SharedArrayBuffer allocation failed';
   }
   const mem = new Uint32Array(memBuffer);
   const ctrl = new Int32Array(ctrlBuffer);
+  const stateIndex = (w: number): number => CTRL_CLAIMS + 4 * g.passes + w;
   initLanes(mem, h0, g);
   const workers: Worker[] = [];
   const abandon = (why: string): string => {
     Atomics.store(ctrl, CTRL_ABORT, 1);
     Atomics.notify(ctrl, 0);
-    for (let w = 1; w < threads; w++) Atomics.compareExchange(ctrl, CTRL_STATE + w, 0, STATE_CANCELLED);
+    for (let w = 1; w < threads; w++) Atomics.compareExchange(ctrl, stateIndex(w), 0, STATE_CANCELLED);
     mem.fill(0);
     return why;
   };
@@ -306,7 +310,7 @@ function fillParallel(h0: Uint8Array, g: Argon2Geometry, threads: number): Uint3
     for (let w = 1; w < threads; w++) {
       const worker = new Worker(src, {
         eval: true,
-        workerData: { mem: memBuffer, ctrl: ctrlBuffer, geometry: { ...g }, thread: w, threads },
+        workerData: { mem: memBuffer, ctrl: ctrlBuffer, geometry: { ...g }, stateIndex: stateIndex(w), threads },
       });
       worker.on('error', () => Atomics.store(ctrl, CTRL_ABORT, 2));
       worker.unref();
@@ -320,7 +324,7 @@ function fillParallel(h0: Uint8Array, g: Argon2Geometry, threads: number): Uint3
   const kernel = (mainKernel ??= argon2Kernel());
   let ok: boolean;
   try {
-    ok = kernel.runLanes(mem, g, ctrl, 0, threads, WAIT_MS, CHECKIN_WAITS, IDLE_WAITS);
+    ok = kernel.runLanes(mem, g, ctrl, threads, WAIT_MS, CHECKIN_WAITS, IDLE_WAITS);
   } finally {
     kernel.wipe();
   }

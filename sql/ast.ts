@@ -786,8 +786,11 @@ function list<T>(items: readonly T[], f: (x: T) => string): string {
   return items.map(f).join(', ');
 }
 
+/** Plain non-keyword words print as they are; any other type name as one quoted word (same `name` when parsed back). */
 function formatTypeName(t: TypeName): string {
-  return t.args.length === 0 ? t.name : `${t.name}(${t.args.join(', ')})`;
+  const plain = t.name === '' || t.name.split(' ').every((w) => PLAIN_NAME.test(w) && !KEYWORDS.has(w.toUpperCase()));
+  const name = plain ? t.name : '"' + t.name.replace(/"/g, '""') + '"';
+  return t.args.length === 0 ? name : `${name}(${t.args.join(', ')})`;
 }
 
 export function formatExpr(e: Expr): string {

@@ -68,7 +68,7 @@ function readGolden(file: string): GoldenCase[] {
 /** `HELIOS_REWRITE=1 node scripts/test.mjs sql/parser` regenerates the expected outputs (review the diff!). */
 function writeGolden(file: string, cases: GoldenCase[]): void {
   const body = cases.map((c) => `${c.comments.map((l) => l + '\n').join('')}parse\n${c.input}\n----\n${render(c.input)}\n`);
-  writeFileSync(file, body.join('\n'));
+  writeFileSync(file, body.join('\n') + '\n');
 }
 
 const goldenFiles = readdirSync(GOLDEN_DIR).filter((f) => f.endsWith('.txt')).sort();

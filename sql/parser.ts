@@ -26,7 +26,8 @@
  *   4  = == != <> IS [NOT] [DISTINCT FROM] [NOT] IN [NOT] LIKE/GLOB/REGEXP/MATCH
  *      [NOT] BETWEEN … AND …  ISNULL NOTNULL NOT NULL
  *   5  < <= > >=
- *   6  ESCAPE                      (only after LIKE/GLOB/…; operand at level 7)
+ *   6  ESCAPE                      (only after LIKE/GLOB/…; operand at level 5:
+ *                                  `x LIKE y ESCAPE a < b` escapes with a < b)
  *   7  & | << >>
  *   8  + -
  *   9  * / %
@@ -40,7 +41,9 @@
  *
  * Keywords SQLite lets stand in for identifiers (its %fallback ID list, e.g.
  * KEY, REPLACE, ROW, TEMP, DESC) are accepted wherever a name is expected,
- * except where the keyword reading fits (e.g. GENERATED after a type name).
+ * except where the keyword reading fits, as SQLite's parser decides on one
+ * token: GENERATED after a type name, INDEXED after a table, and CAST, RAISE
+ * and CURRENT_TIME/DATE/TIMESTAMP at the start of an expression.
  */
 import type * as A from './ast.ts';
 import { HeliosError } from '../format/errors.ts';
@@ -102,7 +105,8 @@ const P_AND = 2;
 const P_NOT = 3;
 const P_EQ = 4;
 const P_CMP = 5;
-const P_ESCAPE = 7;
+/** The ESCAPE operand: the LIKE rule has level 4, so `<` still binds inside it and `=` ends it. */
+const P_ESCAPE_OPERAND = 5;
 const P_BIT = 7;
 const P_ADD = 8;
 const P_MUL = 9;
@@ -124,16 +128,19 @@ function intValue(v: bigint): number | bigint {
 class Parser {
   private readonly sql: string;
   private readonly lexer: Lexer;
-  /** Lookahead buffer: tokens read from the lexer but not yet consumed. */
-  private buf: Token[] = [];
-  private bi = 0;
+  /** Lookahead ring (the grammar needs at most 3 tokens): tokens read but not yet consumed. */
+  private readonly ring: Token[] = new Array<Token>(4);
+  private head = 0;
+  private count = 0;
   /** End offset of the last consumed token. */
   private prevEnd = 0;
   private depth = 0;
   // Parameter numbering for the current statement.
   private maxParam = 0;
   private paramNames: (string | null)[] = [];
-  private paramByName = new Map<string, number>();
+  private paramByName: Map<string, number> | null = null;
+  /** The first "not supported" error of the current statement (see deferUnsupported). */
+  private pendingUnsupported: HeliosError | null = null;
 
   constructor(sql: string, lexer: Lexer) {
     this.sql = sql;
@@ -144,17 +151,17 @@ class Parser {
   // Token helpers
 
   private peek(k = 0): Token {
-    while (this.buf.length - this.bi <= k) this.buf.push(this.lexer.next());
-    return this.buf[this.bi + k]!;
+    while (this.count <= k) {
+      this.ring[(this.head + this.count) & 3] = this.lexer.next();
+      this.count++;
+    }
+    return this.ring[(this.head + k) & 3]!;
   }
 
   private advance(): Token {
     const t = this.peek();
-    this.bi++;
-    if (this.bi === this.buf.length) {
-      this.buf.length = 0;
-      this.bi = 0;
-    }
+    this.head = (this.head + 1) & 3;
+    this.count--;
     this.prevEnd = t.end;
     return t;
   }
@@ -185,6 +192,11 @@ class Parser {
     const hint = expected === undefined ? '' : ` (expected ${/[A-Za-z]/.test(expected) ? expected : `"${expected}"`})`;
     const what = t.kind === 'eof' ? 'incomplete input' : `near ${JSON.stringify(this.sql.slice(t.offset, t.end))}: syntax error`;
     return syntaxError(this.sql, t.offset, t.line, t.column, what + hint);
+  }
+
+  /** Valid SQLite we refuse; reported after the statement parsed, so syntax errors win. */
+  private deferUnsupported(t: Token, what: string): void {
+    this.pendingUnsupported ??= this.unsupported(t, what);
   }
 
   private unsupported(t: Token, what: string): HeliosError {
@@ -243,18 +255,20 @@ class Parser {
     if (this.at('eof')) return { statement: null, end: this.sql.length };
     const statement = this.parseStatement();
     const t = this.peek();
+    if (t.kind !== ';' && t.kind !== 'eof') throw this.unexpected(t);
+    if (this.pendingUnsupported !== null) throw this.pendingUnsupported;
     if (t.kind === ';') {
       this.advance();
       return { statement, end: t.end };
     }
-    if (t.kind !== 'eof') throw this.unexpected(t);
     return { statement, end: this.prevEnd };
   }
 
   private parseStatement(): A.Statement {
     this.maxParam = 0;
     this.paramNames = [];
-    this.paramByName = new Map();
+    this.paramByName = null;
+    this.pendingUnsupported = null;
     const first = this.peek();
     if (first.kind === 'EXPLAIN') {
       this.advance();
@@ -270,15 +284,15 @@ class Parser {
     return this.parseInner();
   }
 
+  /** Adds the StatementBase fields to a freshly built statement body. */
   private finish<T extends { kind: A.Statement['kind'] }>(first: Token, body: T): T & A.StatementBase {
     const names = this.paramNames;
     while (names.length < this.maxParam) names.push(null);
-    return {
-      ...body,
-      pos: this.pos(first),
-      sql: this.sql.slice(first.offset, this.prevEnd),
-      parameters: { count: this.maxParam, names: names.slice() },
-    };
+    const st = body as T & { pos: A.SourcePos; sql: string; parameters: A.ParameterInfo };
+    st.pos = this.pos(first);
+    st.sql = this.sql.slice(first.offset, this.prevEnd);
+    st.parameters = { count: this.maxParam, names: names.length === 0 ? names : names.slice() };
+    return st;
   }
 
   private parseInner(): A.Statement {
@@ -442,6 +456,7 @@ class Parser {
     const from = this.accept('FROM') ? this.parseFrom() : null;
     const where = this.accept('WHERE') ? this.parseExpr() : null;
     const returning = this.parseReturning();
+    this.rejectOrderByLimit('UPDATE');
     return this.finish(first, { kind: 'Update', with: withClause, orConflict, table, sets, from, where, returning });
   }
 
@@ -452,7 +467,23 @@ class Parser {
     const table = this.parseQualifiedTable();
     const where = this.accept('WHERE') ? this.parseExpr() : null;
     const returning = this.parseReturning();
+    this.rejectOrderByLimit('DELETE');
     return this.finish(first, { kind: 'Delete', with: withClause, table, where, returning });
+  }
+
+  /** UPDATE/DELETE … ORDER BY … LIMIT (SQLITE_ENABLE_UPDATE_DELETE_LIMIT builds): parsed, then refused. */
+  private rejectOrderByLimit(what: string): void {
+    const t = this.peek();
+    if (t.kind !== 'ORDER' && t.kind !== 'LIMIT') return;
+    if (this.accept('ORDER')) {
+      this.expect('BY');
+      this.parseOrderingTerms();
+    }
+    if (this.accept('LIMIT')) {
+      this.parseExpr();
+      if (this.accept('OFFSET') || this.accept(',')) this.parseExpr();
+    }
+    this.deferUnsupported(t, `${what} with ORDER BY or LIMIT is not supported`);
   }
 
   // -------------------------------------------------------------------------
@@ -1216,6 +1247,14 @@ class Parser {
     return (this.isId(t) && t.kind !== 'INDEXED') || t.kind === 'string';
   }
 
+  /** `name(args)` as a table: parsed (so syntax errors stay syntax errors), then refused. */
+  private rejectTableFunction(): void {
+    const t = this.expect('(');
+    if (!this.at(')')) this.parseExprList();
+    this.expect(')');
+    this.deferUnsupported(t, 'table-valued functions are not supported');
+  }
+
   /** The optional alias of a FROM item: AS nm | ids. */
   private parseAlias(): string | null {
     if (this.accept('AS')) return this.parseNm('an alias').name;
@@ -1243,14 +1282,16 @@ class Parser {
         const aliasTok = this.peek();
         const alias = this.parseAlias();
         if (alias === null) item = inner;
-        else if (inner.kind === 'Join') throw this.unsupported(aliasTok, 'an alias on a parenthesised join is not supported');
-        else item = { ...inner, alias };
+        else if (inner.kind === 'Join') {
+          this.deferUnsupported(aliasTok, 'an alias on a parenthesised join is not supported');
+          item = inner;
+        } else item = { ...inner, alias };
       }
       this.depth--;
       return item;
     }
     const { schema, name } = this.parseQualifiedName('a table name');
-    if (this.at('(')) throw this.unsupported(this.peek(), 'table-valued functions are not supported');
+    if (this.at('(')) this.rejectTableFunction();
     const alias = this.parseAlias();
     const indexedBy = this.parseIndexedBy();
     return { kind: 'Table', pos: this.pos(t), schema, name: name.name, alias, indexedBy };
@@ -1269,14 +1310,21 @@ class Parser {
     return this.parseBinary(P_OR);
   }
 
-  /** Precedence climbing over the table in the module comment; returns an expression of level >= minPrec. */
-  private parseBinary(minPrec: number): A.Expr {
+  /**
+   * Precedence climbing over the table in the module comment; returns an
+   * expression of level >= minPrec. With `stopAtAnd`, an AND at this level
+   * ends the expression: the low bound of BETWEEN, which SQLite's grammar
+   * parses as any expression up to the BETWEEN's own AND (so
+   * `x BETWEEN a OR b AND c` needs a further `AND high`).
+   */
+  private parseBinary(minPrec: number, stopAtAnd = false): A.Expr {
     const startTok = this.peek();
     this.enter(startTok);
     let left = this.parsePrefix();
     for (;;) {
       const t = this.peek();
       const k = t.kind;
+      if (stopAtAnd && k === 'AND') break;
       let prec: number;
       switch (k) {
         case 'OR': prec = P_OR; break;
@@ -1347,7 +1395,7 @@ class Parser {
     const pos = expr.pos;
     switch (k) {
       case 'BETWEEN': {
-        const low = this.parseBinary(P_EQ + 1);
+        const low = this.parseBinary(P_OR, true);
         this.expect('AND');
         const high = this.parseBinary(P_EQ + 1);
         return { kind: 'Between', pos, not, expr, low, high };
@@ -1367,12 +1415,12 @@ class Parser {
         }
         if (!this.isNm(t)) throw this.unexpected(t, '(');
         const { schema, name } = this.parseQualifiedName('a table name');
-        if (this.at('(')) throw this.unsupported(this.peek(), 'table-valued functions are not supported');
+        if (this.at('(')) this.rejectTableFunction();
         return { kind: 'InTable', pos, not, expr, schema, table: name.name };
       }
       case 'LIKE': case 'GLOB': case 'REGEXP': case 'MATCH': {
         const pattern = this.parseBinary(P_EQ + 1);
-        const escape = this.accept('ESCAPE') ? this.parseBinary(P_ESCAPE) : null;
+        const escape = this.accept('ESCAPE') ? this.parseBinary(P_ESCAPE_OPERAND) : null;
         return { kind: 'Like', pos, op: k, not, expr, pattern, escape };
       }
     }
@@ -1432,7 +1480,6 @@ class Parser {
         this.advance();
         return { kind: 'Null', pos };
       case 'CURRENT_TIME': case 'CURRENT_DATE': case 'CURRENT_TIMESTAMP':
-        if (this.peek(1).kind === '(' || this.peek(1).kind === '.') break;
         this.advance();
         return { kind: 'CurrentTime', pos, which: t.kind };
       case 'param':
@@ -1451,9 +1498,8 @@ class Parser {
         return { kind: 'Row', pos, items };
       }
       case 'CAST': {
-        if (this.peek(1).kind !== '(') break;
         this.advance();
-        this.advance();
+        this.expect('(');
         const expr = this.parseExpr();
         this.expect('AS');
         const type = this.parseTypeName(false)!;
@@ -1469,9 +1515,8 @@ class Parser {
         return { kind: 'Exists', pos, query };
       }
       case 'RAISE': {
-        if (this.peek(1).kind !== '(') break;
         this.advance();
-        this.advance();
+        this.expect('(');
         const a = this.advance();
         if (a.kind === 'IGNORE') {
           this.expect(')');
@@ -1484,7 +1529,8 @@ class Parser {
         return { kind: 'Raise', pos, action: a.kind, message };
       }
     }
-    if (this.isId(t) || (JOIN_KW.has(t.kind) && this.peek(1).kind === '.')) {
+    // `expr ::= idj | nm . nm …` where idj also takes JOIN_KW (SQLite 3.46+): `left` may be a column.
+    if (this.isId(t) || JOIN_KW.has(t.kind)) {
       this.advance();
       const next = this.peek();
       if (next.kind === '(') return this.parseFunctionCall(t);
@@ -1538,6 +1584,7 @@ class Parser {
       return { kind: 'Param', pos, index: this.useParamIndex(n, t), form: '?NNN', name: null };
     }
     const form = c === 58 ? ':' : c === 64 ? '@' : '$';
+    this.paramByName ??= new Map();
     let index = this.paramByName.get(text);
     if (index === undefined) {
       index = this.useParamIndex(this.maxParam + 1, t);
@@ -1568,7 +1615,11 @@ class Parser {
       if (this.accept('DISTINCT')) distinct = true;
       else this.accept('ALL');
       args = this.parseExprList();
-      if (this.at('ORDER')) throw this.unsupported(this.peek(), 'ORDER BY inside an aggregate call is not supported');
+      if (this.at('ORDER')) {
+        this.deferUnsupported(this.advance(), 'ORDER BY inside an aggregate call is not supported');
+        this.expect('BY');
+        this.parseOrderingTerms();
+      }
     }
     this.expect(')');
     let filter: A.Expr | null = null;

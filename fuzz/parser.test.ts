@@ -1,0 +1,271 @@
+/**
+ * Property campaigns for the SQL front end (sql/lexer.ts, sql/parser.ts):
+ *
+ * 1. Robustness: random token soup, random strings and mutations of valid SQL
+ *    never make the parser throw anything but a HeliosError (SQL_SYNTAX,
+ *    SQL_ERROR or TOO_BIG) — no TypeError, RangeError or hang.
+ * 2. Canonical form: whatever parses prints (formatStatement) to SQL that
+ *    parses back to the same tree and prints identically.
+ * 3. SQLite as the oracle for the grammar: a random expression is a syntax
+ *    error for us exactly when it is one for SQLite, and when it parses, our
+ *    fully parenthesised form evaluates in SQLite to the same value as the
+ *    original text — so our precedence and associativity are SQLite's.
+ *
+ * Failures print the fast-check seed and path; replay with
+ * `npm test -- fuzz/parser --seed S` (HELIOS_FUZZ_PATH=P for the exact case).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fuzzParams } from './budget.ts';
+import { parse } from '../sql/parser.ts';
+import { formatStatement, formatExpr, type Statement } from '../sql/ast.ts';
+import { HeliosError } from '../format/errors.ts';
+import { openSqlite } from '../scripts/slt-backend.ts';
+
+const ALLOWED_CODES = new Set(['SQL_SYNTAX', 'SQL_ERROR', 'TOO_BIG']);
+
+function strip(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(strip);
+  if (x instanceof Uint8Array) return Array.from(x);
+  if (typeof x === 'bigint') return `${x}n`;
+  if (x === null || typeof x !== 'object') return x;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) if (k !== 'pos' && k !== 'sql' && k !== 'text') out[k] = strip(v);
+  return out;
+}
+
+/** Parses `sql`; fails the property on any throw that is not an allowed HeliosError. Returns null on a typed error. */
+function parseTyped(sql: string): Statement[] | null {
+  try {
+    return parse(sql);
+  } catch (e) {
+    if (e instanceof HeliosError && ALLOWED_CODES.has(e.code)) return null;
+    throw new Error(`parser threw ${e instanceof HeliosError ? e.code : String(e)} for ${JSON.stringify(sql)}`, { cause: e });
+  }
+}
+
+/** Robustness + canonical-form round trip for one input. */
+function checkInput(sql: string): void {
+  const statements = parseTyped(sql);
+  if (statements === null) return;
+  for (const st of statements) {
+    const text = formatStatement(st);
+    let again: Statement[];
+    try {
+      again = parse(text);
+    } catch (e) {
+      throw new Error(`canonical text does not parse: ${text} (from ${JSON.stringify(sql)}): ${String(e)}`);
+    }
+    assert.is(again.length, 1, text);
+    assert.equal(strip(again[0]), strip(st), `round trip of ${JSON.stringify(sql)} via ${text}`);
+    assert.is(formatStatement(again[0]!), text);
+  }
+}
+
+const VOCAB = [
+  'SELECT', 'FROM', 'WHERE', 'GROUP', 'BY', 'HAVING', 'ORDER', 'LIMIT', 'OFFSET', 'UNION', 'ALL', 'INTERSECT',
+  'EXCEPT', 'VALUES', 'WITH', 'RECURSIVE', 'AS', 'DISTINCT', 'JOIN', 'LEFT', 'NATURAL', 'CROSS', 'ON', 'USING',
+  'INSERT', 'INTO', 'OR', 'REPLACE', 'IGNORE', 'DEFAULT', 'CONFLICT', 'DO', 'NOTHING', 'UPDATE', 'SET',
+  'DELETE', 'RETURNING', 'CREATE', 'TABLE', 'INDEX', 'UNIQUE', 'VIEW', 'IF', 'NOT', 'EXISTS', 'PRIMARY',
+  'KEY', 'AUTOINCREMENT', 'NULL', 'CHECK', 'COLLATE', 'REFERENCES', 'FOREIGN', 'CONSTRAINT', 'DROP', 'ALTER',
+  'ADD', 'COLUMN', 'RENAME', 'TO', 'BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'PRAGMA',
+  'EXPLAIN', 'QUERY', 'PLAN', 'CASE', 'WHEN', 'THEN', 'ELSE', 'CAST', 'AND', 'IS', 'IN', 'LIKE', 'GLOB',
+  'BETWEEN', 'ESCAPE', 'ISNULL', 'NOTNULL', 'ASC', 'DESC', 'NULLS', 'FIRST', 'LAST', 'FILTER', 'OVER',
+  'WITHOUT', 'ROWID', 'INDEXED', 'TRUE', 'FALSE', 'CURRENT_TIME', 'RAISE', 'ABORT',
+  't', 'a', 'b', 'x1', '"q"', '[b]', '`c`', 'count', 'max',
+  '0', '1', '42', '1.5', '.5', '1e3', '0x1F', '9223372036854775808', "'s'", "''", "X'00'", "x'1'",
+  '?', '?1', '?0', ':a', '@b', '$c',
+  '(', ')', ',', ';', '.', '*', '+', '-', '/', '%', '||', '->', '->>', '<', '<=', '>', '>=', '=', '==', '!=',
+  '<>', '&', '|', '~', '<<', '>>', '!', '#', "'", '"', '[', '/*', '--', '\n',
+];
+
+const soup = fc.array(fc.constantFrom(...VOCAB), { maxLength: 40 }).chain((tokens) =>
+  fc.constantFrom(' ', '').map((sep) => tokens.join(sep)));
+
+test('token soup never makes the parser throw anything but a typed error, and what parses round-trips', () => {
+  fc.assert(fc.property(soup, checkInput), fuzzParams(3000));
+});
+
+test('arbitrary strings never make the parser throw anything but a typed error', () => {
+  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 80 }), checkInput), fuzzParams(2000));
+  fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'()[]"\'`;,.-+*/<>=!|&~?:@$#xX01 \n\t\rSELECTselect'.split('')), maxLength: 60 }), checkInput), fuzzParams(2000));
+});
+
+/** Valid statements to mutate: the golden inputs, the seed-like DDL, and the sqllogictest corpus. */
+function corpus(): string[] {
+  const out: string[] = [];
+  const goldenDir = join(process.cwd(), 'sql', 'testdata', 'parse');
+  for (const f of readdirSync(goldenDir).filter((n) => n.endsWith('.txt'))) {
+    const blocks = readFileSync(join(goldenDir, f), 'utf8').split('\nparse\n');
+    for (const b of blocks) {
+      const input = b.replace(/^parse\n/, '').split('\n----\n')[0]!;
+      if (!input.startsWith('#')) out.push(input);
+    }
+  }
+  const slt = readFileSync(join(process.cwd(), '..', 'shared', 'conformance', 'slt', 'select1.test'), 'utf8');
+  const records = slt.split(/\n\n+/).slice(0, 400);
+  for (const r of records) {
+    const lines = r.split('\n').filter((l) => !l.startsWith('#'));
+    if (lines.length < 2 || !/^(statement|query)/.test(lines[0]!)) continue;
+    const end = lines.indexOf('----');
+    out.push(lines.slice(1, end < 0 ? undefined : end).join('\n'));
+  }
+  return out.filter((s) => s.trim() !== '');
+}
+
+const CORPUS = corpus();
+
+type Mutation =
+  | { op: 'delete'; at: number; len: number }
+  | { op: 'insert'; at: number; text: string }
+  | { op: 'duplicate'; at: number; len: number }
+  | { op: 'truncate'; at: number }
+  | { op: 'swap'; at: number; at2: number; len: number };
+
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ op: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 12 }) }),
+  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom(...VOCAB).map((t) => ` ${t} `) }),
+  fc.record({ op: fc.constant('duplicate' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 30 }) }),
+  fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
+  fc.record({ op: fc.constant('swap' as const), at: fc.nat(), at2: fc.nat(), len: fc.integer({ min: 1, max: 8 }) }),
+);
+
+function mutate(sql: string, m: Mutation): string {
+  const n = Math.max(1, sql.length);
+  const at = m.at % n;
+  switch (m.op) {
+    case 'delete': return sql.slice(0, at) + sql.slice(at + m.len);
+    case 'insert': return sql.slice(0, at) + m.text + sql.slice(at);
+    case 'duplicate': return sql.slice(0, at + m.len) + sql.slice(at);
+    case 'truncate': return sql.slice(0, at);
+    case 'swap': {
+      const b = m.at2 % n;
+      const [x, y] = at < b ? [at, b] : [b, at];
+      if (y < x + m.len) return sql;
+      return sql.slice(0, x) + sql.slice(y, y + m.len) + sql.slice(x + m.len, y) + sql.slice(x, x + m.len) + sql.slice(y + m.len);
+    }
+  }
+}
+
+test('mutations of valid SQL never make the parser throw anything but a typed error', () => {
+  assert.ok(CORPUS.length > 300, `corpus has ${CORPUS.length} statements`);
+  const arb = fc.tuple(fc.constantFrom(...CORPUS), fc.array(mutationArb, { minLength: 1, maxLength: 4 }));
+  fc.assert(fc.property(arb, ([sql, ms]) => checkInput(ms.reduce(mutate, sql))), fuzzParams(3000));
+});
+
+// ---------------------------------------------------------------------------
+// SQLite as the oracle
+
+const sqlite = openSqlite();
+
+/** SQLite messages that come from its tokenizer or parser (as opposed to name resolution or evaluation). */
+const SQLITE_PARSE_ERROR = /syntax error|incomplete input|unrecognized token|hex literal too big|variable number must be|same number of terms|should come after|too many SQL variables|Expression tree is too large|parser stack overflow/;
+
+type SqliteOutcome = { ok: true; value: string } | { ok: false; parseError: boolean; message: string };
+
+function sqliteEval(expr: string): SqliteOutcome {
+  try {
+    const row = sqlite.prepare(`SELECT typeof(${expr}) || ':' || quote(${expr})`).raw(true).get() as unknown[];
+    return { ok: true, value: String(row[0]) };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return { ok: false, parseError: SQLITE_PARSE_ERROR.test(message), message };
+  }
+}
+
+/** Random expression text over constants, with operators of every precedence level and optional parentheses. */
+const exprText: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => {
+  const e = tie('e');
+  const leaf = fc.constantFrom('0', '1', '2', '-3', '7', '2.5', '0.5', "'a'", "'B'", "'1'", "'%'", 'NULL', 'TRUE', 'FALSE', "X'41'", '0x10');
+  const binop = fc.constantFrom('||', '*', '/', '%', '+', '-', '<<', '>>', '&', '|', '<', '<=', '>', '>=', '=', '==', '!=', '<>',
+    'IS', 'IS NOT', 'IS DISTINCT FROM', 'IS NOT DISTINCT FROM', 'AND', 'OR', '->', '->>');
+  return {
+    e: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      leaf,
+      fc.tuple(e, binop, e).map(([a, op, b]) => `${a} ${op} ${b}`),
+      fc.tuple(fc.constantFrom('-', '+', '~', 'NOT '), e).map(([op, a]) => `${op}${a}`),
+      fc.tuple(e, fc.constantFrom('BETWEEN', 'NOT BETWEEN'), e, e).map(([a, op, b, c]) => `${a} ${op} ${b} AND ${c}`),
+      fc.tuple(e, fc.constantFrom('IN', 'NOT IN'), fc.array(e, { maxLength: 3 })).map(([a, op, l]) => `${a} ${op} (${l.join(', ')})`),
+      fc.tuple(e, fc.constantFrom('LIKE', 'NOT LIKE', 'GLOB', 'NOT GLOB'), e).map(([a, op, b]) => `${a} ${op} ${b}`),
+      fc.tuple(e, fc.constantFrom('LIKE', 'NOT LIKE'), e, e).map(([a, op, b, c]) => `${a} ${op} ${b} ESCAPE ${c}`),
+      fc.tuple(e, fc.constantFrom('ISNULL', 'NOTNULL', 'NOT NULL', 'COLLATE NOCASE', 'COLLATE BINARY')).map(([a, op]) => `${a} ${op}`),
+      fc.tuple(fc.option(e), fc.array(fc.tuple(e, e), { minLength: 1, maxLength: 2 }), fc.option(e)).map(([b, ws, el]) =>
+        `CASE${b === null ? '' : ' ' + b}${ws.map(([w, t]) => ` WHEN ${w} THEN ${t}`).join('')}${el === null ? '' : ' ELSE ' + el} END`),
+      fc.tuple(e, fc.constantFrom('INTEGER', 'REAL', 'TEXT', 'BLOB', 'NUMERIC')).map(([a, t]) => `CAST(${a} AS ${t})`),
+      e.map((a) => `(${a})`),
+      e.map((a) => `(SELECT ${a})`),
+      fc.tuple(e, e).map(([a, b]) => `coalesce(${a}, ${b})`),
+    ),
+  };
+}).e;
+
+test('expressions parse exactly when SQLite parses them, and our parenthesisation evaluates to the same value', () => {
+  fc.assert(
+    fc.property(exprText, (text) => {
+      const expected = sqliteEval(text);
+      let parsed: Statement[] | null;
+      try {
+        parsed = parse(`SELECT ${text}`);
+      } catch (e) {
+        if (!(e instanceof HeliosError) || !ALLOWED_CODES.has(e.code)) throw e;
+        parsed = null;
+        if (expected.ok || !expected.parseError) {
+          throw new Error(`we reject what SQLite accepts: ${text}\n  ours: ${e.message}\n  sqlite: ${expected.ok ? expected.value : expected.message}`);
+        }
+        return;
+      }
+      if (!expected.ok && expected.parseError) throw new Error(`we accept what SQLite rejects: ${text}\n  sqlite: ${expected.message}`);
+      const st = parsed[0]!;
+      if (st.kind !== 'Select' || st.query.body.kind !== 'SelectCore') throw new Error('select expected');
+      const col = st.query.body.columns[0]!;
+      if (col.kind !== 'Expr') throw new Error('expression expected');
+      const canonical = formatExpr(col.expr);
+      const actual = sqliteEval(canonical);
+      if (expected.ok) {
+        assert.equal(actual, expected, `${text}\n  canonical: ${canonical}`);
+      } else {
+        assert.ok(!actual.ok, `${text}: sqlite fails (${expected.message}) but canonical ${canonical} evaluates`);
+      }
+    }),
+    fuzzParams(3000),
+  );
+});
+
+/** Statement-level soup checked against SQLite: a SQL_SYNTAX from us must be a parse error in SQLite and vice versa. */
+test('statement soup is a syntax error for us exactly when it is for SQLite', () => {
+  sqlite.exec('CREATE TABLE IF NOT EXISTS t(a, b, x1, q, c)');
+  const stmtSoup = fc.tuple(
+    fc.constantFrom('SELECT', 'SELECT', 'SELECT', 'INSERT INTO t', 'UPDATE t SET a =', 'DELETE FROM t', 'CREATE TABLE u', 'CREATE INDEX i ON t', 'WITH w AS', 'VALUES'),
+    fc.array(fc.constantFrom(...VOCAB.filter((v) => !['OVER', 'FILTER', ';', '--', '/*', '\n', 'RAISE', 'EXPLAIN', "'", '"', '[', '?0'].includes(v))), { maxLength: 12 }),
+  ).map(([head, rest]) => `${head} ${rest.join(' ')}`);
+  fc.assert(
+    fc.property(stmtSoup, (sql) => {
+      let sqliteParseError = false;
+      let sqliteMessage = '';
+      try {
+        sqlite.prepare(sql);
+      } catch (e) {
+        sqliteMessage = e instanceof Error ? e.message : String(e);
+        sqliteParseError = SQLITE_PARSE_ERROR.test(sqliteMessage);
+      }
+      let ours: HeliosError | null = null;
+      try {
+        parse(sql);
+      } catch (e) {
+        if (!(e instanceof HeliosError) || !ALLOWED_CODES.has(e.code)) throw e;
+        ours = e;
+      }
+      const oursSyntax = ours !== null && ours.code !== 'SQL_ERROR';
+      if (oursSyntax !== sqliteParseError) {
+        throw new Error(`${sql}\n  ours: ${ours === null ? 'parses' : ours.message}\n  sqlite: ${sqliteMessage || 'prepares'}`);
+      }
+    }),
+    fuzzParams(3000),
+  );
+});
+
+test.run();

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { hkdfSync } from 'node:crypto';
 import { fromHex, toHex } from '../format/bytes.ts';
 import { isHeliosError } from '../format/errors.ts';
+import { encodeRecordAad } from '../format/record-frame.ts';
+import { createSealer } from './cipher-suite.ts';
 import { deriveFileKey, fileKeyInfo } from './file-key.ts';
 
 /** The `name = hex` lines of the file-key example in spec/crypto.md. */
@@ -75,6 +77,33 @@ test('bad file-key inputs are INVALID_ARGUMENT, never a crash', () => {
       assert.ok(isHeliosError(e, 'INVALID_ARGUMENT'), String(e));
     }
   }
+});
+
+test('a record sealed under its file key and record AAD opens only at the same database, file, generation, index and length [CRY-AAD-1]', () => {
+  const dek = new Uint8Array(32).fill(7);
+  const salt = new Uint8Array(16).fill(3);
+  const at = { databaseId: new Uint8Array(16).fill(1), fileKind: 1, fileNumber: 12, generation: 2 };
+  const plaintext = new TextEncoder().encode('row 42: alice');
+  const sealer = createSealer('aes-256-gcm', deriveFileKey(dek, salt, at.fileKind, at.fileNumber));
+  const index = 5;
+  const sealedLength = plaintext.length + sealer.overhead;
+  const sealed = sealer.seal(index, plaintext, encodeRecordAad(at, index, sealedLength));
+  assert.is(new TextDecoder().decode(sealer.open(index, sealed, encodeRecordAad(at, index, sealedLength))!), 'row 42: alice');
+  const moved = [
+    { ...at, databaseId: new Uint8Array(16).fill(2) },
+    { ...at, fileKind: 2 },
+    { ...at, fileNumber: 13 },
+    { ...at, generation: 3 },
+  ];
+  for (const other of moved) assert.is(sealer.open(index, sealed, encodeRecordAad(other, index, sealedLength)), null);
+  assert.is(sealer.open(index, sealed, encodeRecordAad(at, index + 1, sealedLength)), null);
+  assert.is(sealer.open(index + 1, sealed, encodeRecordAad(at, index + 1, sealedLength)), null);
+  assert.is(sealer.open(index, sealed, encodeRecordAad(at, index, sealedLength + 1)), null);
+  // Another file's key (other salt) does not open it either.
+  const other = createSealer('aes-256-gcm', deriveFileKey(dek, new Uint8Array(16).fill(4), at.fileKind, at.fileNumber));
+  assert.is(other.open(index, sealed, encodeRecordAad(at, index, sealedLength)), null);
+  sealer.destroy();
+  other.destroy();
 });
 
 test.run();

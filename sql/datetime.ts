@@ -46,6 +46,8 @@ interface DateTime {
   rawS: boolean;
   isError: boolean;
   useSubsec: boolean;
+  isUtc: boolean;
+  isLocal: boolean;
 }
 
 /** Unix epoch as iJD. */
@@ -53,7 +55,7 @@ const UNIX_EPOCH_JD_MS = 210866760000000;
 const MAX_JD_MS = 464269060799999;
 
 function newDateTime(): DateTime {
-  return { iJD: 0, Y: 0, M: 0, D: 0, h: 0, m: 0, tz: 0, s: 0, validJD: false, validYMD: false, validHMS: false, nFloor: 0, rawS: false, isError: false, useSubsec: false };
+  return { iJD: 0, Y: 0, M: 0, D: 0, h: 0, m: 0, tz: 0, s: 0, validJD: false, validYMD: false, validHMS: false, nFloor: 0, rawS: false, isError: false, useSubsec: false, isUtc: false, isLocal: false };
 }
 
 const idiv = (a: number, b: number): number => Math.trunc(a / b);
@@ -100,6 +102,8 @@ function parseTimezone(z: string, i: number, p: DateTime): boolean {
   else if (c === 43) sgn = 1;
   else if (c === 90 || c === 122) {
     i++;
+    p.isLocal = false;
+    p.isUtc = true;
     while (isSpace(at(z, i))) i++;
     return at(z, i) !== 0;
   } else return c !== 0;
@@ -108,6 +112,10 @@ function parseTimezone(z: string, i: number, p: DateTime): boolean {
   if (d.length !== 2) return true;
   i += 5;
   p.tz = sgn * (d[1]! + d[0]! * 60);
+  if (p.tz === 0) {
+    p.isLocal = false;
+    p.isUtc = true;
+  }
   while (isSpace(at(z, i))) i++;
   return at(z, i) !== 0;
 }
@@ -186,6 +194,8 @@ function computeJD(p: DateTime): void {
       p.validYMD = false;
       p.validHMS = false;
       p.tz = 0;
+      p.isUtc = true;
+      p.isLocal = false;
     }
   }
 }
@@ -230,6 +240,8 @@ function setDateTimeToCurrent(ctx: DateContext, p: DateTime): boolean {
   p.iJD = Math.trunc(ms) + UNIX_EPOCH_JD_MS;
   if (p.iJD <= 0) return true;
   p.validJD = true;
+  p.isUtc = true;
+  p.isLocal = false;
   clearYMD_HMS_TZ(p);
   return false;
 }
@@ -311,6 +323,39 @@ function clearYMD_HMS_TZ(p: DateTime): void {
   p.tz = 0;
 }
 
+/**
+ * SQLite's toLocaltime with the local zone fixed to UTC: breaks iJD into
+ * Y-M-D h:m:s through the C library's calendar (the same dates, since the
+ * zone is UTC), including SQLite's year shift outside 1970..2038.
+ */
+function toLocaltime(p: DateTime): void {
+  computeJD(p);
+  let yearDiff = 0;
+  let t: number;
+  if (p.iJD < 210866760000000 || p.iJD > 213014145600000) {
+    const x: DateTime = { ...p };
+    computeYMD_HMS(x);
+    yearDiff = 2000 + (x.Y % 4) - x.Y;
+    x.Y += yearDiff;
+    x.validJD = false;
+    computeJD(x);
+    t = Math.trunc(x.iJD / 1000) - 210866760000;
+  } else t = Math.trunc(p.iJD / 1000) - 210866760000;
+  const d = new Date(t * 1000);
+  p.Y = d.getUTCFullYear() - yearDiff;
+  p.M = d.getUTCMonth() + 1;
+  p.D = d.getUTCDate();
+  p.h = d.getUTCHours();
+  p.m = d.getUTCMinutes();
+  p.s = d.getUTCSeconds() + (p.iJD % 1000) * 0.001;
+  p.validYMD = true;
+  p.validHMS = true;
+  p.validJD = false;
+  p.rawS = false;
+  p.tz = 0;
+  p.isError = false;
+}
+
 const XFORMS: readonly { name: string; limit: number; seconds: number }[] = [
   { name: 'second', limit: 4.6427e14, seconds: 1 },
   { name: 'minute', limit: 7.7379e12, seconds: 60 },
@@ -368,8 +413,11 @@ function parseModifier(z: string, p: DateTime, idx: number): boolean {
       }
       return true;
     case 'l':
-      // Local time is UTC in HeliosDB: 'localtime' is accepted and changes nothing.
-      return lower !== 'localtime';
+      if (lower !== 'localtime') return true;
+      if (!p.isLocal) toLocaltime(p);
+      p.isUtc = false;
+      p.isLocal = true;
+      return false;
     case 'u':
       if (lower === 'unixepoch' && p.rawS) {
         if (idx > 1) return true;
@@ -383,7 +431,28 @@ function parseModifier(z: string, p: DateTime, idx: number): boolean {
         }
         return true;
       }
-      return lower !== 'utc';
+      if (lower !== 'utc') return true;
+      if (!p.isUtc) {
+        computeJD(p);
+        const iOrig = p.iJD;
+        let iGuess = iOrig;
+        let iErr = 0;
+        let cnt = 0;
+        do {
+          iGuess -= iErr;
+          const t = newDateTime();
+          t.iJD = iGuess;
+          t.validJD = true;
+          toLocaltime(t);
+          computeJD(t);
+          iErr = t.iJD - iOrig;
+        } while (iErr !== 0 && cnt++ < 3);
+        Object.assign(p, newDateTime());
+        p.iJD = iGuess;
+        p.validJD = true;
+        p.isUtc = true;
+      }
+      return false;
     case 'w': {
       if (!lower.startsWith('weekday ')) return true;
       const r = parseNumericText(z.slice(8));

@@ -591,6 +591,7 @@ export class Session implements ExecEnv {
     const t = w.t;
     const rowid = row[t.columns.length] as number | bigint;
     this.overlay.delete(rowKey(t.id, rowid));
+    if (this.rowidCache.get(t.id) === rowid) this.rowidCache.delete(t.id);
     for (const ix of t.indexes) {
       const pe = w.partial.get(ix);
       if (pe) {
@@ -664,9 +665,15 @@ export class Session implements ExecEnv {
   /** Children referencing a parent row that is deleted or whose key changes. */
   private childRefs(parent: TableInfo, oldRow: Row, newRow: Row | null, f: Frame, depth: number): void {
     if (!this.foreignKeys) return;
+    // Actions (CASCADE, SET NULL, SET DEFAULT) first; NO ACTION / RESTRICT checks then see their effect,
+    // as SQLite's end-of-statement check does.
+    for (const pass of ['actions', 'checks'] as const)
     for (const child of this.catalog.tables.values()) {
       for (const fk of child.foreignKeys) {
         if (fold(fk.parentTable) !== fold(parent.name)) continue;
+        const act = newRow === null ? fk.onDelete : fk.onUpdate;
+        const isAction = act === 'CASCADE' || act === 'SET NULL' || act === 'SET DEFAULT';
+        if ((pass === 'actions') !== isAction) continue;
         const pidx = this.parentColumnIndexes(parent, fk.parentColumns);
         const oldVals = pidx.map((i) => oldRow[i]!);
         if (oldVals.some((v) => v === null)) continue;
@@ -894,7 +901,7 @@ export class Session implements ExecEnv {
     const excludedSlot = planner.comp.allocSlot();
     const cols = t.columns.map((c) => ({ name: c.name, aff: c.affinity, coll: c.collation }));
     scope.sources.push({ slot: existingSlot, name: alias ?? t.name, columns: cols, rowidIndex: t.columns.length, table: t, mergedColumns: new Set(), width: cols.length + 1 });
-    scope.sources.push({ slot: excludedSlot, name: 'excluded', columns: cols, rowidIndex: t.columns.length, table: null, mergedColumns: new Set(), width: cols.length + 1 });
+    scope.sources.push({ slot: excludedSlot, name: 'excluded', columns: cols, rowidIndex: t.columns.length, table: null, mergedColumns: new Set(cols.map((c) => fold(c.name))), width: cols.length + 1 });
     const sets = this.compileSets(u.action.sets, t, planner, scope);
     const where = u.action.where ? planner.comp.compile(u.action.where, scope).ev : null;
     return { action: 'update', matches, sets, where, scopeSlots: { existing: existingSlot, excluded: excludedSlot } };
@@ -1131,7 +1138,7 @@ export class Session implements ExecEnv {
 
   private createIndex(stmt: A.CreateIndexStmt): void {
     const t = this.catalog.table(stmt.table.name);
-    if (!t) throw sqlErr(`no such table: ${stmt.table.name}`, stmt.table.pos);
+    if (!t) throw sqlErr(`no such table: main.${stmt.table.name}`, stmt.table.pos);
     const used = this.catalog.nameInUse(stmt.name.name);
     if (used) {
       if (stmt.ifNotExists) return;
@@ -1181,12 +1188,7 @@ export class Session implements ExecEnv {
       throw sqlErr(`${used.type} ${stmt.name.name} already exists`, stmt.name.pos);
     }
     this.checkNewName(stmt.name.name, 'view', stmt.name.pos);
-    // Validate the query now, as SQLite does.
-    const planner = new Planner({ catalog: this.catalog, store: () => this.overlay });
-    const plan = planner.query(stmt.query, null);
-    if (stmt.columns && stmt.columns.length !== plan.columns.length) {
-      throw sqlErr(`expected ${plan.columns.length} columns for '${stmt.name.name}' but got ${stmt.columns.length}`, stmt.pos);
-    }
+    // Like SQLite, names inside the view are resolved when it is used, not now.
     const id = this.catalog.allocateId(this.overlay);
     buildView(stmt, id);
     this.catalog.addRow(this.overlay, { id, type: 'view', name: stmt.name.name, tblName: stmt.name.name, sql: schemaText('CREATE VIEW', stmt, stmt.name.pos.offset) });
@@ -1323,13 +1325,23 @@ export class Session implements ExecEnv {
           if (k.kind === 'Unique') throw sqlErr('Cannot add a UNIQUE column', k.pos);
         }
         const def = c.constraints.find((k) => k.kind === 'Default') as (A.ColumnConstraint & { kind: 'Default' }) | undefined;
-        if (def && !isConstantDefault(def.expr)) throw sqlErr('Cannot add a column with non-constant default', def.pos);
+        // Like SQLite, these two only fail when the table already holds rows.
+        const hasRows = this.anyRow(t, () => true);
+        if (hasRows && def && !isConstantDefault(def.expr)) throw sqlErr('Cannot add a column with non-constant default', def.pos);
         const nn = c.constraints.some((k) => k.kind === 'NotNull');
-        if (nn && (!def || def.expr.kind === 'Null')) throw sqlErr('Cannot add a NOT NULL column with default value NULL', c.pos);
+        if (hasRows && nn && (!def || def.expr.kind === 'Null')) throw sqlErr('Cannot add a NOT NULL column with default value NULL', c.pos);
         const colText = stmt.sql.slice(c.pos.offset - stmt.pos.offset).trim();
         const sql = row.sql!;
-        const close = sql.lastIndexOf(')');
-        const newSql = `${sql.slice(0, close).replace(/\s+$/, '')}, ${colText}${sql.slice(close)}`;
+        const created = parse(sql)[0] as A.CreateTableStmt;
+        const firstConstraint = created.definition.kind === 'Columns' ? created.definition.constraints[0] : undefined;
+        let newSql: string;
+        if (firstConstraint) {
+          const at = firstConstraint.pos.offset - created.pos.offset;
+          newSql = `${sql.slice(0, at)}${colText}, ${sql.slice(at)}`;
+        } else {
+          const close = sql.lastIndexOf(')');
+          newSql = `${sql.slice(0, close).replace(/\s+$/, '')}, ${colText}${sql.slice(close)}`;
+        }
         this.catalog.replaceRow(this.overlay, { ...row, sql: newSql });
         this.catalog.rebuild();
         return;

@@ -36,7 +36,7 @@ import {
   shiftLeft,
   shiftRight,
   subtract,
-  toNumeric,
+  applyAffinity,
 } from './value.ts';
 import { normalizeCollation, type TableInfo } from './catalog.ts';
 import { aggregateDef, isAggregateName, type AggregateDef } from './aggregates.ts';
@@ -280,6 +280,7 @@ export class Compiler {
       }
       case 'Subquery': {
         const plan = this.subplan(e.query, scope);
+        if (plan.columns.length !== 1) throw err('SQL_ERROR', `sub-select returns ${plan.columns.length} columns - expected 1`, e.pos);
         const key = {};
         const c0 = plan.columns[0];
         return {
@@ -367,7 +368,9 @@ export class Compiler {
         }
       }
     }
-    if (table === null && e.doubleQuoted) return constant(e.column, null);
+    if (table === null && e.doubleQuoted) {
+      throw err('SQL_ERROR', `no such column: "${e.column}" - should this be a string literal in single-quotes?`, e.pos);
+    }
     throw err('SQL_ERROR', `no such column: ${e.table !== null ? `${e.table}.` : ''}${e.column}`, e.pos);
   }
 
@@ -892,11 +895,9 @@ export function rowKey(row: readonly SqlValue[], colls?: readonly Collation[]): 
 
 /** Numeric view used by LIMIT/OFFSET. */
 export function limitValue(v: SqlValue, what: string): number {
-  const n = toNumeric(v);
-  if (n === null) throw new HeliosError('MISMATCH', `datatype mismatch in ${what}`);
+  const n = applyAffinity(v, 'NUMERIC');
   if (typeof n === 'bigint') return n < 0n ? -1 : Number.MAX_SAFE_INTEGER;
-  if (typeof v === 'string' && typeof n !== 'number') throw new HeliosError('MISMATCH', 'datatype mismatch');
-  const x = typeof n === 'number' ? n : n.value;
-  if (!Number.isInteger(x)) throw new HeliosError('MISMATCH', 'datatype mismatch');
-  return x;
+  if (typeof n === 'number' && Number.isInteger(n)) return n;
+  void what;
+  throw new HeliosError('MISMATCH', 'datatype mismatch');
 }

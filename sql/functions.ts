@@ -517,20 +517,26 @@ function ceilingFn(f: (x: number) => number): ScalarFunction['fn'] {
   };
 }
 
-/** ln, log10, log2, log(B, X). Non-positive arguments → NULL. */
+/** C's pow(): unlike Math.pow, pow(±1, ±Infinity) is 1 and pow(1, y) is 1. */
+function cPow(x: number, y: number): number {
+  if (x === 1 || (x === -1 && !Number.isFinite(y))) return 1;
+  return Math.pow(x, y);
+}
+
+/** ln, log10, log2, and log(B, X) = ln(X) / ln(B); out-of-domain arguments → NULL. */
 function logFn(base: number | null): ScalarFunction['fn'] {
   return (args) => {
-    const num = (v: SqlValue): number | null => {
-      const n = numericValue(v);
-      return n === null ? null : typeof n === 'number' ? n : typeof n === 'bigint' ? Number(n) : n.value;
-    };
-    const x = num(args[args.length - 1] ?? null);
-    if (x === null || x <= 0) return null;
+    const n0 = numericValue(args[0] ?? null);
+    if (n0 === null) return null;
+    let x = toReal(n0);
+    if (x <= 0) return null;
     let r: number;
     if (args.length === 2) {
-      const b = num(args[0]!);
-      if (b === null || b <= 0 || b === 1) return null;
-      r = Math.log(x) / Math.log(b);
+      const b = Math.log(x);
+      if (b <= 0) return null;
+      x = toReal(args[1] ?? null);
+      if (x <= 0) return null;
+      r = Math.log(x) / b;
     } else r = base === null ? Math.log(x) : base === 10 ? Math.log10(x) : Math.log2(x);
     return makeReal(r);
   };
@@ -608,8 +614,8 @@ const definitions: ScalarFunction[] = [
   def('log10', 1, 1, logFn(10)),
   def('log2', 1, 1, logFn(2)),
   def('exp', 1, 1, math1(Math.exp)),
-  def('pow', 2, 2, math2(Math.pow)),
-  def('power', 2, 2, math2(Math.pow)),
+  def('pow', 2, 2, math2(cPow)),
+  def('power', 2, 2, math2(cPow)),
   def('mod', 2, 2, math2((a, b) => a % b)),
   def('acos', 1, 1, math1(Math.acos)),
   def('asin', 1, 1, math1(Math.asin)),
@@ -625,8 +631,8 @@ const definitions: ScalarFunction[] = [
   def('asinh', 1, 1, math1(Math.asinh)),
   def('atanh', 1, 1, math1(Math.atanh)),
   def('sqrt', 1, 1, math1(Math.sqrt)),
-  def('radians', 1, 1, math1((x) => (x * Math.PI) / 180)),
-  def('degrees', 1, 1, math1((x) => (x * 180) / Math.PI)),
+  def('radians', 1, 1, math1((x) => x * (Math.PI / 180))),
+  def('degrees', 1, 1, math1((x) => x * (180 / Math.PI))),
   def('pi', 0, 0, () => Math.PI),
 ];
 

@@ -393,7 +393,9 @@ export class Planner {
       resultExprs.some((r) => hasAggregate(r.expr)) ||
       hasAggregate(core.having) ||
       orderBy.some((t) => hasAggregate(t.expr));
-    if (core.having !== null && !isAgg) throw sqlErr('a GROUP BY clause is required before HAVING', core.pos);
+    if (core.having !== null && core.groupBy.length === 0 && !resultExprs.some((r) => hasAggregate(r.expr))) {
+      throw sqlErr('HAVING clause on a non-aggregate query', core.pos);
+    }
 
     // WHERE / ON conjuncts (aggregates are misuse here: scope.agg is null).
     const whereConj = conjuncts.map((e) => this.conjunct(e, scope));
@@ -643,12 +645,17 @@ export class Planner {
   /** Flattens a FROM tree into items (left-deep, in source order); inner-join ON terms join `conjuncts`. */
   private flattenFrom(from: FromItem, scope: Scope, items: Item[], conjuncts: Expr[], left: boolean): void {
     if (from.kind === 'Join') {
-      if (from.joinType === 'RIGHT' || from.joinType === 'FULL') throw sqlErr(`${from.joinType} JOIN is not supported`, from.pos);
+      if (from.joinType === 'FULL' || (from.joinType === 'RIGHT' && (from.left.kind === 'Join' || from.right.kind === 'Join'))) {
+        throw sqlErr(`${from.joinType} JOIN is only supported between two tables`, from.pos);
+      }
       this.flattenFrom(from.left, scope, items, conjuncts, left);
       const before = items.length;
-      const isLeft = from.joinType === 'LEFT';
+      const isRight = from.joinType === 'RIGHT';
+      const isLeft = from.joinType === 'LEFT' || isRight;
       this.flattenFrom(from.right, scope, items, conjuncts, isLeft);
-      const right = items[before]!;
+      // a RIGHT JOIN b is b LEFT JOIN a (the sources keep their order for '*').
+      if (isRight) items.splice(before - 1, 2, items[before]!, items[before - 1]!);
+      const right = isRight ? items[before]! : items[before]!;
       const onList: Expr[] = [];
       // USING / NATURAL: equality on the shared columns; the right copy is hidden from unqualified refs and '*'.
       let using: string[] | null = from.using ? from.using.map((n) => n.name) : null;
@@ -964,15 +971,20 @@ export class Planner {
     };
     const mine = terms.filter((t) => t.slot === slot && ready(t));
     const t = it.table;
+    const joinTerm = (m: AccessTerm): boolean => [...m.valueSlots].some((x) => local.has(x));
     if (t === null) {
-      const eq = mine.find((m) => m.op === '=');
+      const eq = mine.find((m) => m.op === '=' && joinTerm(m));
       if (eq) return { access: { kind: 'hash', term: eq }, cost: 30 };
       return { access: { kind: 'rows' }, cost: SCAN_COST };
     }
     const rowidCols = new Set<number>([it.src.rowidIndex]);
     if (t.rowidAlias >= 0) rowidCols.add(t.rowidAlias);
     const numericAff = (a: Affinity | null): boolean => a === 'INTEGER' || a === 'NUMERIC' || a === 'REAL';
-    let best: { access: Access; cost: number } = { access: { kind: 'scan', reverse: false }, cost: SCAN_COST };
+    // A scan filtered by constant terms is expected to produce fewer rows (SQLite's heuristic, roughly).
+    const constEq = mine.filter((m) => !joinTerm(m) && (m.op === '=' || m.op === 'IN')).length;
+    const constRange = mine.filter((m) => !joinTerm(m) && m.op !== '=' && m.op !== 'IN').length;
+    const scanCost = SCAN_COST / (1 + 3 * constEq + constRange);
+    let best: { access: Access; cost: number } = { access: { kind: 'scan', reverse: false }, cost: scanCost };
     const consider = (access: Access, cost: number): void => {
       if (cost < best.cost) best = { access, cost };
     };
@@ -1028,8 +1040,8 @@ export class Planner {
         consider({ kind: 'index', index: ix, eq, inTerm, lo: rlo, hi: rhi, reverse: false, ordered: false }, cost);
       }
     }
-    if (best.cost >= SCAN_COST) {
-      const eq = mine.find((m) => m.op === '=');
+    if (best.access.kind === 'scan') {
+      const eq = mine.find((m) => m.op === '=' && joinTerm(m));
       if (eq && it.indexedBy !== false) consider({ kind: 'hash', term: eq }, 30);
     }
     return best;

@@ -68,7 +68,13 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
     return typeof v === 'bigint' ? v : BigInt(v);
   };
   const nextReal = (): number => (used >= args.length ? 0 : toReal(args[used++]!));
-  const nextText = (): string | null => (used >= args.length ? null : toText(args[used++]!));
+  // sqlite3_value_text is a C string: the text ends at its first NUL.
+  const nextText = (): string | null => {
+    const t = used >= args.length ? null : toText(args[used++]!);
+    if (t === null) return null;
+    const z = t.indexOf('\0');
+    return z < 0 ? t : t.slice(0, z);
+  };
 
   let out = '';
   let i = 0;
@@ -252,7 +258,7 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
         break;
       case 'c': {
         const t = nextText();
-        const ch = t === null ? '\0' : t.length === 0 ? '' : firstChars(t, 1);
+        const ch = t === null || t.length === 0 ? '\0' : firstChars(t, 1);
         body = ch;
         if (precision > 1) body = ch.repeat(precision);
         bodyWidthIsChars = true;

@@ -654,7 +654,8 @@ export function divide(a: SqlValue, b: SqlValue): SqlValue {
 }
 
 /**
- * a % b: both operands are taken as integers (REALs truncated) and the
+ * a % b: both operands are taken as integers (REALs truncated, text by its
+ * integer prefix) and the
  * result has the sign of `a`; it is REAL when either operand was REAL
  * (5.5 % 2 = 1.0). A zero divisor → NULL.
  */
@@ -663,15 +664,16 @@ export function remainder(a: SqlValue, b: SqlValue): SqlValue {
   if (p === null) return null;
   const [x, y] = p;
   const real = !(isIntNum(x) && isIntNum(y));
-  const ix = isIntNum(x) ? x : realToInt64(realOf(x));
-  let iy = isIntNum(y) ? y : realToInt64(realOf(y));
+  // SQLite takes sqlite3_value_int64 of the original operands: '1e3' is 1 here.
+  const ix = real ? toInteger(a) : x;
+  let iy = real ? toInteger(b) : y;
   if (iy === 0 || iy === 0n) return null;
   if (iy === -1 || iy === -1n) iy = 1;
   let r: number | bigint;
   if (typeof ix === 'number' && typeof iy === 'number') {
     r = ix % iy;
     if (r === 0) r = 0;
-  } else r = makeInteger(big(ix) % big(iy));
+  } else r = makeInteger(big(ix as number | bigint) % big(iy as number | bigint));
   return real ? makeReal(Number(r)) : r;
 }
 

@@ -104,6 +104,29 @@ test('the merging cursor walks the union of its sources in internal order, switc
   );
 });
 
+test('an entry present in several sources is yielded once, in either direction', () => {
+  const es: ArrayEntry[] = sortInternal([1, 2, 3, 4, 5].map((i) => ({ key: new Uint8Array([i]), seqNum: 10 - i, kind: KIND_PUT as EntryKind, value: new Uint8Array([i]) })));
+  const m = createMergingCursor([createArrayCursor(es), createArrayCursor(es.slice(1)), createArrayCursor(es)]);
+  const fwd: number[] = [];
+  for (m.seekToFirst(); m.valid(); m.next()) fwd.push(m.key()[0]!);
+  assert.equal(fwd, [1, 2, 3, 4, 5]);
+  const back: number[] = [];
+  for (m.seekToLast(); m.valid(); m.prev()) back.push(m.key()[0]!);
+  assert.equal(back, [5, 4, 3, 2, 1]);
+  const zig: number[] = [];
+  m.seek(new Uint8Array([3]), 100);
+  zig.push(m.key()[0]!);
+  m.next();
+  zig.push(m.key()[0]!);
+  m.prev();
+  zig.push(m.key()[0]!);
+  m.prev();
+  zig.push(m.key()[0]!);
+  m.next();
+  zig.push(m.key()[0]!);
+  assert.equal(zig, [3, 4, 3, 2, 3]);
+});
+
 test('iterator bounds reject gte with gt and lte with lt', () => {
   assert.throws(() => createUserIterator(createArrayCursor([]), { gte: new Uint8Array(1), gt: new Uint8Array(1) }), (e: { code: string }) => e.code === 'INVALID_ARGUMENT');
   assert.throws(() => createUserIterator(createArrayCursor([]), { lte: new Uint8Array(1), lt: new Uint8Array(1) }), (e: { code: string }) => e.code === 'INVALID_ARGUMENT');

@@ -91,13 +91,46 @@ export function createMergingCursor(children: readonly InternalCursor[]): Intern
   let forward = true;
   let closed = false;
 
+  /**
+   * Picks the child at the smallest entry. A child positioned on the same
+   * internal key as the pick so far is a duplicate and steps past it, so no
+   * entry is yielded twice and no key needs copying on the hot path.
+   */
   const pickSmallest = (): void => {
     current = null;
-    for (const c of children) if (c.valid() && (current === null || cmpCursors(c, current) < 0)) current = c;
+    for (const c of children) {
+      while (c.valid()) {
+        if (current === null) {
+          current = c;
+          break;
+        }
+        const d = cmpCursors(c, current);
+        if (d < 0) current = c;
+        else if (d === 0) {
+          c.next();
+          continue;
+        }
+        break;
+      }
+    }
   };
   const pickLargest = (): void => {
     current = null;
-    for (const c of children) if (c.valid() && (current === null || cmpCursors(c, current) > 0)) current = c;
+    for (const c of children) {
+      while (c.valid()) {
+        if (current === null) {
+          current = c;
+          break;
+        }
+        const d = cmpCursors(c, current);
+        if (d > 0) current = c;
+        else if (d === 0) {
+          c.prev();
+          continue;
+        }
+        break;
+      }
+    }
   };
   const need = (): InternalCursor => {
     if (current === null) throw new HeliosError('INTERNAL', 'merging cursor used while not valid');
@@ -134,11 +167,7 @@ export function createMergingCursor(children: readonly InternalCursor[]): Intern
         }
         forward = true;
       }
-      const k = cur.key().slice();
-      const s = cur.seqNum();
       cur.next();
-      // Skip duplicates of the entry just passed in other children.
-      for (const c of children) while (c !== cur && c.valid() && compareInternal(c.key(), c.seqNum(), k, s) === 0) c.next();
       pickSmallest();
     },
     prev() {
@@ -156,10 +185,7 @@ export function createMergingCursor(children: readonly InternalCursor[]): Intern
         }
         forward = false;
       }
-      const k = cur.key().slice();
-      const s = cur.seqNum();
       cur.prev();
-      for (const c of children) while (c !== cur && c.valid() && compareInternal(c.key(), c.seqNum(), k, s) === 0) c.prev();
       pickLargest();
     },
     key: () => need().key(),

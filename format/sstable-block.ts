@@ -25,7 +25,7 @@
  */
 import { compareBytes } from './bytes.ts';
 import { corruption, HeliosError } from './errors.ts';
-import { readVarint, varintLength, writeVarint } from './varint.ts';
+import { MAX_VARINT_BYTES, varintLength, writeVarint } from './varint.ts';
 
 export const KIND_TOMBSTONE = 0;
 export const KIND_PUT = 1;
@@ -206,21 +206,41 @@ export function createBlockCursor(block: BlockView): BlockCursor {
 
   const bad = (what: string): never => corruption(file, fileOffset, `block entry ${what}`);
 
+  /** Position after the last varint read by `varint`; -1 when it ran past entriesEnd or was malformed. */
+  let vpos = 0;
+  /** Reads a varint at vpos (allocation-free; the 1-byte case is the common one). */
+  const varint = (): number => {
+    let p = vpos;
+    if (p >= entriesEnd) return (vpos = -1);
+    let b = data[p++]!;
+    if (b < 0x80) {
+      vpos = p;
+      return b;
+    }
+    let value = b & 0x7f;
+    let scale = 128;
+    for (let i = 1; i < MAX_VARINT_BYTES; i++) {
+      if (p >= entriesEnd) return (vpos = -1);
+      b = data[p++]!;
+      value += (b & 0x7f) * scale;
+      if (b < 0x80) {
+        vpos = Number.isSafeInteger(value) ? p : -1;
+        return value;
+      }
+      scale *= 128;
+    }
+    return (vpos = -1);
+  };
+
   /** Decodes the entry at `offset`, building on the key currently in keyBuf. */
   const decodeAt = (offset: number): void => {
-    let r = readVarint(data, offset);
-    if (r === null || r[1] > entriesEnd) return bad('header truncated');
-    const shared = r[0];
-    r = readVarint(data, r[1]);
-    if (r === null || r[1] > entriesEnd) return bad('header truncated');
-    const unshared = r[0];
-    r = readVarint(data, r[1]);
-    if (r === null || r[1] > entriesEnd) return bad('header truncated');
-    const valueLength = r[0];
-    r = readVarint(data, r[1]);
-    if (r === null || r[1] >= entriesEnd) return bad('header truncated');
-    const s = r[0];
-    let p = r[1];
+    vpos = offset;
+    const shared = varint();
+    const unshared = vpos < 0 ? 0 : varint();
+    const valueLength = vpos < 0 ? 0 : varint();
+    const s = vpos < 0 ? 0 : varint();
+    if (vpos < 0 || vpos >= entriesEnd) return bad('header truncated');
+    let p = vpos;
     const k = data[p++]!;
     if (k !== KIND_PUT && k !== KIND_TOMBSTONE) return bad('kind unknown');
     if (shared > keyLength) return bad('shares more bytes than the previous key has');
@@ -231,7 +251,8 @@ export function createBlockCursor(block: BlockView): BlockCursor {
       nb.set(keyBuf.subarray(0, shared));
       keyBuf = nb;
     }
-    keyBuf.set(data.subarray(p, p + unshared), shared);
+    if (unshared <= 16) for (let i = 0; i < unshared; i++) keyBuf[shared + i] = data[p + i]!;
+    else keyBuf.set(data.subarray(p, p + unshared), shared);
     keyLength = len;
     p += unshared;
     seq = s;

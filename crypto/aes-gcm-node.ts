@@ -27,7 +27,7 @@ import { createCipheriv, createDecipheriv, type Cipher } from 'node:crypto';
 import { HeliosError } from '../format/errors.ts';
 import { constantTimeEqual } from './ct.ts';
 import { type GcmContext, GCM_IV_BYTES, GCM_TAG_BYTES, writeNonce } from './gcm.ts';
-import { createGhashTable, ghashLengths, ghashUpdate } from './ghash.ts';
+import { createGhashTable, ghashBlock, ghashLengths, ghashUpdate } from './ghash.ts';
 import { allocSealOutput } from './seal-output.ts';
 
 export interface NodeGcmOptions {
@@ -213,7 +213,12 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
     state[0] = state[1] = state[2] = state[3] = 0;
     ghashUpdate(table, state, aad, 0, aad.length);
     ghashUpdate(table, state, data, 0, ctLen);
-    ghashLengths(table, state, aad.length, ctLen);
+    finishTag(aad.length, ctLen);
+  }
+
+  /** Absorbs the length block, then expectedTag = GHASH xor E(J0); clears the state. */
+  function finishTag(aadLen: number, ctLen: number): void {
+    ghashLengths(table, state, aadLen, ctLen);
     for (let w = 0; w < 4; w++) {
       const s = state[w]!;
       const o = ksOff + w * 4;
@@ -225,12 +230,61 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
     state[0] = state[1] = state[2] = state[3] = 0;
   }
 
+  /** CTR-encrypts and GHASHes each full block in one pass (the hot path for small records). */
   function sealSmall(plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
     const n = plaintext.length;
     const out = allocSealOutput(n + GCM_TAG_BYTES);
+    state[0] = state[1] = state[2] = state[3] = 0;
+    ghashUpdate(table, state, aad, 0, aad.length);
     const o = ksOff + 16;
-    for (let i = 0; i < n; i++) out[i] = plaintext[i]! ^ ks[o + i]!;
-    computeTag(aad, out, n);
+    const full = n & ~15;
+    let i = 0;
+    for (; i < full; i += 16) {
+      const k = o + i;
+      const c0 = plaintext[i + 0]! ^ ks[k + 0]!;
+      const c1 = plaintext[i + 1]! ^ ks[k + 1]!;
+      const c2 = plaintext[i + 2]! ^ ks[k + 2]!;
+      const c3 = plaintext[i + 3]! ^ ks[k + 3]!;
+      const c4 = plaintext[i + 4]! ^ ks[k + 4]!;
+      const c5 = plaintext[i + 5]! ^ ks[k + 5]!;
+      const c6 = plaintext[i + 6]! ^ ks[k + 6]!;
+      const c7 = plaintext[i + 7]! ^ ks[k + 7]!;
+      const c8 = plaintext[i + 8]! ^ ks[k + 8]!;
+      const c9 = plaintext[i + 9]! ^ ks[k + 9]!;
+      const c10 = plaintext[i + 10]! ^ ks[k + 10]!;
+      const c11 = plaintext[i + 11]! ^ ks[k + 11]!;
+      const c12 = plaintext[i + 12]! ^ ks[k + 12]!;
+      const c13 = plaintext[i + 13]! ^ ks[k + 13]!;
+      const c14 = plaintext[i + 14]! ^ ks[k + 14]!;
+      const c15 = plaintext[i + 15]! ^ ks[k + 15]!;
+      out[i + 0] = c0;
+      out[i + 1] = c1;
+      out[i + 2] = c2;
+      out[i + 3] = c3;
+      out[i + 4] = c4;
+      out[i + 5] = c5;
+      out[i + 6] = c6;
+      out[i + 7] = c7;
+      out[i + 8] = c8;
+      out[i + 9] = c9;
+      out[i + 10] = c10;
+      out[i + 11] = c11;
+      out[i + 12] = c12;
+      out[i + 13] = c13;
+      out[i + 14] = c14;
+      out[i + 15] = c15;
+      ghashBlock(
+        table,
+        state,
+        (c0 << 24) | (c1 << 16) | (c2 << 8) | c3,
+        (c4 << 24) | (c5 << 16) | (c6 << 8) | c7,
+        (c8 << 24) | (c9 << 16) | (c10 << 8) | c11,
+        (c12 << 24) | (c13 << 16) | (c14 << 8) | c15,
+      );
+    }
+    for (let j = i; j < n; j++) out[j] = plaintext[j]! ^ ks[o + j]!;
+    ghashUpdate(table, state, out, full, n);
+    finishTag(aad.length, n);
     out.set(expectedTag, n);
     expectedTag.fill(0);
     releaseKeystream();

@@ -78,7 +78,7 @@ export function ghashUpdate(t: Int32Array, state: Int32Array, data: Uint8Array, 
   const full = start + ((end - start) & ~15);
   let i = start;
   for (; i < full; i += 16) {
-    absorbBlock(
+    ghashBlock(
       t,
       state,
       (data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!,
@@ -100,14 +100,14 @@ export function ghashUpdate(t: Int32Array, state: Int32Array, data: Uint8Array, 
       else if (k < 12) w2 |= v;
       else w3 |= v;
     }
-    absorbBlock(t, state, w0, w1, w2, w3);
+    ghashBlock(t, state, w0, w1, w2, w3);
   }
 }
 
 /** Absorbs GCM's final length block: u64be(aad bits) ‖ u64be(ciphertext bits). Lengths in bytes. */
 export function ghashLengths(t: Int32Array, state: Int32Array, aadByteLength: number, ctByteLength: number): void {
   // bits = bytes · 8, split into 32-bit halves without leaving safe integers.
-  absorbBlock(
+  ghashBlock(
     t,
     state,
     Math.floor(aadByteLength / 0x20000000),
@@ -117,8 +117,8 @@ export function ghashLengths(t: Int32Array, state: Int32Array, aadByteLength: nu
   );
 }
 
-/** state = (state xor X) · H, X given as four big-endian limbs. */
-function absorbBlock(t: Int32Array, state: Int32Array, x0: number, x1: number, x2: number, x3: number): void {
+/** state = (state xor X) · H, X given as four big-endian limbs (one full block). */
+export function ghashBlock(t: Int32Array, state: Int32Array, x0: number, x1: number, x2: number, x3: number): void {
   const y0 = state[0]! ^ x0;
   const y1 = state[1]! ^ x1;
   const y2 = state[2]! ^ x2;

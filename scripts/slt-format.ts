@@ -19,9 +19,12 @@
  *   hash-threshold <n>             hash results with more than n values (default 8, 0 = never)
  *   halt                           stop reading the script
  *
- * Pure: no I/O besides MD5 from node:crypto (allowed in scripts/).
+ * Pure: no I/O besides MD5 from node:crypto (allowed in scripts/). Float
+ * formatting reuses the SQL layer's exact port of SQLite's printf.
  */
 import { createHash } from 'node:crypto';
+import { formatFloat } from '../sql/fp-decode.ts';
+import { renderReal } from '../sql/value.ts';
 
 /**
  * One result value as a backend reports it, with its SQLite storage class
@@ -281,76 +284,23 @@ function isSpace(c: number): boolean {
 }
 
 /**
- * SQLite's printf("%.3f"): at most 16 significant digits, the rest padded
- * with zeros; -0.0 prints without a sign; infinities print as Inf / -Inf.
+ * SQLite's printf("%.3f") — the C runner's rendering of R columns — by the
+ * SQL layer's port of SQLite's float formatting (sql/fp-decode.ts): at most
+ * 16 significant digits then zeros, -0.0 without a sign, Inf / -Inf.
  */
 export function formatFixed3(x: number): string {
-  if (x === Infinity) return 'Inf';
-  if (x === -Infinity) return '-Inf';
-  if (Number.isNaN(x)) return 'NaN';
-  if (x === 0) return '0.000';
-  const neg = x < 0;
-  const a = Math.abs(x);
-  // Rounding position: 3 decimals, or the 16th significant digit when that comes first.
-  const exp = Math.floor(Math.log10(a));
-  let body: string;
-  if (exp + 1 + 3 <= 16 && a < 1e21) body = a.toFixed(3);
-  else body = toPlainDecimal(a.toPrecision(16), 3);
-  return (neg ? '-' : '') + body;
-}
-
-/** Converts a JS toPrecision/toExponential string to plain decimal notation with exactly `decimals` decimals. */
-function toPlainDecimal(s: string, decimals: number): string {
-  const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(s);
-  if (!m) throw new Error(`unexpected number rendering ${s}`);
-  const digits = m[1]! + (m[2] ?? '');
-  const pointAt = m[1]!.length + Number(m[3] ?? 0);
-  let intPart: string;
-  let frac: string;
-  if (pointAt <= 0) {
-    intPart = '0';
-    frac = '0'.repeat(-pointAt) + digits;
-  } else if (pointAt >= digits.length) {
-    intPart = digits + '0'.repeat(pointAt - digits.length);
-    frac = '';
-  } else {
-    intPart = digits.slice(0, pointAt);
-    frac = digits.slice(pointAt);
-  }
-  frac = (frac + '0'.repeat(decimals)).slice(0, decimals);
-  return decimals > 0 ? `${intPart}.${frac}` : intPart;
+  return formatFloat(x, 'f', 3, 0, {});
 }
 
 /**
- * A REAL rendered as text the way SQLite 3.53 does (CAST(x AS TEXT),
- * sqlite3_column_text): 15 significant digits when they read back as the
- * same double, else 17; plain notation from 1e-4 up to below 1e17, else
- * an exponent with at least two digits, always with a decimal point ("1.0",
- * "1.0e+20"); -0.0 as "0.0"; infinities as "Inf" / "-Inf".
- *
- * Known difference: for the 17-digit case SQLite's own decimal conversion
- * can differ from the correctly rounded digit in the last place (SQLite
- * prints 1.0/3 as 0.33333333333333332, this function 0.33333333333333331).
+ * A REAL rendered as text exactly as SQLite 3.53 renders it for
+ * sqlite3_column_text / CAST(x AS TEXT) ("%!.17g" with SQLite's choice of
+ * 15–17 digits: "1.0", "0.1", "0.30000000000000004", "1.0e+20", "Inf"),
+ * by the SQL layer's port of SQLite's digit generation. slt.test.ts
+ * cross-checks it against SQLite itself, so the runner never trusts it blindly.
  */
 export function formatSqliteReal(x: number): string {
-  if (x === Infinity) return 'Inf';
-  if (x === -Infinity) return '-Inf';
-  if (Number.isNaN(x)) return 'NaN';
-  if (x === 0) return '0.0';
-  let s = x.toExponential(14);
-  if (Number(s) !== x) s = x.toExponential(16);
-  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s)!;
-  const sign = m[1]!;
-  const digits = (m[2]! + (m[3] ?? '')).replace(/0+$/, '') || '0';
-  const exp = Number(m[4]);
-  if (exp < -4 || exp >= 17) {
-    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : `${digits}.0`;
-    const e = Math.abs(exp);
-    return `${sign}${mant}e${exp < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
-  }
-  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
-  if (digits.length <= exp + 1) return `${sign}${digits}${'0'.repeat(exp + 1 - digits.length)}.0`;
-  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+  return renderReal(x);
 }
 
 // ---------------------------------------------------------------------------

@@ -136,30 +136,19 @@ function sampleDoubles(): number[] {
   return out;
 }
 
-test('reals render as text like SQLite (CAST AS TEXT): exact on known cases, the same double always', () => {
+test('reals render as text exactly like SQLite (CAST AS TEXT), 17-digit cases included', () => {
   const db = openSqlite();
   const stmt = db.prepare('SELECT CAST(? AS TEXT)').raw(true);
-  const theirs = (x: number): string => (stmt.get(x) as [string])[0];
-  for (const x of [0, -0, 0.1, 0.5, 1, -1, 123, 1e15, 1e16, 1e17, 1.5e17, 1e20, 1e-4, 1e-5, 1.5e-5, 0.00012345, 12345.678, 3.14, -2.75, 1e301, 1e-300, 4.5e-7, 6.02214076e23, 0.1 + 0.2, 2 / 3, 100 / 7, Infinity, -Infinity]) {
-    assert.is(formatSqliteReal(x), theirs(x), `rendering of ${x}`);
-  }
-  // SQLite's own digit generation (sqlite3FpDecode) is approximate in the 17th digit and in
-  // its 15-or-17 choice; the runner's rendering always denotes the same double as SQLite's.
-  for (const x of sampleDoubles()) {
-    if (!Number.isFinite(x)) continue;
-    const ours = formatSqliteReal(x);
-    assert.is(Number(ours), x, `${ours} reads back as ${x}`);
-    assert.is(Number(theirs(x)), x, `SQLite's ${theirs(x)} reads back as ${x}`);
-  }
+  for (const x of sampleDoubles()) assert.is(formatSqliteReal(x), (stmt.get(x) as [string])[0], `rendering of ${x}`);
+  assert.is(formatSqliteReal(1 / 3), '0.33333333333333332');
+  assert.is(formatSqliteReal(-0), '0.0');
   db.close();
 });
 
-test('R columns render exactly like SQLite printf %.3f below 1e15 (where the 16-digit cap does not round)', () => {
+test('R columns render exactly like SQLite printf %.3f', () => {
   const db = openSqlite();
   const stmt = db.prepare("SELECT printf('%.3f', ?)").raw(true);
-  for (const x of sampleDoubles()) {
-    if (Math.abs(x) < 1e15) assert.is(formatFixed3(x), (stmt.get(x) as [string])[0], `%.3f of ${x}`);
-  }
+  for (const x of sampleDoubles()) assert.is(formatFixed3(x), (stmt.get(x) as [string])[0], `%.3f of ${x}`);
   db.close();
 });
 

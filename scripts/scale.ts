@@ -205,14 +205,12 @@ function scale(): void {
       cursors[c.level] = c.inputs.reduce((a, f) => (Buffer.compare(f.largestKey, a) > 0 ? f.largestKey : a), c.inputs[0]!.largestKey);
     }
   };
-  // Random order: a bijection of [0, total), i ↦ i·a mod total with gcd(a, total) = 1.
-  const unit = (() => {
-    let a = 2654435761 % total;
-    const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
-    while (gcd(a, total) !== 1) a++;
-    return a;
-  })();
-  const keyIndex = (i: number): number => (order === 'random' ? Number((BigInt(i) * BigInt(unit)) % BigInt(total)) : i);
+  // Random order: a bijection of [0, total), i ↦ i·a mod total with gcd(a, total) = 1
+  // (a < 2^21 keeps i·a exact in a double).
+  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
+  let unit = 1_048_573 % total || 1;
+  while (gcd(unit, total) !== 1) unit++;
+  const keyIndex = (i: number): number => (order === 'random' ? (i * unit) % total : i);
 
   let mem = createMemtable();
   const latencies: number[] = [];

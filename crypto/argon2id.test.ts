@@ -7,7 +7,7 @@ import { argon2id as nobleArgon2id } from '@noble/hashes/argon2.js';
 import { fromHex, toHex } from '../format/bytes.ts';
 import { isHeliosError } from '../format/errors.ts';
 import { fuzzParams } from '../fuzz/budget.ts';
-import { ARGON2ID_BOUNDS, ARGON2ID_DEFAULTS, argon2Hash, argon2id, type Argon2Type } from './argon2id.ts';
+import { ARGON2ID_BOUNDS, ARGON2ID_DEFAULTS, argon2Hash, argon2id, setArgon2WorkerFaultForTests, type Argon2Type } from './argon2id.ts';
 
 interface Argon2Vector {
   id: string; typeCode: number; t: number; m: number; p: number; tagLen: number;
@@ -47,6 +47,26 @@ test('worker threads really fill lanes on this runtime (no silent fallback) [CRY
   assert.equal(runs, [{ threads: 4, fallback: null }, { threads: 2, fallback: null }, { threads: 1, fallback: null }]);
   assert.is(toHex(a), toHex(c));
   assert.is(toHex(b), toHex(c));
+});
+
+test('a worker that fails or never starts makes the call fall back to one thread with the same tag [CRY-KDF-3]', () => {
+  const pw = new Uint8Array([7, 7, 7]);
+  const salt = new Uint8Array(16).fill(6);
+  const params = { memoryKiB: 512, iterations: 2, parallelism: 4 };
+  const expected = toHex(argon2id(pw, salt, params, { threads: 1 }));
+  try {
+    for (const fault of ['fail-after-claim', 'never-start'] as const) {
+      setArgon2WorkerFaultForTests(fault);
+      const runs: { threads: number; fallback: string | null }[] = [];
+      const tag = argon2id(pw, salt, params, { threads: 2, onRun: (r) => runs.push(r) });
+      assert.is(toHex(tag), expected, fault);
+      assert.is(runs.length, 1);
+      assert.is(runs[0]!.threads, 1, fault);
+      assert.type(runs[0]!.fallback, 'string');
+    }
+  } finally {
+    setArgon2WorkerFaultForTests(null);
+  }
 });
 
 test('tag lengths above 64 bytes use the variable-length hash H\' (RFC 9106 section 3.3)', () => {

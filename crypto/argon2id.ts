@@ -252,26 +252,44 @@ const IDLE_WAITS = 600;
 
 let workerSource: string | null = null;
 
+/** Injected worker faults for tests of the fallback ([CRY-KDF-3]); null in production. */
+export type Argon2WorkerFault = 'fail-after-claim' | 'never-start';
+let workerFault: Argon2WorkerFault | null = null;
+
+/** Test hook: makes every worker fail after claiming its slot, or never start (the first barrier then gives up after 300 ms). */
+export function setArgon2WorkerFaultForTests(fault: Argon2WorkerFault | null): void {
+  workerFault = fault;
+}
+
 /**
  * The worker program: rebuilds the kernel from its source text, claims its slot (so the
  * main thread can cancel a worker that started too late), then runs its lanes. It reaches
  * worker_threads through `require` (Node, Bun) or a dynamic import (Deno, ESM evaluation).
  */
 function getWorkerSource(): string {
+  if (workerFault === 'never-start') return '/* injected fault: this worker never starts */';
+  if (workerFault === 'fail-after-claim') return baseWorkerSource().replace('kernel = argon2Kernel();', "throw new Error('injected worker fault');");
+  return baseWorkerSource();
+}
+
+function baseWorkerSource(): string {
+  // __name: the helper esbuild's keepNames would call inside the kernel; harmless otherwise.
   return (workerSource ??= `"use strict";
+var __name = (f) => f;
 const argon2Kernel = ${argon2Kernel.toString()};
 function run(wt) {
   const d = wt.workerData;
   const ctrl = new Int32Array(d.ctrl);
   if (Atomics.compareExchange(ctrl, d.stateIndex, 0, ${STATE_CLAIMED}) !== 0) return;
-  const kernel = argon2Kernel();
+  let kernel = null;
   try {
+    kernel = argon2Kernel();
     kernel.runLanes(new Uint32Array(d.mem), d.geometry, ctrl, d.threads, ${WAIT_MS}, ${IDLE_WAITS}, ${IDLE_WAITS});
   } catch (e) {
     Atomics.store(ctrl, ${CTRL_ABORT}, 2);
     Atomics.notify(ctrl, 0);
   } finally {
-    kernel.wipe();
+    if (kernel !== null) kernel.wipe();
   }
 }
 if (typeof require === 'function') run(require('node:worker_threads'));
@@ -324,7 +342,7 @@ function fillParallel(h0: Uint8Array, g: Argon2Geometry, threads: number): Uint3
   const kernel = (mainKernel ??= argon2Kernel());
   let ok: boolean;
   try {
-    ok = kernel.runLanes(mem, g, ctrl, threads, WAIT_MS, CHECKIN_WAITS, IDLE_WAITS);
+    ok = kernel.runLanes(mem, g, ctrl, threads, WAIT_MS, workerFault === 'never-start' ? 3 : CHECKIN_WAITS, IDLE_WAITS);
   } finally {
     kernel.wipe();
   }

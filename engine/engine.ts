@@ -37,14 +37,15 @@ import { HeliosError, corruption, isHeliosError } from '../format/errors.ts';
 import { decodeCurrent, encodeCurrent, manifestFileName } from '../format/current-file.ts';
 import { FILE_HEADER_BYTES, FILE_KIND_WAL } from '../format/file-header.ts';
 import { MAX_SEALED_RECORD_BYTES } from '../format/record-frame.ts';
-import { decodeWalBatch, encodeWalBatch } from '../format/wal-record.ts';
+import { decodeWalRecord, encodeWalBatch } from '../format/wal-record.ts';
 import type { SuiteId } from '../crypto/cipher-suite.ts';
 import { destroySecret, type KeySecret } from '../crypto/key-source.ts';
 import { createSuperblock, openSuperblock, type KdfOptions, type Keyring, type SuperblockInfo } from '../crypto/superblock.ts';
 import { createFileCipher, newFileHeader, type KeyContext } from './file-cipher.ts';
 import { CURRENT_FILE, LOCK_FILE, SUPERBLOCK_FILE, parseFileName, walFileName } from './file-names.ts';
 import { keySourceKind, loadKeySecret, type KeySourceKind, type KeySourceOption } from './key-loader.ts';
-import { createLogWriter, type LogWriter } from './log-writer.ts';
+import { createLogWriter } from './log-writer.ts';
+import { createWalWriter, type WalWriter } from './wal-writer.ts';
 import { readLog } from './log-reader.ts';
 import { applyEdit, checkWalSegments, createManifest, readManifest, emptyVersion, type ManifestWriter, type Version } from './manifest.ts';
 import { createMemtable, type Memtable } from './memtable.ts';
@@ -265,14 +266,15 @@ function replayWal(vfs: Vfs, dir: string, ctx: KeyContext, version: Version): Re
     }
     if (log.records.length === 0) st.emptySegments.push(seg.fileNumber);
     for (const r of log.records) {
-      const batch = decodeWalBatch(r.plaintext, name, r.offset);
-      if (walSeq !== null && batch.firstSeqNum !== walSeq + 1) corruption(name, r.offset, `WAL sequence gap: ${batch.firstSeqNum} follows ${walSeq}`);
-      let seq = batch.firstSeqNum;
-      for (const e of batch.entries) {
-        if (seq > version.lastSeqNum) st.memtable.add(e.key, seq, e.value); // older entries are in table files
-        seq++;
+      for (const batch of decodeWalRecord(r.plaintext, name, r.offset)) {
+        if (walSeq !== null && batch.firstSeqNum !== walSeq + 1) corruption(name, r.offset, `WAL sequence gap: ${batch.firstSeqNum} follows ${walSeq}`);
+        let seq = batch.firstSeqNum;
+        for (const e of batch.entries) {
+          if (seq > version.lastSeqNum) st.memtable.add(e.key, seq, e.value); // older entries are in table files
+          seq++;
+        }
+        walSeq = seq - 1;
       }
-      walSeq = seq - 1;
       st.records++;
     }
   }
@@ -342,7 +344,7 @@ function recover(vfs: Vfs, dir: string, options: EngineOptions, lock: VfsLock, k
     walAdded: [walNumber],
   };
   let next = applyEdit(version, edit, 'MANIFEST', 0);
-  const wal = createLogWriter(vfs, joinPath(dir, walFileName(walNumber)), walFileName(walNumber), createFileCipher(ctx, newFileHeader(ctx, FILE_KIND_WAL, walNumber)));
+  const wal = createWalWriter(createLogWriter(vfs, joinPath(dir, walFileName(walNumber)), walFileName(walNumber), createFileCipher(ctx, newFileHeader(ctx, FILE_KIND_WAL, walNumber))));
   let manifest: ManifestWriter;
   try {
     vfs.syncDir(dir);
@@ -387,7 +389,7 @@ interface EngineState {
   ctx: KeyContext;
   info: SuperblockInfo;
   keySource: KeySourceKind;
-  wal: LogWriter;
+  wal: WalWriter;
   manifest: ManifestWriter;
   memtable: Memtable;
   lastSeqNum: number;
@@ -449,10 +451,10 @@ function createEngine(s: EngineState): Engine {
     wal.sync();
     const number = manifest.version.nextFileNumber;
     const name = walFileName(number);
-    const fresh = createLogWriter(vfs, joinPath(dir, name), name, createFileCipher(ctx, newFileHeader(ctx, FILE_KIND_WAL, number)));
+    const fresh = createWalWriter(createLogWriter(vfs, joinPath(dir, name), name, createFileCipher(ctx, newFileHeader(ctx, FILE_KIND_WAL, number))));
     try {
       vfs.syncDir(dir);
-      manifest.apply({ nextFileNumber: number + 1, walSealed: [{ fileNumber: wal.fileNumber, byteLength: wal.byteLength }], walAdded: [number] });
+      manifest.apply({ nextFileNumber: number + 1, walSealed: [{ fileNumber: wal.fileNumber, byteLength: wal.writtenByteLength }], walAdded: [number] });
     } catch (e) {
       fresh.close();
       throw e;
@@ -490,10 +492,7 @@ function createEngine(s: EngineState): Engine {
     if (plaintext.length + 64 > MAX_SEALED_RECORD_BYTES) {
       throw new HeliosError('TOO_BIG', `write batch of ${plaintext.length} bytes exceeds the ${MAX_SEALED_RECORD_BYTES}-byte record limit`);
     }
-    guarded(() => {
-      wal.add(plaintext, mode === 'off');
-      if (mode === 'full') wal.sync();
-    });
+    guarded(() => wal.addBatch(plaintext, mode));
     let seq = firstSeqNum;
     for (const e of entries) memtable.add(e.key, seq++, e.value);
     lastSeqNum = seq - 1;
@@ -605,7 +604,7 @@ function createEngine(s: EngineState): Engine {
       if (failure === null) {
         try {
           wal.sync();
-          manifest.apply({ walSealed: [{ fileNumber: wal.fileNumber, byteLength: wal.byteLength }] });
+          manifest.apply({ walSealed: [{ fileNumber: wal.fileNumber, byteLength: wal.writtenByteLength }] });
         } catch (e) {
           error = e;
         }

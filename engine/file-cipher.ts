@@ -14,7 +14,7 @@ import { createSealer, type Sealer, type SuiteId } from '../crypto/cipher-suite.
 import { deriveFileKey } from '../crypto/file-key.ts';
 import type { Keyring } from '../crypto/superblock.ts';
 import { FILE_SALT_BYTES, encodeFileHeader, type FileHeader, type FileKind } from '../format/file-header.ts';
-import { encodeRecordAad } from '../format/record-frame.ts';
+import { createRecordAadWriter } from '../format/record-frame.ts';
 
 /** What every file of one open database shares. */
 export interface KeyContext {
@@ -63,16 +63,16 @@ export function createFileCipher(ctx: KeyContext, header: FileHeader): FileCiphe
       fileKey.fill(0);
     }
   }
-  const aadFields = { databaseId: ctx.databaseId, fileKind: header.kind, fileNumber: header.fileNumber, generation: header.generation };
+  const aad = createRecordAadWriter({ databaseId: ctx.databaseId, fileKind: header.kind, fileNumber: header.fileNumber, generation: header.generation });
   const overhead = sealer.overhead;
   return {
     header,
     overhead,
     seal(index, plaintext) {
-      return sealer.seal(index, plaintext, encodeRecordAad(aadFields, index, plaintext.length + overhead));
+      return sealer.seal(index, plaintext, aad(index, plaintext.length + overhead));
     },
     open(index, sealed) {
-      return sealer.open(index, sealed, encodeRecordAad(aadFields, index, sealed.length));
+      return sealer.open(index, sealed, aad(index, sealed.length));
     },
     destroy() {
       sealer.destroy();

@@ -8,10 +8,9 @@
  * used twice: the file key is new because the salt is fresh, and the index
  * only grows [FMT-REC-3].
  *
- * Durability: `add()` with `buffered = false` hands the record to the OS
- * before returning (survives a process crash); buffered records stay in
- * memory until `flush()`, `sync()` or the buffer passes FLUSH_THRESHOLD_BYTES.
- * `sync()` makes every record added so far survive power loss.
+ * Durability: `add()` hands the record to the OS before returning (survives
+ * a process crash); `sync()` makes every record added so far survive power
+ * loss.
  *
  * Failure: after any I/O error the writer is poisoned: every later call
  * rethrows that error. The bytes of a failed write may be partly in the file;
@@ -24,20 +23,16 @@ import { encodeRecordHeader, RECORD_HEADER_BYTES } from '../format/record-frame.
 import type { FileCipher } from './file-cipher.ts';
 import type { Vfs, VfsFile } from './vfs.ts';
 
-const FLUSH_THRESHOLD_BYTES = 64 * 1024;
-
 export interface LogWriter {
   readonly fileName: string;
   readonly fileNumber: number;
-  /** Bytes of the file once buffered records are written: header included. */
+  /** Bytes written to the file, header included. */
   readonly byteLength: number;
   /** Records added so far (the index the next record gets). */
   readonly recordCount: number;
   /** Seals and appends one record. */
-  add(plaintext: Uint8Array, buffered: boolean): void;
-  /** Writes buffered records to the OS. */
-  flush(): void;
-  /** Writes buffered records and makes every record durable. */
+  add(plaintext: Uint8Array): void;
+  /** Makes every record added so far durable. */
   sync(): void;
   /** Releases the file handle and the file key. Does not flush. Idempotent. */
   close(): void;
@@ -53,8 +48,6 @@ export function createLogWriter(vfs: Vfs, path: string, fileName: string, cipher
   let failure: unknown = null;
   let index = 0;
   let written = 0;
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
 
   const fail = (e: unknown): never => {
     failure ??= e;
@@ -84,42 +77,25 @@ export function createLogWriter(vfs: Vfs, path: string, fileName: string, cipher
     throw e;
   }
 
-  const flush = (): void => {
-    if (pendingBytes === 0) return;
-    const chunk = pending.length === 1 ? pending[0]! : concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    appendNow(chunk);
-  };
-
   return {
     fileName,
     fileNumber: cipher.header.fileNumber,
     get byteLength() {
-      return written + pendingBytes;
+      return written;
     },
     get recordCount() {
       return index;
     },
-    add(plaintext, buffered) {
+    add(plaintext) {
       live();
       const sealed = cipher.seal(index, plaintext);
       const rec = new Uint8Array(RECORD_HEADER_BYTES + sealed.length);
       rec.set(encodeRecordHeader(sealed.length), 0);
       rec.set(sealed, RECORD_HEADER_BYTES);
       index++;
-      if (buffered) {
-        pending.push(rec);
-        pendingBytes += rec.length;
-        if (pendingBytes >= FLUSH_THRESHOLD_BYTES) flush();
-      } else {
-        flush();
-        appendNow(rec);
-      }
+      appendNow(rec);
     },
-    flush,
     sync() {
-      flush();
       const f = live();
       try {
         f.sync();
@@ -136,12 +112,3 @@ export function createLogWriter(vfs: Vfs, path: string, fileName: string, cipher
   };
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

@@ -129,7 +129,7 @@ export function createManifest(vfs: Vfs, dir: string, ctx: KeyContext, fileNumbe
   try {
     // Check the snapshot applies cleanly before writing it.
     applyEdit(emptyVersion(), snapshotEdit(version), name, 0);
-    log.add(encodeManifestEdit(snapshotEdit(version)), false);
+    log.add(encodeManifestEdit(snapshotEdit(version)));
     log.sync();
     vfs.syncDir(dir);
   } catch (e) {
@@ -146,7 +146,7 @@ export function createManifest(vfs: Vfs, dir: string, ctx: KeyContext, fileNumbe
     },
     apply(edit) {
       const next = applyEdit(current, edit, name, log.byteLength);
-      log.add(encodeManifestEdit(edit), false);
+      log.add(encodeManifestEdit(edit));
       log.sync();
       current = next;
       return next;

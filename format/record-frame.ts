@@ -40,16 +40,35 @@ export interface RecordAadFields {
 
 /** The 41-byte AAD of record `index` with the given sealed length (a new array). */
 export function encodeRecordAad(f: RecordAadFields, index: number, sealedLength: number): Uint8Array {
+  return createRecordAadWriter(f)(index, sealedLength).slice();
+}
+
+/**
+ * A fast AAD builder for one file: the 29-byte prefix (database id, kind,
+ * file number, generation) is written once. The returned function
+ * overwrites and returns ONE internal buffer on every call: use the result
+ * before the next call (sealers do not retain their AAD).
+ */
+export function createRecordAadWriter(f: RecordAadFields): (index: number, sealedLength: number) => Uint8Array {
   if (f.databaseId.length !== 16) throw new HeliosError('INTERNAL', 'database id must be 16 bytes');
   const out = new Uint8Array(RECORD_AAD_BYTES);
   const dv = new DataView(out.buffer);
   out.set(f.databaseId, 0);
   out[16] = f.fileKind;
-  dv.setBigUint64(17, BigInt(f.fileNumber), false);
+  setU64(dv, 17, f.fileNumber);
   dv.setUint32(25, f.generation, false);
-  dv.setBigUint64(29, BigInt(index), false);
-  dv.setUint32(37, sealedLength, false);
-  return out;
+  return (index, sealedLength) => {
+    setU64(dv, 29, index);
+    dv.setUint32(37, sealedLength, false);
+    return out;
+  };
+}
+
+/** Big-endian u64 of a safe integer, without BigInt. */
+function setU64(dv: DataView, offset: number, n: number): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new HeliosError('INTERNAL', `u64 field out of range: ${n}`);
+  dv.setUint32(offset, Math.floor(n / 0x1_0000_0000), false);
+  dv.setUint32(offset + 4, n >>> 0, false);
 }
 
 /** The 8-byte record header for a sealed payload of `sealedLength` bytes (a new array). */

@@ -1,7 +1,7 @@
 /**
- * The plaintext of a WAL record: one write batch, spec/format.md [FMT-WAL-1].
- * It is sealed inside a record frame (format/record-frame.ts), so none of it
- * is readable on disk.
+ * The plaintext of a WAL record: one or more write batches, one after the
+ * other, spec/format.md [FMT-WAL-1]. It is sealed inside a record frame
+ * (format/record-frame.ts), so none of it is readable on disk. A batch:
  *
  * ```
  *  varint firstSeqNum        sequence number of the first entry; entry i has firstSeqNum + i
@@ -11,7 +11,10 @@
  *    varint keyLength, key bytes
  *    put only: varint valueLength, value bytes
  * ```
- * Nothing may follow the last entry.
+ * The batches of one record have consecutive sequence numbers [FMT-WAL-2];
+ * nothing follows the last entry of the last batch. A record is atomic, so
+ * each of its batches is too (synchronous 'off' groups the batches written
+ * between two flushes into one record).
  */
 import { corruption } from './errors.ts';
 import { readVarint, varintLength, writeVarint } from './varint.ts';
@@ -60,36 +63,43 @@ export function encodeWalBatch(firstSeqNum: number, entries: readonly WalEntry[]
 }
 
 /**
- * Decodes a batch. Keys and values are views (`subarray`) into `bytes`.
- * Any malformation is CORRUPTION naming `fileName` and `fileOffset` (the
+ * Decodes every batch of a record. Keys and values are views (`subarray`)
+ * into `bytes`. Any malformation, or batches whose sequence numbers do not
+ * follow each other, is CORRUPTION naming `fileName` and `fileOffset` (the
  * offset of the record in its file).
  */
-export function decodeWalBatch(bytes: Uint8Array, fileName: string, fileOffset: number): WalBatch {
+export function decodeWalRecord(bytes: Uint8Array, fileName: string, fileOffset: number): WalBatch[] {
   const bad = (what: string): never => corruption(fileName, fileOffset, `WAL record: ${what}`);
-  const a = readVarint(bytes, 0) ?? bad('bad sequence number');
-  const firstSeqNum = a[0];
-  const b = readVarint(bytes, a[1]) ?? bad('bad entry count');
-  const count = b[0];
-  let o = b[1];
-  if (count < 1 || count > bytes.length) bad('bad entry count');
-  if (firstSeqNum + count > Number.MAX_SAFE_INTEGER) bad('sequence number out of range');
-  const entries: WalEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    const type = bytes[o++];
-    if (type !== WAL_ENTRY_PUT && type !== WAL_ENTRY_DELETE) bad('bad entry type');
-    const k = readVarint(bytes, o) ?? bad('bad key length');
-    if (k[1] + k[0] > bytes.length) bad('key overruns the record');
-    const key = bytes.subarray(k[1], k[1] + k[0]);
-    o = k[1] + k[0];
-    let value: Uint8Array | null = null;
-    if (type === WAL_ENTRY_PUT) {
-      const v = readVarint(bytes, o) ?? bad('bad value length');
-      if (v[1] + v[0] > bytes.length) bad('value overruns the record');
-      value = bytes.subarray(v[1], v[1] + v[0]);
-      o = v[1] + v[0];
+  const batches: WalBatch[] = [];
+  let o = 0;
+  while (o < bytes.length || batches.length === 0) {
+    const a = readVarint(bytes, o) ?? bad('bad sequence number');
+    const firstSeqNum = a[0];
+    const b = readVarint(bytes, a[1]) ?? bad('bad entry count');
+    const count = b[0];
+    o = b[1];
+    if (count < 1 || count > bytes.length) bad('bad entry count');
+    if (firstSeqNum + count > Number.MAX_SAFE_INTEGER) bad('sequence number out of range');
+    const prev = batches[batches.length - 1];
+    if (prev && firstSeqNum !== prev.firstSeqNum + prev.entries.length) bad('batches of a record are not consecutive');
+    const entries: WalEntry[] = [];
+    for (let i = 0; i < count; i++) {
+      const type = bytes[o++];
+      if (type !== WAL_ENTRY_PUT && type !== WAL_ENTRY_DELETE) bad('bad entry type');
+      const k = readVarint(bytes, o) ?? bad('bad key length');
+      if (k[1] + k[0] > bytes.length) bad('key overruns the record');
+      const key = bytes.subarray(k[1], k[1] + k[0]);
+      o = k[1] + k[0];
+      let value: Uint8Array | null = null;
+      if (type === WAL_ENTRY_PUT) {
+        const v = readVarint(bytes, o) ?? bad('bad value length');
+        if (v[1] + v[0] > bytes.length) bad('value overruns the record');
+        value = bytes.subarray(v[1], v[1] + v[0]);
+        o = v[1] + v[0];
+      }
+      entries.push({ key, value });
     }
-    entries.push({ key, value });
+    batches.push({ firstSeqNum, entries });
   }
-  if (o !== bytes.length) bad('trailing bytes after the last entry');
-  return { firstSeqNum, entries };
+  return batches;
 }

@@ -162,10 +162,12 @@ export function textToBytes(s: string): Uint8Array {
  * Decodes UTF-8 (plus WTF-8 lone surrogates, as `textToBytes` writes them)
  * from `bytes[start, end)`. `strict`: returns null on any ill-formed sequence
  * (over-long forms, surrogate pairs split into two 3-byte sequences,
- * truncation); otherwise each bad byte becomes U+FFFD, the way SQLite's
- * readers show a BLOB of invalid UTF-8 as text.
+ * truncation); otherwise ill-formed sequences become U+FFFD by the WHATWG
+ * rule (one per maximal invalid subpart), which is how a BLOB of invalid
+ * UTF-8 read as text reaches JavaScript from SQLite too.
  */
 export function bytesToText(bytes: Uint8Array, strict: boolean, start = 0, end = bytes.length): string | null {
+  if (!strict) return laxDecoder.decode(bytes.subarray(start, end));
   if (end - start > 64) {
     try {
       return fatalDecoder.decode(bytes.subarray(start, end));
@@ -205,10 +207,8 @@ export function bytesToText(bytes: Uint8Array, strict: boolean, start = 0, end =
         }
       }
     }
-    if (cp < 0) {
-      if (strict) return null;
-      cp = 0xfffd;
-    } else if (strict && prevHigh && cp >= 0xdc00 && cp <= 0xdfff) {
+    if (cp < 0) return null;
+    if (prevHigh && cp >= 0xdc00 && cp <= 0xdfff) {
       return null; // a pair must be one 4-byte sequence
     }
     prevHigh = cp >= 0xd800 && cp <= 0xdbff;
@@ -281,3 +281,4 @@ const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
 const isCont = (b: number): boolean => (b & 0xc0) === 0x80;
 const textEncoder = new TextEncoder();
 const fatalDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const laxDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });

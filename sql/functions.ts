@@ -142,8 +142,10 @@ function substrFn(args: readonly SqlValue[]): SqlValue {
   const isBlob = x instanceof Uint8Array;
   let chars: string[] = [];
   let len = 0;
-  if (isBlob) len = x.length;
-  else {
+  if (isBlob) {
+    if (x.length === 0) return null; // SQLite: an empty blob has no data pointer
+    len = x.length;
+  } else {
     chars = codePointsOf(cText(x)!);
     len = p1 < 0 ? chars.length : 0;
   }
@@ -437,7 +439,7 @@ function likelihoodFn([x, p]: readonly SqlValue[]): SqlValue {
 
 /** unistr(X): X with \XXXX, \uXXXX, \+XXXXXX, \UXXXXXXXX and \\ escapes decoded. */
 function unistrFn([x]: readonly SqlValue[]): SqlValue {
-  const s = cText(x ?? null);
+  const s = toText(x ?? null);
   if (s === null) return null;
   let out = '';
   let i = 0;

@@ -10,11 +10,24 @@
  * and precisions count UTF-8 bytes, or characters with the `!` flag. An
  * unknown conversion ends the output there, as in SQLite.
  */
+import { HeliosError } from '../format/errors.ts';
 import { type SqlValue, bytesToText, textToBytes } from '../format/sql-value.ts';
 import { formatFloat } from './fp-decode.ts';
 import { toInteger, toReal, toText } from './value.ts';
 
 const U64 = (1n << 64n) - 1n;
+/** SQLITE_FP_PRECISION_LIMIT: the largest precision of %f %e %g. */
+const FP_PRECISION_LIMIT = 100_000_000;
+/**
+ * Longest result we build. SQLite's limit is 1e9 bytes (SQLITE_MAX_LENGTH);
+ * JavaScript strings end near 5e8 characters, so results beyond this are
+ * TOO_BIG here where SQLite might still return them.
+ */
+const MAX_RESULT_LENGTH = 500_000_000;
+
+function tooBig(): never {
+  throw new HeliosError('TOO_BIG', 'string or blob too big');
+}
 
 function utf8Length(s: string): number {
   let n = 0;
@@ -57,7 +70,12 @@ function firstBytes(s: string, n: number): string {
   return bytesToText(textToBytes(s).subarray(0, n), false) as string;
 }
 
-/** printf(format, ...args) as SQLite computes it. NULL format → NULL. */
+/**
+ * printf(format, ...args) as SQLite computes it. NULL format → NULL; like
+ * SQLite, a format that produces nothing at all ('' or one that stops at
+ * an unknown conversion before any output) → NULL, while a conversion that
+ * renders empty text ('%s' of '') → ''.
+ */
 export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue {
   const fmt = toText(format);
   if (fmt === null) return null;
@@ -77,18 +95,22 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
   };
 
   let out = '';
+  let appended = false; // SQLite's accumulator stays unallocated (→ NULL) until something is appended
   let i = 0;
   const n = fmt.length;
   while (i < n) {
     const pct = fmt.indexOf('%', i);
     if (pct < 0) {
       out += fmt.slice(i);
+      appended = true;
       break;
     }
+    if (pct > i) appended = true;
     out += fmt.slice(i, pct);
     i = pct + 1;
     if (i >= n) {
       out += '%';
+      appended = true;
       break;
     }
     let leftJustify = false;
@@ -188,10 +210,14 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
       }
       c = fmt[++i] ?? '';
     }
-    if (i >= n) break; // format ended inside a conversion: SQLite stops too
+    if (i >= n) break; // format ended inside a conversion: SQLite stops too (no output for it)
     i++; // past the conversion character c
+    if (width > MAX_RESULT_LENGTH || precision > MAX_RESULT_LENGTH) {
+      if (width > MAX_RESULT_LENGTH || 'fFeEgG'.indexOf(c) < 0) tooBig();
+    }
     let body: string;
     let bodyWidthIsChars = false;
+    let bodyBytes = -1; // UTF-8 length when the body was cut inside a character
     switch (c) {
       case 'd':
       case 'i':
@@ -249,9 +275,12 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
       case 'E':
       case 'g':
       case 'G':
-        out += formatFloat(nextReal(), c, precision, width, { prefix, alternate, alt2, zeroPad, thousands, leftJustify });
+        out += formatFloat(nextReal(), c, Math.min(precision, FP_PRECISION_LIMIT), width, { prefix, alternate, alt2, zeroPad, thousands, leftJustify });
+        if (out.length > MAX_RESULT_LENGTH) tooBig();
+        appended = true;
         continue;
       case 'n':
+        appended = true;
         continue;
       case '%':
         body = '%';
@@ -267,8 +296,10 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
       case 's':
       case 'z': {
         const t = nextText() ?? '';
-        if (precision >= 0) body = alt2 ? firstChars(t, precision) : firstBytes(t, precision);
-        else body = t;
+        if (precision >= 0 && !alt2) {
+          body = firstBytes(t, precision);
+          bodyBytes = Math.min(precision, utf8Length(t));
+        } else body = precision >= 0 ? firstChars(t, precision) : t;
         bodyWidthIsChars = alt2;
         break;
       }
@@ -301,11 +332,13 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
         break;
       }
       default:
-        return out; // unknown conversion: SQLite stops rendering here
+        return appended ? out : null; // unknown conversion: SQLite stops rendering here
     }
-    const len = bodyWidthIsChars ? charCount(body) : utf8Length(body);
+    const len = bodyWidthIsChars ? charCount(body) : bodyBytes >= 0 ? bodyBytes : utf8Length(body);
     if (width > len) body = leftJustify ? body + ' '.repeat(width - len) : ' '.repeat(width - len) + body;
     out += body;
+    appended = true;
+    if (out.length > MAX_RESULT_LENGTH) tooBig();
   }
-  return out;
+  return appended ? out : null;
 }

@@ -682,9 +682,21 @@ export function negate(a: SqlValue): SqlValue {
   return subtract(0, a);
 }
 
-/** a || b: text concatenation; NULL if either is NULL. */
+/**
+ * a || b: text concatenation; NULL if either is NULL. Like SQLite, which
+ * joins the bytes, BLOB operands are joined as bytes before being read as
+ * UTF-8 (so a character split across two blobs is reassembled).
+ */
 export function concat(a: SqlValue, b: SqlValue): SqlValue {
   if (a === null || b === null) return null;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    const x = toBlob(a)!;
+    const y = toBlob(b)!;
+    const joined = new Uint8Array(x.length + y.length);
+    joined.set(x);
+    joined.set(y, x.length);
+    return blobText(joined);
+  }
   return (toText(a) as string) + (toText(b) as string);
 }
 

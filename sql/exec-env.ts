@@ -3,54 +3,40 @@
  * environment scalar functions see (changes(), last_insert_rowid(), the
  * statement's 'now'), and the lookups of scalar functions and LIKE/GLOB.
  */
-import type { SqlValue } from '../format/sql-value.ts';
+import type { Collation, SqlValue } from '../format/sql-value.ts';
 import { scalarFunctions, type FunctionContext, type ScalarFunction } from './functions.ts';
 import { like, glob } from './like.ts';
 import { toText } from './value.ts';
 
-/** What one statement execution exposes to functions. */
+/** What one statement execution exposes to functions (the Session implements it). */
 export interface ExecEnv extends FunctionContext {
-  readonly connection: {
-    changes(): number;
-    totalChanges(): number;
-    lastInsertRowid(): number | bigint;
-  };
+  now(): number;
+  changes(): number;
+  totalChanges(): number;
+  lastInsertRowid(): number | bigint;
 }
 
-export interface ScalarImpl {
-  readonly minArgs: number;
-  readonly maxArgs: number;
-  readonly deterministic: boolean;
-  readonly fn: ScalarFunction['fn'];
-}
-
-const CONNECTION_FUNCTIONS: Record<string, (env: ExecEnv) => SqlValue> = {
-  changes: (env) => env.connection.changes(),
-  total_changes: (env) => env.connection.totalChanges(),
-  last_insert_rowid: (env) => env.connection.lastInsertRowid(),
-};
-
-const connectionImpls = new Map<string, ScalarImpl>(
-  Object.entries(CONNECTION_FUNCTIONS).map(([k, g]) => [
-    k,
-    { minArgs: 0, maxArgs: 0, deterministic: false, fn: ((_args: readonly SqlValue[], ctx: FunctionContext) => g(ctx as ExecEnv)) as ScalarFunction['fn'] },
-  ]),
-);
+export type ScalarImpl = ScalarFunction;
 
 /** The scalar function named `name` (lower case), or undefined. */
 export function lookupScalar(name: string): ScalarImpl | undefined {
-  const c = connectionImpls.get(name);
-  if (c) return c;
-  const f = scalarFunctions.get(name);
-  if (!f) return undefined;
-  return { minArgs: f.minArgs, maxArgs: f.maxArgs, deterministic: f.deterministic, fn: f.fn };
+  return scalarFunctions.get(name);
 }
 
-export function callScalar(impl: ScalarImpl, args: SqlValue[], env: ExecEnv): SqlValue {
-  return impl.fn(args, env);
+/** Calls `impl`; `collation` is the collation of the call's arguments (min, max, nullif). */
+export function callScalar(impl: ScalarImpl, args: SqlValue[], env: ExecEnv, collation?: Collation): SqlValue {
+  if (collation === undefined || collation === 'BINARY') return impl.fn(args, env);
+  const ctx: FunctionContext = {
+    now: () => env.now(),
+    changes: () => env.changes(),
+    totalChanges: () => env.totalChanges(),
+    lastInsertRowid: () => env.lastInsertRowid(),
+    collation,
+  };
+  return impl.fn(args, ctx);
 }
 
-/** `x LIKE pattern [ESCAPE e]` (ASCII case-insensitive); null when the escape is invalid is an error upstream. */
+/** `x LIKE pattern [ESCAPE e]` (ASCII case-insensitive). */
 export function likeMatch(pattern: SqlValue, x: SqlValue, escape: SqlValue | undefined): boolean | null {
   const p = toText(pattern);
   const s = toText(x);

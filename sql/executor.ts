@@ -100,12 +100,17 @@ export class Session implements ExecEnv {
   foreignKeys = false;
   /** The statement's 'now' (ms since the epoch), fixed for one statement as in SQLite. */
   nowMs = 0;
-  /** Functions see the connection through this object. */
-  readonly connection = {
-    changes: () => this.changesCount,
-    totalChanges: () => this.totalChangesCount,
-    lastInsertRowid: () => this.lastRowid,
-  };
+  changes(): number {
+    return this.changesCount;
+  }
+
+  totalChanges(): number {
+    return this.totalChangesCount;
+  }
+
+  lastInsertRowid(): number | bigint {
+    return this.lastRowid;
+  }
 
   constructor(readonly engine: Engine) {
     this.overlay = new Overlay(engine);

@@ -697,7 +697,7 @@ export class Compiler {
     if (e.distinct || e.filter) throw err('SQL_ERROR', `DISTINCT/FILTER used with the non-aggregate function ${e.name}()`, e.pos);
     const impl = lookupScalar(name);
     if (!impl) throw err('SQL_ERROR', `no such function: ${e.name}`, e.pos);
-    if (nargs < impl.minArgs || (impl.maxArgs >= 0 && nargs > impl.maxArgs)) {
+    if (nargs < impl.minArgs || nargs > impl.maxArgs) {
       throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
     }
     const args = e.args.map((a) => this.compile(a, scope));
@@ -723,23 +723,28 @@ export class Compiler {
     }
     const n = evs.length;
     const isConst = args.every((a) => a.constant === true) && impl.deterministic;
+    // The collation of the leftmost argument that has one (min, max, nullif use it).
+    const withColl = args.find((a) => a.explicitColl) ?? args.find((a) => a.coll !== null && a.coll !== 'BINARY');
+    const coll: Collation | undefined = withColl?.coll ?? undefined;
+    const outColl = args[0]?.coll ?? null;
+    if (n === 0) return { ev: (f) => callScalar(impl, [], f.env, coll), aff: null, coll: null, explicitColl: false, constant: isConst };
     if (n === 1) {
       const a0 = evs[0]!;
-      return { ev: (f) => callScalar(impl, [a0(f)], f.env), aff: null, coll: args[0]!.coll, explicitColl: false, constant: isConst };
+      return { ev: (f) => callScalar(impl, [a0(f)], f.env, coll), aff: null, coll: outColl, explicitColl: false, constant: isConst };
     }
     if (n === 2) {
       const a0 = evs[0]!;
       const a1 = evs[1]!;
-      return { ev: (f) => callScalar(impl, [a0(f), a1(f)], f.env), aff: null, coll: args[0]!.coll, explicitColl: false, constant: isConst };
+      return { ev: (f) => callScalar(impl, [a0(f), a1(f)], f.env, coll), aff: null, coll: outColl, explicitColl: false, constant: isConst };
     }
     return {
       ev: (f) => {
         const vals = new Array<SqlValue>(n);
         for (let i = 0; i < n; i++) vals[i] = evs[i]!(f);
-        return callScalar(impl, vals, f.env);
+        return callScalar(impl, vals, f.env, coll);
       },
       aff: null,
-      coll: args[0]?.coll ?? null,
+      coll: outColl,
       explicitColl: false,
       constant: isConst,
     };

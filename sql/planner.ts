@@ -1025,7 +1025,7 @@ export class Planner {
         let rlo: AccessTerm | null = null;
         let rhi: AccessTerm | null = null;
         const next = ix.columns[k];
-        if (next && next.column >= 0 && !next.desc) {
+        if (next && next.column >= 0) {
           const colAff = t.columns[next.column]!.affinity;
           const ok = (m: AccessTerm): boolean => m.col === next.column && m.coll === next.collation && affOk(colAff, m.aff);
           rlo = mine.find((m) => (m.op === '>' || m.op === '>=') && ok(m)) ?? null;
@@ -1412,22 +1412,26 @@ function makeIterator(l: Level, store: () => Overlay): (f: Frame, cb: (row: Row)
           let lo = basePrefix;
           let hi = prefixSuccessor(basePrefix) ?? prefixEnd(basePrefix);
           const n = vals.length;
-          if (loT) {
-            let x = loT.value!.ev(f);
+          // For a DESC column larger values have smaller keys: the terms swap ends.
+          const desc = ix.columns[n]?.desc === true;
+          const startT = desc ? hiT : loT;
+          const endT = desc ? loT : hiT;
+          if (startT) {
+            let x = startT.value!.ev(f);
             if (x === null) return;
-            if (loT.aff !== null) x = applyComparisonAffinity(x, loT.aff);
+            if (startT.aff !== null) x = applyComparisonAffinity(x, startT.aff);
             const k = prefixed(ix.id, encodeKey([...vals, x], keyCols));
-            lo = loT.op === '>' ? (prefixSuccessor(k) ?? prefixEnd(k)) : k;
-          } else if (ix.columns[n] !== undefined && (hiT !== null)) {
+            lo = startT.op === '>' || startT.op === '<' ? (prefixSuccessor(k) ?? prefixEnd(k)) : k;
+          } else if (!desc && ix.columns[n] !== undefined && endT !== null) {
             // Skip NULLs: a range comparison is never true for NULL.
             lo = prefixSuccessor(prefixed(ix.id, encodeKey([...vals, null], keyCols))) ?? lo;
           }
-          if (hiT) {
-            let x = hiT.value!.ev(f);
+          if (endT) {
+            let x = endT.value!.ev(f);
             if (x === null) return;
-            if (hiT.aff !== null) x = applyComparisonAffinity(x, hiT.aff);
+            if (endT.aff !== null) x = applyComparisonAffinity(x, endT.aff);
             const k = prefixed(ix.id, encodeKey([...vals, x], keyCols));
-            hi = hiT.op === '<' ? k : (prefixSuccessor(k) ?? prefixEnd(k));
+            hi = endT.op === '<' || endT.op === '>' ? k : (prefixSuccessor(k) ?? prefixEnd(k));
           }
           const cur = s.scan(lo, hi, a.reverse);
           try {

@@ -788,7 +788,7 @@ function list<T>(items: readonly T[], f: (x: T) => string): string {
 
 /** Plain non-keyword words print as they are; any other type name as one quoted word (same `name` when parsed back). */
 function formatTypeName(t: TypeName): string {
-  const plain = t.name === '' || t.name.split(' ').every((w) => PLAIN_NAME.test(w) && !KEYWORDS.has(w.toUpperCase()));
+  const plain = t.name.split(' ').every((w) => PLAIN_NAME.test(w) && !KEYWORDS.has(w.toUpperCase()));
   const name = plain ? t.name : '"' + t.name.replace(/"/g, '""') + '"';
   return t.args.length === 0 ? name : `${name}(${t.args.join(', ')})`;
 }

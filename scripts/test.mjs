@@ -71,7 +71,8 @@ if (opt.typecheck && !opt.fuzzOnly) {
   else { console.log('FAILED'); console.log(r.stdout, r.stderr); failed++; failures.push('typecheck'); }
 }
 
-const outdir = join(root, '.build', 'test');
+// A folder per run, so concurrent runs never delete each other's bundles.
+const outdir = join(root, '.build', `test-${process.pid}`);
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 if (selected.length > 0) {
@@ -149,6 +150,7 @@ await Promise.all(Array.from({ length: concurrency }, async () => {
   while (next < jobs.length) await runJob(jobs[next++]);
 }));
 
+rmSync(outdir, { recursive: true, force: true });
 if (failures.length > 0) console.log(`\nfailed:\n  ${failures.join('\n  ')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

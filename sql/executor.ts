@@ -93,13 +93,21 @@ export class Session implements ExecEnv {
   private savepoints: Savepoint[] = [];
   private schemaTouched = false;
   private txnSchemaTouched = false;
+  /** Largest rowid per table id, valid for the current transaction state (cleared on any rollback). */
   private readonly rowidCache = new Map<number, number | bigint>();
+  /** AUTOINCREMENT high-water marks per table id (same lifetime as rowidCache). */
+  private readonly seqCache = new Map<number, number | bigint>();
   changesCount = 0;
   totalChangesCount = 0;
   lastRowid: number | bigint = 0;
   foreignKeys = false;
   /** The statement's 'now' (ms since the epoch), fixed for one statement as in SQLite. */
   nowMs = 0;
+  private clearCaches(): void {
+    this.rowidCache.clear();
+    this.seqCache.clear();
+  }
+
   changes(): number {
     return this.changesCount;
   }
@@ -143,11 +151,12 @@ export class Session implements ExecEnv {
       }
       this.overlay.rollbackTo(mark);
       this.overlay.release();
+      this.clearCaches();
       if (e instanceof ConflictError && e.action === 'ROLLBACK' && this.inTxn) {
         this.rollbackAll();
       } else if (autocommit && !this.inTxn) {
         this.overlay.clear();
-        this.rowidCache.clear();
+        this.clearCaches();
       }
       if (this.schemaTouched) this.catalog.load(this.overlay);
       if (e instanceof ConflictError) throw new HeliosError(e.code, e.message, e.details);
@@ -164,7 +173,7 @@ export class Session implements ExecEnv {
       this.overlay.commit();
     } catch (e) {
       this.overlay.clear();
-      this.rowidCache.clear();
+      this.clearCaches();
       this.catalog.load(this.overlay);
       throw e;
     } finally {
@@ -174,7 +183,7 @@ export class Session implements ExecEnv {
 
   private rollbackAll(): void {
     this.overlay.clear();
-    this.rowidCache.clear();
+    this.clearCaches();
     this.savepoints = [];
     this.inTxn = false;
     if (this.txnSchemaTouched || this.schemaTouched) this.catalog.load(this.overlay);
@@ -351,7 +360,7 @@ export class Session implements ExecEnv {
         for (let j = this.savepoints.length - 1; j > i; j--) this.overlay.release();
         this.savepoints.length = i + 1;
         this.overlay.rollbackTo(sp.mark);
-        this.rowidCache.clear();
+        this.clearCaches();
         if (this.txnSchemaTouched) this.catalog.load(this.overlay);
         return;
       }
@@ -416,14 +425,21 @@ export class Session implements ExecEnv {
     if (rowid > m) this.rowidCache.set(t.id, rowid);
   }
 
+  /** The AUTOINCREMENT high-water mark of `t` (0 when none), cached for the transaction. */
+  private sequence(t: TableInfo): number | bigint {
+    const c = this.seqCache.get(t.id);
+    if (c !== undefined) return c;
+    const s = this.overlay.get(sequenceKey(t.id));
+    const v = s ? readRowid(s, 0) : 0;
+    this.seqCache.set(t.id, v);
+    return v;
+  }
+
   private newRowid(t: TableInfo): number | bigint {
     let m = this.maxRowid(t);
     if (t.autoincrement) {
-      const s = this.overlay.get(sequenceKey(t.id));
-      if (s) {
-        const seq = readRowid(s, 0);
-        if (seq > m) m = seq;
-      }
+      const seq = this.sequence(t);
+      if (seq > m) m = seq;
     }
     if (m === MAX_INT64 || m === 9223372036854775807n) {
       if (t.autoincrement) throw new HeliosError('SQL_ERROR', 'database or disk is full');
@@ -534,10 +550,10 @@ export class Session implements ExecEnv {
    * order: the rowid first, then each UNIQUE index. `exclude` is the row's own
    * old rowid (UPDATE).
    */
-  private conflicts(w: TableWriter, row: Row, rowid: number | bigint, exclude: number | bigint | null, f: Frame): { ix: IndexInfo | null; rowid: number | bigint }[] {
+  private conflicts(w: TableWriter, row: Row, rowid: number | bigint, exclude: number | bigint | null, f: Frame, freshRowid = false): { ix: IndexInfo | null; rowid: number | bigint }[] {
     const out: { ix: IndexInfo | null; rowid: number | bigint }[] = [];
     const t = w.t;
-    if (exclude === null || exclude !== rowid) {
+    if (!freshRowid && (exclude === null || exclude !== rowid)) {
       if (this.overlay.get(rowKey(t.id, rowid)) !== undefined) out.push({ ix: null, rowid });
     }
     for (const ix of t.indexes) {
@@ -808,15 +824,20 @@ export class Session implements ExecEnv {
           }
           // Rowid
           let rowid: number | bigint;
+          let fresh = false;
           const rv = rowidTarget >= 0 ? vals[rowidTarget]! : null;
           if (rv !== null && rv !== undefined) {
             const id = applyAffinity(rv, 'INTEGER');
             if (typeof id !== 'bigint' && !(typeof id === 'number' && Number.isInteger(id))) throw new HeliosError('MISMATCH', 'datatype mismatch');
             rowid = id;
-          } else rowid = this.newRowid(t);
+          } else {
+            rowid = this.newRowid(t);
+            // max(rowid) + 1 cannot exist yet (random rowids past 2^63-1 are probed in newRowid).
+            fresh = true;
+          }
           row[n] = rowid;
           if (t.rowidAlias >= 0) row[t.rowidAlias] = rowid;
-          const res = this.insertOne(w, row, rowid, f, orAction, upserts);
+          const res = this.insertOne(w, row, rowid, f, orAction, upserts, fresh);
           if (res === 'skip') return true;
           changes++;
           if (res === 'inserted') {
@@ -837,20 +858,19 @@ export class Session implements ExecEnv {
   }
 
   private bumpSequence(t: TableInfo, rowid: number | bigint): void {
-    const k = sequenceKey(t.id);
-    const s = this.overlay.get(k);
-    if (s && readRowid(s, 0) >= rowid) return;
-    this.overlay.put(k, rowidBytes(rowid));
+    if (this.sequence(t) >= rowid) return;
+    this.seqCache.set(t.id, rowid);
+    this.overlay.put(sequenceKey(t.id), rowidBytes(rowid));
   }
 
   /**
    * Inserts one prepared row. Returns 'inserted', 'skip' (IGNORE / DO NOTHING),
    * or the updated row when an upsert turned the insert into an update.
    */
-  private insertOne(w: TableWriter, row: Row, rowid: number | bigint, f: Frame, orAction: ConflictAction | null, upserts: CompiledUpsert[]): 'inserted' | 'skip' | Row {
+  private insertOne(w: TableWriter, row: Row, rowid: number | bigint, f: Frame, orAction: ConflictAction | null, upserts: CompiledUpsert[], freshRowid: boolean): 'inserted' | 'skip' | Row {
     const t = w.t;
     if (!this.checkRow(w, row, f, orAction)) return 'skip';
-    const found = this.conflicts(w, row, rowid, null, f);
+    const found = this.conflicts(w, row, rowid, null, f, freshRowid);
     for (const c of found) {
       // An upsert clause whose target matches (or has none) handles the conflict.
       const u = upserts.find((u) => u.matches(c.ix, t));
@@ -1249,6 +1269,7 @@ export class Session implements ExecEnv {
         this.overlay.delete(sequenceKey(t.id));
         this.catalog.removeRow(this.overlay, t.id);
         this.rowidCache.delete(t.id);
+        this.seqCache.delete(t.id);
         this.catalog.rebuild();
         return;
       }

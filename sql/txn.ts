@@ -19,8 +19,13 @@ import { createWriteBatch, type Engine, type EngineIterator } from '../engine/en
 
 /** Converts key bytes to a binary string whose code-unit order is the byte order. */
 export function bytesToBin(b: Uint8Array): string {
-  let s = '';
   const n = b.length;
+  if (n <= 16) {
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode(b[i]!);
+    return s;
+  }
+  let s = '';
   for (let i = 0; i < n; i += 4096) {
     s += String.fromCharCode.apply(null, b.subarray(i, Math.min(n, i + 4096)) as unknown as number[]);
   }

@@ -18,7 +18,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { fuzzParams } from './budget.ts';
-import { INTENDED_DIFFERENCES, PENDING_FIXES, SHAPES, isIntendedDifference, isPendingFix, scenarioArb, scenarioScript, setupStatements, type GenScenario, type Shape } from './sqlgen.ts';
+import { INTENDED_DIFFERENCES, PENDING_FIXES, SHAPES, choosesRepresentatives, isIntendedDifference, isPendingFix, scenarioArb, scenarioScript, setupStatements, type GenScenario, type Shape } from './sqlgen.ts';
 import { createSqliteBackend, type SltBackend } from '../scripts/slt-backend.ts';
 import { createHeliosBackend } from '../scripts/slt-helios.ts';
 import { attempt, compareOutcomes, type Outcome } from '../scripts/slt-compare.ts';
@@ -41,7 +41,7 @@ export function checkScenario(s: GenScenario, makeOracle: () => SltBackend, make
     }
     s.queries.forEach((q, k) => {
       if (isIntendedDifference(q) || (skipPending && isPendingFix(q))) return;
-      const diff = compareOutcomes(attempt(() => oracle.query(q.sql)), attempt(() => subject.query(q.sql)), q.ordered);
+      const diff = compareOutcomes(attempt(() => oracle.query(q.sql)), attempt(() => subject.query(q.sql)), q.ordered, choosesRepresentatives(q));
       if (diff !== null) throw new Error(`query differs: ${q.sql}\n  ${diff}\n-- script:\n${scenarioScript(s, k)}`);
     });
   } finally {
@@ -84,6 +84,9 @@ test('the comparison catches a lost row, a changed storage class and an error mi
   assert.is(compareOutcomes({ ok: false, error: 'x', crash: false }, { ok: false, error: 'y', crash: false }, false), null);
   assert.ok(compareOutcomes({ ok: false, error: 'x', crash: false }, { ok: false, error: 'TypeError', crash: true }, false) !== null, 'crash');
   assert.is(compareOutcomes(ok([[0]]), ok([[-0]]), true), null);
+  assert.ok(compareOutcomes(ok([[3n, 'a']]), ok([[3, 'A']]), false) !== null, 'exact classes by default');
+  assert.is(compareOutcomes(ok([[3n, 'a']]), ok([[3, 'A']]), false, true), null, 'equal-comparing representatives');
+  assert.ok(compareOutcomes(ok([[3n, 'a']]), ok([[4n, 'a']]), false, true) !== null, 'representatives still compare values');
 });
 
 test('intended differences and pending fixes are named with a reason or repro', () => {

@@ -10,7 +10,7 @@
  * Queries using a PENDING_FIXES feature (known bugs) are left out unless --all.
  */
 import fc from 'fast-check';
-import { SHAPES, isIntendedDifference, isPendingFix, scenarioArb, setupStatements, type Shape } from '../fuzz/sqlgen.ts';
+import { SHAPES, choosesRepresentatives, isIntendedDifference, isPendingFix, scenarioArb, setupStatements, type Shape } from '../fuzz/sqlgen.ts';
 import { createSqliteBackend, type QueryResult, type SltBackend } from './slt-backend.ts';
 import { createHeliosBackend } from './slt-helios.ts';
 import { attempt, compareOutcomes, type Outcome } from './slt-compare.ts';
@@ -30,7 +30,7 @@ const rowsKey = (r: QueryResult, ordered: boolean): string[] => {
 };
 
 /** The category of a difference: which side failed and why (names and numbers masked), or a wrong result. */
-function classify(o: Outcome, h: Outcome, ordered: boolean): { category: string; detail: string } | null {
+function classify(o: Outcome, h: Outcome, ordered: boolean, representatives = false): { category: string; detail: string } | null {
   const mask = (s: string): string => s.replace(/'[^']*'|"[^"]*"/g, '…').replace(/\b\d+\b/g, 'N').slice(0, 140);
   if (!h.ok && h.crash) return { category: `helios CRASH: ${mask(h.error)}`, detail: h.error };
   if (!o.ok && !h.ok) return null;
@@ -38,7 +38,7 @@ function classify(o: Outcome, h: Outcome, ordered: boolean): { category: string;
   if (o.ok && !h.ok) return { category: `helios rejects: ${mask(h.error)}`, detail: h.error };
   if (!o.ok || !h.ok) return null;
   if (o.result.columnCount !== h.result.columnCount) return { category: 'wrong column count', detail: `${o.result.columnCount} vs ${h.result.columnCount}` };
-  if (compareOutcomes(o, h, ordered) === null) return null;
+  if (compareOutcomes(o, h, ordered, representatives) === null) return null;
   const a = rowsKey(o.result, ordered);
   const b = rowsKey(h.result, ordered);
   const lenDiff = a.length !== b.length ? 'row count' : ordered && [...a].sort().join('|') === [...b].sort().join('|') ? 'row order' : 'values';
@@ -87,7 +87,7 @@ function main(argv: readonly string[]): void {
         for (const q of s.queries) {
           if (isIntendedDifference(q) || (!all && isPendingFix(q))) continue;
           statements++;
-          const d = classify(attempt(() => oracle.query(q.sql)), attempt(() => subject.query(q.sql)), q.ordered);
+          const d = classify(attempt(() => oracle.query(q.sql)), attempt(() => subject.query(q.sql)), q.ordered, choosesRepresentatives(q));
           if (d) note(`[${shape}] ${d.category}`, `${done.join(';\n')};\n${q.sql};`, d.detail);
         }
       } finally {

@@ -36,8 +36,14 @@ import { ARGON2ID_DEFAULTS, argon2id, validateArgon2idParams, type Argon2RunOpti
 import { PBKDF2_DEFAULT_ITERATIONS, pbkdf2Master, validatePbkdf2Iterations } from './pbkdf2.ts';
 import type { KeySecret } from './key-source.ts';
 
+/**
+ * KDF choices for new passphrase slots. `fips` is read by createSuperblock only (it sets the
+ * header's FIPS flag); later slots follow the flag of the superblock they are added to.
+ */
 export interface KdfOptions {
+  /** Argon2id parameters; missing ones take ARGON2ID_DEFAULTS (64 MiB, 3 passes, 4 lanes). */
   argon2?: { memoryKiB?: number; iterations?: number; parallelism?: number };
+  /** PBKDF2 iterations in FIPS mode; default 600,000. */
   pbkdf2Iterations?: number;
   fips?: boolean;
 }

@@ -311,7 +311,8 @@ test('an I/O error fails the write path; reopening keeps every acknowledged comm
   throwsCode(() => db.put(u('c'), u('3')), 'IO');
   assert.is(s(db.get(u('a'))), '1');
   assert.ok(db.info().failure !== null);
-  db.close();
+  throwsCode(() => db.close(), 'IO'); // releases the handle, reports the failure again
+  throwsCode(() => db.get(u('a')), 'CLOSED');
   db = open();
   assert.is(s(db.get(u('a'))), '1');
   assert.is(db.get(u('b')), undefined);

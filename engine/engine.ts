@@ -27,8 +27,9 @@
  *
  * After any I/O error in the write path the handle is failed: the error
  * reaches the caller and every later write throws it too; reads keep
- * working; close() releases the handle, and reopening recovers every commit
- * acknowledged before the error.
+ * working; close() releases the handle (and throws the error again), and
+ * reopening recovers every commit acknowledged before the error that the
+ * synchronous mode had made durable (with 'full' and 'normal': all of them).
  */
 import { createNodeVfs } from './node-vfs.ts';
 import type { Vfs, VfsLock } from './vfs.ts';
@@ -148,7 +149,12 @@ export interface Engine {
   iterator(options?: IteratorOptions): EngineIterator;
   setSynchronous(mode: SynchronousMode): void;
   info(): EngineInfo;
-  /** Persists buffered writes, ends the WAL segment, zeroes keys; later calls throw CLOSED. Idempotent. */
+  /**
+   * Persists buffered writes, ends the WAL segment, zeroes keys, releases the
+   * lock; later calls throw CLOSED. Idempotent. On a handle whose write path
+   * failed it still releases everything, then throws that I/O error: commits
+   * not yet written when it happened (synchronous 'off') are lost.
+   */
   close(): void;
 }
 
@@ -608,6 +614,9 @@ function createEngine(s: EngineState): Engine {
         } catch (e) {
           error = e;
         }
+      } else {
+        // Nothing more can be written: commits still buffered ('off') are lost. Say so.
+        error = failure;
       }
       wal.close();
       manifest.close();

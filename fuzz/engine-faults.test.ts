@@ -101,7 +101,10 @@ test('[ENG-FAIL-1] an injected ENOSPC/EIO reaches the caller; reopening keeps ev
           try {
             db.close();
           } catch (e) {
+            // The write path failed (maybe in a rotation after an acknowledged
+            // commit): close reports it, and under 'off' buffered commits are gone.
             assert.ok(isHeliosError(e, 'IO'), String(e));
+            failed = true;
           }
         } else if (ending === 'power') {
           vfs.crash();

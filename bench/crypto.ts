@@ -73,7 +73,7 @@ for (const bytes of SIZES) {
 
 // Crossover of the node backend's two strategies (pick defaultLargeThreshold from this).
 const crossover: Array<{ bytes: number; ecb: number; perCall: number }> = [];
-for (const bytes of [256, 512, 1024, 1536, 2048, 3072, 4096]) {
+for (const bytes of [256, 384, 512, 768, 1024, 1536, 2048, 4096]) {
   const out: number[] = [];
   for (const threshold of [Infinity, 0]) {
     const before = rows.length;

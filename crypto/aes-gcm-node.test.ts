@@ -37,8 +37,9 @@ for (const [name, largeThreshold] of strategies) {
     const node = createNodeGcm(key, { largeThreshold });
     const noble = createNobleGcm(key);
     const aad = random(41);
-    // Sizes chosen to cross every keystream-batch slot size and the batch limit (31 data blocks).
-    const sizes = [0, 1, 15, 16, 17, 100, 100, 100, 250, 3, 495, 496, 497, 1000, 2049, 100, 64, 0, 5000, 7];
+    // Sizes chosen to cross every keystream-batch slot size, the batch limit (63 data
+    // blocks = 1008 bytes) and the default strategy crossovers.
+    const sizes = [0, 1, 15, 16, 17, 100, 100, 100, 250, 3, 383, 384, 496, 767, 768, 1007, 1008, 1009, 2049, 100, 64, 0, 5000, 7];
     for (let i = 0; i < 200; i++) {
       const pt = random(sizes[i % sizes.length]!);
       const a = node.seal(i, pt, aad);

@@ -43,15 +43,16 @@ export interface NodeGcmOptions {
 /**
  * Crossover measured with bench/crypto.ts on the reference machine (2 cores,
  * AES-NI): below it ECB keystream + TypeScript GHASH wins, from it on a GCM
- * cipher object per call wins. Node 20: ~1.5 KiB (the GCM object costs
- * ~4.5 µs fixed). Bun: ~512 B (its GCM object costs ~1.5 µs). Deno: never
- * (its GCM object runs at ~0.15 GB/s, below ECB + our GHASH at any size).
+ * cipher object per call wins. Node 20: ~700 B (the GCM object costs
+ * ~4.5 µs fixed, our GHASH ~50 ns per 16-byte block). Bun: ~350 B (its GCM
+ * object costs ~1.5 µs). Deno: never (its GCM object runs at ~0.15 GB/s,
+ * below ECB + our GHASH at any size).
  */
 export function defaultLargeThreshold(): number {
   const g = globalThis as { Bun?: unknown; Deno?: unknown };
-  if (g.Bun !== undefined) return 512;
+  if (g.Bun !== undefined) return 384;
   if (g.Deno !== undefined) return Infinity;
-  return 1536;
+  return 768;
 }
 
 /** Whether node:crypto offers the two ciphers this backend needs in this runtime. */
@@ -74,7 +75,7 @@ export function nodeGcmAvailable(): boolean {
 /** Keystream cache: at most this many 16-byte blocks computed per batch. */
 const BATCH_BLOCKS = 256;
 /** Records needing more blocks than this (J0 included) are never batched. */
-const MAX_SLOT_BLOCKS = 32;
+const MAX_SLOT_BLOCKS = 64;
 
 const EMPTY = new Uint8Array(0);
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

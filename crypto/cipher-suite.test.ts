@@ -109,6 +109,19 @@ test('[CRY-ZERO-1] after destroy() every call throws CLOSED; destroy() is idempo
   }
 });
 
+test('seal results stay intact while later seals run (slab-allocated results never overlap)', () => {
+  for (const suite of ['aes-256-gcm', 'none'] as const) {
+    const s = createSealer(suite, key);
+    const kept: Array<[Uint8Array, string]> = [];
+    for (let i = 0; i < 3000; i++) {
+      const sealed = s.seal(i, new Uint8Array(i % 700).fill(i & 0xff), new Uint8Array(0));
+      kept.push([sealed, toHex(sealed)]);
+    }
+    kept.forEach(([sealed, hex], i) => assert.is(toHex(sealed), hex, `${suite} result ${i}`));
+    kept.forEach(([sealed], i) => assert.ok(s.open(i, sealed, new Uint8Array(0)) !== null));
+  }
+});
+
 test('createSealer copies the key: the caller may zero its array at once', () => {
   const k = key.slice();
   const s = createSealer('aes-256-gcm', k);

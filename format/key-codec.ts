@@ -32,7 +32,7 @@
  * big-endian with the sign bit flipped.
  */
 import { HeliosError, corruption } from './errors.ts';
-import { type Collation, type SqlValue, MAX_INT64, MIN_INT64, RealBox, bytesToText, makeInteger, makeReal, textToBytes } from './sql-value.ts';
+import { type Collation, type SqlValue, MAX_INT64, MIN_INT64, RealBox, bytesToText, makeInteger, makeReal } from './sql-value.ts';
 
 export const KEY_TAG_NULL = 0x05;
 export const KEY_TAG_NUMBER = 0x15;
@@ -51,23 +51,23 @@ const f64 = new Float64Array(1);
 const u8 = new Uint8Array(f64.buffer);
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Growable output buffer for one key. */
+/** Growable output buffer for one key; one module-level instance is reused (calls never nest). */
 class KeyBuffer {
-  buf: Uint8Array;
+  buf = new Uint8Array(256);
   len = 0;
-  constructor(capacity: number) {
-    this.buf = new Uint8Array(capacity);
-  }
   reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
   }
+  /** A new array holding the bytes written. */
   finish(): Uint8Array {
-    return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
+    return this.buf.slice(0, this.len);
   }
 }
+
+const scratch = new KeyBuffer();
 
 /**
  * Encodes `values` (one per key column) into a new array. `columns[i]`
@@ -75,7 +75,8 @@ class KeyBuffer {
  * When `rowid` is given its rowid key is appended (index entries).
  */
 export function encodeKey(values: readonly SqlValue[], columns?: readonly (KeyColumn | undefined)[], rowid?: number | bigint): Uint8Array {
-  const out = new KeyBuffer(16 + values.length * 12);
+  const out = scratch;
+  out.len = 0;
   for (let i = 0; i < values.length; i++) {
     const col = columns?.[i];
     const start = out.len;
@@ -116,17 +117,9 @@ function writeValue(out: KeyBuffer, v: SqlValue, collation: Collation): void {
       writeNumber(out, f, d);
       return;
     }
-    case 'string': {
-      let s = v;
-      if (collation === 'NOCASE') s = foldAscii(s);
-      else if (collation === 'RTRIM') {
-        let n = s.length;
-        while (n > 0 && s.charCodeAt(n - 1) === 32) n--;
-        if (n !== s.length) s = s.slice(0, n);
-      }
-      writeEscaped(out, KEY_TAG_TEXT, textToBytes(s));
+    case 'string':
+      writeTextKey(out, v, collation);
       return;
-    }
     default:
       if (v instanceof RealBox) writeNumber(out, v.value, 0);
       else writeEscaped(out, KEY_TAG_BLOB, v);
@@ -172,19 +165,52 @@ function writeEscaped(out: KeyBuffer, tag: number, bytes: Uint8Array): void {
   out.len = o;
 }
 
-function foldAscii(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 65 && c <= 90) {
-      let r = s.slice(0, i);
-      for (let j = i; j < s.length; j++) {
-        const d = s.charCodeAt(j);
-        r += d >= 65 && d <= 90 ? String.fromCharCode(d + 32) : s[j];
+/**
+ * TEXT column: tag, the collated UTF-8 bytes (`textToBytes`) with 0x00
+ * escaped as 0x00 0xFF, then 0x00 0x01, written straight into `out`.
+ */
+function writeTextKey(out: KeyBuffer, s: string, collation: Collation): void {
+  let n = s.length;
+  if (collation === 'RTRIM') while (n > 0 && s.charCodeAt(n - 1) === 32) n--;
+  const fold = collation === 'NOCASE';
+  out.reserve(3 * n + 3);
+  const b = out.buf;
+  let o = out.len;
+  b[o++] = KEY_TAG_TEXT;
+  for (let i = 0; i < n; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (c === 0) {
+        b[o++] = 0;
+        b[o++] = 0xff;
+      } else b[o++] = fold && c >= 65 && c <= 90 ? c + 32 : c;
+    } else if (c < 0x800) {
+      b[o++] = 0xc0 | (c >> 6);
+      b[o++] = 0x80 | (c & 63);
+    } else if (c < 0xd800 || c > 0xdfff) {
+      b[o++] = 0xe0 | (c >> 12);
+      b[o++] = 0x80 | ((c >> 6) & 63);
+      b[o++] = 0x80 | (c & 63);
+    } else {
+      // A surrogate pair is one 4-byte sequence; a lone surrogate its own 3 bytes.
+      const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+        b[o++] = 0xf0 | (c >> 18);
+        b[o++] = 0x80 | ((c >> 12) & 63);
+        b[o++] = 0x80 | ((c >> 6) & 63);
+        b[o++] = 0x80 | (c & 63);
+      } else {
+        b[o++] = 0xe0 | (c >> 12);
+        b[o++] = 0x80 | ((c >> 6) & 63);
+        b[o++] = 0x80 | (c & 63);
       }
-      return r;
     }
   }
-  return s;
+  b[o++] = 0;
+  b[o++] = 1;
+  out.len = o;
 }
 
 /**

@@ -159,6 +159,47 @@ export function textToBytes(s: string): Uint8Array {
 }
 
 /**
+ * Number of bytes `textToBytes(s)` produces (a lone surrogate counts 3).
+ */
+export function utf8Length(s: string): number {
+  const n = s.length;
+  let size = n;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) size += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && isLowSurrogate(s.charCodeAt(i + 1))) {
+      size += 2; // 4 bytes for 2 code units
+      i++;
+    } else size += 2;
+  }
+  return size;
+}
+
+/**
+ * Writes `textToBytes(s)` into `out` at `offset` (the caller sized it with
+ * `utf8Length`); returns the offset after the text.
+ */
+export function writeText(out: Uint8Array, offset: number, s: string, byteLength: number): number {
+  const n = s.length;
+  if (byteLength === n) {
+    for (let i = 0; i < n; i++) out[offset + i] = s.charCodeAt(i);
+    return offset + n;
+  }
+  if (n > 32) {
+    const r = textEncoder.encodeInto(s, out.subarray(offset, offset + byteLength));
+    if (r.written === byteLength && r.read === n) {
+      // encodeInto wrote U+FFFD (3 bytes) for a lone surrogate; lengths match
+      // either way, so re-check that the text was well-formed.
+      if ((s as { isWellFormed?: () => boolean }).isWellFormed?.() ?? !/[\ud800-\udfff]/.test(s)) return offset + byteLength;
+    }
+  }
+  const b = textToBytes(s);
+  out.set(b, offset);
+  return offset + b.length;
+}
+
+/**
  * Decodes UTF-8 (plus WTF-8 lone surrogates, as `textToBytes` writes them)
  * from `bytes[start, end)`. `strict`: returns null on any ill-formed sequence
  * (over-long forms, surrogate pairs split into two 3-byte sequences,

@@ -24,9 +24,8 @@ const pwr10to2 = (p: number): number => (p * 108853) >> 15;
 const pwr2to10 = (p: number): number => (p * 78913) >> 18;
 
 function clz64(m: bigint): number {
-  let n = 0;
-  while (n < 64 && (m & (BIT63 >> BigInt(n))) === 0n) n++;
-  return n;
+  const hi = Number(m >> 32n);
+  return hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(Number(m & 0xffffffffn));
 }
 
 /** Upper 96 bits of (a<<32 | aLo) * b: returns [upper 64, middle 32]. */
@@ -144,6 +143,10 @@ export function fpDecode(r: number, iRound: number, mxRound: number): FpDecoded 
   } else if (r === 0) {
     return { sign: '+', digits: '0', decimalPoint: 1, special: 0 };
   }
+  if (iRound === 17 && mxRound >= 17 && r > 1e-290 && r < 1e17) {
+    const fast = decode17Fast(r, sign);
+    if (fast !== null) return fast;
+  }
   cvt.setFloat64(0, r);
   let v = cvt.getBigUint64(0);
   let e = Number((v >> 52n) & 0x7ffn);
@@ -206,6 +209,38 @@ export function fpDecode(r: number, iRound: number, mxRound: number): FpDecoded 
   let digits = '';
   for (let i = 0; i < n; i++) digits += String.fromCharCode(48 + z[i]!);
   return { sign, digits, decimalPoint: iDP, special: 0 };
+}
+
+/**
+ * The iRound = 17 result without BigInt arithmetic, when it is provably the
+ * same: SQLite's 18 digits differ from the correctly rounded 18 digits
+ * (`toExponential(17)`, exact in every engine) by at most one unit in the
+ * last place, so when that digit is 1-3 or 6-8 the rounding to 17 digits
+ * cannot change, and when digits 14-16 are neither "99" nor "000" SQLite's
+ * shortening rule does not apply. Returns null when the slow path must decide.
+ */
+function decode17Fast(r: number, sign: '+' | '-'): FpDecoded | null {
+  const e = r.toExponential(17);
+  const ePos = e.indexOf('e');
+  if (ePos !== 19) return null;
+  const d18 = e.charCodeAt(18) - 48;
+  if (d18 === 0 || d18 === 4 || d18 === 5 || d18 === 9) return null;
+  const z = e.charAt(0) + e.slice(2, 18); // 17 digits
+  if (z.charCodeAt(14) === 57 && z.charCodeAt(15) === 57) return null;
+  if (z.charCodeAt(13) === 48 && z.charCodeAt(14) === 48 && z.charCodeAt(15) === 48) return null;
+  const exp = Number(e.slice(ePos + 1));
+  let digits = z;
+  if (d18 >= 5) {
+    // Round up; a carry out of all-nines is excluded above (z[14..15] = "99").
+    const arr = Array.from(z, (c) => c.charCodeAt(0) - 48);
+    let j = 16;
+    while (arr[j] === 9) arr[j--] = 0;
+    arr[j]!++;
+    digits = arr.join('');
+  }
+  let n = 17;
+  while (n > 1 && digits.charCodeAt(n - 1) === 48) n--;
+  return { sign, digits: digits.slice(0, n), decimalPoint: exp + 1, special: 0 };
 }
 
 /** Flags of one printf float conversion. */

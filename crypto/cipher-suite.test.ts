@@ -122,6 +122,20 @@ test('seal results stay intact while later seals run (slab-allocated results nev
   }
 });
 
+test('open results own their memory on every suite and backend, at every size', () => {
+  for (const suite of ['aes-256-gcm', 'none'] as const) {
+    for (const backend of ['node', 'noble'] as const) {
+      const s = createSealer(suite, key, { backend });
+      for (const n of [0, 1, 100, 5000, 70000]) {
+        const opened = s.open(n, s.seal(n, new Uint8Array(n).fill(1), new Uint8Array(2)), new Uint8Array(2))!;
+        assert.is(opened.length, n);
+        assert.is(opened.byteOffset, 0, `${suite}/${backend} ${n}`);
+        assert.is(opened.buffer.byteLength, n, `${suite}/${backend} ${n}`);
+      }
+    }
+  }
+});
+
 test('createSealer copies the key: the caller may zero its array at once', () => {
   const k = key.slice();
   const s = createSealer('aes-256-gcm', k);

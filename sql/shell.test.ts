@@ -1,0 +1,350 @@
+/**
+ * The shell driven with scripted input (no TTY): statements across lines,
+ * output modes, dot commands, .dump round trips, errors that let the shell
+ * go on and set the exit status, key options, and no key material in any
+ * output.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database } from './database.ts';
+import { findTerminator, formatCsv, formatJson, formatTable, INTERRUPTED, isBlankSql, runShell, sqlLiteral, type ShellOptions } from './shell.ts';
+
+const KEY_HEX = '3c'.repeat(32);
+const FAST_KDF = { argon2: { memoryKiB: 64, iterations: 1, parallelism: 1 } };
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function shell(args: string[], input: ShellOptions['input'], extra: Partial<ShellOptions> = {}): Promise<Run> {
+  let out = '';
+  let err = '';
+  const code = await runShell({
+    args,
+    input,
+    output: { write: (s: string) => (out += s) },
+    errors: { write: (s: string) => (err += s) },
+    env: {},
+    ...extra,
+  });
+  return { code, out, err };
+}
+
+async function withTmp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'helios-shell-'));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const PATIENTS = `CREATE TABLE patients (id INTEGER PRIMARY KEY, mrn TEXT UNIQUE, name TEXT, temp REAL);
+INSERT INTO patients (mrn, name, temp) VALUES ('MRN001', 'Alice', 37.0), ('MRN002', 'Bob', 38.25);
+`;
+
+test('a piped script prints each query as an aligned table (numbers right-aligned, NULL shown) and exits 0', async () => {
+  const r = await shell([], PATIENTS + "INSERT INTO patients (mrn) VALUES ('MRN003');\nSELECT * FROM patients ORDER BY id;\n");
+  assert.is(r.err, '');
+  assert.is(r.code, 0);
+  assert.is(
+    r.out,
+    [
+      '+----+--------+-------+-------+',
+      '| id | mrn    | name  | temp  |',
+      '+----+--------+-------+-------+',
+      '|  1 | MRN001 | Alice |  37.0 |',
+      '|  2 | MRN002 | Bob   | 38.25 |',
+      '|  3 | MRN003 | NULL  |  NULL |',
+      '+----+--------+-------+-------+',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('statements span lines and end at a ";" outside strings, quoted names and comments', async () => {
+  const script = [
+    "SELECT 'a;b' AS \"x;y\", -- a comment; not the end",
+    '  [c;d] FROM (SELECT 1 AS [c;d]) /* ; */',
+    '; SELECT 2 AS two; SELECT',
+    '3 AS three',
+  ].join('\n');
+  const r = await shell(['--mode', 'csv'], script);
+  assert.is(r.err, '');
+  assert.is(r.out, 'x;y,c;d\na;b,1\ntwo\n2\nthree\n3\n', 'the last statement runs at end of input without ";"');
+});
+
+test('an error prints "Error [CODE]: message", the shell goes on, and a piped run exits 1', async () => {
+  const r = await shell([], "SELECT * FROM nosuch;\nSELEC 1;\nSELECT 'still here' AS s;\n");
+  assert.is(r.code, 1);
+  assert.match(r.err, /^Error \[SQL_ERROR\]: no such table: nosuch\n/);
+  assert.match(r.err, /\nError \[SQL_SYNTAX\]: near "SELEC": syntax error/);
+  assert.match(r.out, /still here/);
+});
+
+test('a syntax error skips only to the next ";" and later statements run', async () => {
+  const r = await shell(['--mode', 'csv'], "SELECT (1;\nSELECT 'next' AS n;\n");
+  assert.is(r.code, 1);
+  assert.is(r.out, 'n\nnext\n');
+  assert.match(r.err, /^Error \[SQL_SYNTAX\]/);
+});
+
+test('an unfinished statement at end of input is an error', async () => {
+  const r = await shell([], 'SELECT (1 +\n');
+  assert.is(r.code, 1);
+  assert.match(r.err, /Error \[SQL_SYNTAX\]: incomplete input/);
+});
+
+test('.mode csv and json print exact values; .headers off drops the header', async () => {
+  const setup = "CREATE TABLE v (i, r, t, b, n);\nINSERT INTO v VALUES (9223372036854775807, 0.1, 'say \"hi\", ok', x'00ff', NULL), (-1, 1e300, 'line\nbreak', x'', NULL);\n";
+  const csv = await shell([], setup + '.mode csv\nSELECT * FROM v;\n.headers off\nSELECT i FROM v;\n');
+  assert.is(csv.out, 'i,r,t,b,n\n9223372036854775807,0.1,"say ""hi"", ok",X\'00FF\',\n-1,1.0e+300,"line\nbreak",X\'\',\n9223372036854775807\n-1\n');
+  const json = await shell([], setup + '.mode json\nSELECT * FROM v;\nSELECT * FROM v WHERE 0;\n');
+  assert.is(json.out, '[{"i":9223372036854775807,"r":0.1,"t":"say \\"hi\\", ok","b":"X\'00FF\'","n":null},\n{"i":-1,"r":1.0e+300,"t":"line\\nbreak","b":"X\'\'","n":null}]\n');
+  const parsed = JSON.parse(json.out) as { t: string }[];
+  assert.is(parsed[1]!.t, 'line\nbreak');
+  const mode = await shell(['--mode', 'json'], '.mode\n.mode table\n.mode\n.mode xml\n');
+  assert.is(mode.out, 'json\ntable\n');
+  assert.match(mode.err, /Error \[INVALID_ARGUMENT\]: \.mode takes table, csv or json/);
+});
+
+test('table cells keep one line: control characters are shown escaped', () => {
+  assert.is(formatTable(['a'], [['x\ny\tz']]), '+---------+\n| a       |\n+---------+\n| x\\ny\\tz |\n+---------+\n');
+  assert.is(formatTable(['a', 'b'], []), '+---+---+\n| a | b |\n+---+---+\n');
+  assert.is(formatCsv(['a'], [[' lead']]), 'a\n" lead"\n');
+  assert.is(formatJson(['x'], [[Infinity], [-Infinity]]), '[{"x":1e999},\n{"x":-1e999}]\n');
+});
+
+test('.tables, .indexes and .schema list the schema; .help lists the commands', async () => {
+  const r = await shell([], PATIENTS + 'CREATE INDEX idx_name ON patients(name);\nCREATE TABLE audit (at, what);\nCREATE VIEW names AS SELECT name FROM patients;\n.tables\n.indexes patients\n.indexes AUDIT\n.schema PATIENTS\n.help\n');
+  assert.is(r.err, '');
+  const [tables, rest] = [r.out.slice(0, r.out.indexOf('idx_name')), r.out.slice(r.out.indexOf('idx_name'))];
+  assert.is(tables, 'audit\nnames\npatients\n');
+  assert.ok(
+    rest.startsWith(
+      'idx_name\nsqlite_autoindex_patients_1\n' +
+        'CREATE TABLE patients (id INTEGER PRIMARY KEY, mrn TEXT UNIQUE, name TEXT, temp REAL);\nCREATE INDEX idx_name ON patients(name);\n',
+    ),
+    rest,
+  );
+  for (const cmd of ['.dump', '.read', '.timer', '.mode', '.info', '.quit']) assert.ok(r.out.includes(cmd), cmd);
+});
+
+test('.dump writes SQL that recreates every table, row, index and view exactly, and warns that it is plaintext', async () => {
+  await withTmp(async (dir) => {
+    const key = join(dir, 'k.key');
+    writeFileSync(key, KEY_HEX);
+    const setup =
+      PATIENTS +
+      "CREATE TABLE t (a, b TEXT, \"odd \"\"name\", c BLOB);\n" +
+      "INSERT INTO t VALUES (9223372036854775807, 'it''s', -9223372036854775808, x'DEADBEEF'), (1.0, 'multi\nline', 2.5e-300, NULL), (0.30000000000000004, '', 1e999, x'');\n" +
+      'CREATE INDEX t_b ON t(b DESC);\nCREATE VIEW v AS SELECT a FROM t WHERE a > 1;\n';
+    const a = await shell([join(dir, 'a.db'), '--key-file', key, '--create'], setup + '.dump\n');
+    assert.is(a.code, 0, a.err);
+    assert.match(a.err, /warning: \.dump writes the database as PLAINTEXT SQL/);
+    assert.ok(a.out.startsWith('-- HeliosDB-Lite dump of '), a.out);
+    assert.ok(a.out.includes("INSERT INTO \"t\" VALUES(9223372036854775807,'it''s',-9223372036854775808,X'DEADBEEF');\n"), a.out);
+    assert.ok(a.out.includes("VALUES(1.0,'multi\nline',2.5e-300,NULL);"), a.out);
+    assert.ok(a.out.includes('1e999'), a.out);
+    const b = await shell([join(dir, 'b.db'), '--key-file', key, '--create'], a.out + '.dump\n');
+    assert.is(b.code, 0, b.err);
+    const body = (s: string): string => s.slice(s.indexOf('\n') + 1);
+    assert.is(body(b.out), body(a.out));
+    const db = new Database(join(dir, 'b.db'), { key: { file: key } });
+    try {
+      assert.equal(db.prepare('SELECT typeof(a), typeof(b), typeof("odd ""name"), typeof(c) FROM t ORDER BY rowid').raw().all(), [
+        ['integer', 'text', 'integer', 'blob'],
+        ['real', 'text', 'real', 'null'],
+        ['real', 'text', 'real', 'blob'],
+      ]);
+      assert.equal(db.prepare('SELECT a FROM v').safeIntegers().pluck().all(), [9223372036854775807n]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+test('.read runs a file (nested .read too); an unreadable file is Error [IO]', async () => {
+  await withTmp(async (dir) => {
+    writeFileSync(join(dir, 'inner.sql'), "INSERT INTO x VALUES ('inner');\n");
+    writeFileSync(join(dir, 'outer.sql'), `CREATE TABLE x (v);\n.read ${join(dir, 'inner.sql')}\nINSERT INTO x VALUES ('outer');\n`);
+    const r = await shell(['--mode', 'csv'], `.read ${join(dir, 'outer.sql')}\nSELECT v FROM x;\n.read ${join(dir, 'missing.sql')}\n`);
+    assert.is(r.out, 'v\ninner\nouter\n');
+    assert.match(r.err, /^Error \[IO\]: cannot read .*missing\.sql: ENOENT\n$/);
+    assert.is(r.code, 1);
+    writeFileSync(join(dir, 'self.sql'), `.read ${join(dir, 'self.sql')}\n`);
+    const loop = await shell([], `.read ${join(dir, 'self.sql')}\n`);
+    assert.match(loop.err, /Error \[TOO_BIG\]: \.read nested more than 16 deep/);
+  });
+});
+
+test('.timer on prints the run time of each statement from the injected clock', async () => {
+  let now = 1000;
+  const clock = (): number => (now += 12.5);
+  const r = await shell(['--mode', 'csv'], '.timer on\nSELECT 1 AS one;\n.timer off\nSELECT 2 AS two;\n.timer maybe\n', { clock });
+  assert.is(r.out, 'one\n1\nRun Time: real 0.013\ntwo\n2\n');
+  assert.match(r.err, /\.timer takes on or off/);
+});
+
+test('unknown dot commands and bad arguments are errors; .quit stops reading', async () => {
+  const r = await shell(['--mode', 'csv'], ".frobnicate\n.tables extra\n.quit\nSELECT 'never' AS n;\n");
+  assert.match(r.err, /Error \[INVALID_ARGUMENT\]: unknown command "\.frobnicate"/);
+  assert.match(r.err, /\.tables: too many arguments/);
+  assert.is(r.out, '');
+  assert.is(r.code, 1);
+});
+
+test('an interactive session prompts, continues statements, drops a partial one on Ctrl-C, and exits 0 despite errors', async () => {
+  const lines: (string | typeof INTERRUPTED)[] = ['SELECT', "  'two lines' AS s;", 'SELECT broken', INTERRUPTED, 'SELECT * FROM nosuch;', '.quit', 'SELECT 1;'];
+  const prompts: string[] = [];
+  const r = await shell(
+    ['--mode', 'csv'],
+    {
+      readLine: async (prompt) => {
+        prompts.push(prompt);
+        return lines.length > 0 ? lines.shift()! : null;
+      },
+    },
+  );
+  assert.is(r.code, 0);
+  assert.equal(prompts, ['heliosdb> ', '     ...> ', 'heliosdb> ', '     ...> ', 'heliosdb> ', 'heliosdb> ']);
+  assert.match(r.out, /^HeliosDB-Lite shell: :memory: \(unencrypted\)\. Enter \.help for help\.\n/);
+  assert.ok(r.out.endsWith('s\ntwo lines\n'), r.out);
+  assert.match(r.err, /no such table: nosuch/);
+  assert.equal(lines, ['SELECT 1;'], '.quit stops reading');
+});
+
+test('a comment-only line does not leave the shell waiting for the rest of a statement', async () => {
+  const r = await shell(['--mode', 'csv'], '-- just a comment\n.tables\n/* block */\nSELECT 1 AS one;\n');
+  assert.is(r.err, '');
+  assert.is(r.out, 'one\n1\n');
+  assert.ok(isBlankSql('-- a\n  /* b */ \n'));
+  assert.not.ok(isBlankSql('/* open'));
+});
+
+test('a database directory opens with --key-file, --key-env or --passphrase-env and refuses the wrong key', async () => {
+  await withTmp(async (dir) => {
+    const key = join(dir, 'k.key');
+    writeFileSync(key, KEY_HEX + '\n');
+    const db = join(dir, 'ehr.db');
+    const created = await shell([db, '--key-file', key, '--create'], PATIENTS);
+    assert.is(created.code, 0, created.err);
+    process.env.HELIOS_SHELL_TEST_KEY = KEY_HEX;
+    const viaEnv = await shell([db, '--key-env', 'HELIOS_SHELL_TEST_KEY', '--mode', 'csv'], 'SELECT count(*) AS n FROM patients;\n');
+    assert.is(viaEnv.out, 'n\n2\n');
+    process.env.HELIOS_SHELL_TEST_KEY = 'ab'.repeat(32);
+    const wrong = await shell([db, '--key-env', 'HELIOS_SHELL_TEST_KEY'], 'SELECT 1;\n');
+    delete process.env.HELIOS_SHELL_TEST_KEY;
+    assert.is(wrong.code, 1);
+    assert.match(wrong.err, /^Error \[WRONG_KEY\]/);
+    assert.not.ok(wrong.err.includes('ab'.repeat(32)));
+    const noKey = await shell([db], 'SELECT 1;\n');
+    assert.is(noKey.code, 1);
+    assert.match(noKey.err, /^Error \[CONFIG\]/);
+
+    const pdb = join(dir, 'pass.db');
+    const pass = 'tr0ub4dor&3 correct horse';
+    const p1 = await shell([pdb, '--passphrase-env', 'HELIOS_PASS', '--create'], PATIENTS + '.info\n', { env: { HELIOS_PASS: pass }, kdf: FAST_KDF });
+    assert.is(p1.code, 0, p1.err);
+    assert.match(p1.out, /key source: +passphrase\n/);
+    assert.match(p1.out, /kdf: +argon2id\n/);
+    let asked = '';
+    const p2 = await shell([pdb, '--passphrase', '--mode', 'csv'], 'SELECT name FROM patients ORDER BY id;\n', {
+      readSecret: async (prompt) => ((asked = prompt), pass),
+    });
+    assert.is(asked, 'Passphrase: ');
+    assert.is(p2.out, 'name\nAlice\nBob\n');
+    const p3 = await shell([pdb, '--passphrase'], 'SELECT 1;\n');
+    assert.match(p3.err, /--passphrase needs a terminal/);
+    assert.is(p3.code, 1);
+    const p4 = await shell([pdb, '--passphrase-env', 'UNSET_VAR'], 'SELECT 1;\n');
+    assert.match(p4.err, /^Error \[CONFIG\]: environment variable UNSET_VAR/);
+    for (const r of [created, viaEnv, wrong, noKey, p1, p2, p3, p4]) {
+      for (const secret of [KEY_HEX, pass]) assert.not.ok((r.out + r.err).includes(secret), 'key material printed');
+    }
+  });
+});
+
+test('a missing database is not created without --create; --no-encryption creates a plain one; --readonly refuses writes', async () => {
+  await withTmp(async (dir) => {
+    const db = join(dir, 'new.db');
+    const missing = await shell([db, '--no-encryption'], 'SELECT 1;\n');
+    assert.is(missing.code, 1);
+    assert.match(missing.err, /^Error \[CONFIG\]: .*use --create/);
+    const made = await shell([db, '--no-encryption', '--create'], 'CREATE TABLE t (a);\n.info\n');
+    assert.is(made.code, 0, made.err);
+    assert.match(made.out, /encryption: +none\n/);
+    const ro = await shell([db, '--no-encryption', '--readonly'], 'INSERT INTO t VALUES (1);\nSELECT count(*) FROM t;\n');
+    assert.is(ro.code, 1);
+    assert.match(ro.err, /Error \[SQL_ERROR\]: attempt to write a readonly database/);
+  });
+});
+
+test('--config opens the database the seed configuration describes (path and key overridden) and .info reports applied and ignored settings', async () => {
+  await withTmp(async (dir) => {
+    const key = join(dir, 'k.key');
+    writeFileSync(key, KEY_HEX);
+    const config = join(process.cwd(), 'sql', 'testdata', 'config', 'heliosdb.toml');
+    const r = await shell(['--config', config, join(dir, 'ehr.db'), '--key-file', key, '--create'], PATIENTS + '.info\n');
+    assert.is(r.code, 0, r.err);
+    assert.match(r.err, /^note: 5 setting\(s\) of .*heliosdb\.toml are accepted but not acted on \(see \.info\)\n$/);
+    assert.match(r.out, /encryption: +AES-256-GCM\n/);
+    assert.match(r.out, /config: +.*heliosdb\.toml\n/);
+    assert.match(r.out, /  ignored  logging\.audit_log_enabled \(line 16\): HeliosDB-Lite writes no audit log/);
+    assert.match(r.out, /  applied  encryption\.key_source \(line 11\): raw key from file \/secure\/ehr_encryption\.key/);
+    assert.match(r.out, /rotation_interval_days = 90 is not scheduled/);
+    const bad = await shell(['--config', join(dir, 'nope.toml')], 'SELECT 1;\n');
+    assert.is(bad.code, 1);
+    assert.match(bad.err, /^Error \[CONFIG\]: cannot read config file/);
+    const contradiction = await shell(['--config', config, join(dir, 'ehr.db'), '--no-encryption'], '');
+    assert.match(contradiction.err, /--no-encryption contradicts/);
+  });
+});
+
+test('bad arguments print the usage and exit 2; --help exits 0', async () => {
+  for (const args of [['--key-file'], ['--frob'], ['--key-env', 'A', '--key-file', 'b'], ['--no-encryption', '--key-env', 'A'], ['--mode', 'xml'], ['a', 'b', 'c']]) {
+    const r = await shell(args, '');
+    assert.is(r.code, 2, args.join(' '));
+    assert.match(r.err, /^heliosdb: .*\nusage: heliosdb/);
+  }
+  const h = await shell(['--help'], '');
+  assert.is(h.code, 0);
+  assert.match(h.out, /^usage: heliosdb/);
+});
+
+test('SQL given as an argument runs instead of the input', async () => {
+  const r = await shell([':memory:', "SELECT 'arg' AS a; SELECT 2 AS b", '--mode', 'csv'], 'SELECT 1;\n');
+  assert.is(r.out, 'a\narg\nb\n2\n');
+});
+
+test('findTerminator finds the first ";" outside strings, names and comments', () => {
+  assert.is(findTerminator('SELECT 1;'), 8);
+  assert.is(findTerminator("SELECT ';'"), -1);
+  assert.is(findTerminator("SELECT 'it''s;' ;"), 16);
+  assert.is(findTerminator('SELECT "a"";" ;'), 14);
+  assert.is(findTerminator('SELECT [a;] ;'), 12);
+  assert.is(findTerminator('SELECT `a;` ;'), 12);
+  assert.is(findTerminator('SELECT 1 -- ;\n'), -1);
+  assert.is(findTerminator('SELECT 1 -- ;'), -1);
+  assert.is(findTerminator('SELECT /* ; */ 1 ;'), 17);
+  assert.is(findTerminator('SELECT /* ; '), -1);
+  assert.is(findTerminator("SELECT 'open"), -1);
+});
+
+test('sqlLiteral renders every result type as SQL that reads back as the same value', () => {
+  assert.is(sqlLiteral(null), 'NULL');
+  assert.is(sqlLiteral(-9223372036854775808n), '-9223372036854775808');
+  assert.is(sqlLiteral(3), '3.0');
+  assert.is(sqlLiteral(0.1), '0.1');
+  assert.is(sqlLiteral(1e20), '1.0e+20');
+  assert.is(sqlLiteral(-Infinity), '-1e999');
+  assert.is(sqlLiteral("a'b"), "'a''b'");
+  assert.is(sqlLiteral(new Uint8Array([0, 171])), "X'00AB'");
+});
+
+test.run();

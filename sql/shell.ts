@@ -1,0 +1,753 @@
+/**
+ * The interactive shell (`heliosdb`): opens a database directory with a key,
+ * reads SQL and dot commands, prints results. All terminal I/O is injected,
+ * so scripts/shell.ts wires it to the process and tests drive it with a
+ * scripted input string.
+ *
+ * ```
+ * heliosdb [options] [DIR] [SQL]
+ *   --key-file PATH        raw key file (32 bytes or 64 hex chars)
+ *   --key-env VAR          raw key in an environment variable (64 hex chars)
+ *   --passphrase           ask for a passphrase (not echoed)
+ *   --passphrase-env VAR   passphrase in an environment variable
+ *   --config FILE.toml     settings and key source from a configuration file
+ *   --no-encryption        open/create an unencrypted database
+ *   --create               create DIR when it does not exist
+ *   --readonly             refuse statements that write
+ *   --mode table|csv|json  output format (default table)
+ * ```
+ * Without DIR (and without a config naming one) the database is ':memory:'.
+ * With SQL the shell runs it and exits; otherwise it reads standard input:
+ * statements may span lines and run once a line completes them with `;`
+ * (strings, quoted names and comments may hold `;`), and a line starting
+ * with `.` at a statement boundary is a dot command (`.help` lists them).
+ *
+ * Errors print `Error [CODE]: message` on the error stream and the shell
+ * goes on. Exit status: 0; 1 when the database cannot be opened, or (input
+ * not interactive) when any statement or command failed; 2 for bad
+ * arguments. The shell never prints key material; a passphrase typed at the
+ * prompt becomes a Uint8Array zeroed after the open (the JS string returned
+ * by the prompt cannot be erased: see the threat model).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { HeliosError, isHeliosError } from '../format/errors.ts';
+import type { KeySourceOption } from '../engine/engine.ts';
+import { Database, type DatabaseOptions } from './database.ts';
+import { loadConfig, openDatabaseFromConfig, type ConfigOverrides, type HeliosConfig } from './config.ts';
+import { parseOne } from './parser.ts';
+import { renderReal } from './value.ts';
+
+export interface ShellWriter {
+  write(text: string): unknown;
+}
+
+/** What readLine returns when the user pressed Ctrl-C: the partial statement is dropped. */
+export const INTERRUPTED = Symbol('interrupted');
+
+/** A terminal: reads one line (without its end-of-line), null at end of input. */
+export interface ShellLineReader {
+  readLine(prompt: string): Promise<string | null | typeof INTERRUPTED>;
+}
+
+export interface ShellOptions {
+  /** Command-line arguments (without the program name). */
+  readonly args: readonly string[];
+  /** A whole script (piped input, tests), or an interactive terminal. */
+  readonly input: string | ShellLineReader;
+  /** Results, .dump, .help, .info. */
+  readonly output: ShellWriter;
+  /** Errors, warnings and notes. Default: output. */
+  readonly errors?: ShellWriter;
+  /** Where --passphrase-env (and a config's PassphraseEnvironment) look. Default process.env.
+   *  --key-env is read by the engine from process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Reads a passphrase without echoing it (for --passphrase); null when none can be read. */
+  readonly readSecret?: (prompt: string) => Promise<string | null>;
+  /** Milliseconds, for .timer. Default performance.now(). */
+  readonly clock?: () => number;
+  /** KDF parameters for a database created with a passphrase (default: the library's). */
+  readonly kdf?: DatabaseOptions['kdf'];
+}
+
+export type OutputMode = 'table' | 'csv' | 'json';
+
+export interface ShellArgs {
+  path: string | null;
+  sql: string | null;
+  key: { kind: 'file' | 'env' | 'passphrase-env'; value: string } | { kind: 'passphrase' } | null;
+  config: string | null;
+  noEncryption: boolean;
+  create: boolean;
+  readonly: boolean;
+  mode: OutputMode;
+  help: boolean;
+}
+
+export const USAGE = `usage: heliosdb [options] [DIR] [SQL]
+  --key-file PATH        raw key file (32 bytes or 64 hex chars)
+  --key-env VAR          raw key in an environment variable (64 hex chars)
+  --passphrase           ask for a passphrase (not echoed)
+  --passphrase-env VAR   passphrase in an environment variable
+  --config FILE.toml     settings and key source from a configuration file
+  --no-encryption        open or create an unencrypted database
+  --create               create DIR when it does not exist
+  --readonly             refuse statements that write
+  --mode table|csv|json  output format (default table)
+  -h, --help             this text
+Without DIR the database is :memory:. With SQL, run it and exit.
+`;
+
+const HELP = `.dump                  the whole database as SQL text (PLAINTEXT: handle it like the key)
+.exit / .quit          leave the shell
+.headers on|off        column names in table and csv output
+.help                  this text
+.indexes [TABLE]       index names (of TABLE)
+.info                  encryption, key source, format and configuration facts
+.mode [table|csv|json] show or set the output format
+.read FILE             run the SQL and dot commands of FILE
+.schema [TABLE]        CREATE statements (of TABLE and its indexes)
+.tables                table and view names
+.timer on|off          print the run time of each statement
+Statements end with ";" and may span lines; Ctrl-C drops a partial one.
+`;
+
+class UsageError extends Error {}
+
+/** Parses the command line; throws UsageError. */
+export function parseShellArgs(args: readonly string[]): ShellArgs {
+  const a: ShellArgs = { path: null, sql: null, key: null, config: null, noEncryption: false, create: false, readonly: false, mode: 'table', help: false };
+  const positional: string[] = [];
+  const setKey = (k: NonNullable<ShellArgs['key']>): void => {
+    if (a.key !== null) throw new UsageError('give at most one of --key-file, --key-env, --passphrase, --passphrase-env');
+    a.key = k;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined || v === '') throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case '--key-file':
+        setKey({ kind: 'file', value: value() });
+        break;
+      case '--key-env':
+        setKey({ kind: 'env', value: value() });
+        break;
+      case '--passphrase':
+        setKey({ kind: 'passphrase' });
+        break;
+      case '--passphrase-env':
+        setKey({ kind: 'passphrase-env', value: value() });
+        break;
+      case '--config':
+        a.config = value();
+        break;
+      case '--no-encryption':
+        a.noEncryption = true;
+        break;
+      case '--create':
+        a.create = true;
+        break;
+      case '--readonly':
+        a.readonly = true;
+        break;
+      case '--mode': {
+        const m = value();
+        if (m !== 'table' && m !== 'csv' && m !== 'json') throw new UsageError('--mode must be table, csv or json');
+        a.mode = m;
+        break;
+      }
+      case '-h':
+      case '--help':
+        a.help = true;
+        break;
+      default:
+        if (arg.startsWith('-') && arg !== '-' && positional.length === 0) throw new UsageError(`unknown option ${arg}`);
+        positional.push(arg);
+    }
+  }
+  if (positional.length > 2) throw new UsageError('too many arguments (quote the SQL as one argument)');
+  a.path = positional[0] ?? null;
+  a.sql = positional[1] ?? null;
+  if (a.noEncryption && a.key !== null) throw new UsageError('--no-encryption takes no key');
+  return a;
+}
+
+/** Runs the shell to the end of its input; resolves to the exit status. */
+export async function runShell(options: ShellOptions): Promise<number> {
+  const errors = options.errors ?? options.output;
+  let args: ShellArgs;
+  try {
+    args = parseShellArgs(options.args);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    errors.write(`heliosdb: ${e.message}\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    options.output.write(USAGE);
+    return 0;
+  }
+  const interactive = typeof options.input !== 'string' && args.sql === null;
+  let opened: { db: Database; config: HeliosConfig | null; path: string };
+  try {
+    opened = await openFromArgs(args, options);
+  } catch (e) {
+    errors.write(formatError(e));
+    return 1;
+  }
+  const shell = new Shell(opened.db, opened.path, opened.config, options, args.mode, interactive);
+  try {
+    if (opened.config !== null && opened.config.ignored.length > 0) {
+      errors.write(`note: ${opened.config.ignored.length} setting(s) of ${opened.config.fileName} are accepted but not acted on (see .info)\n`);
+    }
+    if (args.sql !== null) {
+      shell.runScript(args.sql);
+    } else if (typeof options.input === 'string') {
+      shell.runScript(options.input);
+    } else {
+      const info = opened.db.storageInfo();
+      options.output.write(
+        `HeliosDB-Lite shell: ${opened.path} (${info.encryptionEnabled ? `${info.encryptionAlgorithm}, key from ${info.keySource}` : 'unencrypted'}). Enter .help for help.\n`,
+      );
+      await shell.runInteractive(options.input);
+    }
+  } finally {
+    try {
+      opened.db.close();
+    } catch (e) {
+      errors.write(formatError(e));
+      shell.failed = true;
+    }
+  }
+  return shell.failed && !interactive ? 1 : 0;
+}
+
+async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Database; config: HeliosConfig | null; path: string }> {
+  const env = o.env ?? (typeof process !== 'undefined' ? process.env : {});
+  let passphrase: Uint8Array | null = null;
+  let key: KeySourceOption | undefined;
+  switch (args.key?.kind) {
+    case undefined:
+      break;
+    case 'file':
+      key = { file: args.key.value };
+      break;
+    case 'env':
+      key = { env: args.key.value };
+      break;
+    case 'passphrase-env': {
+      const name = args.key.value;
+      const v = env[name];
+      if (v === undefined || v === '') throw new HeliosError('CONFIG', `environment variable ${name} (the passphrase) is not set or empty`);
+      key = { passphrase: v };
+      break;
+    }
+    case 'passphrase': {
+      if (o.readSecret === undefined) throw new HeliosError('CONFIG', '--passphrase needs a terminal to ask on; use --passphrase-env VAR');
+      const p = await o.readSecret('Passphrase: ');
+      if (p === null || p === '') throw new HeliosError('CONFIG', 'no passphrase given');
+      passphrase = new TextEncoder().encode(p.normalize('NFC'));
+      key = { passphrase };
+      break;
+    }
+  }
+  try {
+    if (args.config !== null) {
+      const config = loadConfig(args.config);
+      const overrides: { -readonly [K in keyof ConfigOverrides]: ConfigOverrides[K] } = { env, readonly: args.readonly };
+      if (o.kdf !== undefined) overrides.kdf = o.kdf;
+      if (args.path !== null) overrides.path = args.path;
+      if (key !== undefined) overrides.key = key;
+      if (args.noEncryption && config.encryption.enabled) throw new HeliosError('CONFIG', `--no-encryption contradicts ${config.fileName} (encryption.enabled)`);
+      const path = args.path ?? config.database.path ?? '';
+      if (path !== ':memory:') overrides.fileMustExist = !args.create;
+      return { db: withCreateHint(path, args.create, () => openDatabaseFromConfig(config, overrides)), config, path };
+    }
+    const path = args.path ?? ':memory:';
+    const opts: { -readonly [K in keyof DatabaseOptions]: DatabaseOptions[K] } = { readonly: args.readonly };
+    if (key !== undefined) opts.key = key;
+    if (o.kdf !== undefined) opts.kdf = o.kdf;
+    if (args.noEncryption) opts.encryption = false;
+    if (path !== ':memory:') opts.fileMustExist = !args.create;
+    return { db: withCreateHint(path, args.create, () => new Database(path, opts)), config: null, path };
+  } finally {
+    passphrase?.fill(0);
+  }
+}
+
+/** Adds "use --create" to the error for a database directory that does not exist. */
+function withCreateHint(path: string, create: boolean, open: () => Database): Database {
+  try {
+    return open();
+  } catch (e) {
+    if (!create && path !== ':memory:' && isHeliosError(e, 'CONFIG') && !existsSync(path)) {
+      throw new HeliosError('CONFIG', `${e.message} (use --create to create a new database)`, e.details, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/** `Error [CODE]: message` plus a newline. Non-HeliosErrors are bugs: INTERNAL. */
+export function formatError(e: unknown): string {
+  if (e instanceof HeliosError) return `Error [${e.code}]: ${e.message}\n`;
+  return `Error [INTERNAL]: ${e instanceof Error ? e.message : String(e)}\n`;
+}
+
+const MAX_READ_DEPTH = 16;
+
+class Shell {
+  failed = false;
+  private buffer = '';
+  private headers = true;
+  private timer = false;
+  private readDepth = 0;
+  private quit = false;
+  private readonly out: ShellWriter;
+  private readonly err: ShellWriter;
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly path: string,
+    private readonly config: HeliosConfig | null,
+    options: ShellOptions,
+    private mode: OutputMode,
+    private readonly interactive: boolean,
+  ) {
+    this.out = options.output;
+    this.err = options.errors ?? options.output;
+    this.clock = options.clock ?? (() => performance.now());
+  }
+
+  async runInteractive(reader: ShellLineReader): Promise<void> {
+    while (!this.quit) {
+      const line = await reader.readLine(this.buffer === '' ? 'heliosdb> ' : '     ...> ');
+      if (line === null) break;
+      if (line === INTERRUPTED) {
+        this.buffer = '';
+        continue;
+      }
+      this.processLine(line);
+    }
+    if (!this.quit) this.finish();
+  }
+
+  /** Runs a whole script (stdin, SQL argument, .read file). */
+  runScript(text: string): void {
+    for (const line of text.split(/\r?\n/)) {
+      if (this.quit) return;
+      this.processLine(line);
+    }
+    if (!this.quit) this.finish();
+  }
+
+  /** End of input: a last statement without ';' still runs. */
+  private finish(): void {
+    if (this.buffer.trim() === '') {
+      this.buffer = '';
+      return;
+    }
+    const text = this.buffer;
+    this.buffer = '';
+    try {
+      const r = parseOne(text, 0);
+      if (r.statement !== null) this.execute(text.slice(0, r.end));
+      if (parseOne(text, r.end).statement !== null) this.fail(new HeliosError('SQL_SYNTAX', 'incomplete input'));
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private fail(e: unknown): void {
+    this.failed = true;
+    this.err.write(formatError(e));
+  }
+
+  private processLine(line: string): void {
+    if (this.buffer === '' && line.trimStart().startsWith('.')) {
+      try {
+        this.dotCommand(line.trim());
+      } catch (e) {
+        this.fail(e);
+      }
+      return;
+    }
+    if (this.buffer === '' && line.trim() === '') return;
+    this.buffer += line + '\n';
+    for (;;) {
+      const semi = findTerminator(this.buffer);
+      if (semi < 0) {
+        if (isBlankSql(this.buffer)) this.buffer = '';
+        return;
+      }
+      let end: number;
+      try {
+        const r = parseOne(this.buffer, 0);
+        if (r.statement === null) {
+          this.buffer = '';
+          return;
+        }
+        end = r.end;
+      } catch (e) {
+        this.fail(e);
+        this.buffer = this.buffer.slice(semi + 1);
+        if (this.buffer.trim() === '') this.buffer = '';
+        continue;
+      }
+      const stmt = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end);
+      if (this.buffer.trim() === '') this.buffer = '';
+      this.execute(stmt);
+      if (this.quit) return;
+    }
+  }
+
+  /** Runs one statement and prints its rows. */
+  private execute(sql: string): void {
+    const started = this.timer ? this.clock() : 0;
+    try {
+      const st = this.db.prepare(sql);
+      if (st.reader) {
+        const names = st.columns().map((c) => c.name);
+        const rows = st.raw().safeIntegers().all() as unknown[][];
+        this.printRows(names, rows);
+      } else {
+        st.run();
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+    if (this.timer) this.out.write(`Run Time: real ${((this.clock() - started) / 1000).toFixed(3)}\n`);
+  }
+
+  private printRows(names: readonly string[], rows: readonly (readonly unknown[])[]): void {
+    switch (this.mode) {
+      case 'table':
+        if (rows.length > 0 || names.length > 0) this.out.write(formatTable(names, rows, this.headers));
+        return;
+      case 'csv':
+        this.out.write(formatCsv(names, rows, this.headers));
+        return;
+      case 'json':
+        if (rows.length > 0) this.out.write(formatJson(names, rows));
+        return;
+    }
+  }
+
+  /** Runs a query of the shell's own and returns its rows as arrays. */
+  private query(sql: string, ...params: unknown[]): unknown[][] {
+    return this.db.prepare(sql).raw().all(...params) as unknown[][];
+  }
+
+  private dotCommand(line: string): void {
+    const [cmd, ...rest] = splitArgs(line);
+    const arg = (n: number): string | undefined => rest[n];
+    const maxArgs = (n: number): void => {
+      if (rest.length > n) throw new HeliosError('INVALID_ARGUMENT', `${cmd}: too many arguments (see .help)`);
+    };
+    const onOff = (): boolean => {
+      maxArgs(1);
+      const v = arg(0)?.toLowerCase();
+      if (v === 'on' || v === '1' || v === 'yes') return true;
+      if (v === 'off' || v === '0' || v === 'no') return false;
+      throw new HeliosError('INVALID_ARGUMENT', `${cmd} takes on or off`);
+    };
+    switch (cmd) {
+      case '.quit':
+      case '.exit':
+        maxArgs(0);
+        this.quit = true;
+        return;
+      case '.help':
+        maxArgs(0);
+        this.out.write(HELP);
+        return;
+      case '.mode': {
+        maxArgs(1);
+        const m = arg(0);
+        if (m === undefined) {
+          this.out.write(`${this.mode}\n`);
+          return;
+        }
+        if (m !== 'table' && m !== 'csv' && m !== 'json') throw new HeliosError('INVALID_ARGUMENT', '.mode takes table, csv or json');
+        this.mode = m;
+        return;
+      }
+      case '.headers':
+        this.headers = onOff();
+        return;
+      case '.timer':
+        this.timer = onOff();
+        return;
+      case '.tables': {
+        maxArgs(0);
+        const rows = this.query("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+        this.out.write(rows.map((r) => `${String(r[0])}\n`).join(''));
+        return;
+      }
+      case '.indexes':
+      case '.indices': {
+        maxArgs(1);
+        const t = arg(0);
+        const rows =
+          t === undefined
+            ? this.query("SELECT name FROM sqlite_schema WHERE type = 'index' ORDER BY name")
+            : this.query("SELECT name FROM sqlite_schema WHERE type = 'index' AND lower(tbl_name) = lower(?) ORDER BY name", t);
+        this.out.write(rows.map((r) => `${String(r[0])}\n`).join(''));
+        return;
+      }
+      case '.schema': {
+        maxArgs(1);
+        const t = arg(0);
+        const rows =
+          t === undefined
+            ? this.query('SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL')
+            : this.query('SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND lower(tbl_name) = lower(?)', t);
+        this.out.write(rows.map((r) => `${String(r[0])};\n`).join(''));
+        return;
+      }
+      case '.info':
+        maxArgs(0);
+        this.out.write(this.info());
+        return;
+      case '.dump':
+        maxArgs(0);
+        this.err.write('warning: .dump writes the database as PLAINTEXT SQL; protect the output like the key\n');
+        this.out.write(this.dump());
+        return;
+      case '.read': {
+        maxArgs(1);
+        const file = arg(0);
+        if (file === undefined) throw new HeliosError('INVALID_ARGUMENT', '.read needs a file name');
+        if (this.readDepth >= MAX_READ_DEPTH) throw new HeliosError('TOO_BIG', `.read nested more than ${MAX_READ_DEPTH} deep`);
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch (e) {
+          const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
+          throw new HeliosError('IO', `cannot read ${file}: ${code}`, { file, osCode: code });
+        }
+        const saved = this.buffer;
+        this.buffer = '';
+        this.readDepth++;
+        try {
+          this.runScript(text);
+        } finally {
+          this.readDepth--;
+          this.buffer = saved;
+        }
+        return;
+      }
+      default:
+        throw new HeliosError('INVALID_ARGUMENT', `unknown command ${JSON.stringify(cmd)}; enter .help for the list`);
+    }
+  }
+
+  private info(): string {
+    const i = this.db.storageInfo();
+    const lines: [string, string][] = [
+      ['database', this.path],
+      ['encryption', i.encryptionAlgorithm],
+      ['key source', i.keySource],
+      ['kdf', i.kdf],
+      ['fips mode', i.fipsMode ? 'on' : 'off'],
+      ['format version', String(i.formatVersion)],
+      ['data key generation', `${i.currentDataKeyGeneration} (live: ${i.dataKeyGenerations.join(', ')})`],
+      ['synchronous', i.synchronous],
+      ['readonly', this.db.readonly ? 'yes' : 'no'],
+    ];
+    const width = Math.max(...lines.map(([k]) => k.length)) + 1;
+    let s = lines.map(([k, v]) => `${(k + ':').padEnd(width)} ${v}\n`).join('');
+    const c = this.config;
+    if (c !== null) {
+      s += `${'config:'.padEnd(width)} ${c.fileName}\n`;
+      for (const x of c.applied) s += `  applied  ${x.key}${x.line > 0 ? ` (line ${x.line})` : ''}: ${x.note}\n`;
+      for (const x of c.ignored) s += `  ignored  ${x.key}${x.line > 0 ? ` (line ${x.line})` : ''}: ${x.note}\n`;
+      if (c.encryption.rotationIntervalDays !== null) s += `  note     rotation_interval_days = ${c.encryption.rotationIntervalDays} is not scheduled by HeliosDB-Lite\n`;
+    }
+    return s;
+  }
+
+  /** The schema and every row as SQL text that recreates the database. */
+  private dump(): string {
+    const parts: string[] = [
+      `-- HeliosDB-Lite dump of ${this.path}. PLAINTEXT: whoever reads this file reads the data.\n`,
+      'PRAGMA foreign_keys=OFF;\n',
+      'BEGIN TRANSACTION;\n',
+    ];
+    const schema = this.query("SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+    for (const [type, name, sql] of schema) {
+      if (type !== 'table') continue;
+      parts.push(`${String(sql)};\n`);
+      const table = String(name);
+      const st = this.db.prepare(`SELECT * FROM ${quoteName(table)}`).raw().safeIntegers();
+      for (const row of st.iterate() as Iterable<unknown[]>) {
+        parts.push(`INSERT INTO ${quoteName(table)} VALUES(${row.map(sqlLiteral).join(',')});\n`);
+      }
+    }
+    for (const [type, , sql] of schema) if (type !== 'table') parts.push(`${String(sql)};\n`);
+    parts.push('COMMIT;\n');
+    return parts.join('');
+  }
+}
+
+/**
+ * Index of the first `;` of `sql` outside strings, quoted names and
+ * comments, or -1 (the statement is not complete yet).
+ */
+export function findTerminator(sql: string): number {
+  const n = sql.length;
+  let i = 0;
+  while (i < n) {
+    const c = sql[i]!;
+    if (c === ';') return i;
+    if (c === "'" || c === '"' || c === '`' || c === '[') {
+      const close = c === '[' ? ']' : c;
+      i++;
+      for (;;) {
+        if (i >= n) return -1;
+        if (sql[i] === close) {
+          if (close !== ']' && sql[i + 1] === close) {
+            i += 2;
+            continue;
+          }
+          break;
+        }
+        i++;
+      }
+      i++;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const nl = sql.indexOf('\n', i);
+      if (nl < 0) return -1;
+      i = nl + 1;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const endC = sql.indexOf('*/', i + 2);
+      if (endC < 0) return -1;
+      i = endC + 2;
+    } else {
+      i++;
+    }
+  }
+  return -1;
+}
+
+/** Whether `sql` holds only whitespace and complete comments. */
+export function isBlankSql(sql: string): boolean {
+  const n = sql.length;
+  let i = 0;
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) i++;
+    else if (sql.startsWith('--', i)) {
+      const nl = sql.indexOf('\n', i);
+      if (nl < 0) return true;
+      i = nl + 1;
+    } else if (sql.startsWith('/*', i)) {
+      const e = sql.indexOf('*/', i + 2);
+      if (e < 0) return false;
+      i = e + 2;
+    } else return false;
+  }
+  return true;
+}
+
+/** Splits a dot-command line on blanks; "double" or 'single' quotes group words. */
+function splitArgs(line: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
+  for (const m of line.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]!));
+  return out;
+}
+
+function quoteName(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function hex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s.toUpperCase();
+}
+
+/** A real as SQL text that reads back as the same REAL (17 significant digits; ±1e999 for infinities). */
+function realLiteral(x: number): string {
+  if (x === Infinity) return '1e999';
+  if (x === -Infinity) return '-1e999';
+  return renderReal(x);
+}
+
+/** A result value (raw, safeIntegers mode: INTEGER is a bigint, REAL a number) as an SQL literal. */
+export function sqlLiteral(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return realLiteral(v);
+  if (typeof v === 'string') return `'${v.replace(/'/g, "''")}'`;
+  if (v instanceof Uint8Array) return `X'${hex(v)}'`;
+  return `'${String(v).replace(/'/g, "''")}'`;
+}
+
+/** A result value as display text (table and csv modes); null → null. */
+function displayText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return renderReal(v);
+  if (v instanceof Uint8Array) return `X'${hex(v)}'`;
+  return String(v);
+}
+
+/** Visible form of control characters in a table cell (the cell stays one line). */
+function oneLine(s: string): string {
+  return s.replace(/[\n\r\t]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
+}
+
+const textWidth = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+/** An ASCII table; numbers right-aligned, NULL shown as NULL. */
+export function formatTable(names: readonly string[], rows: readonly (readonly unknown[])[], headers = true): string {
+  const cells = rows.map((r) => names.map((_, i) => oneLine(displayText(r[i]) ?? 'NULL')));
+  const numeric = rows.length > 0 ? names.map((_, i) => rows.every((r) => r[i] === null || typeof r[i] === 'bigint' || typeof r[i] === 'number')) : names.map(() => false);
+  const heads = names.map(oneLine);
+  const widths = names.map((_, i) => Math.max(headers ? textWidth(heads[i]!) : 0, ...cells.map((c) => textWidth(c[i]!)), 1));
+  const pad = (s: string, i: number, right: boolean): string => {
+    const fill = ' '.repeat(widths[i]! - textWidth(s));
+    return right ? fill + s : s + fill;
+  };
+  const rule = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+\n`;
+  let s = rule;
+  if (headers) s += `| ${heads.map((h, i) => pad(h, i, false)).join(' | ')} |\n` + rule;
+  for (const c of cells) s += `| ${c.map((v, i) => pad(v, i, numeric[i]!)).join(' | ')} |\n`;
+  if (cells.length > 0) s += rule;
+  return s;
+}
+
+/** RFC 4180 fields (quoted when they hold , " CR LF or edge blanks), rows ended by \n; NULL is empty. */
+export function formatCsv(names: readonly string[], rows: readonly (readonly unknown[])[], headers = true): string {
+  const field = (s: string): string => (/[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  let s = headers ? names.map(field).join(',') + '\n' : '';
+  for (const r of rows) s += names.map((_, i) => field(displayText(r[i]) ?? '')).join(',') + '\n';
+  return s;
+}
+
+/** A JSON array of row objects, one row per line. INTEGER stays exact (bigint digits); BLOB → "X'hex'". */
+export function formatJson(names: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  const value = (v: unknown): string => {
+    if (v === null || v === undefined) return 'null';
+    if (typeof v === 'bigint') return v.toString();
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return v > 0 ? '1e999' : '-1e999';
+      return renderReal(v);
+    }
+    if (v instanceof Uint8Array) return JSON.stringify(`X'${hex(v)}'`);
+    return JSON.stringify(String(v));
+  };
+  const keys = names.map((n) => JSON.stringify(n));
+  const lines = rows.map((r) => `{${keys.map((k, i) => `${k}:${value(r[i])}`).join(',')}}`);
+  return `[${lines.join(',\n')}]\n`;
+}

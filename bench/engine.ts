@@ -11,6 +11,8 @@
  * off, write batches of 1,000 puts, point gets over 100k keys, and a full
  * scan of 100k keys. Each row alternates plain and encrypted runs
  * (ROUNDS times) and keeps the best of each, to damp noise from the 2 cores.
+ * Besides wall-clock ops/s it prints CPU time per operation, whose ratio is
+ * the steadier measure of the cipher's cost when the machine is busy.
  */
 import { Bench } from 'tinybench';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,14 +38,21 @@ function openDb(encrypted: boolean, synchronous: SynchronousMode): Engine {
 
 const keyOf = (i: number): Uint8Array => new TextEncoder().encode(`key${String(i).padStart(10, '0')}`);
 
-async function opsPerSecond(name: string, opsPerIteration: number, fn: () => void): Promise<number> {
+/** Wall-clock ops/s (tinybench) and CPU microseconds per op (user + system, this process). */
+async function measure(name: string, opsPerIteration: number, fn: () => void): Promise<{ opsPerSec: number; cpuUsPerOp: number }> {
   // Few iterations are enough for the slow rows (a scan, a reopen); fast rows run for TIME_MS.
   const bench = new Bench({ time: TIME_MS, iterations: 3, warmup: true, warmupIterations: 2, warmupTime: 50 });
-  bench.add(name, fn);
+  let calls = 0;
+  bench.add(name, () => {
+    calls++;
+    fn();
+  });
+  const cpu0 = process.cpuUsage();
   await bench.run();
+  const cpu = process.cpuUsage(cpu0);
   const r = bench.tasks[0]!.result as { latency?: { mean: number }; state?: string };
   if (r.latency === undefined) throw new Error(`${name}: no result`);
-  return (opsPerIteration * 1000) / r.latency.mean;
+  return { opsPerSec: (opsPerIteration * 1000) / r.latency.mean, cpuUsPerOp: (cpu.user + cpu.system) / (calls * opsPerIteration) };
 }
 
 interface Row {
@@ -51,6 +60,8 @@ interface Row {
   unit: string;
   plain: number;
   enc: number;
+  plainCpu: number;
+  encCpu: number;
 }
 const rows: Row[] = [];
 
@@ -58,16 +69,23 @@ const rows: Row[] = [];
 async function row(name: string, unit: string, make: (encrypted: boolean) => { fn: () => void; ops: number; done: () => void }): Promise<void> {
   let plain = 0;
   let enc = 0;
+  let plainCpu = Infinity;
+  let encCpu = Infinity;
   for (let r = 0; r < ROUNDS; r++) {
     for (const encrypted of [false, true]) {
       const w = make(encrypted);
-      const v = await opsPerSecond(`${name} ${encrypted ? 'enc' : 'plain'}`, w.ops, w.fn);
+      const m = await measure(`${name} ${encrypted ? 'enc' : 'plain'}`, w.ops, w.fn);
       w.done();
-      if (encrypted) enc = Math.max(enc, v);
-      else plain = Math.max(plain, v);
+      if (encrypted) {
+        enc = Math.max(enc, m.opsPerSec);
+        encCpu = Math.min(encCpu, m.cpuUsPerOp);
+      } else {
+        plain = Math.max(plain, m.opsPerSec);
+        plainCpu = Math.min(plainCpu, m.cpuUsPerOp);
+      }
     }
   }
-  rows.push({ name, unit, plain, enc });
+  rows.push({ name, unit, plain, enc, plainCpu, encCpu });
   console.log(`  measured: ${name}`);
 }
 
@@ -145,8 +163,13 @@ rmSync(root, { recursive: true, force: true });
 
 const fmt = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0));
 console.log(`\nengine: node ${process.version}, ${process.platform}, load average ${loadAtStart.toFixed(2)} at start, best of ${ROUNDS} alternating runs`);
-console.log('| workload | unencrypted | encrypted | ratio enc/plain |');
-console.log('|---|---:|---:|---:|');
+console.log('CPU µs/op = user + system CPU time of this process per operation (steadier than wall time on a busy machine).');
+console.log('| workload | unencrypted | encrypted | ratio enc/plain | CPU µs/op plain | CPU µs/op enc | CPU ratio plain/enc |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
-  console.log(`| ${r.name} | ${fmt(r.plain)} ${r.unit} | ${fmt(r.enc)} ${r.unit} | ${(r.enc / r.plain).toFixed(3)}${r.enc / r.plain < 0.97 ? ' (below 0.97)' : ''} |`);
+  const ratio = r.enc / r.plain;
+  const cpuRatio = r.plainCpu / r.encCpu;
+  console.log(
+    `| ${r.name} | ${fmt(r.plain)} ${r.unit} | ${fmt(r.enc)} ${r.unit} | ${ratio.toFixed(3)}${ratio < 0.97 ? ' (below 0.97)' : ''} | ${r.plainCpu.toFixed(2)} | ${r.encCpu.toFixed(2)} | ${cpuRatio.toFixed(3)}${cpuRatio < 0.97 ? ' (below 0.97)' : ''} |`,
+  );
 }

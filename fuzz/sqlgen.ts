@@ -100,10 +100,8 @@ const dataIntLiteral = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: -(2 ** 28), max: 2 ** 31 - 1 }).map(String) },
   { weight: 1, arbitrary: fc.constantFrom('4294967296', '9007199254740993') },
 );
-const intLiteral = fc.oneof(
-  { weight: 8, arbitrary: dataIntLiteral },
-  { weight: 1, arbitrary: fc.constantFrom('9223372036854775807', '-9223372036854775808') },
-);
+const INT64_EDGES = ['9223372036854775807', '-9223372036854775808'];
+const intLiteral = fc.oneof({ weight: 8, arbitrary: dataIntLiteral }, { weight: 1, arbitrary: fc.constantFrom(...INT64_EDGES) });
 const realLiteral = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: -40, max: 40 }).map((n) => (n / 4).toFixed(2)) },
   { weight: 1, arbitrary: fc.constantFrom('0.1', '1e10', '1.5e300', '-2.5e-5', '100.0', '1e18') },
@@ -200,7 +198,7 @@ const CAST_TYPES = ['INTEGER', 'REAL', 'TEXT', 'NUMERIC', 'BLOB'];
 export function exprArb(columns: readonly string[], depth: number, extra?: fc.Arbitrary<Ex>): fc.Arbitrary<Ex> {
   const leaf: fc.Arbitrary<Ex> = fc.oneof(
     { weight: columns.length > 0 ? 4 : 0, arbitrary: columns.length > 0 ? fc.constantFrom(...columns).map((c) => ex(c, 'col', ...(isNocaseColumn(c) ? ['col-nocase'] : []))) : fc.constant(ex('NULL')) },
-    { weight: 3, arbitrary: literal.map((l) => (l.startsWith("X'") ? ex(l, 'blob') : ex(l))) },
+    { weight: 3, arbitrary: literal.map((l) => (l.startsWith("X'") ? ex(l, 'blob') : INT64_EDGES.includes(l) ? ex(l, 'int64-edge') : ex(l))) },
     ...(extra ? [{ weight: 1, arbitrary: extra }] : []),
   );
   if (depth <= 0) return leaf;
@@ -242,7 +240,12 @@ export function exprArb(columns: readonly string[], depth: number, extra?: fc.Ar
     { weight: 1, arbitrary: fc.tuple(sub, fc.constantFrom(...CAST_TYPES)).map(([a, t]) => ex(`CAST(${a.sql} AS ${t})`, a, `cast:${t}`)) },
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...FUNCTIONS_1), sub).map(([f, a]) => ex(`${f}(${a.sql})`, a, `fn:${f}`, ...collationLost(a))) },
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...FUNCTIONS_2), sub, sub).map(([f, a, b]) => ex(`${f}(${a.sql}, ${b.sql})`, a, b, `fn:${f}`, ...collationLost(a, b))) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('substr', 'iif', 'replace'), sub, sub, sub).map(([f, a, b, c]) => ex(`${f}(${a.sql}, ${b.sql}, ${c.sql})`, a, b, c, `fn:${f}`, ...collationLost(a, b, c))) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom('substr', 'iif', 'replace'), sub, sub, sub)
+        .map(([f, a, b, c]) => ex(`${f}(${a.sql}, ${b.sql}, ${c.sql})`, a, b, c, `fn:${f}`, ...collationLost(a, b, c), ...(f === 'substr' && [b, c].some((x) => x.features.includes('int64-edge')) ? ['substr-int64-edge'] : []))),
+    },
     { weight: 1, arbitrary: fc.tuple(sub, fc.constantFrom('NOCASE', 'BINARY', 'RTRIM')).map(([a, c]) => ex(`${a.sql} COLLATE ${c}`, a, 'collate')) },
   );
 }
@@ -427,6 +430,7 @@ export const PENDING_FIXES: readonly { readonly feature: string; readonly repro:
   },
   { feature: 'in-list-column', repro: "CREATE TABLE t(id INTEGER); INSERT INTO t VALUES(3); SELECT ' 3' IN (id) FROM t -- SQLite 0 (IN uses the LHS affinity only); helios 1" },
   { feature: 'like-glob-blob', repro: "SELECT X'41' LIKE 'A', X'41' LIKE NULL, X'41' NOT GLOB NULL -- SQLite 0, 0, 1 (a BLOB operand makes LIKE/GLOB false, even against NULL); helios 1, NULL, NULL" },
+  { feature: 'substr-int64-edge', repro: "SELECT substr('abc', -9223372036854775808, 9223372036854775807), substr(18, -9223372036854775808, 9007199254740993) -- SQLite 'ab', '' (64-bit start+length arithmetic); helios 'abc', '18'" },
   { feature: 'agg:sum', repro: "SELECT sum('abc') -- SQLite 0.0 (REAL: a non-integer input makes sum() real); helios 0 (INTEGER)" },
   { feature: 'group-by-constant', repro: 'CREATE TABLE t(a); SELECT 1 FROM t GROUP BY -2 -- SQLite: 1st GROUP BY term out of range; helios accepts. GROUP BY 9223372036854775807: SQLite accepts, helios rejects' },
 ];

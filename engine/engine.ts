@@ -55,6 +55,9 @@ import { batchEntries, checkKey, checkValue, createWriteBatch, type WriteBatch }
 import { randomBytes } from './random.ts';
 
 export type { KeySourceOption } from './key-loader.ts';
+/** Re-exported so layers above the engine never import crypto/ directly. */
+export type { KdfOptions } from '../crypto/superblock.ts';
+export type { SuiteId } from '../crypto/cipher-suite.ts';
 export { createWriteBatch, type WriteBatch } from './write-batch.ts';
 
 export type SynchronousMode = 'full' | 'normal' | 'off';

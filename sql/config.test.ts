@@ -78,7 +78,7 @@ test('informational keys are reported in ignored with a reason; keys acted on ar
   assert.is(audit.line, 16);
   assert.match(audit.note, /no audit log/);
   assert.is(ehr.database.pageSize, 4096);
-  assert.match(ehr.ignored.find((s) => s.key === 'encryption.rotation_interval_days')!.note, /not rotated/);
+  assert.match(ehr.ignored.find((s) => s.key === 'encryption.rotation_interval_days')!.note, /does not rotate keys/);
 
   const pos = loadConfig(join(CONFIG_DIR, 'heliosdb_pos.toml'));
   assert.ok(pos.applied.some((s) => s.key === 'compliance.prohibit_plaintext_card'));

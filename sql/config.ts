@@ -129,7 +129,7 @@ const SCHEMA: Readonly<Record<string, Readonly<Record<string, KeySpec>>>> = {
     fips_mode: { kind: 'bool' },
     rotation_interval_days: {
       kind: 'int',
-      ignored: 'keys are not rotated on a schedule; the interval is only reported (rotate the data key explicitly)',
+      ignored: 'HeliosDB-Lite does not rotate keys on a schedule; the interval is only reported',
     },
   },
   logging: {

@@ -296,8 +296,10 @@ test('--config opens the database the seed configuration describes (path and key
     assert.match(r.out, /encryption: +AES-256-GCM\n/);
     assert.match(r.out, /config: +.*heliosdb\.toml\n/);
     assert.match(r.out, /  ignored  logging\.audit_log_enabled \(line 16\): HeliosDB-Lite writes no audit log/);
-    assert.match(r.out, /  applied  encryption\.key_source \(line 11\): raw key from file \/secure\/ehr_encryption\.key/);
-    assert.match(r.out, /rotation_interval_days = 90 is not scheduled/);
+    assert.match(r.out, /  replaced encryption\.key_source \(line 11\): overridden by the command line\n/);
+    assert.match(r.out, /  replaced database\.path \(line 3\): overridden by the command line\n/);
+    assert.match(r.out, /  applied  database\.enable_wal \(line 5\): write-ahead log on/);
+    assert.match(r.out, /  ignored  encryption\.rotation_interval_days \(line 12\): HeliosDB-Lite does not rotate keys on a schedule/);
     const bad = await shell(['--config', join(dir, 'nope.toml')], 'SELECT 1;\n');
     assert.is(bad.code, 1);
     assert.match(bad.err, /^Error \[CONFIG\]: cannot read config file/);

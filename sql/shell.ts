@@ -33,7 +33,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { HeliosError, isHeliosError } from '../format/errors.ts';
 import type { KeySourceOption } from '../engine/engine.ts';
 import { Database, type DatabaseOptions } from './database.ts';
-import { loadConfig, openDatabaseFromConfig, type ConfigOverrides, type HeliosConfig } from './config.ts';
+import { loadConfig, openDatabaseFromConfig, type ConfigOverrides, type ConfigSetting, type HeliosConfig } from './config.ts';
 import { parseOne } from './parser.ts';
 import { renderReal } from './value.ts';
 
@@ -199,6 +199,8 @@ export async function runShell(options: ShellOptions): Promise<number> {
     return 1;
   }
   const shell = new Shell(opened.db, opened.path, opened.config, options, args.mode, interactive);
+  if (args.path !== null) shell.overridden.add('database.path');
+  if (args.key !== null) shell.overridden.add('encryption.key_source');
   try {
     if (opened.config !== null && opened.config.ignored.length > 0) {
       errors.write(`note: ${opened.config.ignored.length} setting(s) of ${opened.config.fileName} are accepted but not acted on (see .info)\n`);
@@ -308,6 +310,8 @@ class Shell {
   private readonly out: ShellWriter;
   private readonly err: ShellWriter;
   private readonly clock: () => number;
+  /** Config keys the command line replaced (database.path, encryption.key_source). */
+  readonly overridden = new Set<string>();
 
   constructor(
     private readonly db: Database,
@@ -325,7 +329,10 @@ class Shell {
   async runInteractive(reader: ShellLineReader): Promise<void> {
     while (!this.quit) {
       const line = await reader.readLine(this.buffer === '' ? 'heliosdb> ' : '     ...> ');
-      if (line === null) break;
+      if (line === null) {
+        this.out.write('\n');
+        break;
+      }
       if (line === INTERRUPTED) {
         this.buffer = '';
         continue;
@@ -564,9 +571,12 @@ class Shell {
     const c = this.config;
     if (c !== null) {
       s += `${'config:'.padEnd(width)} ${c.fileName}\n`;
-      for (const x of c.applied) s += `  applied  ${x.key}${x.line > 0 ? ` (line ${x.line})` : ''}: ${x.note}\n`;
-      for (const x of c.ignored) s += `  ignored  ${x.key}${x.line > 0 ? ` (line ${x.line})` : ''}: ${x.note}\n`;
-      if (c.encryption.rotationIntervalDays !== null) s += `  note     rotation_interval_days = ${c.encryption.rotationIntervalDays} is not scheduled by HeliosDB-Lite\n`;
+      const at = (x: ConfigSetting): string => `${x.key}${x.line > 0 ? ` (line ${x.line})` : ''}`;
+      for (const x of c.applied) {
+        const over = this.overridden.has(x.key) ? 'overridden by the command line' : null;
+        s += `  ${over === null ? 'applied ' : 'replaced'} ${at(x)}: ${over ?? x.note}\n`;
+      }
+      for (const x of c.ignored) s += `  ignored  ${at(x)}: ${x.note}\n`;
     }
     return s;
   }

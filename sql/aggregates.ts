@@ -3,13 +3,14 @@
  * group_concat / string_agg. Each call of an aggregate gets a fresh
  * Accumulator per group; NULL arguments are skipped (except count(*)).
  *
- * sum() of INTEGERs stays INTEGER and raises "integer overflow" past 64 bits;
- * once a REAL is seen it sums in floating point (SQLite uses Kahan-Babuska
- * summation; so do we). total() is always REAL; avg() is REAL or NULL.
+ * sum() of INTEGERs stays INTEGER and raises "integer overflow" past 64 bits
+ * (unless a REAL comes after); once a non-INTEGER is seen it sums in floating
+ * point with SQLite's Kahan-Babuska-Neumaier steps. total() is always REAL;
+ * avg() is REAL or NULL.
  */
 import { HeliosError } from '../format/errors.ts';
-import { MAX_INT64, MIN_INT64, RealBox, makeInteger, type SqlValue } from '../format/sql-value.ts';
-import { type Collation, compareValues, makeReal, toNumeric, toText } from './value.ts';
+import { MAX_INT64, MIN_INT64, makeInteger, type SqlValue } from '../format/sql-value.ts';
+import { type Collation, applyComparisonAffinity, compareValues, makeReal, toReal, toText } from './value.ts';
 
 export interface Accumulator {
   /** Adds one row's arguments; returns true when this row became the current extreme (min/max). */
@@ -78,7 +79,13 @@ const COUNT: AggregateDef = {
   },
 };
 
-/** Running sum with SQLite's integer-then-real rules (Kahan-Babuska-Neumaier for reals). */
+/**
+ * Running sum exactly as SQLite's sumStep: INTEGERs add as int64 until an
+ * overflow or a non-INTEGER arrives, then Kahan-Babuska-Neumaier in doubles
+ * (int64 values beyond 2^52 split into two exact parts). The type of each
+ * input is sqlite3_value_numeric_type's: numeric text counts as a number,
+ * other text and blobs as a non-integer 0-ish value.
+ */
 class Summer {
   isum = 0n;
   approx = false;
@@ -88,38 +95,61 @@ class Summer {
   overflow = false;
   add(v: SqlValue): void {
     if (v === null) return;
-    const n = toNumeric(v);
-    if (n === null) return;
+    const n = applyComparisonAffinity(v, 'NUMERIC');
     this.count++;
-    if (!this.approx && (typeof n === 'bigint' || (typeof n === 'number' && Number.isInteger(n)))) {
-      const s = this.isum + BigInt(n);
+    const isInt = typeof n === 'bigint' || (typeof n === 'number' && Number.isInteger(n));
+    if (!this.approx) {
+      if (!isInt) {
+        this.init(this.isum);
+        this.approx = true;
+        this.step(toReal(n));
+        return;
+      }
+      const s = this.isum + BigInt(n as number | bigint);
       if (s > MAX_INT64 || s < MIN_INT64) {
         this.overflow = true;
-        this.switchToReal();
-        this.kbn(Number(BigInt(n)));
+        this.init(this.isum);
+        this.approx = true;
+        this.stepInt(BigInt(n as number | bigint));
         return;
       }
       this.isum = s;
       return;
     }
-    if (!this.approx) this.switchToReal();
-    this.kbn(typeof n === 'number' ? n : typeof n === 'bigint' ? Number(n) : n.value);
+    if (isInt) this.stepInt(BigInt(n as number | bigint));
+    else {
+      this.overflow = false;
+      this.step(toReal(n));
+    }
   }
-  private switchToReal(): void {
-    this.approx = true;
-    this.rsum = 0;
-    this.rerr = 0;
-    this.kbn(Number(this.isum));
+  private init(i: bigint): void {
+    if (i <= -4503599627370496n || i >= 4503599627370496n) {
+      const sm = i % 16384n;
+      this.rsum = Number(i - sm);
+      this.rerr = Number(sm);
+    } else {
+      this.rsum = Number(i);
+      this.rerr = 0;
+    }
   }
-  private kbn(x: number): void {
+  private stepInt(i: bigint): void {
+    if (i <= -4503599627370496n || i >= 4503599627370496n) {
+      const sm = i % 16384n;
+      this.step(Number(i - sm));
+      this.step(Number(sm));
+    } else this.step(Number(i));
+  }
+  private step(r: number): void {
     const s = this.rsum;
-    const t = s + x;
-    if (Math.abs(s) > Math.abs(x)) this.rerr += s - t + x;
-    else this.rerr += x - t + s;
+    const t = s + r;
+    if (Math.abs(s) > Math.abs(r)) this.rerr += s - t + r;
+    else this.rerr += r - t + s;
     this.rsum = t;
   }
+  /** rSum + rErr unless the error term overflowed (then rSum, or the integer sum for total/avg). */
   real(): number {
-    return this.approx ? this.rsum + this.rerr : Number(this.isum);
+    if (!this.approx) return Number(this.isum);
+    return Number.isFinite(this.rerr) ? this.rsum + this.rerr : this.rsum;
   }
 }
 
@@ -201,4 +231,3 @@ const GROUP_CONCAT: AggregateDef = {
   },
 };
 
-export { RealBox };

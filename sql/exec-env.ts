@@ -18,9 +18,47 @@ export interface ExecEnv extends FunctionContext {
 
 export type ScalarImpl = ScalarFunction;
 
+/** like(pattern, subject[, escape]) and glob(pattern, subject): the function forms of the operators. */
+const OPERATOR_FUNCTIONS: ReadonlyMap<string, ScalarImpl> = new Map<string, ScalarImpl>([
+  [
+    'like',
+    {
+      name: 'like',
+      minArgs: 2,
+      maxArgs: 3,
+      deterministic: true,
+      fn: (a) => {
+        const p = a[0] ?? null;
+        const x = a[1] ?? null;
+        if (p instanceof Uint8Array || x instanceof Uint8Array) return 0;
+        const e = a.length > 2 ? (a[2] ?? null) : undefined;
+        if (e === null) return null;
+        const m = likeMatch(p, x, e);
+        return m === null ? null : m ? 1 : 0;
+      },
+    },
+  ],
+  [
+    'glob',
+    {
+      name: 'glob',
+      minArgs: 2,
+      maxArgs: 2,
+      deterministic: true,
+      fn: (a) => {
+        const p = a[0] ?? null;
+        const x = a[1] ?? null;
+        if (p instanceof Uint8Array || x instanceof Uint8Array) return 0;
+        const m = globMatch(p, x);
+        return m === null ? null : m ? 1 : 0;
+      },
+    },
+  ],
+]);
+
 /** The scalar function named `name` (lower case), or undefined. */
 export function lookupScalar(name: string): ScalarImpl | undefined {
-  return scalarFunctions.get(name);
+  return scalarFunctions.get(name) ?? OPERATOR_FUNCTIONS.get(name);
 }
 
 /** Calls `impl`; `collation` is the collation of the call's arguments (min, max, nullif). */

@@ -60,6 +60,8 @@ export interface ColMeta {
   readonly name: string;
   readonly aff: Affinity | null;
   readonly coll: Collation;
+  /** Whether the column has a collation of its own (a table column or COLLATE), as compounds need to know. */
+  readonly collSet?: boolean;
 }
 
 /** One FROM-clause source of a query. Its current row lives in frame.rows[slot]. */
@@ -251,9 +253,11 @@ export class Compiler {
       case 'Case':
         return this.caseExpr(e, scope);
       case 'Cast': {
-        const x = this.compile(e.expr, scope).ev;
+        const xc = this.compile(e.expr, scope);
+        const x = xc.ev;
         const t = e.type.name;
-        return { ev: (f) => castValue(x(f), t), aff: affinityOf(t), coll: null, explicitColl: false };
+        // CAST keeps its operand's collation (SQLite's sqlite3ExprCollSeq looks through it).
+        return { ev: (f) => castValue(x(f), t), aff: affinityOf(t), coll: xc.coll, explicitColl: xc.explicitColl };
       }
       case 'Exists': {
         const plan = this.subplan(e.query, scope);
@@ -439,9 +443,10 @@ export class Compiler {
     }
     const a = l.ev;
     const b = r.ev;
-    const coll = l.explicitColl ? l.coll : r.explicitColl ? r.coll : l.coll;
+    // Only an explicit COLLATE inside an operand carries through an operator (SQLite's EP_Collate).
+    const coll = l.explicitColl ? l.coll : r.explicitColl ? r.coll : null;
     const explicitColl = l.explicitColl || r.explicitColl;
-    const arith = (fn: (x: SqlValue, y: SqlValue) => SqlValue): CExpr => ({ ev: (f) => fn(a(f), b(f)), aff: null, coll: null, explicitColl: false });
+    const arith = (fn: (x: SqlValue, y: SqlValue) => SqlValue): CExpr => ({ ev: (f) => fn(a(f), b(f)), aff: null, coll, explicitColl });
     switch (op) {
       case '+':
         return arith(add);
@@ -526,8 +531,10 @@ export class Compiler {
     const cs = items.map((i) => this.compile(i, scope));
     if (cs.length === 0) return constant(not ? 1 : 0, null);
     const xev = x.ev;
+    // SQLite applies only the left operand's affinity to an IN list (exprINAffinity).
+    const lhsAff = comparisonAffinity(x.aff, null);
     const tests = cs.map((c) => {
-      const aff = comparisonAffinity(x.aff, c.aff);
+      const aff = lhsAff;
       const coll = x.explicitColl ? x.coll! : c.explicitColl ? c.coll! : (x.coll ?? c.coll ?? 'BINARY');
       return { ev: c.ev, aff, coll };
     });
@@ -631,6 +638,8 @@ export class Compiler {
         const pv = p(f);
         const xv = x(f);
         const ev2 = esc ? esc(f) : undefined;
+        // As SQLite built with SQLITE_LIKE_DOESNT_MATCH_BLOBS (better-sqlite3, the oracle): a BLOB never matches.
+        if (pv instanceof Uint8Array || xv instanceof Uint8Array) return not ? 1 : 0;
         if (pv === null || xv === null || ev2 === null) return null;
         const m = glob ? globMatch(pv, xv) : likeMatch(pv, xv, ev2);
         if (m === null) return null;
@@ -692,7 +701,8 @@ export class Compiler {
       const i = agg.calls.length;
       agg.calls.push({ def, args, distinct: e.distinct, filter, coll });
       const slot = agg.slot;
-      return { ev: (f) => f.rows[slot]![i]!, aff: null, coll: def.name === 'min' || def.name === 'max' ? coll : null, explicitColl: false };
+      const ex = args.find((a) => a.explicitColl);
+      return { ev: (f) => f.rows[slot]![i]!, aff: null, coll: ex ? ex.coll : null, explicitColl: ex !== undefined };
     }
     if (e.distinct || e.filter) throw err('SQL_ERROR', `DISTINCT/FILTER used with the non-aggregate function ${e.name}()`, e.pos);
     const impl = lookupScalar(name);
@@ -713,8 +723,8 @@ export class Compiler {
           return null;
         },
         aff: null,
-        coll: args[0]?.coll ?? null,
-        explicitColl: false,
+        coll: args.find((a) => a.explicitColl)?.coll ?? null,
+        explicitColl: args.some((a) => a.explicitColl),
       };
     }
     if (name === 'iif' && evs.length === 3) {
@@ -726,16 +736,19 @@ export class Compiler {
     // The collation of the leftmost argument that has one (min, max, nullif use it).
     const withColl = args.find((a) => a.explicitColl) ?? args.find((a) => a.coll !== null && a.coll !== 'BINARY');
     const coll: Collation | undefined = withColl?.coll ?? undefined;
-    const outColl = args[0]?.coll ?? null;
+    // The result carries only an explicit COLLATE found in the arguments.
+    const exArg = args.find((a) => a.explicitColl);
+    const outColl = exArg ? exArg.coll : null;
+    const outExplicit = exArg !== undefined;
     if (n === 0) return { ev: (f) => callScalar(impl, [], f.env, coll), aff: null, coll: null, explicitColl: false, constant: isConst };
     if (n === 1) {
       const a0 = evs[0]!;
-      return { ev: (f) => callScalar(impl, [a0(f)], f.env, coll), aff: null, coll: outColl, explicitColl: false, constant: isConst };
+      return { ev: (f) => callScalar(impl, [a0(f)], f.env, coll), aff: null, coll: outColl, explicitColl: outExplicit, constant: isConst };
     }
     if (n === 2) {
       const a0 = evs[0]!;
       const a1 = evs[1]!;
-      return { ev: (f) => callScalar(impl, [a0(f), a1(f)], f.env, coll), aff: null, coll: outColl, explicitColl: false, constant: isConst };
+      return { ev: (f) => callScalar(impl, [a0(f), a1(f)], f.env, coll), aff: null, coll: outColl, explicitColl: outExplicit, constant: isConst };
     }
     return {
       ev: (f) => {
@@ -745,7 +758,7 @@ export class Compiler {
       },
       aff: null,
       coll: outColl,
-      explicitColl: false,
+      explicitColl: outExplicit,
       constant: isConst,
     };
   }

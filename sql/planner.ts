@@ -271,9 +271,15 @@ export class Planner {
       throw sqlErr(`SELECTs to the left and right of ${b.op} do not have the same number of result columns`, b.pos);
     }
     const op = b.op;
-    const colls = left.columns.map((c) => c.coll);
+    // The leftmost part whose column has a collation decides (SQLite's multiSelectCollSeq).
+    const columns: ColMeta[] = left.columns.map((c, i) => {
+      const r = right.columns[i]!;
+      const coll = c.collSet ? c.coll : r.collSet ? r.coll : 'BINARY';
+      return { ...c, coll, collSet: c.collSet === true || r.collSet === true };
+    });
+    const colls = columns.map((c) => c.coll);
     return {
-      columns: left.columns,
+      columns,
       correlated: left.correlated || right.correlated,
       explain: [],
       run: (f, emit) => {
@@ -413,10 +419,10 @@ export class Planner {
     let agg: AggContext | null = null;
     let groupBy: CExpr[] = [];
     if (isAgg) {
-      groupBy = core.groupBy.map((g) => {
-        if (g.kind === 'Integer') {
-          const k = Number(g.value);
-          if (k < 1 || k > resultExprs.length) throw sqlErr(`${ordinal(1)} GROUP BY term out of range - should be between 1 and ${resultExprs.length}`, g.pos);
+      groupBy = core.groupBy.map((g, gi) => {
+        const k = positionTerm(g);
+        if (k !== null) {
+          if (k < 1 || k > resultExprs.length) throw sqlErr(`${ordinal(gi + 1)} GROUP BY term out of range - should be between 1 and ${resultExprs.length}`, g.pos);
           return this.comp.compile(resultExprs[k - 1]!.expr, scope);
         }
         if (hasAggregate(g)) throw sqlErr('aggregate functions are not allowed in the GROUP BY clause', g.pos);
@@ -427,7 +433,7 @@ export class Planner {
     }
 
     const outputs = resultExprs.map((r) => this.comp.compile(r.expr, scope));
-    const columns: ColMeta[] = resultExprs.map((r, i) => ({ name: r.name, aff: outputs[i]!.aff, coll: outputs[i]!.coll ?? 'BINARY' }));
+    const columns: ColMeta[] = resultExprs.map((r, i) => ({ name: r.name, aff: outputs[i]!.aff, coll: outputs[i]!.coll ?? 'BINARY', collSet: outputs[i]!.coll !== null }));
     const having = core.having ? this.comp.compile(core.having, scope).ev : null;
 
     // ORDER BY keys: a result column position/alias or an expression over the sources.
@@ -903,7 +909,7 @@ export class Planner {
         scope.collectors.pop();
       }
     };
-    const add = (col: { c: CExpr; slots: Set<number> }, op: AccessTerm['op'], val: { c: CExpr; slots: Set<number> } | null, vals: { c: CExpr; slots: Set<number> }[] | null): void => {
+    const add = (col: { c: CExpr; slots: Set<number> }, op: AccessTerm['op'], val: { c: CExpr; slots: Set<number> } | null, vals: { c: CExpr; slots: Set<number> }[] | null, cmpColl?: Collation): void => {
       const cc = col.c.column;
       if (!cc || cc.source.table === null && op !== '=') return;
       const slots = new Set<number>();
@@ -911,7 +917,7 @@ export class Planner {
       if (slots.has(cc.slot)) return;
       const vc = val?.c ?? null;
       const aff = vc ? comparisonAffinity(col.c.aff, vc.aff) : col.c.aff === 'TEXT' ? 'TEXT' : comparisonAffinity(col.c.aff, null);
-      const coll: Collation = col.c.explicitColl ? col.c.coll! : vc && vc.explicitColl ? vc.coll! : (col.c.coll ?? vc?.coll ?? 'BINARY');
+      const coll: Collation = cmpColl ?? (col.c.explicitColl ? col.c.coll! : vc && vc.explicitColl ? vc.coll! : (col.c.coll ?? vc?.coll ?? 'BINARY'));
       out.push({ slot: cc.slot, col: cc.index, op, value: vc, values: vals ? vals.map((v) => v.c) : null, valueSlots: slots, aff, coll });
     };
     if (e.kind === 'Binary') {
@@ -926,8 +932,10 @@ export class Planner {
           // IS matches NULLs too: only usable when the value side can never be NULL; keep it simple.
           return;
         }
-        if (l.c.column) add(l, o, r, null);
-        if (r.c.column) add(r, flip(o), l, null);
+        // The comparison's collation comes from the operands in written order, whichever side is probed.
+        const cmpColl: Collation = l.c.explicitColl ? l.c.coll! : r.c.explicitColl ? r.c.coll! : (l.c.coll ?? r.c.coll ?? 'BINARY');
+        if (l.c.column) add(l, o, r, null, cmpColl);
+        if (r.c.column) add(r, flip(o), l, null, cmpColl);
       }
       return;
     }
@@ -951,8 +959,7 @@ export class Planner {
         vs.push(v);
       }
       // Each item may carry its own affinity; only use when they agree.
-      const affs = new Set(vs.map((v) => comparisonAffinity(x.c.aff, v.c.aff)));
-      if (affs.size !== 1) return;
+      const affs = new Set([comparisonAffinity(x.c.aff, null)]);
       const colls = new Set(vs.map((v) => (x.c.explicitColl ? x.c.coll : v.c.explicitColl ? v.c.coll : x.c.coll)));
       if (colls.size !== 1) return;
       const cc = x.c.column!;
@@ -1554,8 +1561,8 @@ function collateOf(e: Expr): Collation | null {
 function resultIndexOf(t: OrderingTerm, cols: readonly ColMeta[], exprs: readonly { expr: Expr; alias: string | null }[] | null): number {
   let e = t.expr;
   while (e.kind === 'Collate') e = e.expr;
-  if (e.kind === 'Integer') {
-    const k = Number(e.value);
+  const k = positionTerm(e);
+  if (k !== null) {
     if (k < 1 || k > cols.length) return -2;
     return k - 1;
   }
@@ -1577,6 +1584,30 @@ function resultIndexOf(t: OrderingTerm, cols: readonly ColMeta[], exprs: readonl
     }
   }
   return -1;
+}
+
+/**
+ * A GROUP BY / ORDER BY term that names a result column by position: an
+ * integer literal (optionally signed) that fits in 32 bits, as SQLite's
+ * sqlite3ExprIsInteger accepts; larger integers are ordinary constants.
+ */
+function positionTerm(e: Expr): number | null {
+  let sign = 1;
+  let x = e;
+  while (x.kind === 'Collate') x = x.expr;
+  // SQLite's parser folds `literal IS NULL` / `literal NOTNULL` into the integer 0 / 1.
+  const literal = (y: Expr): boolean =>
+    y.kind === 'Integer' || y.kind === 'Real' || y.kind === 'String' || y.kind === 'Blob' || (y.kind === 'Unary' && (y.op === '-' || y.op === '+') && literal(y.operand));
+  if (x.kind === 'IsNull' && literal(x.expr)) return x.not ? 1 : 0;
+  if (x.kind === 'Binary' && (x.op === 'IS' || x.op === 'IS NOT') && x.right.kind === 'Null' && literal(x.left)) return x.op === 'IS' ? 0 : 1;
+  while (x.kind === 'Unary' && (x.op === '-' || x.op === '+')) {
+    if (x.op === '-') sign = -sign;
+    x = x.operand;
+  }
+  if (x.kind !== 'Integer') return null;
+  const v = typeof x.value === 'bigint' ? Number.NaN : x.value * sign;
+  if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) return null;
+  return v;
 }
 
 function ordinal(n: number): string {

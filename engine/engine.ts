@@ -352,7 +352,7 @@ function recover(vfs: Vfs, dir: string, options: EngineOptions, lock: VfsLock, k
     walDeleted: replay.emptySegments,
     walAdded: [walNumber],
   };
-  let next = applyEdit(version, edit, 'MANIFEST', 0);
+  const next = applyEdit(version, edit, 'MANIFEST', 0);
   const wal = createWalWriter(createLogWriter(vfs, joinPath(dir, walFileName(walNumber)), walFileName(walNumber), createFileCipher(ctx, newFileHeader(ctx, FILE_KIND_WAL, walNumber))));
   let manifest: ManifestWriter;
   try {
@@ -372,7 +372,6 @@ function recover(vfs: Vfs, dir: string, options: EngineOptions, lock: VfsLock, k
     manifest.close();
     throw e;
   }
-  next = manifest.version;
   return createEngine({
     vfs,
     dir,

@@ -9,7 +9,9 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import fc from 'fast-check';
 import { HeliosError } from '../format/errors.ts';
+import { fuzzParams } from '../fuzz/budget.ts';
 import { Database } from './database.ts';
 import { databaseOptionsFromConfig, loadConfig, memtableBudgetFor, openDatabaseFromConfig, parseConfig, type HeliosConfig } from './config.ts';
 
@@ -309,6 +311,39 @@ test('an unreadable file, a missing path and bad arguments are typed errors', ()
   } catch (err) {
     assert.ok(err instanceof HeliosError && err.code === 'INVALID_ARGUMENT');
   }
+});
+
+test('property: any document built from known and unknown sections, keys and values parses or is CONFIG with a line in the file, never echoing a value', () => {
+  const SECRET = 'S3CR3T-VALUE';
+  const sections = ['database', 'encryption', 'logging', 'compliance', 'gdpr', 'backup', 'security', 'offline', 'iot', 'replication', 'database.sub', '"quoted"'];
+  const keys = ['path', 'memory_limit_mb', 'enable_wal', 'page_size', 'synchronous', 'enabled', 'algorithm', 'key_source', 'fips_mode', 'rotation_interval_days',
+    'audit_log_enabled', 'pci_dss_mode', 'prohibit_plaintext_card', 'power_loss_protection', 'network_disabled', 'unknown_key', 'data_residency'];
+  const values = [
+    'true', 'false', '0', '1', '512', '-5', '4096', '1.5', 'inf', 'nan', `"${SECRET}"`, '"full"', '"off"', '"Aes256Gcm"', `"${SECRET}/db"`,
+    `{ File = "${SECRET}" }`, `{ Environment = "${SECRET}" }`, '{ Environment = "HELIOS_K" }', `{ PassphraseFile = "${SECRET}" }`, `{ Kms = "${SECRET}" }`,
+    `{ File = "${SECRET}", Environment = "X" }`, `[1, "${SECRET}"]`, '2024-01-01T00:00:00Z', `"""${SECRET}"""`, `'${SECRET}'`,
+  ];
+  const line = fc.oneof(
+    fc.constantFrom(...sections).map((sct) => `[${sct}]`),
+    fc.tuple(fc.constantFrom(...keys), fc.constantFrom(...values)).map(([k, v]) => `${k} = ${v}`),
+    fc.constantFrom('', '# comment', `# ${SECRET}`, '[[array]]', 'broken = ', `= "${SECRET}"`, `x = "${SECRET}`),
+  );
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 14 }), (lines) => {
+      const text = lines.join('\n');
+      try {
+        const c = parseConfig(text, 'prop.toml');
+        assert.type(c.encryption.enabled, 'boolean');
+        for (const x of [...c.applied, ...c.ignored]) assert.ok(x.line >= 0 && x.line <= lines.length);
+      } catch (e) {
+        if (!(e instanceof HeliosError)) throw e;
+        assert.is(e.code, 'CONFIG', e.message);
+        assert.not.ok(e.message.includes(SECRET), e.message);
+        if (e.details.line !== undefined) assert.ok(e.details.line >= 1 && e.details.line <= Math.max(1, lines.length), e.message);
+      }
+    }),
+    fuzzParams(400),
+  );
 });
 
 test.run();

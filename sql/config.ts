@@ -37,7 +37,8 @@
  * `{ Environment = "VAR" }` (64 hex chars), `{ PassphraseFile = "path" }`
  * (the file's first line is the passphrase, Argon2id or PBKDF2),
  * `{ PassphraseEnvironment = "VAR" }`. Relative paths (database and key
- * files) are resolved against the directory of the configuration file.
+ * files) are resolved against the directory of the configuration file;
+ * `path = ":memory:"` is an in-memory database.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -444,7 +445,7 @@ class ConfigChecker {
   }
 
   private resolvePath(p: string): string {
-    return isAbsolute(p) ? p : resolve(this.baseDir, p);
+    return p === ':memory:' || isAbsolute(p) ? p : resolve(this.baseDir, p);
   }
 
   private positiveInt(key: string, v: bigint, max: number): number {

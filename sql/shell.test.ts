@@ -9,6 +9,8 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
+import { fuzzParams } from '../fuzz/budget.ts';
 import { Database } from './database.ts';
 import { findTerminator, formatCsv, formatJson, formatTable, INTERRUPTED, isBlankSql, runShell, sqlLiteral, type ShellOptions } from './shell.ts';
 
@@ -347,6 +349,25 @@ test('sqlLiteral renders every result type as SQL that reads back as the same va
   assert.is(sqlLiteral(-Infinity), '-1e999');
   assert.is(sqlLiteral("a'b"), "'a''b'");
   assert.is(sqlLiteral(new Uint8Array([0, 171])), "X'00AB'");
+});
+
+test('property: any mix of SQL fragments, quotes, comments and dot commands ends with exit 0 or 1 and only typed errors', async () => {
+  const fragment = fc.constantFrom(
+    'CREATE TABLE t (a, b);', "INSERT INTO t VALUES (1, 'x');", 'SELECT * FROM t;', 'SELECT', ' 1', ';', "'", '"', '[', '`', '--', '/*', '*/',
+    'BEGIN;', 'COMMIT;', 'ROLLBACK;', '.tables', '.schema', '.dump', '.mode csv', '.mode json', '.mode table', '.indexes t', '.info', '.timer on',
+    '.headers off', '.bogus', '.read', '.read /nonexistent/file.sql', '.quit', 'DROP TABLE t;', "SELECT x'ab', 1e999, -0.0, NULL;", '\uFEFF', '\t',
+    'CREATE INDEX i ON t(b);', 'SELECT ?;', 'PRAGMA table_info(t);', 'VALUES (1),(2);', ')', '(',
+  );
+  const script = fc.array(fc.array(fragment, { maxLength: 4 }).map((parts) => parts.join(' ')), { maxLength: 12 }).map((lines) => lines.join('\n'));
+  await fc.assert(
+    fc.asyncProperty(script, async (text) => {
+      const r = await shell(['--mode', 'table'], text);
+      assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}`);
+      assert.not.ok(r.err.includes('[INTERNAL]'), r.err);
+      if (r.code === 1) assert.match(r.err, /Error \[[A-Z_]+\]: /);
+    }),
+    fuzzParams(150),
+  );
 });
 
 test.run();

@@ -217,6 +217,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
       await shell.runInteractive(options.input);
     }
   } finally {
+    if (opened.db.inTransaction) errors.write('warning: the open transaction was rolled back (no COMMIT before the end of input)\n');
     try {
       opened.db.close();
     } catch (e) {
@@ -344,7 +345,7 @@ class Shell {
 
   /** Runs a whole script (stdin, SQL argument, .read file). */
   runScript(text: string): void {
-    for (const line of text.split(/\r?\n/)) {
+    for (const line of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
       if (this.quit) return;
       this.processLine(line);
     }

@@ -328,4 +328,61 @@ test('random doubles render as text exactly as SQLite renders them', () => {
   c.done();
 });
 
+test('random printf formats and arguments match SQLite', () => {
+  const c = new Checker();
+  const fmtArb = fc.array(fc.constantFrom('%', '%', '-', '+', ' ', '#', '!', '0', ',', '.', '*', '1', '2', '9', 's', 'd', 'i', 'u', 'f', 'e', 'E', 'g', 'G', 'x', 'X', 'o', 'q', 'Q', 'w', 'c', 'z', 'r', 'n', 'l', 'a', 'é'), { maxLength: 12 }).map((a) => a.join(''));
+  fc.assert(
+    fc.property(fmtArb, fc.array(valueArb, { maxLength: 4 }), (fmt, args) => {
+      const params = [fmt, ...args];
+      c.check(`printf(${params.map((_, i) => `?${i + 1}`).join(', ')})`, params, () => sqlPrintf(fmt, args));
+      return true;
+    }),
+    fuzzParams(5000),
+  );
+  c.done();
+});
+
+test('random LIKE and GLOB patterns match SQLite', () => {
+  const c = new Checker();
+  const alphabet = ['a', 'b', 'A', '%', '_', '*', '?', '[', ']', '^', '-', '\\', 'é', '😀'];
+  const strArb = fc.array(fc.constantFrom(...alphabet), { maxLength: 8 }).map((a) => a.join(''));
+  fc.assert(
+    fc.property(strArb, strArb, (p, s) => {
+      c.check('(?1 LIKE ?2)', [s, p], () => (like(p, s) ? 1 : 0));
+      c.check("(?1 LIKE ?2 ESCAPE '\\')", [s, p], () => (like(p, s, '\\') ? 1 : 0));
+      c.check('(?1 GLOB ?2)', [s, p], () => (glob(p, s) ? 1 : 0));
+      return true;
+    }),
+    fuzzParams(5000),
+  );
+  c.done();
+});
+
+test('random date strings and modifiers match SQLite', () => {
+  const c = new Checker();
+  const two = fc.integer({ min: 0, max: 99 }).map((n) => String(n).padStart(2, '0'));
+  const dateArb = fc.oneof(
+    fc.tuple(fc.integer({ min: 0, max: 9999 }), two, two, two, two, two, fc.constantFrom('', '.5', '.123', 'Z', '+02:00', '-11:30', 'T')).map(
+      ([y, m, d, h, mi, s, tail]) => `${String(y).padStart(4, '0')}-${m}-${d} ${h}:${mi}:${s}${tail}`,
+    ),
+    fc.tuple(fc.integer({ min: 0, max: 9999 }), two, two).map(([y, m, d]) => `${String(y).padStart(4, '0')}-${m}-${d}`),
+    fc.double({ min: -1e11, max: 1e11, noNaN: true }).map(makeReal),
+    fc.integer({ min: -1e10, max: 1e10 }).map(makeInteger),
+  );
+  const modArb = fc.oneof(
+    fc.tuple(fc.constantFrom('+', '-', ''), fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constantFrom(' day', ' days', ' hours', ' minute', ' seconds', ' months', ' year', ' years', ' weeks')).map(([a, n, u]) => `${a}${n}${u}`),
+    fc.tuple(fc.constantFrom('+', '-'), two, two, two).map(([sg, h, m, s]) => `${sg}${h}:${m}:${s}`),
+    fc.constantFrom('start of month', 'start of year', 'start of day', 'weekday 2', 'unixepoch', 'auto', 'julianday', 'subsec', 'floor', 'ceiling', 'utc', 'localtime'),
+  );
+  fc.assert(
+    fc.property(dateArb, fc.array(modArb, { maxLength: 3 }), fc.constantFrom('datetime', 'julianday', 'unixepoch', 'date', 'time'), (t, mods, f) => {
+      const params: SqlValue[] = [t, ...mods];
+      c.check(`${f}(${params.map((_, i) => `?${i + 1}`).join(', ')})`, params, () => call(f, params));
+      return true;
+    }),
+    fuzzParams(5000),
+  );
+  c.done();
+});
+
 test.run();

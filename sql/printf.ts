@@ -29,56 +29,68 @@ function tooBig(): never {
   throw new HeliosError('TOO_BIG', 'string or blob too big');
 }
 
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
+/** Output accumulator of UTF-8 bytes (SQLite builds printf output as bytes). */
+class ByteSink {
+  buf = new Uint8Array(64);
+  len = 0;
+  private room(n: number): void {
+    if (this.len + n > MAX_RESULT_LENGTH) tooBig();
+    if (this.len + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
   }
-  return n;
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+  ascii(s: string): void {
+    this.room(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.len++] = s.charCodeAt(i);
+  }
+  repeat(byte: number, n: number): void {
+    if (n <= 0) return;
+    this.room(n);
+    this.buf.fill(byte, this.len, this.len + n);
+    this.len += n;
+  }
 }
 
-function charCount(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
-    n++;
-  }
-  return n;
+/** Bytes up to the first NUL (sqlite3_value_text is a C string). */
+function cString(b: Uint8Array): Uint8Array {
+  const z = b.indexOf(0);
+  return z < 0 ? b : b.subarray(0, z);
 }
 
-/** The first `n` characters (code points) of `s`. */
-function firstChars(s: string, n: number): string {
+/** Length in bytes of the first `chars` characters (SQLITE_SKIP_UTF8: a lead byte ≥ 0xC0 takes its continuation bytes). */
+function charsToBytes(b: Uint8Array, chars: number): number {
   let i = 0;
-  while (n > 0 && i < s.length) {
-    const c = s.charCodeAt(i);
-    i += c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
-    n--;
+  while (chars-- > 0 && i < b.length) {
+    if (b[i++]! >= 0xc0) while (i < b.length && (b[i]! & 0xc0) === 0x80) i++;
   }
-  return s.slice(0, i);
+  return i;
 }
 
-/** The first `n` UTF-8 bytes of `s` (a cut inside a character leaves U+FFFD, as SQLite's bytes would read). */
-function firstBytes(s: string, n: number): string {
-  if (n >= s.length * 3 || utf8Length(s) <= n) return s;
-  return bytesToText(textToBytes(s).subarray(0, n), false) as string;
+/** Number of UTF-8 continuation bytes, which a '!' width does not count. */
+function continuationBytes(b: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) if ((b[i]! & 0xc0) === 0x80) n++;
+  return n;
 }
 
 /**
  * printf(format, ...args) as SQLite computes it. NULL format → NULL; like
  * SQLite, a format that produces nothing at all ('' or one that stops at
  * an unknown conversion before any output) → NULL, while a conversion that
- * renders empty text ('%s' of '') → ''.
+ * renders empty text ('%s' of '') → ''. Text is handled as UTF-8 bytes, as
+ * in SQLite, and the result is read back as UTF-8 (ill-formed sequences,
+ * e.g. from cutting a character with a byte precision, become U+FFFD).
  */
 export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue {
-  const fmt = toText(format);
-  if (fmt === null) return null;
+  const fmtText = toText(format);
+  if (fmtText === null) return null;
+  const fmt = cString(format instanceof Uint8Array ? format : textToBytes(fmtText));
   let used = 0;
   const nextInt = (): bigint => {
     if (used >= args.length) return 0n;
@@ -86,30 +98,27 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
     return typeof v === 'bigint' ? v : BigInt(v);
   };
   const nextReal = (): number => (used >= args.length ? 0 : toReal(args[used++]!));
-  // sqlite3_value_text is a C string: the text ends at its first NUL.
-  const nextText = (): string | null => {
-    const t = used >= args.length ? null : toText(args[used++]!);
-    if (t === null) return null;
-    const z = t.indexOf('\0');
-    return z < 0 ? t : t.slice(0, z);
+  const nextText = (): Uint8Array | null => {
+    const v = used >= args.length ? null : args[used++]!;
+    if (v === null) return null;
+    return cString(v instanceof Uint8Array ? v : textToBytes(toText(v)!));
   };
 
-  let out = '';
+  const out = new ByteSink();
   let appended = false; // SQLite's accumulator stays unallocated (→ NULL) until something is appended
-  let i = 0;
   const n = fmt.length;
+  let i = 0;
   while (i < n) {
-    const pct = fmt.indexOf('%', i);
-    if (pct < 0) {
-      out += fmt.slice(i);
+    let pct = fmt.indexOf(37, i);
+    if (pct < 0) pct = n;
+    if (pct > i) {
+      out.bytes(fmt.subarray(i, pct));
       appended = true;
-      break;
     }
-    if (pct > i) appended = true;
-    out += fmt.slice(i, pct);
+    if (pct >= n) break;
     i = pct + 1;
     if (i >= n) {
-      out += '%';
+      out.ascii('%');
       appended = true;
       break;
     }
@@ -121,68 +130,70 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
     let thousands = false;
     let width = 0;
     let precision = -1;
-    let c = fmt[i]!;
+    const at = (k: number): number => (k < n ? fmt[k]! : 0);
+    let c = at(i);
     // Flags, width, precision and length modifiers, in SQLite's loop order.
     for (let done = false; !done && i < n; ) {
       switch (c) {
-        case '-':
+        case 45: // -
           leftJustify = true;
           break;
-        case '+':
+        case 43: // +
           prefix = '+';
           break;
-        case ' ':
+        case 32:
           prefix = ' ';
           break;
-        case '#':
+        case 35: // #
           alternate = true;
           break;
-        case '!':
+        case 33: // !
           alt2 = true;
           break;
-        case '0':
+        case 48: // 0
           zeroPad = true;
           break;
-        case ',':
+        case 44: // ,
           thousands = true;
           break;
-        case 'l':
-          c = fmt[++i] ?? '';
-          if (c === 'l') c = fmt[++i] ?? '';
+        case 108: // l, ll
+          c = at(++i);
+          if (c === 108) c = at(++i);
           done = true;
           continue;
-        case '*': {
-          const w = nextInt();
-          let wn = Number(BigInt.asIntN(32, w));
+        case 42: {
+          // *
+          let wn = Number(BigInt.asIntN(32, nextInt()));
           if (wn < 0) {
             leftJustify = true;
             wn = wn >= -2147483647 ? -wn : 0;
           }
           width = wn;
-          const c1 = fmt[i + 1];
-          if (c1 !== '.' && c1 !== 'l') {
-            c = fmt[++i] ?? '';
+          const c1 = at(i + 1);
+          if (c1 !== 46 && c1 !== 108) {
+            c = at(++i);
             done = true;
             continue;
           }
           break;
         }
-        case '.': {
-          c = fmt[++i] ?? '';
-          if (c === '*') {
+        case 46: {
+          // .
+          c = at(++i);
+          if (c === 42) {
             let p = Number(BigInt.asIntN(32, nextInt()));
             if (p < 0) p = p >= -2147483647 ? -p : -1;
             precision = p;
-            c = fmt[++i] ?? '';
+            c = at(++i);
           } else {
             let px = 0;
-            while (c >= '0' && c <= '9') {
-              px = (px * 10 + (c.charCodeAt(0) - 48)) % 4294967296;
-              c = fmt[++i] ?? '';
+            while (c >= 48 && c <= 57) {
+              px = (px * 10 + (c - 48)) % 4294967296;
+              c = at(++i);
             }
             precision = px & 0x7fffffff;
           }
-          if (c === 'l') {
+          if (c === 108) {
             i--;
             break;
           }
@@ -190,15 +201,15 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
           continue;
         }
         default:
-          if (c >= '1' && c <= '9') {
-            let wx = c.charCodeAt(0) - 48;
-            c = fmt[++i] ?? '';
-            while (c >= '0' && c <= '9') {
-              wx = (wx * 10 + (c.charCodeAt(0) - 48)) % 4294967296;
-              c = fmt[++i] ?? '';
+          if (c >= 49 && c <= 57) {
+            let wx = c - 48;
+            c = at(++i);
+            while (c >= 48 && c <= 57) {
+              wx = (wx * 10 + (c - 48)) % 4294967296;
+              c = at(++i);
             }
             width = wx & 0x7fffffff;
-            if (c !== '.' && c !== 'l') {
+            if (c !== 46 && c !== 108) {
               done = true;
               continue;
             }
@@ -208,17 +219,15 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
           done = true;
           continue;
       }
-      c = fmt[++i] ?? '';
+      c = at(++i);
     }
-    if (i >= n) break; // format ended inside a conversion: SQLite stops too (no output for it)
+    if (i >= n) break; // format ended inside a conversion: SQLite stops (no output for it)
     i++; // past the conversion character c
-    if (width > MAX_RESULT_LENGTH || precision > MAX_RESULT_LENGTH) {
-      if (width > MAX_RESULT_LENGTH || 'fFeEgG'.indexOf(c) < 0) tooBig();
-    }
-    let body: string;
-    let bodyWidthIsChars = false;
-    let bodyBytes = -1; // UTF-8 length when the body was cut inside a character
-    switch (c) {
+    const conv = String.fromCharCode(c);
+    if ('diurxXopfeEgGcszqQw%'.indexOf(conv) >= 0 && width > MAX_RESULT_LENGTH) tooBig();
+    let body: Uint8Array;
+    let widthIsChars = false; // '!' (and %c): continuation bytes do not count toward the width
+    switch (conv) {
       case 'd':
       case 'i':
       case 'r':
@@ -227,7 +236,7 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
       case 'X':
       case 'o':
       case 'p': {
-        const signed = c === 'd' || c === 'i' || c === 'r';
+        const signed = conv === 'd' || conv === 'i' || conv === 'r';
         const v = nextInt();
         let sign = '';
         let mag: bigint;
@@ -240,15 +249,16 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
             sign = prefix;
           }
         } else mag = v & U64;
-        if (c !== 'd' && c !== 'i' && c !== 'u') thousands = false;
+        if (conv !== 'd' && conv !== 'i' && conv !== 'u') thousands = false;
         if (mag === 0n) alternate = false;
         let prec = precision;
         if (zeroPad && prec < width - (sign !== '' ? 1 : 0)) prec = width - (sign !== '' ? 1 : 0);
-        const base = c === 'x' || c === 'X' || c === 'p' ? 16 : c === 'o' ? 8 : 10;
+        if (prec > MAX_RESULT_LENGTH) tooBig();
+        const base = conv === 'x' || conv === 'X' || conv === 'p' ? 16 : conv === 'o' ? 8 : 10;
         let digits = mag.toString(base);
-        if (c === 'X') digits = digits.toUpperCase();
+        if (conv === 'X') digits = digits.toUpperCase();
         let suffix = '';
-        if (c === 'r') {
+        if (conv === 'r') {
           const x = Number(mag % 10n);
           const tens = Number((mag / 10n) % 10n);
           suffix = x >= 4 || x === 0 || tens === 1 ? 'th' : ['', 'st', 'nd', 'rd'][x]!;
@@ -266,8 +276,8 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
           digits = grouped;
         }
         let pre = '';
-        if (alternate) pre = c === 'x' || c === 'p' ? '0x' : c === 'X' ? '0X' : c === 'o' ? '0' : '';
-        body = pre + sign + digits;
+        if (alternate) pre = conv === 'x' || conv === 'p' ? '0x' : conv === 'X' ? '0X' : conv === 'o' ? '0' : '';
+        body = textToBytes(pre + sign + digits);
         break;
       }
       case 'f':
@@ -275,70 +285,87 @@ export function sqlPrintf(format: SqlValue, args: readonly SqlValue[]): SqlValue
       case 'E':
       case 'g':
       case 'G':
-        out += formatFloat(nextReal(), c, Math.min(precision, FP_PRECISION_LIMIT), width, { prefix, alternate, alt2, zeroPad, thousands, leftJustify });
-        if (out.length > MAX_RESULT_LENGTH) tooBig();
+        out.ascii(formatFloat(nextReal(), conv, Math.min(precision, FP_PRECISION_LIMIT), width, { prefix, alternate, alt2, zeroPad, thousands, leftJustify }));
         appended = true;
         continue;
       case 'n':
         appended = true;
         continue;
       case '%':
-        body = '%';
+        body = PERCENT;
         break;
       case 'c': {
         const t = nextText();
-        const ch = t === null || t.length === 0 ? '\0' : firstChars(t, 1);
+        let ch: Uint8Array = NUL_CHAR;
+        if (t !== null && t.length > 0) {
+          let len = 1;
+          if ((t[0]! & 0xc0) === 0xc0) while (len < 4 && len < t.length && (t[len]! & 0xc0) === 0x80) len++;
+          ch = t.subarray(0, len);
+        }
+        if (precision > 1) {
+          width -= precision - 1;
+          if (width > 1 && !leftJustify) {
+            out.repeat(32, width - 1);
+            width = 0;
+          }
+          if ((precision - 1) * ch.length > MAX_RESULT_LENGTH) tooBig();
+          for (let k = 1; k < precision; k++) out.bytes(ch);
+        }
         body = ch;
-        if (precision > 1) body = ch.repeat(precision);
-        bodyWidthIsChars = true;
+        widthIsChars = true;
         break;
       }
       case 's':
       case 'z': {
-        const t = nextText() ?? '';
-        if (precision >= 0 && !alt2) {
-          body = firstBytes(t, precision);
-          bodyBytes = Math.min(precision, utf8Length(t));
-        } else body = precision >= 0 ? firstChars(t, precision) : t;
-        bodyWidthIsChars = alt2;
+        const t = nextText() ?? EMPTY;
+        body = precision >= 0 ? t.subarray(0, alt2 ? charsToBytes(t, precision) : Math.min(precision, t.length)) : t;
+        widthIsChars = alt2;
         break;
       }
       case 'q':
       case 'Q':
       case 'w': {
         const t = nextText();
-        const q = c === 'w' ? '"' : "'";
-        if (c === 'w') alternate = false;
-        if (t === null) {
-          body = c === 'Q' ? 'NULL' : '(NULL)';
-        } else {
-          const src = precision >= 0 ? (alt2 ? firstChars(t, precision) : firstBytes(t, precision)) : t;
-          let hasCtrl = false;
-          if (alternate) for (let k = 0; k < src.length; k++) if (src.charCodeAt(k) <= 0x1f) hasCtrl = true;
-          const unistr = alternate && (hasCtrl || c === 'q');
-          let esc = '';
-          for (let k = 0; k < src.length; k++) {
-            const ch = src[k]!;
-            const code = src.charCodeAt(k);
-            if (ch === q) esc += ch + ch;
-            else if (unistr && ch === '\\') esc += '\\\\';
-            else if (unistr && code <= 0x1f) esc += '\\u00' + (code >= 0x10 ? '1' : '0') + '0123456789abcdef'[code & 15];
-            else esc += ch;
-          }
-          if (c === 'Q') body = unistr ? `unistr('${esc}')` : `'${esc}'`;
-          else body = esc;
+        const q = conv === 'w' ? 34 : 39;
+        if (conv === 'w') alternate = false;
+        // NULL prints as NULL (%Q) or (NULL), unquoted, cut by the precision like text.
+        const arg = t ?? textToBytes(conv === 'Q' ? 'NULL' : '(NULL)');
+        const src = precision >= 0 ? arg.subarray(0, alt2 ? charsToBytes(arg, precision) : Math.min(precision, arg.length)) : arg;
+        let hasCtrl = false;
+        if (alternate) for (let k = 0; k < src.length; k++) if (src[k]! <= 0x1f) hasCtrl = true;
+        const unistr = alternate && (hasCtrl || conv === 'q');
+        const esc: number[] = [];
+        const quoted = conv === 'Q' && t !== null;
+        if (quoted) for (const x of unistr ? "unistr('" : "'") esc.push(x.charCodeAt(0));
+        for (let k = 0; k < src.length; k++) {
+          const b = src[k]!;
+          if (b === q) esc.push(b, b);
+          else if (unistr && b === 92) esc.push(92, 92);
+          else if (unistr && b <= 0x1f) esc.push(92, 117, 48, 48, b >= 0x10 ? 49 : 48, HEX_LOWER.charCodeAt(b & 15));
+          else esc.push(b);
         }
-        bodyWidthIsChars = alt2;
+        if (quoted) {
+          esc.push(39);
+          if (unistr) esc.push(41);
+        }
+        body = Uint8Array.from(esc);
+        widthIsChars = alt2;
         break;
       }
       default:
-        return appended ? out : null; // unknown conversion: SQLite stops rendering here
+        return appended ? bytesToText(out.buf, false, 0, out.len) : null; // unknown conversion: SQLite stops here
     }
-    const len = bodyWidthIsChars ? charCount(body) : bodyBytes >= 0 ? bodyBytes : utf8Length(body);
-    if (width > len) body = leftJustify ? body + ' '.repeat(width - len) : ' '.repeat(width - len) + body;
-    out += body;
+    let pad = width - body.length;
+    if (widthIsChars && width > 0) pad += continuationBytes(body, 0, body.length);
+    if (pad > 0 && !leftJustify) out.repeat(32, pad);
+    out.bytes(body);
+    if (pad > 0 && leftJustify) out.repeat(32, pad);
     appended = true;
-    if (out.length > MAX_RESULT_LENGTH) tooBig();
   }
-  return appended ? out : null;
+  return appended ? bytesToText(out.buf, false, 0, out.len) : null;
 }
+
+const EMPTY = new Uint8Array(0);
+const PERCENT = new Uint8Array([37]);
+const NUL_CHAR = new Uint8Array([0]);
+const HEX_LOWER = '0123456789abcdef';

@@ -146,7 +146,7 @@ function applyNumericAffinity(s: string, tryForInt: boolean): SqlValue {
   const rc = atof(s);
   if (rc <= 0) return s;
   const r = atofValue;
-  if (rc === 1) {
+  if ((rc & ATOF_FP) === 0) {
     const i = realToInt64(r);
     if (realSameAsInt(r, i)) return i;
     if (atoi64(s) === 0) return atoiValue;
@@ -247,62 +247,116 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** atof() result bits (SQLite 3.53's sqlite3AtoF). */
+const ATOF_DIGITS = 1; // some prefix is a number
+const ATOF_FP = 2; // the number has a decimal point or an exponent
+/** Mantissa limit of sqlite3AtoF: digits after it no longer count. */
+const ATOF_MANTISSA_LIMIT = '1844674407370955160';
+
 /**
- * sqlite3AtoF: parses the longest numeric prefix of `s` into `atofValue`.
- * Returns 1 (the whole text is an integer literal), 2 or 3 (the whole text is
- * a real literal), -1 (not entirely numeric, but a real prefix), 0 (no real
- * prefix; the value is then that of any integer prefix, or 0).
- * Leading and trailing whitespace is allowed.
+ * sqlite3AtoF (SQLite 3.53): parses `s` (up to its first NUL, as the C
+ * string SQLite parses) into `atofValue`. Returns 0 when no prefix is a
+ * number; otherwise the bits ATOF_DIGITS | ATOF_FP, positive when the whole
+ * text (spaces around allowed) is the number and negative when only a prefix
+ * is. Like SQLite, only about the first 19 significant digits count.
  */
 function atof(s: string): number {
-  const n = s.length;
+  let n = s.length;
+  const nul = s.indexOf('\0');
+  if (nul >= 0) n = nul;
   let i = 0;
   while (i < n && isSpace(s.charCodeAt(i))) i++;
   const start = i;
-  if (i < n) {
-    const c = s.charCodeAt(i);
-    if (c === 45 || c === 43) i++;
-  }
-  let nDigit = 0;
-  let eType = 1;
-  let eValid = true;
-  while (i < n && isDigit(s.charCodeAt(i))) {
+  let c = i < n ? s.charCodeAt(i) : 0;
+  if (c === 45 || c === 43) {
     i++;
-    nDigit++;
+    c = i < n ? s.charCodeAt(i) : 0;
+    if (!isDigit(c) && c !== 46) {
+      atofValue = 0;
+      return 0;
+    }
   }
-  let end = i;
+  let state = 0;
+  let nDigits = 0; // significant digits (leading zeros excluded)
+  const intStart = i;
+  while (i < n && isDigit(s.charCodeAt(i))) {
+    if (nDigits > 0 || s.charCodeAt(i) !== 48) nDigits++;
+    i++;
+  }
+  if (i > intStart) state = ATOF_DIGITS;
+  const intEnd = i;
+  let fracStart = i;
+  let fracEnd = i;
   if (i < n && s.charCodeAt(i) === 46) {
     i++;
-    eType++;
+    fracStart = i;
     while (i < n && isDigit(s.charCodeAt(i))) {
+      if (nDigits > 0 || s.charCodeAt(i) !== 48) nDigits++;
       i++;
-      nDigit++;
     }
-    end = i;
-  }
-  if (i < n && nDigit > 0 && (s.charCodeAt(i) | 32) === 101) {
-    i++;
-    eValid = false;
-    eType++;
-    if (i < n) {
-      const c = s.charCodeAt(i);
-      if (c === 45 || c === 43) i++;
-      while (i < n && isDigit(s.charCodeAt(i))) {
-        i++;
-        eValid = true;
-      }
+    fracEnd = i;
+    if (fracEnd > fracStart) state |= ATOF_DIGITS;
+    else if (state === 0) {
+      atofValue = 0;
+      return 0;
     }
-    if (eValid) end = i;
-  }
-  while (i < n && isSpace(s.charCodeAt(i))) i++;
-  if (nDigit === 0) {
+    state |= ATOF_FP;
+  } else if (state === 0) {
     atofValue = 0;
     return 0;
   }
-  atofValue = Number(s.slice(start, end)); // JS accepts every SQLite real literal form ('1.', '.5', '1.e5')
-  if (i === n && eValid) return eType;
-  if (eType >= 2 && (eType === 3 || eValid)) return -1;
-  return 0;
+  let mantissaEnd = i;
+  if (i < n && (s.charCodeAt(i) | 32) === 101) {
+    let j = i + 1;
+    const sc = j < n ? s.charCodeAt(j) : 0;
+    if (sc === 45 || sc === 43) j++;
+    if (j < n && isDigit(s.charCodeAt(j))) {
+      while (j < n && isDigit(s.charCodeAt(j))) j++;
+      state |= ATOF_FP;
+      i = j;
+    }
+  }
+  const numberEnd = i;
+  atofValue = nDigits <= 19 ? Number(s.slice(start, numberEnd)) : longMantissa(s, start, intStart, intEnd, fracStart, fracEnd, mantissaEnd, numberEnd);
+  if (atofValue === 0) atofValue = s.charCodeAt(start) === 45 ? -0 : 0;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  return i === n ? state : state - 16;
+}
+
+/** The value of a number with more than 19 significant digits, truncated to SQLite's 64-bit mantissa. */
+function longMantissa(s: string, start: number, intStart: number, intEnd: number, fracStart: number, fracEnd: number, mantissaEnd: number, numberEnd: number): number {
+  let m = '';
+  let d = 0;
+  const full = (): boolean => m.length > 19 || (m.length === 19 && m >= ATOF_MANTISSA_LIMIT);
+  let k = intStart;
+  for (; k < intEnd; k++) {
+    const ch = s[k]!;
+    if (m.length === 0 && ch === '0') continue;
+    m += ch;
+    if (full()) {
+      k++;
+      break;
+    }
+  }
+  d += intEnd - k; // integer digits beyond the mantissa scale it up
+  for (let f = fracStart; f < fracEnd; f++) {
+    const ch = s[f]!;
+    if (m.length === 0 && ch === '0') {
+      d--;
+      continue;
+    }
+    if (!full()) {
+      m += ch;
+      d--;
+    }
+  }
+  let exp = 0;
+  if (numberEnd > mantissaEnd) {
+    const e = s.slice(mantissaEnd + 1, numberEnd);
+    exp = Math.min(Number(e.replace(/^[+-]/, '')), 10000) * (e.charCodeAt(0) === 45 ? -1 : 1);
+  }
+  const v = m.length === 0 ? 0 : Number(`${m}e${d + exp}`);
+  return s.charCodeAt(start) === 45 ? -v : v;
 }
 
 /**
@@ -441,8 +495,8 @@ export function toNumeric(v: SqlValue): number | bigint | RealBox | null {
   const s = typeof v === 'string' ? v : blobText(v);
   const rc = atof(s);
   if (rc <= 0) {
-    if (rc === 0 && atoi64(s) <= 1) return atoiValue;
-  } else if (rc === 1 && atoi64(s) === 0) return atoiValue;
+    if ((rc & ATOF_FP) === 0 && atoi64(s) <= 1) return atoiValue;
+  } else if ((rc & ATOF_FP) === 0 && atoi64(s) === 0) return atoiValue;
   return makeReal(atofValue) as number | RealBox;
 }
 
@@ -511,7 +565,7 @@ export function castToAffinity(v: SqlValue, aff: Affinity): SqlValue {
       const s = typeof v === 'string' ? v : blobText(v);
       const rc = atof(s);
       const r = atofValue;
-      if ((rc === 0 || rc === 1) && atoi64(s) <= 1) return atoiValue;
+      if ((rc & ATOF_FP) === 0 && atoi64(s) < 2) return atoiValue;
       const i = realToInt64(r);
       if (realSameAsInt(r, i)) return i;
       return makeReal(r);

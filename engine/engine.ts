@@ -71,7 +71,9 @@ export interface EngineOptions {
   createIfMissing?: boolean;
   /** Default 'full'. See the module comment for the exact guarantees. */
   synchronous?: SynchronousMode;
-  /** Memory the memtable may use before it is flushed to a table file, in bytes. Default 64 MiB. */
+  /** Memory the memtable may use before it is flushed to a table file, in bytes. Default 64 MiB.
+   *  Until flushing to tables is wired in (the next engine issue) the memtable holds every
+   *  version and this budget is only reported by info(). */
   memtableBudgetBytes?: number;
   /** PBKDF2-HMAC-SHA256 instead of Argon2id for passphrases (new databases). */
   fips?: boolean;

@@ -13,8 +13,11 @@
  * independent of the host's byte order; only crypto/argon2id.ts converts to bytes.
  *
  * Speed: the permutation P keeps its sixteen 64-bit words in 32 local int32 variables (no
- * allocation, one load and one store per word), and the BlaMka product 2 * lo(a) * lo(b)
- * takes its low half from Math.imul and its high half from the rounded double product:
+ * allocation, one load and one store per word); the row step also forms R = X ^ Y and
+ * stores (first pass) or XORs (later passes) it into the output block, and the column step
+ * XORs P's result into it, so a block costs two sweeps, not four. The first pass only
+ * stores to never-touched memory, so each fresh page faults once. The BlaMka product
+ * 2 * lo(a) * lo(b) takes its low half from Math.imul and its high half from the rounded double product:
  * the double is within 2^11 of the exact 64-bit product, so subtracting the exact low half
  * and rounding to the nearest multiple of 2^32 gives the exact high half.
  */
@@ -116,6 +119,388 @@ export function argon2Kernel(): Argon2KernelApi {
     const r30 = a[ai + 30]! ^ b[bi + 30]!, r31 = a[ai + 31]! ^ b[bi + 31]!;
     out[oi + 30] = out[oi + 30]! ^ r30;
     out[oi + 31] = out[oi + 31]! ^ r31;
+    let l0 = r0, h0 = r1, l1 = r2, h1 = r3, l2 = r4, h2 = r5, l3 = r6, h3 = r7, l4 = r8, h4 = r9, l5 = r10, h5 = r11, l6 = r12, h6 = r13, l7 = r14, h7 = r15, l8 = r16, h8 = r17, l9 = r18, h9 = r19, l10 = r20, h10 = r21, l11 = r22, h11 = r23, l12 = r24, h12 = r25, l13 = r26, h13 = r27, l14 = r28, h14 = r29, l15 = r30, h15 = r31;
+    let ml = 0, mh = 0, rl = 0, xl = 0, xh = 0;
+    // GB(v0, v4, v8, v12)
+    ml = Math.imul(l0, l4);
+    mh = (((l0 >>> 0) * (l4 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l0 >>> 0) + (l4 >>> 0) + 2 * (ml >>> 0);
+    h0 = (h0 + h4 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l0 = rl | 0;
+    xl = l12 ^ l0;
+    xh = h12 ^ h0;
+    l12 = xh;
+    h12 = xl;
+    ml = Math.imul(l8, l12);
+    mh = (((l8 >>> 0) * (l12 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l8 >>> 0) + (l12 >>> 0) + 2 * (ml >>> 0);
+    h8 = (h8 + h12 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l8 = rl | 0;
+    xl = l4 ^ l8;
+    xh = h4 ^ h8;
+    l4 = (xl >>> 24) | (xh << 8);
+    h4 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l0, l4);
+    mh = (((l0 >>> 0) * (l4 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l0 >>> 0) + (l4 >>> 0) + 2 * (ml >>> 0);
+    h0 = (h0 + h4 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l0 = rl | 0;
+    xl = l12 ^ l0;
+    xh = h12 ^ h0;
+    l12 = (xl >>> 16) | (xh << 16);
+    h12 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l8, l12);
+    mh = (((l8 >>> 0) * (l12 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l8 >>> 0) + (l12 >>> 0) + 2 * (ml >>> 0);
+    h8 = (h8 + h12 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l8 = rl | 0;
+    xl = l4 ^ l8;
+    xh = h4 ^ h8;
+    l4 = (xl << 1) | (xh >>> 31);
+    h4 = (xh << 1) | (xl >>> 31);
+    // GB(v1, v5, v9, v13)
+    ml = Math.imul(l1, l5);
+    mh = (((l1 >>> 0) * (l5 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l1 >>> 0) + (l5 >>> 0) + 2 * (ml >>> 0);
+    h1 = (h1 + h5 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l1 = rl | 0;
+    xl = l13 ^ l1;
+    xh = h13 ^ h1;
+    l13 = xh;
+    h13 = xl;
+    ml = Math.imul(l9, l13);
+    mh = (((l9 >>> 0) * (l13 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l9 >>> 0) + (l13 >>> 0) + 2 * (ml >>> 0);
+    h9 = (h9 + h13 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l9 = rl | 0;
+    xl = l5 ^ l9;
+    xh = h5 ^ h9;
+    l5 = (xl >>> 24) | (xh << 8);
+    h5 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l1, l5);
+    mh = (((l1 >>> 0) * (l5 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l1 >>> 0) + (l5 >>> 0) + 2 * (ml >>> 0);
+    h1 = (h1 + h5 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l1 = rl | 0;
+    xl = l13 ^ l1;
+    xh = h13 ^ h1;
+    l13 = (xl >>> 16) | (xh << 16);
+    h13 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l9, l13);
+    mh = (((l9 >>> 0) * (l13 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l9 >>> 0) + (l13 >>> 0) + 2 * (ml >>> 0);
+    h9 = (h9 + h13 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l9 = rl | 0;
+    xl = l5 ^ l9;
+    xh = h5 ^ h9;
+    l5 = (xl << 1) | (xh >>> 31);
+    h5 = (xh << 1) | (xl >>> 31);
+    // GB(v2, v6, v10, v14)
+    ml = Math.imul(l2, l6);
+    mh = (((l2 >>> 0) * (l6 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l2 >>> 0) + (l6 >>> 0) + 2 * (ml >>> 0);
+    h2 = (h2 + h6 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l2 = rl | 0;
+    xl = l14 ^ l2;
+    xh = h14 ^ h2;
+    l14 = xh;
+    h14 = xl;
+    ml = Math.imul(l10, l14);
+    mh = (((l10 >>> 0) * (l14 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l10 >>> 0) + (l14 >>> 0) + 2 * (ml >>> 0);
+    h10 = (h10 + h14 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l10 = rl | 0;
+    xl = l6 ^ l10;
+    xh = h6 ^ h10;
+    l6 = (xl >>> 24) | (xh << 8);
+    h6 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l2, l6);
+    mh = (((l2 >>> 0) * (l6 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l2 >>> 0) + (l6 >>> 0) + 2 * (ml >>> 0);
+    h2 = (h2 + h6 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l2 = rl | 0;
+    xl = l14 ^ l2;
+    xh = h14 ^ h2;
+    l14 = (xl >>> 16) | (xh << 16);
+    h14 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l10, l14);
+    mh = (((l10 >>> 0) * (l14 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l10 >>> 0) + (l14 >>> 0) + 2 * (ml >>> 0);
+    h10 = (h10 + h14 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l10 = rl | 0;
+    xl = l6 ^ l10;
+    xh = h6 ^ h10;
+    l6 = (xl << 1) | (xh >>> 31);
+    h6 = (xh << 1) | (xl >>> 31);
+    // GB(v3, v7, v11, v15)
+    ml = Math.imul(l3, l7);
+    mh = (((l3 >>> 0) * (l7 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l3 >>> 0) + (l7 >>> 0) + 2 * (ml >>> 0);
+    h3 = (h3 + h7 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l3 = rl | 0;
+    xl = l15 ^ l3;
+    xh = h15 ^ h3;
+    l15 = xh;
+    h15 = xl;
+    ml = Math.imul(l11, l15);
+    mh = (((l11 >>> 0) * (l15 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l11 >>> 0) + (l15 >>> 0) + 2 * (ml >>> 0);
+    h11 = (h11 + h15 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l11 = rl | 0;
+    xl = l7 ^ l11;
+    xh = h7 ^ h11;
+    l7 = (xl >>> 24) | (xh << 8);
+    h7 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l3, l7);
+    mh = (((l3 >>> 0) * (l7 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l3 >>> 0) + (l7 >>> 0) + 2 * (ml >>> 0);
+    h3 = (h3 + h7 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l3 = rl | 0;
+    xl = l15 ^ l3;
+    xh = h15 ^ h3;
+    l15 = (xl >>> 16) | (xh << 16);
+    h15 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l11, l15);
+    mh = (((l11 >>> 0) * (l15 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l11 >>> 0) + (l15 >>> 0) + 2 * (ml >>> 0);
+    h11 = (h11 + h15 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l11 = rl | 0;
+    xl = l7 ^ l11;
+    xh = h7 ^ h11;
+    l7 = (xl << 1) | (xh >>> 31);
+    h7 = (xh << 1) | (xl >>> 31);
+    // GB(v0, v5, v10, v15)
+    ml = Math.imul(l0, l5);
+    mh = (((l0 >>> 0) * (l5 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l0 >>> 0) + (l5 >>> 0) + 2 * (ml >>> 0);
+    h0 = (h0 + h5 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l0 = rl | 0;
+    xl = l15 ^ l0;
+    xh = h15 ^ h0;
+    l15 = xh;
+    h15 = xl;
+    ml = Math.imul(l10, l15);
+    mh = (((l10 >>> 0) * (l15 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l10 >>> 0) + (l15 >>> 0) + 2 * (ml >>> 0);
+    h10 = (h10 + h15 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l10 = rl | 0;
+    xl = l5 ^ l10;
+    xh = h5 ^ h10;
+    l5 = (xl >>> 24) | (xh << 8);
+    h5 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l0, l5);
+    mh = (((l0 >>> 0) * (l5 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l0 >>> 0) + (l5 >>> 0) + 2 * (ml >>> 0);
+    h0 = (h0 + h5 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l0 = rl | 0;
+    xl = l15 ^ l0;
+    xh = h15 ^ h0;
+    l15 = (xl >>> 16) | (xh << 16);
+    h15 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l10, l15);
+    mh = (((l10 >>> 0) * (l15 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l10 >>> 0) + (l15 >>> 0) + 2 * (ml >>> 0);
+    h10 = (h10 + h15 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l10 = rl | 0;
+    xl = l5 ^ l10;
+    xh = h5 ^ h10;
+    l5 = (xl << 1) | (xh >>> 31);
+    h5 = (xh << 1) | (xl >>> 31);
+    // GB(v1, v6, v11, v12)
+    ml = Math.imul(l1, l6);
+    mh = (((l1 >>> 0) * (l6 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l1 >>> 0) + (l6 >>> 0) + 2 * (ml >>> 0);
+    h1 = (h1 + h6 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l1 = rl | 0;
+    xl = l12 ^ l1;
+    xh = h12 ^ h1;
+    l12 = xh;
+    h12 = xl;
+    ml = Math.imul(l11, l12);
+    mh = (((l11 >>> 0) * (l12 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l11 >>> 0) + (l12 >>> 0) + 2 * (ml >>> 0);
+    h11 = (h11 + h12 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l11 = rl | 0;
+    xl = l6 ^ l11;
+    xh = h6 ^ h11;
+    l6 = (xl >>> 24) | (xh << 8);
+    h6 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l1, l6);
+    mh = (((l1 >>> 0) * (l6 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l1 >>> 0) + (l6 >>> 0) + 2 * (ml >>> 0);
+    h1 = (h1 + h6 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l1 = rl | 0;
+    xl = l12 ^ l1;
+    xh = h12 ^ h1;
+    l12 = (xl >>> 16) | (xh << 16);
+    h12 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l11, l12);
+    mh = (((l11 >>> 0) * (l12 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l11 >>> 0) + (l12 >>> 0) + 2 * (ml >>> 0);
+    h11 = (h11 + h12 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l11 = rl | 0;
+    xl = l6 ^ l11;
+    xh = h6 ^ h11;
+    l6 = (xl << 1) | (xh >>> 31);
+    h6 = (xh << 1) | (xl >>> 31);
+    // GB(v2, v7, v8, v13)
+    ml = Math.imul(l2, l7);
+    mh = (((l2 >>> 0) * (l7 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l2 >>> 0) + (l7 >>> 0) + 2 * (ml >>> 0);
+    h2 = (h2 + h7 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l2 = rl | 0;
+    xl = l13 ^ l2;
+    xh = h13 ^ h2;
+    l13 = xh;
+    h13 = xl;
+    ml = Math.imul(l8, l13);
+    mh = (((l8 >>> 0) * (l13 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l8 >>> 0) + (l13 >>> 0) + 2 * (ml >>> 0);
+    h8 = (h8 + h13 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l8 = rl | 0;
+    xl = l7 ^ l8;
+    xh = h7 ^ h8;
+    l7 = (xl >>> 24) | (xh << 8);
+    h7 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l2, l7);
+    mh = (((l2 >>> 0) * (l7 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l2 >>> 0) + (l7 >>> 0) + 2 * (ml >>> 0);
+    h2 = (h2 + h7 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l2 = rl | 0;
+    xl = l13 ^ l2;
+    xh = h13 ^ h2;
+    l13 = (xl >>> 16) | (xh << 16);
+    h13 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l8, l13);
+    mh = (((l8 >>> 0) * (l13 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l8 >>> 0) + (l13 >>> 0) + 2 * (ml >>> 0);
+    h8 = (h8 + h13 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l8 = rl | 0;
+    xl = l7 ^ l8;
+    xh = h7 ^ h8;
+    l7 = (xl << 1) | (xh >>> 31);
+    h7 = (xh << 1) | (xl >>> 31);
+    // GB(v3, v4, v9, v14)
+    ml = Math.imul(l3, l4);
+    mh = (((l3 >>> 0) * (l4 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l3 >>> 0) + (l4 >>> 0) + 2 * (ml >>> 0);
+    h3 = (h3 + h4 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l3 = rl | 0;
+    xl = l14 ^ l3;
+    xh = h14 ^ h3;
+    l14 = xh;
+    h14 = xl;
+    ml = Math.imul(l9, l14);
+    mh = (((l9 >>> 0) * (l14 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l9 >>> 0) + (l14 >>> 0) + 2 * (ml >>> 0);
+    h9 = (h9 + h14 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l9 = rl | 0;
+    xl = l4 ^ l9;
+    xh = h4 ^ h9;
+    l4 = (xl >>> 24) | (xh << 8);
+    h4 = (xh >>> 24) | (xl << 8);
+    ml = Math.imul(l3, l4);
+    mh = (((l3 >>> 0) * (l4 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l3 >>> 0) + (l4 >>> 0) + 2 * (ml >>> 0);
+    h3 = (h3 + h4 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l3 = rl | 0;
+    xl = l14 ^ l3;
+    xh = h14 ^ h3;
+    l14 = (xl >>> 16) | (xh << 16);
+    h14 = (xh >>> 16) | (xl << 16);
+    ml = Math.imul(l9, l14);
+    mh = (((l9 >>> 0) * (l14 >>> 0) - (ml >>> 0)) / 4294967296 + 0.5) | 0;
+    rl = (l9 >>> 0) + (l14 >>> 0) + 2 * (ml >>> 0);
+    h9 = (h9 + h14 + (mh << 1) + ((rl / 4294967296) | 0)) | 0;
+    l9 = rl | 0;
+    xl = l4 ^ l9;
+    xh = h4 ^ h9;
+    l4 = (xl << 1) | (xh >>> 31);
+    h4 = (xh << 1) | (xl >>> 31);
+    t[ti] = l0;
+    t[ti + 1] = h0;
+    t[ti + 2] = l1;
+    t[ti + 3] = h1;
+    t[ti + 4] = l2;
+    t[ti + 5] = h2;
+    t[ti + 6] = l3;
+    t[ti + 7] = h3;
+    t[ti + 8] = l4;
+    t[ti + 9] = h4;
+    t[ti + 10] = l5;
+    t[ti + 11] = h5;
+    t[ti + 12] = l6;
+    t[ti + 13] = h6;
+    t[ti + 14] = l7;
+    t[ti + 15] = h7;
+    t[ti + 16] = l8;
+    t[ti + 17] = h8;
+    t[ti + 18] = l9;
+    t[ti + 19] = h9;
+    t[ti + 20] = l10;
+    t[ti + 21] = h10;
+    t[ti + 22] = l11;
+    t[ti + 23] = h11;
+    t[ti + 24] = l12;
+    t[ti + 25] = h12;
+    t[ti + 26] = l13;
+    t[ti + 27] = h13;
+    t[ti + 28] = l14;
+    t[ti + 29] = h14;
+    t[ti + 30] = l15;
+    t[ti + 31] = h15;
+  }
+
+  /** permuteRow for a fresh output block: out = R (a pure store, so a never-touched page faults once, not twice). */
+  function permuteRowFresh(a: Uint32Array, ai: number, b: Uint32Array, bi: number, out: Uint32Array, oi: number, t: Uint32Array, ti: number): void {
+    const r0 = a[ai]! ^ b[bi]!, r1 = a[ai + 1]! ^ b[bi + 1]!;
+    out[oi] = r0;
+    out[oi + 1] = r1;
+    const r2 = a[ai + 2]! ^ b[bi + 2]!, r3 = a[ai + 3]! ^ b[bi + 3]!;
+    out[oi + 2] = r2;
+    out[oi + 3] = r3;
+    const r4 = a[ai + 4]! ^ b[bi + 4]!, r5 = a[ai + 5]! ^ b[bi + 5]!;
+    out[oi + 4] = r4;
+    out[oi + 5] = r5;
+    const r6 = a[ai + 6]! ^ b[bi + 6]!, r7 = a[ai + 7]! ^ b[bi + 7]!;
+    out[oi + 6] = r6;
+    out[oi + 7] = r7;
+    const r8 = a[ai + 8]! ^ b[bi + 8]!, r9 = a[ai + 9]! ^ b[bi + 9]!;
+    out[oi + 8] = r8;
+    out[oi + 9] = r9;
+    const r10 = a[ai + 10]! ^ b[bi + 10]!, r11 = a[ai + 11]! ^ b[bi + 11]!;
+    out[oi + 10] = r10;
+    out[oi + 11] = r11;
+    const r12 = a[ai + 12]! ^ b[bi + 12]!, r13 = a[ai + 13]! ^ b[bi + 13]!;
+    out[oi + 12] = r12;
+    out[oi + 13] = r13;
+    const r14 = a[ai + 14]! ^ b[bi + 14]!, r15 = a[ai + 15]! ^ b[bi + 15]!;
+    out[oi + 14] = r14;
+    out[oi + 15] = r15;
+    const r16 = a[ai + 16]! ^ b[bi + 16]!, r17 = a[ai + 17]! ^ b[bi + 17]!;
+    out[oi + 16] = r16;
+    out[oi + 17] = r17;
+    const r18 = a[ai + 18]! ^ b[bi + 18]!, r19 = a[ai + 19]! ^ b[bi + 19]!;
+    out[oi + 18] = r18;
+    out[oi + 19] = r19;
+    const r20 = a[ai + 20]! ^ b[bi + 20]!, r21 = a[ai + 21]! ^ b[bi + 21]!;
+    out[oi + 20] = r20;
+    out[oi + 21] = r21;
+    const r22 = a[ai + 22]! ^ b[bi + 22]!, r23 = a[ai + 23]! ^ b[bi + 23]!;
+    out[oi + 22] = r22;
+    out[oi + 23] = r23;
+    const r24 = a[ai + 24]! ^ b[bi + 24]!, r25 = a[ai + 25]! ^ b[bi + 25]!;
+    out[oi + 24] = r24;
+    out[oi + 25] = r25;
+    const r26 = a[ai + 26]! ^ b[bi + 26]!, r27 = a[ai + 27]! ^ b[bi + 27]!;
+    out[oi + 26] = r26;
+    out[oi + 27] = r27;
+    const r28 = a[ai + 28]! ^ b[bi + 28]!, r29 = a[ai + 29]! ^ b[bi + 29]!;
+    out[oi + 28] = r28;
+    out[oi + 29] = r29;
+    const r30 = a[ai + 30]! ^ b[bi + 30]!, r31 = a[ai + 31]! ^ b[bi + 31]!;
+    out[oi + 30] = r30;
+    out[oi + 31] = r31;
     let l0 = r0, h0 = r1, l1 = r2, h1 = r3, l2 = r4, h2 = r5, l3 = r6, h3 = r7, l4 = r8, h4 = r9, l5 = r10, h5 = r11, l6 = r12, h6 = r13, l7 = r14, h7 = r15, l8 = r16, h8 = r17, l9 = r18, h9 = r19, l10 = r20, h10 = r21, l11 = r22, h11 = r23, l12 = r24, h12 = r25, l13 = r26, h13 = r27, l14 = r28, h14 = r29, l15 = r30, h15 = r31;
     let ml = 0, mh = 0, rl = 0, xl = 0, xh = 0;
     // GB(v0, v4, v8, v12)
@@ -799,13 +1184,13 @@ export function argon2Kernel(): Argon2KernelApi {
 
 
   /**
-   * out ^= G(a, b), where G(a, b) = P(a ^ b) ^ (a ^ b) (RFC 9106 section 3.5). Offsets are u32
-   * offsets; `out` must alias neither input block. A fresh G(a, b) needs a zeroed `out`: the
-   * memory starts zeroed, so pass 0 writes G(X, Y) and later passes XOR into the old block
-   * exactly as version 0x13 requires.
+   * G(a, b) = P(a ^ b) ^ (a ^ b) (RFC 9106 section 3.5): `fresh` stores it into `out`, otherwise
+   * it is XORed into `out` (version 0x13 passes after the first). Offsets are u32 offsets;
+   * `out` must alias neither input block.
    */
-  function compress(a: Uint32Array, aOff: number, b: Uint32Array, bOff: number, out: Uint32Array, outOff: number): void {
-    for (let row = 0; row < 256; row += 32) permuteRow(a, aOff + row, b, bOff + row, out, outOff + row, tmp, row);
+  function compress(a: Uint32Array, aOff: number, b: Uint32Array, bOff: number, out: Uint32Array, outOff: number, fresh: boolean): void {
+    if (fresh) for (let row = 0; row < 256; row += 32) permuteRowFresh(a, aOff + row, b, bOff + row, out, outOff + row, tmp, row);
+    else for (let row = 0; row < 256; row += 32) permuteRow(a, aOff + row, b, bOff + row, out, outOff + row, tmp, row);
     for (let col = 0; col < 32; col += 4) permuteColumn(tmp, col, out, outOff + col);
   }
 
@@ -818,10 +1203,8 @@ export function argon2Kernel(): Argon2KernelApi {
   /** Next block of pseudo-random addresses for data-independent addressing (section 3.4.1.2). */
   function nextAddresses(): void {
     inputBlock[12] = (inputBlock[12]! + 1) | 0; // counter, word 6 (low half; it never exceeds 2^32)
-    addressScratch.fill(0);
-    compress(zeroBlock, 0, inputBlock, 0, addressScratch, 0);
-    addressBlock.fill(0);
-    compress(zeroBlock, 0, addressScratch, 0, addressBlock, 0);
+    compress(zeroBlock, 0, inputBlock, 0, addressScratch, 0, true);
+    compress(zeroBlock, 0, addressScratch, 0, addressBlock, 0, true);
   }
 
   function fillSegment(mem: Uint32Array, g: Argon2Geometry, pass: number, slice: number, lane: number): void {
@@ -866,7 +1249,7 @@ export function argon2Kernel(): Argon2KernelApi {
       const rel = area - 1 - mulHigh(area, x);
       const start = pass !== 0 && slice !== 3 ? (slice + 1) * segmentLength : 0;
       const ref = refLane * laneLength + ((start + rel) % laneLength);
-      compress(mem, 256 * prev, mem, 256 * ref, mem, 256 * curr);
+      compress(mem, 256 * prev, mem, 256 * ref, mem, 256 * curr, pass === 0);
     }
   }
 

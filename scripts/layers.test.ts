@@ -21,7 +21,7 @@ const PACKAGES: Record<Layer, readonly string[]> = {
   format: [],
   crypto: ['@noble/ciphers', '@noble/hashes'],
   engine: [],
-  sql: [],
+  sql: ['smol-toml'], // TOML configuration files (sql/config.ts), bundled into dist/
 };
 const RUNTIME: Record<Layer, readonly string[]> = {
   format: [],

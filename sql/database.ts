@@ -18,7 +18,7 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type SynchronousMode } from '../engine/engine.ts';
-import type { KdfOptions } from '../crypto/superblock.ts';
+import type { KdfOptions } from '../engine/engine.ts';
 import { createMemVfs } from '../engine/mem-vfs.ts';
 import { parseOne } from './parser.ts';
 import { Session } from './executor.ts';

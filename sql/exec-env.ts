@@ -74,10 +74,17 @@ export function callScalar(impl: ScalarImpl, args: SqlValue[], env: ExecEnv, col
   return impl.fn(args, ctx);
 }
 
+/** SQLite matches NUL-terminated strings: text after a U+0000 takes no part in LIKE/GLOB. */
+function cString(s: string | null): string | null {
+  if (s === null) return null;
+  const i = s.indexOf('\u0000');
+  return i < 0 ? s : s.slice(0, i);
+}
+
 /** `x LIKE pattern [ESCAPE e]` (ASCII case-insensitive). */
 export function likeMatch(pattern: SqlValue, x: SqlValue, escape: SqlValue | undefined): boolean | null {
-  const p = toText(pattern);
-  const s = toText(x);
+  const p = cString(toText(pattern));
+  const s = cString(toText(x));
   if (p === null || s === null) return null;
   const e = escape === undefined ? null : toText(escape);
   return like(p, s, e);
@@ -85,8 +92,8 @@ export function likeMatch(pattern: SqlValue, x: SqlValue, escape: SqlValue | und
 
 /** `x GLOB pattern` (case-sensitive). */
 export function globMatch(pattern: SqlValue, x: SqlValue): boolean | null {
-  const p = toText(pattern);
-  const s = toText(x);
+  const p = cString(toText(pattern));
+  const s = cString(toText(x));
   if (p === null || s === null) return null;
   return glob(p, s);
 }

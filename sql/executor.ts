@@ -400,7 +400,7 @@ export class Session implements ExecEnv {
     const t = this.catalog.table(name);
     if (t) return t;
     if (forWrite && this.catalog.views.has(fold(name))) throw sqlErr(`cannot modify ${name} because it is a view`, pos);
-    if (['sqlite_schema', 'sqlite_master'].includes(fold(name))) throw sqlErr(`table ${name} may not be modified`, pos);
+    if (['sqlite_schema', 'sqlite_master', 'sqlite_sequence'].includes(fold(name))) throw sqlErr(`table ${name} may not be modified`, pos);
     throw sqlErr(`no such table: ${name}`, pos);
   }
 

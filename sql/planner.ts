@@ -37,7 +37,7 @@ import {
   rowKey,
   valueKey,
 } from './expr-compile.ts';
-import { indexKey, objectPrefix, prefixEnd, readRowid, rowKey as tableRowKey, prefixed } from './table-store.ts';
+import { objectPrefix, prefixEnd, readRowid, rowKey as tableRowKey, prefixed, sequenceKey } from './table-store.ts';
 import type { Overlay } from './txn.ts';
 
 /** What the planner needs from the session. */
@@ -711,10 +711,28 @@ export class Planner {
         const catalog = this.ctx.catalog;
         const temp = nm.includes('temp');
         items.push(
-          this.rowsItem(alias, cols, slot, scope, items.length, () =>
-            temp ? [] : catalog.rows.map((r) => [r.type, r.name, r.tblName, r.id, r.sql]),
-            `SCAN ${alias}`,
-          ),
+          this.rowsItem(alias, cols, slot, scope, items.length, () => (temp ? [] : schemaRows(catalog)), `SCAN ${alias}`),
+        );
+        return;
+      }
+      if (nm === 'sqlite_sequence' && [...this.ctx.catalog.tables.values()].some((t) => t.autoincrement)) {
+        const cols: ColMeta[] = [
+          { name: 'name', aff: null, coll: 'BINARY', collSet: true },
+          { name: 'seq', aff: null, coll: 'BINARY', collSet: true },
+        ];
+        const catalog = this.ctx.catalog;
+        const store = this.ctx.store;
+        items.push(
+          this.rowsItem(alias, cols, slot, scope, items.length, () => {
+            const out: Row[] = [];
+            for (const r of catalog.rows) {
+              const t = r.type === 'table' ? catalog.table(r.name) : undefined;
+              if (!t || !t.autoincrement) continue;
+              const v = store().get(sequenceKey(t.id));
+              if (v !== undefined) out.push([t.name, readRowid(v, 0)]);
+            }
+            return out;
+          }, `SCAN ${alias}`),
         );
         return;
       }
@@ -1209,6 +1227,20 @@ export class Planner {
       }
     };
   }
+}
+
+/** sqlite_schema rows; SQLite lists sqlite_sequence after the first AUTOINCREMENT table. */
+function schemaRows(catalog: Catalog): Row[] {
+  const out: Row[] = [];
+  let seqShown = false;
+  for (const r of catalog.rows) {
+    out.push([r.type, r.name, r.tblName, r.id, r.sql]);
+    if (!seqShown && r.type === 'table' && catalog.table(r.name)?.autoincrement) {
+      seqShown = true;
+      out.push(['table', 'sqlite_sequence', 'sqlite_sequence', 0, 'CREATE TABLE sqlite_sequence(name,seq)']);
+    }
+  }
+  return out;
 }
 
 function affOk(colAff: Affinity, cmpAff: Affinity | null): boolean {

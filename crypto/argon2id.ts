@@ -315,7 +315,6 @@ function fillParallel(h0: Uint8Array, g: Argon2Geometry, threads: number): Uint3
   const ctrl = new Int32Array(ctrlBuffer);
   const stateIndex = (w: number): number => CTRL_CLAIMS + 4 * g.passes + w;
   initLanes(mem, h0, g);
-  const workers: Worker[] = [];
   const abandon = (why: string): string => {
     Atomics.store(ctrl, CTRL_ABORT, 1);
     Atomics.notify(ctrl, 0);
@@ -330,9 +329,10 @@ function fillParallel(h0: Uint8Array, g: Argon2Geometry, threads: number): Uint3
         eval: true,
         workerData: { mem: memBuffer, ctrl: ctrlBuffer, geometry: { ...g }, stateIndex: stateIndex(w), threads },
       });
+      // Errors surface through the abort flag; the handler only keeps the runtime from
+      // treating a late worker error as uncaught. unref: a worker never keeps the process alive.
       worker.on('error', () => Atomics.store(ctrl, CTRL_ABORT, 2));
       worker.unref();
-      workers.push(worker);
     }
   } catch (e) {
     return abandon(`worker creation failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -48,8 +48,11 @@ export type Ev = (f: Frame) => SqlValue;
 /** The mutable state of one statement execution: current rows by slot, parameters, caches. */
 export class Frame {
   rows: Row[] = [];
-  /** Results of uncorrelated subqueries, computed at most once per execution. */
-  readonly cache = new Map<object, unknown>();
+  private cacheMap: Map<object, unknown> | null = null;
+  /** Results of uncorrelated subqueries and hash indexes, computed at most once per execution. */
+  get cache(): Map<object, unknown> {
+    return (this.cacheMap ??= new Map<object, unknown>());
+  }
   constructor(
     readonly params: readonly SqlValue[],
     readonly env: ExecEnv,

@@ -221,9 +221,11 @@ export class Overlay {
   }
 
   clear(): void {
-    this.map.clear();
-    this.keys.clear();
-    this.undo = [];
+    if (this.map.size > 0) {
+      this.map.clear();
+      this.keys.clear();
+    }
+    if (this.undo.length > 0) this.undo = [];
     this.marks = 0;
   }
 

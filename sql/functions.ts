@@ -14,7 +14,7 @@
  * optional hooks of the FunctionContext.
  */
 import { HeliosError } from '../format/errors.ts';
-import { type Collation, type SqlValue, RealBox, makeInteger, makeReal, textToBytes } from '../format/sql-value.ts';
+import { type Collation, type SqlValue, RealBox, bytesToText, makeInteger, makeReal, textToBytes } from '../format/sql-value.ts';
 import { type DateContext, dateFunc, datetimeFunc, juliandayFunc, strftimeFunc, timeFunc, unixepochFunc } from './datetime.ts';
 import { formatFloat } from './fp-decode.ts';
 import { sqlPrintf } from './printf.ts';
@@ -85,6 +85,24 @@ function codePointsOf(s: string): string[] {
   return Array.from(s);
 }
 
+/** The UTF-8 bytes SQLite's sqlite3_value_text sees: a BLOB's own bytes, else the text's. */
+function rawBytes(v: SqlValue): Uint8Array {
+  return v instanceof Uint8Array ? v : textToBytes(toText(v) ?? '');
+}
+
+/** Bytes up to the first NUL (a C string). */
+function cBytes(b: Uint8Array): Uint8Array {
+  const z = b.indexOf(0);
+  return z < 0 ? b : b.subarray(0, z);
+}
+
+/** Text from bytes built by a byte-level function (ill-formed UTF-8 → U+FFFD). */
+function fromRaw(b: Uint8Array): string {
+  return bytesToText(b, false)!;
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
+
 const HEX_UPPER = '0123456789ABCDEF';
 
 function hexUpper(b: Uint8Array): string {
@@ -133,48 +151,53 @@ function octetLengthFn([x]: readonly SqlValue[]): SqlValue {
   return bytesOf(x).length;
 }
 
+/**
+ * SQLite's substr() index arithmetic on int64 values: returns the 0-based
+ * start and the count (both ≥ 0, the count possibly beyond the end).
+ * `len` is the length in characters (text; 0 unless p1 < 0) or bytes (blob).
+ */
+function substrRange(p1: bigint, p2: bigint, len: bigint): [bigint, bigint] {
+  if (p1 < 0n) {
+    p1 += len;
+    if (p1 < 0n) {
+      p2 = p2 < 0n ? 0n : p2 + p1;
+      p1 = 0n;
+    }
+  } else if (p1 > 0n) p1--;
+  else if (p2 > 0n) p2--;
+  if (p2 < 0n) {
+    p2 = p2 < -p1 ? p1 : -p2;
+    p1 -= p2;
+  }
+  return [p1, p2];
+}
+
 /** substr(X, Y[, Z]): characters of text, bytes of a blob; Y is 1-based, negative counts from the end. */
 function substrFn(args: readonly SqlValue[]): SqlValue {
   const x = args[0]!;
   const y = args[1]!;
   if (x === null) return null;
-  let p1 = numberArg(y);
   const isBlob = x instanceof Uint8Array;
-  let chars: string[] = [];
-  let len = 0;
-  if (isBlob) {
-    if (x.length === 0) return null; // SQLite: an empty blob has no data pointer
-    len = x.length;
-  } else {
-    chars = codePointsOf(cText(x)!);
-    len = p1 < 0 ? chars.length : 0;
-  }
-  let p2: number;
+  if (isBlob && x.length === 0) return null; // SQLite: an empty blob has no data pointer
+  let z: SqlValue = null;
   if (args.length === 3) {
-    const z = args[2]!;
+    z = args[2]!;
     if (z === null) return null;
-    p2 = numberArg(z);
-  } else p2 = MAX_VALUE_LENGTH;
-  if (p1 === 0 && y === null) return null;
-  if (p1 < 0) {
-    p1 += len;
-    if (p1 < 0) {
-      p2 = p2 < 0 ? 0 : p2 + p1;
-      p1 = 0;
-    }
-  } else if (p1 > 0) p1--;
-  else if (p2 > 0) p2--;
-  if (p2 < 0) {
-    p2 = p2 < -p1 ? p1 : -p2;
-    p1 -= p2;
   }
+  const i1 = toInteger(y);
+  if ((i1 === 0 || i1 === 0n) && y === null) return null;
+  const i2 = z === null ? MAX_VALUE_LENGTH : toInteger(z);
+  const chars = isBlob ? [] : codePointsOf(cText(x)!);
+  const len = isBlob ? (x as Uint8Array).length : chars.length;
+  const [b1, b2] = substrRange(BigInt(i1), BigInt(i2), BigInt(isBlob || i1 < 0 ? len : 0));
+  const start = b1 > BigInt(len) ? len : Number(b1);
+  const count = b2 > BigInt(len) ? len : Number(b2);
   if (!isBlob) {
-    if (p1 >= chars.length || p2 <= 0) return '';
-    return chars.slice(p1, p1 + p2).join('');
+    if (start >= chars.length || count <= 0) return '';
+    return chars.slice(start, start + count).join('');
   }
-  if (p1 >= len) return new Uint8Array(0);
-  if (p2 > len - p1) p2 = len - p1;
-  return x.slice(p1, p1 + Math.max(p2, 0));
+  if (start >= len) return new Uint8Array(0);
+  return (x as Uint8Array).slice(start, start + Math.min(count, len - start));
 }
 
 function upperFn([x]: readonly SqlValue[]): SqlValue {
@@ -192,14 +215,11 @@ function trimFn(flags: 1 | 2 | 3): ScalarFunction['fn'] {
   return (args) => {
     const x = args[0]!;
     if (x === null) return null;
+    const y = args.length === 2 ? args[1]! : ' ';
+    if (y === null) return null;
+    if (x instanceof Uint8Array || y instanceof Uint8Array) return trimBytes(rawBytes(x), rawBytes(y), flags);
     let s = toText(x)!;
-    let set: string[];
-    if (args.length === 1) set = [' '];
-    else {
-      const y = args[1]!;
-      if (y === null) return null;
-      set = codePointsOf(cText(y)!);
-    }
+    const set = codePointsOf(cText(y)!);
     if (set.length === 0) return s;
     if (flags & 1) {
       let i = 0;
@@ -223,12 +243,65 @@ function trimFn(flags: 1 | 2 | 3): ScalarFunction['fn'] {
   };
 }
 
+/** trim() on UTF-8 bytes, as SQLite does it (used when a BLOB is involved). */
+function trimBytes(input: Uint8Array, charset: Uint8Array, flags: 1 | 2 | 3): SqlValue {
+  const set: Uint8Array[] = [];
+  const cs = cBytes(charset);
+  for (let i = 0; i < cs.length; ) {
+    const start = i;
+    if (cs[i++]! >= 0xc0) while (i < cs.length && (cs[i]! & 0xc0) === 0x80) i++;
+    set.push(cs.subarray(start, i));
+  }
+  let lo = 0;
+  let hi = input.length;
+  const matchAt = (at: number, ch: Uint8Array): boolean => {
+    for (let k = 0; k < ch.length; k++) if (input[at + k] !== ch[k]) return false;
+    return true;
+  };
+  if (set.length > 0) {
+    if (flags & 1) {
+      for (;;) {
+        const ch = set.find((c) => c.length <= hi - lo && matchAt(lo, c));
+        if (ch === undefined) break;
+        lo += ch.length;
+      }
+    }
+    if (flags & 2) {
+      for (;;) {
+        const ch = set.find((c) => c.length <= hi - lo && matchAt(hi - c.length, c));
+        if (ch === undefined) break;
+        hi -= ch.length;
+      }
+    }
+  }
+  return fromRaw(input.subarray(lo, hi));
+}
+
 function replaceFn([x, y, z]: readonly SqlValue[]): SqlValue {
-  const s = toText(x ?? null);
-  if (s === null) return null;
-  const p = toText(y ?? null);
-  if (p === null) return null;
-  if (p.length === 0) return s;
+  if (x === null || x === undefined || y === null || y === undefined) return null;
+  if (x instanceof Uint8Array || y instanceof Uint8Array || z instanceof Uint8Array) {
+    const str = rawBytes(x);
+    const pat = rawBytes(y);
+    if (pat.length === 0 || pat[0] === 0) return fromRaw(str);
+    if (z === null || z === undefined) return null;
+    const rep = rawBytes(z);
+    const out: number[] = [];
+    let i = 0;
+    for (; i + pat.length <= str.length; i++) {
+      let hit = true;
+      for (let k = 0; k < pat.length && hit; k++) hit = str[i + k] === pat[k];
+      if (hit) {
+        for (const b of rep) out.push(b);
+        i += pat.length - 1;
+      } else out.push(str[i]!);
+    }
+    for (; i < str.length; i++) out.push(str[i]!);
+    if (out.length > MAX_VALUE_LENGTH) tooBig();
+    return fromRaw(Uint8Array.from(out));
+  }
+  const s = toText(x)!;
+  const p = toText(y)!;
+  if (p.length === 0 || p.charCodeAt(0) === 0) return s; // SQLite: a pattern starting with NUL is empty
   const r = toText(z ?? null);
   if (r === null) return null;
   const out = s.split(p).join(r);
@@ -243,6 +316,22 @@ function instrFn([x, y]: readonly SqlValue[]): SqlValue {
     outer: for (let i = 0; i + y.length <= x.length; i++) {
       for (let j = 0; j < y.length; j++) if (x[i + j] !== y[j]) continue outer;
       return i + 1;
+    }
+    return 0;
+  }
+  if (x instanceof Uint8Array || y instanceof Uint8Array) {
+    // One BLOB, one not: both as text bytes, positions counted in characters.
+    const hb = rawBytes(x);
+    const nb = rawBytes(y);
+    if (nb.length === 0) return 1;
+    let pos = 1;
+    for (let i = 0; i + nb.length <= hb.length; ) {
+      let hit = true;
+      for (let k = 0; k < nb.length && hit; k++) hit = hb[i + k] === nb[k];
+      if (hit) return pos;
+      pos++;
+      do i++;
+      while (i < hb.length && (hb[i]! & 0xc0) === 0x80);
     }
     return 0;
   }
@@ -404,10 +493,18 @@ function charFn(args: readonly SqlValue[]): SqlValue {
   return s;
 }
 
+/** unicode(X): the first character of X's UTF-8 bytes as SQLite's sqlite3Utf8Read decodes it. */
 function unicodeFn([x]: readonly SqlValue[]): SqlValue {
-  const t = cText(x ?? null);
-  if (t === null || t.length === 0) return null;
-  return t.codePointAt(0)!;
+  if (x === null || x === undefined) return null;
+  const b = x instanceof Uint8Array ? x : textToBytes(toText(x)!);
+  if (b.length === 0 || b[0] === 0) return null;
+  let c = b[0]!;
+  if (c >= 0xc0) {
+    c = c < 0xe0 ? c & 0x1f : c < 0xf0 ? c & 0x0f : c < 0xf8 ? c & 0x07 : c < 0xfc ? c & 0x03 : c < 0xfe ? c & 0x01 : 0;
+    for (let i = 1; i < b.length && (b[i]! & 0xc0) === 0x80; i++) c = ((c << 6) + (b[i]! & 0x3f)) >>> 0; // u32, as in C
+    if (c < 0x80 || (c >= 0xd800 && c <= 0xdfff) || c === 0xfffe || c === 0xffff) c = 0xfffd;
+  }
+  return c;
 }
 
 function signFn([x]: readonly SqlValue[]): SqlValue {
@@ -418,17 +515,36 @@ function signFn([x]: readonly SqlValue[]): SqlValue {
 }
 
 function concatFn(args: readonly SqlValue[]): SqlValue {
+  if (args.some((a) => a instanceof Uint8Array)) return fromRaw(joinBytes(args.filter((a) => a !== null).map(rawBytes), EMPTY_BYTES));
   let s = '';
   for (const a of args) if (a !== null) s += toText(a)!;
   return s;
 }
 
 function concatWsFn(args: readonly SqlValue[]): SqlValue {
-  const sep = toText(args[0] ?? null);
+  const sep = args[0] ?? null;
   if (sep === null) return null;
-  const parts: string[] = [];
-  for (let i = 1; i < args.length; i++) if (args[i] !== null) parts.push(toText(args[i]!)!);
-  return parts.join(sep);
+  const rest = args.slice(1).filter((a) => a !== null);
+  if (sep instanceof Uint8Array || rest.some((a) => a instanceof Uint8Array)) return fromRaw(joinBytes(rest.map(rawBytes), rawBytes(sep)));
+  return rest.map((a) => toText(a)!).join(toText(sep)!);
+}
+
+function joinBytes(parts: readonly Uint8Array[], sep: Uint8Array): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  n += Math.max(parts.length - 1, 0) * sep.length;
+  if (n > MAX_VALUE_LENGTH) tooBig();
+  const out = new Uint8Array(n);
+  let o = 0;
+  parts.forEach((p, i) => {
+    if (i > 0) {
+      out.set(sep, o);
+      o += sep.length;
+    }
+    out.set(p, o);
+    o += p.length;
+  });
+  return out;
 }
 
 function likelihoodFn([x, p]: readonly SqlValue[]): SqlValue {

@@ -53,6 +53,13 @@ export interface Argon2KernelApi {
    * died or never started); 0 means wait forever.
    */
   runLanes(mem: Uint32Array, g: Argon2Geometry, ctrl: Int32Array, threads: number, waitMs: number, firstIdleWaits: number, maxIdleWaits: number): boolean;
+  /**
+   * Runs a tiny Argon2id fill (p = 2, 16 blocks, 2 passes) on throwaway memory of the same
+   * kind (shared or not) as the real one, so every branch of the kernel has type feedback
+   * before the JIT optimizes it: without this, each branch first taken mid-run (second
+   * slice, data-dependent addressing, second pass) deoptimizes the hot loop once.
+   */
+  warmUp(shared: boolean): void;
   /** Zeroes the kernel's scratch blocks (they held memory-dependent words). */
   wipe(): void;
 }
@@ -1194,17 +1201,27 @@ export function argon2Kernel(): Argon2KernelApi {
     for (let col = 0; col < 32; col += 4) permuteColumn(tmp, col, out, outOff + col);
   }
 
-  /** floor(a * b / 2^32) for a, b in [0, 2^32), exactly. */
+  /**
+   * floor(ua * ub / 2^32), exactly, for the unsigned readings ua, ub of the 32-bit words a, b.
+   * Callers pass int32 words (`| 0`): keeping values >= 2^31 out of integer-typed variables
+   * spares the JIT a deoptimization when the first one shows up.
+   */
   function mulHigh(a: number, b: number): number {
-    const lo = Math.imul(a, b) >>> 0;
-    return ((a * b - lo) / TWO32 + 0.5) >>> 0;
+    const ua = a >>> 0;
+    const ub = b >>> 0;
+    const lo = Math.imul(ua, ub) >>> 0;
+    return ((ua * ub - lo) / TWO32 + 0.5) >>> 0;
   }
 
   /** Next block of pseudo-random addresses for data-independent addressing (section 3.4.1.2). */
   function nextAddresses(): void {
     inputBlock[12] = (inputBlock[12]! + 1) | 0; // counter, word 6 (low half; it never exceeds 2^32)
-    compress(zeroBlock, 0, inputBlock, 0, addressScratch, 0, true);
-    compress(zeroBlock, 0, addressScratch, 0, addressBlock, 0, true);
+    // XOR into zeroed scratch rather than store: same result, and it runs the XOR row step
+    // during the first pass, so the JIT has optimized it before pass 2 needs it.
+    addressScratch.fill(0);
+    compress(zeroBlock, 0, inputBlock, 0, addressScratch, 0, false);
+    addressBlock.fill(0);
+    compress(zeroBlock, 0, addressScratch, 0, addressBlock, 0, false);
   }
 
   function fillSegment(mem: Uint32Array, g: Argon2Geometry, pass: number, slice: number, lane: number): void {
@@ -1229,13 +1246,15 @@ export function argon2Kernel(): Argon2KernelApi {
       let j2: number;
       if (dataIndependent) {
         if (i % 128 === 0) nextAddresses();
-        j1 = addressBlock[2 * (i % 128)]! >>> 0;
-        j2 = addressBlock[2 * (i % 128) + 1]! >>> 0;
+        j1 = addressBlock[2 * (i % 128)]! | 0;
+        j2 = addressBlock[2 * (i % 128) + 1]! | 0;
       } else {
-        j1 = mem[256 * prev]! >>> 0;
-        j2 = mem[256 * prev + 1]! >>> 0;
+        j1 = mem[256 * prev]! | 0;
+        j2 = mem[256 * prev + 1]! | 0;
       }
-      const refLane = pass === 0 && slice === 0 ? lane : j2 % lanes;
+      // J2 mod p via 16-bit halves: every intermediate stays a small integer (p <= 64), so the
+      // JIT never has to treat J2 >= 2^31 as a double here.
+      const refLane = pass === 0 && slice === 0 ? lane : ((((j2 >>> 16) % lanes) << 16) + (j2 & 0xffff)) % lanes;
       const sameLane = refLane === lane;
       // Section 3.4.2: the reference set W and the mapping of J1 onto it.
       let area: number;
@@ -1285,6 +1304,21 @@ export function argon2Kernel(): Argon2KernelApi {
     return Atomics.load(ctrl, ABORT) === 0;
   }
 
+  function warmUp(shared: boolean): void {
+    const g: Argon2Geometry = { lanes: 2, laneLength: 8, segmentLength: 2, memoryBlocks: 16, passes: 2, type: 2 };
+    const bytes = 1024 * g.memoryBlocks;
+    const mem = new Uint32Array(shared && typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    // Several rounds: V8 allocates a function's feedback vector only after its first calls.
+    for (let round = 0; round < 4; round++) {
+      for (let pass = 0; pass < g.passes; pass++) {
+        for (let slice = 0; slice < 4; slice++) {
+          for (let lane = 0; lane < g.lanes; lane++) fillSegment(mem, g, pass, slice, lane);
+        }
+      }
+    }
+    wipe();
+  }
+
   function wipe(): void {
     tmp.fill(0);
     addressBlock.fill(0);
@@ -1292,5 +1326,5 @@ export function argon2Kernel(): Argon2KernelApi {
     inputBlock.fill(0);
   }
 
-  return { fillSegment, runLanes, wipe };
+  return { fillSegment, runLanes, warmUp, wipe };
 }

@@ -221,6 +221,7 @@ function fillSingle(h0: Uint8Array, g: Argon2Geometry): Uint32Array {
   initLanes(mem, h0, g);
   const kernel = (mainKernel ??= argon2Kernel());
   try {
+    kernel.warmUp(false);
     for (let pass = 0; pass < g.passes; pass++) {
       for (let slice = 0; slice < 4; slice++) {
         for (let lane = 0; lane < g.lanes; lane++) kernel.fillSegment(mem, g, pass, slice, lane);
@@ -284,6 +285,7 @@ function run(wt) {
   let kernel = null;
   try {
     kernel = argon2Kernel();
+    kernel.warmUp(true);
     kernel.runLanes(new Uint32Array(d.mem), d.geometry, ctrl, d.threads, ${WAIT_MS}, ${IDLE_WAITS}, ${IDLE_WAITS});
   } catch (e) {
     Atomics.store(ctrl, ${CTRL_ABORT}, 2);
@@ -342,6 +344,7 @@ function fillParallel(h0: Uint8Array, g: Argon2Geometry, threads: number): Uint3
   const kernel = (mainKernel ??= argon2Kernel());
   let ok: boolean;
   try {
+    kernel.warmUp(true);
     ok = kernel.runLanes(mem, g, ctrl, threads, WAIT_MS, workerFault === 'never-start' ? 3 : CHECKIN_WAITS, IDLE_WAITS);
   } finally {
     kernel.wipe();

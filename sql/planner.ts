@@ -21,6 +21,7 @@ import { encodeKey, prefixSuccessor, type KeyColumn } from '../format/key-codec.
 import { decodeRow } from '../format/row-codec.ts';
 import { type Affinity, type Collation, applyComparisonAffinity, applyAffinity, comparisonAffinity, compareValues, isTruthy } from './value.ts';
 import type { Catalog, IndexInfo, TableInfo } from './catalog.ts';
+import type { Accumulator } from './aggregates.ts';
 import {
   type AggContext,
   type CExpr,
@@ -525,33 +526,55 @@ export class Planner {
       if (aggSlot < 0) {
         loop(f, produce);
       } else {
-        interface Group {
-          keyVals: SqlValue[];
-          accs: ReturnType<(typeof aggCalls)[number]['def']['create']>[];
-          distinctSets: (Set<string> | null)[];
-          rows: Row[] | null;
-        }
         const groups = new Map<string, Group>();
         const order: Group[] = [];
         const nSlots = sourceSlots.length;
+        const nCalls = aggCalls.length;
+        const argBufs = aggCalls.map((c) => new Array<SqlValue>(c.args.length));
+        const nGroup = groupEvs.length;
+        const single = nGroup === 1 ? groupEvs[0]! : null;
+        const singleColl = groupColls[0] ?? 'BINARY';
+        let only: Group | null = null;
+        const newGroup = (kv: SqlValue[]): Group => ({
+          keyVals: kv,
+          accs: aggCalls.map((c) => c.def.create(c.coll)),
+          distinctSets: aggCalls.map((c) => (c.distinct ? new Set<string>() : null)),
+          rows: null,
+        });
         loop(f, () => {
-          let key = '';
-          let kv: SqlValue[] = [];
-          if (groupEvs.length > 0) {
-            kv = groupEvs.map((g) => g(f));
-            key = rowKey(kv, groupColls);
-          }
-          let g = groups.get(key);
-          if (g === undefined) {
-            g = { keyVals: kv, accs: aggCalls.map((c) => c.def.create(c.coll)), distinctSets: aggCalls.map((c) => (c.distinct ? new Set<string>() : null)), rows: null };
-            groups.set(key, g);
-            order.push(g);
+          let g: Group | undefined;
+          if (nGroup === 0) {
+            if (only === null) {
+              only = newGroup([]);
+              order.push(only);
+            }
+            g = only;
+          } else {
+            let key: string;
+            let kv: SqlValue[];
+            if (single !== null) {
+              const v = single(f);
+              key = valueKey(v, singleColl);
+              g = groups.get(key);
+              kv = g === undefined ? [v] : g.keyVals;
+            } else {
+              kv = new Array<SqlValue>(nGroup);
+              for (let i = 0; i < nGroup; i++) kv[i] = groupEvs[i]!(f);
+              key = rowKey(kv, groupColls);
+              g = groups.get(key);
+            }
+            if (g === undefined) {
+              g = newGroup(kv);
+              groups.set(key, g);
+              order.push(g);
+            }
           }
           let saveRow = extremeIdx < 0;
-          for (let i = 0; i < aggCalls.length; i++) {
+          for (let i = 0; i < nCalls; i++) {
             const c = aggCalls[i]!;
             if (c.filter !== null && isTruthy(c.filter.ev(f)) !== true) continue;
-            const args = c.args.map((a) => a.ev(f));
+            const args = argBufs[i]!;
+            for (let j = 0; j < args.length; j++) args[j] = c.args[j]!.ev(f);
             const ds = g.distinctSets[i];
             if (ds) {
               const a0 = args[0]!;
@@ -564,7 +587,8 @@ export class Planner {
             if (i === extremeIdx && better) saveRow = true;
           }
           if (saveRow || g.rows === null) {
-            const rows = new Array<Row>(nSlots);
+            // The group's representative row (SQLite's bare-column rule); reuse its array.
+            const rows = g.rows ?? new Array<Row>(nSlots);
             for (let i = 0; i < nSlots; i++) rows[i] = f.rows[sourceSlots[i]!]!;
             g.rows = rows;
           }
@@ -1227,6 +1251,13 @@ export class Planner {
       }
     };
   }
+}
+
+interface Group {
+  keyVals: SqlValue[];
+  accs: Accumulator[];
+  distinctSets: (Set<string> | null)[];
+  rows: Row[] | null;
 }
 
 /** sqlite_schema rows; SQLite lists sqlite_sequence after the first AUTOINCREMENT table. */

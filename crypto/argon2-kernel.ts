@@ -54,10 +54,11 @@ export interface Argon2KernelApi {
    */
   runLanes(mem: Uint32Array, g: Argon2Geometry, ctrl: Int32Array, threads: number, waitMs: number, firstIdleWaits: number, maxIdleWaits: number): boolean;
   /**
-   * Runs a tiny Argon2id fill (p = 2, 16 blocks, 2 passes) on throwaway memory of the same
-   * kind (shared or not) as the real one, so every branch of the kernel has type feedback
-   * before the JIT optimizes it: without this, each branch first taken mid-run (second
-   * slice, data-dependent addressing, second pass) deoptimizes the hot loop once.
+   * Runs the indexing of a tiny Argon2id fill (p = 2, 16 blocks, 2 passes; no compression)
+   * on throwaway memory of the same kind (shared or not) as the real one, so every branch of
+   * the segment loop has type feedback before the JIT optimizes it: without this, each
+   * branch first taken mid-run (second slice, data-dependent addressing, second pass)
+   * deoptimizes the hot loop once (20-45 ms each). Costs about a millisecond.
    */
   warmUp(shared: boolean): void;
   /** Zeroes the kernel's scratch blocks (they held memory-dependent words). */
@@ -1224,7 +1225,11 @@ export function argon2Kernel(): Argon2KernelApi {
     compress(zeroBlock, 0, addressScratch, 0, addressBlock, 0, false);
   }
 
-  function fillSegment(mem: Uint32Array, g: Argon2Geometry, pass: number, slice: number, lane: number): void {
+  /**
+   * Section 3.4 for one segment. `dry` runs only the indexing (no compression, no address
+   * blocks): warmUp uses it to give the JIT type feedback for every branch cheaply.
+   */
+  function fillSegment(mem: Uint32Array, g: Argon2Geometry, pass: number, slice: number, lane: number, dry: boolean): void {
     const { laneLength, segmentLength, lanes } = g;
     const dataIndependent = g.type === 1 || (g.type === 2 && pass === 0 && slice < 2);
     if (dataIndependent) {
@@ -1237,7 +1242,7 @@ export function argon2Kernel(): Argon2KernelApi {
       inputBlock[10] = g.type;
     }
     const startIndex = pass === 0 && slice === 0 ? 2 : 0;
-    if (dataIndependent && startIndex === 2) nextAddresses();
+    if (dataIndependent && startIndex === 2 && !dry) nextAddresses();
     let curr = lane * laneLength + slice * segmentLength + startIndex;
     let prev = curr % laneLength === 0 ? curr + laneLength - 1 : curr - 1;
     for (let i = startIndex; i < segmentLength; i++, curr++, prev++) {
@@ -1245,7 +1250,7 @@ export function argon2Kernel(): Argon2KernelApi {
       let j1: number;
       let j2: number;
       if (dataIndependent) {
-        if (i % 128 === 0) nextAddresses();
+        if (i % 128 === 0 && !dry) nextAddresses();
         j1 = addressBlock[2 * (i % 128)]! | 0;
         j2 = addressBlock[2 * (i % 128) + 1]! | 0;
       } else {
@@ -1268,7 +1273,7 @@ export function argon2Kernel(): Argon2KernelApi {
       const rel = area - 1 - mulHigh(area, x);
       const start = pass !== 0 && slice !== 3 ? (slice + 1) * segmentLength : 0;
       const ref = refLane * laneLength + ((start + rel) % laneLength);
-      compress(mem, 256 * prev, mem, 256 * ref, mem, 256 * curr, pass === 0);
+      if (!dry) compress(mem, 256 * prev, mem, 256 * ref, mem, 256 * curr, pass === 0);
     }
   }
 
@@ -1281,7 +1286,7 @@ export function argon2Kernel(): Argon2KernelApi {
       for (;;) {
         const lane = Atomics.add(ctrl, CLAIMS + step, 1);
         if (lane >= g.lanes) break;
-        fillSegment(mem, g, pass, slice, lane);
+        fillSegment(mem, g, pass, slice, lane, false);
         if (Atomics.load(ctrl, ABORT) !== 0) return false;
       }
       const arrived = Atomics.add(ctrl, ARRIVED, 1) + 1;
@@ -1306,13 +1311,17 @@ export function argon2Kernel(): Argon2KernelApi {
 
   function warmUp(shared: boolean): void {
     const g: Argon2Geometry = { lanes: 2, laneLength: 8, segmentLength: 2, memoryBlocks: 16, passes: 2, type: 2 };
-    const bytes = 1024 * g.memoryBlocks;
-    const mem = new Uint32Array(shared && typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    const words = 256 * g.memoryBlocks;
+    const mem = new Uint32Array(shared && typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(4 * words) : new ArrayBuffer(4 * words));
+    // Words of every size (>= 2^31 included), as real blocks and address blocks hold.
+    let x = 0x9e3779b9;
+    for (let i = 0; i < words; i++) mem[i] = x = (Math.imul(x, 1664525) + 1013904223) | 0;
+    for (let i = 0; i < 256; i++) addressBlock[i] = mem[i]!;
     // Several rounds: V8 allocates a function's feedback vector only after its first calls.
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < 8; round++) {
       for (let pass = 0; pass < g.passes; pass++) {
         for (let slice = 0; slice < 4; slice++) {
-          for (let lane = 0; lane < g.lanes; lane++) fillSegment(mem, g, pass, slice, lane);
+          for (let lane = 0; lane < g.lanes; lane++) fillSegment(mem, g, pass, slice, lane, true);
         }
       }
     }
@@ -1326,5 +1335,5 @@ export function argon2Kernel(): Argon2KernelApi {
     inputBlock.fill(0);
   }
 
-  return { fillSegment, runLanes, warmUp, wipe };
+  return { fillSegment: (mem, g, pass, slice, lane) => fillSegment(mem, g, pass, slice, lane, false), runLanes, warmUp, wipe };
 }

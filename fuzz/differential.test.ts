@@ -18,7 +18,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { fuzzParams } from './budget.ts';
-import { INTENDED_DIFFERENCES, PENDING_FIXES, SHAPES, choosesRepresentatives, isIntendedDifference, isPendingFix, scenarioArb, scenarioScript, setupStatements, type GenScenario, type Shape } from './sqlgen.ts';
+import { INTENDED_DIFFERENCES, PENDING_FIXES, SHAPES, afterChecks, choosesRepresentatives, isIntendedDifference, isPendingFix, scenarioArb, scenarioScript, setupStatements, type GenScenario, type Shape } from './sqlgen.ts';
 import { createSqliteBackend, type SltBackend } from '../scripts/slt-backend.ts';
 import { createHeliosBackend } from '../scripts/slt-helios.ts';
 import { attempt, compareOutcomes, type Outcome } from '../scripts/slt-compare.ts';
@@ -41,8 +41,14 @@ export function checkScenario(s: GenScenario, makeOracle: () => SltBackend, make
     }
     s.queries.forEach((q, k) => {
       if (isIntendedDifference(q) || (skipPending && isPendingFix(q))) return;
-      const diff = compareOutcomes(attempt(() => oracle.query(q.sql)), attempt(() => subject.query(q.sql)), q.ordered, choosesRepresentatives(q));
+      const expected = attempt(() => oracle.query(q.sql));
+      const actual = attempt(() => subject.query(q.sql));
+      const diff = compareOutcomes(expected, actual, q.ordered, choosesRepresentatives(q));
       if (diff !== null) throw new Error(`query differs: ${q.sql}\n  ${diff}\n-- script:\n${scenarioScript(s, k)}`);
+      for (const check of afterChecks(q, !expected.ok && !actual.ok, skipPending)) {
+        const d = compareOutcomes(attempt(() => oracle.query(check)), attempt(() => subject.query(check)), false);
+        if (d !== null) throw new Error(`state after ${q.sql} differs: ${check}\n  ${d}\n-- script:\n${scenarioScript(s, k)}`);
+      }
     });
   } finally {
     oracle.close();
@@ -53,7 +59,7 @@ export function checkScenario(s: GenScenario, makeOracle: () => SltBackend, make
 const heliosBackend = (): SltBackend => createHeliosBackend({ memory: true });
 
 /** CI budget (scenarios) per shape; `npm run fuzz` multiplies it. */
-const CI_RUNS: Record<Shape, number> = { select: 150, aggregate: 100, join: 80, subquery: 80, compound: 60 };
+const CI_RUNS: Record<Shape, number> = { select: 150, aggregate: 100, join: 80, subquery: 80, compound: 60, cte: 60, dml: 100 };
 
 const SHAPE_NAMES: Record<Shape, string> = {
   select: 'single-table SELECT (expressions, WHERE, DISTINCT, ORDER BY, LIMIT)',
@@ -61,6 +67,8 @@ const SHAPE_NAMES: Record<Shape, string> = {
   join: 'inner, left and cross joins',
   subquery: 'scalar, IN, EXISTS, correlated and derived-table subqueries',
   compound: 'UNION, UNION ALL, INTERSECT and EXCEPT',
+  cte: 'WITH (plain and RECURSIVE), VALUES tables and views',
+  dml: 'INSERT, UPDATE and DELETE (conflict clauses, upsert, RETURNING) leave the same rows and changes()',
 };
 
 // --- the harness itself can fail ---------------------------------------------

@@ -10,7 +10,7 @@
  * Queries using a PENDING_FIXES feature (known bugs) are left out unless --all.
  */
 import fc from 'fast-check';
-import { SHAPES, choosesRepresentatives, isIntendedDifference, isPendingFix, scenarioArb, setupStatements, type Shape } from '../fuzz/sqlgen.ts';
+import { SHAPES, afterChecks, choosesRepresentatives, isIntendedDifference, isPendingFix, scenarioArb, setupStatements, type Shape } from '../fuzz/sqlgen.ts';
 import { createSqliteBackend, type QueryResult, type SltBackend } from './slt-backend.ts';
 import { createHeliosBackend } from './slt-helios.ts';
 import { attempt, compareOutcomes, type Outcome } from './slt-compare.ts';
@@ -87,8 +87,15 @@ function main(argv: readonly string[]): void {
         for (const q of s.queries) {
           if (isIntendedDifference(q) || (!all && isPendingFix(q))) continue;
           statements++;
-          const d = classify(attempt(() => oracle.query(q.sql)), attempt(() => subject.query(q.sql)), q.ordered, choosesRepresentatives(q));
+          const o = attempt(() => oracle.query(q.sql));
+          const h = attempt(() => subject.query(q.sql));
+          const d = classify(o, h, q.ordered, choosesRepresentatives(q));
           if (d) note(`[${shape}] ${d.category}`, `${done.join(';\n')};\n${q.sql};`, d.detail);
+          for (const check of afterChecks(q, !o.ok && !h.ok, !all)) {
+            const c = classify(attempt(() => oracle.query(check)), attempt(() => subject.query(check)), false);
+            if (c) note(`[${shape}] state after ${q.features[0] ?? 'statement'}: ${c.category}`, `${done.join(';\n')};\n${q.sql};\n${check};`, c.detail);
+          }
+          done.push(q.sql);
         }
       } finally {
         oracle.close();

@@ -61,9 +61,11 @@ class KeyBuffer {
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
   }
-  /** A new array holding the bytes written. */
+  /** A new array holding the bytes written; a buffer grown past 64 KiB is not kept. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    const out = this.buf.slice(0, this.len);
+    if (this.buf.length > 65536) this.buf = new Uint8Array(256);
+    return out;
   }
 }
 

@@ -303,7 +303,9 @@ const MAX_READ_DEPTH = 16;
 
 class Shell {
   failed = false;
-  private buffer = '';
+  /** Lines (each ending in \n) of a statement still waiting for its `;`. */
+  private pending: string[] = [];
+  private scan = newScanState();
   private headers = true;
   private timer = false;
   private readDepth = 0;
@@ -329,13 +331,14 @@ class Shell {
 
   async runInteractive(reader: ShellLineReader): Promise<void> {
     while (!this.quit) {
-      const line = await reader.readLine(this.buffer === '' ? 'heliosdb> ' : '     ...> ');
+      const line = await reader.readLine(this.pending.length === 0 ? 'heliosdb> ' : '     ...> ');
       if (line === null) {
         this.out.write('\n');
         break;
       }
       if (line === INTERRUPTED) {
-        this.buffer = '';
+        this.pending = [];
+        this.scan = newScanState();
         continue;
       }
       this.processLine(line);
@@ -354,12 +357,11 @@ class Shell {
 
   /** End of input: a last statement without ';' still runs. */
   private finish(): void {
-    if (this.buffer.trim() === '') {
-      this.buffer = '';
-      return;
-    }
-    const text = this.buffer;
-    this.buffer = '';
+    const text = this.pending.join('');
+    const blank = !this.scan.sawToken;
+    this.pending = [];
+    this.scan = newScanState();
+    if (blank) return;
     try {
       const r = parseOne(text, 0);
       if (r.statement !== null) this.execute(text.slice(0, r.end));
@@ -374,43 +376,55 @@ class Shell {
     this.err.write(formatError(e));
   }
 
+  /**
+   * Feeds one input line. Lines accumulate until one holds a `;` outside
+   * strings, quoted names and comments; the text up to it is one statement.
+   * Each character is scanned once, so a statement of n lines costs O(n).
+   */
   private processLine(line: string): void {
-    if (this.buffer === '' && line.trimStart().startsWith('.')) {
-      try {
-        this.dotCommand(line.trim());
-      } catch (e) {
-        this.fail(e);
-      }
-      return;
-    }
-    if (this.buffer === '' && line.trim() === '') return;
-    this.buffer += line + '\n';
-    for (;;) {
-      const semi = findTerminator(this.buffer);
-      if (semi < 0) {
-        if (isBlankSql(this.buffer)) this.buffer = '';
+    if (this.pending.length === 0) {
+      if (line.trimStart().startsWith('.')) {
+        try {
+          this.dotCommand(line.trim());
+        } catch (e) {
+          this.fail(e);
+        }
         return;
       }
-      let end: number;
-      try {
-        const r = parseOne(this.buffer, 0);
-        if (r.statement === null) {
-          this.buffer = '';
-          return;
-        }
-        end = r.end;
-      } catch (e) {
-        this.fail(e);
-        this.buffer = this.buffer.slice(semi + 1);
-        if (this.buffer.trim() === '') this.buffer = '';
-        continue;
-      }
-      const stmt = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end);
-      if (this.buffer.trim() === '') this.buffer = '';
-      this.execute(stmt);
-      if (this.quit) return;
+      if (line.trim() === '') return;
     }
+    let rest = line + '\n';
+    for (;;) {
+      const semi = scanChunk(this.scan, rest);
+      if (semi < 0) {
+        if (this.scan.sawToken || this.scan.mode !== 'sql') this.pending.push(rest);
+        else {
+          this.pending = [];
+          this.scan = newScanState();
+        }
+        return;
+      }
+      const text = this.pending.join('') + rest.slice(0, semi + 1);
+      this.pending = [];
+      this.scan = newScanState();
+      rest = rest.slice(semi + 1);
+      this.runStatementText(text);
+      if (this.quit || rest.trim() === '') return;
+    }
+  }
+
+  /** Runs `text`, which ends at a statement-ending `;`. */
+  private runStatementText(text: string): void {
+    let end: number;
+    try {
+      const r = parseOne(text, 0);
+      if (r.statement === null) return;
+      end = r.end;
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    this.execute(text.slice(0, end));
   }
 
   /** Runs one statement and prints its rows. */
@@ -538,14 +552,16 @@ class Shell {
           const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
           throw new HeliosError('IO', `cannot read ${file}: ${code}`, { file, osCode: code });
         }
-        const saved = this.buffer;
-        this.buffer = '';
+        const saved = { pending: this.pending, scan: this.scan };
+        this.pending = [];
+        this.scan = newScanState();
         this.readDepth++;
         try {
           this.runScript(text);
         } finally {
           this.readDepth--;
-          this.buffer = saved;
+          this.pending = saved.pending;
+          this.scan = saved.scan;
         }
         return;
       }
@@ -605,64 +621,82 @@ class Shell {
   }
 }
 
+/** Where a scan of SQL text stands: in plain SQL, inside a quote (its closing
+ *  character), or inside a comment; and whether anything but blanks and
+ *  comments was seen. */
+interface ScanState {
+  mode: 'sql' | "'" | '"' | '`' | ']' | '--' | '/*';
+  sawToken: boolean;
+}
+
+function newScanState(): ScanState {
+  return { mode: 'sql', sawToken: false };
+}
+
 /**
- * Index of the first `;` of `sql` outside strings, quoted names and
- * comments, or -1 (the statement is not complete yet).
+ * Scans `chunk` on from `st` and returns the index of the first `;` outside
+ * strings, quoted names and comments (st then stands just before it), or -1
+ * with `st` updated to the end of the chunk. Two-character tokens ('' "" --
+ * /* *\/) must not be split across chunks: feeding whole lines ending in \n
+ * guarantees it.
  */
-export function findTerminator(sql: string): number {
-  const n = sql.length;
-  let i = 0;
-  while (i < n) {
-    const c = sql[i]!;
-    if (c === ';') return i;
-    if (c === "'" || c === '"' || c === '`' || c === '[') {
-      const close = c === '[' ? ']' : c;
-      i++;
-      for (;;) {
-        if (i >= n) return -1;
-        if (sql[i] === close) {
-          if (close !== ']' && sql[i + 1] === close) {
-            i += 2;
-            continue;
-          }
-          break;
+function scanChunk(st: ScanState, chunk: string): number {
+  const n = chunk.length;
+  for (let i = 0; i < n; i++) {
+    const c = chunk[i]!;
+    switch (st.mode) {
+      case 'sql':
+        if (c === ';') return i;
+        if (c === "'" || c === '"' || c === '`') {
+          st.mode = c;
+          st.sawToken = true;
+        } else if (c === '[') {
+          st.mode = ']';
+          st.sawToken = true;
+        } else if (c === '-' && chunk[i + 1] === '-') {
+          st.mode = '--';
+          i++;
+        } else if (c === '/' && chunk[i + 1] === '*') {
+          st.mode = '/*';
+          i++;
+        } else if (c !== ' ' && c !== '\n' && c !== '\t' && c !== '\r' && c !== '\f' && c !== '\v') {
+          st.sawToken = true;
         }
-        i++;
-      }
-      i++;
-    } else if (c === '-' && sql[i + 1] === '-') {
-      const nl = sql.indexOf('\n', i);
-      if (nl < 0) return -1;
-      i = nl + 1;
-    } else if (c === '/' && sql[i + 1] === '*') {
-      const endC = sql.indexOf('*/', i + 2);
-      if (endC < 0) return -1;
-      i = endC + 2;
-    } else {
-      i++;
+        break;
+      case '--':
+        if (c === '\n') st.mode = 'sql';
+        break;
+      case '/*':
+        if (c === '*' && chunk[i + 1] === '/') {
+          st.mode = 'sql';
+          i++;
+        }
+        break;
+      case ']':
+        if (c === ']') st.mode = 'sql';
+        break;
+      default:
+        if (c === st.mode) {
+          if (chunk[i + 1] === c) i++;
+          else st.mode = 'sql';
+        }
     }
   }
   return -1;
 }
 
+/**
+ * Index of the first `;` of `sql` outside strings, quoted names and
+ * comments, or -1 (the statement is not complete yet).
+ */
+export function findTerminator(sql: string): number {
+  return scanChunk(newScanState(), sql);
+}
+
 /** Whether `sql` holds only whitespace and complete comments. */
 export function isBlankSql(sql: string): boolean {
-  const n = sql.length;
-  let i = 0;
-  while (i < n) {
-    const c = sql.charCodeAt(i);
-    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) i++;
-    else if (sql.startsWith('--', i)) {
-      const nl = sql.indexOf('\n', i);
-      if (nl < 0) return true;
-      i = nl + 1;
-    } else if (sql.startsWith('/*', i)) {
-      const e = sql.indexOf('*/', i + 2);
-      if (e < 0) return false;
-      i = e + 2;
-    } else return false;
-  }
-  return true;
+  const st = newScanState();
+  return scanChunk(st, sql) < 0 && !st.sawToken && (st.mode === 'sql' || st.mode === '--');
 }
 
 /** Splits a dot-command line on blanks; "double" or 'single' quotes group words. */

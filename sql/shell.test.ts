@@ -81,6 +81,14 @@ test('statements span lines and end at a ";" outside strings, quoted names and c
   assert.is(r.out, 'x;y,c;d\na;b,1\ntwo\n2\nthree\n3\n', 'the last statement runs at end of input without ";"');
 });
 
+test('strings, quoted names and block comments that span lines keep their ";" and newlines', async () => {
+  const rows = Array.from({ length: 2000 }, (_, i) => `  (${i}, 'v;${i}')`).join(',\n');
+  const script = `SELECT 'a\n;b' AS "x\n;y" /* c\n;\n */;\nCREATE TABLE big (i, v);\nINSERT INTO big VALUES\n${rows};\nSELECT count(*) AS n, max(v) AS m FROM big;\n`;
+  const r = await shell(['--mode', 'json'], script);
+  assert.is(r.err, '');
+  assert.is(r.out, '[{"x\\n;y":"a\\n;b"}]\n[{"n":2000,"m":"v;999"}]\n');
+});
+
 test('an error prints "Error [CODE]: message", the shell goes on, and a piped run exits 1', async () => {
   const r = await shell([], "SELECT * FROM nosuch;\nSELEC 1;\nSELECT 'still here' AS s;\n");
   assert.is(r.code, 1);

@@ -117,17 +117,44 @@ function isHexDigit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
+let cachedText: string | null = null;
+let cachedLineStarts: number[] = [0];
+
+/** Offsets where each line of `text` starts (a line ends at LF, CRLF or a lone CR); cached for the last text. */
+function lineStartsOf(text: string): number[] {
+  if (text === cachedText) return cachedLineStarts;
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+  }
+  cachedText = text;
+  cachedLineStarts = starts;
+  return starts;
+}
+
 /** A lexer over `sql` starting at `offset` (default 0). Line/column count from the start of `sql`. */
 export function createLexer(sql: string, offset = 0): Lexer {
   const n = sql.length;
   let pos = 0;
   let line = 1;
   let lineStart = 0;
-  // Count lines before `offset` so positions are relative to the whole text.
-  for (; pos < offset && pos < n; pos++) {
-    const c = sql.charCodeAt(pos);
-    if (c === 10) { line++; lineStart = pos + 1; }
-    else if (c === 13 && sql.charCodeAt(pos + 1) !== 10) { line++; lineStart = pos + 1; }
+  // Positions are relative to the whole text: find the line holding `offset`
+  // from a cached line table, so lexing statement after statement of one
+  // script stays linear in its length.
+  if (offset > 0) {
+    const starts = lineStartsOf(sql);
+    let lo = 0;
+    let hi = starts.length - 1;
+    const at = Math.min(offset, n);
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid]! <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    line = lo + 1;
+    lineStart = starts[lo]!;
+    pos = at;
   }
 
   function fail(at: number, message: string): never {

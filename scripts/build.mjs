@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds dist/index.js: the public API as one self-contained ES module with
+// Builds dist/index.js (the public API) and dist/shell.js (the shell). index.js is the public API as one self-contained ES module with
 // @noble/* bundled in, so the packed tarball needs no runtime install (air-gapped
 // machines: `npm install ./heliosdb-lite-X.tgz` works offline). node: built-ins
 // stay external; Node, Bun and Deno all provide them.
@@ -21,4 +21,17 @@ await build({
   legalComments: 'linked',
   logLevel: 'error',
 });
-console.log('built dist/index.js');
+// The `heliosdb` shell (package.json "bin"), smol-toml bundled in as well.
+await build({
+  entryPoints: [join(root, 'scripts', 'shell.ts')],
+  outfile: join(root, 'dist', 'shell.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'es2022',
+  sourcemap: true,
+  legalComments: 'linked',
+  logLevel: 'error',
+  banner: { js: '#!/usr/bin/env node' },
+});
+console.log('built dist/index.js, dist/shell.js');

@@ -27,7 +27,8 @@ type Token =
 
 type Matcher = (subject: string) => boolean;
 
-const likeCache = new Map<string, Matcher>();
+const likeCache = new Map<string, Matcher>(); // patterns without ESCAPE
+const likeEscCache = new Map<string, Matcher>(); // keyed by escape code point ':' pattern
 const globCache = new Map<string, Matcher>();
 const CACHE_LIMIT = 256;
 
@@ -51,18 +52,25 @@ function checkLength(pattern: string): void {
  * "ESCAPE expression must be a single character").
  */
 export function like(pattern: string, subject: string, escape: string | null = null): boolean {
+  if (escape === null) {
+    const m = likeCache.get(pattern);
+    if (m !== undefined) return m(subject);
+  }
   checkLength(pattern);
+  if (escape === null) return cached(likeCache, pattern, () => compileLike(pattern, -1))(subject);
   let esc = -1;
   if (escape !== null) {
     const cps = Array.from(escape);
     if (cps.length !== 1) throw new HeliosError('SQL_ERROR', 'ESCAPE expression must be a single character');
     esc = cps[0]!.codePointAt(0)!;
   }
-  return cached(likeCache, esc + ':' + pattern, () => compileLike(pattern, esc))(subject);
+  return cached(likeEscCache, esc + ':' + pattern, () => compileLike(pattern, esc))(subject);
 }
 
 /** `subject GLOB pattern`. */
 export function glob(pattern: string, subject: string): boolean {
+  const m = globCache.get(pattern);
+  if (m !== undefined) return m(subject);
   checkLength(pattern);
   return cached(globCache, pattern, () => compileGlob(pattern))(subject);
 }
@@ -169,12 +177,27 @@ function fastPath(tokens: readonly Token[], fold: boolean): Matcher | null {
     if (t.kind !== 'lit') return null;
     lit += String.fromCodePoint(t.cp);
   }
-  const norm = fold ? foldAscii : (s: string): string => s;
   if (tokens.length === 0) return (s) => s.length === 0;
-  if (leadAny && trailAny) return (s) => norm(s).includes(lit);
-  if (leadAny) return (s) => norm(s).endsWith(lit);
-  if (trailAny) return (s) => norm(s).startsWith(lit);
-  return (s) => norm(s) === lit;
+  if (!fold) {
+    if (leadAny && trailAny) return (s) => s.includes(lit);
+    if (leadAny) return (s) => s.endsWith(lit);
+    if (trailAny) return (s) => s.startsWith(lit);
+    return (s) => s === lit;
+  }
+  // Case-folding comparisons without building a folded copy of the subject.
+  const m = lit.length;
+  const sameAt = (s: string, at: number): boolean => {
+    for (let k = 0; k < m; k++) {
+      let c = s.charCodeAt(at + k);
+      if (c >= 65 && c <= 90) c += 32;
+      if (c !== lit.charCodeAt(k)) return false;
+    }
+    return true;
+  };
+  if (leadAny && trailAny) return (s) => foldAscii(s).includes(lit);
+  if (leadAny) return (s) => s.length >= m && sameAt(s, s.length - m);
+  if (trailAny) return (s) => s.length >= m && sameAt(s, 0);
+  return (s) => s.length === m && sameAt(s, 0);
 }
 
 function matchOne(t: Token, c: number): boolean {

@@ -54,6 +54,8 @@ export interface ColumnInfo {
   readonly declType: string;
   readonly affinity: Affinity;
   readonly notNull: boolean;
+  /** The NOT NULL constraint's own ON CONFLICT clause. */
+  readonly notNullConflict: ConflictAction | null;
   readonly defaultExpr: Expr | null;
   /** The DEFAULT as written (PRAGMA table_info dflt_value). */
   readonly defaultText: string | null;
@@ -260,6 +262,7 @@ function fkInfo(cols: number[], fk: { table: { name: string }; columns: readonly
 
 function buildColumn(c: ColumnDef, pk: number): ColumnInfo {
   let notNull = false;
+  let notNullConflict: ConflictAction | null = null;
   let defaultExpr: Expr | null = null;
   let defaultText: string | null = null;
   let collation: Collation = 'BINARY';
@@ -268,6 +271,7 @@ function buildColumn(c: ColumnDef, pk: number): ColumnInfo {
     switch (k.kind) {
       case 'NotNull':
         notNull = true;
+        notNullConflict = k.conflict;
         break;
       case 'Default':
         defaultExpr = k.expr;
@@ -283,7 +287,7 @@ function buildColumn(c: ColumnDef, pk: number): ColumnInfo {
     }
   }
   const declType = c.type === null ? '' : c.type.args.length > 0 ? `${c.type.name}(${c.type.args.join(',')})` : c.type.name;
-  return { name: c.name.name, declType, affinity: affinityOfType(c.type?.name ?? null), notNull, defaultExpr, defaultText, collation, pk, checks };
+  return { name: c.name.name, declType, affinity: affinityOfType(c.type?.name ?? null), notNull, notNullConflict, defaultExpr, defaultText, collation, pk, checks };
 }
 
 /** Builds an IndexInfo from CREATE INDEX against its table. */

@@ -55,6 +55,8 @@ export interface Program {
   readonly declTypes: readonly (string | null)[] | null;
   readonly readonly: boolean;
   readonly schemaVersion: number;
+  /** INSERT, UPDATE or DELETE: sets changes(); a failure sets it to 0, as in SQLite. */
+  readonly dml?: boolean;
   /** Runs the program; rows go to `emit` (return false to stop). */
   execute(params: readonly SqlValue[], emit: (row: Row) => boolean): RunResult;
 }
@@ -97,8 +99,12 @@ export class Session implements ExecEnv {
   private readonly rowidCache = new Map<number, number | bigint>();
   /** AUTOINCREMENT high-water marks per table id (same lifetime as rowidCache). */
   private readonly seqCache = new Map<number, number | bigint>();
+  /** Tables whose mark moved in the running statement. */
+  private readonly seqDirty = new Set<number>();
   changesCount = 0;
   totalChangesCount = 0;
+  /** Rows changed so far by the running DML statement (what OR FAIL keeps). */
+  private stmtChanges = 0;
   lastRowid: number | bigint = 0;
   foreignKeys = false;
   /** The statement's 'now' (ms since the epoch), fixed for one statement as in SQLite. */
@@ -106,6 +112,7 @@ export class Session implements ExecEnv {
   private clearCaches(): void {
     this.rowidCache.clear();
     this.seqCache.clear();
+    this.seqDirty.clear();
   }
 
   changes(): number {
@@ -136,6 +143,7 @@ export class Session implements ExecEnv {
   /** Runs `p` with statement atomicity and autocommit. */
   run(p: Program, params: readonly SqlValue[], emit: (row: Row) => boolean): RunResult {
     this.nowMs = Date.now();
+    this.stmtChanges = 0;
     const autocommit = !this.inTxn;
     const mark = this.overlay.mark();
     this.schemaTouched = false;
@@ -144,14 +152,18 @@ export class Session implements ExecEnv {
       result = p.execute(params, emit);
     } catch (e) {
       if (e instanceof ConflictError && e.action === 'FAIL') {
-        // OR FAIL keeps the rows changed before the failing one.
+        // OR FAIL keeps the rows changed before the failing one (but, as in SQLite, not the AUTOINCREMENT mark).
         this.overlay.release();
+        this.clearCaches();
+        this.changesCount = this.stmtChanges;
+        this.totalChangesCount += this.stmtChanges;
         if (autocommit && !this.inTxn) this.commitOverlay();
         throw new HeliosError(e.code, e.message, e.details);
       }
       this.overlay.rollbackTo(mark);
       this.overlay.release();
       this.clearCaches();
+      if (p.dml) this.changesCount = 0;
       if (e instanceof ConflictError && e.action === 'ROLLBACK' && this.inTxn) {
         this.rollbackAll();
       } else if (autocommit && !this.inTxn) {
@@ -518,7 +530,7 @@ export class Session implements ExecEnv {
       const c = t.columns[i]!;
       if (!c.notNull || row[i] !== null) continue;
       if (i === t.rowidAlias) continue;
-      const act = action ?? 'ABORT';
+      const act = action ?? c.notNullConflict ?? 'ABORT';
       if (act === 'IGNORE') return false;
       if (act === 'REPLACE' && w.defaults[i]) {
         row[i] = applyAffinity(w.defaults[i]!(f), c.affinity);
@@ -801,6 +813,7 @@ export class Session implements ExecEnv {
     const rowidTarget = targets.indexOf(-2) >= 0 ? targets.indexOf(-2) : t.rowidAlias >= 0 ? targets.indexOf(t.rowidAlias) : -1;
 
     return {
+      dml: true,
       columns: returning ? returning.columns : null,
       declTypes: null,
       readonly: false,
@@ -837,19 +850,20 @@ export class Session implements ExecEnv {
           }
           row[n] = rowid;
           if (t.rowidAlias >= 0) row[t.rowidAlias] = rowid;
+          // Like SQLite, the AUTOINCREMENT mark moves as soon as the rowid is chosen, even if the row is then ignored.
+          if (t.autoincrement) this.bumpSequence(t, rowid);
           const res = this.insertOne(w, row, rowid, f, orAction, upserts, fresh);
           if (res === 'skip') return true;
           changes++;
-          if (res === 'inserted') {
-            this.lastRowid = rowid;
-            if (t.autoincrement) this.bumpSequence(t, rowid);
-          }
+          this.stmtChanges++;
+          if (res === 'inserted') this.lastRowid = rowid;
           if (returning) {
             const out = returning.eval(f, res === 'inserted' ? row : (res as Row));
             emit(out);
           }
           return true;
         });
+        if (t.autoincrement) this.flushSequences();
         this.changesCount = changes;
         this.totalChangesCount += changes;
         return { changes, lastInsertRowid: this.lastRowid };
@@ -857,10 +871,20 @@ export class Session implements ExecEnv {
     };
   }
 
+  /** Raises the AUTOINCREMENT mark in memory; flushSequences() persists it when the statement succeeds. */
   private bumpSequence(t: TableInfo, rowid: number | bigint): void {
     if (this.sequence(t) >= rowid) return;
     this.seqCache.set(t.id, rowid);
-    this.overlay.put(sequenceKey(t.id), rowidBytes(rowid));
+    this.seqDirty.add(t.id);
+  }
+
+  /** Writes the marks raised by the statement (SQLite updates sqlite_sequence only at a statement's successful end). */
+  private flushSequences(): void {
+    for (const id of this.seqDirty) {
+      const v = this.seqCache.get(id);
+      if (v !== undefined) this.overlay.put(sequenceKey(id), rowidBytes(v));
+    }
+    this.seqDirty.clear();
   }
 
   /**
@@ -871,6 +895,11 @@ export class Session implements ExecEnv {
     const t = w.t;
     if (!this.checkRow(w, row, f, orAction)) return 'skip';
     const found = this.conflicts(w, row, rowid, null, f, freshRowid);
+    // SQLite checks the constraint named by an ON CONFLICT target before the others.
+    if (found.length > 1 && upserts.length > 0) {
+      const targeted = (c: { ix: IndexInfo | null }): boolean => upserts.some((u) => u.targeted && u.matches(c.ix, t));
+      found.sort((a, b) => (targeted(b) ? 1 : 0) - (targeted(a) ? 1 : 0));
+    }
     for (const c of found) {
       // An upsert clause whose target matches (or has none) handles the conflict.
       const u = upserts.find((u) => u.matches(c.ix, t));
@@ -920,7 +949,7 @@ export class Session implements ExecEnv {
       void tt;
       return ix.columns.length === targetCols.length && ix.columns.every((c) => targetCols!.includes(c.column));
     };
-    if (u.action.kind === 'Nothing') return { action: 'nothing', matches, sets: [], where: null, scopeSlots: null };
+    if (u.action.kind === 'Nothing') return { action: 'nothing', targeted: targetCols !== null, matches, sets: [], where: null, scopeSlots: null };
     const scope = planner.rootScope();
     const existingSlot = planner.comp.allocSlot();
     const excludedSlot = planner.comp.allocSlot();
@@ -929,7 +958,7 @@ export class Session implements ExecEnv {
     scope.sources.push({ slot: excludedSlot, name: 'excluded', columns: cols, rowidIndex: t.columns.length, table: null, mergedColumns: new Set(cols.map((c) => fold(c.name))), width: cols.length + 1 });
     const sets = this.compileSets(u.action.sets, t, planner, scope);
     const where = u.action.where ? planner.comp.compile(u.action.where, scope).ev : null;
-    return { action: 'update', matches, sets, where, scopeSlots: { existing: existingSlot, excluded: excludedSlot } };
+    return { action: 'update', targeted: targetCols !== null, matches, sets, where, scopeSlots: { existing: existingSlot, excluded: excludedSlot } };
   }
 
   private upsertUpdate(w: TableWriter, u: CompiledUpsert, existing: Row, proposed: Row, f: Frame): Row | 'skip' {
@@ -1010,6 +1039,7 @@ export class Session implements ExecEnv {
     const returning = stmt.returning ? this.compileReturning(stmt.returning, w, planner) : null;
     const orAction = stmt.orConflict;
     return {
+      dml: true,
       columns: returning ? returning.columns : null,
       declTypes: null,
       readonly: false,
@@ -1025,6 +1055,7 @@ export class Session implements ExecEnv {
           const res = this.applyUpdate(w, old, nr, f, orAction);
           if (res === null) continue;
           changes++;
+          this.stmtChanges++;
           if (returning) emit(returning.eval(f, res));
         }
         this.changesCount = changes;
@@ -1083,6 +1114,7 @@ export class Session implements ExecEnv {
     const { w, run } = this.targetScan(planner, stmt.table, stmt.where, t);
     const returning = stmt.returning ? this.compileReturning(stmt.returning, w, planner) : null;
     return {
+      dml: true,
       columns: returning ? returning.columns : null,
       declTypes: null,
       readonly: false,
@@ -1097,6 +1129,7 @@ export class Session implements ExecEnv {
           this.childRefs(t, old, null, f, 0);
           this.removeRow(w, old, f);
           changes++;
+          this.stmtChanges++;
           if (returning) emit(returning.eval(f, old));
         }
         this.changesCount = changes;
@@ -1461,6 +1494,8 @@ interface TableWriter {
 
 interface CompiledUpsert {
   readonly action: 'nothing' | 'update';
+  /** Whether the clause names a conflict target. */
+  readonly targeted: boolean;
   matches(ix: IndexInfo | null, t: TableInfo): boolean;
   readonly sets: { col: number; ev: Ev }[];
   readonly where: Ev | null;

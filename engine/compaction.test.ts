@@ -6,6 +6,8 @@ import { compareInternal, KIND_PUT, KIND_TOMBSTONE, type EntryKind } from '../fo
 import { compactionFor, createCompactionJob, DEFAULT_COMPACTION_CONFIG, pickCompaction, type CompactionConfig, type LevelFile } from './compaction.ts';
 import { createArrayCursor, createMergingCursor, createUserIterator, type ArrayEntry } from './merge-iterator.ts';
 import type { TableMeta, TableWriter } from './sstable-writer.ts';
+import { openEngine } from './engine.ts';
+import { createMemVfs } from './mem-vfs.ts';
 
 const k = (s: string): Uint8Array => utf8Encode(s);
 let nextNumber = 1;
@@ -135,6 +137,45 @@ test('an aborted job abandons its open output and closes its input', () => {
   job.abort();
   assert.is(closed, 1);
   assert.is(abandoned, 1);
+});
+
+test('an engine with a tiny memtable flushes and compacts while reads, snapshots and reopen see every commit', () => {
+  const vfs = createMemVfs();
+  const options = { key: { raw: new Uint8Array(32).fill(3) }, vfs, synchronous: 'normal' as const, memtableBudgetBytes: 4096, compactionStepEntries: 8, compaction: { l0Trigger: 2, baseLevelBytes: 16384, sizeRatio: 4, targetFileBytes: 4096, levelCount: 4 } };
+  let db = openEngine('db', options);
+  const model = new Map<string, string>();
+  let snap: { s: ReturnType<typeof db.snapshot>; at: Map<string, string> } | null = null;
+  for (let i = 0; i < 3000; i++) {
+    const key = `key${String((i * 7919) % 1000).padStart(4, '0')}`;
+    if (i % 5 === 4) {
+      db.delete(k(key));
+      model.delete(key);
+    } else {
+      db.put(k(key), k(`v${i}`));
+      model.set(key, `v${i}`);
+    }
+    if (i === 1500) snap = { s: db.snapshot(), at: new Map(model) };
+  }
+  const info = db.info();
+  assert.ok(info.flushes > 5 && info.compactions > 0, `flushes ${info.flushes}, compactions ${info.compactions}`);
+  assert.ok(info.tablesPerLevel.slice(1).some((n) => n > 0), 'data reached L1 or deeper');
+  const scan = (d: typeof db, snapshot?: ReturnType<typeof db.snapshot>): string[] => {
+    const it = d.iterator(snapshot ? { snapshot } : {});
+    const out: string[] = [];
+    while (it.next()) out.push(`${new TextDecoder().decode(it.key())}=${new TextDecoder().decode(it.value())}`);
+    it.close();
+    return out;
+  };
+  const want = (m: Map<string, string>): string[] => [...m].sort().map(([a, b]) => `${a}=${b}`);
+  assert.equal(scan(db), want(model));
+  assert.equal(scan(db, snap!.s), want(snap!.at));
+  for (const [key, v] of model) assert.equal(db.get(k(key)), k(v));
+  db.close();
+  db = openEngine('db', options);
+  assert.equal(scan(db), want(model));
+  db.close();
+  const sst = vfs.list('db').filter((n) => n.endsWith('.sst'));
+  assert.ok(sst.length > 0);
 });
 
 test.run();

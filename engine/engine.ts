@@ -5,6 +5,14 @@
  * Data flow of a write:
  *   batch → WAL record (sealed, appended to the active segment, synced per
  *   `synchronous`) → memtable (visible to readers) → sequence number advanced.
+ * Data flow of table maintenance (after each commit, a slice of at most
+ * compactionStepEntries entries, see doWork):
+ *   memtable past its budget → frozen (new WAL segment) → flushed to an L0
+ *   table → one manifest edit adds the table and retires the WAL segments →
+ *   leveled compaction merges L0 into L1, Ln into Ln+1 (engine/compaction.ts);
+ *   each output is synced before the manifest names it and each input is
+ *   deleted only after the manifest stopped naming it (spec/format-sstable.md).
+ * Reads merge the memtable(s) and every level (engine/merge-iterator.ts).
  * Data flow of an open (recovery):
  *   LOCK → HELIOS (superblock: key check, keyring) → CURRENT → MANIFEST
  *   (the Version: live WAL segments and table files) → replay every live WAL
@@ -43,14 +51,22 @@ import type { SuiteId } from '../crypto/cipher-suite.ts';
 import { destroySecret, type KeySecret } from '../crypto/key-source.ts';
 import { createSuperblock, openSuperblock, type KdfOptions, type Keyring, type SuperblockInfo } from '../crypto/superblock.ts';
 import { createFileCipher, newFileHeader, type KeyContext } from './file-cipher.ts';
-import { CURRENT_FILE, LOCK_FILE, SUPERBLOCK_FILE, parseFileName, walFileName } from './file-names.ts';
+import { CURRENT_FILE, LOCK_FILE, SUPERBLOCK_FILE, parseFileName, tableFileName, walFileName } from './file-names.ts';
 import { keySourceKind, loadKeySecret, type KeySourceKind, type KeySourceOption } from './key-loader.ts';
 import { createLogWriter } from './log-writer.ts';
 import { createWalWriter, type WalWriter } from './wal-writer.ts';
 import { readLog } from './log-reader.ts';
 import { applyEdit, checkWalSegments, createManifest, readManifest, emptyVersion, type ManifestWriter, type Version } from './manifest.ts';
 import { createMemtable, type Memtable } from './memtable.ts';
-import { createUserIterator } from './merge-iterator.ts';
+import { createLevelCursor, createMergingCursor, createUserIterator, type InternalCursor } from './merge-iterator.ts';
+import { createBlockCache } from './block-cache.ts';
+import { createCompactionJob, DEFAULT_COMPACTION_CONFIG, pickCompaction, type Compaction, type CompactionConfig, type CompactionJob, type LevelFile } from './compaction.ts';
+import { openTable, type Table } from './sstable-reader.ts';
+import { createTableWriter, tableFileMeta, type TableMeta } from './sstable-writer.ts';
+import { decodeInternalKey } from '../format/sstable-footer.ts';
+import { KIND_TOMBSTONE } from '../format/sstable-block.ts';
+import { compareBytes } from '../format/bytes.ts';
+import type { TableFileMeta } from '../format/manifest-edit.ts';
 import { batchEntries, checkKey, checkValue, createWriteBatch, type WriteBatch } from './write-batch.ts';
 import { randomBytes } from './random.ts';
 
@@ -71,9 +87,8 @@ export interface EngineOptions {
   createIfMissing?: boolean;
   /** Default 'full'. See the module comment for the exact guarantees. */
   synchronous?: SynchronousMode;
-  /** Memory the memtable may use before it is flushed to a table file, in bytes. Default 64 MiB.
-   *  Until flushing to tables is wired in (the next engine issue) the memtable holds every
-   *  version and this budget is only reported by info(). */
+  /** Memory the memtable may use before it is frozen and flushed to an L0 table, in bytes.
+   *  Default 64 MiB (a quarter of memoryLimitMb when that is set). */
   memtableBudgetBytes?: number;
   /** PBKDF2-HMAC-SHA256 instead of Argon2id for passphrases (new databases). */
   fips?: boolean;
@@ -85,6 +100,18 @@ export interface EngineOptions {
   walSegmentBytes?: number;
   /** The manifest is rewritten once it passes this size, in bytes. Default 1 MiB. */
   manifestRewriteBytes?: number;
+  /** Bytes of opened table blocks kept in the LRU block cache. Default 8 MiB. */
+  blockCacheBytes?: number;
+  /**
+   * Whole-engine memory budget in MiB (the SQL layer's memory_limit_mb). When
+   * set, the memtable budget and the block cache are each a quarter of it
+   * (a memtable being flushed may add another quarter) unless given explicitly.
+   */
+  memoryLimitMb?: number;
+  /** Leveled compaction tuning (engine/compaction.ts); defaults in DEFAULT_COMPACTION_CONFIG. */
+  compaction?: Partial<CompactionConfig>;
+  /** Input entries of flush/compaction work done after each commit (default 64): bounds commit latency. */
+  compactionStepEntries?: number;
 }
 
 export interface Snapshot {
@@ -135,6 +162,17 @@ export interface EngineInfo {
   memtableEntries: number;
   memtableBytes: number;
   memtableBudgetBytes: number;
+  /** Entries of the memtable being flushed to an L0 table, 0 if none. */
+  immutableMemtableEntries: number;
+  /** Table files per level, L0 first. */
+  tablesPerLevel: number[];
+  /** Bytes of table files per level. */
+  tableBytesPerLevel: number[];
+  flushes: number;
+  compactions: number;
+  /** Bytes written by flushes and compactions (for write amplification). */
+  tableBytesWritten: number;
+  blockCache: { hits: number; misses: number; entries: number; chargedBytes: number; capacityBytes: number };
   walSegments: number;
   activeWalFileNumber: number;
   manifestFileNumber: number;
@@ -166,6 +204,10 @@ export interface Engine {
 const DEFAULT_WAL_SEGMENT_BYTES = 4 * 1024 * 1024;
 const DEFAULT_MANIFEST_REWRITE_BYTES = 1024 * 1024;
 const DEFAULT_MEMTABLE_BUDGET_BYTES = 64 * 1024 * 1024;
+const DEFAULT_BLOCK_CACHE_BYTES = 8 * 1024 * 1024;
+const DEFAULT_COMPACTION_STEP_ENTRIES = 64;
+/** L0 holding this many times the compaction trigger stalls commits until a compaction finishes. */
+const L0_STALL_FACTOR = 3;
 const SYNC_MODES: readonly SynchronousMode[] = ['full', 'normal', 'off'];
 
 function checkOptions(o: EngineOptions): void {
@@ -173,7 +215,7 @@ function checkOptions(o: EngineOptions): void {
   if (o.synchronous !== undefined && !SYNC_MODES.includes(o.synchronous)) {
     throw new HeliosError('INVALID_ARGUMENT', `synchronous must be 'full', 'normal' or 'off'`);
   }
-  for (const k of ['memtableBudgetBytes', 'walSegmentBytes', 'manifestRewriteBytes'] as const) {
+  for (const k of ['memtableBudgetBytes', 'walSegmentBytes', 'manifestRewriteBytes', 'blockCacheBytes', 'memoryLimitMb', 'compactionStepEntries'] as const) {
     const v = o[k];
     if (v !== undefined && (!Number.isSafeInteger(v) || v <= 0)) throw new HeliosError('INVALID_ARGUMENT', `${k} must be a positive integer`);
   }
@@ -411,12 +453,16 @@ function createEngine(s: EngineState): Engine {
   const { vfs, dir, ctx, info } = s;
   let wal = s.wal;
   let manifest = s.manifest;
-  const memtable = s.memtable;
+  let memtable = s.memtable;
   let lastSeqNum = s.lastSeqNum;
   let mode: SynchronousMode = s.options.synchronous ?? 'full';
   const walSegmentBytes = s.options.walSegmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES;
   const manifestRewriteBytes = s.options.manifestRewriteBytes ?? DEFAULT_MANIFEST_REWRITE_BYTES;
-  const memtableBudgetBytes = s.options.memtableBudgetBytes ?? DEFAULT_MEMTABLE_BUDGET_BYTES;
+  const limitBytes = s.options.memoryLimitMb !== undefined ? s.options.memoryLimitMb * 1024 * 1024 : undefined;
+  const memtableBudgetBytes = s.options.memtableBudgetBytes ?? (limitBytes !== undefined ? Math.max(1 << 20, Math.floor(limitBytes / 4)) : DEFAULT_MEMTABLE_BUDGET_BYTES);
+  const cache = createBlockCache(s.options.blockCacheBytes ?? (limitBytes !== undefined ? Math.floor(limitBytes / 4) : DEFAULT_BLOCK_CACHE_BYTES));
+  const config: CompactionConfig = { ...DEFAULT_COMPACTION_CONFIG, ...s.options.compaction };
+  const stepEntries = s.options.compactionStepEntries ?? DEFAULT_COMPACTION_STEP_ENTRIES;
   let failure: unknown = null;
   let closed = false;
   const liveSnapshots = new Map<Snapshot, number>();
@@ -439,9 +485,21 @@ function createEngine(s: EngineState): Engine {
     }
   };
 
+  /**
+   * File numbers come from one counter: the manifest's nextFileNumber, moved
+   * ahead here as files are started; every edit that adds a file records it.
+   * A number handed out but never recorded belongs to an orphan that the next
+   * open deletes; reusing it later is safe (every file draws a fresh salt).
+   */
+  let nextFileNumber = manifest.version.nextFileNumber;
+  const allocFileNumber = (): number => {
+    nextFileNumber = Math.max(nextFileNumber, manifest.version.nextFileNumber);
+    return nextFileNumber++;
+  };
+
   const rewriteManifest = (): void => {
-    const number = manifest.version.nextFileNumber;
-    const v = applyEdit(manifest.version, { nextFileNumber: number + 1 }, 'MANIFEST', 0);
+    const number = allocFileNumber();
+    const v = applyEdit(manifest.version, { nextFileNumber }, 'MANIFEST', 0);
     const fresh = createManifest(vfs, dir, ctx, number, v);
     try {
       vfs.writeFileAtomic(joinPath(dir, CURRENT_FILE), encodeCurrent(number));
@@ -459,12 +517,12 @@ function createEngine(s: EngineState): Engine {
   /** Ends the active segment at its current length and starts a new one. */
   const rotateWal = (): void => {
     wal.sync();
-    const number = manifest.version.nextFileNumber;
+    const number = allocFileNumber();
     const name = walFileName(number);
     const fresh = createWalWriter(createLogWriter(vfs, joinPath(dir, name), name, createFileCipher(ctx, newFileHeader(ctx, FILE_KIND_WAL, number))));
     try {
       vfs.syncDir(dir);
-      manifest.apply({ nextFileNumber: number + 1, walSealed: [{ fileNumber: wal.fileNumber, byteLength: wal.writtenByteLength }], walAdded: [number] });
+      manifest.apply({ nextFileNumber, walSealed: [{ fileNumber: wal.fileNumber, byteLength: wal.writtenByteLength }], walAdded: [number] });
     } catch (e) {
       fresh.close();
       throw e;
@@ -472,6 +530,244 @@ function createEngine(s: EngineState): Engine {
     wal.close();
     wal = fresh;
     if (manifest.byteLength >= manifestRewriteBytes) rewriteManifest();
+  };
+
+  // ---- Tables: flush, leveled compaction, reads (engine/compaction.ts, spec/format-sstable.md) ----
+
+  /** One live (or obsolete but still pinned) table file. */
+  interface TableHandle {
+    readonly meta: TableFileMeta;
+    readonly file: LevelFile;
+    table: Table | null;
+    /** Open iterators and running compactions reading it. */
+    refs: number;
+    /** No longer in the version: deleted once refs reaches 0. */
+    obsolete: boolean;
+  }
+  const handles = new Map<number, TableHandle>();
+  let levels: TableHandle[][] = [];
+  const toHandle = (m: TableFileMeta): TableHandle => {
+    const name = tableFileName(m.fileNumber);
+    const lo = decodeInternalKey(m.smallest, name, 0);
+    const hi = decodeInternalKey(m.largest, name, 0);
+    const file: LevelFile = { fileNumber: m.fileNumber, fileSize: m.byteLength, generation: m.generation, smallestKey: lo.userKey, smallestSeq: lo.seqNum, largestKey: hi.userKey, largestSeq: hi.seqNum };
+    return { meta: m, file, table: null, refs: 0, obsolete: false };
+  };
+  /** Rebuilds `levels` from the manifest's version: L0 newest first, deeper levels by key. */
+  const syncLevels = (): void => {
+    levels = manifest.version.levels.map((files, i) => {
+      const hs = files.map((f) => {
+        let h = handles.get(f.fileNumber);
+        if (!h) handles.set(f.fileNumber, (h = toHandle(f)));
+        return h;
+      });
+      if (i === 0) hs.sort((a, b) => b.meta.fileNumber - a.meta.fileNumber);
+      else hs.sort((a, b) => compareBytes(a.file.smallestKey, b.file.smallestKey));
+      return hs;
+    });
+  };
+  syncLevels();
+  /** Opens a table on first use, checking it against the manifest's size, digest and generation [FMT-SST-DIGEST-2]. */
+  const tableOf = (h: TableHandle): Table => {
+    if (h.table === null) {
+      const name = tableFileName(h.meta.fileNumber);
+      h.table = openTable({
+        file: vfs.openRead(joinPath(dir, name)),
+        fileName: name,
+        fileNumber: h.meta.fileNumber,
+        keyring: ctx.keyring,
+        cache,
+        expected: { fileSize: h.meta.byteLength, digest: h.meta.digest, generation: h.meta.generation },
+      });
+    }
+    return h.table;
+  };
+  const dropTable = (h: TableHandle): void => {
+    h.table?.close();
+    h.table = null;
+    handles.delete(h.meta.fileNumber);
+    try {
+      vfs.remove(joinPath(dir, tableFileName(h.meta.fileNumber)));
+    } catch {
+      // Unreferenced by the manifest: the next open deletes it.
+    }
+  };
+  const unpin = (hs: readonly TableHandle[]): void => {
+    let removed = false;
+    for (const h of hs) {
+      h.refs--;
+      if (h.refs === 0 && h.obsolete) {
+        dropTable(h);
+        removed = true;
+      }
+    }
+    if (removed) {
+      try {
+        vfs.syncDir(dir);
+      } catch {
+        // As above.
+      }
+    }
+  };
+  /** seqNums every flush/compaction must keep readable: live snapshots and open iterators. */
+  const iteratorSeqs = new Map<object, number>();
+  const readerSeqs = (): number[] => [...liveSnapshots.values(), ...iteratorSeqs.values()];
+
+  const newTableWriter = () => {
+    const n = allocFileNumber();
+    const name = tableFileName(n);
+    return createTableWriter({ file: vfs.create(joinPath(dir, name)), fileName: name, fileNumber: n, keyring: ctx.keyring, generation: ctx.keyring.currentGeneration, salt: ctx.random(16) });
+  };
+  let flushes = 0;
+  let compactions = 0;
+  let tableBytesWritten = 0;
+  const written = (outs: readonly TableMeta[]): void => {
+    for (const m of outs) tableBytesWritten += m.fileSize;
+  };
+
+  /** The memtable being flushed: its data stays in WAL segments below logNumber until the flush is recorded. */
+  let imm: { memtable: Memtable; logNumber: number; lastSeqNum: number; job: CompactionJob | null } | null = null;
+
+  /** Freezes the memtable: later commits go to a new WAL segment and a new memtable. */
+  const freeze = (): void => {
+    rotateWal();
+    imm = { memtable, logNumber: wal.fileNumber, lastSeqNum, job: null };
+    memtable = createMemtable();
+  };
+
+  /**
+   * Flushes up to `budget` entries of the frozen memtable into an L0 table.
+   * Crash safety [FMT-SST-COMPACT-1]: the table is synced (finish) and its
+   * directory entry synced before ONE manifest edit adds it and moves
+   * logNumber past the flushed WAL segments; only then are they deleted.
+   */
+  const flushStep = (budget: number): void => {
+    const f = imm!;
+    f.job ??= createCompactionJob({ input: f.memtable.cursor(), snapshots: readerSeqs(), dropTombstones: false, targetFileBytes: Infinity, newTable: newTableWriter });
+    if (!f.job.step(budget)) return;
+    const outputs = f.job.outputs;
+    vfs.syncDir(dir);
+    const obsoleteWal = manifest.version.walSegments.filter((seg) => seg.fileNumber < f.logNumber).map((seg) => seg.fileNumber);
+    manifest.apply({ filesAdded: outputs.map((m) => tableFileMeta(m, 0)), logNumber: f.logNumber, lastSeqNum: f.lastSeqNum, nextFileNumber });
+    imm = null;
+    flushes++;
+    written(outputs);
+    syncLevels();
+    for (const n of obsoleteWal) vfs.remove(joinPath(dir, walFileName(n)));
+    vfs.syncDir(dir);
+    if (manifest.byteLength >= manifestRewriteBytes) rewriteManifest();
+  };
+
+  const compactPointers: (Uint8Array | undefined)[] = [];
+  let running: { c: Compaction; job: CompactionJob; pinned: TableHandle[] } | null = null;
+  const levelFiles = (): LevelFile[][] => levels.map((l) => l.map((h) => h.file));
+
+  /**
+   * Advances leveled compaction by up to `budget` input entries; false when
+   * there is nothing to do. Same protocol as flushStep: outputs synced, one
+   * manifest edit adds the outputs and removes the inputs, inputs deleted only
+   * after that edit is durable and no reader pins them.
+   */
+  const compactStep = (budget: number): boolean => {
+    if (running === null) {
+      const c = pickCompaction(levelFiles(), config, compactPointers);
+      if (c === null) return false;
+      const inputs = c.inputs.map((f) => handles.get(f.fileNumber)!);
+      const overlapping = c.overlapping.map((f) => handles.get(f.fileNumber)!);
+      if (c.trivialMove && c.inputs[0]!.generation === ctx.keyring.currentGeneration) {
+        const h = inputs[0]!;
+        manifest.apply({ filesDeleted: [{ level: c.level, fileNumber: h.meta.fileNumber }], filesAdded: [{ ...h.meta, level: c.outputLevel }] });
+        compactPointers[c.level] = h.file.largestKey;
+        syncLevels();
+        return true;
+      }
+      const sources: InternalCursor[] = c.level === 0 ? inputs.map((h) => tableOf(h).cursor()) : [createLevelCursor(c.inputs, (i) => tableOf(inputs[i]!).cursor())];
+      if (overlapping.length > 0) sources.push(createLevelCursor(c.overlapping, (i) => tableOf(overlapping[i]!).cursor()));
+      const pinned = [...inputs, ...overlapping];
+      for (const h of pinned) h.refs++;
+      const job = createCompactionJob({ input: createMergingCursor(sources), snapshots: readerSeqs(), dropTombstones: c.bottommost, targetFileBytes: config.targetFileBytes, newTable: newTableWriter });
+      running = { c, job, pinned };
+    }
+    const r = running;
+    let done: boolean;
+    try {
+      done = r.job.step(budget);
+    } catch (e) {
+      running = null;
+      unpin(r.pinned);
+      throw e;
+    }
+    if (!done) return true;
+    running = null;
+    const { c, job, pinned } = r;
+    try {
+      vfs.syncDir(dir);
+      manifest.apply({
+        filesAdded: job.outputs.map((m) => tableFileMeta(m, c.outputLevel)),
+        filesDeleted: [...c.inputs.map((f) => ({ level: c.level, fileNumber: f.fileNumber })), ...c.overlapping.map((f) => ({ level: c.outputLevel, fileNumber: f.fileNumber }))],
+        nextFileNumber,
+      });
+    } catch (e) {
+      unpin(pinned);
+      throw e;
+    }
+    let last = c.inputs[0]!.largestKey;
+    for (const f of c.inputs) if (compareBytes(f.largestKey, last) > 0) last = f.largestKey;
+    compactPointers[c.level] = last;
+    compactions++;
+    written(job.outputs);
+    for (const h of pinned) h.obsolete = true;
+    syncLevels();
+    unpin(pinned);
+    if (manifest.byteLength >= manifestRewriteBytes) rewriteManifest();
+    return true;
+  };
+
+  /**
+   * Background work done in small slices after each commit, so no commit
+   * waits for a whole flush or compaction. A commit stalls (finishes the work
+   * first) only when the memtable fills while the previous one is still being
+   * flushed, or when L0 reaches L0_STALL_FACTOR × its trigger.
+   */
+  const doWork = (): void => {
+    if (memtable.approximateByteLength >= memtableBudgetBytes) {
+      while (imm !== null) flushStep(1 << 16);
+      freeze();
+    }
+    if (imm !== null) {
+      flushStep(stepEntries);
+      return;
+    }
+    if (levels[0]!.length >= config.l0Trigger * L0_STALL_FACTOR) {
+      while (compactStep(1 << 16) && levels[0]!.length >= config.l0Trigger * L0_STALL_FACTOR);
+      return;
+    }
+    compactStep(stepEntries);
+  };
+
+  /** Newest version of `key` at `seq` across memtables and tables (a copy), null if deleted, undefined if never written. */
+  const getAt = (key: Uint8Array, seq: number): Uint8Array | null | undefined => {
+    const m = memtable.get(key, seq) ?? imm?.memtable.get(key, seq);
+    if (m !== undefined) return m.value === null ? null : m.value.slice();
+    for (const h of levels[0]!) {
+      const e = tableOf(h).get(key, seq);
+      if (e) return e.kind === KIND_TOMBSTONE ? null : e.value;
+    }
+    for (let l = 1; l < levels.length; l++) {
+      const hs = levels[l]!;
+      let lo = 0;
+      let hi = hs.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareBytes(hs[mid]!.file.largestKey, key) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      const h = hs[lo];
+      if (h === undefined || compareBytes(h.file.smallestKey, key) > 0) continue;
+      const e = tableOf(h).get(key, seq);
+      if (e) return e.kind === KIND_TOMBSTONE ? null : e.value;
+    }
+    return undefined;
   };
 
   const snapshotSeq = (snap: Snapshot | undefined): number => {
@@ -506,13 +802,12 @@ function createEngine(s: EngineState): Engine {
     let seq = firstSeqNum;
     for (const e of entries) memtable.add(e.key, seq++, e.value);
     lastSeqNum = seq - 1;
-    if (wal.byteLength >= walSegmentBytes) {
-      // The commit above is done; a failed rotation fails the handle for later writes only.
-      try {
-        guarded(rotateWal);
-      } catch {
-        // recorded in `failure`
-      }
+    // The commit above is done; a failed rotation, flush or compaction fails the handle for later writes only.
+    try {
+      if (wal.byteLength >= walSegmentBytes) guarded(rotateWal);
+      guarded(doWork);
+    } catch {
+      // recorded in `failure`
     }
   };
 
@@ -520,8 +815,8 @@ function createEngine(s: EngineState): Engine {
     get(key, options) {
       checkOpen();
       checkKey(key);
-      const r = memtable.get(key, snapshotSeq(options?.snapshot));
-      return r === undefined || r.value === null ? undefined : r.value.slice();
+      const v = getAt(key, snapshotSeq(options?.snapshot));
+      return v === null ? undefined : v;
     },
     put(key, value) {
       checkKey(key);
@@ -548,7 +843,19 @@ function createEngine(s: EngineState): Engine {
         if (b !== undefined && !(b instanceof Uint8Array)) throw new HeliosError('INVALID_ARGUMENT', `iterator bound ${k} must be a Uint8Array`);
       }
       const seq = snapshotSeq(options.snapshot);
-      const it = createUserIterator(memtable.cursor(), {
+      const pinned = levels.flat();
+      for (const h of pinned) h.refs++;
+      const token = {};
+      iteratorSeqs.set(token, seq);
+      let itClosed = false;
+      const sources: InternalCursor[] = [memtable.cursor()];
+      if (imm !== null) sources.push(imm.memtable.cursor());
+      for (const h of levels[0]!) sources.push(tableOf(h).cursor());
+      for (let l = 1; l < levels.length; l++) {
+        const hs = levels[l]!;
+        if (hs.length > 0) sources.push(createLevelCursor(hs.map((h) => h.file), (i) => tableOf(hs[i]!).cursor()));
+      }
+      const it = createUserIterator(createMergingCursor(sources), {
         ...(options.gte ? { gte: options.gte } : {}),
         ...(options.gt ? { gt: options.gt } : {}),
         ...(options.lte ? { lte: options.lte } : {}),
@@ -567,7 +874,13 @@ function createEngine(s: EngineState): Engine {
           checkKey(k);
           it.seek(k);
         },
-        close: () => it.close(),
+        close: () => {
+          if (itClosed) return;
+          itClosed = true;
+          it.close();
+          iteratorSeqs.delete(token);
+          unpin(pinned);
+        },
       };
     },
     setSynchronous(next) {
@@ -600,6 +913,13 @@ function createEngine(s: EngineState): Engine {
         memtableEntries: memtable.entryCount,
         memtableBytes: memtable.approximateByteLength,
         memtableBudgetBytes,
+        immutableMemtableEntries: imm?.memtable.entryCount ?? 0,
+        tablesPerLevel: levels.map((l) => l.length),
+        tableBytesPerLevel: levels.map((l) => l.reduce((a, h) => a + h.meta.byteLength, 0)),
+        flushes,
+        compactions,
+        tableBytesWritten,
+        blockCache: cache.stats(),
         walSegments: v.walSegments.length,
         activeWalFileNumber: wal.fileNumber,
         manifestFileNumber: manifest.fileNumber,
@@ -622,6 +942,16 @@ function createEngine(s: EngineState): Engine {
         // Nothing more can be written: commits still buffered ('off') are lost. Say so.
         error = failure;
       }
+      // A running flush or compaction is abandoned: its outputs are not in the
+      // manifest (the next open deletes them) and the WAL still holds its data.
+      try {
+        imm?.job?.abort();
+        running?.job.abort();
+      } catch {
+        // nothing more to release
+      }
+      for (const h of handles.values()) h.table?.close();
+      cache.clear();
       wal.close();
       manifest.close();
       for (const snap of liveSnapshots.keys()) released.add(snap);

@@ -12,8 +12,12 @@
 //       write amplification, space amplification, file count and peak RSS.
 //       Drives the table layer directly (no WAL): it measures flush and
 //       compaction, not commit durability.
+//   node scripts/run-ts.mjs scripts/scale.ts engine [keys] [random|sequential] [synchronous] [memoryLimitMb]
+//       the same load through openEngine (WAL, memtable, flush, incremental
+//       compaction) with commits of one put each: commit latency p50/p99/max,
+//       throughput, then reopen and verify every key, amplification, peak RSS.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSealer } from '../crypto/cipher-suite.ts';
@@ -28,6 +32,7 @@ import { createNodeVfs } from '../engine/node-vfs.ts';
 import { openTable, type Table } from '../engine/sstable-reader.ts';
 import { createTableWriter, type TableKeyring, type TableMeta } from '../engine/sstable-writer.ts';
 import type { Vfs } from '../engine/vfs.ts';
+import { openEngine, type SynchronousMode } from '../engine/engine.ts';
 
 const [mode = 'block-size', ...args] = process.argv.slice(2);
 const now = (): number => performance.now();
@@ -286,9 +291,79 @@ function scale(): void {
   if (!args[2]) rmSync(dir, { recursive: true, force: true });
 }
 
+function engineScale(): void {
+  const total = Number(args[0] ?? 1_000_000);
+  const order = args[1] ?? 'random';
+  const synchronous = (args[2] ?? 'normal') as SynchronousMode;
+  const memoryLimitMb = Number(args[3] ?? 256);
+  const dir = mkdtempSync(join(tmpdir(), 'helios-engine-scale-'));
+  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
+  let unit = 1_048_573 % total || 1;
+  while (gcd(unit, total) !== 1) unit++;
+  const keyIndex = (i: number): number => (order === 'random' ? (i * unit) % total : i);
+  const key = randomBytes(32);
+  let db = openEngine(dir, { key: { raw: new Uint8Array(key) }, synchronous, memoryLimitMb });
+  const lat = new Float64Array(total);
+  let userBytes = 0;
+  const t0 = now();
+  for (let i = 0; i < total; i++) {
+    const k = keyIndex(i);
+    const kb = keyOf(k);
+    const vb = valueOf(k);
+    userBytes += kb.length + vb.length;
+    const ts = now();
+    db.put(kb, vb);
+    lat[i] = now() - ts;
+    if ((i & 4095) === 0) sampleRss();
+    if (i % 1_000_000 === 999_999) {
+      const inf = db.info();
+      console.log(`  ${fmt(i + 1)} keys, ${fmt((now() - t0) / 1000, 1)} s, tables ${inf.tablesPerLevel.join('/')}, rss ${fmt(process.memoryUsage().rss / 2 ** 20)} MiB`);
+    }
+  }
+  const loadMs = now() - t0;
+  const info = db.info();
+  db.close();
+  lat.sort();
+  const pct = (p: number): number => lat[Math.min(total - 1, Math.floor(p * total))]!;
+  const t1 = now();
+  db = openEngine(dir, { key: { raw: new Uint8Array(key) }, memoryLimitMb });
+  const it = db.iterator();
+  let n = 0;
+  while (it.next()) {
+    if (Buffer.compare(it.key(), keyOf(n)) !== 0 || Buffer.compare(it.value(), valueOf(n)) !== 0) throw new Error(`key ${n} wrong after reopen`);
+    n++;
+    if ((n & 65535) === 0) sampleRss();
+  }
+  it.close();
+  if (n !== total) throw new Error(`verified ${n} keys, expected ${total}`);
+  const scanMs = now() - t1;
+  const t2 = now();
+  const gets = 100_000;
+  for (let i = 0; i < gets; i++) {
+    const k = (i * 7919) % total;
+    const v = db.get(keyOf(k));
+    if (!v || Buffer.compare(v, valueOf(k)) !== 0) throw new Error(`get ${k} wrong`);
+  }
+  const getMs = now() - t2;
+  const after = db.info();
+  db.close();
+  let diskBytes = 0;
+  for (const name of readdirSync(dir)) diskBytes += statSync(join(dir, name)).size;
+  console.log(`\n${fmt(total)} puts (one per commit) × 100 B, ${order} order, synchronous ${synchronous}, memoryLimitMb ${memoryLimitMb}, AES-256-GCM`);
+  console.log(`  load: ${fmt(loadMs / 1000, 1)} s (${fmt(total / loadMs, 1)} k commits/s)`);
+  console.log(`  commit latency: p50 ${fmt(pct(0.5) * 1000, 1)} µs, p99 ${fmt(pct(0.99) * 1000, 1)} µs, p99.9 ${fmt(pct(0.999) * 1000, 1)} µs, max ${fmt(lat[total - 1]!, 1)} ms`);
+  console.log(`  flushes ${info.flushes}, compactions ${info.compactions}, tables per level ${after.tablesPerLevel.join('/')}`);
+  console.log(`  reopen + full scan verifying every key: ${fmt(scanMs / 1000, 1)} s (${fmt(total / scanMs, 1)} k keys/s); random gets ${fmt(gets / getMs, 1)} k/s`);
+  console.log(`  write amplification (table bytes written / user bytes): ${fmt(info.tableBytesWritten / userBytes, 2)} (+1 for the WAL)`);
+  console.log(`  space amplification (directory bytes / user bytes): ${fmt(diskBytes / userBytes, 2)}; files ${readdirSync(dir).length}`);
+  console.log(`  peak RSS: ${fmt(peakRss / 2 ** 20)} MiB`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 if (mode === 'block-size') blockSize();
 else if (mode === 'scale') scale();
+else if (mode === 'engine') engineScale();
 else {
-  console.error('usage: scale.ts block-size [entries] | scale [keys] [random|sequential] [dir]');
+  console.error('usage: scale.ts block-size [entries] | scale [keys] [random|sequential] [dir] | engine [keys] [random|sequential] [synchronous] [memoryLimitMb]');
   process.exit(2);
 }

@@ -7,3 +7,8 @@ export { Statement } from './sql/statement.ts';
 export type { ColumnDescriptor } from './sql/statement.ts';
 export { loadConfig, parseConfig, openDatabaseFromConfig, databaseOptionsFromConfig } from './sql/config.ts';
 export type { HeliosConfig, ConfigOverrides, ConfigKeySource, ConfigSetting } from './sql/config.ts';
+export { generateKey } from './engine/generate-key.ts';
+export { openEngine, createWriteBatch } from './engine/engine.ts';
+export type { Engine, EngineOptions, EngineInfo, EngineIterator, IteratorOptions, Snapshot, SynchronousMode, KeySourceOption, WriteBatch } from './engine/engine.ts';
+export { createMemVfs } from './engine/mem-vfs.ts';
+export type { Vfs, VfsFile } from './engine/vfs.ts';

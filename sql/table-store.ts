@@ -5,14 +5,16 @@
  *
  * ```
  *   00000000 'M'                      → meta: u32be next object id
- *   00000000 'S' ‖ u32be objectId      → schema row: row-codec [type, name, tbl_name, sql]
+ *   00000000 'S' ‖ u32be objectId      → schema entry: UTF-8 JSON {type, name, tbl_name, sql}
  *   00000000 'Q' ‖ u32be tableId       → AUTOINCREMENT high-water mark (rowid8)
+ *   00000000 'V'                      → i32be PRAGMA user_version
  *   u32be tableId ‖ rowid8             → table row: row-codec of every column
  *   u32be indexId ‖ key-codec(cols) ‖ rowid8   → index entry (value: rowid8)
  *   u32be indexId ‖ key-codec(cols)            → UNIQUE index entry without NULLs (value: rowid8)
  * ```
  * rowid8 is the signed 64-bit rowid big-endian with the sign bit flipped, so
  * byte order is numeric order. Object ids start at 1 and are never reused.
+ * spec/sql-format.md §4 ([FMT-SQLKEY-…]) is the normative description.
  */
 import { HeliosError } from '../format/errors.ts';
 

@@ -1076,8 +1076,8 @@ export class Session implements ExecEnv {
     if (t.rowidAlias >= 0 && compareValues(nr[t.rowidAlias]!, old[t.rowidAlias]!) !== 0) rowidVal = nr[t.rowidAlias]!;
     let rowid: number | bigint;
     if (rowidVal === null) {
-      if (t.rowidAlias >= 0 && nr[t.rowidAlias] === null) rowid = this.newRowid(t);
-      else throw new HeliosError('MISMATCH', 'datatype mismatch');
+      // Unlike INSERT, UPDATE never picks a new rowid for NULL (SQLite: datatype mismatch).
+      throw new HeliosError('MISMATCH', 'datatype mismatch');
     } else {
       const id = applyAffinity(rowidVal, 'INTEGER');
       if (typeof id !== 'bigint' && !(typeof id === 'number' && Number.isInteger(id))) throw new HeliosError('MISMATCH', 'datatype mismatch');

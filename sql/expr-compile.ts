@@ -383,13 +383,16 @@ export class Compiler {
 
   private unary(op: '-' | '+' | '~' | 'NOT', x: CExpr): CExpr {
     const ev = x.ev;
+    // An explicit COLLATE inside the operand carries through every operator (SQLite's EP_Collate).
+    const ec = x.explicitColl ? x.coll : null;
+    const ee = x.explicitColl;
     switch (op) {
       case '-':
-        return { ev: (f) => negate(ev(f)), aff: null, coll: null, explicitColl: false };
+        return { ev: (f) => negate(ev(f)), aff: null, coll: ec, explicitColl: ee };
       case '+':
         return { ev, aff: null, coll: x.coll, explicitColl: x.explicitColl };
       case '~':
-        return { ev: (f) => bitNot(ev(f)), aff: null, coll: null, explicitColl: false };
+        return { ev: (f) => bitNot(ev(f)), aff: null, coll: ec, explicitColl: ee };
       case 'NOT':
         return {
           ev: (f) => {
@@ -397,8 +400,8 @@ export class Compiler {
             return t === null ? null : t ? 0 : 1;
           },
           aff: null,
-          coll: null,
-          explicitColl: false,
+          coll: ec,
+          explicitColl: ee,
         };
     }
   }
@@ -536,9 +539,11 @@ export class Compiler {
     const xev = x.ev;
     // SQLite applies only the left operand's affinity to an IN list (exprINAffinity).
     const lhsAff = comparisonAffinity(x.aff, null);
+    // ... and compares with the left operand's collation only.
+    const lhsColl: Collation = x.coll ?? 'BINARY';
     const tests = cs.map((c) => {
       const aff = lhsAff;
-      const coll = x.explicitColl ? x.coll! : c.explicitColl ? c.coll! : (x.coll ?? c.coll ?? 'BINARY');
+      const coll = lhsColl;
       return { ev: c.ev, aff, coll };
     });
     return {
@@ -655,19 +660,27 @@ export class Compiler {
   }
 
   private caseExpr(e: Extract<Expr, { kind: 'Case' }>, scope: Scope): CExpr {
-    const whens = e.whens.map((w) => ({ when: this.compile(w.when, scope), then: this.compile(w.then, scope).ev }));
-    const els = e.else ? this.compile(e.else, scope).ev : null;
+    const compiled = e.whens.map((w) => ({ when: this.compile(w.when, scope), then: this.compile(w.then, scope) }));
+    const whens = compiled.map((w) => ({ when: w.when, then: w.then.ev }));
+    const elsC = e.else ? this.compile(e.else, scope) : null;
+    const els = elsC ? elsC.ev : null;
+    // The first explicit COLLATE anywhere inside (base, WHENs, THENs, ELSE in order) gives the result its collation.
+    const parts: CExpr[] = [];
+    for (const w of compiled) parts.push(w.when, w.then);
+    if (elsC) parts.push(elsC);
+    const explicitPart = parts.find((p) => p.explicitColl);
     if (e.base !== null) {
       const base = this.compile(e.base, scope);
       const tests = whens.map((w) => ({ eq: comparator(base, w.when, '='), then: w.then }));
+      const ex = base.explicitColl ? base : explicitPart;
       return {
         ev: (f) => {
           for (const t of tests) if (t.eq(f) === 1) return t.then(f);
           return els ? els(f) : null;
         },
         aff: null,
-        coll: null,
-        explicitColl: false,
+        coll: ex ? ex.coll : null,
+        explicitColl: ex !== undefined,
       };
     }
     const tests = whens.map((w) => ({ when: w.when.ev, then: w.then }));
@@ -677,8 +690,8 @@ export class Compiler {
         return els ? els(f) : null;
       },
       aff: null,
-      coll: null,
-      explicitColl: false,
+      coll: explicitPart ? explicitPart.coll : null,
+      explicitColl: explicitPart !== undefined,
     };
   }
 
@@ -732,7 +745,8 @@ export class Compiler {
     }
     if (name === 'iif' && evs.length === 3) {
       const [c, t, el] = evs as [Ev, Ev, Ev];
-      return { ev: (f) => (isTruthy(c(f)) === true ? t(f) : el(f)), aff: null, coll: null, explicitColl: false };
+      const ex = args.find((a) => a.explicitColl);
+      return { ev: (f) => (isTruthy(c(f)) === true ? t(f) : el(f)), aff: null, coll: ex ? ex.coll : null, explicitColl: ex !== undefined };
     }
     const n = evs.length;
     const isConst = args.every((a) => a.constant === true) && impl.deterministic;

@@ -434,7 +434,17 @@ export class Planner {
     }
 
     const outputs = resultExprs.map((r) => this.comp.compile(r.expr, scope));
-    const columns: ColMeta[] = resultExprs.map((r, i) => ({ name: r.name, aff: outputs[i]!.aff, coll: outputs[i]!.coll ?? 'BINARY', collSet: outputs[i]!.coll !== null }));
+    // The rowid (and its INTEGER PRIMARY KEY alias) has no collation of its own, unlike other columns.
+    const isRowid = (c: CExpr): boolean => {
+      const col = c.column;
+      return col !== undefined && (col.index === col.source.rowidIndex || (col.source.table !== null && col.index === col.source.table.rowidAlias));
+    };
+    const columns: ColMeta[] = resultExprs.map((r, i) => ({
+      name: r.name,
+      aff: outputs[i]!.aff,
+      coll: outputs[i]!.coll ?? 'BINARY',
+      collSet: outputs[i]!.coll !== null && !isRowid(outputs[i]!),
+    }));
     const having = core.having ? this.comp.compile(core.having, scope).ev : null;
 
     // ORDER BY keys: a result column position/alias or an expression over the sources.
@@ -1002,8 +1012,7 @@ export class Planner {
       }
       // Each item may carry its own affinity; only use when they agree.
       const affs = new Set([comparisonAffinity(x.c.aff, null)]);
-      const colls = new Set(vs.map((v) => (x.c.explicitColl ? x.c.coll : v.c.explicitColl ? v.c.coll : x.c.coll)));
-      if (colls.size !== 1) return;
+      const colls = new Set([x.c.coll ?? 'BINARY']);
       const cc = x.c.column!;
       const slots = new Set<number>();
       for (const v of vs) for (const s of v.slots) slots.add(s);
@@ -1662,6 +1671,8 @@ function positionTerm(e: Expr): number | null {
   const literal = (y: Expr): boolean =>
     y.kind === 'Integer' || y.kind === 'Real' || y.kind === 'String' || y.kind === 'Blob' || (y.kind === 'Unary' && (y.op === '-' || y.op === '+') && literal(y.operand));
   if (x.kind === 'IsNull' && literal(x.expr)) return x.not ? 1 : 0;
+  // ... and `x AND 0` / `0 AND x` into the integer 0.
+  if (x.kind === 'Binary' && x.op === 'AND' && (positionTerm(x.left) === 0 || positionTerm(x.right) === 0)) return 0;
   if (x.kind === 'Binary' && (x.op === 'IS' || x.op === 'IS NOT') && x.right.kind === 'Null' && literal(x.left)) return x.op === 'IS' ? 0 : 1;
   while (x.kind === 'Unary' && (x.op === '-' || x.op === '+')) {
     if (x.op === '-') sign = -sign;

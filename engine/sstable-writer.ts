@@ -64,6 +64,7 @@ export function createTableSealer(keyring: TableKeyring, generation: number, sal
  */
 export const DEFAULT_BLOCK_BYTES = 16 * 1024;
 export const DEFAULT_BLOOM_BITS_PER_KEY = 10;
+export const DEFAULT_SYNC_EVERY_BYTES = 1024 * 1024;
 
 export interface TableWriterOptions {
   /** A new, empty file; the writer owns it from now on and closes it. */
@@ -83,6 +84,12 @@ export interface TableWriterOptions {
   readonly bloomBitsPerKey?: number;
   /** AES-GCM backend override (tests, benches). */
   readonly backend?: 'node' | 'noble';
+  /**
+   * Sync the file each time this many bytes were appended since the last
+   * sync (default DEFAULT_SYNC_EVERY_BYTES), so the sync in finish() — and the
+   * commit that runs it — never waits for a whole table to reach the disk.
+   */
+  readonly syncEveryBytes?: number;
 }
 
 /** What the manifest records about a finished table. Keys are copies. */
@@ -132,6 +139,8 @@ export function createTableWriter(o: TableWriterOptions): TableWriter {
   }
   let offset = header.length;
   let nextBlockIndex = 0;
+  const syncEvery = o.syncEveryBytes ?? DEFAULT_SYNC_EVERY_BYTES;
+  let syncedAt = 0;
 
   const data = createBlockBuilder(o.restartInterval);
   const index = createBlockBuilder(1);
@@ -163,6 +172,10 @@ export function createTableWriter(o: TableWriterOptions): TableWriter {
     file.append(sealed);
     const h = { blockIndex, offset, sealedLength };
     offset += sealedLength;
+    if (offset - syncedAt >= syncEvery) {
+      file.sync();
+      syncedAt = offset;
+    }
     return h;
   };
 

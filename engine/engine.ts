@@ -69,11 +69,13 @@ import { compareBytes } from '../format/bytes.ts';
 import type { TableFileMeta } from '../format/manifest-edit.ts';
 import { batchEntries, checkKey, checkValue, createWriteBatch, type WriteBatch } from './write-batch.ts';
 import { randomBytes } from './random.ts';
+import { createKeyManagement, noteOpenedSlot, type EngineKeyManagement } from './key-management.ts';
 
 export type { KeySourceOption } from './key-loader.ts';
 /** Re-exported so layers above the engine never import crypto/ directly. */
 export type { KdfOptions } from '../crypto/superblock.ts';
 export type { SuiteId } from '../crypto/cipher-suite.ts';
+export type { ChangeKeyOptions, RewriteOptions, RewriteProgress, RewriteResult, RotateOptions } from './key-management.ts';
 export { createWriteBatch, type WriteBatch } from './write-batch.ts';
 
 export type SynchronousMode = 'full' | 'normal' | 'off';
@@ -181,7 +183,8 @@ export interface EngineInfo {
   failure: string | null;
 }
 
-export interface Engine {
+/** Key change and data-key rotation: engine/key-management.ts. */
+export interface Engine extends EngineKeyManagement {
   /** The value stored for `key` (a new array), or undefined. */
   get(key: Uint8Array, options?: { snapshot?: Snapshot }): Uint8Array | undefined;
   put(key: Uint8Array, value: Uint8Array): void;
@@ -189,6 +192,8 @@ export interface Engine {
   /** Atomic: after a crash either every entry of the batch is there or none. Durable per `synchronous`. */
   write(batch: WriteBatch): void;
   snapshot(): Snapshot;
+  /** An open iterator keeps the table files it reads alive (compaction deletes them only after
+   *  close()) and keeps its snapshot's versions from being compacted away: close it when done. */
   iterator(options?: IteratorOptions): EngineIterator;
   setSynchronous(mode: SynchronousMode): void;
   info(): EngineInfo;
@@ -279,6 +284,7 @@ function openOrCreateSuperblock(vfs: Vfs, dir: string, options: EngineOptions): 
         created.keyring.destroy();
         throw e;
       }
+      noteOpenedSlot(created.keyring, 0);
       return { keyring: created.keyring, info: created.info, keySource };
     }
     const bytes = vfs.readFile(sbPath);
@@ -288,6 +294,7 @@ function openOrCreateSuperblock(vfs: Vfs, dir: string, options: EngineOptions): 
       opened.keyring.destroy();
       throw new HeliosError('CONFIG', 'the database is encrypted: open it with its key, not encryption: false');
     }
+    noteOpenedSlot(opened.keyring, opened.slotIndex);
     return { keyring: opened.keyring, info: opened.info, keySource };
   } finally {
     if (secret !== null) destroySecret(secret);
@@ -668,9 +675,9 @@ function createEngine(s: EngineState): Engine {
    * manifest edit adds the outputs and removes the inputs, inputs deleted only
    * after that edit is durable and no reader pins them.
    */
-  const compactStep = (budget: number): boolean => {
+  const compactStep = (budget: number, forced?: Compaction): boolean => {
     if (running === null) {
-      const c = pickCompaction(levelFiles(), config, compactPointers);
+      const c = forced ?? pickCompaction(levelFiles(), config, compactPointers);
       if (c === null) return false;
       const inputs = c.inputs.map((f) => handles.get(f.fileNumber)!);
       const overlapping = c.overlapping.map((f) => handles.get(f.fileNumber)!);
@@ -811,7 +818,35 @@ function createEngine(s: EngineState): Engine {
     }
   };
 
+  const keys = createKeyManagement({
+    vfs,
+    dir,
+    ctx,
+    info,
+    setKeySource: (kind) => (s.keySource = kind),
+    checkWritable,
+    guarded,
+    rotateWal,
+    flushAll: () => {
+      while (imm !== null) flushStep(1 << 16);
+      while (running !== null) compactStep(1 << 16);
+      freeze();
+      while (imm !== null) flushStep(1 << 16);
+    },
+    levels: levelFiles,
+    compact: (c) => {
+      while (running !== null) compactStep(1 << 16);
+      compactStep(1 << 16, c);
+      while (running !== null) compactStep(1 << 16);
+    },
+    rewriteManifest,
+    tableGenerations: () => [...handles.values()].map((h) => h.meta.generation),
+    walFileNumbers: () => manifest.version.walSegments.map((seg) => seg.fileNumber),
+    manifestFileNumber: () => manifest.fileNumber,
+  }, ctx.random);
+
   const engine: Engine = {
+    ...keys,
     get(key, options) {
       checkOpen();
       checkKey(key);

@@ -603,26 +603,7 @@ export function scenarioArb(shapes: readonly Shape[], maxQueries = 6): fc.Arbitr
  * INTENDED_DIFFERENCES these are NOT acceptable: delete an entry when its
  * bug is fixed (the campaign then checks the feature again).
  */
-export const PENDING_FIXES: readonly { readonly feature: string; readonly repro: string }[] = [
-  {
-    feature: 'group-by-constant',
-    repro: 'CREATE TABLE t(id); SELECT 1 FROM t GROUP BY id AND 0 -- SQLite folds x AND 0 to the integer 0, a position: "1st GROUP BY term out of range"; helios groups by the expression',
-  },
-  {
-    feature: 'compound-collation',
-    repro: "CREATE TABLE t(id INTEGER PRIMARY KEY, c TEXT COLLATE NOCASE); INSERT INTO t VALUES(10,'Abc'),(11,'abc'),(12,'_b'); SELECT id FROM t UNION SELECT c FROM t ORDER BY 1 -- SQLite uses c's NOCASE (the left column has no collation): 10,11,12,_b,Abc; helios BINARY: 10,11,12,Abc,_b,abc",
-  },
-  {
-    feature: 'in-list-collation',
-    repro: "CREATE TABLE t(c TEXT COLLATE NOCASE); INSERT INTO t VALUES('Abc'); SELECT lower(c) IN (c) FROM t -- SQLite 0 (IN compares with the LHS collation only: BINARY); helios 1 (NOCASE from the list)",
-  },
-  {
-    feature: 'collation-in-case',
-    repro: "CREATE TABLE t(c); INSERT INTO t VALUES('a'),('Abc'); SELECT CASE WHEN 1 COLLATE NOCASE THEN c END FROM t ORDER BY 1 -- SQLite a, Abc (an explicit COLLATE anywhere inside the expression, even in a WHEN, gives it that collation); helios Abc, a",
-  },
-  { feature: 'update-rowid', repro: "CREATE TABLE t(id INTEGER PRIMARY KEY, b); INSERT INTO t VALUES(1, 'x'); UPDATE t SET id = NULL -- SQLite: datatype mismatch (row unchanged); helios succeeds and gives the row rowid 2" },
-  { feature: 'changes-after-error', repro: 'CREATE TABLE t(a UNIQUE); INSERT INTO t VALUES(1); INSERT INTO t VALUES(1); SELECT changes() -- SQLite 0 (a failed statement resets it); helios 1' },
-];
+export const PENDING_FIXES: readonly { readonly feature: string; readonly repro: string }[] = [];
 
 const REPRESENTATIVE_FEATURES = ['distinct', 'group-by', 'compound:UNION', 'compound:INTERSECT', 'compound:EXCEPT', 'agg:min', 'agg:max', 'agg-distinct'];
 

@@ -23,24 +23,14 @@ import type {
   Statement,
 } from './ast.ts';
 import { HeliosError } from '../format/errors.ts';
+import type { Collation } from '../format/sql-value.ts';
+import { affinityOf, type Affinity } from './value.ts';
 import { utf8Decode, utf8Encode } from '../format/bytes.ts';
 import { parse } from './parser.ts';
 import { META_KEY, SCHEMA_HI, SCHEMA_LO, readU32, schemaKey } from './table-store.ts';
 import type { Overlay } from './txn.ts';
 
-export type Affinity = 'INTEGER' | 'REAL' | 'NUMERIC' | 'TEXT' | 'BLOB';
-export type Collation = 'BINARY' | 'NOCASE' | 'RTRIM';
-
-/** SQLite's affinity rules (datatype3 §3.1), applied to a declared type name. */
-export function affinityOfType(typeName: string | null): Affinity {
-  if (typeName === null || typeName === '') return 'BLOB';
-  const t = typeName.toUpperCase();
-  if (t.includes('INT')) return 'INTEGER';
-  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'TEXT';
-  if (t.includes('BLOB')) return 'BLOB';
-  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'REAL';
-  return 'NUMERIC';
-}
+export type { Affinity };
 
 export function normalizeCollation(name: string, pos?: { line: number; column: number }): Collation {
   const c = name.toUpperCase();
@@ -287,7 +277,7 @@ function buildColumn(c: ColumnDef, pk: number): ColumnInfo {
     }
   }
   const declType = c.type === null ? '' : c.type.args.length > 0 ? `${c.type.name}(${c.type.args.join(',')})` : c.type.name;
-  return { name: c.name.name, declType, affinity: affinityOfType(c.type?.name ?? null), notNull, notNullConflict, defaultExpr, defaultText, collation, pk, checks };
+  return { name: c.name.name, declType, affinity: affinityOf(c.type?.name ?? null), notNull, notNullConflict, defaultExpr, defaultText, collation, pk, checks };
 }
 
 /** Builds an IndexInfo from CREATE INDEX against its table. */

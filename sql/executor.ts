@@ -366,7 +366,7 @@ export class Session implements ExecEnv {
           this.rollbackAll();
           return;
         }
-        const i = this.findSavepoint(stmt.savepoint.name, 'ROLLBACK TO');
+        const i = this.findSavepoint(stmt.savepoint.name);
         const sp = this.savepoints[i]!;
         // Drop the marks of inner savepoints, keep this one.
         for (let j = this.savepoints.length - 1; j > i; j--) this.overlay.release();
@@ -386,7 +386,7 @@ export class Session implements ExecEnv {
         return;
       }
       case 'Release': {
-        const i = this.findSavepoint(stmt.name.name, 'RELEASE');
+        const i = this.findSavepoint(stmt.name.name);
         const outer = this.savepoints[i]!;
         for (let j = this.savepoints.length - 1; j >= i; j--) this.overlay.release();
         this.savepoints.length = i;
@@ -399,10 +399,9 @@ export class Session implements ExecEnv {
     }
   }
 
-  private findSavepoint(name: string, what: string): number {
+  private findSavepoint(name: string): number {
     for (let i = this.savepoints.length - 1; i >= 0; i--) if (fold(this.savepoints[i]!.name) === fold(name)) return i;
     throw new HeliosError('TRANSACTION', `no such savepoint: ${name}`, {});
-    void what;
   }
 
   // -------------------------------------------------------------------------
@@ -732,7 +731,6 @@ export class Session implements ExecEnv {
             if (action === 'CASCADE' && newRow === null) {
               this.childRefs(child, r, null, f, depth + 1);
               this.removeRow(w, r, f);
-              this.changeCounted(0);
               continue;
             }
             const nr = r.slice();
@@ -747,10 +745,6 @@ export class Session implements ExecEnv {
         throw constraintErr('CONSTRAINT_FOREIGNKEY', 'FOREIGN KEY constraint failed');
       }
     }
-  }
-
-  private changeCounted(_n: number): void {
-    // Cascaded changes are not counted by changes(), as in SQLite.
   }
 
   // -------------------------------------------------------------------------
@@ -1176,7 +1170,6 @@ export class Session implements ExecEnv {
     const autoIds: number[] = [];
     for (let i = 0; i < nAuto; i++) autoIds.push(this.catalog.allocateId(this.overlay));
     const t = buildTable(create, id, autoIds);
-    for (const ix of t.indexes) void ix;
     this.catalog.addRow(this.overlay, { id, type: 'table', name, tblName: name, sql: schemaText('CREATE TABLE', create, create.name.pos.offset) });
     t.indexes.forEach((ix) => this.catalog.addRow(this.overlay, { id: ix.id, type: 'index', name: ix.name, tblName: name, sql: null }));
     this.catalog.rebuild();

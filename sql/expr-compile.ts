@@ -900,7 +900,7 @@ export function valueKey(v: SqlValue, coll: Collation = 'BINARY'): string {
   if (v === null) return 'N';
   switch (typeof v) {
     case 'number':
-      return Number.isInteger(v) || !Number.isFinite(v) ? 'n' + v : 'n' + v;
+      return 'n' + v;
     case 'bigint':
       return 'n' + v.toString();
     case 'string':

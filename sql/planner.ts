@@ -1576,8 +1576,7 @@ function floorBefore(b: number): number | null {
 }
 
 function describeLevel(l: Level): string {
-  const name = l.item.src.name;
-  const tname = l.item.table ? (fold(l.item.table.name) === fold(name) ? name : `${name}`) : name;
+  const tname = l.item.src.name;
   const a = l.access;
   const colName = (t: AccessTerm): string => {
     const tb = l.item.table;

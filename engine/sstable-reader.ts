@@ -90,13 +90,6 @@ export function openTable(o: TableReaderOptions): Table {
   const name = o.fileName;
   let sealer: Sealer | null = null;
   try {
-    return openTableInner(o, (s) => (sealer = s));
-  } catch (e) {
-    (sealer as Sealer | null)?.destroy();
-    file.close();
-    throw e;
-  }
-  function openTableInner(o: TableReaderOptions, keep: (s: Sealer) => void): Table {
     const size = file.size();
     if (o.expected?.fileSize !== undefined && o.expected.fileSize !== size) {
       corruption(name, size, `table size ${size} differs from the ${o.expected.fileSize} bytes the manifest recorded`);
@@ -109,7 +102,7 @@ export function openTable(o: TableReaderOptions): Table {
       corruption(name, 8, `key generation ${header.generation} differs from the manifest's ${o.expected.generation}`);
     }
     const s = createTableSealer(o.keyring, header.generation, header.salt, o.fileNumber, o.backend);
-    keep(s);
+    sealer = s;
     const aadFields: RecordAadFields = { databaseId: o.keyring.databaseId, fileKind: FILE_KIND_SST, fileNumber: o.fileNumber, generation: header.generation };
 
     const openBlock = (h: BlockHandle, what: string): Uint8Array => {
@@ -206,6 +199,10 @@ export function openTable(o: TableReaderOptions): Table {
       },
     };
     return table;
+  } catch (e) {
+    sealer?.destroy();
+    file.close();
+    throw e;
   }
 }
 

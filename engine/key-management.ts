@@ -1,0 +1,374 @@
+/**
+ * Key management of an open engine: change the key (O(1) re-wrap), add and
+ * remove key slots, rotate the data key, and rewrite every file with the
+ * newest data-key generation (spec/crypto.md "Key change and data-key
+ * rotation", [CRY-ROTATE-1..7]).
+ *
+ * The crypto (crypto/superblock.ts) is pure: it returns new superblock bytes.
+ * This module computes them from the current `HELIOS`, replaces the file
+ * atomically (temp, fsync, rename, fsync dir) and only then changes the
+ * engine's in-memory state (the keyring every new file is sealed with).
+ * Hence a crash at any point leaves either the old or the new superblock,
+ * and both open the data on disk at that moment:
+ *  - a key change or slot change touches no data file and leaves the
+ *    keyring (KRK, DEKs) as it is;
+ *  - a new generation keeps every old one, so files sealed before it stay
+ *    readable; new files use it only after the superblock naming it is durable;
+ *  - a generation is dropped only after the manifest edits that retired the
+ *    last live file sealed with it are durable.
+ *
+ * The handle authorizes the changes with its keyring (the open proved the
+ * key); the secret it was opened with is not kept. changeKey therefore
+ * replaces "the slot this handle was opened with", found by its 80 stored
+ * bytes ([CRY-SB-1] slot layout), which are unique (each slot has a random salt).
+ */
+import { HeliosError } from '../format/errors.ts';
+import { compareBytes, equalBytes } from '../format/bytes.ts';
+import { FILE_HEADER_BYTES, decodeFileHeader } from '../format/file-header.ts';
+import { destroySecret, type KeySecret } from '../crypto/key-source.ts';
+import {
+  addDataKeyGeneration,
+  addKeySlot,
+  dropDataKeyGeneration,
+  openSuperblock,
+  readSuperblockInfo,
+  removeKeySlot,
+  MAX_SLOTS,
+  type KdfOptions,
+  type Keyring,
+  type SuperblockInfo,
+} from '../crypto/superblock.ts';
+import type { KeyContext } from './file-cipher.ts';
+import { SUPERBLOCK_FILE, manifestFileName, walFileName } from './file-names.ts';
+import { keySourceKind, loadKeySecret, type KeySourceKind, type KeySourceOption } from './key-loader.ts';
+import { overlappingFiles, type Compaction, type LevelFile } from './compaction.ts';
+import type { Vfs } from './vfs.ts';
+import { joinPath } from './vfs-path.ts';
+
+/** Options of a new key slot. `fips` must match the database (fixed at creation). */
+export interface ChangeKeyOptions {
+  /** KDF parameters of a passphrase slot (default Argon2id 64 MiB, t = 3, p = 4; PBKDF2 in FIPS mode). */
+  kdf?: KdfOptions;
+  /** Checked against the database's FIPS flag: it cannot change (CONFIG). */
+  fips?: boolean;
+}
+
+export interface RewriteProgress {
+  /** 'flush': the memtable went to a table; 'rewrite': tables were rewritten; 'drop': unused generations were forgotten. */
+  readonly phase: 'flush' | 'rewrite' | 'drop';
+  /** Tables sealed with an older generation rewritten so far, of `tablesTotal` (counted after the flush). */
+  readonly tablesRewritten: number;
+  readonly tablesTotal: number;
+  /** Bytes of those tables. */
+  readonly bytesRewritten: number;
+  readonly bytesTotal: number;
+}
+
+export interface RewriteOptions {
+  /** Called after the flush, after each rewrite step and after the drop; an exception aborts (the database stays consistent). */
+  onProgress?: (p: RewriteProgress) => void;
+}
+
+export interface RotateOptions extends RewriteOptions {
+  /** Also rewrite every file with the new generation and drop the old ones (rewriteAll). */
+  rewrite?: boolean;
+}
+
+export interface RewriteResult {
+  /** Live generations before and after. */
+  readonly generationsBefore: number[];
+  readonly generationsAfter: number[];
+  /** Generations removed from HELIOS. */
+  readonly dropped: number[];
+}
+
+/** The key-management methods of an Engine. All refuse a closed (CLOSED) or failed handle. */
+export interface EngineKeyManagement {
+  /**
+   * Re-wraps the keyring root key for `newKey` in place of the slot this handle was opened
+   * with: afterwards that old key gets WRONG_KEY and `newKey` opens; other slots stay. Only
+   * HELIOS is rewritten (atomically); O(1) in the size of the data [CRY-ROTATE-1]. A passphrase
+   * slot runs its KDF once. Errors: CONFIG (unencrypted database, fips differs from the
+   * database, the slot was removed by removeKey), INVALID_ARGUMENT/CONFIG (bad key option), IO.
+   */
+  changeKey(newKey: KeySourceOption, options?: ChangeKeyOptions): void;
+  /** Adds a key slot (e.g. a recovery key); at most 16 (CONFIG). Only HELIOS is rewritten. */
+  addKey(key: KeySourceOption, options?: { kdf?: KdfOptions }): void;
+  /** Removes the slot `key` opens (WRONG_KEY if none); the last slot cannot be removed (CONFIG). */
+  removeKey(key: KeySourceOption): void;
+  /**
+   * Adds data-key generation max + 1, makes it current and starts a new WAL segment with it at
+   * once: every file created from now on (WAL, tables, manifests) is sealed with it; older files
+   * stay readable [CRY-ROTATE-3]. With `rewrite: true`, then runs rewriteAll. Returns the new
+   * generation. Errors: CONFIG (unencrypted database, 4096 live generations), IO.
+   */
+  rotateDataKey(options?: RotateOptions): number;
+  /**
+   * Flushes the memtable, rewrites every table sealed with an older generation through the
+   * compaction machinery, writes a new manifest, and drops from HELIOS every generation no live
+   * file uses [CRY-ROTATE-4]. A table still read by an open iterator keeps its generation live.
+   * On an unencrypted database: nothing to drop, tables are still rewritten. Errors: IO.
+   */
+  rewriteAll(options?: RewriteOptions): RewriteResult;
+}
+
+/** What the engine lends this module (closures over its state). */
+export interface KeyHost {
+  readonly vfs: Vfs;
+  readonly dir: string;
+  readonly ctx: KeyContext;
+  /** The engine's superblock facts, updated in place. */
+  readonly info: SuperblockInfo;
+  setKeySource(kind: KeySourceKind): void;
+  /** Throws CLOSED, or the failure of a failed handle. */
+  checkWritable(): void;
+  /** Runs a write-path step; an I/O error fails the handle. */
+  guarded<T>(fn: () => T): T;
+  /** Ends the active WAL segment and starts a new one (sealed with the current generation). */
+  rotateWal(): void;
+  /** Finishes any flush and compaction in progress, then flushes the memtable to L0 (retiring every older WAL segment). */
+  flushAll(): void;
+  /** Table files per level (L0 newest first, deeper levels by key). */
+  levels(): LevelFile[][];
+  /** Runs `c` to completion (after any compaction in progress). */
+  compact(c: Compaction): void;
+  /** Writes a new manifest (sealed with the current generation) and points CURRENT to it. */
+  rewriteManifest(): void;
+  /** Generations of every table the engine may still read: live ones and obsolete ones pinned by readers. */
+  tableGenerations(): number[];
+  walFileNumbers(): number[];
+  manifestFileNumber(): number;
+}
+
+/** Slot each keyring was opened through (set by openEngine; -1 for suite 'none'). */
+const openedSlots = new WeakMap<Keyring, number>();
+
+export function noteOpenedSlot(keyring: Keyring, slotIndex: number): void {
+  openedSlots.set(keyring, slotIndex);
+}
+
+// [CRY-SB-1]: slot i occupies bytes 40 + 80i .. 40 + 80i + 79; the slot count is byte 36.
+const SLOTS_OFFSET = 40;
+const SLOT_BYTES = 80;
+
+function slotAt(bytes: Uint8Array, i: number): Uint8Array {
+  return bytes.slice(SLOTS_OFFSET + SLOT_BYTES * i, SLOTS_OFFSET + SLOT_BYTES * (i + 1));
+}
+
+function findSlot(bytes: Uint8Array, slot: Uint8Array): number {
+  const n = bytes[36] ?? 0;
+  for (let i = 0; i < n; i++) if (equalBytes(slotAt(bytes, i), slot)) return i;
+  return -1;
+}
+
+export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8Array): EngineKeyManagement {
+  const { vfs, dir, ctx, info } = host;
+  const sbPath = joinPath(dir, SUPERBLOCK_FILE);
+  const opened = openedSlots.get(ctx.keyring) ?? -1;
+  /** The 80 bytes of the slot this handle was opened with; undefined until first needed, null once removed. */
+  let ownSlot: Uint8Array | null | undefined = opened < 0 ? null : undefined;
+
+  const read = (): Uint8Array => {
+    const bytes = vfs.readFile(sbPath);
+    if (ownSlot === undefined) ownSlot = slotAt(bytes, opened);
+    return bytes;
+  };
+
+  const requireEncrypted = (): void => {
+    if (ctx.suite === 'none') throw new HeliosError('CONFIG', 'an unencrypted database has no keys to change');
+  };
+
+  /** Makes `bytes` the engine's superblock facts; the keyring is replaced when `keyring` is given. */
+  const adopt = (bytes: Uint8Array, keyring: Keyring | null): void => {
+    const next = readSuperblockInfo(bytes);
+    const own = ownSlot ? findSlot(bytes, ownSlot) : -1;
+    if (own >= 0) {
+      next.kdf = next.slots[own]!.kdf;
+      next.kdfParams = { ...next.slots[own]!.kdfParams };
+    } else {
+      next.kdf = info.kdf;
+      next.kdfParams = info.kdfParams;
+    }
+    Object.assign(info, next);
+    if (keyring !== null) {
+      const old = ctx.keyring;
+      (ctx as { keyring: Keyring }).keyring = keyring;
+      old.destroy();
+    }
+  };
+
+  /**
+   * Replaces HELIOS with `bytes` (temp, fsync, rename, fsync dir) [CRY-ROTATE-2]. If it fails
+   * after the rename, the file may hold the new bytes: then `onNew` still runs, so the handle's
+   * state matches the disk, and the I/O error is thrown.
+   */
+  const write = (bytes: Uint8Array, onNew: () => void): void => {
+    try {
+      vfs.writeFileAtomic(sbPath, bytes);
+    } catch (e) {
+      let now: Uint8Array | null = null;
+      try {
+        now = vfs.readFile(sbPath);
+      } catch {
+        // unreadable: keep the old state in memory
+      }
+      if (now !== null && equalBytes(now, bytes)) onNew();
+      throw e;
+    }
+    onNew();
+  };
+
+  const withSecret = <T>(key: KeySourceOption, fn: (s: KeySecret) => T): T => {
+    const secret = loadKeySecret(key);
+    try {
+      return fn(secret);
+    } finally {
+      destroySecret(secret);
+    }
+  };
+
+  const generationOf = (name: string): number => {
+    const f = vfs.openRead(joinPath(dir, name));
+    try {
+      return decodeFileHeader(f.readAt(0, FILE_HEADER_BYTES), name).generation;
+    } finally {
+      f.close();
+    }
+  };
+
+  const rewriteAll = (options: RewriteOptions = {}): RewriteResult => {
+    host.checkWritable();
+    const onProgress = options.onProgress;
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new HeliosError('INVALID_ARGUMENT', 'onProgress must be a function');
+    const generationsBefore = [...ctx.keyring.generations];
+    host.guarded(() => host.flushAll());
+    const current = (): number => ctx.keyring.currentGeneration;
+    const stale = (f: LevelFile): boolean => f.generation !== current();
+    const initial = host.levels().flat().filter(stale);
+    const tablesTotal = initial.length;
+    const bytesTotal = initial.reduce((a, f) => a + f.fileSize, 0);
+    const pending = new Map(initial.map((f) => [f.fileNumber, f.fileSize]));
+    let tablesRewritten = 0;
+    let bytesRewritten = 0;
+    const consumed = (fs: readonly LevelFile[]): void => {
+      for (const f of fs) {
+        const size = pending.get(f.fileNumber);
+        if (size === undefined) continue;
+        pending.delete(f.fileNumber);
+        tablesRewritten++;
+        bytesRewritten += size;
+      }
+    };
+    const report = (phase: RewriteProgress['phase']): void => onProgress?.({ phase, tablesRewritten, tablesTotal, bytesRewritten, bytesTotal });
+    report('flush');
+    // L0 tables overlap and are read newest file number first: a rewritten one would jump
+    // ahead of newer ones, so L0 goes as a whole into L1 (with the L1 tables it overlaps).
+    let levels = host.levels();
+    const l0 = levels[0]!;
+    if (l0.some(stale)) {
+      let lo = l0[0]!.smallestKey;
+      let hi = l0[0]!.largestKey;
+      for (const f of l0) {
+        if (compareBytes(f.smallestKey, lo) < 0) lo = f.smallestKey;
+        if (compareBytes(f.largestKey, hi) > 0) hi = f.largestKey;
+      }
+      const overlapping = overlappingFiles(levels[1]!, lo, hi);
+      host.guarded(() => host.compact({ level: 0, outputLevel: 1, inputs: l0, overlapping, bottommost: false, trivialMove: false, score: 0 }));
+      consumed([...l0, ...overlapping]);
+      report('rewrite');
+    }
+    // Deeper levels hold disjoint ranges: each stale table is rewritten in place, its outputs
+    // covering a sub-range of its own range.
+    for (let n = 1; n < (levels = host.levels()).length; n++) {
+      for (;;) {
+        const f = host.levels()[n]!.find(stale);
+        if (f === undefined) break;
+        host.guarded(() => host.compact({ level: n, outputLevel: n, inputs: [f], overlapping: [], bottommost: false, trivialMove: false, score: 0 }));
+        consumed([f]);
+        report('rewrite');
+      }
+    }
+    if (generationOf(manifestFileName(host.manifestFileNumber())) !== current()) host.guarded(() => host.rewriteManifest());
+    const dropped: number[] = [];
+    if (ctx.suite !== 'none') {
+      const used = new Set<number>([current(), ...host.tableGenerations()]);
+      for (const n of host.walFileNumbers()) used.add(generationOf(walFileName(n)));
+      used.add(generationOf(manifestFileName(host.manifestFileNumber())));
+      const unused = ctx.keyring.generations.filter((g) => !used.has(g));
+      if (unused.length > 0) {
+        let bytes = read();
+        for (const g of unused) bytes = dropDataKeyGeneration(bytes, ctx.keyring, g, random);
+        const final = bytes;
+        write(final, () => adopt(final, openSuperblock(final, ctx.keyring).keyring));
+        dropped.push(...unused);
+      }
+    }
+    report('drop');
+    return { generationsBefore, generationsAfter: [...ctx.keyring.generations], dropped };
+  };
+
+  return {
+    changeKey(newKey, options = {}) {
+      host.checkWritable();
+      if (typeof options !== 'object' || options === null) throw new HeliosError('INVALID_ARGUMENT', 'options must be an object');
+      const kind = keySourceKind(newKey);
+      requireEncrypted();
+      if (options.fips !== undefined && options.fips !== info.fipsMode) {
+        throw new HeliosError('CONFIG', `FIPS mode is fixed when the database is created (this database: ${info.fipsMode ? 'on' : 'off'})`);
+      }
+      const bytes = read();
+      const own = ownSlot ? findSlot(bytes, ownSlot) : -1;
+      if (own < 0) throw new HeliosError('CONFIG', 'the key this handle was opened with was removed: use addKey / removeKey');
+      const next = withSecret(newKey, (secret) => {
+        // The new slot is appended, the old one removed (in the order the 16-slot limit allows).
+        if (readSuperblockInfo(bytes).slotCount < MAX_SLOTS) return removeKeySlot(addKeySlot(bytes, ctx.keyring, secret, random, options.kdf), ctx.keyring, own);
+        return addKeySlot(removeKeySlot(bytes, ctx.keyring, own), ctx.keyring, secret, random, options.kdf);
+      });
+      const n = next[36]!;
+      const slot = slotAt(next, n - 1);
+      write(next, () => {
+        ownSlot = slot;
+        adopt(next, null);
+        host.setKeySource(kind);
+      });
+    },
+    addKey(key, options = {}) {
+      host.checkWritable();
+      keySourceKind(key);
+      requireEncrypted();
+      const bytes = read();
+      const next = withSecret(key, (secret) => addKeySlot(bytes, ctx.keyring, secret, random, options?.kdf));
+      write(next, () => adopt(next, null));
+    },
+    removeKey(key) {
+      host.checkWritable();
+      keySourceKind(key);
+      requireEncrypted();
+      const bytes = read();
+      const index = withSecret(key, (secret) => {
+        const o = openSuperblock(bytes, secret);
+        o.keyring.destroy();
+        return o.slotIndex;
+      });
+      const removed = slotAt(bytes, index);
+      const next = removeKeySlot(bytes, ctx.keyring, index);
+      write(next, () => {
+        if (ownSlot && equalBytes(ownSlot, removed)) ownSlot = null;
+        adopt(next, null);
+      });
+    },
+    rotateDataKey(options = {}) {
+      host.checkWritable();
+      if (typeof options !== 'object' || options === null) throw new HeliosError('INVALID_ARGUMENT', 'options must be an object');
+      requireEncrypted();
+      const next = addDataKeyGeneration(read(), ctx.keyring, random);
+      write(next, () => adopt(next, openSuperblock(next, ctx.keyring).keyring));
+      // New files use the new generation from here on; the WAL segment starts at once.
+      host.guarded(() => host.rotateWal());
+      const generation = ctx.keyring.currentGeneration;
+      if (options.rewrite === true) rewriteAll(options);
+      return generation;
+    },
+    rewriteAll,
+  };
+}

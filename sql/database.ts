@@ -18,7 +18,7 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type SynchronousMode } from '../engine/engine.ts';
-import type { KdfOptions } from '../engine/engine.ts';
+import type { ChangeKeyOptions, KdfOptions, RewriteProgress } from '../engine/engine.ts';
 import { createMemVfs } from '../engine/mem-vfs.ts';
 import { parseOne } from './parser.ts';
 import { Session } from './executor.ts';
@@ -222,6 +222,48 @@ export class Database {
       currentDataKeyGeneration: i.currentGeneration,
       synchronous: i.synchronous,
     };
+  }
+
+  /**
+   * Replaces the key this handle was opened with by `newKey` (passphrase, key file, env var or
+   * raw key): only HELIOS is rewritten, atomically, in O(1) of the data size; afterwards the old
+   * key gets WRONG_KEY. Other key slots (addKey) stay. Errors: CONFIG (unencrypted database,
+   * bad key, KDF parameters out of bounds, fips differs), SQL_ERROR (readonly handle), IO.
+   */
+  changeKey(newKey: KeySourceOption, options: ChangeKeyOptions = {}): this {
+    this.checkKeyChange();
+    this.engine!.changeKey(newKey, options);
+    return this;
+  }
+
+  /** Adds a second key (e.g. a recovery key) that also opens the database; at most 16. */
+  addKey(key: KeySourceOption, options: { kdf?: KdfOptions } = {}): this {
+    this.checkKeyChange();
+    this.engine!.addKey(key, options);
+    return this;
+  }
+
+  /** Removes the key slot `key` opens (WRONG_KEY if none); the last key cannot be removed (CONFIG). */
+  removeKey(key: KeySourceOption): this {
+    this.checkKeyChange();
+    this.engine!.removeKey(key);
+    return this;
+  }
+
+  /**
+   * Starts data-key generation g+1: every file written from now on uses it, older files stay
+   * readable. With `rewrite: true` every table is rewritten with it and the older generations
+   * are dropped (progress through `onProgress`). Returns the new generation; storageInfo()
+   * lists the live ones. Errors: CONFIG (unencrypted database), SQL_ERROR (readonly), IO.
+   */
+  rotateDataKey(options: { rewrite?: boolean; onProgress?: (p: RewriteProgress) => void } = {}): number {
+    this.checkKeyChange();
+    return this.engine!.rotateDataKey(options);
+  }
+
+  private checkKeyChange(): void {
+    this.checkOpen();
+    if (this.readonly) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
   }
 
   /** Rolls back an open transaction, persists, zeroes keys and releases the lock. Idempotent. */

@@ -98,7 +98,7 @@ function newDb(extra: Partial<EngineOptions> = {}): MemVfs {
   return vfs;
 }
 
-test('[CRY-ROTATE-1] changeKey: the old key gets WRONG_KEY, the new one opens, data intact, only HELIOS rewritten', () => {
+test('[CRY-ROTATE-1] [CRY-ROTATE-2] changeKey: the old key gets WRONG_KEY, the new one opens, data intact, only HELIOS rewritten', () => {
   for (const n of [10, 3000]) {
     const vfs = newDb();
     let db = open(vfs, { raw: KEY_A }, { memtableBudgetBytes: 16 * 1024 });
@@ -126,6 +126,24 @@ test('[CRY-ROTATE-1] changeKey: the old key gets WRONG_KEY, the new one opens, d
     assertData(db, model);
     db.close();
   }
+});
+
+test('[CRY-ROTATE-2] a failure after the rename reports IO and the handle follows the HELIOS in place', () => {
+  const vfs = newDb();
+  const db = open(vfs, { raw: KEY_A });
+  fill(db, 10);
+  vfs.injectFault({ code: 'EIO', ops: ['syncDir'] });
+  throwsCode(() => db.changeKey({ passphrase: 'pw' }, { kdf: KDF }), 'IO');
+  assert.is(db.info().kdf, 'argon2id');
+  vfs.injectFault({ code: 'EIO', ops: ['create'] });
+  throwsCode(() => db.rotateDataKey(), 'IO');
+  assert.equal(db.info().generations, [1], 'a failure before the rename changes nothing');
+  assert.is(db.rotateDataKey(), 2);
+  db.close();
+  throwsCode(() => open(vfs, { raw: KEY_A }), 'WRONG_KEY');
+  const again = open(vfs, { passphrase: 'pw' });
+  assert.equal(again.info().generations, [1, 2]);
+  again.close();
 });
 
 test('[CRY-ROTATE-1] changeKey raw → passphrase → raw; info() follows the new key', () => {

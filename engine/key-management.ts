@@ -263,7 +263,7 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
     report('flush');
     // L0 tables overlap and are read newest file number first: a rewritten one would jump
     // ahead of newer ones, so L0 goes as a whole into L1 (with the L1 tables it overlaps).
-    let levels = host.levels();
+    const levels = host.levels();
     const l0 = levels[0]!;
     if (l0.some(stale)) {
       let lo = l0[0]!.smallestKey;
@@ -279,7 +279,7 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
     }
     // Deeper levels hold disjoint ranges: each stale table is rewritten in place, its outputs
     // covering a sub-range of its own range.
-    for (let n = 1; n < (levels = host.levels()).length; n++) {
+    for (let n = 1; n < levels.length; n++) {
       for (;;) {
         const f = host.levels()[n]!.find(stale);
         if (f === undefined) break;

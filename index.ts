@@ -12,3 +12,4 @@ export { openEngine, createWriteBatch } from './engine/engine.ts';
 export type { Engine, EngineOptions, EngineInfo, EngineIterator, IteratorOptions, Snapshot, SynchronousMode, KeySourceOption, WriteBatch } from './engine/engine.ts';
 export { createMemVfs } from './engine/mem-vfs.ts';
 export type { Vfs, VfsFile } from './engine/vfs.ts';
+export type { ChangeKeyOptions, RewriteOptions, RewriteProgress, RewriteResult, RotateOptions } from './engine/engine.ts';

@@ -9,6 +9,13 @@
  * that, a cursor stays valid while writes are added (it sees them or not
  * depending on where they land; readers filter by seqNum).
  *
+ * Point reads do not walk the list: a hash index maps each user key to its
+ * newest version (versions of one key are adjacent in the list, newest
+ * first), so `get` costs one hash of the key plus a short walk over the
+ * versions newer than the snapshot. Appends in ascending key order (rowids,
+ * time series) link in from the rightmost node of every level instead of
+ * searching from the head.
+ *
  * Ownership: `add` keeps references to `key` and `value`; the caller must
  * not modify them afterwards (the engine passes views of the private
  * plaintext of a WAL record).
@@ -28,6 +35,21 @@ interface Node {
   readonly value: Uint8Array;
   readonly next: (Node | null)[];
   prev: Node | null;
+  /** Next newest-version node whose key has the same hash (hash index chain). */
+  sameHash: Node | null;
+}
+
+/** FNV-1a over the key bytes: cheap and good enough to spread keys over a Map. */
+function hashKey(key: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
+  return h | 0;
+}
+
+function sameKey(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -52,7 +74,11 @@ export interface Memtable {
 }
 
 export function createMemtable(random: () => number = Math.random): Memtable {
-  const head: Node = { key: EMPTY, seqNum: 0, kind: KIND_TOMBSTONE, value: EMPTY, next: new Array<Node | null>(MAX_HEIGHT).fill(null), prev: null };
+  const head: Node = { key: EMPTY, seqNum: 0, kind: KIND_TOMBSTONE, value: EMPTY, next: new Array<Node | null>(MAX_HEIGHT).fill(null), prev: null, sameHash: null };
+  /** The last node on every level (head when the level is empty). */
+  const lastAt: Node[] = new Array<Node>(MAX_HEIGHT).fill(head);
+  /** User key hash → chain of the newest version of each key with that hash. */
+  const newest = new Map<number, Node>();
   let height = 1;
   let entryCount = 0;
   let bytes = 0;
@@ -84,7 +110,14 @@ export function createMemtable(random: () => number = Math.random): Memtable {
 
   const memtable: Memtable = {
     add(key, seqNum, value) {
-      const pred = findPredecessors(key, seqNum, true);
+      let pred: Node;
+      if (tail !== null && compareInternal(tail.key, tail.seqNum, key, seqNum) < 0) {
+        // Ascending append: the predecessor on every level is that level's last node.
+        for (let l = 0; l < height; l++) update[l] = lastAt[l]!;
+        pred = tail;
+      } else {
+        pred = findPredecessors(key, seqNum, true);
+      }
       const at = pred.next[0]!;
       if (at !== null && compareInternal(at.key, at.seqNum, key, seqNum) === 0) {
         throw new HeliosError('INTERNAL', `memtable already holds seqNum ${seqNum} for this key`);
@@ -101,20 +134,45 @@ export function createMemtable(random: () => number = Math.random): Memtable {
         value: value ?? EMPTY,
         next: new Array<Node | null>(h),
         prev: pred === head ? null : pred,
+        sameHash: null,
       };
       for (let l = 0; l < h; l++) {
         const u = update[l]!;
         node.next[l] = u.next[l]!;
         u.next[l] = node;
+        if (node.next[l] === null) lastAt[l] = node;
       }
       if (at !== null) at.prev = node;
       else tail = node;
+      // Hash index: the node is the key's newest version unless a newer one exists.
+      const hash = hashKey(key);
+      const first: Node | null = newest.get(hash) ?? null;
+      let chain = first;
+      let before: Node | null = null;
+      while (chain !== null && !sameKey(chain.key, key)) {
+        before = chain;
+        chain = chain.sameHash;
+      }
+      if (chain === null) {
+        node.sameHash = first;
+        newest.set(hash, node);
+      } else if (chain.seqNum < seqNum) {
+        node.sameHash = chain.sameHash;
+        if (before === null) newest.set(hash, node);
+        else before.sameHash = node;
+      }
       entryCount++;
       bytes += key.length + (value?.length ?? 0) + ENTRY_OVERHEAD_BYTES;
     },
     get(key, snapshotSeq) {
-      const n = seekNode(key, snapshotSeq);
-      if (n === null || n.key.length !== key.length || compareInternal(n.key, 0, key, 0) !== 0) return undefined;
+      let n: Node | null = newest.get(hashKey(key)) ?? null;
+      while (n !== null && !sameKey(n.key, key)) n = n.sameHash;
+      // Versions of one key follow the newest in the list, newer first.
+      while (n !== null && n.seqNum > snapshotSeq) {
+        n = n.next[0]!;
+        if (n !== null && !sameKey(n.key, key)) n = null;
+      }
+      if (n === null) return undefined;
       return { value: n.kind === KIND_TOMBSTONE ? null : n.value, seqNum: n.seqNum };
     },
     cursor() {

@@ -1460,8 +1460,27 @@ function makeIterator(l: Level, store: () => Overlay): (f: Frame, cb: (row: Row)
       const inTerm = a.inTerm;
       const loT = a.lo;
       const hiT = a.hi;
+      // Equality on every column of a UNIQUE index: an entry without NULLs is keyed by the
+      // values alone ([FMT-SQLKEY] index entries), so one point read finds it — no range scan.
+      const exact = ix.unique && !inTerm && !loT && !hiT && eqEvs.length === ix.columns.length;
       return (f, cb) => {
         const s = store();
+        if (exact) {
+          const vals: SqlValue[] = [];
+          for (const e of eqEvs) {
+            let x = e.ev(f);
+            if (x === null) return;
+            if (e.aff !== null) x = applyComparisonAffinity(x, e.aff);
+            vals.push(x);
+          }
+          const entry = s.get(prefixed(ix.id, encodeKey(vals, keyCols)));
+          if (entry === undefined) return;
+          const rid = readRowid(entry, 0);
+          const v = s.get(tableRowKey(tt.id, rid));
+          if (v === undefined) throw new HeliosError('CORRUPTION', `index ${ix.name} points at a missing row`);
+          cb(decodeTableRow(tt, rid, v));
+          return;
+        }
         const prefixes: SqlValue[][] = [];
         const eqVals: SqlValue[] = [];
         // IN on the first column: one probe per distinct value.

@@ -163,6 +163,23 @@ test('a wrong key is WRONG_KEY and modifies no file', () => {
   open().close(); // the lock was released
 });
 
+test('a table file the manifest lists but the directory lacks is CORRUPTION at open, naming it', () => {
+  const { vfs, open } = mem({ memtableBudgetBytes: 4096 });
+  const db = open();
+  for (let i = 0; i < 400; i++) db.put(u(`key-${String(i).padStart(5, '0')}`), new Uint8Array(64).fill(i & 0xff));
+  db.close();
+  const tables = vfs.list('db').filter((n) => n.endsWith('.sst'));
+  assert.ok(tables.length > 0, 'the budget forces at least one flush');
+  vfs.remove(`db/${tables[0]!}`);
+  try {
+    open();
+    assert.unreachable('open must fail');
+  } catch (e) {
+    assert.ok(isHeliosError(e, 'CORRUPTION'), String(e));
+    assert.is((e as { details: { file?: string } }).details.file, tables[0]);
+  }
+});
+
 test('calls after close throw CLOSED; close is idempotent', () => {
   const { open } = mem();
   const db = open();

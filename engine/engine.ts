@@ -353,6 +353,14 @@ function recover(vfs: Vfs, dir: string, options: EngineOptions, lock: VfsLock, k
   } else {
     version = emptyVersion(); // a new database, or a creation that stopped before CURRENT
   }
+  // Every table the manifest lists must be there: a missing one is damage to the
+  // directory (or a partial copy of it), reported before anything is modified.
+  for (const f of version.levels.flat()) {
+    const name = tableFileName(f.fileNumber);
+    if (!vfs.exists(joinPath(dir, name))) {
+      throw new HeliosError('CORRUPTION', `${name}: table listed in the manifest is missing from ${dir}`, { file: name, offset: 0 });
+    }
+  }
   const replay = replayWal(vfs, dir, ctx, version);
   // The segment that was active may hold bytes only the OS has (a process
   // crash under 'normal'/'off'): make them durable before the manifest records

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, type DatabaseOptions } from './database.ts';
@@ -29,6 +29,27 @@ function code(fn: () => unknown): string {
   }
   return 'no error';
 }
+
+test('memoryLimitMb bounds the memtable: a small limit flushes to table files and every row reads back after reopen', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'helios-memlimit-'));
+  try {
+    const path = join(dir, 'db');
+    const key = { raw: new Uint8Array(32).fill(3) };
+    const db = new Database(path, { key, memoryLimitMb: 4, synchronous: 'off' });
+    db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT)');
+    const ins = db.prepare('INSERT INTO t(body) VALUES (?)');
+    db.transaction(() => { for (let i = 0; i < 20000; i++) ins.run('row-' + i + '-' + 'x'.repeat(64)); })();
+    db.close();
+    assert.ok(readdirSync(path).some((n) => n.endsWith('.sst')), 'a 1 MiB memtable must have flushed');
+    const again = new Database(path, { key, memoryLimitMb: 4 });
+    assert.is(again.prepare('SELECT count(*) FROM t').pluck().get(), 20000);
+    assert.is(again.prepare('SELECT body FROM t WHERE id = 12345').pluck().get(), 'row-12344-' + 'x'.repeat(64));
+    again.close();
+    assert.throws(() => new Database(join(dir, 'bad'), { key, memoryLimitMb: -1 }), (e: unknown) => isHeliosError(e));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('positional ?, ?NNN by number, named parameters from an object without the prefix', () => {
   const db = new Database(':memory:');

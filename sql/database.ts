@@ -41,6 +41,10 @@ export interface DatabaseOptions {
   readonly kdf?: KdfOptions;
   /** Memtable budget in bytes before a flush to a table file. */
   readonly memtableBudgetBytes?: number;
+  /** Whole-engine memory budget (the seed's memory_limit_mb): sizes the memtable and block cache. */
+  readonly memoryLimitMb?: number;
+  /** Bytes of decrypted blocks kept in the LRU block cache (default: a quarter of memoryLimitMb, or 8 MiB). */
+  readonly blockCacheBytes?: number;
 }
 
 /** What db.storageInfo() reports (the seed's get_storage_info). Never any key material. */
@@ -90,6 +94,8 @@ export class Database {
     if (options.fips !== undefined) eo.fips = options.fips;
     if (options.kdf !== undefined) eo.kdf = options.kdf;
     if (options.memtableBudgetBytes !== undefined) eo.memtableBudgetBytes = options.memtableBudgetBytes;
+    if (options.memoryLimitMb !== undefined) eo.memoryLimitMb = options.memoryLimitMb;
+    if (options.blockCacheBytes !== undefined) eo.blockCacheBytes = options.blockCacheBytes;
     if (this.memory) eo.vfs = createMemVfs();
     this.engine = openEngine(this.memory ? '/memory.db' : path, eo);
     try {

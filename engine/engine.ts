@@ -210,6 +210,10 @@ const DEFAULT_WAL_SEGMENT_BYTES = 4 * 1024 * 1024;
 const DEFAULT_MANIFEST_REWRITE_BYTES = 1024 * 1024;
 const DEFAULT_MEMTABLE_BUDGET_BYTES = 64 * 1024 * 1024;
 const DEFAULT_BLOCK_CACHE_BYTES = 8 * 1024 * 1024;
+/** Flush work (entries moved to L0) per entry a commit writes: > 1 so a flush ends before the next memtable fills. */
+const FLUSH_WORK_PER_ENTRY = 4;
+/** Compaction work per entry written: leveled compaction rewrites each entry ~ size-ratio times per level. */
+const COMPACTION_WORK_PER_ENTRY = 8;
 const DEFAULT_COMPACTION_STEP_ENTRIES = 64;
 /** L0 holding this many times the compaction trigger stalls commits until a compaction finishes. */
 const L0_STALL_FACTOR = 3;
@@ -744,20 +748,21 @@ function createEngine(s: EngineState): Engine {
    * first) only when the memtable fills while the previous one is still being
    * flushed, or when L0 reaches L0_STALL_FACTOR × its trigger.
    */
-  const doWork = (): void => {
+  const doWork = (entriesWritten: number): void => {
     if (memtable.approximateByteLength >= memtableBudgetBytes) {
       while (imm !== null) flushStep(1 << 16);
       freeze();
     }
-    if (imm !== null) {
-      flushStep(stepEntries);
-      return;
-    }
+    // Work in proportion to what the commit wrote, so flushing outpaces the
+    // writes (a frozen memtable is gone before the next one fills) and
+    // compaction keeps up with flushing (L0 stays near its trigger instead of
+    // growing until the stall) — a fixed slice starved both under batches.
+    if (imm !== null) flushStep(stepEntries + FLUSH_WORK_PER_ENTRY * entriesWritten);
     if (levels[0]!.length >= config.l0Trigger * L0_STALL_FACTOR) {
       while (compactStep(1 << 16) && levels[0]!.length >= config.l0Trigger * L0_STALL_FACTOR);
       return;
     }
-    compactStep(stepEntries);
+    if (imm === null) compactStep(stepEntries + COMPACTION_WORK_PER_ENTRY * entriesWritten);
   };
 
   /** Newest version of `key` at `seq` across memtables and tables (a copy), null if deleted, undefined if never written. */
@@ -820,7 +825,7 @@ function createEngine(s: EngineState): Engine {
     // The commit above is done; a failed rotation, flush or compaction fails the handle for later writes only.
     try {
       if (wal.byteLength >= walSegmentBytes) guarded(rotateWal);
-      guarded(doWork);
+      guarded(() => doWork(entries.length));
     } catch {
       // recorded in `failure`
     }

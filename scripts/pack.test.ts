@@ -19,7 +19,8 @@ test('the packed tarball installs offline and opens an encrypted database on Nod
     const app = join(work, 'app');
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
-    execFileSync(npm, ['install', '--offline', '--no-audit', '--no-fund', join(work, tgz!)], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+    // An empty cache and --offline: only what the tarball carries can be installed.
+    execFileSync(npm, ['install', '--offline', '--cache', join(work, 'empty-cache'), '--no-audit', '--no-fund', join(work, tgz!)], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
     writeFileSync(
       join(app, 'main.mjs'),
       `import { Database, generateKey } from 'heliosdb-lite';

@@ -14,25 +14,14 @@
  */
 import { compareBytes, equalBytes } from '../format/bytes.ts';
 import { HeliosError } from '../format/errors.ts';
-import { compareInternal, KIND_TOMBSTONE, MAX_SEQ, type EntryKind } from '../format/sstable-block.ts';
+import { compareInternal, KIND_TOMBSTONE, MAX_SEQ, type BlockCursor, type EntryKind } from '../format/sstable-block.ts';
 
 /**
  * A bidirectional cursor over internal keys. key()/value() are views valid
  * until the next move of this cursor; callers copy what they keep. Calling
  * key()/value()/next()/prev() when !valid() is a bug of the caller.
  */
-export interface InternalCursor {
-  valid(): boolean;
-  seekToFirst(): void;
-  seekToLast(): void;
-  /** Positions at the first entry >= (userKey, seqNum) in internal order; invalid if none. */
-  seek(userKey: Uint8Array, seqNum: number): void;
-  next(): void;
-  prev(): void;
-  key(): Uint8Array;
-  seqNum(): number;
-  kind(): EntryKind;
-  value(): Uint8Array;
+export interface InternalCursor extends BlockCursor {
   /** Releases what the cursor holds (table handles, pinned blocks). Idempotent. */
   close(): void;
 }

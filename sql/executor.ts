@@ -882,6 +882,26 @@ export class Session implements ExecEnv {
   }
 
   /**
+   * Applies the conflict action for one uniqueness conflict of INSERT or UPDATE:
+   * 'skip' for IGNORE; for REPLACE the conflicting row is deleted (with its
+   * foreign-key actions) and the statement goes on; ABORT, FAIL and ROLLBACK throw.
+   */
+  private resolveConflict(w: TableWriter, c: { ix: IndexInfo | null; rowid: number | bigint }, orAction: ConflictAction | null, f: Frame): 'skip' | 'replaced' {
+    const t = w.t;
+    const act = orAction ?? (c.ix === null ? t.pkConflict : c.ix.conflict) ?? 'ABORT';
+    if (act === 'IGNORE') return 'skip';
+    if (act === 'REPLACE') {
+      const victim = this.loadRow(t, c.rowid);
+      if (victim) {
+        this.childRefs(t, victim, null, f, 0);
+        this.removeRow(w, victim, f);
+      }
+      return 'replaced';
+    }
+    throw this.conflict(this.uniqueError(t, c.ix), act);
+  }
+
+  /**
    * Inserts one prepared row. Returns 'inserted', 'skip' (IGNORE / DO NOTHING),
    * or the updated row when an upsert turned the insert into an update.
    */
@@ -903,17 +923,7 @@ export class Session implements ExecEnv {
         if (!existing) continue;
         return this.upsertUpdate(w, u, existing, row, f);
       }
-      const act = orAction ?? (c.ix === null ? t.pkConflict : c.ix.conflict) ?? 'ABORT';
-      if (act === 'IGNORE') return 'skip';
-      if (act === 'REPLACE') {
-        const victim = this.loadRow(t, c.rowid);
-        if (victim) {
-          this.childRefs(t, victim, null, f, 0);
-          this.removeRow(w, victim, f);
-        }
-        continue;
-      }
-      throw this.conflict(this.uniqueError(t, c.ix), act);
+      if (this.resolveConflict(w, c, orAction, f) === 'skip') return 'skip';
     }
     this.checkParents(t, row);
     this.putRow(w, row, rowid, f);
@@ -1082,17 +1092,7 @@ export class Session implements ExecEnv {
     if (!this.checkRow(w, nr, f, orAction)) return null;
     const found = this.conflicts(w, nr, rowid, oldRowid, f);
     for (const c of found) {
-      const act = orAction ?? (c.ix === null ? t.pkConflict : c.ix.conflict) ?? 'ABORT';
-      if (act === 'IGNORE') return null;
-      if (act === 'REPLACE') {
-        const victim = this.loadRow(t, c.rowid);
-        if (victim) {
-          this.childRefs(t, victim, null, f, 0);
-          this.removeRow(w, victim, f);
-        }
-        continue;
-      }
-      throw this.conflict(this.uniqueError(t, c.ix), act);
+      if (this.resolveConflict(w, c, orAction, f) === 'skip') return null;
     }
     this.checkParents(t, nr);
     this.childRefs(t, old, nr, f, 0);

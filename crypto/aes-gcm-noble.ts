@@ -10,10 +10,11 @@
  */
 import { gcm } from '@noble/ciphers/aes.js';
 import { HeliosError } from '../format/errors.ts';
-import { type GcmContext, GCM_IV_BYTES, GCM_TAG_BYTES, writeNonce } from './gcm.ts';
+import type { GcmIntoContext } from './cipher-suite.ts';
+import { GCM_IV_BYTES, GCM_TAG_BYTES, writeNonce } from './gcm.ts';
 
 /** A GCM context for `key` (32 bytes, validated by the caller; copied). */
-export function createNobleGcm(key: Uint8Array): GcmContext {
+export function createNobleGcm(key: Uint8Array): GcmIntoContext {
   const keyCopy = key.slice();
   const iv = new Uint8Array(GCM_IV_BYTES);
   let closed = false;
@@ -44,6 +45,12 @@ export function createNobleGcm(key: Uint8Array): GcmContext {
       check();
       writeNonce(iv, 0, index);
       return openWithIv(iv, sealed, aad);
+    },
+    sealInto(index, plaintext, aad, out, at) {
+      check();
+      writeNonce(iv, 0, index);
+      // noble returns a fresh array; ciphertext is not secret, the copy needs no wipe.
+      out.set(gcm(keyCopy, iv, aad).encrypt(plaintext), at);
     },
     sealWithIv,
     openWithIv,

@@ -26,7 +26,8 @@
 import { createCipheriv, createDecipheriv, type Cipher } from 'node:crypto';
 import { HeliosError } from '../format/errors.ts';
 import { constantTimeEqual } from './ct.ts';
-import { type GcmContext, GCM_IV_BYTES, GCM_TAG_BYTES, writeNonce } from './gcm.ts';
+import type { GcmIntoContext } from './cipher-suite.ts';
+import { GCM_IV_BYTES, GCM_TAG_BYTES, writeNonce } from './gcm.ts';
 import { createGhashTable, ghashBlock, ghashLengths, ghashUpdate } from './ghash.ts';
 import { allocSealOutput } from './seal-output.ts';
 
@@ -84,7 +85,7 @@ const be = (x: number): number =>
   LITTLE_ENDIAN ? ((x >>> 24) | ((x >>> 8) & 0xff00) | ((x << 8) & 0xff0000) | (x << 24)) | 0 : x | 0;
 
 /** A GCM context for `key` (32 bytes, validated by the caller; copied). */
-export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): GcmContext {
+export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): GcmIntoContext {
   const largeThreshold = options.largeThreshold ?? defaultLargeThreshold();
   const keyCopy = key.slice();
   // ECB cipher and GHASH table (64 KiB, ~50 µs to build) exist only once a
@@ -231,10 +232,12 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
     state[0] = state[1] = state[2] = state[3] = 0;
   }
 
-  /** CTR-encrypts and GHASHes each full block in one pass (the hot path for small records). */
-  function sealSmall(plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  /**
+   * CTR-encrypts and GHASHes each full block in one pass (the hot path for
+   * small records), writing ciphertext ‖ tag to out[at, at + n + 16).
+   */
+  function sealSmall(plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, at: number): void {
     const n = plaintext.length;
-    const out = allocSealOutput(n + GCM_TAG_BYTES);
     state[0] = state[1] = state[2] = state[3] = 0;
     ghashUpdate(table, state, aad, 0, aad.length);
     const o = ksOff + 16;
@@ -258,22 +261,22 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
       const c13 = plaintext[i + 13]! ^ ks[k + 13]!;
       const c14 = plaintext[i + 14]! ^ ks[k + 14]!;
       const c15 = plaintext[i + 15]! ^ ks[k + 15]!;
-      out[i + 0] = c0;
-      out[i + 1] = c1;
-      out[i + 2] = c2;
-      out[i + 3] = c3;
-      out[i + 4] = c4;
-      out[i + 5] = c5;
-      out[i + 6] = c6;
-      out[i + 7] = c7;
-      out[i + 8] = c8;
-      out[i + 9] = c9;
-      out[i + 10] = c10;
-      out[i + 11] = c11;
-      out[i + 12] = c12;
-      out[i + 13] = c13;
-      out[i + 14] = c14;
-      out[i + 15] = c15;
+      out[at + i + 0] = c0;
+      out[at + i + 1] = c1;
+      out[at + i + 2] = c2;
+      out[at + i + 3] = c3;
+      out[at + i + 4] = c4;
+      out[at + i + 5] = c5;
+      out[at + i + 6] = c6;
+      out[at + i + 7] = c7;
+      out[at + i + 8] = c8;
+      out[at + i + 9] = c9;
+      out[at + i + 10] = c10;
+      out[at + i + 11] = c11;
+      out[at + i + 12] = c12;
+      out[at + i + 13] = c13;
+      out[at + i + 14] = c14;
+      out[at + i + 15] = c15;
       ghashBlock(
         table,
         state,
@@ -283,13 +286,12 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
         (c12 << 24) | (c13 << 16) | (c14 << 8) | c15,
       );
     }
-    for (let j = i; j < n; j++) out[j] = plaintext[j]! ^ ks[o + j]!;
-    ghashUpdate(table, state, out, full, n);
+    for (let j = i; j < n; j++) out[at + j] = plaintext[j]! ^ ks[o + j]!;
+    ghashUpdate(table, state, out, at + full, at + n);
     finishTag(aad.length, n);
-    out.set(expectedTag, n);
+    out.set(expectedTag, at + n);
     expectedTag.fill(0);
     releaseKeystream();
-    return out;
   }
 
   function openSmall(sealed: Uint8Array, aad: Uint8Array): Uint8Array | null {
@@ -308,18 +310,28 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
     return out;
   }
 
-  function sealLarge(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  /** One node:crypto GCM object; writes ciphertext ‖ tag to out[at, at + n + 16). */
+  function sealLarge(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, at: number): void {
     const c = createCipheriv('aes-256-gcm', keyCopy, nonce, { authTagLength: GCM_TAG_BYTES });
     c.setAAD(aad);
     const n = plaintext.length;
-    const out = new Uint8Array(n + GCM_TAG_BYTES);
     const body = c.update(plaintext);
-    out.set(body, 0);
     const rest = c.final();
     if (body.length + rest.length !== n) throw new HeliosError('INTERNAL', 'AES-GCM returned a short ciphertext');
-    out.set(rest, body.length);
-    out.set(c.getAuthTag(), n);
-    return out;
+    out.set(body, at);
+    out.set(rest, at + body.length);
+    out.set(c.getAuthTag(), at + n);
+  }
+
+  function sealIndex(index: number, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, at: number): void {
+    checkOpen();
+    if (plaintext.length >= largeThreshold) {
+      writeNonce(iv, 0, index);
+      sealLarge(iv, plaintext, aad, out, at);
+      return;
+    }
+    keystreamForIndex(index, ((plaintext.length + 15) >>> 4) + 1);
+    sealSmall(plaintext, aad, out, at);
   }
 
   function openLarge(nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null {
@@ -350,14 +362,12 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
 
   return {
     seal(index, plaintext, aad) {
-      checkOpen();
-      if (plaintext.length >= largeThreshold) {
-        writeNonce(iv, 0, index);
-        return sealLarge(iv, plaintext, aad);
-      }
-      keystreamForIndex(index, ((plaintext.length + 15) >>> 4) + 1);
-      return sealSmall(plaintext, aad);
+      const n = plaintext.length;
+      const out = n >= largeThreshold ? new Uint8Array(n + GCM_TAG_BYTES) : allocSealOutput(n + GCM_TAG_BYTES);
+      sealIndex(index, plaintext, aad, out, 0);
+      return out;
     },
+    sealInto: sealIndex,
     open(index, sealed, aad) {
       checkOpen();
       if (sealed.length < GCM_TAG_BYTES) return null;
@@ -371,9 +381,16 @@ export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): Gc
     },
     sealWithIv(nonce, plaintext, aad) {
       checkOpen();
-      if (plaintext.length >= largeThreshold) return sealLarge(nonce, plaintext, aad);
-      keystreamForIv(nonce, ((plaintext.length + 15) >>> 4) + 1);
-      return sealSmall(plaintext, aad);
+      const n = plaintext.length;
+      if (n >= largeThreshold) {
+        const big = new Uint8Array(n + GCM_TAG_BYTES);
+        sealLarge(nonce, plaintext, aad, big, 0);
+        return big;
+      }
+      const out = allocSealOutput(n + GCM_TAG_BYTES);
+      keystreamForIv(nonce, ((n + 15) >>> 4) + 1);
+      sealSmall(plaintext, aad, out, 0);
+      return out;
     },
     openWithIv(nonce, sealed, aad) {
       checkOpen();

@@ -189,4 +189,73 @@ test('setSealAudit sees every aes-256-gcm seal with SHA-256(key)[0..8) as finger
   assert.is(seen.length, 3);
 });
 
+
+test('[CRY-GCM-1] sealInto writes exactly the bytes of seal() at the offset, on every suite and backend, small and large records', () => {
+  const aad = new Uint8Array(41).map((_, i) => i);
+  const variants: Array<[string, () => Sealer]> = [
+    ['gcm node', () => createSealer('aes-256-gcm', key, { backend: 'node' })],
+    ['gcm node, GCM object path', () => createSealer('aes-256-gcm', key, { backend: 'node', nodeLargeThreshold: 0 })],
+    ['gcm node, ECB path', () => createSealer('aes-256-gcm', key, { backend: 'node', nodeLargeThreshold: Infinity })],
+    ['gcm noble', () => createSealer('aes-256-gcm', key, { backend: 'noble' })],
+    ['none', () => createSealer('none', key)],
+  ];
+  for (const [label, make] of variants) {
+    const a = make();
+    const b = make();
+    // In index order (the batched keystream path) and then out of order.
+    const indices = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 40, 3, 2 ** 33 + 1];
+    indices.forEach((index, k) => {
+      const n = [0, 1, 15, 16, 17, 100, 117, 1000, 5000][k % 9]!;
+      const pt = new Uint8Array(n).map((_, i) => (i * 13 + k) & 0xff);
+      const expected = a.seal(index, pt, aad);
+      const out = new Uint8Array(n + a.overhead + 11).fill(0xa5);
+      const written = b.sealInto(index, pt, aad, out, 7);
+      assert.is(written, n + a.overhead, `${label} length`);
+      assert.is(toHex(out.subarray(7, 7 + written)), toHex(expected), `${label} index ${index} n ${n}`);
+      assert.ok(out.subarray(0, 7).every((x) => x === 0xa5), `${label} bytes before the offset untouched`);
+      assert.ok(out.subarray(7 + written).every((x) => x === 0xa5), `${label} bytes after the result untouched`);
+      assert.equal(b.open(index, out.subarray(7, 7 + written), aad), pt, `${label} opens`);
+    });
+  }
+});
+
+test('sealInto refuses a destination that is too short or a bad offset (INVALID_ARGUMENT, nothing written) and throws CLOSED after destroy()', () => {
+  for (const suite of ['aes-256-gcm', 'none'] as const) {
+    for (const backend of ['node', 'noble'] as const) {
+      const s = createSealer(suite, key, { backend });
+      const pt = new Uint8Array(10).fill(3);
+      const need = 10 + s.overhead;
+      const out = new Uint8Array(need + 2);
+      assert.is(codeOf(() => s.sealInto(0, pt, new Uint8Array(0), out, 3)), 'INVALID_ARGUMENT', `${suite} ${backend} overflow`);
+      assert.is(codeOf(() => s.sealInto(0, pt, new Uint8Array(0), out, -1)), 'INVALID_ARGUMENT');
+      assert.is(codeOf(() => s.sealInto(0, pt, new Uint8Array(0), out, 0.5)), 'INVALID_ARGUMENT');
+      assert.is(codeOf(() => s.sealInto(0, pt, new Uint8Array(0), null as unknown as Uint8Array, 0)), 'INVALID_ARGUMENT');
+      assert.is(codeOf(() => s.sealInto(-1, pt, new Uint8Array(0), out, 0)), 'INVALID_ARGUMENT');
+      assert.ok(out.every((x) => x === 0), `${suite} ${backend} nothing written`);
+      assert.is(s.sealInto(0, pt, new Uint8Array(0), out, 2), need);
+      s.destroy();
+      assert.is(codeOf(() => s.sealInto(1, pt, new Uint8Array(0), out, 0)), 'CLOSED');
+    }
+  }
+});
+
+test('[CRY-NONCE-1] setSealAudit sees every aes-256-gcm sealInto, on both backends, and no refused one', () => {
+  const seen: Array<[string, number]> = [];
+  setSealAudit((fp, index) => seen.push([fp, index]));
+  try {
+    const fp = createHash('sha256').update(key).digest('hex').slice(0, 16);
+    const out = new Uint8Array(64);
+    createSealer('aes-256-gcm', key, { backend: 'node' }).sealInto(4, new Uint8Array(1), new Uint8Array(0), out, 0);
+    createSealer('aes-256-gcm', key, { backend: 'noble' }).sealInto(2 ** 40, new Uint8Array(1), new Uint8Array(0), out, 0);
+    createSealer('none', key).sealInto(6, new Uint8Array(1), new Uint8Array(0), out, 0);
+    codeOf(() => createSealer('aes-256-gcm', key).sealInto(9, new Uint8Array(60), new Uint8Array(0), out, 0));
+    assert.equal(seen, [
+      [fp, 4],
+      [fp, 2 ** 40],
+    ]);
+  } finally {
+    setSealAudit(null);
+  }
+});
+
 test.run();

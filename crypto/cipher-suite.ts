@@ -31,7 +31,7 @@ import {
   checkKey,
   checkPlaintextLength,
 } from './gcm.ts';
-import { NONE_OVERHEAD_BYTES, noneOpen, noneSeal } from './suite-none.ts';
+import { NONE_OVERHEAD_BYTES, noneOpen, noneSeal, noneSealInto } from './suite-none.ts';
 
 export type SuiteId = 'aes-256-gcm' | 'none';
 export type GcmBackend = 'node' | 'noble';
@@ -49,9 +49,21 @@ export interface Sealer {
    *  returns null when verification fails (also when `sealed` is shorter than `overhead`).
    *  Returns a new array that owns its memory (byteOffset 0, nothing else in its buffer). */
   open(index: number, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null;
+  /** seal() without the result array: writes the same bytes, ciphertext ‖ tag
+   *  (plaintext.length + overhead of them), to out[offset, offset + plaintext.length + overhead)
+   *  and returns that count. Lets a caller seal straight into a record frame.
+   *  The region must lie within `out` (else INVALID_ARGUMENT, nothing written) and must not
+   *  overlap `plaintext` or `aad`. Same nonce rule, checks and audit call as seal(). */
+  sealInto(index: number, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): number;
   /** Zeroes the key copy and every per-key table [CRY-ZERO-1]. Later calls throw CLOSED.
    *  Idempotent. */
   destroy(): void;
+}
+
+/** A GCM context (crypto/gcm.ts) that can also seal into a caller's array (Sealer.sealInto). */
+export interface GcmIntoContext extends GcmContext {
+  /** Writes ctx.seal(index, plaintext, aad)'s bytes to out[at, at + plaintext.length + 16); bounds checked by the caller. */
+  sealInto(index: number, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, at: number): void;
 }
 
 export interface SealerOptions {
@@ -105,7 +117,7 @@ export function createSealer(suite: SuiteId, fileKey: Uint8Array, options: Seale
   return createGcmSealer(createGcmContext(fileKey, options), fileKey);
 }
 
-function createGcmContext(key: Uint8Array, options: SealerOptions): GcmContext {
+function createGcmContext(key: Uint8Array, options: SealerOptions): GcmIntoContext {
   const backend = options.backend ?? defaultGcmBackend();
   if (backend === 'noble') return createNobleGcm(key);
   if (backend !== 'node') throw new HeliosError('INVALID_ARGUMENT', `unknown AES-GCM backend ${JSON.stringify(String(backend))}`);
@@ -117,7 +129,7 @@ function createGcmContext(key: Uint8Array, options: SealerOptions): GcmContext {
   return createNodeGcm(key, nodeOptions);
 }
 
-function createGcmSealer(ctx: GcmContext, key: Uint8Array): Sealer {
+function createGcmSealer(ctx: GcmIntoContext, key: Uint8Array): Sealer {
   let closed = false;
   const fingerprint = keyFingerprint(key);
   const check = (): void => {
@@ -134,6 +146,18 @@ function createGcmSealer(ctx: GcmContext, key: Uint8Array): Sealer {
       checkPlaintextLength(plaintext.length);
       if (audit !== null) audit(fingerprint, index);
       return ctx.seal(index, plaintext, aad);
+    },
+    sealInto(index, plaintext, aad, out, offset) {
+      check();
+      checkIndex(index);
+      checkBytes(plaintext, 'plaintext');
+      checkBytes(aad, 'aad');
+      checkPlaintextLength(plaintext.length);
+      const n = plaintext.length + GCM_TAG_BYTES;
+      checkOutput(out, offset, n);
+      if (audit !== null) audit(fingerprint, index);
+      ctx.sealInto(index, plaintext, aad, out, offset);
+      return n;
     },
     open(index, sealed, aad) {
       check();
@@ -166,6 +190,16 @@ function createNoneSealer(): Sealer {
       checkBytes(aad, 'aad');
       return noneSeal(index, plaintext, aad);
     },
+    sealInto(index, plaintext, aad, out, offset) {
+      check();
+      checkIndex(index);
+      checkBytes(plaintext, 'plaintext');
+      checkBytes(aad, 'aad');
+      const n = plaintext.length + NONE_OVERHEAD_BYTES;
+      checkOutput(out, offset, n);
+      noneSealInto(index, plaintext, aad, out, offset);
+      return n;
+    },
     open(index, sealed, aad) {
       check();
       checkIndex(index);
@@ -177,6 +211,14 @@ function createNoneSealer(): Sealer {
       closed = true;
     },
   };
+}
+
+/** sealInto's destination check: `byteLength` bytes from `offset` must fit in `out`. */
+function checkOutput(out: unknown, offset: unknown, byteLength: number): void {
+  checkBytes(out, 'output');
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0 || offset + byteLength > (out as Uint8Array).length) {
+    throw new HeliosError('INVALID_ARGUMENT', `sealInto needs ${byteLength} bytes at offset ${String(offset)} of a ${(out as Uint8Array).length}-byte array`);
+  }
 }
 
 /** Non-secret key fingerprint for setSealAudit: hex of SHA-256(key)[0..8). */

@@ -31,15 +31,21 @@ export function noneChecksum(index: number, aad: Uint8Array, data: Uint8Array, b
 
 /** Returns a new array: plaintext ‖ u32be(checksum) (see seal-output.ts for its aliasing). */
 export function noneSeal(index: number, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
-  const n = plaintext.length;
-  const out = allocSealOutput(n + NONE_OVERHEAD_BYTES);
-  out.set(plaintext, 0);
-  const c = noneChecksum(index, aad, plaintext, n);
-  out[n] = c >>> 24;
-  out[n + 1] = (c >>> 16) & 0xff;
-  out[n + 2] = (c >>> 8) & 0xff;
-  out[n + 3] = c & 0xff;
+  const out = allocSealOutput(plaintext.length + NONE_OVERHEAD_BYTES);
+  noneSealInto(index, plaintext, aad, out, 0);
   return out;
+}
+
+/** Writes plaintext ‖ u32be(checksum) to out[at, at + plaintext.length + 4); the bytes of noneSeal(). */
+export function noneSealInto(index: number, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, at: number): void {
+  const n = plaintext.length;
+  const c = noneChecksum(index, aad, plaintext, n);
+  out.set(plaintext, at);
+  const t = at + n;
+  out[t] = c >>> 24;
+  out[t + 1] = (c >>> 16) & 0xff;
+  out[t + 2] = (c >>> 8) & 0xff;
+  out[t + 3] = c & 0xff;
 }
 
 /** Returns a new array holding the plaintext, or null when the checksum does not match. */

@@ -31,6 +31,9 @@ export interface FileCipher {
   readonly overhead: number;
   /** Seals `plaintext` as record/block `index` (a new array: ciphertext ‖ tag). */
   seal(index: number, plaintext: Uint8Array): Uint8Array;
+  /** seal()'s bytes written to out[offset, offset + plaintext.length + overhead) instead
+   *  (Sealer.sealInto); returns that count. */
+  sealInto(index: number, plaintext: Uint8Array, out: Uint8Array, offset: number): number;
   /** Verifies and opens record/block `index`; null when verification fails. A new array. */
   open(index: number, sealed: Uint8Array): Uint8Array | null;
   /** Zeroes the file key. */
@@ -70,6 +73,9 @@ export function createFileCipher(ctx: KeyContext, header: FileHeader): FileCiphe
     overhead,
     seal(index, plaintext) {
       return sealer.seal(index, plaintext, aad(index, plaintext.length + overhead));
+    },
+    sealInto(index, plaintext, out, offset) {
+      return sealer.sealInto(index, plaintext, aad(index, plaintext.length + overhead), out, offset);
     },
     open(index, sealed) {
       return sealer.open(index, sealed, aad(index, sealed.length));

@@ -19,9 +19,12 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { encodeFileHeader } from '../format/file-header.ts';
-import { encodeRecordHeader, RECORD_HEADER_BYTES } from '../format/record-frame.ts';
+import { RECORD_HEADER_BYTES, writeRecordHeader } from '../format/record-frame.ts';
 import type { FileCipher } from './file-cipher.ts';
 import type { Vfs, VfsFile } from './vfs.ts';
+
+/** Frames up to this size are built in a buffer kept by the writer; larger ones in a one-off array. */
+const MAX_REUSED_FRAME_BYTES = 128 * 1024;
 
 export interface LogWriter {
   readonly fileName: string;
@@ -48,6 +51,7 @@ export function createLogWriter(vfs: Vfs, path: string, fileName: string, cipher
   let failure: unknown = null;
   let index = 0;
   let written = 0;
+  let frame: Uint8Array = new Uint8Array(256);
 
   const fail = (e: unknown): never => {
     failure ??= e;
@@ -88,10 +92,20 @@ export function createLogWriter(vfs: Vfs, path: string, fileName: string, cipher
     },
     add(plaintext) {
       live();
-      const sealed = cipher.seal(index, plaintext);
-      const rec = new Uint8Array(RECORD_HEADER_BYTES + sealed.length);
-      rec.set(encodeRecordHeader(sealed.length), 0);
-      rec.set(sealed, RECORD_HEADER_BYTES);
+      // The frame is built in place, header then ciphertext ‖ tag, in a
+      // buffer reused across records: append() copies or writes out its
+      // argument (vfs.ts), and the buffer only ever holds ciphertext.
+      const sealedLength = plaintext.length + cipher.overhead;
+      const frameLength = RECORD_HEADER_BYTES + sealedLength;
+      let rec: Uint8Array;
+      if (frameLength <= frame.length) {
+        rec = frame.subarray(0, frameLength);
+      } else {
+        rec = new Uint8Array(frameLength);
+        if (frameLength <= MAX_REUSED_FRAME_BYTES) frame = rec;
+      }
+      writeRecordHeader(rec, 0, sealedLength);
+      cipher.sealInto(index, plaintext, rec, RECORD_HEADER_BYTES);
       index++;
       appendNow(rec);
     },

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createRecordAadWriter, decodeRecordHeader, encodeRecordAad, encodeRecordHeader, MAX_SEALED_RECORD_BYTES, RECORD_AAD_BYTES } from './record-frame.ts';
+import { createRecordAadWriter, decodeRecordHeader, encodeRecordAad, encodeRecordHeader, MAX_SEALED_RECORD_BYTES, RECORD_AAD_BYTES, writeRecordHeader } from './record-frame.ts';
 import { toHex } from './bytes.ts';
 import { isHeliosError } from './errors.ts';
 
@@ -35,6 +35,25 @@ test('[FMT-REC-2] the AAD is database id, kind, file number, generation, index, 
   const w = createRecordAadWriter({ ...f, fileNumber: 2 ** 40 + 5 });
   assert.is(toHex(w(2 ** 33 + 1, 7)).slice(34), '0000010000000005' + '00000001' + '0000000200000001' + '00000007');
   assert.is(toHex(encodeRecordAad({ ...f, fileNumber: 2 ** 40 + 5 }, 2 ** 33 + 1, 7)), toHex(w(2 ** 33 + 1, 7)));
+});
+
+
+test('[FMT-REC-1] writeRecordHeader writes the bytes of encodeRecordHeader at an offset and nothing else', () => {
+  for (const n of [0, 23, 116, 0x01020304, MAX_SEALED_RECORD_BYTES]) {
+    const out = new Uint8Array(13).fill(0x5a);
+    writeRecordHeader(out, 3, n);
+    assert.is(toHex(out.subarray(3, 11)), toHex(encodeRecordHeader(n)), `length ${n}`);
+    assert.is(toHex(out.subarray(0, 3)) + toHex(out.subarray(11)), '5a5a5a' + '5a5a');
+    assert.is(decodeRecordHeader(out, 3), n);
+  }
+  const out = new Uint8Array(8);
+  try {
+    writeRecordHeader(out, 0, MAX_SEALED_RECORD_BYTES + 1);
+    assert.unreachable('accepted an oversized record');
+  } catch (e) {
+    assert.ok(isHeliosError(e) && e.code === 'TOO_BIG');
+  }
+  assert.ok(out.every((x) => x === 0));
 });
 
 test.run();

@@ -73,14 +73,29 @@ function setU64(dv: DataView, offset: number, n: number): void {
 
 /** The 8-byte record header for a sealed payload of `sealedLength` bytes (a new array). */
 export function encodeRecordHeader(sealedLength: number): Uint8Array {
+  const out = new Uint8Array(RECORD_HEADER_BYTES);
+  writeRecordHeader(out, 0, sealedLength);
+  return out;
+}
+
+/**
+ * Writes the 8-byte record header for a sealed payload of `sealedLength`
+ * bytes to out[offset, offset + 8) (the bytes of encodeRecordHeader). TOO_BIG
+ * beyond MAX_SEALED_RECORD_BYTES, before anything is written.
+ */
+export function writeRecordHeader(out: Uint8Array, offset: number, sealedLength: number): void {
   if (!Number.isInteger(sealedLength) || sealedLength < 0 || sealedLength > MAX_SEALED_RECORD_BYTES) {
     throw new HeliosError('TOO_BIG', `record of ${sealedLength} bytes exceeds the ${MAX_SEALED_RECORD_BYTES}-byte limit`);
   }
-  const out = new Uint8Array(RECORD_HEADER_BYTES);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, sealedLength, false);
-  dv.setUint32(4, crc32c(out.subarray(0, 4)), false);
-  return out;
+  out[offset] = sealedLength >>> 24;
+  out[offset + 1] = (sealedLength >>> 16) & 0xff;
+  out[offset + 2] = (sealedLength >>> 8) & 0xff;
+  out[offset + 3] = sealedLength & 0xff;
+  const c = crc32c(out.subarray(offset, offset + 4));
+  out[offset + 4] = c >>> 24;
+  out[offset + 5] = (c >>> 16) & 0xff;
+  out[offset + 6] = (c >>> 8) & 0xff;
+  out[offset + 7] = c & 0xff;
 }
 
 /**

@@ -58,9 +58,12 @@ let scratchLens = new Float64Array(16);
 /**
  * Encodes one row into a new array. Every value must follow the SqlValue
  * contract; a bigint outside int64 is an INTERNAL error; NaN is stored as NULL.
+ * Only the first `count` values are encoded, and the one at index `nullAt`
+ * (if any) is encoded as NULL, so a caller can store a prefix of a longer
+ * array without copying it.
  */
-export function encodeRow(values: readonly SqlValue[]): Uint8Array {
-  const n = values.length;
+export function encodeRow(values: readonly SqlValue[], count: number = values.length, nullAt = -1): Uint8Array {
+  const n = count;
   if (scratchTypes.length < n) {
     scratchTypes = new Float64Array(n * 2);
     scratchLens = new Float64Array(n * 2);
@@ -70,7 +73,7 @@ export function encodeRow(values: readonly SqlValue[]): Uint8Array {
   let headerLength = varintLength(n);
   let bodyLength = 0;
   for (let i = 0; i < n; i++) {
-    const v = values[i]!;
+    const v = i === nullAt ? null : values[i]!;
     let t: number;
     if (v === null) t = 0;
     else if (typeof v === 'number') {

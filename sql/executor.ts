@@ -35,7 +35,7 @@ import {
 import { Frame, Scope, type CExpr, type ColMeta, type Ev, type Row, type Source, valueKey } from './expr-compile.ts';
 import { Planner, decodeTableRow, rowidProbe, splitAnd, type QueryPlan } from './planner.ts';
 import { indexKey, objectPrefix, prefixEnd, readRowid, rowKey, rowidBytes, sequenceKey, META_KEY } from './table-store.ts';
-import { Overlay } from './txn.ts';
+import { Overlay, bytesToBin } from './txn.ts';
 import type { ExecEnv } from './exec-env.ts';
 import { runPragma } from './pragma.ts';
 
@@ -487,9 +487,13 @@ export class Session implements ExecEnv {
   }
 
   private indexEntryKey(ix: IndexInfo, vals: SqlValue[], rowid: number | bigint): Uint8Array {
-    const cols: KeyColumn[] = ix.columns.map((c) => ({ desc: c.desc, collation: c.collation }));
+    let cols = keyColumnsOf.get(ix);
+    if (cols === undefined) {
+      cols = ix.columns.map((c) => ({ desc: c.desc, collation: c.collation }));
+      keyColumnsOf.set(ix, cols);
+    }
     const enc = encodeKey(vals, cols);
-    const withRowid = !ix.unique || vals.some((v) => v === null);
+    const withRowid = !ix.unique || vals.includes(null);
     return indexKey(ix.id, enc, withRowid ? rowid : null);
   }
 
@@ -519,7 +523,7 @@ export class Session implements ExecEnv {
     const checks = t.checks.map((c) => ({ name: c.name ?? checkText(t.sql, c.expr), ev: planner.comp.compile(c.expr, scope).ev }));
     const rootScope = planner.rootScope();
     const defaults = t.columns.map((c) => (c.defaultExpr ? planner.comp.compile(c.defaultExpr, rootScope).ev : null));
-    return { t, slot, scope, exprEvs, partial, checks, defaults };
+    return { t, keyRow: null, keyBytes: [], keyBins: [], slot, scope, exprEvs, partial, checks, defaults };
   }
 
   /** Applies NOT NULL (with its conflict action) and CHECK. Returns false when the row is to be skipped (IGNORE). */
@@ -567,7 +571,11 @@ export class Session implements ExecEnv {
     if (!freshRowid && (exclude === null || exclude !== rowid)) {
       if (this.overlay.get(rowKey(t.id, rowid)) !== undefined) out.push({ ix: null, rowid });
     }
-    for (const ix of t.indexes) {
+    const reuse = row.length === t.columns.length + 1;
+    w.keyRow = reuse ? row : null;
+    for (let i = 0; i < t.indexes.length; i++) {
+      const ix = t.indexes[i]!;
+      w.keyBytes[i] = undefined;
       if (!ix.unique) continue;
       const pe = w.partial.get(ix);
       if (pe) {
@@ -575,8 +583,14 @@ export class Session implements ExecEnv {
         if (isTruthy(pe(f)) !== true) continue;
       }
       const vals = this.indexValues(ix, row, w.exprEvs.get(ix) ?? null, f, w.slot);
-      if (vals.some((v) => v === null)) continue;
-      const v = this.overlay.get(this.indexEntryKey(ix, vals, rowid));
+      if (vals.includes(null)) continue;
+      const key = this.indexEntryKey(ix, vals, rowid);
+      const bin = bytesToBin(key);
+      if (reuse) {
+        w.keyBytes[i] = key;
+        w.keyBins[i] = bin;
+      }
+      const v = this.overlay.getBin(key, bin);
       if (v === undefined) continue;
       const other = readRowid(v, 0);
       if (exclude !== null && other === exclude) continue;
@@ -599,18 +613,26 @@ export class Session implements ExecEnv {
   /** Writes a row and its index entries (no checks). */
   private putRow(w: TableWriter, row: Row, rowid: number | bigint, f: Frame): void {
     const t = w.t;
-    const stored = row.slice(0, t.columns.length);
-    if (t.rowidAlias >= 0) stored[t.rowidAlias] = null;
-    this.overlay.put(rowKey(t.id, rowid), encodeRow(stored));
-    const full = row.length === t.columns.length + 1 ? row : [...row.slice(0, t.columns.length), rowid];
-    full[t.columns.length] = rowid;
+    const n = t.columns.length;
+    this.overlay.put(rowKey(t.id, rowid), encodeRow(row, n, t.rowidAlias));
+    // The cached keys hold only if the row's rowid is the one conflicts() saw.
+    const cached = w.keyRow === row && row[n] === rowid;
+    w.keyRow = null;
+    const full = row.length === n + 1 ? row : [...row.slice(0, n), rowid];
+    full[n] = rowid;
     if (t.rowidAlias >= 0) full[t.rowidAlias] = rowid;
     const rb = rowidBytes(rowid);
-    for (const ix of t.indexes) {
+    for (let i = 0; i < t.indexes.length; i++) {
+      const ix = t.indexes[i]!;
       const pe = w.partial.get(ix);
       if (pe) {
         f.rows[w.slot] = full;
         if (isTruthy(pe(f)) !== true) continue;
+      }
+      const key = cached ? w.keyBytes[i] : undefined;
+      if (key !== undefined) {
+        this.overlay.putBin(key, w.keyBins[i]!, rb);
+        continue;
       }
       const vals = this.indexValues(ix, full, w.exprEvs.get(ix) ?? null, f, w.slot);
       this.overlay.put(this.indexEntryKey(ix, vals, rowid), rb);
@@ -805,6 +827,9 @@ export class Session implements ExecEnv {
     const returning = stmt.returning ? this.compileReturning(stmt.returning, w, planner) : null;
     const orAction = stmt.orConflict;
     const rowidTarget = targets.indexOf(-2) >= 0 ? targets.indexOf(-2) : t.rowidAlias >= 0 ? targets.indexOf(t.rowidAlias) : -1;
+    // Per column: the DEFAULT evaluator when the statement does not supply the column (fixed per statement).
+    const defaultFor = w.defaults.map((d, i) => (d && !targets.includes(i) ? d : null));
+    const affinities = t.columns.map((c) => c.affinity);
 
     return {
       dml: true,
@@ -817,17 +842,14 @@ export class Session implements ExecEnv {
         let changes = 0;
         produce(f, (vals) => {
           const row = new Array<SqlValue>(n + 1).fill(null);
-          const given = new Array<boolean>(n).fill(false);
           for (let i = 0; i < targets.length; i++) {
             const c = targets[i]!;
-            if (c >= 0) {
-              row[c] = vals[i]!;
-              given[c] = true;
-            }
+            if (c >= 0) row[c] = vals[i]!;
           }
           for (let i = 0; i < n; i++) {
-            if (!given[i] && w.defaults[i]) row[i] = w.defaults[i]!(f);
-            row[i] = applyAffinity(row[i]!, t.columns[i]!.affinity);
+            const d = defaultFor[i];
+            if (d) row[i] = d(f);
+            row[i] = applyAffinity(row[i]!, affinities[i]!);
           }
           // Rowid
           let rowid: number | bigint;
@@ -1475,8 +1497,19 @@ export class Session implements ExecEnv {
   }
 }
 
+/** Key-codec column descriptions per index (IndexInfo objects are immutable catalog entries). */
+const keyColumnsOf = new WeakMap<IndexInfo, KeyColumn[]>();
+
 interface TableWriter {
   readonly t: TableInfo;
+  /**
+   * UNIQUE index keys conflicts() computed for the row `keyRow` (by position
+   * in t.indexes; undefined: not computed), so putRow() of that same row
+   * neither encodes nor converts them again. putRow() clears keyRow.
+   */
+  keyRow: Row | null;
+  readonly keyBytes: (Uint8Array | undefined)[];
+  readonly keyBins: (string | undefined)[];
   readonly slot: number;
   readonly scope: Scope;
   readonly exprEvs: Map<IndexInfo, (Ev | null)[]>;

@@ -17,13 +17,17 @@
  */
 import { createWriteBatch, type Engine, type EngineIterator } from '../engine/engine.ts';
 
+/** Reused argument list for short keys (one flat string instead of a chain of concatenations). */
+const binScratch: number[] = [];
+
 /** Converts key bytes to a binary string whose code-unit order is the byte order. */
 export function bytesToBin(b: Uint8Array): string {
   const n = b.length;
-  if (n <= 16) {
-    let s = '';
-    for (let i = 0; i < n; i++) s += String.fromCharCode(b[i]!);
-    return s;
+  if (n <= 64) {
+    const a = binScratch;
+    a.length = n;
+    for (let i = 0; i < n; i++) a[i] = b[i]!;
+    return String.fromCharCode.apply(null, a);
   }
   let s = '';
   for (let i = 0; i < n; i += 4096) {
@@ -149,8 +153,11 @@ export interface KvCursor {
 export class Overlay {
   private readonly map = new Map<string, OverlayEntry>();
   private readonly keys = new SortedKeys();
-  /** Undo log: key and its previous entry (undefined: absent before). Kept only while a mark exists. */
-  private undo: { k: string; prev: OverlayEntry | undefined }[] = [];
+  /**
+   * Undo log, flat pairs: key string, then its previous entry (undefined:
+   * absent before). Kept only while a mark exists.
+   */
+  private undo: (string | OverlayEntry | undefined)[] = [];
   private marks = 0;
 
   constructor(private readonly engine: Engine) {}
@@ -167,19 +174,33 @@ export class Overlay {
     return this.engine.get(key);
   }
 
+  /** get() for a caller that already holds `k` = bytesToBin(key) (e.g. to put the same key next). */
+  getBin(key: Uint8Array, k: string): Uint8Array | undefined {
+    if (this.map.size > 0) {
+      const e = this.map.get(k);
+      if (e !== undefined) return e.value ?? undefined;
+    }
+    return this.engine.get(key);
+  }
+
+  /** Buffers `key` → `value`. The overlay keeps both arrays: the caller must not modify them afterwards. */
   put(key: Uint8Array, value: Uint8Array): void {
-    this.write(key, value);
+    this.write(bytesToBin(key), key, value);
+  }
+
+  /** put() with `k` = bytesToBin(key) already computed. */
+  putBin(key: Uint8Array, k: string, value: Uint8Array): void {
+    this.write(k, key, value);
   }
 
   delete(key: Uint8Array): void {
-    this.write(key, null);
+    this.write(bytesToBin(key), key, null);
   }
 
-  private write(key: Uint8Array, value: Uint8Array | null): void {
-    const k = bytesToBin(key);
+  private write(k: string, key: Uint8Array, value: Uint8Array | null): void {
     const prev = this.map.get(k);
     if (prev === undefined) this.keys.add(k);
-    if (this.marks > 0) this.undo.push({ k, prev });
+    if (this.marks > 0) this.undo.push(k, prev);
     this.map.set(k, { key, value });
   }
 
@@ -193,7 +214,8 @@ export class Overlay {
   rollbackTo(mark: number): void {
     const u = this.undo;
     while (u.length > mark) {
-      const { k, prev } = u.pop()!;
+      const prev = u.pop() as OverlayEntry | undefined;
+      const k = u.pop() as string;
       if (prev === undefined) {
         this.map.delete(k);
         this.keys.remove(k);

@@ -173,4 +173,39 @@ test('the context copies the key: zeroing the caller key afterwards changes noth
   node.destroy();
 });
 
+test('[CRY-GCM-1] the cached GHASH state of a shared 32-byte AAD prefix never changes a result: same, changed, shorter and longer AADs match noble', () => {
+  const node = createNodeGcm(key, { largeThreshold: Infinity });
+  const noble = createNobleGcm(key);
+  const base = random(41);
+  const aads: Uint8Array[] = [];
+  for (let i = 0; i < 40; i++) {
+    const a = base.slice();
+    a[29 + (i % 12)]! ^= i; // the per-record tail: index and length bytes
+    if (i % 7 === 3) a[i % 32]! ^= 0x80; // a different prefix now and then (another file)
+    aads.push(i % 11 === 5 ? a.subarray(0, i % 33) : i % 13 === 6 ? new Uint8Array([...a, 1, 2, 3]) : a);
+  }
+  aads.push(base.subarray(0, 32), base.slice(), base.subarray(0, 31), base.slice());
+  aads.forEach((aad, i) => {
+    const pt = random(i % 50);
+    const sealed = node.seal(i, pt, aad);
+    assert.is(toHex(sealed), toHex(noble.seal(i, pt, aad)), `seal ${i}, aad of ${aad.length} bytes`);
+    assert.is(toHex(node.open(i, sealed, aad)!), toHex(pt), `open ${i}`);
+    const other = aad.slice();
+    if (other.length > 0) {
+      other[0]! ^= 1;
+      assert.is(node.open(i, sealed, other), null, `a changed prefix byte fails ${i}`);
+    }
+  });
+  node.destroy();
+});
+
+test('[CRY-ZERO-1] destroy() also zeroes the cached GHASH state of the AAD prefix', () => {
+  const ctx = createNodeGcm(key, { largeThreshold: Infinity });
+  ctx.seal(0, random(100), random(41));
+  const secrets = ctx.secretsForTest();
+  assert.ok(secrets.some((s) => s.length === 4 && s.some((x) => x !== 0)), 'a nonzero 4-word state is cached');
+  ctx.destroy();
+  secrets.forEach((s, i) => assert.ok(s.every((x) => x === 0), `secret #${i} zeroed`));
+});
+
 test.run();

@@ -898,7 +898,14 @@ export class Session implements ExecEnv {
   private flushSequences(): void {
     for (const id of this.seqDirty) {
       const v = this.seqCache.get(id);
-      if (v !== undefined) this.overlay.put(sequenceKey(id), rowidBytes(v));
+      if (v === undefined) continue;
+      let k = seqKeys.get(id);
+      if (k === undefined) {
+        const key = sequenceKey(id);
+        k = { key, bin: bytesToBin(key) };
+        seqKeys.set(id, k);
+      }
+      this.overlay.putBin(k.key, k.bin, rowidBytes(v));
     }
     this.seqDirty.clear();
   }
@@ -1496,6 +1503,9 @@ export class Session implements ExecEnv {
     return this.compile(s[0]!);
   }
 }
+
+/** sequenceKey(tableId) and its overlay string, per table id (ids are never reused; the arrays are never modified). */
+const seqKeys = new Map<number, { key: Uint8Array; bin: string }>();
 
 /** Key-codec column descriptions per index (IndexInfo objects are immutable catalog entries). */
 const keyColumnsOf = new WeakMap<IndexInfo, KeyColumn[]>();

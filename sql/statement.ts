@@ -28,8 +28,12 @@ export interface ColumnDescriptor {
   readonly type: string | null;
 }
 
-/** Converts a JS argument into a SqlValue. */
-export function bindValue(v: unknown, where: string): SqlValue {
+/**
+ * Converts a JS argument into a SqlValue. `where` names the parameter in
+ * errors; a number n stands for "parameter n" (so no text is built unless an
+ * error is thrown).
+ */
+export function bindValue(v: unknown, where: string | number): SqlValue {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
     case 'number':
@@ -37,7 +41,7 @@ export function bindValue(v: unknown, where: string): SqlValue {
       if (Number.isInteger(v)) return Number.isSafeInteger(v) ? (v === 0 ? 0 : v) : makeReal(v);
       return v;
     case 'bigint':
-      if (v < -(2n ** 63n) || v > 2n ** 63n - 1n) throw new HeliosError('TOO_BIG', `BigInt value for ${where} is too large to be represented as a SQLite integer`);
+      if (v < -(2n ** 63n) || v > 2n ** 63n - 1n) throw new HeliosError('TOO_BIG', `BigInt value for ${paramName(where)} is too large to be represented as a SQLite integer`);
       return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
     case 'string':
       return v;
@@ -45,8 +49,12 @@ export function bindValue(v: unknown, where: string): SqlValue {
       return v ? 1 : 0;
     default:
       if (v instanceof Uint8Array) return v.slice();
-      throw new HeliosError('INVALID_ARGUMENT', `${where}: SQLite can only bind numbers, strings, bigints, booleans, buffers and null`);
+      throw new HeliosError('INVALID_ARGUMENT', `${paramName(where)}: SQLite can only bind numbers, strings, bigints, booleans, buffers and null`);
   }
+}
+
+function paramName(where: string | number): string {
+  return typeof where === 'number' ? `parameter ${where}` : where;
 }
 
 /** Converts a SqlValue into the JS value handed to callers. */
@@ -65,8 +73,28 @@ export function outputValue(v: SqlValue, safeIntegers: boolean): unknown {
   }
 }
 
+/** Whether a statement's parameters are all unnamed (`?`), per ParameterInfo (which never changes). */
+const allPositional = new WeakMap<A.ParameterInfo, boolean>();
+
 /** Binds arguments to the parameter slots of a statement. */
 export function bindParameters(info: A.ParameterInfo, args: readonly unknown[]): SqlValue[] {
+  // Fast path: only `?` slots and exactly that many scalar arguments (no arrays, objects or buffers).
+  if (args.length === info.count) {
+    let positionalOnly = allPositional.get(info);
+    if (positionalOnly === undefined) {
+      positionalOnly = info.names.every((n) => n === null || n === undefined);
+      allPositional.set(info, positionalOnly);
+    }
+    if (positionalOnly && args.every(isScalarArg)) {
+      const out = new Array<SqlValue>(info.count + 1);
+      out[0] = null;
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        out[i + 1] = typeof a === 'string' ? a : bindValue(a, i + 1);
+      }
+      return out;
+    }
+  }
   const positional: unknown[] = [];
   let named: Record<string, unknown> | null = null;
   for (const a of args) {
@@ -88,7 +116,7 @@ export function bindParameters(info: A.ParameterInfo, args: readonly unknown[]):
       out[i] = bindValue(named[key], `parameter ${name}`);
     } else {
       if (p >= positional.length) throw new HeliosError('MISMATCH', 'Too few parameter values were provided');
-      out[i] = bindValue(positional[p++], `parameter ${i}`);
+      out[i] = bindValue(positional[p++], i);
     }
   }
   if (p < positional.length) throw new HeliosError('MISMATCH', 'Too many parameter values were provided');
@@ -97,6 +125,13 @@ export function bindParameters(info: A.ParameterInfo, args: readonly unknown[]):
   }
   return out;
 }
+
+function isScalarArg(a: unknown): boolean {
+  return a === null || typeof a !== 'object';
+}
+
+/** The emit callback of run(): keeps every row going (run() discards RETURNING rows). */
+const keepGoing = (): boolean => true;
 
 /** The pieces of a Database a Statement uses. */
 export interface StatementHost {
@@ -169,7 +204,7 @@ export class Statement {
 
   /** Runs the statement; returns the rows changed and the last inserted rowid. */
   run(...args: unknown[]): { changes: number; lastInsertRowid: number | bigint } {
-    const r = this.exec(args, () => true);
+    const r = this.exec(args, keepGoing);
     const id = r.lastInsertRowid;
     return { changes: r.changes, lastInsertRowid: this.safeInts && typeof id === 'number' ? BigInt(id) : id };
   }

@@ -565,11 +565,12 @@ export class Session implements ExecEnv {
    * order: the rowid first, then each UNIQUE index. `exclude` is the row's own
    * old rowid (UPDATE).
    */
-  private conflicts(w: TableWriter, row: Row, rowid: number | bigint, exclude: number | bigint | null, f: Frame, freshRowid = false): { ix: IndexInfo | null; rowid: number | bigint }[] {
-    const out: { ix: IndexInfo | null; rowid: number | bigint }[] = [];
+  private conflicts(w: TableWriter, row: Row, rowid: number | bigint, exclude: number | bigint | null, f: Frame, freshRowid = false): readonly Conflict[] {
+    // Allocated on the first conflict only (the common row has none).
+    let out: Conflict[] = NO_CONFLICTS as Conflict[];
     const t = w.t;
     if (!freshRowid && (exclude === null || exclude !== rowid)) {
-      if (this.overlay.get(rowKey(t.id, rowid)) !== undefined) out.push({ ix: null, rowid });
+      if (this.overlay.get(rowKey(t.id, rowid)) !== undefined) out = [{ ix: null, rowid }];
     }
     const reuse = row.length === t.columns.length + 1;
     w.keyRow = reuse ? row : null;
@@ -595,6 +596,7 @@ export class Session implements ExecEnv {
       const other = readRowid(v, 0);
       if (exclude !== null && other === exclude) continue;
       if (other === rowid && out.some((o) => o.ix === null)) continue;
+      if (out === NO_CONFLICTS) out = [];
       out.push({ ix, rowid: other });
     }
     return out;
@@ -937,11 +939,11 @@ export class Session implements ExecEnv {
   private insertOne(w: TableWriter, row: Row, rowid: number | bigint, f: Frame, orAction: ConflictAction | null, upserts: CompiledUpsert[], freshRowid: boolean): 'inserted' | 'skip' | Row {
     const t = w.t;
     if (!this.checkRow(w, row, f, orAction)) return 'skip';
-    const found = this.conflicts(w, row, rowid, null, f, freshRowid);
+    let found = this.conflicts(w, row, rowid, null, f, freshRowid);
     // SQLite checks the constraint named by an ON CONFLICT target before the others.
     if (found.length > 1 && upserts.length > 0) {
       const targeted = (c: { ix: IndexInfo | null }): boolean => upserts.some((u) => u.targeted && u.matches(c.ix, t));
-      found.sort((a, b) => (targeted(b) ? 1 : 0) - (targeted(a) ? 1 : 0));
+      found = found.slice().sort((a, b) => (targeted(b) ? 1 : 0) - (targeted(a) ? 1 : 0));
     }
     for (const c of found) {
       // An upsert clause whose target matches (or has none) handles the conflict.
@@ -1503,6 +1505,13 @@ export class Session implements ExecEnv {
     return this.compile(s[0]!);
   }
 }
+
+/** A row a new row conflicts with: through the rowid (ix null) or a UNIQUE index. */
+interface Conflict {
+  readonly ix: IndexInfo | null;
+  readonly rowid: number | bigint;
+}
+const NO_CONFLICTS: readonly Conflict[] = Object.freeze([]);
 
 /** sequenceKey(tableId) and its overlay string, per table id (ids are never reused; the arrays are never modified). */
 const seqKeys = new Map<number, { key: Uint8Array; bin: string }>();

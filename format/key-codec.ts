@@ -79,6 +79,38 @@ const scratch = new KeyBuffer();
 export function encodeKey(values: readonly SqlValue[], columns?: readonly (KeyColumn | undefined)[], rowid?: number | bigint): Uint8Array {
   const out = scratch;
   out.len = 0;
+  writeColumns(out, values, columns);
+  if (rowid !== undefined) {
+    out.reserve(8);
+    writeRowid(out.buf, out.len, rowid);
+    out.len += 8;
+  }
+  return out.finish();
+}
+
+/**
+ * u32be(prefixId) ‖ encodeKey(values, columns) ‖ `tail` zero bytes, as one
+ * new array (the caller fills the tail, e.g. with a rowid), so a prefixed key
+ * costs one allocation instead of an encode and a copy.
+ */
+export function encodePrefixedKey(prefixId: number, values: readonly SqlValue[], columns: readonly (KeyColumn | undefined)[] | undefined, tail: number): Uint8Array {
+  const out = scratch;
+  out.len = 0;
+  out.reserve(4);
+  const b = out.buf;
+  b[0] = prefixId >>> 24;
+  b[1] = (prefixId >>> 16) & 0xff;
+  b[2] = (prefixId >>> 8) & 0xff;
+  b[3] = prefixId & 0xff;
+  out.len = 4;
+  writeColumns(out, values, columns);
+  out.reserve(tail);
+  out.buf.fill(0, out.len, out.len + tail);
+  out.len += tail;
+  return out.finish();
+}
+
+function writeColumns(out: KeyBuffer, values: readonly SqlValue[], columns: readonly (KeyColumn | undefined)[] | undefined): void {
   for (let i = 0; i < values.length; i++) {
     const col = columns?.[i];
     const start = out.len;
@@ -88,12 +120,6 @@ export function encodeKey(values: readonly SqlValue[], columns?: readonly (KeyCo
       for (let j = start; j < out.len; j++) b[j] = ~b[j]! & 0xff;
     }
   }
-  if (rowid !== undefined) {
-    out.reserve(8);
-    writeRowid(out.buf, out.len, rowid);
-    out.len += 8;
-  }
-  return out.finish();
 }
 
 function writeValue(out: KeyBuffer, v: SqlValue, collation: Collation): void {

@@ -17,7 +17,7 @@ import type * as A from './ast.ts';
 import type { ConflictAction } from './ast.ts';
 import { HeliosError, assertNever, type ErrorCode } from '../format/errors.ts';
 import { MAX_INT64, type SqlValue } from '../format/sql-value.ts';
-import { encodeKey, type KeyColumn } from '../format/key-codec.ts';
+import { encodeKey, encodePrefixedKey, type KeyColumn } from '../format/key-codec.ts';
 import { encodeRow } from '../format/row-codec.ts';
 import type { Engine } from '../engine/engine.ts';
 import { applyAffinity, compareValues, isTruthy, type Collation } from './value.ts';
@@ -34,7 +34,7 @@ import {
 } from './catalog.ts';
 import { Frame, Scope, type CExpr, type ColMeta, type Ev, type Row, type Source, valueKey } from './expr-compile.ts';
 import { Planner, decodeTableRow, rowidProbe, splitAnd, type QueryPlan } from './planner.ts';
-import { indexKey, objectPrefix, prefixEnd, readRowid, rowKey, rowidBytes, sequenceKey, META_KEY } from './table-store.ts';
+import { indexKey, writeRowid, objectPrefix, prefixEnd, readRowid, rowKey, rowidBytes, sequenceKey, META_KEY } from './table-store.ts';
 import { Overlay, bytesToBin } from './txn.ts';
 import type { ExecEnv } from './exec-env.ts';
 import { runPragma } from './pragma.ts';
@@ -492,9 +492,11 @@ export class Session implements ExecEnv {
       cols = ix.columns.map((c) => ({ desc: c.desc, collation: c.collation }));
       keyColumnsOf.set(ix, cols);
     }
-    const enc = encodeKey(vals, cols);
     const withRowid = !ix.unique || vals.includes(null);
-    return indexKey(ix.id, enc, withRowid ? rowid : null);
+    // Same bytes as indexKey(ix.id, encodeKey(vals, cols), withRowid ? rowid : null), built in one array.
+    const key = encodePrefixedKey(ix.id, vals, cols, withRowid ? 8 : 0);
+    if (withRowid) writeRowid(key, key.length - 8, rowid);
+    return key;
   }
 
   // -------------------------------------------------------------------------

@@ -635,7 +635,7 @@ export class Session implements ExecEnv {
       }
       const key = cached ? w.keyBytes[i] : undefined;
       if (key !== undefined) {
-        this.overlay.putBin(key, w.keyBins[i]!, rb);
+        this.overlay.putBin(w.keyBins[i]!, rb);
         continue;
       }
       const vals = this.indexValues(ix, full, w.exprEvs.get(ix) ?? null, f, w.slot);
@@ -909,7 +909,7 @@ export class Session implements ExecEnv {
         k = { key, bin: bytesToBin(key) };
         seqKeys.set(id, k);
       }
-      this.overlay.putBin(k.key, k.bin, rowidBytes(v));
+      this.overlay.putBin(k.bin, rowidBytes(v));
     }
     this.seqDirty.clear();
   }

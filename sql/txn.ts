@@ -43,11 +43,12 @@ export function binToBytes(s: string): Uint8Array {
   return out;
 }
 
-interface OverlayEntry {
-  readonly key: Uint8Array;
-  /** null: deleted in this transaction. */
-  readonly value: Uint8Array | null;
-}
+/**
+ * What the overlay holds for a key: the value, or null when the key was
+ * deleted in this transaction. The key bytes are not kept (they are the map's
+ * string key; binToBytes recovers them), so each write retains one object less.
+ */
+type OverlayEntry = Uint8Array | null;
 
 const CHUNK_MAX = 512;
 
@@ -169,7 +170,7 @@ export class Overlay {
   get(key: Uint8Array): Uint8Array | undefined {
     if (this.map.size > 0) {
       const e = this.map.get(bytesToBin(key));
-      if (e !== undefined) return e.value ?? undefined;
+      if (e !== undefined) return e ?? undefined;
     }
     return this.engine.get(key);
   }
@@ -178,30 +179,30 @@ export class Overlay {
   getBin(key: Uint8Array, k: string): Uint8Array | undefined {
     if (this.map.size > 0) {
       const e = this.map.get(k);
-      if (e !== undefined) return e.value ?? undefined;
+      if (e !== undefined) return e ?? undefined;
     }
     return this.engine.get(key);
   }
 
-  /** Buffers `key` → `value`. The overlay keeps both arrays: the caller must not modify them afterwards. */
+  /** Buffers `key` → `value`. The overlay keeps `value`: the caller must not modify it afterwards. */
   put(key: Uint8Array, value: Uint8Array): void {
-    this.write(bytesToBin(key), key, value);
+    this.write(bytesToBin(key), value);
   }
 
-  /** put() with `k` = bytesToBin(key) already computed. */
-  putBin(key: Uint8Array, k: string, value: Uint8Array): void {
-    this.write(k, key, value);
+  /** put() of the key whose bytesToBin string is `k` (already computed by the caller). */
+  putBin(k: string, value: Uint8Array): void {
+    this.write(k, value);
   }
 
   delete(key: Uint8Array): void {
-    this.write(bytesToBin(key), key, null);
+    this.write(bytesToBin(key), null);
   }
 
-  private write(k: string, key: Uint8Array, value: Uint8Array | null): void {
+  private write(k: string, value: Uint8Array | null): void {
     const prev = this.map.get(k);
     if (prev === undefined) this.keys.add(k);
     if (this.marks > 0) this.undo.push(k, prev);
-    this.map.set(k, { key, value });
+    this.map.set(k, value);
   }
 
   /** Starts a mark; returns its id for rollbackTo / release. */
@@ -233,9 +234,9 @@ export class Overlay {
   commit(): void {
     if (this.map.size > 0) {
       const batch = createWriteBatch();
-      for (const e of this.map.values()) {
-        if (e.value === null) batch.delete(e.key);
-        else batch.put(e.key, e.value);
+      for (const [k, v] of this.map) {
+        if (v === null) batch.delete(binToBytes(k));
+        else batch.put(binToBytes(k), v);
       }
       this.engine.write(batch);
     }
@@ -291,10 +292,11 @@ function mergeCursor(eng: EngineIterator, over: string[], map: Map<string, Overl
           } else takeOver = reverse ? ok > engKey : ok < engKey;
         }
         if (takeOver) {
-          const e = map.get(over[oi++]!)!;
-          if (e.value === null) continue;
-          curKey = e.key;
-          curVal = e.value;
+          const k = over[oi++]!;
+          const v = map.get(k)!;
+          if (v === null) continue;
+          curKey = binToBytes(k);
+          curVal = v;
           return true;
         }
         curKey = eng.key().slice();

@@ -227,7 +227,7 @@ export class Overlay {
   /** Ends a mark, keeping its writes. */
   release(): void {
     if (this.marks > 0) this.marks--;
-    if (this.marks === 0) this.undo = [];
+    if (this.marks === 0 && this.undo.length > 0) this.undo.length = 0;
   }
 
   /** Applies every buffered write as one atomic engine batch and empties the overlay. */
@@ -248,7 +248,7 @@ export class Overlay {
       this.map.clear();
       this.keys.clear();
     }
-    if (this.undo.length > 0) this.undo = [];
+    if (this.undo.length > 0) this.undo.length = 0;
     this.marks = 0;
   }
 

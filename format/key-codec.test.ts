@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { toHex, fromHex, compareBytes } from './bytes.ts';
 import { RealBox, type SqlValue } from './sql-value.ts';
-import { decodeKey, decodeRowidKey, encodeKey, encodeRowidKey, prefixSuccessor, type KeyColumn } from './key-codec.ts';
+import { decodeKey, decodeRowidKey, encodeKey, encodePrefixedKey, encodeRowidKey, prefixSuccessor, type KeyColumn } from './key-codec.ts';
 import { isHeliosError } from './errors.ts';
 
 function corruptionOffset(fn: () => unknown): number {
@@ -223,6 +223,28 @@ test('[FMT-KEY-9] a bad escape and invalid UTF-8 are CORRUPTION; a short rowid t
   corruptionOffset(() => decodeKey(fromHex('25ff0001')!, 1));
   corruptionOffset(() => decodeKey(fromHex('25c0af0001')!, 1));
   assert.is(corruptionOffset(() => decodeRowidKey(fromHex('80000000000000')!)), 0);
+});
+
+test('encodePrefixedKey is u32be(id) ‖ encodeKey(values, columns) ‖ zeroed tail, byte for byte', () => {
+  const cases: [SqlValue[], KeyColumn[] | undefined][] = [
+    [[], undefined],
+    [[null, 1, 2.5, 'MRN001234', new Uint8Array([0, 1, 255])], undefined],
+    [['Jane', new RealBox(1), -(7n ** 20n)], [{ desc: false, collation: 'NOCASE' }, { desc: true, collation: 'BINARY' }, { desc: false, collation: 'BINARY' }]],
+    [['trailing   ', 'x'.repeat(300)], [{ desc: true, collation: 'RTRIM' }, { desc: false, collation: 'BINARY' }]],
+  ];
+  for (const id of [0, 1, 0x1234, 0xffffffff]) {
+    for (const [values, columns] of cases) {
+      for (const tail of [0, 8]) {
+        const head = new Uint8Array(4);
+        new DataView(head.buffer).setUint32(0, id, false);
+        const body = encodeKey(values, columns);
+        const want = new Uint8Array(4 + body.length + tail);
+        want.set(head, 0);
+        want.set(body, 4);
+        assert.is(toHex(encodePrefixedKey(id, values, columns, tail)), toHex(want));
+      }
+    }
+  }
 });
 
 test.run();

@@ -129,6 +129,13 @@ function createGcmContext(key: Uint8Array, options: SealerOptions): GcmIntoConte
   return createNodeGcm(key, nodeOptions);
 }
 
+/** Boundary checks shared by every seal/sealInto/open of every suite. */
+function checkRecordArgs(index: number, data: Uint8Array, dataName: string, aad: Uint8Array): void {
+  checkIndex(index);
+  checkBytes(data, dataName);
+  checkBytes(aad, 'aad');
+}
+
 function createGcmSealer(ctx: GcmIntoContext, key: Uint8Array): Sealer {
   let closed = false;
   const fingerprint = keyFingerprint(key);
@@ -140,18 +147,14 @@ function createGcmSealer(ctx: GcmIntoContext, key: Uint8Array): Sealer {
     overhead: GCM_TAG_BYTES,
     seal(index, plaintext, aad) {
       check();
-      checkIndex(index);
-      checkBytes(plaintext, 'plaintext');
-      checkBytes(aad, 'aad');
+      checkRecordArgs(index, plaintext, 'plaintext', aad);
       checkPlaintextLength(plaintext.length);
       if (audit !== null) audit(fingerprint, index);
       return ctx.seal(index, plaintext, aad);
     },
     sealInto(index, plaintext, aad, out, offset) {
       check();
-      checkIndex(index);
-      checkBytes(plaintext, 'plaintext');
-      checkBytes(aad, 'aad');
+      checkRecordArgs(index, plaintext, 'plaintext', aad);
       checkPlaintextLength(plaintext.length);
       const n = plaintext.length + GCM_TAG_BYTES;
       checkOutput(out, offset, n);
@@ -161,9 +164,7 @@ function createGcmSealer(ctx: GcmIntoContext, key: Uint8Array): Sealer {
     },
     open(index, sealed, aad) {
       check();
-      checkIndex(index);
-      checkBytes(sealed, 'sealed');
-      checkBytes(aad, 'aad');
+      checkRecordArgs(index, sealed, 'sealed', aad);
       if (sealed.length < GCM_TAG_BYTES) return null;
       return ctx.open(index, sealed, aad);
     },
@@ -185,16 +186,12 @@ function createNoneSealer(): Sealer {
     overhead: NONE_OVERHEAD_BYTES,
     seal(index, plaintext, aad) {
       check();
-      checkIndex(index);
-      checkBytes(plaintext, 'plaintext');
-      checkBytes(aad, 'aad');
+      checkRecordArgs(index, plaintext, 'plaintext', aad);
       return noneSeal(index, plaintext, aad);
     },
     sealInto(index, plaintext, aad, out, offset) {
       check();
-      checkIndex(index);
-      checkBytes(plaintext, 'plaintext');
-      checkBytes(aad, 'aad');
+      checkRecordArgs(index, plaintext, 'plaintext', aad);
       const n = plaintext.length + NONE_OVERHEAD_BYTES;
       checkOutput(out, offset, n);
       noneSealInto(index, plaintext, aad, out, offset);
@@ -202,9 +199,7 @@ function createNoneSealer(): Sealer {
     },
     open(index, sealed, aad) {
       check();
-      checkIndex(index);
-      checkBytes(sealed, 'sealed');
-      checkBytes(aad, 'aad');
+      checkRecordArgs(index, sealed, 'sealed', aad);
       return noneOpen(index, sealed, aad);
     },
     destroy() {

@@ -173,11 +173,10 @@ function runScenario(ops: readonly Op[], initialMode: SynchronousMode, memtableB
         vfs.injectFault({ code: 'EIO', after: op.after });
         break;
       case 'mode':
-        if (!maybeFault(() => db.setSynchronous(op.mode))) {
-          mode = op.mode;
-          break;
-        }
+        // Set first: a power loss inside setSynchronous reopens with `mode`,
+        // and every later write must run in the mode the model assumes.
         mode = op.mode;
+        if (!maybeFault(() => db.setSynchronous(op.mode))) break;
         mustSurviveProcess = history.length;
         if (op.mode === 'full') mustSurvivePower = history.length;
         break;

@@ -93,6 +93,91 @@ test('ascending appends mixed with inserts keep list order, and point reads matc
   );
 });
 
+// Keys up to 20 bytes over {00, 01, ff}: many share their first 12 bytes (compared as
+// words) and differ only later, or only in length ("01" vs "01 00"); values cross slab
+// boundaries and some need a slab of their own; enough entries to regrow every array.
+const longKeyArb = fc.uint8Array({ maxLength: 20 }).map((k) => k.map((b) => [0, 1, 0xff][b % 3]!));
+const valueArb = fc.oneof(
+  { weight: 20, arbitrary: fc.uint8Array({ maxLength: 40 }) },
+  { weight: 2, arbitrary: fc.integer({ min: 1000, max: 9000 }).map((n) => new Uint8Array(n).fill(n & 0xff)) },
+  { weight: 1, arbitrary: fc.constant(new Uint8Array(70 * 1024).fill(7)) },
+);
+
+test('keys sharing long prefixes or differing only in length keep internal order; get and seek agree with a model', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(longKeyArb, fc.option(valueArb, { freq: 6 }), fc.integer({ min: 1, max: 1e6 })), { minLength: 1, maxLength: 400 }),
+      fc.array(longKeyArb, { minLength: 1, maxLength: 10 }),
+      (ops, probes) => {
+        const m = createMemtable();
+        const seen = new Set<string>();
+        const model: { key: Uint8Array; seq: number; value: Uint8Array | null }[] = [];
+        for (const [key, value, seq] of ops) {
+          const id = `${toHex(key)}/${seq}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          m.add(key, seq, value);
+          model.push({ key, seq, value });
+        }
+        model.sort((a, b) => compareInternal(a.key, a.seq, b.key, b.seq));
+        const show = (k: Uint8Array, s: number, v: Uint8Array | null): string => `${toHex(k)}/${s}/${v === null ? '-' : toHex(v)}`;
+        const expect = model.map((e) => show(e.key, e.seq, e.value));
+        const c = m.cursor();
+        const fwd: string[] = [];
+        for (c.seekToFirst(); c.valid(); c.next()) fwd.push(show(c.key(), c.seqNum(), c.kind() === KIND_TOMBSTONE ? null : c.value()));
+        assert.equal(fwd, expect);
+        const back: string[] = [];
+        for (c.seekToLast(); c.valid(); c.prev()) back.push(show(c.key(), c.seqNum(), c.kind() === KIND_TOMBSTONE ? null : c.value()));
+        assert.equal(back, [...expect].reverse());
+        for (const probe of [...probes, ...model.slice(0, 20).map((e) => e.key)]) {
+          for (const snap of [0, 500_000, Number.MAX_SAFE_INTEGER]) {
+            const want = model.find((e) => toHex(e.key) === toHex(probe) && e.seq <= snap);
+            const got = m.get(probe, snap);
+            assert.equal(
+              got === undefined ? undefined : show(probe, got.seqNum, got.value),
+              want === undefined ? undefined : show(want.key, want.seq, want.value),
+            );
+            c.seek(probe, snap);
+            const first = model.find((e) => compareInternal(e.key, e.seq, probe, snap) >= 0);
+            assert.equal(c.valid() ? show(c.key(), c.seqNum(), c.kind() === KIND_TOMBSTONE ? null : c.value()) : undefined, first && show(first.key, first.seq, first.value));
+          }
+        }
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
+
+test('add copies key and value: the caller may reuse its arrays at once', () => {
+  const m = createMemtable();
+  const key = new Uint8Array([1, 2, 3]);
+  const value = new Uint8Array([9, 9]);
+  m.add(key, 1, value);
+  key.fill(0);
+  value.fill(0);
+  assert.equal(m.get(new Uint8Array([1, 2, 3]), 1)?.value, new Uint8Array([9, 9]));
+  assert.is(m.get(key, 1), undefined);
+  const c = m.cursor();
+  c.seekToFirst();
+  assert.equal(c.key(), new Uint8Array([1, 2, 3]));
+});
+
+test('approximateByteLength counts every key and value byte plus a fixed cost per entry', () => {
+  const m = createMemtable();
+  let prev = m.approximateByteLength;
+  const perEntry = new Set<number>();
+  for (let i = 0; i < 1000; i++) {
+    const key = new Uint8Array(1 + (i % 30)).fill(i & 0xff);
+    const value = i % 7 === 0 ? null : new Uint8Array(i % 200);
+    m.add(key, i + 1, value);
+    const now = m.approximateByteLength;
+    perEntry.add(now - prev - key.length - (value?.length ?? 0));
+    prev = now;
+  }
+  assert.is(perEntry.size, 1);
+  assert.ok([...perEntry][0]! > 0);
+});
+
 test('adding the same (key, seqNum) twice is an INTERNAL error', () => {
   const m = createMemtable();
   m.add(new Uint8Array([1]), 5, null);

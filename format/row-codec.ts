@@ -61,8 +61,12 @@ let scratchLens = new Float64Array(16);
  * Only the first `count` values are encoded, and the one at index `nullAt`
  * (if any) is encoded as NULL, so a caller can store a prefix of a longer
  * array without copying it.
+ *
+ * `alloc(byteLength)` supplies the output array (default: a new one); it must
+ * return exactly `byteLength` bytes that nothing else reads or writes (their
+ * prior contents do not matter: every byte is written).
  */
-export function encodeRow(values: readonly SqlValue[], count: number = values.length, nullAt = -1): Uint8Array {
+export function encodeRow(values: readonly SqlValue[], count: number = values.length, nullAt = -1, alloc?: (byteLength: number) => Uint8Array): Uint8Array {
   const n = count;
   if (scratchTypes.length < n) {
     scratchTypes = new Float64Array(n * 2);
@@ -92,7 +96,7 @@ export function encodeRow(values: readonly SqlValue[], count: number = values.le
     headerLength += t < 128 ? 1 : varintLength(t);
     bodyLength += payloadLength(t);
   }
-  const out = new Uint8Array(headerLength + bodyLength);
+  const out = alloc === undefined ? new Uint8Array(headerLength + bodyLength) : alloc(headerLength + bodyLength);
   let o = writeVarint(out, 0, n);
   for (let i = 0; i < n; i++) {
     const t = types[i]!;

@@ -618,7 +618,7 @@ export class Session implements ExecEnv {
   private putRow(w: TableWriter, row: Row, rowid: number | bigint, f: Frame): void {
     const t = w.t;
     const n = t.columns.length;
-    this.overlay.put(rowKey(t.id, rowid), encodeRow(row, n, t.rowidAlias));
+    this.overlay.put(rowKey(t.id, rowid), encodeRow(row, n, t.rowidAlias, this.overlay.alloc));
     // The cached keys hold only if the row's rowid is the one conflicts() saw.
     const cached = w.keyRow === row && row[n] === rowid;
     w.keyRow = null;

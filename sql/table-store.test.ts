@@ -152,4 +152,25 @@ test('[FMT-SQLKEY-9] a transaction reaches the engine as one batch at COMMIT; a 
   db.close();
 });
 
+test('rows buffered in one transaction keep their own bytes: decreasing sizes, blobs, NULLs and a failed statement read back exactly, before and after COMMIT', () => {
+  const db = new Database(':memory:');
+  db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT UNIQUE, body TEXT, b BLOB)');
+  const ins = db.prepare('INSERT INTO t(k, body, b) VALUES (?, ?, ?)');
+  const want: unknown[] = [];
+  db.exec('BEGIN');
+  for (let i = 0; i < 600; i++) {
+    const body = i % 7 === 0 ? null : String.fromCharCode(97 + (i % 26)).repeat(600 - i) + (i % 5 === 0 ? 'é€𝄞' : '');
+    const b = i % 3 === 0 ? null : new Uint8Array(300 - (i % 300)).fill(i & 255);
+    ins.run(`k${i}`, body, b);
+    want.push({ id: i + 1, k: `k${i}`, body, b });
+    // A duplicate fails; nothing of it may show up later.
+    if (i % 50 === 0) assert.throws(() => ins.run(`k${i}`, 'zzzz', new Uint8Array(9).fill(7)));
+  }
+  const read = (): unknown[] => db.prepare('SELECT id, k, body, b FROM t ORDER BY id').all();
+  assert.equal(read(), want);
+  db.exec('COMMIT');
+  assert.equal(read(), want);
+  db.close();
+});
+
 test.run();

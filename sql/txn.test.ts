@@ -105,4 +105,23 @@ for (const seed of [1, 2, 3, 42, 1234]) {
   });
 }
 
+test('alloc hands out disjoint arrays of the asked length, small ones from a shared slab and large ones alone', () => {
+  const engine = openEngine('/db', { encryption: false, vfs: createMemVfs(), synchronous: 'off' });
+  try {
+    const ov = new Overlay(engine);
+    const r = rng(5);
+    const got: Uint8Array[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const n = r() < 0.02 ? 20000 + Math.floor(r() * 50000) : Math.floor(r() * 300);
+      const a = ov.alloc(n);
+      assert.is(a.length, n);
+      a.fill(i & 255);
+      got.push(a);
+    }
+    for (let i = 0; i < got.length; i++) assert.ok(got[i]!.every((b) => b === (i & 255)), `array ${i} was overwritten`);
+  } finally {
+    engine.close();
+  }
+});
+
 test.run();

@@ -150,8 +150,31 @@ export interface KvCursor {
   close(): void;
 }
 
+/** Bytes per arena slab: values up to a quarter of it are carved from a shared slab. */
+const SLAB_BYTES = 64 * 1024;
+
 /** Reads (merged with the overlay) and buffered writes of one transaction. */
 export class Overlay {
+  private slab = new Uint8Array(0);
+  private slabUsed = 0;
+
+  /**
+   * Returns `byteLength` fresh bytes for a value the caller is about to put:
+   * small values are views into a shared slab, so buffering a row does not
+   * allocate a buffer of its own. Slab bytes are handed out once and never
+   * reused (a view stays valid and unshared for as long as anyone holds it).
+   */
+  readonly alloc = (byteLength: number): Uint8Array => {
+    if (byteLength > SLAB_BYTES >>> 2) return new Uint8Array(byteLength);
+    let used = this.slabUsed;
+    if (used + byteLength > this.slab.length) {
+      this.slab = new Uint8Array(SLAB_BYTES);
+      used = 0;
+    }
+    this.slabUsed = used + byteLength;
+    return this.slab.subarray(used, used + byteLength);
+  };
+
   private readonly map = new Map<string, OverlayEntry>();
   private readonly keys = new SortedKeys();
   /**

@@ -105,6 +105,54 @@ for (const seed of [1, 2, 3, 42, 1234]) {
   });
 }
 
+test('keys buffered in ascending runs and then anywhere scan in byte order (bulk append, chunk splits, rollback of unsorted keys)', () => {
+  const engine = openEngine('/db', { encryption: false, vfs: createMemVfs(), synchronous: 'off' });
+  try {
+    const ov = new Overlay(engine);
+    const k2 = (n: number): Uint8Array => new Uint8Array([n >> 16, (n >> 8) & 255, n & 255]);
+    const model = new Map<string, string>();
+    const scanAll = (): string[] => {
+      const cur = ov.scan(new Uint8Array([0]), new Uint8Array([255]));
+      const out: string[] = [];
+      while (cur.next()) out.push(`${hex(cur.key())}=${hex(cur.value())}`);
+      cur.close();
+      return out;
+    };
+    const want = (): string[] => [...model.entries()].sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, v]) => `${k}=${v}`);
+    // An ascending run (fills whole chunks), then a second run past it, then keys anywhere.
+    for (let i = 0; i < 3000; i++) ov.put(k2(1000 + 2 * i), val(i)), model.set(hex(k2(1000 + 2 * i)), hex(val(i)));
+    assert.equal(scanAll(), want());
+    for (let i = 0; i < 700; i++) ov.put(k2(9000 + i), val(i)), model.set(hex(k2(9000 + i)), hex(val(i)));
+    const r = rng(99);
+    for (let i = 0; i < 2500; i++) {
+      const n = Math.floor(r() * 12000);
+      ov.put(k2(n), val(n + 1));
+      model.set(hex(k2(n)), hex(val(n + 1)));
+    }
+    assert.equal(scanAll(), want());
+    // Keys added after a mark are still unsorted when the mark is rolled back.
+    const before = new Map(model);
+    const m = ov.mark();
+    for (let i = 0; i < 600; i++) {
+      const n = 20000 + Math.floor(r() * 5000);
+      ov.put(k2(n), val(i));
+      if (i % 3 === 0) ov.delete(k2(1000 + 2 * i));
+    }
+    ov.rollbackTo(m);
+    ov.release();
+    model.clear();
+    for (const [k, v] of before) model.set(k, v);
+    assert.equal(scanAll(), want());
+    ov.put(k2(21000), val(5));
+    model.set(hex(k2(21000)), hex(val(5)));
+    assert.equal(scanAll(), want());
+    ov.commit();
+    assert.equal(scanAll(), want());
+  } finally {
+    engine.close();
+  }
+});
+
 test('alloc hands out disjoint arrays of the asked length, small ones from a shared slab and large ones alone', () => {
   const engine = openEngine('/db', { encryption: false, vfs: createMemVfs(), synchronous: 'off' });
   try {

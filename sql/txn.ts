@@ -52,10 +52,15 @@ type OverlayEntry = Uint8Array | null;
 
 const CHUNK_MAX = 512;
 
-/** An ordered set of binary strings held as a list of sorted chunks (cheap inserts anywhere). */
+/**
+ * An ordered set of binary strings held as a list of sorted chunks (cheap
+ * inserts anywhere). Added keys wait unsorted in `pending` until the order is
+ * first needed (range or remove), so a transaction that only writes (a bulk
+ * load) never pays for ordering; the caller never adds a key already present.
+ */
 class SortedKeys {
   private chunks: string[][] = [];
-  size = 0;
+  private pending: string[] = [];
 
   /** Index of the first chunk whose last key is >= k (chunks.length when none). */
   private chunkFor(k: string): number {
@@ -72,12 +77,32 @@ class SortedKeys {
   }
 
   add(k: string): void {
+    this.pending.push(k);
+  }
+
+  /** Moves the pending keys into the sorted chunks. */
+  private settle(): void {
+    const p = this.pending;
+    if (p.length === 0) return;
+    this.pending = [];
+    p.sort();
     const cs = this.chunks;
-    this.size++;
-    if (cs.length === 0) {
-      cs.push([k]);
+    let i = 0;
+    // Keys past every sorted key (ascending rowids, a bulk load) fill whole chunks at the end.
+    const last = cs.length === 0 ? null : cs[cs.length - 1]!;
+    if (last === null || last[last.length - 1]! < p[0]!) {
+      if (last !== null && last.length < CHUNK_MAX) {
+        const room = Math.min(CHUNK_MAX - last.length, p.length);
+        for (; i < room; i++) last.push(p[i]!);
+      }
+      for (; i < p.length; i += CHUNK_MAX) cs.push(p.slice(i, i + CHUNK_MAX));
       return;
     }
+    for (; i < p.length; i++) this.insert(p[i]!);
+  }
+
+  private insert(k: string): void {
+    const cs = this.chunks;
     let ci = this.chunkFor(k);
     if (ci === cs.length) {
       ci--;
@@ -93,6 +118,7 @@ class SortedKeys {
   }
 
   remove(k: string): void {
+    this.settle();
     const cs = this.chunks;
     const ci = this.chunkFor(k);
     const c = cs[ci];
@@ -100,17 +126,17 @@ class SortedKeys {
     const i = lowerBound(c, k);
     if (c[i] !== k) return;
     c.splice(i, 1);
-    this.size--;
     if (c.length === 0) cs.splice(ci, 1);
   }
 
   clear(): void {
     this.chunks = [];
-    this.size = 0;
+    this.pending = [];
   }
 
   /** Keys in [lo, hi) (either bound optional), ascending or descending, as an array snapshot. */
   range(lo: string | undefined, hi: string | undefined, reverse: boolean): string[] {
+    this.settle();
     const out: string[] = [];
     const cs = this.chunks;
     let ci = lo === undefined ? 0 : this.chunkFor(lo);
@@ -257,9 +283,18 @@ export class Overlay {
   commit(): void {
     if (this.map.size > 0) {
       const batch = createWriteBatch();
+      // The batch copies keys and values, so each key is decoded into a reused array of its length.
+      const scratch: Uint8Array[] = [];
       for (const [k, v] of this.map) {
-        if (v === null) batch.delete(binToBytes(k));
-        else batch.put(binToBytes(k), v);
+        const n = k.length;
+        let key = n < 256 ? scratch[n] : undefined;
+        if (key === undefined) {
+          key = new Uint8Array(n);
+          if (n < 256) scratch[n] = key;
+        }
+        for (let i = 0; i < n; i++) key[i] = k.charCodeAt(i);
+        if (v === null) batch.delete(key);
+        else batch.put(key, v);
       }
       this.engine.write(batch);
     }

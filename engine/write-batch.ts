@@ -6,6 +6,10 @@
  * Aliasing: `put` and `delete` copy the key and value, so the caller may
  * reuse its arrays at once. A batch may be written more than once; later
  * entries for the same key win.
+ *
+ * The copies go into chunks of a few KiB … 256 KiB owned by the batch (a
+ * chunk is never reallocated or overwritten, so the entries' views stay
+ * valid): one allocation per chunk instead of two array buffers per entry.
  */
 import { HeliosError } from '../format/errors.ts';
 import type { WalEntry } from '../format/wal-record.ts';
@@ -30,6 +34,18 @@ interface BatchInternals {
 
 const internals = new WeakMap<WriteBatch, BatchInternals>();
 
+const FIRST_CHUNK_BYTES = 4 * 1024;
+const MAX_CHUNK_BYTES = 256 * 1024;
+/** An entry at least this large is copied into an array of its own. */
+const OWN_COPY_BYTES = 32 * 1024;
+
+/** Copies `src` into `dst` at `at` (a byte loop beats set() for short keys). */
+function copyInto(dst: Uint8Array, at: number, src: Uint8Array): void {
+  const n = src.length;
+  if (n <= 32) for (let i = 0; i < n; i++) dst[at + i] = src[i]!;
+  else dst.set(src, at);
+}
+
 export function checkKey(key: unknown): asserts key is Uint8Array {
   if (!(key instanceof Uint8Array)) throw new HeliosError('INVALID_ARGUMENT', 'key must be a Uint8Array');
   if (key.length > MAX_KEY_BYTES) throw new HeliosError('TOO_BIG', `key of ${key.length} bytes exceeds ${MAX_KEY_BYTES}`);
@@ -43,17 +59,41 @@ export function checkValue(value: unknown): asserts value is Uint8Array {
 export function createWriteBatch(): WriteBatch {
   const entries: WalEntry[] = [];
   let byteLength = 0;
+  let chunk = new Uint8Array(0);
+  let used = 0;
+  let nextChunkBytes = FIRST_CHUNK_BYTES;
+  /** Room for `n` bytes at chunk[used]: a new chunk when the current one is full (the old one stays as it is). */
+  const reserve = (n: number): Uint8Array => {
+    if (used + n <= chunk.length) return chunk;
+    if (n >= OWN_COPY_BYTES) return new Uint8Array(n);
+    chunk = new Uint8Array(Math.max(nextChunkBytes, n));
+    used = 0;
+    if (nextChunkBytes < MAX_CHUNK_BYTES) nextChunkBytes *= 2;
+    return chunk;
+  };
   const batch: WriteBatch = {
     put(key, value) {
       checkKey(key);
       checkValue(value);
-      entries.push({ key: key.slice(), value: value.slice() });
-      byteLength += key.length + value.length;
+      const kl = key.length;
+      const n = kl + value.length;
+      const c = reserve(n);
+      const at = c === chunk ? used : 0;
+      copyInto(c, at, key);
+      copyInto(c, at + kl, value);
+      if (c === chunk) used += n;
+      entries.push({ key: c.subarray(at, at + kl), value: c.subarray(at + kl, at + n) });
+      byteLength += n;
     },
     delete(key) {
       checkKey(key);
-      entries.push({ key: key.slice(), value: null });
-      byteLength += key.length;
+      const n = key.length;
+      const c = reserve(n);
+      const at = c === chunk ? used : 0;
+      copyInto(c, at, key);
+      if (c === chunk) used += n;
+      entries.push({ key: c.subarray(at, at + n), value: null });
+      byteLength += n;
     },
     get count() {
       return entries.length;

@@ -36,7 +36,7 @@ import { Frame, Scope, type CExpr, type ColMeta, type Ev, type Row, type Source,
 import { Planner, decodeTableRow, rowidProbe, splitAnd, type QueryPlan } from './planner.ts';
 import { indexKey, writeRowid, objectPrefix, prefixEnd, readRowid, rowKey, rowidBytes, sequenceKey, META_KEY } from './table-store.ts';
 import { Overlay, bytesToBin } from './txn.ts';
-import type { ExecEnv } from './exec-env.ts';
+import { lookupScalar, type ExecEnv } from './exec-env.ts';
 import { runPragma } from './pragma.ts';
 
 export type { ConflictAction };
@@ -834,6 +834,11 @@ export class Session implements ExecEnv {
     // Per column: the DEFAULT evaluator when the statement does not supply the column (fixed per statement).
     const defaultFor = w.defaults.map((d, i) => (d && !targets.includes(i) ? d : null));
     const affinities = t.columns.map((c) => c.affinity);
+    // A DEFAULT that depends on nothing but the statement's 'now' has one value per nowMs:
+    // it is computed (with the column's affinity applied) once per distinct 'now', not per row.
+    const nowOnly = t.columns.map((c, i) => defaultFor[i] !== null && c.defaultExpr !== null && dependsOnlyOnNow(c.defaultExpr));
+    const defaultAt = t.columns.map(() => Number.NaN);
+    const defaultValue = t.columns.map((): SqlValue => null);
 
     return {
       dml: true,
@@ -852,7 +857,17 @@ export class Session implements ExecEnv {
           }
           for (let i = 0; i < n; i++) {
             const d = defaultFor[i];
-            if (d) row[i] = d(f);
+            if (d) {
+              if (nowOnly[i]) {
+                if (defaultAt[i] !== this.nowMs) {
+                  defaultValue[i] = applyAffinity(d(f), affinities[i]!);
+                  defaultAt[i] = this.nowMs;
+                }
+                row[i] = defaultValue[i]!;
+                continue;
+              }
+              row[i] = d(f);
+            }
             row[i] = applyAffinity(row[i]!, affinities[i]!);
           }
           // Rowid
@@ -1505,6 +1520,42 @@ export class Session implements ExecEnv {
     const s = parse(sql);
     if (s.length !== 1) throw new HeliosError('INVALID_ARGUMENT', 'expected exactly one statement');
     return this.compile(s[0]!);
+  }
+}
+
+/** Date and time functions: besides their arguments they read only the statement's 'now'. */
+const NOW_FUNCTIONS = new Set(['date', 'time', 'datetime', 'julianday', 'unixepoch', 'strftime']);
+
+/**
+ * Whether `e` depends on nothing but literals and the statement's 'now'
+ * (CURRENT_*, date/time functions), through operators, CAST and
+ * deterministic functions, so that it has exactly one value per 'now'.
+ */
+function dependsOnlyOnNow(e: A.Expr): boolean {
+  switch (e.kind) {
+    case 'Integer':
+    case 'Real':
+    case 'String':
+    case 'Blob':
+    case 'Null':
+    case 'Bool':
+    case 'CurrentTime':
+      return true;
+    case 'Unary':
+      return dependsOnlyOnNow(e.operand);
+    case 'Binary':
+      return dependsOnlyOnNow(e.left) && dependsOnlyOnNow(e.right);
+    case 'Cast':
+      return dependsOnlyOnNow(e.expr);
+    case 'Function': {
+      if (e.star || e.distinct || e.filter !== null) return false;
+      const name = fold(e.name);
+      const impl = lookupScalar(name);
+      if (impl === undefined || !(impl.deterministic || NOW_FUNCTIONS.has(name))) return false;
+      return e.args.every(dependsOnlyOnNow);
+    }
+    default:
+      return false;
   }
 }
 

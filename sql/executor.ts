@@ -99,8 +99,8 @@ export class Session implements ExecEnv {
   private readonly rowidCache = new Map<number, number | bigint>();
   /** AUTOINCREMENT high-water marks per table id (same lifetime as rowidCache). */
   private readonly seqCache = new Map<number, number | bigint>();
-  /** Tables whose mark moved in the running statement. */
-  private readonly seqDirty = new Set<number>();
+  /** Ids of the tables whose mark moved in the running statement (an array: emptying a Set allocates). */
+  private readonly seqDirty: number[] = [];
   changesCount = 0;
   totalChangesCount = 0;
   /** Rows changed so far by the running DML statement (what OR FAIL keeps). */
@@ -112,7 +112,7 @@ export class Session implements ExecEnv {
   private clearCaches(): void {
     this.rowidCache.clear();
     this.seqCache.clear();
-    this.seqDirty.clear();
+    this.seqDirty.length = 0;
   }
 
   changes(): number {
@@ -910,12 +910,14 @@ export class Session implements ExecEnv {
   private bumpSequence(t: TableInfo, rowid: number | bigint): void {
     if (this.sequence(t) >= rowid) return;
     this.seqCache.set(t.id, rowid);
-    this.seqDirty.add(t.id);
+    if (!this.seqDirty.includes(t.id)) this.seqDirty.push(t.id);
   }
 
   /** Writes the marks raised by the statement (SQLite updates sqlite_sequence only at a statement's successful end). */
   private flushSequences(): void {
-    for (const id of this.seqDirty) {
+    const dirty = this.seqDirty;
+    for (let i = 0; i < dirty.length; i++) {
+      const id = dirty[i]!;
       const v = this.seqCache.get(id);
       if (v === undefined) continue;
       let k = seqKeys.get(id);
@@ -926,7 +928,7 @@ export class Session implements ExecEnv {
       }
       this.overlay.putBin(k.bin, rowidBytes(v));
     }
-    this.seqDirty.clear();
+    dirty.length = 0;
   }
 
   /**

@@ -211,6 +211,7 @@ export interface CompactionJob {
 export function createCompactionJob(o: CompactionJobOptions): CompactionJob {
   const snaps = [...new Set(o.snapshots)].sort((a, b) => a - b);
   const stripeOf = (seq: number): number => {
+    if (snaps.length === 0) return 0;
     let lo = 0;
     let hi = snaps.length;
     while (lo < hi) {
@@ -226,8 +227,24 @@ export function createCompactionJob(o: CompactionJobOptions): CompactionJob {
   let aborted = false;
   let writer: TableWriter | null = null;
   const outputs: TableMeta[] = [];
-  let lastKey: Uint8Array | null = null;
+  /** The user key of the previous input entry (a copy; the input's views move on), lastKeyLength < 0 before the first. */
+  let lastKey = new Uint8Array(64);
+  let lastKeyLength = -1;
   let lastStripe = -1;
+  /** key differs from the previous entry's user key. Compares from the end: keys sharing a long prefix differ there. */
+  const isNewUserKey = (key: Uint8Array): boolean => {
+    const n = key.length;
+    if (n !== lastKeyLength) return true;
+    for (let i = n - 1; i >= 0; i--) if (key[i] !== lastKey[i]) return true;
+    return false;
+  };
+  const keepKey = (key: Uint8Array): void => {
+    const n = key.length;
+    if (n > lastKey.length) lastKey = new Uint8Array(Math.max(n, lastKey.length * 2));
+    if (n <= 32) for (let i = 0; i < n; i++) lastKey[i] = key[i]!;
+    else lastKey.set(key);
+    lastKeyLength = n;
+  };
   let entriesRead = 0;
   let entriesWritten = 0;
   let shadowedDropped = 0;
@@ -257,11 +274,10 @@ export function createCompactionJob(o: CompactionJobOptions): CompactionJob {
           const key = input.key();
           const seq = input.seqNum();
           const kind = input.kind();
-          const newUserKey = lastKey === null || compareBytes(key, lastKey) !== 0;
-          if (newUserKey) {
+          if (isNewUserKey(key)) {
             // A user key boundary: the only place an output may be cut.
             if (writer !== null && writer.estimatedFileSize() >= o.targetFileBytes) finishWriter();
-            lastKey = key.slice();
+            keepKey(key);
             lastStripe = -1;
           }
           const stripe = stripeOf(seq);

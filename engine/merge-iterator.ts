@@ -68,53 +68,59 @@ export function createArrayCursor(entries: readonly ArrayEntry[]): InternalCurso
   };
 }
 
-const cmpCursors = (a: InternalCursor, b: InternalCursor): number => compareInternal(a.key(), a.seqNum(), b.key(), b.seqNum());
-
 /**
  * Merges k cursors. Closing the merged cursor closes every child.
  * Cost per step is O(k) comparisons; k is the memtable(s) + L0 tables + one
- * level cursor per deeper level, so it stays small.
+ * level cursor per deeper level, so it stays small. Each child's key and
+ * seqNum are read once per move of that child and kept (a key view stays
+ * valid until its cursor moves), so a step asks only the child that moved.
  */
 export function createMergingCursor(children: readonly InternalCursor[]): InternalCursor {
-  let current: InternalCursor | null = null;
+  const n = children.length;
+  /** Key of child i at its position, null when it is not valid. */
+  const keys: (Uint8Array | null)[] = new Array<Uint8Array | null>(n).fill(null);
+  const seqs: number[] = new Array<number>(n).fill(0);
+  /** Index of the child at the current entry, -1 when not valid. */
+  let current = -1;
   let forward = true;
   let closed = false;
 
-  /**
-   * Picks the child at the smallest entry. A child positioned on the same
-   * internal key as the pick so far is a duplicate and steps past it, so no
-   * entry is yielded twice and no key needs copying on the hot path.
-   */
-  const pickSmallest = (): void => {
-    current = null;
-    for (const c of children) {
-      while (c.valid()) {
-        if (current === null) {
-          current = c;
-          break;
-        }
-        const d = cmpCursors(c, current);
-        if (d < 0) current = c;
-        else if (d === 0) {
-          c.next();
-          continue;
-        }
-        break;
-      }
+  const refresh = (i: number): void => {
+    const c = children[i]!;
+    if (c.valid()) {
+      keys[i] = c.key();
+      seqs[i] = c.seqNum();
+    } else {
+      keys[i] = null;
     }
   };
-  const pickLargest = (): void => {
-    current = null;
-    for (const c of children) {
-      while (c.valid()) {
-        if (current === null) {
-          current = c;
+  const refreshAll = (): void => {
+    for (let i = 0; i < n; i++) refresh(i);
+  };
+
+  /**
+   * Picks the child at the smallest entry (largest when `sign` is -1). A
+   * child positioned on the same internal key as the pick so far is a
+   * duplicate and steps past it, so no entry is yielded twice and no key
+   * needs copying on the hot path.
+   */
+  const pick = (sign: 1 | -1): void => {
+    current = -1;
+    for (let i = 0; i < n; i++) {
+      for (;;) {
+        const k = keys[i];
+        if (k === null || k === undefined) break;
+        if (current < 0) {
+          current = i;
           break;
         }
-        const d = cmpCursors(c, current);
-        if (d > 0) current = c;
+        const d = compareInternal(k, seqs[i]!, keys[current]!, seqs[current]!) * sign;
+        if (d < 0) current = i;
         else if (d === 0) {
-          c.prev();
+          const c = children[i]!;
+          if (sign === 1) c.next();
+          else c.prev();
+          refresh(i);
           continue;
         }
         break;
@@ -122,26 +128,29 @@ export function createMergingCursor(children: readonly InternalCursor[]): Intern
     }
   };
   const need = (): InternalCursor => {
-    if (current === null) throw new HeliosError('INTERNAL', 'merging cursor used while not valid');
-    return current;
+    if (current < 0) throw new HeliosError('INTERNAL', 'merging cursor used while not valid');
+    return children[current]!;
   };
 
   return {
-    valid: () => current !== null,
+    valid: () => current >= 0,
     seekToFirst() {
       for (const c of children) c.seekToFirst();
       forward = true;
-      pickSmallest();
+      refreshAll();
+      pick(1);
     },
     seekToLast() {
       for (const c of children) c.seekToLast();
       forward = false;
-      pickLargest();
+      refreshAll();
+      pick(-1);
     },
     seek(userKey, seqNum) {
       for (const c of children) c.seek(userKey, seqNum);
       forward = true;
-      pickSmallest();
+      refreshAll();
+      pick(1);
     },
     next() {
       const cur = need();
@@ -155,9 +164,11 @@ export function createMergingCursor(children: readonly InternalCursor[]): Intern
           while (c.valid() && compareInternal(c.key(), c.seqNum(), k, s) <= 0) c.next();
         }
         forward = true;
+        refreshAll();
       }
       cur.next();
-      pickSmallest();
+      refresh(current);
+      pick(1);
     },
     prev() {
       const cur = need();
@@ -173,18 +184,26 @@ export function createMergingCursor(children: readonly InternalCursor[]): Intern
           while (c.valid() && compareInternal(c.key(), c.seqNum(), k, s) >= 0) c.prev();
         }
         forward = false;
+        refreshAll();
       }
       cur.prev();
-      pickLargest();
+      refresh(current);
+      pick(-1);
     },
-    key: () => need().key(),
-    seqNum: () => need().seqNum(),
+    key: () => {
+      if (current < 0) need();
+      return keys[current]!;
+    },
+    seqNum: () => {
+      if (current < 0) need();
+      return seqs[current]!;
+    },
     kind: () => need().kind(),
     value: () => need().value(),
     close() {
       if (closed) return;
       closed = true;
-      current = null;
+      current = -1;
       for (const c of children) c.close();
     },
   };

@@ -16,12 +16,11 @@
 import { createHash } from 'node:crypto';
 import { createSealer, type Sealer, type SuiteId } from '../crypto/cipher-suite.ts';
 import { deriveFileKey } from '../crypto/file-key.ts';
-import { compareBytes } from '../format/bytes.ts';
 import { HeliosError } from '../format/errors.ts';
 import { encodeFileHeader, FILE_KIND_SST } from '../format/file-header.ts';
 import type { TableFileMeta } from '../format/manifest-edit.ts';
 import { encodeRecordAad, type RecordAadFields } from '../format/record-frame.ts';
-import { compareInternal, createBlockBuilder, KIND_PUT, KIND_TOMBSTONE, type EntryKind } from '../format/sstable-block.ts';
+import { createBlockBuilder, KIND_PUT, KIND_TOMBSTONE, type EntryKind } from '../format/sstable-block.ts';
 import {
   encodeBlockHandle,
   encodeFooter,
@@ -186,6 +185,16 @@ export function createTableWriter(o: TableWriterOptions): TableWriter {
     index.add(lastKey.subarray(0, lastKeyLength), lastSeq, KIND_PUT, encodeBlockHandle(h));
   };
 
+  /** Byte order of the last user key added against `key` (sign only), without a view of lastKey. */
+  const compareLast = (key: Uint8Array): number => {
+    const n = lastKeyLength < key.length ? lastKeyLength : key.length;
+    for (let i = 0; i < n; i++) {
+      const d = lastKey[i]! - key[i]!;
+      if (d !== 0) return d;
+    }
+    return lastKeyLength - key.length;
+  };
+
   const closeQuietly = (): void => {
     sealer?.destroy();
     sealer = null;
@@ -195,20 +204,26 @@ export function createTableWriter(o: TableWriterOptions): TableWriter {
   return {
     add(userKey, seqNum, kind, value) {
       live();
-      const prev = lastKey.subarray(0, lastKeyLength);
-      if (entryCount > 0 && compareInternal(prev, lastSeq, userKey, seqNum) >= 0) {
-        throw new HeliosError('INTERNAL', `${o.fileName}: table entries added out of internal-key order`);
+      if (entryCount > 0) {
+        const c = compareLast(userKey);
+        if (c > 0 || (c === 0 && lastSeq <= seqNum)) {
+          throw new HeliosError('INTERNAL', `${o.fileName}: table entries added out of internal-key order`);
+        }
+        if (c !== 0) bloom.addKey(userKey);
+      } else {
+        bloom.addKey(userKey);
       }
       if (kind !== KIND_PUT && kind !== KIND_TOMBSTONE) throw new HeliosError('INTERNAL', `bad entry kind ${String(kind)}`);
-      if (entryCount === 0 || compareBytes(prev, userKey) !== 0) bloom.addKey(userKey);
       if (smallestKey === null) {
         smallestKey = userKey.slice();
         smallestSeq = seqNum;
       }
       data.add(userKey, seqNum, kind, value);
-      if (lastKey.length < userKey.length) lastKey = new Uint8Array(Math.max(userKey.length, lastKey.length * 2));
-      lastKey.set(userKey);
-      lastKeyLength = userKey.length;
+      const n = userKey.length;
+      if (lastKey.length < n) lastKey = new Uint8Array(Math.max(n, lastKey.length * 2));
+      if (n <= 32) for (let i = 0; i < n; i++) lastKey[i] = userKey[i]!;
+      else lastKey.set(userKey);
+      lastKeyLength = n;
       lastSeq = seqNum;
       entryCount++;
       if (kind === KIND_TOMBSTONE) tombstoneCount++;

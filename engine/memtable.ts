@@ -9,13 +9,15 @@
  * that, a cursor stays valid while writes are added (it sees them or not
  * depending on where they land; readers filter by seqNum).
  *
- * Layout: no object per entry. An entry is an index into parallel typed
- * arrays (seqNum, kind, where its bytes are, the first 12 key bytes as three
- * big-endian words, its skip-list links); its key and value bytes are copied
- * one after the other into large slabs. So an insert allocates nothing but
- * the occasional slab or array doubling, the collector never traces entries,
- * and most comparisons during a search are between two numbers held in
- * typed arrays (the key words) rather than byte loops over two arrays.
+ * Layout: no object per entry. An entry is a 64-byte record in one Int32Array
+ * (level-0 link, where its higher links are, prev, where its bytes are, kind,
+ * the first 12 key bytes as three words, hash, seqNum), and its key and value
+ * bytes are copied one after the other into large slabs. So an insert
+ * allocates nothing but the occasional slab or array doubling, the collector
+ * never traces entries, a search step touches one record (entries are laid
+ * out in insertion order, so a walk in key order after random inserts would
+ * otherwise miss the cache once per field), and most comparisons are between
+ * two key words rather than byte loops over two arrays.
  *
  * Point reads do not walk the list: an open-addressing hash table maps each
  * user key to its newest version (versions of one key are adjacent in the
@@ -40,21 +42,36 @@ const MAX_SLAB_BYTES = 1024 * 1024;
 /** An entry at least this large gets a slab of its own (slabs are not wasted on big values). */
 const OWN_SLAB_BYTES = 64 * 1024;
 const FIRST_CAPACITY = 64;
+/** Int32 fields of a node record; a record is STRIDE ints (64 bytes). */
+const STRIDE = 16;
+const F_NEXT = 0; // level-0 link
+const F_UP = 1; // index in `links` of the level-1 link (levels 1 .. height-1 follow)
+const F_PREV = 2;
+const F_SLAB = 3;
+const F_OFF = 4;
+const F_KEYLEN = 5;
+const F_VALLEN = 6;
+const F_KIND = 7;
+const F_W0 = 8; // key bytes 0..3, 4..7, 8..11 as big-endian words with the sign bit flipped (see keyWord)
+const F_W1 = 9;
+const F_W2 = 10;
+const F_HASH = 11;
+const F_SEQLO = 12; // seqNum mod 2^32
+const F_SEQHI = 13; // floor(seqNum / 2^32)
+const TWO_32 = 4294967296;
 /**
  * Heap cost of an entry beyond its key and value bytes, counted in
- * approximateByteLength so the memtable budget bounds real memory: the typed
- * arrays hold 56 bytes per node slot (seqNum 8, kind 1, slab 4, offset 4, key
- * length 4, value length 4, key words 12, hash 4, prev 4, link base 4), links
- * 4 bytes per level (1.33 levels on average) and the hash table 4 bytes per
- * slot at most half full; each doubles when full, so at worst twice that:
- * ~2 × (56 + 5.3) + 16 = 139, which also covers the moment of a doubling
- * when the old and new arrays coexist. Measured on Node 20
- * (.scratch/memw/measure.ts: heap + array buffers held after 100k … 400k
- * entries of 20-byte keys and 120-byte values, minus those bytes): 66 … 93
+ * approximateByteLength so the memtable budget bounds real memory: a 64-byte
+ * record, links of levels above 0 (4 bytes × 0.33 on average) and the hash
+ * table (4 bytes per slot, at most half full); each array doubles when full,
+ * so at worst twice that: 2 × (64 + 1.3) + 16 = 147, which also covers the
+ * moment of a doubling when the old and new arrays coexist. Measured on Node
+ * 20 (.scratch/memw/measure.ts: heap + array buffers held after 100k … 400k
+ * entries of 20-byte keys and 120-byte values, minus those bytes): 75 … 105
  * bytes per entry depending on how far past the last doubling (the layout
  * with an object per entry measured ~456).
  */
-const ENTRY_OVERHEAD_BYTES = 140;
+const ENTRY_OVERHEAD_BYTES = 148;
 
 /** FNV-1a over the key bytes: cheap and good enough for the hash table. */
 function hashKey(key: Uint8Array): number {
@@ -63,13 +80,18 @@ function hashKey(key: Uint8Array): number {
   return h | 0;
 }
 
-/** Big-endian u32 of key[i .. i+4), zero past the end (zero padding keeps byte order, see cmpNode). */
+/**
+ * Big-endian u32 of key[i .. i+4), zero past the end (zero padding keeps byte
+ * order, see cmpNode), with the sign bit flipped: an int32 whose signed order
+ * is the unsigned order of the bytes, so it fits an Int32Array and compares
+ * with `<`.
+ */
 function keyWord(key: Uint8Array, i: number): number {
   const n = key.length;
-  if (i + 4 <= n) return ((key[i]! << 24) | (key[i + 1]! << 16) | (key[i + 2]! << 8) | key[i + 3]!) >>> 0;
+  if (i + 4 <= n) return ((key[i]! << 24) | (key[i + 1]! << 16) | (key[i + 2]! << 8) | key[i + 3]!) ^ 0x80000000;
   let w = 0;
-  for (let j = 0; j < 4; j++) w = w * 256 + (i + j < n ? key[i + j]! : 0);
-  return w;
+  for (let j = 0; j < 4; j++) w = (w << 8) | (i + j < n ? key[i + j]! : 0);
+  return w ^ 0x80000000;
 }
 
 export interface MemtableGetResult {
@@ -96,20 +118,10 @@ export interface Memtable {
 
 export function createMemtable(random: () => number = Math.random): Memtable {
   let cap = FIRST_CAPACITY;
-  let seqs = new Float64Array(cap);
-  let kinds = new Uint8Array(cap);
-  let slabOf = new Int32Array(cap);
-  let offOf = new Int32Array(cap);
-  let keyLen = new Int32Array(cap);
-  let valLen = new Int32Array(cap);
-  let w0 = new Uint32Array(cap);
-  let w1 = new Uint32Array(cap);
-  let w2 = new Uint32Array(cap);
-  let hashOf = new Int32Array(cap);
-  let prevOf = new Int32Array(cap);
-  let linkAt = new Int32Array(cap);
-  let links = new Int32Array(cap * 2);
-  let linksUsed = MAX_HEIGHT; // the head's links are links[0 .. MAX_HEIGHT)
+  let meta = new Int32Array(cap * STRIDE);
+  /** Links of levels >= 1: node x's level l (1 <= l < height) is links[meta[x·STRIDE + F_UP] + l - 1]. */
+  let links = new Int32Array(cap);
+  let linksUsed = MAX_HEIGHT; // the head's are links[0 .. MAX_HEIGHT - 1)
   let nodes = 1; // node 0 is the head
 
   let slab = new Uint8Array(FIRST_SLAB_BYTES);
@@ -149,17 +161,18 @@ export function createMemtable(random: () => number = Math.random): Memtable {
    * prefix order is the byte order.
    */
   const cmpNode = (x: number, key: Uint8Array, seq: number): number => {
-    let a = w0[x]!;
+    const r = x * STRIDE;
+    let a = meta[r + F_W0]!;
     if (a !== t0) return a < t0 ? -1 : 1;
-    a = w1[x]!;
+    a = meta[r + F_W1]!;
     if (a !== t1) return a < t1 ? -1 : 1;
-    a = w2[x]!;
+    a = meta[r + F_W2]!;
     if (a !== t2) return a < t2 ? -1 : 1;
-    const la = keyLen[x]!;
+    const la = meta[r + F_KEYLEN]!;
     const lb = key.length;
     if (la > 12 && lb > 12) {
-      const s = slabs[slabOf[x]!]!;
-      const o = offOf[x]!;
+      const s = slabs[meta[r + F_SLAB]!]!;
+      const o = meta[r + F_OFF]!;
       const n = la < lb ? la : lb;
       for (let i = 12; i < n; i++) {
         const d = s[o + i]! - key[i]!;
@@ -167,19 +180,32 @@ export function createMemtable(random: () => number = Math.random): Memtable {
       }
     }
     if (la !== lb) return la - lb;
-    return seq - seqs[x]!;
+    return seq - seqOf(x);
+  };
+
+  const seqOf = (x: number): number => {
+    const r = x * STRIDE;
+    return meta[r + F_SEQHI]! * TWO_32 + (meta[r + F_SEQLO]! >>> 0);
   };
 
   /** Node x holds user key `key` (words in t0..t2). */
   const sameKey = (x: number, key: Uint8Array): boolean => {
+    const r = x * STRIDE;
     const n = key.length;
-    if (keyLen[x] !== n || w0[x] !== t0 || w1[x] !== t1 || w2[x] !== t2) return false;
+    if (meta[r + F_KEYLEN] !== n || meta[r + F_W0] !== t0 || meta[r + F_W1] !== t1 || meta[r + F_W2] !== t2) return false;
     if (n <= 12) return true;
-    const s = slabs[slabOf[x]!]!;
-    const o = offOf[x]!;
+    const s = slabs[meta[r + F_SLAB]!]!;
+    const o = meta[r + F_OFF]!;
     for (let i = 12; i < n; i++) if (s[o + i] !== key[i]) return false;
     return true;
   };
+
+  const getLink = (x: number, level: number): number => (level === 0 ? meta[x * STRIDE + F_NEXT]! : links[meta[x * STRIDE + F_UP]! + level - 1]!);
+  const setLink = (x: number, level: number, to: number): void => {
+    if (level === 0) meta[x * STRIDE + F_NEXT] = to;
+    else links[meta[x * STRIDE + F_UP]! + level - 1] = to;
+  };
+  const next0 = (x: number): number => meta[x * STRIDE + F_NEXT]!;
 
   const randomHeight = (): number => {
     let h = 1;
@@ -190,37 +216,21 @@ export function createMemtable(random: () => number = Math.random): Memtable {
   /** Last node < (key, seq) on every level (into `update` when `fill`); returns the level-0 predecessor. Needs setTarget(key). */
   const findPredecessors = (key: Uint8Array, seqNum: number, fill: boolean): number => {
     let x = 0;
-    for (let level = height - 1; level >= 0; level--) {
+    for (let level = height - 1; level > 0; level--) {
       for (;;) {
-        const n = links[linkAt[x]! + level]!;
+        const n = links[meta[x * STRIDE + F_UP]! + level - 1]!;
         if (n === NIL || cmpNode(n, key, seqNum) >= 0) break;
         x = n;
       }
       if (fill) update[level] = x;
     }
+    for (;;) {
+      const n = meta[x * STRIDE + F_NEXT]!;
+      if (n === NIL || cmpNode(n, key, seqNum) >= 0) break;
+      x = n;
+    }
+    if (fill) update[0] = x;
     return x;
-  };
-
-  const growNodes = (): void => {
-    const c = cap * 2;
-    const grow = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(c);
-      b.set(a);
-      return b;
-    };
-    seqs = grow(seqs, (n) => new Float64Array(n));
-    kinds = grow(kinds, (n) => new Uint8Array(n));
-    slabOf = grow(slabOf, (n) => new Int32Array(n));
-    offOf = grow(offOf, (n) => new Int32Array(n));
-    keyLen = grow(keyLen, (n) => new Int32Array(n));
-    valLen = grow(valLen, (n) => new Int32Array(n));
-    w0 = grow(w0, (n) => new Uint32Array(n));
-    w1 = grow(w1, (n) => new Uint32Array(n));
-    w2 = grow(w2, (n) => new Uint32Array(n));
-    hashOf = grow(hashOf, (n) => new Int32Array(n));
-    prevOf = grow(prevOf, (n) => new Int32Array(n));
-    linkAt = grow(linkAt, (n) => new Int32Array(n));
-    cap = c;
   };
 
   /** Doubles the hash table (kept at most half full). */
@@ -231,7 +241,7 @@ export function createMemtable(random: () => number = Math.random): Memtable {
     for (let i = 0; i < old.length; i++) {
       const x = old[i]!;
       if (x === NIL) continue;
-      let j = hashOf[x]! & slotMask;
+      let j = meta[x * STRIDE + F_HASH]! & slotMask;
       while (slots[j] !== NIL) j = (j + 1) & slotMask;
       slots[j] = x;
     }
@@ -242,13 +252,13 @@ export function createMemtable(random: () => number = Math.random): Memtable {
     let j = h & slotMask;
     for (;;) {
       const x = slots[j]!;
-      if (x === NIL || (hashOf[x] === h && sameKey(x, key))) return j;
+      if (x === NIL || (meta[x * STRIDE + F_HASH] === h && sameKey(x, key))) return j;
       j = (j + 1) & slotMask;
     }
   };
 
-  /** Copies key ‖ value into a slab; sets slabOf/offOf of node i. */
-  const store = (i: number, key: Uint8Array, value: Uint8Array | null): void => {
+  /** Copies key ‖ value into a slab; sets the slab and offset of the record at r. */
+  const store = (r: number, key: Uint8Array, value: Uint8Array | null): void => {
     const kl = key.length;
     const vl = value === null ? 0 : value.length;
     const need = kl + vl;
@@ -257,7 +267,7 @@ export function createMemtable(random: () => number = Math.random): Memtable {
     if (need >= OWN_SLAB_BYTES) {
       s = new Uint8Array(need);
       slabs.push(s);
-      slabOf[i] = slabs.length - 1;
+      meta[r + F_SLAB] = slabs.length - 1;
       o = 0;
     } else {
       if (slabUsed + need > slab.length) {
@@ -270,9 +280,9 @@ export function createMemtable(random: () => number = Math.random): Memtable {
       s = slab;
       o = slabUsed;
       slabUsed += need;
-      slabOf[i] = slabIndex;
+      meta[r + F_SLAB] = slabIndex;
     }
-    offOf[i] = o;
+    meta[r + F_OFF] = o;
     if (kl <= 32) for (let j = 0; j < kl; j++) s[o + j] = key[j]!;
     else s.set(key, o);
     if (value !== null) {
@@ -282,17 +292,18 @@ export function createMemtable(random: () => number = Math.random): Memtable {
   };
 
   const keyView = (x: number): Uint8Array => {
-    const o = offOf[x]!;
-    return slabs[slabOf[x]!]!.subarray(o, o + keyLen[x]!);
+    const r = x * STRIDE;
+    const o = meta[r + F_OFF]!;
+    return slabs[meta[r + F_SLAB]!]!.subarray(o, o + meta[r + F_KEYLEN]!);
   };
   const valueView = (x: number): Uint8Array => {
-    const o = offOf[x]! + keyLen[x]!;
-    return slabs[slabOf[x]!]!.subarray(o, o + valLen[x]!);
+    const r = x * STRIDE;
+    const o = meta[r + F_OFF]! + meta[r + F_KEYLEN]!;
+    return slabs[meta[r + F_SLAB]!]!.subarray(o, o + meta[r + F_VALLEN]!);
   };
-  const next0 = (x: number): number => links[linkAt[x]!]!;
 
-  // The head: links[0 .. MAX_HEIGHT) all NIL, linkAt[0] = 0.
-  links.fill(NIL, 0, MAX_HEIGHT);
+  // The head: every link NIL; its levels >= 1 are links[0 .. MAX_HEIGHT - 1).
+  meta[F_UP] = 0;
 
   const memtable: Memtable = {
     add(key, seqNum, value) {
@@ -314,58 +325,63 @@ export function createMemtable(random: () => number = Math.random): Memtable {
         for (let l = height; l < h; l++) update[l] = 0;
         height = h;
       }
-      if (nodes === cap) growNodes();
+      if (nodes === cap) {
+        const b = new Int32Array(cap * 2 * STRIDE);
+        b.set(meta);
+        meta = b;
+        cap *= 2;
+      }
       if (linksUsed + h > links.length) {
         const b = new Int32Array(links.length * 2);
         b.set(links);
         links = b;
       }
       const x = nodes++;
-      seqs[x] = seqNum;
-      kinds[x] = value === null ? KIND_TOMBSTONE : KIND_PUT;
-      keyLen[x] = key.length;
-      valLen[x] = value === null ? 0 : value.length;
-      w0[x] = t0;
-      w1[x] = t1;
-      w2[x] = t2;
-      store(x, key, value);
-      const base = linksUsed;
-      linksUsed += h;
-      linkAt[x] = base;
+      const r = x * STRIDE;
+      meta[r + F_SEQLO] = seqNum >>> 0;
+      meta[r + F_SEQHI] = Math.floor(seqNum / TWO_32);
+      meta[r + F_KIND] = value === null ? KIND_TOMBSTONE : KIND_PUT;
+      meta[r + F_KEYLEN] = key.length;
+      meta[r + F_VALLEN] = value === null ? 0 : value.length;
+      meta[r + F_W0] = t0;
+      meta[r + F_W1] = t1;
+      meta[r + F_W2] = t2;
+      store(r, key, value);
+      meta[r + F_UP] = linksUsed;
+      linksUsed += h - 1;
       for (let l = 0; l < h; l++) {
         const u = update[l]!;
-        const ul = linkAt[u]! + l;
-        const n = links[ul]!;
-        links[base + l] = n;
-        links[ul] = x;
+        const n = getLink(u, l);
+        setLink(x, l, n);
+        setLink(u, l, x);
         if (n === NIL) lastAt[l] = x;
       }
-      prevOf[x] = pred;
-      if (at !== NIL) prevOf[at] = x;
+      meta[r + F_PREV] = pred;
+      if (at !== NIL) meta[at * STRIDE + F_PREV] = x;
       else tail = x;
       // Hash table: the node is the key's newest version unless a newer one exists.
       const hash = hashKey(key);
-      hashOf[x] = hash;
+      meta[r + F_HASH] = hash;
       const j = slotOf(key, hash);
       const old = slots[j]!;
       if (old === NIL) {
         slots[j] = x;
         if (++distinctKeys * 2 > slots.length) growSlots();
-      } else if (seqs[old]! < seqNum) {
+      } else if (seqOf(old) < seqNum) {
         slots[j] = x;
       }
-      bytes += key.length + valLen[x]! + ENTRY_OVERHEAD_BYTES;
+      bytes += key.length + (value === null ? 0 : value.length) + ENTRY_OVERHEAD_BYTES;
     },
     get(key, snapshotSeq) {
       setTarget(key);
       let x = slots[slotOf(key, hashKey(key))]!;
       // Versions of one key follow the newest in the list, newer first.
-      while (x !== NIL && seqs[x]! > snapshotSeq) {
+      while (x !== NIL && seqOf(x) > snapshotSeq) {
         x = next0(x);
         if (x !== NIL && !sameKey(x, key)) x = NIL;
       }
       if (x === NIL) return undefined;
-      return { value: kinds[x] === KIND_TOMBSTONE ? null : valueView(x), seqNum: seqs[x]! };
+      return { value: meta[x * STRIDE + F_KIND] === KIND_TOMBSTONE ? null : valueView(x), seqNum: seqOf(x) };
     },
     cursor() {
       let at = NIL;
@@ -385,7 +401,7 @@ export function createMemtable(random: () => number = Math.random): Memtable {
           at = next0(findPredecessors(k, s, false));
         },
         next: () => void (at = next0(need())),
-        prev: () => void (at = prevOf[need()]!),
+        prev: () => void (at = meta[need() * STRIDE + F_PREV]!),
         key: () => {
           const x = need();
           if (viewOf !== x || view === null) {
@@ -394,8 +410,8 @@ export function createMemtable(random: () => number = Math.random): Memtable {
           }
           return view;
         },
-        seqNum: () => seqs[need()]!,
-        kind: () => kinds[need()] as EntryKind,
+        seqNum: () => seqOf(need()),
+        kind: () => meta[need() * STRIDE + F_KIND] as EntryKind,
         value: () => valueView(need()),
         close: () => void (at = NIL),
       };

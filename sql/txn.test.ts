@@ -52,9 +52,19 @@ for (const seed of [1, 2, 3, 42, 1234]) {
         const op = r();
         const k = key(Math.floor(r() * 300));
         if (op < 0.35) {
-          const v = val(step);
+          // Values carved by alloc() from the shared slab, large ones, plain arrays, and views read back.
+          const pick = r();
+          let v: Uint8Array;
+          if (pick < 0.4) {
+            const src = val(step);
+            v = ov.alloc(src.length + (step % 5));
+            v.set(src);
+            v.fill(step & 255, src.length);
+          } else if (pick < 0.45) v = ov.alloc(17000).fill(step & 255);
+          else if (pick < 0.55) v = ov.get(key(Math.floor(r() * 300))) ?? val(step);
+          else v = val(step);
           ov.put(k, v);
-          model.set(hex(k), v);
+          model.set(hex(k), v.slice());
         } else if (op < 0.5) {
           ov.delete(k);
           model.delete(hex(k));
@@ -167,6 +177,41 @@ test('alloc hands out disjoint arrays of the asked length, small ones from a sha
       got.push(a);
     }
     for (let i = 0; i < got.length; i++) assert.ok(got[i]!.every((b) => b === (i & 255)), `array ${i} was overwritten`);
+  } finally {
+    engine.close();
+  }
+});
+
+test('values carved from many slabs read back through get, scan and commit, transaction after transaction', () => {
+  const engine = openEngine('/db', { encryption: false, vfs: createMemVfs(), synchronous: 'off' });
+  try {
+    const ov = new Overlay(engine);
+    const model = new Map<string, string>();
+    const k4 = (n: number): Uint8Array => new Uint8Array([9, n >> 16, (n >> 8) & 255, n & 255]);
+    let n = 0;
+    for (let txn = 0; txn < 4; txn++) {
+      // ~200 KiB per transaction: several slabs, the last one partly used when the next transaction starts.
+      for (let i = 0; i < 1500; i++, n++) {
+        const v = ov.alloc(1 + ((n * 37) % 250));
+        for (let j = 0; j < v.length; j++) v[j] = (n + j) & 255;
+        ov.put(k4(n % 4000), v);
+        model.set(hex(k4(n % 4000)), hex(v));
+      }
+      for (let i = 0; i < 4000; i += 97) {
+        const got = ov.get(k4(i));
+        assert.is(got === undefined ? undefined : hex(got), model.get(hex(k4(i))), `get ${i} in transaction ${txn}`);
+      }
+      const cur = ov.scan(k4(0), k4(4000));
+      const got: string[] = [];
+      while (cur.next()) got.push(`${hex(cur.key())}=${hex(cur.value())}`);
+      cur.close();
+      assert.equal(got, [...model.entries()].sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, v]) => `${k}=${v}`));
+      ov.commit();
+      for (let i = 0; i < 4000; i += 89) {
+        const e = engine.get(k4(i));
+        assert.is(e === undefined ? undefined : hex(e), model.get(hex(k4(i))), `committed ${i} after transaction ${txn}`);
+      }
+    }
   } finally {
     engine.close();
   }

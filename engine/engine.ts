@@ -64,7 +64,7 @@ import { createCompactionJob, DEFAULT_COMPACTION_CONFIG, pickCompaction, type Co
 import { openTable, type Table } from './sstable-reader.ts';
 import { createTableWriter, tableFileMeta, type TableMeta } from './sstable-writer.ts';
 import { decodeInternalKey } from '../format/sstable-footer.ts';
-import { KIND_TOMBSTONE } from '../format/sstable-block.ts';
+import { KIND_TOMBSTONE, type BlockView } from '../format/sstable-block.ts';
 import { compareBytes } from '../format/bytes.ts';
 import type { TableFileMeta } from '../format/manifest-edit.ts';
 import { batchEntries, checkKey, checkValue, createWriteBatch, type WriteBatch } from './write-batch.ts';
@@ -479,7 +479,7 @@ function createEngine(s: EngineState): Engine {
   const manifestRewriteBytes = s.options.manifestRewriteBytes ?? DEFAULT_MANIFEST_REWRITE_BYTES;
   const limitBytes = s.options.memoryLimitMb !== undefined ? s.options.memoryLimitMb * 1024 * 1024 : undefined;
   const memtableBudgetBytes = s.options.memtableBudgetBytes ?? (limitBytes !== undefined ? Math.max(1 << 20, Math.floor(limitBytes / 4)) : DEFAULT_MEMTABLE_BUDGET_BYTES);
-  const cache = createBlockCache(s.options.blockCacheBytes ?? (limitBytes !== undefined ? Math.floor(limitBytes / 4) : DEFAULT_BLOCK_CACHE_BYTES));
+  const cache = createBlockCache<BlockView>(s.options.blockCacheBytes ?? (limitBytes !== undefined ? Math.floor(limitBytes / 4) : DEFAULT_BLOCK_CACHE_BYTES));
   const config: CompactionConfig = { ...DEFAULT_COMPACTION_CONFIG, ...s.options.compaction };
   const stepEntries = s.options.compactionStepEntries ?? DEFAULT_COMPACTION_STEP_ENTRIES;
   let failure: unknown = null;

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { toHex, utf8Decode, utf8Encode } from '../format/bytes.ts';
 import { corruption, isHeliosError, type ErrorCode } from '../format/errors.ts';
-import { compareInternal, KIND_PUT, KIND_TOMBSTONE, MAX_SEQ, type EntryKind } from '../format/sstable-block.ts';
+import { compareInternal, KIND_PUT, KIND_TOMBSTONE, MAX_SEQ, type BlockView, type EntryKind } from '../format/sstable-block.ts';
 import { createBlockCache } from './block-cache.ts';
 import { createMemVfs, type MemVfs } from './mem-vfs.ts';
 import { openTable, type TableKeyring } from './sstable-reader.ts';
@@ -35,7 +35,7 @@ function write(vfs: MemVfs, path: string, fileNumber: number, es: E[], suite: Su
   return w.finish();
 }
 
-const open = (vfs: MemVfs, path: string, fileNumber: number, suite: Suite = 'aes-256-gcm', expected?: { fileSize?: number; digest?: Uint8Array; generation?: number }, cache = createBlockCache(1 << 20)) =>
+const open = (vfs: MemVfs, path: string, fileNumber: number, suite: Suite = 'aes-256-gcm', expected?: { fileSize?: number; digest?: Uint8Array; generation?: number }, cache = createBlockCache<BlockView>(1 << 20)) =>
   openTable({ file: vfs.openRead(path), fileName: path, fileNumber, keyring: keyring(suite), cache, ...(expected ? { expected } : {}) });
 
 function code(f: () => unknown): ErrorCode | 'none' {
@@ -97,7 +97,7 @@ test('the block cache serves repeated reads without opening the block again', ()
   const vfs = createMemVfs();
   const es = entries(100);
   write(vfs, '1.sst', 1, es);
-  const cache = createBlockCache(1 << 20);
+  const cache = createBlockCache<BlockView>(1 << 20);
   const t = open(vfs, '1.sst', 1, 'aes-256-gcm', undefined, cache);
   t.get(es[0]!.key);
   const opened = t.stats().blocksOpened;

@@ -18,7 +18,7 @@ import { equalBytes } from '../format/bytes.ts';
 import { corruption, HeliosError } from '../format/errors.ts';
 import { decodeFileHeader, FILE_HEADER_BYTES, FILE_KIND_SST } from '../format/file-header.ts';
 import { encodeRecordAad, type RecordAadFields } from '../format/record-frame.ts';
-import { createBlockCursor, decodeBlock, MAX_SEQ, type BlockCursor, type BlockView, type EntryKind } from '../format/sstable-block.ts';
+import { createBlockCursor, decodeBlock, findInBlock, MAX_SEQ, type BlockCursor, type BlockView, type EntryKind } from '../format/sstable-block.ts';
 import {
   decodeBlockHandle,
   decodeFooter,
@@ -45,7 +45,7 @@ export interface TableReaderOptions {
   readonly fileNumber: number;
   readonly keyring: TableKeyring;
   /** Shared cache of opened data blocks; without one every read opens the block. */
-  readonly cache?: BlockCache;
+  readonly cache?: BlockCache<BlockView>;
   /** What the manifest recorded; any mismatch is CORRUPTION at open. */
   readonly expected?: { readonly fileSize?: number; readonly digest?: Uint8Array; readonly generation?: number };
   readonly backend?: 'node' | 'noble';
@@ -130,8 +130,14 @@ export function openTable(o: TableReaderOptions): Table {
     if (properties.dataBlockCount !== footer.dataBlockCount) corruption(name, footer.properties.offset, 'properties and footer disagree on the block count');
     const indexView: BlockView = decodeBlock(openBlock(footer.index, 'index block'), name, footer.index.offset);
 
-    // Structural check of the index: handles 0..n-1, contiguous from the header to the filter.
+    // The index is decoded once: block i's last internal key (keys packed in
+    // one array, indexKeyEnds[i] = end of key i) and its handle. Structural
+    // check: handles 0..n-1, contiguous from the header to the filter.
     const handles: BlockHandle[] = [];
+    const indexSeqs: number[] = [];
+    const keyEnds: number[] = [];
+    let indexKeys = new Uint8Array(1024);
+    let keysUsed = 0;
     {
       const c = createBlockCursor(indexView);
       let expectOffset = FILE_HEADER_BYTES;
@@ -142,9 +148,39 @@ export function openTable(o: TableReaderOptions): Table {
         }
         expectOffset += h.sealedLength;
         handles.push(h);
+        const k = c.key();
+        if (keysUsed + k.length > indexKeys.length) {
+          const grown = new Uint8Array(Math.max(keysUsed + k.length, indexKeys.length * 2));
+          grown.set(indexKeys.subarray(0, keysUsed));
+          indexKeys = grown;
+        }
+        indexKeys.set(k, keysUsed);
+        keysUsed += k.length;
+        keyEnds.push(keysUsed);
+        indexSeqs.push(c.seqNum());
       }
       if (handles.length !== footer.dataBlockCount || expectOffset !== dataEnd) corruption(name, footer.index.offset, 'index does not cover the data blocks');
     }
+    const blockCount = handles.length;
+    const keyBytes = indexKeys;
+    /** Index of the first block whose last key is >= (userKey, seqNum); blockCount when none. */
+    const findBlock = (userKey: Uint8Array, seqNum: number): number => {
+      let lo = 0;
+      let hi = blockCount;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const start = mid === 0 ? 0 : keyEnds[mid - 1]!;
+        const end = keyEnds[mid]!;
+        const n = Math.min(end - start, userKey.length);
+        let c = 0;
+        for (let i = 0; i < n && c === 0; i++) c = keyBytes[start + i]! - userKey[i]!;
+        if (c === 0) c = end - start - userKey.length;
+        if (c === 0) c = seqNum - indexSeqs[mid]!;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
 
     const cache = o.cache;
     const cacheId = cache ? cache.newId() : 0;
@@ -152,17 +188,18 @@ export function openTable(o: TableReaderOptions): Table {
     let bloomNegatives = 0;
     let blocksOpened = 0;
 
-    const dataBlock = (h: BlockHandle): BlockView => {
+    const dataBlock = (i: number): BlockView => {
       if (closed) throw new HeliosError('CLOSED', `${name}: table is closed`);
-      let plain = cache?.get(cacheId, h.blockIndex);
-      if (plain === undefined) {
-        plain = openBlock(h, `data block ${h.blockIndex}`);
+      let view = cache?.get(cacheId, i);
+      if (view === undefined) {
+        const h = handles[i]!;
+        const plain = openBlock(h, `data block ${i}`);
         blocksOpened++;
-        cache?.put(cacheId, h.blockIndex, plain);
+        view = decodeBlock(plain, name, h.offset);
+        cache?.put(cacheId, i, view, plain.length);
       }
-      return decodeBlock(plain, name, h.offset);
+      return view;
     };
-    const handleAt = (c: BlockCursor): BlockHandle => decodeBlockHandle(c.value(), name, footer.index.offset);
 
     const table: Table = {
       fileNumber: o.fileNumber,
@@ -178,17 +215,13 @@ export function openTable(o: TableReaderOptions): Table {
           bloomNegatives++;
           return undefined;
         }
-        const ic = createBlockCursor(indexView);
-        ic.seek(userKey, snapshotSeq);
-        if (!ic.valid()) return undefined;
-        const h = handleAt(ic);
-        const c = createBlockCursor(dataBlock(h));
-        c.seek(userKey, snapshotSeq);
-        if (!c.valid()) corruption(name, h.offset, 'data block does not reach its index key');
-        if (!equalBytes(c.key(), userKey)) return undefined;
-        return { seqNum: c.seqNum(), kind: c.kind(), value: c.value().slice() };
+        const i = findBlock(userKey, snapshotSeq);
+        if (i === blockCount) return undefined;
+        const e = findInBlock(dataBlock(i), userKey, snapshotSeq);
+        if (e === undefined) corruption(name, handles[i]!.offset, 'data block does not reach its index key');
+        return e ?? undefined;
       },
-      cursor: () => createTableCursor(indexView, handleAt, dataBlock),
+      cursor: () => createTableCursor(blockCount, findBlock, dataBlock),
       stats: () => ({ bloomNegatives, blocksOpened }),
       close() {
         if (closed) return;
@@ -206,35 +239,32 @@ export function openTable(o: TableReaderOptions): Table {
   }
 }
 
-/** Two-level cursor: the index block picks the data block, a block cursor walks it. */
-function createTableCursor(indexView: BlockView, handleAt: (c: BlockCursor) => BlockHandle, dataBlock: (h: BlockHandle) => BlockView): InternalCursor {
-  const ic = createBlockCursor(indexView);
+/** Two-level cursor: the decoded index picks the data block, a block cursor walks it. */
+function createTableCursor(blockCount: number, findBlock: (userKey: Uint8Array, seqNum: number) => number, dataBlock: (i: number) => BlockView): InternalCursor {
   let dc: BlockCursor | null = null;
-  let loadedIndex = -1;
+  /** The block dc walks; -1 or blockCount when the cursor is off either end. */
+  let block = -1;
 
-  const load = (): void => {
-    if (!ic.valid()) {
+  const load = (i: number): void => {
+    if (i < 0 || i >= blockCount) {
       dc = null;
-      loadedIndex = -1;
+      block = i < 0 ? -1 : blockCount;
       return;
     }
-    const h = handleAt(ic);
-    if (dc === null || loadedIndex !== h.blockIndex) {
-      dc = createBlockCursor(dataBlock(h));
-      loadedIndex = h.blockIndex;
+    if (dc === null || block !== i) {
+      dc = createBlockCursor(dataBlock(i));
+      block = i;
     }
   };
   const forwardToValid = (): void => {
     while (dc !== null && !dc.valid()) {
-      ic.next();
-      load();
+      load(block + 1);
       dc?.seekToFirst();
     }
   };
   const backwardToValid = (): void => {
     while (dc !== null && !dc.valid()) {
-      ic.prev();
-      load();
+      load(block - 1);
       dc?.seekToLast();
     }
   };
@@ -246,20 +276,17 @@ function createTableCursor(indexView: BlockView, handleAt: (c: BlockCursor) => B
   return {
     valid: () => dc !== null && dc.valid(),
     seekToFirst() {
-      ic.seekToFirst();
-      load();
+      load(0);
       dc?.seekToFirst();
       forwardToValid();
     },
     seekToLast() {
-      ic.seekToLast();
-      load();
+      load(blockCount - 1);
       dc?.seekToLast();
       backwardToValid();
     },
     seek(userKey, seqNum) {
-      ic.seek(userKey, seqNum);
-      load();
+      load(findBlock(userKey, seqNum));
       dc?.seek(userKey, seqNum);
       forwardToValid();
     },

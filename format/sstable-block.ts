@@ -84,9 +84,9 @@ export function createBlockBuilder(restartInterval = DEFAULT_RESTART_INTERVAL): 
   return {
     add(userKey, seqNum, kind, value) {
       if (!Number.isSafeInteger(seqNum) || seqNum < 0) throw new HeliosError('INTERNAL', `bad seqNum ${seqNum}`);
-      const prev = lastKey.subarray(0, lastKeyLength);
-      if (count > 0 && compareInternal(prev, lastSeq, userKey, seqNum) >= 0) {
-        throw new HeliosError('INTERNAL', 'block keys added out of internal-key order');
+      if (count > 0) {
+        const c = compareKeyPrefix(lastKey, lastKeyLength, userKey);
+        if (c > 0 || (c === 0 && lastSeq <= seqNum)) throw new HeliosError('INTERNAL', 'block keys added out of internal-key order');
       }
       let shared = 0;
       if (sinceRestart === restartInterval || count === 0) {
@@ -103,12 +103,19 @@ export function createBlockBuilder(restartInterval = DEFAULT_RESTART_INTERVAL): 
       used = writeVarint(buf, used, value.length);
       used = writeVarint(buf, used, seqNum);
       buf[used++] = kind;
-      buf.set(userKey.subarray(shared), used);
+      // Short copies by hand: subarray() + set() allocate a view each.
+      if (unshared <= 32) for (let i = 0; i < unshared; i++) buf[used + i] = userKey[shared + i]!;
+      else buf.set(userKey.subarray(shared), used);
       used += unshared;
       buf.set(value, used);
       used += value.length;
-      if (lastKey.length < userKey.length) lastKey = new Uint8Array(Math.max(userKey.length, lastKey.length * 2));
-      lastKey.set(userKey.subarray(shared), shared);
+      if (lastKey.length < userKey.length) {
+        const nk = new Uint8Array(Math.max(userKey.length, lastKey.length * 2));
+        nk.set(lastKey.subarray(0, shared));
+        lastKey = nk;
+      }
+      if (unshared <= 32) for (let i = shared; i < userKey.length; i++) lastKey[i] = userKey[i]!;
+      else lastKey.set(userKey.subarray(shared), shared);
       lastKeyLength = userKey.length;
       lastSeq = seqNum;
       sinceRestart++;
@@ -192,141 +199,251 @@ export interface BlockCursor {
 }
 
 export function createBlockCursor(block: BlockView): BlockCursor {
-  const { data, entriesEnd, restarts, file, fileOffset } = block;
-  let keyBuf = new Uint8Array(64);
-  let keyLength = 0;
-  let seq = 0;
-  let kindValue: EntryKind = 0;
-  let valueStart = 0;
-  let valueEnd = 0;
+  return new BlockDecoder(block);
+}
+
+/** Compares keyBuf[0, keyLength) with `b` as unsigned bytes (compareBytes without a subarray). */
+function compareKeyPrefix(keyBuf: Uint8Array, keyLength: number, b: Uint8Array): number {
+  const n = keyLength < b.length ? keyLength : b.length;
+  for (let i = 0; i < n; i++) {
+    const d = keyBuf[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return keyLength - b.length;
+}
+
+/**
+ * The block cursor: one object with fields (no closures), so a cursor costs
+ * one allocation and a point lookup can reuse a decoder (findInBlock).
+ */
+class BlockDecoder implements BlockCursor {
+  private data!: Uint8Array;
+  private entriesEnd = 0;
+  private restarts!: Uint32Array;
+  private file = '';
+  private fileOffset = 0;
+  private keyBuf = new Uint8Array(64);
+  private keyLength = 0;
+  private seq = 0;
+  private kindValue: EntryKind = 0;
+  private valueStart = 0;
+  private valueEnd = 0;
   /** Offset of the current entry; entriesEnd when invalid. */
-  let current = entriesEnd;
+  private current = 0;
   /** Offset of the entry after the current one. */
-  let nextOffset = entriesEnd;
+  private nextOffset = 0;
+  /** Position after the last varint read; -1 when it ran past entriesEnd or was malformed. */
+  private vpos = 0;
 
-  const bad = (what: string): never => corruption(file, fileOffset, `block entry ${what}`);
+  constructor(block: BlockView) {
+    this.reset(block);
+  }
 
-  /** Position after the last varint read by `varint`; -1 when it ran past entriesEnd or was malformed. */
-  let vpos = 0;
+  reset(block: BlockView): void {
+    this.data = block.data;
+    this.entriesEnd = block.entriesEnd;
+    this.restarts = block.restarts;
+    this.file = block.file;
+    this.fileOffset = block.fileOffset;
+    this.keyLength = 0;
+    this.current = block.entriesEnd;
+    this.nextOffset = block.entriesEnd;
+  }
+
+  private bad(what: string): never {
+    return corruption(this.file, this.fileOffset, `block entry ${what}`);
+  }
+
   /** Reads a varint at vpos (allocation-free; the 1-byte case is the common one). */
-  const varint = (): number => {
-    let p = vpos;
-    if (p >= entriesEnd) return (vpos = -1);
+  private varint(): number {
+    const data = this.data;
+    const end = this.entriesEnd;
+    let p = this.vpos;
+    if (p >= end) return (this.vpos = -1);
     let b = data[p++]!;
     if (b < 0x80) {
-      vpos = p;
+      this.vpos = p;
       return b;
     }
     let value = b & 0x7f;
     let scale = 128;
     for (let i = 1; i < MAX_VARINT_BYTES; i++) {
-      if (p >= entriesEnd) return (vpos = -1);
+      if (p >= end) return (this.vpos = -1);
       b = data[p++]!;
       value += (b & 0x7f) * scale;
       if (b < 0x80) {
-        vpos = Number.isSafeInteger(value) ? p : -1;
+        this.vpos = Number.isSafeInteger(value) ? p : -1;
         return value;
       }
       scale *= 128;
     }
-    return (vpos = -1);
-  };
+    return (this.vpos = -1);
+  }
 
   /** Decodes the entry at `offset`, building on the key currently in keyBuf. */
-  const decodeAt = (offset: number): void => {
-    vpos = offset;
-    const shared = varint();
-    const unshared = vpos < 0 ? 0 : varint();
-    const valueLength = vpos < 0 ? 0 : varint();
-    const s = vpos < 0 ? 0 : varint();
-    if (vpos < 0 || vpos >= entriesEnd) return bad('header truncated');
-    let p = vpos;
+  private decodeAt(offset: number): void {
+    const data = this.data;
+    const entriesEnd = this.entriesEnd;
+    this.vpos = offset;
+    const shared = this.varint();
+    const unshared = this.vpos < 0 ? 0 : this.varint();
+    const valueLength = this.vpos < 0 ? 0 : this.varint();
+    const s = this.vpos < 0 ? 0 : this.varint();
+    if (this.vpos < 0 || this.vpos >= entriesEnd) return this.bad('header truncated');
+    let p = this.vpos;
     const k = data[p++]!;
-    if (k !== KIND_PUT && k !== KIND_TOMBSTONE) return bad('kind unknown');
-    if (shared > keyLength) return bad('shares more bytes than the previous key has');
-    if (unshared > entriesEnd - p || valueLength > entriesEnd - p - unshared) return bad('overruns the block');
+    if (k !== KIND_PUT && k !== KIND_TOMBSTONE) return this.bad('kind unknown');
+    if (shared > this.keyLength) return this.bad('shares more bytes than the previous key has');
+    if (unshared > entriesEnd - p || valueLength > entriesEnd - p - unshared) return this.bad('overruns the block');
     const len = shared + unshared;
+    let keyBuf = this.keyBuf;
     if (keyBuf.length < len) {
       const nb = new Uint8Array(Math.max(len, keyBuf.length * 2));
       nb.set(keyBuf.subarray(0, shared));
-      keyBuf = nb;
+      this.keyBuf = keyBuf = nb;
     }
     if (unshared <= 16) for (let i = 0; i < unshared; i++) keyBuf[shared + i] = data[p + i]!;
     else keyBuf.set(data.subarray(p, p + unshared), shared);
-    keyLength = len;
+    this.keyLength = len;
     p += unshared;
-    seq = s;
-    kindValue = k as EntryKind;
-    valueStart = p;
-    valueEnd = p + valueLength;
-    current = offset;
-    nextOffset = valueEnd;
-  };
+    this.seq = s;
+    this.kindValue = k as EntryKind;
+    this.valueStart = p;
+    this.valueEnd = p + valueLength;
+    this.current = offset;
+    this.nextOffset = p + valueLength;
+  }
 
-  const atRestart = (i: number): void => {
-    keyLength = 0;
-    decodeAt(restarts[i]!);
-  };
+  private atRestart(i: number): void {
+    this.keyLength = 0;
+    this.decodeAt(this.restarts[i]!);
+  }
 
-  const invalidate = (): void => {
-    current = entriesEnd;
-    nextOffset = entriesEnd;
-  };
+  private invalidate(): void {
+    this.current = this.entriesEnd;
+    this.nextOffset = this.entriesEnd;
+  }
 
-  const self: BlockCursor = {
-    valid: () => current < entriesEnd,
-    seekToFirst() {
-      if (restarts.length === 0) return invalidate();
-      atRestart(0);
-    },
-    seekToLast() {
-      if (restarts.length === 0) return invalidate();
-      atRestart(restarts.length - 1);
-      while (nextOffset < entriesEnd) decodeAt(nextOffset);
-    },
-    seek(userKey, seqNum) {
-      if (restarts.length === 0) return invalidate();
-      // Last restart whose key is < target (or restart 0).
-      let lo = 0;
-      let hi = restarts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >>> 1;
-        atRestart(mid);
-        if (compareInternal(keyBuf.subarray(0, keyLength), seq, userKey, seqNum) < 0) lo = mid;
-        else hi = mid - 1;
-      }
-      atRestart(lo);
-      for (;;) {
-        if (compareInternal(keyBuf.subarray(0, keyLength), seq, userKey, seqNum) >= 0) return;
-        if (nextOffset >= entriesEnd) return invalidate();
-        decodeAt(nextOffset);
-      }
-    },
-    next() {
-      if (current >= entriesEnd) return;
-      if (nextOffset >= entriesEnd) return invalidate();
-      decodeAt(nextOffset);
-    },
-    prev() {
-      if (current >= entriesEnd) return;
-      const target = current;
-      if (target === 0) return invalidate();
-      // Last restart strictly before the current entry.
-      let lo = 0;
-      let hi = restarts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >>> 1;
-        if (restarts[mid]! < target) lo = mid;
-        else hi = mid - 1;
-      }
-      atRestart(lo);
-      while (nextOffset < target) decodeAt(nextOffset);
-      if (nextOffset !== target) bad('chain does not reach the current entry');
-    },
-    key: () => keyBuf.subarray(0, keyLength),
-    seqNum: () => seq,
-    kind: () => kindValue,
-    value: () => data.subarray(valueStart, valueEnd),
-  };
-  return self;
+  /** Internal-order comparison of the current entry with (userKey, seqNum). */
+  private compareCurrent(userKey: Uint8Array, seqNum: number): number {
+    const c = compareKeyPrefix(this.keyBuf, this.keyLength, userKey);
+    return c !== 0 ? c : seqNum - this.seq;
+  }
+
+  /** True when the current entry's user key equals `userKey`. */
+  currentKeyEquals(userKey: Uint8Array): boolean {
+    return this.keyLength === userKey.length && compareKeyPrefix(this.keyBuf, this.keyLength, userKey) === 0;
+  }
+
+  valid(): boolean {
+    return this.current < this.entriesEnd;
+  }
+
+  seekToFirst(): void {
+    if (this.restarts.length === 0) return this.invalidate();
+    this.atRestart(0);
+  }
+
+  seekToLast(): void {
+    if (this.restarts.length === 0) return this.invalidate();
+    this.atRestart(this.restarts.length - 1);
+    while (this.nextOffset < this.entriesEnd) this.decodeAt(this.nextOffset);
+  }
+
+  seek(userKey: Uint8Array, seqNum: number): void {
+    const restarts = this.restarts;
+    if (restarts.length === 0) return this.invalidate();
+    // Last restart whose key is < target (or restart 0).
+    let lo = 0;
+    let hi = restarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      this.atRestart(mid);
+      if (this.compareCurrent(userKey, seqNum) < 0) lo = mid;
+      else hi = mid - 1;
+    }
+    this.atRestart(lo);
+    for (;;) {
+      if (this.compareCurrent(userKey, seqNum) >= 0) return;
+      if (this.nextOffset >= this.entriesEnd) return this.invalidate();
+      this.decodeAt(this.nextOffset);
+    }
+  }
+
+  next(): void {
+    if (this.current >= this.entriesEnd) return;
+    if (this.nextOffset >= this.entriesEnd) return this.invalidate();
+    this.decodeAt(this.nextOffset);
+  }
+
+  prev(): void {
+    if (this.current >= this.entriesEnd) return;
+    const target = this.current;
+    if (target === 0) return this.invalidate();
+    // Last restart strictly before the current entry.
+    const restarts = this.restarts;
+    let lo = 0;
+    let hi = restarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (restarts[mid]! < target) lo = mid;
+      else hi = mid - 1;
+    }
+    this.atRestart(lo);
+    while (this.nextOffset < target) this.decodeAt(this.nextOffset);
+    if (this.nextOffset !== target) this.bad('chain does not reach the current entry');
+  }
+
+  key(): Uint8Array {
+    return this.keyBuf.subarray(0, this.keyLength);
+  }
+
+  seqNum(): number {
+    return this.seq;
+  }
+
+  kind(): EntryKind {
+    return this.kindValue;
+  }
+
+  value(): Uint8Array {
+    return this.data.subarray(this.valueStart, this.valueEnd);
+  }
+
+  /** A copy of the current value. */
+  valueCopy(): Uint8Array {
+    return this.data.slice(this.valueStart, this.valueEnd);
+  }
 }
+
+/** One version of a key found by findInBlock. `value` is a copy (empty for tombstones). */
+export interface BlockEntry {
+  readonly seqNum: number;
+  readonly kind: EntryKind;
+  readonly value: Uint8Array;
+}
+
+/** Decoder reused by findInBlock (it calls nothing that could re-enter). */
+let probe: BlockDecoder | null = null;
+
+/**
+ * Point lookup without a cursor: the first entry >= (userKey, seqNum) in
+ * internal order. Returns it when its user key is `userKey`, null when the
+ * entry there belongs to another key, undefined when the block holds no
+ * entry >= the target. Same validation (CORRUPTION) as a cursor.
+ */
+export function findInBlock(block: BlockView, userKey: Uint8Array, seqNum: number): BlockEntry | null | undefined {
+  const d = probe ?? (probe = new BlockDecoder(block));
+  d.reset(block);
+  try {
+    d.seek(userKey, seqNum);
+    if (!d.valid()) return undefined;
+    if (!d.currentKeyEquals(userKey)) return null;
+    return { seqNum: d.seqNum(), kind: d.kind(), value: d.valueCopy() };
+  } finally {
+    // Drop the reference to the block so the decoder does not keep it alive.
+    d.reset(EMPTY_VIEW);
+  }
+}
+
+const EMPTY_VIEW: BlockView = { data: new Uint8Array(0), entriesEnd: 0, restarts: new Uint32Array(0), file: '', fileOffset: 0 };

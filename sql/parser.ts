@@ -1469,6 +1469,8 @@ class Parser {
         return { kind: 'Real', pos, value: Number(t.value) };
       case 'string':
         this.advance();
+        // `expr ::= nm . nm [. nm]` where nm may be a string: 'tbl'.col is a column, as in SQLite.
+        if (this.peek().kind === '.') return this.qualifiedColumn(t, pos);
         return { kind: 'String', pos, value: t.value };
       case 'blob': {
         this.advance();
@@ -1534,22 +1536,25 @@ class Parser {
       this.advance();
       const next = this.peek();
       if (next.kind === '(') return this.parseFunctionCall(t);
-      if (next.kind === '.') {
-        this.advance();
-        const secondTok = this.peek();
-        const second = this.parseNm('a column name');
-        if (this.accept('.')) {
-          const thirdTok = this.peek();
-          const third = this.parseNm('a column name');
-          return { kind: 'Column', pos, schema: t.value, table: second.name, column: third.name, doubleQuoted: thirdTok.kind === 'dqident' };
-        }
-        return { kind: 'Column', pos, schema: null, table: t.value, column: second.name, doubleQuoted: secondTok.kind === 'dqident' };
-      }
+      if (next.kind === '.') return this.qualifiedColumn(t, pos);
       const b = this.boolOrNull(t);
       if (b !== null) return b;
       return { kind: 'Column', pos, schema: null, table: null, column: t.value, doubleQuoted: t.kind === 'dqident' };
     }
     throw this.unexpected(t);
+  }
+
+  /** After `first` (an id or a string) with `.` next: `first . nm [. nm]`, a column of a table (of a schema). */
+  private qualifiedColumn(first: Token, pos: A.SourcePos): A.Expr {
+    this.expect('.');
+    const secondTok = this.peek();
+    const second = this.parseNm('a column name');
+    if (this.accept('.')) {
+      const thirdTok = this.peek();
+      const third = this.parseNm('a column name');
+      return { kind: 'Column', pos, schema: first.value, table: second.name, column: third.name, doubleQuoted: thirdTok.kind === 'dqident' };
+    }
+    return { kind: 'Column', pos, schema: null, table: first.value, column: second.name, doubleQuoted: secondTok.kind === 'dqident' };
   }
 
   private integerLiteral(t: Token): A.Expr {

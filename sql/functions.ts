@@ -18,7 +18,7 @@ import { type Collation, type SqlValue, RealBox, bytesToText, makeInteger, makeR
 import { type DateContext, dateFunc, datetimeFunc, juliandayFunc, strftimeFunc, timeFunc, unixepochFunc } from './datetime.ts';
 import { formatFloat } from './fp-decode.ts';
 import { sqlPrintf } from './printf.ts';
-import { applyComparisonAffinity, compareValues, isTruthy, parseNumericText, toInteger, toReal, toText, typeOf } from './value.ts';
+import { applyComparisonAffinity, compareValues, isTruthy, MAX_TEXT_LENGTH, parseNumericText, toInteger, toReal, toText, typeOf } from './value.ts';
 
 /** What a function call may see of its statement and connection. */
 export interface FunctionContext extends DateContext {
@@ -106,6 +106,7 @@ const EMPTY_BYTES = new Uint8Array(0);
 const HEX_UPPER = '0123456789ABCDEF';
 
 function hexUpper(b: Uint8Array): string {
+  if (2 * b.length > MAX_TEXT_LENGTH) tooBig();
   let s = '';
   for (let i = 0; i < b.length; i++) s += HEX_UPPER[b[i]! >> 4]! + HEX_UPPER[b[i]! & 15]!;
   return s;
@@ -285,28 +286,36 @@ function replaceFn([x, y, z]: readonly SqlValue[]): SqlValue {
     if (pat.length === 0 || pat[0] === 0) return fromRaw(str);
     if (z === null || z === undefined) return null;
     const rep = rawBytes(z);
-    const out: number[] = [];
+    const hitAt = (i: number): boolean => {
+      for (let k = 0; k < pat.length; k++) if (str[i + k] !== pat[k]) return false;
+      return true;
+    };
+    // Count first, so the result's size is known (and checked) before it is built.
+    let hits = 0;
+    for (let i = 0; i + pat.length <= str.length; i++) if (hitAt(i)) (hits++, (i += pat.length - 1));
+    const size = str.length + hits * (rep.length - pat.length);
+    if (size > MAX_TEXT_LENGTH) tooBig();
+    const out = new Uint8Array(size);
+    let o = 0;
     let i = 0;
     for (; i + pat.length <= str.length; i++) {
-      let hit = true;
-      for (let k = 0; k < pat.length && hit; k++) hit = str[i + k] === pat[k];
-      if (hit) {
-        for (const b of rep) out.push(b);
+      if (hitAt(i)) {
+        out.set(rep, o);
+        o += rep.length;
         i += pat.length - 1;
-      } else out.push(str[i]!);
+      } else out[o++] = str[i]!;
     }
-    for (; i < str.length; i++) out.push(str[i]!);
-    if (out.length > MAX_VALUE_LENGTH) tooBig();
-    return fromRaw(Uint8Array.from(out));
+    for (; i < str.length; i++) out[o++] = str[i]!;
+    return fromRaw(out);
   }
   const s = toText(x)!;
   const p = toText(y)!;
   if (p.length === 0 || p.charCodeAt(0) === 0) return s; // SQLite: a pattern starting with NUL is empty
   const r = toText(z ?? null);
   if (r === null) return null;
-  const out = s.split(p).join(r);
-  if (out.length > MAX_VALUE_LENGTH) tooBig();
-  return out;
+  const parts = s.split(p);
+  if (s.length + (parts.length - 1) * (r.length - p.length) > MAX_TEXT_LENGTH) tooBig();
+  return parts.join(r);
 }
 
 function instrFn([x, y]: readonly SqlValue[]): SqlValue {
@@ -422,7 +431,8 @@ function unhexFn(args: readonly SqlValue[]): SqlValue {
     pass = toText(args[1]!)!;
   }
   const s = cText(x)!;
-  const out: number[] = [];
+  const out = new Uint8Array(s.length >>> 1);
+  let o = 0;
   let i = 0;
   while (i < s.length) {
     let c = s.charCodeAt(i);
@@ -430,15 +440,15 @@ function unhexFn(args: readonly SqlValue[]): SqlValue {
       const ch = String.fromCodePoint(s.codePointAt(i)!);
       if (!pass.includes(ch)) return null;
       i += ch.length;
-      if (i >= s.length) return Uint8Array.from(out);
+      if (i >= s.length) return out.slice(0, o);
       c = s.charCodeAt(i);
     }
     const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
     if (!isHexDigit(d)) return null;
-    out.push((hexValue(c) << 4) | hexValue(d));
+    out[o++] = (hexValue(c) << 4) | hexValue(d);
     i += 2;
   }
-  return Uint8Array.from(out);
+  return out.slice(0, o);
 }
 
 /** quote(X): an SQL literal for X. */
@@ -449,7 +459,9 @@ export function quoteValue(x: SqlValue): string {
   if (typeof x === 'number' || x instanceof RealBox) return formatFloat(typeof x === 'number' ? x : x.value, 'g', 17, 0, { alt2: true, zeroPad: true });
   if (x instanceof Uint8Array) return `X'${hexUpper(x)}'`;
   const s = cText(x)!;
-  return `'${s.split("'").join("''")}'`;
+  const parts = s.split("'");
+  if (s.length + parts.length + 1 > MAX_TEXT_LENGTH) tooBig();
+  return `'${parts.join("''")}'`;
 }
 
 function randomBytes(ctx: FunctionContext, n: number): Uint8Array {

@@ -23,6 +23,7 @@ import {
   textToBytes,
 } from '../format/sql-value.ts';
 import { type FloatFlags, formatFloat } from './fp-decode.ts';
+import { HeliosError } from '../format/errors.ts';
 
 export type { Collation, SqlValue, StorageClass };
 export { RealBox, compareText, makeInteger, makeReal };
@@ -437,7 +438,21 @@ function realOf(v: number | bigint | RealBox): number {
   return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : v.value;
 }
 
+/**
+ * Longest TEXT we build, in UTF-16 units. JavaScript strings end near 2^29
+ * units (V8), so text longer than this is TOO_BIG here while SQLite's limit
+ * is 1e9 bytes (README: differences from SQLite). A blob is checked by its
+ * byte length, which bounds the length of the text it decodes to.
+ */
+export const MAX_TEXT_LENGTH = 500_000_000;
+
+/** SQLite's "string or blob too big". */
+export function tooBigError(): HeliosError {
+  return new HeliosError('TOO_BIG', 'string or blob too big');
+}
+
 function blobText(b: Uint8Array): string {
+  if (b.length > MAX_TEXT_LENGTH) throw tooBigError();
   return bytesToText(b, false) as string;
 }
 
@@ -746,12 +761,16 @@ export function concat(a: SqlValue, b: SqlValue): SqlValue {
   if (a instanceof Uint8Array || b instanceof Uint8Array) {
     const x = toBlob(a)!;
     const y = toBlob(b)!;
+    if (x.length + y.length > MAX_TEXT_LENGTH) throw tooBigError();
     const joined = new Uint8Array(x.length + y.length);
     joined.set(x);
     joined.set(y, x.length);
     return blobText(joined);
   }
-  return (toText(a) as string) + (toText(b) as string);
+  const x = toText(a) as string;
+  const y = toText(b) as string;
+  if (x.length + y.length > MAX_TEXT_LENGTH) throw tooBigError();
+  return x + y;
 }
 
 // Bitwise operators work on the int64 value of each operand (toInteger).

@@ -44,8 +44,8 @@ const OWN_SLAB_BYTES = 64 * 1024;
 const FIRST_CAPACITY = 64;
 /** Int32 fields of a node record; a record is STRIDE ints (64 bytes). */
 const STRIDE = 16;
-const F_NEXT = 0; // level-0 link
-const F_UP = 1; // index in `links` of the level-1 link (levels 1 .. height-1 follow)
+const F_NEXT = 0; // level-0 link; levels 1 and 2 are F_L1, F_L2 (a search step reads one record)
+const F_UP = 1; // index in `links` of the level-3 link (levels 3 .. height-1 follow)
 const F_PREV = 2;
 const F_SLAB = 3;
 const F_OFF = 4;
@@ -58,20 +58,25 @@ const F_W2 = 10;
 const F_HASH = 11;
 const F_SEQLO = 12; // seqNum mod 2^32
 const F_SEQHI = 13; // floor(seqNum / 2^32)
+const F_L1 = 14;
+const F_L2 = 15;
+/** Levels whose links live in the record; higher ones in `links`. */
+const INLINE_LEVELS = 3;
 const TWO_32 = 4294967296;
 /**
  * Heap cost of an entry beyond its key and value bytes, counted in
  * approximateByteLength so the memtable budget bounds real memory: a 64-byte
- * record, links of levels above 0 (4 bytes × 0.33 on average) and the hash
- * table (4 bytes per slot, at most half full); each array doubles when full,
- * so at worst twice that: 2 × (64 + 1.3) + 16 = 147, which also covers the
+ * record (links of levels 0 … 2 included), links of levels above 2 (4 bytes
+ * × 0.02 on average) and the hash table (4 bytes per slot, at most half
+ * full); each array doubles when full, so at worst twice that:
+ * 2 × (64 + 0.1) + 16 = 144, which also covers the
  * moment of a doubling when the old and new arrays coexist. Measured on Node
  * 20 (.scratch/memw/measure.ts: heap + array buffers held after 100k … 400k
- * entries of 20-byte keys and 120-byte values, minus those bytes): 75 … 105
+ * entries of 20-byte keys and 120-byte values, minus those bytes): 72 … 102
  * bytes per entry depending on how far past the last doubling (the layout
  * with an object per entry measured ~456).
  */
-const ENTRY_OVERHEAD_BYTES = 148;
+const ENTRY_OVERHEAD_BYTES = 144;
 
 /** FNV-1a over the key bytes: cheap and good enough for the hash table. */
 function hashKey(key: Uint8Array): number {
@@ -119,9 +124,9 @@ export interface Memtable {
 export function createMemtable(random: () => number = Math.random): Memtable {
   let cap = FIRST_CAPACITY;
   let meta = new Int32Array(cap * STRIDE);
-  /** Links of levels >= 1: node x's level l (1 <= l < height) is links[meta[x·STRIDE + F_UP] + l - 1]. */
+  /** Links of levels >= 3: node x's level l (3 <= l < height) is links[meta[x·STRIDE + F_UP] + l - 3]. */
   let links = new Int32Array(cap);
-  let linksUsed = MAX_HEIGHT; // the head's are links[0 .. MAX_HEIGHT - 1)
+  let linksUsed = MAX_HEIGHT; // the head's are links[0 .. MAX_HEIGHT - 3)
   let nodes = 1; // node 0 is the head
 
   let slab = new Uint8Array(FIRST_SLAB_BYTES);
@@ -200,10 +205,17 @@ export function createMemtable(random: () => number = Math.random): Memtable {
     return true;
   };
 
-  const getLink = (x: number, level: number): number => (level === 0 ? meta[x * STRIDE + F_NEXT]! : links[meta[x * STRIDE + F_UP]! + level - 1]!);
+  const getLink = (x: number, level: number): number => {
+    const r = x * STRIDE;
+    if (level === 0) return meta[r + F_NEXT]!;
+    if (level < INLINE_LEVELS) return meta[r + (level === 1 ? F_L1 : F_L2)]!;
+    return links[meta[r + F_UP]! + level - INLINE_LEVELS]!;
+  };
   const setLink = (x: number, level: number, to: number): void => {
-    if (level === 0) meta[x * STRIDE + F_NEXT] = to;
-    else links[meta[x * STRIDE + F_UP]! + level - 1] = to;
+    const r = x * STRIDE;
+    if (level === 0) meta[r + F_NEXT] = to;
+    else if (level < INLINE_LEVELS) meta[r + (level === 1 ? F_L1 : F_L2)] = to;
+    else links[meta[r + F_UP]! + level - INLINE_LEVELS] = to;
   };
   const next0 = (x: number): number => meta[x * STRIDE + F_NEXT]!;
 
@@ -218,7 +230,7 @@ export function createMemtable(random: () => number = Math.random): Memtable {
     let x = 0;
     for (let level = height - 1; level > 0; level--) {
       for (;;) {
-        const n = links[meta[x * STRIDE + F_UP]! + level - 1]!;
+        const n = getLink(x, level);
         if (n === NIL || cmpNode(n, key, seqNum) >= 0) break;
         x = n;
       }
@@ -302,7 +314,7 @@ export function createMemtable(random: () => number = Math.random): Memtable {
     return slabs[meta[r + F_SLAB]!]!.subarray(o, o + meta[r + F_VALLEN]!);
   };
 
-  // The head: every link NIL; its levels >= 1 are links[0 .. MAX_HEIGHT - 1).
+  // The head: every link NIL; its levels >= 3 are links[0 .. MAX_HEIGHT - 3).
   meta[F_UP] = 0;
 
   const memtable: Memtable = {
@@ -347,8 +359,10 @@ export function createMemtable(random: () => number = Math.random): Memtable {
       meta[r + F_W1] = t1;
       meta[r + F_W2] = t2;
       store(r, key, value);
-      meta[r + F_UP] = linksUsed;
-      linksUsed += h - 1;
+      if (h > INLINE_LEVELS) {
+        meta[r + F_UP] = linksUsed;
+        linksUsed += h - INLINE_LEVELS;
+      }
       for (let l = 0; l < h; l++) {
         const u = update[l]!;
         const n = getLink(u, l);

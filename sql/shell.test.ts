@@ -280,6 +280,65 @@ test('a database directory opens with --key-file, --key-env or --passphrase-env 
   });
 });
 
+test('.rekey, .addkey, .removekey and .rotate manage keys from the shell; the old key stops working and no key is printed', async () => {
+  await withTmp(async (dir) => {
+    const keyA = join(dir, 'a.key');
+    const keyB = join(dir, 'b.key');
+    const B_HEX = '5d'.repeat(32);
+    writeFileSync(keyA, KEY_HEX + '\n');
+    writeFileSync(keyB, B_HEX + '\n');
+    const db = join(dir, 'ehr.db');
+    const pass = 'recovery phrase 42';
+    const env = { RECOVERY: pass };
+    const made = await shell([db, '--key-file', keyA, '--create'], PATIENTS + `.rekey --key-file ${keyB}\n.addkey --passphrase-env RECOVERY\n.rotate\n.rotate --rewrite\n.info\n`, { env, kdf: FAST_KDF });
+    assert.is(made.err, '');
+    assert.is(made.code, 0);
+    assert.match(made.out, /key changed: the old key no longer opens this database\nkey added\ndata key generation 2 started \(live: 1, 2\)\ndata key generation 3 started \(live: 3\)\n/);
+    assert.match(made.out, /data key generation: +3 \(live: 3\)/);
+    const oldKey = await shell([db, '--key-file', keyA], 'SELECT 1;\n');
+    assert.match(oldKey.err, /^Error \[WRONG_KEY\]/);
+    const newKey = await shell([db, '--key-file', keyB, '--mode', 'csv'], 'SELECT name FROM patients ORDER BY id;\n');
+    assert.is(newKey.out, 'name\nAlice\nBob\n');
+    const viaPass = await shell([db, '--passphrase-env', 'RECOVERY', '--mode', 'csv'], `SELECT count(*) AS n FROM patients;\n.removekey --passphrase-env RECOVERY\n`, { env });
+    assert.is(viaPass.err, '');
+    assert.is(viaPass.out, 'n\n2\nkey removed\n');
+    const removed = await shell([db, '--passphrase-env', 'RECOVERY'], 'SELECT 1;\n', { env });
+    assert.match(removed.err, /^Error \[WRONG_KEY\]/);
+    const bad = await shell([db, '--key-file', keyB], `.rekey\n.rekey --key-file\n.rekey --passphrase\n.rotate now\n.removekey --key-file ${keyB}\n`);
+    assert.equal(bad.err.trim().split('\n').map((l) => l.replace(/: .*/, '')), ['Error [INVALID_ARGUMENT]', 'Error [INVALID_ARGUMENT]', 'Error [CONFIG]', 'Error [INVALID_ARGUMENT]', 'Error [CONFIG]']);
+    assert.match(bad.err, /--passphrase needs a terminal/);
+    assert.match(bad.err, /last key/);
+    for (const r of [made, oldKey, newKey, viaPass, removed, bad]) {
+      for (const secret of [KEY_HEX, B_HEX, pass]) assert.not.ok((r.out + r.err).includes(secret), 'key material printed');
+    }
+  });
+});
+
+test('.rekey --passphrase asks twice at the terminal and changes nothing when the two differ', async () => {
+  await withTmp(async (dir) => {
+    const key = join(dir, 'k.key');
+    writeFileSync(key, KEY_HEX + '\n');
+    const db = join(dir, 'ehr.db');
+    assert.is((await shell([db, '--key-file', key, '--create'], PATIENTS)).code, 0);
+    const run = async (answers: string[]): Promise<Run & { prompts: string[] }> => {
+      const lines = ['.rekey --passphrase', '.quit'];
+      const prompts: string[] = [];
+      const r = await shell([db, '--key-file', key], { readLine: async () => lines.shift() ?? null }, { kdf: FAST_KDF, readSecret: async (p) => (prompts.push(p), answers.shift() ?? null) });
+      return { ...r, prompts };
+    };
+    const differ = await run(['one phrase', 'another phrase']);
+    assert.equal(differ.prompts, ['New passphrase: ', 'Repeat the new passphrase: ']);
+    assert.match(differ.err, /the passphrases differ; nothing changed/);
+    assert.is((await shell([db, '--key-file', key], 'SELECT 1;\n')).err, '', 'the old key still opens the database');
+    const same = await run(['new phrase', 'new phrase']);
+    assert.is(same.err, '');
+    assert.match(same.out, /key changed/);
+    assert.match((await shell([db, '--key-file', key], 'SELECT 1;\n')).err, /^Error \[WRONG_KEY\]/);
+    const p = await shell([db, '--passphrase-env', 'P', '--mode', 'csv'], 'SELECT count(*) AS n FROM patients;\n', { env: { P: 'new phrase' } });
+    assert.is(p.out, 'n\n2\n');
+  });
+});
+
 test('a missing database is not created without --create; --no-encryption creates a plain one; --readonly refuses writes', async () => {
   await withTmp(async (dir) => {
     const db = join(dir, 'new.db');

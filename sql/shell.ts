@@ -20,7 +20,8 @@
  * With SQL the shell runs it and exits; otherwise it reads standard input:
  * statements may span lines and run once a line completes them with `;`
  * (strings, quoted names and comments may hold `;`), and a line starting
- * with `.` at a statement boundary is a dot command (`.help` lists them).
+ * with `.` at a statement boundary is a dot command (`.help` lists them;
+ * `.rekey`, `.addkey`, `.removekey` and `.rotate` manage keys).
  *
  * Errors print `Error [CODE]: message` on the error stream and the shell
  * goes on. Exit status: 0; 1 when the database cannot be opened, or (input
@@ -98,6 +99,7 @@ Without DIR the database is :memory:. With SQL, run it and exit.
 `;
 
 const HELP = `.dump                  the whole database as SQL text (PLAINTEXT: handle it like the key)
+.addkey KEY            add a key that also opens the database (a recovery key)
 .exit / .quit          leave the shell
 .headers on|off        column names in table and csv output
 .help                  this text
@@ -105,9 +107,14 @@ const HELP = `.dump                  the whole database as SQL text (PLAINTEXT: 
 .info                  encryption, key source, format and configuration facts
 .mode [table|csv|json] show or set the output format
 .read FILE             run the SQL and dot commands of FILE
+.rekey KEY             replace the key this shell opened with by KEY (O(1): data stays)
+.removekey KEY         remove the key slot KEY opens
+.rotate [--rewrite]    start a new data-key generation (--rewrite: re-seal every table with it)
 .schema [TABLE]        CREATE statements (of TABLE and its indexes)
 .tables                table and view names
 .timer on|off          print the run time of each statement
+KEY is --key-file PATH, --key-env VAR, --passphrase-env VAR, or --passphrase
+(asks at the terminal).
 Statements end with ";" and may span lines; Ctrl-C drops a partial one.
 `;
 
@@ -313,6 +320,11 @@ class Shell {
   private readonly out: ShellWriter;
   private readonly err: ShellWriter;
   private readonly clock: () => number;
+  private readonly env: Readonly<Record<string, string | undefined>>;
+  private readonly readSecret: ShellOptions['readSecret'];
+  private readonly kdf: ShellOptions['kdf'];
+  /** A passphrase read at the terminal for the dot command being run (zeroed after it). */
+  private secret: Uint8Array | null = null;
   /** Config keys the command line replaced (database.path, encryption.key_source). */
   readonly overridden = new Set<string>();
 
@@ -327,6 +339,9 @@ class Shell {
     this.out = options.output;
     this.err = options.errors ?? options.output;
     this.clock = options.clock ?? (() => performance.now());
+    this.env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
+    this.readSecret = options.readSecret;
+    this.kdf = options.kdf;
   }
 
   async runInteractive(reader: ShellLineReader): Promise<void> {
@@ -341,9 +356,33 @@ class Shell {
         this.scan = newScanState();
         continue;
       }
-      this.processLine(line);
+      if (this.pending.length === 0 && /^\s*\.(rekey|addkey|removekey)\s.*--passphrase(\s|$)/.test(line)) {
+        await this.askSecret(line.trim().startsWith('.removekey'));
+      }
+      try {
+        this.processLine(line);
+      } finally {
+        this.secret?.fill(0);
+        this.secret = null;
+      }
     }
     if (!this.quit) this.finish();
+  }
+
+  /** Reads the passphrase a key command will use (twice, to confirm, when it becomes a key). */
+  private async askSecret(existing: boolean): Promise<void> {
+    if (this.readSecret === undefined) return;
+    const p = await this.readSecret(existing ? 'Passphrase of the key to remove: ' : 'New passphrase: ');
+    if (p === null || p === '') return;
+    if (!existing) {
+      const again = await this.readSecret('Repeat the new passphrase: ');
+      if (again !== p) {
+        this.err.write('Error [CONFIG]: the passphrases differ; nothing changed\n');
+        this.secret = new Uint8Array(0);
+        return;
+      }
+    }
+    this.secret = new TextEncoder().encode(p.normalize('NFC'));
   }
 
   /** Runs a whole script (stdin, SQL argument, .read file). */
@@ -565,8 +604,56 @@ class Shell {
         }
         return;
       }
+      case '.rekey':
+        this.db.changeKey(this.keyArg(cmd, rest), this.kdf === undefined ? {} : { kdf: this.kdf });
+        this.out.write('key changed: the old key no longer opens this database\n');
+        return;
+      case '.addkey':
+        this.db.addKey(this.keyArg(cmd, rest), this.kdf === undefined ? {} : { kdf: this.kdf });
+        this.out.write('key added\n');
+        return;
+      case '.removekey':
+        this.db.removeKey(this.keyArg(cmd, rest));
+        this.out.write('key removed\n');
+        return;
+      case '.rotate': {
+        maxArgs(1);
+        const r = arg(0);
+        if (r !== undefined && r !== '--rewrite') throw new HeliosError('INVALID_ARGUMENT', '.rotate takes only --rewrite');
+        const g = this.db.rotateDataKey({ rewrite: r === '--rewrite' });
+        const live = this.db.storageInfo().dataKeyGenerations;
+        this.out.write(`data key generation ${g} started (live: ${live.join(', ')})\n`);
+        return;
+      }
       default:
         throw new HeliosError('INVALID_ARGUMENT', `unknown command ${JSON.stringify(cmd)}; enter .help for the list`);
+    }
+  }
+
+  /** The key source a key command names: --key-file PATH | --key-env VAR | --passphrase-env VAR | --passphrase. */
+  private keyArg(cmd: string, rest: readonly string[]): KeySourceOption {
+    const usage = `${cmd} takes one of --key-file PATH, --key-env VAR, --passphrase-env VAR, --passphrase`;
+    const [flag, value, ...extra] = rest;
+    if (extra.length > 0) throw new HeliosError('INVALID_ARGUMENT', usage);
+    if (flag === '--passphrase') {
+      if (value !== undefined) throw new HeliosError('INVALID_ARGUMENT', usage);
+      if (this.secret === null) throw new HeliosError('CONFIG', `${cmd} --passphrase needs a terminal to ask on; use --passphrase-env VAR`);
+      if (this.secret.length === 0) throw new HeliosError('CONFIG', 'no passphrase given; nothing changed');
+      return { passphrase: this.secret };
+    }
+    if (value === undefined || value === '') throw new HeliosError('INVALID_ARGUMENT', usage);
+    switch (flag) {
+      case '--key-file':
+        return { file: value };
+      case '--key-env':
+        return { env: value };
+      case '--passphrase-env': {
+        const v = this.env[value];
+        if (v === undefined || v === '') throw new HeliosError('CONFIG', `environment variable ${value} (the passphrase) is not set or empty`);
+        return { passphrase: v };
+      }
+      default:
+        throw new HeliosError('INVALID_ARGUMENT', usage);
     }
   }
 

@@ -10,7 +10,7 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { MAX_INT64, MIN_INT64, makeInteger, type SqlValue } from '../format/sql-value.ts';
-import { type Collation, applyComparisonAffinity, compareValues, makeReal, toReal, toText } from './value.ts';
+import { type Collation, applyComparisonAffinity, compareValues, makeReal, MAX_TEXT_LENGTH, toReal, toText, tooBigError } from './value.ts';
 
 export interface Accumulator {
   /** Adds one row's arguments; returns true when this row became the current extreme (min/max). */
@@ -222,7 +222,10 @@ const GROUP_CONCAT: AggregateDef = {
         if (out === null) out = t;
         else {
           const sep = a.length > 1 ? a[1]! : ',';
-          out += (sep === null ? '' : toText(sep)) + t;
+          const st = sep === null ? '' : toText(sep)!;
+          // The same limit on every runtime (V8 would fail near 2^29 units, JavaScriptCore later).
+          if (out.length + st.length + t.length > MAX_TEXT_LENGTH) throw tooBigError();
+          out += st + t;
         }
         return false;
       },

@@ -172,6 +172,10 @@ export class Session implements ExecEnv {
       }
       if (this.schemaTouched) this.catalog.load(this.overlay);
       if (e instanceof ConflictError) throw new HeliosError(e.code, e.message, e.details);
+      // A string or array past what the runtime can hold (V8: "Invalid string
+      // length", "Invalid typed array length", "Array buffer allocation failed")
+      // is the user's too-big value, not a bug: the statement changed nothing.
+      if (e instanceof RangeError && /length|allocation/i.test(e.message)) throw new HeliosError('TOO_BIG', 'string or blob too big', {}, { cause: e });
       throw e;
     }
     this.overlay.release();

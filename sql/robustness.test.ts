@@ -84,4 +84,17 @@ for (const seed of [11, 22, 33, 44, 55, 66]) {
   });
 }
 
+test('a result longer than a JavaScript string can hold is TOO_BIG, and the statement changes nothing', () => {
+  const db = new Database(':memory:', { encryption: false });
+  db.exec('CREATE TABLE t (x)');
+  // Six copies of one 9e7-character string: 5.4e8 units, past MAX_TEXT_LENGTH and V8's string limit (~2^29).
+  const huge = "WITH big(x) AS MATERIALIZED (SELECT printf('%90000000d', 1)) SELECT group_concat(x, '') FROM big, (VALUES (1), (2), (3), (4), (5), (6))";
+  assert.throws(() => db.prepare(huge).get(), (e: unknown) => isHeliosError(e, 'TOO_BIG'));
+  assert.throws(() => db.prepare(`INSERT INTO t ${huge}`).run(), (e: unknown) => isHeliosError(e, 'TOO_BIG'));
+  assert.is(db.prepare('SELECT count(*) FROM t').pluck().get(), 0);
+  db.prepare('INSERT INTO t VALUES (1)').run();
+  assert.is(db.prepare('SELECT count(*) FROM t').pluck().get(), 1);
+  db.close();
+});
+
 test.run();

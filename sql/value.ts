@@ -144,7 +144,7 @@ function isNumericAffinity(a: Affinity): boolean {
 
 /** SQLite's applyNumericAffinity: well-formed numeric text → number; else the text unchanged. */
 function applyNumericAffinity(s: string, tryForInt: boolean): SqlValue {
-  const rc = atof(s);
+  const rc = atof(s, true);
   if (rc <= 0) return s;
   const r = atofValue;
   if ((rc & ATOF_FP) === 0) {
@@ -259,9 +259,10 @@ const ATOF_MANTISSA_LIMIT = '1844674407370955160';
  * string SQLite parses) into `atofValue`. Returns 0 when no prefix is a
  * number; otherwise the bits ATOF_DIGITS | ATOF_FP, positive when the whole
  * text (spaces around allowed) is the number and negative when only a prefix
- * is. Like SQLite, only about the first 19 significant digits count.
+ * is. Like SQLite, only about the first 19 significant digits count. With
+ * `fullOnly`, a prefix-only parse leaves atofValue 0 (the caller ignores it).
  */
-function atof(s: string): number {
+function atof(s: string, fullOnly = false): number {
   let n = s.length;
   const nul = s.indexOf('\0');
   if (nul >= 0) n = nul;
@@ -318,9 +319,14 @@ function atof(s: string): number {
     }
   }
   const numberEnd = i;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  if (fullOnly && i !== n) {
+    // A prefix only ('1950-01-10'): the caller keeps the text, so skip computing the value.
+    atofValue = 0;
+    return state - 16;
+  }
   atofValue = nDigits <= 19 ? Number(s.slice(start, numberEnd)) : longMantissa(s, start, intStart, intEnd, fracStart, fracEnd, mantissaEnd, numberEnd);
   if (atofValue === 0) atofValue = s.charCodeAt(start) === 45 ? -0 : 0;
-  while (i < n && isSpace(s.charCodeAt(i))) i++;
   return i === n ? state : state - 16;
 }
 

@@ -80,6 +80,13 @@ export interface Source {
   readonly mergedColumns: Set<string>;
   /** Whether '*' expands the hidden rowid (never). Kept for row width. */
   readonly width: number;
+  /**
+   * A stored table's source in a query: entry i becomes true when a compiled
+   * expression reads column i. Planning completes before the first row is
+   * read, so the planner's table reads decode only the marked columns and
+   * leave the others NULL. Absent: every column is decoded.
+   */
+  readonly used?: boolean[];
 }
 
 /** A compiled expression. */
@@ -353,6 +360,7 @@ export class Compiler {
         for (let t: Scope | null = scope; t !== null; t = t.parent) for (const c of t.collectors) c.add(src.slot);
         const slot = src.slot;
         const meta = src.columns[index];
+        if (src.used !== undefined) src.used[index] = true;
         const ev: Ev = (f) => f.rows[slot]![index]!;
         return {
           ev,

@@ -18,7 +18,7 @@ import type { Expr, FromItem, OrderingTerm, Query, QueryBody, ResultColumn, Sele
 import { HeliosError } from '../format/errors.ts';
 import type { SqlValue } from '../format/sql-value.ts';
 import { encodeKey, prefixSuccessor, type KeyColumn } from '../format/key-codec.ts';
-import { decodeRow } from '../format/row-codec.ts';
+import { decodeColumn, decodeRow, rowColumnCount } from '../format/row-codec.ts';
 import { type Affinity, type Collation, applyComparisonAffinity, applyAffinity, comparisonAffinity, compareValues, isTruthy } from './value.ts';
 import type { Catalog, IndexInfo, TableInfo } from './catalog.ts';
 import type { Accumulator } from './aggregates.ts';
@@ -780,6 +780,7 @@ export class Planner {
           table,
           mergedColumns: new Set(),
           width: table.columns.length + 1,
+          used: [],
         };
         if (scope.sources.some((s) => fold(s.name) === fold(alias))) throw sqlErr(`ambiguous table name: ${alias}`, from.pos);
         scope.sources.push(src);
@@ -1338,11 +1339,44 @@ function addedColumnDefault(t: TableInfo, i: number): SqlValue {
   return v;
 }
 
+/**
+ * The decoder of a level's stored rows into [...columns, rowid]: every
+ * column, or — when the query reads at most half of them (`src.used`,
+ * complete once planning is over) — only those, the others left NULL
+ * since no expression reads them. The row header is checked either way.
+ */
+function rowDecoder(t: TableInfo, src: Source): (rowid: number | bigint, bytes: Uint8Array) => Row {
+  const used = src.used;
+  const n = t.columns.length;
+  const full = (rid: number | bigint, b: Uint8Array): Row => decodeTableRow(t, rid, b);
+  if (used === undefined) return full;
+  const want: number[] = [];
+  for (let i = 0; i < n; i++) if (used[i] === true && i !== t.rowidAlias) want.push(i);
+  if (want.length * 2 > n) return full;
+  const template = nullRow(n + 1);
+  const k = want.length;
+  const alias = t.rowidAlias;
+  return (rid, b) => {
+    const row = template.slice();
+    if (k === 0) rowColumnCount(b);
+    for (let j = 0; j < k; j++) {
+      const i = want[j]!;
+      const v = decodeColumn(b, i);
+      row[i] = v === undefined ? addedColumnDefault(t, i) : v;
+    }
+    if (alias >= 0) row[alias] = rid;
+    row[n] = rid;
+    return row;
+  };
+}
+
 /** Creates the row iterator of one level. */
 function makeIterator(l: Level, store: () => Overlay): (f: Frame, cb: (row: Row) => boolean) => void {
   const a = l.access;
   const it = l.item;
   const t = it.table;
+  // Rows of a stored table; `t` is null only for 'rows' and 'hash' over computed rows.
+  const decode = t === null ? (): Row => [] : rowDecoder(t, it.src);
   switch (a.kind) {
     case 'rows': {
       const rows = it.rows!;
@@ -1357,7 +1391,7 @@ function makeIterator(l: Level, store: () => Overlay): (f: Frame, cb: (row: Row)
       const coll = term.coll;
       const key = {};
       const probe = term.value!.ev;
-      const all: (f: Frame) => Row[] = t === null ? it.rows! : (f) => scanAll(store(), t, f);
+      const all: (f: Frame) => Row[] = t === null ? it.rows! : () => scanAll(store(), t, decode);
       return (f, cb) => {
         const cached = f.cache.get(key) as { rows: Row[] | null; map: Map<string, Row[]> } | undefined;
         const srcRows = t === null ? all(f) : null;
@@ -1393,7 +1427,7 @@ function makeIterator(l: Level, store: () => Overlay): (f: Frame, cb: (row: Row)
         try {
           while (cur.next()) {
             const k = cur.key();
-            if (!cb(decodeTableRow(tt, readRowid(k, 4), cur.value()))) return;
+            if (!cb(decode(readRowid(k, 4), cur.value()))) return;
           }
         } finally {
           cur.close();
@@ -1415,7 +1449,7 @@ function makeIterator(l: Level, store: () => Overlay): (f: Frame, cb: (row: Row)
             seen.add(k);
           }
           const v = s.get(tableRowKey(tt.id, id));
-          if (v !== undefined && !cb(decodeTableRow(tt, id, v))) return;
+          if (v !== undefined && !cb(decode(id, v))) return;
         }
       };
     }
@@ -1446,7 +1480,7 @@ function makeIterator(l: Level, store: () => Overlay): (f: Frame, cb: (row: Row)
         }
         const cur = store().scan(lo, hi, a.reverse);
         try {
-          while (cur.next()) if (!cb(decodeTableRow(tt, readRowid(cur.key(), 4), cur.value()))) return;
+          while (cur.next()) if (!cb(decode(readRowid(cur.key(), 4), cur.value()))) return;
         } finally {
           cur.close();
         }
@@ -1478,7 +1512,7 @@ function makeIterator(l: Level, store: () => Overlay): (f: Frame, cb: (row: Row)
           const rid = readRowid(entry, 0);
           const v = s.get(tableRowKey(tt.id, rid));
           if (v === undefined) throw new HeliosError('CORRUPTION', `index ${ix.name} points at a missing row`);
-          cb(decodeTableRow(tt, rid, v));
+          cb(decode(rid, v));
           return;
         }
         const prefixes: SqlValue[][] = [];
@@ -1537,7 +1571,7 @@ function makeIterator(l: Level, store: () => Overlay): (f: Frame, cb: (row: Row)
               const rid = readRowid(cur.value(), 0);
               const v = s.get(tableRowKey(tt.id, rid));
               if (v === undefined) throw new HeliosError('CORRUPTION', `index ${ix.name} points at a missing row`);
-              if (!cb(decodeTableRow(tt, rid, v))) return;
+              if (!cb(decode(rid, v))) return;
             }
           } finally {
             cur.close();
@@ -1549,12 +1583,12 @@ function makeIterator(l: Level, store: () => Overlay): (f: Frame, cb: (row: Row)
 }
 
 /** Every row of a table (for automatic hash indexes). */
-function scanAll(s: Overlay, t: TableInfo, _f: Frame): Row[] {
+function scanAll(s: Overlay, t: TableInfo, decode: (rowid: number | bigint, bytes: Uint8Array) => Row): Row[] {
   const lo = objectPrefix(t.id);
   const cur = s.scan(lo, prefixEnd(lo));
   const out: Row[] = [];
   try {
-    while (cur.next()) out.push(decodeTableRow(t, readRowid(cur.key(), 4), cur.value()));
+    while (cur.next()) out.push(decode(readRowid(cur.key(), 4), cur.value()));
   } finally {
     cur.close();
   }

@@ -1,0 +1,62 @@
+/**
+ * The planner's read shortcuts return what a full read returns: table reads
+ * that decode only the columns a query reads must still see every column some
+ * expression reads, wherever that expression is (WHERE, ON, USING, GROUP BY,
+ * HAVING, ORDER BY, correlated subqueries, bare columns of min()/max()).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Database } from './database.ts';
+
+function wideTables(): Database {
+  const db = new Database(':memory:');
+  db.exec('CREATE TABLE w(id INTEGER PRIMARY KEY, a TEXT, b INTEGER, c REAL, d TEXT, e BLOB, f TEXT, g INTEGER, h TEXT)');
+  db.exec('CREATE TABLE v(k INTEGER PRIMARY KEY, a TEXT, p TEXT, q TEXT, r TEXT, s TEXT, t TEXT)');
+  const ins = db.prepare('INSERT INTO w VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  for (let i = 1; i <= 40; i++) ins.run(i, `a${i % 5}`, i % 7, i / 4, `d${i}`, null, i % 3 ? 'x' : null, i * 10, `h${i % 2}`);
+  const insV = db.prepare('INSERT INTO v VALUES (?, ?, ?, ?, ?, ?, ?)');
+  for (let i = 1; i <= 10; i++) insV.run(i, `a${i % 5}`, `p${i}`, 'q', 'r', 's', `t${i}`);
+  return db;
+}
+
+test('a query reading few columns of a wide table sees each of them, from every clause', () => {
+  const db = wideTables();
+  const q = (sql: string): unknown[] => db.prepare(sql).raw().all();
+  assert.equal(q('SELECT h, count(*), sum(g) FROM w GROUP BY h'), [['h0', 20, 4200], ['h1', 20, 4000]]);
+  assert.equal(q('SELECT id FROM w WHERE b = 3 AND f IS NULL ORDER BY id'), [[3], [24]]);
+  assert.equal(q('SELECT d FROM w ORDER BY g DESC LIMIT 2'), [['d40'], ['d39']]);
+  assert.equal(q('SELECT a, max(g), d FROM w GROUP BY a HAVING min(b) = 0 ORDER BY a'), [['a0', 400, 'd40'], ['a1', 360, 'd36'], ['a2', 370, 'd37'], ['a3', 380, 'd38'], ['a4', 390, 'd39']]);
+  // Correlated subquery reading an outer column no other clause reads.
+  assert.equal(q('SELECT id FROM w WHERE id < 4 AND EXISTS (SELECT 1 FROM v WHERE v.t = \'t\' || w.b) ORDER BY id'), [[1], [2], [3]]);
+  // USING and NATURAL compare columns the select list never names.
+  assert.equal(q('SELECT count(*) FROM w JOIN v USING (a)'), [[80]]);
+  assert.equal(q('SELECT w.id, v.p FROM w NATURAL JOIN v WHERE w.id = 2 ORDER BY v.p'), [[2, 'p2'], [2, 'p7']]);
+  assert.equal(q('SELECT w.id, v.p FROM w JOIN v ON v.k = w.b WHERE w.id = 9'), [[9, 'p2']]);
+  // The rowid and its INTEGER PRIMARY KEY alias.
+  assert.equal(q('SELECT rowid, id, e FROM w WHERE id = 5'), [[5, 5, null]]);
+  assert.equal(q('SELECT count(*) FROM w'), [[40]]);
+  db.close();
+});
+
+test('a column added by ALTER TABLE reads its default in older rows when it is the only column read', () => {
+  const db = wideTables();
+  db.exec("ALTER TABLE w ADD COLUMN z TEXT DEFAULT 'dz'");
+  db.exec("INSERT INTO w(id, z) VALUES (100, 'new')");
+  assert.equal(db.prepare('SELECT z, count(*) FROM w GROUP BY z ORDER BY z').raw().all(), [['dz', 40], ['new', 1]]);
+  db.close();
+});
+
+test('UPDATE and DELETE through a table read keep every column of the row', () => {
+  const db = wideTables();
+  db.exec('UPDATE w SET g = g + 1 WHERE b = 1');
+  db.exec('DELETE FROM w WHERE h = \'h0\' AND b = 2');
+  assert.equal(db.prepare('SELECT * FROM w WHERE id IN (1, 8, 9)').raw().all(), [
+    [1, 'a1', 1, 0.25, 'd1', null, 'x', 11, 'h1'],
+    [8, 'a3', 1, 2, 'd8', null, 'x', 81, 'h0'],
+    [9, 'a4', 2, 2.25, 'd9', null, null, 90, 'h1'],
+  ]);
+  assert.equal(db.prepare('SELECT count(*) FROM w').raw().all(), [[37]]);
+  db.close();
+});
+
+test.run();

@@ -173,6 +173,8 @@ export class Planner {
   readonly explain: [number, string][] = [];
   private depth = 0;
   private subqueryCounter = 0;
+  /** > 0 while planning a statement-level query (`query(q, null)`): its table reads may be cached. */
+  private statementQuery = 0;
 
   constructor(readonly ctx: PlanContext) {
     this.comp.sub = { compileSubquery: (q, parent) => this.subquery(q, parent) };
@@ -197,14 +199,26 @@ export class Planner {
     }
   }
 
-  /** Compiles a complete query in a new scope under `parent`. */
+  /**
+   * Compiles a complete query in a new scope under `parent`. With `parent`
+   * null it is a statement-level query, and the caller promises that no
+   * write happens between the first and the last row one run of the plan
+   * reads (a SELECT, or INSERT … SELECT that materialises before writing):
+   * a full table scan run again within that execution (a correlated
+   * subquery, the inner side of a join) then reuses the rows it read.
+   */
   query(q: Query, parent: Scope | null): QueryPlan {
-    const scope = new Scope(parent, this.comp);
-    if (q.with !== null) this.addCtes(q.with, scope);
-    const body = q.body;
-    if (body.kind === 'SelectCore') return this.selectCore(body, scope, q);
-    const inner = this.body(body, scope);
-    return this.finish(inner, q, scope);
+    if (parent === null) this.statementQuery++;
+    try {
+      const scope = new Scope(parent, this.comp);
+      if (q.with !== null) this.addCtes(q.with, scope);
+      const body = q.body;
+      if (body.kind === 'SelectCore') return this.selectCore(body, scope, q);
+      const inner = this.body(body, scope);
+      return this.finish(inner, q, scope);
+    } finally {
+      if (parent === null) this.statementQuery--;
+    }
   }
 
   private addCtes(w: WithClause, scope: Scope): void {
@@ -1203,6 +1217,7 @@ export class Planner {
     }
     for (const l of levels) for (const c of l.item.on) l.onFilters.push(c.ev);
     const store = this.ctx.store;
+    const cacheScans = this.statementQuery > 0;
     const holder = { inner: (): boolean => true };
     let chain: ((f: Frame) => boolean) | null = null;
     const makeLevel = (l: Level, next: (f: Frame) => boolean): ((f: Frame) => boolean) => {
@@ -1212,7 +1227,7 @@ export class Planner {
       const onF = l.onFilters;
       const isLeft = l.item.joinType === 'LEFT';
       const width = l.item.src.width;
-      const iterate = makeIterator(l, store);
+      const iterate = makeIterator(l, store, cacheScans);
       if (!isLeft) {
         return (f) => {
           let cont = true;
@@ -1370,8 +1385,19 @@ function rowDecoder(t: TableInfo, src: Source): (rowid: number | bigint, bytes: 
   };
 }
 
-/** Creates the row iterator of one level. */
-function makeIterator(l: Level, store: () => Overlay): (f: Frame, cb: (row: Row) => boolean) => void {
+/**
+ * Rows a full table scan keeps for later runs within one execution (more
+ * are streamed again on each run instead).
+ */
+const SCAN_CACHE_ROWS = 10_000;
+const SCAN_TOO_BIG = 2;
+
+/**
+ * Creates the row iterator of one level. With `cacheScans`, a full table
+ * scan run a second time within one execution (frame) reads the table into
+ * an array, at most SCAN_CACHE_ROWS rows, that later runs iterate.
+ */
+function makeIterator(l: Level, store: () => Overlay, cacheScans: boolean): (f: Frame, cb: (row: Row) => boolean) => void {
   const a = l.access;
   const it = l.item;
   const t = it.table;
@@ -1422,13 +1448,42 @@ function makeIterator(l: Level, store: () => Overlay): (f: Frame, cb: (row: Row)
       const lo = objectPrefix(tt.id);
       const hi = prefixEnd(lo);
       const reverse = a.reverse;
-      return (_f, cb) => {
+      const stream = (cb: (row: Row) => boolean): void => {
         const cur = store().scan(lo, hi, reverse);
         try {
+          while (cur.next()) if (!cb(decode(readRowid(cur.key(), 4), cur.value()))) return;
+        } finally {
+          cur.close();
+        }
+      };
+      if (!cacheScans) return (_f, cb) => stream(cb);
+      const key = {};
+      return (f, cb) => {
+        const cached = f.cache.get(key) as Row[] | 1 | typeof SCAN_TOO_BIG | undefined;
+        if (cached === undefined || cached === SCAN_TOO_BIG) {
+          // The first run streams: most scans run once.
+          if (cached === undefined) f.cache.set(key, 1);
+          stream(cb);
+          return;
+        }
+        if (cached !== 1) {
+          for (let i = 0; i < cached.length; i++) if (!cb(cached[i]!)) return;
+          return;
+        }
+        const cur = store().scan(lo, hi, reverse);
+        try {
+          const rows: Row[] = [];
+          let more = false;
           while (cur.next()) {
-            const k = cur.key();
-            if (!cb(decode(readRowid(k, 4), cur.value()))) return;
+            rows.push(decode(readRowid(cur.key(), 4), cur.value()));
+            if (rows.length > SCAN_CACHE_ROWS) {
+              more = true;
+              break;
+            }
           }
+          f.cache.set(key, more ? SCAN_TOO_BIG : rows);
+          for (let i = 0; i < rows.length; i++) if (!cb(rows[i]!)) return;
+          if (more) while (cur.next()) if (!cb(decode(readRowid(cur.key(), 4), cur.value()))) return;
         } finally {
           cur.close();
         }

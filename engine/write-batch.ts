@@ -46,6 +46,9 @@ const SLICED_ENTRIES = 2;
 /** An entry at least this large is copied into an array of its own. */
 const OWN_COPY_BYTES = 32 * 1024;
 
+/** The chunk of a batch before its first chunked entry (shared: never written, it has no room). */
+const NO_CHUNK = new Uint8Array(0);
+
 /** Copies `src` into `dst` at `at` (a byte loop beats set() for short keys). */
 function copyInto(dst: Uint8Array, at: number, src: Uint8Array): void {
   const n = src.length;
@@ -66,7 +69,7 @@ export function checkValue(value: unknown): asserts value is Uint8Array {
 export function createWriteBatch(): WriteBatch {
   const entries: WalEntry[] = [];
   let byteLength = 0;
-  let chunk = new Uint8Array(0);
+  let chunk = NO_CHUNK;
   let used = 0;
   let nextChunkBytes = FIRST_CHUNK_BYTES;
   /** Room for `n` bytes at chunk[used]: a new chunk when the current one is full (the old one stays as it is). */

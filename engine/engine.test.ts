@@ -180,6 +180,19 @@ test('a table file the manifest lists but the directory lacks is CORRUPTION at o
   }
 });
 
+test('info().stalls counts commits that waited for compaction, with the time spent', () => {
+  // L0 trigger 1 with one-entry compaction slices: L0 reaches its stall size (3 tables) often.
+  const { open } = mem({ memtableBudgetBytes: 2048, synchronous: 'off', compactionStepEntries: 1, compaction: { l0Trigger: 1, baseLevelBytes: 4000, sizeRatio: 2, targetFileBytes: 2000, levelCount: 4 } });
+  const db = open();
+  assert.equal(db.info().stalls, { memtable: 0, l0: 0, stallMs: 0, longestStallMs: 0 });
+  for (let j = 0; j < 1500; j++) db.put(u(`k${(j * 7919) % 1500}`), new Uint8Array(60).fill(j & 0xff));
+  const s = db.info().stalls;
+  assert.ok(s.l0 > 0, 'L0 stalls happen and are counted');
+  assert.ok(s.stallMs > 0 && s.longestStallMs > 0 && s.longestStallMs <= s.stallMs, JSON.stringify(s));
+  assert.ok((db.info().tablesPerLevel[0] ?? 0) < 3, 'each stall ends below the stall size');
+  db.close();
+});
+
 test('sustained batched writes keep compacting: L0 stays bounded and every key reads back', () => {
   const { open } = mem({ memtableBudgetBytes: 64 * 1024, synchronous: 'off' });
   const db = open();

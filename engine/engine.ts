@@ -174,6 +174,13 @@ export interface EngineInfo {
   compactions: number;
   /** Bytes written by flushes and compactions (for write amplification). */
   tableBytesWritten: number;
+  /**
+   * Commits that waited for background work beyond their slice: `memtable`
+   * when the memtable filled while the previous one was still being flushed
+   * (the commit finished that flush), `l0` when L0 reached its stall size
+   * (the commit ran compactions until it shrank); `stallMs` is the time spent.
+   */
+  stalls: { memtable: number; l0: number; stallMs: number; longestStallMs: number };
   blockCache: { hits: number; misses: number; entries: number; chargedBytes: number; capacityBytes: number };
   walSegments: number;
   activeWalFileNumber: number;
@@ -748,9 +755,20 @@ function createEngine(s: EngineState): Engine {
    * first) only when the memtable fills while the previous one is still being
    * flushed, or when L0 reaches L0_STALL_FACTOR × its trigger.
    */
+  const stalls = { memtable: 0, l0: 0, stallMs: 0, longestStallMs: 0 };
+  const stalled = (started: number): void => {
+    const ms = performance.now() - started;
+    stalls.stallMs += ms;
+    if (ms > stalls.longestStallMs) stalls.longestStallMs = ms;
+  };
   const doWork = (entriesWritten: number): void => {
     if (memtable.approximateByteLength >= memtableBudgetBytes) {
-      while (imm !== null) flushStep(1 << 16);
+      if (imm !== null) {
+        stalls.memtable++;
+        const t = performance.now();
+        while (imm !== null) flushStep(1 << 16);
+        stalled(t);
+      }
       freeze();
     }
     // Work in proportion to what the commit wrote, so flushing outpaces the
@@ -759,7 +777,10 @@ function createEngine(s: EngineState): Engine {
     // growing until the stall) — a fixed slice starved both under batches.
     if (imm !== null) flushStep(stepEntries + FLUSH_WORK_PER_ENTRY * entriesWritten);
     if (levels[0]!.length >= config.l0Trigger * L0_STALL_FACTOR) {
+      stalls.l0++;
+      const t = performance.now();
       while (compactStep(1 << 16) && levels[0]!.length >= config.l0Trigger * L0_STALL_FACTOR);
+      stalled(t);
       return;
     }
     if (imm === null) compactStep(stepEntries + COMPACTION_WORK_PER_ENTRY * entriesWritten);
@@ -965,6 +986,7 @@ function createEngine(s: EngineState): Engine {
         tablesPerLevel: levels.map((l) => l.length),
         tableBytesPerLevel: levels.map((l) => l.reduce((a, h) => a + h.meta.byteLength, 0)),
         flushes,
+        stalls: { ...stalls },
         compactions,
         tableBytesWritten,
         blockCache: cache.stats(),

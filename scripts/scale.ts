@@ -353,6 +353,7 @@ function engineScale(): void {
   console.log(`  load: ${fmt(loadMs / 1000, 1)} s (${fmt(total / loadMs, 1)} k commits/s)`);
   console.log(`  commit latency: p50 ${fmt(pct(0.5) * 1000, 1)} µs, p99 ${fmt(pct(0.99) * 1000, 1)} µs, p99.9 ${fmt(pct(0.999) * 1000, 1)} µs, max ${fmt(lat[total - 1]!, 1)} ms`);
   console.log(`  flushes ${info.flushes}, compactions ${info.compactions}, tables per level ${after.tablesPerLevel.join('/')}`);
+  console.log(`  stalls: ${info.stalls.memtable} waiting for a flush, ${info.stalls.l0} for L0 compaction; ${fmt(info.stalls.stallMs, 0)} ms in all, longest ${fmt(info.stalls.longestStallMs, 1)} ms`);
   console.log(`  reopen + full scan verifying every key: ${fmt(scanMs / 1000, 1)} s (${fmt(total / scanMs, 1)} k keys/s); random gets ${fmt(gets / getMs, 1)} k/s`);
   console.log(`  write amplification (table bytes written / user bytes): ${fmt(info.tableBytesWritten / userBytes, 2)} (+1 for the WAL)`);
   console.log(`  space amplification (directory bytes / user bytes): ${fmt(diskBytes / userBytes, 2)}; files ${readdirSync(dir).length}`);

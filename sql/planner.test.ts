@@ -116,4 +116,22 @@ test('a repeated scan of a table too big to keep streams every run and still see
   db.close();
 });
 
+test('GROUP BY one text column keeps text, numbers, blobs and NULL in separate groups, ordered as SQLite orders them', () => {
+  const db = new Database(':memory:');
+  db.exec('CREATE TABLE g(k, v INTEGER)');
+  const ins = db.prepare('INSERT INTO g VALUES (?, ?)');
+  for (const [k, v] of [['b', 1], ['1', 2], [1, 3], [1.0, 4], [null, 5], ['a', 6], [new Uint8Array([0x61]), 7], ['b', 8], [null, 9], ['A', 10]] as const) ins.run(k, v);
+  assert.equal(db.prepare('SELECT k, sum(v), count(*) FROM g GROUP BY k').raw().all(), [
+    [null, 14, 2],
+    [1, 7, 2],
+    ['1', 2, 1],
+    ['A', 10, 1],
+    ['a', 6, 1],
+    ['b', 9, 2],
+    [new Uint8Array([0x61]), 7, 1],
+  ]);
+  assert.equal(db.prepare('SELECT count(*), sum(v) FROM g WHERE typeof(k) = \'text\' GROUP BY k COLLATE NOCASE').raw().all(), [[1, 2], [2, 16], [2, 9]]);
+  db.close();
+});
+
 test.run();

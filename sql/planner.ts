@@ -558,6 +558,8 @@ export class Planner {
         const nGroup = groupEvs.length;
         const single = nGroup === 1 ? groupEvs[0]! : null;
         const singleColl = groupColls[0] ?? 'BINARY';
+        // One BINARY text key: the string itself is the map key (no 't' + v per row).
+        const textGroups = single !== null && singleColl === 'BINARY' ? new Map<string, Group>() : null;
         let only: Group | null = null;
         const newGroup = (kv: SqlValue[]): Group => ({
           keyVals: kv,
@@ -565,34 +567,42 @@ export class Planner {
           distinctSets: aggCalls.map((c) => (c.distinct ? new Set<string>() : null)),
           rows: null,
         });
-        loop(f, () => {
-          let g: Group | undefined;
+        const added = (key: string, kv: SqlValue[]): Group => {
+          const g = newGroup(kv);
+          groups.set(key, g);
+          order.push(g);
+          return g;
+        };
+        // The current row's group, created (in order of appearance) on first sight.
+        const groupOf = (): Group => {
           if (nGroup === 0) {
             if (only === null) {
               only = newGroup([]);
               order.push(only);
             }
-            g = only;
-          } else {
-            let key: string;
-            let kv: SqlValue[];
-            if (single !== null) {
-              const v = single(f);
-              key = valueKey(v, singleColl);
-              g = groups.get(key);
-              kv = g === undefined ? [v] : g.keyVals;
-            } else {
-              kv = new Array<SqlValue>(nGroup);
-              for (let i = 0; i < nGroup; i++) kv[i] = groupEvs[i]!(f);
-              key = rowKey(kv, groupColls);
-              g = groups.get(key);
-            }
-            if (g === undefined) {
-              g = newGroup(kv);
-              groups.set(key, g);
-              order.push(g);
-            }
+            return only;
           }
+          if (single !== null) {
+            const v = single(f);
+            if (textGroups !== null && typeof v === 'string') {
+              let g = textGroups.get(v);
+              if (g === undefined) {
+                g = newGroup([v]);
+                textGroups.set(v, g);
+                order.push(g);
+              }
+              return g;
+            }
+            const key = valueKey(v, singleColl);
+            return groups.get(key) ?? added(key, [v]);
+          }
+          const kv = new Array<SqlValue>(nGroup);
+          for (let i = 0; i < nGroup; i++) kv[i] = groupEvs[i]!(f);
+          const key = rowKey(kv, groupColls);
+          return groups.get(key) ?? added(key, kv);
+        };
+        loop(f, () => {
+          const g = groupOf();
           let saveRow = extremeIdx < 0;
           for (let i = 0; i < nCalls; i++) {
             const c = aggCalls[i]!;

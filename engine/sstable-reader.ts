@@ -131,11 +131,16 @@ export function openTable(o: TableReaderOptions): Table {
     const indexView: BlockView = decodeBlock(openBlock(footer.index, 'index block'), name, footer.index.offset);
 
     // The index is decoded once: block i's last internal key (keys packed in
-    // one array, indexKeyEnds[i] = end of key i) and its handle. Structural
-    // check: handles 0..n-1, contiguous from the header to the filter.
-    const handles: BlockHandle[] = [];
-    const indexSeqs: number[] = [];
-    const keyEnds: number[] = [];
+    // one array, keyEnds[i] = end of key i) and where the block starts (it
+    // ends where block i+1 starts: numbers, not handle objects, as a table of
+    // small blocks has many). Structural check: handles 0..n-1, contiguous
+    // from the header to the filter.
+    const n = footer.dataBlockCount;
+    if (n > (dataEnd - FILE_HEADER_BYTES) / (s.overhead + 1)) corruption(name, footerOffset, `footer claims ${n} data blocks, more than the file can hold`);
+    const blockStarts = new Float64Array(n + 1);
+    const indexSeqs = new Float64Array(n);
+    const keyEnds = new Uint32Array(n);
+    let count = 0;
     let indexKeys = new Uint8Array(1024);
     let keysUsed = 0;
     {
@@ -143,11 +148,11 @@ export function openTable(o: TableReaderOptions): Table {
       let expectOffset = FILE_HEADER_BYTES;
       for (c.seekToFirst(); c.valid(); c.next()) {
         const h = decodeBlockHandle(c.value(), name, footer.index.offset);
-        if (h.blockIndex !== handles.length || h.offset !== expectOffset || h.sealedLength <= s.overhead) {
-          corruption(name, footer.index.offset, `index entry ${handles.length} has an inconsistent block handle`);
+        if (count >= n || h.blockIndex !== count || h.offset !== expectOffset || h.sealedLength <= s.overhead) {
+          corruption(name, footer.index.offset, `index entry ${count} has an inconsistent block handle`);
         }
+        blockStarts[count] = h.offset;
         expectOffset += h.sealedLength;
-        handles.push(h);
         const k = c.key();
         if (keysUsed + k.length > indexKeys.length) {
           const grown = new Uint8Array(Math.max(keysUsed + k.length, indexKeys.length * 2));
@@ -156,13 +161,15 @@ export function openTable(o: TableReaderOptions): Table {
         }
         indexKeys.set(k, keysUsed);
         keysUsed += k.length;
-        keyEnds.push(keysUsed);
-        indexSeqs.push(c.seqNum());
+        keyEnds[count] = keysUsed;
+        indexSeqs[count] = c.seqNum();
+        count++;
       }
-      if (handles.length !== footer.dataBlockCount || expectOffset !== dataEnd) corruption(name, footer.index.offset, 'index does not cover the data blocks');
+      if (count !== n || expectOffset !== dataEnd) corruption(name, footer.index.offset, 'index does not cover the data blocks');
+      blockStarts[n] = dataEnd;
     }
-    const blockCount = handles.length;
-    const keyBytes = indexKeys;
+    const blockCount = n;
+    const keyBytes = keysUsed === indexKeys.length ? indexKeys : indexKeys.slice(0, keysUsed);
     /** Index of the first block whose last key is >= (userKey, seqNum); blockCount when none. */
     const findBlock = (userKey: Uint8Array, seqNum: number): number => {
       let lo = 0;
@@ -192,7 +199,7 @@ export function openTable(o: TableReaderOptions): Table {
       if (closed) throw new HeliosError('CLOSED', `${name}: table is closed`);
       let view = cache?.get(cacheId, i);
       if (view === undefined) {
-        const h = handles[i]!;
+        const h: BlockHandle = { blockIndex: i, offset: blockStarts[i]!, sealedLength: blockStarts[i + 1]! - blockStarts[i]! };
         const plain = openBlock(h, `data block ${i}`);
         blocksOpened++;
         view = decodeBlock(plain, name, h.offset);
@@ -218,7 +225,7 @@ export function openTable(o: TableReaderOptions): Table {
         const i = findBlock(userKey, snapshotSeq);
         if (i === blockCount) return undefined;
         const e = findInBlock(dataBlock(i), userKey, snapshotSeq);
-        if (e === undefined) corruption(name, handles[i]!.offset, 'data block does not reach its index key');
+        if (e === undefined) corruption(name, blockStarts[i]!, 'data block does not reach its index key');
         return e ?? undefined;
       },
       cursor: () => createTableCursor(blockCount, findBlock, dataBlock),

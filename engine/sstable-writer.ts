@@ -61,7 +61,7 @@ export function createTableSealer(keyring: TableKeyring, generation: number, sal
  * Default target plaintext bytes per data block, chosen by measurement
  * (scripts/scale.ts block-size; spec/format-sstable.md "Block size").
  */
-export const DEFAULT_BLOCK_BYTES = 16 * 1024;
+export const DEFAULT_BLOCK_BYTES = 4 * 1024;
 export const DEFAULT_BLOOM_BITS_PER_KEY = 10;
 export const DEFAULT_SYNC_EVERY_BYTES = 1024 * 1024;
 

@@ -87,6 +87,10 @@ const COUNT: AggregateDef = {
  * other text and blobs as a non-integer 0-ish value.
  */
 class Summer {
+  /** The integer sum while every input so far was a safe-integer number and the sum stays safe (no BigInt per row). */
+  small = 0;
+  /** Whether the integer sum has moved from `small` to `isum`. */
+  big = false;
   isum = 0n;
   approx = false;
   rsum = 0;
@@ -95,8 +99,20 @@ class Summer {
   overflow = false;
   add(v: SqlValue): void {
     if (v === null) return;
-    const n = applyComparisonAffinity(v, 'NUMERIC');
+    const n = typeof v === 'number' ? v : applyComparisonAffinity(v, 'NUMERIC');
     this.count++;
+    if (!this.big && !this.approx) {
+      if (typeof n === 'number' && Number.isSafeInteger(n)) {
+        // Both operands are safe integers: the double sum is exact whenever it is itself safe.
+        const s = this.small + n;
+        if (Number.isSafeInteger(s)) {
+          this.small = s;
+          return;
+        }
+      }
+      this.big = true;
+      this.isum = BigInt(this.small);
+    }
     const isInt = typeof n === 'bigint' || (typeof n === 'number' && Number.isInteger(n));
     if (!this.approx) {
       if (!isInt) {
@@ -146,9 +162,13 @@ class Summer {
     else this.rerr += r - t + s;
     this.rsum = t;
   }
+  /** The exact integer sum (meaningful while !approx). */
+  intSum(): bigint {
+    return this.big ? this.isum : BigInt(this.small);
+  }
   /** rSum + rErr unless the error term overflowed (then rSum, or the integer sum for total/avg). */
   real(): number {
-    if (!this.approx) return Number(this.isum);
+    if (!this.approx) return this.big ? Number(this.isum) : this.small;
     return Number.isFinite(this.rerr) ? this.rsum + this.rerr : this.rsum;
   }
 }
@@ -162,7 +182,7 @@ const SUM: AggregateDef = {
       result: () => {
         if (s.count === 0) return null;
         if (s.overflow) throw new HeliosError('SQL_ERROR', 'integer overflow');
-        return s.approx ? makeReal(s.real()) : makeInteger(s.isum);
+        return s.approx ? makeReal(s.real()) : makeInteger(s.intSum());
       },
     };
   },

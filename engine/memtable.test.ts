@@ -148,6 +148,56 @@ test('keys sharing long prefixes or differing only in length keep internal order
   );
 });
 
+test('ascending runs under several key prefixes, interleaved with each other and with random keys, keep internal order', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ stream: fc.integer({ min: 0, max: 6 }), random: fc.boolean(), r: fc.integer({ min: 0, max: 200 }), seq: fc.integer({ min: 1, max: 50 }) }), { minLength: 1, maxLength: 400 }),
+      (ops) => {
+        // Streams 0..6 (more than the memtable remembers) each append ascending keys (bytes 4..5) under
+        // their own 4-byte prefix, like the rows of a table and its indexes; some keys land anywhere instead,
+        // and some repeat the previous key of a stream with another seqNum.
+        const m = createMemtable();
+        const nextOf = new Array<number>(7).fill(0);
+        const seen = new Set<string>();
+        const model: { key: Uint8Array; seq: number }[] = [];
+        for (const op of ops) {
+          const key = new Uint8Array(6 + (op.stream % 3) * 6);
+          key[3] = 0x40 + op.stream;
+          if (op.random) {
+            key[4] = op.r >> 8;
+            key[5] = op.r & 0xff;
+          } else {
+            const n = nextOf[op.stream]! + (op.seq % 5 === 0 ? 0 : 1);
+            nextOf[op.stream] = n;
+            key[4] = n >> 8;
+            key[5] = n & 0xff;
+          }
+          const id = `${toHex(key)}/${op.seq}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          m.add(key, op.seq, key);
+          model.push({ key, seq: op.seq });
+        }
+        model.sort((a, b) => compareInternal(a.key, a.seq, b.key, b.seq));
+        const c = m.cursor();
+        const got: string[] = [];
+        for (c.seekToFirst(); c.valid(); c.next()) got.push(`${toHex(c.key())}/${c.seqNum()}/${toHex(c.value())}`);
+        assert.equal(got, model.map((e) => `${toHex(e.key)}/${e.seq}/${toHex(e.key)}`));
+        const back: string[] = [];
+        for (c.seekToLast(); c.valid(); c.prev()) back.push(`${toHex(c.key())}/${c.seqNum()}`);
+        assert.equal(back, model.map((e) => `${toHex(e.key)}/${e.seq}`).reverse());
+        for (const e of model) {
+          assert.is(m.get(e.key, Number.MAX_SAFE_INTEGER)?.seqNum, Math.max(...model.filter((x) => toHex(x.key) === toHex(e.key)).map((x) => x.seq)));
+          // seek walks the upper levels: a node linked after the wrong predecessor there is found here.
+          c.seek(e.key, e.seq);
+          assert.equal(c.valid() ? `${toHex(c.key())}/${c.seqNum()}` : null, `${toHex(e.key)}/${e.seq}`);
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
 test('add copies key and value: the caller may reuse its arrays at once', () => {
   const m = createMemtable();
   const key = new Uint8Array([1, 2, 3]);

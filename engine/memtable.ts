@@ -60,6 +60,8 @@ const F_SEQLO = 12; // seqNum mod 2^32
 const F_SEQHI = 13; // floor(seqNum / 2^32)
 const F_L1 = 14;
 const F_L2 = 15;
+/** Key prefixes (first key words) whose last insertion position is remembered, see hintNode. */
+const HINTS = 4;
 /** Levels whose links live in the record; higher ones in `links`. */
 const INLINE_LEVELS = 3;
 const TWO_32 = 4294967296;
@@ -146,6 +148,19 @@ export function createMemtable(random: () => number = Math.random): Memtable {
   const update = new Int32Array(MAX_HEIGHT);
   let height = 1;
   let tail = NIL;
+  /**
+   * Ascending runs per key prefix: for up to HINTS distinct first key words,
+   * the last node added with that word and its predecessors on every level
+   * (itself on its own levels). Nodes are never removed, so they stay valid
+   * starting points for any later key that sorts after that node: a run of
+   * ascending keys under one prefix (the rows of a table, an index on an
+   * ascending column) inserted while other prefixes sort after it costs a
+   * compare per level instead of a search from the head.
+   */
+  const hintWord = new Int32Array(HINTS);
+  const hintNode = new Int32Array(HINTS);
+  const hintFinger = new Int32Array(HINTS * MAX_HEIGHT);
+  let hintVictim = 0;
 
   // Key words of the key being searched for (set by setTarget).
   let t0 = 0;
@@ -245,6 +260,32 @@ export function createMemtable(random: () => number = Math.random): Memtable {
     return x;
   };
 
+  /**
+   * findPredecessors starting from the hint at hintFinger[base ..]: every
+   * finger sorts before (key, seqNum). Levels whose finger's successor is
+   * already >= the target need one compare; from the first level where it
+   * is not, an ordinary search continues down from that finger.
+   */
+  const searchFrom = (base: number, key: Uint8Array, seqNum: number): number => {
+    let level = height - 1;
+    for (; level > 0; level--) {
+      const f = hintFinger[base + level]!;
+      const n = getLink(f, level);
+      if (n !== NIL && cmpNode(n, key, seqNum) < 0) break;
+      update[level] = f;
+    }
+    let x = hintFinger[base + level]!;
+    for (; level >= 0; level--) {
+      for (;;) {
+        const n = getLink(x, level);
+        if (n === NIL || cmpNode(n, key, seqNum) >= 0) break;
+        x = n;
+      }
+      update[level] = x;
+    }
+    return x;
+  };
+
   /** Doubles the hash table (kept at most half full). */
   const growSlots = (): void => {
     const old = slots;
@@ -326,7 +367,10 @@ export function createMemtable(random: () => number = Math.random): Memtable {
         for (let l = 0; l < height; l++) update[l] = lastAt[l]!;
         pred = tail;
       } else {
-        pred = findPredecessors(key, seqNum, true);
+        let k = 0;
+        while (k < HINTS && (hintNode[k] === NIL || hintWord[k] !== t0)) k++;
+        if (k < HINTS && cmpNode(hintNode[k]!, key, seqNum) < 0) pred = searchFrom(k * MAX_HEIGHT, key, seqNum);
+        else pred = findPredecessors(key, seqNum, true);
       }
       const at = next0(pred);
       if (at !== NIL && cmpNode(at, key, seqNum) === 0) {
@@ -373,6 +417,16 @@ export function createMemtable(random: () => number = Math.random): Memtable {
       meta[r + F_PREV] = pred;
       if (at !== NIL) meta[at * STRIDE + F_PREV] = x;
       else tail = x;
+      let k = 0;
+      while (k < HINTS && (hintNode[k] === NIL || hintWord[k] !== t0)) k++;
+      if (k === HINTS) {
+        k = hintVictim;
+        hintVictim = (hintVictim + 1) % HINTS;
+        hintWord[k] = t0;
+      }
+      hintNode[k] = x;
+      // Levels >= height keep the head (0): height never shrinks, so nothing stale lies above it.
+      for (let l = 0, b = k * MAX_HEIGHT; l < height; l++) hintFinger[b + l] = l < h ? x : update[l]!;
       // Hash table: the node is the key's newest version unless a newer one exists.
       const hash = hashKey(key);
       meta[r + F_HASH] = hash;

@@ -134,4 +134,30 @@ test('GROUP BY one text column keeps text, numbers, blobs and NULL in separate g
   db.close();
 });
 
+test('ORDER BY … LIMIT/OFFSET without an index returns the same rows, ties in the same order, as the full sort sliced', () => {
+  const db = new Database(':memory:');
+  db.exec('CREATE TABLE o(id INTEGER PRIMARY KEY, x, y TEXT)');
+  const ins = db.prepare('INSERT INTO o VALUES (?, ?, ?)');
+  let s = 7;
+  const rnd = (n: number): number => ((s = (s * 1103515245 + 12345) % 2147483648), s % n);
+  for (let i = 1; i <= 300; i++) {
+    const r = rnd(10);
+    ins.run(i, r === 0 ? null : r === 1 ? 'txt' + rnd(3) : r === 2 ? rnd(5) + 0.5 : rnd(20), rnd(4) === 0 ? null : 'y' + rnd(6));
+  }
+  for (const order of ['x', 'x DESC', 'y, x', 'y DESC NULLS LAST, x DESC', 'x NULLS LAST', 'y COLLATE NOCASE', '-id % 7, y']) {
+    const all = db.prepare(`SELECT id, x, y FROM o ORDER BY ${order}`).raw().all();
+    for (const [limit, offset] of [[1, 0], [5, 0], [10, 3], [37, 250], [299, 0], [300, 0], [400, 1], [3, 298], [2, 300]] as const) {
+      const got = db.prepare(`SELECT id, x, y FROM o ORDER BY ${order} LIMIT ? OFFSET ?`).raw().all(limit, offset);
+      assert.equal(got, all.slice(offset, offset + limit), `ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`);
+    }
+    assert.equal(db.prepare(`SELECT id, x, y FROM o ORDER BY ${order} LIMIT -1 OFFSET 10`).raw().all(), all.slice(10));
+  }
+  // Aggregates and DISTINCT feed the same sorter.
+  const groups = db.prepare('SELECT y, count(*) FROM o GROUP BY y ORDER BY count(*) DESC, y').raw().all();
+  assert.equal(db.prepare('SELECT y, count(*) FROM o GROUP BY y ORDER BY count(*) DESC, y LIMIT 3 OFFSET 1').raw().all(), groups.slice(1, 4));
+  const distinct = db.prepare('SELECT DISTINCT x FROM o ORDER BY x DESC').raw().all();
+  assert.equal(db.prepare('SELECT DISTINCT x FROM o ORDER BY x DESC LIMIT 4').raw().all(), distinct.slice(0, 4));
+  db.close();
+});
+
 test.run();

@@ -506,13 +506,18 @@ export class Planner {
       sortTerms.map((t, i) => ({ key: i, desc: t.desc, nullsFirst: t.nullsFirst, coll: t.coll })),
     );
     const sortOut = sortTerms.map((t) => t.out);
+    // Equal keys keep the order rows were produced in (as a stable sort does).
+    const itemCmp = (a: SortItem, b: SortItem): number => sortCmp(a.keys, b.keys) || a.seq - b.seq;
 
     const run = (f: Frame, emit: (row: Row) => boolean): void => {
       let lim = limitEv ? limitValue(limitEv(f), 'LIMIT') : -1;
       let off = offsetEv ? Math.max(0, limitValue(offsetEv(f), 'OFFSET')) : 0;
       if (lim === 0) return;
       const seen = distinct ? new Set<string>() : null;
-      const sorted: { row: Row; keys: SqlValue[] }[] | null = hasKeys ? [] : null;
+      const sorted: SortItem[] | null = hasKeys ? [] : null;
+      // With a LIMIT only the first lim + off rows in order can be emitted: a max-heap keeps those.
+      const keep = lim > 0 ? lim + off : Infinity;
+      let seq = 0;
       let stopped = false;
       // Produces one output row from the current frame.
       const produce = (): boolean => {
@@ -529,7 +534,14 @@ export class Planner {
             const o = sortOut[i]!;
             keys[i] = o >= 0 ? row[o]! : keyEvs[i]!(f);
           }
-          sorted.push({ row, keys });
+          const item: SortItem = { row, keys, seq: seq++ };
+          if (sorted.length < keep) {
+            sorted.push(item);
+            if (sorted.length === keep) heapify(sorted, itemCmp);
+          } else if (itemCmp(item, sorted[0]!) < 0) {
+            sorted[0] = item;
+            siftDown(sorted, 0, itemCmp);
+          }
           return true;
         }
         if (off > 0) {
@@ -641,7 +653,7 @@ export class Planner {
         }
       }
       if (sorted !== null && !stopped) {
-        sorted.sort((a, b) => sortCmp(a.keys, b.keys));
+        sorted.sort(itemCmp);
         for (const s of sorted) {
           if (off > 0) {
             off--;
@@ -1812,6 +1824,33 @@ interface SortTerm {
   readonly desc: boolean;
   readonly nullsFirst: boolean;
   readonly coll: Collation;
+}
+
+/** A produced row waiting for ORDER BY, with its sort keys and production order. */
+interface SortItem {
+  readonly row: Row;
+  readonly keys: SqlValue[];
+  readonly seq: number;
+}
+
+/** Makes `h` a max-heap under `cmp` (largest first). */
+function heapify<T>(h: T[], cmp: (a: T, b: T) => number): void {
+  for (let i = (h.length >> 1) - 1; i >= 0; i--) siftDown(h, i, cmp);
+}
+
+/** Restores the max-heap property below position `i`. */
+function siftDown<T>(h: T[], i: number, cmp: (a: T, b: T) => number): void {
+  const n = h.length;
+  const x = h[i]!;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && cmp(h[c + 1]!, h[c]!) > 0) c++;
+    if (cmp(h[c]!, x) <= 0) break;
+    h[i] = h[c]!;
+    i = c;
+  }
+  h[i] = x;
 }
 
 function makeSortCompare(terms: readonly SortTerm[]): (a: readonly SqlValue[], b: readonly SqlValue[]) => number {

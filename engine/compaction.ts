@@ -241,8 +241,7 @@ export function createCompactionJob(o: CompactionJobOptions): CompactionJob {
   const keepKey = (key: Uint8Array): void => {
     const n = key.length;
     if (n > lastKey.length) lastKey = new Uint8Array(Math.max(n, lastKey.length * 2));
-    if (n <= 32) for (let i = 0; i < n; i++) lastKey[i] = key[i]!;
-    else lastKey.set(key);
+    lastKey.set(key);
     lastKeyLength = n;
   };
   let entriesRead = 0;

@@ -336,12 +336,8 @@ export function createMemtable(random: () => number = Math.random): Memtable {
       meta[r + F_SLAB] = slabIndex;
     }
     meta[r + F_OFF] = o;
-    if (kl <= 32) for (let j = 0; j < kl; j++) s[o + j] = key[j]!;
-    else s.set(key, o);
-    if (value !== null) {
-      if (vl <= 32) for (let j = 0; j < vl; j++) s[o + kl + j] = value[j]!;
-      else s.set(value, o + kl);
-    }
+    s.set(key, o);
+    if (value !== null) s.set(value, o + kl);
   };
 
   const keyView = (x: number): Uint8Array => {

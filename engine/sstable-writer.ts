@@ -221,8 +221,7 @@ export function createTableWriter(o: TableWriterOptions): TableWriter {
       data.add(userKey, seqNum, kind, value);
       const n = userKey.length;
       if (lastKey.length < n) lastKey = new Uint8Array(Math.max(n, lastKey.length * 2));
-      if (n <= 32) for (let i = 0; i < n; i++) lastKey[i] = userKey[i]!;
-      else lastKey.set(userKey);
+      lastKey.set(userKey);
       lastKeyLength = n;
       lastSeq = seqNum;
       entryCount++;

@@ -49,12 +49,6 @@ const OWN_COPY_BYTES = 32 * 1024;
 /** The chunk of a batch before its first chunked entry (shared: never written, it has no room). */
 const NO_CHUNK = new Uint8Array(0);
 
-/** Copies `src` into `dst` at `at` (a byte loop beats set() for short keys). */
-function copyInto(dst: Uint8Array, at: number, src: Uint8Array): void {
-  const n = src.length;
-  if (n <= 32) for (let i = 0; i < n; i++) dst[at + i] = src[i]!;
-  else dst.set(src, at);
-}
 
 export function checkKey(key: unknown): asserts key is Uint8Array {
   if (!(key instanceof Uint8Array)) throw new HeliosError('INVALID_ARGUMENT', 'key must be a Uint8Array');
@@ -94,8 +88,8 @@ export function createWriteBatch(): WriteBatch {
       const n = kl + value.length;
       const c = reserve(n);
       const at = c === chunk ? used : 0;
-      copyInto(c, at, key);
-      copyInto(c, at + kl, value);
+      c.set(key, at);
+      c.set(value, at + kl);
       if (c === chunk) used += n;
       entries.push({ key: c.subarray(at, at + kl), value: c.subarray(at + kl, at + n) });
       byteLength += n;
@@ -110,7 +104,7 @@ export function createWriteBatch(): WriteBatch {
       const n = key.length;
       const c = reserve(n);
       const at = c === chunk ? used : 0;
-      copyInto(c, at, key);
+      c.set(key, at);
       if (c === chunk) used += n;
       entries.push({ key: c.subarray(at, at + n), value: null });
       byteLength += n;

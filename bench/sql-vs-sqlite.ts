@@ -13,6 +13,8 @@
  *  - GROUP BY production_line over N sensor readings (default N = 1,000,000);
  *  - seed example 5: WHERE sensor_id = ? AND timestamp > ? ORDER BY timestamp
  *    DESC LIMIT 1000 over the same N rows with index (sensor_id, timestamp DESC);
+ *  - ORDER BY value DESC LIMIT 10 over the same N rows, no index on value
+ *    (a sort that keeps only the first rows);
  *  - 100k inserts in one transaction; 10k autocommit inserts;
  *    100k point selects by rowid;
  *  - the sqllogictest runner's records per second on ../shared/conformance/slt.
@@ -186,6 +188,13 @@ async function main(): Promise<void> {
         const r = q.all(`sensor-${(k = (k + 37) % SENSORS)}`, T0 - 1);
         if (r.length !== Math.min(1000, Math.floor(N / SENSORS))) throw new Error(`ORDER BY LIMIT returned ${r.length} rows`);
       });
+      return 1000 / ms;
+    });
+    await guarded(`ORDER BY value DESC LIMIT 10, not indexed, ${N.toLocaleString('en')} rows`, 'queries/s', e, async () => {
+      const q = db.prepare('SELECT reading_id, sensor_id, value, timestamp FROM sensor_readings ORDER BY value DESC LIMIT 10');
+      const ms = await measure('order by limit, no index', () => {
+        if (q.all().length !== Math.min(10, N)) throw new Error('ORDER BY value LIMIT 10 returned the wrong number of rows');
+      }, { iterations: quick ? 3 : 5, time: 0 });
       return 1000 / ms;
     });
     db.exec('CREATE TABLE patients (id INTEGER PRIMARY KEY, mrn TEXT NOT NULL UNIQUE, name TEXT NOT NULL, dob TEXT, notes TEXT)');

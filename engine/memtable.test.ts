@@ -198,6 +198,22 @@ test('ascending runs under several key prefixes, interleaved with each other and
   );
 });
 
+test('point reads find the newest version after the hash index grew, whatever order the versions came in', () => {
+  const m = createMemtable();
+  // 50 keys with 3 versions each, seqNums not in insertion order; then enough other keys to double the index several times.
+  const seqs = [20, 30, 10];
+  for (let k = 0; k < 50; k++) for (const s of seqs) m.add(new Uint8Array([1, k]), s * 1000 + k, new Uint8Array([s]));
+  for (let i = 0; i < 5000; i++) m.add(new Uint8Array([2, i >> 8, i & 0xff]), 1e6 + i, new Uint8Array([i & 0xff]));
+  for (let k = 0; k < 50; k++) {
+    const key = new Uint8Array([1, k]);
+    assert.equal(m.get(key, Number.MAX_SAFE_INTEGER), { value: new Uint8Array([30]), seqNum: 30000 + k });
+    assert.equal(m.get(key, 25000), { value: new Uint8Array([20]), seqNum: 20000 + k });
+    assert.equal(m.get(key, 10000 + k), { value: new Uint8Array([10]), seqNum: 10000 + k });
+    assert.is(m.get(key, 9999), undefined);
+  }
+  for (let i = 0; i < 5000; i += 97) assert.equal(m.get(new Uint8Array([2, i >> 8, i & 0xff]), Number.MAX_SAFE_INTEGER)?.seqNum, 1e6 + i);
+});
+
 test('add copies key and value: the caller may reuse its arrays at once', () => {
   const m = createMemtable();
   const key = new Uint8Array([1, 2, 3]);

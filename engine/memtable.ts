@@ -51,7 +51,9 @@ const F_SLAB = 3;
 const F_OFF = 4;
 const F_KEYLEN = 5;
 const F_VALLEN = 6;
-const F_KIND = 7;
+const F_KIND = 7; // bit 0: the entry kind; bit 1 (IN_TABLE): the node is in the hash table
+/** Flag in F_KIND: the node is its key's newest version, the one the hash table holds. */
+const IN_TABLE = 2;
 const F_W0 = 8; // key bytes 0..3, 4..7, 8..11 as big-endian words with the sign bit flipped (see keyWord)
 const F_W1 = 9;
 const F_W2 = 10;
@@ -286,15 +288,17 @@ export function createMemtable(random: () => number = Math.random): Memtable {
     return x;
   };
 
-  /** Doubles the hash table (kept at most half full). */
+  /**
+   * Doubles the hash table (kept at most half full). Walks the records in
+   * order (flag and hash side by side) rather than the old slots, whose nodes
+   * lie all over memory.
+   */
   const growSlots = (): void => {
-    const old = slots;
-    slots = new Int32Array(old.length * 2);
+    slots = new Int32Array(slots.length * 2);
     slotMask = slots.length - 1;
-    for (let i = 0; i < old.length; i++) {
-      const x = old[i]!;
-      if (x === NIL) continue;
-      let j = meta[x * STRIDE + F_HASH]! & slotMask;
+    for (let x = 1, r = STRIDE; x < nodes; x++, r += STRIDE) {
+      if ((meta[r + F_KIND]! & IN_TABLE) === 0) continue;
+      let j = meta[r + F_HASH]! & slotMask;
       while (slots[j] !== NIL) j = (j + 1) & slotMask;
       slots[j] = x;
     }
@@ -430,9 +434,12 @@ export function createMemtable(random: () => number = Math.random): Memtable {
       const old = slots[j]!;
       if (old === NIL) {
         slots[j] = x;
+        meta[r + F_KIND] = meta[r + F_KIND]! | IN_TABLE;
         if (++distinctKeys * 2 > slots.length) growSlots();
       } else if (seqOf(old) < seqNum) {
         slots[j] = x;
+        meta[r + F_KIND] = meta[r + F_KIND]! | IN_TABLE;
+        meta[old * STRIDE + F_KIND] = meta[old * STRIDE + F_KIND]! & ~IN_TABLE;
       }
       bytes += key.length + (value === null ? 0 : value.length) + ENTRY_OVERHEAD_BYTES;
     },
@@ -445,7 +452,7 @@ export function createMemtable(random: () => number = Math.random): Memtable {
         if (x !== NIL && !sameKey(x, key)) x = NIL;
       }
       if (x === NIL) return undefined;
-      return { value: meta[x * STRIDE + F_KIND] === KIND_TOMBSTONE ? null : valueView(x), seqNum: seqOf(x) };
+      return { value: (meta[x * STRIDE + F_KIND]! & 1) === KIND_TOMBSTONE ? null : valueView(x), seqNum: seqOf(x) };
     },
     cursor() {
       let at = NIL;
@@ -475,7 +482,7 @@ export function createMemtable(random: () => number = Math.random): Memtable {
           return view;
         },
         seqNum: () => seqOf(need()),
-        kind: () => meta[need() * STRIDE + F_KIND] as EntryKind,
+        kind: () => (meta[need() * STRIDE + F_KIND]! & 1) as EntryKind,
         value: () => valueView(need()),
         close: () => void (at = NIL),
       };

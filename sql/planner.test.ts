@@ -152,6 +152,14 @@ test('ORDER BY … LIMIT/OFFSET without an index returns the same rows, ties in 
     }
     assert.equal(db.prepare(`SELECT id, x, y FROM o ORDER BY ${order} LIMIT -1 OFFSET 10`).raw().all(), all.slice(10));
   }
+  // Keys that are result columns by position or alias.
+  for (const order of ['2', '2 DESC, 3', 'k DESC', 'k, 1 DESC']) {
+    const all = db.prepare(`SELECT id, x AS k, y FROM o ORDER BY ${order}`).raw().all();
+    for (const [limit, offset] of [[1, 0], [7, 0], [10, 40], [299, 1]] as const) {
+      const got = db.prepare(`SELECT id, x AS k, y FROM o ORDER BY ${order} LIMIT ? OFFSET ?`).raw().all(limit, offset);
+      assert.equal(got, all.slice(offset, offset + limit), `ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`);
+    }
+  }
   // Aggregates and DISTINCT feed the same sorter.
   const groups = db.prepare('SELECT y, count(*) FROM o GROUP BY y ORDER BY count(*) DESC, y').raw().all();
   assert.equal(db.prepare('SELECT y, count(*) FROM o GROUP BY y ORDER BY count(*) DESC, y LIMIT 3 OFFSET 1').raw().all(), groups.slice(1, 4));

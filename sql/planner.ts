@@ -506,6 +506,8 @@ export class Planner {
       sortTerms.map((t, i) => ({ key: i, desc: t.desc, nullsFirst: t.nullsFirst, coll: t.coll })),
     );
     const sortOut = sortTerms.map((t) => t.out);
+    // Output columns that are plain column reads cannot fail, so a row the LIMIT heap rejects need not be built.
+    const deferRow = hasKeys && !distinct && outputs.every((o) => o.column !== undefined);
     // Equal keys keep the order rows were produced in (as a stable sort does).
     const itemCmp = (a: SortItem, b: SortItem): number => sortCmp(a.keys, b.keys) || a.seq - b.seq;
 
@@ -519,8 +521,26 @@ export class Planner {
       const keep = lim > 0 ? lim + off : Infinity;
       let seq = 0;
       let stopped = false;
+      const probe = deferRow ? new Array<SqlValue>(keyEvs.length) : null;
       // Produces one output row from the current frame.
       const produce = (): boolean => {
+        if (probe !== null && sorted!.length >= keep) {
+          // A full heap: compare the keys with its largest before building the row.
+          for (let i = 0; i < probe.length; i++) {
+            const o = sortOut[i]!;
+            probe[i] = o >= 0 ? outEvs[o]!(f) : keyEvs[i]!(f);
+          }
+          // Equal keys: the new row comes later, so it sorts after the heap's largest.
+          if (sortCmp(probe, sorted![0]!.keys) >= 0) {
+            seq++;
+            return true;
+          }
+          const row = new Array<SqlValue>(nOut);
+          for (let i = 0; i < nOut; i++) row[i] = outEvs[i]!(f);
+          sorted![0] = { row, keys: probe.slice(), seq: seq++ };
+          siftDown(sorted!, 0, itemCmp);
+          return true;
+        }
         const row = new Array<SqlValue>(nOut);
         for (let i = 0; i < nOut; i++) row[i] = outEvs[i]!(f);
         if (seen !== null) {

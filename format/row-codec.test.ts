@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { toHex, fromHex } from './bytes.ts';
 import { RealBox, type SqlValue } from './sql-value.ts';
-import { decodeColumn, decodeRow, encodeRow, rowColumnCount } from './row-codec.ts';
+import { decodeColumn, decodeColumnsInto, decodeRow, encodeRow, rowColumnCount } from './row-codec.ts';
 import { isHeliosError } from './errors.ts';
 
 test('[FMT-ROW-1] [FMT-ROW-2] byte-exact layout: count, serial types, payloads (the format never changes)', () => {
@@ -71,6 +71,27 @@ test('[FMT-ROW-6] decodeColumn reads one column and returns undefined past the s
   assert.is(decodeColumn(row, 2), null);
   assert.is(decodeColumn(row, 3), undefined);
   assert.is(rowColumnCount(row), 3);
+});
+
+test('[FMT-ROW-6] decodeColumnsInto fills exactly the wanted columns, as decodeRow decodes them, and leaves columns past the stored count alone', () => {
+  const pool: SqlValue[] = [null, 0, 1, -7, 300, 70000, 2 ** 40, -(2 ** 52), new RealBox(1.5), 'a', '', 'héllo', 'x'.repeat(200), new Uint8Array([1, 2]), new Uint8Array(0)];
+  let seed = 7;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) >>> 8) % n;
+  for (let round = 0; round < 300; round++) {
+    const width = 1 + rnd(9);
+    const vals = Array.from({ length: width }, () => pool[rnd(pool.length)]!);
+    const row = encodeRow(vals);
+    const want: number[] = [];
+    for (let i = 0; i < width + 2; i++) if (rnd(2) === 1) want.push(i);
+    const out: SqlValue[] = new Array(width + 3).fill('untouched');
+    assert.is(decodeColumnsInto(row, want, out), width);
+    const full = decodeRow(row);
+    for (let i = 0; i < width + 3; i++) {
+      assert.equal(out[i], want.includes(i) && i < width ? full[i] : 'untouched', `round ${round} column ${i}`);
+    }
+  }
+  const bad = encodeRow([1, 'abc']).subarray(0, 4);
+  assert.throws(() => decodeColumnsInto(bad, [0], []), (e: unknown) => isHeliosError(e, 'CORRUPTION'));
 });
 
 test('[FMT-ROW-5] corrupt rows throw CORRUPTION: truncation, extra bytes, reserved types, bad UTF-8, NaN', () => {

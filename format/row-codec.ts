@@ -316,6 +316,27 @@ export function decodeRow(bytes: Uint8Array, file = 'row'): SqlValue[] {
   return out;
 }
 
+/**
+ * Decodes the columns listed in `want` (ascending column indices) into
+ * out[want[j]] with one pass over the header; columns the row does not store
+ * (it was written before ALTER TABLE ADD COLUMN) are left untouched. Returns
+ * the stored column count. The header and total length are checked as by
+ * decodeRow; every value is a fresh copy.
+ */
+export function decodeColumnsInto(bytes: Uint8Array, want: readonly number[], out: SqlValue[], file = 'row'): number {
+  const count = readHeader(bytes, file);
+  const types = readTypes;
+  let o = bodyStart;
+  let i = 0;
+  for (let j = 0; j < want.length; j++) {
+    const w = want[j]!;
+    if (w >= count) break;
+    for (; i < w; i++) o += payloadLength(types[i]!);
+    out[w] = readValue(bytes, o, types[w]!, file);
+  }
+  return count;
+}
+
 /** The number of columns stored in the row (rows written before ALTER TABLE ADD COLUMN have fewer). */
 export function rowColumnCount(bytes: Uint8Array, file = 'row'): number {
   return readHeader(bytes, file);

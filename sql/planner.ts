@@ -18,7 +18,7 @@ import type { Expr, FromItem, OrderingTerm, Query, QueryBody, ResultColumn, Sele
 import { HeliosError } from '../format/errors.ts';
 import type { SqlValue } from '../format/sql-value.ts';
 import { encodeKey, prefixSuccessor, type KeyColumn } from '../format/key-codec.ts';
-import { decodeColumn, decodeRow, rowColumnCount } from '../format/row-codec.ts';
+import { decodeColumnsInto, decodeRow } from '../format/row-codec.ts';
 import { type Affinity, type Collation, applyComparisonAffinity, applyAffinity, comparisonAffinity, compareValues, isTruthy } from './value.ts';
 import type { Catalog, IndexInfo, TableInfo } from './catalog.ts';
 import type { Accumulator } from './aggregates.ts';
@@ -1397,30 +1397,23 @@ function addedColumnDefault(t: TableInfo, i: number): SqlValue {
 }
 
 /**
- * The decoder of a level's stored rows into [...columns, rowid]: every
- * column, or — when the query reads at most half of them (`src.used`,
- * complete once planning is over) — only those, the others left NULL
- * since no expression reads them. The row header is checked either way.
+ * Decodes a stored row into a Row: the columns some expression of the query
+ * reads (src.used; all when unknown) in one pass over the row header, the
+ * others left NULL, the rowid alias and the trailing rowid filled in.
  */
 function rowDecoder(t: TableInfo, src: Source): (rowid: number | bigint, bytes: Uint8Array) => Row {
   const used = src.used;
   const n = t.columns.length;
-  const full = (rid: number | bigint, b: Uint8Array): Row => decodeTableRow(t, rid, b);
-  if (used === undefined) return full;
-  const want: number[] = [];
-  for (let i = 0; i < n; i++) if (used[i] === true && i !== t.rowidAlias) want.push(i);
-  if (want.length * 2 > n) return full;
-  const template = nullRow(n + 1);
-  const k = want.length;
   const alias = t.rowidAlias;
+  const want: number[] = [];
+  for (let i = 0; i < n; i++) if ((used === undefined || used[i] === true) && i !== alias) want.push(i);
+  const lastWanted = want.length > 0 ? want[want.length - 1]! : -1;
+  const template = nullRow(n + 1);
   return (rid, b) => {
     const row = template.slice();
-    if (k === 0) rowColumnCount(b);
-    for (let j = 0; j < k; j++) {
-      const i = want[j]!;
-      const v = decodeColumn(b, i);
-      row[i] = v === undefined ? addedColumnDefault(t, i) : v;
-    }
+    const stored = decodeColumnsInto(b, want, row);
+    // Columns added by ALTER TABLE after the row was written take their default.
+    if (stored <= lastWanted) for (const i of want) if (i >= stored) row[i] = addedColumnDefault(t, i);
     if (alias >= 0) row[alias] = rid;
     row[n] = rid;
     return row;

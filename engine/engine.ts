@@ -46,7 +46,7 @@ import { HeliosError, corruption, isHeliosError } from '../format/errors.ts';
 import { decodeCurrent, encodeCurrent, manifestFileName } from '../format/current-file.ts';
 import { FILE_HEADER_BYTES, FILE_KIND_WAL } from '../format/file-header.ts';
 import { MAX_SEALED_RECORD_BYTES } from '../format/record-frame.ts';
-import { decodeWalRecord, encodeWalBatch } from '../format/wal-record.ts';
+import { decodeWalRecord, encodeWalBatchBody, forEachWalEntry } from '../format/wal-record.ts';
 import type { SuiteId } from '../crypto/cipher-suite.ts';
 import { destroySecret, type KeySecret } from '../crypto/key-source.ts';
 import { createSuperblock, openSuperblock, type KdfOptions, type Keyring, type SuperblockInfo } from '../crypto/superblock.ts';
@@ -67,7 +67,7 @@ import { decodeInternalKey } from '../format/sstable-footer.ts';
 import { KIND_TOMBSTONE, type BlockView } from '../format/sstable-block.ts';
 import { compareBytes } from '../format/bytes.ts';
 import type { TableFileMeta } from '../format/manifest-edit.ts';
-import { batchEntries, checkKey, checkValue, createWriteBatch, type WriteBatch } from './write-batch.ts';
+import { batchBody, checkKey, checkValue, createWriteBatch, type WriteBatch } from './write-batch.ts';
 import { randomBytes } from './random.ts';
 import { createKeyManagement, noteOpenedSlot, type EngineKeyManagement } from './key-management.ts';
 
@@ -830,23 +830,27 @@ function createEngine(s: EngineState): Engine {
     return snap;
   };
 
+  /** Sequence number of the next entry forEachWalEntry hands to addToMemtable. */
+  let addSeq = 0;
+  const addToMemtable = (key: Uint8Array, value: Uint8Array | null): void => memtable.add(key, addSeq++, value);
+
   const write = (batch: WriteBatch): void => {
     checkWritable();
-    const entries = batchEntries(batch);
-    if (entries.length === 0) return;
+    const { body, count } = batchBody(batch);
+    if (count === 0) return;
     const firstSeqNum = lastSeqNum + 1;
-    const plaintext = encodeWalBatch(firstSeqNum, entries);
+    const plaintext = encodeWalBatchBody(firstSeqNum, count, body);
     if (plaintext.length + 64 > MAX_SEALED_RECORD_BYTES) {
       throw new HeliosError('TOO_BIG', `write batch of ${plaintext.length} bytes exceeds the ${MAX_SEALED_RECORD_BYTES}-byte record limit`);
     }
     guarded(() => wal.addBatch(plaintext, mode));
-    let seq = firstSeqNum;
-    for (const e of entries) memtable.add(e.key, seq++, e.value);
-    lastSeqNum = seq - 1;
+    addSeq = firstSeqNum;
+    forEachWalEntry(body, count, addToMemtable);
+    lastSeqNum = firstSeqNum + count - 1;
     // The commit above is done; a failed rotation, flush or compaction fails the handle for later writes only.
     try {
       if (wal.byteLength >= walSegmentBytes) guarded(rotateWal);
-      guarded(() => doWork(entries.length));
+      guarded(() => doWork(count));
     } catch {
       // recorded in `failure`
     }

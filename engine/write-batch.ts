@@ -7,13 +7,16 @@
  * reuse its arrays at once. A batch may be written more than once; later
  * entries for the same key win.
  *
- * After the first two entries (sliced, so a single put allocates no more
- * than it must), the copies go into chunks of 128 B … 256 KiB owned by the
- * batch (a chunk is never reallocated or overwritten, so the entries' views
- * stay valid): one allocation per chunk instead of two array buffers per entry.
+ * The batch holds its entries already in their WAL encoding, back to back in
+ * one growing buffer (format/wal-record.ts encodeWalEntry): no object per
+ * entry survives until the write (a 200k-entry SQL commit used to keep 600k
+ * small objects alive, promoted by the collector), and the WAL record is the
+ * buffer behind a two-varint head. When the buffer grows it is copied into a
+ * new one; the old one is never written again, so entries read from it
+ * (batchEntries) stay as they were.
  */
 import { HeliosError } from '../format/errors.ts';
-import type { WalEntry } from '../format/wal-record.ts';
+import { encodeWalEntry, forEachWalEntry, walEntryByteLength, type WalEntry } from '../format/wal-record.ts';
 
 export interface WriteBatch {
   put(key: Uint8Array, value: Uint8Array): void;
@@ -30,25 +33,20 @@ export const MAX_KEY_BYTES = 64 * 1024;
 export const MAX_VALUE_BYTES = 64 * 1024 * 1024;
 
 interface BatchInternals {
-  readonly entries: WalEntry[];
+  /** The entries' WAL encodings: body[0, bodyLength). */
+  body: Uint8Array;
+  bodyLength: number;
+  count: number;
 }
 
 const internals = new WeakMap<WriteBatch, BatchInternals>();
 
-/**
- * Chunks start small and double up to MAX_CHUNK_BYTES (a 4 KiB first chunk
- * cost small batches ~2 µs each in allocation and collector pressure).
- */
-const FIRST_CHUNK_BYTES = 128;
-const MAX_CHUNK_BYTES = 256 * 1024;
-/** The first entries are copied with slice(): for a batch of one or two (single puts) that beats a chunk and its views. */
-const SLICED_ENTRIES = 2;
-/** An entry at least this large is copied into an array of its own. */
-const OWN_COPY_BYTES = 32 * 1024;
-
-/** The chunk of a batch before its first chunked entry (shared: never written, it has no room). */
-const NO_CHUNK = new Uint8Array(0);
-
+/** The encoded entries of a batch, as the engine writes them. */
+export interface BatchBody {
+  /** count entries encoded back to back (a view; do not keep it past the write). */
+  readonly body: Uint8Array;
+  readonly count: number;
+}
 
 export function checkKey(key: unknown): asserts key is Uint8Array {
   if (!(key instanceof Uint8Array)) throw new HeliosError('INVALID_ARGUMENT', 'key must be a Uint8Array');
@@ -61,68 +59,64 @@ export function checkValue(value: unknown): asserts value is Uint8Array {
 }
 
 export function createWriteBatch(): WriteBatch {
-  const entries: WalEntry[] = [];
+  const st: BatchInternals = { body: EMPTY, bodyLength: 0, count: 0 };
   let byteLength = 0;
-  let chunk = NO_CHUNK;
-  let used = 0;
-  let nextChunkBytes = FIRST_CHUNK_BYTES;
-  /** Room for `n` bytes at chunk[used]: a new chunk when the current one is full (the old one stays as it is). */
+  /** Room for `n` more bytes: the buffer doubles (at least) into a new array. */
   const reserve = (n: number): Uint8Array => {
-    if (used + n <= chunk.length) return chunk;
-    if (n >= OWN_COPY_BYTES) return new Uint8Array(n);
-    chunk = new Uint8Array(Math.max(nextChunkBytes, n));
-    used = 0;
-    nextChunkBytes = Math.min(MAX_CHUNK_BYTES, chunk.length * 2);
-    return chunk;
+    const need = st.bodyLength + n;
+    if (need <= st.body.length) return st.body;
+    const grown = new Uint8Array(Math.max(need, st.body.length * 2, FIRST_BODY_BYTES));
+    grown.set(st.body.subarray(0, st.bodyLength));
+    st.body = grown;
+    return grown;
+  };
+  const append = (key: Uint8Array, value: Uint8Array | null): void => {
+    const body = reserve(walEntryByteLength(key, value));
+    st.bodyLength = encodeWalEntry(body, st.bodyLength, key, value);
+    st.count++;
+    byteLength += key.length + (value === null ? 0 : value.length);
   };
   const batch: WriteBatch = {
     put(key, value) {
       checkKey(key);
       checkValue(value);
-      if (entries.length < SLICED_ENTRIES) {
-        entries.push({ key: key.slice(), value: value.slice() });
-        byteLength += key.length + value.length;
-        return;
-      }
-      const kl = key.length;
-      const n = kl + value.length;
-      const c = reserve(n);
-      const at = c === chunk ? used : 0;
-      c.set(key, at);
-      c.set(value, at + kl);
-      if (c === chunk) used += n;
-      entries.push({ key: c.subarray(at, at + kl), value: c.subarray(at + kl, at + n) });
-      byteLength += n;
+      append(key, value);
     },
     delete(key) {
       checkKey(key);
-      if (entries.length < SLICED_ENTRIES) {
-        entries.push({ key: key.slice(), value: null });
-        byteLength += key.length;
-        return;
-      }
-      const n = key.length;
-      const c = reserve(n);
-      const at = c === chunk ? used : 0;
-      c.set(key, at);
-      if (c === chunk) used += n;
-      entries.push({ key: c.subarray(at, at + n), value: null });
-      byteLength += n;
+      append(key, null);
     },
     get count() {
-      return entries.length;
+      return st.count;
     },
     get byteLength() {
       return byteLength;
     },
   };
-  internals.set(batch, { entries });
+  internals.set(batch, st);
   return batch;
 }
 
-/** The entries of a batch made by createWriteBatch (private copies); INVALID_ARGUMENT for any other object. */
-export function batchEntries(batch: WriteBatch): readonly WalEntry[] {
+/** First buffer of a batch: room for a single put of a short key and a ~100-byte value. */
+const FIRST_BODY_BYTES = 160;
+const EMPTY = new Uint8Array(0);
+
+function internalsOf(batch: WriteBatch): BatchInternals {
   const i = internals.get(batch);
   if (!i) throw new HeliosError('INVALID_ARGUMENT', 'write() takes a batch made by createWriteBatch()');
-  return i.entries;
+  return i;
+}
+
+/** The encoded entries of a batch made by createWriteBatch; INVALID_ARGUMENT for any other object. */
+export function batchBody(batch: WriteBatch): BatchBody {
+  const i = internalsOf(batch);
+  return { body: i.body.subarray(0, i.bodyLength), count: i.count };
+}
+
+/** The entries of a batch (views into its buffer, which is never overwritten); INVALID_ARGUMENT for a foreign object. */
+export function batchEntries(batch: WriteBatch): readonly WalEntry[] {
+  const { body, count } = batchBody(batch);
+  const out: WalEntry[] = [];
+  forEachWalEntry(body, count, (key, value) => out.push({ key, value }));
+  return out;
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { decodeWalRecord, encodeWalBatch, walBatchByteLength, type WalEntry } from './wal-record.ts';
+import { decodeWalRecord, encodeWalBatch, encodeWalBatchBody, encodeWalEntry, forEachWalEntry, walBatchByteLength, walEntryByteLength, type WalEntry } from './wal-record.ts';
 import { concatBytes, toHex, utf8Encode } from './bytes.ts';
 import { isHeliosError } from './errors.ts';
 
@@ -28,6 +28,23 @@ test('[FMT-WAL-1] batches round-trip and their length is predicted', () => {
       assert.is(d!.firstSeqNum, seq);
       assert.equal(plain(d!.entries), plain(entries));
     }),
+  );
+});
+
+test('[FMT-WAL-1] a batch built from entries encoded one by one (encodeWalEntry + encodeWalBatchBody) is byte-identical, and forEachWalEntry reads them back', () => {
+  const longEntryArb: fc.Arbitrary<WalEntry> = fc.record({ key: fc.uint8Array({ maxLength: 300 }), value: fc.option(fc.uint8Array({ maxLength: 20_000 }), { freq: 4 }) });
+  fc.assert(
+    fc.property(fc.nat(2 ** 40), fc.array(longEntryArb, { minLength: 1, maxLength: 12 }), (seq, entries) => {
+      const body = new Uint8Array(entries.reduce((n, e) => n + walEntryByteLength(e.key, e.value), 0));
+      let o = 0;
+      for (const e of entries) o = encodeWalEntry(body, o, e.key, e.value);
+      assert.is(o, body.length);
+      assert.is(toHex(encodeWalBatchBody(seq, entries.length, body)), toHex(encodeWalBatch(seq, entries)));
+      const back: WalEntry[] = [];
+      forEachWalEntry(body, entries.length, (key, value) => back.push({ key, value }));
+      assert.equal(plain(back), plain(entries));
+    }),
+    { numRuns: 60 },
   );
 });
 

@@ -36,11 +36,40 @@ export interface WalBatch {
 /** Bytes `encodeWalBatch` produces for these entries. */
 export function walBatchByteLength(firstSeqNum: number, entries: readonly WalEntry[]): number {
   let n = varintLength(firstSeqNum) + varintLength(entries.length);
-  for (const e of entries) {
-    n += 1 + varintLength(e.key.length) + e.key.length;
-    if (e.value !== null) n += varintLength(e.value.length) + e.value.length;
-  }
+  for (const e of entries) n += walEntryByteLength(e.key, e.value);
   return n;
+}
+
+/** Bytes one entry takes in a batch (type, key length, key, and for a put value length, value). */
+export function walEntryByteLength(key: Uint8Array, value: Uint8Array | null): number {
+  return 1 + varintLength(key.length) + key.length + (value === null ? 0 : varintLength(value.length) + value.length);
+}
+
+/** Writes one entry's encoding at out[o]; returns the offset after it. `out` must have room (walEntryByteLength). */
+export function encodeWalEntry(out: Uint8Array, o: number, key: Uint8Array, value: Uint8Array | null): number {
+  out[o++] = value === null ? WAL_ENTRY_DELETE : WAL_ENTRY_PUT;
+  o = writeVarint(out, o, key.length);
+  out.set(key, o);
+  o += key.length;
+  if (value !== null) {
+    o = writeVarint(out, o, value.length);
+    out.set(value, o);
+    o += value.length;
+  }
+  return o;
+}
+
+/**
+ * A batch from `count` entries already encoded back to back in `body` (by
+ * encodeWalEntry): the same bytes encodeWalBatch gives for those entries.
+ * Returns a new array.
+ */
+export function encodeWalBatchBody(firstSeqNum: number, count: number, body: Uint8Array): Uint8Array {
+  const head = varintLength(firstSeqNum) + varintLength(count);
+  const out = new Uint8Array(head + body.length);
+  writeVarint(out, writeVarint(out, 0, firstSeqNum), count);
+  out.set(body, head);
+  return out;
 }
 
 /** Returns a new array. */
@@ -48,18 +77,40 @@ export function encodeWalBatch(firstSeqNum: number, entries: readonly WalEntry[]
   const out = new Uint8Array(walBatchByteLength(firstSeqNum, entries));
   let o = writeVarint(out, 0, firstSeqNum);
   o = writeVarint(out, o, entries.length);
-  for (const e of entries) {
-    out[o++] = e.value === null ? WAL_ENTRY_DELETE : WAL_ENTRY_PUT;
-    o = writeVarint(out, o, e.key.length);
-    out.set(e.key, o);
-    o += e.key.length;
-    if (e.value !== null) {
-      o = writeVarint(out, o, e.value.length);
-      out.set(e.value, o);
-      o += e.value.length;
-    }
-  }
+  for (const e of entries) o = encodeWalEntry(out, o, e.key, e.value);
   return out;
+}
+
+/**
+ * Calls fn(key, value) for each of the `count` entries encoded in `body`
+ * (a batch's entries, trusted: built by encodeWalEntry in this process).
+ * key and value are views into `body`, valid as long as it is.
+ */
+export function forEachWalEntry(body: Uint8Array, count: number, fn: (key: Uint8Array, value: Uint8Array | null) => void): void {
+  let o = 0;
+  for (let i = 0; i < count; i++) {
+    const type = body[o++];
+    let kl = body[o++]!;
+    if (kl >= 0x80) {
+      const k = readVarint(body, o - 1)!;
+      kl = k[0];
+      o = k[1];
+    }
+    const key = body.subarray(o, o + kl);
+    o += kl;
+    if (type === WAL_ENTRY_DELETE) {
+      fn(key, null);
+      continue;
+    }
+    let vl = body[o++]!;
+    if (vl >= 0x80) {
+      const v = readVarint(body, o - 1)!;
+      vl = v[0];
+      o = v[1];
+    }
+    fn(key, body.subarray(o, o + vl));
+    o += vl;
+  }
 }
 
 /**

@@ -605,11 +605,23 @@ export function scenarioArb(shapes: readonly Shape[], maxQueries = 6): fc.Arbitr
  */
 export const PENDING_FIXES: readonly { readonly feature: string; readonly repro: string }[] = [];
 
-const REPRESENTATIVE_FEATURES = ['distinct', 'group-by', 'compound:UNION', 'compound:INTERSECT', 'compound:EXCEPT', 'agg:min', 'agg:max', 'agg-distinct'];
+// 'limit': ORDER BY … LIMIT keeps some of the rows whose sort keys compare
+// equal (INTEGER 1 and REAL 1.0, 'a' and 'A' under NOCASE), and SQL does not
+// say which: each engine keeps the tie its scan produced first.
+const REPRESENTATIVE_FEATURES = ['distinct', 'group-by', 'compound:UNION', 'compound:INTERSECT', 'compound:EXCEPT', 'agg:min', 'agg:max', 'agg-distinct', 'limit'];
 
 /** Whether the query keeps one of several equal-comparing values without SQL saying which (see compareOutcomes). */
 export function choosesRepresentatives(q: GenQuery): boolean {
   return q.features.some((f) => REPRESENTATIVE_FEATURES.includes(f));
+}
+
+/**
+ * Whether the table state after `q` may differ in which row holds which of
+ * several equal-comparing values: INSERT … SELECT … ORDER BY numbers the
+ * rows it inserts in sort order, and the order of ties is unspecified.
+ */
+export function insertsTiesInAnyOrder(q: GenQuery): boolean {
+  return q.features.includes('insert-select') && / ORDER BY /.test(q.sql);
 }
 
 /** Whether a query uses a feature listed in INTENDED_DIFFERENCES or PENDING_FIXES (and so is not compared). */

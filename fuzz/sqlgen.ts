@@ -485,9 +485,11 @@ function dmlStatement(t: GenTable, all: readonly GenTable[]): fc.Arbitrary<GenQu
     );
   const insertSelect = fc.constantFrom(...all).chain((src) =>
     fc.tuple(fc.array(exprArb(qualifiedColumns(src, null), 1), { minLength: t.columns.length, maxLength: t.columns.length }), fc.option(exprArb(qualifiedColumns(src, null), 1), { nil: undefined }), orWhat).map(([list, w, or]) => ({
-      // ORDER BY every column: rowids are assigned in that order, so they do not depend on the scan.
+      // ORDER BY every column, then the source rowid: rowids are assigned in that order, so they
+      // do not depend on the scan, even for values that compare equal but differ (0 and 0.0,
+      // 'a' and 'A' under NOCASE).
       // A rowid alias gets (expr) % 1000: once the largest rowid is 2^63-1, SQLite picks new rowids at random.
-      sql: `INSERT${or} INTO ${t.name} SELECT ${list.map((e, k) => (k === 0 && t.rowidAlias ? `(${e.sql}) % 1000` : e.sql)).join(', ')} FROM ${src.name}${w ? ` WHERE ${w.sql}` : ''} ORDER BY ${list.map((_, k) => k + 1).join(', ')}`,
+      sql: `INSERT${or} INTO ${t.name} SELECT ${list.map((e, k) => (k === 0 && t.rowidAlias ? `(${e.sql}) % 1000` : e.sql)).join(', ')} FROM ${src.name}${w ? ` WHERE ${w.sql}` : ''} ORDER BY ${list.map((_, k) => k + 1).join(', ')}, ${src.name}.rowid`,
       shape: 'dml' as const,
       ordered: false,
       features: ['insert', 'insert-select', ...list.flatMap((e) => e.features), ...(w?.features ?? [])],
@@ -613,15 +615,6 @@ const REPRESENTATIVE_FEATURES = ['distinct', 'group-by', 'compound:UNION', 'comp
 /** Whether the query keeps one of several equal-comparing values without SQL saying which (see compareOutcomes). */
 export function choosesRepresentatives(q: GenQuery): boolean {
   return q.features.some((f) => REPRESENTATIVE_FEATURES.includes(f));
-}
-
-/**
- * Whether the table state after `q` may differ in which row holds which of
- * several equal-comparing values: INSERT … SELECT … ORDER BY numbers the
- * rows it inserts in sort order, and the order of ties is unspecified.
- */
-export function insertsTiesInAnyOrder(q: GenQuery): boolean {
-  return q.features.includes('insert-select') && / ORDER BY /.test(q.sql);
 }
 
 /** Whether a query uses a feature listed in INTENDED_DIFFERENCES or PENDING_FIXES (and so is not compared). */

@@ -231,6 +231,20 @@ class Parser {
     return { name: t.value, pos: this.pos(t) };
   }
 
+  /**
+   * The schema a CREATE names must be one this database has: `main`, or
+   * `temp` (then the object is temporary). Anything else is SQLite's
+   * "unknown database" (SQL_ERROR, not a syntax error). Returns whether the
+   * schema makes the object temporary.
+   */
+  private checkCreateSchema(schema: string | null, at: A.SourcePos): boolean {
+    if (schema === null) return false;
+    const s = schema.toLowerCase();
+    if (s === 'main') return false;
+    if (s === 'temp') return true;
+    throw new HeliosError('SQL_ERROR', `unknown database ${schema} at line ${at.line}, column ${at.column}`, { line: at.line, column: at.column });
+  }
+
   /** `[schema.]name` */
   private parseQualifiedName(what: string): { schema: string | null; name: A.Name } {
     const first = this.parseNm(what);
@@ -524,6 +538,9 @@ class Parser {
     this.expect('TABLE');
     const ifNotExists = this.parseIfNotExists();
     const { schema, name } = this.parseQualifiedName('a table name');
+    // Like SQLite, which resolves the schema once the token after the name shows a table
+    // definition follows (AS or '('), before the rest parses.
+    if ((this.at('AS') || this.at('(')) && this.checkCreateSchema(schema, name.pos)) temporary = true;
     if (this.accept('AS')) {
       const query = this.parseQuery();
       return this.finish(first, { kind: 'CreateTable', temporary, ifNotExists, schema, name, definition: { kind: 'AsSelect', query } });
@@ -880,6 +897,7 @@ class Parser {
     const table = this.parseNm('a table name');
     const columns = this.parseIndexedColumns();
     const where = this.accept('WHERE') ? this.parseExpr() : null;
+    this.checkCreateSchema(schema, name.pos);
     return this.finish(first, { kind: 'CreateIndex', unique, ifNotExists, schema, name, table, columns, where });
   }
 
@@ -891,6 +909,7 @@ class Parser {
     const columns = this.at('(') ? this.parseNameList() : null;
     this.expect('AS');
     const query = this.parseQuery();
+    if (this.checkCreateSchema(schema, name.pos)) temporary = true;
     return this.finish(first, { kind: 'CreateView', temporary, ifNotExists, schema, name, columns, query });
   }
 

@@ -332,11 +332,23 @@ test('random doubles render as text exactly as SQLite renders them', () => {
   c.done();
 });
 
+/**
+ * Integers of 10^7 … 10^10 become their remainder mod 10^7 here: as a printf
+ * width or a zeroblob size they make both engines build results of hundreds
+ * of megabytes, and a long campaign then exhausts the heap on legitimate work
+ * (the limits themselves are tested in sql/testdata/functions).
+ */
+function tame(v: SqlValue): SqlValue {
+  if (typeof v === 'bigint' && (v >= 10_000_000n && v <= 10_000_000_000n || v <= -10_000_000n && v >= -10_000_000_000n)) return makeInteger(v % 10_000_000n);
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) >= 1e7 && Math.abs(v) <= 1e10) return v % 1e7;
+  return v;
+}
+
 test('random arguments to every deterministic scalar function match SQLite', () => {
   const c = new Checker();
   const names = [...scalarFunctions.values()].filter((f) => f.deterministic && !['likelihood'].includes(f.name));
   fc.assert(
-    fc.property(fc.constantFrom(...names), fc.array(valueArb, { maxLength: 4 }), (f, args) => {
+    fc.property(fc.constantFrom(...names), fc.array(valueArb.map(tame), { maxLength: 4 }), (f, args) => {
       if (args.length < f.minArgs || args.length > f.maxArgs) return true;
       const sql = `${f.name}(${args.map((_, i) => `?${i + 1}`).join(', ')})`;
       c.check(sql, args, () => f.fn(args, ctx), MATH.has(f.name) || f.name === 'round');

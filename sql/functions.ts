@@ -46,8 +46,8 @@ export interface ScalarFunction {
   readonly fn: (args: readonly SqlValue[], ctx: FunctionContext) => SqlValue;
 }
 
-/** SQLite's limit on the length of a string or blob (SQLITE_MAX_LENGTH). */
-export const MAX_VALUE_LENGTH = 1_000_000_000;
+/** The limit on the length of a string or blob (SQLITE_MAX_LENGTH): MAX_TEXT_LENGTH, see there. */
+export const MAX_VALUE_LENGTH = MAX_TEXT_LENGTH;
 
 /** Throws SQLite's error when `argc` arguments do not fit `f`. */
 export function checkArity(f: ScalarFunction, argc: number): void {

@@ -47,6 +47,12 @@ test('GLOB: * ? and [...] classes, case-sensitive', () => {
   assert.ok(glob('[]]', ']'));
   assert.ok(glob('a[-]b', 'a-b'));
   assert.ok(glob('[a-]', '-'));
+  // A reversed range is empty, but its first endpoint is still a member (SQLite's patternCompare).
+  assert.ok(glob('[c-a]', 'c'));
+  assert.not.ok(glob('[c-a]', 'b'));
+  assert.not.ok(glob('[c-a]', 'a'));
+  assert.ok(glob('[]\\-?]', '\\'));
+  assert.not.ok(glob('[^c-a]', 'c'));
   assert.not.ok(glob('*[', 'a['), 'unterminated class matches nothing');
   assert.ok(glob('*😀*', 'x😀y'));
   assert.ok(glob('[😀]', '😀'));

@@ -148,7 +148,8 @@ function compileGlob(pattern: string): Matcher {
       while (j < cps.length && cps[j] !== 93) {
         const lo = cps[j]!;
         if (cps[j + 1] === 45 && j + 2 < cps.length && cps[j + 2] !== 93) {
-          ranges.push(lo, cps[j + 2]!);
+          // As in SQLite, the first endpoint is a member on its own too: [c-a] matches 'c'.
+          ranges.push(lo, lo, lo, cps[j + 2]!);
           j += 3;
         } else {
           ranges.push(lo, lo);

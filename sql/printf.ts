@@ -13,17 +13,13 @@
 import { HeliosError } from '../format/errors.ts';
 import { type SqlValue, bytesToText, textToBytes } from '../format/sql-value.ts';
 import { formatFloat } from './fp-decode.ts';
-import { toInteger, toReal, toText } from './value.ts';
+import { MAX_TEXT_LENGTH, toInteger, toReal, toText } from './value.ts';
 
 const U64 = (1n << 64n) - 1n;
 /** SQLITE_FP_PRECISION_LIMIT: the largest precision of %f %e %g. */
 const FP_PRECISION_LIMIT = 100_000_000;
-/**
- * Longest result we build. SQLite's limit is 1e9 bytes (SQLITE_MAX_LENGTH);
- * JavaScript strings end near 5e8 characters, so results beyond this are
- * TOO_BIG here where SQLite might still return them.
- */
-const MAX_RESULT_LENGTH = 500_000_000;
+/** Longest result we build: MAX_TEXT_LENGTH (sql/value.ts), as for every text. */
+const MAX_RESULT_LENGTH = MAX_TEXT_LENGTH;
 
 function tooBig(): never {
   throw new HeliosError('TOO_BIG', 'string or blob too big');

@@ -445,12 +445,13 @@ function realOf(v: number | bigint | RealBox): number {
 }
 
 /**
- * Longest TEXT we build, in UTF-16 units. JavaScript strings end near 2^29
- * units (V8), so text longer than this is TOO_BIG here while SQLite's limit
- * is 1e9 bytes (README: differences from SQLite). A blob is checked by its
- * byte length, which bounds the length of the text it decodes to.
+ * Longest TEXT or BLOB: 2^29 - 24, V8's longest string, which is also the
+ * SQLITE_MAX_LENGTH better-sqlite3 builds SQLite with (stock SQLite allows
+ * 10^9 bytes; README: differences from SQLite). TEXT is counted in UTF-16
+ * units, BLOBs in bytes; a blob is checked by its byte length, which bounds
+ * the length of the text it decodes to.
  */
-export const MAX_TEXT_LENGTH = 500_000_000;
+export const MAX_TEXT_LENGTH = 536_870_888;
 
 /** SQLite's "string or blob too big". */
 export function tooBigError(): HeliosError {

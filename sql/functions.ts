@@ -421,29 +421,54 @@ function hexFn([x]: readonly SqlValue[]): SqlValue {
   return hexUpper(bytesOf(x ?? null));
 }
 
-/** unhex(X[, Y]): the blob X spells in hex; characters of Y may separate byte pairs; else NULL. */
+/** Position after the character utf8Read read last. */
+let utf8ReadEnd = 0;
+
+/**
+ * The character at b[i] as SQLite's sqlite3Utf8Read reads it: a byte below
+ * 0xC0 stands for itself (so invalid bytes are compared as bytes, not as
+ * U+FFFD), a lead byte takes the continuation bytes that follow, and an
+ * overlong, surrogate or non-character result is U+FFFD.
+ */
+function utf8Read(b: Uint8Array, i: number): number {
+  let c = b[i++]!;
+  if (c >= 0xc0) {
+    c = c < 0xe0 ? c & 0x1f : c < 0xf0 ? c & 0x0f : c < 0xf8 ? c & 0x07 : c < 0xfc ? c & 0x03 : c < 0xfe ? c & 0x01 : 0;
+    while (i < b.length && (b[i]! & 0xc0) === 0x80) c = c * 64 + (b[i++]! & 0x3f);
+    if (c < 0x80 || (c >= 0xd800 && c <= 0xdfff) || c === 0xfffe || c === 0xffff) c = 0xfffd;
+  }
+  utf8ReadEnd = i;
+  return c;
+}
+
+/**
+ * unhex(X[, Y]): the blob X spells in hex; characters of Y may separate byte
+ * pairs; else NULL. Works on the UTF-8 bytes of X and Y up to their first NUL,
+ * character by character as SQLite reads them (blobs that are not valid
+ * UTF-8 included).
+ */
 function unhexFn(args: readonly SqlValue[]): SqlValue {
   const x = args[0]!;
   if (x === null) return null;
-  let pass = '';
+  const pass: number[] = [];
   if (args.length === 2) {
     if (args[1] === null) return null;
-    pass = toText(args[1]!)!;
+    const p = cBytes(rawBytes(args[1]!));
+    for (let k = 0; k < p.length; k = utf8ReadEnd) pass.push(utf8Read(p, k));
   }
-  const s = cText(x)!;
-  const out = new Uint8Array(s.length >>> 1);
+  const h = cBytes(rawBytes(x));
+  const out = new Uint8Array(h.length >>> 1);
   let o = 0;
   let i = 0;
-  while (i < s.length) {
-    let c = s.charCodeAt(i);
+  while (i < h.length) {
+    let c = h[i]!;
     while (!isHexDigit(c)) {
-      const ch = String.fromCodePoint(s.codePointAt(i)!);
-      if (!pass.includes(ch)) return null;
-      i += ch.length;
-      if (i >= s.length) return out.slice(0, o);
-      c = s.charCodeAt(i);
+      if (!pass.includes(utf8Read(h, i))) return null;
+      i = utf8ReadEnd;
+      if (i >= h.length) return out.slice(0, o);
+      c = h[i]!;
     }
-    const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+    const d = i + 1 < h.length ? h[i + 1]! : 0;
     if (!isHexDigit(d)) return null;
     out[o++] = (hexValue(c) << 4) | hexValue(d);
     i += 2;

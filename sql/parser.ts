@@ -765,7 +765,8 @@ class Parser {
 
   private parseCollationName(): string {
     const t = this.peek();
-    if (!(this.isId(t) || t.kind === 'string')) throw this.unexpected(t, 'a collation name');
+    // INDEXED never falls back to a name here in SQLite's grammar: `x COLLATE INDEXED` is a syntax error.
+    if (!((this.isId(t) && t.kind !== 'INDEXED') || t.kind === 'string')) throw this.unexpected(t, 'a collation name');
     this.advance();
     return t.value;
   }

@@ -118,7 +118,10 @@ const realLiteral = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('0.1', '1e10', '1.5e300', '-2.5e-5', '100.0', '1e18') },
 );
 const textLiteral = fc.constantFrom("''", "'a'", "'B'", "'abc'", "'Abc'", "'10'", "' 3'", "'1.5'", "'x y'", "'%'", "'_b'", "'a%'", "'12abc'", "'é'");
-const blobLiteral = fc.constantFrom("X''", "X'4142'", "X'ff10'");
+// Blobs are valid UTF-8 (X'c3a910' is 'é' and a control byte): a blob that is not, read as
+// text, is U+FFFD here and raw bytes in SQLite — a difference the README lists — and the
+// expressions that read a blob as text (||, hex, replace, LIKE, CAST …) are too many to tag.
+const blobLiteral = fc.constantFrom("X''", "X'4142'", "X'c3a910'");
 /** X'00' as text is a NUL character, where SQLite's C-string functions stop: only in queries, tagged. */
 const nulBlobLiteral = fc.constant("X'00'");
 

@@ -758,8 +758,9 @@ export class Compiler {
     }
     const n = evs.length;
     const isConst = args.every((a) => a.constant === true) && impl.deterministic;
-    // The collation of the leftmost argument that has one (min, max, nullif use it).
-    const withColl = args.find((a) => a.explicitColl) ?? args.find((a) => a.coll !== null && a.coll !== 'BINARY');
+    // The collation of the leftmost argument that has one (min, max, nullif use it): as in
+    // SQLite, a column has one even when it is BINARY, so min(blobcol, nocasecol) is BINARY.
+    const withColl = args.find((a) => a.coll !== null);
     const coll: Collation | undefined = withColl?.coll ?? undefined;
     // The result carries only an explicit COLLATE found in the arguments.
     const exArg = args.find((a) => a.explicitColl);

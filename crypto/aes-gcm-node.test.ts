@@ -5,20 +5,7 @@ import { isHeliosError } from '../format/errors.ts';
 import { createNodeGcm, defaultLargeThreshold, nodeGcmAvailable } from './aes-gcm-node.ts';
 import { createNobleGcm } from './aes-gcm-noble.ts';
 import type { GcmContext } from './gcm.ts';
-
-function rng(seed: number): (n: number) => Uint8Array {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      out[i] = s & 0xff;
-    }
-    return out;
-  };
-}
+import { seededBytes as rng } from '../format/test-support.ts';
 
 const random = rng(0xc0ffee);
 const key = random(32);

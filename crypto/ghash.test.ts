@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { toHex } from '../format/bytes.ts';
 import { GHASH_TABLE_LIMBS, createGhashTable, destroyGhashTable, ghashLengths, ghashUpdate } from './ghash.ts';
+import { seededBytes as rng } from '../format/test-support.ts';
 
 // Reference: NIST SP 800-38D Algorithm 1 (bit by bit), on 128-bit BigInts
 // holding the block big-endian, so bit i of the spec is bit 127 - i here.
@@ -30,20 +31,6 @@ function refGhash(h: Uint8Array, aad: Uint8Array, ct: Uint8Array): string {
   }
   y = refMul(y ^ ((BigInt(aad.length * 8) << 64n) | BigInt(ct.length * 8)), hb);
   return y.toString(16).padStart(32, '0');
-}
-
-function rng(seed: number): (n: number) => Uint8Array {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      out[i] = s & 0xff;
-    }
-    return out;
-  };
 }
 
 function tableGhash(h: Uint8Array, aad: Uint8Array, ct: Uint8Array): string {

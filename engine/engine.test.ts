@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine, createWriteBatch, type Engine, type EngineOptions } from './engine.ts';
 import { createMemVfs, createNodeVfs, type MemVfs } from './vfs.ts';
-import { isHeliosError, type ErrorCode } from '../format/errors.ts';
+import { isHeliosError } from '../format/errors.ts';
 import { toHex, utf8Decode, utf8Encode } from '../format/bytes.ts';
+import { throwsCode } from '../format/test-support.ts';
 
 const KEY = new Uint8Array(32).map((_, i) => i + 1);
 const u = utf8Encode;
@@ -15,16 +16,6 @@ const s = (b: Uint8Array | undefined): string | undefined => (b === undefined ? 
 function mem(extra: Partial<EngineOptions> = {}): { vfs: MemVfs; open: (o?: Partial<EngineOptions>) => Engine } {
   const vfs = createMemVfs();
   return { vfs, open: (o = {}) => openEngine('db', { key: { raw: KEY }, vfs, ...extra, ...o }) };
-}
-
-function throwsCode(fn: () => unknown, code: ErrorCode): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!isHeliosError(e, code)) throw new Error(`expected ${code}, got ${String(e)}`);
-    return;
-  }
-  throw new Error(`expected ${code}, nothing thrown`);
 }
 
 function entries(db: Engine, opts: Parameters<Engine['iterator']>[0] = {}): string[] {

@@ -2,10 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type RewriteProgress } from './engine.ts';
 import { createMemVfs, type MemVfs, type Vfs } from './vfs.ts';
-import { isHeliosError, type ErrorCode } from '../format/errors.ts';
+import { isHeliosError } from '../format/errors.ts';
 import { toHex, utf8Decode, utf8Encode } from '../format/bytes.ts';
 import { FILE_HEADER_BYTES, decodeFileHeader } from '../format/file-header.ts';
 import { readSuperblockInfo } from '../crypto/superblock.ts';
+import { throwsCode } from '../format/test-support.ts';
 
 const KEY_A = new Uint8Array(32).map((_, i) => i + 1);
 const KEY_B = new Uint8Array(32).map((_, i) => 200 - i);
@@ -13,16 +14,6 @@ const KEY_R = new Uint8Array(32).fill(0x5a);
 const KDF = { argon2: { memoryKiB: 64, iterations: 1, parallelism: 1 } };
 const u = utf8Encode;
 const DIR = 'db';
-
-function throwsCode(fn: () => unknown, code: ErrorCode): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!isHeliosError(e, code)) throw new Error(`expected ${code}, got ${String(e)}`);
-    return;
-  }
-  throw new Error(`expected ${code}, nothing thrown`);
-}
 
 function open(vfs: Vfs, key: KeySourceOption, extra: Partial<EngineOptions> = {}): Engine {
   return openEngine(DIR, { key, vfs, createIfMissing: false, ...extra });

@@ -5,6 +5,7 @@ import { toHex, fromHex, compareBytes } from './bytes.ts';
 import { RealBox, type SqlValue } from './sql-value.ts';
 import { decodeKey, decodeRowidKey, encodeKey, encodePrefixedKey, encodeRowidKey, prefixSuccessor, type KeyColumn } from './key-codec.ts';
 import { isHeliosError } from './errors.ts';
+import { xorshift32 as rng } from './test-support.ts';
 
 function corruptionOffset(fn: () => unknown): number {
   try {
@@ -15,19 +16,6 @@ function corruptionOffset(fn: () => unknown): number {
     return e.details.offset as number;
   }
   return assert.unreachable('should throw CORRUPTION') as never;
-}
-
-/** A small deterministic generator (xorshift32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
 }
 
 test('[FMT-KEY-1] [FMT-KEY-2] [FMT-KEY-5] [FMT-KEY-7] byte-exact layout of each value class (the format never changes)', () => {

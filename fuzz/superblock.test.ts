@@ -22,22 +22,9 @@ import {
   readSuperblockInfo, removeKeySlot, type KdfOptions,
 } from '../crypto/superblock.ts';
 import { fuzzParams } from './budget.ts';
+import { seededBytes as streamRandom } from '../format/test-support.ts';
 
 const FAST: KdfOptions = { argon2: { memoryKiB: 32, iterations: 1, parallelism: 1 } };
-
-function streamRandom(seed: number): (n: number) => Uint8Array {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      out[i] = s & 0xff;
-    }
-    return out;
-  };
-}
 
 /** Secret number i: raw key of byte i, or (for i >= 200) a passphrase. */
 function secret(i: number): KeySecret {

@@ -4,23 +4,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from './database.ts';
-import { isHeliosError, type ErrorCode } from '../format/errors.ts';
 import { toHex } from '../format/bytes.ts';
 import type { RewriteProgress } from '../engine/engine.ts';
+import { throwsCode } from '../format/test-support.ts';
 
 const KDF = { argon2: { memoryKiB: 64, iterations: 1, parallelism: 1 } };
 const HEX_A = 'a1'.repeat(32);
 const HEX_B = '0f'.repeat(32);
-
-function throwsCode(fn: () => unknown, code: ErrorCode): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!isHeliosError(e, code)) throw new Error(`expected ${code}, got ${String(e)}`);
-    return;
-  }
-  throw new Error(`expected ${code}, nothing thrown`);
-}
 
 function withDir(fn: (dir: string, keyDir: string) => void): void {
   const root = mkdtempSync(join(tmpdir(), 'helios-rekey-'));

@@ -10,18 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from './database.ts';
 import { isHeliosError } from '../format/errors.ts';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../format/test-support.ts';
 
 const dir = join(process.cwd(), 'sql', 'testdata');
 const corpus: string[] = [];

@@ -10,18 +10,7 @@ import { openEngine } from '../engine/engine.ts';
 import { createMemVfs } from '../engine/mem-vfs.ts';
 import { compareBytes } from '../format/bytes.ts';
 import { Overlay, binToBytes, bytesToBin } from './txn.ts';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../format/test-support.ts';
 
 const key = (n: number): Uint8Array => new Uint8Array([n >> 8, n & 255, n % 3]);
 const val = (n: number): Uint8Array => new Uint8Array([n & 255, (n >> 8) & 255]);

@@ -1538,13 +1538,8 @@ const NOW_FUNCTIONS = new Set(['date', 'time', 'datetime', 'julianday', 'unixepo
  * deterministic functions, so that it has exactly one value per 'now'.
  */
 function dependsOnlyOnNow(e: A.Expr): boolean {
+  if (isLiteral(e)) return true;
   switch (e.kind) {
-    case 'Integer':
-    case 'Real':
-    case 'String':
-    case 'Blob':
-    case 'Null':
-    case 'Bool':
     case 'CurrentTime':
       return true;
     case 'Unary':
@@ -1628,7 +1623,8 @@ function schemaText(head: string, stmt: A.Statement, nameOffset: number): string
   return `${head} ${stmt.sql.slice(nameOffset - stmt.pos.offset)}`;
 }
 
-function isConstantDefault(e: A.Expr): boolean {
+/** A number, string, blob, NULL or TRUE/FALSE literal. */
+function isLiteral(e: A.Expr): boolean {
   switch (e.kind) {
     case 'Integer':
     case 'Real':
@@ -1637,11 +1633,14 @@ function isConstantDefault(e: A.Expr): boolean {
     case 'Null':
     case 'Bool':
       return true;
-    case 'Unary':
-      return isConstantDefault(e.operand);
     default:
       return false;
   }
+}
+
+/** A default ALTER TABLE ADD COLUMN accepts on a table with rows: a literal, signed or not. */
+function isConstantDefault(e: A.Expr): boolean {
+  return isLiteral(e) || (e.kind === 'Unary' && isConstantDefault(e.operand));
 }
 
 export function quoteIdent(name: string): string {

@@ -10,7 +10,7 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { toHex, utf8Decode } from '../format/bytes.ts';
-import { decodeFileHeader, FILE_KIND_MANIFEST, FILE_KIND_WAL } from '../format/file-header.ts';
+import { decodeFileHeader, FILE_KIND_CURRENT, FILE_KIND_MANIFEST, FILE_KIND_WAL } from '../format/file-header.ts';
 import { decodeManifestEdit } from '../format/manifest-edit.ts';
 import { decodeWalRecord } from '../format/wal-record.ts';
 import { destroySecret } from '../crypto/key-source.ts';
@@ -18,6 +18,8 @@ import { openSuperblock } from '../crypto/superblock.ts';
 import { CURRENT_FILE, LOCK_FILE, SUPERBLOCK_FILE, parseFileName } from './file-names.ts';
 import { loadKeySecret, type KeySourceOption } from './key-loader.ts';
 import { readLog } from './log-reader.ts';
+import { decodeStateFile } from './current.ts';
+import { manifestFileName } from '../format/current-file.ts';
 import { randomBytes } from './random.ts';
 import { createNodeVfs } from './node-vfs.ts';
 import type { Vfs } from './vfs.ts';
@@ -42,7 +44,10 @@ export function dumpDatabase(path: string, options: DumpOptions = {}): string {
       for (const name of vfs.list(path)) {
         const p = parseFileName(name);
         const file = joinPath(path, name);
-        if (p.type === 'current') out.push(`${CURRENT_FILE}: ${JSON.stringify(utf8Decode(vfs.readFile(file)))}`);
+        if (p.type === 'current') {
+          const c = decodeStateFile(ctx, FILE_KIND_CURRENT, vfs.readFile(file), CURRENT_FILE);
+          out.push(`${CURRENT_FILE}: ${manifestFileName(c.manifestNumber)}, ${c.closed ? `closed at seq ${c.lastSeqNum}, manifest ${c.manifestByteLength} bytes` : `open, durable through seq ${c.lastSeqNum}`}`);
+        }
         else if (p.type === 'wal' || p.type === 'manifest') {
           const kind = p.type === 'wal' ? FILE_KIND_WAL : FILE_KIND_MANIFEST;
           const log = readLog(vfs, file, name, ctx, { kind, fileNumber: p.fileNumber, sealedByteLength: null });

@@ -42,21 +42,18 @@
 import { createNodeVfs } from './node-vfs.ts';
 import type { Vfs, VfsLock } from './vfs.ts';
 import { joinPath } from './vfs-path.ts';
-import { HeliosError, corruption, isHeliosError } from '../format/errors.ts';
-import { decodeCurrent, encodeCurrent, manifestFileName } from '../format/current-file.ts';
-import { FILE_HEADER_BYTES, FILE_KIND_WAL } from '../format/file-header.ts';
+import { HeliosError, isHeliosError } from '../format/errors.ts';
+import { manifestFileName, type CurrentState } from '../format/current-file.ts';
+import { FILE_KIND_CURRENT, FILE_KIND_WAL } from '../format/file-header.ts';
 import { MAX_SEALED_RECORD_BYTES } from '../format/record-frame.ts';
-import { decodeWalRecord, encodeWalBatchBody, forEachWalEntry } from '../format/wal-record.ts';
-import type { SuiteId } from '../crypto/cipher-suite.ts';
-import { destroySecret, type KeySecret } from '../crypto/key-source.ts';
-import { createSuperblock, openSuperblock, type KdfOptions, type Keyring, type SuperblockInfo } from '../crypto/superblock.ts';
+import { encodeWalBatchBody, forEachWalEntry } from '../format/wal-record.ts';
+import type { Keyring, SuperblockInfo } from '../crypto/superblock.ts';
 import { createFileCipher, newFileHeader, type KeyContext } from './file-cipher.ts';
-import { CURRENT_FILE, LOCK_FILE, SUPERBLOCK_FILE, parseFileName, tableFileName, walFileName } from './file-names.ts';
-import { keySourceKind, loadKeySecret, type KeySourceKind, type KeySourceOption } from './key-loader.ts';
+import { CURRENT_FILE, LOCK_FILE, tableFileName, walFileName } from './file-names.ts';
+import type { KeySourceKind } from './key-loader.ts';
 import { createLogWriter } from './log-writer.ts';
 import { createWalWriter, type WalWriter } from './wal-writer.ts';
-import { readLog } from './log-reader.ts';
-import { applyEdit, checkWalSegments, createManifest, readManifest, emptyVersion, type ManifestWriter, type Version } from './manifest.ts';
+import { applyEdit, createManifest, type ManifestWriter, type Version } from './manifest.ts';
 import { createMemtable, type Memtable } from './memtable.ts';
 import { createLevelCursor, createMergingCursor, createUserIterator, type InternalCursor } from './merge-iterator.ts';
 import { createBlockCache } from './block-cache.ts';
@@ -65,12 +62,16 @@ import { openTable, type Table } from './sstable-reader.ts';
 import { createTableWriter, tableFileMeta, type TableMeta } from './sstable-writer.ts';
 import { decodeInternalKey } from '../format/sstable-footer.ts';
 import { KIND_TOMBSTONE, type BlockView } from '../format/sstable-block.ts';
-import { compareBytes } from '../format/bytes.ts';
-import type { TableFileMeta } from '../format/manifest-edit.ts';
+import { compareBytes, equalBytes } from '../format/bytes.ts';
+import type { ManifestEdit, TableFileMeta } from '../format/manifest-edit.ts';
 import { batchBody, checkKey, checkValue, createWriteBatch, type WriteBatch } from './write-batch.ts';
 import { randomBytes } from './random.ts';
-import { createKeyManagement, noteOpenedSlot, type EngineKeyManagement } from './key-management.ts';
+import { createKeyManagement } from './key-management.ts';
+import { checkOptions, SYNC_MODES, type Engine, type EngineOptions, type Snapshot, type SynchronousMode } from './engine-types.ts';
+import { encodeStateFile } from './current.ts';
+import { openOrCreateSuperblock, recoverReadonly, recoverWritable, writeWitness, type RecoveredState } from './recovery.ts';
 
+export type { Engine, EngineInfo, EngineIterator, EngineOptions, IteratorOptions, Snapshot, SynchronousMode } from './engine-types.ts';
 export type { KeySourceOption } from './key-loader.ts';
 /** Re-exported so layers above the engine never import crypto/ directly. */
 export type { KdfOptions } from '../crypto/superblock.ts';
@@ -78,140 +79,6 @@ export type { SuiteId } from '../crypto/cipher-suite.ts';
 export type { ChangeKeyOptions, RewriteOptions, RewriteProgress, RewriteResult, RotateOptions } from './key-management.ts';
 export { createWriteBatch, type WriteBatch } from './write-batch.ts';
 
-export type SynchronousMode = 'full' | 'normal' | 'off';
-
-export interface EngineOptions {
-  /** Required unless encryption === false. */
-  key?: KeySourceOption;
-  /** Default true; false = the 'none' suite (CRC32C instead of a tag), no key allowed. */
-  encryption?: boolean;
-  /** Default true. */
-  createIfMissing?: boolean;
-  /** Default 'full'. See the module comment for the exact guarantees. */
-  synchronous?: SynchronousMode;
-  /** Memory the memtable may use before it is frozen and flushed to an L0 table, in bytes.
-   *  Default 64 MiB (a quarter of memoryLimitMb when that is set). */
-  memtableBudgetBytes?: number;
-  /** PBKDF2-HMAC-SHA256 instead of Argon2id for passphrases (new databases). */
-  fips?: boolean;
-  /** KDF parameters for a new passphrase database. */
-  kdf?: KdfOptions;
-  /** Default: node:fs. createMemVfs() for ':memory:' and tests. */
-  vfs?: Vfs;
-  /** A WAL segment is ended and a new one started once it passes this size, in bytes. Default 4 MiB. */
-  walSegmentBytes?: number;
-  /** The manifest is rewritten once it passes this size, in bytes. Default 1 MiB. */
-  manifestRewriteBytes?: number;
-  /** Bytes of opened table blocks kept in the LRU block cache. Default 8 MiB. */
-  blockCacheBytes?: number;
-  /**
-   * Whole-engine memory budget in MiB (the SQL layer's memory_limit_mb). When
-   * set, the memtable budget and the block cache are each a quarter of it
-   * (a memtable being flushed may add another quarter) unless given explicitly.
-   */
-  memoryLimitMb?: number;
-  /** Leveled compaction tuning (engine/compaction.ts); defaults in DEFAULT_COMPACTION_CONFIG. */
-  compaction?: Partial<CompactionConfig>;
-  /** Input entries of flush/compaction work done after each commit (default 64): bounds commit latency. */
-  compactionStepEntries?: number;
-}
-
-export interface Snapshot {
-  /** Reads at this snapshot see exactly the commits with sequence number <= seqNum. */
-  readonly seqNum: number;
-  /** Idempotent. A released snapshot may not be passed to reads. */
-  release(): void;
-}
-
-export interface IteratorOptions {
-  gte?: Uint8Array;
-  gt?: Uint8Array;
-  lte?: Uint8Array;
-  lt?: Uint8Array;
-  reverse?: boolean;
-  /** Default: a snapshot taken when the iterator is created. */
-  snapshot?: Snapshot;
-}
-
-/** Cursor over live (non-deleted) entries in key order (or reverse). key()/value() are valid
- *  until the next call to next()/seek(); callers copy if they keep them, and never modify them. */
-export interface EngineIterator {
-  /** Advances to the next entry; returns false at the end (call once before the first key()). */
-  next(): boolean;
-  key(): Uint8Array;
-  value(): Uint8Array;
-  /** The following next() lands on the first entry >= key (forward) / <= key (reverse), within bounds. */
-  seek(key: Uint8Array): void;
-  close(): void;
-}
-
-export interface EngineInfo {
-  encryptionEnabled: boolean;
-  suite: SuiteId;
-  kdf: string;
-  keySource: KeySourceKind;
-  fipsMode: boolean;
-  formatVersion: number;
-  generations: number[];
-  currentGeneration: number;
-  synchronous: SynchronousMode;
-  /** Bytes of torn WAL tail dropped by the recovery of this open (0 after a clean close). */
-  walDroppedBytes: number;
-  /** Highest sequence number committed. */
-  lastSeqNum: number;
-  /** Number of WAL records replayed when opening. */
-  walRecordsReplayed: number;
-  memtableEntries: number;
-  memtableBytes: number;
-  memtableBudgetBytes: number;
-  /** Entries of the memtable being flushed to an L0 table, 0 if none. */
-  immutableMemtableEntries: number;
-  /** Table files per level, L0 first. */
-  tablesPerLevel: number[];
-  /** Bytes of table files per level. */
-  tableBytesPerLevel: number[];
-  flushes: number;
-  compactions: number;
-  /** Bytes written by flushes and compactions (for write amplification). */
-  tableBytesWritten: number;
-  /**
-   * Commits that waited for background work beyond their slice: `memtable`
-   * when the memtable filled while the previous one was still being flushed
-   * (the commit finished that flush), `l0` when L0 reached its stall size
-   * (the commit ran compactions until it shrank); `stallMs` is the time spent.
-   */
-  stalls: { memtable: number; l0: number; stallMs: number; longestStallMs: number };
-  blockCache: { hits: number; misses: number; entries: number; chargedBytes: number; capacityBytes: number };
-  walSegments: number;
-  activeWalFileNumber: number;
-  manifestFileNumber: number;
-  liveSnapshots: number;
-  /** The I/O error that failed this handle's write path, or null. */
-  failure: string | null;
-}
-
-/** Key change and data-key rotation: engine/key-management.ts. */
-export interface Engine extends EngineKeyManagement {
-  /** The value stored for `key` (a new array), or undefined. */
-  get(key: Uint8Array, options?: { snapshot?: Snapshot }): Uint8Array | undefined;
-  put(key: Uint8Array, value: Uint8Array): void;
-  delete(key: Uint8Array): void;
-  /** Atomic: after a crash either every entry of the batch is there or none. Durable per `synchronous`. */
-  write(batch: WriteBatch): void;
-  snapshot(): Snapshot;
-  /** An open iterator keeps the table files it reads alive (compaction deletes them only after
-   *  close()) and keeps its snapshot's versions from being compacted away: close it when done. */
-  iterator(options?: IteratorOptions): EngineIterator;
-  setSynchronous(mode: SynchronousMode): void;
-  info(): EngineInfo;
-  /**
-   * Persists buffered writes, ends the WAL segment, zeroes keys, releases the
-   * lock; later calls throw CLOSED. Idempotent. On a handle whose write path
-   * failed it still releases everything, then throws that I/O error: commits
-   * not yet written when it happened (synchronous 'off') are lost.
-   */
-  close(): void;
-}
 
 const DEFAULT_WAL_SEGMENT_BYTES = 4 * 1024 * 1024;
 const DEFAULT_MANIFEST_REWRITE_BYTES = 1024 * 1024;
@@ -224,20 +91,6 @@ const COMPACTION_WORK_PER_ENTRY = 8;
 const DEFAULT_COMPACTION_STEP_ENTRIES = 64;
 /** L0 holding this many times the compaction trigger stalls commits until a compaction finishes. */
 const L0_STALL_FACTOR = 3;
-const SYNC_MODES: readonly SynchronousMode[] = ['full', 'normal', 'off'];
-
-function checkOptions(o: EngineOptions): void {
-  if (typeof o !== 'object' || o === null) throw new HeliosError('INVALID_ARGUMENT', 'options must be an object');
-  if (o.synchronous !== undefined && !SYNC_MODES.includes(o.synchronous)) {
-    throw new HeliosError('INVALID_ARGUMENT', `synchronous must be 'full', 'normal' or 'off'`);
-  }
-  for (const k of ['memtableBudgetBytes', 'walSegmentBytes', 'manifestRewriteBytes', 'blockCacheBytes', 'memoryLimitMb', 'compactionStepEntries'] as const) {
-    const v = o[k];
-    if (v !== undefined && (!Number.isSafeInteger(v) || v <= 0)) throw new HeliosError('INVALID_ARGUMENT', `${k} must be a positive integer`);
-  }
-  if (o.encryption === false && o.key !== undefined) throw new HeliosError('CONFIG', 'encryption: false takes no key');
-  if (o.key !== undefined) keySourceKind(o.key);
-}
 
 /**
  * Opens (or creates) the database in directory `path`.
@@ -252,211 +105,26 @@ export function openEngine(path: string, options: EngineOptions = {}): Engine {
   checkOptions(options);
   const vfs = options.vfs ?? createNodeVfs();
   const dir = path;
+  const readonly = options.readonly === true;
   if (!vfs.exists(dir)) {
+    if (readonly) throw new HeliosError('CONFIG', `no database at ${path} (a readonly open never creates one)`);
     if (options.createIfMissing === false) throw new HeliosError('CONFIG', `no database at ${path} (createIfMissing is false)`);
     vfs.mkdir(dir);
   }
-  const lock = vfs.lock(joinPath(dir, LOCK_FILE));
+  // A readonly open takes no lock: it writes nothing, not even LOCK [ENG-RO-1].
+  const lock: VfsLock = readonly ? { release() {} } : vfs.lock(joinPath(dir, LOCK_FILE));
   let keyring: Keyring | null = null;
   try {
     const sb = openOrCreateSuperblock(vfs, dir, options);
     keyring = sb.keyring;
-    return recover(vfs, dir, options, lock, sb.keyring, sb.info, sb.keySource);
+    const ctx: KeyContext = { databaseId: sb.keyring.databaseId, suite: sb.keyring.suite, keyring: sb.keyring, random: randomBytes };
+    const recovered = readonly ? recoverReadonly(vfs, dir, ctx, options) : recoverWritable(vfs, dir, ctx, options);
+    return createEngine({ vfs, dir, options, lock, ctx, info: sb.info, keySource: sb.keySource, readonly, recovered });
   } catch (e) {
     keyring?.destroy();
     lock.release();
     throw e;
   }
-}
-
-function openOrCreateSuperblock(vfs: Vfs, dir: string, options: EngineOptions): { keyring: Keyring; info: SuperblockInfo; keySource: KeySourceKind } {
-  const sbPath = joinPath(dir, SUPERBLOCK_FILE);
-  const keySource: KeySourceKind = options.key === undefined ? 'none' : keySourceKind(options.key);
-  let secret: KeySecret | null = null;
-  try {
-    if (!vfs.exists(sbPath)) {
-      const foreign = vfs.list(dir).filter((n) => {
-        const t = parseFileName(n).type;
-        return t !== 'lock' && t !== 'temp' && !(t === 'wal' || t === 'manifest' || t === 'current');
-      });
-      if (foreign.length > 0 || vfs.exists(joinPath(dir, CURRENT_FILE))) {
-        throw new HeliosError('NOT_A_DATABASE', `${dir} is not a HeliosDB database (no ${SUPERBLOCK_FILE} file)`, { file: SUPERBLOCK_FILE });
-      }
-      if (options.createIfMissing === false) throw new HeliosError('CONFIG', `no database at ${dir} (createIfMissing is false)`);
-      const encryption = options.encryption !== false;
-      if (encryption && options.key === undefined) throw new HeliosError('CONFIG', 'an encrypted database needs a key (or pass encryption: false)');
-      secret = options.key === undefined ? null : loadKeySecret(options.key);
-      const kdf: KdfOptions = { ...(options.kdf ?? {}) };
-      if (options.fips !== undefined) kdf.fips = options.fips;
-      const created = createSuperblock({ suite: encryption ? 'aes-256-gcm' : 'none', secret, random: randomBytes, kdf });
-      try {
-        vfs.writeFileAtomic(sbPath, created.bytes);
-      } catch (e) {
-        created.keyring.destroy();
-        throw e;
-      }
-      noteOpenedSlot(created.keyring, 0);
-      return { keyring: created.keyring, info: created.info, keySource };
-    }
-    const bytes = vfs.readFile(sbPath);
-    secret = options.key === undefined ? null : loadKeySecret(options.key);
-    const opened = openSuperblock(bytes, secret);
-    if (options.encryption === false && opened.info.suite !== 'none') {
-      opened.keyring.destroy();
-      throw new HeliosError('CONFIG', 'the database is encrypted: open it with its key, not encryption: false');
-    }
-    noteOpenedSlot(opened.keyring, opened.slotIndex);
-    return { keyring: opened.keyring, info: opened.info, keySource };
-  } finally {
-    if (secret !== null) destroySecret(secret);
-  }
-}
-
-interface ReplayState {
-  memtable: Memtable;
-  lastSeqNum: number;
-  records: number;
-  droppedBytes: number;
-  /** Valid length of the segment that was active when the process stopped. */
-  activeValidBytes: number | null;
-  emptySegments: number[];
-}
-
-function replayWal(vfs: Vfs, dir: string, ctx: KeyContext, version: Version): ReplayState {
-  checkWalSegments(version, 'MANIFEST');
-  const st: ReplayState = { memtable: createMemtable(), lastSeqNum: version.lastSeqNum, records: 0, droppedBytes: 0, activeValidBytes: null, emptySegments: [] };
-  let walSeq: number | null = null; // last sequence number seen in the WAL
-  for (const seg of version.walSegments) {
-    const name = walFileName(seg.fileNumber);
-    const path = joinPath(dir, name);
-    if (!vfs.exists(path)) corruption(name, 0, 'WAL segment listed in the manifest is missing');
-    const log = readLog(vfs, path, name, ctx, { kind: FILE_KIND_WAL, fileNumber: seg.fileNumber, sealedByteLength: seg.sealedByteLength });
-    if (seg.sealedByteLength === null) {
-      st.activeValidBytes = log.validByteLength;
-      st.droppedBytes += log.droppedBytes;
-    }
-    if (log.records.length === 0) st.emptySegments.push(seg.fileNumber);
-    for (const r of log.records) {
-      for (const batch of decodeWalRecord(r.plaintext, name, r.offset)) {
-        if (walSeq !== null && batch.firstSeqNum !== walSeq + 1) corruption(name, r.offset, `WAL sequence gap: ${batch.firstSeqNum} follows ${walSeq}`);
-        let seq = batch.firstSeqNum;
-        for (const e of batch.entries) {
-          if (seq > version.lastSeqNum) st.memtable.add(e.key, seq, e.value); // older entries are in table files
-          seq++;
-        }
-        walSeq = seq - 1;
-      }
-      st.records++;
-    }
-  }
-  if (walSeq !== null) st.lastSeqNum = Math.max(st.lastSeqNum, walSeq);
-  return st;
-}
-
-function recover(vfs: Vfs, dir: string, options: EngineOptions, lock: VfsLock, keyring: Keyring, info: SuperblockInfo, keySource: KeySourceKind): Engine {
-  const ctx: KeyContext = { databaseId: keyring.databaseId, suite: keyring.suite, keyring, random: randomBytes };
-  const currentPath = joinPath(dir, CURRENT_FILE);
-  let version: Version;
-  let oldManifest: number | null = null;
-  if (vfs.exists(currentPath)) {
-    oldManifest = decodeCurrent(vfs.readFile(currentPath));
-    version = readManifest(vfs, dir, ctx, oldManifest);
-  } else {
-    version = emptyVersion(); // a new database, or a creation that stopped before CURRENT
-  }
-  // Every table the manifest lists must be there: a missing one is damage to the
-  // directory (or a partial copy of it), reported before anything is modified.
-  for (const f of version.levels.flat()) {
-    const name = tableFileName(f.fileNumber);
-    if (!vfs.exists(joinPath(dir, name))) {
-      throw new HeliosError('CORRUPTION', `${name}: table listed in the manifest is missing from ${dir}`, { file: name, offset: 0 });
-    }
-  }
-  const replay = replayWal(vfs, dir, ctx, version);
-  // The segment that was active may hold bytes only the OS has (a process
-  // crash under 'normal'/'off'): make them durable before the manifest records
-  // the segment's end, or a later power loss would cut it short of that end.
-  const wasActive = version.walSegments.find((seg) => seg.sealedByteLength === null);
-  if (wasActive) {
-    const f = vfs.openRead(joinPath(dir, walFileName(wasActive.fileNumber)));
-    try {
-      f.sync();
-    } finally {
-      f.close();
-    }
-  }
-
-  // Remove what no durable state refers to: leftovers of a crash (a WAL
-  // segment or manifest created but never recorded), obsolete files, temps.
-  const liveWal = new Set(version.walSegments.map((s) => s.fileNumber));
-  const liveTables = new Set(version.levels.flat().map((f) => f.fileNumber));
-  for (const name of vfs.list(dir)) {
-    const p = parseFileName(name);
-    const orphan =
-      (p.type === 'wal' && !liveWal.has(p.fileNumber)) ||
-      (p.type === 'sst' && !liveTables.has(p.fileNumber)) ||
-      (p.type === 'manifest' && p.fileNumber !== oldManifest) ||
-      p.type === 'temp';
-    if (!orphan) continue;
-    if (p.type === 'wal' && p.fileNumber >= version.logNumber) {
-      // A segment gets records only after the manifest edit naming it is
-      // durable, so a genuine leftover holds at most its header. More means
-      // the manifest lost an edit: refuse rather than delete data. (Segments
-      // below logNumber are obsolete: their data is in table files.)
-      const f = vfs.openRead(joinPath(dir, name));
-      const size = f.size();
-      f.close();
-      if (size > FILE_HEADER_BYTES) corruption(name, FILE_HEADER_BYTES, 'WAL segment holds records but the manifest does not list it');
-    }
-    vfs.remove(joinPath(dir, name));
-  }
-
-  // New active segment and new manifest: recovery never appends to an existing file.
-  const walNumber = version.nextFileNumber;
-  const manifestNumber = walNumber + 1;
-  const active = wasActive;
-  const edit = {
-    nextFileNumber: manifestNumber + 1,
-    lastSeqNum: version.lastSeqNum,
-    walSealed: active && replay.activeValidBytes !== null && !replay.emptySegments.includes(active.fileNumber) ? [{ fileNumber: active.fileNumber, byteLength: replay.activeValidBytes }] : [],
-    walDeleted: replay.emptySegments,
-    walAdded: [walNumber],
-  };
-  const next = applyEdit(version, edit, 'MANIFEST', 0);
-  const wal = createWalWriter(createLogWriter(vfs, joinPath(dir, walFileName(walNumber)), walFileName(walNumber), createFileCipher(ctx, newFileHeader(ctx, FILE_KIND_WAL, walNumber))));
-  let manifest: ManifestWriter;
-  try {
-    vfs.syncDir(dir);
-    manifest = createManifest(vfs, dir, ctx, manifestNumber, next);
-  } catch (e) {
-    wal.close();
-    throw e;
-  }
-  try {
-    vfs.writeFileAtomic(currentPath, encodeCurrent(manifestNumber));
-    for (const n of replay.emptySegments) vfs.remove(joinPath(dir, walFileName(n)));
-    if (oldManifest !== null) vfs.remove(joinPath(dir, manifestFileName(oldManifest)));
-    vfs.syncDir(dir);
-  } catch (e) {
-    wal.close();
-    manifest.close();
-    throw e;
-  }
-  return createEngine({
-    vfs,
-    dir,
-    options,
-    lock,
-    ctx,
-    info,
-    keySource,
-    wal,
-    manifest,
-    memtable: replay.memtable,
-    lastSeqNum: replay.lastSeqNum,
-    walDroppedBytes: replay.droppedBytes,
-    walRecordsReplayed: replay.records,
-  });
 }
 
 interface EngineState {
@@ -467,20 +135,39 @@ interface EngineState {
   ctx: KeyContext;
   info: SuperblockInfo;
   keySource: KeySourceKind;
-  wal: WalWriter;
-  manifest: ManifestWriter;
-  memtable: Memtable;
-  lastSeqNum: number;
-  walDroppedBytes: number;
-  walRecordsReplayed: number;
+  readonly: boolean;
+  recovered: RecoveredState;
+}
+
+/** Stand-ins for the writers of a readonly handle: checkWritable refuses every write before they are reached. */
+function readonlyWal(): WalWriter {
+  const refuse = (): never => {
+    throw new HeliosError('INTERNAL', 'a readonly handle reached its WAL writer');
+  };
+  return { fileNumber: 0, byteLength: 0, writtenByteLength: 0, addBatch: refuse, flush: refuse, sync: refuse, close() {} };
+}
+function readonlyManifest(version: Version): ManifestWriter {
+  return {
+    fileNumber: 0,
+    byteLength: 0,
+    version,
+    apply() {
+      throw new HeliosError('INTERNAL', 'a readonly handle reached its manifest writer');
+    },
+    close() {},
+  };
 }
 
 function createEngine(s: EngineState): Engine {
-  const { vfs, dir, ctx, info } = s;
-  let wal = s.wal;
-  let manifest = s.manifest;
-  let memtable = s.memtable;
-  let lastSeqNum = s.lastSeqNum;
+  const { vfs, dir, ctx, info, readonly } = s;
+  const r = s.recovered;
+  let wal = r.wal ?? readonlyWal();
+  let manifest = r.manifest ?? readonlyManifest(r.version);
+  let memtable = r.memtable;
+  let lastSeqNum = r.lastSeqNum;
+  /** What this handle last wrote to CURRENT: any other content means another writer took over [ENG-LOCK-3]. */
+  let currentBytes = r.currentBytes;
+  const witness = s.options.rollbackWitness;
   let mode: SynchronousMode = s.options.synchronous ?? 'full';
   const walSegmentBytes = s.options.walSegmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES;
   const manifestRewriteBytes = s.options.manifestRewriteBytes ?? DEFAULT_MANIFEST_REWRITE_BYTES;
@@ -499,6 +186,7 @@ function createEngine(s: EngineState): Engine {
   };
   const checkWritable = (): void => {
     checkOpen();
+    if (readonly) throw new HeliosError('READONLY', 'attempt to write a readonly database');
     if (failure !== null) throw failure;
   };
   /** Runs a write-path step; an I/O error fails the handle. */
@@ -523,12 +211,47 @@ function createEngine(s: EngineState): Engine {
     return nextFileNumber++;
   };
 
+  /** Highest sequence number known durable (recovered at open, or synced since): CURRENT and the witness record it. */
+  let durableSeq = lastSeqNum;
+
+  /**
+   * Second line of defence against a second writer [ENG-LOCK-3]: before this
+   * handle changes the manifest (and before each 'full' commit) it checks that
+   * CURRENT still holds what it wrote. Another writer's open or manifest
+   * rewrite replaces CURRENT (always with fresh bytes), so this handle then
+   * stops with LOCKED instead of committing over that writer.
+   */
+  const checkCurrent = (): void => {
+    if (currentBytes === null) return;
+    let now: Uint8Array | null = null;
+    try {
+      now = vfs.readFile(joinPath(dir, CURRENT_FILE));
+    } catch (e) {
+      if (!isHeliosError(e, 'IO')) throw e;
+    }
+    if (now !== null && equalBytes(now, currentBytes)) return;
+    const e = new HeliosError('LOCKED', `database is locked: another writer replaced ${dir}/CURRENT while this handle had it open; this handle stops writing (its commits so far are in the WAL; reopen to see the other writer's)`, { file: CURRENT_FILE });
+    failure ??= e;
+    throw e;
+  };
+  const editManifest = (edit: ManifestEdit): void => {
+    checkCurrent();
+    manifest.apply(edit);
+  };
+  const writeCurrent = (state: CurrentState): void => {
+    const bytes = encodeStateFile(ctx, FILE_KIND_CURRENT, state);
+    vfs.writeFileAtomic(joinPath(dir, CURRENT_FILE), bytes);
+    currentBytes = bytes;
+    if (witness !== undefined) writeWitness(vfs, ctx, witness.path, state);
+  };
+
   const rewriteManifest = (): void => {
+    checkCurrent();
     const number = allocFileNumber();
     const v = applyEdit(manifest.version, { nextFileNumber }, 'MANIFEST', 0);
     const fresh = createManifest(vfs, dir, ctx, number, v);
     try {
-      vfs.writeFileAtomic(joinPath(dir, CURRENT_FILE), encodeCurrent(number));
+      writeCurrent({ manifestNumber: number, closed: false, lastSeqNum: durableSeq, manifestByteLength: 0 });
     } catch (e) {
       fresh.close();
       throw e;
@@ -543,12 +266,14 @@ function createEngine(s: EngineState): Engine {
   /** Ends the active segment at its current length and starts a new one. */
   const rotateWal = (): void => {
     wal.sync();
+    durableSeq = lastSeqNum;
     const number = allocFileNumber();
     const name = walFileName(number);
     const fresh = createWalWriter(createLogWriter(vfs, joinPath(dir, name), name, createFileCipher(ctx, newFileHeader(ctx, FILE_KIND_WAL, number))));
     try {
       vfs.syncDir(dir);
-      manifest.apply({ nextFileNumber, walSealed: [{ fileNumber: wal.fileNumber, byteLength: wal.writtenByteLength }], walAdded: [number] });
+      editManifest({ nextFileNumber, walSealed: [{ fileNumber: wal.fileNumber, byteLength: wal.writtenByteLength }], walAdded: [number] });
+      if (witness !== undefined) writeWitness(vfs, ctx, witness.path, { manifestNumber: manifest.fileNumber, closed: false, lastSeqNum: durableSeq, manifestByteLength: 0 });
     } catch (e) {
       fresh.close();
       throw e;
@@ -597,8 +322,10 @@ function createEngine(s: EngineState): Engine {
   const tableOf = (h: TableHandle): Table => {
     if (h.table === null) {
       const name = tableFileName(h.meta.fileNumber);
+      const opened = r.tableFiles.get(h.meta.fileNumber);
+      r.tableFiles.delete(h.meta.fileNumber);
       h.table = openTable({
-        file: vfs.openRead(joinPath(dir, name)),
+        file: opened ?? vfs.openRead(joinPath(dir, name)),
         fileName: name,
         fileNumber: h.meta.fileNumber,
         keyring: ctx.keyring,
@@ -674,7 +401,7 @@ function createEngine(s: EngineState): Engine {
     const outputs = f.job.outputs;
     vfs.syncDir(dir);
     const obsoleteWal = manifest.version.walSegments.filter((seg) => seg.fileNumber < f.logNumber).map((seg) => seg.fileNumber);
-    manifest.apply({ filesAdded: outputs.map((m) => tableFileMeta(m, 0)), logNumber: f.logNumber, lastSeqNum: f.lastSeqNum, nextFileNumber });
+    editManifest({ filesAdded: outputs.map((m) => tableFileMeta(m, 0)), logNumber: f.logNumber, lastSeqNum: f.lastSeqNum, nextFileNumber });
     imm = null;
     flushes++;
     written(outputs);
@@ -702,7 +429,7 @@ function createEngine(s: EngineState): Engine {
       const overlapping = c.overlapping.map((f) => handles.get(f.fileNumber)!);
       if (c.trivialMove && c.inputs[0]!.generation === ctx.keyring.currentGeneration) {
         const h = inputs[0]!;
-        manifest.apply({ filesDeleted: [{ level: c.level, fileNumber: h.meta.fileNumber }], filesAdded: [{ ...h.meta, level: c.outputLevel }] });
+        editManifest({ filesDeleted: [{ level: c.level, fileNumber: h.meta.fileNumber }], filesAdded: [{ ...h.meta, level: c.outputLevel }] });
         compactPointers[c.level] = h.file.largestKey;
         syncLevels();
         return true;
@@ -728,7 +455,7 @@ function createEngine(s: EngineState): Engine {
     const { c, job, pinned } = r;
     try {
       vfs.syncDir(dir);
-      manifest.apply({
+      editManifest({
         filesAdded: job.outputs.map((m) => tableFileMeta(m, c.outputLevel)),
         filesDeleted: [...c.inputs.map((f) => ({ level: c.level, fileNumber: f.fileNumber })), ...c.overlapping.map((f) => ({ level: c.outputLevel, fileNumber: f.fileNumber }))],
         nextFileNumber,
@@ -843,10 +570,12 @@ function createEngine(s: EngineState): Engine {
     if (plaintext.length + 64 > MAX_SEALED_RECORD_BYTES) {
       throw new HeliosError('TOO_BIG', `write batch of ${plaintext.length} bytes exceeds the ${MAX_SEALED_RECORD_BYTES}-byte record limit`);
     }
+    if (mode === 'full') checkCurrent(); // one small read beside the fdatasync: a second writer is noticed before a commit goes over it
     guarded(() => wal.addBatch(plaintext, mode));
     addSeq = firstSeqNum;
     forEachWalEntry(body, count, addToMemtable);
     lastSeqNum = firstSeqNum + count - 1;
+    if (mode === 'full') durableSeq = lastSeqNum;
     // The commit above is done; a failed rotation, flush or compaction fails the handle for later writes only.
     try {
       if (wal.byteLength >= walSegmentBytes) guarded(rotateWal);
@@ -959,7 +688,7 @@ function createEngine(s: EngineState): Engine {
     setSynchronous(next) {
       checkOpen();
       if (!SYNC_MODES.includes(next)) throw new HeliosError('INVALID_ARGUMENT', `synchronous must be 'full', 'normal' or 'off'`);
-      if (failure === null) {
+      if (failure === null && !readonly) {
         guarded(() => {
           if (next === 'full') wal.sync();
           else wal.flush();
@@ -980,9 +709,9 @@ function createEngine(s: EngineState): Engine {
         generations: [...info.generations],
         currentGeneration: ctx.keyring.currentGeneration,
         synchronous: mode,
-        walDroppedBytes: s.walDroppedBytes,
+        walDroppedBytes: r.walDroppedBytes,
         lastSeqNum,
-        walRecordsReplayed: s.walRecordsReplayed,
+        walRecordsReplayed: r.walRecordsReplayed,
         memtableEntries: memtable.entryCount,
         memtableBytes: memtable.approximateByteLength,
         memtableBudgetBytes,
@@ -1005,10 +734,15 @@ function createEngine(s: EngineState): Engine {
       if (closed) return;
       closed = true;
       let error: unknown = null;
-      if (failure === null) {
+      if (readonly) {
+        // Nothing to persist: a readonly handle wrote nothing.
+      } else if (failure === null) {
         try {
           wal.sync();
-          manifest.apply({ walSealed: [{ fileNumber: wal.fileNumber, byteLength: wal.writtenByteLength }] });
+          editManifest({ walSealed: [{ fileNumber: wal.fileNumber, byteLength: wal.writtenByteLength }] });
+          // The clean-close record [ENG-CLOSE-1]: the next open checks that the
+          // manifest and the WAL still end exactly here.
+          writeCurrent({ manifestNumber: manifest.fileNumber, closed: true, lastSeqNum, manifestByteLength: manifest.byteLength });
         } catch (e) {
           error = e;
         }
@@ -1025,6 +759,8 @@ function createEngine(s: EngineState): Engine {
         // nothing more to release
       }
       for (const h of handles.values()) h.table?.close();
+      for (const f of r.tableFiles.values()) f.close();
+      r.tableFiles.clear();
       cache.clear();
       wal.close();
       manifest.close();

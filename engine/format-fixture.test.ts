@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { createSealer } from '../crypto/cipher-suite.ts';
 import { deriveFileKey } from '../crypto/file-key.ts';
 import { concatBytes, toHex, utf8Encode } from '../format/bytes.ts';
-import { decodeCurrent, encodeCurrent } from '../format/current-file.ts';
-import { decodeFileHeader, encodeFileHeader, FILE_HEADER_BYTES, FILE_KIND_MANIFEST, FILE_KIND_WAL } from '../format/file-header.ts';
+import { encodeCurrentState, manifestFileName } from '../format/current-file.ts';
+import { decodeStateFile } from './current.ts';
+import { decodeFileHeader, encodeFileHeader, FILE_HEADER_BYTES, FILE_KIND_CURRENT, FILE_KIND_MANIFEST, FILE_KIND_WAL } from '../format/file-header.ts';
 import { decodeRecordHeader, encodeRecordAad, encodeRecordHeader, RECORD_HEADER_BYTES } from '../format/record-frame.ts';
 import { encodeWalBatch } from '../format/wal-record.ts';
 import { encodeManifestEdit } from '../format/manifest-edit.ts';
 import { openEngine } from './engine.ts';
+import { dumpDatabase } from './dump.ts';
 import { createMemVfs } from './vfs.ts';
 
 const spec = readFileSync(join(process.cwd(), 'spec', 'format.md'), 'utf8');
@@ -46,9 +48,29 @@ test('[FMT-HEX-1] the example WAL segment of the spec is reproduced byte for byt
   assert.equal(hexBlocks('FMT-HEX-1'), [toHex(file)]);
 });
 
-test('[FMT-HEX-2] the example manifest edit and CURRENT are reproduced byte for byte', () => {
+test('[FMT-HEX-2] the example manifest edit is reproduced byte for byte', () => {
   const edit = encodeManifestEdit({ logNumber: 0, nextFileNumber: 5, lastSeqNum: 0, walAdded: [3], walSealed: [{ fileNumber: 3, byteLength: 71 }] });
-  assert.equal(hexBlocks('FMT-HEX-2'), [toHex(edit), toHex(encodeCurrent(4))]);
+  assert.equal(hexBlocks('FMT-HEX-2'), [toHex(edit)]);
+});
+
+test('[FMT-HEX-3] [FMT-CUR-1] the example CURRENT is reproduced byte for byte and decodes to its state', () => {
+  const dek = new Uint8Array(32).fill(0x11);
+  const databaseId = new Uint8Array(16).fill(0xaa);
+  const salt = Uint8Array.from({ length: 16 }, (_, i) => i);
+  const header = encodeFileHeader({ kind: FILE_KIND_CURRENT, generation: 1, fileNumber: 0, salt });
+  const fileKey = deriveFileKey(dek, salt, FILE_KIND_CURRENT, 0);
+  assert.ok(spec.includes(toHex(fileKey)), 'file key of the example');
+  const state = { manifestNumber: 4, closed: true, lastSeqNum: 1, manifestByteLength: 200 };
+  const plaintext = encodeCurrentState(state);
+  const aad = encodeRecordAad({ databaseId, fileKind: FILE_KIND_CURRENT, fileNumber: 0, generation: 1 }, 0, plaintext.length + 16);
+  const sealer = createSealer('aes-256-gcm', fileKey);
+  const sealed = sealer.seal(0, plaintext, aad);
+  sealer.destroy();
+  const file = concatBytes(header, encodeRecordHeader(sealed.length), sealed);
+  assert.is(file.length, 69);
+  assert.equal(hexBlocks('FMT-HEX-3'), [toHex(file)]);
+  const keyring = { currentGeneration: 1, dek: () => dek } as unknown as Parameters<typeof decodeStateFile>[0]['keyring'];
+  assert.equal(decodeStateFile({ databaseId, suite: 'aes-256-gcm', keyring, random: () => salt }, FILE_KIND_CURRENT, file, 'CURRENT'), state);
 });
 
 test('[FMT-DIR-1] a database directory holds HELIOS, CURRENT, one manifest, WAL segments and nothing else', () => {
@@ -63,7 +85,9 @@ test('[FMT-DIR-1] a database directory holds HELIOS, CURRENT, one manifest, WAL 
   assert.is(manifests.length, 1);
   assert.ok(wals.length > 3);
   assert.equal(names.filter((n) => !manifests.includes(n) && !wals.includes(n)).sort(), ['CURRENT', 'HELIOS']);
-  assert.is(`MANIFEST-${String(decodeCurrent(vfs.readFile('db/CURRENT'))).padStart(6, '0')}`, manifests[0]);
+  const dump = dumpDatabase('db', { vfs, key: { raw: new Uint8Array(32).fill(3) } });
+  assert.ok(dump.includes(`CURRENT: ${manifests[0]}, closed at seq 20`), dump);
+  assert.is(manifestFileName(Number(manifests[0]!.slice(9))), manifests[0]);
   // Every log file is a header naming its own number and kind, then well-framed records up to its end.
   for (const n of [...wals, ...manifests]) {
     const bytes = vfs.readFile(`db/${n}`);

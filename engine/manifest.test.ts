@@ -29,6 +29,16 @@ test('[FMT-MAN-2] edits apply in order: segments added, ended, dropped below log
   assert.equal(applyEdit(emptyVersion(), snapshotEdit(v), 'M', 0), v);
 });
 
+test('[FMT-MAN-2] nextFileNumber and lastSeqNum never decrease; an edit without them leaves them unchanged', () => {
+  let v = applyEdit(emptyVersion(), { nextFileNumber: 9, lastSeqNum: 50, walAdded: [1] }, 'M', 0);
+  v = applyEdit(v, { nextFileNumber: 4, lastSeqNum: 10 }, 'M', 0);
+  assert.is(v.nextFileNumber, 9);
+  assert.is(v.lastSeqNum, 50);
+  v = applyEdit(v, { walSealed: [{ fileNumber: 1, byteLength: 40 }] }, 'M', 0);
+  assert.is(v.nextFileNumber, 9);
+  assert.is(v.lastSeqNum, 50);
+});
+
 test('[FMT-MAN-2] inconsistent edits are CORRUPTION naming the manifest and record offset', () => {
   const v = applyEdit(emptyVersion(), { nextFileNumber: 5, walAdded: [1], filesAdded: [table(2)] }, 'M', 0);
   corrupt(v, { walAdded: [1] });

@@ -96,8 +96,18 @@ export function snapshotEdit(v: Version): ManifestEdit {
   };
 }
 
+export interface ManifestReadResult {
+  readonly version: Version;
+  /** End of the last good record. */
+  readonly validByteLength: number;
+  /** Bytes of a torn tail dropped (0 when none). */
+  readonly droppedBytes: number;
+  /** The file's size. */
+  readonly fileByteLength: number;
+}
+
 /** Replays MANIFEST-`fileNumber` (its torn tail, if any, is dropped: it was never acknowledged). */
-export function readManifest(vfs: Vfs, dir: string, ctx: KeyContext, fileNumber: number): Version {
+export function readManifest(vfs: Vfs, dir: string, ctx: KeyContext, fileNumber: number): ManifestReadResult {
   const name = manifestFileName(fileNumber);
   const path = joinPath(dir, name);
   if (!vfs.exists(path)) corruption(name, 0, 'the manifest named by CURRENT is missing');
@@ -105,7 +115,7 @@ export function readManifest(vfs: Vfs, dir: string, ctx: KeyContext, fileNumber:
   if (log.records.length === 0) corruption(name, log.validByteLength, 'manifest holds no version');
   let v = emptyVersion();
   for (const r of log.records) v = applyEdit(v, decodeManifestEdit(r.plaintext, name, r.offset), name, r.offset);
-  return v;
+  return { version: v, validByteLength: log.validByteLength, droppedBytes: log.droppedBytes, fileByteLength: log.validByteLength + log.droppedBytes };
 }
 
 export interface ManifestWriter {

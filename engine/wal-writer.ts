@@ -14,7 +14,7 @@
  * Failure: as log-writer.ts, the first I/O error poisons the writer.
  */
 import type { LogWriter } from './log-writer.ts';
-import type { SynchronousMode } from './engine.ts';
+import type { SynchronousMode } from './engine-types.ts';
 
 const GROUP_BYTES = 64 * 1024;
 

@@ -2,9 +2,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { crc32c } from './crc32c.ts';
 import { utf8Encode } from './bytes.ts';
+import { encodeFileHeader, FILE_KIND_WAL } from './file-header.ts';
 
-test('crc32c known answer for "123456789" is 0xE3069283', () => {
+test('[FMT-CRC-1] crc32c known answer for "123456789" is 0xE3069283, stored big-endian in a file header', () => {
   assert.is(crc32c(utf8Encode('123456789')), 0xe3069283);
+  const h = encodeFileHeader({ kind: FILE_KIND_WAL, generation: 1, fileNumber: 3, salt: new Uint8Array(16) });
+  const c = crc32c(h.subarray(0, 36));
+  assert.equal([...h.subarray(36, 40)], [c >>> 24, (c >>> 16) & 0xff, (c >>> 8) & 0xff, c & 0xff]);
 });
 
 test('crc32c of 32 zero bytes is 0x8A9136AA (RFC 3720 B.4)', () => {

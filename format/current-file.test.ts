@@ -1,23 +1,31 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeCurrent, encodeCurrent, manifestFileName } from './current-file.ts';
-import { toHex, utf8Encode } from './bytes.ts';
+import { CURRENT_STATE_CLOSED, CURRENT_STATE_OPEN, decodeCurrentState, encodeCurrentState, manifestFileName } from './current-file.ts';
+import { fromHex, toHex } from './bytes.ts';
 import { isHeliosError } from './errors.ts';
 
-test('[FMT-CUR-1] CURRENT is MANIFEST-, six or more zero-padded digits and a line feed', () => {
-  assert.is(toHex(encodeCurrent(4)), '4d414e49464553542d3030303030340a');
+test('[FMT-CUR-1] the CURRENT state is a state byte and three varints: manifest number, last sequence number, manifest length', () => {
+  assert.is(manifestFileName(4), 'MANIFEST-000004');
   assert.is(manifestFileName(1234567), 'MANIFEST-1234567');
-  assert.is(decodeCurrent(encodeCurrent(4)), 4);
-  assert.is(decodeCurrent(encodeCurrent(98765432)), 98765432);
+  assert.is(toHex(encodeCurrentState({ manifestNumber: 4, closed: false, lastSeqNum: 0, manifestByteLength: 0 })), '01040000');
+  assert.is(toHex(encodeCurrentState({ manifestNumber: 300, closed: true, lastSeqNum: 1000, manifestByteLength: 200 })), '02ac02e807c801');
+  assert.is(CURRENT_STATE_OPEN, 1);
+  assert.is(CURRENT_STATE_CLOSED, 2);
+  for (const s of [
+    { manifestNumber: 4, closed: false, lastSeqNum: 17, manifestByteLength: 0 },
+    { manifestNumber: 2 ** 40, closed: true, lastSeqNum: 2 ** 50, manifestByteLength: 123456 },
+  ]) {
+    assert.equal(decodeCurrentState(encodeCurrentState(s), 'CURRENT', 48), s);
+  }
 });
 
-test('[FMT-CUR-2] anything else is CORRUPTION', () => {
-  for (const text of ['', 'MANIFEST-000004', 'MANIFEST-00004\n', 'MANIFEST-000004\r\n', 'manifest-000004\n', 'MANIFEST-0000x4\n', 'MANIFEST-000004\n\n', 'MANIFEST-0000004\n']) {
+test('[FMT-CUR-2] a malformed CURRENT state is CORRUPTION', () => {
+  for (const hex of ['', '01', '010400', '0304000000', '0004000000', '0104000001', '01040000ff', '0104000000', '01ffffffffffffffffff0000']) {
     try {
-      decodeCurrent(utf8Encode(text));
-      assert.unreachable(JSON.stringify(text));
+      decodeCurrentState(fromHex(hex)!, 'CURRENT', 48);
+      assert.unreachable(hex);
     } catch (e) {
-      assert.ok(isHeliosError(e, 'CORRUPTION'), `${JSON.stringify(text)}: ${String(e)}`);
+      assert.ok(isHeliosError(e, 'CORRUPTION'), `${hex}: ${String(e)}`);
     }
   }
 });

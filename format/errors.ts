@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'NOT_A_DATABASE' // the directory or superblock is not a HeliosDB database
   | 'UNSUPPORTED_VERSION' // the format version is newer than this library reads
   | 'LOCKED' // another handle or process has the database open
+  | 'READONLY' // a write through a handle opened readonly
   | 'IO' // the operating system refused a read, write or sync (ENOSPC, EIO, ...)
   | 'CLOSED' // the handle was used after close()
   | 'INVALID_ARGUMENT' // an API argument has the wrong type or range

@@ -1,6 +1,6 @@
 /**
  * The plaintext header at the start of every engine file (WAL segment,
- * manifest, SSTable), spec/format.md [FMT-HDR-1]. It carries what a reader
+ * manifest, SSTable, CURRENT, rollback witness), spec/format.md [FMT-HDR-1]. It carries what a reader
  * needs to derive the file key and build the AAD of the file's records, and
  * nothing secret:
  *
@@ -8,7 +8,7 @@
  *  offset size field
  *   0     4   magic "HELF" (48 45 4C 46)
  *   4     2   format version, u16 big-endian (1)
- *   6     1   file kind (1 WAL, 2 MANIFEST, 3 SST)
+ *   6     1   file kind (1 WAL, 2 MANIFEST, 3 SST, 4 CURRENT, 5 rollback witness)
  *   7     1   reserved, 0
  *   8     4   key generation, u32 big-endian
  *  12     8   file number, u64 big-endian (< 2^53)
@@ -31,7 +31,11 @@ export const FILE_SALT_BYTES = 16;
 export const FILE_KIND_WAL = 1;
 export const FILE_KIND_MANIFEST = 2;
 export const FILE_KIND_SST = 3;
-export type FileKind = typeof FILE_KIND_WAL | typeof FILE_KIND_MANIFEST | typeof FILE_KIND_SST;
+/** CURRENT: one sealed record naming the live manifest (format/current-file.ts); file number 0. */
+export const FILE_KIND_CURRENT = 4;
+/** The optional rollback witness kept on other storage (format/current-file.ts); file number 0. */
+export const FILE_KIND_WITNESS = 5;
+export type FileKind = typeof FILE_KIND_WAL | typeof FILE_KIND_MANIFEST | typeof FILE_KIND_SST | typeof FILE_KIND_CURRENT | typeof FILE_KIND_WITNESS;
 
 export interface FileHeader {
   readonly kind: FileKind;
@@ -43,7 +47,7 @@ export interface FileHeader {
 }
 
 export function isFileKind(k: number): k is FileKind {
-  return k === FILE_KIND_WAL || k === FILE_KIND_MANIFEST || k === FILE_KIND_SST;
+  return k === FILE_KIND_WAL || k === FILE_KIND_MANIFEST || k === FILE_KIND_SST || k === FILE_KIND_CURRENT || k === FILE_KIND_WITNESS;
 }
 
 /** Returns a new 40-byte array. */

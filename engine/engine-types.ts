@@ -1,0 +1,184 @@
+/**
+ * The engine's public types: options, snapshots, iterators, the handle and
+ * its info. A file of its own so the files that implement the engine
+ * (engine.ts, recovery.ts, wal-writer.ts, ...) share them without importing
+ * each other in a circle.
+ */
+import { HeliosError } from '../format/errors.ts';
+import type { SuiteId } from '../crypto/cipher-suite.ts';
+import type { Vfs } from './vfs.ts';
+import { keySourceKind, type KeySourceKind, type KeySourceOption } from './key-loader.ts';
+import type { EngineKeyManagement } from './key-management.ts';
+import type { KdfOptions } from '../crypto/superblock.ts';
+import type { CompactionConfig } from './compaction.ts';
+import type { WriteBatch } from './write-batch.ts';
+
+export type SynchronousMode = 'full' | 'normal' | 'off';
+
+export interface EngineOptions {
+  /** Required unless encryption === false. */
+  key?: KeySourceOption;
+  /** Default true; false = the 'none' suite (CRC32C instead of a tag), no key allowed. */
+  encryption?: boolean;
+  /** Default true. */
+  createIfMissing?: boolean;
+  /** Default 'full'. See the module comment for the exact guarantees. */
+  synchronous?: SynchronousMode;
+  /** Memory the memtable may use before it is frozen and flushed to an L0 table, in bytes.
+   *  Default 64 MiB (a quarter of memoryLimitMb when that is set). */
+  memtableBudgetBytes?: number;
+  /** PBKDF2-HMAC-SHA256 instead of Argon2id for passphrases (new databases). */
+  fips?: boolean;
+  /** KDF parameters for a new passphrase database. */
+  kdf?: KdfOptions;
+  /** Default: node:fs. createMemVfs() for ':memory:' and tests. */
+  vfs?: Vfs;
+  /** A WAL segment is ended and a new one started once it passes this size, in bytes. Default 4 MiB. */
+  walSegmentBytes?: number;
+  /** The manifest is rewritten once it passes this size, in bytes. Default 1 MiB. */
+  manifestRewriteBytes?: number;
+  /** Bytes of opened table blocks kept in the LRU block cache. Default 8 MiB. */
+  blockCacheBytes?: number;
+  /**
+   * Whole-engine memory budget in MiB (the SQL layer's memory_limit_mb). When
+   * set, the memtable budget and the block cache are each a quarter of it
+   * (a memtable being flushed may add another quarter) unless given explicitly.
+   */
+  memoryLimitMb?: number;
+  /**
+   * Open without writing one byte anywhere [ENG-RO-1]: no LOCK, no new WAL
+   * segment or manifest, no recovery cleanup. Every write throws READONLY. A
+   * missing database is CONFIG. Beside a live writer it reads the committed
+   * snapshot of the moment it opened.
+   */
+  readonly?: boolean;
+  /**
+   * An optional rollback witness [FMT-WIT-1]: a small sealed file on other
+   * storage, updated at open, at each WAL segment switch and at a clean
+   * close, and verified at open. With it, an open detects a directory rolled
+   * back to before the witness's last update. A missing witness is CONFIG
+   * unless `create` is true (or the database is new).
+   */
+  rollbackWitness?: { path: string; create?: boolean };
+  /** Leveled compaction tuning (engine/compaction.ts); defaults in DEFAULT_COMPACTION_CONFIG. */
+  compaction?: Partial<CompactionConfig>;
+  /** Input entries of flush/compaction work done after each commit (default 64): bounds commit latency. */
+  compactionStepEntries?: number;
+}
+
+export interface Snapshot {
+  /** Reads at this snapshot see exactly the commits with sequence number <= seqNum. */
+  readonly seqNum: number;
+  /** Idempotent. A released snapshot may not be passed to reads. */
+  release(): void;
+}
+
+export interface IteratorOptions {
+  gte?: Uint8Array;
+  gt?: Uint8Array;
+  lte?: Uint8Array;
+  lt?: Uint8Array;
+  reverse?: boolean;
+  /** Default: a snapshot taken when the iterator is created. */
+  snapshot?: Snapshot;
+}
+
+/** Cursor over live (non-deleted) entries in key order (or reverse). key()/value() are valid
+ *  until the next call to next()/seek(); callers copy if they keep them, and never modify them. */
+export interface EngineIterator {
+  /** Advances to the next entry; returns false at the end (call once before the first key()). */
+  next(): boolean;
+  key(): Uint8Array;
+  value(): Uint8Array;
+  /** The following next() lands on the first entry >= key (forward) / <= key (reverse), within bounds. */
+  seek(key: Uint8Array): void;
+  close(): void;
+}
+
+export interface EngineInfo {
+  encryptionEnabled: boolean;
+  suite: SuiteId;
+  kdf: string;
+  keySource: KeySourceKind;
+  fipsMode: boolean;
+  formatVersion: number;
+  generations: number[];
+  currentGeneration: number;
+  synchronous: SynchronousMode;
+  /** Bytes of torn WAL tail dropped by the recovery of this open (0 after a clean close). */
+  walDroppedBytes: number;
+  /** Highest sequence number committed. */
+  lastSeqNum: number;
+  /** Number of WAL records replayed when opening. */
+  walRecordsReplayed: number;
+  memtableEntries: number;
+  memtableBytes: number;
+  memtableBudgetBytes: number;
+  /** Entries of the memtable being flushed to an L0 table, 0 if none. */
+  immutableMemtableEntries: number;
+  /** Table files per level, L0 first. */
+  tablesPerLevel: number[];
+  /** Bytes of table files per level. */
+  tableBytesPerLevel: number[];
+  flushes: number;
+  compactions: number;
+  /** Bytes written by flushes and compactions (for write amplification). */
+  tableBytesWritten: number;
+  /**
+   * Commits that waited for background work beyond their slice: `memtable`
+   * when the memtable filled while the previous one was still being flushed
+   * (the commit finished that flush), `l0` when L0 reached its stall size
+   * (the commit ran compactions until it shrank); `stallMs` is the time spent.
+   */
+  stalls: { memtable: number; l0: number; stallMs: number; longestStallMs: number };
+  blockCache: { hits: number; misses: number; entries: number; chargedBytes: number; capacityBytes: number };
+  walSegments: number;
+  activeWalFileNumber: number;
+  manifestFileNumber: number;
+  liveSnapshots: number;
+  /** The I/O error that failed this handle's write path, or null. */
+  failure: string | null;
+}
+
+/** Key change and data-key rotation: engine/key-management.ts. */
+export interface Engine extends EngineKeyManagement {
+  /** The value stored for `key` (a new array), or undefined. */
+  get(key: Uint8Array, options?: { snapshot?: Snapshot }): Uint8Array | undefined;
+  put(key: Uint8Array, value: Uint8Array): void;
+  delete(key: Uint8Array): void;
+  /** Atomic: after a crash either every entry of the batch is there or none. Durable per `synchronous`. */
+  write(batch: WriteBatch): void;
+  snapshot(): Snapshot;
+  /** An open iterator keeps the table files it reads alive (compaction deletes them only after
+   *  close()) and keeps its snapshot's versions from being compacted away: close it when done. */
+  iterator(options?: IteratorOptions): EngineIterator;
+  setSynchronous(mode: SynchronousMode): void;
+  info(): EngineInfo;
+  /**
+   * Persists buffered writes, ends the WAL segment, zeroes keys, releases the
+   * lock; later calls throw CLOSED. Idempotent. On a handle whose write path
+   * failed it still releases everything, then throws that I/O error: commits
+   * not yet written when it happened (synchronous 'off') are lost.
+   */
+  close(): void;
+}
+
+export const SYNC_MODES: readonly SynchronousMode[] = ['full', 'normal', 'off'];
+
+export function checkOptions(o: EngineOptions): void {
+  if (typeof o !== 'object' || o === null) throw new HeliosError('INVALID_ARGUMENT', 'options must be an object');
+  if (o.synchronous !== undefined && !SYNC_MODES.includes(o.synchronous)) {
+    throw new HeliosError('INVALID_ARGUMENT', `synchronous must be 'full', 'normal' or 'off'`);
+  }
+  for (const k of ['memtableBudgetBytes', 'walSegmentBytes', 'manifestRewriteBytes', 'blockCacheBytes', 'memoryLimitMb', 'compactionStepEntries'] as const) {
+    const v = o[k];
+    if (v !== undefined && (!Number.isSafeInteger(v) || v <= 0)) throw new HeliosError('INVALID_ARGUMENT', `${k} must be a positive integer`);
+  }
+  if (o.encryption === false && o.key !== undefined) throw new HeliosError('CONFIG', 'encryption: false takes no key');
+  if (o.key !== undefined) keySourceKind(o.key);
+  if (o.readonly !== undefined && typeof o.readonly !== 'boolean') throw new HeliosError('INVALID_ARGUMENT', 'readonly must be a boolean');
+  const w = o.rollbackWitness;
+  if (w !== undefined && (typeof w !== 'object' || w === null || typeof w.path !== 'string' || w.path === '' || (w.create !== undefined && typeof w.create !== 'boolean'))) {
+    throw new HeliosError('INVALID_ARGUMENT', 'rollbackWitness must be { path: string, create?: boolean }');
+  }
+}

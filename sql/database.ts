@@ -33,8 +33,18 @@ export interface DatabaseOptions {
   readonly synchronous?: SynchronousMode;
   /** Fail with CONFIG instead of creating a missing database. */
   readonly fileMustExist?: boolean;
-  /** Refuse every statement that writes. */
+  /**
+   * Refuse every statement that writes, and open without writing one byte to
+   * the directory (no LOCK, no recovery cleanup: works on read-only media;
+   * beside a live writer it reads the snapshot of the moment it opened). A
+   * missing database is CONFIG.
+   */
   readonly readonly?: boolean;
+  /**
+   * A rollback witness on other storage (spec/format.md [ENG-WIT-1]): the
+   * open refuses a directory older than the witness's last update.
+   */
+  readonly rollbackWitness?: { readonly path: string; readonly create?: boolean };
   /** PBKDF2-HMAC-SHA256 instead of Argon2id for passphrase keys of new databases. */
   readonly fips?: boolean;
   /** KDF parameters for a new passphrase database. */
@@ -96,6 +106,8 @@ export class Database {
     if (options.memtableBudgetBytes !== undefined) eo.memtableBudgetBytes = options.memtableBudgetBytes;
     if (options.memoryLimitMb !== undefined) eo.memoryLimitMb = options.memoryLimitMb;
     if (options.blockCacheBytes !== undefined) eo.blockCacheBytes = options.blockCacheBytes;
+    if (this.readonly && !this.memory) eo.readonly = true;
+    if (options.rollbackWitness !== undefined) eo.rollbackWitness = { ...options.rollbackWitness };
     if (this.memory) eo.vfs = createMemVfs();
     this.engine = openEngine(this.memory ? '/memory.db' : path, eo);
     try {

@@ -10,12 +10,12 @@
  */
 import { gcm } from '@noble/ciphers/aes.js';
 import { HeliosError } from '../format/errors.ts';
-import type { GcmIntoContext } from './cipher-suite.ts';
-import { GCM_IV_BYTES, GCM_TAG_BYTES, writeNonce } from './gcm.ts';
+import { GCM_IV_BYTES, GCM_TAG_BYTES, writeNonce, type GcmIntoContext } from './gcm.ts';
+import { copySecret } from './secret-bytes.ts';
 
 /** A GCM context for `key` (32 bytes, validated by the caller; copied). */
 export function createNobleGcm(key: Uint8Array): GcmIntoContext {
-  const keyCopy = key.slice();
+  const keyCopy = copySecret(key); // [CRY-ZERO-2]
   const iv = new Uint8Array(GCM_IV_BYTES);
   let closed = false;
 

@@ -26,10 +26,10 @@
 import { createCipheriv, createDecipheriv, type Cipher } from 'node:crypto';
 import { HeliosError } from '../format/errors.ts';
 import { constantTimeEqual } from './ct.ts';
-import type { GcmIntoContext } from './cipher-suite.ts';
-import { GCM_IV_BYTES, GCM_TAG_BYTES, writeNonce } from './gcm.ts';
+import { GCM_IV_BYTES, GCM_TAG_BYTES, writeNonce, type GcmIntoContext } from './gcm.ts';
 import { createGhashTable, ghashBlock, ghashLengths, ghashUpdate } from './ghash.ts';
 import { allocSealOutput } from './seal-output.ts';
+import { copySecret, secretBytes } from './secret-bytes.ts';
 
 export interface NodeGcmOptions {
   /**
@@ -90,19 +90,20 @@ const be = (x: number): number =>
 /** A GCM context for `key` (32 bytes, validated by the caller; copied). */
 export function createNodeGcm(key: Uint8Array, options: NodeGcmOptions = {}): GcmIntoContext {
   const largeThreshold = options.largeThreshold ?? defaultLargeThreshold();
-  const keyCopy = key.slice();
+  // Key-derived state lives in buffers the GC never moves, so destroy() wipes its only copy [CRY-ZERO-2].
+  const keyCopy = copySecret(key);
   // ECB cipher and GHASH table (64 KiB, ~50 µs to build) exist only once a
   // record below largeThreshold is sealed or opened: SSTable readers whose
   // blocks all take the GCM-object path never pay for them.
   let ecb: Cipher | null = null;
   let table: Int32Array = new Int32Array(0);
-  const state = new Int32Array(4);
+  const state = new Int32Array(secretBytes(16).buffer);
   // absorbAad's cache: the first AAD_PREFIX_BYTES of the last AAD (public) and
   // the GHASH state after them (key-derived: zeroed by destroy()).
-  const prefixState = new Int32Array(4);
+  const prefixState = new Int32Array(secretBytes(16).buffer);
   const prefixAad = new Uint8Array(AAD_PREFIX_BYTES);
   let prefixValid = false;
-  const expectedTag = new Uint8Array(GCM_TAG_BYTES);
+  const expectedTag = secretBytes(GCM_TAG_BYTES);
   const iv = new Uint8Array(GCM_IV_BYTES);
 
   // Counter-block input for the ECB cipher (not secret), reused and grown.

@@ -23,7 +23,7 @@ import { HeliosError } from '../format/errors.ts';
 import { createNodeGcm, nodeGcmAvailable, type NodeGcmOptions } from './aes-gcm-node.ts';
 import { createNobleGcm } from './aes-gcm-noble.ts';
 import {
-  type GcmContext,
+  type GcmIntoContext,
   GCM_TAG_BYTES,
   checkBytes,
   checkIndex,
@@ -58,12 +58,6 @@ export interface Sealer {
   /** Zeroes the key copy and every per-key table [CRY-ZERO-1]. Later calls throw CLOSED.
    *  Idempotent. */
   destroy(): void;
-}
-
-/** A GCM context (crypto/gcm.ts) that can also seal into a caller's array (Sealer.sealInto). */
-export interface GcmIntoContext extends GcmContext {
-  /** Writes ctx.seal(index, plaintext, aad)'s bytes to out[at, at + plaintext.length + 16); bounds checked by the caller. */
-  sealInto(index: number, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, at: number): void;
 }
 
 export interface SealerOptions {

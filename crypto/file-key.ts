@@ -11,6 +11,7 @@
 import { HeliosError } from '../format/errors.ts';
 import { utf8Encode } from '../format/bytes.ts';
 import { hkdfSha256 } from './hkdf.ts';
+import { takeSecret } from './secret-bytes.ts';
 
 export const FILE_KEY_INFO_LABEL = 'helios-file-key';
 const LABEL = utf8Encode(FILE_KEY_INFO_LABEL);
@@ -30,10 +31,11 @@ export function fileKeyInfo(fileKind: number, fileNumber: number): Uint8Array {
 
 /**
  * The 32-byte key of one file. `dek` must be 32 bytes and `fileSalt` 16 bytes (else
- * INVALID_ARGUMENT). Returns a new array the caller owns and zeroes when the file closes.
+ * INVALID_ARGUMENT). Returns a new array the caller owns and zeroes when the file closes; its
+ * storage is never moved by the garbage collector (crypto/secret-bytes.ts, [CRY-ZERO-2]).
  */
 export function deriveFileKey(dek: Uint8Array, fileSalt: Uint8Array, fileKind: number, fileNumber: number): Uint8Array {
   if (!(dek instanceof Uint8Array) || dek.length !== 32) throw new HeliosError('INVALID_ARGUMENT', 'data key must be 32 bytes');
   if (!(fileSalt instanceof Uint8Array) || fileSalt.length !== 16) throw new HeliosError('INVALID_ARGUMENT', 'file salt must be 16 bytes');
-  return hkdfSha256(dek, fileSalt, fileKeyInfo(fileKind, fileNumber), 32);
+  return takeSecret(hkdfSha256(dek, fileSalt, fileKeyInfo(fileKind, fileNumber), 32));
 }

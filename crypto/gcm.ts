@@ -35,6 +35,12 @@ export interface GcmContext {
   secretsForTest(): ReadonlyArray<Uint8Array | Int32Array>;
 }
 
+/** A GCM context that can also seal into a caller's array (Sealer.sealInto, crypto/cipher-suite.ts). */
+export interface GcmIntoContext extends GcmContext {
+  /** Writes ctx.seal(index, plaintext, aad)'s bytes to out[at, at + plaintext.length + 16); bounds checked by the caller. */
+  sealInto(index: number, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, at: number): void;
+}
+
 /** The 96-bit GCM nonce for record/block `index`: 32 zero bits ‖ u64 big-endian index [CRY-NONCE-1]. */
 export function nonceForIndex(index: number): Uint8Array {
   const iv = new Uint8Array(GCM_IV_BYTES);

@@ -9,10 +9,12 @@
  *
  * Anything else is CONFIG naming the file or variable; no message ever contains key material
  * or the bytes that failed to parse [CRY-KEY-2]. Every KeySecret holds its own copy of the
- * bytes, which destroySecret() zeroes.
+ * bytes (never a view of the caller's array, which stays untouched), in a buffer the garbage
+ * collector does not move; destroySecret() zeroes it [CRY-ZERO-2].
  */
 import { HeliosError } from '../format/errors.ts';
 import { fromHex, toHex, utf8Encode } from '../format/bytes.ts';
+import { copySecret, takeSecret } from './secret-bytes.ts';
 
 export type KeySecret =
   | { readonly kind: 'raw'; readonly key: Uint8Array; readonly origin: 'file' | 'env' | 'raw' }
@@ -29,7 +31,7 @@ function hexKey(text: string): Uint8Array | null {
 /** Parses key-file contents; `contents` is not retained (the caller may zero it). */
 export function parseKeyFile(contents: Uint8Array, fileName: string): KeySecret {
   if (!(contents instanceof Uint8Array)) throw new HeliosError('INVALID_ARGUMENT', 'key file contents must be a Uint8Array');
-  if (contents.length === RAW_KEY_BYTES) return { kind: 'raw', key: contents.slice(), origin: 'file' };
+  if (contents.length === RAW_KEY_BYTES) return { kind: 'raw', key: copySecret(contents), origin: 'file' };
   let n = contents.length;
   if (n > 0 && contents[n - 1] === 0x0a) {
     n--;
@@ -40,7 +42,7 @@ export function parseKeyFile(contents: Uint8Array, fileName: string): KeySecret 
     for (let i = 0; i < n; i++) text += String.fromCharCode(contents[i]!);
     const key = hexKey(text);
     text = '';
-    if (key !== null) return { kind: 'raw', key, origin: 'file' };
+    if (key !== null) return { kind: 'raw', key: takeSecret(key), origin: 'file' };
   }
   throw new HeliosError('CONFIG', `key file ${fileName} must hold exactly 32 raw bytes or 64 hex characters (it holds ${contents.length} bytes that are neither)`, { file: fileName });
 }
@@ -50,7 +52,7 @@ export function parseEnvKey(value: string | undefined, varName: string): KeySecr
   if (value === undefined) throw new HeliosError('CONFIG', `environment variable ${varName} is not set`);
   if (typeof value === 'string') {
     const key = hexKey(value);
-    if (key !== null) return { kind: 'raw', key, origin: 'env' };
+    if (key !== null) return { kind: 'raw', key: takeSecret(key), origin: 'env' };
   }
   throw new HeliosError('CONFIG', `environment variable ${varName} must hold exactly 64 hex characters`);
 }
@@ -58,8 +60,8 @@ export function parseEnvKey(value: string | undefined, varName: string): KeySecr
 /** A passphrase secret. Strings are NFC-normalized, then UTF-8 encoded. Empty: CONFIG. */
 export function passphraseSecret(p: string | Uint8Array): KeySecret {
   let bytes: Uint8Array;
-  if (typeof p === 'string') bytes = utf8Encode(p.normalize('NFC'));
-  else if (p instanceof Uint8Array) bytes = p.slice();
+  if (typeof p === 'string') bytes = takeSecret(utf8Encode(p.normalize('NFC')));
+  else if (p instanceof Uint8Array) bytes = copySecret(p);
   else throw new HeliosError('CONFIG', 'passphrase must be a string or a Uint8Array');
   if (bytes.length === 0) throw new HeliosError('CONFIG', 'passphrase must not be empty');
   return { kind: 'passphrase', passphrase: bytes };
@@ -68,7 +70,7 @@ export function passphraseSecret(p: string | Uint8Array): KeySecret {
 /** A raw 32-byte key given directly by the application (copied). Anything else: CONFIG. */
 export function rawKeySecret(key: Uint8Array): KeySecret {
   if (!(key instanceof Uint8Array) || key.length !== RAW_KEY_BYTES) throw new HeliosError('CONFIG', `raw key must be a Uint8Array of exactly ${RAW_KEY_BYTES} bytes`);
-  return { kind: 'raw', key: key.slice(), origin: 'raw' };
+  return { kind: 'raw', key: copySecret(key), origin: 'raw' };
 }
 
 /** A new random key as 64 lowercase hex characters (for key files and env variables). */

@@ -6,6 +6,12 @@ import { isHeliosError } from '../format/errors.ts';
 import { toHex, utf8Decode, utf8Encode } from '../format/bytes.ts';
 import { FILE_HEADER_BYTES, decodeFileHeader } from '../format/file-header.ts';
 import { readSuperblockInfo } from '../crypto/superblock.ts';
+import { hkdfSha256 } from '../crypto/hkdf.ts';
+import { crc32c } from '../format/crc32c.ts';
+import { decodeSuperblock, encodeSlotDescriptor, encodeSuperblockPrefix, finishSuperblock, SLOT_RAW } from '../format/superblock-layout.ts';
+import { gcm } from '@noble/ciphers/aes.js';
+import { Buffer } from 'node:buffer';
+import { readSuperblockFile } from './key-management.ts';
 import { throwsCode } from '../format/test-support.ts';
 
 const KEY_A = new Uint8Array(32).map((_, i) => i + 1);
@@ -307,9 +313,276 @@ test('[CRY-ROTATE-7] zero plaintext still holds after key change, rotation and r
   db.close();
 });
 
+// ---- revocation (spec/crypto.md §8) ----------------------------------------------------------
+
+const KEY_C = new Uint8Array(32).fill(0xc3);
+const KEY_X = new Uint8Array(32).fill(0xee); // the attacker's own key for a forged HELIOS
+const HELIOS = `${DIR}/HELIOS`;
+
+/**
+ * What an attacker with the spec does with a HELIOS and a raw key, using only the primitives
+ * (spec/crypto.md [CRY-SB-3], [CRY-SB-4]): the root key of the first raw slot the key opens
+ * and, if it opens the keyring of that same HELIOS, its DEKs. null when no slot opens.
+ */
+function unwrapByHand(helios: Uint8Array, rawKey: Uint8Array): { krk: Uint8Array; deks: Map<number, Uint8Array> | null } | null {
+  const p = decodeSuperblock(helios);
+  for (const s of p.slots) {
+    if (s.kind !== SLOT_RAW) continue;
+    const kek = hkdfSha256(rawKey, s.salt, u('helios-kek'), 32);
+    let krk: Uint8Array;
+    try {
+      krk = gcm(kek, new Uint8Array(12), new Uint8Array([...p.header, ...p.rootId, ...s.descriptor])).decrypt(s.wrapped);
+    } catch {
+      continue;
+    }
+    return { krk, deks: keyringByHand(helios, krk) };
+  }
+  return null;
+}
+
+function keyringByHand(helios: Uint8Array, krk: Uint8Array): Map<number, Uint8Array> | null {
+  const p = decodeSuperblock(helios);
+  const kk = hkdfSha256(krk, p.keyringSalt, u('helios-keyring'), 32);
+  let plain: Uint8Array;
+  try {
+    plain = gcm(kk, new Uint8Array(12), p.keyringAad).decrypt(p.sealedDeks);
+  } catch {
+    return null;
+  }
+  return new Map(p.generations.map((g, i) => [g, plain.slice(32 * i, 32 * i + 32)] as const));
+}
+
+/** A HELIOS of `header` (the database's) opened by KEY_X that claims `deks` (generation → DEK): built from the primitives. */
+function forgeHelios(header: Uint8Array, deks: Map<number, Uint8Array>): Uint8Array {
+  const rootId = new Uint8Array(16).fill(1);
+  const krk = new Uint8Array(32).fill(2);
+  const salt = new Uint8Array(16).fill(3);
+  const descriptor = encodeSlotDescriptor(SLOT_RAW, [0, 0, 0], salt);
+  const kek = hkdfSha256(KEY_X, salt, u('helios-kek'), 32);
+  const wrapped = gcm(kek, new Uint8Array(12), new Uint8Array([...header, ...rootId, ...descriptor])).encrypt(krk);
+  const generations = [...deks.keys()].sort((a, b) => a - b);
+  const keyringSalt = new Uint8Array(16).fill(4);
+  const prefix = encodeSuperblockPrefix({ header, rootId, slots: [{ descriptor, wrapped }], current: generations[generations.length - 1]!, generations, keyringSalt });
+  const kk = hkdfSha256(krk, keyringSalt, u('helios-keyring'), 32);
+  const plain = new Uint8Array(generations.flatMap((g) => [...deks.get(g)!]));
+  return finishSuperblock(prefix, gcm(kk, new Uint8Array(12), prefix).encrypt(plain));
+}
+
+/** A copy of the directory with HELIOS replaced. */
+function withHelios(vfs: MemVfs, helios: Uint8Array): MemVfs {
+  const copy = createMemVfs();
+  copy.mkdir(DIR);
+  for (const p of vfs.paths()) if (!p.endsWith('/LOCK')) copy.writeFileAtomic(p, p === HELIOS ? helios : vfs.readFile(p));
+  return copy;
+}
+
+/** Every row the engine returns from `vfs` opened with KEY_X, or the error code that stopped it. */
+function readAs(vfs: MemVfs): Map<string, string> | string {
+  try {
+    const db = open(vfs, { raw: KEY_X });
+    try {
+      return contents(db);
+    } finally {
+      db.close();
+    }
+  } catch (e) {
+    return isHeliosError(e) ? e.code : String(e);
+  }
+}
+
+/** Generations in the headers of every WAL segment, manifest and table in the directory. */
+function fileGenerations(vfs: MemVfs): Set<number> {
+  return new Set(dataFiles(vfs).map((p) => generationOf(vfs, p)));
+}
+
+test('[CRY-REVOKE-3] [CRY-REVOKE-2] [CRY-REVOKE-1] after revokeKeys an old HELIOS with the old or a removed key decrypts nothing current, rows written later included', () => {
+  const vfs = newDb();
+  const db = open(vfs, { raw: KEY_A }, { memtableBudgetBytes: 8 * 1024 });
+  const model = fill(db, 400, 'before');
+  db.addKey({ raw: KEY_R });
+  const oldHelios = vfs.readFile(HELIOS); // the attacker's copy (a backup): opens with KEY_A and KEY_R
+  // The everyday calls first: none of them is revocation.
+  db.removeKey({ raw: KEY_R });
+  db.changeKey({ raw: KEY_C });
+  db.rotateDataKey({ rewrite: true });
+  const r = db.revokeKeys({ keys: [{ raw: KEY_B }] });
+  assert.ok(r.complete);
+  assert.equal(r.generationsAfter, [r.generation]);
+  assert.equal(db.info().generations, [r.generation]);
+  assert.equal([...fileGenerations(vfs)], [r.generation], 'every WAL segment, manifest and table is re-sealed');
+  for (const [k, v] of fill(db, 200, 'after')) model.set(k, v);
+  assertData(db, model);
+  db.close();
+  assert.equal([...fileGenerations(vfs)], [r.generation]);
+  assert.equal(readSuperblockInfo(vfs.readFile(HELIOS)).generations, [r.generation]);
+  for (const k of [KEY_A, KEY_R, KEY_C]) throwsCode(() => open(vfs, { raw: k }), 'WRONG_KEY');
+
+  const current = vfs.readFile(HELIOS);
+  const header = current.slice(0, 32);
+  for (const oldKey of [KEY_A, KEY_R]) {
+    const got = unwrapByHand(oldHelios, oldKey)!;
+    assert.ok(got !== null && got.deks !== null, 'the old HELIOS still opens with the old key (nothing can change a copy)');
+    assert.is(unwrapByHand(current, oldKey), null, 'no slot of the current HELIOS opens with an old key');
+    assert.is(keyringByHand(current, got.krk), null, 'the old root key does not open the current keyring');
+    for (const g of got.deks!.keys()) assert.not.ok(fileGenerations(vfs).has(g), `no current file is sealed with old generation ${g}`);
+    // Offline: try every old DEK as the key of the current generation.
+    for (const dek of got.deks!.values()) {
+      const attempt = readAs(withHelios(vfs, forgeHelios(header, new Map([[r.generation, dek]]))));
+      assert.type(attempt, 'string', 'an old DEK must not decrypt the current files');
+    }
+  }
+  // Control: the same procedure with the current key and HELIOS reads every row, so the failures above are real.
+  const now = unwrapByHand(current, KEY_B)!;
+  assert.equal(readAs(withHelios(vfs, forgeHelios(header, now.deks!))), model);
+});
+
+test('[CRY-REVOKE-5] changeKey, removeKey and rotateDataKey({ rewrite: true }) do not revoke: an old HELIOS with the old key reads current rows', () => {
+  const vfs = newDb();
+  const db = open(vfs, { raw: KEY_A }, { memtableBudgetBytes: 8 * 1024 });
+  const model = fill(db, 200, 'before');
+  db.addKey({ raw: KEY_R });
+  const oldHelios = vfs.readFile(HELIOS);
+  db.removeKey({ raw: KEY_R });
+  db.changeKey({ raw: KEY_B });
+  db.rotateDataKey({ rewrite: true });
+  for (const [k, v] of fill(db, 100, 'after')) model.set(k, v);
+  db.close();
+  const current = vfs.readFile(HELIOS);
+  for (const oldKey of [KEY_A, KEY_R]) {
+    const krk = unwrapByHand(oldHelios, oldKey)!.krk;
+    const deks = keyringByHand(current, krk);
+    assert.ok(deks !== null, 'the unchanged root key opens the current keyring: what revokeKeys is for');
+    assert.equal(readAs(withHelios(vfs, forgeHelios(current.slice(0, 32), deks!))), model);
+  }
+});
+
+/** HELIOS bytes with `slot` (80 bytes) inserted as slot 0 and the length, count and CRC fixed. */
+function spliceSlot(helios: Uint8Array, slot: Uint8Array): Uint8Array {
+  const out = new Uint8Array(helios.length + 80);
+  out.set(helios.subarray(0, 56), 0);
+  out.set(slot, 56);
+  out.set(helios.subarray(56), 136);
+  out[36]! += 1;
+  const dv = new DataView(out.buffer);
+  dv.setUint32(32, out.length, false);
+  dv.setUint32(out.length - 4, crc32c(out.subarray(0, out.length - 4)), false);
+  return out;
+}
+
+test('[CRY-SB-9] an old 80-byte slot spliced into the current HELIOS does not open the database, after changeKey or after revokeKeys', () => {
+  const vfs = newDb();
+  let db = open(vfs, { raw: KEY_A });
+  const model = fill(db, 30);
+  const oldSlot = vfs.readFile(HELIOS).slice(56, 136);
+  db.changeKey({ raw: KEY_B });
+  db.close();
+  const pristine = vfs.readFile(HELIOS);
+  vfs.writeFileAtomic(HELIOS, spliceSlot(pristine, oldSlot));
+  throwsCode(() => open(vfs, { raw: KEY_A }), 'CORRUPTION');
+  vfs.writeFileAtomic(HELIOS, pristine);
+  db = open(vfs, { raw: KEY_B });
+  db.revokeKeys({ keys: [{ raw: KEY_B }] });
+  db.close();
+  const revoked = vfs.readFile(HELIOS);
+  vfs.writeFileAtomic(HELIOS, spliceSlot(revoked, oldSlot));
+  throwsCode(() => open(vfs, { raw: KEY_A }), 'WRONG_KEY');
+  vfs.writeFileAtomic(HELIOS, revoked);
+  db = open(vfs, { raw: KEY_B });
+  assertData(db, model);
+  db.close();
+});
+
+test('[CRY-REVOKE-1] revokeKeys keeps exactly the listed keys (passphrases too) and refuses bad calls', () => {
+  const vfs = newDb();
+  let db = open(vfs, { raw: KEY_A });
+  const model = fill(db, 50);
+  db.addKey({ raw: KEY_R });
+  const helios = toHex(vfs.readFile(HELIOS));
+  throwsCode(() => db.revokeKeys({ keys: [] }), 'CONFIG');
+  throwsCode(() => db.revokeKeys({} as { keys: KeySourceOption[] }), 'CONFIG');
+  throwsCode(() => db.revokeKeys({ keys: [{ raw: new Uint8Array(5) }] }), 'CONFIG');
+  throwsCode(() => db.revokeKeys({ keys: [{} as KeySourceOption] }), 'INVALID_ARGUMENT');
+  throwsCode(() => db.revokeKeys({ keys: Array.from({ length: 17 }, (_, i) => ({ raw: new Uint8Array(32).fill(i) })) }), 'CONFIG');
+  assert.is(toHex(vfs.readFile(HELIOS)), helios, 'a refused revocation writes nothing');
+  const r = db.revokeKeys({ keys: [{ passphrase: 'new pass' }, { raw: KEY_R }], kdf: KDF });
+  assert.is(r.generation, 2);
+  assert.is(db.info().kdf, 'argon2id');
+  assert.is(db.info().keySource, 'passphrase');
+  db.changeKey({ raw: KEY_B }); // the handle counts as opened with keys[0]
+  db.close();
+  throwsCode(() => open(vfs, { raw: KEY_A }), 'WRONG_KEY');
+  throwsCode(() => open(vfs, { passphrase: 'new pass' }), 'WRONG_KEY');
+  for (const k of [KEY_R, KEY_B]) {
+    db = open(vfs, { raw: k });
+    assertData(db, model);
+    db.close();
+  }
+  throwsCode(() => db.revokeKeys({ keys: [{ raw: KEY_B }] }), 'CLOSED');
+  const plain = openEngine(DIR, { encryption: false, vfs: createMemVfs() });
+  throwsCode(() => plain.revokeKeys({ keys: [{ raw: KEY_B }] }), 'CONFIG');
+  plain.close();
+});
+
+test('[CRY-REVOKE-6] a table an open iterator reads keeps its generation: complete is false until rewriteAll after the close', () => {
+  const vfs = newDb();
+  const db = open(vfs, { raw: KEY_A }, { memtableBudgetBytes: 8 * 1024 });
+  const model = fill(db, 300);
+  const it = db.iterator();
+  const r = db.revokeKeys({ keys: [{ raw: KEY_B }] });
+  assert.is(r.complete, false);
+  assert.equal(db.info().generations, [1, 2]);
+  const seen = new Map<string, string>();
+  while (it.next()) seen.set(utf8Decode(it.key()), utf8Decode(it.value()));
+  it.close();
+  assert.equal(seen, model);
+  assert.equal(db.rewriteAll().dropped, [1]);
+  assert.equal(db.info().generations, [2]);
+  db.close();
+});
+
+test('[CRY-ROTATE-3] rotateDataKey writes a new manifest at once: no later edit is sealed with the old generation', () => {
+  const vfs = newDb();
+  const db = open(vfs, { raw: KEY_A }, { memtableBudgetBytes: 8 * 1024 });
+  fill(db, 100);
+  db.rotateDataKey();
+  const manifest = `${DIR}/MANIFEST-${String(db.info().manifestFileNumber).padStart(6, '0')}`;
+  assert.is(generationOf(vfs, manifest), 2);
+  fill(db, 300, 'later');
+  const now = `${DIR}/MANIFEST-${String(db.info().manifestFileNumber).padStart(6, '0')}`;
+  assert.is(generationOf(vfs, now), 2);
+  db.close();
+});
+
+test('[CRY-ZERO-2] the caller\'s key array is copied, never zeroed: the same Uint8Array or Buffer opens again after close', () => {
+  for (const key of [new Uint8Array(KEY_A), Buffer.from(KEY_A)]) {
+    const vfs = createMemVfs();
+    const before = toHex(key);
+    let db = openEngine(DIR, { key: { raw: key }, vfs });
+    db.put(u('k'), u('v'));
+    db.close();
+    assert.is(toHex(key), before, 'unchanged after close');
+    db = openEngine(DIR, { key: { raw: key }, vfs });
+    assert.is(utf8Decode(db.get(u('k'))!), 'v');
+    db.changeKey({ raw: key });
+    db.addKey({ passphrase: Buffer.from('a passphrase') }, { kdf: KDF });
+    db.close();
+    assert.is(toHex(key), before, 'unchanged after changeKey and close');
+    openEngine(DIR, { key: { raw: key }, vfs }).close();
+  }
+});
+
+test('[CRY-SB-10] a HELIOS longer than any valid superblock is CORRUPTION without being read', () => {
+  const vfs = newDb();
+  const db = open(vfs, { raw: KEY_A });
+  vfs.writeFileAtomic(HELIOS, new Uint8Array(148_837));
+  throwsCode(() => readSuperblockFile(vfs, HELIOS), 'CORRUPTION');
+  throwsCode(() => db.addKey({ raw: KEY_R }), 'CORRUPTION');
+  db.close();
+});
+
 // ---- crash at every Vfs operation ----------------------------------------------------------
 
-type Op = 'changeKey' | 'addKey' | 'removeKey' | 'rotate' | 'rotate+rewrite';
+type Op = 'changeKey' | 'addKey' | 'removeKey' | 'rotate' | 'rotate+rewrite' | 'revoke';
 
 function crashCampaign(op: Op, processOnly: boolean): number {
   let points = 0;
@@ -317,7 +590,7 @@ function crashCampaign(op: Op, processOnly: boolean): number {
     const vfs = newDb();
     let db = open(vfs, { raw: KEY_A }, { memtableBudgetBytes: 4 * 1024, compaction: { baseLevelBytes: 8 * 1024, targetFileBytes: 4 * 1024 } });
     const model = fill(db, 150);
-    if (op === 'removeKey') db.addKey({ raw: KEY_R });
+    if (op === 'removeKey' || op === 'revoke') db.addKey({ raw: KEY_R });
     if (op === 'rotate+rewrite') {
       db.rotateDataKey();
       for (const [key, v] of fill(db, 60, 'g2')) model.set(key, v);
@@ -330,6 +603,7 @@ function crashCampaign(op: Op, processOnly: boolean): number {
       else if (op === 'addKey') db.addKey({ raw: KEY_R });
       else if (op === 'removeKey') db.removeKey({ raw: KEY_A });
       else if (op === 'rotate') db.rotateDataKey();
+      else if (op === 'revoke') db.revokeKeys({ keys: [{ raw: KEY_B }] });
       else db.rotateDataKey({ rewrite: true });
     } catch (e) {
       if (!isHeliosError(e, 'IO')) throw e;
@@ -338,8 +612,9 @@ function crashCampaign(op: Op, processOnly: boolean): number {
     const faulted = vfs.faultsFired > fired;
     vfs.injectFault(null);
     vfs.crash(processOnly ? { processOnly: true } : {});
-    const keys = op === 'changeKey' ? [KEY_A, KEY_B] : op === 'removeKey' ? [KEY_A, KEY_R] : [KEY_A];
+    const keys = op === 'changeKey' ? [KEY_A, KEY_B] : op === 'removeKey' ? [KEY_A, KEY_R] : op === 'revoke' ? [KEY_A, KEY_R, KEY_B] : [KEY_A];
     let opened = 0;
+    const openedWith: string[] = [];
     for (const key of keys) {
       try {
         db = open(vfs, { raw: key });
@@ -348,14 +623,22 @@ function crashCampaign(op: Op, processOnly: boolean): number {
         throw new Error(`${op} crash before mutating op ${k}: reopen failed: ${String(e)}`);
       }
       opened++;
+      openedWith.push(key === KEY_A ? 'A' : key === KEY_R ? 'R' : 'B');
       assertData(db, model);
       const gens = db.info().generations;
+      if (op === 'revoke' && completed) {
+        assert.equal(gens, [2]);
+        assert.equal([...new Set(dataFiles(vfs).map((p) => generationOf(vfs, p)))], [2]);
+      }
       if (op === 'rotate' && completed) assert.equal(gens, [1, 2]);
       if (op === 'rotate+rewrite' && completed) assert.equal(gens, [3]);
       db.close();
     }
     if (op === 'changeKey') assert.is(opened, 1, 'exactly one of old and new key opens');
     if (op === 'removeKey') assert.ok(opened >= 1);
+    // [CRY-REVOKE-4]: the old key set (A and R) or the new one (B), never a mixture.
+    if (op === 'revoke') assert.ok(['A,R', 'B'].includes(openedWith.join()), `opened with ${openedWith.join()}`);
+    if (op === 'revoke' && completed) assert.equal(openedWith, ['B']);
     if (op === 'changeKey' && completed) {
       throwsCode(() => open(vfs, { raw: KEY_A }), 'WRONG_KEY');
     }
@@ -374,5 +657,11 @@ for (const op of ['changeKey', 'addKey', 'removeKey', 'rotate', 'rotate+rewrite'
 test('[CRY-ROTATE-6] a process crash at any Vfs operation of a forced rotation loses nothing', () => {
   assert.ok(crashCampaign('rotate+rewrite', true) >= 2);
 });
+
+for (const processOnly of [false, true]) {
+  test(`[CRY-REVOKE-4] a ${processOnly ? 'process crash' : 'power loss'} at any Vfs operation of revokeKeys leaves the old keys or the new ones, and every commit`, () => {
+    assert.ok(crashCampaign('revoke', processOnly) >= 2);
+  });
+}
 
 test.run();

@@ -1,8 +1,9 @@
 /**
  * Key management of an open engine: change the key (O(1) re-wrap), add and
- * remove key slots, rotate the data key, and rewrite every file with the
- * newest data-key generation (spec/crypto.md "Key change and data-key
- * rotation", [CRY-ROTATE-1..7]).
+ * remove key slots, rotate the data key, rewrite every file with the
+ * newest data-key generation, and revoke every earlier key (new keyring root
+ * and data key, every file re-sealed) (spec/crypto.md "Key change and data-key
+ * rotation", [CRY-ROTATE-1..7], and "Revocation", [CRY-REVOKE-1..6]).
  *
  * The crypto (crypto/superblock.ts) is pure: it returns new superblock bytes.
  * This module computes them from the current `HELIOS`, replaces the file
@@ -15,7 +16,10 @@
  *  - a new generation keeps every old one, so files sealed before it stay
  *    readable; new files use it only after the superblock naming it is durable;
  *  - a generation is dropped only after the manifest edits that retired the
- *    last live file sealed with it are durable.
+ *    last live file sealed with it are durable;
+ *  - a revocation writes a superblock of a new root that still holds every
+ *    old generation (sealed under the new root), so the files on disk stay
+ *    readable; the old generations go only after every file was rewritten.
  *
  * The handle authorizes the changes with its keyring (the open proved the
  * key); the secret it was opened with is not kept. changeKey therefore
@@ -25,6 +29,7 @@
 import { HeliosError } from '../format/errors.ts';
 import { compareBytes, equalBytes } from '../format/bytes.ts';
 import { FILE_HEADER_BYTES, decodeFileHeader } from '../format/file-header.ts';
+import { MAX_SUPERBLOCK_BYTES, SLOTS_OFFSET, SLOT_BYTES } from '../format/superblock-layout.ts';
 import { destroySecret, type KeySecret } from '../crypto/key-source.ts';
 import {
   addDataKeyGeneration,
@@ -33,6 +38,8 @@ import {
   openSuperblock,
   readSuperblockInfo,
   removeKeySlot,
+  replaceKeySlot,
+  revokeSuperblock,
   MAX_SLOTS,
   type KdfOptions,
   type Keyring,
@@ -82,6 +89,28 @@ export interface RewriteResult {
   readonly dropped: number[];
 }
 
+export interface RevokeOptions extends RewriteOptions {
+  /**
+   * The keys that open the database afterwards: 1..16, each gets a fresh slot wrapping the
+   * new root. Every other slot is dropped, so a key that should keep working (a recovery key)
+   * must be listed. The handle then counts as opened with `keys[0]` (for changeKey).
+   */
+  keys: KeySourceOption[];
+  /** KDF parameters of the passphrase slots among `keys` (default as changeKey). */
+  kdf?: KdfOptions;
+}
+
+export interface RevokeResult extends RewriteResult {
+  /** The new data-key generation, the only one once `complete`. */
+  readonly generation: number;
+  /**
+   * True when no file is sealed with an earlier generation any more and HELIOS holds the new
+   * one only. False when a table an open iterator still reads kept an old generation live:
+   * close the iterator and run rewriteAll() to finish.
+   */
+  readonly complete: boolean;
+}
+
 /** The key-management methods of an Engine. All refuse a closed (CLOSED) or failed handle. */
 export interface EngineKeyManagement {
   /**
@@ -110,6 +139,19 @@ export interface EngineKeyManagement {
    * On an unencrypted database: nothing to drop, tables are still rewritten. Errors: IO.
    */
   rewriteAll(options?: RewriteOptions): RewriteResult;
+  /**
+   * Revokes every key and every copy of HELIOS made before this call [CRY-REVOKE-1]: draws a
+   * new keyring root key and root id and a new data-key generation (random, not derivable from
+   * anything earlier), writes HELIOS with one slot per `options.keys` (all other slots are
+   * gone), writes a new manifest and starts a new WAL segment under the new generation, then
+   * flushes, rewrites every table (rewriteAll) and drops every older generation. Afterwards an
+   * old HELIOS (a backup, a saved copy) with an old or removed key decrypts no current file.
+   * Cost: one KDF run per passphrase key plus a rewrite of all data. Crash-safe: before HELIOS
+   * is replaced the old keys open the old state; after it, only `keys` open, and an interrupted
+   * rewrite is finished by rewriteAll() [CRY-REVOKE-4]. Errors: CONFIG (unencrypted database,
+   * no keys or more than 16, bad KDF parameters), INVALID_ARGUMENT (bad options), IO.
+   */
+  revokeKeys(options: RevokeOptions): RevokeResult;
 }
 
 /** What the engine lends this module (closures over its state). */
@@ -147,10 +189,7 @@ export function noteOpenedSlot(keyring: Keyring, slotIndex: number): void {
   openedSlots.set(keyring, slotIndex);
 }
 
-// [CRY-SB-1]: slot i occupies bytes 40 + 80i .. 40 + 80i + 79; the slot count is byte 36.
-const SLOTS_OFFSET = 40;
-const SLOT_BYTES = 80;
-
+// [CRY-SB-1]: slot i occupies bytes 56 + 80i .. 56 + 80i + 79; the slot count is byte 36.
 function slotAt(bytes: Uint8Array, i: number): Uint8Array {
   return bytes.slice(SLOTS_OFFSET + SLOT_BYTES * i, SLOTS_OFFSET + SLOT_BYTES * (i + 1));
 }
@@ -161,6 +200,24 @@ function findSlot(bytes: Uint8Array, slot: Uint8Array): number {
   return -1;
 }
 
+/**
+ * The bytes of the superblock file at `path`, refusing (CORRUPTION, nothing read) a file
+ * longer than any valid superblock [CRY-SB-10], so a padded HELIOS cannot make an open
+ * allocate without bound.
+ */
+export function readSuperblockFile(vfs: Vfs, path: string): Uint8Array {
+  const f = vfs.openRead(path);
+  try {
+    const size = f.size();
+    if (size > MAX_SUPERBLOCK_BYTES) {
+      throw new HeliosError('CORRUPTION', `${SUPERBLOCK_FILE}: ${size} bytes, more than the largest valid superblock (${MAX_SUPERBLOCK_BYTES}) at offset ${MAX_SUPERBLOCK_BYTES}`, { file: SUPERBLOCK_FILE, offset: MAX_SUPERBLOCK_BYTES });
+    }
+    return f.readAt(0, size);
+  } finally {
+    f.close();
+  }
+}
+
 export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8Array): EngineKeyManagement {
   const { vfs, dir, ctx, info } = host;
   const sbPath = joinPath(dir, SUPERBLOCK_FILE);
@@ -169,7 +226,7 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
   let ownSlot: Uint8Array | null | undefined = opened < 0 ? null : undefined;
 
   const read = (): Uint8Array => {
-    const bytes = vfs.readFile(sbPath);
+    const bytes = readSuperblockFile(vfs, sbPath);
     if (ownSlot === undefined) ownSlot = slotAt(bytes, opened);
     return bytes;
   };
@@ -208,7 +265,7 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
     } catch (e) {
       let now: Uint8Array | null = null;
       try {
-        now = vfs.readFile(sbPath);
+        now = readSuperblockFile(vfs, sbPath);
       } catch {
         // unreadable: keep the old state in memory
       }
@@ -234,6 +291,16 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
     } finally {
       f.close();
     }
+  };
+
+  /**
+   * After HELIOS names a new current generation: a new manifest, then a new WAL segment, both
+   * sealed with it, so no record written from now on (manifest edits naming new tables' key
+   * ranges included) is sealed with an older generation [CRY-ROTATE-3].
+   */
+  const startGeneration = (): void => {
+    host.guarded(() => host.rewriteManifest());
+    host.guarded(() => host.rotateWal());
   };
 
   const rewriteAll = (options: RewriteOptions = {}): RewriteResult => {
@@ -319,11 +386,8 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
       const bytes = read();
       const own = ownSlot ? findSlot(bytes, ownSlot) : -1;
       if (own < 0) throw new HeliosError('CONFIG', 'the key this handle was opened with was removed: use addKey / removeKey');
-      const next = withSecret(newKey, (secret) => {
-        // The new slot is appended, the old one removed (in the order the 16-slot limit allows).
-        if (readSuperblockInfo(bytes).slotCount < MAX_SLOTS) return removeKeySlot(addKeySlot(bytes, ctx.keyring, secret, random, options.kdf), ctx.keyring, own);
-        return addKeySlot(removeKeySlot(bytes, ctx.keyring, own), ctx.keyring, secret, random, options.kdf);
-      });
+      // The old slot is removed and the new one appended, in one rewrite.
+      const next = withSecret(newKey, (secret) => replaceKeySlot(bytes, ctx.keyring, own, secret, random, options.kdf));
       const n = next[36]!;
       const slot = slotAt(next, n - 1);
       write(next, () => {
@@ -351,7 +415,7 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
         return o.slotIndex;
       });
       const removed = slotAt(bytes, index);
-      const next = removeKeySlot(bytes, ctx.keyring, index);
+      const next = removeKeySlot(bytes, ctx.keyring, index, random);
       write(next, () => {
         if (ownSlot && equalBytes(ownSlot, removed)) ownSlot = null;
         adopt(next, null);
@@ -363,12 +427,45 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
       requireEncrypted();
       const next = addDataKeyGeneration(read(), ctx.keyring, random);
       write(next, () => adopt(next, openSuperblock(next, ctx.keyring).keyring));
-      // New files use the new generation from here on; the WAL segment starts at once.
-      host.guarded(() => host.rotateWal());
+      startGeneration();
       const generation = ctx.keyring.currentGeneration;
       if (options.rewrite === true) rewriteAll(options);
       return generation;
     },
     rewriteAll,
+    revokeKeys(options) {
+      host.checkWritable();
+      if (typeof options !== 'object' || options === null) throw new HeliosError('INVALID_ARGUMENT', 'options must be an object');
+      const keys = options.keys;
+      if (!Array.isArray(keys) || keys.length < 1 || keys.length > MAX_SLOTS) throw new HeliosError('CONFIG', `revokeKeys needs 1..${MAX_SLOTS} keys to keep (options.keys)`);
+      const kinds = keys.map((k) => keySourceKind(k));
+      requireEncrypted();
+      const bytes = read();
+      const secrets: KeySecret[] = [];
+      let revoked: { bytes: Uint8Array; keyring: Keyring };
+      try {
+        for (const k of keys) secrets.push(loadKeySecret(k));
+        revoked = revokeSuperblock(bytes, ctx.keyring, secrets, random, options.kdf);
+      } finally {
+        for (const s of secrets) destroySecret(s);
+      }
+      const next = revoked.bytes;
+      let adopted = false;
+      try {
+        write(next, () => {
+          ownSlot = slotAt(next, 0);
+          adopt(next, revoked.keyring);
+          adopted = true;
+          host.setKeySource(kinds[0]!);
+        });
+      } finally {
+        if (!adopted) revoked.keyring.destroy();
+      }
+      // From here only `keys` open the database [CRY-REVOKE-2]; then every file is re-sealed.
+      startGeneration();
+      const generation = ctx.keyring.currentGeneration;
+      const r = rewriteAll(options);
+      return { ...r, generation, complete: r.generationsAfter.length === 1 && r.generationsAfter[0] === generation };
+    },
   };
 }

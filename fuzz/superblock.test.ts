@@ -83,10 +83,10 @@ test('key-management commands keep every model secret opening exactly the model 
           case 'removeSlot': {
             const idx = c.pick % slots.length;
             if (slots.length === 1) {
-              assert.is(code(() => removeKeySlot(bytes, secret(auth), idx)), 'CONFIG');
+              assert.is(code(() => removeKeySlot(bytes, secret(auth), idx, random)), 'CONFIG');
               break;
             }
-            bytes = removeKeySlot(bytes, secret(auth), idx);
+            bytes = removeKeySlot(bytes, secret(auth), idx, random);
             slots.splice(idx, 1);
             break;
           }

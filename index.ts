@@ -13,3 +13,4 @@ export type { Engine, EngineOptions, EngineInfo, EngineIterator, IteratorOptions
 export { createMemVfs } from './engine/mem-vfs.ts';
 export type { Vfs, VfsFile } from './engine/vfs.ts';
 export type { ChangeKeyOptions, RewriteOptions, RewriteProgress, RewriteResult, RotateOptions } from './engine/engine.ts';
+export type { RevokeOptions, RevokeResult } from './engine/key-management.ts';

@@ -19,6 +19,7 @@
 import { HeliosError } from '../format/errors.ts';
 import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type SynchronousMode } from '../engine/engine.ts';
 import type { ChangeKeyOptions, KdfOptions, RewriteProgress } from '../engine/engine.ts';
+import type { RevokeOptions, RevokeResult } from '../engine/key-management.ts';
 import { createMemVfs } from '../engine/mem-vfs.ts';
 import { parseOne } from './parser.ts';
 import { Session } from './executor.ts';
@@ -277,6 +278,17 @@ export class Database {
   rotateDataKey(options: { rewrite?: boolean; onProgress?: (p: RewriteProgress) => void } = {}): number {
     this.checkKeyChange();
     return this.engine!.rotateDataKey(options);
+  }
+
+  /**
+   * Revokes every earlier key and every saved copy of HELIOS: a new keyring root and data key,
+   * exactly `options.keys` open the database afterwards (list a recovery key to keep it), and
+   * every file is re-sealed (Engine.revokeKeys, spec/crypto.md §8). changeKey does not do this.
+   * Errors: CONFIG (unencrypted database, no keys), SQL_ERROR (readonly handle), IO.
+   */
+  revokeKeys(options: RevokeOptions): RevokeResult {
+    this.checkKeyChange();
+    return this.engine!.revokeKeys(options);
   }
 
   private checkKeyChange(): void {

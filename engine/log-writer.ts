@@ -10,16 +10,25 @@
  *
  * Durability: `add()` hands the record to the OS before returning (survives
  * a process crash); `sync()` makes every record added so far survive power
- * loss.
+ * loss; `addSynced()` does both for one record. Every sync point is followed
+ * by zero padding to the next LOG_BLOCK_BYTES boundary, written before the
+ * fsync [FMT-REC-6]: bytes written after a sync never share a file-system
+ * block with synced bytes, so a later failing write or fsync — which on a
+ * real device can zero every block it touched — cannot damage a record that
+ * was already acknowledged.
  *
- * Failure: after any I/O error the writer is poisoned: every later call
- * rethrows that error. The bytes of a failed write may be partly in the file;
- * the index of the failed record must not be used again with other content,
- * so the caller abandons the file (the next open starts a new one).
+ * Failure: after any I/O error the writer cuts the file back to the end of
+ * the last acknowledged record (a record is acknowledged when `add()` or
+ * `addSynced()` returned) and syncs that, best effort, then is poisoned:
+ * every later call rethrows the first error. So after a failed commit the
+ * file holds exactly the acknowledged records (unless the device refused the
+ * truncation too; then recovery's torn-tail rules [FMT-REC-4] [FMT-REC-5]
+ * drop what the failed write left). The index of the failed record is never
+ * used again: the caller abandons the file (the next open starts a new one).
  */
 import { HeliosError } from '../format/errors.ts';
 import { encodeFileHeader } from '../format/file-header.ts';
-import { RECORD_HEADER_BYTES, writeRecordHeader } from '../format/record-frame.ts';
+import { LOG_BLOCK_BYTES, MAX_LOG_FILE_BYTES, RECORD_HEADER_BYTES, writeRecordHeader } from '../format/record-frame.ts';
 import type { FileCipher } from './file-cipher.ts';
 import type { Vfs, VfsFile } from './vfs.ts';
 
@@ -29,13 +38,17 @@ const MAX_REUSED_FRAME_BYTES = 128 * 1024;
 export interface LogWriter {
   readonly fileName: string;
   readonly fileNumber: number;
-  /** Bytes written to the file, header included. */
+  /** Bytes written to the file, header and padding included. */
   readonly byteLength: number;
   /** Records added so far (the index the next record gets). */
   readonly recordCount: number;
-  /** Seals and appends one record. */
+  /** Seals and appends one record (acknowledged once this returns). TOO_BIG, before
+   *  anything is written, when the file would pass MAX_LOG_FILE_BYTES. */
   add(plaintext: Uint8Array): void;
-  /** Makes every record added so far durable. */
+  /** Seals and appends one record, pads to the block boundary and syncs, in that
+   *  order (acknowledged once this returns). TOO_BIG as add(). */
+  addSynced(plaintext: Uint8Array): void;
+  /** Pads to the block boundary and makes every record added so far durable. */
   sync(): void;
   /** Releases the file handle and the file key. Does not flush. Idempotent. */
   close(): void;
@@ -51,30 +64,77 @@ export function createLogWriter(vfs: Vfs, path: string, fileName: string, cipher
   let failure: unknown = null;
   let index = 0;
   let written = 0;
+  /** End of the last acknowledged record (or of the header): where a failure cuts the file back to. */
+  let acknowledged = 0;
   let frame: Uint8Array = new Uint8Array(256);
 
-  const fail = (e: unknown): never => {
-    failure ??= e;
-    throw e;
-  };
   const live = (): VfsFile => {
     if (failure !== null) throw failure;
     if (file === null) throw new HeliosError('CLOSED', `${fileName} is closed`, { file: fileName });
     return file;
   };
-  const appendNow = (data: Uint8Array): void => {
-    const f = live();
+  /** Records the first failure, cuts the file back to the acknowledged end (best effort), rethrows. */
+  const fail = (f: VfsFile, e: unknown): never => {
+    failure ??= e;
+    try {
+      if (f.size() > acknowledged) f.truncate(acknowledged);
+      f.sync();
+      written = acknowledged;
+    } catch {
+      // The device refused the cleanup too: recovery's torn-tail rules handle what is left.
+    }
+    throw e;
+  };
+  const paddingAfter = (end: number): number => (LOG_BLOCK_BYTES - (end % LOG_BLOCK_BYTES)) % LOG_BLOCK_BYTES;
+  const checkRoom = (bytes: number): void => {
+    if (written + bytes > MAX_LOG_FILE_BYTES) {
+      throw new HeliosError('TOO_BIG', `${fileName}: a record of ${bytes} bytes would take the file past ${MAX_LOG_FILE_BYTES} bytes`, { file: fileName });
+    }
+  };
+  /** The sealed frame of record `index` followed by `pad` zero bytes, in a buffer reused across records. */
+  const buildFrame = (plaintext: Uint8Array, padToBlock: boolean): Uint8Array => {
+    // The frame is built in place, header then ciphertext ‖ tag (then padding),
+    // in a buffer reused across records: append() copies or writes out its
+    // argument (vfs.ts), and the buffer only ever holds ciphertext and zeros.
+    const sealedLength = plaintext.length + cipher.overhead;
+    const frameLength = RECORD_HEADER_BYTES + sealedLength;
+    const total = frameLength + (padToBlock ? paddingAfter(written + frameLength) : 0);
+    checkRoom(total);
+    let rec: Uint8Array;
+    if (total <= frame.length) {
+      rec = frame.subarray(0, total);
+    } else {
+      rec = new Uint8Array(total);
+      if (total <= MAX_REUSED_FRAME_BYTES) frame = rec;
+    }
+    writeRecordHeader(rec, 0, sealedLength);
+    cipher.sealInto(index, plaintext, rec, RECORD_HEADER_BYTES);
+    rec.fill(0, frameLength);
+    return rec;
+  };
+  const appendNow = (f: VfsFile, data: Uint8Array): void => {
     try {
       f.append(data);
     } catch (e) {
-      fail(e);
+      fail(f, e);
     }
     written += data.length;
   };
+  const syncNow = (f: VfsFile): void => {
+    const pad = paddingAfter(written);
+    if (pad > 0) appendNow(f, new Uint8Array(pad));
+    try {
+      f.sync();
+    } catch (e) {
+      fail(f, e);
+    }
+  };
 
   try {
-    appendNow(encodeFileHeader(cipher.header));
-    file.sync();
+    const f = live();
+    appendNow(f, encodeFileHeader(cipher.header));
+    syncNow(f);
+    acknowledged = written;
   } catch (e) {
     file.close();
     cipher.destroy();
@@ -91,31 +151,27 @@ export function createLogWriter(vfs: Vfs, path: string, fileName: string, cipher
       return index;
     },
     add(plaintext) {
-      live();
-      // The frame is built in place, header then ciphertext ‖ tag, in a
-      // buffer reused across records: append() copies or writes out its
-      // argument (vfs.ts), and the buffer only ever holds ciphertext.
-      const sealedLength = plaintext.length + cipher.overhead;
-      const frameLength = RECORD_HEADER_BYTES + sealedLength;
-      let rec: Uint8Array;
-      if (frameLength <= frame.length) {
-        rec = frame.subarray(0, frameLength);
-      } else {
-        rec = new Uint8Array(frameLength);
-        if (frameLength <= MAX_REUSED_FRAME_BYTES) frame = rec;
-      }
-      writeRecordHeader(rec, 0, sealedLength);
-      cipher.sealInto(index, plaintext, rec, RECORD_HEADER_BYTES);
-      index++;
-      appendNow(rec);
-    },
-    sync() {
       const f = live();
+      const rec = buildFrame(plaintext, false);
+      index++;
+      appendNow(f, rec);
+      acknowledged = written;
+    },
+    addSynced(plaintext) {
+      const f = live();
+      const rec = buildFrame(plaintext, true);
+      index++;
+      appendNow(f, rec);
       try {
         f.sync();
       } catch (e) {
-        fail(e);
+        fail(f, e);
       }
+      acknowledged = written;
+    },
+    sync() {
+      syncNow(live());
+      acknowledged = written;
     },
     close() {
       if (file === null) return;
@@ -125,4 +181,3 @@ export function createLogWriter(vfs: Vfs, path: string, fileName: string, cipher
     },
   };
 }
-

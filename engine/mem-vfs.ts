@@ -13,19 +13,26 @@
  * prefix of each file's unsynced bytes (a torn write), invalidates every open
  * handle and releases every lock; `crash({ processOnly: true })` models a
  * killed process instead (nothing written is lost). `injectFault()` makes a chosen operation
- * throw ENOSPC or EIO, by predicate and/or countdown. `flipBit()` and
- * `setFileBytes()` damage or replace a file at rest (in both views).
+ * throw ENOSPC or EIO, by predicate and/or countdown, optionally the way a
+ * failing device does (`zeroFill`: the file grows, the blocks the write
+ * touched read back as zeros, durably). `flipBit()` and `setFileBytes()`
+ * damage or replace a file at rest (in both views).
+ *
+ * Paths are normalised (`//`, `.` and `..` segments resolved), so every
+ * spelling of a path names the same file and the same lock, as device and
+ * inode do for the Node implementation; a lock is held per normalised path,
+ * by this process only (a MemVfs cannot be shared between processes).
  */
 import { HeliosError } from '../format/errors.ts';
-import type { Vfs, VfsFile, VfsLock } from './vfs.ts';
+import { DEFAULT_READ_FILE_MAX_BYTES, fileTooLarge, MAX_READ_BYTES, readTooLarge, writeFileAtomicVia, type Vfs, type VfsFile, type VfsLock } from './vfs-interface.ts';
 import { baseName, dirName } from './vfs-path.ts';
-import { writeFileAtomicVia } from './node-vfs.ts';
 
 export type MemVfsOp =
   | 'create'
   | 'openRead'
   | 'readAt'
   | 'append'
+  | 'truncate'
   | 'sync'
   | 'remove'
   | 'rename'
@@ -36,7 +43,7 @@ export type MemVfsOp =
   | 'lock';
 
 export interface MemVfsFault {
-  /** Operations that may fail. Default: every mutating one (create, append, sync, remove, rename, mkdir, syncDir). */
+  /** Operations that may fail. Default: every mutating one (create, append, truncate, sync, remove, rename, mkdir, syncDir). */
   readonly ops?: readonly MemVfsOp[];
   /** Only paths for which this returns true. Default: every path. */
   readonly path?: (path: string) => boolean;
@@ -45,8 +52,20 @@ export interface MemVfsFault {
   readonly after?: number;
   /** Keep failing every matching operation once fired. Default false (fires once). */
   readonly sticky?: boolean;
-  /** For a failing append: how many leading bytes of the data reach the file before the error. Default 0. */
+  /** For a failing append: how many leading bytes of the data reach the file before the error. Default 0.
+   *  With zeroFill, for a failing append or sync: how many bytes of the unsynced data survive. */
   readonly partialBytes?: number;
+  /**
+   * A failing device (ext4 on a loop device whose backing store is full):
+   * for a failing append, the file still grows by the whole write; for a
+   * failing sync, the unsynced bytes' new size becomes durable. Either way,
+   * every byte from the start of the first `zeroFill`-byte block the lost
+   * data touches (after its first `partialBytes` bytes) to the end of the
+   * file reads back as zero, in the live and the durable view: such a device
+   * zeroes whole blocks, including bytes of that block that were synced
+   * before. Typical block sizes: 512, 1024, 4096.
+   */
+  readonly zeroFill?: number;
 }
 
 export interface CrashOptions {
@@ -73,12 +92,27 @@ export interface MemVfs extends Vfs {
   paths(): string[];
 }
 
-const DEFAULT_FAULT_OPS: readonly MemVfsOp[] = ['create', 'append', 'sync', 'remove', 'rename', 'mkdir', 'syncDir'];
+const DEFAULT_FAULT_OPS: readonly MemVfsOp[] = ['create', 'append', 'truncate', 'sync', 'remove', 'rename', 'mkdir', 'syncDir'];
 
 interface MemNode {
   buf: Uint8Array;
   length: number;
+  /** The first `synced` bytes of `buf` are durable (unless `durableImage` is set). */
   synced: number;
+  /** The durable content when a truncation cut below `synced` and was not synced yet. */
+  durableImage: Uint8Array | null;
+}
+
+/**
+ * The zeroFill fault: bytes from the start of the `block`-byte block holding
+ * offset `from` to the end of the file become zero and durable (a device that
+ * lost those blocks after the file's new size reached its metadata).
+ */
+function zeroBlocks(node: MemNode, from: number, block: number): void {
+  const start = Math.min(node.length, Math.floor(from / block) * block);
+  node.buf.fill(0, start, node.length);
+  node.synced = node.length;
+  node.durableImage = null;
 }
 
 function grow(node: MemNode, extra: number): void {
@@ -89,12 +123,23 @@ function grow(node: MemNode, extra: number): void {
   node.buf = next;
 }
 
-function normalize(path: string): string {
-  let p = path.replace(/\/+/g, '/');
-  if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
-  if (p.startsWith('./')) p = p.slice(2);
-  return p;
+/** One spelling per path: no `//`, no trailing `/`, `.` and `..` segments resolved ('.' for the current directory). */
+export function normalizeMemPath(path: string): string {
+  const absolute = path.startsWith('/');
+  const out: string[] = [];
+  for (const seg of path.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
+      else if (!absolute) out.push('..');
+      continue;
+    }
+    out.push(seg);
+  }
+  const p = out.join('/');
+  return absolute ? '/' + p : p === '' ? '.' : p;
 }
+const normalize = normalizeMemPath;
 
 export function createMemVfs(): MemVfs {
   let live = new Map<string, MemNode>();
@@ -108,7 +153,7 @@ export function createMemVfs(): MemVfs {
   const notFound = (op: string, path: string): HeliosError =>
     new HeliosError('IO', `${op} ${baseName(path)} failed: ENOENT`, { file: baseName(path), osCode: 'ENOENT' });
 
-  /** Throws the armed fault when it matches; returns the partial byte count for appends. */
+  /** Throws the armed fault when it matches (carrying partialBytes and zeroFill for the caller). */
   function maybeFail(op: MemVfsOp, path: string): void {
     if (fault === null) return;
     const ops = fault.ops ?? DEFAULT_FAULT_OPS;
@@ -122,8 +167,7 @@ export function createMemVfs(): MemVfs {
     if (!f.sticky) fault = null;
     faultsFired++;
     const err = new HeliosError('IO', `${op} ${baseName(path)} failed: ${f.code}`, { file: baseName(path), osCode: f.code });
-    if (op === 'append' && (f.partialBytes ?? 0) > 0) throw Object.assign(err, { partialBytes: f.partialBytes });
-    throw err;
+    throw Object.assign(err, { partialBytes: f.partialBytes ?? 0, zeroFill: f.zeroFill ?? 0 });
   }
 
   function openHandle(path: string, node: MemNode, writable: boolean): VfsFile {
@@ -138,6 +182,7 @@ export function createMemVfs(): MemVfs {
     return {
       readAt(offset, length) {
         check();
+        if (length > MAX_READ_BYTES) throw readTooLarge(path, length);
         maybeFail('readAt', path);
         const start = Math.min(Math.max(0, offset), node.length);
         const end = Math.min(node.length, start + Math.max(0, length));
@@ -149,8 +194,15 @@ export function createMemVfs(): MemVfs {
         try {
           maybeFail('append', path);
         } catch (e) {
-          const partial = Math.min(data.length, (e as { partialBytes?: number }).partialBytes ?? 0);
-          if (partial > 0) {
+          const { partialBytes, zeroFill } = e as { partialBytes?: number; zeroFill?: number };
+          const partial = Math.min(data.length, partialBytes ?? 0);
+          if (zeroFill) {
+            const start = node.length;
+            grow(node, data.length);
+            node.buf.set(data, start);
+            node.length += data.length;
+            zeroBlocks(node, start + partial, zeroFill);
+          } else if (partial > 0) {
             grow(node, partial);
             node.buf.set(data.subarray(0, partial), node.length);
             node.length += partial;
@@ -165,10 +217,27 @@ export function createMemVfs(): MemVfs {
         check();
         return node.length;
       },
+      truncate(length) {
+        check();
+        if (!writable) throw new HeliosError('INTERNAL', `${baseName(path)} is open read-only`);
+        if (!Number.isSafeInteger(length) || length < 0 || length > node.length) throw new HeliosError('INTERNAL', `truncate ${baseName(path)} to ${length} of ${node.length} bytes`);
+        maybeFail('truncate', path);
+        if (length < node.synced && node.durableImage === null) node.durableImage = node.buf.slice(0, node.synced);
+        node.synced = Math.min(node.synced, length);
+        node.buf.fill(0, length, node.length);
+        node.length = length;
+      },
       sync() {
         check();
-        maybeFail('sync', path);
+        try {
+          maybeFail('sync', path);
+        } catch (e) {
+          const { partialBytes, zeroFill } = e as { partialBytes?: number; zeroFill?: number };
+          if (zeroFill) zeroBlocks(node, node.synced + (partialBytes ?? 0), zeroFill);
+          throw e;
+        }
         node.synced = node.length;
+        node.durableImage = null;
       },
       close() {
         open = false;
@@ -189,7 +258,7 @@ export function createMemVfs(): MemVfs {
       if (live.has(path) || dirs.has(path)) {
         throw new HeliosError('IO', `create ${baseName(path)} failed: EEXIST`, { file: baseName(path), osCode: 'EEXIST' });
       }
-      const node: MemNode = { buf: new Uint8Array(0), length: 0, synced: 0 };
+      const node: MemNode = { buf: new Uint8Array(0), length: 0, synced: 0, durableImage: null };
       live.set(path, node);
       return openHandle(path, node, true);
     },
@@ -244,11 +313,12 @@ export function createMemVfs(): MemVfs {
       for (const p of [...durable.keys()]) if (dirName(p) === dir && live.get(p) !== durable.get(p)) durable.delete(p);
       for (const [p, node] of live) if (dirName(p) === dir) durable.set(p, node);
     },
-    readFile(rawPath) {
+    readFile(rawPath, maxByteLength = DEFAULT_READ_FILE_MAX_BYTES) {
       const path = normalize(rawPath);
       maybeFail('readFile', path);
       const node = live.get(path);
       if (!node) throw notFound('read', path);
+      if (node.length > maxByteLength) throw fileTooLarge(path, node.length, maxByteLength);
       return node.buf.slice(0, node.length);
     },
     writeFileAtomic(path, data) {
@@ -258,7 +328,7 @@ export function createMemVfs(): MemVfs {
       const path = normalize(rawPath);
       maybeFail('lock', path);
       if (locks.has(path)) {
-        throw new HeliosError('LOCKED', 'database is locked: another handle or process has it open', { file: 'LOCK' });
+        throw new HeliosError('LOCKED', `database is locked: another handle of this process has ${dirName(path)} open (perhaps by another path to the same directory)`, { file: 'LOCK' });
       }
       locks.add(path);
       const myEpoch = epoch;
@@ -283,11 +353,17 @@ export function createMemVfs(): MemVfs {
       for (const [path, node] of durable) {
         let copy = seen.get(node);
         if (!copy) {
-          const unsynced = node.length - node.synced;
-          let keep = unsynced > 0 && options?.keepUnsynced ? options.keepUnsynced(path, unsynced) : 0;
-          keep = Math.max(0, Math.min(unsynced, Math.floor(keep)));
-          const len = node.synced + keep;
-          copy = { buf: node.buf.slice(0, len), length: len, synced: len };
+          if (node.durableImage !== null) {
+            // An unsynced truncation is undone by the power loss.
+            const img = node.durableImage.slice();
+            copy = { buf: img, length: img.length, synced: img.length, durableImage: null };
+          } else {
+            const unsynced = node.length - node.synced;
+            let keep = unsynced > 0 && options?.keepUnsynced ? options.keepUnsynced(path, unsynced) : 0;
+            keep = Math.max(0, Math.min(unsynced, Math.floor(keep)));
+            const len = node.synced + keep;
+            copy = { buf: node.buf.slice(0, len), length: len, synced: len, durableImage: null };
+          }
           seen.set(node, copy);
         }
         next.set(path, copy);
@@ -319,6 +395,7 @@ export function createMemVfs(): MemVfs {
       node.buf = data.slice();
       node.length = data.length;
       node.synced = data.length;
+      node.durableImage = null;
     },
     paths() {
       return [...live.keys()].sort();

@@ -7,24 +7,25 @@
  * that case is ignored, as SQLite does, because the directory entry is then
  * made durable by the file system itself or not at all.
  *
- * Locking: the lock file holds the decimal pid of its owner. Node has no
- * portable advisory lock, so a lock is held when the lock file exists AND
- * either this process registered the path (in-process registry, so a second
- * handle of the same process gets LOCKED) or `process.kill(pid, 0)` says the
- * owner still runs. A lock file of a dead owner is taken over by renaming it
- * to a unique name, checking that the renamed file is the one that was read
- * (so two processes recovering the same stale lock cannot both win), and
- * creating a fresh one with O_EXCL. A pid reused by an unrelated live
- * process makes the lock look held: the safe direction of the ambiguity.
+ * Locking: engine/node-lock.ts (a complete record linked to LOCK with
+ * link(2); the directory identified by device and inode; a lock taken over
+ * only from a provably dead owner).
+ *
+ * Reads are bounded: `readAt` refuses lengths above MAX_READ_BYTES and
+ * `readFile` checks the size before reading (vfs-interface.ts).
  */
 import * as fs from 'node:fs';
-import * as nodePath from 'node:path';
 import { HeliosError } from '../format/errors.ts';
-import type { Vfs, VfsFile, VfsLock } from './vfs.ts';
-import { baseName, dirName } from './vfs-path.ts';
+import { DEFAULT_READ_FILE_MAX_BYTES, fileTooLarge, MAX_READ_BYTES, readTooLarge, writeFileAtomicVia, type Vfs, type VfsFile } from './vfs-interface.ts';
+import { baseName } from './vfs-path.ts';
+import { takeNodeLock, type LockStep } from './node-lock.ts';
 
-/** Absolute lock paths held by handles of this process. */
-const heldLocks = new Set<string>();
+export type { LockStep } from './node-lock.ts';
+
+export interface NodeVfsOptions {
+  /** Test hook: runs at the named steps of taking a lock (a test stops or stalls the process there). */
+  readonly lockHook?: (step: LockStep) => void;
+}
 
 function ioError(op: string, path: string, e: unknown): HeliosError {
   const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
@@ -56,6 +57,7 @@ function openNodeFile(path: string, fd: number, writable: boolean, initialSize: 
   return {
     readAt(offset, length) {
       check();
+      if (length > MAX_READ_BYTES) throw readTooLarge(path, length);
       const n = Math.max(0, Math.min(length, size - offset));
       const out = new Uint8Array(n);
       let done = 0;
@@ -84,6 +86,13 @@ function openNodeFile(path: string, fd: number, writable: boolean, initialSize: 
       check();
       return size;
     },
+    truncate(length) {
+      check();
+      if (!writable) throw new HeliosError('INTERNAL', `${baseName(path)} is open read-only`);
+      if (!Number.isSafeInteger(length) || length < 0 || length > size) throw new HeliosError('INTERNAL', `truncate ${baseName(path)} to ${length} of ${size} bytes`);
+      wrap('truncate', path, () => fs.ftruncateSync(fd, length));
+      size = length;
+    },
     sync() {
       check();
       wrap('sync', path, () => datasync(fd));
@@ -100,7 +109,7 @@ function openNodeFile(path: string, fd: number, writable: boolean, initialSize: 
   };
 }
 
-export function createNodeVfs(): Vfs {
+export function createNodeVfs(options: NodeVfsOptions = {}): Vfs {
   const vfs: Vfs = {
     create(path) {
       const fd = wrap('create', path, () => fs.openSync(path, 'wx+'));
@@ -147,15 +156,21 @@ export function createNodeVfs(): Vfs {
         fs.closeSync(fd);
       }
     },
-    readFile(path) {
-      const b = wrap('read', path, () => fs.readFileSync(path));
-      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    readFile(path, maxByteLength = DEFAULT_READ_FILE_MAX_BYTES) {
+      const f = vfs.openRead(path);
+      try {
+        const n = f.size();
+        if (n > maxByteLength) throw fileTooLarge(path, n, maxByteLength);
+        return f.readAt(0, n);
+      } finally {
+        f.close();
+      }
     },
     writeFileAtomic(path, data) {
       writeFileAtomicVia(vfs, path, data);
     },
     lock(path) {
-      return takeNodeLock(path);
+      return takeNodeLock(path, options.lockHook ? { hook: options.lockHook } : {});
     },
   };
   return vfs;
@@ -164,128 +179,5 @@ export function createNodeVfs(): Vfs {
 function ignorableDirSyncError(e: unknown): boolean {
   const c = osCodeOf(e);
   return c === 'EISDIR' || c === 'EPERM' || c === 'EINVAL' || c === 'ENOTSUP' || c === 'EACCES' || c === 'EBADF';
-}
-
-/** temp, sync, rename, sync dir — shared by every Vfs. */
-export function writeFileAtomicVia(vfs: Vfs, path: string, data: Uint8Array): void {
-  const tmp = path + '.tmp';
-  if (vfs.exists(tmp)) vfs.remove(tmp);
-  const f = vfs.create(tmp);
-  try {
-    f.append(data);
-    f.sync();
-  } finally {
-    f.close();
-  }
-  vfs.rename(tmp, path);
-  vfs.syncDir(dirName(path));
-}
-
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return false; // our own pid but not in the registry: a handle we lost
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return osCodeOf(e) === 'EPERM'; // exists, owned by another user
-  }
-}
-
-function readPid(path: string): number | null {
-  try {
-    const text = fs.readFileSync(path, 'utf8');
-    return /^\d+\n?$/.test(text) ? Number.parseInt(text, 10) : null;
-  } catch {
-    return null;
-  }
-}
-
-function lockedError(): HeliosError {
-  return new HeliosError('LOCKED', 'database is locked: another handle or process has it open', { file: 'LOCK' });
-}
-
-function takeNodeLock(path: string): VfsLock {
-  const abs = nodePath.resolve(path);
-  if (heldLocks.has(abs)) throw lockedError();
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const fd = fs.openSync(abs, 'wx');
-      try {
-        fs.writeSync(fd, `${process.pid}\n`);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      heldLocks.add(abs);
-      let released = false;
-      return {
-        release() {
-          if (released) return;
-          released = true;
-          heldLocks.delete(abs);
-          try {
-            if (readPid(abs) === process.pid) fs.unlinkSync(abs);
-          } catch {
-            // A lock file we cannot remove is stale once we exit: the next opener takes it over.
-          }
-        },
-      };
-    } catch (e) {
-      if (osCodeOf(e) !== 'EEXIST') throw ioError('lock', abs, e);
-    }
-    // The lock file exists: held by a live process, or stale.
-    const pid = readPid(abs);
-    if (pid !== null && pidAlive(pid)) throw lockedError();
-    if (pid === null) {
-      // Being written right now by another opener, or damaged. Give a writer a moment.
-      const text = safeRead(abs);
-      if (text !== null && text.length > 0) {
-        // Damaged content from a crash mid-write: treat as stale.
-      } else if (attempt < 2) {
-        sleepMs(20);
-        continue;
-      }
-    }
-    const aside = `${abs}.stale-${process.pid}-${attempt}`;
-    try {
-      fs.renameSync(abs, aside);
-    } catch (e) {
-      if (osCodeOf(e) === 'ENOENT') continue; // someone else moved it; retry
-      throw ioError('lock', abs, e);
-    }
-    const movedPid = readPid(aside);
-    if (movedPid !== pid && movedPid !== null && pidAlive(movedPid)) {
-      // We raced with another process that had just taken the lock: put it back.
-      try {
-        fs.linkSync(aside, abs);
-      } catch {
-        // It took the lock again already; either way the live owner keeps it.
-      }
-      safeUnlink(aside);
-      throw lockedError();
-    }
-    safeUnlink(aside);
-  }
-  throw lockedError();
-}
-
-function safeRead(path: string): string | null {
-  try {
-    return fs.readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-function safeUnlink(path: string): void {
-  try {
-    fs.unlinkSync(path);
-  } catch {
-    // already gone
-  }
-}
-
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 

@@ -11,7 +11,10 @@
  *            batches, never part of one; sealing 64 KiB at a time makes the
  *            cipher's per-record cost vanish.
  *
- * Failure: as log-writer.ts, the first I/O error poisons the writer.
+ * Failure: as log-writer.ts, the first I/O error cuts the segment back to
+ * the last acknowledged record and poisons the writer. Under 'full' a batch's
+ * record is acknowledged only once synced (`addSynced`), so a failed commit
+ * leaves nothing of itself behind.
  */
 import type { LogWriter } from './log-writer.ts';
 import type { SynchronousMode } from './engine-types.ts';
@@ -59,8 +62,8 @@ export function createWalWriter(log: LogWriter): WalWriter {
         return;
       }
       flush();
-      log.add(plaintext);
-      if (mode === 'full') log.sync();
+      if (mode === 'full') log.addSynced(plaintext);
+      else log.add(plaintext);
     },
     flush,
     sync() {

@@ -22,6 +22,9 @@
  * so a record moved to another position, file or database fails verification.
  * The length check lets a reader tell a damaged length (corruption) from a
  * record cut short by a crash (a torn tail).
+ *
+ * Between records, zero bytes up to the next multiple of LOG_BLOCK_BYTES are
+ * padding written at sync points [FMT-REC-6].
  */
 import { HeliosError } from './errors.ts';
 import { crc32c } from './crc32c.ts';
@@ -30,6 +33,26 @@ export const RECORD_HEADER_BYTES = 8;
 export const RECORD_AAD_BYTES = 41;
 /** Upper bound on sealedLength accepted by readers and writers (256 MiB). */
 export const MAX_SEALED_RECORD_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Log block size [FMT-REC-6]: every sync point of a log file (the file
+ * header, a record synced on its own) is followed by zero padding up to the
+ * next multiple of LOG_BLOCK_BYTES, so bytes written after a sync never share
+ * a file-system block with bytes already synced. A failed write or fsync can
+ * zero the blocks it touched (ext4 on a failing device does); with the padding
+ * those blocks hold only unacknowledged bytes. Never changes.
+ */
+export const LOG_BLOCK_BYTES = 4096;
+
+/**
+ * The unit in which a failing device loses data [FMT-REC-5]: a torn write that
+ * leaves zeros leaves them from a multiple of SECTOR_BYTES to the end of the
+ * file. Never changes.
+ */
+export const SECTOR_BYTES = 512;
+
+/** Upper bound on the size of a log file (WAL segment or manifest) that readers accept and writers write (1 GiB). */
+export const MAX_LOG_FILE_BYTES = 1024 * 1024 * 1024;
 
 export interface RecordAadFields {
   readonly databaseId: Uint8Array;
@@ -101,7 +124,9 @@ export function writeRecordHeader(out: Uint8Array, offset: number, sealedLength:
 /**
  * Decodes the 8-byte record header at `offset` of `bytes`. Returns the sealed
  * length, or -1 when the length check fails (a damaged header), or -2 when
- * the length exceeds MAX_SEALED_RECORD_BYTES.
+ * the length passes its check but exceeds MAX_SEALED_RECORD_BYTES. The check
+ * comes first [FMT-REC-4]: a length is only ever trusted (as the size of a
+ * record, or as a record cut short) after its lengthCheck matched.
  */
 export function decodeRecordHeader(bytes: Uint8Array, offset: number): number {
   const dv = new DataView(bytes.buffer, bytes.byteOffset + offset, RECORD_HEADER_BYTES);

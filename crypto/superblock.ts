@@ -107,7 +107,7 @@ export type KeyringAuthority = KeySecret | Keyring;
  * slots of m (KiB) · t, and the sum over its PBKDF2 slots of c. A stored superblock over
  * either is CORRUPTION before any KDF runs; a change that would exceed it is CONFIG.
  */
-export const OPEN_ARGON2_BUDGET_KIB_PASSES = 8 * 1024 * 1024;
+export const OPEN_ARGON2_BUDGET_KIB_PASSES = 4 * 1024 * 1024;
 export const OPEN_PBKDF2_BUDGET_ITERATIONS = 10_000_000;
 
 const KEK_INFO = utf8Encode('helios-kek');

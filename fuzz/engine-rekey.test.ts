@@ -3,7 +3,9 @@
  * changes and open iterators, with a power loss at a random Vfs operation, never lose an
  * acknowledged commit, and the database always reopens with exactly one of the old and new
  * keys [CRY-ROTATE-6]. After a completed forced rewrite only the newest generation is live
- * [CRY-ROTATE-4].
+ * [CRY-ROTATE-4]. Revocations (a new root and generation, one key kept) interleave too: after a
+ * crash the old key or the kept one opens, never both [CRY-REVOKE-4], and a completed one leaves
+ * one generation and no other key [CRY-REVOKE-2].
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -22,6 +24,7 @@ type Step =
   | { t: 'rotate'; rewrite: boolean }
   | { t: 'rewrite' }
   | { t: 'changeKey'; to: number }
+  | { t: 'revoke'; to: number }
   | { t: 'iter' };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -30,6 +33,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('rotate' as const), rewrite: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('rewrite' as const) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('changeKey' as const), to: fc.nat(2) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('revoke' as const), to: fc.nat(2) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('iter' as const) }) },
 );
 
@@ -40,7 +44,7 @@ function openWith(vfs: MemVfs, i: number): Engine {
   return openEngine('db', { key: { raw: KEYS[i]! }, vfs, memtableBudgetBytes: 2048, compaction: { baseLevelBytes: 4096, targetFileBytes: 2048, l0Trigger: 2 } });
 }
 
-test('[CRY-ROTATE-6] [CRY-ROTATE-4] rotations, rewrites and key changes interleaved with commits survive a power loss at any Vfs operation', () => {
+test('[CRY-ROTATE-6] [CRY-ROTATE-4] [CRY-REVOKE-4] [CRY-REVOKE-2] rotations, rewrites, key changes and revocations interleaved with commits survive a power loss at any Vfs operation', () => {
   fc.assert(
     fc.property(fc.array(step, { minLength: 5, maxLength: 60 }), fc.nat(400), (steps, faultAfter) => {
       const vfs = createMemVfs();
@@ -75,6 +79,15 @@ test('[CRY-ROTATE-6] [CRY-ROTATE-4] rotations, rewrites and key changes interlea
             db.changeKey({ raw: KEYS[s.to]! });
             keyIndex = s.to;
             pendingKey = null;
+          } else if (s.t === 'revoke') {
+            pendingKey = s.to;
+            const r = db.revokeKeys({ keys: [{ raw: KEYS[s.to]! }] });
+            keyIndex = s.to;
+            pendingKey = null;
+            if (iters.length === 0) {
+              assert.ok(r.complete);
+              assert.equal(db.info().generations, [r.generation]);
+            }
           } else {
             const it = db.iterator();
             it.next();
@@ -88,16 +101,20 @@ test('[CRY-ROTATE-6] [CRY-ROTATE-4] rotations, rewrites and key changes interlea
       vfs.injectFault(null);
       vfs.crash();
       const candidates = pendingKey === null ? [keyIndex] : [keyIndex, pendingKey];
-      let reopened: Engine | null = null;
-      for (const c of candidates) {
+      // Exactly one key opens (there is one slot at any time), and it is the old or the new one.
+      const opens = KEYS.map((_, i) => {
         try {
-          reopened = openWith(vfs, c);
-          break;
+          openWith(vfs, i).close();
+          return true;
         } catch (e) {
           if (!isHeliosError(e, 'WRONG_KEY')) throw e;
+          return false;
         }
-      }
-      assert.ok(reopened !== null, 'the database opens with the old or the new key');
+      });
+      assert.is(opens.filter(Boolean).length, 1, `keys that open: ${opens.map((o, i) => (o ? i : '')).join('')}`);
+      const opener = opens.indexOf(true);
+      assert.ok(candidates.includes(opener), 'the database opens with the old or the new key');
+      const reopened = openWith(vfs, opener);
       db = reopened;
       const got = new Map<string, string>();
       const it = db.iterator();

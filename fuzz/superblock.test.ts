@@ -2,10 +2,11 @@
  * Property campaigns for the superblock (crypto/superblock.ts), spec/crypto.md section 4:
  *
  * 1. A model-based run of random key-management commands (add/remove slot, change key,
- *    add/drop data-key generation) against a model (the set of secrets that must open the
+ *    add/drop data-key generation, revoke) against a model (the set of secrets that must open the
  *    database and the DEK of every live generation): after every command each model secret
  *    opens the superblock with exactly the model's DEKs, and removed or never-added secrets
- *    get WRONG_KEY.
+ *    get WRONG_KEY. Every superblock a revoked slot belonged to is kept: each of its slots,
+ *    spliced into the current superblock, opens nothing [CRY-SB-9].
  * 2. Damage (truncation, extension, bit flips, overwritten ranges) never yields wrong data:
  *    the open either fails with a typed error or returns exactly the original DEKs.
  * 3. Arbitrary bytes never crash: only typed HeliosErrors come out.
@@ -19,8 +20,9 @@ import { isHeliosError, type ErrorCode } from '../format/errors.ts';
 import { passphraseSecret, rawKeySecret, type KeySecret } from '../crypto/key-source.ts';
 import {
   addDataKeyGeneration, addKeySlot, changeKey, createSuperblock, dropDataKeyGeneration, MAX_SLOTS, openSuperblock,
-  readSuperblockInfo, removeKeySlot, type KdfOptions,
+  readSuperblockInfo, removeKeySlot, revokeSuperblock, type KdfOptions,
 } from '../crypto/superblock.ts';
+import { crc32c } from '../format/crc32c.ts';
 import { fuzzParams } from './budget.ts';
 import { seededBytes as streamRandom } from '../format/test-support.ts';
 
@@ -46,7 +48,8 @@ type Cmd =
   | { op: 'removeSlot'; pick: number }
   | { op: 'changeKey'; pick: number; secret: number }
   | { op: 'addGeneration'; pick: number }
-  | { op: 'dropGeneration'; pick: number; which: number };
+  | { op: 'dropGeneration'; pick: number; which: number }
+  | { op: 'revoke'; pick: number; keep: number[] };
 
 const secretId = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 40 }) }, { weight: 1, arbitrary: fc.integer({ min: 200, max: 203 }) });
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
@@ -55,9 +58,23 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   fc.record({ op: fc.constant('changeKey' as const), pick: fc.nat(), secret: secretId }),
   fc.record({ op: fc.constant('addGeneration' as const), pick: fc.nat() }),
   fc.record({ op: fc.constant('dropGeneration' as const), pick: fc.nat(), which: fc.nat() }),
+  fc.record({ op: fc.constant('revoke' as const), pick: fc.nat(), keep: fc.uniqueArray(secretId, { minLength: 1, maxLength: 3 }) }),
 );
 
-test('key-management commands keep every model secret opening exactly the model DEKs [CRY-SB-5] [CRY-SB-7] [CRY-KEY-3]', () => {
+/** `bytes` with the 80-byte `slot` inserted first, count, length and CRC fixed: what a writer without a key can do. */
+function spliceSlot(bytes: Uint8Array, slot: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length + 80);
+  out.set(bytes.subarray(0, 56), 0);
+  out.set(slot, 56);
+  out.set(bytes.subarray(56), 136);
+  out[36]! += 1;
+  const dv = new DataView(out.buffer);
+  dv.setUint32(32, out.length, false);
+  dv.setUint32(out.length - 4, crc32c(out.subarray(0, out.length - 4)), false);
+  return out;
+}
+
+test('key-management commands keep every model secret opening exactly the model DEKs [CRY-SB-5] [CRY-SB-7] [CRY-KEY-3] [CRY-REVOKE-1] [CRY-SB-9]', () => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 0x7fffffff }), secretId, fc.array(cmd, { maxLength: 12 }), (seed, first, cmds) => {
       const random = streamRandom(seed);
@@ -67,6 +84,8 @@ test('key-management commands keep every model secret opening exactly the model 
       const deks = new Map<number, string>([[1, toHex(created.keyring.dek(1))]]);
       let current = 1;
       const everUsed = new Set<number>([first]);
+      /** Slots (80 bytes, with their secret) of roots revoked since. */
+      const revokedSlots: { slot: Uint8Array; secret: number }[] = [];
       for (const c of cmds) {
         const auth = slots[('pick' in c ? c.pick : 0) % slots.length]!;
         switch (c.op) {
@@ -115,6 +134,18 @@ test('key-management commands keep every model secret opening exactly the model 
             deks.delete(g);
             break;
           }
+          case 'revoke': {
+            if (deks.size >= 4096) break;
+            slots.forEach((s, i) => revokedSlots.push({ slot: bytes.slice(56 + 80 * i, 136 + 80 * i), secret: s }));
+            const r = revokeSuperblock(bytes, secret(auth), c.keep.map(secret), random, FAST);
+            bytes = r.bytes;
+            current = r.keyring.currentGeneration;
+            deks.set(current, toHex(r.keyring.dek(current)));
+            r.keyring.destroy();
+            slots = [...c.keep];
+            for (const k of c.keep) everUsed.add(k);
+            break;
+          }
         }
         const info = readSuperblockInfo(bytes);
         assert.is(info.slotCount, slots.length);
@@ -126,6 +157,14 @@ test('key-management commands keep every model secret opening exactly the model 
         for (const [g, hex] of deks) assert.is(toHex(o.keyring.dek(g)), hex);
       }
       for (const s of everUsed) if (!slots.includes(s)) assert.is(code(() => openSuperblock(bytes, secret(s))), 'WRONG_KEY');
+      if (slots.length < MAX_SLOTS) {
+        for (const r of revokedSlots) {
+          const got = code(() => openSuperblock(spliceSlot(bytes, r.slot), secret(r.secret)));
+          // A revoked secret that is not kept gets WRONG_KEY; a kept one opens its fresh slot,
+          // whose keyring then sees the splice.
+          assert.is(got, slots.includes(r.secret) ? 'CORRUPTION' : 'WRONG_KEY');
+        }
+      }
       assert.is(code(() => openSuperblock(bytes, secret(99))), 'WRONG_KEY');
     }),
     fuzzParams(60),

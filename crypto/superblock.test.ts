@@ -10,7 +10,7 @@ import { isHeliosError, type ErrorCode } from '../format/errors.ts';
 import { hkdfSha256 } from './hkdf.ts';
 import { passphraseSecret, rawKeySecret, type KeySecret } from './key-source.ts';
 import {
-  addDataKeyGeneration, addKeySlot, changeKey, createSuperblock, dropDataKeyGeneration, MAX_SLOTS, MAX_SUPERBLOCK_BYTES, openSuperblock,
+  adoptKeyring, addDataKeyGeneration, addKeySlot, changeKey, createSuperblock, dropDataKeyGeneration, MAX_SLOTS, MAX_SUPERBLOCK_BYTES, openSuperblock,
   OPEN_ARGON2_BUDGET_KIB_PASSES, readSuperblockInfo, removeKeySlot, replaceKeySlot, revokeSuperblock, type KdfOptions,
 } from './superblock.ts';
 import { encodeSlotDescriptor, encodeSuperblockPrefix, finishSuperblock, SLOT_ARGON2ID } from '../format/superblock-layout.ts';
@@ -436,6 +436,25 @@ test('[CRY-ZERO-2] a Buffer given as a raw key is copied, never aliased: zeroing
   if (s.kind === 'raw') s.key.fill(0);
   if (p.kind === 'passphrase') p.passphrase.fill(0);
   assert.ok(callerKey.every((b) => b === 0x42));
+});
+
+test('[CRY-ZERO-1] adoptKeyring moves a newer keyring into a long-lived one: same object, new keys, old ones zeroed', () => {
+  const c = createSuperblock({ suite: 'aes-256-gcm', secret: key(1), random });
+  const held = c.keyring;
+  const oldDek = held.dek(1);
+  const r = revokeSuperblock(c.bytes, held, [key(2)], random);
+  const newDek2 = toHex(r.keyring.dek(2));
+  adoptKeyring(held, r.keyring);
+  assert.ok(oldDek.every((b) => b === 0), 'the old DEK copy is zeroed');
+  assert.is(held.currentGeneration, 2);
+  assert.equal([...held.generations], [1, 2]);
+  assert.is(toHex(held.dek(2)), newDek2);
+  expectCode('CLOSED', () => r.keyring.dek(2), 'the source is spent');
+  assert.is(toHex(openSuperblock(r.bytes, held).keyring.dek(2)), newDek2, 'the holder is an authority for the new root');
+  const other = createSuperblock({ suite: 'aes-256-gcm', secret: key(1), random });
+  expectCode('INVALID_ARGUMENT', () => adoptKeyring(held, other.keyring), 'another database');
+  held.destroy();
+  expectCode('CLOSED', () => adoptKeyring(held, openSuperblock(r.bytes, key(2)).keyring), 'destroyed holder');
 });
 
 test.run();

@@ -87,8 +87,9 @@ export interface SuperblockInfo {
 export interface Keyring {
   readonly databaseId: Uint8Array;
   readonly suite: SuiteId;
+  /** Current generation (follows adoptKeyring). */
   readonly currentGeneration: number;
-  /** Live generations, ascending. */
+  /** Live generations, ascending (follows adoptKeyring). */
   readonly generations: readonly number[];
   /**
    * The DEK of a live generation: the keyring's own 32-byte array (do not modify, do not
@@ -327,36 +328,72 @@ function openDeks(p: SuperblockLayout, krk: Uint8Array): Map<number, Uint8Array>
 
 // ---- keyrings -------------------------------------------------------------------------------
 
-/** The keyring root key behind each Keyring this module made (never exposed). */
-const rootKeys = new WeakMap<Keyring, { krk: Uint8Array; databaseId: Uint8Array }>();
+/** The keys behind each Keyring this module made (never exposed); adoptKeyring moves them. */
+interface KeyringState {
+  deks: Map<number, Uint8Array>;
+  krk: Uint8Array;
+  current: number;
+  generations: readonly number[];
+  destroyed: boolean;
+  readonly databaseId: Uint8Array;
+}
+
+const states = new WeakMap<Keyring, KeyringState>();
 
 function makeKeyring(p: { databaseId: Uint8Array; suite: SuiteId; current: number; generations: readonly number[] }, deks: Map<number, Uint8Array>, krk: Uint8Array): Keyring {
-  let destroyed = false;
-  const databaseId = p.databaseId.slice();
+  const st: KeyringState = { deks, krk, current: p.current, generations: Object.freeze([...p.generations]), destroyed: false, databaseId: p.databaseId.slice() };
   const keyring: Keyring = {
-    databaseId,
+    databaseId: p.databaseId.slice(),
     suite: p.suite,
-    currentGeneration: p.current,
-    generations: Object.freeze([...p.generations]),
+    get currentGeneration(): number {
+      return st.current;
+    },
+    get generations(): readonly number[] {
+      return st.generations;
+    },
     dek(generation: number): Uint8Array {
-      if (destroyed) throw new HeliosError('CLOSED', 'the keyring was destroyed');
-      const d = deks.get(generation);
+      if (st.destroyed) throw new HeliosError('CLOSED', 'the keyring was destroyed');
+      const d = st.deks.get(generation);
       if (d === undefined) throw new HeliosError('CORRUPTION', `data-key generation ${generation} is not in the keyring`, { file: FILE });
       return d;
     },
     destroy(): void {
-      if (destroyed) return;
-      destroyed = true;
-      for (const d of deks.values()) d.fill(0);
-      krk.fill(0);
+      if (st.destroyed) return;
+      st.destroyed = true;
+      for (const d of st.deks.values()) d.fill(0);
+      st.krk.fill(0);
     },
   };
-  rootKeys.set(keyring, { krk, databaseId: databaseId.slice() });
+  states.set(keyring, st);
   return keyring;
 }
 
+/**
+ * Moves the keys of `from` (a keyring opened from a newer superblock of the same database)
+ * into `into`, whose own keys are zeroed: afterwards `into` has from's root key, generations
+ * and DEKs, and `from` is destroyed. Lets a long-lived holder (the engine, every table reader
+ * it made) follow a rotation or revocation without ever holding a stale keyring. Errors:
+ * INVALID_ARGUMENT (not keyrings of this module, or of two databases), CLOSED (either destroyed).
+ */
+export function adoptKeyring(into: Keyring, from: Keyring): void {
+  const a = states.get(into);
+  const b = states.get(from);
+  if (a === undefined || b === undefined || into === from) throw new HeliosError('INVALID_ARGUMENT', 'adoptKeyring needs two keyrings made by crypto/superblock.ts');
+  if (a.destroyed || b.destroyed) throw new HeliosError('CLOSED', 'the keyring was destroyed');
+  if (a.databaseId.some((x, i) => x !== b.databaseId[i])) throw new HeliosError('INVALID_ARGUMENT', 'the keyrings belong to two databases');
+  for (const d of a.deks.values()) d.fill(0);
+  a.krk.fill(0);
+  a.deks = b.deks;
+  a.krk = b.krk;
+  a.current = b.current;
+  a.generations = b.generations;
+  b.deks = new Map();
+  b.krk = new Uint8Array(KEY_BYTES);
+  b.destroyed = true;
+}
+
 function isKeyring(x: unknown): x is Keyring {
-  return typeof x === 'object' && x !== null && rootKeys.has(x as Keyring);
+  return typeof x === 'object' && x !== null && states.has(x as Keyring);
 }
 
 function noneDeks(generations: readonly number[]): Map<number, Uint8Array> {
@@ -425,8 +462,8 @@ function unlock(bytes: Uint8Array, auth: KeyringAuthority | null, run: Argon2Run
   }
   if (auth === null || auth === undefined) throw new HeliosError('CONFIG', 'this database is encrypted: a key is required');
   if (isKeyring(auth)) {
-    const root = rootKeys.get(auth)!;
-    if (root.krk.every((b) => b === 0)) throw new HeliosError('CLOSED', 'the keyring was destroyed');
+    const root = states.get(auth)!;
+    if (root.destroyed) throw new HeliosError('CLOSED', 'the keyring was destroyed');
     if (root.databaseId.some((b, i) => b !== parsed.databaseId[i])) throw new HeliosError('WRONG_KEY', 'the keyring belongs to another database');
     return { parsed, krk: copySecret(root.krk), slotIndex: -1 };
   }

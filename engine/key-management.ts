@@ -32,6 +32,7 @@ import { FILE_HEADER_BYTES, decodeFileHeader } from '../format/file-header.ts';
 import { MAX_SUPERBLOCK_BYTES, SLOTS_OFFSET, SLOT_BYTES } from '../format/superblock-layout.ts';
 import { destroySecret, type KeySecret } from '../crypto/key-source.ts';
 import {
+  adoptKeyring,
   addDataKeyGeneration,
   addKeySlot,
   dropDataKeyGeneration,
@@ -247,11 +248,9 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
       next.kdfParams = info.kdfParams;
     }
     Object.assign(info, next);
-    if (keyring !== null) {
-      const old = ctx.keyring;
-      (ctx as { keyring: Keyring }).keyring = keyring;
-      old.destroy();
-    }
+    // The engine's keyring object stays the same (table readers and file ciphers hold it);
+    // its keys are replaced and the old ones zeroed.
+    if (keyring !== null) adoptKeyring(ctx.keyring, keyring);
   };
 
   /**

@@ -25,7 +25,8 @@ export type ParsedFileName =
 export function parseFileName(name: string): ParsedFileName {
   if (name === SUPERBLOCK_FILE) return { type: 'superblock' };
   if (name === CURRENT_FILE) return { type: 'current' };
-  if (name === LOCK_FILE) return { type: 'lock' };
+  // LOCK and the record and claim files of the lock protocol (engine/node-lock.ts), which only it removes.
+  if (name === LOCK_FILE || name.startsWith(LOCK_FILE + '.')) return { type: 'lock' };
   if (name.endsWith('.tmp')) return { type: 'temp' };
   let m = /^(\d{6,16})\.(wal|sst)$/.exec(name);
   if (m) return { type: m[2] as 'wal' | 'sst', fileNumber: Number(m[1]) };

@@ -303,6 +303,7 @@ export function takeNodeLock(lockPath: string, options: TakeLockOptions = {}): V
   } finally {
     unlinkQuiet(tmp);
   }
+  removeLeftovers(dir, self, probe);
   heldDirs.add(dirId);
   let released = false;
   return {
@@ -313,6 +314,26 @@ export function takeNodeLock(lockPath: string, options: TakeLockOptions = {}): V
       if (mine !== null && identityOf(lockPath) === mine) unlinkQuiet(lockPath);
     },
   };
+}
+
+/**
+ * Removes record and claim files (`LOCK.<token>.tmp`, `LOCK.claim-<token>.tmp`)
+ * that processes which died while taking the lock left behind: only those
+ * whose owner is provably dead; an unreadable one is left alone.
+ */
+function removeLeftovers(dir: string, self: LockIdentity, probe: LockProbe): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!/^LOCK\.(claim-)?[0-9a-f]{32}\.tmp$/.test(n)) continue;
+    const p = nodePath.join(dir, n);
+    const r = readLockFile(p);
+    if (r.kind === 'record' && judgeLockOwner(r.record, self, probe).dead) unlinkQuiet(p);
+  }
 }
 
 /** link(2) `from` to `to`: true when linked, false when `to` exists. */

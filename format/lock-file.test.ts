@@ -2,6 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeLockRecord, encodeLockRecord, lockFieldValue, MAX_LOCK_FILE_BYTES } from './lock-file.ts';
 import { utf8Decode, utf8Encode } from './bytes.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const r = { host: 'db1', boot: 'linux:e8edaf37-4432-419d-998d-b743c7b7e340', pidns: 'pid:[4026531836]', pid: 4242, start: '123456', since: '2026-12-07T15:00:00.000Z', token: '00112233445566778899aabbccddeeff' };
 
@@ -13,6 +15,10 @@ test('[FMT-LOCK-1] the lock record is these exact lines, ending in the CRC32C of
       'since 2026-12-07T15:00:00.000Z\ntoken 00112233445566778899aabbccddeeff\ncrc a3b25753\n',
   );
   assert.equal(decodeLockRecord(encodeLockRecord(r)), r);
+  // The example of spec/format.md is these bytes.
+  const spec = readFileSync(join(process.cwd(), 'spec', 'format.md'), 'utf8');
+  const blocks = [...spec.slice(spec.indexOf('**[FMT-LOCK-1]**')).matchAll(/```\n(helios-lock 1\nhost db1\n[\s\S]*?)```/g)];
+  assert.is(blocks[0]?.[1], text);
 });
 
 test('[FMT-LOCK-1] every prefix, a flipped byte, a legacy pid file or an oversized file decodes to null', () => {

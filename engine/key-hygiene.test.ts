@@ -3,9 +3,10 @@
 //
 // A child process (this file, with HELIOS_HYGIENE_CHILD set, under node --expose-gc) opens an
 // encrypted database in a real directory, writes and reads enough to create WAL segments,
-// manifests and tables, closes it, runs the collector and waits. The parent derives the keys
-// the child must have held — the raw key, the keyring root key, every DEK and the key of every
-// file left in the directory — from the key and the files (spec/crypto.md), then reads every
+// manifests and tables, rotates the data key, revokes (new root, new key file), writes again,
+// closes it, runs the collector and waits. The parent derives the keys the child must have
+// held — both raw keys, both keyring root keys, every DEK of both keyrings and the key of every
+// file left in the directory — from the keys and the files (spec/crypto.md), then reads every
 // writable mapping of the child through /proc/<pid>/mem and counts the places where any of
 // them occurs. A canary the child keeps alive on purpose proves the scan sees the child's heap.
 //
@@ -39,7 +40,12 @@ async function runChild(dir: string): Promise<void> {
   const canary = fromHex(process.env.HELIOS_HYGIENE_CANARY!)!; // kept alive: the scan must find it
   (globalThis as { canary?: unknown }).canary = [canary, Buffer.from(canary)];
   const db = openEngine(dir, { key: { file: join(dir, '..', 'key') }, memtableBudgetBytes: 16 * 1024, walSegmentBytes: 16 * 1024 });
-  for (let i = 0; i < 3000; i++) db.put(utf8Encode(`key-${(i * 7919) % 3000}`), utf8Encode(`value ${i} `.repeat(8)));
+  for (let i = 0; i < 1500; i++) db.put(utf8Encode(`key-${(i * 7919) % 3000}`), utf8Encode(`value ${i} `.repeat(8)));
+  db.rotateDataKey();
+  for (let i = 1500; i < 3000; i++) db.put(utf8Encode(`key-${(i * 7919) % 3000}`), utf8Encode(`value ${i} `.repeat(8)));
+  copyFileSync(join(dir, 'HELIOS'), join(dir, '..', 'HELIOS.before'));
+  db.revokeKeys({ keys: [{ file: join(dir, '..', 'key2') }] });
+  for (let i = 0; i < 1000; i++) db.put(utf8Encode(`key-${i}`), utf8Encode(`after ${i} `.repeat(8)));
   for (let i = 0; i < 3000; i += 7) db.get(utf8Encode(`key-${i}`));
   const it = db.iterator();
   while (it.next()) it.value();
@@ -132,7 +138,9 @@ if (childDir !== undefined) {
       const self = join(work, 'child.mjs');
       copyFileSync(fileURLToPath(import.meta.url), self);
       const rawKey = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff);
+      const rawKey2 = Uint8Array.from({ length: 32 }, (_, i) => (i * 41 + 7) & 0xff);
       writeFileSync(join(work, 'key'), rawKey);
+      writeFileSync(join(work, 'key2'), rawKey2);
       const canary = Uint8Array.from({ length: 32 }, (_, i) => (i * 53 + 201) & 0xff);
       const dir = join(work, 'db');
       const child = spawn(process.execPath, ['--expose-gc', self], {
@@ -155,10 +163,19 @@ if (childDir !== undefined) {
       try {
         await said('ready');
         // What the child held: derived here from the key and the files it left.
-        const helios = readFileSync(join(dir, 'HELIOS'));
-        const { keyring } = openSuperblock(new Uint8Array(helios), rawKeySecret(rawKey));
-        const named: [string, Uint8Array][] = [['raw key', rawKey], ['KRK', krkOf(new Uint8Array(helios), rawKey)]];
+        const helios = new Uint8Array(readFileSync(join(dir, 'HELIOS')));
+        const before = new Uint8Array(readFileSync(join(work, 'HELIOS.before')));
+        const { keyring } = openSuperblock(helios, rawKeySecret(rawKey2));
+        const old = openSuperblock(before, rawKeySecret(rawKey)).keyring;
+        const named: [string, Uint8Array][] = [
+          ['raw key', rawKey],
+          ['raw key after the revocation', rawKey2],
+          ['revoked KRK', krkOf(before, rawKey)],
+          ['KRK', krkOf(helios, rawKey2)],
+        ];
+        for (const g of old.generations) named.push([`revoked keyring's DEK ${g}`, old.dek(g).slice()]);
         for (const g of keyring.generations) named.push([`DEK ${g}`, keyring.dek(g).slice()]);
+        old.destroy();
         for (const name of readdirSync(dir)) {
           if (!/^(\d+\.(wal|sst)|MANIFEST-\d+)$/.test(name)) continue;
           const h = decodeFileHeader(new Uint8Array(readFileSync(join(dir, name)).subarray(0, FILE_HEADER_BYTES)), name);

@@ -296,13 +296,15 @@ test('[CRY-ROTATE-4] a table an open iterator still reads keeps its generation l
   db.close();
 });
 
-test('[CRY-ROTATE-7] zero plaintext still holds after key change, rotation and rewrite', () => {
+test('[CRY-ROTATE-7] zero plaintext still holds after key change, rotation, rewrite and revocation', () => {
   const vfs = newDb();
   const db = open(vfs, { raw: KEY_A }, { memtableBudgetBytes: 8 * 1024 });
   fill(db, 300);
   db.changeKey({ passphrase: 'pw' }, { kdf: KDF });
   db.rotateDataKey({ rewrite: true });
   fill(db, 50, 'later');
+  db.revokeKeys({ keys: [{ raw: KEY_B }] });
+  fill(db, 50, 'revoked');
   const marker = toHex(u('SECRETMARKER'));
   const keyHex = [KEY_A, KEY_B].map(toHex);
   for (const p of vfs.paths()) {

@@ -55,7 +55,8 @@ export interface LogWriter {
 }
 
 /**
- * Creates `path` with the header of `cipher` and syncs it. The directory
+ * Creates `path` with the header of `cipher` (padded, [FMT-REC-6]) and syncs
+ * it; if that fails the file is removed again (best effort). The directory
  * entry is not synced here: the caller syncs the directory before it
  * refers to the file from anywhere durable.
  */
@@ -138,6 +139,11 @@ export function createLogWriter(vfs: Vfs, path: string, fileName: string, cipher
   } catch (e) {
     file.close();
     cipher.destroy();
+    try {
+      vfs.remove(path); // nothing refers to the file yet: leave no half-written header behind
+    } catch {
+      // The device refused this too; an unlisted log without records is a leftover to recovery.
+    }
     throw e;
   }
 

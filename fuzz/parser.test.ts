@@ -10,6 +10,11 @@
  *    error for us exactly when it is one for SQLite, and when it parses, our
  *    fully parenthesised form evaluates in SQLite to the same value as the
  *    original text — so our precedence and associativity are SQLite's.
+ * 4. Size limits (sql/limits.ts): long operator chains, prefix chains, nested
+ *    parentheses, subqueries and CASEs, compounds and CTE chains, at sizes
+ *    around SQLite's limits, are prepared or refused with TOO_BIG exactly as
+ *    SQLite prepares or refuses them (outside the differences the README
+ *    lists), and never throw anything else.
  *
  * Failures print the fast-check seed and path; replay with
  * `npm test -- fuzz/parser --seed S` (HELIOS_FUZZ_PATH=P for the exact case).
@@ -24,6 +29,8 @@ import { parse } from '../sql/parser.ts';
 import { formatStatement, formatExpr, type Statement } from '../sql/ast.ts';
 import { HeliosError } from '../format/errors.ts';
 import { openSqlite } from '../scripts/slt-backend.ts';
+import { Database } from '../sql/database.ts';
+import { MAX_QUERY_NESTING, MAX_PARSER_DEPTH } from '../sql/limits.ts';
 
 const ALLOWED_CODES = new Set(['SQL_SYNTAX', 'SQL_ERROR', 'TOO_BIG']);
 
@@ -266,6 +273,84 @@ test('statement soup is a syntax error for us exactly when it is for SQLite', ()
     }),
     fuzzParams(3000),
   );
+});
+
+// ---------------------------------------------------------------------------
+// Size limits against SQLite
+
+type Shape = { kind: 'chain'; op: string; term: string } | { kind: 'prefix'; op: string } | { kind: 'parens' } | { kind: 'subquery' }
+  | { kind: 'exists' } | { kind: 'case' } | { kind: 'cast' } | { kind: 'compound'; op: string } | { kind: 'cte' } | { kind: 'wrappedChain'; wrap: string };
+
+function shapeSql(s: Shape, k: number): string {
+  const rep = (x: string, n: number) => x.repeat(n);
+  switch (s.kind) {
+    case 'chain': return `SELECT ${Array.from({ length: k }, () => s.term).join(` ${s.op} `)} FROM tl`;
+    case 'prefix': return `SELECT ${rep(`${s.op} `, k)}x FROM tl`;
+    case 'parens': return `SELECT ${rep('(', k)}x${rep(')', k)} FROM tl`;
+    case 'subquery': return `SELECT ${rep('(SELECT ', k)}1${rep(')', k)}`;
+    case 'exists': return `SELECT ${rep('EXISTS (SELECT ', k)}1${rep(')', k)}`;
+    case 'case': return `SELECT ${rep('CASE WHEN x THEN ', k)}1${rep(' END', k)} FROM tl`;
+    case 'cast': return `SELECT ${rep('CAST(', k)}x${rep(' AS INT)', k)} FROM tl`;
+    case 'compound': return Array.from({ length: k }, () => 'SELECT x FROM tl').join(` ${s.op} `);
+    case 'cte': {
+      let q = 'WITH c0 AS (SELECT x FROM tl)';
+      for (let i = 1; i < k; i++) q += `, c${i} AS (SELECT x FROM c${i - 1})`;
+      return `${q} SELECT x FROM c${k - 1}`;
+    }
+    case 'wrappedChain': return `SELECT ${s.wrap.replace('$', Array.from({ length: k }, () => 'x').join(' + '))} FROM tl`;
+  }
+}
+
+/** The README's listed differences: SQLite's parser stack is larger for parentheses, smaller for CASE, and ends runs of prefix operators near 2490 as we do; views and CTEs nest 250 deep here. */
+function differenceListed(s: Shape, k: number): boolean {
+  switch (s.kind) {
+    case 'parens': return k > MAX_PARSER_DEPTH - 10;
+    case 'prefix': return k > 2470 && k < 2510;
+    case 'case': return k > 490;
+    case 'cte': return k > MAX_QUERY_NESTING - 5;
+    default: return false;
+  }
+}
+
+const shapeArb: fc.Arbitrary<Shape> = fc.oneof(
+  fc.record({ kind: fc.constant('chain' as const), op: fc.constantFrom('+', '*', 'OR', 'AND', '||', '=', '<', '&', 'IS', '-', '/'), term: fc.constantFrom('1', 'x', "'a'", '(x)', 'x COLLATE NOCASE') }),
+  fc.record({ kind: fc.constant('prefix' as const), op: fc.constantFrom('NOT', '-', '~', '+') }),
+  fc.constantFrom<Shape>({ kind: 'parens' }, { kind: 'subquery' }, { kind: 'exists' }, { kind: 'case' }, { kind: 'cast' }, { kind: 'cte' }),
+  fc.record({ kind: fc.constant('compound' as const), op: fc.constantFrom('UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT') }),
+  fc.record({ kind: fc.constant('wrappedChain' as const), wrap: fc.constantFrom('($)', 'abs($)', '-($)', '($) > 0', 'CASE WHEN 1 THEN $ END', '$ BETWEEN 0 AND 1', 'coalesce($, 1)') }),
+);
+const sizeArb = fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 990, max: 1010 }), fc.integer({ min: 40, max: 48 }), fc.integer({ min: 495, max: 505 }));
+
+test('long and deep statements are prepared or refused with TOO_BIG exactly as SQLite prepares or refuses them', () => {
+  sqlite.exec('CREATE TABLE IF NOT EXISTS tl(x)');
+  const db = new Database(':memory:', { encryption: false });
+  db.exec('CREATE TABLE tl(x)');
+  fc.assert(
+    fc.property(shapeArb, sizeArb, (shape, k) => {
+      const sql = shapeSql(shape, k);
+      let sqliteOk = true;
+      let sqliteMessage = '';
+      try {
+        sqlite.prepare(sql);
+      } catch (e) {
+        sqliteOk = false;
+        sqliteMessage = e instanceof Error ? e.message : String(e);
+      }
+      let ours: HeliosError | null = null;
+      try {
+        db.prepare(sql);
+      } catch (e) {
+        if (!(e instanceof HeliosError) || e.code !== 'TOO_BIG') throw new Error(`${JSON.stringify(shape)} × ${k}: ${String(e)}`);
+        ours = e;
+      }
+      if (differenceListed(shape, k)) return;
+      if ((ours === null) !== sqliteOk) {
+        throw new Error(`${JSON.stringify(shape)} × ${k}\n  ours: ${ours === null ? 'prepares' : ours.message}\n  sqlite: ${sqliteMessage || 'prepares'}`);
+      }
+    }),
+    fuzzParams(300),
+  );
+  db.close();
 });
 
 test.run();

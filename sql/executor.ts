@@ -38,6 +38,7 @@ import { indexKey, writeRowid, objectPrefix, prefixEnd, readRowid, rowKey, rowid
 import { Overlay, bytesToBin } from './txn.ts';
 import { lookupScalar, type ExecEnv } from './exec-env.ts';
 import { runPragma } from './pragma.ts';
+import { stackOverflowAsTooBig } from './limits.ts';
 
 export type { ConflictAction };
 
@@ -176,7 +177,7 @@ export class Session implements ExecEnv {
       // length", "Invalid typed array length", "Array buffer allocation failed")
       // is the user's too-big value, not a bug: the statement changed nothing.
       if (e instanceof RangeError && /length|allocation/i.test(e.message)) throw new HeliosError('TOO_BIG', 'string or blob too big', {}, { cause: e });
-      throw e;
+      throw stackOverflowAsTooBig(e);
     }
     this.overlay.release();
     if (this.schemaTouched) this.txnSchemaTouched = true;
@@ -214,7 +215,16 @@ export class Session implements ExecEnv {
   // -------------------------------------------------------------------------
   // Compilation
 
+  /** Plans `stmt`; throws only HeliosError (a stack overflow a small host might still hit is TOO_BIG). */
   compile(stmt: A.Statement): Program {
+    try {
+      return this.compileStatement(stmt);
+    } catch (e) {
+      throw stackOverflowAsTooBig(e);
+    }
+  }
+
+  private compileStatement(stmt: A.Statement): Program {
     const version = this.catalog.version;
     switch (stmt.kind) {
       case 'Select': {

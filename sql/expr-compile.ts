@@ -41,6 +41,7 @@ import {
 import { normalizeCollation, type TableInfo } from './catalog.ts';
 import { aggregateDef, isAggregateName, type AggregateDef } from './aggregates.ts';
 import { callScalar, lookupScalar, likeMatch, globMatch, type ExecEnv } from './exec-env.ts';
+import { MAX_EXPR_HEIGHT, exprHeight, exprTooLarge } from './limits.ts';
 
 export type Row = SqlValue[];
 export type Ev = (f: Frame) => SqlValue;
@@ -160,6 +161,8 @@ export class Compiler {
   sub: SubqueryCompiler | null = null;
   /** Whether any expression used a non-deterministic or context function. */
   usesRandom = false;
+  /** Sum of the heights of the top-level expressions being compiled (nested through subqueries). */
+  private enclosingHeight = 0;
 
   allocSlot(): number {
     return this.nextSlot++;
@@ -169,8 +172,26 @@ export class Compiler {
     return this.nextSlot;
   }
 
-  /** Compiles `e` in `scope`. */
+  /**
+   * Compiles the top-level expression `e` (a clause's expression, not a
+   * sub-expression) in `scope`. As SQLite's name resolution does, it adds
+   * `e`'s height to the heights of the expressions whose subqueries enclose
+   * it, and refuses the statement when the sum exceeds MAX_EXPR_HEIGHT: so
+   * scalar subqueries nest at most ~44 deep (1 + 2 + … ≤ 1000), and every
+   * walk below works on a bounded depth.
+   */
   compile(e: Expr, scope: Scope): CExpr {
+    const h = exprHeight(e);
+    if (this.enclosingHeight + h > MAX_EXPR_HEIGHT) throw exprTooLarge(e.pos);
+    this.enclosingHeight += h;
+    try {
+      return this.node(e, scope);
+    } finally {
+      this.enclosingHeight -= h;
+    }
+  }
+
+  private node(e: Expr, scope: Scope): CExpr {
     switch (e.kind) {
       case 'Integer': {
         const v = e.value;
@@ -199,13 +220,13 @@ export class Compiler {
       case 'Column':
         return this.column(e, scope);
       case 'Unary':
-        return this.unary(e.op, this.compile(e.operand, scope));
+        return this.unary(e.op, this.node(e.operand, scope));
       case 'Binary':
         return this.binary(e, scope);
       case 'Between': {
-        const x = this.compile(e.expr, scope);
-        const lo = this.compile(e.low, scope);
-        const hi = this.compile(e.high, scope);
+        const x = this.node(e.expr, scope);
+        const lo = this.node(e.low, scope);
+        const hi = this.node(e.high, scope);
         const ge = comparator(x, lo, '>=');
         const le = comparator(x, hi, '<=');
         const not = e.not;
@@ -251,19 +272,19 @@ export class Compiler {
       case 'Like':
         return this.like(e, scope);
       case 'IsNull': {
-        const x = this.compile(e.expr, scope).ev;
+        const x = this.node(e.expr, scope).ev;
         return e.not
           ? { ev: (f) => (x(f) === null ? 0 : 1), aff: null, coll: null, explicitColl: false }
           : { ev: (f) => (x(f) === null ? 1 : 0), aff: null, coll: null, explicitColl: false };
       }
       case 'Collate': {
-        const x = this.compile(e.expr, scope);
+        const x = this.node(e.expr, scope);
         return { ...x, coll: normalizeCollation(e.collation, e.pos), explicitColl: true, column: undefined };
       }
       case 'Case':
         return this.caseExpr(e, scope);
       case 'Cast': {
-        const xc = this.compile(e.expr, scope);
+        const xc = this.node(e.expr, scope);
         const x = xc.ev;
         const t = e.type.name;
         // CAST keeps its operand's collation (SQLite's sqlite3ExprCollSeq looks through it).
@@ -376,7 +397,7 @@ export class Compiler {
           const saved = s.aliases;
           s.aliases = null; // an alias cannot refer to itself
           try {
-            return this.compile(a, s);
+            return this.node(a, s);
           } finally {
             s.aliases = saved;
           }
@@ -417,8 +438,8 @@ export class Compiler {
   private binary(e: Extract<Expr, { kind: 'Binary' }>, scope: Scope): CExpr {
     const op = e.op;
     if (op === 'AND' || op === 'OR') {
-      const l = this.compile(e.left, scope).ev;
-      const r = this.compile(e.right, scope).ev;
+      const l = this.node(e.left, scope).ev;
+      const r = this.node(e.right, scope).ev;
       const ev: Ev =
         op === 'AND'
           ? (f) => {
@@ -438,8 +459,8 @@ export class Compiler {
       return { ev, aff: null, coll: null, explicitColl: false };
     }
     if (e.left.kind === 'Row' || e.right.kind === 'Row') return this.rowCompare(e, scope);
-    const l = this.compile(e.left, scope);
-    const r = this.compile(e.right, scope);
+    const l = this.node(e.left, scope);
+    const r = this.node(e.right, scope);
     switch (op) {
       case '=':
       case '!=':
@@ -498,8 +519,8 @@ export class Compiler {
     if (op !== '=' && op !== '!=' && op !== 'IS' && op !== 'IS NOT' && op !== '<' && op !== '<=' && op !== '>' && op !== '>=') {
       throw err('SQL_ERROR', 'row value misused', e.pos);
     }
-    const ls = li.map((x) => this.compile(x, scope));
-    const rs = ri.map((x) => this.compile(x, scope));
+    const ls = li.map((x) => this.node(x, scope));
+    const rs = ri.map((x) => this.node(x, scope));
     const eqs = ls.map((l, i) => comparator(l, rs[i]!, op === 'IS' || op === 'IS NOT' ? 'IS' : '='));
     const ords = ls.map((l, i) => comparator(l, rs[i]!, '<'));
     const n = ls.length;
@@ -541,8 +562,8 @@ export class Compiler {
   }
 
   private inList(lhs: Expr, items: readonly Expr[], not: boolean, scope: Scope): CExpr {
-    const x = this.compile(lhs, scope);
-    const cs = items.map((i) => this.compile(i, scope));
+    const x = this.node(lhs, scope);
+    const cs = items.map((i) => this.node(i, scope));
     if (cs.length === 0) return constant(not ? 1 : 0, null);
     const xev = x.ev;
     // SQLite applies only the left operand's affinity to an IN list (exprINAffinity).
@@ -581,7 +602,7 @@ export class Compiler {
   private inSelect(lhs: Expr, q: Query, not: boolean, scope: Scope): CExpr {
     const plan = this.subplan(q, scope);
     if (lhs.kind === 'Row') {
-      const xs = lhs.items.map((i) => this.compile(i, scope));
+      const xs = lhs.items.map((i) => this.node(i, scope));
       if (plan.columns.length !== xs.length) throw err('SQL_ERROR', `sub-select returns ${plan.columns.length} columns - expected ${xs.length}`, q.pos);
       const key = {};
       const affs = xs.map((x, i) => comparisonAffinity(x.aff, plan.columns[i]!.aff));
@@ -619,7 +640,7 @@ export class Compiler {
       };
     }
     if (plan.columns.length !== 1) throw err('SQL_ERROR', `sub-select returns ${plan.columns.length} columns - expected 1`, q.pos);
-    const x = this.compile(lhs, scope);
+    const x = this.node(lhs, scope);
     const c0 = plan.columns[0]!;
     const aff = comparisonAffinity(x.aff, c0.aff);
     const coll: Collation = x.explicitColl ? x.coll! : (x.coll ?? c0.coll ?? 'BINARY');
@@ -643,9 +664,9 @@ export class Compiler {
   }
 
   private like(e: Extract<Expr, { kind: 'Like' }>, scope: Scope): CExpr {
-    const x = this.compile(e.expr, scope).ev;
-    const p = this.compile(e.pattern, scope).ev;
-    const esc = e.escape ? this.compile(e.escape, scope).ev : null;
+    const x = this.node(e.expr, scope).ev;
+    const p = this.node(e.pattern, scope).ev;
+    const esc = e.escape ? this.node(e.escape, scope).ev : null;
     const not = e.not;
     if (e.op === 'REGEXP' || e.op === 'MATCH') throw err('SQL_ERROR', `no such function: ${e.op.toLowerCase()}`, e.pos);
     const glob = e.op === 'GLOB';
@@ -668,9 +689,9 @@ export class Compiler {
   }
 
   private caseExpr(e: Extract<Expr, { kind: 'Case' }>, scope: Scope): CExpr {
-    const compiled = e.whens.map((w) => ({ when: this.compile(w.when, scope), then: this.compile(w.then, scope) }));
+    const compiled = e.whens.map((w) => ({ when: this.node(w.when, scope), then: this.node(w.then, scope) }));
     const whens = compiled.map((w) => ({ when: w.when, then: w.then.ev }));
-    const elsC = e.else ? this.compile(e.else, scope) : null;
+    const elsC = e.else ? this.node(e.else, scope) : null;
     const els = elsC ? elsC.ev : null;
     // The first explicit COLLATE anywhere inside (base, WHENs, THENs, ELSE in order) gives the result its collation.
     const parts: CExpr[] = [];
@@ -678,7 +699,7 @@ export class Compiler {
     if (elsC) parts.push(elsC);
     const explicitPart = parts.find((p) => p.explicitColl);
     if (e.base !== null) {
-      const base = this.compile(e.base, scope);
+      const base = this.node(e.base, scope);
       const tests = whens.map((w) => ({ eq: comparator(base, w.when, '='), then: w.then }));
       const ex = base.explicitColl ? base : explicitPart;
       return {
@@ -715,8 +736,8 @@ export class Compiler {
       let args: CExpr[];
       let filter: CExpr | null;
       try {
-        args = e.args.map((a) => this.compile(a, scope));
-        filter = e.filter ? this.compile(e.filter, scope) : null;
+        args = e.args.map((a) => this.node(a, scope));
+        filter = e.filter ? this.node(e.filter, scope) : null;
       } finally {
         agg.inside = false;
       }
@@ -734,7 +755,7 @@ export class Compiler {
     if (nargs < impl.minArgs || nargs > impl.maxArgs) {
       throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
     }
-    const args = e.args.map((a) => this.compile(a, scope));
+    const args = e.args.map((a) => this.node(a, scope));
     const evs = args.map((a) => a.ev);
     // Short-circuit forms evaluate lazily, as SQLite does.
     if (name === 'coalesce' || name === 'ifnull') {

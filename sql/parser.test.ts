@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, parseOne, MAX_DEPTH } from './parser.ts';
+import { parse, parseOne, MAX_DEPTH, MAX_EXPR_HEIGHT } from './parser.ts';
 import { formatStatement, type Statement, type Expr, type Query } from './ast.ts';
 import { HeliosError, isHeliosError } from '../format/errors.ts';
 
@@ -360,12 +360,13 @@ test('integer literals follow SQLite: bigint beyond 2^53, real beyond 2^63, hex 
 // ---------------------------------------------------------------------------
 // Nesting limits: a typed error, never a stack overflow
 
-function expectTooBig(sql: string): void {
+function expectTooBig(sql: string, message?: RegExp): void {
   try {
     parse(sql);
     assert.unreachable('should fail');
   } catch (e) {
     assert.ok(isHeliosError(e, 'TOO_BIG'), String(e));
+    if (message) assert.match((e as Error).message, message);
   }
 }
 
@@ -378,7 +379,7 @@ test('expressions nested within the depth limit parse', () => {
 });
 
 test('nesting beyond MAX_DEPTH is TOO_BIG, even 100000 levels deep', () => {
-  assert.is(MAX_DEPTH, 1000);
+  assert.is(MAX_DEPTH, 1100);
   expectTooBig(`SELECT ${'('.repeat(MAX_DEPTH + 1)}1${')'.repeat(MAX_DEPTH + 1)}`);
   expectTooBig(`SELECT ${'('.repeat(100000)}1`);
   expectTooBig(`SELECT ${'- '.repeat(100000)}1`);
@@ -390,13 +391,42 @@ test('nesting beyond MAX_DEPTH is TOO_BIG, even 100000 levels deep', () => {
   expectTooBig(`SELECT 1 IN ${'(SELECT 1 IN '.repeat(50000)}`);
 });
 
-test('long flat operator chains are not nesting', () => {
-  const terms = Array.from({ length: 20000 }, (_, i) => String(i));
-  const st = parse(`SELECT ${terms.join(' + ')}`)[0]!;
+test('an operator chain of 1000 terms parses and one of 1001 is TOO_BIG, as in SQLite (expression depth 1000)', () => {
+  const chain = (n: number, op: string, term = '1') => Array.from({ length: n }, () => term).join(op);
+  assert.is(MAX_EXPR_HEIGHT, 1000);
+  for (const op of [' + ', ' OR ', ' AND ', ' || ', ' = ', ' * ']) {
+    parse(`SELECT ${chain(1000, op)}`);
+    expectTooBig(`SELECT ${chain(1001, op)}`, /Expression tree is too large \(maximum depth 1000\)/);
+    expectTooBig(`SELECT ${chain(3000, op)}`, /Expression tree is too large/);
+  }
+  // `a = 1` is of height 2, so 999 of them ORed are of height 1000.
+  parse(`SELECT 1 WHERE ${chain(999, ' OR ', 'a = 1')}`);
+  expectTooBig(`SELECT 1 WHERE ${chain(1000, ' OR ', 'a = 1')}`, /Expression tree is too large/);
+  expectTooBig(`SELECT 1 WHERE ${chain(20000, ' OR ', 'a = 1')}`, /Expression tree is too large/);
+  // Prefix operators: 999 over a leaf is height 1000.
+  parse(`SELECT ${'NOT '.repeat(999)}x`);
+  expectTooBig(`SELECT ${'NOT '.repeat(1000)}x`, /Expression tree is too large/);
+  parse(`SELECT ${'- '.repeat(999)}x`);
+  expectTooBig(`SELECT ${'- '.repeat(1000)}x`, /Expression tree is too large/);
+});
+
+test('parentheses add no height; a COLLATE chain keeps only the outermost COLLATE and adds none', () => {
+  parse(`SELECT ${'('.repeat(990)}${Array.from({ length: 1000 }, () => '1').join('+')}${')'.repeat(990)}`);
+  const st = parse(`SELECT x${' COLLATE NOCASE'.repeat(5000)} COLLATE RTRIM`)[0]!;
   assert.is(st.kind, 'Select');
-  parse(`SELECT 1 WHERE ${terms.map((t) => `a = ${t}`).join(' OR ')}`);
-  parse(`SELECT 1 ${'UNION ALL SELECT 1 '.repeat(5000)}`);
+  const body = st.kind === 'Select' ? st.query.body : null;
+  const col = body && body.kind === 'SelectCore' ? body.columns[0] : null;
+  const e = col && col.kind === 'Expr' ? col.expr : null;
+  assert.ok(e && e.kind === 'Collate' && e.collation === 'RTRIM' && e.expr.kind === 'Column');
+});
+
+test('a compound SELECT of 500 terms parses and one of 501 is TOO_BIG "too many terms in compound SELECT"', () => {
+  parse(Array.from({ length: 500 }, () => 'SELECT 1').join(' UNION ALL '));
+  expectTooBig(Array.from({ length: 501 }, () => 'SELECT 1').join(' UNION '), /too many terms in compound SELECT/);
+  expectTooBig(`SELECT 1 ${'UNION ALL SELECT 1 '.repeat(5000)}`, /too many terms in compound SELECT/);
+  // A multi-row VALUES is one term, however many rows it has (as in SQLite).
   parse(`INSERT INTO t VALUES ${Array.from({ length: 5000 }, () => '(1, 2)').join(', ')}`);
+  parse(`VALUES ${Array.from({ length: 5000 }, () => '(1)').join(', ')}`);
 });
 
 test('unsupported SQLite features are SQL_ERROR, not syntax errors', () => {

@@ -12,9 +12,24 @@
  *                         whitespace, comments and semicolons remain.
  * Both throw only HeliosError: SQL_SYNTAX (message `near "tok": syntax error`
  * or `incomplete input`, then line, column and a caret excerpt; details carry
- * line and column), TOO_BIG (nesting deeper than MAX_DEPTH, too many
+ * line and column), TOO_BIG (an expression taller than MAX_EXPR_HEIGHT,
+ * as SQLite measures it (sql/limits.ts); a compound SELECT of more than
+ * MAX_COMPOUND_TERMS terms; SQL nested deeper than MAX_DEPTH levels; too many
  * parameters), SQL_ERROR (valid SQLite we do not support: triggers, virtual
  * tables, ATTACH, window functions, table-valued functions).
+ *
+ * Limits (SQLite's defaults, so the same statements are refused):
+ *   expression height  1000  SQLITE_MAX_EXPR_DEPTH: `1+1+…` of 1000 terms
+ *                            parses, 1001 terms is TOO_BIG "Expression tree
+ *                            is too large (maximum depth 1000)"
+ *   compound terms      500  SQLITE_MAX_COMPOUND_SELECT: "too many terms in
+ *                            compound SELECT" (a multi-row VALUES is one term)
+ *   nesting            1100  our parser's recursion (parentheses, subqueries,
+ *                            prefix operators, CASE, calls each take a level);
+ *                            SQLite's parser stack is about 2500 entries, so it
+ *                            accepts up to ~2490 bare parentheses (README)
+ * A chain of `x COLLATE a COLLATE b …` keeps only the outermost COLLATE (the
+ * one SQLite applies; it never looks at the inner names), so it adds no level.
  *
  * Expression precedence, lowest to highest (SQLite's parse.y; binary
  * operators associate left, and an operand of a level is parsed at the next
@@ -49,9 +64,13 @@ import type * as A from './ast.ts';
 import { HeliosError } from '../format/errors.ts';
 import { fromHex } from '../format/bytes.ts';
 import { createLexer, syntaxError, type Lexer, type Token } from './lexer.ts';
+import { MAX_COMPOUND_TERMS, MAX_EXPR_HEIGHT, MAX_PARSER_DEPTH, exprHeight, exprTooLarge, stackOverflowAsTooBig } from './limits.ts';
 
-/** Maximum nesting of expressions and subqueries (SQLite's SQLITE_MAX_EXPR_DEPTH). */
-export const MAX_DEPTH = 1000;
+/** A run of prefix - + ~ longer than this is TOO_BIG (SQLite's parser stack ends at about 2490 of them). */
+const MAX_PREFIX_RUN = 2490;
+/** The parser's recursion bound (sql/limits.ts). */
+export const MAX_DEPTH = MAX_PARSER_DEPTH;
+export { MAX_COMPOUND_TERMS, MAX_EXPR_HEIGHT };
 /** Largest parameter index (SQLite's SQLITE_MAX_VARIABLE_NUMBER default). */
 export const MAX_PARAMETER_INDEX = 32766;
 
@@ -75,10 +94,8 @@ export function parseOne(sql: string, offset = 0): { statement: A.Statement | nu
     return p.parseCommand();
   } catch (e) {
     if (e instanceof HeliosError) throw e;
-    if (e instanceof RangeError) {
-      // Safety net behind MAX_DEPTH for hosts with small stacks.
-      throw new HeliosError('TOO_BIG', 'SQL statement is nested too deeply', {}, { cause: e });
-    }
+    // Safety net behind MAX_DEPTH for hosts with small stacks.
+    if (e instanceof RangeError) throw stackOverflowAsTooBig(e);
     throw new HeliosError('INTERNAL', `parser failure: ${String(e)}`, {}, { cause: e });
   }
 }
@@ -207,10 +224,16 @@ class Parser {
     if (++this.depth > MAX_DEPTH) {
       throw new HeliosError(
         'TOO_BIG',
-        `expression tree is too large (maximum depth ${MAX_DEPTH}) at line ${t.line}, column ${t.column}`,
+        `SQL nested too deeply (more than ${MAX_DEPTH} levels) at line ${t.line}, column ${t.column}`,
         { line: t.line, column: t.column },
       );
     }
+  }
+
+  /** Refuses `e` when it is taller than SQLite allows; returns it otherwise. */
+  private checkHeight<E extends A.Expr>(e: E, t: Token): E {
+    if (exprHeight(e) > MAX_EXPR_HEIGHT) throw exprTooLarge(t);
+    return e;
   }
 
   /** True when `t` can be read as an identifier (`id` in parse.y). */
@@ -1090,6 +1113,7 @@ class Parser {
   private parseQueryRest(first: Token, withClause: A.WithClause | null): A.Query {
     this.enter(first);
     let body: A.QueryBody = this.parseSelectCoreOrValues();
+    let terms = 1;
     for (;;) {
       const t = this.peek();
       let op: A.CompoundOp;
@@ -1100,6 +1124,9 @@ class Parser {
         this.advance();
         op = t.kind;
       } else break;
+      if (++terms > MAX_COMPOUND_TERMS) {
+        throw new HeliosError('TOO_BIG', `too many terms in compound SELECT at line ${t.line}, column ${t.column}`, { line: t.line, column: t.column });
+      }
       const right = this.parseSelectCoreOrValues();
       body = { kind: 'Compound', pos: body.pos, op, left: body, right };
     }
@@ -1343,6 +1370,8 @@ class Parser {
     let left = this.parsePrefix();
     for (;;) {
       const t = this.peek();
+      // Every node built here is measured as it is built, so a chain of any length stops at the first node too tall.
+      this.checkHeight(left, t);
       const k = t.kind;
       if (stopAtAnd && k === 'AND') break;
       let prec: number;
@@ -1375,7 +1404,8 @@ class Parser {
       const pos = left.pos;
       switch (k) {
         case 'COLLATE':
-          left = { kind: 'Collate', pos, expr: left, collation: this.parseCollationName() };
+          // Only the outermost of a chain of COLLATEs counts (SQLite never reads the inner names).
+          left = { kind: 'Collate', pos, expr: left.kind === 'Collate' ? left.expr : left, collation: this.parseCollationName() };
           continue;
         case 'ISNULL':
           left = { kind: 'IsNull', pos, not: false, expr: left };
@@ -1447,26 +1477,51 @@ class Parser {
     throw this.unexpected(this.peek());
   }
 
-  /** prefix ::= (- | + | ~) prefix | NOT expr@3 | primary */
+  /**
+   * prefix ::= (- | + | ~) prefix | NOT expr@3 | primary
+   *
+   * A run of - + ~ is read in a loop (no recursion), then applied inside
+   * out. As SQLite's parser does, a + or - applied to a unary + replaces it
+   * (`- + x` is `-x`, `+ + x` is `+x`), so a run of + is one level; a run
+   * longer than MAX_PREFIX_RUN is TOO_BIG, where SQLite's parser stack ends.
+   */
   private parsePrefix(): A.Expr {
-    const t = this.peek();
-    switch (t.kind) {
-      case '-': case '+': case '~': {
-        this.advance();
-        const n = this.peek();
-        if (t.kind === '-' && n.kind === 'integer' && n.value === '9223372036854775808') return this.parseSigned(t, n);
-        this.enter(t);
-        const operand = this.parsePrefix();
-        this.depth--;
-        return { kind: 'Unary', pos: this.pos(t), op: t.kind, operand };
-      }
-      case 'NOT': {
-        this.advance();
-        const operand = this.parseBinary(P_NOT);
-        return { kind: 'Unary', pos: this.pos(t), op: 'NOT', operand };
+    const ops: Token[] = [];
+    let base: A.Expr | null = null;
+    while (base === null) {
+      const t = this.peek();
+      switch (t.kind) {
+        case '-': case '+': case '~': {
+          this.advance();
+          const n = this.peek();
+          if (t.kind === '-' && n.kind === 'integer' && n.value === '9223372036854775808') {
+            base = this.parseSigned(t, n);
+            break;
+          }
+          if (ops.length === MAX_PREFIX_RUN) {
+            throw new HeliosError('TOO_BIG', `more than ${MAX_PREFIX_RUN} prefix operators in a row at line ${t.line}, column ${t.column}`, { line: t.line, column: t.column });
+          }
+          ops.push(t);
+          break;
+        }
+        case 'NOT': {
+          this.advance();
+          const operand = this.parseBinary(P_NOT);
+          base = { kind: 'Unary', pos: this.pos(t), op: 'NOT', operand };
+          break;
+        }
+        default:
+          base = this.parsePrimary();
       }
     }
-    return this.parsePrimary();
+    let e: A.Expr = base;
+    for (let i = ops.length - 1; i >= 0; i--) {
+      const t = ops[i]!;
+      const op = t.kind as A.UnaryOp;
+      const operand = op !== '~' && e.kind === 'Unary' && e.op === '+' ? e.operand : e;
+      e = this.checkHeight({ kind: 'Unary', pos: this.pos(t), op, operand }, t);
+    }
+    return e;
   }
 
   private boolOrNull(t: Token): A.Expr | null {

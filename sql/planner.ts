@@ -40,6 +40,7 @@ import {
 } from './expr-compile.ts';
 import { objectPrefix, prefixEnd, readRowid, rowKey as tableRowKey, prefixed, sequenceKey } from './table-store.ts';
 import type { Overlay } from './txn.ts';
+import { MAX_QUERY_NESTING } from './limits.ts';
 
 /** What the planner needs from the session. */
 export interface PlanContext {
@@ -64,7 +65,19 @@ interface CteDef {
   /** While compiling a recursive CTE's recursive part: the working-set holder. */
   working: { rows: Row[] } | null;
   workingCols: ColMeta[] | null;
+  /** True while the CTE's own query is being planned: a reference then is circular. */
+  planning: boolean;
+  /** The plan, made at the first reference and shared by every later one (SQLite materialises a CTE used twice). */
+  planned: SharedPlan | null;
 }
+
+/** A view's or CTE's plan, planned once per statement; `key` names its materialised rows in a run's cache. */
+interface SharedPlan {
+  readonly plan: SubPlan;
+  readonly cols: ColMeta[];
+  readonly key: object;
+}
+
 
 /** A compiled conjunct of WHERE / ON. */
 interface Conjunct {
@@ -173,6 +186,10 @@ export class Planner {
   readonly explain: [number, string][] = [];
   private depth = 0;
   private subqueryCounter = 0;
+  /** Views planned in this statement, by folded name: planned once, materialised once per run. */
+  private readonly viewPlans = new Map<string, SharedPlan>();
+  /** Views whose query is being planned (a reference to one of them is circular). */
+  private readonly viewsPlanning = new Set<string>();
   /** > 0 while planning a statement-level query (`query(q, null)`): its table reads may be cached. */
   private statementQuery = 0;
 
@@ -189,7 +206,7 @@ export class Planner {
     this.subqueryCounter++;
     const line: [number, string] = [this.depth, `SCALAR SUBQUERY ${this.subqueryCounter}`];
     this.explain.push(line);
-    this.depth++;
+    this.enterNested();
     try {
       const p = this.query(q, parent);
       if (p.correlated) line[1] = `CORRELATED SCALAR SUBQUERY ${this.subqueryCounter}`;
@@ -233,6 +250,8 @@ export class Planner {
         recursive: w.recursive,
         working: null,
         workingCols: null,
+        planning: false,
+        planned: null,
       });
     }
   }
@@ -845,9 +864,19 @@ export class Planner {
       }
       const view = this.ctx.catalog.views.get(nm);
       if (view) {
-        const plan = this.nested(() => this.query(view.query, this.rootScope()));
-        const cols = plan.columns.map((c, i) => ({ ...c, name: view.columns?.[i] ?? c.name }));
-        items.push(this.planItem(alias, cols, slot, scope, items.length, plan, `SCAN ${alias}`));
+        let shared = this.viewPlans.get(nm);
+        if (shared === undefined) {
+          if (this.viewsPlanning.has(nm)) throw sqlErr(`view ${view.name} is circularly defined`, from.pos);
+          this.viewsPlanning.add(nm);
+          try {
+            const plan = this.nested(() => this.query(view.query, this.rootScope()));
+            shared = { plan, cols: plan.columns.map((c, i) => ({ ...c, name: view.columns?.[i] ?? c.name })), key: {} };
+          } finally {
+            this.viewsPlanning.delete(nm);
+          }
+          this.viewPlans.set(nm, shared);
+        }
+        items.push(this.planItem(alias, shared.cols.map((c) => ({ ...c })), slot, scope, items.length, shared.plan, `SCAN ${alias}`, shared.key));
         return;
       }
       throw sqlErr(`no such table: ${from.schema ? `${from.schema}.` : ''}${from.name}`, from.pos);
@@ -859,8 +888,16 @@ export class Planner {
     items.push(this.planItem(alias, plan.columns.map((c) => ({ ...c })), slot, scope, items.length, plan, `SCAN ${alias}`));
   }
 
-  private nested<T>(fn: () => T): T {
+  /** One more level of nested query planning; TOO_BIG past MAX_QUERY_NESTING. */
+  private enterNested(): void {
+    if (this.depth >= MAX_QUERY_NESTING) {
+      throw new HeliosError('TOO_BIG', `views, common table expressions and subqueries nested more than ${MAX_QUERY_NESTING} levels deep`);
+    }
     this.depth++;
+  }
+
+  private nested<T>(fn: () => T): T {
+    this.enterNested();
     try {
       return fn();
     } finally {
@@ -875,8 +912,7 @@ export class Planner {
     return { src, table: null, rows, rowsLabel: label, joinType: 'INNER', on: [], indexedBy: null, pos };
   }
 
-  private planItem(alias: string, cols: ColMeta[], slot: number, scope: Scope, pos: number, plan: SubPlan, label: string): Item {
-    const key = {};
+  private planItem(alias: string, cols: ColMeta[], slot: number, scope: Scope, pos: number, plan: SubPlan, label: string, key: object = {}): Item {
     const rows: RowsProducer = (f) => {
       if (!plan.correlated) {
         const c = f.cache.get(key);
@@ -898,6 +934,21 @@ export class Planner {
       const holder = cte.working;
       return this.rowsItem(alias, cte.workingCols!.map((c) => ({ ...c })), slot, scope, pos, () => holder.rows, `SCAN ${alias}`);
     }
+    if (cte.planned !== null) {
+      const { plan, cols, key } = cte.planned;
+      return this.planItem(alias, cols.map((c) => ({ ...c })), slot, scope, pos, plan, `SCAN ${alias}`, key);
+    }
+    if (cte.planning) throw sqlErr(`circular reference: ${cte.name}`);
+    cte.planning = true;
+    try {
+      return this.cteItemFirst(cte, alias, slot, scope, pos);
+    } finally {
+      cte.planning = false;
+    }
+  }
+
+  /** The first reference to `cte`: plans it and keeps the plan for the others. */
+  private cteItemFirst(cte: CteDef, alias: string, slot: number, scope: Scope, pos: number): Item {
     const q = cte.query;
     const selfRef = cte.recursive && q.body.kind === 'Compound' && (q.body.op === 'UNION' || q.body.op === 'UNION ALL') && mentionsTable(q.body.right, cte.name);
     if (!selfRef) {
@@ -906,7 +957,8 @@ export class Planner {
       if (cte.columns && cte.columns.length !== plan.columns.length) {
         throw sqlErr(`table ${cte.name} has ${plan.columns.length} values for ${cte.columns.length} columns`);
       }
-      return this.planItem(alias, cols, slot, scope, pos, plan, `SCAN ${alias}`);
+      cte.planned = { plan, cols, key: {} };
+      return this.planItem(alias, cols.map((c) => ({ ...c })), slot, scope, pos, plan, `SCAN ${alias}`, cte.planned.key);
     }
     // Recursive CTE: initial part, then the recursive part over a working set until it is empty.
     const body = q.body as Extract<QueryBody, { kind: 'Compound' }>;
@@ -967,7 +1019,8 @@ export class Planner {
         }
       },
     };
-    return this.planItem(alias, cols, slot, scope, pos, plan, `SCAN ${alias}`);
+    cte.planned = { plan, cols, key: {} };
+    return this.planItem(alias, cols.map((c) => ({ ...c })), slot, scope, pos, plan, `SCAN ${alias}`, cte.planned.key);
   }
 
   // -------------------------------------------------------------------------

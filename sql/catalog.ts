@@ -23,10 +23,12 @@ import type {
   Statement,
 } from './ast.ts';
 import { HeliosError } from '../format/errors.ts';
-import type { Collation } from '../format/sql-value.ts';
+import type { Collation, SqlValue } from '../format/sql-value.ts';
 import { affinityOf, type Affinity } from './value.ts';
 import { utf8Decode, utf8Encode } from '../format/bytes.ts';
 import { parse } from './parser.ts';
+import { createLexer } from './lexer.ts';
+import { constantDefaultValue, type TokenText } from './default-value.ts';
 import { META_KEY, SCHEMA_HI, SCHEMA_LO, readU32, schemaKey } from './table-store.ts';
 import type { Overlay } from './txn.ts';
 
@@ -49,6 +51,14 @@ export interface ColumnInfo {
   readonly defaultExpr: Expr | null;
   /** The DEFAULT as written (PRAGMA table_info dflt_value). */
   readonly defaultText: string | null;
+  /**
+   * The column's value in a row written before ALTER TABLE added it (a row
+   * with fewer values than columns): the DEFAULT's constant value as SQLite
+   * computes it (sql/default-value.ts), NULL without a DEFAULT, `undefined`
+   * when the DEFAULT is not constant (then no such row exists: ALTER TABLE
+   * refuses it on a table with rows).
+   */
+  readonly absentValue: SqlValue | undefined;
   readonly collation: Collation;
   /** 1-based position in the PRIMARY KEY, 0 when not part of it. */
   readonly pk: number;
@@ -171,7 +181,8 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
   const pkPos = new Map<number, number>();
   pkCols.forEach((p, i) => pkPos.set(p.col, i + 1));
 
-  const columns: ColumnInfo[] = def.columns.map((c, i) => buildColumn(c, pkPos.get(i) ?? 0));
+  const tokenText = (e: Expr): string => createLexer(stmt.sql, e.pos.offset - stmt.pos.offset).next().value;
+  const columns: ColumnInfo[] = def.columns.map((c, i) => buildColumn(c, pkPos.get(i) ?? 0, tokenText));
   const checks: { name: string | null; expr: Expr }[] = [];
   const fks: ForeignKeyInfo[] = [];
   const indexes: IndexInfo[] = [];
@@ -250,7 +261,7 @@ function fkInfo(cols: number[], fk: { table: { name: string }; columns: readonly
   };
 }
 
-function buildColumn(c: ColumnDef, pk: number): ColumnInfo {
+function buildColumn(c: ColumnDef, pk: number, tokenText: TokenText): ColumnInfo {
   let notNull = false;
   let notNullConflict: ConflictAction | null = null;
   let defaultExpr: Expr | null = null;
@@ -277,7 +288,9 @@ function buildColumn(c: ColumnDef, pk: number): ColumnInfo {
     }
   }
   const declType = c.type === null ? '' : c.type.args.length > 0 ? `${c.type.name}(${c.type.args.join(',')})` : c.type.name;
-  return { name: c.name.name, declType, affinity: affinityOf(c.type?.name ?? null), notNull, notNullConflict, defaultExpr, defaultText, collation, pk, checks };
+  const affinity = affinityOf(c.type?.name ?? null);
+  const absentValue = defaultExpr === null ? null : constantDefaultValue(defaultExpr, affinity, tokenText);
+  return { name: c.name.name, declType, affinity, notNull, notNullConflict, defaultExpr, defaultText, absentValue, collation, pk, checks };
 }
 
 /** Builds an IndexInfo from CREATE INDEX against its table. */

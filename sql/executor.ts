@@ -20,7 +20,7 @@ import { MAX_INT64, type SqlValue } from '../format/sql-value.ts';
 import { encodeKey, encodePrefixedKey, type KeyColumn } from '../format/key-codec.ts';
 import { encodeRow } from '../format/row-codec.ts';
 import type { Engine } from '../engine/engine.ts';
-import { applyAffinity, compareValues, isTruthy, type Collation } from './value.ts';
+import { affinityOf, applyAffinity, compareValues, isTruthy, type Collation } from './value.ts';
 import { parse } from './parser.ts';
 import {
   Catalog,
@@ -39,6 +39,8 @@ import { Overlay, bytesToBin } from './txn.ts';
 import { lookupScalar, type ExecEnv } from './exec-env.ts';
 import { runPragma } from './pragma.ts';
 import { stackOverflowAsTooBig } from './limits.ts';
+import { constantDefaultValue } from './default-value.ts';
+import { createLexer } from './lexer.ts';
 
 export type { ConflictAction };
 
@@ -1443,7 +1445,13 @@ export class Session implements ExecEnv {
         const def = c.constraints.find((k) => k.kind === 'Default') as (A.ColumnConstraint & { kind: 'Default' }) | undefined;
         // Like SQLite, these two only fail when the table already holds rows.
         const hasRows = this.anyRow(t, () => true);
-        if (hasRows && def && !isConstantDefault(def.expr)) throw sqlErr('Cannot add a column with non-constant default', def.pos);
+        const tokenText = (e: A.Expr): string => createLexer(stmt.sql, e.pos.offset - stmt.pos.offset).next().value;
+        if (hasRows && def && constantDefaultValue(def.expr, affinityOf(c.type?.name ?? null), tokenText) === undefined) {
+          throw sqlErr('Cannot add a column with non-constant default', def.pos);
+        }
+        if (hasRows && def && def.expr.kind !== 'Null' && this.foreignKeys && c.constraints.some((k) => k.kind === 'References')) {
+          throw sqlErr('Cannot add a REFERENCES column with non-NULL default value', def.pos);
+        }
         const nn = c.constraints.some((k) => k.kind === 'NotNull');
         if (hasRows && nn && (!def || def.expr.kind === 'Null')) throw sqlErr('Cannot add a NOT NULL column with default value NULL', c.pos);
         const colText = stmt.sql.slice(c.pos.offset - stmt.pos.offset).trim();
@@ -1646,11 +1654,6 @@ function isLiteral(e: A.Expr): boolean {
     default:
       return false;
   }
-}
-
-/** A default ALTER TABLE ADD COLUMN accepts on a table with rows: a literal, signed or not. */
-function isConstantDefault(e: A.Expr): boolean {
-  return isLiteral(e) || (e.kind === 'Unary' && isConstantDefault(e.operand));
 }
 
 export function quoteIdent(name: string): string {

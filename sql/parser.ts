@@ -113,6 +113,8 @@ const FALLBACK_ID = new Set([
 ]);
 const JOIN_KW = new Set(['CROSS', 'FULL', 'INNER', 'LEFT', 'NATURAL', 'OUTER', 'RIGHT']);
 const CONFLICT_ACTIONS = new Set(['ROLLBACK', 'ABORT', 'FAIL', 'IGNORE', 'REPLACE']);
+/** The tokens of parse.y's `term`: what may follow DEFAULT + or DEFAULT -. */
+const DEFAULT_TERMS = new Set(['integer', 'float', 'string', 'blob', 'NULL', 'CURRENT_TIME', 'CURRENT_DATE', 'CURRENT_TIMESTAMP']);
 /** Keywords that end a type name in a column definition even though they could be identifiers. */
 const TYPE_STOP = new Set(['GENERATED']);
 
@@ -756,9 +758,10 @@ class Parser {
       return { kind: 'Default', pos, name, expr, text };
     }
     if (t.kind === '+' || t.kind === '-') {
+      // parse.y: DEFAULT (PLUS | MINUS) term, where a term is any literal (`DEFAULT -'12'` is valid).
       this.advance();
       const n = this.peek();
-      if (n.kind !== 'integer' && n.kind !== 'float') throw this.unexpected(n, 'a number');
+      if (!DEFAULT_TERMS.has(n.kind)) throw this.unexpected(n, 'a literal');
       const expr = this.parseSigned(t, n);
       return { kind: 'Default', pos, name, expr, text: this.sql.slice(t.offset, this.prevEnd) };
     }

@@ -1432,21 +1432,9 @@ export function decodeTableRow(t: TableInfo, rowid: number | bigint, bytes: Uint
   return vals;
 }
 
-const defaultCache = new WeakMap<object, SqlValue>();
 /** The value a column added by ALTER TABLE ADD COLUMN has in rows written before it existed. */
 function addedColumnDefault(t: TableInfo, i: number): SqlValue {
-  const c = t.columns[i]!;
-  if (c.defaultExpr === null) return null;
-  const cached = defaultCache.get(c);
-  if (cached !== undefined) return cached;
-  const e = c.defaultExpr;
-  let v: SqlValue = null;
-  if (e.kind === 'Integer' || e.kind === 'String' || e.kind === 'Blob') v = e.value;
-  else if (e.kind === 'Real') v = e.value;
-  else if (e.kind === 'Unary' && e.op === '-' && (e.operand.kind === 'Integer' || e.operand.kind === 'Real')) v = -e.operand.value as SqlValue;
-  v = applyAffinity(v, c.affinity);
-  defaultCache.set(c, v);
-  return v;
+  return t.columns[i]!.absentValue ?? null;
 }
 
 /**

@@ -314,6 +314,26 @@ test('.rekey, .addkey, .removekey and .rotate manage keys from the shell; the ol
   });
 });
 
+test('[CRY-REVOKE-1] .revoke KEY leaves KEY as the only key and re-seals every file', async () => {
+  await withTmp(async (dir) => {
+    const keyA = join(dir, 'a.key');
+    const keyB = join(dir, 'b.key');
+    const B_HEX = '6e'.repeat(32);
+    writeFileSync(keyA, KEY_HEX + '\n');
+    writeFileSync(keyB, B_HEX + '\n');
+    const db = join(dir, 'ehr.db');
+    const made = await shell([db, '--key-file', keyA, '--create'], PATIENTS + `.revoke --key-file ${keyB}\n.revoke\n`);
+    assert.is(made.out.split('\n').filter((l) => l.startsWith('keys revoked')).length, 1);
+    assert.match(made.out, /keys revoked: only the given key opens this database; every file re-sealed with data key generation 2\n/);
+    assert.match(made.err, /^Error \[INVALID_ARGUMENT\]/);
+    const oldKey = await shell([db, '--key-file', keyA], 'SELECT 1;\n');
+    assert.match(oldKey.err, /^Error \[WRONG_KEY\]/);
+    const newKey = await shell([db, '--key-file', keyB, '--mode', 'csv'], 'SELECT name FROM patients ORDER BY id;\n');
+    assert.is(newKey.out, 'name\nAlice\nBob\n');
+    for (const r of [made, oldKey, newKey]) for (const secret of [KEY_HEX, B_HEX]) assert.not.ok((r.out + r.err).includes(secret), 'key material printed');
+  });
+});
+
 test('.rekey --passphrase asks twice at the terminal and changes nothing when the two differ', async () => {
   await withTmp(async (dir) => {
     const key = join(dir, 'k.key');

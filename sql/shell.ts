@@ -109,6 +109,8 @@ const HELP = `.dump                  the whole database as SQL text (PLAINTEXT: 
 .read FILE             run the SQL and dot commands of FILE
 .rekey KEY             replace the key this shell opened with by KEY (O(1): data stays)
 .removekey KEY         remove the key slot KEY opens
+.revoke KEY            make KEY the only key: new root and data key, every file re-sealed, so no
+                       other key and no saved copy of HELIOS decrypts the database any more
 .rotate [--rewrite]    start a new data-key generation (--rewrite: re-seal every table with it)
 .schema [TABLE]        CREATE statements (of TABLE and its indexes)
 .tables                table and view names
@@ -356,7 +358,7 @@ class Shell {
         this.scan = newScanState();
         continue;
       }
-      if (this.pending.length === 0 && /^\s*\.(rekey|addkey|removekey)\s.*--passphrase(\s|$)/.test(line)) {
+      if (this.pending.length === 0 && /^\s*\.(rekey|addkey|removekey|revoke)\s.*--passphrase(\s|$)/.test(line)) {
         await this.askSecret(line.trim().startsWith('.removekey'));
       }
       try {
@@ -616,6 +618,11 @@ class Shell {
         this.db.removeKey(this.keyArg(cmd, rest));
         this.out.write('key removed\n');
         return;
+      case '.revoke': {
+        const r = this.db.revokeKeys({ keys: [this.keyArg(cmd, rest)], ...(this.kdf === undefined ? {} : { kdf: this.kdf }) });
+        this.out.write(`keys revoked: only the given key opens this database; every file re-sealed with data key generation ${r.generation}\n`);
+        return;
+      }
       case '.rotate': {
         maxArgs(1);
         const r = arg(0);

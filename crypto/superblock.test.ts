@@ -8,6 +8,7 @@ import { fromHex, toHex, utf8Encode } from '../format/bytes.ts';
 import { crc32c } from '../format/crc32c.ts';
 import { isHeliosError, type ErrorCode } from '../format/errors.ts';
 import { hkdfSha256 } from './hkdf.ts';
+import { deriveFileKey } from './file-key.ts';
 import { passphraseSecret, rawKeySecret, type KeySecret } from './key-source.ts';
 import {
   adoptKeyring, addDataKeyGeneration, addKeySlot, changeKey, createSuperblock, dropDataKeyGeneration, MAX_SLOTS, MAX_SUPERBLOCK_BYTES, openSuperblock,
@@ -433,6 +434,14 @@ test('[CRY-ZERO-2] a Buffer given as a raw key is copied, never aliased: zeroing
   const callerKey = Buffer.alloc(32, 0x42);
   const s = rawKeySecret(callerKey);
   const p = passphraseSecret(Buffer.from('pass phrase'));
+  // Each copy owns an ArrayBuffer of its own size: storage the collector does not move.
+  const owns = (b: Uint8Array, n: number): boolean => b.byteOffset === 0 && b.buffer.byteLength === n && !(b instanceof Buffer);
+  if (s.kind === 'raw') assert.ok(owns(s.key, 32));
+  if (p.kind === 'passphrase') assert.ok(owns(p.passphrase, 11));
+  const c = createSuperblock({ suite: 'aes-256-gcm', secret: s, random });
+  assert.ok(owns(c.keyring.dek(1), 32));
+  assert.ok(owns(openSuperblock(c.bytes, s).keyring.dek(1), 32));
+  assert.ok(owns(deriveFileKey(c.keyring.dek(1), new Uint8Array(16), 1, 7), 32));
   if (s.kind === 'raw') s.key.fill(0);
   if (p.kind === 'passphrase') p.passphrase.fill(0);
   assert.ok(callerKey.every((b) => b === 0x42));

@@ -22,8 +22,8 @@ test('dump lists headers, every WAL batch and manifest edit, decrypted, and writ
   assert.equal(vfs.paths().map((p) => `${p}:${toHex(vfs.readFile(p))}`), before);
   const lines = text.split('\n');
   assert.ok(lines[0]!.startsWith('HELIOS: suite aes-256-gcm'));
-  assert.ok(lines.includes('CURRENT: MANIFEST-000002, closed at seq 3, manifest 99 bytes'), text);
-  assert.ok(lines.includes('  @40 #0 batch seq 1, 1 entries'), text);
+  assert.ok(lines.some((l) => /^CURRENT: MANIFEST-000002, closed at seq 3, manifest \d+ bytes$/.test(l)), text);
+  assert.ok(lines.some((l) => /^  @\d+ #0 batch seq 1, 1 entries$/.test(l)), text);
   assert.ok(lines.includes('    1 put 6b = 76'), text);
   assert.ok(lines.includes('    2 delete 6b'), text);
   assert.ok(lines.includes('    3 put 6a = 77'), text);

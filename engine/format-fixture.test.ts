@@ -12,7 +12,7 @@ import { concatBytes, toHex, utf8Encode } from '../format/bytes.ts';
 import { encodeCurrentState, manifestFileName } from '../format/current-file.ts';
 import { decodeStateFile } from './current.ts';
 import { decodeFileHeader, encodeFileHeader, FILE_HEADER_BYTES, FILE_KIND_CURRENT, FILE_KIND_MANIFEST, FILE_KIND_WAL } from '../format/file-header.ts';
-import { decodeRecordHeader, encodeRecordAad, encodeRecordHeader, RECORD_HEADER_BYTES } from '../format/record-frame.ts';
+import { decodeRecordHeader, encodeRecordAad, encodeRecordHeader, LOG_BLOCK_BYTES, RECORD_HEADER_BYTES } from '../format/record-frame.ts';
 import { encodeWalBatch } from '../format/wal-record.ts';
 import { encodeManifestEdit } from '../format/manifest-edit.ts';
 import { openEngine } from './engine.ts';
@@ -88,7 +88,8 @@ test('[FMT-DIR-1] a database directory holds HELIOS, CURRENT, one manifest, WAL 
   const dump = dumpDatabase('db', { vfs, key: { raw: new Uint8Array(32).fill(3) } });
   assert.ok(dump.includes(`CURRENT: ${manifests[0]}, closed at seq 20`), dump);
   assert.is(manifestFileName(Number(manifests[0]!.slice(9))), manifests[0]);
-  // Every log file is a header naming its own number and kind, then well-framed records up to its end.
+  // Every log file is a header naming its own number and kind, then well-framed records up to its end,
+  // with zero padding from a record's end to the next block boundary at sync points [FMT-REC-4].
   for (const n of [...wals, ...manifests]) {
     const bytes = vfs.readFile(`db/${n}`);
     const h = decodeFileHeader(bytes, n);
@@ -96,6 +97,10 @@ test('[FMT-DIR-1] a database directory holds HELIOS, CURRENT, one manifest, WAL 
     assert.is(h.fileNumber, Number(n.replace(/\D/g, '')));
     let o = FILE_HEADER_BYTES;
     while (o < bytes.length) {
+      if (bytes.subarray(o, Math.min(bytes.length, Math.ceil((o + 1) / LOG_BLOCK_BYTES) * LOG_BLOCK_BYTES)).every((b) => b === 0)) {
+        o = Math.min(bytes.length, Math.ceil((o + 1) / LOG_BLOCK_BYTES) * LOG_BLOCK_BYTES);
+        continue;
+      }
       const len = decodeRecordHeader(bytes, o);
       assert.ok(len > 16, `${n} record at ${o}`);
       o += RECORD_HEADER_BYTES + len;

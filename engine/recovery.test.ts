@@ -14,7 +14,7 @@ import { createMemVfs, type MemVfs } from './mem-vfs.ts';
 import { createNodeVfs } from './node-vfs.ts';
 import type { Vfs } from './vfs.ts';
 import { toHex, utf8Decode, utf8Encode } from '../format/bytes.ts';
-import { decodeRecordHeader, RECORD_HEADER_BYTES } from '../format/record-frame.ts';
+import { decodeRecordHeader, LOG_BLOCK_BYTES, RECORD_HEADER_BYTES } from '../format/record-frame.ts';
 import { FILE_HEADER_BYTES } from '../format/file-header.ts';
 import { HeliosError, isHeliosError, type ErrorCode } from '../format/errors.ts';
 
@@ -51,11 +51,15 @@ function count(db: Engine): number {
   return n;
 }
 
-/** Offsets where each record of a log file ends. */
+/** Offsets where each record of a log file ends (zero padding up to the next block boundary skipped). */
 function recordEnds(bytes: Uint8Array): number[] {
   const ends: number[] = [];
   let o = FILE_HEADER_BYTES;
   while (o + RECORD_HEADER_BYTES <= bytes.length) {
+    if (bytes[o] === 0 && bytes[o + 1] === 0 && bytes[o + 2] === 0 && bytes[o + 3] === 0 && bytes.subarray(o, o + RECORD_HEADER_BYTES).every((b) => b === 0)) {
+      o = Math.ceil((o + 1) / LOG_BLOCK_BYTES) * LOG_BLOCK_BYTES;
+      continue;
+    }
     const len = decodeRecordHeader(bytes, o);
     if (len < 0 || o + RECORD_HEADER_BYTES + len > bytes.length) break;
     o += RECORD_HEADER_BYTES + len;
@@ -252,7 +256,7 @@ test('[ENG-RO-1] a readonly open writes not one byte, refuses writes with READON
 });
 
 test('[ENG-RO-1] a readonly open beside a live writer reads the committed snapshot of its open, even after the writer deletes files', () => {
-  const { vfs, open } = mem({ memtableBudgetBytes: 8 * 1024, walSegmentBytes: 4096, compaction: { l0Trigger: 2 } });
+  const { open } = mem({ memtableBudgetBytes: 8 * 1024, walSegmentBytes: 4096, compaction: { l0Trigger: 2 } });
   const w = open({ synchronous: 'normal' });
   for (let i = 0; i < 400; i++) w.put(u(`k${String(i).padStart(4, '0')}`), u(`v${i}`.repeat(10)));
   const r = open({ readonly: true });

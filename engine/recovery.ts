@@ -161,16 +161,7 @@ function checkNoCurrent(vfs: Vfs, dir: string, ctx: KeyContext): void {
   for (const name of vfs.list(dir)) {
     const p = parseFileName(name);
     if (p.type === 'sst') lost(`table ${name}`);
-    if (p.type === 'wal') {
-      const f = vfs.openRead(joinPath(dir, name));
-      let size: number;
-      try {
-        size = f.size();
-      } finally {
-        f.close();
-      }
-      if (size > FILE_HEADER_BYTES) lost(`WAL segment ${name} with records`);
-    }
+    if (p.type === 'wal' && segmentHoldsData(vfs, dir, ctx, name, p.fileNumber)) lost(`WAL segment ${name} with records`);
     if (p.type === 'manifest') {
       let v: Version;
       try {
@@ -181,6 +172,21 @@ function checkNoCurrent(vfs: Vfs, dir: string, ctx: KeyContext): void {
       }
       if (v.lastSeqNum !== 0 || v.levels.some((l) => l.length > 0)) lost(`manifest ${name} listing data`);
     }
+  }
+}
+
+/**
+ * Whether an unlisted WAL segment may hold commits: it has a record, or it
+ * cannot be read as a log at all (then it is not provably empty). A segment
+ * holding only its header (and padding) is what a crash between creating it
+ * and the edit listing it leaves.
+ */
+function segmentHoldsData(vfs: Vfs, dir: string, ctx: KeyContext, name: string, fileNumber: number): boolean {
+  try {
+    return readLog(vfs, joinPath(dir, name), name, ctx, { kind: FILE_KIND_WAL, fileNumber, sealedByteLength: null }).records.length > 0;
+  } catch (e) {
+    if (isHeliosError(e, 'CORRUPTION') || isHeliosError(e, 'UNSUPPORTED_VERSION')) return true;
+    throw e;
   }
 }
 
@@ -334,14 +340,7 @@ export function recoverWritable(vfs: Vfs, dir: string, ctx: KeyContext, options:
       // durable, so a genuine leftover holds at most its header. More means
       // the manifest lost an edit: refuse rather than delete data. (Segments
       // below logNumber are obsolete: their data is in table files.) [ENG-REC-1]
-      const f = vfs.openRead(joinPath(dir, name));
-      let size: number;
-      try {
-        size = f.size();
-      } finally {
-        f.close();
-      }
-      if (size > FILE_HEADER_BYTES) corruption(name, FILE_HEADER_BYTES, 'WAL segment holds records but the manifest does not list it');
+      if (segmentHoldsData(vfs, dir, ctx, name, p.fileNumber)) corruption(name, FILE_HEADER_BYTES, 'WAL segment holds records but the manifest does not list it');
     }
     garbage.push(name);
   }

@@ -78,6 +78,68 @@ test('no import points the wrong way between layers, and each layer uses only it
   assert.equal(problems, []);
 });
 
+/** Every cycle of product files (tests excluded) importing each other, `import type` included. */
+function importCycles(): string[][] {
+  const files: string[] = [];
+  for (const layer of LAYERS) {
+    try {
+      walk(join(root, layer), files);
+    } catch {
+      // folder may not exist
+    }
+  }
+  const product = files.filter((f) => !f.endsWith('.test.ts')).map((f) => relative(root, f));
+  const known = new Set(product);
+  const edges = new Map<string, string[]>();
+  for (const rel of product) {
+    const out: string[] = [];
+    for (const spec of importsOf(readFileSync(join(root, rel), 'utf8'))) {
+      if (!spec.startsWith('.')) continue;
+      const target = relative(root, resolve(dirname(join(root, rel)), spec));
+      if (known.has(target)) out.push(target);
+    }
+    edges.set(rel, out);
+  }
+  // Tarjan's strongly connected components: a component of two or more files, or a file importing itself, is a cycle.
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  let next = 0;
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next);
+    next++;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v)!) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      const scc: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        scc.push(w);
+      } while (w !== v);
+      if (scc.length > 1 || edges.get(v)!.includes(v)) cycles.push(scc.sort());
+    }
+  };
+  for (const v of product) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
+test('no circle of files: product files never import each other in a cycle (type-only imports included)', () => {
+  assert.equal(importCycles(), []);
+});
+
 test('no Buffer in format/ or crypto/ product code', () => {
   const problems: string[] = [];
   for (const layer of ['format', 'crypto']) {

@@ -43,6 +43,41 @@ function expectCode(code: ErrorCode, f: () => unknown, what = ''): void {
   assert.unreachable(`${what}: expected ${code}, but it succeeded`);
 }
 
+function specVector(tag: string): Uint8Array {
+  const spec = readFileSync(join(process.cwd(), 'spec', 'crypto.md'), 'utf8');
+  const start = spec.indexOf(`<!-- ${tag} -->`);
+  assert.ok(start >= 0, tag);
+  const open = spec.indexOf('```', start) + 3;
+  const body = spec.slice(open, spec.indexOf('```', open));
+  return fromHex(body.split('\n').map((l) => l.trim().split(/\s+/).slice(1).join('')).join(''))!;
+}
+
+test('[CRY-SB-11] the version-1 example of spec/crypto.md still opens; key changes keep it version 1; revocation makes it version 2', () => {
+  const v1 = specVector('superblock-vector-v1');
+  assert.is(v1.length, 200);
+  const o = openSuperblock(v1, key(0x11));
+  assert.is(o.info.formatVersion, 1);
+  assert.is(toHex(o.keyring.dek(1)), toHex(Uint8Array.from({ length: 32 }, (_, i) => 0x30 + i)));
+  const changed = changeKey(v1, key(0x11), key(0x22), random);
+  assert.is(readSuperblockInfo(changed).formatVersion, 1);
+  assert.is(changed.length, 200);
+  expectCode('WRONG_KEY', () => openSuperblock(changed, key(0x11)), 'old key');
+  let b = addKeySlot(changed, key(0x22), passphraseSecret('second'), random, FAST);
+  b = addDataKeyGeneration(b, key(0x22), random);
+  b = removeKeySlot(b, passphraseSecret('second'), 0, random);
+  assert.is(readSuperblockInfo(b).formatVersion, 1);
+  const k = openSuperblock(b, passphraseSecret('second')).keyring;
+  assert.is(toHex(k.dek(1)), toHex(o.keyring.dek(1)));
+  const r = revokeSuperblock(b, k, [key(0x33)], random);
+  const info = readSuperblockInfo(r.bytes);
+  assert.is(info.formatVersion, 2);
+  assert.equal(info.generations, [1, 2, 3]);
+  assert.is(toHex(info.databaseId), toHex(o.info.databaseId));
+  const after = openSuperblock(r.bytes, key(0x33)).keyring;
+  assert.is(toHex(after.dek(1)), toHex(o.keyring.dek(1)), 'the files of the old version stay readable');
+  for (const s of [key(0x11), key(0x22), passphraseSecret('second')]) expectCode('WRONG_KEY', () => openSuperblock(r.bytes, s), 'revoked');
+});
+
 test('the superblock example in spec/crypto.md is byte for byte what createSuperblock writes [CRY-SB-1]', () => {
   const spec = readFileSync(join(process.cwd(), 'spec', 'crypto.md'), 'utf8');
   const start = spec.indexOf('<!-- superblock-vector -->');
@@ -216,7 +251,7 @@ test('short or foreign bytes are NOT_A_DATABASE; a future version is UNSUPPORTED
   const c = createSuperblock({ suite: 'aes-256-gcm', secret: key(1), random });
   for (let n = 0; n < 16; n++) expectCode('NOT_A_DATABASE', () => readSuperblockInfo(c.bytes.subarray(0, n)), `length ${n}`);
   expectCode('NOT_A_DATABASE', () => readSuperblockInfo(utf8Encode('SQLite format 3\u0000 and then some more bytes')), 'sqlite');
-  for (const version of [1, 3]) {
+  for (const version of [0, 3]) {
     const other = c.bytes.slice();
     other[9] = version;
     new DataView(other.buffer).setUint32(12, crc32c(other.subarray(0, 12)), false);

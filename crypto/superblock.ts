@@ -36,6 +36,7 @@ import {
   encodeSuperblockHeader,
   encodeSuperblockPrefix,
   finishSuperblock,
+  keyringAadOf,
   type SuperblockLayout,
   type SuperblockPrefix,
 } from '../format/superblock-layout.ts';
@@ -299,15 +300,16 @@ function keyringKey(krk: Uint8Array, salt: Uint8Array): Uint8Array {
 
 /** The whole superblock for `prefix`, its DEKs sealed under `krk` [CRY-SB-4]. */
 function sealSuperblock(prefix: SuperblockPrefix, krk: Uint8Array, deks: Map<number, Uint8Array>): Uint8Array {
-  const aad = encodeSuperblockPrefix(prefix);
-  if (prefix.header[10] === 0) return finishSuperblock(aad, new Uint8Array(0));
+  const bytes = encodeSuperblockPrefix(prefix);
+  if (prefix.header[10] === 0) return finishSuperblock(bytes, new Uint8Array(0));
+  const aad = keyringAadOf(bytes);
   const plain = secretBytes(KEY_BYTES * prefix.generations.length);
   prefix.generations.forEach((g, i) => plain.set(deks.get(g)!, KEY_BYTES * i));
   const kk = keyringKey(krk, prefix.keyringSalt);
   const sealed = gcm(kk, ZERO_NONCE, aad).encrypt(plain);
   kk.fill(0);
   plain.fill(0);
-  return finishSuperblock(aad, sealed);
+  return finishSuperblock(bytes, sealed);
 }
 
 function openDeks(p: SuperblockLayout, krk: Uint8Array): Map<number, Uint8Array> | null {
@@ -680,8 +682,11 @@ export function revokeSuperblock(bytes: Uint8Array, authority: KeyringAuthority,
     const rootId = take(random, ROOT_ID_BYTES);
     krk = takeKey(random);
     deks.set(current, takeKey(random));
-    const slots = secrets.map((s, i) => makeSlot(p.header, rootId, shapes[i]!, s, krk!, random, run));
-    const out = sealSuperblock({ header: p.header, rootId, slots, current, generations, keyringSalt: take(random, SALT_BYTES) }, krk, deks);
+    // A version-1 superblock becomes version 2 here: every slot is new, so the header (the
+    // wraps' AAD prefix) may change its version field; the database id stays.
+    const header = encodeSuperblockHeader(p.suite, p.fips, p.databaseId);
+    const slots = secrets.map((s, i) => makeSlot(header, rootId, shapes[i]!, s, krk!, random, run));
+    const out = sealSuperblock({ header, rootId, slots, current, generations, keyringSalt: take(random, SALT_BYTES) }, krk, deks);
     const keyring = makeKeyring({ databaseId: p.databaseId, suite: p.suite, current, generations }, deks, krk);
     deks = null;
     krk = null;

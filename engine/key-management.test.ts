@@ -5,10 +5,11 @@ import { createMemVfs, type MemVfs, type Vfs } from './vfs.ts';
 import { isHeliosError } from '../format/errors.ts';
 import { toHex, utf8Decode, utf8Encode } from '../format/bytes.ts';
 import { FILE_HEADER_BYTES, FILE_MAGIC, decodeFileHeader } from '../format/file-header.ts';
-import { readSuperblockInfo } from '../crypto/superblock.ts';
+import { openSuperblock, readSuperblockInfo } from '../crypto/superblock.ts';
+import { rawKeySecret } from '../crypto/key-source.ts';
 import { hkdfSha256 } from '../crypto/hkdf.ts';
 import { crc32c } from '../format/crc32c.ts';
-import { decodeSuperblock, encodeSlotDescriptor, encodeSuperblockPrefix, finishSuperblock, SLOT_RAW } from '../format/superblock-layout.ts';
+import { decodeSuperblock, encodeSlotDescriptor, encodeSuperblockHeader, encodeSuperblockPrefix, finishSuperblock, keyringAadOf, SLOT_RAW } from '../format/superblock-layout.ts';
 import { gcm } from '@noble/ciphers/aes.js';
 import { Buffer } from 'node:buffer';
 import { readSuperblockFile } from './key-management.ts';
@@ -576,6 +577,49 @@ test('[CRY-ZERO-2] the caller\'s key array is copied, never zeroed: the same Uin
     assert.is(toHex(key), before, 'unchanged after changeKey and close');
     openEngine(DIR, { key: { raw: key }, vfs }).close();
   }
+});
+
+/** A version-1 HELIOS (spec/crypto.md [CRY-SB-11]) for the database in `vfs`, opened by `rawKey`, with the same DEKs. */
+function versionOneHelios(vfs: MemVfs, rawKey: Uint8Array): Uint8Array {
+  const v2 = vfs.readFile(HELIOS);
+  const { keyring, info } = openSuperblock(v2, rawKeySecret(rawKey));
+  const header = encodeSuperblockHeader('aes-256-gcm', false, info.databaseId, 1);
+  const krk = new Uint8Array(32).fill(0x77);
+  const salt = new Uint8Array(16).fill(0x78);
+  const descriptor = encodeSlotDescriptor(SLOT_RAW, [0, 0, 0], salt);
+  const kek = hkdfSha256(rawKey, salt, u('helios-kek'), 32);
+  const wrapped = gcm(kek, new Uint8Array(12), new Uint8Array([...header, ...descriptor])).encrypt(krk);
+  const generations = [...keyring.generations];
+  const keyringSalt = new Uint8Array(16).fill(0x79);
+  const prefix = encodeSuperblockPrefix({ header, rootId: new Uint8Array(0), slots: [{ descriptor, wrapped }], current: keyring.currentGeneration, generations, keyringSalt });
+  const kk = hkdfSha256(krk, keyringSalt, u('helios-keyring'), 32);
+  const plain = new Uint8Array(generations.flatMap((g) => [...keyring.dek(g)]));
+  return finishSuperblock(prefix, gcm(kk, new Uint8Array(12), keyringAadOf(prefix)).encrypt(plain));
+}
+
+test('[CRY-SB-11] a database with a version-1 HELIOS opens and changes keys in version 1; revokeKeys upgrades it to version 2', () => {
+  const vfs = newDb();
+  let db = open(vfs, { raw: KEY_A }, { memtableBudgetBytes: 8 * 1024 });
+  const model = fill(db, 200);
+  db.close();
+  vfs.writeFileAtomic(HELIOS, versionOneHelios(vfs, KEY_A));
+  assert.is(readSuperblockInfo(vfs.readFile(HELIOS)).formatVersion, 1);
+  db = open(vfs, { raw: KEY_A });
+  assertData(db, model);
+  db.changeKey({ raw: KEY_B });
+  db.addKey({ raw: KEY_R });
+  assert.is(readSuperblockInfo(vfs.readFile(HELIOS)).formatVersion, 1);
+  db.close();
+  throwsCode(() => open(vfs, { raw: KEY_A }), 'WRONG_KEY');
+  db = open(vfs, { raw: KEY_R });
+  const r = db.revokeKeys({ keys: [{ raw: KEY_C }] });
+  assert.ok(r.complete);
+  assert.is(readSuperblockInfo(vfs.readFile(HELIOS)).formatVersion, 2);
+  db.close();
+  for (const k of [KEY_A, KEY_B, KEY_R]) throwsCode(() => open(vfs, { raw: k }), 'WRONG_KEY');
+  db = open(vfs, { raw: KEY_C });
+  assertData(db, model);
+  db.close();
 });
 
 test('[CRY-SB-10] a HELIOS longer than any valid superblock is CORRUPTION without being read', () => {

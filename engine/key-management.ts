@@ -29,7 +29,7 @@
 import { HeliosError } from '../format/errors.ts';
 import { compareBytes, equalBytes } from '../format/bytes.ts';
 import { FILE_HEADER_BYTES, decodeFileHeader } from '../format/file-header.ts';
-import { MAX_SUPERBLOCK_BYTES, SLOTS_OFFSET, SLOT_BYTES } from '../format/superblock-layout.ts';
+import { MAX_SUPERBLOCK_BYTES, SLOT_BYTES, slotsOffset, superblockVersionOf } from '../format/superblock-layout.ts';
 import { destroySecret, type KeySecret } from '../crypto/key-source.ts';
 import {
   adoptKeyring,
@@ -190,9 +190,10 @@ export function noteOpenedSlot(keyring: Keyring, slotIndex: number): void {
   openedSlots.set(keyring, slotIndex);
 }
 
-// [CRY-SB-1]: slot i occupies bytes 56 + 80i .. 56 + 80i + 79; the slot count is byte 36.
+// [CRY-SB-1]: slot i occupies bytes 56 + 80i .. 56 + 80i + 79 (40 + 80i in version 1); the slot count is byte 36.
 function slotAt(bytes: Uint8Array, i: number): Uint8Array {
-  return bytes.slice(SLOTS_OFFSET + SLOT_BYTES * i, SLOTS_OFFSET + SLOT_BYTES * (i + 1));
+  const first = slotsOffset(superblockVersionOf(bytes));
+  return bytes.slice(first + SLOT_BYTES * i, first + SLOT_BYTES * (i + 1));
 }
 
 function findSlot(bytes: Uint8Array, slot: Uint8Array): number {

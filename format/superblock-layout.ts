@@ -20,6 +20,9 @@
  *   L−4     4       CRC32C of bytes 0..L−5
  *
  * These constants never change for format version 2; another layout is another version.
+ * Version 1 (written before revocation existed) is the same layout without the root id: slots
+ * at 40, and the keyring's AAD is header ‖ keyring descriptor only. It is still decoded and
+ * re-encoded as version 1 (so its key changes keep working); revocation writes version 2.
  * Decoding trusts nothing: every length is checked before it is used, and every error names
  * `HELIOS` and the byte offset. The largest valid superblock is MAX_SUPERBLOCK_BYTES, so a
  * reader never needs more than that many bytes [CRY-SB-10].
@@ -30,7 +33,11 @@ import { crc32c } from './crc32c.ts';
 export const SUPERBLOCK_FILE_NAME = 'HELIOS';
 /** "HELIOSSB". */
 export const SUPERBLOCK_MAGIC = new Uint8Array([0x48, 0x45, 0x4c, 0x49, 0x4f, 0x53, 0x53, 0x42]);
+/** The version this library writes for new databases and revocations. */
 export const SUPERBLOCK_FORMAT_VERSION = 2;
+/** The versions it reads (and changes in place). */
+export const SUPERBLOCK_READ_VERSIONS: readonly number[] = [1, 2];
+const V1_SLOTS_OFFSET = 40;
 export const HEADER_BYTES = 32;
 export const ROOT_ID_OFFSET = 40;
 export const ROOT_ID_BYTES = 16;
@@ -75,23 +82,28 @@ export interface SlotRecord {
 
 /** Everything a superblock holds; decodeSuperblock returns copies (it never aliases its input). */
 export interface SuperblockLayout {
+  readonly version: number;
   readonly header: Uint8Array;
   readonly suite: SuperblockSuite;
   readonly fips: boolean;
   readonly databaseId: Uint8Array;
+  /** 16 bytes; empty in version 1, which has none. */
   readonly rootId: Uint8Array;
   readonly slots: readonly SlotRecord[];
   readonly current: number;
   readonly generations: readonly number[];
   readonly keyringSalt: Uint8Array;
-  /** Bytes 0 .. K+24+4n−1, every byte before the sealed DEKs: the keyring's AAD [CRY-SB-4]. */
+  /** The keyring's AAD [CRY-SB-4]: bytes 0 .. K+24+4n−1, every byte before the sealed DEKs
+   *  (version 1: header ‖ keyring descriptor). */
   readonly keyringAad: Uint8Array;
   readonly sealedDeks: Uint8Array;
 }
 
 /** What encodeSuperblockPrefix needs: every field before the sealed DEKs. */
 export interface SuperblockPrefix {
+  /** Its version (bytes 8..9) decides the layout. */
   readonly header: Uint8Array;
+  /** 16 bytes (version 2) or empty (version 1). */
   readonly rootId: Uint8Array;
   /** Each slot's 32 descriptor bytes and 48 wrapped bytes. */
   readonly slots: readonly { readonly descriptor: Uint8Array; readonly wrapped: Uint8Array }[];
@@ -120,18 +132,29 @@ function putU32(b: Uint8Array, off: number, v: number): void {
   b[off + 3] = v & 0xff;
 }
 
+/** Offset of slot 0 in a superblock of `version` (56; 40 in version 1). */
+export function slotsOffset(version: number): number {
+  return version === 1 ? V1_SLOTS_OFFSET : SLOTS_OFFSET;
+}
+
+/** The version field (bytes 8..9) of a superblock or header; no other check. */
+export function superblockVersionOf(bytes: Uint8Array): number {
+  return (bytes[8]! << 8) | bytes[9]!;
+}
+
 /** Length of the sealed DEKs of a keyring of `count` generations. */
 export function sealedDeksByteLength(suite: SuperblockSuite, count: number): number {
   return suite === 'none' ? 0 : KEY_BYTES * count + TAG_BYTES;
 }
 
 /** The 32 header bytes (magic, version, suite, flags, prefix CRC, database id). */
-export function encodeSuperblockHeader(suite: SuperblockSuite, fips: boolean, databaseId: Uint8Array): Uint8Array {
+export function encodeSuperblockHeader(suite: SuperblockSuite, fips: boolean, databaseId: Uint8Array, version = SUPERBLOCK_FORMAT_VERSION): Uint8Array {
   if (databaseId.length !== 16) throw new HeliosError('INVALID_ARGUMENT', 'database id must be 16 bytes');
+  if (!SUPERBLOCK_READ_VERSIONS.includes(version)) throw new HeliosError('INVALID_ARGUMENT', `no superblock format version ${version}`);
   const h = new Uint8Array(HEADER_BYTES);
   h.set(SUPERBLOCK_MAGIC, 0);
-  h[8] = SUPERBLOCK_FORMAT_VERSION >>> 8;
-  h[9] = SUPERBLOCK_FORMAT_VERSION & 0xff;
+  h[8] = version >>> 8;
+  h[9] = version & 0xff;
   h[10] = SUITE_CODES[suite];
   h[11] = fips ? FLAG_FIPS : 0;
   putU32(h, 12, crc32c(h.subarray(0, 12)));
@@ -155,7 +178,10 @@ export function encodeSlotDescriptor(kind: number, params: readonly [number, num
 export function encodeSuperblockPrefix(p: SuperblockPrefix): Uint8Array {
   const n = p.generations.length;
   const suite: SuperblockSuite = p.header[10] === 0 ? 'none' : 'aes-256-gcm';
-  const k = SLOTS_OFFSET + SLOT_BYTES * p.slots.length;
+  const version = superblockVersionOf(p.header);
+  const first = slotsOffset(version);
+  if (p.rootId.length !== (version === 1 ? 0 : ROOT_ID_BYTES)) throw new HeliosError('INVALID_ARGUMENT', `a version ${version} superblock needs a root id of ${version === 1 ? 0 : ROOT_ID_BYTES} bytes`);
+  const k = first + SLOT_BYTES * p.slots.length;
   const prefixLength = k + KEYRING_FIXED_BYTES + 4 * n + SALT_BYTES;
   const total = prefixLength + sealedDeksByteLength(suite, n) + CRC_BYTES;
   const out = new Uint8Array(prefixLength);
@@ -163,7 +189,7 @@ export function encodeSuperblockPrefix(p: SuperblockPrefix): Uint8Array {
   putU32(out, 32, total);
   out[36] = p.slots.length;
   out.set(p.rootId, ROOT_ID_OFFSET);
-  let off = SLOTS_OFFSET;
+  let off = first;
   for (const s of p.slots) {
     out.set(s.descriptor, off);
     out.set(s.wrapped, off + SLOT_DESCRIPTOR_BYTES);
@@ -174,6 +200,16 @@ export function encodeSuperblockPrefix(p: SuperblockPrefix): Uint8Array {
   putU32(out, k + 4, p.current);
   p.generations.forEach((g, i) => putU32(out, k + KEYRING_FIXED_BYTES + 4 * i, g));
   out.set(p.keyringSalt, k + KEYRING_FIXED_BYTES + 4 * n);
+  return out;
+}
+
+/** The keyring's AAD for a prefix of encodeSuperblockPrefix [CRY-SB-4]: the prefix itself (version 1: header ‖ keyring descriptor). */
+export function keyringAadOf(prefix: Uint8Array): Uint8Array {
+  if (superblockVersionOf(prefix) !== 1) return prefix;
+  const k = V1_SLOTS_OFFSET + SLOT_BYTES * prefix[36]!;
+  const out = new Uint8Array(HEADER_BYTES + prefix.length - k);
+  out.set(prefix.subarray(0, HEADER_BYTES), 0);
+  out.set(prefix.subarray(k), HEADER_BYTES);
   return out;
 }
 
@@ -202,12 +238,13 @@ export function decodeSuperblock(bytes: Uint8Array): SuperblockLayout {
     if (bytes[i] !== SUPERBLOCK_MAGIC[i]) throw new HeliosError('NOT_A_DATABASE', `${F} does not start with the HeliosDB superblock magic`, { file: F, offset: 0 });
   }
   if (crc32c(bytes.subarray(0, 12)) !== u32(bytes, 12)) corrupt('superblock prefix checksum mismatch', 12);
-  const version = (bytes[8]! << 8) | bytes[9]!;
-  if (version !== SUPERBLOCK_FORMAT_VERSION) {
-    throw new HeliosError('UNSUPPORTED_VERSION', `${F} has format version ${version}; this library reads version ${SUPERBLOCK_FORMAT_VERSION}`, { file: F, offset: 8 });
+  const version = superblockVersionOf(bytes);
+  if (!SUPERBLOCK_READ_VERSIONS.includes(version)) {
+    throw new HeliosError('UNSUPPORTED_VERSION', `${F} has format version ${version}; this library reads versions ${SUPERBLOCK_READ_VERSIONS.join(' and ')}`, { file: F, offset: 8 });
   }
+  const first = slotsOffset(version);
   if (bytes.length > MAX_SUPERBLOCK_BYTES) corrupt(`superblock of ${bytes.length} bytes exceeds the largest valid one (${MAX_SUPERBLOCK_BYTES})`, MAX_SUPERBLOCK_BYTES);
-  if (bytes.length < SLOTS_OFFSET + KEYRING_FIXED_BYTES + CRC_BYTES) corrupt(`superblock truncated to ${bytes.length} bytes`, bytes.length);
+  if (bytes.length < first + KEYRING_FIXED_BYTES + CRC_BYTES) corrupt(`superblock truncated to ${bytes.length} bytes`, bytes.length);
   const total = u32(bytes, 32);
   if (total !== bytes.length) corrupt(`superblock length ${bytes.length} differs from the recorded ${total}`, 32);
   if (crc32c(bytes.subarray(0, total - CRC_BYTES)) !== u32(bytes, total - CRC_BYTES)) corrupt('superblock checksum mismatch', total - CRC_BYTES);
@@ -220,9 +257,9 @@ export function decodeSuperblock(bytes: Uint8Array): SuperblockLayout {
   const slotCount = bytes[36]!;
   if (bytes[37] !== 0 || bytes[38] !== 0 || bytes[39] !== 0) corrupt('reserved bytes are not zero', 37);
   if (suite === 'none' ? slotCount !== 0 : slotCount < 1 || slotCount > MAX_SLOTS) corrupt(`bad slot count ${slotCount}`, 36);
-  const rootId = copy(bytes, ROOT_ID_OFFSET, ROOT_ID_OFFSET + ROOT_ID_BYTES);
+  const rootId = version === 1 ? new Uint8Array(0) : copy(bytes, ROOT_ID_OFFSET, ROOT_ID_OFFSET + ROOT_ID_BYTES);
   if (suite === 'none' && rootId.some((b) => b !== 0)) corrupt("root id of a 'none' database is not zero", ROOT_ID_OFFSET);
-  let off = SLOTS_OFFSET;
+  let off = first;
   if (off + slotCount * SLOT_BYTES + KEYRING_FIXED_BYTES + CRC_BYTES > total) corrupt('slots overrun the superblock', off);
   const slots: SlotRecord[] = [];
   for (let i = 0; i < slotCount; i++, off += SLOT_BYTES) {
@@ -260,7 +297,9 @@ export function decodeSuperblock(bytes: Uint8Array): SuperblockLayout {
   if (!generations.includes(current)) corrupt(`current generation ${current} is not live`, k + 4);
   const keyringSalt = copy(bytes, saltOff, saltOff + SALT_BYTES);
   if (suite === 'none' && keyringSalt.some((b) => b !== 0)) corrupt("keyring salt of a 'none' database is not zero", saltOff);
+  const prefix = copy(bytes, 0, saltOff + SALT_BYTES);
   return {
+    version,
     header: copy(bytes, 0, HEADER_BYTES),
     suite,
     fips: (flags & FLAG_FIPS) !== 0,
@@ -270,7 +309,7 @@ export function decodeSuperblock(bytes: Uint8Array): SuperblockLayout {
     current,
     generations,
     keyringSalt,
-    keyringAad: copy(bytes, 0, saltOff + SALT_BYTES),
+    keyringAad: keyringAadOf(prefix),
     sealedDeks: copy(bytes, saltOff + SALT_BYTES, saltOff + SALT_BYTES + sealedLength),
   };
 }

@@ -128,6 +128,21 @@ test('[ENG-REC-2] a damaged CURRENT or manifest is CORRUPTION before any file is
   assert.equal(files(vfs), before2);
 });
 
+test('[ENG-REC-1] a crash between a flush\'s manifest edit and the deletion of the WAL segments it retired leaves a valid database', () => {
+  const { vfs, open } = mem({ memtableBudgetBytes: 16 * 1024, walSegmentBytes: 1 << 20 });
+  const db = open();
+  vfs.injectFault({ ops: ['remove'], path: (p) => p.endsWith('.wal'), code: 'EIO', sticky: true });
+  let i = 0;
+  while (db.info().flushes === 0) db.put(u(`key-${i}`), u(`value ${i++} `.repeat(8)));
+  vfs.injectFault(null);
+  vfs.crash();
+  const retired = named(vfs, /\.wal$/)[0]!;
+  const again = open();
+  assert.is(count(again), i);
+  again.close();
+  assert.not.ok(vfs.exists(retired), `the retired segment ${retired} was deleted by the recovery`);
+});
+
 test('[ENG-REC-2] a creation that stopped before its first CURRENT opens as a new, empty database', () => {
   const vfs = createMemVfs();
   vfs.injectFault({ ops: ['rename'], path: (p) => p.endsWith('CURRENT'), code: 'EIO' });

@@ -7,13 +7,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, readdirSync, statSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine, type Engine, type EngineOptions } from './engine.ts';
 import { createMemVfs, type MemVfs } from './mem-vfs.ts';
 import { createNodeVfs } from './node-vfs.ts';
 import type { Vfs } from './vfs.ts';
-import { toHex, utf8Decode, utf8Encode } from '../format/bytes.ts';
+import { utf8Decode, utf8Encode } from '../format/bytes.ts';
 import { decodeRecordHeader, LOG_BLOCK_BYTES, RECORD_HEADER_BYTES } from '../format/record-frame.ts';
 import { FILE_HEADER_BYTES } from '../format/file-header.ts';
 import { HeliosError, isHeliosError, type ErrorCode } from '../format/errors.ts';
@@ -37,10 +38,20 @@ function mem(extra: Partial<EngineOptions> = {}): { vfs: MemVfs; open: (o?: Part
   return { vfs, open: (o = {}) => openEngine('db', { key: { raw: KEY }, vfs, ...extra, ...o }) };
 }
 
+/** Every file's SHA-256: equal fingerprints mean not one byte changed. */
 function files(vfs: MemVfs): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const p of vfs.paths()) out[p] = toHex(vfs.readFile(p));
+  for (const p of vfs.paths()) out[p] = createHash('sha256').update(vfs.readFile(p)).digest('hex');
   return out;
+}
+
+/** Every file of the directory, to put back later (an attacker's saved copy). */
+function saveDir(vfs: MemVfs): Map<string, Uint8Array> {
+  return new Map(vfs.paths().filter((p) => p.startsWith('db/')).map((p) => [p, vfs.readFile(p)]));
+}
+function restoreDir(vfs: MemVfs, saved: Map<string, Uint8Array>): void {
+  for (const p of vfs.paths()) if (p.startsWith('db/') && !saved.has(p)) vfs.remove(p);
+  for (const [p, b] of saved) vfs.writeFileAtomic(p, b);
 }
 
 function count(db: Engine): number {
@@ -165,7 +176,7 @@ test('[ENG-CLOSE-1] truncating the WAL and the manifest of a cleanly closed data
   db.close();
   const wal = named(vfs, /\.wal$/).at(-1)!;
   const manifest = named(vfs, /MANIFEST-/)[0]!;
-  const saved = files(vfs);
+  const saved = saveDir(vfs);
   // Drop the last 100 commits from the WAL and the manifest's last edit (the one ending the segment).
   const walEnds = recordEnds(vfs.readFile(wal));
   truncateTo(vfs, wal, walEnds[walEnds.length - 101]!);
@@ -177,7 +188,7 @@ test('[ENG-CLOSE-1] truncating the WAL and the manifest of a cleanly closed data
   assert.equal(files(vfs), before);
   throwsCode(() => open({ readonly: true }), 'CORRUPTION');
   // The WAL alone truncated (the manifest still ends the segment): detected too.
-  for (const [p, hex] of Object.entries(saved)) vfs.writeFileAtomic(p, Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16))));
+  restoreDir(vfs, saved);
   truncateTo(vfs, wal, walEnds[walEnds.length - 101]!);
   throwsCode(() => open(), 'CORRUPTION');
 });
@@ -194,15 +205,6 @@ test('[ENG-CLOSE-1] a crash image is not a clean close: its torn tail is dropped
   assert.is(again.info().walDroppedBytes, 5);
   again.close();
 });
-
-/** Every file of the directory, to put back later (an attacker's saved copy). */
-function saveDir(vfs: MemVfs): Map<string, Uint8Array> {
-  return new Map(vfs.paths().filter((p) => p.startsWith('db/')).map((p) => [p, vfs.readFile(p)]));
-}
-function restoreDir(vfs: MemVfs, saved: Map<string, Uint8Array>): void {
-  for (const p of vfs.paths()) if (p.startsWith('db/') && !saved.has(p)) vfs.remove(p);
-  for (const [p, b] of saved) vfs.writeFileAtomic(p, b);
-}
 
 test('[FMT-WIT-1] [ENG-WIT-1] with a rollback witness, a directory restored from an older copy is refused; without one it opens', () => {
   const { vfs, open } = mem();

@@ -29,7 +29,7 @@ import { rawKeySecret } from '../crypto/key-source.ts';
 import { deriveFileKey } from '../crypto/file-key.ts';
 import { hkdfSha256 } from '../crypto/hkdf.ts';
 import { decodeSuperblock } from '../format/superblock-layout.ts';
-import { FILE_HEADER_BYTES, decodeFileHeader } from '../format/file-header.ts';
+import { FILE_HEADER_BYTES, FILE_MAGIC, decodeFileHeader } from '../format/file-header.ts';
 import { fromHex, toHex, utf8Encode } from '../format/bytes.ts';
 import { gcm } from '@noble/ciphers/aes.js';
 
@@ -177,8 +177,9 @@ if (childDir !== undefined) {
         for (const g of keyring.generations) named.push([`DEK ${g}`, keyring.dek(g).slice()]);
         old.destroy();
         for (const name of readdirSync(dir)) {
-          if (!/^(\d+\.(wal|sst)|MANIFEST-\d+)$/.test(name)) continue;
-          const h = decodeFileHeader(new Uint8Array(readFileSync(join(dir, name)).subarray(0, FILE_HEADER_BYTES)), name);
+          const bytes = new Uint8Array(readFileSync(join(dir, name)));
+          if (bytes.length < FILE_HEADER_BYTES || !FILE_MAGIC.every((m, i) => bytes[i] === m)) continue; // every sealed file: logs, tables, CURRENT
+          const h = decodeFileHeader(bytes.subarray(0, FILE_HEADER_BYTES), name);
           named.push([`file key of ${name}`, deriveFileKey(keyring.dek(h.generation), h.salt, h.kind, h.fileNumber)]);
         }
         keyring.destroy();

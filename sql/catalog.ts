@@ -188,9 +188,21 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
   const indexes: IndexInfo[] = [];
   let autoN = 0;
   const addAuto = (cols: { col: number; desc: boolean; collation: string | null }[], origin: 'u' | 'pk', conflict: ConflictAction | null): void => {
-    // SQLite skips a UNIQUE constraint identical to one already declared.
-    const same = indexes.find((ix) => ix.columns.length === cols.length && ix.columns.every((c, j) => c.column === cols[j]!.col));
-    if (same) return;
+    const collationOf = (p: { col: number; collation: string | null }): Collation => (p.collation ? normalizeCollation(p.collation) : columns[p.col]!.collation);
+    // As SQLite (build.c): a constraint on the same columns in the same order
+    // with the same collations as an earlier one shares its index (ASC/DESC
+    // aside); UNIQUE(a) and UNIQUE(a COLLATE NOCASE) are two indexes. The
+    // shared index becomes the PRIMARY KEY's if either is, and takes the one
+    // ON CONFLICT clause given (two different ones are an error).
+    const at = indexes.findIndex((ix) => ix.columns.length === cols.length && ix.columns.every((c, j) => c.column === cols[j]!.col && c.collation === collationOf(cols[j]!)));
+    if (at >= 0) {
+      const same = indexes[at]!;
+      if (same.conflict !== null && conflict !== null && same.conflict !== conflict) {
+        throw new HeliosError('SQL_ERROR', 'conflicting ON CONFLICT clauses specified', posOf(stmt.pos));
+      }
+      indexes[at] = { ...same, origin: origin === 'pk' ? 'pk' : same.origin, conflict: same.conflict ?? conflict };
+      return;
+    }
     const idxId = autoIds[autoN];
     autoN++;
     if (idxId === undefined) throw new HeliosError('CORRUPTION', `missing automatic index ${autoN} of table ${name}`);
@@ -199,7 +211,7 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
       name: `sqlite_autoindex_${name}_${autoN}`,
       table: name,
       unique: true,
-      columns: cols.map((p) => ({ column: p.col, expr: null, desc: p.desc, collation: p.collation ? normalizeCollation(p.collation) : columns[p.col]!.collation })),
+      columns: cols.map((p) => ({ column: p.col, expr: null, desc: p.desc, collation: collationOf(p) })),
       where: null,
       origin,
       sql: null,
@@ -388,7 +400,7 @@ export class Catalog {
       }
     }
     for (const r of this.rows) {
-      if (r.type !== 'table' || r.sql === null) continue;
+      if (r.type !== 'table' || r.sql === null || isSequenceRow(r)) continue;
       const stmt = parseSchemaSql(r.sql);
       if (stmt.kind !== 'CreateTable') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE TABLE`);
       const ids = (autoIds.get(fold(r.name)) ?? []).sort((a, b) => a.n - b.n).map((x) => x.id);
@@ -444,6 +456,16 @@ export class Catalog {
     return this.tables.get(fold(name));
   }
 
+  /** The sqlite_sequence entry, written with the first AUTOINCREMENT table (absent in databases made before it was). */
+  sequenceRow(): SchemaRow | undefined {
+    return this.rows.find(isSequenceRow);
+  }
+
+  /** Whether `sqlite_sequence` exists: SQLite creates it with the first AUTOINCREMENT table and never drops it. */
+  hasSequenceTable(): boolean {
+    return this.sequenceRow() !== undefined || [...this.tables.values()].some((t) => t.autoincrement);
+  }
+
   /** Whether any object (table, view, index) already uses the name. */
   nameInUse(name: string): SchemaRow | undefined {
     const k = fold(name);
@@ -451,12 +473,26 @@ export class Catalog {
   }
 }
 
+/** The `sql` of the sqlite_sequence entry, exactly as SQLite writes it. */
+export const SEQUENCE_TABLE_SQL = 'CREATE TABLE sqlite_sequence(name,seq)';
+
+/** The sqlite_sequence entry lists the table in sqlite_schema; its rows are the AUTOINCREMENT marks (table-key.ts), so no TableInfo is built for it. */
+function isSequenceRow(r: SchemaRow): boolean {
+  return r.type === 'table' && fold(r.name) === 'sqlite_sequence';
+}
+
 function encodeSchemaRow(r: SchemaRow): Uint8Array {
   return utf8Encode(JSON.stringify({ type: r.type, name: r.name, tbl_name: r.tblName, sql: r.sql }));
 }
 
+/** Parses a schema entry's text with the user-SQL parser ([SQL-CAT-1]); text that does not parse is CORRUPTION. */
 function parseSchemaSql(sql: string): Statement {
-  const stmts = parse(sql);
+  let stmts: Statement[];
+  try {
+    stmts = parse(sql);
+  } catch (e) {
+    throw new HeliosError('CORRUPTION', `schema SQL does not parse: ${(e as Error).message.split('\n')[0]}`, {}, { cause: e });
+  }
   const s = stmts[0];
   if (stmts.length !== 1 || s === undefined) throw new HeliosError('CORRUPTION', 'schema SQL does not hold exactly one statement');
   return s;

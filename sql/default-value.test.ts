@@ -49,7 +49,7 @@ function addColumn(type: string, dflt: string, withRow: boolean, extra = ''): st
   return ['CREATE TABLE p(id INTEGER PRIMARY KEY)', 'CREATE TABLE t(a)', ...(withRow ? ['INSERT INTO t VALUES (1)'] : []), `ALTER TABLE t ADD COLUMN c ${type} DEFAULT ${dflt}${extra}`, 'INSERT INTO t(a) VALUES (2)'];
 }
 
-test('ADD COLUMN … DEFAULT TRUE reads 1 in older rows, FALSE 0, and signed numbers, strings and affinity as SQLite (recorded)', () => {
+test('[SQL-CAT-5] ADD COLUMN … DEFAULT TRUE reads 1 in older rows, FALSE 0, and signed numbers, strings and affinity as SQLite (recorded)', () => {
   const cases: [string, string, string][] = [
     ['BOOLEAN', 'TRUE', "1|1|'integer'; 2|1|'integer'"],
     ['', 'FALSE', "1|0|'integer'; 2|0|'integer'"],
@@ -70,7 +70,7 @@ test('ADD COLUMN … DEFAULT TRUE reads 1 in older rows, FALSE 0, and signed num
   assert.match(ours(addColumn('', 'CURRENT_TIMESTAMP', false)), /^2\|'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d'\|'text'$/);
 });
 
-test('older rows read every added DEFAULT exactly as SQLite reads them (differential, 45 defaults × 9 types × empty/non-empty)', () => {
+test('[SQL-CAT-5] older rows read every added DEFAULT exactly as SQLite reads them (differential, 45 defaults × 9 types × empty/non-empty)', () => {
   if (openOracle === null) return;
   const DEFAULTS = ['TRUE', 'FALSE', '1', '-1', '+1', '- -1', '1.0', '-1.0', '-0.0', '1.5', '-1.5', "'abc'", "'12'", "' 12 '", "'-12'", "'1.0'",
     "'1e2'", "X'41'", "-X'41'", "-'12'", "-'abc'", "+'abc'", 'NULL', '-NULL', '(1)', '(1+1)', '(-1)', "('x')", '(-(-1))', '(-(-2147483648))', 'CURRENT_TIMESTAMP', 'CURRENT_DATE',

@@ -29,6 +29,7 @@ import {
   buildView,
   countAutoIndexes,
   fold,
+  SEQUENCE_TABLE_SQL,
   type IndexInfo,
   type TableInfo,
 } from './catalog.ts';
@@ -1238,6 +1239,11 @@ export class Session implements ExecEnv {
     const t = buildTable(create, id, autoIds);
     this.catalog.addRow(this.overlay, { id, type: 'table', name, tblName: name, sql: schemaText('CREATE TABLE', create, create.name.pos.offset) });
     t.indexes.forEach((ix) => this.catalog.addRow(this.overlay, { id: ix.id, type: 'index', name: ix.name, tblName: name, sql: null }));
+    if (t.autoincrement && this.catalog.sequenceRow() === undefined) {
+      // As SQLite: the first AUTOINCREMENT table creates sqlite_sequence, listed right after it and its indexes, never dropped.
+      const seqId = this.catalog.allocateId(this.overlay);
+      this.catalog.addRow(this.overlay, { id: seqId, type: 'table', name: 'sqlite_sequence', tblName: 'sqlite_sequence', sql: SEQUENCE_TABLE_SQL });
+    }
     this.catalog.rebuild();
     if (asRows !== null) {
       const tt = this.catalog.table(name)!;
@@ -1331,6 +1337,7 @@ export class Session implements ExecEnv {
       case 'TABLE': {
         const t = this.catalog.tables.get(k);
         if (!t) {
+          if (k === 'sqlite_sequence' && this.catalog.hasSequenceTable()) throw sqlErr('table sqlite_sequence may not be dropped', stmt.name.pos);
           if (stmt.ifExists) return;
           if (this.catalog.views.has(k)) throw sqlErr(`use DROP VIEW to delete view ${name}`, stmt.name.pos);
           throw sqlErr(`no such table: ${name}`, stmt.name.pos);
@@ -1406,8 +1413,10 @@ export class Session implements ExecEnv {
           throw sqlErr(`there is already another table or index with this name: ${nn}`, a.newName.pos);
         }
         if (fold(nn).startsWith('sqlite_')) throw sqlErr(`object name reserved for internal use: ${nn}`, a.newName.pos);
+        // As SQLite, the new table name is written double-quoted, in the table's and its indexes' text.
+        const quoted = `"${nn.replace(/"/g, '""')}"`;
         const created = parse(row.sql!)[0] as A.CreateTableStmt;
-        const sql = replaceToken(row.sql!, created.name.pos.offset - created.pos.offset, quoteIdent(nn));
+        const sql = replaceToken(row.sql!, created.name.pos.offset - created.pos.offset, quoted);
         this.catalog.replaceRow(this.overlay, { ...row, name: nn, tblName: nn, sql });
         for (const r of [...this.catalog.rows]) {
           if (r.type !== 'index' || fold(r.tblName) !== fold(t.name)) continue;
@@ -1415,7 +1424,7 @@ export class Session implements ExecEnv {
             this.catalog.replaceRow(this.overlay, { ...r, tblName: nn, name: r.name.replace(/^sqlite_autoindex_.*_(\d+)$/, `sqlite_autoindex_${nn}_$1`) });
           } else {
             const ci = parse(r.sql)[0] as A.CreateIndexStmt;
-            this.catalog.replaceRow(this.overlay, { ...r, tblName: nn, sql: replaceToken(r.sql, ci.table.pos.offset - ci.pos.offset, quoteIdent(nn)) });
+            this.catalog.replaceRow(this.overlay, { ...r, tblName: nn, sql: replaceToken(r.sql, ci.table.pos.offset - ci.pos.offset, quoted) });
           }
         }
         this.catalog.rebuild();
@@ -1425,12 +1434,18 @@ export class Session implements ExecEnv {
         const ci = t.columnIndex.get(fold(a.column.name));
         if (ci === undefined) throw sqlErr(`no such column: "${a.column.name}"`, a.column.pos);
         if (t.columnIndex.has(fold(a.newName.name))) throw sqlErr(`duplicate column name: ${a.newName.name}`, a.newName.pos);
+        // As SQLite (renameEditSql): each occurrence is written double-quoted when the ALTER quoted the new
+        // name or that occurrence was quoted, else bare.
+        const first = stmt.sql[a.newName.pos.offset - stmt.pos.offset] ?? '';
+        const newQuoted = first === '"' || first === '`' || first === '[' || first === "'";
+        const quotedName = `"${a.newName.name.replace(/"/g, '""')}"`;
+        const newText = (oldToken: string): string => (newQuoted || !/^[A-Za-z0-9_$\u0080-\uffff]/.test(oldToken) ? quotedName : a.newName.name);
         const created = parse(row.sql!)[0] as A.CreateTableStmt;
-        const sql = renameColumnInSql(row.sql!, created, a.column.name, quoteIdent(a.newName.name));
+        const sql = renameColumnInSql(row.sql!, created, a.column.name, newText);
         this.catalog.replaceRow(this.overlay, { ...row, sql });
         for (const r of [...this.catalog.rows]) {
           if (r.type !== 'index' || r.sql === null || fold(r.tblName) !== fold(t.name)) continue;
-          this.catalog.replaceRow(this.overlay, { ...r, sql: renameColumnRefs(r.sql, a.column.name, quoteIdent(a.newName.name)) });
+          this.catalog.replaceRow(this.overlay, { ...r, sql: renameColumnRefs(r.sql, a.column.name, newText) });
         }
         this.catalog.rebuild();
         return;
@@ -1698,12 +1713,14 @@ function tokenLength(sql: string, offset: number): number {
   return i - offset;
 }
 
-function replaceToken(sql: string, offset: number, text: string): string {
-  return sql.slice(0, offset) + text + sql.slice(offset + tokenLength(sql, offset));
+/** `sql` with the token at `offset` replaced by `text`, or by `text(oldToken)`. */
+function replaceToken(sql: string, offset: number, text: string | ((oldToken: string) => string)): string {
+  const n = tokenLength(sql, offset);
+  return sql.slice(0, offset) + (typeof text === 'string' ? text : text(sql.slice(offset, offset + n))) + sql.slice(offset + n);
 }
 
 /** Renames a column in CREATE TABLE text: its definition and table-constraint references. */
-function renameColumnInSql(sql: string, created: A.CreateTableStmt, oldName: string, newText: string): string {
+function renameColumnInSql(sql: string, created: A.CreateTableStmt, oldName: string, newText: (oldToken: string) => string): string {
   if (created.definition.kind !== 'Columns') return sql;
   const base = created.pos.offset;
   const offsets: number[] = [];
@@ -1721,7 +1738,7 @@ function renameColumnInSql(sql: string, created: A.CreateTableStmt, oldName: str
 }
 
 /** Renames column references inside CHECK / index expressions (token-level, outside string literals). */
-function renameColumnRefs(sql: string, oldName: string, newText: string, onlyChecks = false): string {
+function renameColumnRefs(sql: string, oldName: string, newText: (oldToken: string) => string, onlyChecks = false): string {
   const stmts = parse(sql);
   const s = stmts[0];
   if (!s) return sql;

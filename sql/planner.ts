@@ -824,7 +824,7 @@ export class Planner {
         );
         return;
       }
-      if (nm === 'sqlite_sequence' && [...this.ctx.catalog.tables.values()].some((t) => t.autoincrement)) {
+      if (nm === 'sqlite_sequence' && this.ctx.catalog.hasSequenceTable()) {
         const cols: ColMeta[] = [
           { name: 'name', aff: null, coll: 'BINARY', collSet: true },
           { name: 'seq', aff: null, coll: 'BINARY', collSet: true },
@@ -1380,10 +1380,11 @@ interface Group {
   rows: Row[] | null;
 }
 
-/** sqlite_schema rows; SQLite lists sqlite_sequence after the first AUTOINCREMENT table. */
+/** sqlite_schema rows in creation order (object id), sqlite_sequence among them where SQLite puts it. */
 function schemaRows(catalog: Catalog): Row[] {
   const out: Row[] = [];
-  let seqShown = false;
+  // A database made before sqlite_sequence had its own entry shows it after its first AUTOINCREMENT table.
+  let seqShown = catalog.sequenceRow() !== undefined;
   for (const r of catalog.rows) {
     out.push([r.type, r.name, r.tblName, r.id, r.sql]);
     if (!seqShown && r.type === 'table' && catalog.table(r.name)?.autoincrement) {

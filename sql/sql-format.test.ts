@@ -12,7 +12,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from './database.ts';
-import { openEngine } from '../engine/engine.ts';
+import { createWriteBatch, openEngine } from '../engine/engine.ts';
+import { isHeliosError } from '../format/errors.ts';
 import { dumpDatabase } from '../engine/dump.ts';
 import { fromHex, toHex, utf8Decode } from '../format/bytes.ts';
 import { decodeRow, encodeRow } from '../format/row-codec.ts';
@@ -137,7 +138,8 @@ test('[FMT-SQLKEY-1] system keys M, Q, S, V under object id 0 sort before every 
     db.exec("INSERT INTO a(v) VALUES ('x')");
     db.exec('PRAGMA user_version = 7');
   });
-  assert.is(f.kv.get(SYS_M), '00000002');
+  // Table a is id 1; the sqlite_sequence entry its AUTOINCREMENT creates is id 2.
+  assert.is(f.kv.get(SYS_M), '00000003');
   assert.is(f.kv.get(seqKey(1)), rid(1));
   assert.is(f.kv.get(SYS_V), '00000007');
   assert.ok(f.kv.has(schemaKey(1)));
@@ -330,8 +332,9 @@ test('[FMT-SQLKEY-8] DROP TABLE removes its rows, its indexes, their schema entr
     db.exec('DROP TABLE a');
     db.exec('DROP INDEX ky');
   });
-  assert.equal([...f.kv.keys()], [SYS_M, schemaKey(4), '00000004' + rid(1)]);
-  assert.is(f.kv.get(SYS_M), '00000006');
+  // a = 1, its autoindex = 2, sqlite_sequence = 3 (never dropped), ax = 4, keep = 5, ky = 6.
+  assert.equal([...f.kv.keys()], [SYS_M, schemaKey(3), schemaKey(5), '00000005' + rid(1)]);
+  assert.is(f.kv.get(SYS_M), '00000007');
 });
 
 test('[FMT-SQLKEY-9] a transaction reaches the engine as one batch; a rolled-back one writes nothing', () => {
@@ -363,6 +366,42 @@ test('[FMT-KEY-10] the SQL layer writes rowid8 with the same bytes as the key co
 
 test.after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test('[SQL-CAT-1] the catalog is the SQL text alone: schema entries written by hand are parsed by the SQL parser at open, and text that does not parse is CORRUPTION', () => {
+  const root = mkdtempSync(join(tmpdir(), 'helios-sqlcat-'));
+  dirs.push(root);
+  const write = (dir: string, entries: [Uint8Array, Uint8Array][]): void => {
+    const engine = openEngine(dir, { encryption: false });
+    try {
+      const batch = createWriteBatch();
+      for (const [k, v] of entries) batch.put(k, v);
+      engine.write(batch);
+    } finally {
+      engine.close();
+    }
+  };
+  const entry = (o: object): Uint8Array => new TextEncoder().encode(JSON.stringify(o));
+  const hex = (h: string): Uint8Array => fromHex(h)!;
+  const good = join(root, 'good');
+  write(good, [
+    [hex(SYS_M), hex('00000002')],
+    [hex(schemaKey(1)), entry({ type: 'table', name: 't', tbl_name: 't', sql: 'CREATE TABLE t(a INTEGER, b TEXT COLLATE NOCASE DEFAULT \'d\', c)' })],
+    // A row written before columns b and c existed: one value.
+    [hex('00000001' + rid(1)), encodeRow(['7'])],
+  ]);
+  const db = new Database(good, { encryption: false });
+  // The declared type INTEGER, the NOCASE collation and the DEFAULT come from the text only.
+  assert.equal(db.prepare("SELECT a, typeof(a), b, b = 'D', c FROM t").raw().all(), [['7', 'text', 'd', 1, null]]);
+  db.exec("INSERT INTO t(a) VALUES ('8')");
+  assert.equal(db.prepare('SELECT typeof(a) FROM t WHERE rowid = 2').pluck().get(), 'integer');
+  db.close();
+  const bad = join(root, 'bad');
+  write(bad, [
+    [hex(SYS_M), hex('00000002')],
+    [hex(schemaKey(1)), entry({ type: 'table', name: 't', tbl_name: 't', sql: 'CREATE TABLE t(a,' })],
+  ]);
+  assert.throws(() => new Database(bad, { encryption: false }), (e: unknown) => isHeliosError(e, 'CORRUPTION'));
 });
 
 test.run();

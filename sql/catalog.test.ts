@@ -1,0 +1,171 @@
+/**
+ * Automatic indexes of UNIQUE and PRIMARY KEY constraints, against SQLite:
+ * which constraints share an index, how the indexes are named and numbered
+ * ([SQL-CAT-4]), and what they refuse. Differential with better-sqlite3
+ * where the runtime loads it, recorded results everywhere.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Database } from './database.ts';
+import { isHeliosError } from '../format/errors.ts';
+import { loadBetterSqlite3 } from '../scripts/slt-backend.ts';
+
+type Oracle = { exec(sql: string): void; prepare(sql: string): { raw(): { all(): unknown[][] } }; close(): void };
+let openOracle: (() => Oracle) | null = null;
+try {
+  const Ctor = loadBetterSqlite3() as unknown as new (p: string) => Oracle;
+  openOracle = () => new Ctor(':memory:');
+} catch {
+  console.log('catalog.test: better-sqlite3 does not load on this runtime; checking the recorded SQLite results only');
+}
+
+/** Index names and origins (PRAGMA index_list, oldest first), then which of the inserts went in. */
+function describe(exec: (sql: string) => void, all: (sql: string) => unknown[][], ddl: string, inserts: readonly string[]): string {
+  try {
+    exec(ddl);
+  } catch (e) {
+    return `error: ${(e as Error).message.replace(/ at line \d+, column \d+$/, '')}`;
+  }
+  const indexes = all("SELECT name, origin FROM pragma_index_list('t') ORDER BY seq DESC").map((r) => `${String(r[0])}:${String(r[1])}`);
+  const outcomes = inserts.map((sql) => {
+    try {
+      exec(sql);
+      return 'ok';
+    } catch {
+      return 'refused';
+    }
+  });
+  return `${indexes.join(' ')} | ${outcomes.join(' ')}`;
+}
+
+function ours(ddl: string, inserts: readonly string[]): string {
+  const db = new Database(':memory:', { encryption: false });
+  try {
+    return describe(
+      (s) => db.exec(s),
+      (s) => {
+        // Our PRAGMA index_list is not a table-valued function: read it as a pragma.
+        const m = /pragma_index_list\('(\w+)'\)/.exec(s);
+        if (m) return (db.prepare(`PRAGMA index_list(${m[1]})`).raw().all() as unknown[][]).reverse().map((r) => [r[1], r[3]]);
+        return db.prepare(s).raw().all() as unknown[][];
+      },
+      ddl,
+      inserts,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+const CASES: [string, string[], string][] = [
+  ["CREATE TABLE t(a, UNIQUE(a), UNIQUE(a COLLATE NOCASE))", ["INSERT INTO t VALUES ('A')", "INSERT INTO t VALUES ('a')"], 'sqlite_autoindex_t_1:u sqlite_autoindex_t_2:u | ok refused'],
+  ["CREATE TABLE t(a COLLATE NOCASE UNIQUE, UNIQUE(a), UNIQUE(a COLLATE BINARY))", ["INSERT INTO t VALUES ('A')", "INSERT INTO t VALUES ('a')"], 'sqlite_autoindex_t_1:u sqlite_autoindex_t_2:u | ok refused'],
+  ["CREATE TABLE t(a TEXT COLLATE NOCASE, UNIQUE(a), UNIQUE(a COLLATE nocase))", ["INSERT INTO t VALUES ('A')", "INSERT INTO t VALUES ('a')"], 'sqlite_autoindex_t_1:u | ok refused'],
+  ["CREATE TABLE t(a, UNIQUE(a), UNIQUE(a DESC))", ["INSERT INTO t VALUES ('A')", "INSERT INTO t VALUES ('a')"], 'sqlite_autoindex_t_1:u | ok ok'],
+  ["CREATE TABLE t(a UNIQUE, b, UNIQUE(a), UNIQUE(a, b), UNIQUE(b, a), UNIQUE(a COLLATE NOCASE, b))", ["INSERT INTO t VALUES ('A', 1)", "INSERT INTO t VALUES ('a', 1)"],
+    'sqlite_autoindex_t_1:u sqlite_autoindex_t_2:u sqlite_autoindex_t_3:u sqlite_autoindex_t_4:u | ok refused'],
+  ["CREATE TABLE t(a PRIMARY KEY, UNIQUE(a))", ["INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (1)"], 'sqlite_autoindex_t_1:pk | ok refused'],
+  ["CREATE TABLE t(a UNIQUE, PRIMARY KEY(a))", ["INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (1)"], 'sqlite_autoindex_t_1:pk | ok refused'],
+  ["CREATE TABLE t(a UNIQUE ON CONFLICT IGNORE, UNIQUE(a))", ["INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (1)"], 'sqlite_autoindex_t_1:u | ok ok'],
+  ["CREATE TABLE t(a UNIQUE, UNIQUE(a) ON CONFLICT IGNORE)", ["INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (1)"], 'sqlite_autoindex_t_1:u | ok ok'],
+  ["CREATE TABLE t(a UNIQUE ON CONFLICT IGNORE, UNIQUE(a) ON CONFLICT REPLACE)", [], 'error: conflicting ON CONFLICT clauses specified'],
+  ["CREATE TABLE t(a, b UNIQUE, UNIQUE(a COLLATE RTRIM), UNIQUE(a COLLATE rtrim))", ["INSERT INTO t VALUES ('x', 1)", "INSERT INTO t VALUES ('x ', 2)"], 'sqlite_autoindex_t_1:u sqlite_autoindex_t_2:u | ok refused'],
+  ["CREATE TABLE t(id INTEGER PRIMARY KEY, a UNIQUE, b TEXT PRIMARY KEY)", [], 'error: table "t" has more than one primary key'],
+  ["CREATE TABLE t(a, b TEXT PRIMARY KEY, UNIQUE(b COLLATE NOCASE), UNIQUE(a))", ["INSERT INTO t VALUES (1, 'X')", "INSERT INTO t VALUES (2, 'x')"],
+    'sqlite_autoindex_t_1:pk sqlite_autoindex_t_2:u sqlite_autoindex_t_3:u | ok refused'],
+];
+
+test('[SQL-CAT-4] UNIQUE(a) and UNIQUE(a COLLATE NOCASE) are two indexes; identical column lists and collations share one, numbered as SQLite numbers them', () => {
+  for (const [ddl, inserts, recorded] of CASES) {
+    if (openOracle !== null) {
+      const sqlite = openOracle();
+      assert.is(describe((s) => sqlite.exec(s), (s) => sqlite.prepare(s).raw().all(), ddl, inserts), recorded, `SQLite on ${ddl}`);
+      sqlite.close();
+    }
+    assert.is(ours(ddl, inserts), recorded, ddl);
+  }
+});
+
+test("with UNIQUE(a) and UNIQUE(a COLLATE NOCASE), 'a' after 'A' is CONSTRAINT_UNIQUE and the table keeps one row", () => {
+  const db = new Database(':memory:', { encryption: false });
+  db.exec("CREATE TABLE t(a, UNIQUE(a), UNIQUE(a COLLATE NOCASE)); INSERT INTO t VALUES ('A')");
+  assert.throws(() => db.exec("INSERT INTO t VALUES ('a')"), (e: unknown) => isHeliosError(e, 'CONSTRAINT_UNIQUE'));
+  assert.is(db.prepare('SELECT count(*) FROM t').pluck().get(), 1);
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  db.close();
+});
+
+/** sqlite_schema (type, name, tbl_name, sql) after each step of `steps`. */
+function schemaAfterEach(exec: (sql: string) => void, all: (sql: string) => unknown[][], steps: readonly string[]): string[] {
+  return steps.map((step) => {
+    try {
+      exec(step);
+    } catch (e) {
+      return `${step} → error: ${(e as Error).message.replace(/ at line \d+, column \d+$/, '')}`;
+    }
+    return `${step} → ${JSON.stringify(all('SELECT type, name, tbl_name, sql FROM sqlite_schema'))}`;
+  });
+}
+
+function compareSchemaWithSqlite(steps: readonly string[], recordedLast: string): void {
+  const db = new Database(':memory:', { encryption: false });
+  const actual = schemaAfterEach((s) => db.exec(s), (s) => db.prepare(s).raw().all() as unknown[][], steps);
+  db.close();
+  if (openOracle !== null) {
+    const sqlite = openOracle();
+    const expected = schemaAfterEach((s) => sqlite.exec(s), (s) => sqlite.prepare(s).raw().all(), steps);
+    sqlite.close();
+    assert.equal(actual, expected);
+  }
+  assert.is(actual[actual.length - 1], recordedLast);
+}
+
+test('[SQL-CAT-2] ALTER TABLE RENAME TO / RENAME COLUMN / ADD COLUMN rewrite the stored CREATE text exactly as SQLite does', () => {
+  compareSchemaWithSqlite(
+    [
+      'CREATE TABLE a(x, y, CHECK (x > 0))',
+      'CREATE INDEX ai ON a(x)',
+      'CREATE INDEX aj ON a (y) WHERE y > 0',
+      'CREATE TABLE k(v UNIQUE)',
+      'ALTER TABLE a RENAME TO b',
+      'ALTER TABLE b RENAME COLUMN x TO "X2"',
+      'ALTER TABLE b RENAME COLUMN y TO [y 3]',
+      'ALTER TABLE b RENAME COLUMN "y 3" TO y4',
+      'ALTER TABLE b ADD COLUMN z INT DEFAULT 3',
+      'ALTER TABLE b RENAME TO [c d]',
+      'ALTER TABLE k RENAME TO k2',
+    ],
+    'ALTER TABLE k RENAME TO k2 → [["table","c d","c d","CREATE TABLE \\"c d\\"(\\"X2\\", \\"y4\\", z INT DEFAULT 3, CHECK (\\"X2\\" > 0))"],["index","ai","c d","CREATE INDEX ai ON \\"c d\\"(\\"X2\\")"],["index","aj","c d","CREATE INDEX aj ON \\"c d\\" (\\"y4\\") WHERE \\"y4\\" > 0"],["table","k2","k2","CREATE TABLE \\"k2\\"(v UNIQUE)"],["index","sqlite_autoindex_k2_1","k2",null]]',
+  );
+});
+
+test('[SQL-CAT-3] sqlite_sequence appears in sqlite_schema as SQLite shows it: after the first AUTOINCREMENT table and its indexes, kept when that table is dropped, absent after a rollback', () => {
+  compareSchemaWithSqlite(
+    [
+      'CREATE TABLE a(x)',
+      'BEGIN',
+      'CREATE TABLE r(id INTEGER PRIMARY KEY AUTOINCREMENT)',
+      'ROLLBACK',
+      'CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, v UNIQUE)',
+      'CREATE TABLE u(id INTEGER PRIMARY KEY AUTOINCREMENT)',
+      'INSERT INTO t(v) VALUES (1)',
+      'DROP TABLE t',
+      'DROP TABLE u',
+      'DROP TABLE sqlite_sequence',
+      'CREATE TABLE w(id INTEGER PRIMARY KEY AUTOINCREMENT)',
+    ],
+    'CREATE TABLE w(id INTEGER PRIMARY KEY AUTOINCREMENT) → [["table","a","a","CREATE TABLE a(x)"],["table","sqlite_sequence","sqlite_sequence","CREATE TABLE sqlite_sequence(name,seq)"],["table","w","w","CREATE TABLE w(id INTEGER PRIMARY KEY AUTOINCREMENT)"]]',
+  );
+});
+
+test('[SQL-CAT-3] the sqlite_sequence entry survives reopening and its rows are the AUTOINCREMENT marks', () => {
+  const db = new Database(':memory:', { encryption: false });
+  db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, v); INSERT INTO t(v) VALUES (1), (2); DELETE FROM t');
+  assert.equal(db.prepare('SELECT name, seq FROM sqlite_sequence').raw().all(), [['t', 2]]);
+  db.exec('DROP TABLE t');
+  assert.equal(db.prepare('SELECT name, seq FROM sqlite_sequence').raw().all(), []);
+  assert.equal(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all(), ['sqlite_sequence']);
+  db.close();
+});
+
+test.run();

@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { HeliosError } from '../format/errors.ts';
 import { fuzzParams } from '../fuzz/budget.ts';
 import { Database } from './database.ts';
-import { databaseOptionsFromConfig, loadConfig, memtableBudgetFor, openDatabaseFromConfig, parseConfig, type HeliosConfig } from './config.ts';
+import { databaseOptionsFromConfig, loadConfig, memoryBudgetsFor, openDatabaseFromConfig, parseConfig, type HeliosConfig } from './config.ts';
 
 const CONFIG_DIR = join(process.cwd(), 'sql', 'testdata', 'config');
 const SEED_FILES = ['heliosdb.toml', 'heliosdb_pos.toml', 'heliosdb_gdpr.toml', 'heliosdb_fips.toml', 'heliosdb_iot.toml'] as const;
@@ -177,14 +177,35 @@ test('a configuration with relative paths resolves them against its own director
   });
 });
 
-test('memory_limit_mb bounds the memtable budget: a quarter of the limit within 1..64 MiB', () => {
+test('memory_limit_mb sizes the memtable and the block cache exactly as the API\'s memoryLimitMb: a quarter each, for every seed file', () => {
   const MiB = 1024 * 1024;
-  assert.is(memtableBudgetFor(256), 64 * MiB);
-  assert.is(memtableBudgetFor(512), 64 * MiB);
-  assert.is(memtableBudgetFor(64), 16 * MiB);
-  assert.is(memtableBudgetFor(2), MiB);
+  assert.equal(memoryBudgetsFor(512), { memtableBudgetBytes: 128 * MiB, blockCacheBytes: 128 * MiB });
+  assert.equal(memoryBudgetsFor(2), { memtableBudgetBytes: MiB, blockCacheBytes: MiB / 2 });
   const c = parseConfig('[database]\npath = "/x"\nmemory_limit_mb = 100\n[encryption]\nenabled = false\n', '/etc/h.toml');
-  assert.is(databaseOptionsFromConfig(c).options.memtableBudgetBytes, 25 * MiB);
+  assert.is(databaseOptionsFromConfig(c).options.memoryLimitMb, 100);
+  assert.is(databaseOptionsFromConfig(c).options.memtableBudgetBytes, undefined);
+  const engineInfo = (db: Database) => db.session.engine.info();
+  for (const f of SEED_FILES) {
+    withTmp((dir) => {
+      const keyFile = join(dir, 'db.key');
+      writeFileSync(keyFile, KEY_HEX + '\n');
+      const config = loadConfig(join(CONFIG_DIR, f));
+      const limitMb = config.database.memoryLimitMb!;
+      const viaToml = openDatabaseFromConfig(config, { path: join(dir, 'toml.db'), key: { file: keyFile } });
+      const viaApi = new Database(join(dir, 'api.db'), { key: { file: keyFile }, memoryLimitMb: limitMb });
+      try {
+        const t = engineInfo(viaToml);
+        const a = engineInfo(viaApi);
+        assert.is(t.blockCache.capacityBytes, (limitMb * MiB) / 4, `${f}: block cache of memory_limit_mb = ${limitMb}`);
+        assert.is(t.memtableBudgetBytes, (limitMb * MiB) / 4, f);
+        assert.is(t.blockCache.capacityBytes, a.blockCache.capacityBytes, f);
+        assert.is(t.memtableBudgetBytes, a.memtableBudgetBytes, f);
+      } finally {
+        viaToml.close();
+        viaApi.close();
+      }
+    });
+  }
 });
 
 test('Environment and passphrase key sources open the database; missing variables are CONFIG naming the variable', () => {

@@ -12,8 +12,9 @@
  * Every key of a file falls in exactly one of three groups:
  *
  * - applied: it changes how the database is opened. `[database] path`,
- *   `memory_limit_mb` (caps the memtable — the engine's write buffer — at a
- *   quarter of the limit, at most 64 MiB; it is not a cap on process
+ *   `memory_limit_mb` (exactly the API's `memoryLimitMb`: the engine's
+ *   memtable — its write buffer — and its block cache of decrypted table
+ *   blocks are each a quarter of the limit; it is not a cap on process
  *   memory), `enable_wal` (the WAL is always on: `false` is refused),
  *   `synchronous`; `[encryption] enabled`, `algorithm` ("Aes256Gcm" only),
  *   `key_source`, `fips_mode` (PBKDF2 for passphrases of new databases; an
@@ -173,7 +174,6 @@ const SCHEMA: Readonly<Record<string, Readonly<Record<string, KeySpec>>>> = {
 };
 
 const MIB = 1024 * 1024;
-const DEFAULT_MEMTABLE_BUDGET_BYTES = 64 * MIB;
 const SYNC_MODES: readonly SynchronousMode[] = ['full', 'normal', 'off'];
 const KEY_SOURCE_FORMS = '{ File = "path" }, { Environment = "VAR" }, { PassphraseFile = "path" } or { PassphraseEnvironment = "VAR" }';
 
@@ -230,7 +230,7 @@ export function databaseOptionsFromConfig(config: HeliosConfig, overrides: Confi
   if (config.encryption.fipsMode) o.fips = true;
   const sync = overrides.synchronous ?? config.database.synchronous;
   if (sync !== null) o.synchronous = sync;
-  if (config.database.memoryLimitMb !== null) o.memtableBudgetBytes = memtableBudgetFor(config.database.memoryLimitMb);
+  if (config.database.memoryLimitMb !== null) o.memoryLimitMb = config.database.memoryLimitMb;
   if (overrides.fileMustExist !== undefined) o.fileMustExist = overrides.fileMustExist;
   if (overrides.readonly !== undefined) o.readonly = overrides.readonly;
   if (overrides.kdf !== undefined) o.kdf = overrides.kdf;
@@ -254,9 +254,10 @@ export function openDatabaseFromConfig(config: string | HeliosConfig, overrides:
   return db;
 }
 
-/** memory_limit_mb → memtable budget: a quarter of the limit, at least 1 MiB, at most the 64 MiB default. */
-export function memtableBudgetFor(memoryLimitMb: number): number {
-  return Math.max(MIB, Math.min(DEFAULT_MEMTABLE_BUDGET_BYTES, Math.floor((memoryLimitMb * MIB) / 4)));
+/** What memory_limit_mb (= the API's memoryLimitMb) gives the engine: the memtable and the block cache a quarter each. */
+export function memoryBudgetsFor(memoryLimitMb: number): { readonly memtableBudgetBytes: number; readonly blockCacheBytes: number } {
+  const limitBytes = memoryLimitMb * MIB;
+  return { memtableBudgetBytes: Math.max(MIB, Math.floor(limitBytes / 4)), blockCacheBytes: Math.floor(limitBytes / 4) };
 }
 
 function keyOption(config: HeliosConfig, env: Readonly<Record<string, string | undefined>> | undefined): KeySourceOption {
@@ -371,7 +372,8 @@ class ConfigChecker {
     let memoryLimitMb: number | null = null;
     if (db.memory_limit_mb !== undefined) {
       memoryLimitMb = this.positiveInt('database.memory_limit_mb', db.memory_limit_mb as bigint, 1 << 20);
-      this.note('database.memory_limit_mb', `memtable budget ${memtableBudgetFor(memoryLimitMb) / MIB} MiB (bounds write buffering; not a cap on process memory)`);
+      const b = memoryBudgetsFor(memoryLimitMb);
+      this.note('database.memory_limit_mb', `memtable budget ${b.memtableBudgetBytes / MIB} MiB, block cache ${b.blockCacheBytes / MIB} MiB (not a cap on process memory)`);
     }
     const enableWal = (db.enable_wal as boolean | undefined) ?? true;
     if (!enableWal) this.fail('database.enable_wal', 'cannot be false: every commit goes through the write-ahead log (use synchronous to trade durability for speed)');

@@ -511,6 +511,8 @@ test('[CRY-REVOKE-1] revokeKeys keeps exactly the listed keys (passphrases too) 
   throwsCode(() => db.revokeKeys({ keys: [{ raw: new Uint8Array(5) }] }), 'CONFIG');
   throwsCode(() => db.revokeKeys({ keys: [{} as KeySourceOption] }), 'INVALID_ARGUMENT');
   throwsCode(() => db.revokeKeys({ keys: Array.from({ length: 17 }, (_, i) => ({ raw: new Uint8Array(32).fill(i) })) }), 'CONFIG');
+  throwsCode(() => db.revokeKeys({ keys: [{ raw: KEY_B }], onProgress: 5 as unknown as () => void }), 'INVALID_ARGUMENT');
+  throwsCode(() => db.rotateDataKey({ rewrite: true, onProgress: 'x' as unknown as () => void }), 'INVALID_ARGUMENT');
   assert.is(toHex(vfs.readFile(HELIOS)), helios, 'a refused revocation writes nothing');
   const r = db.revokeKeys({ keys: [{ passphrase: 'new pass' }, { raw: KEY_R }], kdf: KDF });
   assert.is(r.generation, 2);

@@ -303,10 +303,15 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
     host.guarded(() => host.rotateWal());
   };
 
+  /** Refuses a bad onProgress before anything is written (a rotation would otherwise be half done). */
+  const checkProgress = (options: RewriteOptions): void => {
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new HeliosError('INVALID_ARGUMENT', 'onProgress must be a function');
+  };
+
   const rewriteAll = (options: RewriteOptions = {}): RewriteResult => {
     host.checkWritable();
+    checkProgress(options);
     const onProgress = options.onProgress;
-    if (onProgress !== undefined && typeof onProgress !== 'function') throw new HeliosError('INVALID_ARGUMENT', 'onProgress must be a function');
     const generationsBefore = [...ctx.keyring.generations];
     host.guarded(() => host.flushAll());
     const current = (): number => ctx.keyring.currentGeneration;
@@ -425,6 +430,7 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
       host.checkWritable();
       if (typeof options !== 'object' || options === null) throw new HeliosError('INVALID_ARGUMENT', 'options must be an object');
       requireEncrypted();
+      if (options.rewrite === true) checkProgress(options);
       const next = addDataKeyGeneration(read(), ctx.keyring, random);
       write(next, () => adopt(next, openSuperblock(next, ctx.keyring).keyring));
       startGeneration();
@@ -436,6 +442,7 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
     revokeKeys(options) {
       host.checkWritable();
       if (typeof options !== 'object' || options === null) throw new HeliosError('INVALID_ARGUMENT', 'options must be an object');
+      checkProgress(options);
       const keys = options.keys;
       if (!Array.isArray(keys) || keys.length < 1 || keys.length > MAX_SLOTS) throw new HeliosError('CONFIG', `revokeKeys needs 1..${MAX_SLOTS} keys to keep (options.keys)`);
       const kinds = keys.map((k) => keySourceKind(k));

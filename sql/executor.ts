@@ -38,7 +38,8 @@ import { Planner, decodeTableRow, rowidProbe, splitAnd, type QueryPlan } from '.
 import { indexKey, writeRowid, objectPrefix, prefixEnd, readRowid, rowKey, rowidBytes, sequenceKey, META_KEY } from './table-store.ts';
 import { Overlay, bytesToBin } from './txn.ts';
 import { lookupScalar, type ExecEnv } from './exec-env.ts';
-import { runPragma } from './pragma.ts';
+import { runPragma, type PragmaSession } from './pragma.ts';
+import type { Program, RunResult } from './program.ts';
 import { stackOverflowAsTooBig } from './limits.ts';
 import { constantDefaultValue } from './default-value.ts';
 import { createLexer } from './lexer.ts';
@@ -46,25 +47,6 @@ import { createLexer } from './lexer.ts';
 export type { ConflictAction };
 
 /** What running a program reports. */
-export interface RunResult {
-  changes: number;
-  lastInsertRowid: number | bigint;
-}
-
-/** A compiled statement. Recompiled by the Statement when the schema version moves. */
-export interface Program {
-  /** Result columns (null: the statement returns no rows). */
-  readonly columns: readonly ColMeta[] | null;
-  /** Declared types of the result columns where they are plain table columns. */
-  readonly declTypes: readonly (string | null)[] | null;
-  readonly readonly: boolean;
-  readonly schemaVersion: number;
-  /** INSERT, UPDATE or DELETE: sets changes(); a failure sets it to 0, as in SQLite. */
-  readonly dml?: boolean;
-  /** Runs the program; rows go to `emit` (return false to stop). */
-  execute(params: readonly SqlValue[], emit: (row: Row) => boolean): RunResult;
-}
-
 function sqlErr(msg: string, pos?: { line: number; column: number }): HeliosError {
   return new HeliosError('SQL_ERROR', msg, pos ? { line: pos.line, column: pos.column } : {});
 }
@@ -92,7 +74,7 @@ interface Savepoint {
 const ROWID_NAMES = new Set(['rowid', 'oid', '_rowid_']);
 const META_USER_VERSION = new Uint8Array([0, 0, 0, 0, 0x56]);
 
-export class Session implements ExecEnv {
+export class Session implements ExecEnv, PragmaSession {
   readonly catalog = new Catalog();
   readonly overlay: Overlay;
   inTxn = false;

@@ -8,16 +8,29 @@
 import type { PragmaStmt } from './ast.ts';
 import { HeliosError } from '../format/errors.ts';
 import type { SqlValue } from '../format/sql-value.ts';
-import type { SynchronousMode } from '../engine/engine.ts';
+import type { Engine, SynchronousMode } from '../engine/engine.ts';
 import type { ColMeta, Row } from './expr-compile.ts';
-import { fold } from './catalog.ts';
-import type { Program, Session } from './executor.ts';
+import { fold, type Catalog } from './catalog.ts';
+import type { Program } from './program.ts';
+
+/** What a PRAGMA reads and changes of the session that runs it (sql/executor.ts's Session). */
+export interface PragmaSession {
+  readonly catalog: Catalog;
+  readonly engine: Engine;
+  readonly lastRowid: number | bigint;
+  readonly inTxn: boolean;
+  foreignKeys: boolean;
+  userVersion(): number;
+  setUserVersion(v: number): void;
+  /** PRAGMA integrity_check's lines ("ok" when nothing is wrong). */
+  integrityCheck(): string[];
+}
 
 const cols = (...names: string[]): ColMeta[] => names.map((n) => ({ name: n, aff: null, coll: 'BINARY' }));
 
 type PragmaProgram = Pick<Program, 'columns' | 'readonly' | 'execute'>;
 
-function rowsProgram(session: Session, columns: ColMeta[], rows: () => Row[], readonly = true): PragmaProgram {
+function rowsProgram(session: PragmaSession, columns: ColMeta[], rows: () => Row[], readonly = true): PragmaProgram {
   return {
     columns,
     readonly,
@@ -41,7 +54,7 @@ const SYNC_NAMES: Record<string, SynchronousMode> = { '0': 'off', off: 'off', '1
 const SYNC_NUMBER: Record<SynchronousMode, number> = { off: 0, normal: 1, full: 2 };
 
 /** Compiles a PRAGMA into the parts of a Program (see executor.ts). */
-export function runPragma(session: Session, stmt: PragmaStmt, _version: number): PragmaProgram {
+export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: number): PragmaProgram {
   const name = fold(stmt.name.name);
   const arg = stmt.value?.text ?? null;
   const assign = stmt.form === 'assign' || (stmt.form === 'call' && ['foreign_keys', 'user_version', 'synchronous'].includes(name));

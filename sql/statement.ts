@@ -18,7 +18,8 @@ import type * as A from './ast.ts';
 import { HeliosError } from '../format/errors.ts';
 import { RealBox, makeReal, type SqlValue } from '../format/sql-value.ts';
 import type { Row } from './expr-compile.ts';
-import type { Program, RunResult, Session } from './executor.ts';
+import type { Session } from './executor.ts';
+import type { Program, RunResult } from './program.ts';
 
 export interface ColumnDescriptor {
   readonly name: string;

@@ -1,0 +1,27 @@
+/**
+ * A compiled statement (`Program`) and what running it reports
+ * (`RunResult`): made by the executor and by pragma.ts, run by the session
+ * for statement.ts. Only types, so the files that share them import this one
+ * instead of each other.
+ */
+import type { SqlValue } from '../format/sql-value.ts';
+import type { ColMeta, Row } from './expr-compile.ts';
+
+export interface RunResult {
+  changes: number;
+  lastInsertRowid: number | bigint;
+}
+
+/** A compiled statement. Recompiled by the Statement when the schema version moves. */
+export interface Program {
+  /** Result columns (null: the statement returns no rows). */
+  readonly columns: readonly ColMeta[] | null;
+  /** Declared types of the result columns where they are plain table columns. */
+  readonly declTypes: readonly (string | null)[] | null;
+  readonly readonly: boolean;
+  readonly schemaVersion: number;
+  /** INSERT, UPDATE or DELETE: sets changes(); a failure sets it to 0, as in SQLite. */
+  readonly dml?: boolean;
+  /** Runs the program; rows go to `emit` (return false to stop). */
+  execute(params: readonly SqlValue[], emit: (row: Row) => boolean): RunResult;
+}

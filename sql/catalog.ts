@@ -1,7 +1,7 @@
 /**
  * The schema: tables, indexes and views, as the planner and executor see them.
  *
- * Persistence: each object is one engine key (see table-store.ts) holding
+ * Persistence: each object is one engine key (see format/table-key.ts) holding
  * `{type, name, tbl_name, sql}` — the original CREATE text, exactly what
  * `sqlite_schema` shows — and the in-memory objects are rebuilt by parsing
  * that text on open (as SQLite does). Indexes created implicitly by UNIQUE
@@ -29,7 +29,7 @@ import { utf8Decode, utf8Encode } from '../format/bytes.ts';
 import { parse } from './parser.ts';
 import { createLexer } from './lexer.ts';
 import { constantDefaultValue, type TokenText } from './default-value.ts';
-import { META_KEY, SCHEMA_HI, SCHEMA_LO, readU32, schemaKey } from './table-store.ts';
+import { META_KEY, SCHEMA_HI, SCHEMA_LO, readU32, schemaKey } from '../format/table-key.ts';
 import type { Overlay } from './txn.ts';
 
 export type { Affinity };

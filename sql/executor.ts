@@ -35,7 +35,7 @@ import {
 } from './catalog.ts';
 import { Frame, Scope, type CExpr, type ColMeta, type Ev, type Row, type Source, valueKey } from './expr-compile.ts';
 import { Planner, decodeTableRow, rowidProbe, splitAnd, type QueryPlan } from './planner.ts';
-import { indexKey, writeRowid, objectPrefix, prefixEnd, readRowid, rowKey, rowidBytes, sequenceKey, META_KEY } from './table-store.ts';
+import { indexKey, writeRowid, objectPrefix, prefixEnd, readRowid, rowKey, rowidBytes, sequenceKey, META_KEY, USER_VERSION_KEY } from '../format/table-key.ts';
 import { Overlay, bytesToBin } from './txn.ts';
 import { lookupScalar, type ExecEnv } from './exec-env.ts';
 import { runPragma, type PragmaSession } from './pragma.ts';
@@ -72,8 +72,6 @@ interface Savepoint {
 }
 
 const ROWID_NAMES = new Set(['rowid', 'oid', '_rowid_']);
-const META_USER_VERSION = new Uint8Array([0, 0, 0, 0, 0x56]);
-
 export class Session implements ExecEnv, PragmaSession {
   readonly catalog = new Catalog();
   readonly overlay: Overlay;
@@ -1476,11 +1474,11 @@ export class Session implements ExecEnv, PragmaSession {
   setUserVersion(v: number): void {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setInt32(0, v, false);
-    this.overlay.put(META_USER_VERSION, b);
+    this.overlay.put(USER_VERSION_KEY, b);
   }
 
   userVersion(): number {
-    const b = this.overlay.get(META_USER_VERSION);
+    const b = this.overlay.get(USER_VERSION_KEY);
     return b && b.length >= 4 ? new DataView(b.buffer, b.byteOffset, 4).getInt32(0, false) : 0;
   }
 

@@ -5,7 +5,7 @@
  *     → an AST (ast.ts), syntax only.
  *  2. `Session.compile(ast)` (executor.ts) resolves names against the
  *     `Catalog` (catalog.ts: tables, indexes, views parsed back from the
- *     CREATE text stored in sealed engine keys, see table-store.ts) and builds
+ *     CREATE text stored in sealed engine keys, see format/table-key.ts) and builds
  *     a `Program`:
  *       - queries: `Planner` (planner.ts) picks join order and access paths
  *         (rowid, index prefix/range/IN, automatic hash index, ordered index

@@ -38,7 +38,7 @@ import {
   rowKey,
   valueKey,
 } from './expr-compile.ts';
-import { objectPrefix, prefixEnd, readRowid, rowKey as tableRowKey, prefixed, sequenceKey } from './table-store.ts';
+import { objectPrefix, prefixEnd, readRowid, rowKey as tableRowKey, prefixed, sequenceKey } from '../format/table-key.ts';
 import type { Overlay } from './txn.ts';
 import { MAX_QUERY_NESTING } from './limits.ts';
 

@@ -19,7 +19,7 @@ import { fromHex, toHex, utf8Decode } from '../format/bytes.ts';
 import { decodeRow, encodeRow } from '../format/row-codec.ts';
 import { encodeKey, encodeRowidKey } from '../format/key-codec.ts';
 import { RealBox } from '../format/sql-value.ts';
-import { rowidBytes, rowKey } from './table-store.ts';
+import { rowidBytes, rowKey } from '../format/table-key.ts';
 
 interface Fixture {
   readonly dir: string;

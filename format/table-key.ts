@@ -1,25 +1,33 @@
 /**
- * How SQL objects map onto engine keys. Every key and value below lives
- * inside sealed engine records, so table names, schema text, row keys and
- * counters are never plaintext on disk.
+ * The engine keys of the SQL layer: how tables, rows, indexes, the catalog
+ * and the counters are laid out in the one ordered key space of the engine
+ * (spec/sql-format.md §4, [FMT-SQLKEY-…], is the normative description).
+ * Every key and value lives inside sealed engine records, so table names,
+ * schema text, row keys and counters are never plaintext on disk.
  *
  * ```
- *   00000000 'M'                      → meta: u32be next object id
- *   00000000 'S' ‖ u32be objectId      → schema entry: UTF-8 JSON {type, name, tbl_name, sql}
- *   00000000 'Q' ‖ u32be tableId       → AUTOINCREMENT high-water mark (rowid8)
- *   00000000 'V'                      → i32be PRAGMA user_version
- *   u32be tableId ‖ rowid8             → table row: row-codec of every column
- *   u32be indexId ‖ key-codec(cols) ‖ rowid8   → index entry (value: rowid8)
- *   u32be indexId ‖ key-codec(cols)            → UNIQUE index entry without NULLs (value: rowid8)
+ *   key                                        value
+ *   00000000 4d ('M')                          u32be next object id
+ *   00000000 53 ('S') ‖ u32be objectId         schema entry: UTF-8 JSON {type, name, tbl_name, sql}
+ *   00000000 51 ('Q') ‖ u32be tableId          AUTOINCREMENT high-water mark (rowid8)
+ *   00000000 56 ('V')                          i32be PRAGMA user_version
+ *   u32be tableId ‖ rowid8                     table row: row-codec of every column
+ *   u32be indexId ‖ key-codec(cols) ‖ rowid8   index entry (value: rowid8)
+ *   u32be indexId ‖ key-codec(cols)            UNIQUE index entry without NULLs (value: rowid8)
  * ```
  * rowid8 is the signed 64-bit rowid big-endian with the sign bit flipped, so
- * byte order is numeric order. Object ids start at 1 and are never reused.
- * spec/sql-format.md §4 ([FMT-SQLKEY-…]) is the normative description.
+ * byte order is numeric order (the same bytes as key-codec's encodeRowidKey).
+ * Object id 0 is the system object; tables, indexes, views and the
+ * sqlite_sequence entry get ids 1, 2, … from 'M' and ids are never reused.
+ * These layouts never change once written: a different one needs a new
+ * format version.
  */
-import { HeliosError } from '../format/errors.ts';
+import { HeliosError } from './errors.ts';
 
+/** The object id of the system keys. */
 export const SYSTEM_ID = 0;
 
+/** The 4-byte key prefix of object `id` (a new array): every key of a table or index starts with it. */
 export function objectPrefix(id: number): Uint8Array {
   const b = new Uint8Array(4);
   writeU32(b, 0, id);
@@ -45,14 +53,20 @@ function writeU32(b: Uint8Array, o: number, v: number): void {
   b[o + 3] = v & 0xff;
 }
 
+/** The big-endian u32 at `o` (the caller checked the length). */
 export function readU32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) >>> 0) + (b[o + 1]! << 16) + (b[o + 2]! << 8) + b[o + 3]!;
 }
 
+/** 'M': the next object id (u32be). */
 export const META_KEY = new Uint8Array([0, 0, 0, 0, 0x4d]);
+/** 'V': PRAGMA user_version (i32be). */
+export const USER_VERSION_KEY = new Uint8Array([0, 0, 0, 0, 0x56]);
+/** The range [SCHEMA_LO, SCHEMA_HI) holds every schema entry, in object id order. */
 export const SCHEMA_LO = new Uint8Array([0, 0, 0, 0, 0x53]);
 export const SCHEMA_HI = new Uint8Array([0, 0, 0, 0, 0x54]);
 
+/** 'S' ‖ u32be objectId: the object's schema entry. */
 export function schemaKey(objectId: number): Uint8Array {
   const b = new Uint8Array(9);
   b.set(SCHEMA_LO, 0);
@@ -60,6 +74,7 @@ export function schemaKey(objectId: number): Uint8Array {
   return b;
 }
 
+/** 'Q' ‖ u32be tableId: the table's AUTOINCREMENT mark. */
 export function sequenceKey(tableId: number): Uint8Array {
   const b = new Uint8Array(9);
   b[4] = 0x51;
@@ -93,6 +108,7 @@ export function readRowid(b: Uint8Array, o: number): number | bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
+/** rowid8 of `rowid` (a new array). */
 export function rowidBytes(rowid: number | bigint): Uint8Array {
   const b = new Uint8Array(8);
   writeRowid(b, 0, rowid);
@@ -121,6 +137,7 @@ export function indexKey(indexId: number, encodedCols: Uint8Array, rowid: number
   return b;
 }
 
+/** u32be id ‖ body (a new array). */
 export function prefixed(id: number, body: Uint8Array): Uint8Array {
   const b = new Uint8Array(4 + body.length);
   writeU32(b, 0, id);

@@ -9,7 +9,7 @@ import { fromHex, toHex, utf8Decode } from '../format/bytes.ts';
 import { decodeRow } from '../format/row-codec.ts';
 import type { Engine } from '../engine/engine.ts';
 import { Database } from './database.ts';
-import { readRowid, rowKey, rowidBytes } from './table-store.ts';
+import { readRowid, rowKey, rowidBytes } from '../format/table-key.ts';
 
 function engineOf(db: Database): Engine {
   return db.session.engine;

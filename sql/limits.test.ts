@@ -89,6 +89,10 @@ const SAME_AS_SQLITE: [string, string, boolean, RegExp | null][] = [
   ['VALUES of 100000 rows', `VALUES ${n(100000, '(1)').join(',')}`, true, null],
   ['IN list of 100000 items', `SELECT 1 IN (${n(100000, '1').join(',')})`, true, null],
   ['CASE of 100000 WHENs', `SELECT CASE ${n(100000, 'WHEN 0 THEN 1').join(' ')} END`, true, null],
+  ['a join of 64 tables', `SELECT count(*) FROM ${Array.from({ length: 64 }, (_, i) => `t t${i}`).join(', ')}`, true, null],
+  ['a join of 65 tables', `SELECT count(*) FROM ${Array.from({ length: 65 }, (_, i) => `t t${i}`).join(', ')}`, false, /at most 64 tables in a join/],
+  ['a join of 200 tables', `SELECT 1 FROM ${Array.from({ length: 200 }, (_, i) => `t t${i}`).join(' JOIN ')}`, false, /at most 64 tables in a join/],
+  ['a join of 5000 tables', `SELECT 1 FROM ${Array.from({ length: 5000 }, (_, i) => `t t${i}`).join(' JOIN ')}`, false, /too many FROM clause terms, max: 200/],
   ['CHECK of a 1000-term sum', `CREATE TABLE q(a CHECK (${n(1000, '1').join('+')}))`, true, null],
 ];
 

@@ -6,6 +6,7 @@
  *                             nested subqueries in the compiler)
  *   MAX_COMPOUND_TERMS   500  SQLITE_MAX_COMPOUND_SELECT (parser)
  *   MAX_PARSER_DEPTH    1100  recursion of our parser (SQLite: its parser stack)
+ *   MAX_JOIN_TABLES       64  tables of one FROM ("at most 64 tables in a join")
  *   MAX_QUERY_NESTING    250  views, CTEs and subqueries planned one inside
  *                             another (SQLite: none; README)
  * Behind them, `stackOverflowAsTooBig` turns a stack overflow that a host
@@ -48,6 +49,10 @@ export const MAX_COMPOUND_TERMS = 500;
  * height, as in SQLite, is what refuses 1000 nested NOTs.
  */
 export const MAX_PARSER_DEPTH = 1100;
+/** Most tables and subqueries one FROM clause joins (SQLite's limit: "at most 64 tables in a join"). */
+export const MAX_JOIN_TABLES = 64;
+/** Past this many FROM terms SQLite's parser says "too many FROM clause terms, max: 200" instead. */
+export const MAX_FROM_TERMS = 200;
 /**
  * Most views, CTEs and subqueries planned one inside another. It bounds the
  * planner's and the executor's recursion (each level is a few stack frames of

@@ -40,7 +40,7 @@ import {
 } from './expr-compile.ts';
 import { objectPrefix, prefixEnd, readRowid, rowKey as tableRowKey, prefixed, sequenceKey } from '../format/table-key.ts';
 import type { Overlay } from './txn.ts';
-import { MAX_QUERY_NESTING } from './limits.ts';
+import { MAX_FROM_TERMS, MAX_JOIN_TABLES, MAX_QUERY_NESTING } from './limits.ts';
 
 /** What the planner needs from the session. */
 export interface PlanContext {
@@ -417,7 +417,12 @@ export class Planner {
   selectCore(core: SelectCore, scope: Scope, q: Query | null): QueryPlan {
     const items: Item[] = [];
     const conjuncts: Expr[] = [];
-    if (core.from !== null) this.flattenFrom(core.from, scope, items, conjuncts, false);
+    if (core.from !== null) {
+      const n = fromTableCount(core.from);
+      if (n > MAX_FROM_TERMS) throw new HeliosError('TOO_BIG', `too many FROM clause terms, max: ${MAX_FROM_TERMS}`);
+      if (n > MAX_JOIN_TABLES) throw new HeliosError('TOO_BIG', `at most ${MAX_JOIN_TABLES} tables in a join`);
+      this.flattenFrom(core.from, scope, items, conjuncts, false);
+    }
     splitAnd(core.where, conjuncts);
 
     // Result columns
@@ -1789,6 +1794,18 @@ function describeLevel(l: Level): string {
       return `SEARCH ${tname} USING INDEX ${a.index.name} (${parts.join(' AND ')})`;
     }
   }
+}
+
+/** The tables and subqueries one FROM clause joins (an explicit stack: the join tree may be of any depth). */
+function fromTableCount(from: FromItem): number {
+  let n = 0;
+  const stack: FromItem[] = [from];
+  while (stack.length > 0) {
+    const f = stack.pop()!;
+    if (f.kind === 'Join') stack.push(f.left, f.right);
+    else n++;
+  }
+  return n;
 }
 
 function mentionsTable(b: QueryBody, name: string): boolean {

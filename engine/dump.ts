@@ -18,6 +18,7 @@ import { openSuperblock } from '../crypto/superblock.ts';
 import { CURRENT_FILE, LOCK_FILE, SUPERBLOCK_FILE, parseFileName } from './file-names.ts';
 import { loadKeySecret, type KeySourceOption } from './key-loader.ts';
 import { readLog } from './log-reader.ts';
+import { readSuperblockFile } from './key-management.ts';
 import { decodeStateFile } from './current.ts';
 import { manifestFileName } from '../format/current-file.ts';
 import { randomBytes } from './random.ts';
@@ -37,7 +38,7 @@ export function dumpDatabase(path: string, options: DumpOptions = {}): string {
   const lock = vfs.lock(joinPath(path, LOCK_FILE));
   const secret = options.key === undefined ? null : loadKeySecret(options.key);
   try {
-    const { keyring, info } = openSuperblock(vfs.readFile(joinPath(path, SUPERBLOCK_FILE)), secret);
+    const { keyring, info } = openSuperblock(readSuperblockFile(vfs, joinPath(path, SUPERBLOCK_FILE)), secret);
     try {
       const ctx = { databaseId: keyring.databaseId, suite: keyring.suite, keyring, random: randomBytes };
       const out: string[] = [`${SUPERBLOCK_FILE}: suite ${info.suite}, kdf ${info.kdf}, database id ${toHex(info.databaseId)}, generations ${info.generations.join(',')}`];

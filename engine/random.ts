@@ -2,5 +2,6 @@
 import { randomFillSync } from 'node:crypto';
 
 export function randomBytes(n: number): Uint8Array {
-  return randomFillSync(new Uint8Array(n));
+  // Backed by its own ArrayBuffer (off the moving heap even when small), so zeroing it removes the only copy.
+  return randomFillSync(new Uint8Array(new ArrayBuffer(n)));
 }

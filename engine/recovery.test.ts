@@ -5,7 +5,7 @@
 // readonly open writes nothing, and a writer notices a second writer.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, readdirSync, statSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, statSync, readFileSync, truncateSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -345,6 +345,20 @@ test('[ENG-RO-1] on a real read-only mount, a readonly open works and a writable
     assert.ok(readFileSync(join(dir, 'CURRENT')).length > 0);
   } finally {
     sh(`umount ${mnt}`);
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('[CRY-SB-10] an open of a directory whose HELIOS is padded to 5 GiB is CORRUPTION, read without allocating it', () => {
+  const base = mkdtempSync(join(tmpdir(), 'helios-big-'));
+  try {
+    const dir = join(base, 'db');
+    openEngine(dir, { key: { raw: KEY } }).close();
+    truncateSync(join(dir, 'HELIOS'), 5 * 2 ** 30); // sparse: costs no disk
+    const e = throwsCode(() => openEngine(dir, { key: { raw: KEY } }), 'CORRUPTION');
+    assert.match(e.message, /HELIOS/);
+    throwsCode(() => openEngine(dir, { key: { raw: KEY }, readonly: true }), 'CORRUPTION');
+  } finally {
     rmSync(base, { recursive: true, force: true });
   }
 });

@@ -29,7 +29,7 @@ import { createLogWriter } from './log-writer.ts';
 import { readLog } from './log-reader.ts';
 import { applyEdit, checkWalSegments, createManifest, emptyVersion, readManifest, type ManifestWriter, type Version } from './manifest.ts';
 import { createMemtable, type Memtable } from './memtable.ts';
-import { noteOpenedSlot } from './key-management.ts';
+import { noteOpenedSlot, readSuperblockFile } from './key-management.ts';
 import { decodeStateFile, encodeStateFile } from './current.ts';
 import { createWalWriter, type WalWriter } from './wal-writer.ts';
 import type { Vfs, VfsFile } from './vfs.ts';
@@ -75,7 +75,7 @@ export function openOrCreateSuperblock(vfs: Vfs, dir: string, options: EngineOpt
       noteOpenedSlot(created.keyring, 0);
       return { keyring: created.keyring, info: created.info, keySource, created: true };
     }
-    const bytes = vfs.readFile(sbPath);
+    const bytes = readSuperblockFile(vfs, sbPath); // size checked before reading [CRY-SB-10]
     secret = options.key === undefined ? null : loadKeySecret(options.key);
     const opened = openSuperblock(bytes, secret);
     if (options.encryption === false && opened.info.suite !== 'none') {

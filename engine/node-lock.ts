@@ -28,6 +28,10 @@
  *
  * Releasing removes `LOCK` only if it is still the file this handle linked
  * (same device and inode).
+ *
+ * Where the file system has no hard links, `LOCK` (and a claim) is created
+ * with O_EXCL and written in place: an opener may then briefly see it
+ * incomplete, and reports LOCKED (an unreadable record is never taken over).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -258,6 +262,8 @@ export interface TakeLockOptions {
   readonly hook?: (step: LockStep) => void;
   readonly probe?: LockProbe;
   readonly identity?: LockIdentity;
+  /** link(2); tests pass one that fails like a file system without hard links. */
+  readonly link?: (from: string, to: string) => void;
 }
 
 /** Takes the lock stored in `lockPath` (see the module comment). */
@@ -268,6 +274,7 @@ export function takeNodeLock(lockPath: string, options: TakeLockOptions = {}): V
   if (heldDirs.has(dirId)) throw heldHere(lockPath);
   const self = options.identity ?? currentLockIdentity();
   const probe = options.probe ?? systemLockProbe();
+  const link = options.link ?? fs.linkSync;
   const token = randomBytes(16).toString('hex');
   const record: LockRecord = { ...self, since: new Date().toISOString(), token };
   const tmp = nodePath.join(dir, `LOCK.${token}.tmp`);
@@ -285,24 +292,23 @@ export function takeNodeLock(lockPath: string, options: TakeLockOptions = {}): V
     unlinkQuiet(tmp);
     throw ioError('lock', lockPath, e);
   }
-  let mine: string | null = null;
   try {
-    mine = identityOf(tmp);
     options.hook?.('record-written');
     for (let attempt = 0; ; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new HeliosError('LOCKED', `database is locked: ${lockPath} keeps changing hands; try again`, { file: 'LOCK' });
-      if (tryLink(tmp, lockPath)) break;
+      if (tryLink(tmp, lockPath, link)) break;
       const cur = readLockFile(lockPath);
       if (cur.kind === 'missing') continue; // released meanwhile: try again
       if (cur.kind === 'unreadable') throw unreadableLock(lockPath);
       const verdict = judgeLockOwner(cur.record, self, probe);
       if (!verdict.dead) throw lockedBy(lockPath, cur.record, verdict.why);
-      removeDeadRecord(lockPath, lockPath, cur.record, tmp, token, self, probe, 0);
+      removeDeadRecord(lockPath, lockPath, cur.record, tmp, token, self, probe, link, 0);
     }
     options.hook?.('linked');
   } finally {
     unlinkQuiet(tmp);
   }
+  const mine = identityOf(lockPath); // the file we linked (or created): release removes only it
   removeLeftovers(dir, self, probe);
   heldDirs.add(dirId);
   let released = false;
@@ -336,10 +342,19 @@ function removeLeftovers(dir: string, self: LockIdentity, probe: LockProbe): voi
   }
 }
 
-/** link(2) `from` to `to`: true when linked, false when `to` exists. */
-function tryLink(from: string, to: string): boolean {
+/** File systems without hard links (FAT, some network file systems) report these from link(2). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EINVAL']);
+
+/**
+ * link(2) `from` to `to`: true when linked, false when `to` exists. Where the
+ * file system has no hard links, `to` is created with O_EXCL and the record
+ * written and synced in place instead: a reader may then see it incomplete
+ * for a moment, which it reports as LOCKED (an unreadable record is never
+ * taken over), never as a free lock.
+ */
+function tryLink(from: string, to: string, link: (from: string, to: string) => void): boolean {
   try {
-    fs.linkSync(from, to);
+    link(from, to);
     return true;
   } catch (e) {
     const c = osCode(e);
@@ -348,8 +363,31 @@ function tryLink(from: string, to: string): boolean {
       // Our record file vanished: a recovery of the owner that won meanwhile removed temp files.
       throw new HeliosError('LOCKED', `database is locked: another process took ${to} while this one was opening it`, { file: 'LOCK' });
     }
+    if (c !== undefined && NO_HARD_LINKS.has(c)) return createInPlace(from, to);
     throw ioError('lock', to, e);
   }
+}
+
+function createInPlace(from: string, to: string): boolean {
+  const bytes = fs.readFileSync(from);
+  let fd: number;
+  try {
+    fd = fs.openSync(to, 'wx');
+  } catch (e) {
+    if (osCode(e) === 'EEXIST') return false;
+    throw ioError('lock', to, e);
+  }
+  try {
+    let done = 0;
+    while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, done);
+    fs.fsyncSync(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    unlinkQuiet(to);
+    throw ioError('lock', to, e);
+  }
+  fs.closeSync(fd);
+  return true;
 }
 
 /**
@@ -358,19 +396,29 @@ function tryLink(from: string, to: string): boolean {
  * record is gone (removed by us, or by another claimant that finished first);
  * throws LOCKED when a live process holds the claim.
  */
-function removeDeadRecord(lockPath: string, name: string, dead: LockRecord, tmp: string, token: string, self: LockIdentity, probe: LockProbe, depth: number): void {
+function removeDeadRecord(
+  lockPath: string,
+  name: string,
+  dead: LockRecord,
+  tmp: string,
+  token: string,
+  self: LockIdentity,
+  probe: LockProbe,
+  link: (from: string, to: string) => void,
+  depth: number,
+): void {
   if (depth >= MAX_CLAIM_DEPTH) throw lockedBy(lockPath, dead, 'its takeover is stuck behind stale claims; remove the LOCK.claim-*.tmp files too');
   const claim = nodePath.join(nodePath.dirname(lockPath), `LOCK.claim-${dead.token}.tmp`);
   for (let attempt = 0; ; attempt++) {
     if (attempt >= MAX_ATTEMPTS) throw lockedBy(lockPath, dead, 'another process is taking it over');
-    if (tryLink(tmp, claim)) break;
+    if (tryLink(tmp, claim, link)) break;
     const c = readLockFile(claim);
     if (c.kind === 'missing') continue;
     if (c.kind === 'unreadable') throw new HeliosError('LOCKED', `database is locked: ${claim} is unreadable; make sure no process has the database open, then remove ${lockPath} and ${claim}`, { file: 'LOCK' });
     if (c.record.token === token) break; // ours already (cannot happen: tokens are fresh)
     const verdict = judgeLockOwner(c.record, self, probe);
     if (!verdict.dead) throw lockedBy(lockPath, dead, `process ${c.record.pid} on ${c.record.host} is taking it over`);
-    removeDeadRecord(lockPath, claim, c.record, tmp, token, self, probe, depth + 1);
+    removeDeadRecord(lockPath, claim, c.record, tmp, token, self, probe, link, depth + 1);
   }
   try {
     // Under the claim nobody else removes `name`; it is still the dead record or already gone.

@@ -288,6 +288,27 @@ test('[FMT-LOCK-2] NodeVfs: a symlink or `..` path to a locked directory is LOCK
   }
 });
 
+test('[FMT-LOCK-2] without hard links the record is created in place with O_EXCL, with the same takeover rules', () => {
+  const dir = tempDir();
+  try {
+    const noLinks = (): void => {
+      throw Object.assign(new Error('EPERM'), { code: 'EPERM' });
+    };
+    const l = takeNodeLock(join(dir, 'LOCK'), { link: noLinks });
+    assert.is(decodeLockRecord(new Uint8Array(readFileSync(join(dir, 'LOCK'))))!.pid, process.pid);
+    assert.equal(readdirSync(dir), ['LOCK']);
+    l.release();
+    assert.equal(readdirSync(dir), []);
+    writeFileSync(join(dir, 'LOCK'), encodeLockRecord(record({ pid: process.ppid, start: linuxProc ? procStartTime(process.ppid) : '-' })));
+    lockedWith(() => takeNodeLock(join(dir, 'LOCK'), { link: noLinks }), `pid ${process.ppid}`);
+    writeFileSync(join(dir, 'LOCK'), encodeLockRecord(record({ pid: 4_194_304 + 3 })));
+    takeNodeLock(join(dir, 'LOCK'), { link: noLinks }).release();
+    assert.equal(readdirSync(dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('[FMT-LOCK-1] a lock file left by a dead process of this host and boot is taken over', () => {
   const dir = tempDir();
   try {

@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fuzzCount } from './budget.ts';
@@ -152,6 +152,37 @@ test('[ENG-FAIL-1] [FMT-REC-5] [FMT-REC-6] ext4 on a loop device that fills up: 
       `loop device: ${results.length}/${trials} reopened with every acknowledged commit and without the failed one ` +
         `(acknowledged ${results.map((r) => r.acked).join(', ')}; dropped bytes ${results.map((r) => r.dropped).join(', ')})`,
     );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('[FMT-REC-4] a WAL segment, manifest, CURRENT or HELIOS padded past 2 or 4 GiB is CORRUPTION naming it, without reading it', () => {
+  const work = mkdtempSync(join(tmpdir(), 'helios-bounds-'));
+  try {
+    const master = join(work, 'master');
+    const db = openEngine(master, { encryption: false, walSegmentBytes: 1 << 20 });
+    for (let i = 0; i < 20; i++) db.put(utf8Encode(`k${i}`), utf8Encode(`v${i}`));
+    db.close();
+    const names = readdirSync(master);
+    const targets = [names.find((n) => n.endsWith('.wal'))!, names.find((n) => n.startsWith('MANIFEST-'))!, 'CURRENT', 'HELIOS'];
+    for (const name of targets) {
+      for (const size of [2 ** 31 + 17, 5 * 2 ** 30]) {
+        const copy = join(work, `copy-${name}-${size}`);
+        mkdirSync(copy);
+        for (const n of names) copyFileSync(join(master, n), join(copy, n));
+        truncateSync(join(copy, name), size); // sparse: costs no disk
+        try {
+          openEngine(copy, { encryption: false }).close();
+          assert.unreachable(`${name} of ${size} bytes opened`);
+        } catch (e) {
+          assert.ok(isHeliosError(e, 'CORRUPTION'), `${name} of ${size} bytes: ${String(e)}`);
+          assert.is(e.details.file, name);
+        } finally {
+          rmSync(copy, { recursive: true, force: true });
+        }
+      }
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -14,6 +14,8 @@ type Oracle = { exec(sql: string): void; prepare(sql: string): { raw(): { all():
 let openOracle: (() => Oracle) | null = null;
 try {
   const Ctor = loadBetterSqlite3() as unknown as new (p: string) => Oracle;
+  // Bun and Deno load the package but not its native addon: opening one database tells.
+  new Ctor(':memory:').close();
   openOracle = () => new Ctor(':memory:');
 } catch {
   console.log('catalog.test: better-sqlite3 does not load on this runtime; checking the recorded SQLite results only');

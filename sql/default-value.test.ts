@@ -15,6 +15,8 @@ type Oracle = { exec(sql: string): void; prepare(sql: string): { raw(): { all():
 let openOracle: (() => Oracle) | null = null;
 try {
   const Ctor = loadBetterSqlite3() as unknown as new (p: string) => Oracle;
+  // Bun and Deno load the package but not its native addon: opening one database tells.
+  new Ctor(':memory:').close();
   openOracle = () => {
     const db = new Ctor(':memory:');
     db.defaultSafeIntegers(true);

@@ -128,6 +128,8 @@ export interface SubPlan {
   readonly columns: readonly ColMeta[];
   readonly correlated: boolean;
   run(f: Frame, emit: (row: Row) => boolean): void;
+  /** The same rows, pulled one at a time (a recursive CTE: its reader may stop it early). */
+  readonly pull?: (f: Frame) => Iterator<Row>;
 }
 
 /** Name resolution context of one query. */

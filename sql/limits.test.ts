@@ -16,6 +16,8 @@ type Oracle = { prepare(sql: string): { reader: boolean; all(): unknown[]; run()
 let openOracle: (() => Oracle) | null = null;
 try {
   const Ctor = loadBetterSqlite3() as unknown as new (p: string) => Oracle;
+  // Bun and Deno load the package but not its native addon: opening one database tells.
+  new Ctor(':memory:').close();
   openOracle = () => new Ctor(':memory:');
 } catch {
   console.log('limits.test: better-sqlite3 does not load on this runtime; checking against the recorded SQLite decisions only');

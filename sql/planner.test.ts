@@ -168,4 +168,14 @@ test('ORDER BY … LIMIT/OFFSET without an index returns the same rows, ties in 
   db.close();
 });
 
+test('a recursive CTE with no end of its own stops when the reader stops: an outer LIMIT ends it, as in SQLite', () => {
+  const db = new Database(':memory:');
+  const endless = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)';
+  assert.equal(db.prepare(`${endless} SELECT x FROM c LIMIT 5`).pluck().all(), [1, 2, 3, 4, 5]);
+  assert.equal(db.prepare(`${endless} SELECT x FROM c WHERE x % 10 = 0 LIMIT 2 OFFSET 1`).pluck().all(), [20, 30]);
+  assert.equal(db.prepare(`${endless} SELECT (SELECT x FROM c WHERE x > 41 LIMIT 1)`).pluck().get(), 42);
+  assert.equal(db.prepare('WITH RECURSIVE c(x) AS (SELECT 1 UNION SELECT x % 3 + 1 FROM c) SELECT x FROM c ORDER BY x').pluck().all(), [1, 2, 3]);
+  db.close();
+});
+
 test.run();

@@ -54,7 +54,37 @@ export interface QueryPlan extends SubPlan {
 }
 
 /** A source's rows when it is not a stored table. */
-type RowsProducer = (f: Frame) => Row[];
+/** The rows of a FROM item that is not a stored table; iterating may compute them (see lazyRows). */
+type RowsProducer = (f: Frame) => Iterable<Row>;
+
+/** Rows pulled from `source` on demand and kept, so every reader sees the same rows and none computes more than it reads. */
+interface LazyRows {
+  readonly rows: Iterable<Row>;
+}
+
+function lazyRows(source: Iterator<Row>): LazyRows {
+  const done: Row[] = [];
+  let it: Iterator<Row> | null = source;
+  const rows: Iterable<Row> = {
+    *[Symbol.iterator]() {
+      for (let i = 0; ; i++) {
+        if (i < done.length) {
+          yield done[i]!;
+          continue;
+        }
+        if (it === null) return;
+        const n = it.next();
+        if (n.done === true) {
+          it = null;
+          return;
+        }
+        done.push(n.value);
+        yield n.value;
+      }
+    },
+  };
+  return { rows };
+}
 
 interface CteDef {
   readonly name: string;
@@ -918,16 +948,28 @@ export class Planner {
   }
 
   private planItem(alias: string, cols: ColMeta[], slot: number, scope: Scope, pos: number, plan: SubPlan, label: string, key: object = {}): Item {
-    const rows: RowsProducer = (f) => {
-      if (!plan.correlated) {
-        const c = f.cache.get(key);
-        if (c !== undefined) return c as Row[];
-      }
-      const out: Row[] = [];
-      plan.run(f, (r) => (out.push(r), true));
-      if (!plan.correlated) f.cache.set(key, out);
-      return out;
-    };
+    const pull = plan.pull;
+    const rows: RowsProducer =
+      pull !== undefined
+        ? (f) => {
+            // Rows are read from the plan only as far as a reader gets, and kept for the next reader.
+            let lazy = plan.correlated ? undefined : (f.cache.get(key) as LazyRows | undefined);
+            if (lazy === undefined) {
+              lazy = lazyRows(pull(f));
+              if (!plan.correlated) f.cache.set(key, lazy);
+            }
+            return lazy.rows;
+          }
+        : (f) => {
+            if (!plan.correlated) {
+              const c = f.cache.get(key);
+              if (c !== undefined) return c as Row[];
+            }
+            const out: Row[] = [];
+            plan.run(f, (r) => (out.push(r), true));
+            if (!plan.correlated) f.cache.set(key, out);
+            return out;
+          };
     const item = this.rowsItem(alias, cols, slot, scope, pos, rows, label);
     if (plan.correlated) scope.correlated = true;
     return item;
@@ -983,45 +1025,46 @@ export class Planner {
     const limitEv = q.limit ? this.comp.compile(q.limit, cteScope).ev : null;
     const offsetEv = q.offset ? this.comp.compile(q.offset, cteScope).ev : null;
     const colls = cols.map((c) => c.coll);
+    // Rows are produced step by step (a generator), so a reader that stops early — `LIMIT` on the
+    // outer query — stops the recursion too, as in SQLite: `WITH RECURSIVE c(x) AS (SELECT 1 UNION
+    // ALL SELECT x+1 FROM c) SELECT x FROM c LIMIT 5` ends. Each step (the initial part, one run of
+    // the recursive part over one row) runs to completion before the next row is handed out.
+    function* pull(f: Frame): Generator<Row, void, undefined> {
+      let lim = limitEv ? limitValue(limitEv(f), 'LIMIT') : -1;
+      let off = offsetEv ? Math.max(0, limitValue(offsetEv(f), 'OFFSET')) : 0;
+      const seen = distinct ? new Set<string>() : null;
+      let queue: Row[] = [];
+      const accept = (r: Row): boolean => {
+        if (seen) {
+          const k = rowKey(r, colls);
+          if (seen.has(k)) return true;
+          seen.add(k);
+        }
+        queue.push(r);
+        return true;
+      };
+      init.run(f, accept);
+      while (queue.length > 0) {
+        const batch = queue;
+        queue = [];
+        for (const r of batch) {
+          if (off > 0) off--;
+          else {
+            yield r;
+            if (lim > 0 && --lim === 0) return;
+          }
+          holder.rows = [r];
+          rec.run(f, accept);
+        }
+        if (lim === 0) return;
+      }
+    }
     const plan: SubPlan = {
       columns: cols,
       correlated: init.correlated || rec.correlated,
+      pull,
       run: (f, emit) => {
-        let lim = limitEv ? limitValue(limitEv(f), 'LIMIT') : -1;
-        let off = offsetEv ? Math.max(0, limitValue(offsetEv(f), 'OFFSET')) : 0;
-        const seen = distinct ? new Set<string>() : null;
-        let queue: Row[] = [];
-        let stop = false;
-        const accept = (r: Row): boolean => {
-          if (seen) {
-            const k = rowKey(r, colls);
-            if (seen.has(k)) return true;
-            seen.add(k);
-          }
-          queue.push(r);
-          return true;
-        };
-        init.run(f, accept);
-        while (queue.length > 0 && !stop) {
-          const batch = queue;
-          queue = [];
-          for (const r of batch) {
-            if (off > 0) off--;
-            else {
-              if (!emit(r)) {
-                stop = true;
-                break;
-              }
-              if (lim > 0 && --lim === 0) {
-                stop = true;
-                break;
-              }
-            }
-            holder.rows = [r];
-            rec.run(f, accept);
-          }
-          if (lim === 0) break;
-        }
+        for (const r of pull(f)) if (!emit(r)) return;
       },
     };
     cte.planned = { plan, cols, key: {} };
@@ -1499,7 +1542,7 @@ function makeIterator(l: Level, store: () => Overlay, cacheScans: boolean): (f: 
       const coll = term.coll;
       const key = {};
       const probe = term.value!.ev;
-      const all: (f: Frame) => Row[] = t === null ? it.rows! : () => scanAll(store(), t, decode);
+      const all: (f: Frame) => Iterable<Row> = t === null ? it.rows! : () => scanAll(store(), t, decode);
       return (f, cb) => {
         const cached = f.cache.get(key) as { rows: Row[] | null; map: Map<string, Row[]> } | undefined;
         const srcRows = t === null ? all(f) : null;

@@ -14,9 +14,10 @@
  *     which fails if `LOCK` exists: `LOCK` is never seen empty or partial,
  *     however long the opener stalls.
  *  3. On EEXIST the existing record is read. It is taken over only when its
- *     owner is provably dead (`judgeLockOwner`): same host, same boot, same
- *     PID namespace, and its pid absent or running a process with another
- *     start time. Anything else, an unreadable record included, is LOCKED
+ *     owner is provably dead (`judgeLockOwner`): the same machine booted
+ *     since (same host name and machine id, another boot id); or same host,
+ *     same boot, same PID namespace, and its pid absent or running a process
+ *     with another start time. Anything else, an unreadable record included, is LOCKED
  *     naming the owner and telling the operator how to remove a lock left on
  *     a dead host.
  *  4. A dead record is removed only by the holder of its claim
@@ -104,10 +105,17 @@ export function procStartTime(pid: number | 'self'): string {
   return v !== undefined && /^\d+$/.test(v) ? v : LOCK_UNKNOWN;
 }
 
-/** Boot identity: the kernel's boot_id on Linux; elsewhere the boot time in seconds derived from the uptime. */
+/**
+ * Boot identity: the kernel's boot_id on Linux, followed by `@` and the
+ * machine id (/etc/machine-id) when there is one; elsewhere the boot time in
+ * seconds derived from the uptime.
+ */
 function bootIdentity(): string {
   const id = readText('/proc/sys/kernel/random/boot_id');
-  if (id !== null && /^[0-9a-f-]{36}$/.test(id)) return `linux:${id}`;
+  if (id !== null && /^[0-9a-f-]{36}$/.test(id)) {
+    const machine = readText('/etc/machine-id');
+    return machine !== null && /^[0-9a-f]{32}$/.test(machine) ? `linux:${id}@${machine}` : `linux:${id}`;
+  }
   try {
     return `uptime:${Math.round(Date.now() / 1000 - os.uptime())}`;
   } catch {
@@ -160,6 +168,12 @@ export function systemLockProbe(): LockProbe {
   };
 }
 
+/** The machine id of a `linux:<boot_id>@<machine-id>` boot identity, or null. */
+function machineOf(boot: string): string | null {
+  const m = /^linux:[0-9a-f-]{36}@([0-9a-f]{32})$/.exec(boot);
+  return m ? m[1]! : null;
+}
+
 function sameBoot(a: string, b: string): boolean {
   if (a === LOCK_UNKNOWN || b === LOCK_UNKNOWN) return false;
   if (a.startsWith('uptime:') && b.startsWith('uptime:')) {
@@ -177,7 +191,12 @@ function sameBoot(a: string, b: string): boolean {
  */
 export function judgeLockOwner(r: LockRecord, self: LockIdentity, probe: LockProbe): LockVerdict {
   if (r.host !== self.host) return { dead: false, why: `it was taken on another host (${r.host})` };
-  if (!sameBoot(r.boot, self.boot)) return { dead: false, why: `it was taken in another boot of ${r.host}, or on another machine with the same host name` };
+  if (!sameBoot(r.boot, self.boot)) {
+    // The same machine (host name and machine id) booted since: every process of the boot that took the lock is gone.
+    const machine = machineOf(r.boot);
+    if (machine !== null && machine === machineOf(self.boot)) return { dead: true, why: `${r.host} has rebooted since the lock was taken` };
+    return { dead: false, why: `it was taken in another boot of ${r.host}, or on another machine with the same host name` };
+  }
   if (r.pidns === LOCK_UNKNOWN || r.pidns !== self.pidns) return { dead: false, why: `its owner runs in another PID namespace (${r.pidns}), for example another container` };
   if (r.pid === self.pid) {
     if (r.start !== LOCK_UNKNOWN && self.start !== LOCK_UNKNOWN && r.start !== self.start) return { dead: true, why: 'its pid is now this process' };

@@ -215,6 +215,15 @@ test('[FMT-LOCK-3] a lock is taken over only when its owner is provably dead', (
   assert.not.ok(judgeLockOwner(r({ start: '-' }), self, alive).dead, 'unknown start time: not provable');
   assert.not.ok(judgeLockOwner(r({ host: 'other' }), self, gone).dead, 'another host');
   assert.not.ok(judgeLockOwner(r({ boot: 'linux:c' }), self, gone).dead, 'another boot (or machine)');
+  const bootA = `linux:${'a'.repeat(8)}-aaaa-aaaa-aaaa-${'a'.repeat(12)}`;
+  const bootB = `linux:${'b'.repeat(8)}-bbbb-bbbb-bbbb-${'b'.repeat(12)}`;
+  const m1 = `@${'1'.repeat(32)}`;
+  const m2 = `@${'2'.repeat(32)}`;
+  const here = { ...self, boot: bootB + m1 };
+  assert.ok(judgeLockOwner(r({ boot: bootA + m1 }), here, alive).dead, 'the same machine rebooted since: dead, even if the pid runs now');
+  assert.not.ok(judgeLockOwner(r({ boot: bootA + m2 }), here, gone).dead, 'another machine with the same host name');
+  assert.not.ok(judgeLockOwner(r({ boot: bootA }), here, gone).dead, 'a boot without a machine id');
+  assert.not.ok(judgeLockOwner(r({ boot: bootA + m1, host: 'other' }), here, gone).dead, 'same machine id under another host name');
   assert.not.ok(judgeLockOwner(r({ boot: '-' }), self, gone).dead, 'unknown boot');
   assert.not.ok(judgeLockOwner(r({ pidns: 'pid:[2]' }), self, gone).dead, 'another PID namespace');
   assert.not.ok(judgeLockOwner(r({ pidns: '-' }), { ...self, pidns: '-' }, gone).dead, 'unknown PID namespace');

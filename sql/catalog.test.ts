@@ -9,6 +9,9 @@ import * as assert from 'uvu/assert';
 import { Database } from './database.ts';
 import { isHeliosError } from '../format/errors.ts';
 import { loadBetterSqlite3 } from '../scripts/slt-backend.ts';
+import { buildTable } from './catalog.ts';
+import { parse } from './parser.ts';
+import type { CreateTableStmt } from './ast.ts';
 
 type Oracle = { exec(sql: string): void; prepare(sql: string): { raw(): { all(): unknown[][] } }; close(): void };
 let openOracle: (() => Oracle) | null = null;
@@ -168,6 +171,13 @@ test('[SQL-CAT-3] the sqlite_sequence entry survives reopening and its rows are 
   assert.equal(db.prepare('SELECT name, seq FROM sqlite_sequence').raw().all(), []);
   assert.equal(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all(), ['sqlite_sequence']);
   db.close();
+});
+
+test('a database written when UNIQUE(a) and UNIQUE(a COLLATE NOCASE) shared one index still opens, with that one index', () => {
+  const t = buildTable(parse('CREATE TABLE t(a, UNIQUE(a), UNIQUE(a COLLATE NOCASE))')[0] as CreateTableStmt, 1, [2]);
+  assert.equal(t.indexes.map((ix) => [ix.id, ix.name]), [[2, 'sqlite_autoindex_t_1']]);
+  assert.equal(buildTable(parse('CREATE TABLE t(a, UNIQUE(a), UNIQUE(a COLLATE NOCASE))')[0] as CreateTableStmt, 1, [2, 3]).indexes.length, 2);
+  assert.throws(() => buildTable(parse('CREATE TABLE t(a UNIQUE, b UNIQUE)')[0] as CreateTableStmt, 1, [2]), (e: unknown) => isHeliosError(e, 'CORRUPTION'));
 });
 
 test.run();

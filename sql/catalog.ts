@@ -204,8 +204,13 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
       return;
     }
     const idxId = autoIds[autoN];
+    if (idxId === undefined) {
+      // A database written before constraints were told apart by collation stored one index for
+      // UNIQUE(a) and UNIQUE(a COLLATE NOCASE): it keeps working as it was written.
+      if (indexes.some((ix) => ix.columns.length === cols.length && ix.columns.every((c, j) => c.column === cols[j]!.col))) return;
+      throw new HeliosError('CORRUPTION', `missing automatic index ${autoN + 1} of table ${name}`);
+    }
     autoN++;
-    if (idxId === undefined) throw new HeliosError('CORRUPTION', `missing automatic index ${autoN} of table ${name}`);
     indexes.push({
       id: idxId,
       name: `sqlite_autoindex_${name}_${autoN}`,

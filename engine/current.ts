@@ -13,7 +13,7 @@ import { decodeRecordHeader, RECORD_HEADER_BYTES, writeRecordHeader } from '../f
 import { createFileCipher, newFileHeader, type KeyContext } from './file-cipher.ts';
 
 /** A CURRENT or witness file is never larger than this (header, frame, tag, three varints and a byte). */
-const MAX_STATE_FILE_BYTES = 256;
+export const MAX_STATE_FILE_BYTES = 256;
 
 type StateKind = typeof FILE_KIND_CURRENT | typeof FILE_KIND_WITNESS;
 

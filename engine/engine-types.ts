@@ -5,6 +5,7 @@
  * each other in a circle.
  */
 import { HeliosError } from '../format/errors.ts';
+import { LOG_BLOCK_BYTES, MAX_LOG_FILE_BYTES, MAX_SEALED_RECORD_BYTES } from '../format/record-frame.ts';
 import type { SuiteId } from '../crypto/cipher-suite.ts';
 import type { Vfs } from './vfs.ts';
 import { keySourceKind, type KeySourceKind, type KeySourceOption } from './key-loader.ts';
@@ -163,6 +164,9 @@ export interface Engine extends EngineKeyManagement {
   close(): void;
 }
 
+/** The largest walSegmentBytes / manifestRewriteBytes: a log of that size plus one record and its padding stays within MAX_LOG_FILE_BYTES. */
+export const MAX_LOG_ROTATE_BYTES = MAX_LOG_FILE_BYTES - MAX_SEALED_RECORD_BYTES - 2 * LOG_BLOCK_BYTES;
+
 export const SYNC_MODES: readonly SynchronousMode[] = ['full', 'normal', 'off'];
 
 export function checkOptions(o: EngineOptions): void {
@@ -173,6 +177,12 @@ export function checkOptions(o: EngineOptions): void {
   for (const k of ['memtableBudgetBytes', 'walSegmentBytes', 'manifestRewriteBytes', 'blockCacheBytes', 'memoryLimitMb', 'compactionStepEntries'] as const) {
     const v = o[k];
     if (v !== undefined && (!Number.isSafeInteger(v) || v <= 0)) throw new HeliosError('INVALID_ARGUMENT', `${k} must be a positive integer`);
+  }
+  // A log rotates once it passes its size, so it may grow by one more record (and its padding):
+  // keep that below the largest log a reader accepts.
+  for (const k of ['walSegmentBytes', 'manifestRewriteBytes'] as const) {
+    const v = o[k];
+    if (v !== undefined && v > MAX_LOG_ROTATE_BYTES) throw new HeliosError('INVALID_ARGUMENT', `${k} must be at most ${MAX_LOG_ROTATE_BYTES}`);
   }
   if (o.encryption === false && o.key !== undefined) throw new HeliosError('CONFIG', 'encryption: false takes no key');
   if (o.key !== undefined) keySourceKind(o.key);

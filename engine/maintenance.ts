@@ -16,7 +16,7 @@ import { manifestFileName, type CurrentState } from '../format/current-file.ts';
 import { FILE_KIND_CURRENT, FILE_KIND_WAL } from '../format/file-header.ts';
 import type { ManifestEdit } from '../format/manifest-edit.ts';
 import { createCompactionJob, pickCompaction, type Compaction, type CompactionConfig, type CompactionJob } from './compaction.ts';
-import { encodeStateFile } from './current.ts';
+import { encodeStateFile, MAX_STATE_FILE_BYTES } from './current.ts';
 import { createFileCipher, newFileHeader, type KeyContext } from './file-cipher.ts';
 import { CURRENT_FILE, tableFileName, walFileName } from './file-names.ts';
 import { createLogWriter } from './log-writer.ts';
@@ -122,7 +122,7 @@ export function createMaintenance(host: MaintenanceHost): Maintenance {
     if (st.currentBytes === null) return;
     let now: Uint8Array | null = null;
     try {
-      now = vfs.readFile(joinPath(dir, CURRENT_FILE));
+      now = vfs.readFile(joinPath(dir, CURRENT_FILE), MAX_STATE_FILE_BYTES + 1);
     } catch (e) {
       if (!isHeliosError(e, 'IO')) throw e;
     }

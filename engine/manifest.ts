@@ -139,8 +139,7 @@ export function createManifest(vfs: Vfs, dir: string, ctx: KeyContext, fileNumbe
   try {
     // Check the snapshot applies cleanly before writing it.
     applyEdit(emptyVersion(), snapshotEdit(version), name, 0);
-    log.add(encodeManifestEdit(snapshotEdit(version)));
-    log.sync();
+    log.addSynced(encodeManifestEdit(snapshotEdit(version)));
     vfs.syncDir(dir);
   } catch (e) {
     log.close();
@@ -156,8 +155,7 @@ export function createManifest(vfs: Vfs, dir: string, ctx: KeyContext, fileNumbe
     },
     apply(edit) {
       const next = applyEdit(current, edit, name, log.byteLength);
-      log.add(encodeManifestEdit(edit));
-      log.sync();
+      log.addSynced(encodeManifestEdit(edit)); // on a failed sync the writer cuts the edit off again
       current = next;
       return next;
     },

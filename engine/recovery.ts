@@ -26,11 +26,11 @@ import { createFileCipher, newFileHeader, type KeyContext } from './file-cipher.
 import { CURRENT_FILE, SUPERBLOCK_FILE, parseFileName, tableFileName, walFileName } from './file-names.ts';
 import { keySourceKind, loadKeySecret, type KeySourceKind } from './key-loader.ts';
 import { createLogWriter } from './log-writer.ts';
-import { readLog } from './log-reader.ts';
+import { logHoldsRecords, readLog } from './log-reader.ts';
 import { applyEdit, checkWalSegments, createManifest, emptyVersion, readManifest, type ManifestWriter, type Version } from './manifest.ts';
 import { createMemtable, type Memtable } from './memtable.ts';
 import { noteOpenedSlot, readSuperblockFile } from './key-management.ts';
-import { decodeStateFile, encodeStateFile } from './current.ts';
+import { decodeStateFile, encodeStateFile, MAX_STATE_FILE_BYTES } from './current.ts';
 import { createWalWriter, type WalWriter } from './wal-writer.ts';
 import type { Vfs, VfsFile } from './vfs.ts';
 import { joinPath } from './vfs-path.ts';
@@ -161,7 +161,7 @@ function checkNoCurrent(vfs: Vfs, dir: string, ctx: KeyContext): void {
   for (const name of vfs.list(dir)) {
     const p = parseFileName(name);
     if (p.type === 'sst') lost(`table ${name}`);
-    if (p.type === 'wal' && segmentHoldsData(vfs, dir, ctx, name, p.fileNumber)) lost(`WAL segment ${name} with records`);
+    if (p.type === 'wal' && segmentHoldsData(vfs, dir, name)) lost(`WAL segment ${name} with records`);
     if (p.type === 'manifest') {
       let v: Version;
       try {
@@ -176,18 +176,13 @@ function checkNoCurrent(vfs: Vfs, dir: string, ctx: KeyContext): void {
 }
 
 /**
- * Whether an unlisted WAL segment may hold commits: it has a record, or it
- * cannot be read as a log at all (then it is not provably empty). A segment
- * holding only its header (and padding) is what a crash between creating it
- * and the edit listing it leaves.
+ * Whether an unlisted WAL segment may hold commits: anything past its header
+ * and the padding of its first block (log-reader.ts logHoldsRecords). A
+ * segment holding at most its header is what a crash between creating it and
+ * the edit listing it leaves.
  */
-function segmentHoldsData(vfs: Vfs, dir: string, ctx: KeyContext, name: string, fileNumber: number): boolean {
-  try {
-    return readLog(vfs, joinPath(dir, name), name, ctx, { kind: FILE_KIND_WAL, fileNumber, sealedByteLength: null }).records.length > 0;
-  } catch (e) {
-    if (isHeliosError(e, 'CORRUPTION') || isHeliosError(e, 'UNSUPPORTED_VERSION')) return true;
-    throw e;
-  }
+function segmentHoldsData(vfs: Vfs, dir: string, name: string): boolean {
+  return logHoldsRecords(vfs, joinPath(dir, name));
 }
 
 interface Found {
@@ -206,7 +201,7 @@ function readState(vfs: Vfs, dir: string, ctx: KeyContext, options: EngineOption
   let currentBytes: Uint8Array | null = null;
   let version: Version;
   if (vfs.exists(currentPath)) {
-    currentBytes = vfs.readFile(currentPath);
+    currentBytes = vfs.readFile(currentPath, MAX_STATE_FILE_BYTES + 1);
     current = decodeStateFile(ctx, FILE_KIND_CURRENT, currentBytes, CURRENT_FILE);
     const m = readManifest(vfs, dir, ctx, current.manifestNumber);
     version = m.version;
@@ -249,7 +244,7 @@ function checkWitness(vfs: Vfs, ctx: KeyContext, options: EngineOptions, current
     if (w.create === true || current === null) return; // a new witness (or a new database) starts now
     throw new HeliosError('CONFIG', `the rollback witness ${w.path} is missing (pass rollbackWitness.create to start a new one for this database)`);
   }
-  const witness = decodeStateFile(ctx, FILE_KIND_WITNESS, vfs.readFile(w.path), w.path);
+  const witness = decodeStateFile(ctx, FILE_KIND_WITNESS, vfs.readFile(w.path, MAX_STATE_FILE_BYTES + 1), w.path);
   const rolledBack = (why: string): never => {
     throw new HeliosError('CORRUPTION', `${CURRENT_FILE}: the database is older than its rollback witness (${why}); no file was changed`, { file: CURRENT_FILE, offset: 0 });
   };
@@ -278,7 +273,7 @@ const READONLY_ATTEMPTS = 8;
 export function recoverReadonly(vfs: Vfs, dir: string, ctx: KeyContext, options: EngineOptions): RecoveredState {
   const currentPath = joinPath(dir, CURRENT_FILE);
   for (let attempt = 1; ; attempt++) {
-    const before = vfs.exists(currentPath) ? vfs.readFile(currentPath) : null;
+    const before = vfs.exists(currentPath) ? vfs.readFile(currentPath, MAX_STATE_FILE_BYTES + 1) : null;
     const tableFiles = new Map<number, VfsFile>();
     try {
       const found = readState(vfs, dir, ctx, options);
@@ -296,7 +291,7 @@ export function recoverReadonly(vfs: Vfs, dir: string, ctx: KeyContext, options:
       };
     } catch (e) {
       for (const f of tableFiles.values()) f.close();
-      const after = vfs.exists(currentPath) ? vfs.readFile(currentPath) : null;
+      const after = vfs.exists(currentPath) ? vfs.readFile(currentPath, MAX_STATE_FILE_BYTES + 1) : null;
       const changed = before === null || after === null ? before !== after : !sameBytes(before, after);
       if (!changed || !isHeliosError(e) || !(isHeliosError(e, 'CORRUPTION') || isHeliosError(e, 'IO'))) throw e;
       if (attempt >= READONLY_ATTEMPTS) {
@@ -340,7 +335,7 @@ export function recoverWritable(vfs: Vfs, dir: string, ctx: KeyContext, options:
       // durable, so a genuine leftover holds at most its header. More means
       // the manifest lost an edit: refuse rather than delete data. (Segments
       // below logNumber are obsolete: their data is in table files.) [ENG-REC-1]
-      if (segmentHoldsData(vfs, dir, ctx, name, p.fileNumber)) corruption(name, FILE_HEADER_BYTES, 'WAL segment holds records but the manifest does not list it');
+      if (segmentHoldsData(vfs, dir, name)) corruption(name, FILE_HEADER_BYTES, 'WAL segment holds records but the manifest does not list it');
     }
     garbage.push(name);
   }

@@ -163,8 +163,8 @@ export class Compiler {
   sub: SubqueryCompiler | null = null;
   /** Whether any expression used a non-deterministic or context function. */
   usesRandom = false;
-  /** Sum of the heights of the top-level expressions being compiled (nested through subqueries). */
-  private enclosingHeight = 0;
+  /** The top-level expressions being compiled, outermost first (nested through subqueries). */
+  private readonly enclosing: Expr[] = [];
 
   allocSlot(): number {
     return this.nextSlot++;
@@ -183,13 +183,19 @@ export class Compiler {
    * walk below works on a bounded depth.
    */
   compile(e: Expr, scope: Scope): CExpr {
-    const h = exprHeight(e);
-    if (this.enclosingHeight + h > MAX_EXPR_HEIGHT) throw exprTooLarge(e.pos);
-    this.enclosingHeight += h;
+    const enclosing = this.enclosing;
+    enclosing.push(e);
     try {
+      // One expression alone is within the limit (the parser saw to it); only inside a subquery can
+      // the sum exceed it, so heights are measured only there.
+      if (enclosing.length > 1) {
+        let sum = 0;
+        for (const x of enclosing) sum += exprHeight(x);
+        if (sum > MAX_EXPR_HEIGHT) throw exprTooLarge(e.pos);
+      }
       return this.node(e, scope);
     } finally {
-      this.enclosingHeight -= h;
+      enclosing.pop();
     }
   }
 

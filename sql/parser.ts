@@ -154,6 +154,8 @@ class Parser {
   /** End offset of the last consumed token. */
   private prevEnd = 0;
   private depth = 0;
+  /** Tokens consumed so far: a node is built from at least one token, so an expression is never taller than its tokens. */
+  private consumed = 0;
   // Parameter numbering for the current statement.
   private maxParam = 0;
   private paramNames: (string | null)[] = [];
@@ -182,6 +184,7 @@ class Parser {
     this.head = (this.head + 1) & 3;
     this.count--;
     this.prevEnd = t.end;
+    this.consumed++;
     return t;
   }
 
@@ -1369,12 +1372,14 @@ class Parser {
    */
   private parseBinary(minPrec: number, stopAtAnd = false): A.Expr {
     const startTok = this.peek();
+    const startCount = this.consumed;
     this.enter(startTok);
     let left = this.parsePrefix();
     for (;;) {
       const t = this.peek();
-      // Every node built here is measured as it is built, so a chain of any length stops at the first node too tall.
-      this.checkHeight(left, t);
+      // Every node built here is measured as it is built, so a chain of any length stops at the first
+      // node too tall; an expression of at most MAX_EXPR_HEIGHT tokens cannot be too tall (cheap skip).
+      if (this.consumed - startCount > MAX_EXPR_HEIGHT) this.checkHeight(left, t);
       const k = t.kind;
       if (stopAtAnd && k === 'AND') break;
       let prec: number;
@@ -1489,6 +1494,8 @@ class Parser {
    * longer than MAX_PREFIX_RUN is TOO_BIG, where SQLite's parser stack ends.
    */
   private parsePrefix(): A.Expr {
+    const first = this.peek().kind;
+    if (first !== '-' && first !== '+' && first !== '~' && first !== 'NOT') return this.parsePrimary();
     const ops: Token[] = [];
     let base: A.Expr | null = null;
     while (base === null) {

@@ -138,8 +138,9 @@ test('[FMT-SQLKEY-1] system keys M, Q, S, V under object id 0 sort before every 
     db.exec("INSERT INTO a(v) VALUES ('x')");
     db.exec('PRAGMA user_version = 7');
   });
-  // Table a is id 1; the sqlite_sequence entry its AUTOINCREMENT creates is id 2.
+  // Table a is id 1; the sqlite_sequence entry its AUTOINCREMENT creates is id 2 ([FMT-SQLKEY-3]).
   assert.is(f.kv.get(SYS_M), '00000003');
+  assert.is(utf8Decode(fromHex(f.kv.get(schemaKey(2))!)!), '{"type":"table","name":"sqlite_sequence","tbl_name":"sqlite_sequence","sql":"CREATE TABLE sqlite_sequence(name,seq)"}');
   assert.is(f.kv.get(seqKey(1)), rid(1));
   assert.is(f.kv.get(SYS_V), '00000007');
   assert.ok(f.kv.has(schemaKey(1)));

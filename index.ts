@@ -4,6 +4,7 @@ export type { ErrorCode, HeliosErrorDetails } from './format/errors.ts';
 export { Database } from './sql/database.ts';
 export type { DatabaseOptions, StorageInfo, TransactionFunction } from './sql/database.ts';
 export { Statement } from './sql/statement.ts';
+export { renderReal } from './sql/value.ts';
 export type { ColumnDescriptor } from './sql/statement.ts';
 export { loadConfig, parseConfig, openDatabaseFromConfig, databaseOptionsFromConfig } from './sql/config.ts';
 export type { HeliosConfig, ConfigOverrides, ConfigKeySource, ConfigSetting } from './sql/config.ts';

@@ -30,6 +30,12 @@ const RUNTIME: Record<Layer, readonly string[]> = {
   sql: ['node:fs', 'node:path', 'node:crypto', 'node:os', 'node:worker_threads'],
 };
 
+// The shell (sql/shell/) is an application of the public API: its files
+// import only the package entry (index.ts), each other and node: modules a
+// terminal program needs; tests may also use fuzz/ helpers.
+const SHELL_DIR = join('sql', 'shell');
+const SHELL_RUNTIME = ['node:fs', 'node:path', 'node:readline'];
+
 function walk(dir: string, out: string[]): string[] {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
@@ -58,6 +64,7 @@ test('no import points the wrong way between layers, and each layer uses only it
     for (const file of files) {
       const isTest = file.endsWith('.test.ts');
       const rel = relative(root, file);
+      if (rel.startsWith(SHELL_DIR + sep)) continue; // checked by the shell's own rule below
       for (const spec of importsOf(readFileSync(file, 'utf8'))) {
         if (spec.startsWith('.')) {
           const target = relative(root, resolve(dirname(file), spec));
@@ -135,6 +142,29 @@ function importCycles(): string[][] {
   for (const v of product) if (!index.has(v)) visit(v);
   return cycles;
 }
+
+test('the shell imports only the package entry (index.ts), its own folder and terminal runtime modules', () => {
+  const problems: string[] = [];
+  for (const file of walk(join(root, SHELL_DIR), [])) {
+    const isTest = file.endsWith('.test.ts');
+    const rel = relative(root, file);
+    for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+      if (spec.startsWith('.')) {
+        const target = relative(root, resolve(dirname(file), spec));
+        const ok = target === 'index.ts' || target.startsWith(SHELL_DIR + sep) || (isTest && target.startsWith('fuzz' + sep));
+        if (!ok) problems.push(`${rel} imports ${target} (the shell imports only index.ts)`);
+      } else if (spec.startsWith('node:')) {
+        if (!isTest && !SHELL_RUNTIME.includes(spec)) problems.push(`${rel} uses ${spec}`);
+      } else if (!isTest) {
+        problems.push(`${rel} imports package ${spec}`);
+      }
+    }
+  }
+  for (const spec of importsOf(readFileSync(join(root, 'index.ts'), 'utf8'))) {
+    if (spec.includes('/shell/')) problems.push(`index.ts imports ${spec} (the entry must not depend on the shell)`);
+  }
+  assert.equal(problems, []);
+});
 
 test('no circle of files: product files never import each other in a cycle (type-only imports included)', () => {
   assert.equal(importCycles(), []);

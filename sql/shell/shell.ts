@@ -1,8 +1,9 @@
 /**
  * The interactive shell (`heliosdb`): opens a database directory with a key,
- * reads SQL and dot commands, prints results. All terminal I/O is injected,
- * so scripts/shell.ts wires it to the process and tests drive it with a
- * scripted input string.
+ * reads SQL and dot commands, prints results. An application of the public
+ * API: it imports only the package entry (index.ts; scripts/layers.test.ts
+ * checks it). All terminal I/O is injected: main.ts wires it to the process
+ * (terminal.ts for a TTY), tests drive it with a scripted input.
  *
  * ```
  * heliosdb [options] [DIR] [SQL]
@@ -24,19 +25,34 @@
  * `.rekey`, `.addkey`, `.removekey` and `.rotate` manage keys).
  *
  * Errors print `Error [CODE]: message` on the error stream and the shell
- * goes on. Exit status: 0; 1 when the database cannot be opened, or (input
- * not interactive) when any statement or command failed; 2 for bad
- * arguments. The shell never prints key material; a passphrase typed at the
- * prompt becomes a Uint8Array zeroed after the open (the JS string returned
- * by the prompt cannot be erased: see the threat model).
+ * goes on. Exit status (EXIT): 0 ok; 1 (input not interactive) a statement
+ * or command failed; 2 bad arguments; 3 the database could not be opened
+ * (missing, wrong key, locked, bad config, passphrase not given or the two
+ * entries of a new one differ); 4 an internal error (a bug). An interactive
+ * session exits 0 despite failed statements, like sqlite3.
+ *
+ * Secrets: the shell never prints key material. A passphrase read at the
+ * terminal arrives as bytes, is asked twice when it becomes a new key
+ * (start-up --create of a new database, .rekey, .addkey, .revoke), and is
+ * zeroed after use (a non-ASCII one passes through a JS string for NFC
+ * normalization, which cannot be erased: see the threat model).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { HeliosError, isHeliosError } from '../format/errors.ts';
-import type { KeySourceOption } from '../engine/engine.ts';
-import { Database, type DatabaseOptions } from './database.ts';
-import { loadConfig, openDatabaseFromConfig, type ConfigOverrides, type ConfigSetting, type HeliosConfig } from './config.ts';
-import { parseOne } from './parser.ts';
-import { renderReal } from './value.ts';
+import { join } from 'node:path';
+import {
+  Database,
+  HeliosError,
+  isHeliosError,
+  loadConfig,
+  openDatabaseFromConfig,
+  renderReal,
+  type ConfigOverrides,
+  type ConfigSetting,
+  type DatabaseOptions,
+  type HeliosConfig,
+  type KeySourceOption,
+} from '../../index.ts';
+import { VERSION } from './version.ts';
 
 export interface ShellWriter {
   write(text: string): unknown;
@@ -53,8 +69,8 @@ export interface ShellLineReader {
 export interface ShellOptions {
   /** Command-line arguments (without the program name). */
   readonly args: readonly string[];
-  /** A whole script (piped input, tests), or an interactive terminal. */
-  readonly input: string | ShellLineReader;
+  /** A whole script (SQL argument, tests), a stream of script chunks (piped standard input), or an interactive terminal. */
+  readonly input: string | AsyncIterable<string | Uint8Array> | ShellLineReader;
   /** Results, .dump, .help, .info. */
   readonly output: ShellWriter;
   /** Errors, warnings and notes. Default: output. */
@@ -62,8 +78,9 @@ export interface ShellOptions {
   /** Where --passphrase-env (and a config's PassphraseEnvironment) look. Default process.env.
    *  --key-env is read by the engine from process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Reads a passphrase without echoing it (for --passphrase); null when none can be read. */
-  readonly readSecret?: (prompt: string) => Promise<string | null>;
+  /** Reads a passphrase without echoing it (for --passphrase); null when none was given (Ctrl-C, Ctrl-D, end of input).
+   *  Bytes returned are zeroed by the shell after use. */
+  readonly readSecret?: (prompt: string) => Promise<string | Uint8Array | null>;
   /** Milliseconds, for .timer. Default performance.now(). */
   readonly clock?: () => number;
   /** KDF parameters for a database created with a passphrase (default: the library's). */
@@ -71,6 +88,20 @@ export interface ShellOptions {
 }
 
 export type OutputMode = 'table' | 'csv' | 'json';
+
+/** Exit statuses scripts can rely on (README, "The shell"). */
+export const EXIT = {
+  /** Everything ran. */
+  OK: 0,
+  /** Input not interactive: at least one statement or dot command failed. */
+  FAILED: 1,
+  /** Bad command-line arguments. */
+  USAGE: 2,
+  /** The database could not be opened or created (missing, wrong key, locked, bad config, no passphrase). */
+  NOT_OPENED: 3,
+  /** A bug: an error that is not a HeliosError escaped. */
+  INTERNAL: 4,
+} as const;
 
 export interface ShellArgs {
   path: string | null;
@@ -82,6 +113,7 @@ export interface ShellArgs {
   readonly: boolean;
   mode: OutputMode;
   help: boolean;
+  version: boolean;
 }
 
 export const USAGE = `usage: heliosdb [options] [DIR] [SQL]
@@ -94,8 +126,11 @@ export const USAGE = `usage: heliosdb [options] [DIR] [SQL]
   --create               create DIR when it does not exist
   --readonly             refuse statements that write
   --mode table|csv|json  output format (default table)
+  --version              print the version and exit
   -h, --help             this text
 Without DIR the database is :memory:. With SQL, run it and exit.
+Exit status: 0 ok, 1 a statement failed (input not interactive), 2 bad
+arguments, 3 the database could not be opened, 4 internal error.
 `;
 
 const HELP = `.dump                  the whole database as SQL text (PLAINTEXT: handle it like the key)
@@ -124,7 +159,7 @@ class UsageError extends Error {}
 
 /** Parses the command line; throws UsageError. */
 export function parseShellArgs(args: readonly string[]): ShellArgs {
-  const a: ShellArgs = { path: null, sql: null, key: null, config: null, noEncryption: false, create: false, readonly: false, mode: 'table', help: false };
+  const a: ShellArgs = { path: null, sql: null, key: null, config: null, noEncryption: false, create: false, readonly: false, mode: 'table', help: false, version: false };
   const positional: string[] = [];
   const setKey = (k: NonNullable<ShellArgs['key']>): void => {
     if (a.key !== null) throw new UsageError('give at most one of --key-file, --key-env, --passphrase, --passphrase-env');
@@ -172,6 +207,9 @@ export function parseShellArgs(args: readonly string[]): ShellArgs {
       case '--help':
         a.help = true;
         break;
+      case '--version':
+        a.version = true;
+        break;
       default:
         if (arg.startsWith('-') && arg !== '-' && positional.length === 0) throw new UsageError(`unknown option ${arg}`);
         positional.push(arg);
@@ -193,19 +231,24 @@ export async function runShell(options: ShellOptions): Promise<number> {
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     errors.write(`heliosdb: ${e.message}\n${USAGE}`);
-    return 2;
+    return EXIT.USAGE;
   }
   if (args.help) {
     options.output.write(USAGE);
-    return 0;
+    return EXIT.OK;
   }
-  const interactive = typeof options.input !== 'string' && args.sql === null;
+  if (args.version) {
+    options.output.write(`heliosdb-lite ${VERSION}\n`);
+    return EXIT.OK;
+  }
+  const input = options.input;
+  const interactive = isLineReader(input) && args.sql === null;
   let opened: { db: Database; config: HeliosConfig | null; path: string };
   try {
     opened = await openFromArgs(args, options);
   } catch (e) {
     errors.write(formatError(e));
-    return 1;
+    return EXIT.NOT_OPENED;
   }
   const shell = new Shell(opened.db, opened.path, opened.config, options, args.mode, interactive);
   if (args.path !== null) shell.overridden.add('database.path');
@@ -215,15 +258,17 @@ export async function runShell(options: ShellOptions): Promise<number> {
       errors.write(`note: ${opened.config.ignored.length} setting(s) of ${opened.config.fileName} are accepted but not acted on (see .info)\n`);
     }
     if (args.sql !== null) {
-      shell.runScript(args.sql);
-    } else if (typeof options.input === 'string') {
-      shell.runScript(options.input);
+      await shell.runScript(args.sql);
+    } else if (typeof input === 'string') {
+      await shell.runScript(input);
+    } else if (!isLineReader(input)) {
+      await shell.runStream(input);
     } else {
       const info = opened.db.storageInfo();
       options.output.write(
         `HeliosDB-Lite shell: ${opened.path} (${info.encryptionEnabled ? `${info.encryptionAlgorithm}, key from ${info.keySource}` : 'unencrypted'}). Enter .help for help.\n`,
       );
-      await shell.runInteractive(options.input);
+      await shell.runInteractive(input);
     }
   } finally {
     if (opened.db.inTransaction) errors.write('warning: the open transaction was rolled back (no COMMIT before the end of input)\n');
@@ -234,7 +279,47 @@ export async function runShell(options: ShellOptions): Promise<number> {
       shell.failed = true;
     }
   }
-  return shell.failed && !interactive ? 1 : 0;
+  return shell.failed && !interactive ? EXIT.FAILED : EXIT.OK;
+}
+
+function isLineReader(input: ShellOptions['input']): input is ShellLineReader {
+  return typeof input === 'object' && input !== null && typeof (input as Partial<ShellLineReader>).readLine === 'function';
+}
+
+/** A passphrase as the key source takes it: UTF-8 bytes of its NFC form. `raw` is zeroed when a copy is made. */
+function passphraseBytes(raw: string | Uint8Array): Uint8Array {
+  if (typeof raw === 'string') return new TextEncoder().encode(raw.normalize('NFC'));
+  if (raw.every((b) => b < 0x80)) return raw;
+  const normalized = new TextEncoder().encode(new TextDecoder().decode(raw).normalize('NFC'));
+  raw.fill(0);
+  return normalized;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+/**
+ * Asks for a passphrase; twice when `isNew` (it becomes a key), compared.
+ * Null when none was given. CONFIG when the two entries differ (both are zeroed).
+ */
+async function askPassphrase(readSecret: NonNullable<ShellOptions['readSecret']>, prompt: string, isNew: boolean, what: string): Promise<Uint8Array | null> {
+  const first = await readSecret(prompt);
+  if (first === null || first.length === 0) return null;
+  const p = passphraseBytes(first);
+  if (!isNew) return p;
+  const second = await readSecret('Repeat the new passphrase: ');
+  const q = second === null ? new Uint8Array(0) : passphraseBytes(second);
+  const same = sameBytes(p, q);
+  q.fill(0);
+  if (!same) {
+    p.fill(0);
+    throw new HeliosError('CONFIG', `the passphrases differ; ${what}`);
+  }
+  return p;
 }
 
 async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Database; config: HeliosConfig | null; path: string }> {
@@ -259,9 +344,10 @@ async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Dat
     }
     case 'passphrase': {
       if (o.readSecret === undefined) throw new HeliosError('CONFIG', '--passphrase needs a terminal to ask on; use --passphrase-env VAR');
-      const p = await o.readSecret('Passphrase: ');
-      if (p === null || p === '') throw new HeliosError('CONFIG', 'no passphrase given');
-      passphrase = new TextEncoder().encode(p.normalize('NFC'));
+      const isNew = args.create && newDatabasePath(args);
+      const p = await askPassphrase(o.readSecret, isNew ? 'New passphrase: ' : 'Passphrase: ', isNew, 'nothing created');
+      if (p === null) throw new HeliosError('CONFIG', 'no passphrase given');
+      passphrase = p;
       key = { passphrase };
       break;
     }
@@ -288,6 +374,24 @@ async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Dat
   } finally {
     passphrase?.fill(0);
   }
+}
+
+/**
+ * Whether the database the arguments name does not exist yet on disk (so a
+ * passphrase typed now becomes its key and is asked twice). A config file
+ * that cannot be read counts as "exists": opening reports the error.
+ */
+function newDatabasePath(args: ShellArgs): boolean {
+  let path = args.path;
+  if (path === null && args.config !== null) {
+    try {
+      path = loadConfig(args.config).database.path;
+    } catch {
+      return false;
+    }
+  }
+  if (path === null || path === ':memory:') return false;
+  return !existsSync(join(path, 'HELIOS'));
 }
 
 /** Adds "use --create" to the error for a database directory that does not exist. */
@@ -358,41 +462,74 @@ class Shell {
         this.scan = newScanState();
         continue;
       }
-      if (this.pending.length === 0 && /^\s*\.(rekey|addkey|removekey|revoke)\s.*--passphrase(\s|$)/.test(line)) {
-        await this.askSecret(line.trim().startsWith('.removekey'));
-      }
-      try {
-        this.processLine(line);
-      } finally {
-        this.secret?.fill(0);
-        this.secret = null;
-      }
+      await this.feedLine(line);
     }
     if (!this.quit) this.finish();
+  }
+
+  /**
+   * Feeds one line; a key command with --passphrase first asks for the
+   * passphrase (twice when it becomes a key), which is zeroed afterwards.
+   */
+  private async feedLine(line: string): Promise<void> {
+    if (this.pending.length === 0 && /^\s*\.(rekey|addkey|removekey|revoke)\s.*--passphrase(\s|$)/.test(line)) {
+      try {
+        await this.askSecret(line.trim().startsWith('.removekey'));
+      } catch (e) {
+        this.fail(e);
+        return;
+      }
+    }
+    try {
+      await this.processLine(line);
+    } finally {
+      this.secret?.fill(0);
+      this.secret = null;
+    }
   }
 
   /** Reads the passphrase a key command will use (twice, to confirm, when it becomes a key). */
   private async askSecret(existing: boolean): Promise<void> {
     if (this.readSecret === undefined) return;
-    const p = await this.readSecret(existing ? 'Passphrase of the key to remove: ' : 'New passphrase: ');
-    if (p === null || p === '') return;
-    if (!existing) {
-      const again = await this.readSecret('Repeat the new passphrase: ');
-      if (again !== p) {
-        this.err.write('Error [CONFIG]: the passphrases differ; nothing changed\n');
-        this.secret = new Uint8Array(0);
-        return;
-      }
-    }
-    this.secret = new TextEncoder().encode(p.normalize('NFC'));
+    const p = await askPassphrase(this.readSecret, existing ? 'Passphrase of the key to remove: ' : 'New passphrase: ', !existing, 'nothing changed');
+    this.secret = p ?? new Uint8Array(0);
   }
 
-  /** Runs a whole script (stdin, SQL argument, .read file). */
-  runScript(text: string): void {
+  /** Runs a whole script (SQL argument, .read file). */
+  async runScript(text: string): Promise<void> {
     for (const line of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
       if (this.quit) return;
-      this.processLine(line);
+      await this.feedLine(line);
     }
+    if (!this.quit) this.finish();
+  }
+
+  /**
+   * Runs a script that arrives in chunks (standard input from a pipe or a
+   * file), line by line as they complete: a dump of any size streams through
+   * without being held whole. Bytes are UTF-8 (a leading BOM is dropped).
+   */
+  async runStream(chunks: AsyncIterable<string | Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder('utf-8');
+    let carry = '';
+    let first = true;
+    for await (const chunk of chunks) {
+      carry += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      if (first && carry.length > 0) {
+        carry = carry.replace(/^\uFEFF/, '');
+        first = false;
+      }
+      let nl: number;
+      while ((nl = carry.indexOf('\n')) >= 0) {
+        const line = carry.slice(0, nl > 0 && carry[nl - 1] === '\r' ? nl - 1 : nl);
+        carry = carry.slice(nl + 1);
+        if (this.quit) return;
+        await this.feedLine(line);
+      }
+    }
+    carry += decoder.decode();
+    if (this.quit) return;
+    if (carry !== '') await this.feedLine(carry.replace(/\r$/, ''));
     if (!this.quit) this.finish();
   }
 
@@ -403,13 +540,7 @@ class Shell {
     this.pending = [];
     this.scan = newScanState();
     if (blank) return;
-    try {
-      const r = parseOne(text, 0);
-      if (r.statement !== null) this.execute(text.slice(0, r.end));
-      if (parseOne(text, r.end).statement !== null) this.fail(new HeliosError('SQL_SYNTAX', 'incomplete input'));
-    } catch (e) {
-      this.fail(e);
-    }
+    this.execute(text);
   }
 
   private fail(e: unknown): void {
@@ -422,11 +553,11 @@ class Shell {
    * strings, quoted names and comments; the text up to it is one statement.
    * Each character is scanned once, so a statement of n lines costs O(n).
    */
-  private processLine(line: string): void {
+  private async processLine(line: string): Promise<void> {
     if (this.pending.length === 0) {
       if (line.trimStart().startsWith('.')) {
         try {
-          this.dotCommand(line.trim());
+          await this.dotCommand(line.trim());
         } catch (e) {
           this.fail(e);
         }
@@ -456,16 +587,8 @@ class Shell {
 
   /** Runs `text`, which ends at a statement-ending `;`. */
   private runStatementText(text: string): void {
-    let end: number;
-    try {
-      const r = parseOne(text, 0);
-      if (r.statement === null) return;
-      end = r.end;
-    } catch (e) {
-      this.fail(e);
-      return;
-    }
-    this.execute(text.slice(0, end));
+    if (isBlankSql(text.slice(0, -1))) return;
+    this.execute(text);
   }
 
   /** Runs one statement and prints its rows. */
@@ -505,7 +628,7 @@ class Shell {
     return this.db.prepare(sql).raw().all(...params) as unknown[][];
   }
 
-  private dotCommand(line: string): void {
+  private async dotCommand(line: string): Promise<void> {
     const [cmd, ...rest] = splitArgs(line);
     const arg = (n: number): string | undefined => rest[n];
     const maxArgs = (n: number): void => {
@@ -598,7 +721,7 @@ class Shell {
         this.scan = newScanState();
         this.readDepth++;
         try {
-          this.runScript(text);
+          await this.runScript(text);
         } finally {
           this.readDepth--;
           this.pending = saved.pending;

@@ -6,13 +6,15 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { fuzzParams } from '../fuzz/budget.ts';
-import { Database } from './database.ts';
-import { findTerminator, formatCsv, formatJson, formatTable, INTERRUPTED, isBlankSql, runShell, sqlLiteral, type ShellOptions } from './shell.ts';
+import { fuzzParams } from '../../fuzz/budget.ts';
+import { Database } from '../../index.ts';
+import { readFileSync } from 'node:fs';
+import { EXIT, findTerminator, formatCsv, formatJson, formatTable, INTERRUPTED, isBlankSql, runShell, sqlLiteral, type ShellOptions } from './shell.ts';
+import { VERSION } from './version.ts';
 
 const KEY_HEX = '3c'.repeat(32);
 const FAST_KDF = { argon2: { memoryKiB: 64, iterations: 1, parallelism: 1 } };
@@ -250,11 +252,11 @@ test('a database directory opens with --key-file, --key-env or --passphrase-env 
     process.env.HELIOS_SHELL_TEST_KEY = 'ab'.repeat(32);
     const wrong = await shell([db, '--key-env', 'HELIOS_SHELL_TEST_KEY'], 'SELECT 1;\n');
     delete process.env.HELIOS_SHELL_TEST_KEY;
-    assert.is(wrong.code, 1);
+    assert.is(wrong.code, 3, 'the database could not be opened');
     assert.match(wrong.err, /^Error \[WRONG_KEY\]/);
     assert.not.ok(wrong.err.includes('ab'.repeat(32)));
     const noKey = await shell([db], 'SELECT 1;\n');
-    assert.is(noKey.code, 1);
+    assert.is(noKey.code, 3, 'the database could not be opened');
     assert.match(noKey.err, /^Error \[CONFIG\]/);
 
     const pdb = join(dir, 'pass.db');
@@ -271,7 +273,7 @@ test('a database directory opens with --key-file, --key-env or --passphrase-env 
     assert.is(p2.out, 'name\nAlice\nBob\n');
     const p3 = await shell([pdb, '--passphrase'], 'SELECT 1;\n');
     assert.match(p3.err, /--passphrase needs a terminal/);
-    assert.is(p3.code, 1);
+    assert.is(p3.code, 3, 'the database could not be opened');
     const p4 = await shell([pdb, '--passphrase-env', 'UNSET_VAR'], 'SELECT 1;\n');
     assert.match(p4.err, /^Error \[CONFIG\]: environment variable UNSET_VAR/);
     for (const r of [created, viaEnv, wrong, noKey, p1, p2, p3, p4]) {
@@ -363,7 +365,7 @@ test('a missing database is not created without --create; --no-encryption create
   await withTmp(async (dir) => {
     const db = join(dir, 'new.db');
     const missing = await shell([db, '--no-encryption'], 'SELECT 1;\n');
-    assert.is(missing.code, 1);
+    assert.is(missing.code, 3, 'the database could not be opened');
     assert.match(missing.err, /^Error \[CONFIG\]: .*use --create/);
     const made = await shell([db, '--no-encryption', '--create'], 'CREATE TABLE t (a);\n.info\n');
     assert.is(made.code, 0, made.err);
@@ -390,7 +392,7 @@ test('--config opens the database the seed configuration describes (path and key
     assert.match(r.out, /  applied  database\.enable_wal \(line 5\): write-ahead log on/);
     assert.match(r.out, /  ignored  encryption\.rotation_interval_days \(line 12\): HeliosDB-Lite does not rotate keys on a schedule/);
     const bad = await shell(['--config', join(dir, 'nope.toml')], 'SELECT 1;\n');
-    assert.is(bad.code, 1);
+    assert.is(bad.code, 3, 'the database could not be opened');
     assert.match(bad.err, /^Error \[CONFIG\]: cannot read config file/);
     const contradiction = await shell(['--config', config, join(dir, 'ehr.db'), '--no-encryption'], '');
     assert.match(contradiction.err, /--no-encryption contradicts/);
@@ -406,6 +408,50 @@ test('bad arguments print the usage and exit 2; --help exits 0', async () => {
   const h = await shell(['--help'], '');
   assert.is(h.code, 0);
   assert.match(h.out, /^usage: heliosdb/);
+});
+
+test('--version prints the package version and exits 0; the exit statuses are the documented ones', async () => {
+  const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+  assert.is(VERSION, pkg.version, 'sql/shell/version.ts follows package.json');
+  const r = await shell(['--version'], 'SELECT 1;\n');
+  assert.equal(r, { code: 0, out: `heliosdb-lite ${pkg.version}\n`, err: '' });
+  assert.equal(EXIT, { OK: 0, FAILED: 1, USAGE: 2, NOT_OPENED: 3, INTERNAL: 4 });
+});
+
+test('a new database created with --passphrase asks twice; two different entries create nothing', async () => {
+  await withTmp(async (dir) => {
+    const db = join(dir, 'p.db');
+    const prompts: string[] = [];
+    const ask = (answers: (string | Uint8Array)[]) => async (p: string) => (prompts.push(p), answers.shift() ?? null);
+    const differ = await shell([db, '--passphrase', '--create'], 'CREATE TABLE t (a);\n', { kdf: FAST_KDF, readSecret: ask(['first try', 'frist try']) });
+    assert.equal(prompts, ['New passphrase: ', 'Repeat the new passphrase: ']);
+    assert.is(differ.code, EXIT.NOT_OPENED);
+    assert.is(differ.err, 'Error [CONFIG]: the passphrases differ; nothing created\n');
+    assert.not.ok(existsSync(join(db, 'HELIOS')), 'nothing created');
+    prompts.length = 0;
+    const bytes = new TextEncoder().encode('caf\u00e9 ok');
+    const made = await shell([db, '--passphrase', '--create'], 'CREATE TABLE t (a);\n', { kdf: FAST_KDF, readSecret: ask([bytes, 'cafe\u0301 ok']) });
+    assert.is(made.code, 0, made.err);
+    assert.equal(prompts, ['New passphrase: ', 'Repeat the new passphrase: '], 'NFC forms compare equal');
+    assert.ok(bytes.every((b) => b === 0), 'the bytes read are zeroed');
+    prompts.length = 0;
+    const again = await shell([db, '--passphrase', '--create', '--mode', 'csv'], 'SELECT count(*) AS n FROM t;\n', { readSecret: ask(['caf\u00e9 ok']) });
+    assert.equal(prompts, ['Passphrase: '], 'an existing database asks once, even with --create');
+    assert.is(again.out, 'n\n0\n');
+    for (const r of [differ, made, again]) assert.not.ok(/try|caf/.test(r.out + r.err), 'no passphrase printed');
+  });
+});
+
+test('a script arriving in chunks (a pipe) runs line by line, lines and UTF-8 split anywhere', async () => {
+  const text = '\uFEFFCREATE TABLE t (a);\r\nINSERT INTO t VALUES (\'h\u00e9llo\'), (\'w\u00f6rld\');\nSELECT a FROM t ORDER BY a;\nSELECT 1 AS last';
+  const bytes = new TextEncoder().encode(text);
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < bytes.length; i += 3) yield bytes.slice(i, i + 3);
+  }
+  const r = await shell(['--mode', 'csv'], chunks());
+  assert.is(r.err, '');
+  assert.is(r.out, 'a\nh\u00e9llo\nw\u00f6rld\nlast\n1\n');
+  assert.is(r.code, 0);
 });
 
 test('SQL given as an argument runs instead of the input', async () => {

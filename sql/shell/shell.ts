@@ -16,6 +16,7 @@
  *   --create               create DIR when it does not exist
  *   --readonly             refuse statements that write
  *   --mode table|csv|json  output format (default table)
+ *   --version              print the package version
  * ```
  * Without DIR (and without a config naming one) the database is ':memory:'.
  * With SQL the shell runs it and exits; otherwise it reads standard input:

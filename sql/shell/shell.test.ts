@@ -454,6 +454,15 @@ test('a script arriving in chunks (a pipe) runs line by line, lines and UTF-8 sp
   assert.is(r.code, 0);
 });
 
+test('.bail on stops a script at the first error (exit 1); .print prints its arguments', async () => {
+  const r = await shell(['--mode', 'csv'], ".print hello   world\nSELECT 1 AS a;\n.bail on\nSELECT * FROM nosuch;\nSELECT 'never' AS n;\n");
+  assert.is(r.out, 'hello world\na\n1\n');
+  assert.match(r.err, /^Error \[SQL_ERROR\]: no such table: nosuch\n$/);
+  assert.is(r.code, 1);
+  const off = await shell(['--mode', 'csv'], ".bail on\n.bail off\nSELECT * FROM nosuch;\nSELECT 'still' AS n;\n");
+  assert.is(off.out, 'n\nstill\n');
+});
+
 test('SQL given as an argument runs instead of the input', async () => {
   const r = await shell([':memory:', "SELECT 'arg' AS a; SELECT 2 AS b", '--mode', 'csv'], 'SELECT 1;\n');
   assert.is(r.out, 'a\narg\nb\n2\n');

@@ -136,12 +136,14 @@ arguments, 3 the database could not be opened, 4 internal error.
 
 const HELP = `.dump                  the whole database as SQL text (PLAINTEXT: handle it like the key)
 .addkey KEY            add a key that also opens the database (a recovery key)
+.bail on|off           stop a script at the first error (default off)
 .exit / .quit          leave the shell
 .headers on|off        column names in table and csv output
 .help                  this text
 .indexes [TABLE]       index names (of TABLE)
 .info                  encryption, key source, format and configuration facts
 .mode [table|csv|json] show or set the output format
+.print TEXT            print TEXT
 .read FILE             run the SQL and dot commands of FILE
 .rekey KEY             replace the key this shell opened with by KEY (O(1): data stays)
 .removekey KEY         remove the key slot KEY opens
@@ -422,6 +424,8 @@ class Shell {
   private scan = newScanState();
   private headers = true;
   private timer = false;
+  /** .bail on: input not interactive stops at the first failed statement or command (sqlite3's .bail). */
+  private bail = false;
   private readDepth = 0;
   private quit = false;
   private readonly out: ShellWriter;
@@ -547,6 +551,7 @@ class Shell {
   private fail(e: unknown): void {
     this.failed = true;
     this.err.write(formatError(e));
+    if (this.bail && !this.interactive) this.quit = true;
   }
 
   /**
@@ -668,6 +673,12 @@ class Shell {
         return;
       case '.timer':
         this.timer = onOff();
+        return;
+      case '.bail':
+        this.bail = onOff();
+        return;
+      case '.print':
+        this.out.write(`${rest.join(' ')}\n`);
         return;
       case '.tables': {
         maxArgs(0);

@@ -8,11 +8,34 @@
  *   (`heliosdb a.db .dump | heliosdb b.db --create`). The stream streams, so
  *   a dump of any size is restored line by line.
  * - A broken pipe on standard output (`heliosdb db .dump | head`) ends quietly.
+ * - Passphrase prompts with standard input a pipe read /dev/tty (readSecretFromDevTty).
  * - Anything that escapes runShell is reported as `Error [INTERNAL]` without a
  *   stack trace, exit status 4.
  */
+import { openSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
 import { EXIT, formatError, parseShellArgs, runShell, type ShellOptions } from './shell.ts';
-import { createTerminal, type Terminal, type TerminalInput } from './terminal.ts';
+import { createTerminal, readSecretRaw, type Terminal, type TerminalInput } from './terminal.ts';
+
+/**
+ * With standard input a pipe (`… .dump | heliosdb b.db --create --passphrase`)
+ * a passphrase is read from the controlling terminal, /dev/tty, as ssh and
+ * gpg do; the prompt goes to standard error. Null when there is none.
+ */
+async function readSecretFromDevTty(prompt: string): Promise<Uint8Array | null> {
+  let fd: number;
+  try {
+    fd = openSync('/dev/tty', 'r');
+  } catch {
+    return null;
+  }
+  const input = new ReadStream(fd);
+  try {
+    return await readSecretRaw(input as unknown as TerminalInput, process.stderr, prompt);
+  } finally {
+    input.destroy();
+  }
+}
 
 export async function main(args: readonly string[]): Promise<number> {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -42,7 +65,7 @@ export async function main(args: readonly string[]): Promise<number> {
       input,
       output: process.stdout,
       errors: process.stderr,
-      ...(interactive ? { readSecret: (prompt: string) => tty().readSecret(prompt) } : {}),
+      readSecret: interactive ? (prompt: string) => tty().readSecret(prompt) : readSecretFromDevTty,
     });
   } catch (e) {
     process.stderr.write(formatError(e));

@@ -158,6 +158,23 @@ if (runtime !== 'node') {
       assert.match(viaKey.stderr, /WRONG_KEY/, 'after .revoke only the new passphrase opens the database');
       assert.is(viaKey.status, 3);
     });
+
+    test('with standard input a pipe, a passphrase is asked at the controlling terminal (/dev/tty), unechoed and twice', () => {
+      ensureBuilt();
+      const db = join(work, 'piped.db');
+      const spec = { argv: ['sh', '-c', `printf "CREATE TABLE t (a); INSERT INTO t VALUES ('piped');\\n" | "$0" "$1" "$2" --create --passphrase; echo "STATUS=$?"`, process.execPath, shellJs, db], cwd: work, steps: [
+        { expect: 'New passphrase: ', send: 'echo-secret-9\r' },
+        { expect: 'Repeat the new passphrase: ', send: 'echo-secret-9\r' },
+        { expect: 'STATUS=\\d+', send: '' },
+      ], timeout: 40 };
+      const run = spawnSync('python3', ['-c', PTY_DRIVER, JSON.stringify(spec)], { encoding: 'utf8', timeout: 60_000 });
+      const out = JSON.parse(run.stdout) as PtyRun;
+      assert.is(out.failed, null, out.transcript);
+      assert.match(out.transcript, /STATUS=0/);
+      assert.not.match(out.transcript, /echo-secret/);
+      const check = spawnSync(process.execPath, [shellJs, db, '--passphrase-env', 'P', 'SELECT a FROM t'], { env: { ...process.env, P: 'echo-secret-9' }, encoding: 'utf8', timeout: 30_000 });
+      assert.match(check.stdout, /piped/, check.stderr);
+    });
   }
 
   test('heliosdb a.db .dump | heliosdb b.db --create restores every row between two real processes, and a Node program can pipe SQL in', () => {

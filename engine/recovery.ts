@@ -16,6 +16,7 @@
  *  - recovery never appends to an existing file (nonces cannot repeat).
  */
 import { HeliosError, corruption, isHeliosError } from '../format/errors.ts';
+import { equalBytes } from '../format/bytes.ts';
 import { manifestFileName, type CurrentState } from '../format/current-file.ts';
 import { FILE_HEADER_BYTES, FILE_KIND_CURRENT, FILE_KIND_WAL, FILE_KIND_WITNESS } from '../format/file-header.ts';
 import { decodeWalRecord } from '../format/wal-record.ts';
@@ -161,7 +162,7 @@ function checkNoCurrent(vfs: Vfs, dir: string, ctx: KeyContext): void {
   for (const name of vfs.list(dir)) {
     const p = parseFileName(name);
     if (p.type === 'sst') lost(`table ${name}`);
-    if (p.type === 'wal' && segmentHoldsData(vfs, dir, name)) lost(`WAL segment ${name} with records`);
+    if (p.type === 'wal' && logHoldsRecords(vfs, joinPath(dir, name))) lost(`WAL segment ${name} with records`);
     if (p.type === 'manifest') {
       let v: Version;
       try {
@@ -173,16 +174,6 @@ function checkNoCurrent(vfs: Vfs, dir: string, ctx: KeyContext): void {
       if (v.lastSeqNum !== 0 || v.levels.some((l) => l.length > 0)) lost(`manifest ${name} listing data`);
     }
   }
-}
-
-/**
- * Whether an unlisted WAL segment may hold commits: anything past its header
- * and the padding of its first block (log-reader.ts logHoldsRecords). A
- * segment holding at most its header is what a crash between creating it and
- * the edit listing it leaves.
- */
-function segmentHoldsData(vfs: Vfs, dir: string, name: string): boolean {
-  return logHoldsRecords(vfs, joinPath(dir, name));
 }
 
 interface Found {
@@ -292,7 +283,7 @@ export function recoverReadonly(vfs: Vfs, dir: string, ctx: KeyContext, options:
     } catch (e) {
       for (const f of tableFiles.values()) f.close();
       const after = vfs.exists(currentPath) ? vfs.readFile(currentPath, MAX_STATE_FILE_BYTES + 1) : null;
-      const changed = before === null || after === null ? before !== after : !sameBytes(before, after);
+      const changed = before === null || after === null ? before !== after : !equalBytes(before, after);
       if (!changed || !isHeliosError(e) || !(isHeliosError(e, 'CORRUPTION') || isHeliosError(e, 'IO'))) throw e;
       if (attempt >= READONLY_ATTEMPTS) {
         throw new HeliosError('LOCKED', `database is locked: a writer changed ${dir} ${READONLY_ATTEMPTS} times while a readonly open was reading it`, { file: CURRENT_FILE });
@@ -301,11 +292,6 @@ export function recoverReadonly(vfs: Vfs, dir: string, ctx: KeyContext, options:
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /**
  * A writable open: every check of readState first, then deletes what the
@@ -335,7 +321,7 @@ export function recoverWritable(vfs: Vfs, dir: string, ctx: KeyContext, options:
       // durable, so a genuine leftover holds at most its header. More means
       // the manifest lost an edit: refuse rather than delete data. (Segments
       // below logNumber are obsolete: their data is in table files.) [ENG-REC-1]
-      if (segmentHoldsData(vfs, dir, name)) corruption(name, FILE_HEADER_BYTES, 'WAL segment holds records but the manifest does not list it');
+      if (logHoldsRecords(vfs, joinPath(dir, name))) corruption(name, FILE_HEADER_BYTES, 'WAL segment holds records but the manifest does not list it');
     }
     garbage.push(name);
   }

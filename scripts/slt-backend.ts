@@ -72,6 +72,27 @@ export function loadBetterSqlite3(): BetterSqliteConstructor {
   return betterSqlite;
 }
 
+/**
+ * For tests that use SQLite as the oracle: a factory of in-memory better-sqlite3
+ * databases typed as the caller needs, or null (with a printed notice) where
+ * the native addon does not load (Bun and Deno load the package but not the
+ * addon: opening one database tells).
+ */
+export function sqliteOracleOrNull<T>(who: string, fallback: string): ((configure?: (db: T) => void) => T) | null {
+  try {
+    const Ctor = loadBetterSqlite3() as unknown as new (p: string) => T & { close(): void };
+    new Ctor(':memory:').close();
+    return (configure) => {
+      const db = new Ctor(':memory:');
+      configure?.(db);
+      return db;
+    };
+  } catch {
+    console.log(`${who}: better-sqlite3 does not load on this runtime; ${fallback}`);
+    return null;
+  }
+}
+
 /** Opens a better-sqlite3 database (':memory:' by default) with INTEGER values read as bigint. */
 export function openSqlite(path = ':memory:'): BetterSqliteDatabase {
   const Ctor = loadBetterSqlite3();

@@ -8,21 +8,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Database } from './database.ts';
 import { isHeliosError } from '../format/errors.ts';
-import { loadBetterSqlite3 } from '../scripts/slt-backend.ts';
+import { sqliteOracleOrNull } from '../scripts/slt-backend.ts';
 import { buildTable } from './catalog.ts';
 import { parse } from './parser.ts';
 import type { CreateTableStmt } from './ast.ts';
 
 type Oracle = { exec(sql: string): void; prepare(sql: string): { raw(): { all(): unknown[][] } }; close(): void };
-let openOracle: (() => Oracle) | null = null;
-try {
-  const Ctor = loadBetterSqlite3() as unknown as new (p: string) => Oracle;
-  // Bun and Deno load the package but not its native addon: opening one database tells.
-  new Ctor(':memory:').close();
-  openOracle = () => new Ctor(':memory:');
-} catch {
-  console.log('catalog.test: better-sqlite3 does not load on this runtime; checking the recorded SQLite results only');
-}
+const openOracle = sqliteOracleOrNull<Oracle>('catalog.test', 'checking the recorded SQLite results only');
 
 /** Index names and origins (PRAGMA index_list, oldest first), then which of the inserts went in. */
 function describe(exec: (sql: string) => void, all: (sql: string) => unknown[][], ddl: string, inserts: readonly string[]): string {

@@ -9,22 +9,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Database } from './database.ts';
-import { loadBetterSqlite3 } from '../scripts/slt-backend.ts';
+import { sqliteOracleOrNull } from '../scripts/slt-backend.ts';
 
 type Oracle = { exec(sql: string): void; prepare(sql: string): { raw(): { all(): unknown[][] } }; defaultSafeIntegers(on: boolean): void; close(): void };
-let openOracle: (() => Oracle) | null = null;
-try {
-  const Ctor = loadBetterSqlite3() as unknown as new (p: string) => Oracle;
-  // Bun and Deno load the package but not its native addon: opening one database tells.
-  new Ctor(':memory:').close();
-  openOracle = () => {
-    const db = new Ctor(':memory:');
-    db.defaultSafeIntegers(true);
-    return db;
-  };
-} catch {
-  console.log('default-value.test: better-sqlite3 does not load on this runtime; checking the recorded SQLite results only');
-}
+const oracle = sqliteOracleOrNull<Oracle>('default-value.test', 'checking the recorded SQLite results only');
+const openOracle = oracle === null ? null : (): Oracle => oracle((db) => db.defaultSafeIntegers(true));
 
 const show = (v: unknown): string => (v instanceof Uint8Array ? `x'${Array.from(v, (b) => b.toString(16).padStart(2, '0')).join('')}'` : typeof v === 'string' ? `'${v}'` : String(v));
 

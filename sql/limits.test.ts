@@ -9,19 +9,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Database } from './database.ts';
 import { isHeliosError } from '../format/errors.ts';
-import { loadBetterSqlite3 } from '../scripts/slt-backend.ts';
+import { sqliteOracleOrNull } from '../scripts/slt-backend.ts';
 import { MAX_COMPOUND_TERMS, MAX_EXPR_HEIGHT, MAX_PARSER_DEPTH, MAX_QUERY_NESTING } from './limits.ts';
 
 type Oracle = { prepare(sql: string): { reader: boolean; all(): unknown[]; run(): unknown } ; exec(sql: string): void; close(): void };
-let openOracle: (() => Oracle) | null = null;
-try {
-  const Ctor = loadBetterSqlite3() as unknown as new (p: string) => Oracle;
-  // Bun and Deno load the package but not its native addon: opening one database tells.
-  new Ctor(':memory:').close();
-  openOracle = () => new Ctor(':memory:');
-} catch {
-  console.log('limits.test: better-sqlite3 does not load on this runtime; checking against the recorded SQLite decisions only');
-}
+const openOracle = sqliteOracleOrNull<Oracle>('limits.test', 'checking against the recorded SQLite decisions only');
 
 const SETUP = 'CREATE TABLE t(x); INSERT INTO t VALUES (1)';
 const n = (k: number, s: string): string[] => Array.from({ length: k }, () => s);

@@ -11,7 +11,7 @@ import { logHoldsRecords, readLog } from './log-reader.ts';
 import { createFileCipher, type KeyContext } from './file-cipher.ts';
 import { createMemVfs, type MemVfs } from './mem-vfs.ts';
 import { createNodeVfs } from './node-vfs.ts';
-import { FILE_HEADER_BYTES, FILE_KIND_WAL } from '../format/file-header.ts';
+import { encodeFileHeader, FILE_HEADER_BYTES, FILE_KIND_WAL } from '../format/file-header.ts';
 import { encodeRecordHeader, LOG_BLOCK_BYTES, MAX_LOG_FILE_BYTES, RECORD_HEADER_BYTES, SECTOR_BYTES } from '../format/record-frame.ts';
 import { isHeliosError } from '../format/errors.ts';
 import { utf8Decode, utf8Encode } from '../format/bytes.ts';
@@ -72,6 +72,59 @@ test('[FMT-REC-6] every sync point is padded with zeros to a 4096-byte boundary;
   assert.is(log.validByteLength, bytes.length);
   // Read as an ended segment of exactly that length, too.
   assert.is(readLog(vfs, PATH, NAME, ctx, { ...expectActive, sealedByteLength: bytes.length }).records.length, 4);
+});
+
+test('[FMT-REC-6] a record never starts in the last 3 bytes of a block: the writer pads to the boundary first', () => {
+  // After the padded header (4096) each record of a p-byte plaintext takes 8 + p + 16 bytes.
+  for (const room of [1, 2, 3, 4, 5]) {
+    for (const suite of ['aes-256-gcm', 'none'] as const) {
+      const c = context(suite);
+      const vfs = createMemVfs();
+      const w = writer(vfs, c);
+      const overhead = suite === 'none' ? 4 : 16;
+      const first = new Uint8Array(LOG_BLOCK_BYTES - room - RECORD_HEADER_BYTES - overhead).fill(0x61);
+      w.add(first); // ends `room` bytes before the 8192 boundary
+      assert.is(w.byteLength, 2 * LOG_BLOCK_BYTES - room);
+      w.add(rec(1));
+      w.add(rec(2));
+      w.close();
+      const log = readLog(vfs, PATH, NAME, c, expectActive);
+      const second = room < 4 ? 2 * LOG_BLOCK_BYTES : 2 * LOG_BLOCK_BYTES - room;
+      assert.equal(log.records.map((r) => r.offset).slice(0, 2), [LOG_BLOCK_BYTES, second], `room ${room}, ${suite}`);
+      assert.equal(log.records.map((r) => r.plaintext.length), [first.length, rec(1).length, rec(2).length]);
+      assert.is(log.droppedBytes, 0);
+    }
+  }
+});
+
+test('[FMT-REC-6] a record that older writers started 1-3 bytes before a block boundary is read, not skipped as padding', () => {
+  for (const room of [1, 2, 3]) {
+    for (const suite of ['aes-256-gcm', 'none'] as const) {
+      const c = context(suite);
+      const header = { kind: FILE_KIND_WAL, formatVersion: 1, generation: 1, fileNumber: 3, salt: c.random(16) } as const;
+      const cipher = createFileCipher(c, header);
+      const overhead = cipher.overhead;
+      // The layout of a writer without the 4-byte rule: header, padding, record 0 ending `room` bytes before 8192, record 1 right after it.
+      const plaintexts = [new Uint8Array(LOG_BLOCK_BYTES - room - RECORD_HEADER_BYTES - overhead).fill(0x62), rec(1), rec(2)];
+      const parts: Uint8Array[] = [encodeFileHeader(header), new Uint8Array(LOG_BLOCK_BYTES - FILE_HEADER_BYTES)];
+      plaintexts.forEach((p, i) => parts.push(encodeRecordHeader(p.length + overhead), cipher.seal(i, p)));
+      cipher.destroy();
+      const bytes = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+      parts.reduce((o, p) => (bytes.set(p, o), o + p.length), 0);
+      assert.ok(bytes.subarray(2 * LOG_BLOCK_BYTES - room, 2 * LOG_BLOCK_BYTES).every((b) => b === 0), 'the length high bytes fill the block');
+      const vfs = createMemVfs();
+      vfs.mkdir('d');
+      const f = vfs.create(PATH);
+      f.append(bytes);
+      f.close();
+      for (const sealedByteLength of [null, bytes.length]) {
+        const log = readLog(vfs, PATH, NAME, c, { ...expectActive, sealedByteLength });
+        assert.equal(log.records.map((r) => r.offset), [LOG_BLOCK_BYTES, 2 * LOG_BLOCK_BYTES - room, 2 * LOG_BLOCK_BYTES - room + RECORD_HEADER_BYTES + rec(1).length + overhead]);
+        assert.equal(log.records.map((r) => utf8Decode(r.plaintext)).slice(1), [utf8Decode(rec(1)), utf8Decode(rec(2))]);
+        assert.is(log.validByteLength, bytes.length);
+      }
+    }
+  }
 });
 
 test('[FMT-REC-6] a fresh log holds no records; one record makes logHoldsRecords true', () => {

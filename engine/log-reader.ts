@@ -3,7 +3,10 @@
  * applies the reading rules of spec/format.md [FMT-REC-4..6]:
  *
  *  - Zero bytes from a record boundary up to the next LOG_BLOCK_BYTES
- *    boundary are padding (written at sync points) and are skipped.
+ *    boundary are padding (written at sync points, and before a record
+ *    that would start too close to a boundary) and are skipped — except
+ *    fewer than MIN_RECORD_ROOM of them that begin a complete record which
+ *    verifies: a writer before that rule started records there.
  *  - A file whose end is recorded (`sealedByteLength` given: a WAL segment the
  *    manifest marks as ended) must hold exactly its records up to that
  *    length; any failure before it is CORRUPTION. Bytes past it are ignored:
@@ -25,7 +28,7 @@
  */
 import { corruption, HeliosError } from '../format/errors.ts';
 import { decodeFileHeader, FILE_HEADER_BYTES, type FileHeader, type FileKind } from '../format/file-header.ts';
-import { decodeRecordHeader, LOG_BLOCK_BYTES, MAX_LOG_FILE_BYTES, RECORD_HEADER_BYTES, SECTOR_BYTES } from '../format/record-frame.ts';
+import { decodeRecordHeader, LOG_BLOCK_BYTES, MAX_LOG_FILE_BYTES, MIN_RECORD_ROOM, RECORD_HEADER_BYTES, SECTOR_BYTES } from '../format/record-frame.ts';
 import { createFileCipher, type KeyContext } from './file-cipher.ts';
 import type { Vfs, VfsFile } from './vfs-interface.ts';
 
@@ -89,12 +92,30 @@ function readOpenLog(f: VfsFile, fileName: string, ctx: KeyContext, expect: { ki
   let o = FILE_HEADER_BYTES;
   let index = 0;
   let dropped = 0;
+  /**
+   * The record at `o` when one is complete there and verifies, else null.
+   * For zeros before a block boundary too short to hold a length field:
+   * writers before [FMT-REC-6]'s MIN_RECORD_ROOM rule started records there.
+   */
+  const verifiedRecordAt = (o: number): Uint8Array | null => {
+    if (end - o < RECORD_HEADER_BYTES) return null;
+    const len = decodeRecordHeader(bytes.at(o, RECORD_HEADER_BYTES), 0);
+    if (len < 0 || RECORD_HEADER_BYTES + len > end - o) return null;
+    return cipher.open(index, bytes.at(o + RECORD_HEADER_BYTES, len));
+  };
   try {
     while (o < end) {
       if (o % LOG_BLOCK_BYTES !== 0) {
         const blockEnd = Math.min(end, Math.ceil(o / LOG_BLOCK_BYTES) * LOG_BLOCK_BYTES);
         if (bytes.allZero(o, blockEnd)) {
-          o = blockEnd; // padding after a sync point [FMT-REC-6]
+          const legacy = blockEnd - o < MIN_RECORD_ROOM ? verifiedRecordAt(o) : null;
+          if (legacy === null) {
+            o = blockEnd; // padding [FMT-REC-6]
+            continue;
+          }
+          records.push({ offset: o, index, plaintext: legacy });
+          index++;
+          o += RECORD_HEADER_BYTES + (legacy.length + cipher.overhead);
           continue;
         }
       }

@@ -28,7 +28,7 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { encodeFileHeader } from '../format/file-header.ts';
-import { LOG_BLOCK_BYTES, MAX_LOG_FILE_BYTES, RECORD_HEADER_BYTES, writeRecordHeader } from '../format/record-frame.ts';
+import { LOG_BLOCK_BYTES, MAX_LOG_FILE_BYTES, MIN_RECORD_ROOM, RECORD_HEADER_BYTES, writeRecordHeader } from '../format/record-frame.ts';
 import type { FileCipher } from './file-cipher.ts';
 import type { Vfs, VfsFile } from './vfs.ts';
 
@@ -92,14 +92,26 @@ export function createLogWriter(vfs: Vfs, path: string, fileName: string, cipher
       throw new HeliosError('TOO_BIG', `${fileName}: a record of ${bytes} bytes would take the file past ${MAX_LOG_FILE_BYTES} bytes`, { file: fileName });
     }
   };
-  /** The sealed frame of record `index` followed by `pad` zero bytes, in a buffer reused across records. */
+  /**
+   * The sealed frame of record `index` (after lead padding, see below),
+   * then, with `padToBlock`, zero padding to the block boundary; in a buffer
+   * reused across records.
+   *
+   * A record never starts in the last MIN_RECORD_ROOM - 1 bytes of a block
+   * [FMT-REC-6]: its length field would then end at the boundary, and the
+   * high bytes of a length below 2^24 are zero, so the bytes from its start to
+   * the boundary could all be zero and read as padding. Such a record gets
+   * zero lead padding to the boundary instead.
+   */
   const buildFrame = (plaintext: Uint8Array, padToBlock: boolean): Uint8Array => {
     // The frame is built in place, header then ciphertext ‖ tag (then padding),
     // in a buffer reused across records: append() copies or writes out its
     // argument (vfs.ts), and the buffer only ever holds ciphertext and zeros.
+    const room = LOG_BLOCK_BYTES - (written % LOG_BLOCK_BYTES);
+    const lead = room < MIN_RECORD_ROOM ? room : 0;
     const sealedLength = plaintext.length + cipher.overhead;
-    const frameLength = RECORD_HEADER_BYTES + sealedLength;
-    const total = frameLength + (padToBlock ? paddingAfter(written + frameLength) : 0);
+    const frameEnd = lead + RECORD_HEADER_BYTES + sealedLength;
+    const total = frameEnd + (padToBlock ? paddingAfter(written + frameEnd) : 0);
     checkRoom(total);
     let rec: Uint8Array;
     if (total <= frame.length) {
@@ -108,9 +120,10 @@ export function createLogWriter(vfs: Vfs, path: string, fileName: string, cipher
       rec = new Uint8Array(total);
       if (total <= MAX_REUSED_FRAME_BYTES) frame = rec;
     }
-    writeRecordHeader(rec, 0, sealedLength);
-    cipher.sealInto(index, plaintext, rec, RECORD_HEADER_BYTES);
-    rec.fill(0, frameLength);
+    if (lead > 0) rec.fill(0, 0, lead);
+    writeRecordHeader(rec, lead, sealedLength);
+    cipher.sealInto(index, plaintext, rec, lead + RECORD_HEADER_BYTES);
+    rec.fill(0, frameEnd);
     return rec;
   };
   const appendNow = (f: VfsFile, data: Uint8Array): void => {

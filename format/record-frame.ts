@@ -24,7 +24,8 @@
  * record cut short by a crash (a torn tail).
  *
  * Between records, zero bytes up to the next multiple of LOG_BLOCK_BYTES are
- * padding written at sync points [FMT-REC-6].
+ * padding, written at sync points and before a record that would otherwise
+ * start in the last MIN_RECORD_ROOM - 1 bytes of a block [FMT-REC-6].
  */
 import { HeliosError } from './errors.ts';
 import { crc32c } from './crc32c.ts';
@@ -43,6 +44,16 @@ export const MAX_SEALED_RECORD_BYTES = 256 * 1024 * 1024;
  * those blocks hold only unacknowledged bytes. Never changes.
  */
 export const LOG_BLOCK_BYTES = 4096;
+
+/**
+ * A record starts only where at least this many bytes are left before the
+ * next LOG_BLOCK_BYTES boundary [FMT-REC-6]: the 4-byte sealedLength (never
+ * zero: the seal adds at least 4 bytes) then lies within the block, so the
+ * bytes from a record's start to the boundary are never all zero and never
+ * look like padding. A writer with less room pads to the boundary first.
+ * Never changes.
+ */
+export const MIN_RECORD_ROOM = 4;
 
 /**
  * The unit in which a failing device loses data [FMT-REC-5]: a torn write that

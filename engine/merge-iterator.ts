@@ -69,13 +69,16 @@ export function createArrayCursor(entries: readonly ArrayEntry[]): InternalCurso
 }
 
 /**
- * Merges k cursors. Closing the merged cursor closes every child.
+ * Merges k cursors. Closing the merged cursor closes every child. With
+ * k = 1 the child itself is returned.
  * Cost per step is O(k) comparisons; k is the memtable(s) + L0 tables + one
  * level cursor per deeper level, so it stays small. Each child's key and
  * seqNum are read once per move of that child and kept (a key view stays
  * valid until its cursor moves), so a step asks only the child that moved.
  */
 export function createMergingCursor(children: readonly InternalCursor[]): InternalCursor {
+  // One source (a memtable alone, a single level) is its own merge: no compare or refresh per step.
+  if (children.length === 1) return children[0]!;
   const n = children.length;
   /** Key of child i at its position, null when it is not valid. */
   const keys: (Uint8Array | null)[] = new Array<Uint8Array | null>(n).fill(null);

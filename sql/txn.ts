@@ -320,8 +320,9 @@ export class Overlay {
   }
 }
 
+/** An engine iterator is already a KvCursor (same methods, same validity): no wrapper call per entry. */
 function engineCursor(it: EngineIterator): KvCursor {
-  return { next: () => it.next(), key: () => it.key(), value: () => it.value(), close: () => it.close() };
+  return it;
 }
 
 function mergeCursor(eng: EngineIterator, over: string[], map: Map<string, OverlayEntry>, reverse: boolean): KvCursor {

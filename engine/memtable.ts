@@ -485,6 +485,7 @@ export function createMemtable(random: () => number = Math.random): Memtable {
         kind: () => (meta[need() * STRIDE + F_KIND]! & 1) as EntryKind,
         value: () => valueView(need()),
         close: () => void (at = NIL),
+        stableKeys: true,
       };
     },
     get entryCount() {

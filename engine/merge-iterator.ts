@@ -24,6 +24,12 @@ import { compareInternal, KIND_TOMBSTONE, MAX_SEQ, type BlockCursor, type EntryK
 export interface InternalCursor extends BlockCursor {
   /** Releases what the cursor holds (table handles, pinned blocks). Idempotent. */
   close(): void;
+  /**
+   * True when every key() view stays valid and unchanged while the source
+   * that made it is reachable (a memtable's slabs), so a reader may keep it
+   * past the next move instead of copying it. Absent means false.
+   */
+  readonly stableKeys?: boolean;
 }
 
 /** An InternalCursor over an in-memory sorted array; used by tests and small sources. */
@@ -367,6 +373,10 @@ export function createUserIterator(source: InternalCursor, options: UserIterator
   let closed = false;
   const curKey = createScratch();
   const curValue = createScratch();
+  /** Keys of `source` need no copy to outlive its next move (a lone memtable). */
+  const stable = source.stableKeys === true;
+  /** The current user key: a view of `curKey`, or the source's own view when `stable`. */
+  let cur: Uint8Array = curKey.view();
 
   const checkOpen = (): void => {
     if (closed) throw new HeliosError('CLOSED', 'iterator is closed');
@@ -386,12 +396,19 @@ export function createUserIterator(source: InternalCursor, options: UserIterator
         continue;
       }
       if (source.kind() === KIND_TOMBSTONE) {
-        curKey.set(k);
-        skip = curKey.view();
+        if (stable) skip = k;
+        else {
+          curKey.set(k);
+          skip = curKey.view();
+        }
         source.next();
         continue;
       }
-      curKey.set(k);
+      if (stable) cur = k;
+      else {
+        curKey.set(k);
+        cur = curKey.view();
+      }
       return true;
     }
     return false;
@@ -418,6 +435,7 @@ export function createUserIterator(source: InternalCursor, options: UserIterator
       }
       source.prev();
     }
+    if (haveLive) cur = curKey.view();
     return haveLive;
   };
 
@@ -455,7 +473,7 @@ export function createUserIterator(source: InternalCursor, options: UserIterator
         position();
         found = reverse ? findReverse() : findForward(null);
       } else {
-        found = reverse ? findReverse() : findForward(curKey.view());
+        found = reverse ? findReverse() : findForward(cur);
       }
       state = found ? 'at' : 'done';
       return found;
@@ -463,7 +481,7 @@ export function createUserIterator(source: InternalCursor, options: UserIterator
     key() {
       checkOpen();
       if (state !== 'at') throw new HeliosError('INVALID_ARGUMENT', 'iterator is not positioned on an entry');
-      return curKey.view();
+      return cur;
     },
     value() {
       checkOpen();

@@ -50,7 +50,7 @@ import type { Vfs, VfsLock } from './vfs.ts';
 import { joinPath } from './vfs-path.ts';
 import { HeliosError, isHeliosError } from '../format/errors.ts';
 import { MAX_SEALED_RECORD_BYTES } from '../format/record-frame.ts';
-import { encodeWalBatchBody, forEachWalEntry } from '../format/wal-record.ts';
+import { forEachWalEntry } from '../format/wal-record.ts';
 import type { BlockView } from '../format/sstable-block.ts';
 import type { Keyring, SuperblockInfo } from '../crypto/superblock.ts';
 import type { KeyContext } from './file-cipher.ts';
@@ -61,7 +61,7 @@ import type { ManifestWriter, Version } from './manifest.ts';
 import { createLevelCursor, createMergingCursor, createUserIterator, type InternalCursor } from './merge-iterator.ts';
 import { createBlockCache } from './block-cache.ts';
 import { DEFAULT_COMPACTION_CONFIG } from './compaction.ts';
-import { batchBody, checkKey, checkValue, createWriteBatch, type WriteBatch } from './write-batch.ts';
+import { batchBody, batchPlaintext, checkKey, checkValue, createWriteBatch, type WriteBatch } from './write-batch.ts';
 import { randomBytes } from './random.ts';
 import { createKeyManagement } from './key-management.ts';
 import { checkOptions, SYNC_MODES, type Engine, type EngineOptions, type Snapshot, type SynchronousMode } from './engine-types.ts';
@@ -243,7 +243,9 @@ function createEngine(s: EngineState): Engine {
     const { body, count } = batchBody(batch);
     if (count === 0) return;
     const firstSeqNum = st.lastSeqNum + 1;
-    const plaintext = encodeWalBatchBody(firstSeqNum, count, body);
+    // A view of the batch's own buffer; 'off' keeps plaintexts until a group is sealed, so it gets a copy.
+    const view = batchPlaintext(batch, firstSeqNum);
+    const plaintext = mode === 'off' ? view.slice() : view;
     if (plaintext.length + 64 > MAX_SEALED_RECORD_BYTES) {
       throw new HeliosError('TOO_BIG', `write batch of ${plaintext.length} bytes exceeds the ${MAX_SEALED_RECORD_BYTES}-byte record limit`);
     }

@@ -17,6 +17,7 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { encodeWalEntry, forEachWalEntry, walEntryByteLength, type WalEntry } from '../format/wal-record.ts';
+import { varintLength, writeVarint } from '../format/varint.ts';
 
 export interface WriteBatch {
   put(key: Uint8Array, value: Uint8Array): void;
@@ -32,8 +33,15 @@ export const MAX_KEY_BYTES = 64 * 1024;
 /** Largest value accepted, in bytes. */
 export const MAX_VALUE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Bytes kept free before the first entry for the batch head (varint
+ * firstSeqNum, at most 8 bytes below 2^56, and varint count, at most 5
+ * below 2^35), so the WAL plaintext is the buffer itself, not a copy.
+ */
+const HEAD_ROOM = 16;
+
 interface BatchInternals {
-  /** The entries' WAL encodings: body[0, bodyLength). */
+  /** The entries' WAL encodings: body[HEAD_ROOM, bodyLength); body[0, HEAD_ROOM) is room for the head. */
   body: Uint8Array;
   bodyLength: number;
   count: number;
@@ -59,14 +67,14 @@ export function checkValue(value: unknown): asserts value is Uint8Array {
 }
 
 export function createWriteBatch(): WriteBatch {
-  const st: BatchInternals = { body: EMPTY, bodyLength: 0, count: 0 };
+  const st: BatchInternals = { body: EMPTY, bodyLength: HEAD_ROOM, count: 0 };
   let byteLength = 0;
   /** Room for `n` more bytes: the buffer doubles (at least) into a new array. */
   const reserve = (n: number): Uint8Array => {
     const need = st.bodyLength + n;
     if (need <= st.body.length) return st.body;
     const grown = new Uint8Array(Math.max(need, st.body.length * 2, FIRST_BODY_BYTES));
-    grown.set(st.body.subarray(0, st.bodyLength));
+    if (st.count > 0) grown.set(st.body.subarray(HEAD_ROOM, st.bodyLength), HEAD_ROOM);
     st.body = grown;
     return grown;
   };
@@ -97,8 +105,8 @@ export function createWriteBatch(): WriteBatch {
   return batch;
 }
 
-/** First buffer of a batch: room for a single put of a short key and a ~100-byte value. */
-const FIRST_BODY_BYTES = 160;
+/** First buffer of a batch: room for the head and a row plus a few index entries (an autocommit INSERT) without growing. */
+const FIRST_BODY_BYTES = 512;
 const EMPTY = new Uint8Array(0);
 
 function internalsOf(batch: WriteBatch): BatchInternals {
@@ -110,7 +118,24 @@ function internalsOf(batch: WriteBatch): BatchInternals {
 /** The encoded entries of a batch made by createWriteBatch; INVALID_ARGUMENT for any other object. */
 export function batchBody(batch: WriteBatch): BatchBody {
   const i = internalsOf(batch);
-  return { body: i.body.subarray(0, i.bodyLength), count: i.count };
+  return { body: i.body.subarray(HEAD_ROOM, i.bodyLength), count: i.count };
+}
+
+/**
+ * The WAL batch plaintext of `batch` with first sequence number
+ * `firstSeqNum` (the bytes of format/wal-record.ts encodeWalBatchBody): the
+ * head is written into the room kept before the entries and a VIEW of the
+ * batch's buffer is returned, valid until the batch is changed or passed
+ * here again. INVALID_ARGUMENT for a foreign object.
+ */
+export function batchPlaintext(batch: WriteBatch, firstSeqNum: number): Uint8Array {
+  const i = internalsOf(batch);
+  const head = varintLength(firstSeqNum) + varintLength(i.count);
+  if (head > HEAD_ROOM) throw new HeliosError('INTERNAL', `batch head of ${head} bytes`);
+  if (i.body.length < HEAD_ROOM) i.body = new Uint8Array(HEAD_ROOM);
+  const start = HEAD_ROOM - head;
+  writeVarint(i.body, writeVarint(i.body, start, firstSeqNum), i.count);
+  return i.body.subarray(start, i.bodyLength);
 }
 
 /** The entries of a batch (views into its buffer, which is never overwritten); INVALID_ARGUMENT for a foreign object. */

@@ -35,7 +35,7 @@ export function relative(row, engine) {
   return v / base;
 }
 
-const fmtRatio = (r) => (r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toFixed(3));
+const fmtRatio = (r) => (r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r >= 0.001 ? r.toFixed(3) : r.toExponential(0));
 
 /** The SVG text of the chart for one parsed results object. */
 export function renderChart(result) {
@@ -47,7 +47,7 @@ export function renderChart(result) {
   const lo = Math.floor(Math.log10(Math.min(1, ...ratios)));
   const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(1, ...ratios))));
 
-  const labelW = 430;
+  const labelW = 480;
   const plotW = 520;
   const left = labelW + 10;
   const barH = 9;

@@ -1,0 +1,256 @@
+/**
+ * CREATE TABLE (… AS SELECT included), CREATE [UNIQUE] INDEX, CREATE VIEW and
+ * DROP TABLE / INDEX / VIEW / TRIGGER: name rules (sqlite_* is reserved, one
+ * namespace for tables, indexes and views, IF [NOT] EXISTS), the schema rows
+ * and their stored CREATE text in SQLite's normal form, and the data: a new
+ * index is filled from the table's rows (a duplicate fails a UNIQUE one); a
+ * dropped object's key range is deleted, and with foreign_keys ON a dropped
+ * table is first emptied as by DELETE, running its children's actions. The
+ * first AUTOINCREMENT table creates sqlite_sequence, which is never dropped.
+ *
+ * Each runs inside the session's DDL program, which marks the statement as
+ * touching the schema (the catalog is reloaded if it is undone).
+ */
+import type * as A from './ast.ts';
+import type { SqlValue } from '../format/sql-value.ts';
+import { objectPrefix, prefixEnd, readRowid, rowidBytes, sequenceKey } from '../format/table-key.ts';
+import { applyAffinity, isTruthy } from './value.ts';
+import { parse } from './parser.ts';
+import { buildIndex, buildTable, buildView, countAutoIndexes, fold, SEQUENCE_TABLE_SQL } from './catalog.ts';
+import { type Frame, type Row, valueKey } from './expr-compile.ts';
+import { Planner, decodeTableRow } from './planner.ts';
+import { compileTableWriter, indexEntryKey, indexValues, putRow, removeRow, uniqueError } from './constraints.ts';
+import { childRefs, type ForeignKeyContext } from './foreign-keys.ts';
+import { sqlErr } from './sql-error.ts';
+
+/** What CREATE and DROP need of the session. */
+export interface DdlSession extends ForeignKeyContext {
+  /** A frame for one execution with `params` bound. */
+  frame(params: readonly SqlValue[]): Frame;
+}
+
+function checkNewName(s: DdlSession, name: string, kind: string, pos: { line: number; column: number }): void {
+  if (fold(name).startsWith('sqlite_')) throw sqlErr(`object name reserved for internal use: ${name}`, pos);
+  const used = s.catalog.nameInUse(name);
+  if (used) throw sqlErr(`${used.type === kind ? kind : 'there is already another table or index with this name:'}${used.type === kind ? ` ${name} already exists` : ` ${name}`}`, pos);
+}
+
+export function createTable(s: DdlSession, stmt: A.CreateTableStmt): void {
+  if (stmt.temporary) throw sqlErr('TEMP tables are not supported', stmt.pos);
+  const name = stmt.name.name;
+  if (s.catalog.nameInUse(name)) {
+    const used = s.catalog.nameInUse(name)!;
+    if (stmt.ifNotExists && (used.type === 'table' || used.type === 'view')) return;
+    if (stmt.ifNotExists) return;
+    throw sqlErr(`${used.type === 'index' ? 'there is already an index named' : used.type} ${name}${used.type === 'index' ? '' : ' already exists'}`, stmt.name.pos);
+  }
+  checkNewName(s, name, 'table', stmt.name.pos);
+  let create = stmt;
+  let asRows: Row[] | null = null;
+  if (stmt.definition.kind === 'AsSelect') {
+    const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
+    const plan = planner.query(stmt.definition.query, null);
+    const f = s.frame([]);
+    asRows = [];
+    plan.run(f, (r) => (asRows!.push(r), true));
+    const cols = plan.columns.map((c) => `${quoteIdent(c.name)}${c.aff === null || c.aff === 'BLOB' ? '' : ` ${affTypeName(c.aff)}`}`);
+    const sql = `CREATE TABLE ${quoteIdent(name)}(${cols.join(',')})`;
+    const parsed = parse(sql)[0] as A.CreateTableStmt;
+    create = parsed;
+  }
+  const nAuto = countAutoIndexes(create);
+  const id = s.catalog.allocateId(s.overlay);
+  const autoIds: number[] = [];
+  for (let i = 0; i < nAuto; i++) autoIds.push(s.catalog.allocateId(s.overlay));
+  const t = buildTable(create, id, autoIds);
+  s.catalog.addRow(s.overlay, { id, type: 'table', name, tblName: name, sql: schemaText('CREATE TABLE', create, create.name.pos.offset) });
+  t.indexes.forEach((ix) => s.catalog.addRow(s.overlay, { id: ix.id, type: 'index', name: ix.name, tblName: name, sql: null }));
+  if (t.autoincrement && s.catalog.sequenceRow() === undefined) {
+    // As SQLite: the first AUTOINCREMENT table creates sqlite_sequence, listed right after it and its indexes, never dropped.
+    const seqId = s.catalog.allocateId(s.overlay);
+    s.catalog.addRow(s.overlay, { id: seqId, type: 'table', name: 'sqlite_sequence', tblName: 'sqlite_sequence', sql: SEQUENCE_TABLE_SQL });
+  }
+  s.catalog.rebuild();
+  if (asRows !== null) {
+    const tt = s.catalog.table(name)!;
+    const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
+    const w = compileTableWriter(tt, planner);
+    const f = s.frame([]);
+    for (const r of asRows) {
+      const row = [...r.map((v, i) => applyAffinity(v, tt.columns[i]!.affinity)), null];
+      const rowid = s.rowids.newRowid(tt);
+      row[tt.columns.length] = rowid;
+      putRow(s, w, row, rowid, f);
+    }
+  }
+}
+
+export function createIndex(s: DdlSession, stmt: A.CreateIndexStmt): void {
+  const t = s.catalog.table(stmt.table.name);
+  if (!t) throw sqlErr(`no such table: main.${stmt.table.name}`, stmt.table.pos);
+  const used = s.catalog.nameInUse(stmt.name.name);
+  if (used) {
+    if (stmt.ifNotExists) return;
+    throw sqlErr(used.type === 'index' ? `index ${stmt.name.name} already exists` : `there is already a table named ${stmt.name.name}`, stmt.name.pos);
+  }
+  checkNewName(s, stmt.name.name, 'index', stmt.name.pos);
+  const id = s.catalog.allocateId(s.overlay);
+  const ix = buildIndex(stmt, id, t);
+  // Populate from existing rows (and check uniqueness).
+  const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
+  const scope = planner.rootScope();
+  const slot = planner.comp.allocSlot();
+  scope.sources.push({ slot, name: t.name, columns: t.columns.map((c) => ({ name: c.name, aff: c.affinity, coll: c.collation })), rowidIndex: t.columns.length, table: t, mergedColumns: new Set(), width: t.columns.length + 1 });
+  const exprEvs = ix.columns.map((c) => (c.expr ? planner.comp.compile(c.expr, scope).ev : null));
+  const where = ix.where ? planner.comp.compile(ix.where, scope).ev : null;
+  const f = s.frame([]);
+  const lo = objectPrefix(t.id);
+  const rows: Row[] = [];
+  const cur = s.overlay.scan(lo, prefixEnd(lo));
+  try {
+    while (cur.next()) rows.push(decodeTableRow(t, readRowid(cur.key(), 4), cur.value()));
+  } finally {
+    cur.close();
+  }
+  const seen = new Set<string>();
+  for (const r of rows) {
+    f.rows[slot] = r;
+    if (where && isTruthy(where(f)) !== true) continue;
+    const vals = indexValues(ix, r, exprEvs, f, slot);
+    const rowid = r[t.columns.length] as number | bigint;
+    if (ix.unique && !vals.some((v) => v === null)) {
+      const k = vals.map((v, i) => valueKey(v, ix.columns[i]!.collation)).join('\u0001');
+      if (seen.has(k)) throw uniqueError(t, ix);
+      seen.add(k);
+    }
+    s.overlay.put(indexEntryKey(ix, vals, rowid), rowidBytes(rowid));
+  }
+  s.catalog.addRow(s.overlay, { id, type: 'index', name: stmt.name.name, tblName: t.name, sql: schemaText(stmt.unique ? 'CREATE UNIQUE INDEX' : 'CREATE INDEX', stmt, stmt.name.pos.offset) });
+  s.catalog.rebuild();
+}
+
+export function createView(s: DdlSession, stmt: A.CreateViewStmt): void {
+  if (stmt.temporary) throw sqlErr('TEMP views are not supported', stmt.pos);
+  const used = s.catalog.nameInUse(stmt.name.name);
+  if (used) {
+    if (stmt.ifNotExists) return;
+    throw sqlErr(`${used.type} ${stmt.name.name} already exists`, stmt.name.pos);
+  }
+  checkNewName(s, stmt.name.name, 'view', stmt.name.pos);
+  // Like SQLite, names inside the view are resolved when it is used, not now.
+  const id = s.catalog.allocateId(s.overlay);
+  buildView(stmt, id);
+  s.catalog.addRow(s.overlay, { id, type: 'view', name: stmt.name.name, tblName: stmt.name.name, sql: schemaText('CREATE VIEW', stmt, stmt.name.pos.offset) });
+  s.catalog.rebuild();
+}
+
+function deleteRange(s: DdlSession, id: number): void {
+  const lo = objectPrefix(id);
+  const keys: Uint8Array[] = [];
+  const cur = s.overlay.scan(lo, prefixEnd(lo));
+  try {
+    while (cur.next()) keys.push(cur.key().slice());
+  } finally {
+    cur.close();
+  }
+  for (const k of keys) s.overlay.delete(k);
+}
+
+export function drop(s: DdlSession, stmt: A.DropStmt): void {
+  const name = stmt.name.name;
+  const k = fold(name);
+  switch (stmt.objectType) {
+    case 'TABLE': {
+      const t = s.catalog.tables.get(k);
+      if (!t) {
+        if (k === 'sqlite_sequence' && s.catalog.hasSequenceTable()) throw sqlErr('table sqlite_sequence may not be dropped', stmt.name.pos);
+        if (stmt.ifExists) return;
+        if (s.catalog.views.has(k)) throw sqlErr(`use DROP VIEW to delete view ${name}`, stmt.name.pos);
+        throw sqlErr(`no such table: ${name}`, stmt.name.pos);
+      }
+      if (s.foreignKeys) {
+        // An implicit DELETE FROM: children referencing rows must not be left dangling.
+        const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
+        const w = compileTableWriter(t, planner);
+        const f = s.frame([]);
+        const lo = objectPrefix(t.id);
+        const rows: Row[] = [];
+        const cur = s.overlay.scan(lo, prefixEnd(lo));
+        try {
+          while (cur.next()) rows.push(decodeTableRow(t, readRowid(cur.key(), 4), cur.value()));
+        } finally {
+          cur.close();
+        }
+        for (const r of rows) {
+          childRefs(s, t, r, null, f, 0);
+          removeRow(s, w, r, f);
+        }
+      }
+      deleteRange(s, t.id);
+      for (const ix of t.indexes) {
+        deleteRange(s, ix.id);
+        s.catalog.removeRow(s.overlay, ix.id);
+      }
+      s.overlay.delete(sequenceKey(t.id));
+      s.catalog.removeRow(s.overlay, t.id);
+      s.rowids.dropTable(t.id);
+      s.catalog.rebuild();
+      return;
+    }
+    case 'INDEX': {
+      const ix = s.catalog.indexes.get(k);
+      if (!ix) {
+        if (stmt.ifExists) return;
+        throw sqlErr(`no such index: ${name}`, stmt.name.pos);
+      }
+      if (ix.sql === null) throw sqlErr('index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped', stmt.name.pos);
+      deleteRange(s, ix.id);
+      s.catalog.removeRow(s.overlay, ix.id);
+      s.catalog.rebuild();
+      return;
+    }
+    case 'VIEW': {
+      const v = s.catalog.views.get(k);
+      if (!v) {
+        if (stmt.ifExists) return;
+        if (s.catalog.tables.has(k)) throw sqlErr(`use DROP TABLE to delete table ${name}`, stmt.name.pos);
+        throw sqlErr(`no such view: ${name}`, stmt.name.pos);
+      }
+      s.catalog.removeRow(s.overlay, v.id);
+      s.catalog.rebuild();
+      return;
+    }
+    case 'TRIGGER':
+      if (stmt.ifExists) return;
+      throw sqlErr(`no such trigger: ${name}`, stmt.name.pos);
+  }
+}
+
+/**
+ * The CREATE text stored in sqlite_schema: SQLite's normal form keeps the
+ * text from the object name on, behind a canonical 'CREATE TABLE' etc.
+ * (dropping IF NOT EXISTS and a schema prefix).
+ */
+function schemaText(head: string, stmt: A.Statement, nameOffset: number): string {
+  return `${head} ${stmt.sql.slice(nameOffset - stmt.pos.offset)}`;
+}
+
+function quoteIdent(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The declared type CREATE TABLE … AS SELECT gives a column of affinity `a` (as SQLite). */
+function affTypeName(a: string): string {
+  switch (a) {
+    case 'INTEGER':
+      return 'INT';
+    case 'REAL':
+      return 'REAL';
+    case 'NUMERIC':
+      return 'NUM';
+    case 'TEXT':
+      return 'TEXT';
+    default:
+      return '';
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * What INSERT, UPDATE and DELETE share at the statement level: the session
+ * state a DML statement reads and moves (`DmlSession`: changes(),
+ * total_changes(), last_insert_rowid(), the rows changed so far that OR FAIL
+ * keeps), the target-table lookup (views and sqlite_* tables cannot be
+ * written), and RETURNING, evaluated on each written row as it is written.
+ */
+import type * as A from './ast.ts';
+import type { SqlValue } from '../format/sql-value.ts';
+import { fold, type TableInfo } from './catalog.ts';
+import type { CExpr, ColMeta, Frame, Row } from './expr-compile.ts';
+import type { Planner } from './planner.ts';
+import type { TableWriter } from './constraints.ts';
+import type { ForeignKeyContext } from './foreign-keys.ts';
+import { sqlErr } from './sql-error.ts';
+
+/** What a DML statement needs of the session. */
+export interface DmlSession extends ForeignKeyContext {
+  /** The running statement's 'now' (ms since the epoch). */
+  readonly nowMs: number;
+  lastRowid: number | bigint;
+  /** changes(): rows changed by the last DML statement. */
+  changesCount: number;
+  totalChangesCount: number;
+  /** Rows changed so far by the running DML statement (what OR FAIL keeps). */
+  stmtChanges: number;
+  /** A frame for one execution with `params` bound. */
+  frame(params: readonly SqlValue[]): Frame;
+}
+
+/** rowid, oid and _rowid_ name the rowid when no column has that name. */
+export const ROWID_NAMES = new Set(['rowid', 'oid', '_rowid_']);
+
+/** The table a statement writes (a view or a sqlite_* table is an error). */
+export function tableOrThrow(catalog: ForeignKeyContext['catalog'], name: string, pos?: { line: number; column: number }, forWrite = true): TableInfo {
+  const t = catalog.table(name);
+  if (t) return t;
+  if (forWrite && catalog.views.has(fold(name))) throw sqlErr(`cannot modify ${name} because it is a view`, pos);
+  if (['sqlite_schema', 'sqlite_master', 'sqlite_sequence'].includes(fold(name))) throw sqlErr(`table ${name} may not be modified`, pos);
+  throw sqlErr(`no such table: ${name}`, pos);
+}
+
+/** A compiled RETURNING clause: its result columns, and their values for a written row. */
+export interface Returning {
+  readonly columns: ColMeta[];
+  eval(f: Frame, row: Row): Row;
+}
+
+/** Compiles RETURNING over the writer's row (`*` is the table's columns). */
+export function compileReturning(cols: readonly A.ResultColumn[], w: TableWriter, planner: Planner): Returning {
+  const evs: CExpr[] = [];
+  const columns: ColMeta[] = [];
+  const src = w.scope.sources[0]!;
+  for (const rc of cols) {
+    if (rc.kind === 'Star' || rc.kind === 'TableStar') {
+      src.columns.forEach((c, i) => {
+        evs.push({ ev: (f) => f.rows[w.slot]![i]!, aff: c.aff, coll: c.coll, explicitColl: false });
+        columns.push({ name: c.name, aff: c.aff, coll: c.coll });
+      });
+      continue;
+    }
+    const c = planner.comp.compile(rc.expr, w.scope);
+    evs.push(c);
+    columns.push({ name: rc.alias ?? (rc.expr.kind === 'Column' ? rc.expr.column : rc.text), aff: c.aff, coll: c.coll ?? 'BINARY' });
+  }
+  return {
+    columns,
+    eval: (f, row) => {
+      f.rows[w.slot] = row;
+      return evs.map((e) => e.ev(f));
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Changing one existing row, shared by UPDATE and INSERT's upsert (DO
+ * UPDATE): SET clauses, the new row's affinity and rowid (a NULL or
+ * non-integer rowid is a datatype mismatch; UPDATE never picks a rowid),
+ * NOT NULL and CHECK, uniqueness conflicts, then foreign keys (the new row's
+ * parents, the old row's children). Also the resolution of one uniqueness
+ * conflict by its conflict action, for INSERT and UPDATE alike: IGNORE skips
+ * the row, REPLACE deletes the conflicting row (running its ON DELETE
+ * actions), ABORT / FAIL / ROLLBACK throw.
+ */
+import type * as A from './ast.ts';
+import type { ConflictAction } from './ast.ts';
+import { HeliosError } from '../format/errors.ts';
+import type { SqlValue } from '../format/sql-value.ts';
+import { applyAffinity, compareValues } from './value.ts';
+import { fold, type TableInfo } from './catalog.ts';
+import type { Ev, Frame, Row, Scope } from './expr-compile.ts';
+import type { Planner } from './planner.ts';
+import { checkRow, conflictError, findConflicts, loadRow, putRow, removeRow, uniqueError, type Conflict, type TableWriter } from './constraints.ts';
+import { checkParents, childRefs, type ForeignKeyContext } from './foreign-keys.ts';
+import { ROWID_NAMES } from './dml.ts';
+import { sqlErr } from './sql-error.ts';
+
+/** A compiled SET assignment: column `col` (the rowid at t.columns.length) gets `ev`. */
+export interface SetAssignment {
+  readonly col: number;
+  readonly ev: Ev;
+}
+
+/**
+ * Applies the conflict action for one uniqueness conflict of INSERT or UPDATE:
+ * 'skip' for IGNORE; for REPLACE the conflicting row is deleted (with its
+ * foreign-key actions) and the statement goes on; ABORT, FAIL and ROLLBACK throw.
+ */
+export function resolveConflict(s: ForeignKeyContext, w: TableWriter, c: Conflict, orAction: ConflictAction | null, f: Frame): 'skip' | 'replaced' {
+  const t = w.t;
+  const act = orAction ?? (c.ix === null ? t.pkConflict : c.ix.conflict) ?? 'ABORT';
+  if (act === 'IGNORE') return 'skip';
+  if (act === 'REPLACE') {
+    const victim = loadRow(s.overlay, t, c.rowid);
+    if (victim) {
+      childRefs(s, t, victim, null, f, 0);
+      removeRow(s, w, victim, f);
+    }
+    return 'replaced';
+  }
+  throw conflictError(uniqueError(t, c.ix), act);
+}
+
+/** Replaces `old` by `nr` (affinity, constraints, conflicts). Returns the written row or null when skipped. */
+export function applyUpdate(s: ForeignKeyContext, w: TableWriter, old: Row, nr: Row, f: Frame, orAction: ConflictAction | null): Row | null {
+  const t = w.t;
+  const n = t.columns.length;
+  for (let i = 0; i < n; i++) nr[i] = applyAffinity(nr[i]!, t.columns[i]!.affinity);
+  const oldRowid = old[n] as number | bigint;
+  // The rowid may change through the alias column or rowid itself.
+  let rowidVal: SqlValue = nr[n]!;
+  if (t.rowidAlias >= 0 && compareValues(nr[t.rowidAlias]!, old[t.rowidAlias]!) !== 0) rowidVal = nr[t.rowidAlias]!;
+  let rowid: number | bigint;
+  if (rowidVal === null) {
+    // Unlike INSERT, UPDATE never picks a new rowid for NULL (SQLite: datatype mismatch).
+    throw new HeliosError('MISMATCH', 'datatype mismatch');
+  } else {
+    const id = applyAffinity(rowidVal, 'INTEGER');
+    if (typeof id !== 'bigint' && !(typeof id === 'number' && Number.isInteger(id))) throw new HeliosError('MISMATCH', 'datatype mismatch');
+    rowid = id;
+  }
+  nr[n] = rowid;
+  if (t.rowidAlias >= 0) nr[t.rowidAlias] = rowid;
+  if (!checkRow(w, nr, f, orAction)) return null;
+  const found = findConflicts(s, w, nr, rowid, oldRowid, f);
+  for (const c of found) {
+    if (resolveConflict(s, w, c, orAction, f) === 'skip') return null;
+  }
+  checkParents(s, t, nr);
+  childRefs(s, t, old, nr, f, 0);
+  removeRow(s, w, old, f);
+  putRow(s, w, nr, rowid, f);
+  return nr;
+}
+
+/** Compiles SET clauses (`(a, b) = (x, y)` included) in `scope`. */
+export function compileSets(sets: readonly A.SetClause[], t: TableInfo, planner: Planner, scope: Scope): SetAssignment[] {
+  const out: SetAssignment[] = [];
+  for (const s of sets) {
+    if (s.columns.length !== 1) {
+      if (s.value.kind !== 'Row' || s.value.items.length !== s.columns.length) throw sqlErr('row value misused', s.value.pos);
+      s.columns.forEach((c, i) => out.push({ col: setTarget(t, c), ev: planner.comp.compile((s.value as A.RowExpr).items[i]!, scope).ev }));
+      continue;
+    }
+    out.push({ col: setTarget(t, s.columns[0]!), ev: planner.comp.compile(s.value, scope).ev });
+  }
+  return out;
+}
+
+function setTarget(t: TableInfo, c: A.Name): number {
+  const i = t.columnIndex.get(fold(c.name));
+  if (i !== undefined) return i;
+  if (ROWID_NAMES.has(fold(c.name))) return t.columns.length;
+  throw sqlErr(`no such column: ${c.name}`, c.pos);
+}

@@ -1,0 +1,104 @@
+/**
+ * BEGIN, COMMIT, ROLLBACK [TO savepoint], SAVEPOINT and RELEASE, as SQLite:
+ * no nested BEGIN; a SAVEPOINT outside a transaction starts one, which the
+ * RELEASE of that outermost savepoint commits; ROLLBACK TO undoes the
+ * savepoint's writes but keeps it (and drops the ones inside it);
+ * savepoint names match case-insensitively, the innermost first. Every
+ * rollback clears the session's rowid caches, and reloads the catalog when
+ * the transaction changed the schema.
+ *
+ * BEGIN DEFERRED, IMMEDIATE and EXCLUSIVE are equivalent here: a database is
+ * opened by one process (LOCK) and this handle is its only writer, so there
+ * is no lock to take early.
+ *
+ * These statements run outside the statement mark of the overlay (they move
+ * the marks themselves).
+ */
+import type * as A from './ast.ts';
+import { HeliosError } from '../format/errors.ts';
+import { fold, type Catalog } from './catalog.ts';
+import type { Overlay } from './txn.ts';
+
+export interface Savepoint {
+  readonly name: string;
+  /** The overlay mark taken by SAVEPOINT. */
+  readonly mark: number;
+  /** Whether this SAVEPOINT began the transaction (its RELEASE commits). */
+  readonly startedTxn: boolean;
+}
+
+/** What transaction control reads and changes of the session. */
+export interface TxnSession {
+  readonly catalog: Catalog;
+  readonly overlay: Overlay;
+  inTxn: boolean;
+  /** Whether a statement of the open transaction changed the schema. */
+  txnSchemaTouched: boolean;
+  /** Open savepoints, outermost first. */
+  savepoints: Savepoint[];
+  /** Hands the overlay to the engine (the catalog is reloaded if that fails). */
+  commitOverlay(): void;
+  /** Abandons the whole transaction. */
+  rollbackAll(): void;
+  /** Forgets the rowid and AUTOINCREMENT caches. */
+  clearCaches(): void;
+}
+
+export type TxnControlStmt = A.BeginStmt | A.CommitStmt | A.RollbackStmt | A.SavepointStmt | A.ReleaseStmt;
+
+export function transactionControl(s: TxnSession, stmt: TxnControlStmt): void {
+  switch (stmt.kind) {
+    case 'Begin':
+      if (s.inTxn) throw new HeliosError('TRANSACTION', 'cannot start a transaction within a transaction');
+      s.inTxn = true;
+      s.txnSchemaTouched = false;
+      return;
+    case 'Commit':
+      if (!s.inTxn) throw new HeliosError('TRANSACTION', 'cannot commit - no transaction is active');
+      s.commitOverlay();
+      s.savepoints = [];
+      s.inTxn = false;
+      return;
+    case 'Rollback': {
+      if (stmt.savepoint === null) {
+        if (!s.inTxn) throw new HeliosError('TRANSACTION', 'cannot rollback - no transaction is active');
+        s.rollbackAll();
+        return;
+      }
+      const i = findSavepoint(s, stmt.savepoint.name);
+      const sp = s.savepoints[i]!;
+      // Drop the marks of inner savepoints, keep this one.
+      for (let j = s.savepoints.length - 1; j > i; j--) s.overlay.release();
+      s.savepoints.length = i + 1;
+      s.overlay.rollbackTo(sp.mark);
+      s.clearCaches();
+      if (s.txnSchemaTouched) s.catalog.load(s.overlay);
+      return;
+    }
+    case 'Savepoint': {
+      const startedTxn = !s.inTxn;
+      if (startedTxn) {
+        s.inTxn = true;
+        s.txnSchemaTouched = false;
+      }
+      s.savepoints.push({ name: stmt.name.name, mark: s.overlay.mark(), startedTxn });
+      return;
+    }
+    case 'Release': {
+      const i = findSavepoint(s, stmt.name.name);
+      const outer = s.savepoints[i]!;
+      for (let j = s.savepoints.length - 1; j >= i; j--) s.overlay.release();
+      s.savepoints.length = i;
+      if (i === 0 && outer.startedTxn) {
+        s.commitOverlay();
+        s.inTxn = false;
+      }
+      return;
+    }
+  }
+}
+
+function findSavepoint(s: TxnSession, name: string): number {
+  for (let i = s.savepoints.length - 1; i >= 0; i--) if (fold(s.savepoints[i]!.name) === fold(name)) return i;
+  throw new HeliosError('TRANSACTION', `no such savepoint: ${name}`, {});
+}

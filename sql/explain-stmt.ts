@@ -25,7 +25,7 @@ export interface ExplainSession {
 export function compileExplain(s: ExplainSession, stmt: A.ExplainStmt, version: number): Program {
   const inner = stmt.statement;
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
-  const lines: [number, string][] = [];
+  const lines: (readonly [number, string])[] = [];
   if (inner.kind === 'Select') {
     planner.query(inner.query, null);
     lines.push(...planner.explain);

@@ -41,6 +41,7 @@ import {
 import { normalizeCollation, type TableInfo } from './catalog.ts';
 import { aggregateDef, isAggregateName, type AggregateDef } from './aggregates.ts';
 import { callScalar, lookupScalar, likeMatch, globMatch, type ExecEnv } from './exec-env.ts';
+import type { TempBudget } from './temp-budget.ts';
 import { MAX_EXPR_HEIGHT, exprHeight, exprTooLarge } from './limits.ts';
 
 export type Row = SqlValue[];
@@ -49,6 +50,8 @@ export type Ev = (f: Frame) => SqlValue;
 /** The mutable state of one statement execution: current rows by slot, parameters, caches. */
 export class Frame {
   rows: Row[] = [];
+  /** The execution's temporary memory budget (sql/exec.ts makes it at first use). */
+  temp: TempBudget | null = null;
   private cacheMap: Map<object, unknown> | null = null;
   /** Results of uncorrelated subqueries and hash indexes, computed at most once per execution. */
   get cache(): Map<object, unknown> {
@@ -116,6 +119,8 @@ export interface AggContext {
   readonly calls: AggregateCall[];
   /** While compiling an aggregate's own arguments (nesting is an error). */
   inside: boolean;
+  /** Set when an expression reads a source column outside any aggregate (a bare column). */
+  bare?: boolean;
 }
 
 /** Compiles subqueries; provided by the planner (breaks the import cycle). */
@@ -123,13 +128,11 @@ export interface SubqueryCompiler {
   compileSubquery(q: Query, parent: Scope): SubPlan;
 }
 
-/** A compiled subquery: runs to completion, calling `emit` per row until it returns false. */
+/** A compiled subquery: runs, calling `emit` per row until it returns false (then it stops reading). */
 export interface SubPlan {
   readonly columns: readonly ColMeta[];
   readonly correlated: boolean;
   run(f: Frame, emit: (row: Row) => boolean): void;
-  /** The same rows, pulled one at a time (a recursive CTE: its reader may stop it early). */
-  readonly pull?: (f: Frame) => Iterator<Row>;
 }
 
 /** Name resolution context of one query. */
@@ -390,6 +393,7 @@ export class Compiler {
         const slot = src.slot;
         const meta = src.columns[index];
         if (src.used !== undefined) src.used[index] = true;
+        if (s.agg !== null && !s.agg.inside) s.agg.bare = true;
         const ev: Ev = (f) => f.rows[slot]![index]!;
         return {
           ev,

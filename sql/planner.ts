@@ -1,7 +1,8 @@
 /**
- * The query planner and its executor: compiles a Query (SELECT, VALUES,
- * compounds, CTEs, subqueries, joins, aggregates) into a `QueryPlan` whose
- * `run` pushes result rows to a callback until it returns false.
+ * The query planner: compiles a Query (SELECT, VALUES, compounds, CTEs,
+ * subqueries, joins, aggregates) into a plan tree (plan.ts) that exec.ts
+ * runs by pulling rows. Planning decides everything; running decides
+ * nothing the plan does not show, and EXPLAIN QUERY PLAN prints the tree.
  *
  * Joins are nested loops in an order chosen greedily: at each step the table
  * with the cheapest access given the tables already placed (rowid lookup <
@@ -17,73 +18,45 @@
 import type { Expr, FromItem, OrderingTerm, Query, QueryBody, ResultColumn, SelectCore, ValuesBody, WithClause } from './ast.ts';
 import { HeliosError } from '../format/errors.ts';
 import type { SqlValue } from '../format/sql-value.ts';
-import { encodeKey, prefixSuccessor, type KeyColumn } from '../format/key-codec.ts';
-import { decodeColumnsInto, decodeRow } from '../format/row-codec.ts';
-import { type Affinity, type Collation, applyComparisonAffinity, applyAffinity, comparisonAffinity, compareValues, isTruthy } from './value.ts';
+import { decodeRow } from '../format/row-codec.ts';
+import { type Affinity, type Collation, comparisonAffinity } from './value.ts';
 import type { Catalog, IndexInfo, TableInfo } from './catalog.ts';
-import type { Accumulator } from './aggregates.ts';
-import {
-  type AggContext,
-  type CExpr,
-  type ColMeta,
-  Compiler,
-  type Ev,
-  Frame,
-  type Row,
-  Scope,
-  type Source,
-  type SubPlan,
-  fold,
-  limitValue,
-  rowKey,
-  valueKey,
-} from './expr-compile.ts';
-import { objectPrefix, prefixEnd, readRowid, rowKey as tableRowKey, prefixed, sequenceKey } from '../format/table-key.ts';
+import { type AggContext, type CExpr, type ColMeta, Compiler, type Ev, Frame, type Row, Scope, type Source, type SubPlan, fold } from './expr-compile.ts';
+import { readRowid, sequenceKey } from '../format/table-key.ts';
 import type { Overlay } from './txn.ts';
 import { MAX_FROM_TERMS, MAX_JOIN_TABLES, MAX_QUERY_NESTING } from './limits.ts';
+import {
+  type Access,
+  type AccessTerm,
+  type ExplainLine,
+  type JoinNode,
+  type LevelNode,
+  type QueryNode,
+  type RowsSource,
+  type SelectNode,
+  type SharedRows,
+  type SortTerm,
+  type SubqueryNote,
+  type WorkingSet,
+  describeLevel,
+  explainQueryPlan,
+} from './plan.ts';
+import { type ExecContext, type RowCursor, nullRow, openQuery, rowidProbe, runQuery } from './exec.ts';
+import { DEFAULT_TEMP_MEMORY_LIMIT } from './temp-budget.ts';
 
 /** What the planner needs from the session. */
 export interface PlanContext {
   readonly catalog: Catalog;
   readonly store: () => Overlay;
+  /** Bytes of intermediate rows one execution may hold (default DEFAULT_TEMP_MEMORY_LIMIT). */
+  readonly tempMemoryLimit?: () => number;
 }
 
+/** A planned query: its plan tree, and how to run it. */
 export interface QueryPlan extends SubPlan {
-  /** EXPLAIN QUERY PLAN lines: [depth, text]. */
-  readonly explain: readonly (readonly [number, string])[];
-}
-
-/** A source's rows when it is not a stored table. */
-/** The rows of a FROM item that is not a stored table; iterating may compute them (see lazyRows). */
-type RowsProducer = (f: Frame) => Iterable<Row>;
-
-/** Rows pulled from `source` on demand and kept, so every reader sees the same rows and none computes more than it reads. */
-interface LazyRows {
-  readonly rows: Iterable<Row>;
-}
-
-function lazyRows(source: Iterator<Row>): LazyRows {
-  const done: Row[] = [];
-  let it: Iterator<Row> | null = source;
-  const rows: Iterable<Row> = {
-    *[Symbol.iterator]() {
-      for (let i = 0; ; i++) {
-        if (i < done.length) {
-          yield done[i]!;
-          continue;
-        }
-        if (it === null) return;
-        const n = it.next();
-        if (n.done === true) {
-          it = null;
-          return;
-        }
-        done.push(n.value);
-        yield n.value;
-      }
-    },
-  };
-  return { rows };
+  readonly node: QueryNode;
+  /** Pulls the result rows one at a time. */
+  open(f: Frame): RowCursor;
 }
 
 interface CteDef {
@@ -93,7 +66,7 @@ interface CteDef {
   readonly scope: Scope;
   readonly recursive: boolean;
   /** While compiling a recursive CTE's recursive part: the working-set holder. */
-  working: { rows: Row[] } | null;
+  working: WorkingSet | null;
   workingCols: ColMeta[] | null;
   /** True while the CTE's own query is being planned: a reference then is circular. */
   planning: boolean;
@@ -101,11 +74,11 @@ interface CteDef {
   planned: SharedPlan | null;
 }
 
-/** A view's or CTE's plan, planned once per statement; `key` names its materialised rows in a run's cache. */
+/** A view's or CTE's plan, planned once per statement and shared by its references. */
 interface SharedPlan {
-  readonly plan: SubPlan;
+  readonly plan: QueryPlan;
   readonly cols: ColMeta[];
-  readonly key: object;
+  readonly shared: SharedRows;
 }
 
 
@@ -116,23 +89,10 @@ interface Conjunct {
   readonly expr: Expr;
 }
 
-/** A conjunct viewed as `column op value`, usable for an index or rowid lookup. */
-interface AccessTerm {
-  readonly slot: number;
-  readonly col: number;
-  readonly op: '=' | '<' | '<=' | '>' | '>=' | 'IN';
-  readonly value: CExpr | null;
-  readonly values: readonly CExpr[] | null;
-  readonly valueSlots: Set<number>;
-  readonly aff: Affinity | null;
-  readonly coll: Collation;
-}
-
 interface Item {
   readonly src: Source;
   readonly table: TableInfo | null;
-  readonly rows: RowsProducer | null;
-  readonly rowsLabel: string;
+  readonly rows: RowsSource | null;
   joinType: 'INNER' | 'LEFT';
   /** ON conjuncts of a LEFT join. */
   readonly on: Conjunct[];
@@ -140,19 +100,10 @@ interface Item {
   readonly pos: number;
 }
 
-type Access =
-  | { kind: 'scan'; reverse: boolean }
-  | { kind: 'rowidEq'; values: CExpr[] }
-  | { kind: 'rowidRange'; lo: AccessTerm | null; hi: AccessTerm | null; reverse: boolean }
-  | { kind: 'index'; index: IndexInfo; eq: AccessTerm[]; inTerm: AccessTerm | null; lo: AccessTerm | null; hi: AccessTerm | null; reverse: boolean; ordered: boolean }
-  | { kind: 'hash'; term: AccessTerm }
-  | { kind: 'rows' };
-
+/** A FROM item placed in the join order, while planning. */
 interface Level {
   readonly item: Item;
   readonly access: Access;
-  readonly filters: Ev[];
-  readonly onFilters: Ev[];
   readonly cost: number;
 }
 
@@ -212,9 +163,14 @@ function hasAggregate(e: Expr | null): boolean {
 /** Plans queries of one statement. */
 export class Planner {
   readonly comp = new Compiler();
-  /** EXPLAIN lines collected while planning. */
-  readonly explain: [number, string][] = [];
   private depth = 0;
+  /** What EXPLAIN QUERY PLAN shows: each statement-level query's plan, and the table reads of UPDATE/DELETE. */
+  private readonly roots: (QueryNode | string)[] = [];
+  /** Subqueries in expressions, collected for the SELECT core being planned (innermost last). */
+  private readonly subStack: SubqueryNote[][] = [];
+  /** Subqueries in expressions outside any SELECT core (VALUES, LIMIT, UPDATE … SET). */
+  private readonly looseSubs: SubqueryNote[] = [];
+  private readonly cx: ExecContext;
   private subqueryCounter = 0;
   /** Views planned in this statement, by folded name: planned once, materialised once per run. */
   private readonly viewPlans = new Map<string, SharedPlan>();
@@ -225,6 +181,33 @@ export class Planner {
 
   constructor(readonly ctx: PlanContext) {
     this.comp.sub = { compileSubquery: (q, parent) => this.subquery(q, parent) };
+    this.cx = { store: ctx.store, tempMemoryLimit: ctx.tempMemoryLimit ?? (() => DEFAULT_TEMP_MEMORY_LIMIT) };
+  }
+
+  /** EXPLAIN QUERY PLAN lines of everything planned so far: [depth, text]. */
+  get explain(): ExplainLine[] {
+    const out: ExplainLine[] = [];
+    for (const r of this.roots) {
+      if (typeof r === 'string') out.push([0, r]);
+      else out.push(...explainQueryPlan(r));
+    }
+    for (const s of this.looseSubs) {
+      out.push([0, `${s.correlated ? 'CORRELATED ' : ''}SCALAR SUBQUERY ${s.number}`]);
+      for (const [d, t] of explainQueryPlan(s.plan)) out.push([d + 1, t]);
+    }
+    return out;
+  }
+
+  /** A plan for `node`: run() and open() go through the executor. */
+  private plan(node: QueryNode, correlated: boolean): QueryPlan {
+    const cx = this.cx;
+    return {
+      node,
+      columns: node.columns,
+      correlated,
+      open: (f) => openQuery(node, f, cx),
+      run: (f, emit) => runQuery(node, f, cx, emit),
+    };
   }
 
   /** A new top-level scope. */
@@ -233,17 +216,10 @@ export class Planner {
   }
 
   private subquery(q: Query, parent: Scope): SubPlan {
-    this.subqueryCounter++;
-    const line: [number, string] = [this.depth, `SCALAR SUBQUERY ${this.subqueryCounter}`];
-    this.explain.push(line);
-    this.enterNested();
-    try {
-      const p = this.query(q, parent);
-      if (p.correlated) line[1] = `CORRELATED SCALAR SUBQUERY ${this.subqueryCounter}`;
-      return p;
-    } finally {
-      this.depth--;
-    }
+    const number = ++this.subqueryCounter;
+    const p = this.nested(() => this.query(q, parent));
+    (this.subStack[this.subStack.length - 1] ?? this.looseSubs).push({ number, correlated: p.correlated, plan: p.node });
+    return p;
   }
 
   /**
@@ -260,9 +236,9 @@ export class Planner {
       const scope = new Scope(parent, this.comp);
       if (q.with !== null) this.addCtes(q.with, scope);
       const body = q.body;
-      if (body.kind === 'SelectCore') return this.selectCore(body, scope, q);
-      const inner = this.body(body, scope);
-      return this.finish(inner, q, scope);
+      const p = body.kind === 'SelectCore' ? this.selectCore(body, scope, q) : this.finish(this.body(body, scope), q, scope);
+      if (parent === null) this.roots.push(p.node);
+      return p;
     } finally {
       if (parent === null) this.statementQuery--;
     }
@@ -313,28 +289,15 @@ export class Planner {
     const n = b.rows[0]?.length ?? 0;
     const columns: ColMeta[] = [];
     for (let i = 0; i < n; i++) columns.push({ name: `column${i + 1}`, aff: null, coll: 'BINARY' });
-    return {
-      columns,
-      correlated: scope.correlated,
-      explain: [],
-      run: (f, emit) => {
-        for (const r of rows) {
-          const out = new Array<SqlValue>(r.length);
-          for (let i = 0; i < r.length; i++) out[i] = r[i]!(f);
-          if (!emit(out)) return;
-        }
-      },
-    };
+    return this.plan({ kind: 'Values', columns, rows }, scope.correlated);
   }
 
   private compound(b: Extract<QueryBody, { kind: 'Compound' }>, scope: Scope): QueryPlan {
-    this.explain.push([this.depth, 'COMPOUND QUERY']);
     const left = this.body(b.left, scope);
     const right = this.body(b.right, scope);
     if (left.columns.length !== right.columns.length) {
       throw sqlErr(`SELECTs to the left and right of ${b.op} do not have the same number of result columns`, b.pos);
     }
-    const op = b.op;
     // The leftmost part whose column has a collation decides (SQLite's multiSelectCollSeq).
     const columns: ColMeta[] = left.columns.map((c, i) => {
       const r = right.columns[i]!;
@@ -342,99 +305,25 @@ export class Planner {
       return { ...c, coll, collSet: c.collSet === true || r.collSet === true };
     });
     const colls = columns.map((c) => c.coll);
-    return {
-      columns,
-      correlated: left.correlated || right.correlated,
-      explain: [],
-      run: (f, emit) => {
-        if (op === 'UNION ALL') {
-          let go = true;
-          left.run(f, (r) => (go = emit(r)));
-          if (go) right.run(f, emit);
-          return;
-        }
-        if (op === 'UNION') {
-          const seen = new Set<string>();
-          const rows: Row[] = [];
-          const add = (r: Row): boolean => {
-            const k = rowKey(r, colls);
-            if (!seen.has(k)) {
-              seen.add(k);
-              rows.push(r);
-            }
-            return true;
-          };
-          left.run(f, add);
-          right.run(f, add);
-          sortRowsForSet(rows, colls);
-          for (const r of rows) if (!emit(r)) return;
-          return;
-        }
-        const rightKeys = new Set<string>();
-        right.run(f, (r) => (rightKeys.add(rowKey(r, colls)), true));
-        const seen = new Set<string>();
-        const rows: Row[] = [];
-        left.run(f, (r) => {
-          const k = rowKey(r, colls);
-          if (seen.has(k)) return true;
-          seen.add(k);
-          if (rightKeys.has(k) === (op === 'INTERSECT')) rows.push(r);
-          return true;
-        });
-        sortRowsForSet(rows, colls);
-        for (const r of rows) if (!emit(r)) return;
-      },
-    };
+    return this.plan({ kind: 'Compound', columns, op: b.op, left: left.node, right: right.node, colls }, left.correlated || right.correlated);
   }
 
   /** ORDER BY / LIMIT / OFFSET over a compound or VALUES body (terms name result columns). */
   private finish(inner: QueryPlan, q: Query, scope: Scope): QueryPlan {
     const cols = inner.columns;
-    const terms = q.orderBy.map((t, i) => {
+    const terms: SortTerm[] = q.orderBy.map((t, i) => {
       const idx = resultIndexOf(t, cols, null);
       if (idx < 0) throw sqlErr(`${ordinal(i + 1)} ORDER BY term does not match any column in the result set`, t.pos);
       const coll = collateOf(t.expr) ?? cols[idx]!.coll;
-      return { idx, desc: t.direction === 'DESC', nullsFirst: t.nulls === null ? t.direction !== 'DESC' : t.nulls === 'FIRST', coll };
+      return { key: idx, desc: t.direction === 'DESC', nullsFirst: t.nulls === null ? t.direction !== 'DESC' : t.nulls === 'FIRST', coll };
     });
     const limit = q.limit ? this.comp.compile(q.limit, scope).ev : null;
     const offset = q.offset ? this.comp.compile(q.offset, scope).ev : null;
-    if (terms.length > 0) this.explain.push([this.depth, 'USE TEMP B-TREE FOR ORDER BY']);
     if (terms.length === 0 && limit === null) return inner;
-    return {
-      columns: cols,
-      correlated: inner.correlated || scope.correlated,
-      explain: [],
-      run: (f, emit) => {
-        let lim = limit ? limitValue(limit(f), 'LIMIT') : -1;
-        let off = offset ? Math.max(0, limitValue(offset(f), 'OFFSET')) : 0;
-        if (lim === 0) return;
-        if (terms.length === 0) {
-          inner.run(f, (r) => {
-            if (off > 0) {
-              off--;
-              return true;
-            }
-            if (!emit(r)) return false;
-            if (lim > 0 && --lim === 0) return false;
-            return true;
-          });
-          return;
-        }
-        const rows: Row[] = [];
-        inner.run(f, (r) => (rows.push(r), true));
-        const cmp = makeSortCompare(terms.map((t) => ({ ...t, key: t.idx })));
-        const keyed = rows.map((r) => ({ row: r, keys: r }));
-        keyed.sort((a, b) => cmp(a.keys, b.keys));
-        for (const k of keyed) {
-          if (off > 0) {
-            off--;
-            continue;
-          }
-          if (!emit(k.row)) return;
-          if (lim > 0 && --lim === 0) return;
-        }
-      },
-    };
+    let node = inner.node;
+    if (terms.length > 0) node = { kind: 'Sort', columns: cols, input: node, terms, width: cols.length, limit, offset };
+    if (limit !== null || offset !== null) node = { kind: 'Limit', columns: cols, input: node, limit, offset };
+    return this.plan(node, inner.correlated || scope.correlated);
   }
 
   // -------------------------------------------------------------------------
@@ -445,6 +334,15 @@ export class Planner {
    * (and may use the core's source columns).
    */
   selectCore(core: SelectCore, scope: Scope, q: Query | null): QueryPlan {
+    this.subStack.push([]);
+    try {
+      return this.selectCoreIn(core, scope, q, this.subStack[this.subStack.length - 1]!);
+    } finally {
+      this.subStack.pop();
+    }
+  }
+
+  private selectCoreIn(core: SelectCore, scope: Scope, q: Query | null, subqueries: SubqueryNote[]): QueryPlan {
     const items: Item[] = [];
     const conjuncts: Expr[] = [];
     if (core.from !== null) {
@@ -536,209 +434,43 @@ export class Planner {
       if (this.orderFromAccess(levels, sortTerms, limitEv !== null)) sortNeeded = false;
     }
 
-    // EXPLAIN lines for the loops.
-    for (const l of levels) this.explain.push([this.depth, describeLevel(l)]);
-    if (isAgg && groupBy.length > 0) this.explain.push([this.depth, 'USE TEMP B-TREE FOR GROUP BY']);
-    if (core.distinct) this.explain.push([this.depth, 'USE TEMP B-TREE FOR DISTINCT']);
-    if (sortNeeded) this.explain.push([this.depth, 'USE TEMP B-TREE FOR ORDER BY']);
-
-    const loop = this.buildLoops(levels, whereConj, localSlots);
+    const join = this.makeJoin(levels, whereConj, localSlots);
     const nOut = outputs.length;
-    const outEvs = outputs.map((o) => o.ev);
-    const keyEvs = sortTerms.map((t) => t.ev);
-    const hasKeys = sortNeeded;
-    const distinct = core.distinct;
-    const outColls = columns.map((c) => c.coll);
-    const sourceSlots = items.map((i) => i.src.slot);
     const aggCalls = agg ? agg.calls : [];
-    const aggSlot = agg ? agg.slot : -1;
-    const groupEvs = groupBy.map((g) => g.ev);
-    const groupColls = groupBy.map((g) => g.coll ?? 'BINARY');
-    // The bare-column rule: with exactly one min()/max(), bare columns come from its row.
-    const extremeIdx = aggCalls.filter((c) => c.def.name === 'min' || c.def.name === 'max').length === 1 ? aggCalls.findIndex((c) => c.def.name === 'min' || c.def.name === 'max') : -1;
-    const sortCmp = makeSortCompare(
-      sortTerms.map((t, i) => ({ key: i, desc: t.desc, nullsFirst: t.nullsFirst, coll: t.coll })),
-    );
-    const sortOut = sortTerms.map((t) => t.out);
-    // Output columns that are plain column reads cannot fail, so a row the LIMIT heap rejects need not be built.
-    const deferRow = hasKeys && !distinct && outputs.every((o) => o.column !== undefined);
-    // Equal keys keep the order rows were produced in (as a stable sort does).
-    const itemCmp = (a: SortItem, b: SortItem): number => sortCmp(a.keys, b.keys) || a.seq - b.seq;
-
-    const run = (f: Frame, emit: (row: Row) => boolean): void => {
-      let lim = limitEv ? limitValue(limitEv(f), 'LIMIT') : -1;
-      let off = offsetEv ? Math.max(0, limitValue(offsetEv(f), 'OFFSET')) : 0;
-      if (lim === 0) return;
-      const seen = distinct ? new Set<string>() : null;
-      const sorted: SortItem[] | null = hasKeys ? [] : null;
-      // With a LIMIT only the first lim + off rows in order can be emitted: a max-heap keeps those.
-      const keep = lim > 0 ? lim + off : Infinity;
-      let seq = 0;
-      let stopped = false;
-      const probe = deferRow ? new Array<SqlValue>(keyEvs.length) : null;
-      // Produces one output row from the current frame.
-      const produce = (): boolean => {
-        if (probe !== null && sorted!.length >= keep) {
-          // A full heap: compare the keys with its largest before building the row.
-          for (let i = 0; i < probe.length; i++) {
-            const o = sortOut[i]!;
-            probe[i] = o >= 0 ? outEvs[o]!(f) : keyEvs[i]!(f);
-          }
-          // Equal keys: the new row comes later, so it sorts after the heap's largest.
-          if (sortCmp(probe, sorted![0]!.keys) >= 0) {
-            seq++;
-            return true;
-          }
-          const row = new Array<SqlValue>(nOut);
-          for (let i = 0; i < nOut; i++) row[i] = outEvs[i]!(f);
-          sorted![0] = { row, keys: probe.slice(), seq: seq++ };
-          siftDown(sorted!, 0, itemCmp);
-          return true;
-        }
-        const row = new Array<SqlValue>(nOut);
-        for (let i = 0; i < nOut; i++) row[i] = outEvs[i]!(f);
-        if (seen !== null) {
-          const k = rowKey(row, outColls);
-          if (seen.has(k)) return true;
-          seen.add(k);
-        }
-        if (sorted !== null) {
-          const keys = new Array<SqlValue>(keyEvs.length);
-          for (let i = 0; i < keyEvs.length; i++) {
-            const o = sortOut[i]!;
-            keys[i] = o >= 0 ? row[o]! : keyEvs[i]!(f);
-          }
-          const item: SortItem = { row, keys, seq: seq++ };
-          if (sorted.length < keep) {
-            sorted.push(item);
-            if (sorted.length === keep) heapify(sorted, itemCmp);
-          } else if (itemCmp(item, sorted[0]!) < 0) {
-            sorted[0] = item;
-            siftDown(sorted, 0, itemCmp);
-          }
-          return true;
-        }
-        if (off > 0) {
-          off--;
-          return true;
-        }
-        if (!emit(row)) {
-          stopped = true;
-          return false;
-        }
-        if (lim > 0 && --lim === 0) {
-          stopped = true;
-          return false;
-        }
-        return true;
-      };
-
-      if (aggSlot < 0) {
-        loop(f, produce);
-      } else {
-        const groups = new Map<string, Group>();
-        const order: Group[] = [];
-        const nSlots = sourceSlots.length;
-        const nCalls = aggCalls.length;
-        const argBufs = aggCalls.map((c) => new Array<SqlValue>(c.args.length));
-        const nGroup = groupEvs.length;
-        const single = nGroup === 1 ? groupEvs[0]! : null;
-        const singleColl = groupColls[0] ?? 'BINARY';
-        // One BINARY text key: the string itself is the map key (no 't' + v per row).
-        const textGroups = single !== null && singleColl === 'BINARY' ? new Map<string, Group>() : null;
-        let only: Group | null = null;
-        const newGroup = (kv: SqlValue[]): Group => ({
-          keyVals: kv,
-          accs: aggCalls.map((c) => c.def.create(c.coll)),
-          distinctSets: aggCalls.map((c) => (c.distinct ? new Set<string>() : null)),
-          rows: null,
-        });
-        const added = (key: string, kv: SqlValue[]): Group => {
-          const g = newGroup(kv);
-          groups.set(key, g);
-          order.push(g);
-          return g;
-        };
-        // The current row's group, created (in order of appearance) on first sight.
-        const groupOf = (): Group => {
-          if (nGroup === 0) {
-            if (only === null) {
-              only = newGroup([]);
-              order.push(only);
-            }
-            return only;
-          }
-          if (single !== null) {
-            const v = single(f);
-            if (textGroups !== null && typeof v === 'string') {
-              let g = textGroups.get(v);
-              if (g === undefined) {
-                g = newGroup([v]);
-                textGroups.set(v, g);
-                order.push(g);
-              }
-              return g;
-            }
-            const key = valueKey(v, singleColl);
-            return groups.get(key) ?? added(key, [v]);
-          }
-          const kv = new Array<SqlValue>(nGroup);
-          for (let i = 0; i < nGroup; i++) kv[i] = groupEvs[i]!(f);
-          const key = rowKey(kv, groupColls);
-          return groups.get(key) ?? added(key, kv);
-        };
-        loop(f, () => {
-          const g = groupOf();
-          let saveRow = extremeIdx < 0;
-          for (let i = 0; i < nCalls; i++) {
-            const c = aggCalls[i]!;
-            if (c.filter !== null && isTruthy(c.filter.ev(f)) !== true) continue;
-            const args = argBufs[i]!;
-            for (let j = 0; j < args.length; j++) args[j] = c.args[j]!.ev(f);
-            const ds = g.distinctSets[i];
-            if (ds) {
-              const a0 = args[0]!;
-              if (a0 === null) continue;
-              const k = valueKey(a0, c.coll);
-              if (ds.has(k)) continue;
-              ds.add(k);
-            }
-            const better = g.accs[i]!.step(args);
-            if (i === extremeIdx && better) saveRow = true;
-          }
-          if (saveRow || g.rows === null) {
-            // The group's representative row (SQLite's bare-column rule); reuse its array.
-            const rows = g.rows ?? new Array<Row>(nSlots);
-            for (let i = 0; i < nSlots; i++) rows[i] = f.rows[sourceSlots[i]!]!;
-            g.rows = rows;
-          }
-          return true;
-        });
-        if (order.length === 0 && groupEvs.length === 0) {
-          order.push({ keyVals: [], accs: aggCalls.map((c) => c.def.create(c.coll)), distinctSets: [], rows: null });
-        }
-        if (groupEvs.length > 0) order.sort((a, b) => compareRows(a.keyVals, b.keyVals, groupColls));
-        for (const g of order) {
-          if (g.rows !== null) for (let i = 0; i < nSlots; i++) f.rows[sourceSlots[i]!] = g.rows[i]!;
-          else for (let i = 0; i < nSlots; i++) f.rows[sourceSlots[i]!] = nullRow(items[i]!.src.width);
-          f.rows[aggSlot] = g.accs.map((a) => a.result());
-          if (having !== null && isTruthy(having(f)) !== true) continue;
-          if (!produce()) break;
-        }
-      }
-      if (sorted !== null && !stopped) {
-        sorted.sort(itemCmp);
-        for (const s of sorted) {
-          if (off > 0) {
-            off--;
-            continue;
-          }
-          if (!emit(s.row)) return;
-          if (lim > 0 && --lim === 0) return;
-        }
-      }
+    const aggregate =
+      agg === null
+        ? null
+        : {
+            kind: 'Aggregate' as const,
+            groupBy: groupBy.map((g) => g.ev),
+            groupColls: groupBy.map((g) => g.coll ?? 'BINARY'),
+            calls: aggCalls,
+            slot: agg.slot,
+            sources: items.map((i) => i.src),
+            // The bare-column rule: with exactly one min()/max(), bare columns come from its row.
+            extremeIdx: aggCalls.filter((c) => c.def.name === 'min' || c.def.name === 'max').length === 1 ? aggCalls.findIndex((c) => c.def.name === 'min' || c.def.name === 'max') : -1,
+            context: agg,
+          };
+    // ORDER BY keys that are not result columns ride after them until the sort.
+    const extras: Ev[] = [];
+    const terms: SortTerm[] = sortNeeded
+      ? sortTerms.map((t) => ({ key: t.out >= 0 ? t.out : nOut + extras.push(t.ev!) - 1, desc: t.desc, nullsFirst: t.nullsFirst, coll: t.coll }))
+      : [];
+    const select: SelectNode = {
+      kind: 'Select',
+      columns,
+      join,
+      aggregate,
+      having,
+      outputs: outputs.map((o) => o.ev),
+      extras,
+      distinct: core.distinct ? columns.map((c) => c.coll) : null,
+      subqueries,
     };
-    return { columns, correlated: scope.correlated, explain: [], run };
+    let node: QueryNode = select;
+    if (sortNeeded) node = { kind: 'Sort', columns, input: node, terms, width: nOut, limit: limitEv, offset: offsetEv };
+    if (limitEv !== null || offsetEv !== null) node = { kind: 'Limit', columns, input: node, limit: limitEv, offset: offsetEv };
+    return this.plan(node, scope.correlated);
   }
 
   /**
@@ -746,16 +478,21 @@ export class Planner {
    * materialised as [...columns, rowid] (UPDATE and DELETE targets).
    */
   tableScan(src: Source, t: TableInfo, where: Expr | null, scope: Scope, indexedBy: string | false | null): (f: Frame) => Row[] {
-    const item: Item = { src, table: t, rows: null, rowsLabel: '', joinType: 'INNER', on: [], indexedBy, pos: 0 };
+    const item: Item = { src, table: t, rows: null, joinType: 'INNER', on: [], indexedBy, pos: 0 };
     const conj = splitAnd(where).map((e) => this.conjunct(e, scope));
     const local = new Set([src.slot]);
     const levels = this.orderJoins([item], conj, scope, local);
-    for (const l of levels) this.explain.push([this.depth, describeLevel(l)]);
-    const loop = this.buildLoops(levels, conj, local);
+    const join = this.makeJoin(levels, conj, local);
+    for (const l of join.levels) this.roots.push(describeLevel(l));
     const slot = src.slot;
+    // Each target row is copied out of the table read (which reuses its array).
+    const outputs: Ev[] = [];
+    for (let i = 0; i < src.width; i++) outputs.push((f) => f.rows[slot]![i]!);
+    const node: SelectNode = { kind: 'Select', columns: [], join, aggregate: null, having: null, outputs, extras: [], distinct: null, subqueries: [] };
+    const cx = this.cx;
     return (f) => {
       const out: Row[] = [];
-      loop(f, () => (out.push(f.rows[slot]!), true));
+      runQuery(node, f, cx, (r) => (out.push(r), true));
       return out;
     };
   }
@@ -855,7 +592,7 @@ export class Planner {
         const catalog = this.ctx.catalog;
         const temp = nm.includes('temp');
         items.push(
-          this.rowsItem(alias, cols, slot, scope, items.length, () => (temp ? [] : schemaRows(catalog)), `SCAN ${alias}`),
+          this.rowsItem(alias, cols, slot, scope, items.length, { kind: 'Virtual', name: alias, rows: () => (temp ? [] : schemaRows(catalog)) }),
         );
         return;
       }
@@ -867,7 +604,7 @@ export class Planner {
         const catalog = this.ctx.catalog;
         const store = this.ctx.store;
         items.push(
-          this.rowsItem(alias, cols, slot, scope, items.length, () => {
+          this.rowsItem(alias, cols, slot, scope, items.length, { kind: 'Virtual', name: alias, rows: () => {
             const out: Row[] = [];
             for (const r of catalog.rows) {
               const t = r.type === 'table' ? catalog.table(r.name) : undefined;
@@ -876,7 +613,7 @@ export class Planner {
               if (v !== undefined) out.push([t.name, readRowid(v, 0)]);
             }
             return out;
-          }, `SCAN ${alias}`),
+          } }),
         );
         return;
       }
@@ -894,7 +631,7 @@ export class Planner {
         };
         if (scope.sources.some((s) => fold(s.name) === fold(alias))) throw sqlErr(`ambiguous table name: ${alias}`, from.pos);
         scope.sources.push(src);
-        items.push({ src, table, rows: null, rowsLabel: '', joinType: 'INNER', on: [], indexedBy: from.indexedBy, pos: items.length });
+        items.push({ src, table, rows: null, joinType: 'INNER', on: [], indexedBy: from.indexedBy, pos: items.length });
         return;
       }
       const view = this.ctx.catalog.views.get(nm);
@@ -905,22 +642,21 @@ export class Planner {
           this.viewsPlanning.add(nm);
           try {
             const plan = this.nested(() => this.query(view.query, this.rootScope()));
-            shared = { plan, cols: plan.columns.map((c, i) => ({ ...c, name: view.columns?.[i] ?? c.name })), key: {} };
+            shared = { plan, cols: plan.columns.map((c, i) => ({ ...c, name: view.columns?.[i] ?? c.name })), shared: { key: {}, refs: 0 } };
           } finally {
             this.viewsPlanning.delete(nm);
           }
           this.viewPlans.set(nm, shared);
         }
-        items.push(this.planItem(alias, shared.cols.map((c) => ({ ...c })), slot, scope, items.length, shared.plan, `SCAN ${alias}`, shared.key));
+        items.push(this.planItem(alias, shared.cols.map((c) => ({ ...c })), slot, scope, items.length, shared.plan, shared.shared));
         return;
       }
       throw sqlErr(`no such table: ${from.schema ? `${from.schema}.` : ''}${from.name}`, from.pos);
     }
     // Subquery in FROM
     const alias = from.alias ?? `(subquery-${slot})`;
-    this.explain.push([this.depth, `MATERIALIZE ${alias}`]);
     const plan = this.nested(() => this.query(from.query, scope));
-    items.push(this.planItem(alias, plan.columns.map((c) => ({ ...c })), slot, scope, items.length, plan, `SCAN ${alias}`));
+    items.push(this.planItem(alias, plan.columns.map((c) => ({ ...c })), slot, scope, items.length, plan, { key: {}, refs: 0 }));
   }
 
   /** One more level of nested query planning; TOO_BIG past MAX_QUERY_NESTING. */
@@ -940,37 +676,17 @@ export class Planner {
     }
   }
 
-  private rowsItem(alias: string, cols: ColMeta[], slot: number, scope: Scope, pos: number, rows: RowsProducer, label: string): Item {
+  private rowsItem(alias: string, cols: ColMeta[], slot: number, scope: Scope, pos: number, rows: RowsSource): Item {
     if (scope.sources.some((s) => fold(s.name) === fold(alias))) throw sqlErr(`ambiguous table name: ${alias}`);
     const src: Source = { slot, name: alias, columns: cols, rowidIndex: -1, table: null, mergedColumns: new Set(), width: cols.length };
     scope.sources.push(src);
-    return { src, table: null, rows, rowsLabel: label, joinType: 'INNER', on: [], indexedBy: null, pos };
+    return { src, table: null, rows, joinType: 'INNER', on: [], indexedBy: null, pos };
   }
 
-  private planItem(alias: string, cols: ColMeta[], slot: number, scope: Scope, pos: number, plan: SubPlan, label: string, key: object = {}): Item {
-    const pull = plan.pull;
-    const rows: RowsProducer =
-      pull !== undefined
-        ? (f) => {
-            // Rows are read from the plan only as far as a reader gets, and kept for the next reader.
-            let lazy = plan.correlated ? undefined : (f.cache.get(key) as LazyRows | undefined);
-            if (lazy === undefined) {
-              lazy = lazyRows(pull(f));
-              if (!plan.correlated) f.cache.set(key, lazy);
-            }
-            return lazy.rows;
-          }
-        : (f) => {
-            if (!plan.correlated) {
-              const c = f.cache.get(key);
-              if (c !== undefined) return c as Row[];
-            }
-            const out: Row[] = [];
-            plan.run(f, (r) => (out.push(r), true));
-            if (!plan.correlated) f.cache.set(key, out);
-            return out;
-          };
-    const item = this.rowsItem(alias, cols, slot, scope, pos, rows, label);
+  /** A FROM item reading a planned query's rows (a view, CTE or subquery), shared with its other references. */
+  private planItem(alias: string, cols: ColMeta[], slot: number, scope: Scope, pos: number, plan: QueryPlan, shared: SharedRows): Item {
+    shared.refs++;
+    const item = this.rowsItem(alias, cols, slot, scope, pos, { kind: 'Query', name: alias, query: plan.node, correlated: plan.correlated, shared, materializeLine: true });
     if (plan.correlated) scope.correlated = true;
     return item;
   }
@@ -979,11 +695,11 @@ export class Planner {
     if (cte.working !== null) {
       // A recursive reference inside the CTE's own recursive part.
       const holder = cte.working;
-      return this.rowsItem(alias, cte.workingCols!.map((c) => ({ ...c })), slot, scope, pos, () => holder.rows, `SCAN ${alias}`);
+      return this.rowsItem(alias, cte.workingCols!.map((c) => ({ ...c })), slot, scope, pos, { kind: 'Working', name: alias, holder });
     }
     if (cte.planned !== null) {
-      const { plan, cols, key } = cte.planned;
-      return this.planItem(alias, cols.map((c) => ({ ...c })), slot, scope, pos, plan, `SCAN ${alias}`, key);
+      const { plan, cols, shared } = cte.planned;
+      return this.planItem(alias, cols.map((c) => ({ ...c })), slot, scope, pos, plan, shared);
     }
     if (cte.planning) throw sqlErr(`circular reference: ${cte.name}`);
     cte.planning = true;
@@ -1004,15 +720,15 @@ export class Planner {
       if (cte.columns && cte.columns.length !== plan.columns.length) {
         throw sqlErr(`table ${cte.name} has ${plan.columns.length} values for ${cte.columns.length} columns`);
       }
-      cte.planned = { plan, cols, key: {} };
-      return this.planItem(alias, cols.map((c) => ({ ...c })), slot, scope, pos, plan, `SCAN ${alias}`, cte.planned.key);
+      cte.planned = { plan, cols, shared: { key: {}, refs: 0 } };
+      return this.planItem(alias, cols.map((c) => ({ ...c })), slot, scope, pos, plan, cte.planned.shared);
     }
     // Recursive CTE: initial part, then the recursive part over a working set until it is empty.
     const body = q.body as Extract<QueryBody, { kind: 'Compound' }>;
     const cteScope = new Scope(cte.scope, this.comp);
     const init = this.nested(() => this.body(body.left, cteScope));
     const cols: ColMeta[] = init.columns.map((c, i) => ({ ...c, name: cte.columns?.[i] ?? c.name }));
-    const holder = { rows: [] as Row[] };
+    const holder: WorkingSet = { rows: [] };
     cte.working = holder;
     cte.workingCols = cols;
     let rec: QueryPlan;
@@ -1025,50 +741,14 @@ export class Planner {
     const limitEv = q.limit ? this.comp.compile(q.limit, cteScope).ev : null;
     const offsetEv = q.offset ? this.comp.compile(q.offset, cteScope).ev : null;
     const colls = cols.map((c) => c.coll);
-    // Rows are produced step by step (a generator), so a reader that stops early — `LIMIT` on the
-    // outer query — stops the recursion too, as in SQLite: `WITH RECURSIVE c(x) AS (SELECT 1 UNION
-    // ALL SELECT x+1 FROM c) SELECT x FROM c LIMIT 5` ends. Each step (the initial part, one run of
-    // the recursive part over one row) runs to completion before the next row is handed out.
-    function* pull(f: Frame): Generator<Row, void, undefined> {
-      let lim = limitEv ? limitValue(limitEv(f), 'LIMIT') : -1;
-      let off = offsetEv ? Math.max(0, limitValue(offsetEv(f), 'OFFSET')) : 0;
-      const seen = distinct ? new Set<string>() : null;
-      let queue: Row[] = [];
-      const accept = (r: Row): boolean => {
-        if (seen) {
-          const k = rowKey(r, colls);
-          if (seen.has(k)) return true;
-          seen.add(k);
-        }
-        queue.push(r);
-        return true;
-      };
-      init.run(f, accept);
-      while (queue.length > 0) {
-        const batch = queue;
-        queue = [];
-        for (const r of batch) {
-          if (off > 0) off--;
-          else {
-            yield r;
-            if (lim > 0 && --lim === 0) return;
-          }
-          holder.rows = [r];
-          rec.run(f, accept);
-        }
-        if (lim === 0) return;
-      }
-    }
-    const plan: SubPlan = {
-      columns: cols,
-      correlated: init.correlated || rec.correlated,
-      pull,
-      run: (f, emit) => {
-        for (const r of pull(f)) if (!emit(r)) return;
-      },
-    };
-    cte.planned = { plan, cols, key: {} };
-    return this.planItem(alias, cols.map((c) => ({ ...c })), slot, scope, pos, plan, `SCAN ${alias}`, cte.planned.key);
+    // Rows are produced step by step, so a reader that stops early — `LIMIT` on the outer
+    // query — stops the recursion too, as in SQLite (exec.ts RecursiveCursor).
+    const plan = this.plan(
+      { kind: 'Recursive', columns: cols, name: cte.name, init: init.node, step: rec.node, holder, distinct: distinct ? colls : null, limit: limitEv, offset: offsetEv },
+      init.correlated || rec.correlated,
+    );
+    cte.planned = { plan, cols, shared: { key: {}, refs: 0 } };
+    return this.planItem(alias, cols.map((c) => ({ ...c })), slot, scope, pos, plan, cte.planned.shared);
   }
 
   // -------------------------------------------------------------------------
@@ -1100,7 +780,7 @@ export class Planner {
         if (best === null || a.cost < best.cost) best = { i, ...a };
       }
       const it = remaining.splice(best!.i, 1)[0]!;
-      placed.push({ item: it, access: best!.access, filters: [], onFilters: [], cost: best!.cost });
+      placed.push({ item: it, access: best!.access, cost: best!.cost });
       avail.add(it.src.slot);
     }
     return placed;
@@ -1341,8 +1021,8 @@ export class Planner {
     return false;
   }
 
-  /** Builds the nested loops; returns run(frame, inner) where inner is called per joined row. */
-  private buildLoops(levels: Level[], conj: Conjunct[], local: Set<number>): (f: Frame, inner: () => boolean) => void {
+  /** The join node: levels in order, each conjunct at the first level where all its tables are bound. */
+  private makeJoin(levels: Level[], conj: Conjunct[], local: Set<number>): JoinNode {
     const order = levels.map((l) => l.item.src.slot);
     const levelOf = (slots: Set<number>): number => {
       let lv = -1;
@@ -1353,79 +1033,26 @@ export class Planner {
       return lv;
     };
     const pre: Ev[] = [];
+    const filters: Ev[][] = levels.map(() => []);
     for (const c of conj) {
       const lv = levelOf(c.slots);
       if (lv < 0) pre.push(c.ev);
-      else levels[lv]!.filters.push(c.ev);
+      else filters[lv]!.push(c.ev);
     }
-    for (const l of levels) for (const c of l.item.on) l.onFilters.push(c.ev);
-    const store = this.ctx.store;
     const cacheScans = this.statementQuery > 0;
-    const holder = { inner: (): boolean => true };
-    let chain: ((f: Frame) => boolean) | null = null;
-    const makeLevel = (l: Level, next: (f: Frame) => boolean): ((f: Frame) => boolean) => {
-      const slot = l.item.src.slot;
-      const filters = l.filters;
-      const nf = filters.length;
-      const onF = l.onFilters;
-      const isLeft = l.item.joinType === 'LEFT';
-      const width = l.item.src.width;
-      const iterate = makeIterator(l, store, cacheScans);
-      if (!isLeft) {
-        return (f) => {
-          let cont = true;
-          iterate(f, (row) => {
-            f.rows[slot] = row;
-            for (let i = 0; i < nf; i++) if (isTruthy(filters[i]!(f)) !== true) return true;
-            cont = next(f);
-            return cont;
-          });
-          return cont;
-        };
-      }
-      const nulls = nullRow(width);
-      return (f) => {
-        let cont = true;
-        let matched = false;
-        iterate(f, (row) => {
-          f.rows[slot] = row;
-          for (const o of onF) if (isTruthy(o(f)) !== true) return true;
-          matched = true;
-          for (let i = 0; i < nf; i++) if (isTruthy(filters[i]!(f)) !== true) return true;
-          cont = next(f);
-          return cont;
-        });
-        if (!matched && cont) {
-          f.rows[slot] = nulls;
-          for (let i = 0; i < nf; i++) if (isTruthy(filters[i]!(f)) !== true) return true;
-          cont = next(f);
-        }
-        return cont;
-      };
-    };
-    return (f, inner) => {
-      if (chain === null) {
-        let fn: (f: Frame) => boolean = () => holder.inner();
-        for (let i = levels.length - 1; i >= 0; i--) fn = makeLevel(levels[i]!, fn);
-        chain = fn;
-      }
-      for (const p of pre) if (isTruthy(p(f)) !== true) return;
-      const saved = holder.inner;
-      holder.inner = inner;
-      try {
-        chain(f);
-      } finally {
-        holder.inner = saved;
-      }
-    };
+    const nodes: LevelNode[] = levels.map((l, i) => ({
+      kind: 'Level',
+      src: l.item.src,
+      table: l.item.table,
+      rows: l.item.rows,
+      access: l.access,
+      filters: filters[i]!,
+      onFilters: l.item.on.map((c) => c.ev),
+      left: l.item.joinType === 'LEFT',
+      cacheScans,
+    }));
+    return { kind: 'Join', levels: nodes, pre };
   }
-}
-
-interface Group {
-  keyVals: SqlValue[];
-  accs: Accumulator[];
-  distinctSets: (Set<string> | null)[];
-  rows: Row[] | null;
 }
 
 /** sqlite_schema rows in creation order (object id), sqlite_sequence among them where SQLite puts it. */
@@ -1465,9 +1092,6 @@ function flip(op: '=' | '<' | '<=' | '>' | '>='): '=' | '<' | '<=' | '>' | '>=' 
   }
 }
 
-export function nullRow(width: number): Row {
-  return new Array<SqlValue>(width).fill(null);
-}
 
 /** Decodes a stored row of `t` into [...columns, rowid] (missing trailing columns get their defaults). */
 export function decodeTableRow(t: TableInfo, rowid: number | bigint, bytes: Uint8Array): Row {
@@ -1484,359 +1108,6 @@ export function decodeTableRow(t: TableInfo, rowid: number | bigint, bytes: Uint
 /** The value a column added by ALTER TABLE ADD COLUMN has in rows written before it existed. */
 function addedColumnDefault(t: TableInfo, i: number): SqlValue {
   return t.columns[i]!.absentValue ?? null;
-}
-
-/**
- * Decodes a stored row into a Row: the columns some expression of the query
- * reads (src.used; all when unknown) in one pass over the row header, the
- * others left NULL, the rowid alias and the trailing rowid filled in.
- */
-function rowDecoder(t: TableInfo, src: Source): (rowid: number | bigint, bytes: Uint8Array) => Row {
-  const used = src.used;
-  const n = t.columns.length;
-  const alias = t.rowidAlias;
-  const want: number[] = [];
-  for (let i = 0; i < n; i++) if ((used === undefined || used[i] === true) && i !== alias) want.push(i);
-  const lastWanted = want.length > 0 ? want[want.length - 1]! : -1;
-  const template = nullRow(n + 1);
-  return (rid, b) => {
-    const row = template.slice();
-    const stored = decodeColumnsInto(b, want, row);
-    // Columns added by ALTER TABLE after the row was written take their default.
-    if (stored <= lastWanted) for (const i of want) if (i >= stored) row[i] = addedColumnDefault(t, i);
-    if (alias >= 0) row[alias] = rid;
-    row[n] = rid;
-    return row;
-  };
-}
-
-/**
- * Rows a full table scan keeps for later runs within one execution (more
- * are streamed again on each run instead).
- */
-const SCAN_CACHE_ROWS = 10_000;
-const SCAN_TOO_BIG = 2;
-
-/**
- * Creates the row iterator of one level. With `cacheScans`, a full table
- * scan run a second time within one execution (frame) reads the table into
- * an array, at most SCAN_CACHE_ROWS rows, that later runs iterate.
- */
-function makeIterator(l: Level, store: () => Overlay, cacheScans: boolean): (f: Frame, cb: (row: Row) => boolean) => void {
-  const a = l.access;
-  const it = l.item;
-  const t = it.table;
-  // Rows of a stored table; `t` is null only for 'rows' and 'hash' over computed rows.
-  const decode = t === null ? (): Row => [] : rowDecoder(t, it.src);
-  switch (a.kind) {
-    case 'rows': {
-      const rows = it.rows!;
-      return (f, cb) => {
-        for (const r of rows(f)) if (!cb(r)) return;
-      };
-    }
-    case 'hash': {
-      const term = a.term;
-      const col = term.col;
-      const aff = term.aff;
-      const coll = term.coll;
-      const key = {};
-      const probe = term.value!.ev;
-      const all: (f: Frame) => Iterable<Row> = t === null ? it.rows! : () => scanAll(store(), t, decode);
-      return (f, cb) => {
-        const cached = f.cache.get(key) as { rows: Row[] | null; map: Map<string, Row[]> } | undefined;
-        const srcRows = t === null ? all(f) : null;
-        let map: Map<string, Row[]>;
-        if (cached !== undefined && cached.rows === srcRows) map = cached.map;
-        else {
-          map = new Map();
-          for (const r of srcRows ?? all(f)) {
-            let v: SqlValue = r[col]!;
-            if (v === null) continue;
-            if (aff !== null) v = applyComparisonAffinity(v, aff);
-            const k = valueKey(v, coll);
-            const list = map.get(k);
-            if (list) list.push(r);
-            else map.set(k, [r]);
-          }
-          f.cache.set(key, { rows: srcRows, map });
-        }
-        let v = probe(f);
-        if (v === null) return;
-        if (aff !== null) v = applyComparisonAffinity(v, aff);
-        const list = map.get(valueKey(v, coll));
-        if (list) for (const r of list) if (!cb(r)) return;
-      };
-    }
-    case 'scan': {
-      const tt = t!;
-      const lo = objectPrefix(tt.id);
-      const hi = prefixEnd(lo);
-      const reverse = a.reverse;
-      const stream = (cb: (row: Row) => boolean): void => {
-        const cur = store().scan(lo, hi, reverse);
-        try {
-          while (cur.next()) if (!cb(decode(readRowid(cur.key(), 4), cur.value()))) return;
-        } finally {
-          cur.close();
-        }
-      };
-      if (!cacheScans) return (_f, cb) => stream(cb);
-      const key = {};
-      return (f, cb) => {
-        const cached = f.cache.get(key) as Row[] | 1 | typeof SCAN_TOO_BIG | undefined;
-        if (cached === undefined || cached === SCAN_TOO_BIG) {
-          // The first run streams: most scans run once.
-          if (cached === undefined) f.cache.set(key, 1);
-          stream(cb);
-          return;
-        }
-        if (cached !== 1) {
-          for (let i = 0; i < cached.length; i++) if (!cb(cached[i]!)) return;
-          return;
-        }
-        const cur = store().scan(lo, hi, reverse);
-        try {
-          const rows: Row[] = [];
-          let more = false;
-          while (cur.next()) {
-            rows.push(decode(readRowid(cur.key(), 4), cur.value()));
-            if (rows.length > SCAN_CACHE_ROWS) {
-              more = true;
-              break;
-            }
-          }
-          f.cache.set(key, more ? SCAN_TOO_BIG : rows);
-          for (let i = 0; i < rows.length; i++) if (!cb(rows[i]!)) return;
-          if (more) while (cur.next()) if (!cb(decode(readRowid(cur.key(), 4), cur.value()))) return;
-        } finally {
-          cur.close();
-        }
-      };
-    }
-    case 'rowidEq': {
-      const tt = t!;
-      const evs = a.values.map((v) => v.ev);
-      return (f, cb) => {
-        const s = store();
-        const seen = evs.length > 1 ? new Set<string>() : null;
-        for (const ev of evs) {
-          const id = rowidProbe(ev(f));
-          if (id === null) continue;
-          if (seen) {
-            const k = String(id);
-            if (seen.has(k)) continue;
-            seen.add(k);
-          }
-          const v = s.get(tableRowKey(tt.id, id));
-          if (v !== undefined && !cb(decode(id, v))) return;
-        }
-      };
-    }
-    case 'rowidRange': {
-      const tt = t!;
-      const base = objectPrefix(tt.id);
-      const end = prefixEnd(base);
-      const loEv = a.lo?.value?.ev ?? null;
-      const hiEv = a.hi?.value?.ev ?? null;
-      const loOp = a.lo?.op;
-      const hiOp = a.hi?.op;
-      return (f, cb) => {
-        let lo = base;
-        let hi = end;
-        if (loEv) {
-          const b = rangeBound(loEv(f));
-          if (b === 'none') return;
-          if (b !== 'all') lo = tableRowKey(tt.id, loOp === '>' ? ceilAfter(b) : ceilAt(b));
-        }
-        if (hiEv) {
-          const b = rangeBound(hiEv(f));
-          if (b === 'none') return;
-          if (b !== 'all') {
-            const last = hiOp === '<' ? floorBefore(b) : floorAt(b);
-            if (last === null) return;
-            hi = prefixEnd(tableRowKey(tt.id, last));
-          }
-        }
-        const cur = store().scan(lo, hi, a.reverse);
-        try {
-          while (cur.next()) if (!cb(decode(readRowid(cur.key(), 4), cur.value()))) return;
-        } finally {
-          cur.close();
-        }
-      };
-    }
-    case 'index': {
-      const tt = t!;
-      const ix = a.index;
-      const keyCols: KeyColumn[] = ix.columns.map((c) => ({ desc: c.desc, collation: c.collation }));
-      const eqEvs = a.eq.map((e) => ({ ev: e.value!.ev, aff: e.aff }));
-      const inTerm = a.inTerm;
-      const loT = a.lo;
-      const hiT = a.hi;
-      // Equality on every column of a UNIQUE index: an entry without NULLs is keyed by the
-      // values alone ([FMT-SQLKEY] index entries), so one point read finds it — no range scan.
-      const exact = ix.unique && !inTerm && !loT && !hiT && eqEvs.length === ix.columns.length;
-      return (f, cb) => {
-        const s = store();
-        if (exact) {
-          const vals: SqlValue[] = [];
-          for (const e of eqEvs) {
-            let x = e.ev(f);
-            if (x === null) return;
-            if (e.aff !== null) x = applyComparisonAffinity(x, e.aff);
-            vals.push(x);
-          }
-          const entry = s.get(prefixed(ix.id, encodeKey(vals, keyCols)));
-          if (entry === undefined) return;
-          const rid = readRowid(entry, 0);
-          const v = s.get(tableRowKey(tt.id, rid));
-          if (v === undefined) throw new HeliosError('CORRUPTION', `index ${ix.name} points at a missing row`);
-          cb(decode(rid, v));
-          return;
-        }
-        const prefixes: SqlValue[][] = [];
-        const eqVals: SqlValue[] = [];
-        // IN on the first column: one probe per distinct value.
-        if (inTerm) {
-          const seen = new Set<string>();
-          for (const v of inTerm.values!) {
-            let x = v.ev(f);
-            if (x === null) continue;
-            if (inTerm.aff !== null) x = applyComparisonAffinity(x, inTerm.aff);
-            const k = valueKey(x, inTerm.coll);
-            if (seen.has(k)) continue;
-            seen.add(k);
-            prefixes.push([x]);
-          }
-          prefixes.sort((p, q) => compareValues(p[0]!, q[0]!, inTerm.coll) * (keyCols[0]!.desc ? -1 : 1));
-        } else prefixes.push([]);
-        for (const e of eqEvs) {
-          let x = e.ev(f);
-          if (x === null) return;
-          if (e.aff !== null) x = applyComparisonAffinity(x, e.aff);
-          eqVals.push(x);
-        }
-        for (const pre of prefixes) {
-          const vals = [...pre, ...eqVals];
-          const prefixBytes = encodeKey(vals, keyCols);
-          const basePrefix = prefixed(ix.id, prefixBytes);
-          let lo = basePrefix;
-          let hi = prefixSuccessor(basePrefix) ?? prefixEnd(basePrefix);
-          const n = vals.length;
-          // For a DESC column larger values have smaller keys: the terms swap ends.
-          const desc = ix.columns[n]?.desc === true;
-          const startT = desc ? hiT : loT;
-          const endT = desc ? loT : hiT;
-          if (startT) {
-            let x = startT.value!.ev(f);
-            if (x === null) return;
-            if (startT.aff !== null) x = applyComparisonAffinity(x, startT.aff);
-            const k = prefixed(ix.id, encodeKey([...vals, x], keyCols));
-            lo = startT.op === '>' || startT.op === '<' ? (prefixSuccessor(k) ?? prefixEnd(k)) : k;
-          } else if (!desc && ix.columns[n] !== undefined && endT !== null) {
-            // Skip NULLs: a range comparison is never true for NULL.
-            lo = prefixSuccessor(prefixed(ix.id, encodeKey([...vals, null], keyCols))) ?? lo;
-          }
-          if (endT) {
-            let x = endT.value!.ev(f);
-            if (x === null) return;
-            if (endT.aff !== null) x = applyComparisonAffinity(x, endT.aff);
-            const k = prefixed(ix.id, encodeKey([...vals, x], keyCols));
-            hi = endT.op === '<' || endT.op === '>' ? k : (prefixSuccessor(k) ?? prefixEnd(k));
-          }
-          const cur = s.scan(lo, hi, a.reverse);
-          try {
-            while (cur.next()) {
-              const rid = readRowid(cur.value(), 0);
-              const v = s.get(tableRowKey(tt.id, rid));
-              if (v === undefined) throw new HeliosError('CORRUPTION', `index ${ix.name} points at a missing row`);
-              if (!cb(decode(rid, v))) return;
-            }
-          } finally {
-            cur.close();
-          }
-        }
-      };
-    }
-  }
-}
-
-/** Every row of a table (for automatic hash indexes). */
-function scanAll(s: Overlay, t: TableInfo, decode: (rowid: number | bigint, bytes: Uint8Array) => Row): Row[] {
-  const lo = objectPrefix(t.id);
-  const cur = s.scan(lo, prefixEnd(lo));
-  const out: Row[] = [];
-  try {
-    while (cur.next()) out.push(decode(readRowid(cur.key(), 4), cur.value()));
-  } finally {
-    cur.close();
-  }
-  return out;
-}
-
-/** A rowid to probe for `rowid = v` (INTEGER affinity applied), or null when no rowid can match. */
-export function rowidProbe(v: SqlValue): number | bigint | null {
-  if (v === null) return null;
-  const x = applyAffinity(v, 'INTEGER');
-  if (typeof x === 'number' && Number.isInteger(x)) return x;
-  if (typeof x === 'bigint') return x;
-  return null;
-}
-
-/** Bound of a rowid range: a number, 'all' (unbounded), or 'none' (no row can match). */
-function rangeBound(v: SqlValue): number | 'all' | 'none' {
-  if (v === null) return 'none';
-  const x = applyAffinity(v, 'NUMERIC');
-  if (typeof x === 'number') return x;
-  if (typeof x === 'bigint') return Number(x);
-  if (typeof x === 'object' && x !== null && !(x instanceof Uint8Array)) return x.value;
-  return 'all';
-}
-
-const MAX_RID = 9007199254740991;
-function ceilAt(b: number): number {
-  return Math.max(-MAX_RID, Math.min(MAX_RID, Math.ceil(b)));
-}
-function ceilAfter(b: number): number {
-  return Math.max(-MAX_RID, Math.min(MAX_RID, Number.isInteger(b) ? b + 1 : Math.ceil(b)));
-}
-function floorAt(b: number): number | null {
-  return Math.max(-MAX_RID, Math.min(MAX_RID, Math.floor(b)));
-}
-function floorBefore(b: number): number | null {
-  return Math.max(-MAX_RID, Math.min(MAX_RID, Number.isInteger(b) ? b - 1 : Math.floor(b)));
-}
-
-function describeLevel(l: Level): string {
-  const tname = l.item.src.name;
-  const a = l.access;
-  const colName = (t: AccessTerm): string => {
-    const tb = l.item.table;
-    if (tb && (t.col === tb.columns.length || t.col === tb.rowidAlias)) return 'rowid';
-    return l.item.src.columns[t.col]?.name ?? 'rowid';
-  };
-  switch (a.kind) {
-    case 'scan':
-      return `SCAN ${tname}`;
-    case 'rows':
-      return l.item.rowsLabel || `SCAN ${tname}`;
-    case 'rowidEq':
-      return `SEARCH ${tname} USING INTEGER PRIMARY KEY (rowid=?)`;
-    case 'rowidRange':
-      return `SEARCH ${tname} USING INTEGER PRIMARY KEY (${a.lo && a.hi ? 'rowid>? AND rowid<?' : a.lo ? 'rowid>?' : 'rowid<?'})`;
-    case 'hash':
-      return `SEARCH ${tname} USING AUTOMATIC COVERING INDEX (${colName(a.term)}=?)`;
-    case 'index': {
-      const parts: string[] = [];
-      if (a.inTerm) parts.push(`${colName(a.inTerm)}=?`);
-      for (const e of a.eq) parts.push(`${colName(e)}=?`);
-      if (a.lo) parts.push(`${colName(a.lo)}>?`);
-      if (a.hi) parts.push(`${colName(a.hi)}<?`);
-      if (parts.length === 0) return `SCAN ${tname} USING INDEX ${a.index.name}`;
-      return `SEARCH ${tname} USING INDEX ${a.index.name} (${parts.join(' AND ')})`;
-    }
-  }
 }
 
 /** The tables and subqueries one FROM clause joins (an explicit stack: the join tree may be of any depth). */
@@ -1934,68 +1205,6 @@ function ordinal(n: number): string {
   return n + (s[(v - 20) % 10] ?? s[v] ?? s[0]!);
 }
 
-interface SortTerm {
-  readonly key: number;
-  readonly desc: boolean;
-  readonly nullsFirst: boolean;
-  readonly coll: Collation;
-}
-
-/** A produced row waiting for ORDER BY, with its sort keys and production order. */
-interface SortItem {
-  readonly row: Row;
-  readonly keys: SqlValue[];
-  readonly seq: number;
-}
-
-/** Makes `h` a max-heap under `cmp` (largest first). */
-function heapify<T>(h: T[], cmp: (a: T, b: T) => number): void {
-  for (let i = (h.length >> 1) - 1; i >= 0; i--) siftDown(h, i, cmp);
-}
-
-/** Restores the max-heap property below position `i`. */
-function siftDown<T>(h: T[], i: number, cmp: (a: T, b: T) => number): void {
-  const n = h.length;
-  const x = h[i]!;
-  for (;;) {
-    let c = 2 * i + 1;
-    if (c >= n) break;
-    if (c + 1 < n && cmp(h[c + 1]!, h[c]!) > 0) c++;
-    if (cmp(h[c]!, x) <= 0) break;
-    h[i] = h[c]!;
-    i = c;
-  }
-  h[i] = x;
-}
-
-function makeSortCompare(terms: readonly SortTerm[]): (a: readonly SqlValue[], b: readonly SqlValue[]) => number {
-  return (a, b) => {
-    for (const t of terms) {
-      const x = a[t.key]!;
-      const y = b[t.key]!;
-      if (x === null || y === null) {
-        if (x === y) continue;
-        return (x === null) === t.nullsFirst ? -1 : 1;
-      }
-      const c = compareValues(x, y, t.coll);
-      if (c !== 0) return t.desc ? -c : c;
-    }
-    return 0;
-  };
-}
-
-function compareRows(a: readonly SqlValue[], b: readonly SqlValue[], colls: readonly Collation[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const c = compareValues(a[i]!, b[i]!, colls[i] ?? 'BINARY');
-    if (c !== 0) return c;
-  }
-  return 0;
-}
-
-/** SQLite emits UNION/INTERSECT/EXCEPT results in sorted order (they go through a sorter). */
-function sortRowsForSet(rows: Row[], colls: readonly Collation[]): void {
-  rows.sort((a, b) => compareRows(a, b, colls));
-}
-
+export { rowidProbe, nullRow };
 export { Frame, Scope };
 export type { Row, ColMeta };

@@ -56,6 +56,13 @@ export interface DatabaseOptions {
   readonly memoryLimitMb?: number;
   /** Bytes of decrypted blocks kept in the LRU block cache (default: a quarter of memoryLimitMb, or 8 MiB). */
   readonly blockCacheBytes?: number;
+  /**
+   * Bytes of intermediate rows (ORDER BY without an index, GROUP BY,
+   * DISTINCT, compound sets, materialised subqueries) one query execution
+   * may hold; past it the query fails with TOO_BIG. Default 512 MiB.
+   * Intermediate rows never go to disk.
+   */
+  readonly tempMemoryLimit?: number;
 }
 
 /** What db.storageInfo() reports (the seed's get_storage_info). Never any key material. */
@@ -88,6 +95,8 @@ export class Database {
   /** @internal */
   readonly session: Session;
   private savepointSeq = 0;
+  /** Statements iterating now: while any is, only reads may run. */
+  private iterators = 0;
 
   constructor(path: string, options: DatabaseOptions = {}) {
     if (typeof path !== 'string' || path === '') throw new HeliosError('INVALID_ARGUMENT', 'Database path must be a non-empty string');
@@ -110,9 +119,14 @@ export class Database {
     if (this.readonly && !this.memory) eo.readonly = true;
     if (options.rollbackWitness !== undefined) eo.rollbackWitness = { ...options.rollbackWitness };
     if (this.memory) eo.vfs = createMemVfs();
+    const tml = options.tempMemoryLimit;
+    if (tml !== undefined && (typeof tml !== 'number' || !Number.isSafeInteger(tml) || tml < 1024)) {
+      throw new HeliosError('INVALID_ARGUMENT', 'tempMemoryLimit must be an integer number of bytes, at least 1024');
+    }
     this.engine = openEngine(this.memory ? '/memory.db' : path, eo);
     try {
       this.session = new Session(this.engine);
+      if (tml !== undefined) this.session.tempMemoryLimit = tml;
     } catch (e) {
       this.engine.close();
       this.engine = null;
@@ -135,6 +149,16 @@ export class Database {
     if (this.engine === null) throw new HeliosError('CLOSED', 'The database connection is not open');
   }
 
+  /** @internal BUSY while a statement iterates (a write would change the rows it is reading). */
+  checkNotBusy(): void {
+    if (this.iterators > 0) throw new HeliosError('BUSY', 'This database connection is busy executing a query');
+  }
+
+  /** @internal */
+  iterating(delta: 1 | -1): void {
+    this.iterators += delta;
+  }
+
   /** Compiles one statement. Trailing whitespace, comments and one ';' are allowed; more SQL is an error. */
   prepare(sql: string): Statement {
     this.checkOpen();
@@ -151,6 +175,7 @@ export class Database {
   /** Runs every statement in `sql` (no parameters); stops at the first error. */
   exec(sql: string): this {
     this.checkOpen();
+    this.checkNotBusy();
     if (typeof sql !== 'string') throw new HeliosError('INVALID_ARGUMENT', 'Expected first argument to be a string');
     let offset = 0;
     for (;;) {
@@ -299,6 +324,7 @@ export class Database {
   /** Rolls back an open transaction, persists, zeroes keys and releases the lock. Idempotent. */
   close(): this {
     if (this.engine === null) return this;
+    this.checkNotBusy();
     try {
       this.session.abandon();
     } finally {

@@ -30,7 +30,8 @@ import { USER_VERSION_KEY } from '../format/table-key.ts';
 import { Overlay } from './txn.ts';
 import type { ExecEnv } from './exec-env.ts';
 import { runPragma, type PragmaSession } from './pragma.ts';
-import type { Program, RunResult } from './program.ts';
+import type { Program, RowStream, RunResult } from './program.ts';
+import { DEFAULT_TEMP_MEMORY_LIMIT } from './temp-budget.ts';
 import { stackOverflowAsTooBig } from './limits.ts';
 import { createRowids, type Rowids } from './rowids.ts';
 import { ConflictError } from './constraints.ts';
@@ -63,6 +64,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   foreignKeys = false;
   /** The statement's 'now' (ms since the epoch), fixed for one statement as in SQLite. */
   nowMs = 0;
+  /** Temporary memory one query execution may hold (Database option tempMemoryLimit). */
+  tempMemoryLimit = DEFAULT_TEMP_MEMORY_LIMIT;
   clearCaches(): void {
     this.rowids.clear();
   }
@@ -92,6 +95,17 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
 
   // -------------------------------------------------------------------------
   // Running
+
+  /**
+   * Opens a query program for reading row by row (Statement.iterate). A
+   * query writes nothing, so it needs no statement mark or commit; the
+   * caller (Database) lets no statement write while one is open.
+   */
+  open(p: Program, params: readonly SqlValue[]): RowStream | null {
+    if (p.open === undefined) return null;
+    this.nowMs = Date.now();
+    return p.open(params);
+  }
 
   /** Runs `p` with statement atomicity and autocommit. */
   run(p: Program, params: readonly SqlValue[], emit: (row: Row) => boolean): RunResult {

@@ -791,11 +791,16 @@ export class Planner {
     const side = (x: Expr): { c: CExpr; slots: Set<number> } | null => {
       const set = new Set<number>();
       scope.collectors.push(set);
+      // A subquery compiled again for a lookup is the conjunct's own: EXPLAIN shows it once.
+      const counter = this.subqueryCounter;
+      this.subStack.push([]);
       try {
         return { c: this.comp.compile(x, scope), slots: set };
       } catch {
         return null;
       } finally {
+        this.subStack.pop();
+        this.subqueryCounter = counter;
         scope.collectors.pop();
       }
     };

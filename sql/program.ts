@@ -24,4 +24,12 @@ export interface Program {
   readonly dml?: boolean;
   /** Runs the program; rows go to `emit` (return false to stop). */
   execute(params: readonly SqlValue[], emit: (row: Row) => boolean): RunResult;
+  /** A query (readonly, never writes): its rows pulled one at a time, each computed when asked for. */
+  open?(params: readonly SqlValue[]): RowStream;
+}
+
+/** Rows of an open query; `next()` returns undefined at the end. */
+export interface RowStream {
+  next(): Row | undefined;
+  close(): void;
 }

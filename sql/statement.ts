@@ -11,15 +11,15 @@
  *
  * Results: INTEGER → number (bigint when outside ±(2^53-1) or with
  * safeIntegers()), REAL → number, TEXT → string, BLOB → a new Uint8Array,
- * NULL → null. `iterate()` runs the statement to completion before yielding
- * (rows are materialised), so writes inside the loop do not disturb it.
+ * NULL → null. `iterate()` streams a query: each row is computed when asked
+ * for; while it is open the connection runs only reads (better-sqlite3's rule).
  */
 import type * as A from './ast.ts';
 import { HeliosError } from '../format/errors.ts';
 import { RealBox, makeReal, type SqlValue } from '../format/sql-value.ts';
 import type { Row } from './expr-compile.ts';
 import type { Session } from './executor.ts';
-import type { Program, RunResult } from './program.ts';
+import type { Program, RowStream, RunResult } from './program.ts';
 
 export interface ColumnDescriptor {
   readonly name: string;
@@ -138,6 +138,10 @@ const keepGoing = (): boolean => true;
 export interface StatementHost {
   readonly session: Session;
   checkOpen(): void;
+  /** BUSY while a statement of this connection is iterating (better-sqlite3's rule for writes). */
+  checkNotBusy(): void;
+  /** Counts the statements iterating now. */
+  iterating(delta: 1 | -1): void;
 }
 
 export class Statement {
@@ -147,6 +151,8 @@ export class Statement {
   private rawMode = false;
   private safeInts = false;
   private bound: SqlValue[] | null = null;
+  /** True while this statement's iterate() is open: the statement cannot run again until it ends. */
+  private busyIterating = false;
 
   /** @internal Use Database.prepare(). */
   constructor(
@@ -184,7 +190,10 @@ export class Statement {
 
   private exec(args: readonly unknown[], emit: (r: Row) => boolean): RunResult {
     this.host.checkOpen();
+    this.checkNotIterating();
     const p = this.current();
+    // While any statement iterates, only reads may run (a write would change what it reads).
+    if (!p.readonly) this.host.checkNotBusy();
     const params = this.params(args);
     return this.host.session.run(p, params, emit);
   }
@@ -230,12 +239,49 @@ export class Statement {
     return rows.map((r) => this.shape(r));
   }
 
-  /** The result rows one by one (computed before the first is yielded). */
-  *iterate(...args: unknown[]): IterableIterator<unknown> {
+  private checkNotIterating(): void {
+    if (this.busyIterating) throw new HeliosError('BUSY', 'This statement is busy executing a query');
+  }
+
+  /**
+   * The result rows one by one. A query streams: each row is computed when
+   * the caller asks for it, in bounded memory (only ORDER BY without an
+   * index, GROUP BY and DISTINCT hold rows), and leaving the loop early
+   * stops the work. While the iterator is open the connection runs reads
+   * only: a write or transaction statement, exec() or close() is BUSY, and
+   * this statement itself is BUSY until the iterator ends. Statements that
+   * write (INSERT … RETURNING) run to completion before the first row.
+   */
+  iterate(...args: unknown[]): IterableIterator<unknown> {
+    this.host.checkOpen();
     this.requireReader();
-    const rows: Row[] = [];
-    this.exec(args, (r) => (rows.push(r), true));
-    for (const r of rows) yield this.shape(r);
+    this.checkNotIterating();
+    const p = this.current();
+    if (!p.readonly || p.open === undefined) {
+      const rows: Row[] = [];
+      this.exec(args, (r) => (rows.push(r), true));
+      return rows.map((r) => this.shape(r))[Symbol.iterator]();
+    }
+    const params = this.params(args);
+    const stream = this.host.session.open(p, params)!;
+    return this.streamRows(stream);
+  }
+
+  private *streamRows(stream: RowStream): Generator<unknown, void, undefined> {
+    this.busyIterating = true;
+    this.host.iterating(1);
+    try {
+      for (;;) {
+        this.host.checkOpen();
+        const r = stream.next();
+        if (r === undefined) return;
+        yield this.shape(r);
+      }
+    } finally {
+      stream.close();
+      this.busyIterating = false;
+      this.host.iterating(-1);
+    }
   }
 
   /** Return only the first column of each row. */

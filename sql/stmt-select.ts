@@ -17,12 +17,13 @@ export interface SelectSession {
   readonly catalog: Catalog;
   readonly overlay: Overlay;
   readonly lastRowid: number | bigint;
+  readonly tempMemoryLimit: number;
   /** A frame for one execution with `params` bound. */
   frame(params: readonly SqlValue[]): Frame;
 }
 
 export function compileSelect(s: SelectSession, stmt: A.SelectStmt, version: number): Program {
-  const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
+  const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, tempMemoryLimit: () => s.tempMemoryLimit });
   const plan = planner.query(stmt.query, null);
   return {
     columns: plan.columns,
@@ -34,6 +35,7 @@ export function compileSelect(s: SelectSession, stmt: A.SelectStmt, version: num
       plan.run(f, emit);
       return { changes: 0, lastInsertRowid: s.lastRowid };
     },
+    open: (params) => plan.open(s.frame(params)),
   };
 }
 

@@ -10,6 +10,7 @@ import type * as A from './ast.ts';
 import type { Collation } from './value.ts';
 import type { Catalog } from './catalog.ts';
 import type { ColMeta, Row } from './expr-compile.ts';
+import { explainOperators, type OperatorLine } from './plan.ts';
 import { Planner } from './planner.ts';
 import type { Overlay } from './txn.ts';
 import type { Program } from './program.ts';
@@ -26,9 +27,11 @@ export function compileExplain(s: ExplainSession, stmt: A.ExplainStmt, version: 
   const inner = stmt.statement;
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
   const lines: (readonly [number, string])[] = [];
+  let operators: OperatorLine[] | null = null;
   if (inner.kind === 'Select') {
-    planner.query(inner.query, null);
+    const plan = planner.query(inner.query, null);
     lines.push(...planner.explain);
+    operators = explainOperators(plan.node);
   } else {
     // Plan the statement to surface errors; DML explains as its table scan.
     s.compile(inner);
@@ -45,7 +48,12 @@ export function compileExplain(s: ExplainSession, stmt: A.ExplainStmt, version: 
   const columns: ColMeta[] = stmt.queryPlan
     ? ['id', 'parent', 'notused', 'detail'].map((n) => ({ name: n, aff: null, coll: 'BINARY' as Collation }))
     : ['addr', 'opcode', 'p1', 'p2', 'p3', 'p4', 'p5', 'comment'].map((n) => ({ name: n, aff: null, coll: 'BINARY' as Collation }));
-  const out = stmt.queryPlan ? rows : rows.map((r, i) => [i, 'Explain', r[0]!, r[1]!, 0, r[3]!, 0, null]);
+  // EXPLAIN of a query: one row per operator of the plan tree (p1 = depth), outermost first.
+  const out = stmt.queryPlan
+    ? rows
+    : operators !== null
+      ? operators.map(([depth, op, detail], i): Row => [i, op, depth, 0, 0, detail, 0, null])
+      : rows.map((r, i) => [i, 'Explain', r[0]!, r[1]!, 0, r[3]!, 0, null]);
   return {
     columns,
     declTypes: null,

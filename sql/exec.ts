@@ -983,19 +983,42 @@ class GroupCursor implements RowCursor {
   }
 }
 
-/** ORDER BY: reads every input row (or, with a LIMIT, keeps the first limit + offset in a heap), then returns them in order. */
-class SortCursor implements RowCursor {
+/** An operator that reads all its input first (build), then hands out the rows it kept; their bytes count against the budget until close. */
+abstract class BufferedCursor implements RowCursor {
   private rows: Row[] | null = null;
   private i = 0;
-  private held = 0;
+  protected held = 0;
 
   constructor(
-    private readonly n: SortNode,
-    private readonly f: Frame,
-    private readonly cx: ExecContext,
+    protected readonly f: Frame,
+    protected readonly cx: ExecContext,
   ) {}
 
-  private build(): Row[] {
+  protected abstract build(): Row[];
+
+  next(): Row | undefined {
+    const rows = (this.rows ??= this.build());
+    return this.i < rows.length ? rows[this.i++] : undefined;
+  }
+
+  close(): void {
+    this.rows = [];
+    budgetOf(this.f, this.cx).release(this.held);
+    this.held = 0;
+  }
+}
+
+/** ORDER BY: reads every input row (or, with a LIMIT, keeps the first limit + offset in a heap), then returns them in order. */
+class SortCursor extends BufferedCursor {
+  constructor(
+    private readonly n: SortNode,
+    f: Frame,
+    cx: ExecContext,
+  ) {
+    super(f, cx);
+  }
+
+  protected build(): Row[] {
     const n = this.n;
     const f = this.f;
     const cmp = makeSortCompare(n.terms);
@@ -1044,16 +1067,6 @@ class SortCursor implements RowCursor {
     return rows;
   }
 
-  next(): Row | undefined {
-    const rows = (this.rows ??= this.build());
-    return this.i < rows.length ? rows[this.i++] : undefined;
-  }
-
-  close(): void {
-    this.rows = [];
-    budgetOf(this.f, this.cx).release(this.held);
-    this.held = 0;
-  }
 }
 
 class LimitCursor implements RowCursor {
@@ -1144,18 +1157,16 @@ class UnionAllCursor implements RowCursor {
 }
 
 /** UNION, INTERSECT, EXCEPT: distinct rows, in sorted order as SQLite's sorter gives them. */
-class SetOpCursor implements RowCursor {
-  private rows: Row[] | null = null;
-  private i = 0;
-  private held = 0;
-
+class SetOpCursor extends BufferedCursor {
   constructor(
     private readonly n: CompoundNode,
-    private readonly f: Frame,
-    private readonly cx: ExecContext,
-  ) {}
+    f: Frame,
+    cx: ExecContext,
+  ) {
+    super(f, cx);
+  }
 
-  private build(): Row[] {
+  protected build(): Row[] {
     const { op, colls } = this.n;
     const budget = budgetOf(this.f, this.cx);
     const rows: Row[] = [];
@@ -1197,16 +1208,6 @@ class SetOpCursor implements RowCursor {
     return rows;
   }
 
-  next(): Row | undefined {
-    const rows = (this.rows ??= this.build());
-    return this.i < rows.length ? rows[this.i++] : undefined;
-  }
-
-  close(): void {
-    this.rows = [];
-    budgetOf(this.f, this.cx).release(this.held);
-    this.held = 0;
-  }
 }
 
 /**

@@ -46,7 +46,7 @@ export interface SharedRows {
 
 /** Where a FROM source that is not a stored table gets its rows. */
 export type RowsSource =
-  | { readonly kind: 'Query'; readonly name: string; readonly query: QueryNode; readonly correlated: boolean; readonly shared: SharedRows; readonly materializeLine: boolean }
+  | { readonly kind: 'Query'; readonly name: string; readonly query: QueryNode; readonly correlated: boolean; readonly shared: SharedRows }
   /** The rows a recursive CTE's previous step produced. */
   | { readonly kind: 'Working'; readonly name: string; readonly holder: WorkingSet }
   /** Rows computed from the catalog (sqlite_schema, sqlite_sequence). */
@@ -194,7 +194,7 @@ function queryLines(n: QueryNode, depth: number, out: [number, string][], shown:
         const r = l.rows;
         if (r !== null && r.kind === 'Query' && !shown.has(r.shared.key)) {
           shown.add(r.shared.key);
-          if (r.materializeLine) out.push([depth, `MATERIALIZE ${r.name}`]);
+          out.push([depth, `MATERIALIZE ${r.name}`]);
           queryLines(r.query, depth + 1, out, shown);
         }
       }

@@ -686,7 +686,7 @@ export class Planner {
   /** A FROM item reading a planned query's rows (a view, CTE or subquery), shared with its other references. */
   private planItem(alias: string, cols: ColMeta[], slot: number, scope: Scope, pos: number, plan: QueryPlan, shared: SharedRows): Item {
     shared.refs++;
-    const item = this.rowsItem(alias, cols, slot, scope, pos, { kind: 'Query', name: alias, query: plan.node, correlated: plan.correlated, shared, materializeLine: true });
+    const item = this.rowsItem(alias, cols, slot, scope, pos, { kind: 'Query', name: alias, query: plan.node, correlated: plan.correlated, shared });
     if (plan.correlated) scope.correlated = true;
     return item;
   }

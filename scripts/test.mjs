@@ -87,6 +87,9 @@ if (selected.length > 0) {
     sourcemap: 'inline',
     logLevel: 'error',
     outExtension: { '.js': '.mjs' },
+    // Client libraries run as installed, the way a user's program loads them
+    // (knex also names optional drivers that are not installed).
+    external: ['knex', 'kysely', 'kysely/*', 'drizzle-orm', 'drizzle-orm/*'],
     banner: { js: "import { createRequire as __helios_cr } from 'node:module'; const require = __helios_cr(import.meta.url);" },
   });
 }

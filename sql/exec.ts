@@ -922,7 +922,7 @@ class GroupCursor implements RowCursor {
     try {
       while (join.next(f)) {
         const g = groupOf();
-        let saveRow = extremeIdx < 0;
+        let saveRow = extremeIdx < 0 && a.bareFirst !== true;
         for (let i = 0; i < nCalls; i++) {
           const c = calls[i]!;
           if (c.filter !== null && isTruthy(c.filter.ev(f)) !== true) continue;

@@ -95,6 +95,8 @@ export interface AggregateNode {
   readonly extremeIdx: number;
   /** Read at run time: whether any expression reads a source column outside an aggregate. */
   readonly context: AggContext;
+  /** Bare columns come from the group's first row (not its last): SQLite's rule when windows follow the grouping. */
+  readonly bareFirst?: boolean;
 }
 
 /** A subquery in an expression, shown under the SELECT whose expressions hold it. */

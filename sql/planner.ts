@@ -494,6 +494,7 @@ export class Planner {
             // The bare-column rule: with exactly one min()/max(), bare columns come from its row.
             extremeIdx: aggCalls.filter((c) => c.def.name === 'min' || c.def.name === 'max').length === 1 ? aggCalls.findIndex((c) => c.def.name === 'min' || c.def.name === 'max') : -1,
             context: agg,
+            ...(windowed ? { bareFirst: true } : {}),
           };
     // ORDER BY keys that are not result columns ride after them until the sort.
     const extras: Ev[] = [];

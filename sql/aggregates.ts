@@ -1,7 +1,8 @@
 /**
  * Aggregate functions (lang_aggfunc): count, sum, total, avg, min, max,
  * group_concat / string_agg. Each call of an aggregate gets a fresh
- * Accumulator per group; NULL arguments are skipped (except count(*)).
+ * Accumulator per group (or per window partition); NULL arguments are
+ * skipped (except count(*)).
  *
  * sum() of INTEGERs stays INTEGER and raises "integer overflow" past 64 bits
  * (unless a REAL comes after); once a non-INTEGER is seen it sums in floating
@@ -12,15 +13,41 @@ import { HeliosError } from '../format/errors.ts';
 import { MAX_INT64, MIN_INT64, makeInteger, type SqlValue } from '../format/sql-value.ts';
 import { type Collation, applyComparisonAffinity, compareValues, makeReal, MAX_TEXT_LENGTH, toReal, toText, tooBigError } from './value.ts';
 
+/**
+ * The running state of one aggregate over one group or one window frame.
+ * This is also the shape a user-defined aggregate plugs in as (better-sqlite3's
+ * `db.aggregate(name, { start, step, inverse, result })`): `create` runs
+ * `start`, `step` runs `step`, `inverse` runs `inverse`, `result` runs `result`.
+ *
+ * Contract, as SQLite's xStep / xInverse / xValue:
+ * - `step(args)` adds one row. `args` is a buffer the caller reuses for the next
+ *   row: an implementation that keeps a value keeps the value, not the array.
+ * - `inverse(args)`, when present, removes the earliest row that was added and
+ *   not yet removed, called with that row's arguments: window frames only ever
+ *   slide forward, so rows leave in the order they came (FIFO). With it a
+ *   sliding frame costs O(1) steps per row; without it the window executor
+ *   starts a new accumulator and steps every row of each new frame.
+ * - `result()` may be called any number of times, between steps and inverses
+ *   (once per window row), and must not change the state.
+ * - An error is thrown as a HeliosError (it ends the statement).
+ */
 export interface Accumulator {
   /** Adds one row's arguments; returns true when this row became the current extreme (min/max). */
   step(args: readonly SqlValue[]): boolean;
+  /** Removes the earliest row still added (see the contract above). */
+  inverse?(args: readonly SqlValue[]): void;
   result(): SqlValue;
 }
 
 export interface AggregateDef {
   readonly name: string;
   create(coll: Collation): Accumulator;
+  /**
+   * An accumulator for a window frame whose start moves, when a better
+   * structure than create()'s exists (min/max keep a monotonic queue so a
+   * sliding frame costs O(1) amortised per row). Absent: create() is used.
+   */
+  createSliding?(coll: Collation): Accumulator;
 }
 
 const NAMES = new Set(['count', 'sum', 'total', 'avg', 'min', 'max', 'group_concat', 'string_agg']);
@@ -61,7 +88,7 @@ const COUNT_STAR: AggregateDef = {
   name: 'count',
   create: () => {
     let n = 0;
-    return { step: () => (n++, false), result: () => n };
+    return { step: () => (n++, false), inverse: () => void n--, result: () => n };
   },
 };
 
@@ -73,6 +100,9 @@ const COUNT: AggregateDef = {
       step: (a) => {
         if (a[0] !== null) n++;
         return false;
+      },
+      inverse: (a) => {
+        if (a[0] !== null) n--;
       },
       result: () => n,
     };
@@ -138,6 +168,48 @@ class Summer {
       this.step(toReal(n));
     }
   }
+  /**
+   * Takes one value out again, as SQLite's sumInverse: an exact integer sum
+   * subtracts (an overflow makes it approximate without a new start, as there),
+   * an approximate one steps the negated value. Once approximate the sum stays
+   * so, even when every value left is an integer (SQLite's sum of 1.5, 2, 3 over
+   * a one-row sliding frame is REAL 3.0 at the last row).
+   */
+  remove(v: SqlValue): void {
+    if (v === null) return;
+    const n = typeof v === 'number' ? v : applyComparisonAffinity(v, 'NUMERIC');
+    this.count--;
+    const isInt = typeof n === 'bigint' || (typeof n === 'number' && Number.isInteger(n));
+    if (!this.approx) {
+      const i = isInt ? n as number | bigint : Math.trunc(toReal(n));
+      if (!this.big && typeof i === 'number') {
+        const s = this.small - i;
+        if (Number.isSafeInteger(s)) {
+          this.small = s;
+          return;
+        }
+      }
+      if (!this.big) {
+        this.big = true;
+        this.isum = BigInt(this.small);
+      }
+      const s = this.isum - BigInt(i);
+      if (s > MAX_INT64 || s < MIN_INT64) {
+        this.overflow = true;
+        this.approx = true;
+        return;
+      }
+      this.isum = s;
+      return;
+    }
+    if (isInt) {
+      const i = BigInt(n as number | bigint);
+      if (i === MIN_INT64) {
+        this.stepInt(MAX_INT64);
+        this.stepInt(1n);
+      } else this.stepInt(-i);
+    } else this.step(-toReal(n));
+  }
   private init(i: bigint): void {
     if (i <= -4503599627370496n || i >= 4503599627370496n) {
       const sm = i % 16384n;
@@ -179,6 +251,7 @@ const SUM: AggregateDef = {
     const s = new Summer();
     return {
       step: (a) => (s.add(a[0]!), false),
+      inverse: (a) => s.remove(a[0]!),
       result: () => {
         if (s.count === 0) return null;
         if (s.overflow) throw new HeliosError('SQL_ERROR', 'integer overflow');
@@ -192,7 +265,7 @@ const TOTAL: AggregateDef = {
   name: 'total',
   create: () => {
     const s = new Summer();
-    return { step: (a) => (s.add(a[0]!), false), result: () => makeReal(s.real()) };
+    return { step: (a) => (s.add(a[0]!), false), inverse: (a) => s.remove(a[0]!), result: () => makeReal(s.real()) };
   },
 };
 
@@ -200,7 +273,11 @@ const AVG: AggregateDef = {
   name: 'avg',
   create: () => {
     const s = new Summer();
-    return { step: (a) => (s.add(a[0]!), false), result: () => (s.count === 0 ? null : makeReal(s.real() / s.count)) };
+    return {
+      step: (a) => (s.add(a[0]!), false),
+      inverse: (a) => s.remove(a[0]!),
+      result: () => (s.count === 0 ? null : makeReal(s.real() / s.count)),
+    };
   },
 };
 
@@ -224,33 +301,102 @@ function extreme(name: 'min' | 'max', sign: number): AggregateDef {
         result: () => best,
       };
     },
+    createSliding: (coll) => {
+      // A monotonic queue: values[head..] keep their arrival order and get strictly
+      // worse towards the back, so the front is the frame's extreme (the earliest of
+      // equal ones, as step() keeps it); rows leave from the front in arrival order.
+      const vals: SqlValue[] = [];
+      const seqs: number[] = [];
+      let head = 0;
+      let added = 0;
+      let removed = 0;
+      return {
+        step: (a) => {
+          const v = a[0]!;
+          if (v === null) return false;
+          const seq = added++;
+          while (vals.length > head && compareValues(vals[vals.length - 1]!, v, coll) * sign < 0) {
+            vals.pop();
+            seqs.pop();
+          }
+          vals.push(v);
+          seqs.push(seq);
+          return false;
+        },
+        inverse: (a) => {
+          if (a[0] === null) return;
+          const seq = removed++;
+          if (head < seqs.length && seqs[head] === seq) {
+            vals[head] = null;
+            head++;
+            if (head > 1024 && head * 2 > vals.length) {
+              vals.splice(0, head);
+              seqs.splice(0, head);
+              head = 0;
+            }
+          }
+        },
+        result: () => (head < vals.length ? vals[head]! : null),
+      };
+    },
   };
 }
 
 const MIN = extreme('min', -1);
 const MAX = extreme('max', 1);
 
+/** group_concat's state; with `sliding` it also keeps the lengths inverse() needs. */
+function groupConcat(sliding: boolean): Accumulator {
+  let out: string | null = null;
+  // The lengths of the values and of the separator written before each value but the
+  // first, from the earliest row still in (sliding only).
+  const valLens: number[] = [];
+  const sepLens: number[] = [];
+  let head = 0;
+  const acc: Accumulator = {
+    step: (a) => {
+      const v = a[0]!;
+      if (v === null) return false;
+      const t = toText(v) ?? '';
+      if (out === null) out = t;
+      else {
+        const sep = a.length > 1 ? a[1]! : ',';
+        const st = sep === null ? '' : toText(sep)!;
+        // The same limit on every runtime (V8 would fail near 2^29 units, JavaScriptCore later).
+        if (out.length + st.length + t.length > MAX_TEXT_LENGTH) throw tooBigError();
+        out += st + t;
+        if (sliding) sepLens.push(st.length);
+      }
+      if (sliding) valLens.push(t.length);
+      return false;
+    },
+    result: () => out,
+  };
+  if (sliding) {
+    acc.inverse = (a) => {
+      if (a[0] === null || out === null) return;
+      if (valLens.length - head <= 1) {
+        out = null;
+        valLens.length = 0;
+        sepLens.length = 0;
+        head = 0;
+        return;
+      }
+      // The value leaves with the separator that follows it (the next value's).
+      out = out.slice(valLens[head]! + sepLens[head]!);
+      head++;
+      if (head > 1024 && head * 2 > valLens.length) {
+        valLens.splice(0, head);
+        sepLens.splice(0, head);
+        head = 0;
+      }
+    };
+  }
+  return acc;
+}
+
 const GROUP_CONCAT: AggregateDef = {
   name: 'group_concat',
-  create: () => {
-    let out: string | null = null;
-    return {
-      step: (a) => {
-        const v = a[0]!;
-        if (v === null) return false;
-        const t = toText(v) ?? '';
-        if (out === null) out = t;
-        else {
-          const sep = a.length > 1 ? a[1]! : ',';
-          const st = sep === null ? '' : toText(sep)!;
-          // The same limit on every runtime (V8 would fail near 2^29 units, JavaScriptCore later).
-          if (out.length + st.length + t.length > MAX_TEXT_LENGTH) throw tooBigError();
-          out += st + t;
-        }
-        return false;
-      },
-      result: () => out,
-    };
-  },
+  create: () => groupConcat(false),
+  createSliding: () => groupConcat(true),
 };
-

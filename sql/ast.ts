@@ -416,7 +416,47 @@ export interface SelectCore {
   readonly where: Expr | null;
   readonly groupBy: readonly Expr[];
   readonly having: Expr | null;
+  /** `WINDOW w AS (…), …` in written order (absent when there is none); a later definition of a name wins, as in SQLite. */
+  readonly windows?: readonly NamedWindow[];
 }
+
+/** One definition of a WINDOW clause. */
+export interface NamedWindow {
+  readonly name: Name;
+  readonly window: WindowDef;
+}
+
+/**
+ * A window as written in `OVER (…)` or `WINDOW w AS (…)`: an optional base
+ * window name (`OVER (w ORDER BY x)`), PARTITION BY, ORDER BY and a frame
+ * (null: none written, SQLite's implicit `RANGE BETWEEN UNBOUNDED PRECEDING
+ * AND CURRENT ROW`). Inheritance and the frame rules are checked by the planner.
+ */
+export interface WindowDef {
+  readonly pos: SourcePos;
+  readonly base: Name | null;
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly OrderingTerm[];
+  readonly frame: WindowFrame | null;
+}
+
+export interface WindowFrame {
+  readonly units: 'ROWS' | 'RANGE' | 'GROUPS';
+  readonly start: FrameBound;
+  /** For the one-bound form (`ROWS 2 PRECEDING`) the parser fills in CURRENT ROW. */
+  readonly end: FrameBound;
+  readonly exclude: 'NO OTHERS' | 'CURRENT ROW' | 'GROUP' | 'TIES';
+}
+
+export type FrameBound =
+  | { readonly kind: 'UnboundedPreceding' }
+  | { readonly kind: 'Preceding'; readonly offset: Expr }
+  | { readonly kind: 'CurrentRow' }
+  | { readonly kind: 'Following'; readonly offset: Expr }
+  | { readonly kind: 'UnboundedFollowing' };
+
+/** `OVER name` or `OVER (window)`. */
+export type OverClause = { readonly kind: 'Named'; readonly name: Name } | { readonly kind: 'Window'; readonly window: WindowDef };
 
 /** `VALUES (…), (…)`; every row has the same number of expressions (checked by the parser). */
 export interface ValuesBody {
@@ -719,8 +759,8 @@ export interface SubqueryExpr {
 
 /**
  * A function call. `count(*)` has `star: true` and no args. `distinct` is
- * `f(DISTINCT x)`; `filter` is `FILTER (WHERE …)`. Window functions (OVER) are
- * rejected by the parser.
+ * `f(DISTINCT x)`; `filter` is `FILTER (WHERE …)`; `over` (absent for a plain
+ * call) makes it a window function call.
  */
 export interface FunctionExpr {
   readonly kind: 'Function';
@@ -730,6 +770,7 @@ export interface FunctionExpr {
   readonly star: boolean;
   readonly distinct: boolean;
   readonly filter: Expr | null;
+  readonly over?: OverClause;
 }
 
 /** A row value `(a, b, …)` with at least two items (`(a)` is just `a`). */
@@ -832,7 +873,8 @@ export function formatExpr(e: Expr): string {
     case 'Function': {
       const args = e.star ? '*' : (e.distinct ? 'DISTINCT ' : '') + list(e.args, formatExpr);
       const filter = e.filter === null ? '' : ` FILTER (WHERE ${formatExpr(e.filter)})`;
-      return `${formatName(e.name)}(${args})${filter}`;
+      const over = e.over === undefined ? '' : e.over.kind === 'Named' ? ` OVER ${formatName(e.over.name.name)}` : ` OVER (${formatWindow(e.over.window)})`;
+      return `${formatName(e.name)}(${args})${filter}${over}`;
     }
     case 'Row': return `(${list(e.items, formatExpr)})`;
     case 'Raise': return e.message === null ? `RAISE(${e.action})` : `RAISE(${e.action}, ${formatExpr(e.message)})`;
@@ -893,6 +935,7 @@ function formatBody(b: QueryBody): string {
       if (b.where !== null) s += ' WHERE ' + formatExpr(b.where);
       if (b.groupBy.length > 0) s += ' GROUP BY ' + list(b.groupBy, formatExpr);
       if (b.having !== null) s += ' HAVING ' + formatExpr(b.having);
+      if (b.windows !== undefined && b.windows.length > 0) s += ' WINDOW ' + list(b.windows, (w) => `${formatName(w.name.name)} AS (${formatWindow(w.window)})`);
       return s;
     }
     case 'Values': return 'VALUES ' + list(b.rows, (r) => `(${list(r, formatExpr)})`);
@@ -903,6 +946,31 @@ function formatBody(b: QueryBody): string {
 
 function formatOrderingTerm(o: OrderingTerm): string {
   return formatExpr(o.expr) + (o.direction === null ? '' : ' ' + o.direction) + (o.nulls === null ? '' : ' NULLS ' + o.nulls);
+}
+
+function formatFrameBound(b: FrameBound): string {
+  switch (b.kind) {
+    case 'UnboundedPreceding': return 'UNBOUNDED PRECEDING';
+    case 'Preceding': return `${formatExpr(b.offset)} PRECEDING`;
+    case 'CurrentRow': return 'CURRENT ROW';
+    case 'Following': return `${formatExpr(b.offset)} FOLLOWING`;
+    case 'UnboundedFollowing': return 'UNBOUNDED FOLLOWING';
+    default: return assertNever(b, 'frame bound');
+  }
+}
+
+/** The inside of `OVER (…)`: canonical, so two windows print alike exactly when they are written alike. */
+export function formatWindow(w: WindowDef): string {
+  const parts: string[] = [];
+  if (w.base !== null) parts.push(formatName(w.base.name));
+  if (w.partitionBy.length > 0) parts.push('PARTITION BY ' + list(w.partitionBy, formatExpr));
+  if (w.orderBy.length > 0) parts.push('ORDER BY ' + list(w.orderBy, formatOrderingTerm));
+  const f = w.frame;
+  if (f !== null) {
+    parts.push(`${f.units} BETWEEN ${formatFrameBound(f.start)} AND ${formatFrameBound(f.end)}`);
+    if (f.exclude !== 'NO OTHERS') parts.push(`EXCLUDE ${f.exclude}`);
+  }
+  return parts.join(' ');
 }
 
 export function formatQuery(q: Query): string {

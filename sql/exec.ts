@@ -23,6 +23,7 @@ import type { Accumulator } from './aggregates.ts';
 import { type Frame, type Row, type Source, limitValue, rowKey, valueKey } from './expr-compile.ts';
 import type { KvCursor, Overlay } from './txn.ts';
 import { TempBudget } from './temp-budget.ts';
+import { openWindowCursor, type WindowInput } from './window.ts';
 import type { AggregateNode, CompoundNode, JoinNode, LevelNode, LimitNode, QueryNode, RecursiveNode, RowsSource, SelectNode, SortNode, SortTerm, ValuesNode } from './plan.ts';
 
 /** Result rows pulled one at a time. `next()` returns undefined once there are no more. */
@@ -48,6 +49,7 @@ function budgetOf(f: Frame, cx: ExecContext): TempBudget {
 export function openQuery(node: QueryNode, f: Frame, cx: ExecContext): RowCursor {
   switch (node.kind) {
     case 'Select':
+      if (node.window !== undefined) return openWindowSelect(node, f, cx);
       return node.aggregate === null ? new SelectCursor(node, f, cx) : new GroupCursor(node, node.aggregate, f, cx);
     case 'Sort':
       return new SortCursor(node, f, cx);
@@ -814,6 +816,20 @@ class SelectCursor implements RowCursor {
   }
 }
 
+/** A SELECT with window functions: its joined (or grouped) rows go through the window stage (window.ts). */
+function openWindowSelect(n: SelectNode, f: Frame, cx: ExecContext): RowCursor {
+  let input: WindowInput;
+  if (n.aggregate === null) {
+    const join = new JoinCursor(n.join, cx);
+    input = { next: () => join.next(f), close: () => join.close() };
+  } else {
+    const g = new GroupCursor(n, n.aggregate, f, cx);
+    input = { next: () => g.bindNext(), close: () => g.close() };
+  }
+  const distinct = n.distinct !== null ? { colls: n.distinct, width: n.outputs.length } : null;
+  return openWindowCursor(n.window!, f, budgetOf(f, cx), input, (fr) => evalRow(n, fr), distinct);
+}
+
 interface Group {
   keyVals: SqlValue[];
   accs: Accumulator[];
@@ -906,7 +922,7 @@ class GroupCursor implements RowCursor {
     try {
       while (join.next(f)) {
         const g = groupOf();
-        let saveRow = extremeIdx < 0;
+        let saveRow = extremeIdx < 0 && a.bareFirst !== true;
         for (let i = 0; i < nCalls; i++) {
           const c = calls[i]!;
           if (c.filter !== null && isTruthy(c.filter.ev(f)) !== true) continue;
@@ -952,7 +968,8 @@ class GroupCursor implements RowCursor {
     return order;
   }
 
-  next(): Row | undefined {
+  /** Binds the next group that passes HAVING into the frame (its representative rows, its aggregate results). */
+  bindNext(): boolean {
     const groups = (this.groups ??= this.build());
     const f = this.f;
     const a = this.a;
@@ -964,6 +981,14 @@ class GroupCursor implements RowCursor {
       else for (let i = 0; i < sources.length; i++) f.rows[sources[i]!.slot] = nullRow(sources[i]!.width);
       f.rows[a.slot] = g.accs.map((x) => x.result());
       if (having !== null && isTruthy(having(f)) !== true) continue;
+      return true;
+    }
+    return false;
+  }
+
+  next(): Row | undefined {
+    const f = this.f;
+    while (this.bindNext()) {
       const row = evalRow(this.n, f);
       const seen = this.seen;
       if (seen !== null) {

@@ -43,6 +43,8 @@ import { aggregateDef, isAggregateName, type AggregateDef } from './aggregates.t
 import { callScalar, lookupScalar, likeMatch, globMatch, type ExecEnv } from './exec-env.ts';
 import type { TempBudget } from './temp-budget.ts';
 import { MAX_EXPR_HEIGHT, exprHeight, exprTooLarge } from './limits.ts';
+import { type WindowContext, type WindowSpec, builtinWindowFunction, hasWindowCall, isConstantOffset, resolveOver } from './window.ts';
+import { formatWindow, type OverClause, type WindowDef } from './ast.ts';
 
 export type Row = SqlValue[];
 export type Ev = (f: Frame) => SqlValue;
@@ -142,6 +144,10 @@ export class Scope {
   agg: AggContext | null = null;
   /** Result-column aliases visible to WHERE/GROUP BY/HAVING/ORDER BY (SQLite extension). */
   aliases: Map<string, Expr> | null = null;
+  /** Window calls of this SELECT, set only while compiling where they may appear (result columns, ORDER BY). */
+  win: WindowContext | null = null;
+  /** The SELECT's WINDOW clause, resolved, by folded name. */
+  windows: ReadonlyMap<string, WindowDef> | null = null;
   /** Sets collecting the slots referenced while compiling (for conjunct placement). */
   readonly collectors: Set<number>[] = [];
   constructor(
@@ -168,6 +174,12 @@ export class Compiler {
   usesRandom = false;
   /** The top-level expressions being compiled, outermost first (nested through subqueries). */
   private readonly enclosing: Expr[] = [];
+  /**
+   * User-defined aggregates (better-sqlite3's db.aggregate), looked up before
+   * the built-ins by folded name and argument count; see Accumulator in
+   * aggregates.ts for the contract. Null: built-ins only.
+   */
+  userAggregate: ((name: string, nargs: number) => AggregateDef | undefined) | null = null;
 
   allocSlot(): number {
     return this.nextSlot++;
@@ -406,6 +418,7 @@ export class Compiler {
       if (table === null && s.aliases !== null && s === scope) {
         const a = s.aliases.get(name);
         if (a !== undefined) {
+          if (s.win === null && hasWindowCall(a)) throw err('SQL_ERROR', `misuse of aliased window function ${e.column}`, e.pos);
           const saved = s.aliases;
           s.aliases = null; // an alias cannot refer to itself
           try {
@@ -736,11 +749,100 @@ export class Compiler {
     };
   }
 
+  /**
+   * `f(…) OVER …`: a built-in window function or an aggregate over a window
+   * frame. Its value is read from frame.rows[win.slot][i] once the window
+   * stage (window.ts) has computed it. SQLite's checks, in its order.
+   */
+  private windowCall(e: FunctionExpr, over: OverClause, scope: Scope): CExpr {
+    const name = fold(e.name);
+    const nargs = e.star ? 0 : e.args.length;
+    // SQLite's parser refuses DISTINCT before any name is looked up.
+    if (e.distinct) throw err('SQL_ERROR', 'DISTINCT is not supported for window functions', e.pos);
+    let def: AggregateDef | null = this.userAggregate?.(name, nargs) ?? null;
+    const builtin = def === null ? builtinWindowFunction(name) : undefined;
+    if (builtin !== undefined) {
+      if (nargs < builtin.min || nargs > builtin.max || e.star) throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
+    } else if (def === null) {
+      if (isAggregateName(name, nargs, e.star) || aggregateDef(name, nargs, e.star) !== null) {
+        def = aggregateDef(name, nargs, e.star);
+        if (def === null) throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
+      } else {
+        const impl = lookupScalar(name);
+        if (!impl) throw err('SQL_ERROR', `no such function: ${e.name}`, e.pos);
+        if (nargs < impl.minArgs || nargs > impl.maxArgs) throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
+        throw err('SQL_ERROR', `${e.name}() may not be used as a window function`, e.pos);
+      }
+    }
+    const win = scope.win;
+    if (win === null || win.inside || (scope.agg !== null && scope.agg.inside)) throw err('SQL_ERROR', `misuse of window function ${e.name}()`, e.pos);
+    const w = resolveOver(over, scope.windows, name);
+    if (builtin !== undefined && e.filter !== null) throw err('SQL_ERROR', 'FILTER clause may only be used with aggregate window functions', e.pos);
+    win.inside = true;
+    let args: CExpr[];
+    let filter: CExpr | null;
+    let spec: number;
+    try {
+      args = e.args.map((a) => this.node(a, scope));
+      filter = e.filter ? this.node(e.filter, scope) : null;
+      spec = this.windowSpec(w, win, scope);
+    } finally {
+      win.inside = false;
+    }
+    const coll = args[0]?.coll ?? 'BINARY';
+    const i = win.calls.length;
+    win.calls.push({ name: e.name, builtin: builtin !== undefined ? name : null, def, args: args.map((a) => a.ev), filter: filter?.ev ?? null, coll, spec });
+    const slot = win.slot;
+    const ex = args.find((a) => a.explicitColl);
+    return { ev: (f) => f.rows[slot]![i]!, aff: null, coll: ex ? ex.coll : null, explicitColl: ex !== undefined };
+  }
+
+  /** The index of window `w` (resolved) among the SELECT's distinct windows, compiling it when new. */
+  private windowSpec(w: WindowDef, win: WindowContext, scope: Scope): number {
+    const frame = w.frame!;
+    const sortKey = formatWindow({ ...w, frame: null });
+    const key = formatWindow(w);
+    const found = win.specs.findIndex((s) => s.key === key);
+    if (found >= 0) return found;
+    const partition = w.partitionBy.map((p) => this.node(p, scope));
+    const order = w.orderBy.map((t) => {
+      const c = this.node(t.expr, scope);
+      const desc = t.direction === 'DESC';
+      return { ev: c.ev, desc, nullsFirst: t.nulls === null ? !desc : t.nulls === 'FIRST', coll: c.coll ?? 'BINARY' };
+    });
+    const bound = (b: typeof frame.start): WindowSpec['start'] => {
+      if (b.kind !== 'Preceding' && b.kind !== 'Following') return { kind: b.kind, offset: null };
+      // A frame offset that is not constant is NULL, as SQLite's parser makes it (then an error once rows arrive).
+      if (!isConstantOffset(b.offset)) return { kind: b.kind, offset: () => null };
+      return { kind: b.kind, offset: this.node(b.offset, scope).ev };
+    };
+    win.specs.push({
+      key,
+      sortKey,
+      partition: partition.map((p) => p.ev),
+      partitionColls: partition.map((p) => p.coll ?? 'BINARY'),
+      order,
+      def: w,
+      units: frame.units,
+      start: bound(frame.start),
+      end: bound(frame.end),
+      exclude: frame.exclude,
+    });
+    return win.specs.length - 1;
+  }
+
   private func(e: FunctionExpr, scope: Scope): CExpr {
     const name = fold(e.name);
     const nargs = e.star ? 0 : e.args.length;
-    if (isAggregateName(name, nargs, e.star)) {
-      const def = aggregateDef(name, nargs, e.star);
+    if (e.over !== undefined) return this.windowCall(e, e.over, scope);
+    const user = this.userAggregate?.(name, nargs);
+    if (builtinWindowFunction(name) !== undefined && user === undefined) {
+      const b = builtinWindowFunction(name)!;
+      if (nargs < b.min || nargs > b.max) throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
+      throw err('SQL_ERROR', `misuse of window function ${e.name}()`, e.pos);
+    }
+    if (user !== undefined || isAggregateName(name, nargs, e.star)) {
+      const def = user ?? aggregateDef(name, nargs, e.star);
       if (def === null) throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
       const agg = scope.agg;
       if (agg === null || agg.inside) throw err('SQL_ERROR', `misuse of aggregate function ${e.name}()`, e.pos);

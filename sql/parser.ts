@@ -16,7 +16,8 @@
  * as SQLite measures it (sql/limits.ts); a compound SELECT of more than
  * MAX_COMPOUND_TERMS terms; SQL nested deeper than MAX_DEPTH levels; too many
  * parameters), SQL_ERROR (valid SQLite we do not support: triggers, virtual
- * tables, ATTACH, window functions, table-valued functions).
+ * tables, ATTACH, table-valued functions), and SQLite's parse-time window
+ * errors ("unsupported frame specification").
  *
  * Limits (SQLite's defaults, so the same statements are refused):
  *   expression height  1000  SQLITE_MAX_EXPR_DEPTH: `1+1+…` of 1000 terms
@@ -1189,7 +1190,17 @@ class Parser {
       groupBy = this.parseExprList();
     }
     const having = this.accept('HAVING') ? this.parseExpr() : null;
-    if (this.at('WINDOW')) throw this.unsupported(this.peek(), 'window functions are not supported');
+    if (this.accept('WINDOW')) {
+      const windows: A.NamedWindow[] = [];
+      do {
+        const name = this.parseNm('a window name');
+        this.expect('AS');
+        this.expect('(');
+        windows.push({ name, window: this.parseWindow() });
+        this.expect(')');
+      } while (this.accept(','));
+      return { kind: 'SelectCore', pos: this.pos(t), distinct, columns, from, where, groupBy, having, windows };
+    }
     return { kind: 'SelectCore', pos: this.pos(t), distinct, columns, from, where, groupBy, having };
   }
 
@@ -1720,8 +1731,97 @@ class Parser {
       filter = this.parseExpr();
       this.expect(')');
     }
-    if (this.at('OVER')) throw this.unsupported(this.peek(), 'window functions are not supported');
+    if (this.accept('OVER')) {
+      let over: A.OverClause;
+      if (this.accept('(')) {
+        over = { kind: 'Window', window: this.parseWindow() };
+        this.expect(')');
+      } else over = { kind: 'Named', name: this.parseNm('a window name') };
+      return { kind: 'Function', pos, name: nameTok.value, args, star, distinct, filter, over };
+    }
     return { kind: 'Function', pos, name: nameTok.value, args, star, distinct, filter };
+  }
+
+  /**
+   * window ::= [nm] [PARTITION BY exprs] [ORDER BY terms] [frame] — the text
+   * inside `OVER (…)` / `AS (…)`. As in SQLite's parser, PARTITION, ORDER,
+   * ROWS, RANGE and GROUPS here are keywords, never a base window's name.
+   */
+  private parseWindow(): A.WindowDef {
+    const first = this.peek();
+    let base: A.Name | null = null;
+    const k = first.kind;
+    if (k !== 'PARTITION' && k !== 'ORDER' && k !== 'ROWS' && k !== 'RANGE' && k !== 'GROUPS' && k !== ')' && this.isNm(first)) base = this.parseNm('a window name');
+    let partitionBy: A.Expr[] = [];
+    if (this.accept('PARTITION')) {
+      this.expect('BY');
+      partitionBy = this.parseExprList();
+    }
+    let orderBy: A.OrderingTerm[] = [];
+    if (this.accept('ORDER')) {
+      this.expect('BY');
+      orderBy = this.parseOrderingTerms();
+    }
+    const u = this.peek().kind;
+    const frame = u === 'ROWS' || u === 'RANGE' || u === 'GROUPS' ? this.parseFrame() : null;
+    return { pos: this.pos(first), base, partitionBy, orderBy, frame };
+  }
+
+  /** frame ::= (ROWS|RANGE|GROUPS) (bound | BETWEEN bound AND bound) [EXCLUDE (NO OTHERS|CURRENT ROW|GROUP|TIES)] */
+  private parseFrame(): A.WindowFrame {
+    const ut = this.advance();
+    const units = ut.kind as A.WindowFrame['units'];
+    let start: A.FrameBound;
+    let end: A.FrameBound;
+    if (this.accept('BETWEEN')) {
+      start = this.parseFrameBound(true);
+      this.expect('AND');
+      end = this.parseFrameBound(false);
+    } else {
+      start = this.parseFrameBound(true);
+      end = { kind: 'CurrentRow' };
+    }
+    // SQLite's sqlite3WindowAlloc: the start may not come after the end in the order
+    // UNBOUNDED PRECEDING, n PRECEDING, CURRENT ROW, n FOLLOWING, UNBOUNDED FOLLOWING.
+    if ((start.kind === 'CurrentRow' && end.kind === 'Preceding') || (start.kind === 'Following' && (end.kind === 'Preceding' || end.kind === 'CurrentRow'))) {
+      throw new HeliosError('SQL_ERROR', 'unsupported frame specification', { line: ut.line, column: ut.column });
+    }
+    let exclude: A.WindowFrame['exclude'] = 'NO OTHERS';
+    if (this.accept('EXCLUDE')) {
+      const t = this.advance();
+      if (t.kind === 'NO') {
+        this.expect('OTHERS');
+      } else if (t.kind === 'CURRENT') {
+        this.expect('ROW');
+        exclude = 'CURRENT ROW';
+      } else if (t.kind === 'GROUP') exclude = 'GROUP';
+      else if (t.kind === 'TIES') exclude = 'TIES';
+      else throw this.unexpected(t, 'NO OTHERS, CURRENT ROW, GROUP or TIES');
+    }
+    return { units, start, end, exclude };
+  }
+
+  /** bound ::= UNBOUNDED PRECEDING (start) | UNBOUNDED FOLLOWING (end) | CURRENT ROW | expr PRECEDING | expr FOLLOWING */
+  private parseFrameBound(isStart: boolean): A.FrameBound {
+    const t = this.peek();
+    if (t.kind === 'UNBOUNDED') {
+      this.advance();
+      if (isStart) {
+        this.expect('PRECEDING');
+        return { kind: 'UnboundedPreceding' };
+      }
+      this.expect('FOLLOWING');
+      return { kind: 'UnboundedFollowing' };
+    }
+    if (t.kind === 'CURRENT' && this.peek(1).kind === 'ROW') {
+      this.advance();
+      this.advance();
+      return { kind: 'CurrentRow' };
+    }
+    const offset = this.parseExpr();
+    if (this.accept('PRECEDING')) return { kind: 'Preceding', offset };
+    this.expect('FOLLOWING');
+    return { kind: 'Following', offset };
   }
 
   /** case ::= CASE [expr] (WHEN expr THEN expr)+ [ELSE expr] END */

@@ -14,6 +14,7 @@
 import type { Collation, Affinity } from './value.ts';
 import type { IndexInfo, TableInfo } from './catalog.ts';
 import type { AggContext, AggregateCall, CExpr, ColMeta, Ev, Frame, Row, Source } from './expr-compile.ts';
+import type { WindowNode } from './window.ts';
 
 /** A conjunct viewed as `column op value`, usable for an index or rowid lookup. */
 export interface AccessTerm {
@@ -94,6 +95,8 @@ export interface AggregateNode {
   readonly extremeIdx: number;
   /** Read at run time: whether any expression reads a source column outside an aggregate. */
   readonly context: AggContext;
+  /** Bare columns come from the group's first row (not its last): SQLite's rule when windows follow the grouping. */
+  readonly bareFirst?: boolean;
 }
 
 /** A subquery in an expression, shown under the SELECT whose expressions hold it. */
@@ -115,6 +118,12 @@ export interface SelectNode {
   /** DISTINCT over the result columns with these collations, or null. */
   readonly distinct: readonly Collation[] | null;
   readonly subqueries: readonly SubqueryNote[];
+  /**
+   * Window functions (window.ts): the rows the join (or the groups) produce
+   * are buffered, the windows computed, then the outputs evaluated per row.
+   * Absent when the SELECT calls none.
+   */
+  readonly window?: WindowNode;
 }
 
 export interface SortTerm {
@@ -190,20 +199,26 @@ export function explainQueryPlan(node: QueryNode): ExplainLine[] {
 function queryLines(n: QueryNode, depth: number, out: [number, string][], shown: Set<object>): void {
   switch (n.kind) {
     case 'Select': {
-      for (const l of n.join.levels) {
-        const r = l.rows;
-        if (r !== null && r.kind === 'Query' && !shown.has(r.shared.key)) {
-          shown.add(r.shared.key);
-          out.push([depth, `MATERIALIZE ${r.name}`]);
-          queryLines(r.query, depth + 1, out, shown);
-        }
+      const w = n.window;
+      if (w === undefined) {
+        selectSourceLines(n, depth, out, shown);
+        subqueryLines(n, depth, out, shown);
+      } else {
+        // As SQLite shows its window rewrite: one co-routine per distinct window, the
+        // first window outermost, each sorting by its PARTITION BY and ORDER BY.
+        const coroutine = (k: number, d: number): void => {
+          out.push([d, `CO-ROUTINE (subquery-${w.numbers[k]})`]);
+          if (k + 1 < w.specs.length) {
+            coroutine(k + 1, d + 1);
+            out.push([d + 1, `SCAN (subquery-${w.numbers[k + 1]})`]);
+          } else selectSourceLines(n, d + 1, out, shown);
+          const sp = w.specs[k]!;
+          if (sp.partition.length + sp.order.length > 0) out.push([d + 1, 'USE TEMP B-TREE FOR ORDER BY']);
+        };
+        coroutine(0, depth);
+        out.push([depth, `SCAN (subquery-${w.numbers[0]})`]);
+        subqueryLines(n, depth, out, shown);
       }
-      for (const l of n.join.levels) out.push([depth, describeLevel(l)]);
-      for (const s of n.subqueries) {
-        out.push([depth, `${s.correlated ? 'CORRELATED ' : ''}SCALAR SUBQUERY ${s.number}`]);
-        queryLines(s.plan, depth + 1, out, shown);
-      }
-      if (n.aggregate !== null && n.aggregate.groupBy.length > 0) out.push([depth, 'USE TEMP B-TREE FOR GROUP BY']);
       if (n.distinct !== null) out.push([depth, 'USE TEMP B-TREE FOR DISTINCT']);
       return;
     }
@@ -242,6 +257,28 @@ function queryLines(n: QueryNode, depth: number, out: [number, string][], shown:
       queryLines(n.step, depth + 2, out, shown);
       return;
   }
+}
+
+/** A SELECT's materialised sources, its SCAN/SEARCH lines and its GROUP BY. */
+function selectSourceLines(n: SelectNode, depth: number, out: [number, string][], shown: Set<object>): void {
+  for (const l of n.join.levels) {
+    const r = l.rows;
+    if (r !== null && r.kind === 'Query' && !shown.has(r.shared.key)) {
+      shown.add(r.shared.key);
+      out.push([depth, `MATERIALIZE ${r.name}`]);
+      queryLines(r.query, depth + 1, out, shown);
+    }
+  }
+  for (const l of n.join.levels) out.push([depth, describeLevel(l)]);
+  if (n.window !== undefined && n.aggregate !== null && n.aggregate.groupBy.length > 0) out.push([depth, 'USE TEMP B-TREE FOR GROUP BY']);
+}
+
+function subqueryLines(n: SelectNode, depth: number, out: [number, string][], shown: Set<object>): void {
+  for (const s of n.subqueries) {
+    out.push([depth, `${s.correlated ? 'CORRELATED ' : ''}SCALAR SUBQUERY ${s.number}`]);
+    queryLines(s.plan, depth + 1, out, shown);
+  }
+  if (n.window === undefined && n.aggregate !== null && n.aggregate.groupBy.length > 0) out.push([depth, 'USE TEMP B-TREE FOR GROUP BY']);
 }
 
 /** The SCAN / SEARCH line of one join level. */
@@ -290,6 +327,14 @@ export function explainOperators(node: QueryNode): OperatorLine[] {
         out.push([d, n.aggregate !== null ? 'Project (per group)' : 'Project', `${cols}${n.distinct !== null ? ' DISTINCT' : ''}`]);
         let e = d + 1;
         if (n.having !== null) out.push([e++, 'Filter', 'HAVING']);
+        const w = n.window;
+        if (w !== undefined) {
+          for (let k = 0; k < w.specs.length; k++) {
+            const sp = w.specs[k]!;
+            const calls = w.calls.filter((c) => c.spec === k).map((c) => `${c.name}()`).join(', ');
+            out.push([e++, 'Window', `${sp.partition.length} partition key(s), ${sp.order.length} order key(s), ${sp.units}: ${calls}`]);
+          }
+        }
         if (n.aggregate !== null) {
           const a = n.aggregate;
           out.push([e++, 'Aggregate', `${a.groupBy.length} group key(s), ${a.calls.map((c) => `${c.def.name}()`).join(', ') || 'no aggregate function'}`]);

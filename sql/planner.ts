@@ -43,6 +43,9 @@ import {
 } from './plan.ts';
 import { type ExecContext, type RowCursor, nullRow, openQuery, rowidProbe, runQuery } from './exec.ts';
 import { DEFAULT_TEMP_MEMORY_LIMIT } from './temp-budget.ts';
+import type { AggregateDef } from './aggregates.ts';
+import { type WindowContext, type WindowNode, resolveWindowClause } from './window.ts';
+import { formatExpr } from './ast.ts';
 
 /** What the planner needs from the session. */
 export interface PlanContext {
@@ -50,6 +53,8 @@ export interface PlanContext {
   readonly store: () => Overlay;
   /** Bytes of intermediate rows one execution may hold (default DEFAULT_TEMP_MEMORY_LIMIT). */
   readonly tempMemoryLimit?: () => number;
+  /** User-defined aggregates by folded name and argument count (Compiler.userAggregate). */
+  readonly userAggregate?: (name: string, nargs: number) => AggregateDef | undefined;
 }
 
 /** A planned query: its plan tree, and how to run it. */
@@ -123,41 +128,54 @@ export function splitAnd(e: Expr | null, out: Expr[] = []): Expr[] {
   return out;
 }
 
-/** Whether `e` calls an aggregate function outside any subquery. */
-function hasAggregate(e: Expr | null): boolean {
-  if (e === null) return false;
-  switch (e.kind) {
-    case 'Function': {
-      const n = fold(e.name);
-      const nargs = e.star ? 0 : e.args.length;
-      if ((n === 'count' || n === 'sum' || n === 'total' || n === 'avg' || n === 'group_concat' || n === 'string_agg') && (nargs > 0 || e.star || n === 'count')) return true;
-      if ((n === 'min' || n === 'max') && nargs === 1) return true;
-      return e.args.some(hasAggregate) || hasAggregate(e.filter);
+/**
+ * Whether `e` calls an aggregate function outside any subquery. A window call
+ * (`sum(x) OVER …`) is not one, but its arguments, FILTER and inline window may
+ * hold one (`sum(sum(x)) OVER ()`). `user` tells whether a name and argument
+ * count is a user-defined aggregate.
+ */
+function hasAggregate(root: Expr | null, user: ((name: string, nargs: number) => boolean) | null = null): boolean {
+  const walk = (e: Expr | null): boolean => {
+    if (e === null) return false;
+    switch (e.kind) {
+      case 'Function': {
+        const n = fold(e.name);
+        const nargs = e.star ? 0 : e.args.length;
+        if (e.over !== undefined) {
+          const w = e.over.kind === 'Window' ? e.over.window : null;
+          return e.args.some(walk) || walk(e.filter) || (w !== null && (w.partitionBy.some(walk) || w.orderBy.some((t) => walk(t.expr))));
+        }
+        if (user !== null && user(n, nargs)) return true;
+        if ((n === 'count' || n === 'sum' || n === 'total' || n === 'avg' || n === 'group_concat' || n === 'string_agg') && (nargs > 0 || e.star || n === 'count')) return true;
+        if ((n === 'min' || n === 'max') && nargs === 1) return true;
+        return e.args.some(walk) || walk(e.filter);
+      }
+      case 'Unary':
+        return walk(e.operand);
+      case 'Binary':
+        return walk(e.left) || walk(e.right);
+      case 'Between':
+        return walk(e.expr) || walk(e.low) || walk(e.high);
+      case 'InList':
+        return walk(e.expr) || e.items.some(walk);
+      case 'InSelect':
+      case 'InTable':
+        return walk(e.expr);
+      case 'Like':
+        return walk(e.expr) || walk(e.pattern) || walk(e.escape);
+      case 'IsNull':
+      case 'Collate':
+      case 'Cast':
+        return walk(e.expr);
+      case 'Case':
+        return walk(e.base) || e.whens.some((w) => walk(w.when) || walk(w.then)) || walk(e.else);
+      case 'Row':
+        return e.items.some(walk);
+      default:
+        return false;
     }
-    case 'Unary':
-      return hasAggregate(e.operand);
-    case 'Binary':
-      return hasAggregate(e.left) || hasAggregate(e.right);
-    case 'Between':
-      return hasAggregate(e.expr) || hasAggregate(e.low) || hasAggregate(e.high);
-    case 'InList':
-      return hasAggregate(e.expr) || e.items.some(hasAggregate);
-    case 'InSelect':
-    case 'InTable':
-      return hasAggregate(e.expr);
-    case 'Like':
-      return hasAggregate(e.expr) || hasAggregate(e.pattern) || hasAggregate(e.escape);
-    case 'IsNull':
-    case 'Collate':
-    case 'Cast':
-      return hasAggregate(e.expr);
-    case 'Case':
-      return hasAggregate(e.base) || e.whens.some((w) => hasAggregate(w.when) || hasAggregate(w.then)) || hasAggregate(e.else);
-    case 'Row':
-      return e.items.some(hasAggregate);
-    default:
-      return false;
-  }
+  };
+  return walk(root);
 }
 
 /** Plans queries of one statement. */
@@ -178,9 +196,15 @@ export class Planner {
   private readonly viewsPlanning = new Set<string>();
   /** > 0 while planning a statement-level query (`query(q, null)`): its table reads may be cached. */
   private statementQuery = 0;
+  private readonly isUserAggregate: ((name: string, nargs: number) => boolean) | null = null;
 
   constructor(readonly ctx: PlanContext) {
     this.comp.sub = { compileSubquery: (q, parent) => this.subquery(q, parent) };
+    const ua = ctx.userAggregate;
+    if (ua !== undefined) {
+      this.comp.userAggregate = ua;
+      this.isUserAggregate = (n, k) => ua(n, k) !== undefined;
+    }
     this.cx = { store: ctx.store, tempMemoryLimit: ctx.tempMemoryLimit ?? (() => DEFAULT_TEMP_MEMORY_LIMIT) };
   }
 
@@ -361,12 +385,15 @@ export class Planner {
     scope.aliases = aliases;
 
     const orderBy = q ? q.orderBy : [];
+    const ua = this.isUserAggregate;
     const isAgg =
       core.groupBy.length > 0 ||
-      resultExprs.some((r) => hasAggregate(r.expr)) ||
-      hasAggregate(core.having) ||
-      orderBy.some((t) => hasAggregate(t.expr));
-    if (core.having !== null && core.groupBy.length === 0 && !resultExprs.some((r) => hasAggregate(r.expr))) {
+      resultExprs.some((r) => hasAggregate(r.expr, ua)) ||
+      hasAggregate(core.having, ua) ||
+      orderBy.some((t) => hasAggregate(t.expr, ua));
+    // The WINDOW clause is checked whether or not a call uses it, as SQLite's parser does.
+    scope.windows = resolveWindowClause(core.windows);
+    if (core.having !== null && core.groupBy.length === 0 && !resultExprs.some((r) => hasAggregate(r.expr, ua))) {
       throw sqlErr('HAVING clause on a non-aggregate query', core.pos);
     }
 
@@ -392,14 +419,18 @@ export class Planner {
           if (k < 1 || k > resultExprs.length) throw sqlErr(`${ordinal(gi + 1)} GROUP BY term out of range - should be between 1 and ${resultExprs.length}`, g.pos);
           return this.comp.compile(resultExprs[k - 1]!.expr, scope);
         }
-        if (hasAggregate(g)) throw sqlErr('aggregate functions are not allowed in the GROUP BY clause', g.pos);
+        if (hasAggregate(g, ua)) throw sqlErr('aggregate functions are not allowed in the GROUP BY clause', g.pos);
         return this.comp.compile(g, scope);
       });
       agg = { slot: this.comp.allocSlot(), calls: [], inside: false };
       scope.agg = agg;
     }
 
+    // Window calls may appear in the result columns and ORDER BY only.
+    const win: WindowContext = { slot: this.comp.allocSlot(), calls: [], specs: [], inside: false };
+    scope.win = win;
     const outputs = resultExprs.map((r) => this.comp.compile(r.expr, scope));
+    scope.win = null;
     // The rowid (and its INTEGER PRIMARY KEY alias) has no collation of its own, unlike other columns.
     const isRowid = (c: CExpr): boolean => {
       const col = c.column;
@@ -414,6 +445,7 @@ export class Planner {
     const having = core.having ? this.comp.compile(core.having, scope).ev : null;
 
     // ORDER BY keys: a result column position/alias or an expression over the sources.
+    scope.win = win;
     const sortTerms = orderBy.map((t, i) => {
       const idx = resultIndexOf(t, columns, resultExprs);
       if (idx === -2) throw sqlErr(`${ordinal(i + 1)} ORDER BY term out of range - should be between 1 and ${columns.length}`, t.pos);
@@ -424,13 +456,25 @@ export class Planner {
       return { out: -1, ev: c.ev, desc, nullsFirst, coll: c.coll ?? 'BINARY', expr: t.expr };
     });
     scope.aliases = null;
+    scope.win = null;
+    const windowed = win.calls.length > 0;
 
     const limitEv = q && q.limit ? this.comp.compile(q.limit, scope.parent ?? this.rootScope()).ev : null;
     const offsetEv = q && q.offset ? this.comp.compile(q.offset, scope.parent ?? this.rootScope()).ev : null;
 
     // Can the first level deliver the ORDER BY order?
     let sortNeeded = sortTerms.length > 0;
-    if (sortNeeded && !isAgg && !core.distinct && levels.length > 0) {
+    if (sortNeeded && windowed) {
+      // Rows leave the window stage in the first window's order (PARTITION BY, then ORDER BY):
+      // an ORDER BY that is a prefix of it needs no sort (SQLite drops it too).
+      const d = win.specs[0]!.def;
+      const have = [
+        ...d.partitionBy.map((e) => `${formatExpr(e)}\u0000ASC\u0000F`),
+        ...d.orderBy.map((t) => `${formatExpr(t.expr)}\u0000${t.direction ?? 'ASC'}\u0000${(t.nulls === null ? t.direction !== 'DESC' : t.nulls === 'FIRST') ? 'F' : 'L'}`),
+      ];
+      const want = sortTerms.map((t) => `${formatExpr(t.expr)}\u0000${t.desc ? 'DESC' : 'ASC'}\u0000${t.nullsFirst ? 'F' : 'L'}`);
+      if (!core.distinct && want.length <= have.length && want.every((x, i) => x === have[i])) sortNeeded = false;
+    } else if (sortNeeded && !isAgg && !core.distinct && levels.length > 0) {
       if (this.orderFromAccess(levels, sortTerms, limitEv !== null)) sortNeeded = false;
     }
 
@@ -450,12 +494,21 @@ export class Planner {
             // The bare-column rule: with exactly one min()/max(), bare columns come from its row.
             extremeIdx: aggCalls.filter((c) => c.def.name === 'min' || c.def.name === 'max').length === 1 ? aggCalls.findIndex((c) => c.def.name === 'min' || c.def.name === 'max') : -1,
             context: agg,
+            ...(windowed ? { bareFirst: true } : {}),
           };
     // ORDER BY keys that are not result columns ride after them until the sort.
     const extras: Ev[] = [];
     const terms: SortTerm[] = sortNeeded
       ? sortTerms.map((t) => ({ key: t.out >= 0 ? t.out : nOut + extras.push(t.ev!) - 1, desc: t.desc, nullsFirst: t.nullsFirst, coll: t.coll }))
       : [];
+    let window: WindowNode | undefined;
+    if (windowed) {
+      const snapshot = items.map((it) => it.src.slot);
+      if (agg !== null) snapshot.push(agg.slot);
+      // SQLite numbers its window co-routines after the statement's other SELECTs.
+      const first = this.subqueryCounter + 2;
+      window = { slot: win.slot, snapshot, specs: win.specs, calls: win.calls, numbers: win.specs.map((_, i) => first + i) };
+    }
     const select: SelectNode = {
       kind: 'Select',
       columns,
@@ -466,6 +519,7 @@ export class Planner {
       extras,
       distinct: core.distinct ? columns.map((c) => c.coll) : null,
       subqueries,
+      ...(window !== undefined ? { window } : {}),
     };
     let node: QueryNode = select;
     if (sortNeeded) node = { kind: 'Sort', columns, input: node, terms, width: nOut, limit: limitEv, offset: offsetEv };

@@ -436,7 +436,6 @@ test('unsupported SQLite features are SQL_ERROR, not syntax errors', () => {
   for (const sql of [
     'SELECT row_number() OVER (ORDER BY a) FROM t',
     'SELECT a FROM t WINDOW w AS (ORDER BY a)',
-    'CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END',
     'CREATE VIRTUAL TABLE v USING fts5(a)',
     "ATTACH 'x.db' AS x",
     'SELECT * FROM json_each(?)',

@@ -453,6 +453,12 @@ export class Catalog {
         this.views.set(fold(r.name), buildView(stmt, r.id));
       }
     }
+    for (const r of this.tempRows) {
+      if (r.type !== 'view' || r.sql === null) continue;
+      const stmt = parseSchemaSql(r.sql);
+      if (stmt.kind !== 'CreateView') throw new HeliosError('INTERNAL', `TEMP entry for ${r.name} is not CREATE VIEW`);
+      this.views.set(fold(r.name), buildView(stmt, r.id));
+    }
     for (const r of [...this.rows, ...this.tempRows]) {
       if (r.type !== 'trigger' || r.sql === null) continue;
       const stmt = parseSchemaSql(r.sql);
@@ -534,10 +540,10 @@ export class Catalog {
     return this.sequenceRow() !== undefined || [...this.tables.values()].some((t) => t.autoincrement);
   }
 
-  /** Whether any table, view or index already uses the name (triggers have a namespace of their own). */
+  /** Whether any table, view or index (TEMP views included) already uses the name (triggers have a namespace of their own). */
   nameInUse(name: string): SchemaRow | undefined {
     const k = fold(name);
-    return this.rows.find((r) => r.type !== 'trigger' && fold(r.name) === k);
+    return this.rows.find((r) => r.type !== 'trigger' && fold(r.name) === k) ?? this.tempRows.find((r) => r.type === 'view' && fold(r.name) === k);
   }
 }
 

@@ -130,7 +130,6 @@ export function createIndex(s: DdlSession, stmt: A.CreateIndexStmt): void {
 }
 
 export function createView(s: DdlSession, stmt: A.CreateViewStmt): void {
-  if (stmt.temporary) throw sqlErr('TEMP views are not supported', stmt.pos);
   const used = s.catalog.nameInUse(stmt.name.name);
   if (used) {
     if (stmt.ifNotExists) return;
@@ -138,9 +137,16 @@ export function createView(s: DdlSession, stmt: A.CreateViewStmt): void {
   }
   checkNewName(s, stmt.name.name, 'view', stmt.name.pos);
   // Like SQLite, names inside the view are resolved when it is used, not now.
+  const sql = schemaText('CREATE VIEW', stmt, stmt.name.pos.offset);
+  if (stmt.temporary) {
+    // A TEMP view lives in memory only, like a TEMP trigger ([SQL-CAT-6]).
+    s.catalog.addTempRow({ id: s.catalog.allocateTempId(), type: 'view', name: stmt.name.name, tblName: stmt.name.name, sql });
+    s.catalog.rebuild();
+    return;
+  }
   const id = s.catalog.allocateId(s.overlay);
   buildView(stmt, id);
-  s.catalog.addRow(s.overlay, { id, type: 'view', name: stmt.name.name, tblName: stmt.name.name, sql: schemaText('CREATE VIEW', stmt, stmt.name.pos.offset) });
+  s.catalog.addRow(s.overlay, { id, type: 'view', name: stmt.name.name, tblName: stmt.name.name, sql });
   s.catalog.rebuild();
 }
 
@@ -253,7 +259,8 @@ export function drop(s: DdlSession, stmt: A.DropStmt): void {
         throw sqlErr(`no such view: ${name}`, stmt.name.pos);
       }
       dropTriggersOn(s, v.name);
-      s.catalog.removeRow(s.overlay, v.id);
+      if (s.catalog.tempRows.some((r) => r.type === 'view' && r.id === v.id && fold(r.name) === k)) s.catalog.removeTempRow(v.id);
+      else s.catalog.removeRow(s.overlay, v.id);
       s.catalog.rebuild();
       return;
     }

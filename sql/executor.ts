@@ -239,7 +239,14 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
         const p = runPragma(this, stmt, version);
         return { ...p, columns: p.columns !== null && p.columns.length === 0 ? null : p.columns, declTypes: null, schemaVersion: version };
       }
-      case 'Reindex':
+      case 'Reindex': {
+        // Indexes never go stale here, so there is nothing to rebuild; the name must still be one SQLite finds.
+        const n = stmt.name;
+        if (n !== null && !['binary', 'nocase', 'rtrim'].includes(n.name.toLowerCase()) && !this.catalog.table(n.name) && !this.catalog.indexes.has(n.name.toLowerCase())) {
+          throw sqlErr('unable to identify the object to be reindexed', n.pos);
+        }
+        return this.noop(version);
+      }
       case 'Analyze':
         return this.noop(version);
       case 'Vacuum':

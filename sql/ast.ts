@@ -52,6 +52,7 @@ export type Statement =
   | CreateTableStmt
   | CreateIndexStmt
   | CreateViewStmt
+  | CreateTriggerStmt
   | DropStmt
   | AlterTableStmt
   | BeginStmt
@@ -280,6 +281,30 @@ export interface CreateViewStmt extends StatementBase {
   readonly name: Name;
   readonly columns: readonly Name[] | null;
   readonly query: Query;
+}
+
+/** A statement of a trigger body: INSERT, UPDATE, DELETE or SELECT (parse.y `trigger_cmd`). */
+export type TriggerBodyStmt = InsertStmt | UpdateStmt | DeleteStmt | SelectStmt;
+
+/**
+ * `CREATE [TEMP] TRIGGER [IF NOT EXISTS] name [BEFORE|AFTER|INSTEAD OF]
+ * (DELETE|INSERT|UPDATE [OF cols]) ON table [FOR EACH ROW] [WHEN expr]
+ * BEGIN stmt; … END`. No timing means BEFORE, as in SQLite.
+ */
+export interface CreateTriggerStmt extends StatementBase {
+  readonly kind: 'CreateTrigger';
+  readonly temporary: boolean;
+  readonly ifNotExists: boolean;
+  readonly schema: string | null;
+  readonly name: Name;
+  readonly timing: 'BEFORE' | 'AFTER' | 'INSTEAD OF';
+  readonly event: 'INSERT' | 'UPDATE' | 'DELETE';
+  /** `UPDATE OF a, b`: the columns whose assignment fires the trigger; null for any UPDATE. */
+  readonly columns: readonly Name[] | null;
+  readonly table: Name;
+  readonly forEachRow: boolean;
+  readonly when: Expr | null;
+  readonly body: readonly TriggerBodyStmt[];
 }
 
 export interface DropStmt extends StatementBase {
@@ -1119,6 +1144,13 @@ export function formatStatement(st: Statement): string {
     case 'CreateView': {
       const cols = st.columns === null ? '' : ` (${list(st.columns, (n) => formatName(n.name))})`;
       return `CREATE ${st.temporary ? 'TEMP ' : ''}VIEW ${st.ifNotExists ? 'IF NOT EXISTS ' : ''}${formatQualified(st.schema, st.name.name)}${cols} AS ${formatQuery(st.query)}`;
+    }
+    case 'CreateTrigger': {
+      let s = `CREATE ${st.temporary ? 'TEMP ' : ''}TRIGGER ${st.ifNotExists ? 'IF NOT EXISTS ' : ''}${formatQualified(st.schema, st.name.name)} ${st.timing} ${st.event}`;
+      if (st.columns !== null) s += ` OF ${list(st.columns, (n) => formatName(n.name))}`;
+      s += ` ON ${formatName(st.table.name)}${st.forEachRow ? ' FOR EACH ROW' : ''}`;
+      if (st.when !== null) s += ` WHEN ${formatExpr(st.when)}`;
+      return `${s} BEGIN ${st.body.map((b) => `${formatStatement(b)}; `).join('')}END`;
     }
     case 'Drop': return `DROP ${st.objectType} ${st.ifExists ? 'IF EXISTS ' : ''}${formatQualified(st.schema, st.name.name)}`;
     case 'AlterTable': {

@@ -8,6 +8,11 @@
  * and PRIMARY KEY constraints are stored with `sql: null` and named
  * `sqlite_autoindex_<table>_<n>`, as in SQLite.
  *
+ * Triggers are schema rows of type 'trigger' (tbl_name: the table or view
+ * they are on) holding the CREATE TRIGGER text; they have a namespace of
+ * their own, as in SQLite. TEMP triggers live only in memory, in `tempRows`
+ * (SQLite's sqlite_temp_schema), and vanish when the database closes.
+ *
  * Names are case-insensitive (ASCII folding), as in SQLite.
  */
 import type {
@@ -15,6 +20,7 @@ import type {
   ConflictAction,
   CreateIndexStmt,
   CreateTableStmt,
+  CreateTriggerStmt,
   CreateViewStmt,
   Expr,
   ForeignKeyAction,
@@ -122,9 +128,21 @@ export interface ViewInfo {
   readonly query: Query;
 }
 
+/** A trigger as its CREATE TRIGGER text defines it (sql/trigger.ts compiles and fires it). */
+export interface TriggerInfo {
+  readonly type: 'trigger';
+  readonly id: number;
+  readonly name: string;
+  /** The table or view the trigger is on, as written. */
+  readonly table: string;
+  readonly sql: string;
+  readonly temp: boolean;
+  readonly stmt: CreateTriggerStmt;
+}
+
 export interface SchemaRow {
   readonly id: number;
-  readonly type: 'table' | 'index' | 'view';
+  readonly type: 'table' | 'index' | 'view' | 'trigger';
   readonly name: string;
   readonly tblName: string;
   readonly sql: string | null;
@@ -357,6 +375,10 @@ function posOf(p: { line: number; column: number }): { line: number; column: num
 export class Catalog {
   readonly tables = new Map<string, TableInfo>();
   readonly views = new Map<string, ViewInfo>();
+  /** trigger name → trigger (TEMP ones included). */
+  readonly triggers = new Map<string, TriggerInfo>();
+  /** TEMP triggers' schema rows: in memory only, never written to the store (sqlite_temp_schema). */
+  tempRows: SchemaRow[] = [];
   /** index name → index (every table's). */
   readonly indexes = new Map<string, IndexInfo>();
   /** Schema rows in creation order (sqlite_schema). */
@@ -365,7 +387,8 @@ export class Catalog {
   /** Bumped on every schema change; prepared statements re-plan when it moved. */
   version = 0;
 
-  load(store: Overlay): void {
+  load(store: Overlay, tempRows: readonly SchemaRow[] = this.tempRows): void {
+    this.tempRows = tempRows.slice();
     this.tables.clear();
     this.views.clear();
     this.indexes.clear();
@@ -395,6 +418,7 @@ export class Catalog {
     this.tables.clear();
     this.views.clear();
     this.indexes.clear();
+    this.triggers.clear();
     const autoIds = new Map<string, { n: number; id: number }[]>();
     for (const r of this.rows) {
       if (r.type === 'index' && r.sql === null) {
@@ -429,6 +453,24 @@ export class Catalog {
         this.views.set(fold(r.name), buildView(stmt, r.id));
       }
     }
+    for (const r of this.tempRows) {
+      if (r.type !== 'view' || r.sql === null) continue;
+      const stmt = parseSchemaSql(r.sql);
+      if (stmt.kind !== 'CreateView') throw new HeliosError('INTERNAL', `TEMP entry for ${r.name} is not CREATE VIEW`);
+      this.views.set(fold(r.name), buildView(stmt, r.id));
+    }
+    for (const r of [...this.rows, ...this.tempRows]) {
+      if (r.type !== 'trigger' || r.sql === null) continue;
+      const stmt = parseSchemaSql(r.sql);
+      if (stmt.kind !== 'CreateTrigger') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE TRIGGER`);
+      const temp = this.tempRows.includes(r);
+      // A TEMP trigger whose table was dropped went with it (as in SQLite); a stored one must name an existing table or view.
+      if (!this.tables.has(fold(r.tblName)) && !this.views.has(fold(r.tblName))) {
+        if (temp) continue;
+        throw new HeliosError('CORRUPTION', `trigger ${r.name} names a missing table`);
+      }
+      this.triggers.set(fold(r.name), { type: 'trigger', id: r.id, name: r.name, table: r.tblName, sql: r.sql, temp, stmt });
+    }
     this.version++;
   }
 
@@ -461,6 +503,33 @@ export class Catalog {
     return this.tables.get(fold(name));
   }
 
+  /**
+   * The triggers on table or view `name`, in the order SQLite fires them:
+   * the most recently created first (TEMP ones, kept apart, before the others).
+   */
+  triggersOn(name: string): TriggerInfo[] {
+    const k = fold(name);
+    const out: TriggerInfo[] = [];
+    for (const tr of this.triggers.values()) if (fold(tr.table) === k) out.push(tr);
+    return out.sort((a, b) => (a.temp !== b.temp ? (a.temp ? -1 : 1) : b.id - a.id));
+  }
+
+  /** Ids of TEMP objects: their own sequence, never written (a rolled-back transaction cannot reuse one). */
+  private tempNextId = 1;
+
+  allocateTempId(): number {
+    return this.tempNextId++;
+  }
+
+  /** Adds a TEMP trigger's row (memory only; the list is replaced, so a saved reference is a snapshot). */
+  addTempRow(row: SchemaRow): void {
+    this.tempRows = [...this.tempRows, row];
+  }
+
+  removeTempRow(id: number): void {
+    this.tempRows = this.tempRows.filter((r) => r.id !== id);
+  }
+
   /** The sqlite_sequence entry, written with the first AUTOINCREMENT table (absent in databases made before it was). */
   sequenceRow(): SchemaRow | undefined {
     return this.rows.find(isSequenceRow);
@@ -471,10 +540,10 @@ export class Catalog {
     return this.sequenceRow() !== undefined || [...this.tables.values()].some((t) => t.autoincrement);
   }
 
-  /** Whether any object (table, view, index) already uses the name. */
+  /** Whether any table, view or index (TEMP views included) already uses the name (triggers have a namespace of their own). */
   nameInUse(name: string): SchemaRow | undefined {
     const k = fold(name);
-    return this.rows.find((r) => fold(r.name) === k);
+    return this.rows.find((r) => r.type !== 'trigger' && fold(r.name) === k) ?? this.tempRows.find((r) => r.type === 'view' && fold(r.name) === k);
   }
 }
 

@@ -1,12 +1,12 @@
 /**
- * CREATE TABLE (… AS SELECT included), CREATE [UNIQUE] INDEX, CREATE VIEW and
- * DROP TABLE / INDEX / VIEW / TRIGGER: name rules (sqlite_* is reserved, one
+ * CREATE TABLE (… AS SELECT included), CREATE [UNIQUE] INDEX, CREATE VIEW,
+ * CREATE TRIGGER and DROP TABLE / INDEX / VIEW / TRIGGER: name rules (sqlite_* is reserved, one
  * namespace for tables, indexes and views, IF [NOT] EXISTS), the schema rows
  * and their stored CREATE text in SQLite's normal form, and the data: a new
  * index is filled from the table's rows (a duplicate fails a UNIQUE one); a
  * dropped object's key range is deleted, and with foreign_keys ON a dropped
- * table is first emptied as by DELETE, running its children's actions. The
- * first AUTOINCREMENT table creates sqlite_sequence, which is never dropped.
+ * table is first emptied as by DELETE, running its children's actions; a
+ * dropped table or view takes its triggers with it. The first AUTOINCREMENT table creates sqlite_sequence, which is never dropped.
  *
  * Each runs inside the session's DDL program, which marks the statement as
  * touching the schema (the catalog is reloaded if it is undone).
@@ -130,7 +130,6 @@ export function createIndex(s: DdlSession, stmt: A.CreateIndexStmt): void {
 }
 
 export function createView(s: DdlSession, stmt: A.CreateViewStmt): void {
-  if (stmt.temporary) throw sqlErr('TEMP views are not supported', stmt.pos);
   const used = s.catalog.nameInUse(stmt.name.name);
   if (used) {
     if (stmt.ifNotExists) return;
@@ -138,10 +137,52 @@ export function createView(s: DdlSession, stmt: A.CreateViewStmt): void {
   }
   checkNewName(s, stmt.name.name, 'view', stmt.name.pos);
   // Like SQLite, names inside the view are resolved when it is used, not now.
+  const sql = schemaText('CREATE VIEW', stmt, stmt.name.pos.offset);
+  if (stmt.temporary) {
+    // A TEMP view lives in memory only, like a TEMP trigger ([SQL-CAT-6]).
+    s.catalog.addTempRow({ id: s.catalog.allocateTempId(), type: 'view', name: stmt.name.name, tblName: stmt.name.name, sql });
+    s.catalog.rebuild();
+    return;
+  }
   const id = s.catalog.allocateId(s.overlay);
   buildView(stmt, id);
-  s.catalog.addRow(s.overlay, { id, type: 'view', name: stmt.name.name, tblName: stmt.name.name, sql: schemaText('CREATE VIEW', stmt, stmt.name.pos.offset) });
+  s.catalog.addRow(s.overlay, { id, type: 'view', name: stmt.name.name, tblName: stmt.name.name, sql });
   s.catalog.rebuild();
+}
+
+/**
+ * CREATE TRIGGER: the trigger's own namespace (IF NOT EXISTS), a table for
+ * BEFORE / AFTER, a view for INSTEAD OF, never a sqlite_* table. Names in the
+ * body are resolved when the trigger fires, as SQLite does. A TEMP trigger's
+ * row stays in memory.
+ */
+export function createTrigger(s: DdlSession, stmt: A.CreateTriggerStmt): void {
+  const name = stmt.name.name;
+  if (s.catalog.triggers.has(fold(name))) {
+    if (stmt.ifNotExists) return;
+    throw sqlErr(`trigger ${name} already exists`, stmt.name.pos);
+  }
+  if (fold(name).startsWith('sqlite_')) throw sqlErr(`object name reserved for internal use: ${name}`, stmt.name.pos);
+  const on = stmt.table.name;
+  if (fold(on).startsWith('sqlite_')) throw sqlErr('cannot create trigger on system table', stmt.table.pos);
+  const t = s.catalog.table(on);
+  const v = s.catalog.views.get(fold(on));
+  if (!t && !v) throw sqlErr(`no such table: main.${on}`, stmt.table.pos);
+  if (v && stmt.timing !== 'INSTEAD OF') throw sqlErr(`cannot create ${stmt.timing} trigger on view: ${on}`, stmt.table.pos);
+  if (t && stmt.timing === 'INSTEAD OF') throw sqlErr(`cannot create INSTEAD OF trigger on table: ${on}`, stmt.table.pos);
+  const tblName = t ? t.name : v!.name;
+  const sql = schemaText('CREATE TRIGGER', stmt, stmt.name.pos.offset);
+  if (stmt.temporary) s.catalog.addTempRow({ id: s.catalog.allocateTempId(), type: 'trigger', name, tblName, sql });
+  else s.catalog.addRow(s.overlay, { id: s.catalog.allocateId(s.overlay), type: 'trigger', name, tblName, sql });
+  s.catalog.rebuild();
+}
+
+/** Removes the triggers on table or view `name` (DROP TABLE, DROP VIEW). */
+function dropTriggersOn(s: DdlSession, name: string): void {
+  for (const tr of s.catalog.triggersOn(name)) {
+    if (tr.temp) s.catalog.removeTempRow(tr.id);
+    else s.catalog.removeRow(s.overlay, tr.id);
+  }
 }
 
 function deleteRange(s: DdlSession, id: number): void {
@@ -192,6 +233,7 @@ export function drop(s: DdlSession, stmt: A.DropStmt): void {
         s.catalog.removeRow(s.overlay, ix.id);
       }
       s.overlay.delete(sequenceKey(t.id));
+      dropTriggersOn(s, t.name);
       s.catalog.removeRow(s.overlay, t.id);
       s.rowids.dropTable(t.id);
       s.catalog.rebuild();
@@ -216,13 +258,23 @@ export function drop(s: DdlSession, stmt: A.DropStmt): void {
         if (s.catalog.tables.has(k)) throw sqlErr(`use DROP TABLE to delete table ${name}`, stmt.name.pos);
         throw sqlErr(`no such view: ${name}`, stmt.name.pos);
       }
-      s.catalog.removeRow(s.overlay, v.id);
+      dropTriggersOn(s, v.name);
+      if (s.catalog.tempRows.some((r) => r.type === 'view' && r.id === v.id && fold(r.name) === k)) s.catalog.removeTempRow(v.id);
+      else s.catalog.removeRow(s.overlay, v.id);
       s.catalog.rebuild();
       return;
     }
-    case 'TRIGGER':
-      if (stmt.ifExists) return;
-      throw sqlErr(`no such trigger: ${name}`, stmt.name.pos);
+    case 'TRIGGER': {
+      const tr = s.catalog.triggers.get(k);
+      if (!tr) {
+        if (stmt.ifExists) return;
+        throw sqlErr(`no such trigger: ${name}`, stmt.name.pos);
+      }
+      if (tr.temp) s.catalog.removeTempRow(tr.id);
+      else s.catalog.removeRow(s.overlay, tr.id);
+      s.catalog.rebuild();
+      return;
+    }
   }
 }
 

@@ -11,11 +11,14 @@ import { fold, type TableInfo } from './catalog.ts';
 import type { CExpr, ColMeta, Frame, Row } from './expr-compile.ts';
 import type { Planner } from './planner.ts';
 import type { TableWriter } from './constraints.ts';
-import type { ForeignKeyContext } from './foreign-keys.ts';
+import type { RowChangeContext } from './row-update.ts';
+import type { PseudoRows } from './planner.ts';
 import { sqlErr } from './sql-error.ts';
 
 /** What a DML statement needs of the session. */
-export interface DmlSession extends ForeignKeyContext {
+export interface DmlSession extends RowChangeContext {
+  /** The OLD / NEW rows while a trigger body statement is compiled (planner.ts PlanContext.pseudo), else null. */
+  readonly planningPseudo: PseudoRows | null;
   /** The running statement's 'now' (ms since the epoch). */
   readonly nowMs: number;
   lastRowid: number | bigint;
@@ -32,7 +35,7 @@ export interface DmlSession extends ForeignKeyContext {
 export const ROWID_NAMES = new Set(['rowid', 'oid', '_rowid_']);
 
 /** The table a statement writes (a view or a sqlite_* table is an error). */
-export function tableOrThrow(catalog: ForeignKeyContext['catalog'], name: string, pos?: { line: number; column: number }, forWrite = true): TableInfo {
+export function tableOrThrow(catalog: RowChangeContext['catalog'], name: string, pos?: { line: number; column: number }, forWrite = true): TableInfo {
   const t = catalog.table(name);
   if (t) return t;
   if (forWrite && catalog.views.has(fold(name))) throw sqlErr(`cannot modify ${name} because it is a view`, pos);
@@ -47,7 +50,7 @@ export interface Returning {
 }
 
 /** Compiles RETURNING over the writer's row (`*` is the table's columns). */
-export function compileReturning(cols: readonly A.ResultColumn[], w: TableWriter, planner: Planner): Returning {
+export function compileReturning(cols: readonly A.ResultColumn[], w: Pick<TableWriter, 'scope' | 'slot'>, planner: Planner): Returning {
   const evs: CExpr[] = [];
   const columns: ColMeta[] = [];
   const src = w.scope.sources[0]!;

@@ -39,14 +39,17 @@ import type { DmlSession } from './dml.ts';
 import { compileSelect, type SelectSession } from './stmt-select.ts';
 import { compileInsert } from './stmt-insert.ts';
 import { compileDelete, compileUpdate } from './stmt-modify.ts';
-import { createIndex, createTable, createView, drop, type DdlSession } from './ddl.ts';
+import { createIndex, createTable, createTrigger, createView, drop, type DdlSession } from './ddl.ts';
+import { createTriggers, type TriggerHost, type Triggers } from './trigger.ts';
+import type { PseudoRows } from './planner.ts';
+import type { SchemaRow } from './catalog.ts';
 import { alterTable, type AlterSession } from './alter.ts';
 import { transactionControl, type Savepoint, type TxnControlStmt, type TxnSession } from './txn-control.ts';
 import { integrityCheck, type IntegritySession } from './integrity.ts';
 import { compileExplain, type ExplainSession } from './explain-stmt.ts';
 import { sqlErr } from './sql-error.ts';
 
-export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSession, DdlSession, AlterSession, TxnSession, IntegritySession, ExplainSession {
+export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSession, DdlSession, AlterSession, TxnSession, IntegritySession, ExplainSession, TriggerHost {
   readonly catalog = new Catalog();
   readonly overlay: Overlay;
   /** Largest rowid and AUTOINCREMENT mark per table, valid for the current transaction state (cleared on any rollback). */
@@ -62,6 +65,14 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   stmtChanges = 0;
   lastRowid: number | bigint = 0;
   foreignKeys = false;
+  /** PRAGMA recursive_triggers. */
+  recursiveTriggers = false;
+  /** Trigger firing (sql/trigger.ts). */
+  readonly triggers: Triggers = createTriggers(this);
+  /** The OLD / NEW rows while a trigger body statement is being compiled (compileBody), else null. */
+  planningPseudo: PseudoRows | null = null;
+  /** The TEMP triggers when the open transaction began (what ROLLBACK restores). */
+  private txnTempRows: readonly SchemaRow[] = [];
   /** The statement's 'now' (ms since the epoch), fixed for one statement as in SQLite. */
   nowMs = 0;
   /** Temporary memory one query execution may hold (Database option tempMemoryLimit). */
@@ -114,6 +125,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     const autocommit = !this.inTxn;
     const mark = this.overlay.mark();
     this.schemaTouched = false;
+    const tempRows = this.catalog.tempRows;
+    if (autocommit) this.txnTempRows = tempRows;
     let result: RunResult;
     try {
       result = p.execute(params, emit);
@@ -137,7 +150,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
         this.overlay.clear();
         this.clearCaches();
       }
-      if (this.schemaTouched) this.catalog.load(this.overlay);
+      if (this.schemaTouched && this.inTxn) this.catalog.load(this.overlay, tempRows);
+      else if (this.schemaTouched) this.catalog.load(this.overlay, this.txnTempRows);
       if (e instanceof ConflictError) throw new HeliosError(e.code, e.message, e.details);
       // A string or array past what the runtime can hold (V8: "Invalid string
       // length", "Invalid typed array length", "Array buffer allocation failed")
@@ -169,7 +183,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     this.clearCaches();
     this.savepoints = [];
     this.inTxn = false;
-    if (this.txnSchemaTouched || this.schemaTouched) this.catalog.load(this.overlay);
+    if (this.txnSchemaTouched || this.schemaTouched) this.catalog.load(this.overlay, this.txnTempRows);
     this.txnSchemaTouched = false;
   }
 
@@ -209,6 +223,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
         return this.ddl(version, () => createIndex(this, stmt));
       case 'CreateView':
         return this.ddl(version, () => createView(this, stmt));
+      case 'CreateTrigger':
+        return this.ddl(version, () => createTrigger(this, stmt));
       case 'Drop':
         return this.ddl(version, () => drop(this, stmt));
       case 'AlterTable':
@@ -223,7 +239,14 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
         const p = runPragma(this, stmt, version);
         return { ...p, columns: p.columns !== null && p.columns.length === 0 ? null : p.columns, declTypes: null, schemaVersion: version };
       }
-      case 'Reindex':
+      case 'Reindex': {
+        // Indexes never go stale here, so there is nothing to rebuild; the name must still be one SQLite finds.
+        const n = stmt.name;
+        if (n !== null && !['binary', 'nocase', 'rtrim'].includes(n.name.toLowerCase()) && !this.catalog.table(n.name) && !this.catalog.indexes.has(n.name.toLowerCase())) {
+          throw sqlErr('unable to identify the object to be reindexed', n.pos);
+        }
+        return this.noop(version);
+      }
       case 'Analyze':
         return this.noop(version);
       case 'Vacuum':
@@ -239,7 +262,31 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   }
 
   frame(params: readonly SqlValue[]): Frame {
-    return new Frame(params, this);
+    const f = new Frame(params, this);
+    // A trigger body statement starting: its OLD and NEW rows (planner.ts OLD_SLOT, NEW_SLOT).
+    const pseudo = this.triggers.takeRows();
+    if (pseudo !== null) {
+      f.rows[0] = pseudo[0]!;
+      f.rows[1] = pseudo[1]!;
+    }
+    return f;
+  }
+
+  /** Compiles a trigger body's INSERT, UPDATE or DELETE with OLD / NEW in scope (TriggerHost). */
+  compileBody(stmt: A.InsertStmt | A.UpdateStmt | A.DeleteStmt, pseudo: PseudoRows): Program {
+    const saved = this.planningPseudo;
+    this.planningPseudo = pseudo;
+    try {
+      return this.compile(stmt);
+    } catch (e) {
+      // SQLite names the schema of a missing table in a trigger body.
+      if (e instanceof HeliosError && e.code === 'SQL_ERROR' && e.message.startsWith('no such table: ') && !e.message.startsWith('no such table: main.')) {
+        throw new HeliosError('SQL_ERROR', e.message.replace('no such table: ', 'no such table: main.'), e.details);
+      }
+      throw e;
+    } finally {
+      this.planningPseudo = saved;
+    }
   }
 
   /** A schema-changing statement: marks the running statement as touching the schema, then runs `fn`. */
@@ -272,6 +319,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
 
   /** Runs transaction control outside the statement mark (it changes the marks themselves). */
   runTransactionControl(p: Program): RunResult {
+    if (!this.inTxn) this.txnTempRows = this.catalog.tempRows;
     return p.execute([], () => true);
   }
 

@@ -172,6 +172,8 @@ export class Compiler {
   sub: SubqueryCompiler | null = null;
   /** Whether any expression used a non-deterministic or context function. */
   usesRandom = false;
+  /** RAISE() inside a trigger body (sql/trigger.ts); null elsewhere, where RAISE is an error. */
+  raise: ((action: 'IGNORE' | 'ROLLBACK' | 'ABORT' | 'FAIL', message: Ev | null) => Ev) | null = null;
   /** The top-level expressions being compiled, outermost first (nested through subqueries). */
   private readonly enclosing: Expr[] = [];
   /**
@@ -364,8 +366,11 @@ export class Compiler {
         return this.func(e, scope);
       case 'Row':
         throw err('SQL_ERROR', 'row value misused', e.pos);
-      case 'Raise':
-        throw err('SQL_ERROR', 'RAISE() may only be used within a trigger-program', e.pos);
+      case 'Raise': {
+        if (this.raise === null) throw err('SQL_ERROR', 'RAISE() may only be used within a trigger-program', e.pos);
+        const msg = e.message === null ? null : this.node(e.message, scope).ev;
+        return { ev: this.raise(e.action, msg), aff: null, coll: null, explicitColl: false };
+      }
       default:
         return assertNever(e, 'expression');
     }

@@ -166,7 +166,7 @@ export function exprTooLarge(pos?: { readonly line: number; readonly column: num
 }
 
 /** Whether `e` is the runtime's stack overflow (V8 and JSC: "Maximum call stack size exceeded"). */
-function isStackOverflow(e: unknown): boolean {
+export function isStackOverflow(e: unknown): boolean {
   return e instanceof RangeError && /call stack|recursion/i.test(e.message);
 }
 

@@ -434,7 +434,6 @@ test('a compound SELECT of 500 terms parses and one of 501 is TOO_BIG "too many 
 
 test('unsupported SQLite features are SQL_ERROR, not syntax errors', () => {
   for (const sql of [
-    'CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END',
     'CREATE VIRTUAL TABLE v USING fts5(a)',
     "ATTACH 'x.db' AS x",
     'SELECT * FROM json_each(?)',

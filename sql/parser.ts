@@ -15,9 +15,11 @@
  * line and column), TOO_BIG (an expression taller than MAX_EXPR_HEIGHT,
  * as SQLite measures it (sql/limits.ts); a compound SELECT of more than
  * MAX_COMPOUND_TERMS terms; SQL nested deeper than MAX_DEPTH levels; too many
- * parameters), SQL_ERROR (valid SQLite we do not support: triggers, virtual
- * tables, ATTACH, table-valued functions), and SQLite's parse-time window
- * errors ("unsupported frame specification").
+ * parameters), SQL_ERROR (valid SQLite we do not support: virtual
+ * tables, ATTACH, table-valued functions; and what SQLite refuses in a
+ * trigger body as it parses it: variables, RETURNING, qualified table names,
+ * INDEXED BY), and SQLite's parse-time window errors ("unsupported frame
+ * specification").
  *
  * Limits (SQLite's defaults, so the same statements are refused):
  *   expression height  1000  SQLITE_MAX_EXPR_DEPTH: `1+1+…` of 1000 terms
@@ -161,6 +163,8 @@ class Parser {
   private maxParam = 0;
   private paramNames: (string | null)[] = [];
   private paramByName: Map<string, number> | null = null;
+  /** Parsing the body of CREATE TRIGGER (parse.y `trigger_cmd`: no alias, schema, INDEXED BY or RETURNING). */
+  private inTrigger = false;
   /** The first "not supported" error of the current statement (see deferUnsupported). */
   private pendingUnsupported: HeliosError | null = null;
 
@@ -404,8 +408,9 @@ class Parser {
     }
     this.expect('INTO');
     const { schema, name } = this.parseQualifiedName('a table name');
+    if (this.inTrigger && schema !== null) throw this.triggerErr(name.pos, 'qualified table names are not allowed on INSERT, UPDATE, and DELETE statements within triggers');
     let alias: string | null = null;
-    if (this.accept('AS')) alias = this.parseNm('an alias').name;
+    if (!this.inTrigger && this.accept('AS')) alias = this.parseNm('an alias').name;
     let columns: A.Name[] | null = null;
     if (this.at('(')) columns = this.parseNameList();
     let source: A.InsertSource;
@@ -424,7 +429,7 @@ class Parser {
         : { kind: 'Select', query };
       while (this.at('ON') && this.peek(1).kind === 'CONFLICT') upsert.push(this.parseUpsert());
     }
-    const returning = this.parseReturning();
+    const returning = this.parseReturning(true);
     return this.finish(first, {
       kind: 'Insert', with: withClause, orConflict, schema, table: name, alias, columns, source, upsert, returning,
     });
@@ -461,8 +466,11 @@ class Parser {
     return out;
   }
 
-  private parseReturning(): A.ResultColumn[] | null {
-    if (!this.accept('RETURNING')) return null;
+  /** [RETURNING cols]; in a trigger body INSERT's is SQLite's "cannot use RETURNING", UPDATE's and DELETE's a syntax error. */
+  private parseReturning(insert = false): A.ResultColumn[] | null {
+    if (!this.at('RETURNING')) return null;
+    if (this.inTrigger) throw insert ? this.triggerErr(this.pos(this.peek()), 'cannot use RETURNING in a trigger') : this.unexpected();
+    this.advance();
     return this.parseResultColumns();
   }
 
@@ -470,6 +478,12 @@ class Parser {
   private parseQualifiedTable(): A.QualifiedTable {
     const t = this.peek();
     const { schema, name } = this.parseQualifiedName('a table name');
+    if (this.inTrigger) {
+      if (schema !== null) throw this.triggerErr(name.pos, 'qualified table names are not allowed on INSERT, UPDATE, and DELETE statements within triggers');
+      const at = this.peek();
+      if (this.parseIndexedBy() !== null) throw this.triggerErr(this.pos(at), 'the INDEXED BY clause is not allowed on UPDATE or DELETE statements within triggers');
+      return { pos: this.pos(t), schema, name: name.name, alias: null, indexedBy: null };
+    }
     const alias = this.accept('AS') ? this.parseNm('an alias').name : null;
     const indexedBy = this.parseIndexedBy();
     return { pos: this.pos(t), schema, name: name.name, alias, indexedBy };
@@ -554,12 +568,12 @@ class Parser {
       case 'UNIQUE': case 'INDEX':
         if (!temporary) return this.parseCreateIndex(first);
         break;
-      case 'TRIGGER': throw this.unsupported(t, 'CREATE TRIGGER is not supported');
+      case 'TRIGGER': return this.parseCreateTrigger(first, temporary);
       case 'VIRTUAL':
         if (!temporary) throw this.unsupported(t, 'CREATE VIRTUAL TABLE is not supported');
         break;
     }
-    throw this.unexpected(t, temporary ? 'TABLE or VIEW' : 'TABLE, INDEX or VIEW');
+    throw this.unexpected(t, temporary ? 'TABLE, VIEW or TRIGGER' : 'TABLE, INDEX, VIEW or TRIGGER');
   }
 
   /** create-table ::= CREATE [TEMP] TABLE [IF NOT EXISTS] qname ( (coldef | tcons)… ) [options] | … AS query */
@@ -942,6 +956,78 @@ class Parser {
     const query = this.parseQuery();
     if (this.checkCreateSchema(schema, name.pos)) temporary = true;
     return this.finish(first, { kind: 'CreateView', temporary, ifNotExists, schema, name, columns, query });
+  }
+
+  /**
+   * create-trigger ::= CREATE [TEMP] TRIGGER [IF NOT EXISTS] qname [BEFORE|AFTER|INSTEAD OF]
+   *   (DELETE | INSERT | UPDATE [OF nm, …]) ON nm [FOR EACH ROW] [WHEN expr]
+   *   BEGIN (trigger-cmd ;)+ END
+   * trigger-cmd ::= insert | update | delete | select, without schema-qualified
+   * targets, aliases, INDEXED BY, RETURNING or variables (SQLite refuses them).
+   */
+  private parseCreateTrigger(first: Token, temporary: boolean): A.CreateTriggerStmt {
+    this.expect('TRIGGER');
+    const ifNotExists = this.parseIfNotExists();
+    const { schema, name } = this.parseQualifiedName('a trigger name');
+    let timing: A.CreateTriggerStmt['timing'] = 'BEFORE';
+    if (this.accept('BEFORE')) timing = 'BEFORE';
+    else if (this.accept('AFTER')) timing = 'AFTER';
+    else if (this.at('INSTEAD')) {
+      this.advance();
+      this.expect('OF');
+      timing = 'INSTEAD OF';
+    }
+    const ev = this.advance();
+    let event: A.CreateTriggerStmt['event'];
+    let columns: A.Name[] | null = null;
+    if (ev.kind === 'DELETE' || ev.kind === 'INSERT') event = ev.kind;
+    else if (ev.kind === 'UPDATE') {
+      event = 'UPDATE';
+      if (this.accept('OF')) {
+        columns = [this.parseNm('a column name')];
+        while (this.accept(',')) columns.push(this.parseNm('a column name'));
+      }
+    } else throw this.unexpected(ev, 'DELETE, INSERT or UPDATE');
+    this.expect('ON');
+    const tq = this.parseQualifiedName('a table name');
+    if (tq.schema !== null) this.checkCreateSchema(tq.schema, tq.name.pos);
+    let forEachRow = false;
+    if (this.accept('FOR')) {
+      this.expect('EACH');
+      this.expect('ROW');
+      forEachRow = true;
+    }
+    const when = this.accept('WHEN') ? this.parseExpr() : null;
+    this.expect('BEGIN');
+    const body: A.TriggerBodyStmt[] = [];
+    this.inTrigger = true;
+    try {
+      do {
+        body.push(this.parseTriggerCmd());
+        this.expect(';');
+      } while (!this.at('END'));
+    } finally {
+      this.inTrigger = false;
+    }
+    this.expect('END');
+    if (this.maxParam > 0) throw this.triggerErr(name.pos, 'trigger cannot use variables');
+    if (this.checkCreateSchema(schema, name.pos)) temporary = true;
+    return this.finish(first, { kind: 'CreateTrigger', temporary, ifNotExists, schema, name, timing, event, columns, table: tq.name, forEachRow, when, body });
+  }
+
+  private parseTriggerCmd(): A.TriggerBodyStmt {
+    const t = this.peek();
+    switch (t.kind) {
+      case 'INSERT': case 'REPLACE': return this.parseInsert(t, null);
+      case 'UPDATE': return this.parseUpdate(t, null);
+      case 'DELETE': return this.parseDelete(t, null);
+      case 'SELECT': case 'VALUES': case 'WITH': return this.finish(t, { kind: 'Select', query: this.parseQuery() });
+      default: throw this.unexpected(t, 'INSERT, UPDATE, DELETE or SELECT');
+    }
+  }
+
+  private triggerErr(at: A.SourcePos, msg: string): HeliosError {
+    return new HeliosError('SQL_ERROR', msg, { line: at.line, column: at.column });
   }
 
   /** drop ::= DROP (TABLE|INDEX|VIEW|TRIGGER) [IF EXISTS] qname */

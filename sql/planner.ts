@@ -55,7 +55,26 @@ export interface PlanContext {
   readonly tempMemoryLimit?: () => number;
   /** User-defined aggregates by folded name and argument count (Compiler.userAggregate). */
   readonly userAggregate?: (name: string, nargs: number) => AggregateDef | undefined;
+  /**
+   * Planning a trigger body (sql/trigger.ts): the OLD and NEW rows, visible
+   * only qualified (`new.x`), are frame slots 0 and 1 of every execution, and
+   * RAISE() compiles through `raise`.
+   */
+  readonly pseudo?: PseudoRows | null;
 }
+
+/** The OLD / NEW rows of a trigger body: their columns (null when the event has no such row). */
+export interface PseudoRows {
+  readonly old: readonly ColMeta[] | null;
+  readonly new: readonly ColMeta[] | null;
+  /** Whether the rows carry a rowid after the columns (a table's do, a view's do not). */
+  readonly rowid: boolean;
+  readonly raise: NonNullable<Compiler['raise']>;
+}
+
+/** The frame slots of OLD and NEW in a statement planned with `PlanContext.pseudo`. */
+export const OLD_SLOT = 0;
+export const NEW_SLOT = 1;
 
 /** A planned query: its plan tree, and how to run it. */
 export interface QueryPlan extends SubPlan {
@@ -198,12 +217,30 @@ export class Planner {
   private statementQuery = 0;
   private readonly isUserAggregate: ((name: string, nargs: number) => boolean) | null = null;
 
+  /** The scope of OLD and NEW when planning a trigger body, else null. */
+  private readonly pseudoScope: Scope | null = null;
+
   constructor(readonly ctx: PlanContext) {
     this.comp.sub = { compileSubquery: (q, parent) => this.subquery(q, parent) };
     const ua = ctx.userAggregate;
     if (ua !== undefined) {
       this.comp.userAggregate = ua;
       this.isUserAggregate = (n, k) => ua(n, k) !== undefined;
+    }
+    const pseudo = ctx.pseudo;
+    if (pseudo) {
+      const scope = new Scope(null, this.comp);
+      const slots = [this.comp.allocSlot(), this.comp.allocSlot()];
+      if (slots[0] !== OLD_SLOT || slots[1] !== NEW_SLOT) throw new HeliosError('INTERNAL', 'trigger row slots');
+      (['old', 'new'] as const).forEach((name, i) => {
+        const cols = pseudo[name];
+        if (cols === null) return;
+        // Only qualified references reach them: every name is "merged away" for unqualified ones.
+        const hidden = new Set([...cols.map((c) => fold(c.name)), 'rowid', 'oid', '_rowid_']);
+        scope.sources.push({ slot: slots[i]!, name, columns: cols, rowidIndex: pseudo.rowid ? cols.length : -1, table: null, mergedColumns: hidden, width: cols.length + 1 });
+      });
+      this.pseudoScope = scope;
+      this.comp.raise = pseudo.raise;
     }
     this.cx = { store: ctx.store, tempMemoryLimit: ctx.tempMemoryLimit ?? (() => DEFAULT_TEMP_MEMORY_LIMIT) };
   }
@@ -236,7 +273,7 @@ export class Planner {
 
   /** A new top-level scope. */
   rootScope(): Scope {
-    return new Scope(null, this.comp);
+    return new Scope(this.pseudoScope, this.comp);
   }
 
   private subquery(q: Query, parent: Scope): SubPlan {
@@ -257,7 +294,7 @@ export class Planner {
   query(q: Query, parent: Scope | null): QueryPlan {
     if (parent === null) this.statementQuery++;
     try {
-      const scope = new Scope(parent, this.comp);
+      const scope = new Scope(parent ?? this.pseudoScope, this.comp);
       if (q.with !== null) this.addCtes(q.with, scope);
       const body = q.body;
       const p = body.kind === 'SelectCore' ? this.selectCore(body, scope, q) : this.finish(this.body(body, scope), q, scope);
@@ -1120,7 +1157,7 @@ function schemaRows(catalog: Catalog): Row[] {
   // A database made before sqlite_sequence had its own entry shows it after its first AUTOINCREMENT table.
   let seqShown = catalog.sequenceRow() !== undefined;
   for (const r of catalog.rows) {
-    out.push([r.type, r.name, r.tblName, r.id, r.sql]);
+    out.push([r.type, r.name, r.tblName, r.type === 'trigger' ? 0 : r.id, r.sql]);
     if (!seqShown && r.type === 'table' && catalog.table(r.name)?.autoincrement) {
       seqShown = true;
       out.push(['table', 'sqlite_sequence', 'sqlite_sequence', 0, 'CREATE TABLE sqlite_sequence(name,seq)']);

@@ -1,7 +1,7 @@
 /**
  * PRAGMA statements: schema introspection (table_info, table_xinfo,
  * index_list, index_info, foreign_key_list), settings (foreign_keys,
- * user_version, synchronous), integrity_check, and cipher_status, a
+ * recursive_triggers, user_version, synchronous), integrity_check, and cipher_status, a
  * read-only view of the encryption settings (never any key material).
  * Unknown pragmas are ignored and return no rows, as in SQLite.
  */
@@ -20,6 +20,8 @@ export interface PragmaSession {
   readonly lastRowid: number | bigint;
   readonly inTxn: boolean;
   foreignKeys: boolean;
+  /** PRAGMA recursive_triggers. */
+  recursiveTriggers: boolean;
   userVersion(): number;
   setUserVersion(v: number): void;
   /** PRAGMA integrity_check's lines ("ok" when nothing is wrong). */
@@ -57,7 +59,7 @@ const SYNC_NUMBER: Record<SynchronousMode, number> = { off: 0, normal: 1, full: 
 export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: number): PragmaProgram {
   const name = fold(stmt.name.name);
   const arg = stmt.value?.text ?? null;
-  const assign = stmt.form === 'assign' || (stmt.form === 'call' && ['foreign_keys', 'user_version', 'synchronous'].includes(name));
+  const assign = stmt.form === 'assign' || (stmt.form === 'call' && ['foreign_keys', 'recursive_triggers', 'user_version', 'synchronous'].includes(name));
   const catalog = session.catalog;
   switch (name) {
     case 'table_info':
@@ -113,6 +115,18 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
         };
       }
       return rowsProgram(session, cols('foreign_keys'), () => [[session.foreignKeys ? 1 : 0]]);
+    case 'recursive_triggers':
+      if (assign && arg !== null) {
+        return {
+          columns: null,
+          readonly: false,
+          execute: () => {
+            session.recursiveTriggers = boolValue(arg);
+            return { changes: 0, lastInsertRowid: session.lastRowid };
+          },
+        };
+      }
+      return rowsProgram(session, cols('recursive_triggers'), () => [[session.recursiveTriggers ? 1 : 0]]);
     case 'user_version':
       if (assign && arg !== null) {
         const n = Number.parseInt(arg, 10);

@@ -19,6 +19,14 @@ import type { Planner } from './planner.ts';
 import { checkRow, conflictError, findConflicts, loadRow, putRow, removeRow, uniqueError, type Conflict, type TableWriter } from './constraints.ts';
 import { checkParents, childRefs, type ForeignKeyContext } from './foreign-keys.ts';
 import { ROWID_NAMES } from './dml.ts';
+import type { Triggers } from './trigger.ts';
+
+/** What changing rows needs of the session: foreign keys, and the triggers REPLACE's deletes may fire. */
+export interface RowChangeContext extends ForeignKeyContext {
+  readonly triggers: Triggers;
+  /** PRAGMA recursive_triggers: REPLACE's deletes fire DELETE triggers only when it is on (as SQLite). */
+  readonly recursiveTriggers: boolean;
+}
 import { sqlErr } from './sql-error.ts';
 
 /** A compiled SET assignment: column `col` (the rowid at t.columns.length) gets `ev`. */
@@ -32,15 +40,19 @@ export interface SetAssignment {
  * 'skip' for IGNORE; for REPLACE the conflicting row is deleted (with its
  * foreign-key actions) and the statement goes on; ABORT, FAIL and ROLLBACK throw.
  */
-export function resolveConflict(s: ForeignKeyContext, w: TableWriter, c: Conflict, orAction: ConflictAction | null, f: Frame): 'skip' | 'replaced' {
+export function resolveConflict(s: RowChangeContext, w: TableWriter, c: Conflict, orAction: ConflictAction | null, f: Frame): 'skip' | 'replaced' {
   const t = w.t;
   const act = orAction ?? (c.ix === null ? t.pkConflict : c.ix.conflict) ?? 'ABORT';
   if (act === 'IGNORE') return 'skip';
   if (act === 'REPLACE') {
-    const victim = loadRow(s.overlay, t, c.rowid);
+    let victim = loadRow(s.overlay, t, c.rowid);
+    // As SQLite: the rows REPLACE deletes fire DELETE triggers only under recursive_triggers.
+    const fire = victim !== null && s.recursiveTriggers;
+    if (fire && victim !== null && s.triggers.fire(t.name, 'BEFORE', 'DELETE', victim, null, null, orAction)) victim = loadRow(s.overlay, t, c.rowid);
     if (victim) {
       childRefs(s, t, victim, null, f, 0);
       removeRow(s, w, victim, f);
+      if (fire) s.triggers.fire(t.name, 'AFTER', 'DELETE', victim, null, null, orAction);
     }
     return 'replaced';
   }
@@ -48,7 +60,7 @@ export function resolveConflict(s: ForeignKeyContext, w: TableWriter, c: Conflic
 }
 
 /** Replaces `old` by `nr` (affinity, constraints, conflicts). Returns the written row or null when skipped. */
-export function applyUpdate(s: ForeignKeyContext, w: TableWriter, old: Row, nr: Row, f: Frame, orAction: ConflictAction | null): Row | null {
+export function applyUpdate(s: RowChangeContext, w: TableWriter, old: Row, nr: Row, f: Frame, orAction: ConflictAction | null): Row | null {
   const t = w.t;
   const n = t.columns.length;
   for (let i = 0; i < n; i++) nr[i] = applyAffinity(nr[i]!, t.columns[i]!.affinity);

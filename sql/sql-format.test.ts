@@ -202,6 +202,24 @@ test('[FMT-SQLKEY-3] schema entries are JSON {type, name, tbl_name, sql}, sql as
   assert.is(entries[1]![1], 'sqlite_autoindex_Pat_1');
 });
 
+test('[SQL-CAT-6] a trigger is one schema entry (CREATE TRIGGER text from the name on), dropped with its table; TEMP triggers write nothing', () => {
+  let shown: unknown[] = [];
+  const f = run((db) => {
+    db.exec('CREATE TABLE t(a)');
+    db.exec('CREATE TABLE u(b)');
+    db.exec('CREATE TRIGGER IF NOT EXISTS main.tr AFTER INSERT ON t BEGIN INSERT INTO u VALUES(new.a); END');
+    db.exec('CREATE TEMP TRIGGER tt AFTER INSERT ON t BEGIN SELECT 1; END');
+    db.exec('CREATE TRIGGER gone AFTER DELETE ON u BEGIN SELECT 1; END');
+    db.exec('DROP TABLE u');
+    shown = db.prepare("SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema WHERE type = 'trigger'").raw().all();
+  });
+  assert.is(utf8Decode(fromHex(f.kv.get(schemaKey(3))!)!), '{"type":"trigger","name":"tr","tbl_name":"t","sql":"CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO u VALUES(new.a); END"}');
+  assert.equal(shown, [['trigger', 'tr', 't', 0, 'CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO u VALUES(new.a); END']]);
+  assert.is(f.kv.get(schemaKey(2)), undefined);
+  assert.is(f.kv.get(schemaKey(4)), undefined, 'the trigger on u went with it');
+  assert.is(f.kv.get(SYS_M), '00000005', 'the TEMP trigger took no id');
+});
+
 test('[FMT-SQLKEY-3] ALTER TABLE RENAME rewrites schema entries in place: same ids, no data key moves', () => {
   const before = run((db) => {
     db.exec('CREATE TABLE a(x UNIQUE, y)');

@@ -22,7 +22,9 @@ import { lookupScalar } from './exec-env.ts';
 import type { Program } from './program.ts';
 import { checkRow, compileTableWriter, findConflicts, loadRow, putRow, type TableWriter } from './constraints.ts';
 import { checkParents } from './foreign-keys.ts';
-import { applyUpdate, compileSets, resolveConflict, type SetAssignment } from './row-update.ts';
+import { compileSets, resolveConflict, type SetAssignment } from './row-update.ts';
+import { updateRow } from './stmt-modify.ts';
+import { compileViewInsert } from './trigger-view.ts';
 import { ROWID_NAMES, compileReturning, tableOrThrow, type DmlSession } from './dml.ts';
 import { sqlErr } from './sql-error.ts';
 
@@ -32,14 +34,21 @@ interface CompiledUpsert {
   readonly targeted: boolean;
   matches(ix: IndexInfo | null, t: TableInfo): boolean;
   readonly sets: SetAssignment[];
+  /** Whether DO UPDATE assigns column i (UPDATE OF triggers). */
+  readonly changed: (col: number) => boolean;
   readonly where: Ev | null;
   readonly scopeSlots: { existing: number; excluded: number } | null;
 }
 
 export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number): Program {
   if (stmt.with !== null && stmt.source.kind !== 'Select') throw sqlErr('WITH is only supported with INSERT … SELECT', stmt.pos);
+  const view = s.catalog.views.get(fold(stmt.table.name));
+  if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'INSERT')) return compileViewInsert(s, stmt, version);
   const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
-  const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
+  s.triggers.prepare(t.name, 'INSERT');
+  if (stmt.upsert.some((u) => u.action.kind === 'Update')) s.triggers.prepare(t.name, 'UPDATE');
+  if (s.recursiveTriggers) s.triggers.prepare(t.name, 'DELETE');
+  const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const w = compileTableWriter(t, planner);
   const n = t.columns.length;
   // Target columns: index into the table's columns, or -2 for the rowid.
@@ -89,7 +98,8 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
   // Upsert clauses: the existing row is the table source, `excluded` the proposed row.
   const upserts = stmt.upsert.map((u) => compileUpsert(u, t, planner, stmt.alias));
   const returning = stmt.returning ? compileReturning(stmt.returning, w, planner) : null;
-  const orAction = stmt.orConflict;
+  const beforeTriggers = s.triggers.has(t.name, 'BEFORE', 'INSERT');
+  const afterTriggers = s.triggers.has(t.name, 'AFTER', 'INSERT');
   const rowidTarget = targets.indexOf(-2) >= 0 ? targets.indexOf(-2) : t.rowidAlias >= 0 ? targets.indexOf(t.rowidAlias) : -1;
   // Per column: the DEFAULT evaluator when the statement does not supply the column (fixed per statement).
   const defaultFor = w.defaults.map((d, i) => (d && !targets.includes(i) ? d : null));
@@ -108,6 +118,8 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
     schemaVersion: version,
     execute: (params, emit) => {
       const f = s.frame(params);
+      // Inside a trigger, the OR … of the statement that fired it wins (sql/trigger.ts).
+      const orAction = s.triggers.conflictOverride ?? stmt.orConflict;
       let changes = 0;
       produce(f, (vals) => {
         const row = new Array<SqlValue>(n + 1).fill(null);
@@ -130,10 +142,17 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
           }
           row[i] = applyAffinity(row[i]!, affinities[i]!);
         }
+        const rv = rowidTarget >= 0 ? vals[rowidTarget]! : null;
+        if (beforeTriggers) {
+          // NEW in a BEFORE INSERT trigger: the row as it will be written, rowid -1 when it is still to be chosen (SQLite).
+          const nb = row.slice();
+          nb[n] = rv === null || rv === undefined ? -1 : applyAffinity(rv, 'INTEGER');
+          if (t.rowidAlias >= 0) nb[t.rowidAlias] = nb[n]!;
+          if (!s.triggers.fire(t.name, 'BEFORE', 'INSERT', null, nb, null, orAction)) return true;
+        }
         // Rowid
         let rowid: number | bigint;
         let fresh = false;
-        const rv = rowidTarget >= 0 ? vals[rowidTarget]! : null;
         if (rv !== null && rv !== undefined) {
           const id = applyAffinity(rv, 'INTEGER');
           if (typeof id !== 'bigint' && !(typeof id === 'number' && Number.isInteger(id))) throw new HeliosError('MISMATCH', 'datatype mismatch');
@@ -152,6 +171,7 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
         changes++;
         s.stmtChanges++;
         if (res === 'inserted') s.lastRowid = rowid;
+        if (res === 'inserted' && afterTriggers) s.triggers.fire(t.name, 'AFTER', 'INSERT', null, row, null, orAction);
         if (returning) {
           const out = returning.eval(f, res === 'inserted' ? row : (res as Row));
           emit(out);
@@ -218,7 +238,7 @@ function compileUpsert(u: A.UpsertClause, t: TableInfo, planner: Planner, alias:
     void tt;
     return ix.columns.length === targetCols.length && ix.columns.every((c) => targetCols!.includes(c.column));
   };
-  if (u.action.kind === 'Nothing') return { action: 'nothing', targeted: targetCols !== null, matches, sets: [], where: null, scopeSlots: null };
+  if (u.action.kind === 'Nothing') return { action: 'nothing', targeted: targetCols !== null, matches, sets: [], changed: () => false, where: null, scopeSlots: null };
   const scope = planner.rootScope();
   const existingSlot = planner.comp.allocSlot();
   const excludedSlot = planner.comp.allocSlot();
@@ -227,7 +247,8 @@ function compileUpsert(u: A.UpsertClause, t: TableInfo, planner: Planner, alias:
   scope.sources.push({ slot: excludedSlot, name: 'excluded', columns: cols, rowidIndex: t.columns.length, table: null, mergedColumns: new Set(cols.map((c) => fold(c.name))), width: cols.length + 1 });
   const sets = compileSets(u.action.sets, t, planner, scope);
   const where = u.action.where ? planner.comp.compile(u.action.where, scope).ev : null;
-  return { action: 'update', targeted: targetCols !== null, matches, sets, where, scopeSlots: { existing: existingSlot, excluded: excludedSlot } };
+  const assigned = new Set(sets.map((x) => x.col));
+  return { action: 'update', targeted: targetCols !== null, matches, sets, changed: (c) => assigned.has(c), where, scopeSlots: { existing: existingSlot, excluded: excludedSlot } };
 }
 
 function upsertUpdate(s: DmlSession, w: TableWriter, u: CompiledUpsert, existing: Row, proposed: Row, f: Frame): Row | 'skip' {
@@ -237,7 +258,8 @@ function upsertUpdate(s: DmlSession, w: TableWriter, u: CompiledUpsert, existing
   if (u.where && isTruthy(u.where(f)) !== true) return 'skip';
   const nr = existing.slice();
   for (const set of u.sets) nr[set.col] = set.ev(f);
-  return applyUpdate(s, w, existing, nr, f, null) ?? 'skip';
+  // DO UPDATE is an UPDATE: its BEFORE and AFTER UPDATE triggers fire (sql/stmt-modify.ts updateRow).
+  return updateRow(s, w, existing, nr, f, null, u.changed) ?? 'skip';
 }
 
 /** Date and time functions: besides their arguments they read only the statement's 'now'. */

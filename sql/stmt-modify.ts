@@ -4,22 +4,61 @@
  * honoured), then change them one by one, so a write never disturbs the
  * scan. UPDATE evaluates every SET on the old row and replaces it under the
  * constraints (row-update.ts); DELETE runs the foreign-key actions of each
- * row, skipping rows a cascade already removed. Not supported: UPDATE …
- * FROM, and WITH before UPDATE or DELETE.
+ * row, skipping rows a cascade already removed. With triggers on the table
+ * each row is read again when its turn comes (an earlier row's trigger may
+ * have changed or deleted it, as SQLite's two-pass plan sees), BEFORE
+ * triggers fire first (and the row is read once more after them: what they
+ * deleted is skipped, the columns the UPDATE does not assign are taken as
+ * they left them), AFTER triggers after the write. A view with INSTEAD OF
+ * triggers is written through them (trigger-view.ts). Not supported: UPDATE
+ * … FROM, and WITH before UPDATE or DELETE.
  */
 import type * as A from './ast.ts';
 import { rowKey } from '../format/table-key.ts';
-import type { TableInfo } from './catalog.ts';
+import type { ConflictAction } from './ast.ts';
+import { applyAffinity, compareValues } from './value.ts';
+import { fold, type TableInfo } from './catalog.ts';
 import type { Frame, Row } from './expr-compile.ts';
 import { Planner } from './planner.ts';
 import type { Program } from './program.ts';
-import { compileTableWriter, removeRow, type TableWriter } from './constraints.ts';
+import { compileTableWriter, loadRow, removeRow, type TableWriter } from './constraints.ts';
 import { childRefs } from './foreign-keys.ts';
 import { applyUpdate, compileSets } from './row-update.ts';
 import { compileReturning, tableOrThrow, type DmlSession } from './dml.ts';
+import { compileViewDelete, compileViewUpdate } from './trigger-view.ts';
 import { sqlErr } from './sql-error.ts';
 
 /** The writer of the target table and its WHERE scan, planned in the writer's scope (the source is named by the alias). */
+/**
+ * Updates one row, old → nr (nr: every column and the rowid, SETs applied),
+ * with the table's UPDATE triggers: BEFORE sees NEW with the columns'
+ * affinity applied; then the row is read again (null when a BEFORE trigger
+ * deleted it: the row is skipped) and the columns not assigned are taken
+ * from it; AFTER sees the row written. `changed(i)`: whether the UPDATE
+ * assigns column i. Returns the row written, or null when skipped.
+ */
+export function updateRow(s: DmlSession, w: TableWriter, old: Row, nr: Row, f: Frame, orAction: ConflictAction | null, changed: (col: number) => boolean): Row | null {
+  const t = w.t;
+  const n = t.columns.length;
+  if (s.triggers.has(t.name, 'BEFORE', 'UPDATE')) {
+    const nb = nr.slice();
+    for (let i = 0; i < n; i++) nb[i] = applyAffinity(nb[i]!, t.columns[i]!.affinity);
+    if (t.rowidAlias >= 0) {
+      if (compareValues(nb[t.rowidAlias]!, old[t.rowidAlias]!) !== 0) nb[n] = applyAffinity(nb[t.rowidAlias]!, 'INTEGER');
+      else nb[t.rowidAlias] = nb[n]!;
+    }
+    if (!s.triggers.fire(t.name, 'BEFORE', 'UPDATE', old, nb, changed, orAction)) return null;
+    const cur = loadRow(s.overlay, t, old[n] as number | bigint);
+    if (cur === null) return null;
+    for (let i = 0; i <= n; i++) if (!changed(i) && !(i === n && t.rowidAlias >= 0 && changed(t.rowidAlias))) nr[i] = cur[i]!;
+    if (t.rowidAlias >= 0 && !changed(t.rowidAlias) && !changed(n)) nr[t.rowidAlias] = cur[n]!;
+    old = cur;
+  }
+  const res = applyUpdate(s, w, old, nr, f, orAction);
+  if (res !== null && s.triggers.has(t.name, 'AFTER', 'UPDATE')) s.triggers.fire(t.name, 'AFTER', 'UPDATE', old, res, changed, orAction);
+  return res;
+}
+
 function targetScan(planner: Planner, table: A.QualifiedTable, where: A.Expr | null, t: TableInfo): { w: TableWriter; run: (f: Frame) => Row[] } {
   const w = compileTableWriter(t, planner);
   // Re-plan the scan in the writer's scope: the source is named by the alias.
@@ -33,12 +72,18 @@ function targetScan(planner: Planner, table: A.QualifiedTable, where: A.Expr | n
 export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number): Program {
   if (stmt.from !== null) throw sqlErr('UPDATE … FROM is not supported', stmt.pos);
   if (stmt.with !== null) throw sqlErr('WITH … UPDATE is not supported', stmt.pos);
+  const view = s.catalog.views.get(fold(stmt.table.name));
+  if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'UPDATE')) return compileViewUpdate(s, stmt, version);
   const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
-  const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
+  s.triggers.prepare(t.name, 'UPDATE');
+  const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const { w, run } = targetScan(planner, stmt.table, stmt.where, t);
   const sets = compileSets(stmt.sets, t, planner, w.scope);
   const returning = stmt.returning ? compileReturning(stmt.returning, w, planner) : null;
-  const orAction = stmt.orConflict;
+  const assigned = new Set(sets.map((x) => x.col));
+  const changed = (c: number): boolean => assigned.has(c);
+  const triggered = s.triggers.has(t.name, 'BEFORE', 'UPDATE') || s.triggers.has(t.name, 'AFTER', 'UPDATE');
+  const n = t.columns.length;
   return {
     dml: true,
     columns: returning ? returning.columns : null,
@@ -47,13 +92,20 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
     schemaVersion: version,
     execute: (params, emit) => {
       const f = s.frame(params);
+      const orAction = s.triggers.conflictOverride ?? stmt.orConflict;
       const rows = run(f);
       let changes = 0;
-      for (const old of rows) {
+      for (let old of rows) {
+        if (triggered) {
+          // An earlier row's trigger may have changed or deleted this one.
+          const cur = loadRow(s.overlay, t, old[n] as number | bigint);
+          if (cur === null) continue;
+          old = cur;
+        }
         f.rows[w.slot] = old;
         const nr = old.slice();
         for (const set of sets) nr[set.col] = set.ev(f);
-        const res = applyUpdate(s, w, old, nr, f, orAction);
+        const res = triggered ? updateRow(s, w, old, nr, f, orAction, changed) : applyUpdate(s, w, old, nr, f, orAction);
         if (res === null) continue;
         changes++;
         s.stmtChanges++;
@@ -68,10 +120,16 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
 
 export function compileDelete(s: DmlSession, stmt: A.DeleteStmt, version: number): Program {
   if (stmt.with !== null) throw sqlErr('WITH … DELETE is not supported', stmt.pos);
+  const view = s.catalog.views.get(fold(stmt.table.name));
+  if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'DELETE')) return compileViewDelete(s, stmt, version);
   const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
-  const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
+  s.triggers.prepare(t.name, 'DELETE');
+  const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const { w, run } = targetScan(planner, stmt.table, stmt.where, t);
   const returning = stmt.returning ? compileReturning(stmt.returning, w, planner) : null;
+  const before = s.triggers.has(t.name, 'BEFORE', 'DELETE');
+  const after = s.triggers.has(t.name, 'AFTER', 'DELETE');
+  const n = t.columns.length;
   return {
     dml: true,
     columns: returning ? returning.columns : null,
@@ -82,13 +140,27 @@ export function compileDelete(s: DmlSession, stmt: A.DeleteStmt, version: number
       const f = s.frame(params);
       const rows = run(f);
       let changes = 0;
-      for (const old of rows) {
+      const orAction = s.triggers.conflictOverride;
+      for (let old of rows) {
+        if (before || after) {
+          // An earlier row's trigger may have changed or deleted this one.
+          const cur = loadRow(s.overlay, t, old[n] as number | bigint);
+          if (cur === null) continue;
+          old = cur;
+        }
         // A cascade may already have removed the row.
-        if (s.foreignKeys && s.overlay.get(rowKey(t.id, old[t.columns.length] as number | bigint)) === undefined) continue;
+        else if (s.foreignKeys && s.overlay.get(rowKey(t.id, old[t.columns.length] as number | bigint)) === undefined) continue;
+        if (before) {
+          if (!s.triggers.fire(t.name, 'BEFORE', 'DELETE', old, null, null, orAction)) continue;
+          const cur = loadRow(s.overlay, t, old[n] as number | bigint);
+          if (cur === null) continue;
+          old = cur;
+        }
         childRefs(s, t, old, null, f, 0);
         removeRow(s, w, old, f);
         changes++;
         s.stmtChanges++;
+        if (after) s.triggers.fire(t.name, 'AFTER', 'DELETE', old, null, null, orAction);
         if (returning) emit(returning.eval(f, old));
       }
       s.changesCount = changes;

@@ -54,6 +54,8 @@ import {
   type KeySourceOption,
 } from '../../index.ts';
 import { VERSION } from './version.ts';
+import { isBlankSql, newScanState, scanChunk } from '../sql-complete.ts';
+export { findTerminator, isBlankSql } from '../sql-complete.ts';
 
 export interface ShellWriter {
   write(text: string): unknown;
@@ -848,84 +850,6 @@ class Shell {
     parts.push('COMMIT;\n');
     return parts.join('');
   }
-}
-
-/** Where a scan of SQL text stands: in plain SQL, inside a quote (its closing
- *  character), or inside a comment; and whether anything but blanks and
- *  comments was seen. */
-interface ScanState {
-  mode: 'sql' | "'" | '"' | '`' | ']' | '--' | '/*';
-  sawToken: boolean;
-}
-
-function newScanState(): ScanState {
-  return { mode: 'sql', sawToken: false };
-}
-
-/**
- * Scans `chunk` on from `st` and returns the index of the first `;` outside
- * strings, quoted names and comments (st then stands just before it), or -1
- * with `st` updated to the end of the chunk. Two-character tokens ('' "" --
- * /* *\/) must not be split across chunks: feeding whole lines ending in \n
- * guarantees it.
- */
-function scanChunk(st: ScanState, chunk: string): number {
-  const n = chunk.length;
-  for (let i = 0; i < n; i++) {
-    const c = chunk[i]!;
-    switch (st.mode) {
-      case 'sql':
-        if (c === ';') return i;
-        if (c === "'" || c === '"' || c === '`') {
-          st.mode = c;
-          st.sawToken = true;
-        } else if (c === '[') {
-          st.mode = ']';
-          st.sawToken = true;
-        } else if (c === '-' && chunk[i + 1] === '-') {
-          st.mode = '--';
-          i++;
-        } else if (c === '/' && chunk[i + 1] === '*') {
-          st.mode = '/*';
-          i++;
-        } else if (c !== ' ' && c !== '\n' && c !== '\t' && c !== '\r' && c !== '\f' && c !== '\v') {
-          st.sawToken = true;
-        }
-        break;
-      case '--':
-        if (c === '\n') st.mode = 'sql';
-        break;
-      case '/*':
-        if (c === '*' && chunk[i + 1] === '/') {
-          st.mode = 'sql';
-          i++;
-        }
-        break;
-      case ']':
-        if (c === ']') st.mode = 'sql';
-        break;
-      default:
-        if (c === st.mode) {
-          if (chunk[i + 1] === c) i++;
-          else st.mode = 'sql';
-        }
-    }
-  }
-  return -1;
-}
-
-/**
- * Index of the first `;` of `sql` outside strings, quoted names and
- * comments, or -1 (the statement is not complete yet).
- */
-export function findTerminator(sql: string): number {
-  return scanChunk(newScanState(), sql);
-}
-
-/** Whether `sql` holds only whitespace and complete comments. */
-export function isBlankSql(sql: string): boolean {
-  const st = newScanState();
-  return scanChunk(st, sql) < 0 && !st.sawToken && (st.mode === 'sql' || st.mode === '--');
 }
 
 /** Splits a dot-command line on blanks; "double" or 'single' quotes group words. */

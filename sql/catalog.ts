@@ -72,6 +72,8 @@ export interface ForeignKeyInfo {
   readonly parentColumns: readonly string[] | null;
   readonly onDelete: ForeignKeyAction;
   readonly onUpdate: ForeignKeyAction;
+  /** `DEFERRABLE INITIALLY DEFERRED`: checked at COMMIT (sql/foreign-keys.ts). */
+  readonly deferred: boolean;
 }
 
 export interface IndexColumn {
@@ -268,13 +270,14 @@ function indexedColumnName(ic: IndexedColumn): string {
   return ic.expr.column;
 }
 
-function fkInfo(cols: number[], fk: { table: { name: string }; columns: readonly { name: string }[] | null; onDelete: ForeignKeyAction | null; onUpdate: ForeignKeyAction | null }): ForeignKeyInfo {
+function fkInfo(cols: number[], fk: { table: { name: string }; columns: readonly { name: string }[] | null; onDelete: ForeignKeyAction | null; onUpdate: ForeignKeyAction | null; deferred: boolean }): ForeignKeyInfo {
   return {
     columns: cols,
     parentTable: fk.table.name,
     parentColumns: fk.columns ? fk.columns.map((c) => c.name) : null,
     onDelete: fk.onDelete ?? 'NO ACTION',
     onUpdate: fk.onUpdate ?? 'NO ACTION',
+    deferred: fk.deferred,
   };
 }
 

@@ -21,7 +21,7 @@ import { Planner } from './planner.ts';
 import { lookupScalar } from './exec-env.ts';
 import type { Program } from './program.ts';
 import { checkRow, compileTableWriter, findConflicts, loadRow, putRow, type TableWriter } from './constraints.ts';
-import { checkParents } from './foreign-keys.ts';
+import { checkParents, parentAdded } from './foreign-keys.ts';
 import { applyUpdate, compileSets, resolveConflict, type SetAssignment } from './row-update.ts';
 import { ROWID_NAMES, compileReturning, tableOrThrow, type DmlSession } from './dml.ts';
 import { sqlErr } from './sql-error.ts';
@@ -191,6 +191,7 @@ function insertOne(s: DmlSession, w: TableWriter, row: Row, rowid: number | bigi
     if (resolveConflict(s, w, c, orAction, f) === 'skip') return 'skip';
   }
   checkParents(s, t, row);
+  parentAdded(s, t, row, null);
   putRow(s, w, row, rowid, f);
   return 'inserted';
 }
@@ -237,7 +238,7 @@ function upsertUpdate(s: DmlSession, w: TableWriter, u: CompiledUpsert, existing
   if (u.where && isTruthy(u.where(f)) !== true) return 'skip';
   const nr = existing.slice();
   for (const set of u.sets) nr[set.col] = set.ev(f);
-  return applyUpdate(s, w, existing, nr, f, null) ?? 'skip';
+  return applyUpdate(s, w, existing, nr, f, null, new Set(u.sets.map((x) => x.col))) ?? 'skip';
 }
 
 /** Date and time functions: besides their arguments they read only the statement's 'now'. */

@@ -14,7 +14,7 @@ import type { Frame, Row } from './expr-compile.ts';
 import { Planner } from './planner.ts';
 import type { Program } from './program.ts';
 import { compileTableWriter, removeRow, type TableWriter } from './constraints.ts';
-import { childRefs } from './foreign-keys.ts';
+import { childRefs, childRemoved } from './foreign-keys.ts';
 import { applyUpdate, compileSets } from './row-update.ts';
 import { compileReturning, tableOrThrow, type DmlSession } from './dml.ts';
 import { sqlErr } from './sql-error.ts';
@@ -39,6 +39,7 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
   const sets = compileSets(stmt.sets, t, planner, w.scope);
   const returning = stmt.returning ? compileReturning(stmt.returning, w, planner) : null;
   const orAction = stmt.orConflict;
+  const setCols = new Set(sets.map((x) => x.col));
   return {
     dml: true,
     columns: returning ? returning.columns : null,
@@ -53,7 +54,7 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
         f.rows[w.slot] = old;
         const nr = old.slice();
         for (const set of sets) nr[set.col] = set.ev(f);
-        const res = applyUpdate(s, w, old, nr, f, orAction);
+        const res = applyUpdate(s, w, old, nr, f, orAction, setCols);
         if (res === null) continue;
         changes++;
         s.stmtChanges++;
@@ -86,6 +87,7 @@ export function compileDelete(s: DmlSession, stmt: A.DeleteStmt, version: number
         // A cascade may already have removed the row.
         if (s.foreignKeys && s.overlay.get(rowKey(t.id, old[t.columns.length] as number | bigint)) === undefined) continue;
         childRefs(s, t, old, null, f, 0);
+        childRemoved(s, t, old);
         removeRow(s, w, old, f);
         changes++;
         s.stmtChanges++;

@@ -239,7 +239,14 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
     else if (k.kind === 'Unique')
       addAuto(k.columns.map((ic) => ({ col: colIdx(indexedColumnName(ic), ic.pos), desc: ic.order === 'DESC', collation: ic.collation })), 'u', k.conflict);
     else if (k.kind === 'Check') checks.push({ name: k.name, expr: k.expr });
-    else if (k.kind === 'ForeignKey') fks.push(fkInfo(k.columns.map((n) => colIdx(n.name, n.pos)), k.foreignKey));
+    else if (k.kind === 'ForeignKey') {
+      const cols = k.columns.map((n) => {
+        const i = columnIndex.get(fold(n.name));
+        if (i === undefined) throw new HeliosError('SQL_ERROR', `unknown column "${n.name}" in foreign key definition`, posOf(n.pos));
+        return i;
+      });
+      fks.push(fkInfo(cols, k.foreignKey));
+    }
   }
   return {
     type: 'table',

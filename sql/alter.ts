@@ -1,26 +1,36 @@
 /**
  * ALTER TABLE, done as SQLite does it: by rewriting the CREATE text stored
- * in the schema (never the rows) and rebuilding the catalog from it.
- *  - RENAME TO: the table's and its indexes' text get the new name,
- *    double-quoted; automatic indexes are renamed sqlite_autoindex_<new>_N.
- *  - RENAME COLUMN: the column's definition, table-constraint references and
- *    references inside CHECK and index expressions, each written
- *    double-quoted when the ALTER quoted the new name or that occurrence was
- *    quoted, else bare (SQLite's renameEditSql).
+ * in the schema and rebuilding the catalog from it. Before and after a
+ * rename or drop, every table, index and view must still resolve (SQLite's
+ * renameTestSchema: "error in view v after rename: …").
+ *  - RENAME TO: every name of the table in any schema text (its own,
+ *    indexes, views, REFERENCES in other tables; sql/rename.ts finds them)
+ *    becomes the new name, double-quoted; automatic indexes are renamed
+ *    sqlite_autoindex_<new>_N.
+ *  - RENAME COLUMN: every reference that resolves to the column (definition,
+ *    constraints, CHECK, indexes, views, REFERENCES t(col) elsewhere), each
+ *    written double-quoted when the ALTER quoted the new name or that
+ *    occurrence was quoted, else bare (SQLite's renameEditSql).
  *  - ADD COLUMN: the column text goes before the first table constraint. Not
  *    allowed: PRIMARY KEY or UNIQUE; when the table holds rows, a non-constant
  *    default, NOT NULL with a NULL default, or (foreign_keys ON) REFERENCES
  *    with a non-NULL default.
- *  - DROP COLUMN is not supported.
+ *  - DROP COLUMN: see dropColumn; rows are rewritten without the value.
  */
 import type * as A from './ast.ts';
+import { HeliosError } from '../format/errors.ts';
+import { encodeRow } from '../format/row-codec.ts';
+import { objectPrefix, prefixEnd, readRowid, rowKey } from '../format/table-key.ts';
 import { affinityOf } from './value.ts';
 import { parse } from './parser.ts';
 import { createLexer } from './lexer.ts';
-import { fold, type Catalog } from './catalog.ts';
+import { buildIndex, buildTable, fold, type Catalog, type SchemaRow, type TableInfo } from './catalog.ts';
 import type { Overlay } from './txn.ts';
+import type { Row } from './expr-compile.ts';
+import { Planner, decodeTableRow } from './planner.ts';
 import { constantDefaultValue } from './default-value.ts';
-import { anyRow } from './constraints.ts';
+import { anyRow, compileTableWriter } from './constraints.ts';
+import { createRenameCollector, replaceTokens, type RenameSchema, type RenameTarget } from './rename.ts';
 import { sqlErr } from './sql-error.ts';
 
 /** What ALTER TABLE needs of the session. */
@@ -31,9 +41,87 @@ export interface AlterSession {
   readonly foreignKeys: boolean;
 }
 
+/** The rewriter's view of the catalog (sql/rename.ts). */
+function renameSchema(catalog: Catalog): RenameSchema {
+  return {
+    tableColumns: (name) => catalog.table(name)?.columns.map((c) => c.name),
+    view: (name) => catalog.views.get(fold(name)),
+  };
+}
+
+/** Rewrites every schema entry's text for `target` (see rename.ts); `text` gives each token's replacement. */
+function rewriteSchema(s: AlterSession, target: RenameTarget, text: (oldToken: string) => string, edit: (r: SchemaRow, sql: string | null) => SchemaRow): void {
+  const schema = renameSchema(s.catalog);
+  for (const r of [...s.catalog.rows]) {
+    if (r.sql === null) {
+      const e = edit(r, null);
+      if (e !== r) s.catalog.replaceRow(s.overlay, e);
+      continue;
+    }
+    const stmt = parse(r.sql)[0]!;
+    const c = createRenameCollector(r.sql, schema, target);
+    c.collectStatement(stmt);
+    const sql = replaceTokens(r.sql, c.tokens(), text);
+    const e = edit(r, sql);
+    if (e !== r || sql !== r.sql) s.catalog.replaceRow(s.overlay, e === r ? { ...r, sql } : e);
+  }
+}
+
+/**
+ * SQLite's renameTestSchema: every table, index and view must still parse
+ * and resolve its names. `when` is '' before the change, ' after rename' /
+ * ' after drop column' after it; the first failing object is named in the error.
+ */
+function testSchema(s: AlterSession, when: string): void {
+  const fail = (r: SchemaRow, e: unknown): HeliosError => {
+    let msg = e instanceof HeliosError ? e.message.split('\n')[0]! : String(e);
+    if (r.type === 'view') msg = msg.replace(/^no such table: ([^.]+)$/, 'no such table: main.$1');
+    return sqlErr(`error in ${r.type} ${r.name}${when}: ${msg}`);
+  };
+  const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
+  const built = new Map<string, TableInfo>();
+  for (const r of s.catalog.rows) {
+    if (r.sql === null || r.type === 'view' || fold(r.name) === 'sqlite_sequence') continue;
+    try {
+      const stmt = parse(r.sql)[0]!;
+      if (stmt.kind === 'CreateTable') {
+        const t = buildTable(stmt, r.id, new Array<number>(64).fill(0));
+        compileTableWriter(t, planner);
+        built.set(fold(t.name), t);
+      } else if (stmt.kind === 'CreateIndex') {
+        const t = built.get(fold(stmt.table.name));
+        if (t === undefined) throw sqlErr(`no such table: main.${stmt.table.name}`);
+        compileTableWriter({ ...t, indexes: [buildIndex(stmt, r.id, t)] }, planner);
+      }
+    } catch (e) {
+      throw fail(r, e);
+    }
+  }
+  s.catalog.rebuild();
+  for (const v of s.catalog.views.values()) {
+    try {
+      new Planner({ catalog: s.catalog, store: () => s.overlay }).query(v.query, null);
+    } catch (e) {
+      throw fail(s.catalog.rows.find((r) => r.id === v.id)!, e);
+    }
+  }
+}
+
+/** SQLite's isAlterableTable: sqlite_* tables cannot be altered. */
+function alterableTable(s: AlterSession, stmt: A.AlterTableStmt): TableInfo {
+  const name = stmt.table.name;
+  if (fold(name).startsWith('sqlite_')) throw sqlErr(`table ${fold(name) === 'sqlite_schema' ? 'sqlite_master' : name} may not be altered`, stmt.table.pos);
+  const t = s.catalog.table(name);
+  if (!t) {
+    if (s.catalog.views.has(fold(name)) && stmt.action.kind === 'DropColumn') throw sqlErr(`cannot drop column from view "${name}"`, stmt.table.pos);
+    if (s.catalog.views.has(fold(name)) && stmt.action.kind !== 'AddColumn') throw sqlErr(`view ${name} may not be altered`, stmt.table.pos);
+    throw sqlErr(`no such table: ${name}`, stmt.table.pos);
+  }
+  return t;
+}
+
 export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
-  const t = s.catalog.table(stmt.table.name);
-  if (!t) throw sqlErr(`no such table: ${stmt.table.name}`, stmt.table.pos);
+  const t = alterableTable(s, stmt);
   const row = s.catalog.rows.find((r) => r.id === t.id)!;
   const a = stmt.action;
   switch (a.kind) {
@@ -43,41 +131,33 @@ export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
         throw sqlErr(`there is already another table or index with this name: ${nn}`, a.newName.pos);
       }
       if (fold(nn).startsWith('sqlite_')) throw sqlErr(`object name reserved for internal use: ${nn}`, a.newName.pos);
-      // As SQLite, the new table name is written double-quoted, in the table's and its indexes' text.
+      testSchema(s, '');
+      // As SQLite, the new table name is written double-quoted wherever the table is named.
       const quoted = `"${nn.replace(/"/g, '""')}"`;
-      const created = parse(row.sql!)[0] as A.CreateTableStmt;
-      const sql = replaceToken(row.sql!, created.name.pos.offset - created.pos.offset, quoted);
-      s.catalog.replaceRow(s.overlay, { ...row, name: nn, tblName: nn, sql });
-      for (const r of [...s.catalog.rows]) {
-        if (r.type !== 'index' || fold(r.tblName) !== fold(t.name)) continue;
-        if (r.sql === null) {
-          s.catalog.replaceRow(s.overlay, { ...r, tblName: nn, name: r.name.replace(/^sqlite_autoindex_.*_(\d+)$/, `sqlite_autoindex_${nn}_$1`) });
-        } else {
-          const ci = parse(r.sql)[0] as A.CreateIndexStmt;
-          s.catalog.replaceRow(s.overlay, { ...r, tblName: nn, sql: replaceToken(r.sql, ci.table.pos.offset - ci.pos.offset, quoted) });
-        }
-      }
-      s.catalog.rebuild();
+      const old = fold(t.name);
+      rewriteSchema(s, { kind: 'table', table: t.name }, () => quoted, (r, sql) => {
+        if (r.id === t.id) return { ...r, name: nn, tblName: nn, sql };
+        if (r.type !== 'index' || fold(r.tblName) !== old) return r;
+        if (r.sql === null) return { ...r, tblName: nn, name: r.name.replace(/^sqlite_autoindex_.*_(\d+)$/, `sqlite_autoindex_${nn}_$1`) };
+        return { ...r, tblName: nn, sql };
+      });
+      testSchema(s, ' after rename');
       return;
     }
     case 'RenameColumn': {
       const ci = t.columnIndex.get(fold(a.column.name));
       if (ci === undefined) throw sqlErr(`no such column: "${a.column.name}"`, a.column.pos);
-      if (t.columnIndex.has(fold(a.newName.name))) throw sqlErr(`duplicate column name: ${a.newName.name}`, a.newName.pos);
+      // A new name already in use is found by the schema test after the rename, as in SQLite.
+      testSchema(s, '');
       // As SQLite (renameEditSql): each occurrence is written double-quoted when the ALTER quoted the new
       // name or that occurrence was quoted, else bare.
       const first = stmt.sql[a.newName.pos.offset - stmt.pos.offset] ?? '';
       const newQuoted = first === '"' || first === '`' || first === '[' || first === "'";
       const quotedName = `"${a.newName.name.replace(/"/g, '""')}"`;
       const newText = (oldToken: string): string => (newQuoted || !/^[A-Za-z0-9_$\u0080-\uffff]/.test(oldToken) ? quotedName : a.newName.name);
-      const created = parse(row.sql!)[0] as A.CreateTableStmt;
-      const sql = renameColumnInSql(row.sql!, created, a.column.name, newText);
-      s.catalog.replaceRow(s.overlay, { ...row, sql });
-      for (const r of [...s.catalog.rows]) {
-        if (r.type !== 'index' || r.sql === null || fold(r.tblName) !== fold(t.name)) continue;
-        s.catalog.replaceRow(s.overlay, { ...r, sql: renameColumnRefs(r.sql, a.column.name, newText) });
-      }
-      s.catalog.rebuild();
+      rewriteSchema(s, { kind: 'column', table: t.name, column: t.columns[ci]!.name }, newText, (r) => r);
+      testSchema(s, ' after rename');
+      void row;
       return;
     }
     case 'AddColumn': {
@@ -116,82 +196,72 @@ export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
       return;
     }
     case 'DropColumn':
-      throw sqlErr('ALTER TABLE DROP COLUMN is not supported', stmt.pos);
-  }
-}
-
-/** Length of the identifier token at `offset` (quoted or bare). */
-function tokenLength(sql: string, offset: number): number {
-  const c = sql[offset];
-  const close = c === '"' ? '"' : c === '`' ? '`' : c === '[' ? ']' : c === "'" ? "'" : null;
-  if (close !== null) {
-    let i = offset + 1;
-    for (;;) {
-      if (i >= sql.length) return sql.length - offset;
-      if (sql[i] === close) {
-        if (close !== ']' && sql[i + 1] === close) {
-          i += 2;
-          continue;
-        }
-        return i + 1 - offset;
-      }
-      i++;
-    }
-  }
-  let i = offset;
-  while (i < sql.length && /[A-Za-z0-9_$\u0080-\uffff]/.test(sql[i]!)) i++;
-  return i - offset;
-}
-
-/** `sql` with the token at `offset` replaced by `text`, or by `text(oldToken)`. */
-function replaceToken(sql: string, offset: number, text: string | ((oldToken: string) => string)): string {
-  const n = tokenLength(sql, offset);
-  return sql.slice(0, offset) + (typeof text === 'string' ? text : text(sql.slice(offset, offset + n))) + sql.slice(offset + n);
-}
-
-/** Renames a column in CREATE TABLE text: its definition and table-constraint references. */
-function renameColumnInSql(sql: string, created: A.CreateTableStmt, oldName: string, newText: (oldToken: string) => string): string {
-  if (created.definition.kind !== 'Columns') return sql;
-  const base = created.pos.offset;
-  const offsets: number[] = [];
-  for (const c of created.definition.columns) if (fold(c.name.name) === fold(oldName)) offsets.push(c.name.pos.offset - base);
-  for (const k of created.definition.constraints) {
-    if (k.kind === 'PrimaryKey' || k.kind === 'Unique') {
-      for (const ic of k.columns) if (ic.expr.kind === 'Column' && fold(ic.expr.column) === fold(oldName)) offsets.push(ic.expr.pos.offset - base);
-    } else if (k.kind === 'ForeignKey') {
-      for (const n of k.columns) if (fold(n.name) === fold(oldName)) offsets.push(n.pos.offset - base);
-    }
-  }
-  let out = sql;
-  for (const o of offsets.sort((a, b) => b - a)) out = replaceToken(out, o, newText);
-  return renameColumnRefs(out, oldName, newText, true);
-}
-
-/** Renames column references inside CHECK / index expressions (token-level, outside string literals). */
-function renameColumnRefs(sql: string, oldName: string, newText: (oldToken: string) => string, onlyChecks = false): string {
-  const stmts = parse(sql);
-  const s = stmts[0];
-  if (!s) return sql;
-  const offsets: number[] = [];
-  const visit = (e: A.Expr | null): void => {
-    if (e === null) return;
-    if (e.kind === 'Column') {
-      if (fold(e.column) === fold(oldName)) offsets.push(e.pos.offset + (e.table !== null ? sql.slice(e.pos.offset).indexOf('.') + 1 : 0));
+      dropColumn(s, t, row, a.column);
       return;
-    }
-    for (const v of Object.values(e)) {
-      if (v && typeof v === 'object' && 'kind' in (v as object)) visit(v as A.Expr);
-      else if (Array.isArray(v)) for (const x of v) if (x && typeof x === 'object' && 'kind' in x) visit(x as A.Expr);
-    }
-  };
-  if (s.kind === 'CreateIndex' && !onlyChecks) {
-    for (const ic of s.columns) visit(ic.expr);
-    visit(s.where);
-  } else if (s.kind === 'CreateTable' && s.definition.kind === 'Columns') {
-    for (const c of s.definition.columns) for (const k of c.constraints) if (k.kind === 'Check') visit(k.expr);
-    for (const k of s.definition.constraints) if (k.kind === 'Check') visit(k.expr);
   }
-  let out = sql;
-  for (const o of [...new Set(offsets)].sort((a, b) => b - a)) out = replaceToken(out, o - s.pos.offset, newText);
-  return out;
 }
+
+/**
+ * ALTER TABLE … DROP COLUMN with SQLite's refusals, in its order: no such
+ * column; a PRIMARY KEY column or one with a column-level UNIQUE; the only
+ * column; then any schema object that no longer resolves (a table CHECK or
+ * constraint, an index, a view naming it). The column's definition is cut
+ * from the CREATE text as sqlite_drop_column cuts it, and every row is
+ * rewritten without its value.
+ */
+function dropColumn(s: AlterSession, t: TableInfo, row: SchemaRow, name: A.Name): void {
+  const ci = t.columnIndex.get(fold(name.name));
+  if (ci === undefined) throw sqlErr(`no such column: "${name.name}"`, name.pos);
+  const col = t.columns[ci]!;
+  const created = parse(row.sql!)[0] as A.CreateTableStmt;
+  if (created.definition.kind !== 'Columns') throw new HeliosError('INTERNAL', 'stored CREATE TABLE without columns');
+  const def = created.definition.columns[ci]!;
+  if (col.pk > 0) throw sqlErr(`cannot drop PRIMARY KEY column: "${col.name}"`, name.pos);
+  if (def.constraints.some((k) => k.kind === 'Unique')) throw sqlErr(`cannot drop UNIQUE column: "${col.name}"`, name.pos);
+  if (t.columns.length <= 1) throw sqlErr(`cannot drop column "${col.name}": no other columns exist`, name.pos);
+  testSchema(s, '');
+  const sql = row.sql!;
+  const base = created.pos.offset;
+  let from = def.pos.offset - base;
+  let to: number;
+  if (ci < t.columns.length - 1) to = created.definition.columns[ci + 1]!.pos.offset - base;
+  else {
+    // The last column: from the comma before it to where ADD COLUMN would insert (the comma before the table constraints, or the closing parenthesis).
+    to = columnEnd(sql, from);
+    while (from > 0 && sql[from] !== ',') from--;
+  }
+  s.catalog.replaceRow(s.overlay, { ...row, sql: sql.slice(0, from) + sql.slice(to) });
+  testSchema(s, ' after drop column');
+  const nt = s.catalog.table(t.name)!;
+  const lo = objectPrefix(t.id);
+  const rows: Row[] = [];
+  const cur = s.overlay.scan(lo, prefixEnd(lo));
+  try {
+    while (cur.next()) rows.push(decodeTableRow(t, readRowid(cur.key(), 4), cur.value()));
+  } finally {
+    cur.close();
+  }
+  const n = nt.columns.length;
+  for (const r of rows) {
+    const rowid = r[t.columns.length] as number | bigint;
+    const vals = r.slice(0, t.columns.length);
+    vals.splice(ci, 1);
+    s.overlay.put(rowKey(t.id, rowid), encodeRow(vals, n, nt.rowidAlias, s.overlay.alloc));
+  }
+}
+
+/** Offset of the ',' or ')' that ends the column definition starting at `offset` (depth 0, tokens, so strings and comments are skipped). */
+function columnEnd(sql: string, offset: number): number {
+  const lx = createLexer(sql, offset);
+  let depth = 0;
+  for (;;) {
+    const tk = lx.next();
+    if (tk.kind === 'eof' || tk.offset >= sql.length) return sql.length;
+    if (tk.kind === '(') depth++;
+    else if (tk.kind === ')') {
+      if (depth === 0) return tk.offset;
+      depth--;
+    } else if (tk.kind === ',' && depth === 0) return tk.offset;
+  }
+}
+

@@ -78,6 +78,8 @@ export interface ForeignKeyInfo {
   readonly parentColumns: readonly string[] | null;
   readonly onDelete: ForeignKeyAction;
   readonly onUpdate: ForeignKeyAction;
+  /** `DEFERRABLE INITIALLY DEFERRED`: checked at COMMIT (sql/foreign-keys.ts). */
+  readonly deferred: boolean;
 }
 
 export interface IndexColumn {
@@ -255,7 +257,14 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
     else if (k.kind === 'Unique')
       addAuto(k.columns.map((ic) => ({ col: colIdx(indexedColumnName(ic), ic.pos), desc: ic.order === 'DESC', collation: ic.collation })), 'u', k.conflict);
     else if (k.kind === 'Check') checks.push({ name: k.name, expr: k.expr });
-    else if (k.kind === 'ForeignKey') fks.push(fkInfo(k.columns.map((n) => colIdx(n.name, n.pos)), k.foreignKey));
+    else if (k.kind === 'ForeignKey') {
+      const cols = k.columns.map((n) => {
+        const i = columnIndex.get(fold(n.name));
+        if (i === undefined) throw new HeliosError('SQL_ERROR', `unknown column "${n.name}" in foreign key definition`, posOf(n.pos));
+        return i;
+      });
+      fks.push(fkInfo(cols, k.foreignKey));
+    }
   }
   return {
     type: 'table',
@@ -286,13 +295,14 @@ function indexedColumnName(ic: IndexedColumn): string {
   return ic.expr.column;
 }
 
-function fkInfo(cols: number[], fk: { table: { name: string }; columns: readonly { name: string }[] | null; onDelete: ForeignKeyAction | null; onUpdate: ForeignKeyAction | null }): ForeignKeyInfo {
+function fkInfo(cols: number[], fk: { table: { name: string }; columns: readonly { name: string }[] | null; onDelete: ForeignKeyAction | null; onUpdate: ForeignKeyAction | null; deferred: boolean }): ForeignKeyInfo {
   return {
     columns: cols,
     parentTable: fk.table.name,
     parentColumns: fk.columns ? fk.columns.map((c) => c.name) : null,
     onDelete: fk.onDelete ?? 'NO ACTION',
     onUpdate: fk.onUpdate ?? 'NO ACTION',
+    deferred: fk.deferred,
   };
 }
 

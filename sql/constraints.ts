@@ -312,5 +312,26 @@ function checkText(sql: string, e: A.Expr): string {
       depth--;
     }
   }
-  return sql.slice(start, i).trim();
+  return dequoteLikeSqlite(sql.slice(start, i).trim());
+}
+
+/**
+ * SQLite stores an unnamed CHECK's text as its name through sqlite3Dequote,
+ * so a text starting with a quote keeps only the quoted part
+ * (`"x" > 0` fails as "CHECK constraint failed: x").
+ */
+function dequoteLikeSqlite(z: string): string {
+  const q0 = z[0];
+  if (q0 !== '"' && q0 !== "'" && q0 !== '`' && q0 !== '[') return z;
+  const q = q0 === '[' ? ']' : q0;
+  let out = '';
+  for (let i = 1; i < z.length; i++) {
+    if (z[i] === q) {
+      if (z[i + 1] === q) {
+        out += q;
+        i++;
+      } else break;
+    } else out += z[i];
+  }
+  return out;
 }

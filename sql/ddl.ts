@@ -20,7 +20,7 @@ import { buildIndex, buildTable, buildView, countAutoIndexes, fold, SEQUENCE_TAB
 import { type Frame, type Row, valueKey } from './expr-compile.ts';
 import { Planner, decodeTableRow } from './planner.ts';
 import { compileTableWriter, indexEntryKey, indexValues, putRow, removeRow, uniqueError } from './constraints.ts';
-import { childRefs, type ForeignKeyContext } from './foreign-keys.ts';
+import { childRefs, childRemoved, type ForeignKeyContext } from './foreign-keys.ts';
 import { sqlErr } from './sql-error.ts';
 
 /** What CREATE and DROP need of the session. */
@@ -224,6 +224,7 @@ export function drop(s: DdlSession, stmt: A.DropStmt): void {
         }
         for (const r of rows) {
           childRefs(s, t, r, null, f, 0);
+          childRemoved(s, t, r);
           removeRow(s, w, r, f);
         }
       }

@@ -35,6 +35,7 @@ import { DEFAULT_TEMP_MEMORY_LIMIT } from './temp-budget.ts';
 import { stackOverflowAsTooBig } from './limits.ts';
 import { createRowids, type Rowids } from './rowids.ts';
 import { ConflictError } from './constraints.ts';
+import { foreignKeyError } from './foreign-keys.ts';
 import type { DmlSession } from './dml.ts';
 import { compileSelect, type SelectSession } from './stmt-select.ts';
 import { compileInsert } from './stmt-insert.ts';
@@ -73,6 +74,10 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   planningPseudo: PseudoRows | null = null;
   /** The TEMP triggers when the open transaction began (what ROLLBACK restores). */
   private txnTempRows: readonly SchemaRow[] = [];
+  /** PRAGMA defer_foreign_keys (off again at every commit and rollback, as SQLite). */
+  deferForeignKeys = false;
+  /** Deferred foreign-key violations outstanding (foreign-keys.ts); COMMIT fails while above zero. */
+  deferredViolations = 0;
   /** The statement's 'now' (ms since the epoch), fixed for one statement as in SQLite. */
   nowMs = 0;
   /** Temporary memory one query execution may hold (Database option tempMemoryLimit). */
@@ -124,12 +129,15 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     this.stmtChanges = 0;
     const autocommit = !this.inTxn;
     const mark = this.overlay.mark();
+    const violationsBefore = this.deferredViolations;
     this.schemaTouched = false;
     const tempRows = this.catalog.tempRows;
     if (autocommit) this.txnTempRows = tempRows;
     let result: RunResult;
     try {
       result = p.execute(params, emit);
+      // The implicit commit of a statement outside BEGIN checks its deferred foreign keys (as SQLite).
+      if (autocommit && !this.inTxn && this.deferredViolations > 0) throw foreignKeyError();
     } catch (e) {
       if (e instanceof ConflictError && e.action === 'FAIL') {
         // OR FAIL keeps the rows changed before the failing one (but, as in SQLite, not the AUTOINCREMENT mark).
@@ -143,12 +151,14 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
       this.overlay.rollbackTo(mark);
       this.overlay.release();
       this.clearCaches();
+      this.deferredViolations = violationsBefore;
       if (p.dml) this.changesCount = 0;
       if (e instanceof ConflictError && e.action === 'ROLLBACK' && this.inTxn) {
         this.rollbackAll();
       } else if (autocommit && !this.inTxn) {
         this.overlay.clear();
         this.clearCaches();
+        this.endTransactionState();
       }
       if (this.schemaTouched && this.inTxn) this.catalog.load(this.overlay, tempRows);
       else if (this.schemaTouched) this.catalog.load(this.overlay, this.txnTempRows);
@@ -161,7 +171,12 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     }
     this.overlay.release();
     if (this.schemaTouched) this.txnSchemaTouched = true;
-    if (autocommit && !this.inTxn) this.commitOverlay();
+    if (autocommit && !this.inTxn) {
+      // SQLite ends a write transaction here (so defer_foreign_keys goes off), not a read.
+      const wrote = p.dml === true || this.schemaTouched;
+      this.commitOverlay();
+      if (wrote) this.endTransactionState();
+    }
     return result;
   }
 
@@ -178,11 +193,18 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     }
   }
 
+  /** What a commit or rollback resets besides the data: the deferred-violation counter and defer_foreign_keys. */
+  endTransactionState(): void {
+    this.deferredViolations = 0;
+    this.deferForeignKeys = false;
+  }
+
   rollbackAll(): void {
     this.overlay.clear();
     this.clearCaches();
     this.savepoints = [];
     this.inTxn = false;
+    this.endTransactionState();
     if (this.txnSchemaTouched || this.schemaTouched) this.catalog.load(this.overlay, this.txnTempRows);
     this.txnSchemaTouched = false;
   }

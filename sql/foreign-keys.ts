@@ -6,101 +6,245 @@
  * and SET DEFAULT run first (recursively, at most 100 levels deep); NO
  * ACTION and RESTRICT then fail if a child still references the old key, as
  * SQLite's end-of-statement check does. The parent key is the named columns,
- * else the rowid alias, else the PRIMARY KEY columns.
+ * else the rowid alias, else the PRIMARY KEY columns, and must be the rowid
+ * or carry a UNIQUE index without WHERE on exactly those columns with the
+ * columns' own collations (else "foreign key mismatch", as SQLite).
+ *
+ * Deferred constraints (`DEFERRABLE INITIALLY DEFERRED`, or every constraint
+ * while PRAGMA defer_foreign_keys is ON) keep SQLite's deferred-violation
+ * counter instead of failing: +1 for a child row written without its parent
+ * or a parent row removed under a referencing child, -1 for an orphan child
+ * row removed or a parent row written that orphans were waiting for (only
+ * while the counter is not zero, as SQLite's OP_FkIfZero). COMMIT fails
+ * while the counter is above zero (txn-control.ts); outside BEGIN the
+ * statement's implicit commit does (executor.ts). RESTRICT stays immediate
+ * unless defer_foreign_keys is ON, as in SQLite.
+ *
+ * PRAGMA foreign_key_check (foreignKeyCheck) reports every child row whose
+ * parent is missing, whether or not enforcement was on when it was written.
  */
 import { HeliosError } from '../format/errors.ts';
 import type { SqlValue } from '../format/sql-value.ts';
 import { objectPrefix, prefixEnd, readRowid, rowKey } from '../format/table-key.ts';
 import { applyAffinity, compareValues } from './value.ts';
-import { fold, type Catalog, type TableInfo } from './catalog.ts';
+import { fold, type Catalog, type ForeignKeyInfo, type IndexInfo, type TableInfo } from './catalog.ts';
 import type { Frame, Row } from './expr-compile.ts';
 import { Planner, decodeTableRow, rowidProbe } from './planner.ts';
 import { sqlErr } from './sql-error.ts';
-import { anyRow, compileTableWriter, constraintErr, indexEntryKey, putRow, removeRow, type RowWriteContext } from './constraints.ts';
+import { compileTableWriter, constraintErr, indexEntryKey, putRow, removeRow, type RowWriteContext } from './constraints.ts';
 
 /** What foreign-key enforcement needs of the session. */
 export interface ForeignKeyContext extends RowWriteContext {
   readonly catalog: Catalog;
   /** PRAGMA foreign_keys. */
   readonly foreignKeys: boolean;
+  /** PRAGMA defer_foreign_keys: every constraint is deferred until COMMIT. */
+  readonly deferForeignKeys: boolean;
+  /** SQLite's deferred-constraint counter for the open transaction (see the module comment). */
+  deferredViolations: number;
 }
 
-/** Checks that every foreign key of the new row finds its parent. */
-export function checkParents(s: ForeignKeyContext, t: TableInfo, row: Row): void {
-  if (!s.foreignKeys) return;
-  for (const fk of t.foreignKeys) {
-    const vals = fk.columns.map((c) => row[c]!);
-    if (vals.some((v) => v === null)) continue;
-    const parent = s.catalog.table(fk.parentTable);
-    if (!parent) throw constraintErr('CONSTRAINT_FOREIGNKEY', 'FOREIGN KEY constraint failed');
-    if (!parentExists(s, parent, fk.parentColumns, vals)) throw constraintErr('CONSTRAINT_FOREIGNKEY', 'FOREIGN KEY constraint failed');
-  }
+export function foreignKeyError(): HeliosError {
+  return constraintErr('CONSTRAINT_FOREIGNKEY', 'FOREIGN KEY constraint failed');
 }
 
-function parentColumnIndexes(parent: TableInfo, cols: readonly string[] | null): number[] {
-  if (cols === null) {
-    if (parent.rowidAlias >= 0) return [parent.rowidAlias];
-    const pk = parent.columns.map((c, i) => ({ c, i })).filter((x) => x.c.pk > 0).sort((a, b) => a.c.pk - b.c.pk);
-    return pk.map((x) => x.i);
+function isDeferred(s: ForeignKeyContext, fk: ForeignKeyInfo): boolean {
+  return fk.deferred || s.deferForeignKeys;
+}
+
+/** How to find a parent row: its key columns (in the foreign key's order) and the probe. */
+interface ParentKey {
+  readonly cols: readonly number[];
+  /** The parent row's rowid holding `vals` (child values, parent affinity applied here), or null. */
+  find(s: ForeignKeyContext, vals: readonly SqlValue[]): number | bigint | null;
+}
+
+const parentKeys = new WeakMap<ForeignKeyInfo, { parent: TableInfo; key: ParentKey }>();
+
+/** The parent key of `fk` in `parent`, or the "foreign key mismatch" error SQLite raises. */
+function parentKey(child: TableInfo, parent: TableInfo, fk: ForeignKeyInfo): ParentKey {
+  const cached = parentKeys.get(fk);
+  if (cached !== undefined && cached.parent === parent) return cached.key;
+  const mismatch = (): HeliosError => sqlErr(`foreign key mismatch - "${child.name}" referencing "${parent.name}"`);
+  let cols: number[];
+  if (fk.parentColumns === null) {
+    if (parent.rowidAlias >= 0) cols = [parent.rowidAlias];
+    else cols = parent.columns.map((c, i) => ({ c, i })).filter((x) => x.c.pk > 0).sort((a, b) => a.c.pk - b.c.pk).map((x) => x.i);
+    if (cols.length === 0) throw mismatch();
+  } else {
+    cols = fk.parentColumns.map((n) => {
+      const i = parent.columnIndex.get(fold(n));
+      if (i === undefined) throw mismatch();
+      return i;
+    });
   }
-  return cols.map((n) => {
-    const i = parent.columnIndex.get(fold(n));
-    if (i === undefined) throw sqlErr(`foreign key mismatch - referencing "${parent.name}"`);
-    return i;
+  if (cols.length !== fk.columns.length) throw mismatch();
+  let key: ParentKey;
+  if (cols.length === 1 && cols[0] === parent.rowidAlias) {
+    key = {
+      cols,
+      find(s, vals) {
+        const id = rowidProbe(applyAffinity(vals[0]!, 'INTEGER'));
+        return id !== null && s.overlay.get(rowKey(parent.id, id)) !== undefined ? id : null;
+      },
+    };
+  } else {
+    const ix: IndexInfo | undefined = parent.indexes.find(
+      (x) =>
+        x.unique &&
+        x.where === null &&
+        x.columns.length === cols.length &&
+        x.columns.every((c) => c.column >= 0 && cols.includes(c.column) && c.collation === parent.columns[c.column]!.collation),
+    );
+    if (ix === undefined) throw mismatch();
+    // Index column j holds foreign-key column order[j].
+    const order = ix.columns.map((c) => cols.indexOf(c.column));
+    key = {
+      cols,
+      find(s, vals) {
+        const conv = order.map((k) => applyAffinity(vals[k]!, parent.columns[cols[k]!]!.affinity));
+        const v = s.overlay.get(indexEntryKey(ix, conv, 0));
+        return v === undefined ? null : readRowid(v, 0);
+      },
+    };
+  }
+  parentKeys.set(fk, { parent, key });
+  return key;
+}
+
+/** The parent table of `fk`: a missing one is "no such table", as SQLite reports when the statement is prepared. */
+function parentTable(s: ForeignKeyContext, fk: ForeignKeyInfo): TableInfo {
+  const parent = s.catalog.table(fk.parentTable);
+  if (!parent) throw sqlErr(`no such table: main.${fk.parentTable}`);
+  return parent;
+}
+
+/** Whether the new row of `t` (self-referencing foreign key) is its own parent. */
+function isOwnParent(t: TableInfo, key: ParentKey, fk: ForeignKeyInfo, row: Row): boolean {
+  return key.cols.every((pc, j) => {
+    const v = row[pc]!;
+    return v !== null && compareValues(v, applyAffinity(row[fk.columns[j]!]!, t.columns[pc]!.affinity), t.columns[pc]!.collation) === 0;
   });
 }
 
-function parentExists(s: ForeignKeyContext, parent: TableInfo, cols: readonly string[] | null, vals: SqlValue[]): boolean {
-  const idx = parentColumnIndexes(parent, cols);
-  if (idx.length === 1 && idx[0] === parent.rowidAlias) {
-    const id = rowidProbe(vals[0]!);
-    return id !== null && s.overlay.get(rowKey(parent.id, id)) !== undefined;
+/**
+ * Checks that every foreign key of the new row finds its parent. For an
+ * UPDATE, `old` is the row it replaces and `setCols` the columns its SET
+ * clauses name (the rowid as t.columns.length): as SQLite, a foreign key none
+ * of whose columns is assigned is not checked, except a self-referencing one,
+ * whose old row no longer counts as a parent.
+ */
+export function checkParents(s: ForeignKeyContext, t: TableInfo, row: Row, old: Row | null = null, setCols: ReadonlySet<number> | null = null): void {
+  if (!s.foreignKeys) return;
+  const n = t.columns.length;
+  for (const fk of t.foreignKeys) {
+    const parent = parentTable(s, fk);
+    const self = parent.id === t.id;
+    if (old !== null && !self) {
+      const modified =
+        setCols === null
+          ? fk.columns.some((c) => compareValues(old[c]!, row[c]!, 'BINARY') !== 0)
+          : fk.columns.some((c) => setCols.has(c) || (c === t.rowidAlias && setCols.has(n)));
+      if (!modified) continue;
+    }
+    const key = parentKey(t, parent, fk);
+    const deferred = isDeferred(s, fk);
+    const excluded = self && old !== null ? (old[n] as number | bigint) : null;
+    const found = (vals: SqlValue[]): boolean => {
+      const id = key.find(s, vals);
+      return id !== null && id !== excluded;
+    };
+    if (old !== null && deferred && s.deferredViolations !== 0) {
+      const oldVals = fk.columns.map((c) => old[c]!);
+      if (!oldVals.some((v) => v === null) && key.find(s, oldVals) === null) s.deferredViolations--;
+    }
+    const vals = fk.columns.map((c) => row[c]!);
+    if (vals.some((v) => v === null)) continue;
+    if (self && isOwnParent(t, key, fk, row)) continue;
+    if (found(vals)) continue;
+    if (!deferred) throw foreignKeyError();
+    s.deferredViolations++;
   }
-  const ix = parent.indexes.find((x) => x.unique && x.columns.length === idx.length && x.columns.every((c, j) => c.column === idx[j]));
-  if (ix) {
-    const conv = vals.map((v, j) => applyAffinity(v, parent.columns[idx[j]!]!.affinity));
-    if (conv.some((v) => v === null)) return false;
-    return s.overlay.get(indexEntryKey(ix, conv, 0)) !== undefined;
+}
+
+/** A child row of `t` is deleted: an orphan it was under a deferred constraint is no longer a violation. */
+export function childRemoved(s: ForeignKeyContext, t: TableInfo, old: Row): void {
+  if (!s.foreignKeys || s.deferredViolations === 0) return;
+  for (const fk of t.foreignKeys) {
+    if (!isDeferred(s, fk)) continue;
+    const parent = s.catalog.table(fk.parentTable);
+    const vals = fk.columns.map((c) => old[c]!);
+    if (vals.some((v) => v === null)) continue;
+    if (parent === undefined || parentKey(t, parent, fk).find(s, vals) === null) s.deferredViolations--;
   }
-  return anyRow(s.overlay, parent, (r) => idx.every((c, j) => r[c] !== null && compareValues(r[c]!, applyAffinity(vals[j]!, parent.columns[c]!.affinity), parent.columns[c]!.collation) === 0));
+}
+
+/** The rows of `child` whose `fk` columns hold `key` (values of the parent columns `pcols`). */
+function referencingRows(s: ForeignKeyContext, child: TableInfo, fk: ForeignKeyInfo, parent: TableInfo, pcols: readonly number[], key: readonly SqlValue[], skipRowid: number | bigint | null): Row[] {
+  const matches: Row[] = [];
+  const lo = objectPrefix(child.id);
+  const cur = s.overlay.scan(lo, prefixEnd(lo));
+  try {
+    while (cur.next()) {
+      const rowid = readRowid(cur.key(), 4);
+      if (rowid === skipRowid) continue;
+      const r = decodeTableRow(child, rowid, cur.value());
+      if (fk.columns.every((c, j) => r[c] !== null && compareValues(applyAffinity(r[c]!, parent.columns[pcols[j]!]!.affinity), key[j]!, parent.columns[pcols[j]!]!.collation) === 0)) matches.push(r);
+    }
+  } finally {
+    cur.close();
+  }
+  return matches;
+}
+
+/**
+ * A parent row of `parent` is written (`old` null: inserted; else its key may
+ * have changed): orphans waiting for this key under deferred constraints are
+ * resolved. Runs before the row is written.
+ */
+export function parentAdded(s: ForeignKeyContext, parent: TableInfo, row: Row, old: Row | null): void {
+  if (!s.foreignKeys) return;
+  for (const child of s.catalog.tables.values()) {
+    for (const fk of child.foreignKeys) {
+      if (s.deferredViolations === 0) return;
+      if (fold(fk.parentTable) !== fold(parent.name) || !isDeferred(s, fk)) continue;
+      const pcols = parentKey(child, parent, fk).cols;
+      const vals = pcols.map((i) => row[i]!);
+      if (vals.some((v) => v === null)) continue;
+      if (old !== null && pcols.every((i) => compareValues(old[i]!, row[i]!, 'BINARY') === 0)) continue;
+      s.deferredViolations -= referencingRows(s, child, fk, parent, pcols, vals, null).length;
+    }
+  }
 }
 
 /** Children referencing a parent row that is deleted (`newRow` null) or whose key changes. */
 export function childRefs(s: ForeignKeyContext, parent: TableInfo, oldRow: Row, newRow: Row | null, f: Frame, depth: number): void {
   if (!s.foreignKeys) return;
+  const oldRowid = oldRow[parent.columns.length] as number | bigint;
   // Actions (CASCADE, SET NULL, SET DEFAULT) first; NO ACTION / RESTRICT checks then see their effect,
   // as SQLite's end-of-statement check does.
   for (const pass of ['actions', 'checks'] as const)
   for (const child of s.catalog.tables.values()) {
     for (const fk of child.foreignKeys) {
       if (fold(fk.parentTable) !== fold(parent.name)) continue;
-      const act = newRow === null ? fk.onDelete : fk.onUpdate;
-      const isAction = act === 'CASCADE' || act === 'SET NULL' || act === 'SET DEFAULT';
+      const action = newRow === null ? fk.onDelete : fk.onUpdate;
+      const isAction = action === 'CASCADE' || action === 'SET NULL' || action === 'SET DEFAULT';
       if ((pass === 'actions') !== isAction) continue;
-      const pidx = parentColumnIndexes(parent, fk.parentColumns);
+      const pidx = parentKey(child, parent, fk).cols;
       const oldVals = pidx.map((i) => oldRow[i]!);
       if (oldVals.some((v) => v === null)) continue;
       if (newRow !== null && pidx.every((i) => compareValues(oldRow[i]!, newRow[i]!, 'BINARY') === 0)) continue;
-      const action = newRow === null ? fk.onDelete : fk.onUpdate;
-      const matches: Row[] = [];
-      const lo = objectPrefix(child.id);
-      const cur = s.overlay.scan(lo, prefixEnd(lo));
-      try {
-        while (cur.next()) {
-          const r = decodeTableRow(child, readRowid(cur.key(), 4), cur.value());
-          if (fk.columns.every((c, j) => r[c] !== null && compareValues(applyAffinity(r[c]!, parent.columns[pidx[j]!]!.affinity), oldVals[j]!, parent.columns[pidx[j]!]!.collation) === 0)) matches.push(r);
-        }
-      } finally {
-        cur.close();
-      }
+      // A row deleted from a self-referencing table is not its own child (SQLite's fkScanChildren).
+      const matches = referencingRows(s, child, fk, parent, pidx, oldVals, child.id === parent.id && newRow === null ? oldRowid : null);
       if (matches.length === 0) continue;
       if (depth > 100) throw new HeliosError('TOO_BIG', 'too many levels of foreign key cascade');
-      if (action === 'CASCADE' || action === 'SET NULL' || action === 'SET DEFAULT') {
+      if (isAction) {
         const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
         const w = compileTableWriter(child, planner);
         for (const r of matches) {
           if (action === 'CASCADE' && newRow === null) {
             childRefs(s, child, r, null, f, depth + 1);
+            childRemoved(s, child, r);
             removeRow(s, w, r, f);
             continue;
           }
@@ -113,7 +257,53 @@ export function childRefs(s: ForeignKeyContext, parent: TableInfo, oldRow: Row, 
         }
         continue;
       }
-      throw constraintErr('CONSTRAINT_FOREIGNKEY', 'FOREIGN KEY constraint failed');
+      // RESTRICT acts at once even on a deferred constraint, unless defer_foreign_keys is ON (as SQLite).
+      if ((fk.deferred && action !== 'RESTRICT') || s.deferForeignKeys) {
+        s.deferredViolations += matches.length;
+        continue;
+      }
+      throw foreignKeyError();
     }
   }
+}
+
+/** The id PRAGMA foreign_key_list and foreign_key_check give a foreign key: SQLite numbers the last declared 0. */
+export function foreignKeyId(t: TableInfo, declared: number): number {
+  return t.foreignKeys.length - 1 - declared;
+}
+
+/**
+ * PRAGMA foreign_key_check: `[table, rowid, parent, fkid]` for each child row
+ * (rowid order; per row, foreign keys by id) whose non-NULL key finds no
+ * parent row; every such row when the parent table does not exist. `tables`
+ * are checked in the order given. A foreign key whose parent key is not
+ * unique fails with "foreign key mismatch", as SQLite.
+ */
+export function foreignKeyCheck(s: ForeignKeyContext, tables: readonly TableInfo[]): Row[] {
+  const out: Row[] = [];
+  for (const t of tables) {
+    if (t.foreignKeys.length === 0) continue;
+    const fks = t.foreignKeys.map((fk, i) => ({ fk, id: foreignKeyId(t, i) })).sort((a, b) => a.id - b.id);
+    const checks = fks.map(({ fk, id }) => {
+      const parent = s.catalog.table(fk.parentTable);
+      return { fk, id, parent, key: parent === undefined ? null : parentKey(t, parent, fk) };
+    });
+    const lo = objectPrefix(t.id);
+    const cur = s.overlay.scan(lo, prefixEnd(lo));
+    try {
+      while (cur.next()) {
+        const rowid = readRowid(cur.key(), 4);
+        const r = decodeTableRow(t, rowid, cur.value());
+        for (const c of checks) {
+          const vals = c.fk.columns.map((i) => r[i]!);
+          if (vals.some((v) => v === null)) continue;
+          if (c.key !== null && c.key.find(s, vals) !== null) continue;
+          out.push([t.name, t.withoutRowid ? null : rowid, c.parent?.name ?? c.fk.parentTable, c.id]);
+        }
+      }
+    } finally {
+      cur.close();
+    }
+  }
+  return out;
 }

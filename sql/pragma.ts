@@ -12,9 +12,11 @@ import type { Engine, SynchronousMode } from '../engine/engine.ts';
 import type { ColMeta, Row } from './expr-compile.ts';
 import { fold, type Catalog } from './catalog.ts';
 import type { Program } from './program.ts';
+import { foreignKeyCheck, foreignKeyId, type ForeignKeyContext } from './foreign-keys.ts';
+import { sqlErr } from './sql-error.ts';
 
 /** What a PRAGMA reads and changes of the session that runs it (sql/executor.ts's Session). */
-export interface PragmaSession {
+export interface PragmaSession extends ForeignKeyContext {
   readonly catalog: Catalog;
   readonly engine: Engine;
   readonly lastRowid: number | bigint;
@@ -22,6 +24,7 @@ export interface PragmaSession {
   foreignKeys: boolean;
   /** PRAGMA recursive_triggers. */
   recursiveTriggers: boolean;
+  deferForeignKeys: boolean;
   userVersion(): number;
   setUserVersion(v: number): void;
   /** PRAGMA integrity_check's lines ("ok" when nothing is wrong). */
@@ -59,7 +62,7 @@ const SYNC_NUMBER: Record<SynchronousMode, number> = { off: 0, normal: 1, full: 
 export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: number): PragmaProgram {
   const name = fold(stmt.name.name);
   const arg = stmt.value?.text ?? null;
-  const assign = stmt.form === 'assign' || (stmt.form === 'call' && ['foreign_keys', 'recursive_triggers', 'user_version', 'synchronous'].includes(name));
+  const assign = stmt.form === 'assign' || (stmt.form === 'call' && ['foreign_keys', 'recursive_triggers', 'defer_foreign_keys', 'user_version', 'synchronous'].includes(name));
   const catalog = session.catalog;
   switch (name) {
     case 'table_info':
@@ -97,10 +100,10 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
         const t = catalog.table(arg);
         if (!t) return [];
         const out: Row[] = [];
-        t.foreignKeys.forEach((fk, id) =>
-          fk.columns.forEach((c, seq) => out.push([id, seq, fk.parentTable, t.columns[c]!.name, fk.parentColumns?.[seq] ?? null, fk.onUpdate, fk.onDelete, 'NONE'])),
+        t.foreignKeys.forEach((fk, i) =>
+          fk.columns.forEach((c, seq) => out.push([foreignKeyId(t, i), seq, fk.parentTable, t.columns[c]!.name, fk.parentColumns?.[seq] ?? null, fk.onUpdate, fk.onDelete, 'NONE'])),
         );
-        return out;
+        return out.sort((a, b) => (a[0] as number) - (b[0] as number));
       });
     case 'foreign_keys':
       if (assign && arg !== null) {
@@ -116,17 +119,27 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
       }
       return rowsProgram(session, cols('foreign_keys'), () => [[session.foreignKeys ? 1 : 0]]);
     case 'recursive_triggers':
+    case 'defer_foreign_keys':
       if (assign && arg !== null) {
         return {
           columns: null,
           readonly: false,
           execute: () => {
-            session.recursiveTriggers = boolValue(arg);
+            if (name === 'recursive_triggers') session.recursiveTriggers = boolValue(arg);
+            else session.deferForeignKeys = boolValue(arg);
             return { changes: 0, lastInsertRowid: session.lastRowid };
           },
         };
       }
-      return rowsProgram(session, cols('recursive_triggers'), () => [[session.recursiveTriggers ? 1 : 0]]);
+      if (name === 'recursive_triggers') return rowsProgram(session, cols('recursive_triggers'), () => [[session.recursiveTriggers ? 1 : 0]]);
+      return rowsProgram(session, cols('defer_foreign_keys'), () => [[session.deferForeignKeys ? 1 : 0]]);
+    case 'foreign_key_check':
+      return rowsProgram(session, cols('table', 'rowid', 'parent', 'fkid'), () => {
+        if (arg === null) return foreignKeyCheck(session, [...catalog.tables.values()]);
+        const t = catalog.table(arg);
+        if (!t) throw sqlErr(`no such table: ${arg}`, stmt.value!.pos);
+        return foreignKeyCheck(session, [t]);
+      });
     case 'user_version':
       if (assign && arg !== null) {
         const n = Number.parseInt(arg, 10);

@@ -17,7 +17,7 @@ import { fold, type TableInfo } from './catalog.ts';
 import type { Ev, Frame, Row, Scope } from './expr-compile.ts';
 import type { Planner } from './planner.ts';
 import { checkRow, conflictError, findConflicts, loadRow, putRow, removeRow, uniqueError, type Conflict, type TableWriter } from './constraints.ts';
-import { checkParents, childRefs, type ForeignKeyContext } from './foreign-keys.ts';
+import { checkParents, childRefs, childRemoved, parentAdded, type ForeignKeyContext } from './foreign-keys.ts';
 import { ROWID_NAMES } from './dml.ts';
 import type { Triggers } from './trigger.ts';
 
@@ -51,6 +51,7 @@ export function resolveConflict(s: RowChangeContext, w: TableWriter, c: Conflict
     if (fire && victim !== null && s.triggers.fire(t.name, 'BEFORE', 'DELETE', victim, null, null, orAction)) victim = loadRow(s.overlay, t, c.rowid);
     if (victim) {
       childRefs(s, t, victim, null, f, 0);
+      childRemoved(s, t, victim);
       removeRow(s, w, victim, f);
       if (fire) s.triggers.fire(t.name, 'AFTER', 'DELETE', victim, null, null, orAction);
     }
@@ -59,8 +60,12 @@ export function resolveConflict(s: RowChangeContext, w: TableWriter, c: Conflict
   throw conflictError(uniqueError(t, c.ix), act);
 }
 
-/** Replaces `old` by `nr` (affinity, constraints, conflicts). Returns the written row or null when skipped. */
-export function applyUpdate(s: RowChangeContext, w: TableWriter, old: Row, nr: Row, f: Frame, orAction: ConflictAction | null): Row | null {
+/**
+ * Replaces `old` by `nr` (affinity, constraints, conflicts). Returns the
+ * written row or null when skipped. `setCols` are the columns the SET clauses
+ * assign (the rowid as t.columns.length), which decide the foreign keys checked.
+ */
+export function applyUpdate(s: RowChangeContext, w: TableWriter, old: Row, nr: Row, f: Frame, orAction: ConflictAction | null, setCols: ReadonlySet<number> | null): Row | null {
   const t = w.t;
   const n = t.columns.length;
   for (let i = 0; i < n; i++) nr[i] = applyAffinity(nr[i]!, t.columns[i]!.affinity);
@@ -84,7 +89,8 @@ export function applyUpdate(s: RowChangeContext, w: TableWriter, old: Row, nr: R
   for (const c of found) {
     if (resolveConflict(s, w, c, orAction, f) === 'skip') return null;
   }
-  checkParents(s, t, nr);
+  checkParents(s, t, nr, old, setCols);
+  parentAdded(s, t, nr, old);
   childRefs(s, t, old, nr, f, 0);
   removeRow(s, w, old, f);
   putRow(s, w, nr, rowid, f);

@@ -21,7 +21,7 @@ import { Planner } from './planner.ts';
 import { lookupScalar } from './exec-env.ts';
 import type { Program } from './program.ts';
 import { checkRow, compileTableWriter, findConflicts, loadRow, putRow, type TableWriter } from './constraints.ts';
-import { checkParents } from './foreign-keys.ts';
+import { checkParents, parentAdded } from './foreign-keys.ts';
 import { compileSets, resolveConflict, type SetAssignment } from './row-update.ts';
 import { updateRow } from './stmt-modify.ts';
 import { compileViewInsert } from './trigger-view.ts';
@@ -211,6 +211,7 @@ function insertOne(s: DmlSession, w: TableWriter, row: Row, rowid: number | bigi
     if (resolveConflict(s, w, c, orAction, f) === 'skip') return 'skip';
   }
   checkParents(s, t, row);
+  parentAdded(s, t, row, null);
   putRow(s, w, row, rowid, f);
   return 'inserted';
 }
@@ -259,7 +260,7 @@ function upsertUpdate(s: DmlSession, w: TableWriter, u: CompiledUpsert, existing
   const nr = existing.slice();
   for (const set of u.sets) nr[set.col] = set.ev(f);
   // DO UPDATE is an UPDATE: its BEFORE and AFTER UPDATE triggers fire (sql/stmt-modify.ts updateRow).
-  return updateRow(s, w, existing, nr, f, null, u.changed) ?? 'skip';
+  return updateRow(s, w, existing, nr, f, null, new Set(u.sets.map((x) => x.col))) ?? 'skip';
 }
 
 /** Date and time functions: besides their arguments they read only the statement's 'now'. */

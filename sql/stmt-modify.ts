@@ -22,7 +22,7 @@ import type { Frame, Row } from './expr-compile.ts';
 import { Planner } from './planner.ts';
 import type { Program } from './program.ts';
 import { compileTableWriter, loadRow, removeRow, type TableWriter } from './constraints.ts';
-import { childRefs } from './foreign-keys.ts';
+import { childRefs, childRemoved } from './foreign-keys.ts';
 import { applyUpdate, compileSets } from './row-update.ts';
 import { compileReturning, tableOrThrow, type DmlSession } from './dml.ts';
 import { compileViewDelete, compileViewUpdate } from './trigger-view.ts';
@@ -34,10 +34,11 @@ import { sqlErr } from './sql-error.ts';
  * with the table's UPDATE triggers: BEFORE sees NEW with the columns'
  * affinity applied; then the row is read again (null when a BEFORE trigger
  * deleted it: the row is skipped) and the columns not assigned are taken
- * from it; AFTER sees the row written. `changed(i)`: whether the UPDATE
- * assigns column i. Returns the row written, or null when skipped.
+ * from it; AFTER sees the row written. `setCols`: the columns the UPDATE
+ * assigns (the rowid as t.columns.length). Returns the row written, or null when skipped.
  */
-export function updateRow(s: DmlSession, w: TableWriter, old: Row, nr: Row, f: Frame, orAction: ConflictAction | null, changed: (col: number) => boolean): Row | null {
+export function updateRow(s: DmlSession, w: TableWriter, old: Row, nr: Row, f: Frame, orAction: ConflictAction | null, setCols: ReadonlySet<number>): Row | null {
+  const changed = (c: number): boolean => setCols.has(c);
   const t = w.t;
   const n = t.columns.length;
   if (s.triggers.has(t.name, 'BEFORE', 'UPDATE')) {
@@ -54,7 +55,7 @@ export function updateRow(s: DmlSession, w: TableWriter, old: Row, nr: Row, f: F
     if (t.rowidAlias >= 0 && !changed(t.rowidAlias) && !changed(n)) nr[t.rowidAlias] = cur[n]!;
     old = cur;
   }
-  const res = applyUpdate(s, w, old, nr, f, orAction);
+  const res = applyUpdate(s, w, old, nr, f, orAction, setCols);
   if (res !== null && s.triggers.has(t.name, 'AFTER', 'UPDATE')) s.triggers.fire(t.name, 'AFTER', 'UPDATE', old, res, changed, orAction);
   return res;
 }
@@ -80,8 +81,7 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
   const { w, run } = targetScan(planner, stmt.table, stmt.where, t);
   const sets = compileSets(stmt.sets, t, planner, w.scope);
   const returning = stmt.returning ? compileReturning(stmt.returning, w, planner) : null;
-  const assigned = new Set(sets.map((x) => x.col));
-  const changed = (c: number): boolean => assigned.has(c);
+  const setCols = new Set(sets.map((x) => x.col));
   const triggered = s.triggers.has(t.name, 'BEFORE', 'UPDATE') || s.triggers.has(t.name, 'AFTER', 'UPDATE');
   const n = t.columns.length;
   return {
@@ -105,7 +105,7 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
         f.rows[w.slot] = old;
         const nr = old.slice();
         for (const set of sets) nr[set.col] = set.ev(f);
-        const res = triggered ? updateRow(s, w, old, nr, f, orAction, changed) : applyUpdate(s, w, old, nr, f, orAction);
+        const res = triggered ? updateRow(s, w, old, nr, f, orAction, setCols) : applyUpdate(s, w, old, nr, f, orAction, setCols);
         if (res === null) continue;
         changes++;
         s.stmtChanges++;
@@ -157,6 +157,7 @@ export function compileDelete(s: DmlSession, stmt: A.DeleteStmt, version: number
           old = cur;
         }
         childRefs(s, t, old, null, f, 0);
+        childRemoved(s, t, old);
         removeRow(s, w, old, f);
         changes++;
         s.stmtChanges++;

@@ -11,6 +11,10 @@
  * opened by one process (LOCK) and this handle is its only writer, so there
  * is no lock to take early.
  *
+ * COMMIT, and the RELEASE that would commit, fail with "FOREIGN KEY
+ * constraint failed" while deferred foreign keys are violated, leaving the
+ * transaction open (as SQLite).
+ *
  * These statements run outside the statement mark of the overlay (they move
  * the marks themselves).
  */
@@ -18,6 +22,7 @@ import type * as A from './ast.ts';
 import { HeliosError } from '../format/errors.ts';
 import { fold, type Catalog } from './catalog.ts';
 import type { Overlay } from './txn.ts';
+import { foreignKeyError } from './foreign-keys.ts';
 
 export interface Savepoint {
   readonly name: string;
@@ -25,6 +30,8 @@ export interface Savepoint {
   readonly mark: number;
   /** Whether this SAVEPOINT began the transaction (its RELEASE commits). */
   readonly startedTxn: boolean;
+  /** The deferred foreign-key violation count when it was taken (ROLLBACK TO restores it). */
+  readonly deferredViolations: number;
 }
 
 /** What transaction control reads and changes of the session. */
@@ -42,6 +49,10 @@ export interface TxnSession {
   rollbackAll(): void;
   /** Forgets the rowid and AUTOINCREMENT caches. */
   clearCaches(): void;
+  /** Deferred foreign-key violations outstanding (sql/foreign-keys.ts). */
+  deferredViolations: number;
+  /** Resets what a commit resets besides the data (deferred violations, defer_foreign_keys). */
+  endTransactionState(): void;
 }
 
 export type TxnControlStmt = A.BeginStmt | A.CommitStmt | A.RollbackStmt | A.SavepointStmt | A.ReleaseStmt;
@@ -55,7 +66,10 @@ export function transactionControl(s: TxnSession, stmt: TxnControlStmt): void {
       return;
     case 'Commit':
       if (!s.inTxn) throw new HeliosError('TRANSACTION', 'cannot commit - no transaction is active');
+      // As SQLite: deferred foreign keys still violated fail the COMMIT, and the transaction stays open.
+      if (s.deferredViolations > 0) throw foreignKeyError();
       s.commitOverlay();
+      s.endTransactionState();
       s.savepoints = [];
       s.inTxn = false;
       return;
@@ -71,6 +85,7 @@ export function transactionControl(s: TxnSession, stmt: TxnControlStmt): void {
       for (let j = s.savepoints.length - 1; j > i; j--) s.overlay.release();
       s.savepoints.length = i + 1;
       s.overlay.rollbackTo(sp.mark);
+      s.deferredViolations = sp.deferredViolations;
       s.clearCaches();
       if (s.txnSchemaTouched) s.catalog.load(s.overlay);
       return;
@@ -81,16 +96,18 @@ export function transactionControl(s: TxnSession, stmt: TxnControlStmt): void {
         s.inTxn = true;
         s.txnSchemaTouched = false;
       }
-      s.savepoints.push({ name: stmt.name.name, mark: s.overlay.mark(), startedTxn });
+      s.savepoints.push({ name: stmt.name.name, mark: s.overlay.mark(), startedTxn, deferredViolations: s.deferredViolations });
       return;
     }
     case 'Release': {
       const i = findSavepoint(s, stmt.name.name);
       const outer = s.savepoints[i]!;
+      if (i === 0 && outer.startedTxn && s.deferredViolations > 0) throw foreignKeyError();
       for (let j = s.savepoints.length - 1; j >= i; j--) s.overlay.release();
       s.savepoints.length = i;
       if (i === 0 && outer.startedTxn) {
         s.commitOverlay();
+        s.endTransactionState();
         s.inTxn = false;
       }
       return;

@@ -1,37 +1,187 @@
 #!/usr/bin/env node
-// Builds dist/index.js (the public API) and dist/shell.js (the shell). index.js is the public API as one self-contained ES module with
-// @noble/* bundled in, so the packed tarball needs no runtime install (air-gapped
-// machines: `npm install ./heliosdb-lite-X.tgz` works offline). node: built-ins
-// stay external; Node, Bun and Deno all provide them.
+// Builds the package's dist/ (what `npm pack` ships; `prepack` runs this):
+//
+//   dist/cjs/index.js    the library: index.ts and everything it imports, @noble/* included, as
+//                        ONE self-contained CommonJS module. `require('heliosdb-lite')` returns
+//                        the Database class (as better-sqlite3's does); every named export of
+//                        index.ts is also a property of it (`require('heliosdb-lite').HeliosError`).
+//   dist/index.js        the ES module entry: re-exports the same objects from dist/cjs/index.js,
+//                        so `import Database from` / `import { Database } from` and `require`
+//                        share one copy of the code (one Database class, one lock registry, and
+//                        `instanceof` holds across both styles in one process).
+//   dist/types/          declarations of index.ts and what it exposes (tsc, tsconfig.build.json);
+//   dist/index.d.ts      their ES module entry (named exports plus `export default Database`);
+//   dist/cjs/types/      the same declarations under dist/cjs/package.json {"type":"commonjs"},
+//   dist/cjs/index.d.ts  so TypeScript reads them as CommonJS, and the entry `export = Database`
+//                        with every named export in a namespace merged with the class;
+//   dist/shell.js        the `heliosdb` command (package.json "bin"), smol-toml included.
+//
+// The package has no runtime dependencies: nothing in dist/ imports anything but node:
+// built-ins, which Node, Bun and Deno all provide, so `npm install ./heliosdb-lite-X.tgz` and
+// `bun add ./heliosdb-lite-X.tgz` work on an air-gapped machine. The build checks that, and
+// that the declarations name no package either.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-rmSync(join(root, 'dist'), { recursive: true, force: true });
-await build({
+const final = join(root, 'dist');
+// Built beside dist/ and swapped in at the end, so a failed build leaves no half dist/.
+const out = join(root, '.build', `dist-${process.pid}`);
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+const fail = (msg) => {
+  rmSync(out, { recursive: true, force: true });
+  console.error(`build failed: ${msg}`);
+  process.exit(1);
+};
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'es2022',
+  sourcemap: true,
+  legalComments: 'linked',
+  logLevel: 'error',
+  metafile: true,
+};
+
+// Self-contained: a bundle may load nothing but node: built-ins at run time.
+const checkExternals = (result, what) => {
+  const foreign = new Set();
+  for (const o of Object.values(result.metafile.outputs)) for (const i of o.imports) if (i.external && !i.path.startsWith('node:')) foreign.add(i.path);
+  if (foreign.size > 0) fail(`${what} loads ${[...foreign].join(', ')} at run time`);
+};
+
+// 1. The library as one CommonJS module whose exports object is the Database class.
+// esbuild turns index.ts into `module.exports = {getters}`; the footer, run after every module
+// has initialised, replaces that object by the class carrying the same properties.
+const library = await build({
+  ...common,
   entryPoints: [join(root, 'index.ts')],
-  outfile: join(root, 'dist', 'index.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'es2022',
-  sourcemap: true,
-  legalComments: 'linked',
-  logLevel: 'error',
+  outfile: join(out, 'cjs', 'index.js'),
+  format: 'cjs',
+  footer: {
+    js: `{
+  const api = module.exports;
+  const Database = api.Database;
+  for (const name of Object.keys(api)) {
+    if (name === 'Database' || name === 'default') continue;
+    if (Object.prototype.hasOwnProperty.call(Database, name)) throw new Error('heliosdb-lite build: export ' + name + ' collides with a static member of Database');
+    Object.defineProperty(Database, name, { value: api[name], enumerable: true });
+  }
+  Object.defineProperty(Database, 'Database', { value: Database, enumerable: true });
+  Object.defineProperty(Database, 'default', { value: Database, enumerable: false });
+  module.exports = Database;
+}`,
+  },
 });
-// The `heliosdb` shell (package.json "bin"), smol-toml bundled in as well.
-await build({
+checkExternals(library, 'dist/cjs/index.js');
+writeFileSync(join(out, 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }) + '\n');
+
+// 2. The ES module entry, naming every runtime export of the CommonJS module.
+const cjs = createRequire(import.meta.url)(join(out, 'cjs', 'index.js'));
+if (typeof cjs !== 'function' || cjs.Database !== cjs) fail('dist/cjs/index.js does not export the Database class');
+const names = Object.keys(cjs).filter((n) => n !== 'Database').sort();
+for (const n of names) if (!/^[A-Za-z_$][\w$]*$/.test(n)) fail(`export name ${n} is not an identifier`);
+writeFileSync(
+  join(out, 'index.js'),
+  `// The ES module entry of heliosdb-lite: the same objects as require('heliosdb-lite') (dist/cjs/index.js).
+import Database from './cjs/index.js';
+export default Database;
+export { Database };
+${names.map((n) => `export const ${n} = Database.${n};`).join('\n')}
+`,
+);
+
+// 3. Declarations.
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(out, 'types')], { cwd: root, encoding: 'utf8' });
+if (tsc.status !== 0) fail(`tsc -p tsconfig.build.json:\n${tsc.stdout}${tsc.stderr}`);
+// The sources import './x.ts' (allowImportingTsExtensions); the declarations sit beside no
+// .ts file, so their relative specifiers name the .js the consumer's resolver maps to .d.ts.
+const declFiles = [];
+const walk = (dir) => {
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (n.endsWith('.d.ts')) declFiles.push(p);
+  }
+};
+walk(join(out, 'types'));
+const specifier = /(\bfrom\s+|\bimport\s*\(\s*)(['"])([^'"]+)\2/g;
+for (const f of declFiles) {
+  const text = readFileSync(f, 'utf8').replace(specifier, (m, pre, q, spec) => {
+    if (!spec.startsWith('.')) fail(`${relative(out, f)} imports the package ${spec}: the declarations must be self-contained`);
+    return `${pre}${q}${spec.replace(/\.ts$/, '.js')}${q}`;
+  });
+  writeFileSync(f, text);
+}
+// tsc writes a declaration for every module of the program; keep those index.d.ts reaches.
+const reached = new Set();
+const visit = (f) => {
+  if (reached.has(f)) return;
+  reached.add(f);
+  for (const m of readFileSync(f, 'utf8').matchAll(specifier)) visit(join(dirname(f), m[3].replace(/\.js$/, '.d.ts')));
+};
+visit(join(out, 'types', 'index.d.ts'));
+for (const f of declFiles) if (!reached.has(f)) rmSync(f);
+for (const f of reached) if (!declFiles.includes(f)) fail(`${relative(out, f)} is imported by a declaration but was not emitted`);
+writeFileSync(
+  join(out, 'index.d.ts'),
+  `export * from './types/index.js';
+export { Database as default } from './types/index.js';
+`,
+);
+cpSync(join(out, 'types'), join(out, 'cjs', 'types'), { recursive: true });
+
+// Every export of index.ts, and whether it is a value (then also a property at run time).
+const ts = createRequire(import.meta.url)('typescript');
+const program = ts.createProgram([join(out, 'types', 'index.d.ts')], { noEmit: true, types: [] });
+const checker = program.getTypeChecker();
+const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(join(out, 'types', 'index.d.ts')));
+const declared = checker.getExportsOfModule(moduleSymbol).map((s) => {
+  const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
+  const decl = target.declarations?.[0];
+  if (decl === undefined) fail(`export ${s.name} has no declaration`);
+  const from = './' + relative(out, decl.getSourceFile().fileName).replace(/\\/g, '/').replace(/\.d\.ts$/, '.js');
+  return { name: s.name, value: (target.flags & ts.SymbolFlags.Value) !== 0, from, original: target.name };
+}).filter((e) => e.name !== 'default' && e.name !== 'Database').sort((a, b) => (a.name < b.name ? -1 : 1));
+const declaredValues = declared.filter((e) => e.value).map((e) => e.name);
+if (declaredValues.join() !== names.join()) fail(`declared values [${declaredValues}] differ from the runtime exports [${names}]`);
+// Types that index.ts exports with \`export type\` cannot be aliased through it (TS1379), so the
+// namespace aliases each type where it is declared; generics keep their parameters that way.
+const modules = [...new Set(declared.filter((e) => !e.value).map((e) => e.from))].sort();
+const moduleAlias = new Map(modules.map((m, i) => [m, `m${i}`]));
+writeFileSync(
+  join(out, 'cjs', 'index.d.ts'),
+  `// CommonJS: require('heliosdb-lite') is the Database class; each named export is also a
+// property of it, and each exported type is reachable as Database.<Name>.
+import * as api from './types/index.js';
+${modules.map((m) => `import * as ${moduleAlias.get(m)} from '${m}';`).join('\n')}
+declare class Database extends api.Database {}
+declare namespace Database {
+  export import Database = api.Database;
+${declared.map((e) => `  export import ${e.name} = ${e.value ? `api.${e.name}` : `${moduleAlias.get(e.from)}.${e.original}`};`).join('\n')}
+}
+export = Database;
+`,
+);
+
+// 4. The `heliosdb` shell (package.json "bin"), an ES module (it awaits at the top level).
+const shell = await build({
+  ...common,
   entryPoints: [join(root, 'scripts', 'shell.ts')],
-  outfile: join(root, 'dist', 'shell.js'),
-  bundle: true,
-  platform: 'node',
+  outfile: join(out, 'shell.js'),
   format: 'esm',
-  target: 'es2022',
-  sourcemap: true,
-  legalComments: 'linked',
-  logLevel: 'error',
   banner: { js: '#!/usr/bin/env node' },
 });
-console.log('built dist/index.js, dist/shell.js');
+checkExternals(shell, 'dist/shell.js');
+
+rmSync(final, { recursive: true, force: true });
+mkdirSync(dirname(final), { recursive: true });
+renameSync(out, final);
+console.log(`built dist/: index.js + cjs/index.js (${names.length + 1} exports), ${reached.size} declaration files, shell.js`);

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { Database } from './database.ts';
 import { isHeliosError } from '../format/errors.ts';
 import { sqliteOracleOrNull } from '../scripts/slt-backend.ts';
-import { buildTable } from './catalog.ts';
+import { buildTable, Catalog } from './catalog.ts';
 import { parse } from './parser.ts';
 import type { CreateTableStmt } from './ast.ts';
 
@@ -170,6 +170,32 @@ test('a database written when UNIQUE(a) and UNIQUE(a COLLATE NOCASE) shared one 
   assert.equal(t.indexes.map((ix) => [ix.id, ix.name]), [[2, 'sqlite_autoindex_t_1']]);
   assert.equal(buildTable(parse('CREATE TABLE t(a, UNIQUE(a), UNIQUE(a COLLATE NOCASE))')[0] as CreateTableStmt, 1, [2, 3]).indexes.length, 2);
   assert.throws(() => buildTable(parse('CREATE TABLE t(a UNIQUE, b UNIQUE)')[0] as CreateTableStmt, 1, [2]), (e: unknown) => isHeliosError(e, 'CORRUPTION'));
+});
+
+test('identifiers fold by ASCII case only, as in SQLite: "Ä"/"ä" and the Kelvin sign/k are different names', () => {
+  for (const encrypted of [false, true]) {
+    const db = new Database(':memory:', encrypted ? { key: { raw: new Uint8Array(32).fill(7) } } : {});
+    db.exec('CREATE TABLE "Ä"(x); CREATE TABLE "ä"(y); CREATE TABLE "\u212A"(z); CREATE TABLE k(w); CREATE TABLE t("É" INT, "é" INT)');
+    assert.throws(() => db.exec('CREATE TABLE K(v)'), (e: unknown) => isHeliosError(e, 'SQL_ERROR'));
+    assert.equal(db.prepare('SELECT name FROM sqlite_schema ORDER BY name').pluck().all(), ['k', 't', 'Ä', 'ä', '\u212A']);
+    db.exec('INSERT INTO t VALUES (1, 2)');
+    assert.equal(db.prepare('SELECT "É", "é" FROM t').raw().get(), [1, 2]);
+    assert.throws(() => db.prepare('SELECT x FROM "ä"'), (e: unknown) => isHeliosError(e, 'SQL_ERROR'));
+    db.close();
+  }
+});
+
+test('a schema written when names folded by Unicode case still loads: an index spelling its table and column in another case', () => {
+  const c = new Catalog();
+  c.rows = [
+    { id: 1, type: 'table', name: 'Ä', tblName: 'Ä', sql: 'CREATE TABLE "Ä"("é" INT)' },
+    { id: 2, type: 'index', name: 'i', tblName: 'Ä', sql: 'CREATE INDEX i ON "ä"("É")' },
+  ];
+  c.rebuild();
+  const ix = c.indexes.get('i');
+  assert.ok(ix !== undefined);
+  assert.is(ix.columns[0]!.column, 0);
+  assert.is(c.table('Ä')!.indexes.length, 1);
 });
 
 test.run();

@@ -150,7 +150,20 @@ export interface SchemaRow {
   readonly sql: string | null;
 }
 
-export const fold = (s: string): string => s.toLowerCase();
+/**
+ * The key a name is looked up by: SQLite folds identifiers by ASCII case only, so `"Ä"` and
+ * `"ä"`, or the Kelvin sign and `k`, are different names. Only lookups use it: the catalog
+ * stores names as written and rebuilds its maps at every open, so databases created while
+ * names folded by Unicode case still open (they cannot hold two names differing only so).
+ */
+export const fold = (s: string): string => (/[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s);
+
+/** The column a name matched under the Unicode case folding of databases written before ASCII folding. */
+function legacyColumn(table: TableInfo, name: string): number | undefined {
+  const lower = name.toLowerCase();
+  const i = table.columns.findIndex((c) => c.name.toLowerCase() === lower);
+  return i < 0 ? undefined : i;
+}
 
 /** Builds the TableInfo of a CREATE TABLE (no storage). Auto-index ids come from `autoIds` in order. */
 export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly number[]): TableInfo {
@@ -349,7 +362,8 @@ export function buildIndex(stmt: CreateIndexStmt, id: number, table: TableInfo):
     }
     if (e.kind === 'Column' && e.table === null) {
       const n = fold(e.column);
-      const col = table.columnIndex.get(n);
+      // An index written when names folded by Unicode case may spell its column so ("É" for "é").
+      const col = table.columnIndex.get(n) ?? legacyColumn(table, e.column);
       if (col === undefined) {
         if ((n === 'rowid' || n === 'oid' || n === '_rowid_') && table.rowidAlias < 0) {
           return { column: -2, expr: null, desc: ic.order === 'DESC', collation: 'BINARY' as Collation };
@@ -452,7 +466,8 @@ export class Catalog {
       if (r.type === 'index') {
         const stmt = parseSchemaSql(r.sql);
         if (stmt.kind !== 'CreateIndex') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE INDEX`);
-        const t = this.tables.get(fold(stmt.table.name));
+        // tbl_name is the table's own spelling; the index text may use a Unicode case variant.
+        const t = this.tables.get(fold(r.tblName)) ?? this.tables.get(fold(stmt.table.name));
         if (!t) throw new HeliosError('CORRUPTION', `index ${r.name} names a missing table`);
         const ix = buildIndex(stmt, r.id, t);
         t.indexes.push(ix);

@@ -38,7 +38,7 @@ import {
   subtract,
   applyAffinity,
 } from './value.ts';
-import { normalizeCollation, type TableInfo } from './catalog.ts';
+import { fold, normalizeCollation, type TableInfo } from './catalog.ts';
 import { aggregateDef, isAggregateName, type AggregateDef } from './aggregates.ts';
 import { callScalar, lookupScalar, likeMatch, globMatch, type ExecEnv } from './exec-env.ts';
 import type { TempBudget } from './temp-budget.ts';
@@ -156,7 +156,7 @@ export class Scope {
   ) {}
 }
 
-export const fold = (s: string): string => s.toLowerCase();
+export { fold };
 const ROWID_NAMES = new Set(['rowid', 'oid', '_rowid_']);
 
 function err(code: 'SQL_ERROR' | 'MISMATCH', msg: string, pos?: { line: number; column: number }): HeliosError {

@@ -15,6 +15,7 @@
  * access delivers that order (and the query has a LIMIT or the order comes
  * for free); otherwise rows are sorted ("USE TEMP B-TREE FOR ORDER BY").
  */
+import { JSON_AGGREGATES } from './json-functions.ts';
 import type { Expr, FromItem, OrderingTerm, Query, QueryBody, ResultColumn, SelectCore, ValuesBody, WithClause } from './ast.ts';
 import { HeliosError } from '../format/errors.ts';
 import type { SqlValue } from '../format/sql-value.ts';
@@ -132,6 +133,7 @@ function hasAggregate(e: Expr | null): boolean {
       const nargs = e.star ? 0 : e.args.length;
       if ((n === 'count' || n === 'sum' || n === 'total' || n === 'avg' || n === 'group_concat' || n === 'string_agg') && (nargs > 0 || e.star || n === 'count')) return true;
       if ((n === 'min' || n === 'max') && nargs === 1) return true;
+      if (JSON_AGGREGATES.has(n)) return true;
       return e.args.some(hasAggregate) || hasAggregate(e.filter);
     }
     case 'Unary':
@@ -410,6 +412,7 @@ export class Planner {
       aff: outputs[i]!.aff,
       coll: outputs[i]!.coll ?? 'BINARY',
       collSet: outputs[i]!.coll !== null && !isRowid(outputs[i]!),
+      ...(outputs[i]!.jsonAlways === true ? { json: true } : {}),
     }));
     const having = core.having ? this.comp.compile(core.having, scope).ev : null;
 

@@ -94,6 +94,10 @@ export interface Source {
    * leave the others NULL. Absent: every column is decoded.
    */
   readonly used?: boolean[];
+  /** Columns from this index on are hidden (a table-valued function's arguments): not in `*` or NATURAL. */
+  readonly hiddenFrom?: number;
+  /** Columns whose values may be JsonText (sql/vtab.ts jsonColumns): references unwrap them, JSON functions keep the subtype. */
+  readonly jsonColumns?: ReadonlySet<number>;
 }
 
 /** A compiled expression. */
@@ -409,6 +413,10 @@ export class Compiler {
         const meta = src.columns[index];
         if (src.used !== undefined) src.used[index] = true;
         if (s.agg !== null && !s.agg.inside) s.agg.bare = true;
+        if (src.jsonColumns !== undefined && src.jsonColumns.has(index)) {
+          const raw = (f: Frame): JsonArg => f.rows[slot]![index]! as JsonArg;
+          return { ev: (f) => plain(raw(f)), evJ: raw, aff: null, coll: 'BINARY', explicitColl: false, column: { slot, index, source: src } };
+        }
         const ev: Ev = (f) => f.rows[slot]![index]!;
         return {
           ev,

@@ -172,7 +172,7 @@ export const TABLE_FUNCTION_CASES: readonly string[] = [
   `SELECT a.value, b.value FROM json_each('[1,2]') a, json_each('[10,20]') b ORDER BY 1, 2`,
   `SELECT j.value FROM json_each('[1,2,3]') j WHERE j.value > 1`,
   `SELECT count(*), sum(value) FROM json_tree('[1,[2,[3,[4]]]]') WHERE type = 'integer'`,
-  `SELECT value FROM json_each(?1)`,
+  `SELECT value FROM json_each(?)`,
   `SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info('t')`,
   `SELECT * FROM pragma_table_info('post') ORDER BY cid DESC`,
   `SELECT * FROM pragma_table_xinfo('users')`,
@@ -194,4 +194,30 @@ export const TABLE_FUNCTION_SETUP = [
   `CREATE TABLE t2(a INTEGER, b TEXT NOT NULL DEFAULT 'x', c, UNIQUE(a, c))`,
   `CREATE INDEX t2_ab ON t2(a, b DESC)`,
   `CREATE TABLE child(id INTEGER PRIMARY KEY, pa INTEGER REFERENCES users(id) ON DELETE CASCADE, pb, FOREIGN KEY (pb) REFERENCES post)`,
+];
+
+/** EXPLAIN QUERY PLAN of table-valued functions: our lines (SQLite's words; SQLite's own index numbers differ for the PRAGMA functions). */
+export const TABLE_FUNCTION_PLANS: readonly [string, readonly string[]][] = [
+  [`SELECT * FROM json_each('[1]')`, ['SCAN json_each VIRTUAL TABLE INDEX 1:']],
+  [`SELECT * FROM json_each('[1]', '$')`, ['SCAN json_each VIRTUAL TABLE INDEX 3:']],
+  [`SELECT * FROM json_each`, ['SCAN json_each VIRTUAL TABLE INDEX 0:']],
+  [`SELECT * FROM t, json_each(t.tags) j`, ['SCAN t', 'SCAN j VIRTUAL TABLE INDEX 1:']],
+  [`SELECT * FROM json_each(t.tags) j, t`, ['SCAN t', 'SCAN j VIRTUAL TABLE INDEX 1:']],
+];
+
+export const MORE_TABLE_FUNCTION_CASES: readonly string[] = [
+  `SELECT j.value, t.id FROM json_each(t.tags) j, t ORDER BY 2, 1`,
+  `SELECT t.id, j.value FROM t LEFT JOIN json_each(t.tags) j ON j.value = 'y' ORDER BY 1`,
+  `SELECT t.id, (SELECT json_group_array(value) FROM json_each(t.doc, '$.tags')) FROM t ORDER BY 1`,
+  `SELECT json_group_array(value) FROM json_each('[[1],{"a":2},"s",3]')`,
+  `SELECT json_array(value) FROM json_each('[[1],"[2]"]')`,
+  `SELECT value ->> 'a' FROM json_each('[{"a":1},{"a":2}]')`,
+  `SELECT * FROM json_each('[1]') WHERE root = '$'`,
+  `SELECT * FROM pragma_table_info WHERE arg = 'users'`,
+  `SELECT * FROM json_each WHERE json = '[7,8]'`,
+  `SELECT count(*) FROM json_each('[1,2,3]') LIMIT 1`,
+  `SELECT value FROM json_each('[1,2,3]') LIMIT 2`,
+  `SELECT * FROM json_each(value)`,
+  `SELECT * FROM nosuchfn(1)`,
+  `SELECT key FROM json_each('{"b":1,"a":2}') a NATURAL JOIN json_each('{"a":2}') b`,
 ];

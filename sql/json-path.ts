@@ -9,7 +9,7 @@
  * edits leave them — so jsonb_set and friends give SQLite's bytes.
  */
 import { HeliosError } from '../format/errors.ts';
-import { ByteBuf, JSONB_ARRAY, JSONB_OBJECT, JSONB_TEXT, JSONB_TEXT5, JSONB_TEXTRAW, appendHeader, malformed, payloadSize, unescapeText } from './json.ts';
+import { ByteBuf, JSON_MAX_DEPTH, JSONB_ARRAY, JSONB_OBJECT, JSONB_TEXT, JSONB_TEXT5, JSONB_TEXTRAW, appendHeader, malformed, payloadSize, unescapeText } from './json.ts';
 
 /** Lookup outcomes other than an element index (jsonLookupStep's JSON_LOOKUP_*). */
 export const NOT_FOUND = -1;
@@ -230,7 +230,8 @@ interface EditResult {
  * One path applied to the node at `root` (jsonLookupStep with an edit mode).
  * `ins` is the JSONB of the value to write.
  */
-function editStep(b: Uint8Array, root: number, p: Uint8Array, pi: number, mode: EditMode, ins: Uint8Array, viaArray: boolean): EditResult {
+function editStep(b: Uint8Array, root: number, p: Uint8Array, pi: number, mode: EditMode, ins: Uint8Array, viaArray: boolean, depth = 0): EditResult {
+  if (depth > JSON_MAX_DEPTH) throw malformed();
   const s = [0];
   if (p[pi] === 0) {
     switch (mode) {
@@ -264,7 +265,7 @@ function editStep(b: Uint8Array, root: number, p: Uint8Array, pi: number, mode: 
       if (vn === 0 || v + vn + s[0]! > end) return { rc: LOOKUP_ERROR, repl: null };
       const vEnd = v + vn + s[0]!;
       if (labelEquals(p, key.start, key.end, key.raw, b, k, v, x === JSONB_TEXT || x === JSONB_TEXTRAW)) {
-        const r = editStep(b, v, p, key.next, mode, ins, false);
+        const r = editStep(b, v, p, key.next, mode, ins, false, depth + 1);
         if (r.repl === null) return { rc: r.rc, repl: null };
         if (r.repl === DELETE) return { rc: r.rc, repl: rebuild(b, root, j, vEnd, EMPTY) };
         return { rc: r.rc, repl: rebuild(b, root, v, vEnd, r.repl) };
@@ -273,7 +274,7 @@ function editStep(b: Uint8Array, root: number, p: Uint8Array, pi: number, mode: 
     }
     if (j > end) return { rc: LOOKUP_ERROR, repl: null };
     if (mode === 'insert' || mode === 'set' || mode === 'arrayInsert') {
-      const sub = substructure(p, key.next, mode, ins);
+      const sub = substructure(p, key.next, mode, ins, depth);
       if (sub.rc < 0 && sub.rc !== NOT_FOUND_OK) return { rc: sub.rc, repl: null };
       const kb = new ByteBuf(key.end - key.start + 9);
       appendHeader(kb, key.raw ? JSONB_TEXTRAW : JSONB_TEXT5, key.end - key.start);
@@ -294,7 +295,7 @@ function editStep(b: Uint8Array, root: number, p: Uint8Array, pi: number, mode: 
     while (j < end) {
       const e = nodeEnd(b, j, end);
       if (k === 0) {
-        const r = editStep(b, j, p, st.next, mode, ins, true);
+        const r = editStep(b, j, p, st.next, mode, ins, true, depth + 1);
         if (r.repl === null) return { rc: r.rc, repl: null };
         return { rc: r.rc, repl: rebuild(b, root, j, e, r.repl === DELETE ? EMPTY : r.repl) };
       }
@@ -304,7 +305,7 @@ function editStep(b: Uint8Array, root: number, p: Uint8Array, pi: number, mode: 
     if (j > end) return { rc: LOOKUP_ERROR, repl: null };
     if (k > 0) return { rc: NOT_FOUND, repl: null };
     if (mode === 'insert' || mode === 'set' || mode === 'arrayInsert') {
-      const sub = substructure(p, st.next, mode, ins);
+      const sub = substructure(p, st.next, mode, ins, depth);
       if (sub.rc < 0 && sub.rc !== NOT_FOUND_OK) return { rc: sub.rc, repl: null };
       return { rc: 0, repl: rebuild(b, root, end, end, sub.bytes!) };
     }
@@ -324,10 +325,10 @@ function concatBytes(a: Uint8Array, c: Uint8Array): Uint8Array {
 }
 
 /** jsonCreateEditSubstructure: the value to insert where the rest of the path (p[pi]…) does not exist yet. */
-function substructure(p: Uint8Array, pi: number, mode: EditMode, ins: Uint8Array): { rc: number; bytes: Uint8Array | null } {
+function substructure(p: Uint8Array, pi: number, mode: EditMode, ins: Uint8Array, depth: number): { rc: number; bytes: Uint8Array | null } {
   if (p[pi] === 0) return { rc: NOT_FOUND_OK, bytes: ins };
   const empty = Uint8Array.of(p[pi] === 0x2e ? JSONB_OBJECT : JSONB_ARRAY);
-  const r = editStep(empty, 0, p, pi, mode, ins, false);
+  const r = editStep(empty, 0, p, pi, mode, ins, false, depth + 1);
   if (r.rc < 0) return { rc: r.rc, bytes: null };
   return { rc: NOT_FOUND_OK, bytes: r.repl === null || r.repl === DELETE ? empty : r.repl };
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { Database, type DatabaseOptions } from './database.ts';
 import { isHeliosError } from '../format/errors.ts';
-import { JSON_CASES, JSON_SETUP, TABLE_FUNCTION_CASES, TABLE_FUNCTION_SETUP } from './json-cases.ts';
+import { JSON_CASES, JSON_SETUP, MORE_TABLE_FUNCTION_CASES, TABLE_FUNCTION_CASES, TABLE_FUNCTION_PLANS, TABLE_FUNCTION_SETUP } from './json-cases.ts';
 
 interface OracleStmt {
   raw(on?: boolean): OracleStmt;
@@ -69,7 +69,7 @@ function compareAll(name: string, setup: readonly string[], cases: readonly stri
         }
         const failures: string[] = [];
         for (const sql of cases) {
-          const args = sql.includes('?1') ? [PARAM] : [];
+          const args = sql.includes('(?)') ? [PARAM] : [];
           const ours = show(() => db.prepare(sql).raw().safeIntegers().all(...args) as unknown[]);
           const theirs = show(() => plainRows(oracle.prepare(sql).raw().safeIntegers().all(...args) as unknown[]));
           if (ours !== theirs) failures.push(`${sql}\n   ours:   ${ours}\n   sqlite: ${theirs}`);
@@ -85,7 +85,7 @@ function compareAll(name: string, setup: readonly string[], cases: readonly stri
 }
 
 compareAll('JSON functions, operators and aggregates', JSON_SETUP, JSON_CASES);
-compareAll('table-valued functions', [...JSON_SETUP, ...TABLE_FUNCTION_SETUP], TABLE_FUNCTION_CASES);
+compareAll('table-valued functions', [...JSON_SETUP, ...TABLE_FUNCTION_SETUP], [...TABLE_FUNCTION_CASES, ...MORE_TABLE_FUNCTION_CASES]);
 
 function errorOf(fn: () => unknown): { code: string; message: string } | null {
   try {
@@ -128,6 +128,55 @@ test('JSON errors are SQL_ERROR HeliosErrors with SQLite\'s messages', () => {
     assert.equal(errorOf(() => db.prepare("SELECT json_object('a')").get()), { code: 'SQL_ERROR', message: 'json_object() requires an even number of arguments' });
   } finally {
     db.close();
+  }
+});
+
+test('EXPLAIN QUERY PLAN shows a table-valued function as SQLite does, after the tables its arguments read', () => {
+  const db = new Database(':memory:');
+  try {
+    for (const x of JSON_SETUP) db.exec(x);
+    for (const [sql, lines] of TABLE_FUNCTION_PLANS) {
+      const got = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).raw().all() as unknown[][]).map((r) => r[3]);
+      assert.equal(got, lines, sql);
+    }
+  } finally {
+    db.close();
+  }
+});
+
+test('generate_series(start, stop, step) follows SQLite\'s series extension', () => {
+  const db = new Database(':memory:');
+  try {
+    const q = (sql: string): unknown[] => db.prepare(sql).raw().all() as unknown[];
+    assert.equal(q('SELECT value, start, stop, step FROM generate_series(1, 10, 3)'), [[1, 1, 10, 3], [4, 1, 10, 3], [7, 1, 10, 3], [10, 1, 10, 3]]);
+    assert.equal(q('SELECT value FROM generate_series(1, 5, -2)'), [[5], [3], [1]]);
+    assert.equal(q('SELECT value FROM generate_series(5, 1)'), []);
+    assert.equal(q('SELECT value FROM generate_series(1, 3, 0)'), [[1], [2], [3]]);
+    assert.equal(q('SELECT value FROM generate_series(3) LIMIT 3'), [[3], [4], [5]]);
+    assert.equal(q('SELECT * FROM generate_series(1, NULL)'), []);
+    assert.equal(q('SELECT value FROM generate_series WHERE start = 2 AND stop = 4'), [[2], [3], [4]]);
+    assert.equal(q('SELECT a.value, b.value FROM generate_series(1, 2) a, generate_series(a.value, 2) b'), [[1, 1], [1, 2], [2, 2]]);
+    assert.equal(q('SELECT value FROM generate_series(9223372036854775806, 9223372036854775807)').length, 2);
+    assert.equal(errorOf(() => q('SELECT * FROM generate_series()')), { code: 'SQL_ERROR', message: 'first argument to "generate_series()" missing or unusable' });
+    assert.equal(errorOf(() => q('SELECT * FROM generate_series(1, 2, 3, 4)')), { code: 'SQL_ERROR', message: 'too many arguments on generate_series() - max 3' });
+  } finally {
+    db.close();
+  }
+});
+
+test('a view over a table-valued function keeps its arguments across reopen (encrypted)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'helios-json-'));
+  try {
+    const path = join(dir, 'db');
+    let db = new Database(path, MODES[0]![1]);
+    db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, tags TEXT); INSERT INTO t VALUES (1, '["a","b"]'), (2, '[]')`);
+    db.exec(`CREATE VIEW tag AS SELECT t.id, j.value AS tag FROM t, json_each(t.tags) AS j`);
+    db.close();
+    db = new Database(path, MODES[0]![1]);
+    assert.equal(db.prepare('SELECT * FROM tag ORDER BY 1, 2').raw().all(), [[1, 'a'], [1, 'b']]);
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

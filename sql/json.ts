@@ -1130,7 +1130,8 @@ export function appendQuoted(out: ByteBuf, b: Uint8Array, start = 0, end = b.len
  * jsonTranslateBlobToText: renders the node at `i` into `out` and returns
  * the index after it. Malformed JSONB throws "malformed JSON".
  */
-export function renderNode(b: Uint8Array, i: number, end: number, out: ByteBuf, sizeBuf: number[] = [0]): number {
+export function renderNode(b: Uint8Array, i: number, end: number, out: ByteBuf, sizeBuf: number[] = [0], depth = 0): number {
+  if (depth > JSON_MAX_DEPTH) throw malformed();
   const n = payloadSize(b, i, end, sizeBuf);
   if (n === 0) throw malformed();
   const sz = sizeBuf[0]!;
@@ -1198,7 +1199,7 @@ export function renderNode(b: Uint8Array, i: number, end: number, out: ByteBuf, 
       let j = p;
       const iEnd = p + sz;
       while (j < iEnd) {
-        j = renderNode(b, j, iEnd, out, sizeBuf);
+        j = renderNode(b, j, iEnd, out, sizeBuf, depth + 1);
         out.push(0x2c);
       }
       if (j > iEnd) throw malformed();
@@ -1212,7 +1213,7 @@ export function renderNode(b: Uint8Array, i: number, end: number, out: ByteBuf, 
       const iEnd = p + sz;
       let x = 0;
       while (j < iEnd) {
-        j = renderNode(b, j, iEnd, out, sizeBuf);
+        j = renderNode(b, j, iEnd, out, sizeBuf, depth + 1);
         out.push(x++ & 1 ? 0x2c : 0x3a);
       }
       if (x & 1 || j > iEnd) throw malformed();
@@ -1296,6 +1297,7 @@ export function renderJson(b: Uint8Array, i = 0, end = b.length): string {
 
 /** jsonTranslateBlobToPrettyText: indented rendering of the node at `i`. */
 function renderPretty(b: Uint8Array, i: number, end: number, out: ByteBuf, indent: Uint8Array, level: number): number {
+  if (level > JSON_MAX_DEPTH) throw malformed();
   const szb = [0];
   const n = payloadSize(b, i, end, szb);
   if (n === 0) throw malformed();

@@ -16,7 +16,7 @@
  * as SQLite measures it (sql/limits.ts); a compound SELECT of more than
  * MAX_COMPOUND_TERMS terms; SQL nested deeper than MAX_DEPTH levels; too many
  * parameters), SQL_ERROR (valid SQLite we do not support: triggers, virtual
- * tables, ATTACH, window functions, table-valued functions).
+ * tables, ATTACH, window functions).
  *
  * Limits (SQLite's defaults, so the same statements are refused):
  *   expression height  1000  SQLITE_MAX_EXPR_DEPTH: `1+1+…` of 1000 terms
@@ -1300,12 +1300,12 @@ class Parser {
     return (this.isId(t) && t.kind !== 'INDEXED') || t.kind === 'string';
   }
 
-  /** `name(args)` as a table: parsed (so syntax errors stay syntax errors), then refused. */
-  private rejectTableFunction(): void {
-    const t = this.expect('(');
-    if (!this.at(')')) this.parseExprList();
+  /** `name(args)` as a table: a table-valued function call's arguments. */
+  private parseTableFunctionArgs(): A.Expr[] {
+    this.expect('(');
+    const args = this.at(')') ? [] : this.parseExprList();
     this.expect(')');
-    this.deferUnsupported(t, 'table-valued functions are not supported');
+    return args;
   }
 
   /** The optional alias of a FROM item: AS nm | ids. */
@@ -1344,9 +1344,10 @@ class Parser {
       return item;
     }
     const { schema, name } = this.parseQualifiedName('a table name');
-    if (this.at('(')) this.rejectTableFunction();
+    const args = this.at('(') ? this.parseTableFunctionArgs() : undefined;
     const alias = this.parseAlias();
     const indexedBy = this.parseIndexedBy();
+    if (args !== undefined) return { kind: 'Table', pos: this.pos(t), schema, name: name.name, alias, indexedBy, args };
     return { kind: 'Table', pos: this.pos(t), schema, name: name.name, alias, indexedBy };
   }
 
@@ -1473,7 +1474,11 @@ class Parser {
         }
         if (!this.isNm(t)) throw this.unexpected(t, '(');
         const { schema, name } = this.parseQualifiedName('a table name');
-        if (this.at('(')) this.rejectTableFunction();
+        if (this.at('(')) {
+          const t2 = this.peek();
+          this.parseTableFunctionArgs();
+          this.deferUnsupported(t2, 'a table-valued function after IN is not supported');
+        }
         return { kind: 'InTable', pos, not, expr, schema, table: name.name };
       }
       case 'LIKE': case 'GLOB': case 'REGEXP': case 'MATCH': {

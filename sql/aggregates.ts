@@ -11,6 +11,7 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { MAX_INT64, MIN_INT64, makeInteger, type SqlValue } from '../format/sql-value.ts';
+import { JSON_AGGREGATES, type JsonArg } from './json-functions.ts';
 import { type Collation, applyComparisonAffinity, compareValues, makeReal, MAX_TEXT_LENGTH, toReal, toText, tooBigError } from './value.ts';
 
 /**
@@ -41,6 +42,12 @@ export interface Accumulator {
 
 export interface AggregateDef {
   readonly name: string;
+  /**
+   * A JSON aggregate (json_group_array, json_group_object, the jsonb_ forms):
+   * its arguments may be JsonText (JSON-subtyped text) and its result is a
+   * JsonText (or JSONB), which the expression compiler unwraps.
+   */
+  readonly json?: boolean;
   create(coll: Collation): Accumulator;
   /**
    * An accumulator for a window frame whose start moves, when a better
@@ -54,6 +61,8 @@ const NAMES = new Set(['count', 'sum', 'total', 'avg', 'min', 'max', 'group_conc
 
 /** Whether a call by this name and arity is an aggregate (min/max with several args are scalar). */
 export function isAggregateName(name: string, nargs: number, star: boolean): boolean {
+  const j = JSON_AGGREGATES.get(name);
+  if (j !== undefined) return true;
   if (!NAMES.has(name)) return false;
   if ((name === 'min' || name === 'max') && nargs !== 1) return false;
   return nargs > 0 || star || name === 'count' || name === 'sum' || name === 'total' || name === 'avg' || name === 'group_concat' || name === 'string_agg';
@@ -61,6 +70,22 @@ export function isAggregateName(name: string, nargs: number, star: boolean): boo
 
 /** The aggregate definition, or null when the arity is wrong. */
 export function aggregateDef(name: string, nargs: number, star: boolean): AggregateDef | null {
+  const j = JSON_AGGREGATES.get(name);
+  if (j !== undefined) {
+    if (star || nargs !== j.nargs) return null;
+    return {
+      name,
+      json: true,
+      create: () => {
+        const acc = j.create();
+        return {
+          step: (a) => (acc.step(a as readonly JsonArg[]), false),
+          // A JsonText (or JSONB) result: the compiled reference unwraps it (expr-compile.ts).
+          result: () => acc.result() as SqlValue,
+        };
+      },
+    };
+  }
   switch (name) {
     case 'count':
       if (star || nargs === 0) return COUNT_STAR;

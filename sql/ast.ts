@@ -537,6 +537,8 @@ export interface TableRef {
   readonly alias: string | null;
   /** null: no clause; string: INDEXED BY that index; false: NOT INDEXED. */
   readonly indexedBy: string | false | null;
+  /** `name(args)`: a table-valued function call (sql/vtab.ts); absent for a plain table name. */
+  readonly args?: readonly Expr[];
 }
 
 export interface SubqueryRef {
@@ -923,7 +925,7 @@ function formatIndexedBy(i: string | false | null): string {
 function formatFrom(f: FromItem): string {
   switch (f.kind) {
     case 'Table':
-      return formatQualified(f.schema, f.name) + (f.alias === null ? '' : ` AS ${formatName(f.alias)}`) + formatIndexedBy(f.indexedBy);
+      return formatQualified(f.schema, f.name) + (f.args === undefined ? '' : `(${list(f.args, formatExpr)})`) + (f.alias === null ? '' : ` AS ${formatName(f.alias)}`) + formatIndexedBy(f.indexedBy);
     case 'Subquery':
       return `(${formatQuery(f.query)})` + (f.alias === null ? '' : ` AS ${formatName(f.alias)}`);
     case 'Join': {

@@ -259,6 +259,8 @@ function levelCursor(l: LevelNode, cx: ExecContext): LevelCursor {
   switch (a.kind) {
     case 'rows':
       return new RowsLevel(l, l.rows!, cx);
+    case 'function':
+      return new FunctionLevel(l, a);
     case 'hash':
       return new HashLevel(l, cx);
     case 'scan':
@@ -655,6 +657,9 @@ class LazyRows {
 /** All rows of a non-table source (materialised in full), for hash indexes. */
 function rowsOf(src: RowsSource, f: Frame, cx: ExecContext): Row[] {
   switch (src.kind) {
+    case 'Function':
+      // The planner gives a table-valued function only its own access (its rows depend on its arguments).
+      throw new HeliosError('INTERNAL', `table-valued function ${src.name} read without its arguments`);
     case 'Virtual':
       return src.rows(f);
     case 'Working':
@@ -709,6 +714,7 @@ class RowsLevel implements LevelCursor {
     this.close();
     this.i = 0;
     const src = this.src;
+    if (src.kind === 'Function') throw new HeliosError('INTERNAL', `table-valued function ${src.name} read without its arguments`);
     if (src.kind !== 'Query') {
       this.arr = src.kind === 'Virtual' ? src.rows(f) : src.holder.rows;
       return;
@@ -760,6 +766,56 @@ class RowsLevel implements LevelCursor {
 }
 
 const STREAMED = Symbol('streamed');
+
+/**
+ * A table-valued function (sql/vtab.ts): opened once per outer row with its
+ * arguments evaluated then, its rows pulled one at a time from the
+ * function's iterator (closed early when the join stops reading). Each row
+ * is a new array: the visible columns, then the hidden ones — the values
+ * the function reported, else its arguments.
+ */
+class FunctionLevel implements LevelCursor {
+  private it: Iterator<readonly SqlValue[]> | null = null;
+  private args: (SqlValue | undefined)[] = [];
+  private readonly src: Extract<RowsSource, { kind: 'Function' }>;
+
+  constructor(
+    private readonly l: LevelNode,
+    private readonly access: Extract<LevelNode['access'], { kind: 'function' }>,
+  ) {
+    this.src = l.rows as Extract<RowsSource, { kind: 'Function' }>;
+  }
+
+  open(f: Frame): void {
+    this.close();
+    this.args = this.access.args.map((e) => (e === null ? undefined : e(f)));
+    this.it = this.src.vt.rows(this.args, this.src.context)[Symbol.iterator]();
+  }
+
+  next(f: Frame): boolean {
+    const it = this.it;
+    if (it === null) return false;
+    const r = it.next();
+    if (r.done === true) {
+      this.it = null;
+      return false;
+    }
+    const v = r.value;
+    const nCols = this.src.vt.columns.length;
+    const width = this.l.src.width;
+    const row = new Array<SqlValue>(width);
+    for (let i = 0; i < nCols; i++) row[i] = v[i] ?? null;
+    for (let i = nCols; i < width; i++) row[i] = i < v.length ? (v[i] ?? null) : (this.args[i - nCols] ?? null);
+    f.rows[this.l.src.slot] = row;
+    return true;
+  }
+
+  close(): void {
+    const it = this.it;
+    this.it = null;
+    if (it !== null && it.return !== undefined) it.return();
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Row producers

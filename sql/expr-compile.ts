@@ -45,6 +45,7 @@ import type { TempBudget } from './temp-budget.ts';
 import { MAX_EXPR_HEIGHT, exprHeight, exprTooLarge } from './limits.ts';
 import { type WindowContext, type WindowSpec, builtinWindowFunction, hasWindowCall, isConstantOffset, resolveOver } from './window.ts';
 import { formatWindow, type OverClause, type WindowDef } from './ast.ts';
+import { JsonText, jsonFunctions, plain, type JsonArg, type JsonFunction } from './json-functions.ts';
 
 export type Row = SqlValue[];
 export type Ev = (f: Frame) => SqlValue;
@@ -71,6 +72,8 @@ export interface ColMeta {
   readonly coll: Collation;
   /** Whether the column has a collation of its own (a table column or COLLATE), as compounds need to know. */
   readonly collSet?: boolean;
+  /** Its text values carry the JSON subtype (a result column that is always a JSON function's result). */
+  readonly json?: boolean;
 }
 
 /** One FROM-clause source of a query. Its current row lives in frame.rows[slot]. */
@@ -93,6 +96,10 @@ export interface Source {
    * leave the others NULL. Absent: every column is decoded.
    */
   readonly used?: boolean[];
+  /** Columns from this index on are hidden (a table-valued function's arguments): not in `*` or NATURAL. */
+  readonly hiddenFrom?: number;
+  /** Columns whose values may be JsonText (sql/vtab.ts jsonColumns): references unwrap them, JSON functions keep the subtype. */
+  readonly jsonColumns?: ReadonlySet<number>;
 }
 
 /** A compiled expression. */
@@ -105,6 +112,16 @@ export interface CExpr {
   readonly column?: { readonly slot: number; readonly index: number; readonly source: Source };
   /** Set when the value does not depend on any row or parameter. */
   readonly constant?: boolean;
+  /**
+   * SQLite's JSON subtype: when present, evaluates to the same value as `ev`
+   * but returns text that carries the subtype as a JsonText. JSON functions
+   * read their arguments through it, so `json_array(json('[1]'))` nests
+   * rather than quotes. It passes through what passes SQLite's subtype
+   * (CASE, coalesce, ifnull, iif, nullif, unary +, COLLATE, a scalar subquery).
+   */
+  readonly evJ?: (f: Frame) => JsonArg;
+  /** Every text value it yields carries the subtype (a JSON function's result): a subquery column keeps it. */
+  readonly jsonAlways?: boolean;
 }
 
 export interface AggregateCall {
@@ -343,8 +360,7 @@ export class Compiler {
         if (plan.columns.length !== 1) throw err('SQL_ERROR', `sub-select returns ${plan.columns.length} columns - expected 1`, e.pos);
         const key = {};
         const c0 = plan.columns[0];
-        return {
-          ev: (f) => {
+        const ev: Ev = (f) => {
             if (!plan.correlated) {
               const c = f.cache.get(key);
               if (c !== undefined) return c as SqlValue;
@@ -356,10 +372,13 @@ export class Compiler {
             });
             if (!plan.correlated) f.cache.set(key, v);
             return v;
-          },
+          };
+        return {
+          ev,
           aff: c0?.aff ?? null,
           coll: c0?.coll ?? null,
           explicitColl: false,
+          ...(c0?.json === true ? subtypeOf(ev) : {}),
         };
       }
       case 'Function':
@@ -411,6 +430,10 @@ export class Compiler {
         const meta = src.columns[index];
         if (src.used !== undefined) src.used[index] = true;
         if (s.agg !== null && !s.agg.inside) s.agg.bare = true;
+        if (src.jsonColumns !== undefined && src.jsonColumns.has(index)) {
+          const raw = (f: Frame): JsonArg => f.rows[slot]![index]! as JsonArg;
+          return { ev: (f) => plain(raw(f)), evJ: raw, aff: null, coll: 'BINARY', explicitColl: false, column: { slot, index, source: src } };
+        }
         const ev: Ev = (f) => f.rows[slot]![index]!;
         return {
           ev,
@@ -449,7 +472,7 @@ export class Compiler {
       case '-':
         return { ev: (f) => negate(ev(f)), aff: null, coll: ec, explicitColl: ee };
       case '+':
-        return { ev, aff: null, coll: x.coll, explicitColl: x.explicitColl };
+        return { ev, aff: null, coll: x.coll, explicitColl: x.explicitColl, evJ: x.evJ, jsonAlways: x.jsonAlways };
       case '~':
         return { ev: (f) => bitNot(ev(f)), aff: null, coll: ec, explicitColl: ee };
       case 'NOT':
@@ -535,7 +558,7 @@ export class Compiler {
         return { ev: (f) => concat(a(f), b(f)), aff: null, coll, explicitColl };
       case '->':
       case '->>':
-        throw err('SQL_ERROR', `JSON operator ${op} is not supported`, e.pos);
+        return jsonCall(jsonFunctions.get(op)!, [l, r], op === '->');
       default:
         throw new HeliosError('INTERNAL', `unhandled operator ${op}`);
     }
@@ -732,6 +755,7 @@ export class Compiler {
       const base = this.node(e.base, scope);
       const tests = whens.map((w) => ({ eq: comparator(base, w.when, '='), then: w.then }));
       const ex = base.explicitColl ? base : explicitPart;
+      const jt = anySubtype(compiled.map((w) => w.then), elsC);
       return {
         ev: (f) => {
           for (const t of tests) if (t.eq(f) === 1) return t.then(f);
@@ -740,9 +764,18 @@ export class Compiler {
         aff: null,
         coll: ex ? ex.coll : null,
         explicitColl: ex !== undefined,
+        ...(jt === null
+          ? {}
+          : {
+              evJ: (f: Frame): JsonArg => {
+                for (let i = 0; i < tests.length; i++) if (tests[i]!.eq(f) === 1) return jt.thens[i]!(f);
+                return jt.els ? jt.els(f) : null;
+              },
+            }),
       };
     }
     const tests = whens.map((w) => ({ when: w.when.ev, then: w.then }));
+    const jt = anySubtype(compiled.map((w) => w.then), elsC);
     return {
       ev: (f) => {
         for (const t of tests) if (isTruthy(t.when(f)) === true) return t.then(f);
@@ -751,6 +784,14 @@ export class Compiler {
       aff: null,
       coll: explicitPart ? explicitPart.coll : null,
       explicitColl: explicitPart !== undefined,
+      ...(jt === null
+        ? {}
+        : {
+            evJ: (f: Frame): JsonArg => {
+              for (let i = 0; i < tests.length; i++) if (isTruthy(tests[i]!.when(f)) === true) return jt.thens[i]!(f);
+              return jt.els ? jt.els(f) : null;
+            },
+          }),
     };
   }
 
@@ -863,9 +904,15 @@ export class Compiler {
       if (e.distinct && args.length !== 1) throw err('SQL_ERROR', 'DISTINCT aggregates must have exactly one argument', e.pos);
       const coll = args[0]?.coll ?? 'BINARY';
       const i = agg.calls.length;
-      agg.calls.push({ def, args, distinct: e.distinct, filter, coll });
+      // A JSON aggregate reads its arguments with their subtypes (not under DISTINCT, whose keys are plain values).
+      const callArgs = def.json === true && !e.distinct ? args.map((a) => (a.evJ ? { ...a, ev: a.evJ as Ev } : a)) : args;
+      agg.calls.push({ def, args: callArgs, distinct: e.distinct, filter, coll });
       const slot = agg.slot;
       const ex = args.find((a) => a.explicitColl);
+      if (def.json === true) {
+        const raw = (f: Frame): JsonArg => f.rows[slot]![i]! as JsonArg;
+        return { ev: (f) => plain(raw(f)), evJ: raw, jsonAlways: !def.name.startsWith('jsonb'), aff: null, coll: ex ? ex.coll : null, explicitColl: ex !== undefined };
+      }
       return { ev: (f) => f.rows[slot]![i]!, aff: null, coll: ex ? ex.coll : null, explicitColl: ex !== undefined };
     }
     if (e.distinct || e.filter) throw err('SQL_ERROR', `DISTINCT/FILTER used with the non-aggregate function ${e.name}()`, e.pos);
@@ -876,8 +923,11 @@ export class Compiler {
     }
     const args = e.args.map((a) => this.node(a, scope));
     const evs = args.map((a) => a.ev);
+    const jf = jsonFunctions.get(name);
+    if (jf !== undefined) return jsonCall(jf, args, name !== 'json_extract' && !name.startsWith('jsonb') && !JSON_SCALAR_RESULTS.has(name));
     // Short-circuit forms evaluate lazily, as SQLite does.
     if (name === 'coalesce' || name === 'ifnull') {
+      const js = args.some((a) => a.evJ !== undefined) ? args.map((a) => a.evJ ?? a.ev) : null;
       return {
         ev: (f) => {
           for (const a of evs) {
@@ -889,12 +939,48 @@ export class Compiler {
         aff: null,
         coll: args.find((a) => a.explicitColl)?.coll ?? null,
         explicitColl: args.some((a) => a.explicitColl),
+        ...(js === null
+          ? {}
+          : {
+              evJ: (f: Frame): JsonArg => {
+                for (const a of js) {
+                  const v = a(f);
+                  if (v !== null) return v;
+                }
+                return null;
+              },
+              // coalesce(json_group_array(...), '[]'): JSON functions give NULL only for NULL input.
+              jsonAlways: args[0]!.jsonAlways === true,
+            }),
       };
     }
-    if (name === 'iif' && evs.length === 3) {
+    if ((name === 'iif' || name === 'if') && evs.length === 3) {
       const [c, t, el] = evs as [Ev, Ev, Ev];
       const ex = args.find((a) => a.explicitColl);
-      return { ev: (f) => (isTruthy(c(f)) === true ? t(f) : el(f)), aff: null, coll: ex ? ex.coll : null, explicitColl: ex !== undefined };
+      const tj = args[1]!.evJ ?? t;
+      const ej = args[2]!.evJ ?? el;
+      const sub = args[1]!.evJ !== undefined || args[2]!.evJ !== undefined;
+      return {
+        ev: (f) => (isTruthy(c(f)) === true ? t(f) : el(f)),
+        aff: null,
+        coll: ex ? ex.coll : null,
+        explicitColl: ex !== undefined,
+        ...(sub ? { evJ: (f: Frame): JsonArg => (isTruthy(c(f)) === true ? tj(f) : ej(f)) } : {}),
+      };
+    }
+    if (name === 'nullif' && args[0]!.evJ !== undefined) {
+      const a0 = args[0]!;
+      const j0 = a0.evJ!;
+      const cmp = impl;
+      const collN = args.find((a) => a.coll !== null)?.coll ?? undefined;
+      const a1 = evs[1]!;
+      return {
+        ev: (f) => callScalar(cmp, [a0.ev(f), a1(f)], f.env, collN),
+        evJ: (f) => (callScalar(cmp, [a0.ev(f), a1(f)], f.env, collN) === null ? null : j0(f)),
+        aff: null,
+        coll: a0.explicitColl ? a0.coll : null,
+        explicitColl: a0.explicitColl,
+      };
     }
     const n = evs.length;
     const isConst = args.every((a) => a.constant === true) && impl.deterministic;
@@ -928,6 +1014,62 @@ export class Compiler {
       constant: isConst,
     };
   }
+}
+
+/** JSON functions whose results never carry the subtype (they return SQL values). */
+const JSON_SCALAR_RESULTS = new Set(['json_type', 'json_valid', 'json_array_length', 'json_error_position', '->>']);
+
+/**
+ * A call of a JSON function: arguments read with their subtypes. `always`:
+ * every text result carries the subtype (json(), json_array(), …; not
+ * json_extract, whose text results may be plain strings).
+ */
+function jsonCall(impl: JsonFunction, args: readonly CExpr[], always: boolean): CExpr {
+  const evs = args.map((a) => a.evJ ?? a.ev);
+  const n = evs.length;
+  const fn = impl.fn;
+  let evJ: (f: Frame) => JsonArg;
+  if (n === 1) {
+    const a0 = evs[0]!;
+    evJ = (f) => fn([a0(f)]);
+  } else if (n === 2) {
+    const a0 = evs[0]!;
+    const a1 = evs[1]!;
+    evJ = (f) => fn([a0(f), a1(f)]);
+  } else {
+    evJ = (f) => {
+      const vals = new Array<JsonArg>(n);
+      for (let i = 0; i < n; i++) vals[i] = evs[i]!(f);
+      return fn(vals);
+    };
+  }
+  const exArg = args.find((a) => a.explicitColl);
+  return {
+    ev: (f) => plain(evJ(f)),
+    evJ,
+    jsonAlways: always,
+    aff: null,
+    coll: exArg ? exArg.coll : null,
+    explicitColl: exArg !== undefined,
+    constant: args.every((a) => a.constant === true),
+  };
+}
+
+/** The subtype-keeping evaluators of CASE branches, or null when no branch has one. */
+function anySubtype(thens: readonly CExpr[], els: CExpr | null): { thens: ((f: Frame) => JsonArg)[]; els: ((f: Frame) => JsonArg) | null } | null {
+  if (!thens.some((t) => t.evJ !== undefined) && !(els?.evJ !== undefined)) return null;
+  return { thens: thens.map((t) => t.evJ ?? t.ev), els: els ? (els.evJ ?? els.ev) : null };
+}
+
+/** A scalar subquery's evaluator keeping the subtype of a JSON result column. */
+function subtypeOf(ev: Ev): { evJ: (f: Frame) => JsonArg; jsonAlways: boolean } {
+  return {
+    evJ: (f) => {
+      const v = ev(f);
+      return typeof v === 'string' ? new JsonText(v) : v;
+    },
+    jsonAlways: true,
+  };
 }
 
 function constant(v: SqlValue, aff: Affinity | null): CExpr {

@@ -18,6 +18,7 @@ import { type Collation, type SqlValue, RealBox, bytesToText, makeInteger, makeR
 import { type DateContext, dateFunc, datetimeFunc, juliandayFunc, strftimeFunc, timeFunc, unixepochFunc } from './datetime.ts';
 import { formatFloat } from './fp-decode.ts';
 import { sqlPrintf } from './printf.ts';
+import { jsonFunctions, plain } from './json-functions.ts';
 import { applyComparisonAffinity, compareValues, isTruthy, MAX_TEXT_LENGTH, parseNumericText, toInteger, toReal, toText, typeOf } from './value.ts';
 
 /** What a function call may see of its statement and connection. */
@@ -789,6 +790,10 @@ const definitions: ScalarFunction[] = [
   def('radians', 1, 1, math1((x) => x * (Math.PI / 180))),
   def('degrees', 1, 1, math1((x) => x * (180 / Math.PI))),
   def('pi', 0, 0, () => Math.PI),
+  // JSON1 (sql/json-functions.ts); the expression compiler calls these with subtypes, this form drops them.
+  ...[...jsonFunctions.values()]
+    .filter((j) => j.name[0] !== '-')
+    .map((j) => def(j.name, j.minArgs, j.maxArgs, (args) => plain(j.fn(args)))),
 ];
 
 /** Every built-in scalar function by lower-case name. */

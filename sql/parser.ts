@@ -16,7 +16,7 @@
  * as SQLite measures it (sql/limits.ts); a compound SELECT of more than
  * MAX_COMPOUND_TERMS terms; SQL nested deeper than MAX_DEPTH levels; too many
  * parameters), SQL_ERROR (valid SQLite we do not support: virtual
- * tables, ATTACH, table-valued functions; and what SQLite refuses in a
+ * tables, ATTACH; and what SQLite refuses in a
  * trigger body as it parses it: variables, RETURNING, qualified table names,
  * INDEXED BY), and SQLite's parse-time window errors ("unsupported frame
  * specification").
@@ -1397,12 +1397,12 @@ class Parser {
     return (this.isId(t) && t.kind !== 'INDEXED') || t.kind === 'string';
   }
 
-  /** `name(args)` as a table: parsed (so syntax errors stay syntax errors), then refused. */
-  private rejectTableFunction(): void {
-    const t = this.expect('(');
-    if (!this.at(')')) this.parseExprList();
+  /** `name(args)` as a table: a table-valued function call's arguments. */
+  private parseTableFunctionArgs(): A.Expr[] {
+    this.expect('(');
+    const args = this.at(')') ? [] : this.parseExprList();
     this.expect(')');
-    this.deferUnsupported(t, 'table-valued functions are not supported');
+    return args;
   }
 
   /** The optional alias of a FROM item: AS nm | ids. */
@@ -1441,9 +1441,10 @@ class Parser {
       return item;
     }
     const { schema, name } = this.parseQualifiedName('a table name');
-    if (this.at('(')) this.rejectTableFunction();
+    const args = this.at('(') ? this.parseTableFunctionArgs() : undefined;
     const alias = this.parseAlias();
     const indexedBy = this.parseIndexedBy();
+    if (args !== undefined) return { kind: 'Table', pos: this.pos(t), schema, name: name.name, alias, indexedBy, args };
     return { kind: 'Table', pos: this.pos(t), schema, name: name.name, alias, indexedBy };
   }
 
@@ -1570,7 +1571,11 @@ class Parser {
         }
         if (!this.isNm(t)) throw this.unexpected(t, '(');
         const { schema, name } = this.parseQualifiedName('a table name');
-        if (this.at('(')) this.rejectTableFunction();
+        if (this.at('(')) {
+          const t2 = this.peek();
+          this.parseTableFunctionArgs();
+          this.deferUnsupported(t2, 'a table-valued function after IN is not supported');
+        }
         return { kind: 'InTable', pos, not, expr, schema, table: name.name };
       }
       case 'LIKE': case 'GLOB': case 'REGEXP': case 'MATCH': {

@@ -13,6 +13,7 @@
  */
 import type { Collation, Affinity } from './value.ts';
 import type { IndexInfo, TableInfo } from './catalog.ts';
+import type { VirtualTable, VirtualTableContext } from './vtab.ts';
 import type { AggContext, AggregateCall, CExpr, ColMeta, Ev, Frame, Row, Source } from './expr-compile.ts';
 import type { WindowNode } from './window.ts';
 
@@ -35,7 +36,9 @@ export type Access =
   | { kind: 'rowidRange'; lo: AccessTerm | null; hi: AccessTerm | null; reverse: boolean }
   | { kind: 'index'; index: IndexInfo; eq: AccessTerm[]; inTerm: AccessTerm | null; lo: AccessTerm | null; hi: AccessTerm | null; reverse: boolean; ordered: boolean }
   | { kind: 'hash'; term: AccessTerm }
-  | { kind: 'rows' };
+  | { kind: 'rows' }
+  /** A table-valued function: one evaluator per parameter (null: unbound), `mask` the bit set of bound ones. */
+  | { kind: 'function'; args: readonly (Ev | null)[]; mask: number };
 
 /** A view's, CTE's or FROM subquery's rows, shared by every reference in one statement. */
 export interface SharedRows {
@@ -51,7 +54,9 @@ export type RowsSource =
   /** The rows a recursive CTE's previous step produced. */
   | { readonly kind: 'Working'; readonly name: string; readonly holder: WorkingSet }
   /** Rows computed from the catalog (sqlite_schema, sqlite_sequence). */
-  | { readonly kind: 'Virtual'; readonly name: string; readonly rows: (f: Frame) => Row[] };
+  | { readonly kind: 'Virtual'; readonly name: string; readonly rows: (f: Frame) => Row[] }
+  /** A table-valued function's rows (sql/vtab.ts), generated per set of arguments by the level's access. */
+  | { readonly kind: 'Function'; readonly name: string; readonly vt: VirtualTable; readonly context: VirtualTableContext };
 
 export interface WorkingSet {
   rows: Row[];
@@ -295,6 +300,8 @@ export function describeLevel(l: LevelNode): string {
       return `SCAN ${tname}`;
     case 'rows':
       return `SCAN ${tname}`;
+    case 'function':
+      return `SCAN ${tname} VIRTUAL TABLE INDEX ${a.mask}:`;
     case 'rowidEq':
       return `SEARCH ${tname} USING INTEGER PRIMARY KEY (rowid=?)`;
     case 'rowidRange':

@@ -15,6 +15,8 @@
  * access delivers that order (and the query has a LIMIT or the order comes
  * for free); otherwise rows are sorted ("USE TEMP B-TREE FOR ORDER BY").
  */
+import { JSON_AGGREGATES } from './json-functions.ts';
+import { lookupTableFunction, tooManyArguments, type VirtualTable } from './vtab.ts';
 import type { Expr, FromItem, OrderingTerm, Query, QueryBody, ResultColumn, SelectCore, ValuesBody, WithClause } from './ast.ts';
 import { HeliosError } from '../format/errors.ts';
 import type { SqlValue } from '../format/sql-value.ts';
@@ -122,6 +124,8 @@ interface Item {
   readonly on: Conjunct[];
   readonly indexedBy: string | false | null;
   readonly pos: number;
+  /** A table-valued function: its positional arguments and the slots they read (its level comes after them). */
+  readonly fn?: { readonly vt: VirtualTable; readonly argExprs: readonly Expr[]; args: readonly CExpr[]; readonly deps: Set<number> };
 }
 
 /** A FROM item placed in the join order, while planning. */
@@ -132,6 +136,9 @@ interface Level {
 }
 
 const SCAN_COST = 1000;
+
+/** A table-valued function argument that cannot bind its parameter (see compileFunctionArgs). */
+const UNBOUND: CExpr = { ev: () => null, aff: null, coll: null, explicitColl: false };
 
 function sqlErr(msg: string, pos?: { line: number; column: number }): HeliosError {
   return new HeliosError('SQL_ERROR', msg, pos ? { line: pos.line, column: pos.column } : {});
@@ -167,6 +174,7 @@ function hasAggregate(root: Expr | null, user: ((name: string, nargs: number) =>
         if (user !== null && user(n, nargs)) return true;
         if ((n === 'count' || n === 'sum' || n === 'total' || n === 'avg' || n === 'group_concat' || n === 'string_agg') && (nargs > 0 || e.star || n === 'count')) return true;
         if ((n === 'min' || n === 'max') && nargs === 1) return true;
+        if (JSON_AGGREGATES.has(n)) return true;
         return e.args.some(walk) || walk(e.filter);
       }
       case 'Unary':
@@ -411,6 +419,7 @@ export class Planner {
       if (n > MAX_FROM_TERMS) throw new HeliosError('TOO_BIG', `too many FROM clause terms, max: ${MAX_FROM_TERMS}`);
       if (n > MAX_JOIN_TABLES) throw new HeliosError('TOO_BIG', `at most ${MAX_JOIN_TABLES} tables in a join`);
       this.flattenFrom(core.from, scope, items, conjuncts, false);
+      for (const it of items) if (it.fn !== undefined) this.compileFunctionArgs(it, scope, conjuncts);
     }
     splitAnd(core.where, conjuncts);
 
@@ -478,6 +487,7 @@ export class Planner {
       aff: outputs[i]!.aff,
       coll: outputs[i]!.coll ?? 'BINARY',
       collSet: outputs[i]!.coll !== null && !isRowid(outputs[i]!),
+      ...(outputs[i]!.jsonAlways === true ? { json: true } : {}),
     }));
     const having = core.having ? this.comp.compile(core.having, scope).ev : null;
 
@@ -600,6 +610,7 @@ export class Planner {
     for (const s of srcs) {
       s.columns.forEach((c) => {
         if (rc.kind === 'Star' && s.mergedColumns.has(fold(c.name))) return;
+        if (s.hiddenFrom !== undefined && s.columns.indexOf(c) >= s.hiddenFrom) return;
         out.push({
           expr: { kind: 'Column', pos: rc.pos, schema: null, table: s.name, column: c.name, doubleQuoted: false },
           name: c.name,
@@ -639,7 +650,7 @@ export class Planner {
       let using: string[] | null = from.using ? from.using.map((n) => n.name) : null;
       if (from.natural) {
         using = [];
-        for (const c of right.src.columns) {
+        for (const c of right.src.columns.slice(0, right.src.hiddenFrom)) {
           if (items.slice(0, before).some((it) => it.src.columns.some((x) => fold(x.name) === fold(c.name)))) using.push(c.name);
         }
       }
@@ -670,6 +681,12 @@ export class Planner {
     const slot = this.comp.allocSlot();
     if (from.kind === 'Table') {
       const alias = from.alias ?? from.name;
+      if (from.args !== undefined) {
+        const vt = lookupTableFunction(fold(from.name));
+        if (vt === undefined) throw sqlErr(`no such table: ${from.schema ? `${from.schema}.` : ''}${from.name}`, from.pos);
+        items.push(this.functionItem(vt, from.args, alias, slot, scope, items.length));
+        return;
+      }
       if (from.schema === null || fold(from.schema) === 'main') {
         const cte = this.findCte(from.name, scope);
         if (cte) {
@@ -742,6 +759,12 @@ export class Planner {
         items.push(this.planItem(alias, shared.cols.map((c) => ({ ...c })), slot, scope, items.length, shared.plan, shared.shared));
         return;
       }
+      // An eponymous table-valued function named without arguments (`FROM pragma_table_list`).
+      const vt = lookupTableFunction(nm);
+      if (vt !== undefined) {
+        items.push(this.functionItem(vt, [], alias, slot, scope, items.length));
+        return;
+      }
       throw sqlErr(`no such table: ${from.schema ? `${from.schema}.` : ''}${from.name}`, from.pos);
     }
     // Subquery in FROM
@@ -772,6 +795,72 @@ export class Planner {
     const src: Source = { slot, name: alias, columns: cols, rowidIndex: -1, table: null, mergedColumns: new Set(), width: cols.length };
     scope.sources.push(src);
     return { src, table: null, rows, joinType: 'INNER', on: [], indexedBy: null, pos };
+  }
+
+  /**
+   * A table-valued function in FROM. Its arguments are compiled once the
+   * whole FROM clause is in scope (`compileFunctionArgs`), so they may read
+   * any of its tables and the enclosing queries'; the slots they read make
+   * its level wait for theirs.
+   */
+  private functionItem(vt: VirtualTable, argExprs: readonly Expr[], alias: string, slot: number, scope: Scope, pos: number): Item {
+    if (argExprs.length > vt.parameters.length) throw tooManyArguments(vt);
+    const names = [...vt.columns, ...vt.parameters];
+    const cols: ColMeta[] = names.map((n) => ({ name: n, aff: null, coll: 'BINARY' }));
+    if (scope.sources.some((s) => fold(s.name) === fold(alias))) throw sqlErr(`ambiguous table name: ${alias}`);
+    const json = vt.jsonColumns ? new Set(vt.jsonColumns.map((c) => vt.columns.indexOf(c)).filter((i) => i >= 0)) : undefined;
+    const src: Source = {
+      slot,
+      name: alias,
+      columns: cols,
+      rowidIndex: -1,
+      table: null,
+      mergedColumns: new Set(),
+      width: cols.length,
+      hiddenFrom: vt.columns.length,
+      ...(json !== undefined ? { jsonColumns: json } : {}),
+    };
+    scope.sources.push(src);
+    const catalog = this.ctx.catalog;
+    return {
+      src,
+      table: null,
+      rows: { kind: 'Function', name: alias, vt, context: { catalog } },
+      joinType: 'INNER',
+      on: [],
+      indexedBy: null,
+      pos,
+      fn: { vt, argExprs, args: [], deps: new Set() },
+    };
+  }
+
+  /**
+   * Compiles a function item's arguments. As in SQLite, where an argument is
+   * a constraint `hidden = arg`, one that reads the function's own columns
+   * cannot bind its parameter: it stays unbound and becomes a filter.
+   */
+  private compileFunctionArgs(it: Item, scope: Scope, conjuncts: Expr[]): void {
+    const fn = it.fn!;
+    const args: CExpr[] = [];
+    fn.argExprs.forEach((a, k) => {
+      const own = new Set<number>();
+      scope.collectors.push(own);
+      let c: CExpr;
+      try {
+        c = this.comp.compile(a, scope);
+      } finally {
+        scope.collectors.pop();
+      }
+      if (own.has(it.src.slot)) {
+        const name = fn.vt.parameters[k]!;
+        conjuncts.push({ kind: 'Binary', pos: a.pos, op: '=', left: { kind: 'Column', pos: a.pos, schema: null, table: it.src.name, column: name, doubleQuoted: false }, right: a });
+        args.push(UNBOUND);
+        return;
+      }
+      for (const d of own) fn.deps.add(d);
+      args.push(c);
+    });
+    fn.args = args;
   }
 
   /** A FROM item reading a planned query's rows (a view, CTE or subquery), shared with its other references. */
@@ -866,12 +955,16 @@ export class Planner {
       for (let i = 0; i < remaining.length; i++) {
         const it = remaining[i]!;
         if (hasLeft && i > 0) break; // keep source order when outer joins are present
+        // A table-valued function waits for the tables its arguments read.
+        if (it.fn !== undefined && [...it.fn.deps].some((d) => local.has(d) && !avail.has(d))) continue;
         const usable = it.joinType === 'LEFT' ? onTerms.get(it)! : terms;
         const a = this.bestAccess(it, usable, avail, local);
         if (best === null || a.cost < best.cost) best = { i, ...a };
       }
-      const it = remaining.splice(best!.i, 1)[0]!;
-      placed.push({ item: it, access: best!.access, cost: best!.cost });
+      // Only with outer joins (source order kept) can the next item still wait for a table to its right.
+      if (best === null) throw sqlErr('a table-valued function argument refers to a table after it across an outer join');
+      const it = remaining.splice(best.i, 1)[0]!;
+      placed.push({ item: it, access: best.access, cost: best.cost });
       avail.add(it.src.slot);
     }
     return placed;
@@ -964,6 +1057,23 @@ export class Planner {
     const mine = terms.filter((t) => t.slot === slot && ready(t));
     const t = it.table;
     const joinTerm = (m: AccessTerm): boolean => [...m.valueSlots].some((x) => local.has(x));
+    if (it.fn !== undefined) {
+      // Positional arguments, then equalities on the other hidden columns (`WHERE arg = 't'`).
+      const vt = it.fn.vt;
+      const args: (Ev | null)[] = vt.parameters.map((_, k) => {
+        const a = it.fn!.args[k];
+        return a === undefined || a === UNBOUND ? null : a.ev;
+      });
+      let mask = 0;
+      for (let k = 0; k < args.length; k++) {
+        if (args[k] === null) {
+          const eq = mine.find((m) => m.op === '=' && m.col === vt.columns.length + k && m.value !== null);
+          if (eq) args[k] = eq.value!.ev;
+        }
+        if (args[k] !== null) mask |= 1 << k;
+      }
+      return { access: { kind: 'function', args, mask }, cost: mask !== 0 ? 100 : SCAN_COST };
+    }
     if (t === null) {
       const eq = mine.find((m) => m.op === '=' && joinTerm(m));
       if (eq) return { access: { kind: 'hash', term: eq }, cost: 30 };

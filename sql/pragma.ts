@@ -14,8 +14,17 @@ import { fold, type Catalog } from './catalog.ts';
 import type { Program } from './program.ts';
 import { foreignKeyCheck, foreignKeyId, type ForeignKeyContext } from './foreign-keys.ts';
 import { sqlErr } from './sql-error.ts';
+import type { VirtualTable } from './vtab.ts';
+import { toText } from './value.ts';
 
 /** What a PRAGMA reads and changes of the session that runs it (sql/executor.ts's Session). */
+/** SQLite reports the type names a STRICT table allows in upper case, every other declared type as written. */
+const STRICT_TYPE_NAMES = new Set(['INT', 'INTEGER', 'REAL', 'TEXT', 'BLOB', 'ANY']);
+function reportedType(declType: string): string {
+  const upper = declType.toUpperCase();
+  return STRICT_TYPE_NAMES.has(upper) ? upper : declType;
+}
+
 export interface PragmaSession extends ForeignKeyContext {
   readonly catalog: Catalog;
   readonly engine: Engine;
@@ -58,53 +67,146 @@ function boolValue(text: string): boolean {
 const SYNC_NAMES: Record<string, SynchronousMode> = { '0': 'off', off: 'off', '1': 'normal', normal: 'normal', '2': 'full', full: 'full', '3': 'full', extra: 'full' };
 const SYNC_NUMBER: Record<SynchronousMode, number> = { off: 0, normal: 1, full: 2 };
 
+/**
+ * The schema-introspection pragmas: their columns and rows from the catalog
+ * alone. PRAGMA statements and the pragma_* table-valued functions
+ * (pragmaTableFunction) both read them here.
+ */
+interface Introspection {
+  readonly columns: readonly string[];
+  /** Whether the pragma takes a table or index name (no name: no rows). */
+  readonly needsArg: boolean;
+  rows(catalog: Catalog, arg: string | null): Row[];
+}
+
+function tableInfo(xinfo: boolean): Introspection {
+  return {
+    columns: ['cid', 'name', 'type', 'notnull', 'dflt_value', 'pk', ...(xinfo ? ['hidden'] : [])],
+    needsArg: true,
+    rows: (catalog, arg) => {
+      const t = catalog.table(arg!);
+      if (t) return t.columns.map((c, i) => [i, c.name, reportedType(c.declType), c.notNull ? 1 : 0, c.defaultText, c.pk, ...(xinfo ? [0] : [])] as Row);
+      const v = catalog.views.get(fold(arg!));
+      if (v) return (v.columns ?? []).map((c, i) => [i, c, '', 0, null, 0, ...(xinfo ? [0] : [])] as Row);
+      return [];
+    },
+  };
+}
+
+function indexInfo(xinfo: boolean): Introspection {
+  return {
+    columns: ['seqno', 'cid', 'name', ...(xinfo ? ['desc', 'coll', 'key'] : [])],
+    needsArg: true,
+    rows: (catalog, arg) => {
+      const ix = catalog.indexes.get(fold(arg!));
+      if (!ix) return [];
+      const t = catalog.table(ix.table)!;
+      // Our column -1 is an expression (SQLite's -2), -2 the rowid (SQLite's -1).
+      const out = ix.columns.map((c, i) => {
+        const cid = c.column >= 0 ? c.column : c.column === -2 ? -1 : -2;
+        const name = c.column >= 0 ? t.columns[c.column]!.name : null;
+        return (xinfo ? [i, cid, name, c.desc ? 1 : 0, c.collation, 1] : [i, cid, name]) as Row;
+      });
+      // index_xinfo also lists the rowid every index entry ends with.
+      if (xinfo) out.push([ix.columns.length, -1, null, 0, 'BINARY', 0]);
+      return out;
+    },
+  };
+}
+
+const INTROSPECTION: ReadonlyMap<string, Introspection> = new Map<string, Introspection>([
+  ['table_info', tableInfo(false)],
+  ['table_xinfo', tableInfo(true)],
+  ['index_info', indexInfo(false)],
+  ['index_xinfo', indexInfo(true)],
+  [
+    'index_list',
+    {
+      columns: ['seq', 'name', 'unique', 'origin', 'partial'],
+      needsArg: true,
+      rows: (catalog, arg) => {
+        const t = catalog.table(arg!);
+        if (!t) return [];
+        // SQLite lists the most recently created index first.
+        return [...t.indexes].reverse().map((ix, i) => [i, ix.name, ix.unique ? 1 : 0, ix.origin, ix.where ? 1 : 0] as Row);
+      },
+    },
+  ],
+  [
+    'foreign_key_list',
+    {
+      columns: ['id', 'seq', 'table', 'from', 'to', 'on_update', 'on_delete', 'match'],
+      needsArg: true,
+      rows: (catalog, arg) => {
+        const t = catalog.table(arg!);
+        if (!t) return [];
+        const out: Row[] = [];
+        // SQLite numbers the constraints from the last declared.
+        [...t.foreignKeys].reverse().forEach((fk, id) =>
+          fk.columns.forEach((c, seq) => out.push([id, seq, fk.parentTable, t.columns[c]!.name, fk.parentColumns?.[seq] ?? null, fk.onUpdate, fk.onDelete, 'NONE'])),
+        );
+        return out;
+      },
+    },
+  ],
+  [
+    'table_list',
+    {
+      columns: ['schema', 'name', 'type', 'ncol', 'wr', 'strict'],
+      needsArg: false,
+      rows: (catalog) => [
+        ...[...catalog.tables.values()].map((t) => ['main', t.name, 'table', t.columns.length, t.withoutRowid ? 1 : 0, 0] as Row),
+        ...[...catalog.views.values()].map((v) => ['main', v.name, 'view', v.columns?.length ?? 0, 0, 0] as Row),
+      ],
+    },
+  ],
+  ['database_list', { columns: ['seq', 'name', 'file'], needsArg: false, rows: () => [[0, 'main', '']] }],
+]);
+
+const pragmaFunctions = new Map<string, VirtualTable>();
+
+/**
+ * The table-valued function pragma_NAME for an introspection pragma (SQLite's
+ * pragma virtual tables): its columns, and the hidden `arg` (for pragmas
+ * that take one) and `schema`. Only the main schema exists: another schema
+ * name gives no rows.
+ */
+export function pragmaTableFunction(fnName: string): VirtualTable | undefined {
+  if (!fnName.startsWith('pragma_')) return undefined;
+  const name = fnName.slice(7);
+  const intro = INTROSPECTION.get(name);
+  if (intro === undefined) return undefined;
+  let vt = pragmaFunctions.get(name);
+  if (vt === undefined) {
+    vt = {
+      name: fnName,
+      columns: intro.columns,
+      parameters: intro.needsArg ? ['arg', 'schema'] : ['schema'],
+      *rows(args, ctx) {
+        const arg = intro.needsArg ? args[0] : null;
+        const schema = intro.needsArg ? args[1] : args[0];
+        if (schema !== undefined && schema !== null && fold(toText(schema)!) !== 'main') return;
+        if (intro.needsArg && (arg === undefined || arg === null)) return;
+        yield* intro.rows(ctx.catalog, arg === undefined || arg === null ? null : toText(arg));
+      },
+    };
+    pragmaFunctions.set(name, vt);
+  }
+  return vt;
+}
+
 /** Compiles a PRAGMA into the parts of a Program (see executor.ts). */
 export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: number): PragmaProgram {
   const name = fold(stmt.name.name);
   const arg = stmt.value?.text ?? null;
   const assign = stmt.form === 'assign' || (stmt.form === 'call' && ['foreign_keys', 'recursive_triggers', 'defer_foreign_keys', 'user_version', 'synchronous'].includes(name));
   const catalog = session.catalog;
+  const intro = INTROSPECTION.get(name);
+  if (intro !== undefined) {
+    if (intro.needsArg && arg === null) return rowsProgram(session, [], () => []);
+    return rowsProgram(session, cols(...intro.columns), () => intro.rows(catalog, arg));
+  }
   switch (name) {
-    case 'table_info':
-    case 'table_xinfo': {
-      if (arg === null) return rowsProgram(session, [], () => []);
-      const xinfo = name === 'table_xinfo';
-      return rowsProgram(session, cols('cid', 'name', 'type', 'notnull', 'dflt_value', 'pk', ...(xinfo ? ['hidden'] : [])), () => {
-        const t = catalog.table(arg);
-        if (t) return t.columns.map((c, i) => [i, c.name, c.declType, c.notNull ? 1 : 0, c.defaultText, c.pk, ...(xinfo ? [0] : [])] as Row);
-        const v = catalog.views.get(fold(arg));
-        if (v) return (v.columns ?? []).map((c, i) => [i, c, '', 0, null, 0, ...(xinfo ? [0] : [])] as Row);
-        return [];
-      });
-    }
-    case 'index_list':
-      if (arg === null) return rowsProgram(session, [], () => []);
-      return rowsProgram(session, cols('seq', 'name', 'unique', 'origin', 'partial'), () => {
-        const t = catalog.table(arg);
-        if (!t) return [];
-        // SQLite lists the most recently created index first.
-        return [...t.indexes].reverse().map((ix, i) => [i, ix.name, ix.unique ? 1 : 0, ix.origin, ix.where ? 1 : 0] as Row);
-      });
-    case 'index_info':
-    case 'index_xinfo':
-      if (arg === null) return rowsProgram(session, [], () => []);
-      return rowsProgram(session, cols('seqno', 'cid', 'name'), () => {
-        const ix = catalog.indexes.get(fold(arg));
-        if (!ix) return [];
-        const t = catalog.table(ix.table)!;
-        return ix.columns.map((c, i) => [i, c.column >= 0 ? c.column : c.column === -2 ? -1 : -2, c.column >= 0 ? t.columns[c.column]!.name : null] as Row);
-      });
-    case 'foreign_key_list':
-      if (arg === null) return rowsProgram(session, [], () => []);
-      return rowsProgram(session, cols('id', 'seq', 'table', 'from', 'to', 'on_update', 'on_delete', 'match'), () => {
-        const t = catalog.table(arg);
-        if (!t) return [];
-        const out: Row[] = [];
-        t.foreignKeys.forEach((fk, i) =>
-          fk.columns.forEach((c, seq) => out.push([foreignKeyId(t, i), seq, fk.parentTable, t.columns[c]!.name, fk.parentColumns?.[seq] ?? null, fk.onUpdate, fk.onDelete, 'NONE'])),
-        );
-        return out.sort((a, b) => (a[0] as number) - (b[0] as number));
-      });
     case 'foreign_keys':
       if (assign && arg !== null) {
         return {
@@ -177,13 +279,6 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
         const i = session.engine.info();
         return [[i.encryptionEnabled ? 1 : 0, i.encryptionEnabled ? 'AES-256-GCM' : 'none', i.kdf, i.keySource, i.fipsMode ? 1 : 0, i.formatVersion, i.generations.join(',')] as SqlValue[]];
       });
-    case 'table_list':
-      return rowsProgram(session, cols('schema', 'name', 'type', 'ncol', 'wr', 'strict'), () => [
-        ...[...catalog.tables.values()].map((t) => ['main', t.name, 'table', t.columns.length, t.withoutRowid ? 1 : 0, 0] as Row),
-        ...[...catalog.views.values()].map((v) => ['main', v.name, 'view', v.columns?.length ?? 0, 0, 0] as Row),
-      ]);
-    case 'database_list':
-      return rowsProgram(session, cols('seq', 'name', 'file'), () => [[0, 'main', '']]);
     default:
       return rowsProgram(session, [], () => []);
   }

@@ -21,7 +21,11 @@ export function connect(path: string, key: { raw: Uint8Array }, options: { fileM
     const Oracle = createRequire(import.meta.url)('better-sqlite3') as new (path: string, o?: object) => Database;
     return new Oracle(path, options);
   }
-  return new Database(path, { key, synchronous: 'off', ...options });
+  const db = new Database(path, { key, synchronous: 'off', ...options });
+  // better-sqlite3 builds SQLite with foreign keys on; HeliosDB's default is
+  // still SQLite's (off) until the drop-in entry point lands (issue 11).
+  db.pragma('foreign_keys = ON');
+  return db;
 }
 
 export interface ClientFixture {

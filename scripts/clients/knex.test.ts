@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
@@ -155,7 +155,7 @@ test('the data is on disk encrypted and reads back after reopen', shown(async ()
   } finally {
     db.close();
   }
-  const blobs = readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1'));
+  const blobs = readdirSync(dir, { recursive: true }).map(String).map((f) => join(dir, f)).filter((p) => statSync(p).isFile()).map((p) => readFileSync(p).toString('latin1'));
   assert.ok(ORACLE || !blobs.some((b) => b.includes('salary') || b.includes('knex_migrations')), 'no plaintext on disk');
 }));
 

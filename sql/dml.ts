@@ -32,7 +32,7 @@ export interface DmlSession extends RowChangeContext {
 }
 
 /** rowid, oid and _rowid_ name the rowid when no column has that name. */
-export const ROWID_NAMES = new Set(['rowid', 'oid', '_rowid_']);
+export { ROWID_NAMES } from './rowids.ts';
 
 /** The table a statement writes (a view or a sqlite_* table is an error). */
 export function tableOrThrow(catalog: RowChangeContext['catalog'], name: string, pos?: { line: number; column: number }, forWrite = true): TableInfo {

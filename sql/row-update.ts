@@ -18,7 +18,7 @@ import type { Ev, Frame, Row, Scope } from './expr-compile.ts';
 import type { Planner } from './planner.ts';
 import { checkRow, conflictError, findConflicts, loadRow, putRow, removeRow, uniqueError, type Conflict, type TableWriter } from './constraints.ts';
 import { checkParents, childRefs, childRemoved, parentAdded, type ForeignKeyContext } from './foreign-keys.ts';
-import { ROWID_NAMES } from './dml.ts';
+import { ROWID_NAMES } from './rowids.ts';
 import type { Triggers } from './trigger.ts';
 
 /** What changing rows needs of the session: foreign keys, and the triggers REPLACE's deletes may fire. */

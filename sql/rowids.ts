@@ -15,6 +15,9 @@ import { prefixEnd, objectPrefix, readRowid, rowKey, rowidBytes, sequenceKey } f
 import type { TableInfo } from './catalog.ts';
 import { bytesToBin, type Overlay } from './txn.ts';
 
+/** The names that reach a rowid table's rowid. */
+export const ROWID_NAMES = new Set(['rowid', 'oid', '_rowid_']);
+
 /** The overlay calls rowid allocation makes. */
 export type RowidStore = Pick<Overlay, 'get' | 'scan' | 'putBin'>;
 

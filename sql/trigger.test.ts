@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteOracleOrNull } from '../scripts/slt-backend.ts';
-import { splitStatements } from './sql-complete.ts';
+import { splitStatements } from './shell/sql-complete.ts';
 import { Database, type DatabaseOptions } from './database.ts';
 import { isHeliosError } from '../format/errors.ts';
 

@@ -54,8 +54,8 @@ import {
   type KeySourceOption,
 } from '../../index.ts';
 import { VERSION } from './version.ts';
-import { isBlankSql, newScanState, scanChunk } from '../sql-complete.ts';
-export { findTerminator, isBlankSql } from '../sql-complete.ts';
+import { isBlankSql, newScanState, scanChunk } from './sql-complete.ts';
+export { findTerminator, isBlankSql } from './sql-complete.ts';
 
 export interface ShellWriter {
   write(text: string): unknown;

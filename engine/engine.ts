@@ -55,6 +55,7 @@ import type { BlockView } from '../format/sstable-block.ts';
 import type { Keyring, SuperblockInfo } from '../crypto/superblock.ts';
 import type { KeyContext } from './file-cipher.ts';
 import { LOCK_FILE } from './file-names.ts';
+import { hasSqliteMagic } from './sqlite-pages.ts';
 import type { KeySourceKind } from './key-loader.ts';
 import type { WalWriter } from './wal-writer.ts';
 import type { ManifestWriter, Version } from './manifest.ts';
@@ -104,7 +105,14 @@ export function openEngine(path: string, options: EngineOptions = {}): Engine {
     vfs.mkdir(dir);
   }
   // A readonly open takes no lock: it writes nothing, not even LOCK [ENG-RO-1].
-  const lock: VfsLock = readonly ? { release() {} } : vfs.lock(joinPath(dir, LOCK_FILE));
+  let lock: VfsLock;
+  try {
+    lock = readonly ? { release() {} } : vfs.lock(joinPath(dir, LOCK_FILE));
+    if (readonly) refuseNonDirectory(vfs, dir);
+  } catch (e) {
+    if (isHeliosError(e, 'IO')) refuseNonDirectory(vfs, dir);
+    throw e;
+  }
   let keyring: Keyring | null = null;
   try {
     const sb = openOrCreateSuperblock(vfs, dir, options);
@@ -117,6 +125,35 @@ export function openEngine(path: string, options: EngineOptions = {}): Engine {
     lock.release();
     throw e;
   }
+}
+
+/**
+ * Called when taking the lock failed with IO (or before a readonly open
+ * reads anything): a database is a directory, so a file at `dir` is
+ * NOT_A_DATABASE, and a SQLite
+ * (or SQLCipher) file is named as such with the command that imports it.
+ */
+function refuseNonDirectory(vfs: Vfs, dir: string): void {
+  try {
+    vfs.list(dir);
+    return;
+  } catch (e) {
+    if (!(e instanceof HeliosError) || e.details.osCode !== 'ENOTDIR') throw e;
+  }
+  let head: Uint8Array = new Uint8Array(0);
+  try {
+    const f = vfs.openRead(dir);
+    try {
+      head = f.readAt(0, 16);
+    } finally {
+      f.close();
+    }
+  } catch {
+    // Unreadable: still not a database directory.
+  }
+  const how = `import it into a new HeliosDB database with importSqlite(src, dest, { key }) or \`heliosdb import-sqlite ${dir} DEST\``;
+  if (hasSqliteMagic(head)) throw new HeliosError('NOT_A_DATABASE', `${dir} is a SQLite database file, not a HeliosDB database (a directory): ${how}`);
+  throw new HeliosError('NOT_A_DATABASE', `${dir} is a file, not a HeliosDB database (a directory); if it is a SQLCipher database, import it with importSqlite(src, dest, { key, source: { passphrase } }) or \`heliosdb import-sqlite ${dir} DEST\``);
 }
 
 interface EngineState {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fuzzParams } from './budget.ts';
 import { HeliosError } from '../format/errors.ts';
 import { importSqlite, type ImportOptions } from '../sql/import/importer.ts';
-import { fillRich, loadSqlite } from '../sql/import/import-fixtures.ts';
+import { fillRich, loadSqlite } from './import-fixtures.ts';
 
 const Sqlite = loadSqlite('better-sqlite3', 'fuzz/import');
 const Cipher = loadSqlite('better-sqlite3-multiple-ciphers', 'fuzz/import');

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Database } from '../database.ts';
 import { HeliosError } from '../../format/errors.ts';
 import { importSqlite, type ImportProgress } from './importer.ts';
-import { compareWithSource, fillRich, loadSqlite, type SqliteHandle } from './import-fixtures.ts';
+import { compareWithSource, fillRich, loadSqlite, type SqliteHandle } from '../../fuzz/import-fixtures.ts';
 
 const Sqlite = loadSqlite('better-sqlite3', 'importer.test');
 const Cipher = loadSqlite('better-sqlite3-multiple-ciphers', 'importer.test');

@@ -100,11 +100,10 @@ export function createBtreeReader(pages: SqlitePages): BtreeReader {
   /** The payload of the cell whose payload starts at `pos` of `page`. */
   const payload = (page: Uint8Array, pos: number, P: number, table: boolean, pgno: number): Uint8Array => {
     const local = localSize(P, table);
+    if (Math.ceil((P - local) / (U - 4)) > pages.pageCount - read) throw importError(file, `a cell on page ${pgno} claims ${P} bytes, more than the file holds`);
     if (pos + local > U) throw importError(file, `a cell on page ${pgno} runs past the page`);
     if (local === P) return page.subarray(pos, pos + P);
     if (pos + local + 4 > U) throw importError(file, `an overflow pointer on page ${pgno} runs past the page`);
-    const overflowPages = Math.ceil((P - local) / (U - 4));
-    if (overflowPages > pages.pageCount) throw importError(file, `a cell on page ${pgno} claims ${P} bytes, more than the file holds`);
     const out = new Uint8Array(P);
     out.set(page.subarray(pos, pos + local));
     let next = new DataView(page.buffer, page.byteOffset).getUint32(pos + local, false);

@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Database } from '../database.ts';
+import type { Database } from '../sql/database.ts';
 
 export interface SqliteHandle {
   exec(sql: string): unknown;

@@ -173,5 +173,19 @@ test('a bad header (page size, payload fractions, text encoding) and a short fil
   assert.match(importError(short), /^IMPORT_FORMAT/);
 });
 
+test('opening a SQLite file as a HeliosDB database is NOT_A_DATABASE naming the import, on every runtime', () => {
+  const path = file([schemaPage(), page(13, [], 2)]);
+  for (const readonly of [false, true]) {
+    let err: unknown;
+    try {
+      new Database(path, { encryption: false, readonly });
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof HeliosError && err.code === 'NOT_A_DATABASE', String(err));
+    assert.match((err as Error).message, /SQLite database file.*importSqlite.*heliosdb import-sqlite/);
+  }
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

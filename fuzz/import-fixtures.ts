@@ -35,7 +35,8 @@ export function loadSqlite(name: 'better-sqlite3' | 'better-sqlite3-multiple-cip
  * integers, integral REALs (stored as integers by SQLite in REAL columns),
  * large TEXT and BLOB values on overflow pages, thousands of rows over many
  * pages, a WITHOUT ROWID table, a table grown by ADD COLUMN (short records),
- * a column named rowid, indexes (partial, expression, unique), views on
+ * a column named rowid, PRIMARY KEY(x DESC) (a rowid alias) beside
+ * x INTEGER PRIMARY KEY DESC (not one), indexes (partial, expression, unique), views on
  * views, triggers and AUTOINCREMENT with deleted rows.
  */
 export function fillRich(db: SqliteHandle, rows = 3000): void {
@@ -47,6 +48,8 @@ export function fillRich(db: SqliteHandle, rows = 3000): void {
     CREATE TABLE plain(a, b);
     CREATE TABLE odd(rowid TEXT, x);
     CREATE TABLE strict_t(i INTEGER, r REAL, t TEXT, b BLOB) STRICT;
+    CREATE TABLE pk_desc_alias(x INTEGER, y, PRIMARY KEY(x DESC));
+    CREATE TABLE pk_desc_column(x INTEGER PRIMARY KEY DESC, y);
     CREATE INDEX parent_score ON parent(score) WHERE score IS NOT NULL;
     CREATE INDEX child_expr ON child(lower(note), pid);
     CREATE UNIQUE INDEX kv_v ON kv(v);
@@ -75,6 +78,8 @@ export function fillRich(db: SqliteHandle, rows = 3000): void {
     INSERT INTO plain VALUES (1.0, -0.0), (1e300, -1e-300), (9223372036854775807, -9223372036854775808), (x'', ''), (NULL, 3.0);
     INSERT INTO plain(rowid, a, b) VALUES (9007199254740993, 'big rowid', 1), (-5, 'negative rowid', 2);
     INSERT INTO odd VALUES ('r', 1), ('s', 2);
+    INSERT INTO pk_desc_alias VALUES (7, 'seven'), (-3, 'minus three');
+    INSERT INTO pk_desc_column VALUES (7, 'seven'), (-3, 'minus three');
     DELETE FROM parent WHERE id > ${rows - 10};
     ALTER TABLE plain ADD COLUMN c TEXT DEFAULT 'added';
     ALTER TABLE plain ADD COLUMN d DEFAULT 42;

@@ -61,7 +61,7 @@ if (Sqlite) {
     const dest = fresh('.db');
     const seen: ImportProgress[] = [];
     const r = importSqlite(src, dest, { key: KEY, onProgress: (p) => seen.push(p), batchRows: 700 });
-    assert.is(r.tables, 7);
+    assert.is(r.tables, 9);
     assert.is(r.indexes, 3);
     assert.is(r.views, 2);
     assert.is(r.triggers, 2);

@@ -102,6 +102,23 @@ if (Sqlite) {
     });
   }
 
+  for (const mode of ['FULL', 'INCREMENTAL'] as const) {
+    test(`an auto_vacuum = ${mode} database (pointer-map pages, freed pages) imports row for row`, () => {
+      const src = fresh('.sqlite');
+      const s = new Sqlite(src);
+      s.pragma(`auto_vacuum = ${mode}`);
+      s.pragma('page_size = 1024');
+      fillRich(s, 500);
+      s.exec('DELETE FROM child WHERE cid % 7 = 0; DROP TABLE odd;');
+      s.close();
+      const dest = fresh('.db');
+      importSqlite(src, dest, { key: KEY });
+      const o = new Sqlite(src, { readonly: true });
+      assertSame(o, dest);
+      o.close();
+    });
+  }
+
   test('a database in WAL mode imports once checkpointed, and is refused with the checkpoint advice while its WAL holds changes', () => {
     const src = fresh('.sqlite');
     const s = new Sqlite(src);
@@ -212,6 +229,29 @@ if (Cipher) {
     const dest = fresh('.db');
     importSqlite(src, dest, { key: KEY, source: { passphrase: 'v3 secret', sqlcipher: 3 } });
     const o = cipherOpen(src, 3, 'v3 secret');
+    assertSame(o, dest);
+    o.close();
+  });
+
+  test('a SQLCipher 4 database with cipher_page_size 8192 and kdf_iter 5000 imports with pageSize and kdfIterations', () => {
+    const src = fresh('.sqlcipher');
+    const s = new Cipher!(src);
+    s.pragma("cipher='sqlcipher'");
+    s.pragma('legacy=4');
+    s.pragma('legacy_page_size=8192');
+    s.pragma('kdf_iter=5000');
+    s.pragma("key='pages'");
+    fillRich(s, 200);
+    s.close();
+    assert.is(codeOf(() => importSqlite(src, fresh('.db'), { key: KEY, source: { passphrase: 'pages', kdfIterations: 5000 } })), 'WRONG_KEY');
+    const dest = fresh('.db');
+    importSqlite(src, dest, { key: KEY, source: { passphrase: 'pages', pageSize: 8192, kdfIterations: 5000 } });
+    const o = new Cipher!(src);
+    o.pragma("cipher='sqlcipher'");
+    o.pragma('legacy=4');
+    o.pragma('legacy_page_size=8192');
+    o.pragma('kdf_iter=5000');
+    o.pragma("key='pages'");
     assertSame(o, dest);
     o.close();
   });

@@ -112,6 +112,8 @@ export interface ConfigOverrides {
   readonly kdf?: DatabaseOptions['kdf'];
   /** The clock of rotations and audit entries (tests move it). */
   readonly clock?: () => number;
+  /** Audit log file; replaces [logging] audit_log_path (the log stays off unless audit_log_enabled = true). */
+  readonly auditLogPath?: string;
   /** Environment used to read PassphraseEnvironment variables. Default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -240,9 +242,8 @@ export function databaseOptionsFromConfig(config: HeliosConfig, overrides: Confi
   if (sync !== null) o.synchronous = sync;
   if (config.database.memoryLimitMb !== null) o.memoryLimitMb = config.database.memoryLimitMb;
   if (config.encryption.rotationIntervalDays !== null) o.rotationIntervalDays = config.encryption.rotationIntervalDays;
-  if (config.logging.auditLogEnabled && config.logging.auditLogPath !== null) {
-    o.auditLog = { path: config.logging.auditLogPath, routine: config.logging.logEncryptionOperations };
-  }
+  const auditPath = overrides.auditLogPath ?? config.logging.auditLogPath;
+  if (config.logging.auditLogEnabled && auditPath !== null) o.auditLog = { path: auditPath, routine: config.logging.logEncryptionOperations };
   if (overrides.clock !== undefined) o.clock = overrides.clock;
   if (overrides.fileMustExist !== undefined) o.fileMustExist = overrides.fileMustExist;
   if (overrides.readonly !== undefined) o.readonly = overrides.readonly;

@@ -372,7 +372,6 @@ test('property: any document built from known and unknown sections, keys and val
   );
 });
 
-test.run();
 
 test('[CRY-ROTATE-8] [AUD-OPS-2] rotation_interval_days and [logging] become the API options; their mistakes are CONFIG', () => {
   const c = parseConfig(
@@ -399,3 +398,5 @@ test('[CRY-ROTATE-8] [AUD-OPS-2] rotation_interval_days and [logging] become the
     }
   }
 });
+
+test.run();

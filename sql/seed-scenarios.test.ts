@@ -487,7 +487,6 @@ test('seed example 5 (IoT manufacturing): sensor readings by sensor and time DES
   });
 });
 
-test.run();
 
 test('[CRY-ROTATE-8] [AUD-OPS-1] the HIPAA seed configuration (heliosdb.toml) rotates the data key after 90 days and keeps a verifiable audit log', () => {
   const dir = mkdtempSync(join(tmpdir(), 'helios-seed-ops-'));
@@ -527,3 +526,5 @@ test('[CRY-ROTATE-8] [AUD-OPS-1] the HIPAA seed configuration (heliosdb.toml) ro
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test.run();

@@ -3,8 +3,8 @@
  * file outside the database directory (format/audit-record.ts), chained to the previous entry of
  * the same database and authenticated with the audit key (crypto/audit-mac.ts) [AUD-CHAIN-1].
  *
- * Writing: under `<path>.lock` (created exclusively; a lock older than LOCK_STALE_MS is taken
- * over, see appendAuditEntry), the last entry of this database is read from the tail of the
+ * Writing: under `<path>.lock` (created exclusively; a lock whose holder is dead, or older
+ * than LOCK_STALE_MS, is taken over, see withAppendLock), the last entry of this database is read from the tail of the
  * file, the new line is appended in one write and fsynced. Only then may the caller record the
  * entry as the database's sealed checkpoint [AUD-CKPT-1], so the checkpoint never names an
  * entry that is not durable.
@@ -45,7 +45,27 @@ function ioError(path: string, e: unknown, what: string): HeliosError {
   return new HeliosError('IO', `audit log ${path}: ${what} failed: ${code}`, { file: path, osCode: code });
 }
 
-/** Runs `fn` holding `<path>.lock`. */
+/** Whether the process `pid` (a holder of the append lock on this host) is gone. */
+function holderIsDead(lockPath: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(lockPath, 'latin1'));
+  } catch {
+    return false; // gone or unreadable: retry
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as { code?: string }).code === 'ESRCH';
+  }
+}
+
+/**
+ * Runs `fn` holding `<path>.lock` (created exclusively, holding the holder's pid). A lock whose
+ * holder is dead (killed while appending) or that is older than LOCK_STALE_MS is removed.
+ */
 function withAppendLock<T>(path: string, fn: () => T): T {
   const lockPath = `${path}.lock`;
   const started = Date.now();
@@ -53,7 +73,13 @@ function withAppendLock<T>(path: string, fn: () => T): T {
   while (fd === null) {
     try {
       fd = fs.openSync(lockPath, 'wx');
+      fs.writeSync(fd, String(typeof process !== 'undefined' ? process.pid : 0));
     } catch (e) {
+      if (fd !== null) {
+        fs.closeSync(fd);
+        fs.unlinkSync(lockPath);
+        throw ioError(path, e, 'taking the append lock');
+      }
       if ((e as { code?: string }).code !== 'EEXIST') throw ioError(path, e, 'taking the append lock');
       let age = 0;
       try {
@@ -61,8 +87,7 @@ function withAppendLock<T>(path: string, fn: () => T): T {
       } catch {
         continue; // released meanwhile
       }
-      // A lock left by a process killed while appending (an append takes milliseconds).
-      if (age > LOCK_STALE_MS) {
+      if (age > LOCK_STALE_MS || (age > 100 && holderIsDead(lockPath))) {
         try {
           fs.unlinkSync(lockPath);
         } catch {

@@ -132,7 +132,8 @@ test('each seed configuration creates an encrypted database (path and key overri
       const keyFile = join(dir, 'db.key');
       writeFileSync(keyFile, KEY_HEX + '\n');
       const path = join(dir, 'app.db');
-      let db = openDatabaseFromConfig(join(CONFIG_DIR, f), { path, key: { file: keyFile } });
+      const auditLogPath = join(dir, 'audit.log');
+      let db = openDatabaseFromConfig(join(CONFIG_DIR, f), { path, key: { file: keyFile }, auditLogPath });
       try {
         const info = db.storageInfo();
         assert.is(info.encryptionEnabled, true, f);
@@ -144,7 +145,7 @@ test('each seed configuration creates an encrypted database (path and key overri
       } finally {
         db.close();
       }
-      db = openDatabaseFromConfig(join(CONFIG_DIR, f), { path, key: { file: keyFile }, fileMustExist: true });
+      db = openDatabaseFromConfig(join(CONFIG_DIR, f), { path, key: { file: keyFile }, fileMustExist: true, auditLogPath });
       try {
         assert.equal(db.prepare('SELECT secret FROM t').pluck().all(), ['PHI-0001'], f);
       } finally {
@@ -153,11 +154,13 @@ test('each seed configuration creates an encrypted database (path and key overri
       const wrongKey = join(dir, 'wrong.key');
       writeFileSync(wrongKey, 'a0'.repeat(32));
       try {
-        openDatabaseFromConfig(join(CONFIG_DIR, f), { path, key: { file: wrongKey } }).close();
+        openDatabaseFromConfig(join(CONFIG_DIR, f), { path, key: { file: wrongKey }, auditLogPath }).close();
         assert.unreachable('a wrong key opened the database');
       } catch (e) {
         assert.ok(e instanceof HeliosError && e.code === 'WRONG_KEY', String(e));
       }
+      // heliosdb.toml turns the audit log on: the opens, closes and the failed unlock are in it.
+      if (f === 'heliosdb.toml') assert.match(readFileSync(auditLogPath, 'latin1'), /\topen\tok\t[^]*\tclose\tok\t[^]*\topen\twrong-key\t/);
     });
   }
 });
@@ -167,11 +170,13 @@ test('a configuration with relative paths resolves them against its own director
     writeFileSync(join(dir, 'ehr.key'), KEY_HEX);
     const text = readFileSync(join(CONFIG_DIR, 'heliosdb.toml'), 'utf8')
       .replace('/var/lib/heliosdb/ehr.db', 'data/ehr.db')
-      .replace('/secure/ehr_encryption.key', 'ehr.key');
+      .replace('/secure/ehr_encryption.key', 'ehr.key')
+      .replace('/var/log/heliosdb/audit.log', 'logs/audit.log');
     writeFileSync(join(dir, 'heliosdb.toml'), text);
     const c = loadConfig(join(dir, 'heliosdb.toml'));
     assert.is(c.database.path, join(dir, 'data', 'ehr.db'));
     assert.equal(c.encryption.keySource, { kind: 'file', path: join(dir, 'ehr.key') });
+    assert.is(c.logging.auditLogPath, join(dir, 'logs', 'audit.log'), 'relative to the file too');
     const db = openDatabaseFromConfig(c);
     try {
       db.exec('CREATE TABLE x (a)');
@@ -196,7 +201,7 @@ test('memory_limit_mb sizes the memtable and the block cache exactly as the API\
       writeFileSync(keyFile, KEY_HEX + '\n');
       const config = loadConfig(join(CONFIG_DIR, f));
       const limitMb = config.database.memoryLimitMb!;
-      const viaToml = openDatabaseFromConfig(config, { path: join(dir, 'toml.db'), key: { file: keyFile } });
+      const viaToml = openDatabaseFromConfig(config, { path: join(dir, 'toml.db'), key: { file: keyFile }, auditLogPath: join(dir, 'audit.log') });
       const viaApi = new Database(join(dir, 'api.db'), { key: { file: keyFile }, memoryLimitMb: limitMb });
       try {
         const t = engineInfo(viaToml);

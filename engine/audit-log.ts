@@ -27,6 +27,8 @@ const TAIL_CHUNK_BYTES = 64 * 1024;
 const LOCK_WAIT_MS = 2000;
 const LOCK_STALE_MS = 10_000;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/** Lines are ASCII; a byte above 0x7f only ever appears in a line that is not an entry. */
+const latin1 = new TextDecoder('latin1');
 
 export interface AuditAppend {
   readonly path: string;
@@ -117,9 +119,9 @@ function lastEntryOf(fd: number, size: number, dbHex: string): AuditEntry | null
   let carry = '';
   while (end > 0) {
     const start = Math.max(0, end - TAIL_CHUNK_BYTES);
-    const buf = Buffer.alloc(end - start);
+    const buf = new Uint8Array(end - start);
     fs.readSync(fd, buf, 0, buf.length, start);
-    const text = buf.toString('latin1') + carry;
+    const text = latin1.decode(buf) + carry;
     const lines = text.split('\n');
     carry = start > 0 ? lines.shift()! : '';
     for (let i = lines.length - 1; i >= 0; i--) {
@@ -166,7 +168,7 @@ export function appendAuditEntry(a: AuditAppend): AuditCheckpoint {
       const last = lastEntryOf(fd, size, dbHex);
       let torn = false;
       if (size > 0) {
-        const b = Buffer.alloc(1);
+        const b = new Uint8Array(1);
         fs.readSync(fd, b, 0, 1, size - 1);
         torn = b[0] !== 0x0a;
       }

@@ -86,6 +86,9 @@ test('[CRY-ROTATE-9] after a scheduled rotation, later commits re-seal every old
   model.set(utf8Decode(k(0)), utf8Decode(v(0, 'b')));
   assert.is(db.info().currentGeneration, 2);
   assert.equal(db.info().generations, [1, 2]);
+  // The commit that rotated did not re-seal: the old tables are still there.
+  assert.ok(db.info().generationInfo.find((g) => g.generation === 1)!.tables > 0);
+  const stallsBefore = db.info().stalls;
   let commits = 0;
   while (db.info().generations.length > 1 && commits < 2000) {
     const i = 1000 + (commits % 50);
@@ -96,6 +99,8 @@ test('[CRY-ROTATE-9] after a scheduled rotation, later commits re-seal every old
   }
   assert.equal(db.info().generations, [2], `dropped after ${commits} commits`);
   assert.ok(commits > 1, 'the re-seal took several commits');
+  const stallsAfter = db.info().stalls;
+  assert.is(stallsAfter.memtable + stallsAfter.l0, stallsBefore.memtable + stallsBefore.l0, 'no commit stalled for the re-seal');
   assert.ok(db.info().generationInfo.every((g) => g.generation === 2));
   for (const [key, value] of model) assert.is(utf8Decode(db.get(utf8Encode(key))!), value);
   db.close();
@@ -103,6 +108,24 @@ test('[CRY-ROTATE-9] after a scheduled rotation, later commits re-seal every old
   assert.equal(again.info().generations, [2]);
   for (const [key, value] of model) assert.is(utf8Decode(again.get(utf8Encode(key))!), value);
   again.close();
+});
+
+test('[CRY-ROTATE-9] an open iterator keeps its old tables, and so their generation, live; after it closes the re-seal drops it', () => {
+  const vfs = createMemVfs();
+  const c = clockAt(T0);
+  const db = open(vfs, c.fn);
+  for (let i = 0; i < 200; i++) db.put(k(i), v(i, 'a'));
+  const it = db.iterator();
+  c.now = T0 + 91 * DAY;
+  for (let i = 0; i < 600; i++) db.put(k(i % 100), v(i, 'b'));
+  assert.ok(db.info().generations.includes(1), 'pinned by the iterator');
+  let n = 0;
+  while (it.next()) n++;
+  assert.is(n, 200, 'the iterator reads its snapshot');
+  it.close();
+  for (let i = 0; i < 200 && db.info().generations.length > 1; i++) db.put(k(i % 100), v(i, 'c'));
+  assert.equal(db.info().generations, [2]);
+  db.close();
 });
 
 test('[CRY-ROTATE-6] [CRY-ROTATE-9] a power loss at any Vfs operation during scheduled rotations and re-seals loses no acknowledged commit', () => {

@@ -205,7 +205,13 @@ function createEngine(s: EngineState): Engine {
   const memtableBudgetBytes = s.options.memtableBudgetBytes ?? (limitBytes !== undefined ? Math.max(1 << 20, Math.floor(limitBytes / 4)) : DEFAULT_MEMTABLE_BUDGET_BYTES);
   const cache = createBlockCache<BlockView>(s.options.blockCacheBytes ?? (limitBytes !== undefined ? Math.floor(limitBytes / 4) : DEFAULT_BLOCK_CACHE_BYTES));
   let closed = false;
-  const clock = s.options.clock ?? Date.now;
+  const userClock = s.options.clock ?? Date.now;
+  /** The clock in whole milliseconds; a value that is not a time (NaN, negative, past year 9999) is INVALID_ARGUMENT, before anything is written. */
+  const clock = (): number => {
+    const t = userClock();
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 253402300799999) throw new HeliosError('INVALID_ARGUMENT', 'clock() must return milliseconds since the Unix epoch (0 .. year 9999)');
+    return Math.floor(t);
+  };
   const auditOpt = s.options.audit;
   const intervalMs = !readonly && ctx.suite !== 'none' && s.options.rotationIntervalDays !== undefined ? s.options.rotationIntervalDays * DAY_MS : null;
   const liveSnapshots = new Map<Snapshot, number>();

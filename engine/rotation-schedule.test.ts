@@ -128,6 +128,14 @@ test('[CRY-ROTATE-9] an open iterator keeps its old tables, and so their generat
   db.close();
 });
 
+test('[CRY-ROTATE-8] a clock that does not return a time fails the open with INVALID_ARGUMENT, and a good clock opens the database afterwards', () => {
+  const vfs = createMemVfs();
+  assert.throws(() => open(vfs, () => Number.NaN), (e: unknown) => isHeliosError(e, 'INVALID_ARGUMENT'));
+  assert.throws(() => openEngine('db2', { key: KEY, vfs, rotationIntervalDays: -1 }), (e: unknown) => isHeliosError(e, 'INVALID_ARGUMENT'));
+  const db = open(vfs, () => T0);
+  db.close();
+});
+
 test('[CRY-ROTATE-6] [CRY-ROTATE-9] a power loss at any Vfs operation during scheduled rotations and re-seals loses no acknowledged commit', () => {
   fc.assert(
     fc.property(fc.integer({ min: 20, max: 200 }), fc.nat(600), fc.integer({ min: 1, max: 30 }), (n, faultAfter, daysPerCommit) => {

@@ -380,17 +380,20 @@ test('--config opens the database the seed configuration describes (path and key
   await withTmp(async (dir) => {
     const key = join(dir, 'k.key');
     writeFileSync(key, KEY_HEX);
-    const config = join(process.cwd(), 'sql', 'testdata', 'config', 'heliosdb.toml');
+    // The seed file as written, its audit log moved into the test's directory.
+    const config = join(dir, 'heliosdb.toml');
+    writeFileSync(config, readFileSync(join(process.cwd(), 'sql', 'testdata', 'config', 'heliosdb.toml'), 'utf8').replace('/var/log/heliosdb/audit.log', join(dir, 'audit.log')));
     const r = await shell(['--config', config, join(dir, 'ehr.db'), '--key-file', key, '--create'], PATIENTS + '.info\n');
     assert.is(r.code, 0, r.err);
-    assert.match(r.err, /^note: 5 setting\(s\) of .*heliosdb\.toml are accepted but not acted on \(see \.info\)\n$/);
+    assert.match(r.err, /^note: 1 setting\(s\) of .*heliosdb\.toml are accepted but not acted on \(see \.info\)\n$/);
     assert.match(r.out, /encryption: +AES-256-GCM\n/);
     assert.match(r.out, /config: +.*heliosdb\.toml\n/);
-    assert.match(r.out, /  ignored  logging\.audit_log_enabled \(line 16\): HeliosDB-Lite writes no audit log/);
+    assert.match(r.out, /  applied  logging\.audit_log_enabled \(line 16\): tamper-evident audit log/);
+    assert.match(readFileSync(join(dir, 'audit.log'), 'latin1'), /\topen\tok\t/);
     assert.match(r.out, /  replaced encryption\.key_source \(line 11\): overridden by the command line\n/);
     assert.match(r.out, /  replaced database\.path \(line 3\): overridden by the command line\n/);
     assert.match(r.out, /  applied  database\.enable_wal \(line 5\): write-ahead log on/);
-    assert.match(r.out, /  ignored  encryption\.rotation_interval_days \(line 12\): HeliosDB-Lite does not rotate keys on a schedule/);
+    assert.match(r.out, /  applied  encryption\.rotation_interval_days \(line 12\): a new data-key generation every 90 days/);
     const bad = await shell(['--config', join(dir, 'nope.toml')], 'SELECT 1;\n');
     assert.is(bad.code, 3, 'the database could not be opened');
     assert.match(bad.err, /^Error \[CONFIG\]: cannot read config file/);

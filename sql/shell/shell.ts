@@ -717,6 +717,7 @@ class Shell {
         maxArgs(0);
         this.err.write('warning: .dump writes the database as PLAINTEXT SQL; protect the output like the key\n');
         this.out.write(this.dump());
+        this.db.audit('export', 'ok'); // spec/audit-log.md [AUD-OPS-1]: a plaintext export is a security operation
         return;
       case '.read': {
         maxArgs(1);

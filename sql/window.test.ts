@@ -34,7 +34,7 @@ const FUNCS = [
   'row_number()', 'rank()', 'dense_rank()', 'percent_rank()', 'cume_dist()', 'ntile(3)', 'ntile(20)',
   'lag(x)', "lag(x, 2, 'd')", 'lead(x)', 'lead(y, 1, 0)', 'first_value(x)', 'last_value(y)', 'nth_value(x, 2)', 'nth_value(y, 3)',
   'sum(x)', 'total(x)', 'avg(x)', 'count(x)', 'count(*)', 'min(x)', 'max(y)', 'group_concat(y)', "group_concat(y, '-')",
-  "string_agg(x, ';')", 'sum(x) FILTER (WHERE g <> 2)', 'count(*) FILTER (WHERE x > 1)', 'max(x) FILTER (WHERE id % 2 = 0)',
+  "string_agg(x, ';')", 'json_group_array(x)', 'json_group_object(y, x)', 'sum(x) FILTER (WHERE g <> 2)', 'count(*) FILTER (WHERE x > 1)', 'max(x) FILTER (WHERE id % 2 = 0)',
 ];
 const WINDOWS = ['', 'PARTITION BY g', 'ORDER BY x', 'PARTITION BY g ORDER BY x', 'ORDER BY x DESC, id', 'PARTITION BY g ORDER BY id', 'ORDER BY g NULLS LAST'];
 const FRAMES = [

@@ -97,6 +97,12 @@ const EXTRA = [
   'SELECT ntile(0) OVER () FROM t',
   "SELECT id, ntile('2') OVER (ORDER BY id), ntile(2.9) OVER (ORDER BY id) FROM t ORDER BY id",
   'SELECT nth_value(x, 0) OVER () FROM t',
+  // SQLite checks N for every row, but under EXCLUDE only for frames left non-empty (found by fuzz/differential-windows).
+  'SELECT nth_value(x, -1) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 3 PRECEDING) FROM t WHERE id = 1',
+  'SELECT nth_value(x, -1) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 3 PRECEDING EXCLUDE GROUP) FROM t',
+  'SELECT nth_value(x, -1) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 PRECEDING EXCLUDE CURRENT ROW) FROM t WHERE id = 1',
+  'SELECT nth_value(x, -1) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 PRECEDING EXCLUDE TIES) FROM t',
+  'SELECT nth_value(x, -1) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW EXCLUDE NO OTHERS) FROM t WHERE id = 1',
   "SELECT id, nth_value(x, '2') OVER (ORDER BY id), nth_value(x, 2.0) OVER (ORDER BY id) FROM t ORDER BY id",
   "SELECT id, lag(x, 1.5, 'd') OVER (ORDER BY id), lag(x, 'abc') OVER (ORDER BY id), lead(x, -1) OVER (ORDER BY id), lag(x, NULL, 9) OVER (ORDER BY id) FROM t ORDER BY id",
   'SELECT g, sum(x), sum(sum(x)) OVER (ORDER BY g), rank() OVER (ORDER BY count(*) DESC, g) FROM t GROUP BY g ORDER BY g',

@@ -42,10 +42,22 @@ export interface Program {
   readonly steps: readonly Step[];
 }
 
+/**
+ * A feature not compared: either an intended difference (`why` names the
+ * README "Where we differ" entry) or, with `pending: true`, a feature the
+ * engine lacks or a bug too big for the campaign to fix, reported so and
+ * printed by every run until it is deleted.
+ */
 export interface Exclusion {
   readonly feature: string;
-  /** The README "Where we differ" entry that makes this an intended difference. */
-  readonly readme: string;
+  readonly why: string;
+  readonly pending?: boolean;
+}
+
+/** Prints the pending exclusions of a campaign (they are not acceptable, only known). */
+export function reportPending(campaign: string, excluded: readonly Exclusion[]): void {
+  const pending = excluded.filter((e) => e.pending === true);
+  if (pending.length > 0) console.log(`${campaign}: not compared until fixed: ${pending.map((e) => `${e.feature} (${e.why})`).join('; ')}`);
 }
 
 /** The program as a script that replays it, up to step `upTo` (inclusive) and its read-backs. */

@@ -47,7 +47,9 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
   const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
   s.triggers.prepare(t.name, 'INSERT');
   if (stmt.upsert.some((u) => u.action.kind === 'Update')) s.triggers.prepare(t.name, 'UPDATE');
-  if (s.recursiveTriggers) s.triggers.prepare(t.name, 'DELETE');
+  // A REPLACE's delete fires DELETE triggers (recursive_triggers): compiled only when a REPLACE can apply, as SQLite does.
+  const replaces = stmt.orConflict === 'REPLACE' || (stmt.orConflict === null && (t.pkConflict === 'REPLACE' || t.indexes.some((ix) => ix.conflict === 'REPLACE')));
+  if (s.recursiveTriggers && replaces) s.triggers.prepare(t.name, 'DELETE');
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const w = compileTableWriter(t, planner);
   const n = t.columns.length;

@@ -76,12 +76,12 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'UPDATE')) return compileViewUpdate(s, stmt, version);
   const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
-  s.triggers.prepare(t.name, 'UPDATE');
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const { w, run } = targetScan(planner, stmt.table, stmt.where, t);
   const sets = compileSets(stmt.sets, t, planner, w.scope);
   const returning = stmt.returning ? compileReturning(stmt.returning, w, planner) : null;
   const setCols = new Set(sets.map((x) => x.col));
+  s.triggers.prepare(t.name, 'UPDATE', (i) => setCols.has(i));
   const triggered = s.triggers.has(t.name, 'BEFORE', 'UPDATE') || s.triggers.has(t.name, 'AFTER', 'UPDATE');
   const n = t.columns.length;
   return {

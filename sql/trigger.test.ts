@@ -191,6 +191,22 @@ test('RAISE(ABORT) undoes the whole statement; RAISE(FAIL) keeps earlier rows; R
   assert.equal(codes, ['CONSTRAINT_TRIGGER', 'CONSTRAINT_TRIGGER', 'CONSTRAINT_TRIGGER']);
 });
 
+test('a row whose AFTER UPDATE trigger fails with RAISE(FAIL) still counts in changes() (UPDATE and upsert)', () => {
+  // Found by fuzz/differential-triggers: changes() left that row out.
+  same(`
+    CREATE TABLE b(id INTEGER PRIMARY KEY, x UNIQUE);
+    INSERT INTO b VALUES(1, 1), (2, 2);
+    CREATE TRIGGER f AFTER UPDATE ON b BEGIN SELECT RAISE(FAIL, 'f') WHERE NEW.id = 2; END;
+    UPDATE b SET x = x + 10;
+    SELECT changes(), total_changes();
+    UPDATE b SET x = 9 WHERE id = 2;
+    SELECT changes();
+    INSERT INTO b VALUES(3, 3), (2, 0), (4, 4) ON CONFLICT DO UPDATE SET x = 7;
+    SELECT changes(), total_changes();
+    SELECT * FROM b;
+  `);
+});
+
 test('RAISE(ROLLBACK) abandons the transaction; RAISE outside a trigger is an error', () => {
   same(`
     CREATE TABLE t(x);
@@ -306,6 +322,20 @@ test('an UPDATE compiles only the UPDATE OF triggers naming a column it assigns'
     UPDATE a SET y = x, x = 3;
     SELECT * FROM a;
     SELECT * FROM log;
+  `);
+});
+
+test('of two broken triggers, the BEFORE one is the error, as SQLite compiles them', () => {
+  // Found by fuzz/differential-triggers.
+  same(`
+    CREATE TABLE b(id INTEGER PRIMARY KEY, x, y);
+    CREATE TRIGGER t1 BEFORE INSERT ON b BEGIN SELECT OLD.y; END;
+    CREATE TRIGGER t2 AFTER INSERT ON b WHEN NEW.nosuch > 0 BEGIN SELECT 1; END;
+    INSERT INTO b VALUES(1, 1, 1);
+    CREATE TRIGGER t3 BEFORE DELETE ON b BEGIN SELECT NEW.a; END;
+    CREATE TRIGGER t4 AFTER DELETE ON b BEGIN SELECT NEW.b; END;
+    CREATE TRIGGER t5 BEFORE DELETE ON b BEGIN SELECT NEW.c; END;
+    DELETE FROM b;
   `);
 });
 

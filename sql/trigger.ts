@@ -184,8 +184,11 @@ export function createTriggers(host: TriggerHost): Triggers {
 
   return {
     // `changed`: an UPDATE's assigned columns; an UPDATE OF trigger naming none of them is not compiled (SQLite's order).
+    // BEFORE (and INSTEAD OF) triggers first, then AFTER ones, as SQLite codes them: the first broken one is the error.
     prepare(target, event, changed) {
-      for (const tr of host.catalog.triggersOn(target)) if (tr.stmt.event === event && (changed === undefined || assignsOf(tr, changed))) compile(tr);
+      const list = host.catalog.triggersOn(target).filter((tr) => tr.stmt.event === event && (changed === undefined || assignsOf(tr, changed)));
+      for (const tr of list) if (tr.stmt.timing !== 'AFTER') compile(tr);
+      for (const tr of list) if (tr.stmt.timing === 'AFTER') compile(tr);
     },
 
     has(target, timing, event) {

@@ -191,6 +191,12 @@ export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
         const close = sql.lastIndexOf(')');
         newSql = `${sql.slice(0, close).replace(/\s+$/, '')}, ${colText}${sql.slice(close)}`;
       }
+      try {
+        // The new text must still define a table (a STRICT table refuses an unknown type name), as SQLite tests it.
+        buildTable(parse(newSql)[0] as A.CreateTableStmt, t.id, t.indexes.map((ix) => ix.id));
+      } catch (e) {
+        throw sqlErr(`error in table ${t.name} after add column: ${e instanceof HeliosError ? e.message.split('\n')[0]! : String(e)}`, c.pos);
+      }
       s.catalog.replaceRow(s.overlay, { ...row, sql: newSql });
       s.catalog.rebuild();
       return;

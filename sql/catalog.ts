@@ -119,7 +119,22 @@ export interface TableInfo {
   readonly indexes: IndexInfo[];
   readonly columnIndex: ReadonlyMap<string, number>;
   readonly withoutRowid: boolean;
+  /** A STRICT table: every column's type is one of STRICT_TYPES, checked on every write (constraints.ts). */
+  readonly strict: boolean;
 }
+
+/**
+ * The type names a STRICT table allows, with the affinity each applies before its type is
+ * checked (SQLite: ANY converts nothing, unlike ANY in an ordinary table, which is NUMERIC).
+ */
+export const STRICT_TYPES: ReadonlyMap<string, Affinity> = new Map<string, Affinity>([
+  ['INT', 'INTEGER'],
+  ['INTEGER', 'INTEGER'],
+  ['REAL', 'REAL'],
+  ['TEXT', 'TEXT'],
+  ['BLOB', 'BLOB'],
+  ['ANY', 'BLOB'],
+]);
 
 export interface ViewInfo {
   readonly type: 'view';
@@ -215,7 +230,20 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
   pkCols.forEach((p, i) => pkPos.set(p.col, i + 1));
 
   const tokenText = (e: Expr): string => createLexer(stmt.sql, e.pos.offset - stmt.pos.offset).next().value;
-  const columns: ColumnInfo[] = def.columns.map((c, i) => buildColumn(c, pkPos.get(i) ?? 0, tokenText));
+  if (def.strict) {
+    for (const c of def.columns) {
+      if (c.type === null) throw new HeliosError('SQL_ERROR', `missing datatype for ${name}.${c.name.name}`, posOf(c.name.pos));
+      const written = c.type.args.length > 0 ? `${c.type.name}(${c.type.args.join(',')})` : c.type.name;
+      if (c.type.args.length > 0 || !STRICT_TYPES.has(c.type.name.toUpperCase())) {
+        throw new HeliosError('SQL_ERROR', `unknown datatype for ${name}.${c.name.name}: "${written}"`, posOf(c.name.pos));
+      }
+    }
+  }
+  const columns: ColumnInfo[] = def.columns.map((c, i) => {
+    const col = buildColumn(c, pkPos.get(i) ?? 0, tokenText, def.strict);
+    // A WITHOUT ROWID table's PRIMARY KEY columns are NOT NULL (SQLite: convertToWithoutRowidTable).
+    return def.withoutRowid && col.pk > 0 && !col.notNull ? { ...col, notNull: true } : col;
+  });
   const checks: { name: string | null; expr: Expr }[] = [];
   const fks: ForeignKeyInfo[] = [];
   const indexes: IndexInfo[] = [];
@@ -293,6 +321,7 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
     indexes,
     columnIndex,
     withoutRowid: def.withoutRowid,
+    strict: def.strict,
   };
 }
 
@@ -319,7 +348,7 @@ function fkInfo(cols: number[], fk: { table: { name: string }; columns: readonly
   };
 }
 
-function buildColumn(c: ColumnDef, pk: number, tokenText: TokenText): ColumnInfo {
+function buildColumn(c: ColumnDef, pk: number, tokenText: TokenText, strict: boolean): ColumnInfo {
   let notNull = false;
   let notNullConflict: ConflictAction | null = null;
   let defaultExpr: Expr | null = null;
@@ -346,7 +375,7 @@ function buildColumn(c: ColumnDef, pk: number, tokenText: TokenText): ColumnInfo
     }
   }
   const declType = c.type === null ? '' : c.type.args.length > 0 ? `${c.type.name}(${c.type.args.join(',')})` : c.type.name;
-  const affinity = affinityOf(c.type?.name ?? null);
+  const affinity = strict ? STRICT_TYPES.get(c.type!.name.toUpperCase())! : affinityOf(c.type?.name ?? null);
   const absentValue = defaultExpr === null ? null : constantDefaultValue(defaultExpr, affinity, tokenText);
   return { name: c.name.name, declType, affinity, notNull, notNullConflict, defaultExpr, defaultText, absentValue, collation, pk, checks };
 }

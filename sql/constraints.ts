@@ -18,7 +18,7 @@ import type { SqlValue } from '../format/sql-value.ts';
 import { encodePrefixedKey, type KeyColumn } from '../format/key-codec.ts';
 import { encodeRow } from '../format/row-codec.ts';
 import { objectPrefix, prefixEnd, readRowid, rowKey, rowidBytes, writeRowid } from '../format/table-key.ts';
-import { applyAffinity, isTruthy } from './value.ts';
+import { applyAffinity, isTruthy, typeOf } from './value.ts';
 import type { IndexInfo, TableInfo } from './catalog.ts';
 import type { Ev, Frame, Row, Scope, Source } from './expr-compile.ts';
 import { decodeTableRow, type Planner } from './planner.ts';
@@ -153,6 +153,7 @@ export function checkRow(w: TableWriter, row: Row, f: Frame, action: ConflictAct
     }
     throw conflictError(constraintErr('CONSTRAINT_NOTNULL', `NOT NULL constraint failed: ${t.name}.${c.name}`), act);
   }
+  if (t.strict) checkStrictTypes(t, row);
   if (w.checks.length > 0) {
     f.rows[w.slot] = row;
     for (const c of w.checks) {
@@ -165,6 +166,29 @@ export function checkRow(w: TableWriter, row: Row, f: Frame, action: ConflictAct
     }
   }
   return true;
+}
+
+/**
+ * A STRICT table's type check, after NOT NULL and before CHECK as in SQLite: each value, its
+ * column's affinity already applied, must be of the column's type (a REAL column takes an
+ * INTEGER as REAL; ANY takes everything). No conflict clause applies: OR IGNORE and OR
+ * REPLACE still fail, as in SQLite.
+ */
+function checkStrictTypes(t: TableInfo, row: Row): void {
+  for (let i = 0; i < t.columns.length; i++) {
+    const c = t.columns[i]!;
+    const v = row[i]!;
+    if (v === null || i === t.rowidAlias) continue;
+    const type = c.declType.toUpperCase();
+    if (type === 'ANY') continue;
+    const cls = typeOf(v);
+    const ok = type === 'INT' || type === 'INTEGER' ? cls === 'integer' : type === 'REAL' ? cls === 'real' || cls === 'integer' : type === 'TEXT' ? cls === 'text' : cls === 'blob';
+    if (ok) {
+      if (type === 'REAL' && cls === 'integer') row[i] = applyAffinity(v, 'REAL');
+      continue;
+    }
+    throw constraintErr('CONSTRAINT_DATATYPE', `cannot store ${cls === 'integer' ? 'INT' : cls.toUpperCase()} value in ${type} column ${t.name}.${c.name}`);
+  }
 }
 
 /**

@@ -38,6 +38,7 @@ import { ConflictError } from './constraints.ts';
 import { foreignKeyError } from './foreign-keys.ts';
 import type { DmlSession } from './dml.ts';
 import { compileSelect, type SelectSession } from './stmt-select.ts';
+import { compileSequenceWrite, writesSequence } from './sequence-write.ts';
 import { compileInsert } from './stmt-insert.ts';
 import { compileDelete, compileUpdate } from './stmt-modify.ts';
 import { createIndex, createTable, createTrigger, createView, drop, type DdlSession } from './ddl.ts';
@@ -234,11 +235,11 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
       case 'Explain':
         return compileExplain(this, stmt, version);
       case 'Insert':
-        return compileInsert(this, stmt, version);
+        return writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileInsert(this, stmt, version);
       case 'Update':
-        return compileUpdate(this, stmt, version);
+        return writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileUpdate(this, stmt, version);
       case 'Delete':
-        return compileDelete(this, stmt, version);
+        return writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileDelete(this, stmt, version);
       case 'CreateTable':
         return this.ddl(version, () => createTable(this, stmt));
       case 'CreateIndex':

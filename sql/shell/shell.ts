@@ -846,6 +846,13 @@ class Shell {
         parts.push(`INSERT INTO ${quoteName(table)} VALUES(${row.map(sqlLiteral).join(',')});\n`);
       }
     }
+    // As sqlite3's .dump: the AUTOINCREMENT marks after every table's rows, so a reload does not reuse ids.
+    if (this.query("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'").length > 0) {
+      parts.push('DELETE FROM sqlite_sequence;\n');
+      for (const row of this.db.prepare('SELECT * FROM sqlite_sequence').raw().safeIntegers().iterate() as Iterable<unknown[]>) {
+        parts.push(`INSERT INTO sqlite_sequence VALUES(${row.map(sqlLiteral).join(',')});\n`);
+      }
+    }
     for (const [type, , sql] of schema) if (type !== 'table') parts.push(`${String(sql)};\n`);
     parts.push('COMMIT;\n');
     return parts.join('');

@@ -68,6 +68,7 @@ import { checkOptions, SYNC_MODES, type Engine, type EngineOptions, type Snapsho
 import { openOrCreateSuperblock, recoverReadonly, recoverWritable, type RecoveredState } from './recovery.ts';
 import { createTableSet } from './table-set.ts';
 import { createMaintenance, type WriterState } from './maintenance.ts';
+import { compactAll, copyDatabase } from './vacuum.ts';
 
 export type { Engine, EngineInfo, EngineIterator, EngineOptions, IteratorOptions, Snapshot, SynchronousMode } from './engine-types.ts';
 export type { KeySourceOption } from './key-loader.ts';
@@ -282,8 +283,35 @@ function createEngine(s: EngineState): Engine {
     manifestFileNumber: () => st.manifest.fileNumber,
   }, ctx.random);
 
+  const vacuumHost = {
+    checkWritable,
+    guarded,
+    flushAll: work.flushAll,
+    levels: tables.levelFiles,
+    compact: work.compact,
+    rotateWal: work.rotateWal,
+    rewriteManifest: work.rewriteManifest,
+    vfs,
+    dir,
+    ctx,
+    liveFiles: () => ({
+      manifestNumber: st.manifest.fileNumber,
+      walNumbers: st.manifest.version.walSegments.map((seg) => seg.fileNumber),
+      tableNumbers: st.manifest.version.levels.flat().map((f) => f.fileNumber),
+      durableSeq: st.durableSeq,
+    }),
+  };
+
   const engine: Engine = {
     ...keys,
+    compactAll() {
+      checkOpen();
+      compactAll(vacuumHost);
+    },
+    copyTo(destDir, destVfs = vfs) {
+      checkOpen();
+      copyDatabase(vacuumHost, destVfs, destDir);
+    },
     get(key, options) {
       checkOpen();
       checkKey(key);

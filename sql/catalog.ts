@@ -69,6 +69,8 @@ export interface ColumnInfo {
   /** 1-based position in the PRIMARY KEY, 0 when not part of it. */
   readonly pk: number;
   readonly checks: readonly Expr[];
+  /** `GENERATED ALWAYS AS (expr) [VIRTUAL|STORED]`: computed on every write (constraints.ts), never assigned; null for an ordinary column. */
+  readonly generated: { readonly expr: Expr; readonly stored: boolean } | null;
 }
 
 export interface ForeignKeyInfo {
@@ -244,6 +246,10 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
     // A WITHOUT ROWID table's PRIMARY KEY columns are NOT NULL (SQLite: convertToWithoutRowidTable).
     return def.withoutRowid && col.pk > 0 && !col.notNull ? { ...col, notNull: true } : col;
   });
+  if (columns.some((c) => c.generated !== null)) {
+    if (columns.every((c) => c.generated !== null)) throw new HeliosError('SQL_ERROR', 'must have at least one non-generated column', posOf(stmt.pos));
+    generatedOrder(name, columns, columnIndex);
+  }
   const checks: { name: string | null; expr: Expr }[] = [];
   const fks: ForeignKeyInfo[] = [];
   const indexes: IndexInfo[] = [];
@@ -325,6 +331,48 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
   };
 }
 
+/** The columns of table `tableName` an expression names (any AST node of kind Column, unqualified or qualified by the table). */
+function columnsNamed(e: unknown, tableName: string, columnIndex: ReadonlyMap<string, number>, out: Set<number>): void {
+  if (e === null || typeof e !== 'object') return;
+  if (Array.isArray(e)) {
+    for (const x of e) columnsNamed(x, tableName, columnIndex, out);
+    return;
+  }
+  const node = e as { kind?: unknown; table?: unknown; column?: unknown };
+  if (node.kind === 'Column' && typeof node.column === 'string' && (node.table === null || (typeof node.table === 'string' && fold(node.table) === fold(tableName)))) {
+    const i = columnIndex.get(fold(node.column));
+    if (i !== undefined) out.add(i);
+  }
+  for (const v of Object.values(e)) if (v !== null && typeof v === 'object') columnsNamed(v, tableName, columnIndex, out);
+}
+
+/**
+ * The generated columns of a table in the order they are computed: each after the generated
+ * columns its expression names. A cycle is SQLite's "generated column loop on "x"".
+ */
+export function generatedOrder(tableName: string, columns: readonly ColumnInfo[], columnIndex: ReadonlyMap<string, number>): number[] {
+  const order: number[] = [];
+  const state = new Map<number, 'visiting' | 'done'>();
+  // As SQLite names it: the column whose expression reaches a column still being computed.
+  const visit = (i: number): void => {
+    if (state.get(i) === 'done') return;
+    state.set(i, 'visiting');
+    const deps = new Set<number>();
+    columnsNamed(columns[i]!.generated!.expr, tableName, columnIndex, deps);
+    for (const d of deps) {
+      if (columns[d]!.generated === null) continue;
+      if (state.get(d) === 'visiting') throw new HeliosError('SQL_ERROR', `generated column loop on "${columns[i]!.name}"`);
+      visit(d);
+    }
+    state.set(i, 'done');
+    order.push(i);
+  };
+  columns.forEach((c, i) => {
+    if (c.generated !== null) visit(i);
+  });
+  return order;
+}
+
 /** How many automatic indexes a CREATE TABLE needs (so ids can be allocated first). */
 export function countAutoIndexes(stmt: CreateTableStmt): number {
   return buildTable(stmt, 0, new Array<number>(stmt.definition.kind === 'Columns' ? stmt.definition.columns.length + stmt.definition.constraints.length + 1 : 0).fill(1)).indexes.length;
@@ -354,6 +402,8 @@ function buildColumn(c: ColumnDef, pk: number, tokenText: TokenText, strict: boo
   let defaultExpr: Expr | null = null;
   let defaultText: string | null = null;
   let collation: Collation = 'BINARY';
+  let generated: ColumnInfo['generated'] = null;
+  let hasDefault = false;
   const checks: Expr[] = [];
   for (const k of c.constraints) {
     switch (k.kind) {
@@ -362,6 +412,7 @@ function buildColumn(c: ColumnDef, pk: number, tokenText: TokenText, strict: boo
         notNullConflict = k.conflict;
         break;
       case 'Default':
+        hasDefault = true;
         defaultExpr = k.expr;
         defaultText = k.text;
         break;
@@ -369,15 +420,18 @@ function buildColumn(c: ColumnDef, pk: number, tokenText: TokenText, strict: boo
         collation = normalizeCollation(k.collation, k.pos);
         break;
       case 'Generated':
-        throw new HeliosError('SQL_ERROR', 'generated columns are not supported', posOf(k.pos));
+        if (pk > 0) throw new HeliosError('SQL_ERROR', 'generated columns cannot be part of the PRIMARY KEY', posOf(k.pos));
+        generated = { expr: k.expr, stored: k.stored };
+        break;
       default:
         break;
     }
   }
   const declType = c.type === null ? '' : c.type.args.length > 0 ? `${c.type.name}(${c.type.args.join(',')})` : c.type.name;
   const affinity = strict ? STRICT_TYPES.get(c.type!.name.toUpperCase())! : affinityOf(c.type?.name ?? null);
+  if (generated !== null && hasDefault) throw new HeliosError('SQL_ERROR', `error in generated column "${c.name.name}"`, posOf(c.name.pos));
   const absentValue = defaultExpr === null ? null : constantDefaultValue(defaultExpr, affinity, tokenText);
-  return { name: c.name.name, declType, affinity, notNull, notNullConflict, defaultExpr, defaultText, absentValue, collation, pk, checks };
+  return { name: c.name.name, declType, affinity, notNull, notNullConflict, defaultExpr, defaultText, absentValue, collation, pk, checks, generated };
 }
 
 /** Builds an IndexInfo from CREATE INDEX against its table. */

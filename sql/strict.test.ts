@@ -68,7 +68,7 @@ SELECT rowid, a, b FROM tt;
 PRAGMA table_info(w); PRAGMA table_info(y); INSERT INTO w VALUES(NULL, 1);`);
 });
 
-test('a STRICT type failure has code CONSTRAINT_DATATYPE and survives reopening', () => {
+test('[SQL-CAT-7] a STRICT type failure has code CONSTRAINT_DATATYPE and survives reopening', () => {
   const dir = mkdtempSync(join(tmpdir(), 'helios-strict-'));
   try {
     let db = new Database(join(dir, 'db'), { key: { raw: new Uint8Array(32).fill(3) } });

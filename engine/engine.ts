@@ -73,6 +73,7 @@ import { checkOptions, SYNC_MODES, type Engine, type EngineOptions, type Snapsho
 import { openOrCreateSuperblock, recoverReadonly, recoverWritable, type RecoveredState } from './recovery.ts';
 import { createTableSet } from './table-set.ts';
 import { createMaintenance, type WriterState } from './maintenance.ts';
+import { compactAll, copyDatabase } from './vacuum.ts';
 
 export type { Engine, EngineInfo, EngineIterator, EngineOptions, IteratorOptions, Snapshot, SynchronousMode } from './engine-types.ts';
 export type { KeySourceOption } from './key-loader.ts';
@@ -435,6 +436,25 @@ function createEngine(s: EngineState): Engine {
     recordGenerationTime: (generation) => work.editManifest({ generationsCreated: [{ generation, unixMs: clock() }] }),
   }, ctx.random);
 
+  const vacuumHost = {
+    checkWritable,
+    guarded,
+    flushAll: work.flushAll,
+    levels: tables.levelFiles,
+    compact: work.compact,
+    rotateWal: work.rotateWal,
+    rewriteManifest: work.rewriteManifest,
+    vfs,
+    dir,
+    ctx,
+    liveFiles: () => ({
+      manifestNumber: st.manifest.fileNumber,
+      walNumbers: st.manifest.version.walSegments.map((seg) => seg.fileNumber),
+      tableNumbers: st.manifest.version.levels.flat().map((f) => f.fileNumber),
+      durableSeq: st.durableSeq,
+    }),
+  };
+
   const engine: Engine = {
     ...keys,
     changeKey: (newKey, options) => audited('change-key', () => keys.changeKey(newKey, options), keys.lastChangedSlot),
@@ -457,6 +477,14 @@ function createEngine(s: EngineState): Engine {
       } finally {
         key.fill(0);
       }
+    },
+    compactAll() {
+      checkOpen();
+      compactAll(vacuumHost);
+    },
+    copyTo(destDir, destVfs = vfs) {
+      checkOpen();
+      copyDatabase(vacuumHost, destVfs, destDir);
     },
     get(key, options) {
       checkOpen();

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'CONSTRAINT_NOTNULL'
   | 'CONSTRAINT_CHECK'
   | 'CONSTRAINT_FOREIGNKEY'
+  | 'CONSTRAINT_DATATYPE' // a value of the wrong type for a STRICT table's column
   | 'CONSTRAINT_TRIGGER' // RAISE(ABORT|FAIL|ROLLBACK, message) in a trigger
   | 'TRANSACTION' // BEGIN inside a transaction, COMMIT without one, ...
   | 'BUSY' // the statement cannot run now (e.g. a statement is still iterating)

@@ -21,6 +21,7 @@ import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type
 import type { AuditVerifyReport, ChangeKeyOptions, KdfOptions, RewriteProgress } from '../engine/engine.ts';
 import type { RevokeOptions, RevokeResult } from '../engine/key-management.ts';
 import { createMemVfs } from '../engine/mem-vfs.ts';
+import { createNodeVfs } from '../engine/node-vfs.ts';
 import { parseOne } from './parser.ts';
 import { Session } from './executor.ts';
 import { Statement, outputValue } from './statement.ts';
@@ -170,6 +171,8 @@ export class Database {
     try {
       this.session = new Session(this.engine);
       if (tml !== undefined) this.session.tempMemoryLimit = tml;
+      // VACUUM INTO from a ':memory:' database writes its copy to the real file system.
+      if (this.memory) this.session.copyVfs = createNodeVfs();
     } catch (e) {
       this.engine.close();
       this.engine = null;

@@ -989,6 +989,7 @@ export class Compiler {
       };
     }
     const n = evs.length;
+    if (!impl.deterministic) this.usesRandom = true;
     const isConst = args.every((a) => a.constant === true) && impl.deterministic;
     // The collation of the leftmost argument that has one (min, max, nullif use it): as in
     // SQLite, a column has one even when it is BINARY, so min(blobcol, nocasecol) is BINARY.

@@ -55,10 +55,12 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
   const n = t.columns.length;
   // Target columns: index into the table's columns, or -2 for the rowid.
   let targets: number[];
-  if (stmt.columns === null) targets = t.columns.map((_, i) => i);
+  // Generated columns take no value: left out of the implicit column list, refused in an explicit one.
+  if (stmt.columns === null) targets = t.columns.flatMap((c, i) => (c.generated === null ? [i] : []));
   else {
     targets = stmt.columns.map((c) => {
       const i = t.columnIndex.get(fold(c.name));
+      if (i !== undefined && t.columns[i]!.generated !== null) throw sqlErr(`cannot INSERT into generated column "${t.columns[i]!.name}"`, c.pos);
       if (i !== undefined) return i;
       if (ROWID_NAMES.has(fold(c.name))) return -2;
       throw sqlErr(`table ${t.name} has no column named ${c.name}`, c.pos);
@@ -70,7 +72,7 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
   if (src.kind === 'Values') {
     for (const r of src.rows) {
       if (r.length !== targets.length) {
-        throw sqlErr(stmt.columns === null ? `table ${t.name} has ${n} columns but ${r.length} values were supplied` : `${r.length} values for ${targets.length} columns`, stmt.pos);
+        throw sqlErr(stmt.columns === null ? `table ${t.name} has ${targets.length} columns but ${r.length} values were supplied` : `${r.length} values for ${targets.length} columns`, stmt.pos);
       }
     }
     const rows = src.rows.map((r) => r.map((e) => planner.comp.compile(e, root).ev));
@@ -85,7 +87,7 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
     const q: A.Query = stmt.with !== null && src.query.with === null ? { ...src.query, with: stmt.with } : src.query;
     const plan = planner.query(q, null);
     if (plan.columns.length !== targets.length) {
-      throw sqlErr(stmt.columns === null ? `table ${t.name} has ${n} columns but ${plan.columns.length} values were supplied` : `${plan.columns.length} values for ${targets.length} columns`, stmt.pos);
+      throw sqlErr(stmt.columns === null ? `table ${t.name} has ${targets.length} columns but ${plan.columns.length} values were supplied` : `${plan.columns.length} values for ${targets.length} columns`, stmt.pos);
     }
     produce = (f, cb) => {
       // Materialise first: the SELECT may read the table being written.

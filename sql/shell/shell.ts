@@ -842,9 +842,19 @@ class Shell {
       if (type !== 'table') continue;
       parts.push(`${String(sql)};\n`);
       const table = String(name);
-      const st = this.db.prepare(`SELECT * FROM ${quoteName(table)}`).raw().safeIntegers();
+      // As sqlite3's .dump: generated columns are left out (the reload computes them).
+      const info = this.query('SELECT name, hidden FROM pragma_table_xinfo(?)', table);
+      const list = info.some((r) => r[1] !== 0) ? info.filter((r) => r[1] === 0).map((r) => quoteName(String(r[0]))).join(',') : '*';
+      const st = this.db.prepare(`SELECT ${list} FROM ${quoteName(table)}`).raw().safeIntegers();
       for (const row of st.iterate() as Iterable<unknown[]>) {
         parts.push(`INSERT INTO ${quoteName(table)} VALUES(${row.map(sqlLiteral).join(',')});\n`);
+      }
+    }
+    // As sqlite3's .dump: the AUTOINCREMENT marks after every table's rows, so a reload does not reuse ids.
+    if (this.query("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'").length > 0) {
+      parts.push('DELETE FROM sqlite_sequence;\n');
+      for (const row of this.db.prepare('SELECT * FROM sqlite_sequence').raw().safeIntegers().iterate() as Iterable<unknown[]>) {
+        parts.push(`INSERT INTO sqlite_sequence VALUES(${row.map(sqlLiteral).join(',')});\n`);
       }
     }
     for (const [type, , sql] of schema) if (type !== 'table') parts.push(`${String(sql)};\n`);

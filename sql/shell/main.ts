@@ -49,7 +49,7 @@ export async function main(args: readonly string[]): Promise<number> {
   let readsInput = true;
   try {
     const parsed = parseShellArgs(args);
-    readsInput = !parsed.help && !parsed.version && parsed.sql === null;
+    readsInput = !parsed.help && !parsed.version && parsed.commands.length === 0;
   } catch {
     readsInput = false;
   }

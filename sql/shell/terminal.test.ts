@@ -197,10 +197,10 @@ if (runtime !== 'node') {
     const dump = (dir: string): string => {
       const r = spawnSync(process.execPath, [shellJs, dir, '--key-file', key, '.dump'], { encoding: 'utf8', timeout: 30_000 });
       assert.is(r.status, 0, r.stderr);
-      return r.stdout.slice(r.stdout.indexOf('\n') + 1);
+      return r.stdout;
     };
     const source = dump(a);
-    assert.ok(source.includes("INSERT INTO \"t\" VALUES(2999,'row 2999 ''quoted''',"), 'the dump holds the rows');
+    assert.ok(source.includes("INSERT INTO t VALUES(2999,'row 2999 ''quoted''',"), 'the dump holds the rows');
     assert.is(dump(b), source);
     const node = spawnSync('sh', ['-c', '"$NODE" -e "process.stdout.write(require(\'node:fs\').readFileSync(process.env.SQL_FILE))" | "$NODE" "$SHELL_JS" "$C" --key-file "$KEY" --create'], { env, encoding: 'utf8', timeout: 30_000 });
     assert.is(node.status, 0, node.stderr);

@@ -6,7 +6,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Worker } from 'node:worker_threads';
-import { Database, isHeliosError } from '../index.ts';
+import { Database } from './database.ts';
+import { isHeliosError } from '../format/errors.ts';
 
 const runtime = process.env.HELIOS_RUNTIME ?? 'node';
 const BIG = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) ';

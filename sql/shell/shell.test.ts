@@ -15,6 +15,7 @@ import { Database } from '../../index.ts';
 import { readFileSync } from 'node:fs';
 import { defaultSettings, EXIT, findTerminator, formatResult, INTERRUPTED, isBlankSql, runShell, setMode, sqlLiteral, type OutputMode, type ShellOptions } from './shell.ts';
 import { VERSION } from './version.ts';
+import { isOperatorCommand, runOperator } from './operator.ts';
 
 const KEY_HEX = '3c'.repeat(32);
 /** CSV with a header and \n line ends (sqlite3's csv mode ends rows with \r\n and has no header by default). */
@@ -507,4 +508,79 @@ test('property: any mix of SQL fragments, quotes, comments and dot commands ends
   );
 });
 
+
+test('a CREATE TRIGGER … BEGIN …; …; END; body spanning lines runs as one statement', async () => {
+  const r = await shell([], "CREATE TABLE t (a);\nCREATE TABLE log (m);\nCREATE TRIGGER tr AFTER INSERT ON t\nBEGIN\n  INSERT INTO log VALUES ('one;');\n  INSERT INTO log VALUES (new.a);\nEND;\nINSERT INTO t VALUES (7);\nSELECT m FROM log ORDER BY rowid;\n");
+  assert.is(r.err, '');
+  assert.is(r.out, 'one;\n7\n');
+});
+
+test('-init FILE and -cmd run first; -bail stops at the first error; .exit N sets the exit status; -batch takes a terminal as a script', async () => {
+  await withTmp(async (dir) => {
+    const init = join(dir, 'init.sql');
+    writeFileSync(init, '.mode csv\nCREATE TABLE t (a);\n');
+    const r = await shell(['-init', init, '-cmd', "INSERT INTO t VALUES ('from -cmd')"], 'SELECT a FROM t;\n');
+    assert.is(r.out, '"from -cmd"\r\n');
+    const bail = await shell(['-bail'], "SELECT * FROM nosuch;\nSELECT 'never';\n");
+    assert.is(bail.code, 1);
+    assert.is(bail.out, '');
+    const exit = await shell([], "SELECT 'x';\n.exit 7\nSELECT 'never';\n");
+    assert.equal([exit.code, exit.out], [7, 'x\n']);
+    const lines = ["SELECT 'batch';", 'SELECT * FROM nosuch;'];
+    const batch = await shell(['-batch'], { readLine: async () => lines.shift() ?? null });
+    assert.is(batch.out, 'batch\n', 'no banner, no prompts');
+    assert.is(batch.code, 1, 'a failed statement counts as in a script');
+    const cmds = await shell([':memory:', '.mode box', 'SELECT 1 AS a'], 'SELECT 2;\n');
+    assert.is(cmds.out, '┌───┐\n│ a │\n├───┤\n│ 1 │\n└───┘\n', 'commands after DIR run and the input is not read');
+  });
+});
+
+test('operator commands: verify, info, dump, rekey, addkey, removekey and rotate act on DIR with the exit statuses scripts rely on', async () => {
+  await withTmp(async (dir) => {
+    const keyA = join(dir, 'a.key');
+    const keyB = join(dir, 'b.key');
+    writeFileSync(keyA, KEY_HEX);
+    writeFileSync(keyB, '5d'.repeat(32));
+    const db = join(dir, 'ops.db');
+    assert.is((await shell([db, '--key-file', keyA, '--create'], PATIENTS)).code, 0);
+    const op = async (args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await runOperator(args, { output: { write: (s: string) => (out += s) }, errors: { write: (s: string) => (err += s) }, env: {} });
+      return { code, out, err };
+    };
+    assert.ok(isOperatorCommand(['verify', db]) && !isOperatorCommand(['verify']));
+    assert.equal(await op(['verify', db, '--key-file', keyA]), { code: 0, out: 'ok\n', err: '' });
+    const info = await op(['info', db, '--key-file', keyA]);
+    assert.match(info.out, /encryption: +AES-256-GCM/);
+    assert.not.match(info.out, new RegExp(KEY_HEX));
+    const dump = await op(['dump', db, '--key-file', keyA, '--table', 'patients']);
+    assert.match(dump.out, /INSERT INTO patients VALUES\(2,'MRN002','Bob',38.25\);/);
+    assert.is((await op(['addkey', db, '--key-file', keyA, '--new-key-file', keyB])).code, 0);
+    assert.is((await op(['removekey', db, '--key-file', keyB, '--remove-key-file', keyA])).code, 0);
+    assert.is((await op(['verify', db, '--key-file', keyA])).code, EXIT.NOT_OPENED, 'the removed key no longer opens it');
+    assert.is((await op(['rekey', db, '--key-file', keyB, '--new-key-file', keyA])).code, 0);
+    const rot = await op(['rotate', db, '--key-file', keyA, '--rewrite']);
+    assert.match(rot.out, /data key generation 2 started \(live: 2\)/);
+    const usage = await op(['rekey', db, '--key-file', keyA]);
+    assert.is(usage.code, EXIT.USAGE);
+    assert.match(usage.err, /give exactly one of --new-key-file/);
+    const help = await op(['verify', '--help']);
+    assert.is(help.code, 0);
+    assert.match(help.out, /^usage: heliosdb verify DIR/);
+    assert.is((await op(['verify', join(dir, 'missing.db'), '--key-file', keyA])).code, EXIT.NOT_OPENED);
+  });
+});
+
+test('.open switches to another database; .databases and .show report the current one', async () => {
+  await withTmp(async (dir) => {
+    const other = join(dir, 'other.db');
+    const r = await shell([], `.open --new --no-encryption ${other}\nCREATE TABLE x (a);\n.databases\n.mode csv\n.show\n.open :memory:\n.tables\n`);
+    assert.is(r.err, '');
+    assert.match(r.out, new RegExp(`main: ${other.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} r/w\n`));
+    assert.match(r.out, /        mode: csv\n/);
+    assert.match(r.out, /colseparator: ","\nrowseparator: "\\r\\n"/);
+    assert.ok(existsSync(join(other, 'HELIOS')));
+  });
+});
 test.run();

@@ -61,7 +61,16 @@ interface WorkerStart {
   readonly input: 'none' | 'lines' | 'stream';
   readonly progress: boolean;
   readonly flag: SharedArrayBuffer;
+  /** BigInt64 [0]: characters of output the main thread has written (flow control, see OUTPUT_AHEAD). */
+  readonly written: SharedArrayBuffer;
 }
+
+/**
+ * Characters of output the worker may have sent that the main thread has not
+ * written yet; past it the worker waits (Atomics.wait), so a huge .dump into
+ * a slow pipe holds at most this much in the message queue.
+ */
+const OUTPUT_AHEAD = 4 * 1024 * 1024;
 
 type ToMain =
   | { t: 'out' | 'err'; s: string }
@@ -135,7 +144,12 @@ function runInWorker(
   setBusy: (busy: boolean) => void,
 ): Promise<number | null> {
   return new Promise((resolveRun, rejectRun) => {
-    const start: WorkerStart = { heliosShellWorker: true, args, input, progress, flag: flag.buffer as SharedArrayBuffer };
+    const written = new BigInt64Array(new SharedArrayBuffer(8));
+    const start: WorkerStart = { heliosShellWorker: true, args, input, progress, flag: flag.buffer as SharedArrayBuffer, written: written.buffer as SharedArrayBuffer };
+    const wrote = (n: number): void => {
+      Atomics.add(written, 0, BigInt(n));
+      Atomics.notify(written, 0);
+    };
     let worker: Worker;
     try {
       worker = new Worker(url, { workerData: start });
@@ -159,9 +173,11 @@ function runInWorker(
       switch (m.t) {
         case 'out':
           process.stdout.write(m.s);
+          wrote(m.s.length);
           return;
         case 'err':
           process.stderr.write(m.s);
+          wrote(m.s.length);
           return;
         case 'readLine':
           setBusy(false);
@@ -216,7 +232,19 @@ export function isShellWorker(): boolean {
 export async function workerMain(): Promise<void> {
   const port = parentPort!;
   const start = workerData as WorkerStart;
+  const written = new BigInt64Array(start.written);
+  let sent = 0;
   const send = (m: ToMain): void => port.postMessage(m);
+  /** Output is sent at once, but never more than OUTPUT_AHEAD characters ahead of what the main thread wrote. */
+  const sendText = (t: 'out' | 'err', s: string): void => {
+    for (;;) {
+      const done = Atomics.load(written, 0);
+      if (sent - Number(done) <= OUTPUT_AHEAD) break;
+      Atomics.wait(written, 0, done, 1000);
+    }
+    sent += s.length;
+    send({ t, s });
+  };
   let waiting: ((m: ToWorker) => void) | null = null;
   port.on('message', (m: ToWorker) => {
     const w = waiting;
@@ -247,8 +275,8 @@ export async function workerMain(): Promise<void> {
     code = await runShell({
       args: start.args,
       input: start.input === 'none' ? '' : start.input === 'lines' ? lines : stream(),
-      output: { write: (s: string) => send({ t: 'out', s }) },
-      errors: { write: (s: string) => send({ t: 'err', s }) },
+      output: { write: (s: string) => sendText('out', s) },
+      errors: { write: (s: string) => sendText('err', s) },
       readSecret: async (prompt) => {
         const r = await ask({ t: 'readSecret', prompt });
         return r.t === 'secret' ? r.v : null;

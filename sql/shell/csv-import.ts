@@ -89,8 +89,8 @@ function quoteName(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** Imports `text`; `warn` receives each `FILE:LINE: …` warning as it happens. */
-export function importDelimited(db: Database, text: string, o: ImportOptions, bar: Progress, warn: (message: string) => void): ImportResult {
+/** Imports `text`; `warn` receives each `FILE:LINE: …` warning as it happens; `check` is called per row and may throw (INTERRUPTED) to roll it all back. */
+export function importDelimited(db: Database, text: string, o: ImportOptions, bar: Progress, warn: (message: string) => void, check: () => void = () => {}): ImportResult {
   const exists = (db.prepare("SELECT 1 FROM sqlite_schema WHERE type IN ('table', 'view') AND lower(name) = lower(?)").raw().all(o.table) as unknown[]).length > 0;
   const records = readRecords(text.replace(/^\uFEFF/, ''), o.file, o.colSeparator, o.rowSeparator);
   for (let k = 0; k < o.skip; k++) if (records.next().done === true) break;
@@ -112,6 +112,7 @@ export function importDelimited(db: Database, text: string, o: ImportOptions, ba
     }
     const insert = db.prepare(`INSERT INTO ${quoteName(o.table)} VALUES(${Array.from({ length: nCol }, () => '?').join(',')})`);
     for (const r of records) {
+      check();
       const f = r.fields;
       if (f.length === 1 && f[0] === '' && nCol > 1) continue; // a blank line
       if (f.length < nCol) {

@@ -659,6 +659,17 @@ class Shell {
    * passphrase (twice when it becomes a key), which is zeroed afterwards.
    */
   private async feedLine(line: string): Promise<void> {
+    // Ctrl-C between two statements: a script stops; at a terminal the next line runs.
+    if (this.interactive) {
+      if (this.interruptFlag !== undefined) Atomics.store(this.interruptFlag, 0, 0);
+    } else {
+      try {
+        this.checkInterrupt();
+      } catch (e) {
+        this.fail(e);
+        return;
+      }
+    }
     if (this.pending.length === 0 && /^\s*\.(rekey|addkey|removekey|revoke|open)\s.*--passphrase(\s|$)/.test(line)) {
       try {
         const t = line.trim();
@@ -737,7 +748,20 @@ class Shell {
   private fail(e: unknown): void {
     this.failed = true;
     this.err.write(formatError(e));
-    if (this.bail && !this.interactive) this.quit = true;
+    // As sqlite3: an interrupted script stops (at a terminal the session goes on).
+    if (!this.interactive && (this.bail || isHeliosError(e, 'INTERRUPTED'))) this.quit = true;
+  }
+
+  /**
+   * Throws INTERRUPTED when Ctrl-C came (the shared flag is set) and clears
+   * it: long dot commands (.import, .rotate --rewrite) call it per step.
+   */
+  private checkInterrupt(): void {
+    const f = this.interruptFlag;
+    if (f !== undefined && Atomics.load(f, 0) !== 0) {
+      Atomics.store(f, 0, 0);
+      throw new HeliosError('INTERRUPTED', 'interrupted');
+    }
   }
 
   /**
@@ -1126,7 +1150,7 @@ class Shell {
         maxArgs(1);
         const r = arg(0);
         if (r !== undefined && r !== '--rewrite') throw new HeliosError('INVALID_ARGUMENT', '.rotate takes only --rewrite');
-        const g = rotate(this.db, r === '--rewrite', this.bar('rewrite', 0, 'bytes'));
+        const g = rotate(this.db, r === '--rewrite', this.bar('rewrite', 0, 'bytes'), () => this.checkInterrupt());
         const live = this.db.storageInfo().dataKeyGenerations;
         this.write(`data key generation ${g} started (live: ${live.join(', ')})\n`);
         return;
@@ -1212,7 +1236,7 @@ class Shell {
     } catch (e) {
       throw ioError(`cannot read ${file}`, file, e);
     }
-    importDelimited(this.db, text, { file, table, colSeparator: col, rowSeparator: row, skip }, this.bar(`import ${file}`, text.length, 'bytes'), (w) => this.err.write(`${w}\n`));
+    importDelimited(this.db, text, { file, table, colSeparator: col, rowSeparator: row, skip }, this.bar(`import ${file}`, text.length, 'bytes'), (w) => this.err.write(`${w}\n`), () => this.checkInterrupt());
   }
 
   /** .open [--new] [--readonly] [KEY] DIR: closes this database and opens DIR (with KEY, or the way the shell was started). */
@@ -1312,12 +1336,13 @@ export function storageInfoText(db: Database, path: string): string {
   return lines.map(([k, v]) => `${(k + ':').padEnd(width)} ${v}\n`).join('');
 }
 
-/** rotateDataKey with its progress drawn (rewrite: bytes re-sealed). */
-export function rotate(db: Database, rewrite: boolean, bar: Progress): number {
+/** rotateDataKey with its progress drawn (rewrite: bytes re-sealed); `check` may throw to stop between steps (the database stays consistent). */
+export function rotate(db: Database, rewrite: boolean, bar: Progress, check: () => void): number {
   try {
     return db.rotateDataKey({
       rewrite,
       onProgress: (p) => {
+        check();
         bar.total(p.bytesTotal);
         bar.update(p.bytesRewritten);
       },

@@ -25,6 +25,7 @@ import { createNodeVfs } from '../engine/node-vfs.ts';
 import { parseOne } from './parser.ts';
 import { Session } from './executor.ts';
 import { Statement, outputValue } from './statement.ts';
+import { interruptFlagOption, withInterrupt } from './interrupt.ts';
 
 export interface DatabaseOptions {
   /** The key source; required for an encrypted database (the default). */
@@ -78,6 +79,13 @@ export interface DatabaseOptions {
   readonly auditLog?: { readonly path: string; readonly routine?: boolean };
   /** Milliseconds since the epoch, default Date.now: the clock of rotations and audit entries (tests move it). */
   readonly clock?: () => number;
+  /**
+   * The interrupt flag (sql/interrupt.ts): element 0 non-zero stops the running
+   * statement with INTERRUPTED. Pass an Int32Array on a SharedArrayBuffer to
+   * interrupt from another thread (Atomics.store(flag, 0, 1)); db.interrupt()
+   * sets it from this one. Default: a private flag.
+   */
+  readonly interruptFlag?: Int32Array;
 }
 
 /** One live data-key generation in storageInfo(). */
@@ -133,11 +141,14 @@ export class Database {
   private readonly clock: () => number;
   /** Statements iterating now: while any is, only reads may run. */
   private iterators = 0;
+  /** @internal The interrupt flag its statements check (sql/interrupt.ts). */
+  readonly interruptFlag: Int32Array;
 
   constructor(path: string, options: DatabaseOptions = {}) {
     if (typeof path !== 'string' || path === '') throw new HeliosError('INVALID_ARGUMENT', 'Database path must be a non-empty string');
     if (options === null || typeof options !== 'object') throw new HeliosError('INVALID_ARGUMENT', 'options must be an object');
     this.name = path;
+    this.interruptFlag = interruptFlagOption(options.interruptFlag);
     this.memory = path === ':memory:';
     this.readonly = options.readonly === true;
     const eo: EngineOptions = {
@@ -231,7 +242,7 @@ export class Database {
       const p = this.session.compile(r.statement);
       if (this.readonly && !p.readonly) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
       if (r.statement.parameters.count > 0) throw new HeliosError('MISMATCH', 'Too few parameter values were provided');
-      this.session.run(p, [], () => true);
+      withInterrupt(this.interruptFlag, true, () => this.session.run(p, [], () => true));
     }
   }
 
@@ -396,6 +407,16 @@ export class Database {
   private checkKeyChange(): void {
     this.checkOpen();
     if (this.readonly) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
+  }
+
+  /**
+   * Stops the statement running now (from a user function, or through a shared
+   * interruptFlag from another thread) with INTERRUPTED at the next row it
+   * pulls; it rolls back like any failed statement. With none running: no effect.
+   */
+  interrupt(): this {
+    Atomics.store(this.interruptFlag, 0, 1);
+    return this;
   }
 
   /** Rolls back an open transaction, persists, zeroes keys and releases the lock. Idempotent. */

@@ -7,7 +7,7 @@
 import { HeliosError } from '../format/errors.ts';
 import { LOG_BLOCK_BYTES, MAX_LOG_FILE_BYTES, MAX_SEALED_RECORD_BYTES } from '../format/record-frame.ts';
 import type { SuiteId } from '../crypto/cipher-suite.ts';
-import type { Vfs } from './vfs.ts';
+import type { Vfs, VfsFile } from './vfs.ts';
 import { keySourceKind, type KeySourceKind, type KeySourceOption } from './key-loader.ts';
 import type { EngineKeyManagement } from './key-management.ts';
 import type { KdfOptions } from '../crypto/superblock.ts';
@@ -141,8 +141,61 @@ export interface EngineInfo {
   failure: string | null;
 }
 
+/**
+ * A consistent point of the database taken for a backup (engine/backup.ts,
+ * spec/backup.md): the small files (HELIOS, CURRENT, MANIFEST, the WAL up to
+ * the last commit) are already written to the destination when the engine
+ * hands it out; the table files it lists stay on disk (pinned) until
+ * release(), however the database changes meanwhile.
+ */
+export interface BackupPoint {
+  /** Highest sequence number the backup holds. */
+  readonly lastSeqNum: number;
+  /** Files written to the destination synchronously, with their sizes. */
+  readonly written: readonly { readonly name: string; readonly byteLength: number }[];
+  /** Table files still to copy (immutable). */
+  readonly tables: readonly { readonly name: string; readonly byteLength: number }[];
+  /** Opens table file `name` of the source for reading (the caller closes it). CLOSED once the engine closed. */
+  openTable(name: string): VfsFile;
+  /** Unpins the tables. Idempotent. */
+  release(): void;
+}
+
+/** One file the integrity check read (engine/verify.ts). */
+export interface FileCheck {
+  readonly name: string;
+  readonly kind: 'superblock' | 'current' | 'manifest' | 'wal' | 'table';
+  readonly byteLength: number;
+  /** Sealed records or blocks authenticated. */
+  readonly units: number;
+  /** null when every byte authenticated; else what failed (file and offset). */
+  readonly error: string | null;
+}
+
+export interface FileCheckProgress {
+  readonly filesDone: number;
+  readonly filesTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
 /** Key change and data-key rotation: engine/key-management.ts. */
 export interface Engine extends EngineKeyManagement {
+  /**
+   * Starts a backup into the new, empty directory `destDir` of `destVfs`
+   * (spec/backup.md [ENG-BAK-POINT-1]): syncs the WAL, then writes HELIOS, the
+   * WAL up to the last commit, a manifest listing the tables of this moment
+   * and a CLOSED CURRENT to `destDir`, and pins those tables. Later commits
+   * do not change what the backup holds. Writable handles only (READONLY).
+   */
+  beginBackup(destVfs: Vfs, destDir: string): BackupPoint;
+  /**
+   * Reads every live file — CURRENT, the manifest, every WAL record, every
+   * block of every table (header, data, filter, index, footer and digest) —
+   * and authenticates it (spec/backup.md [ENG-BAK-VERIFY-1]). Never throws for a
+   * damaged file: each file gets its FileCheck.
+   */
+  verifyFiles(onProgress?: (p: FileCheckProgress) => void): FileCheck[];
   /** The value stored for `key` (a new array), or undefined. */
   get(key: Uint8Array, options?: { snapshot?: Snapshot }): Uint8Array | undefined;
   put(key: Uint8Array, value: Uint8Array): void;

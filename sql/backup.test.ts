@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { HeliosError } from '../format/errors.ts';
 import { Database } from './database.ts';
 import { listBackups, restoreBackup, verifyBackup } from './backup.ts';
+import { loadConfig, openDatabaseFromConfig, parseConfig } from './config.ts';
 
 const KEY = { raw: new Uint8Array(32).fill(7) };
 const OTHER = { raw: new Uint8Array(32).fill(9) };
@@ -331,6 +332,59 @@ if (childDir !== undefined) {
       assert.is(restored.source, next.path);
       assert.is(count(restored.path), 9000);
       assert.is(count(restoreBackup(set, join(dir, 'older'), { key: KEY, name: listBackups(set)[0]!.name }).path), 6100);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('[ENG-BAK-SET-3] the seed\'s GDPR configuration: [backup] makes db.backup() write sealed, incremental backups beside the database and prune after 365 days', async () => {
+    const dir = tmp();
+    try {
+      const file = join(process.cwd(), 'sql', 'testdata', 'config', 'heliosdb_gdpr.toml');
+      const c = loadConfig(file);
+      assert.ok(c.backup !== null);
+      assert.is(c.backup!.encryption, true);
+      assert.is(c.backup!.retentionDays, 365);
+      for (const k of ['backup.backup_enabled', 'backup.backup_encryption', 'backup.backup_retention_days']) {
+        assert.ok(c.applied.some((s) => s.key === k), k);
+        assert.not.ok(c.ignored.some((s) => s.key === k), k);
+      }
+      const dbPath = join(dir, 'saas.db');
+      const db = openDatabaseFromConfig(file, { path: dbPath, key: KEY });
+      db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, body TEXT)');
+      fill(db, 0, 500);
+      const set = `${dbPath}.backups`;
+      // An old backup, as if made 400 days ago, to be pruned by backup_retention_days = 365.
+      const r0 = await db.backup();
+      const oldName = new Date(Date.now() - 400 * 86_400_000).toISOString().replace(/[-:.]/g, '');
+      renameSync(r0.path, join(set, oldName));
+      fill(db, 500, 600);
+      const r = await db.backup();
+      assert.is(r.setPath, set);
+      assert.is(r.mode, 'sealed');
+      assert.equal(r.pruned, [oldName]);
+      assert.equal(listBackups(set).map((b) => b.path), [r.path]);
+      db.close();
+      assert.is(count(r.path), 600);
+      assert.is(code(() => count(r.path, null)), 'CONFIG');
+
+      // backup_encryption = false: the configured set gets plain copies; backup_enabled = false: none.
+      const text = readFileSync(file, 'utf8').replace('backup_encryption = true', 'backup_encryption = false');
+      const plainCfg = parseConfig(text, join(dir, 'plain.toml'));
+      const db2 = openDatabaseFromConfig(plainCfg, { path: join(dir, 'p.db'), key: KEY });
+      db2.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, body TEXT)');
+      fill(db2, 0, 10);
+      const rp = await db2.backup();
+      assert.is(rp.mode, 'plain');
+      assert.is(rp.setPath, join(dir, 'p.db.backups'));
+      db2.close();
+      assert.is(count(rp.path, null), 10);
+      const off = parseConfig(text.replace('backup_enabled = true', 'backup_enabled = false'), join(dir, 'off.toml'));
+      assert.is(off.backup, null);
+      assert.ok(off.ignored.some((s) => s.key === 'backup.backup_retention_days'));
+      const db3 = openDatabaseFromConfig(off, { path: join(dir, 'o.db'), key: KEY });
+      assert.is(await codeAsync(db3.backup()), 'CONFIG');
+      db3.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -28,7 +28,11 @@ export interface EngineOptions {
   /** Memory the memtable may use before it is frozen and flushed to an L0 table, in bytes.
    *  Default 64 MiB (a quarter of memoryLimitMb when that is set). */
   memtableBudgetBytes?: number;
-  /** PBKDF2-HMAC-SHA256 instead of Argon2id for passphrases (new databases). */
+  /**
+   * FIPS mode: PBKDF2-HMAC-SHA256 instead of Argon2id for passphrases (new
+   * databases), and every AES-GCM/HKDF/PBKDF2 operation through node:crypto;
+   * the runtime must report a FIPS provider (crypto.getFips()), else CONFIG.
+   */
   fips?: boolean;
   /** KDF parameters for a new passphrase database. */
   kdf?: KdfOptions;
@@ -96,7 +100,27 @@ export interface EngineIterator {
   close(): void;
 }
 
+/** What FIPS mode is and is not for this handle (crypto/fips.ts, spec/threat-model.md). */
+export interface FipsStatus {
+  /** Opened with fips: true (TOML fips_mode = true). */
+  readonly requested: boolean;
+  /** The database was created in FIPS mode (PBKDF2 for passphrases; recorded in HELIOS). */
+  readonly createdInFipsMode: boolean;
+  /** The runtime reports a FIPS provider (crypto.getFips() === 1). */
+  readonly providerActive: boolean;
+  /** Every AES-GCM, HKDF and PBKDF2 operation of this process goes through node:crypto (OpenSSL): no JavaScript GHASH. */
+  readonly opensslOnly: boolean;
+  /** AES-256-GCM with HKDF-SHA256 and a raw key or PBKDF2: approved algorithms (Argon2id is not). */
+  readonly algorithmsApproved: boolean;
+  /** providerActive and opensslOnly: the cryptography runs in the module the runtime reports as validated. HeliosDB itself is no validated module. */
+  readonly moduleValidated: boolean;
+  /** requested, algorithmsApproved and moduleValidated. */
+  readonly active: boolean;
+}
+
 export interface EngineInfo {
+  /** FIPS mode as it really is (fipsMode below only says the database was created in FIPS mode). */
+  fips: FipsStatus;
   encryptionEnabled: boolean;
   suite: SuiteId;
   kdf: string;

@@ -59,6 +59,9 @@ import { FILE_KIND_CURRENT } from '../format/file-header.ts';
 import { encodeStateFile } from './current.ts';
 import { createManifest } from './manifest.ts';
 import { verifyFiles } from './verify.ts';
+import { enterFipsMode, fipsProviderActive, opensslOnlyActive } from '../crypto/fips.ts';
+/** Test hook re-exported so layers above never import crypto/ directly. */
+export { setFipsProviderCheck } from '../crypto/fips.ts';
 import type { KeySourceKind } from './key-loader.ts';
 import type { WalWriter } from './wal-writer.ts';
 import type { ManifestWriter, Version } from './manifest.ts';
@@ -73,7 +76,7 @@ import { openOrCreateSuperblock, recoverReadonly, recoverWritable, type Recovere
 import { createTableSet } from './table-set.ts';
 import { createMaintenance, type WriterState } from './maintenance.ts';
 
-export type { BackupPoint, FileCheck, FileCheckProgress } from './engine-types.ts';
+export type { BackupPoint, FileCheck, FileCheckProgress, FipsStatus } from './engine-types.ts';
 export type { Engine, EngineInfo, EngineIterator, EngineOptions, IteratorOptions, Snapshot, SynchronousMode } from './engine-types.ts';
 export type { KeySourceOption } from './key-loader.ts';
 /** Re-exported so layers above the engine never import crypto/ directly. */
@@ -100,6 +103,8 @@ const DEFAULT_COMPACTION_STEP_ENTRIES = 64;
 export function openEngine(path: string, options: EngineOptions = {}): Engine {
   if (typeof path !== 'string' || path === '') throw new HeliosError('INVALID_ARGUMENT', 'path must be a non-empty string');
   checkOptions(options);
+  // Honest FIPS mode: no open at all unless the runtime reports a FIPS provider.
+  if (options.fips === true) enterFipsMode();
   const vfs = options.vfs ?? createNodeVfs();
   const dir = path;
   const readonly = options.readonly === true;
@@ -450,7 +455,13 @@ function createEngine(s: EngineState): Engine {
     info() {
       checkOpen();
       const v = st.manifest.version;
+      const providerActive = fipsProviderActive();
+      const opensslOnly = opensslOnlyActive();
+      const algorithmsApproved = info.suite === 'aes-256-gcm' && info.kdf !== 'argon2id';
+      const moduleValidated = providerActive && opensslOnly;
+      const requested = s.options.fips === true;
       return {
+        fips: { requested, createdInFipsMode: info.fipsMode, providerActive, opensslOnly, algorithmsApproved, moduleValidated, active: requested && algorithmsApproved && moduleValidated },
         encryptionEnabled: info.suite !== 'none',
         suite: info.suite,
         kdf: info.kdf,

@@ -17,8 +17,10 @@
  *   blocks are each a quarter of the limit; it is not a cap on process
  *   memory), `enable_wal` (the WAL is always on: `false` is refused),
  *   `synchronous`; `[encryption] enabled`, `algorithm` ("Aes256Gcm" only),
- *   `key_source`, `fips_mode` (PBKDF2 for passphrases of new databases; an
- *   existing database must have been created in FIPS mode);
+ *   `key_source`, `fips_mode` (the runtime must report a FIPS provider, every
+ *   AES-GCM/HKDF/PBKDF2 operation goes through node:crypto, PBKDF2 for
+ *   passphrases of new databases; an existing database must have been
+ *   created in FIPS mode);
  *   `[iot] power_loss_protection` (true → synchronous 'full', false →
  *   'normal'); `[compliance] pci_dss_mode` / `prohibit_plaintext_card` (when
  *   true, encryption must be enabled); `[backup] backup_enabled`,
@@ -271,7 +273,7 @@ export function openDatabaseFromConfig(config: string | HeliosConfig, overrides:
   const c = typeof config === 'string' ? loadConfig(config) : config;
   const { path, options } = databaseOptionsFromConfig(c, overrides);
   const db = new Database(path, options);
-  if (c.encryption.fipsMode && !db.storageInfo().fipsMode) {
+  if (c.encryption.fipsMode && !db.storageInfo().fips.createdInFipsMode) {
     db.close();
     throw new HeliosError('CONFIG', `${c.fileName}: encryption.fips_mode = true but the database ${path} was not created in FIPS mode`, { file: c.fileName });
   }
@@ -439,7 +441,7 @@ class ConfigChecker {
     const fipsMode = (enc.fips_mode as boolean | undefined) ?? false;
     if (fipsMode && !enabled) this.fail('encryption.fips_mode', 'is true but encryption.enabled = false');
     if (enc.fips_mode !== undefined) {
-      this.note('encryption.fips_mode', fipsMode ? 'FIPS mode: PBKDF2-HMAC-SHA256 for passphrases of new databases; an existing database must be a FIPS one' : 'FIPS mode off');
+      this.note('encryption.fips_mode', fipsMode ? 'FIPS mode: the runtime must report a FIPS provider (crypto.getFips()), every AES-GCM/HKDF/PBKDF2 operation goes through it, PBKDF2-HMAC-SHA256 for passphrases of new databases; an existing database must be a FIPS one' : 'FIPS mode off');
     }
     let rotationIntervalDays: number | null = null;
     if (enc.rotation_interval_days !== undefined) rotationIntervalDays = this.positiveInt('encryption.rotation_interval_days', enc.rotation_interval_days as bigint, 36500);

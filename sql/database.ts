@@ -18,7 +18,7 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type SynchronousMode } from '../engine/engine.ts';
-import type { ChangeKeyOptions, KdfOptions, RewriteProgress } from '../engine/engine.ts';
+import type { ChangeKeyOptions, FipsStatus, KdfOptions, RewriteProgress } from '../engine/engine.ts';
 import type { RevokeOptions, RevokeResult } from '../engine/key-management.ts';
 import { createMemVfs } from '../engine/mem-vfs.ts';
 import { parseOne } from './parser.ts';
@@ -49,7 +49,12 @@ export interface DatabaseOptions {
    * open refuses a directory older than the witness's last update.
    */
   readonly rollbackWitness?: { readonly path: string; readonly create?: boolean };
-  /** PBKDF2-HMAC-SHA256 instead of Argon2id for passphrase keys of new databases. */
+  /**
+   * FIPS mode (TOML fips_mode): PBKDF2-HMAC-SHA256 instead of Argon2id for passphrase keys of
+   * new databases, and every AES-GCM, HKDF and PBKDF2 operation through node:crypto (OpenSSL,
+   * no JavaScript GHASH). The runtime must report a FIPS provider (crypto.getFips()), else the
+   * open fails with CONFIG saying so. storageInfo().fips reports each part as it is.
+   */
   readonly fips?: boolean;
   /** KDF parameters for a new passphrase database. */
   readonly kdf?: KdfOptions;
@@ -76,7 +81,10 @@ export interface StorageInfo {
   readonly encryptionAlgorithm: 'AES-256-GCM' | 'none';
   readonly kdf: string;
   readonly keySource: string;
+  /** True only when FIPS mode is really in force: requested, approved algorithms, and every AES-GCM/HKDF/PBKDF2 operation in the FIPS provider the runtime reports (see fips). */
   readonly fipsMode: boolean;
+  /** The parts of FIPS mode, each as it is (spec/threat-model.md). */
+  readonly fips: FipsStatus;
   readonly formatVersion: number;
   readonly dataKeyGenerations: readonly number[];
   readonly currentDataKeyGeneration: number;
@@ -271,7 +279,8 @@ export class Database {
       encryptionAlgorithm: i.encryptionEnabled ? 'AES-256-GCM' : 'none',
       kdf: i.kdf,
       keySource: i.keySource,
-      fipsMode: i.fipsMode,
+      fipsMode: i.fips.active,
+      fips: { ...i.fips },
       formatVersion: i.formatVersion,
       dataKeyGenerations: [...i.generations],
       currentDataKeyGeneration: i.currentGeneration,

@@ -18,6 +18,7 @@ import { HeliosError } from '../format/errors.ts';
 import { Database } from './database.ts';
 import { listBackups, restoreBackup, verifyBackup } from './backup.ts';
 import { loadConfig, openDatabaseFromConfig, parseConfig } from './config.ts';
+import { openEngine } from '../engine/engine.ts';
 
 const KEY = { raw: new Uint8Array(32).fill(7) };
 const OTHER = { raw: new Uint8Array(32).fill(9) };
@@ -283,6 +284,43 @@ if (childDir !== undefined) {
       const lines = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
       assert.ok(lines.some((l) => l.startsWith(sst)), lines.join('\n'));
       db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('[ENG-BAK-VERIFY-1] the SQL level: an index entry removed underneath (authentic bytes, inconsistent data) is reported by verifyIntegrity, integrity_check and verifyBackup', async () => {
+    const dir = tmp();
+    try {
+      const path = join(dir, 'src.db');
+      const db0 = freshDb(dir, 100);
+      db0.close();
+      // Remove one entry of the index at the engine level: every byte stays authentic, the SQL level is now wrong.
+      const e = openEngine(path, { key: KEY });
+      const groups = new Map<string, { keys: Uint8Array[]; maxValue: number }>();
+      const it = e.iterator();
+      while (it.next()) {
+        const g = Buffer.from(it.key().subarray(0, 4)).toString('hex');
+        const x = groups.get(g) ?? { keys: [], maxValue: 0 };
+        x.keys.push(it.key().slice());
+        x.maxValue = Math.max(x.maxValue, it.value().length);
+        groups.set(g, x);
+      }
+      it.close();
+      const index = [...groups.values()].find((g) => g.keys.length === 100 && g.maxValue <= 9)!;
+      assert.ok(index !== undefined, 'found the index entries');
+      e.delete(index.keys[50]!);
+      e.close();
+      const db = new Database(path, { key: KEY });
+      const rep = db.verifyIntegrity();
+      assert.is(rep.ok, false);
+      assert.ok(rep.files.every((f) => f.error === null), 'the files are authentic');
+      assert.ok(rep.problems.some((p) => /missing from index t_name/.test(p)), rep.problems.join('\n'));
+      assert.ok(rep.problems.some((p) => /wrong # of entries in index t_name/.test(p)), rep.problems.join('\n'));
+      assert.not.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+      const b = await db.backup(join(dir, 'b'));
+      db.close();
+      assert.is(verifyBackup(b.path, { key: KEY }).ok, false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -138,6 +138,7 @@ function selectRows(v: ViewTarget, table: A.QualifiedTable, where: A.Expr | null
 
 export function compileViewUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number): Program {
   if (stmt.table.indexedBy !== null) throw sqlErr(`no such index: ${stmt.table.indexedBy === false ? 'NOT INDEXED' : stmt.table.indexedBy}`, stmt.table.pos);
+  if (stmt.from !== null) throw sqlErr('UPDATE … FROM on a view is not supported', stmt.pos);
   const v = viewTarget(s, stmt.table.name, stmt.table.alias);
   const run = selectRows(v, stmt.table, stmt.where);
   const sets: { col: number; ev: Ev }[] = [];

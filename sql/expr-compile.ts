@@ -731,7 +731,7 @@ export class Compiler {
         // As SQLite built with SQLITE_LIKE_DOESNT_MATCH_BLOBS (better-sqlite3, the oracle): a BLOB never matches.
         if (pv instanceof Uint8Array || xv instanceof Uint8Array) return not ? 1 : 0;
         if (pv === null || xv === null || ev2 === null) return null;
-        const m = glob ? globMatch(pv, xv) : likeMatch(pv, xv, ev2);
+        const m = glob ? globMatch(pv, xv) : likeMatch(pv, xv, ev2, f.env.caseSensitiveLike === true);
         if (m === null) return null;
         return m !== not ? 1 : 0;
       },

@@ -34,6 +34,8 @@ export interface FunctionContext extends DateContext {
   readonly collation?: Collation;
   changes?(): number;
   totalChanges?(): number;
+  /** PRAGMA case_sensitive_like: LIKE and like() compare letters exactly (default false: ASCII letters fold). */
+  readonly caseSensitiveLike?: boolean;
   lastInsertRowid?(): number | bigint;
 }
 

@@ -16,8 +16,8 @@
  * rows as they were before the statement), keyed by the target's rowid so
  * that when the join matches a target row several times the last match in
  * join order wins (SQLite writes its ephemeral table by rowid, overwriting);
- * then the target rows are updated in rowid order. Not supported: WITH
- * before UPDATE or DELETE.
+ * then the target rows are updated in rowid order. A WITH before UPDATE or
+ * DELETE names CTEs for the WHERE, SET and RETURNING expressions.
  */
 import type * as A from './ast.ts';
 import { rowKey } from '../format/table-key.ts';
@@ -66,8 +66,9 @@ export function updateRow(s: DmlSession, w: TableWriter, old: Row, nr: Row, f: F
   return res;
 }
 
-function targetScan(planner: Planner, table: A.QualifiedTable, where: A.Expr | null, t: TableInfo): { w: TableWriter; run: (f: Frame) => Row[] } {
+function targetScan(planner: Planner, table: A.QualifiedTable, where: A.Expr | null, t: TableInfo, withClause: A.WithClause | null): { w: TableWriter; run: (f: Frame) => Row[] } {
   const w = compileTableWriter(t, planner);
+  if (withClause !== null) planner.withCtes(withClause, w.scope);
   // Re-plan the scan in the writer's scope: the source is named by the alias.
   const scope = w.scope;
   const src = scope.sources[0]!;
@@ -102,7 +103,7 @@ function fromJoin(planner: Planner, stmt: A.UpdateStmt, from: A.FromItem, t: Tab
   const q: A.Query = {
     kind: 'Query',
     pos,
-    with: null,
+    with: stmt.with,
     body: { kind: 'SelectCore', pos, distinct: false, columns, from: prependTarget(target, from), where: stmt.where, groupBy: [], having: null },
     orderBy: [],
     limit: null,
@@ -126,6 +127,7 @@ function compileUpdateFrom(s: DmlSession, stmt: A.UpdateStmt, from: A.FromItem, 
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const join = fromJoin(planner, stmt, from, t);
   const w = compileTableWriter(t, planner);
+  if (stmt.with !== null) planner.withCtes(stmt.with, w.scope);
   if (stmt.table.alias !== null) (w.scope.sources[0]! as { name: string }).name = stmt.table.alias;
   // The SET targets, in the order of the join's value columns (their expressions are compiled in the join).
   const targets = setTargets(stmt.sets, t);
@@ -163,14 +165,13 @@ function compileUpdateFrom(s: DmlSession, stmt: A.UpdateStmt, from: A.FromItem, 
 }
 
 export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number): Program {
-  if (stmt.with !== null) throw sqlErr('WITH … UPDATE is not supported', stmt.pos);
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'UPDATE')) return compileViewUpdate(s, stmt, version);
   const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
   s.triggers.prepare(t.name, 'UPDATE');
   if (stmt.from !== null) return compileUpdateFrom(s, stmt, stmt.from, t, version);
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
-  const { w, run } = targetScan(planner, stmt.table, stmt.where, t);
+  const { w, run } = targetScan(planner, stmt.table, stmt.where, t, stmt.with);
   const sets = compileSets(stmt.sets, t, planner, w.scope);
   const returning = stmt.returning ? compileReturning(stmt.returning, w, planner) : null;
   const setCols = new Set(sets.map((x) => x.col));
@@ -211,13 +212,12 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
 }
 
 export function compileDelete(s: DmlSession, stmt: A.DeleteStmt, version: number): Program {
-  if (stmt.with !== null) throw sqlErr('WITH … DELETE is not supported', stmt.pos);
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'DELETE')) return compileViewDelete(s, stmt, version);
   const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
   s.triggers.prepare(t.name, 'DELETE');
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
-  const { w, run } = targetScan(planner, stmt.table, stmt.where, t);
+  const { w, run } = targetScan(planner, stmt.table, stmt.where, t, stmt.with);
   const returning = stmt.returning ? compileReturning(stmt.returning, w, planner) : null;
   const before = s.triggers.has(t.name, 'BEFORE', 'DELETE');
   const after = s.triggers.has(t.name, 'AFTER', 'DELETE');

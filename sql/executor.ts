@@ -70,6 +70,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   foreignKeys = false;
   /** PRAGMA recursive_triggers. */
   recursiveTriggers = false;
+  /** PRAGMA case_sensitive_like (FunctionContext.caseSensitiveLike). */
+  caseSensitiveLike = false;
   /** Trigger firing (sql/trigger.ts). */
   readonly triggers: Triggers = createTriggers(this);
   /** The OLD / NEW rows while a trigger body statement is being compiled (compileBody), else null. */

@@ -155,6 +155,9 @@ if (Sqlite) {
     const dest2 = fresh('.db');
     assert.is(codeOf(() => importSqlite(src2, dest2, { key: KEY, onProgress: (p) => { if (p.phase === 'rows') throw new HeliosError('INVALID_ARGUMENT', 'stop'); } })), 'INVALID_ARGUMENT');
     assert.not.ok(existsSync(dest2));
+    const dest3 = fresh('.db');
+    assert.is(codeOf(() => importSqlite(src2, dest3, {})), 'CONFIG'); // no key for the new (encrypted) database
+    assert.not.ok(existsSync(dest3));
   });
 
   test('opening a SQLite file as a HeliosDB database says so and names the import command', () => {

@@ -22,6 +22,7 @@ import { rmSync } from 'node:fs';
 import { HeliosError } from '../../format/errors.ts';
 import type { SqlValue } from '../../format/sql-value.ts';
 import { createNodeVfs } from '../../engine/node-vfs.ts';
+import type { Vfs } from '../../engine/vfs.ts';
 import { openSqlitePages, type SqlcipherSourceOptions, type SqlitePages } from '../../engine/sqlite-pages.ts';
 import { Database, type DatabaseOptions } from '../database.ts';
 import { parse } from '../parser.ts';
@@ -116,15 +117,17 @@ export function importSqlite(src: string, destPath: string, options: ImportOptio
       } catch {
         // The import already failed; the directory is removed below.
       }
-      rmSync(destPath, { recursive: true, force: true });
     }
+    // destPath did not exist when the import began: whatever is there now is ours
+    // (a Database constructor that failed after creating the directory included).
+    rmSync(destPath, { recursive: true, force: true });
     throw e;
   } finally {
     pages.close();
   }
 }
 
-function refusePendingLogs(vfs: ReturnType<typeof createNodeVfs>, src: string): void {
+function refusePendingLogs(vfs: Vfs, src: string): void {
   for (const [suffix, what] of [
     ['-wal', 'a write-ahead log with changes not yet checkpointed into the main file; checkpoint it first (sqlite3 SRC "PRAGMA wal_checkpoint(TRUNCATE)") or close every connection to it'],
     ['-journal', 'a hot rollback journal (an interrupted transaction); open it once with sqlite3 to roll it back first'],

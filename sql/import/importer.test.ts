@@ -137,6 +137,20 @@ if (Sqlite) {
     assert.is(importSqlite(src, dest, { key: KEY }).rows, 2);
   });
 
+  test('a hot rollback journal is refused; a finished one (zeroed header, journal_mode=PERSIST) is not', () => {
+    const src = fresh('.sqlite');
+    const s = new Sqlite(src);
+    s.pragma('journal_mode = PERSIST');
+    s.exec('CREATE TABLE t(a); INSERT INTO t VALUES (1)');
+    s.close();
+    assert.ok(existsSync(src + '-journal'), 'PERSIST leaves its journal');
+    assert.is(importSqlite(src, fresh('.db'), { key: KEY }).rows, 1);
+    const j = readFileSync(src + '-journal');
+    j.set([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7], 0);
+    writeFileSync(src + '-journal', j);
+    assert.is(codeOf(() => importSqlite(src, fresh('.db'), { key: KEY })), 'IMPORT_FORMAT');
+  });
+
   test('an existing destination is refused, and a failed import leaves no destination behind', () => {
     const src = fresh('.sqlite');
     const s = new Sqlite(src);

@@ -127,21 +127,31 @@ export function importSqlite(src: string, destPath: string, options: ImportOptio
   }
 }
 
+/** The first 8 bytes of a rollback journal that still holds a transaction (a zeroed header, journal_mode=PERSIST, is finished). */
+const JOURNAL_MAGIC = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
+
+/**
+ * The WAL policy: the main file alone must be the whole database. A `-wal`
+ * with any content, or a `-journal` whose header is live (hot), is
+ * IMPORT_FORMAT with the advice to checkpoint or roll back in SQLite first.
+ */
 function refusePendingLogs(vfs: Vfs, src: string): void {
-  for (const [suffix, what] of [
-    ['-wal', 'a write-ahead log with changes not yet checkpointed into the main file; checkpoint it first (sqlite3 SRC "PRAGMA wal_checkpoint(TRUNCATE)") or close every connection to it'],
-    ['-journal', 'a hot rollback journal (an interrupted transaction); open it once with sqlite3 to roll it back first'],
-  ] as const) {
-    const p = src + suffix;
-    if (!vfs.exists(p)) continue;
+  const head = (p: string): Uint8Array | null => {
+    if (!vfs.exists(p)) return null;
     const f = vfs.openRead(p);
-    let size: number;
     try {
-      size = f.size();
+      return f.readAt(0, Math.min(f.size(), 8));
     } finally {
       f.close();
     }
-    if (size > 0) throw new HeliosError('IMPORT_FORMAT', `${src} has ${what}`, { file: p });
+  };
+  const wal = head(src + '-wal');
+  if (wal !== null && wal.length > 0) {
+    throw new HeliosError('IMPORT_FORMAT', `${src} has a write-ahead log with changes not yet checkpointed into the main file; checkpoint it first (sqlite3 SRC "PRAGMA wal_checkpoint(TRUNCATE)") or close every connection to it`, { file: src + '-wal' });
+  }
+  const journal = head(src + '-journal');
+  if (journal !== null && journal.length === 8 && JOURNAL_MAGIC.every((b, i) => journal[i] === b)) {
+    throw new HeliosError('IMPORT_FORMAT', `${src} has a hot rollback journal (an interrupted transaction); open it once with sqlite3 to roll it back first`, { file: src + '-journal' });
   }
 }
 

@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from '../database.ts';
@@ -75,6 +75,11 @@ if (Sqlite) {
       assertSame(o, dest);
     } finally {
       o.close();
+    }
+    // Sealed: no file of the new database holds a table name or a value of the source in plaintext.
+    for (const f of readdirSync(dest)) {
+      const bytes = readFileSync(join(dest, f)).toString('latin1');
+      for (const needle of ['name-1234', 'parent_score', 'CREATE TABLE', 'Note 33']) assert.not.ok(bytes.includes(needle), `${f} holds "${needle}"`);
     }
     // The imported database works as a database: constraints, triggers and AUTOINCREMENT carry on.
     const db = new Database(dest, { key: KEY });

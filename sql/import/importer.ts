@@ -241,6 +241,7 @@ function copyDatabase(db: Database, reader: BtreeReader, pages: SqlitePages, sch
     const put = (rowid: number | bigint | null, payload: Uint8Array): void => {
       const v = decodeRecord(payload, enc, file, ncols, lead);
       const k = v.length - lead;
+      if (k === 0) throw importError(file, `a row of ${info.name} has an empty record`);
       const p = insertFor(k);
       if (rowid !== null) {
         if (info.rowidAlias >= 0) {

@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from '../database.ts';
@@ -75,6 +75,11 @@ if (Sqlite) {
       assertSame(o, dest);
     } finally {
       o.close();
+    }
+    // Sealed: no file of the new database holds a table name or a value of the source in plaintext.
+    for (const f of readdirSync(dest)) {
+      const bytes = readFileSync(join(dest, f)).toString('latin1');
+      for (const needle of ['name-1234', 'parent_score', 'CREATE TABLE', 'Note 33']) assert.not.ok(bytes.includes(needle), `${f} holds "${needle}"`);
     }
     // The imported database works as a database: constraints, triggers and AUTOINCREMENT carry on.
     const db = new Database(dest, { key: KEY });
@@ -157,6 +162,20 @@ if (Sqlite) {
     }
   });
 
+  test('a hot rollback journal is refused; a finished one (zeroed header, journal_mode=PERSIST) is not', () => {
+    const src = fresh('.sqlite');
+    const s = new Sqlite(src);
+    s.pragma('journal_mode = PERSIST');
+    s.exec('CREATE TABLE t(a); INSERT INTO t VALUES (1)');
+    s.close();
+    assert.ok(existsSync(src + '-journal'), 'PERSIST leaves its journal');
+    assert.is(importSqlite(src, fresh('.db'), { key: KEY }).rows, 1);
+    const j = readFileSync(src + '-journal');
+    j.set([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7], 0);
+    writeFileSync(src + '-journal', j);
+    assert.is(codeOf(() => importSqlite(src, fresh('.db'), { key: KEY })), 'IMPORT_FORMAT');
+  });
+
   test('an existing destination is refused, and a failed import leaves no destination behind', () => {
     const src = fresh('.sqlite');
     const s = new Sqlite(src);
@@ -176,6 +195,9 @@ if (Sqlite) {
     const dest2 = fresh('.db');
     assert.is(codeOf(() => importSqlite(src2, dest2, { key: KEY, onProgress: (p) => { if (p.phase === 'rows') throw new HeliosError('INVALID_ARGUMENT', 'stop'); } })), 'INVALID_ARGUMENT');
     assert.not.ok(existsSync(dest2));
+    const dest3 = fresh('.db');
+    assert.is(codeOf(() => importSqlite(src2, dest3, {})), 'CONFIG'); // no key for the new (encrypted) database
+    assert.not.ok(existsSync(dest3));
   });
 
   test('opening a SQLite file as a HeliosDB database says so and names the import command', () => {

@@ -22,6 +22,7 @@ import { rmSync } from 'node:fs';
 import { HeliosError } from '../../format/errors.ts';
 import type { SqlValue } from '../../format/sql-value.ts';
 import { createNodeVfs } from '../../engine/node-vfs.ts';
+import type { Vfs } from '../../engine/vfs.ts';
 import { openSqlitePages, type SqlcipherSourceOptions, type SqlitePages } from '../../engine/sqlite-pages.ts';
 import { Database, type DatabaseOptions } from '../database.ts';
 import { parse } from '../parser.ts';
@@ -116,29 +117,41 @@ export function importSqlite(src: string, destPath: string, options: ImportOptio
       } catch {
         // The import already failed; the directory is removed below.
       }
-      rmSync(destPath, { recursive: true, force: true });
     }
+    // destPath did not exist when the import began: whatever is there now is ours
+    // (a Database constructor that failed after creating the directory included).
+    rmSync(destPath, { recursive: true, force: true });
     throw e;
   } finally {
     pages.close();
   }
 }
 
-function refusePendingLogs(vfs: ReturnType<typeof createNodeVfs>, src: string): void {
-  for (const [suffix, what] of [
-    ['-wal', 'a write-ahead log with changes not yet checkpointed into the main file; checkpoint it first (sqlite3 SRC "PRAGMA wal_checkpoint(TRUNCATE)") or close every connection to it'],
-    ['-journal', 'a hot rollback journal (an interrupted transaction); open it once with sqlite3 to roll it back first'],
-  ] as const) {
-    const p = src + suffix;
-    if (!vfs.exists(p)) continue;
+/** The first 8 bytes of a rollback journal that still holds a transaction (a zeroed header, journal_mode=PERSIST, is finished). */
+const JOURNAL_MAGIC = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
+
+/**
+ * The WAL policy: the main file alone must be the whole database. A `-wal`
+ * with any content, or a `-journal` whose header is live (hot), is
+ * IMPORT_FORMAT with the advice to checkpoint or roll back in SQLite first.
+ */
+function refusePendingLogs(vfs: Vfs, src: string): void {
+  const head = (p: string): Uint8Array | null => {
+    if (!vfs.exists(p)) return null;
     const f = vfs.openRead(p);
-    let size: number;
     try {
-      size = f.size();
+      return f.readAt(0, Math.min(f.size(), 8));
     } finally {
       f.close();
     }
-    if (size > 0) throw new HeliosError('IMPORT_FORMAT', `${src} has ${what}`, { file: p });
+  };
+  const wal = head(src + '-wal');
+  if (wal !== null && wal.length > 0) {
+    throw new HeliosError('IMPORT_FORMAT', `${src} has a write-ahead log with changes not yet checkpointed into the main file; checkpoint it first (sqlite3 SRC "PRAGMA wal_checkpoint(TRUNCATE)") or close every connection to it`, { file: src + '-wal' });
+  }
+  const journal = head(src + '-journal');
+  if (journal !== null && journal.length === 8 && JOURNAL_MAGIC.every((b, i) => journal[i] === b)) {
+    throw new HeliosError('IMPORT_FORMAT', `${src} has a hot rollback journal (an interrupted transaction); open it once with sqlite3 to roll it back first`, { file: src + '-journal' });
   }
 }
 
@@ -233,6 +246,7 @@ function copyDatabase(db: Database, reader: BtreeReader, pages: SqlitePages, sch
     const put = (rowid: number | bigint | null, payload: Uint8Array): void => {
       let v = decodeRecord(payload, enc, file, ncols, lead);
       const k = v.length - lead;
+      if (k === 0) throw importError(file, `a row of ${info.name} has an empty record`);
       const p = insertFor(k);
       if (rowid !== null) {
         if (info.rowidAlias >= 0) {

@@ -16,3 +16,6 @@ export { createMemVfs } from './engine/mem-vfs.ts';
 export type { Vfs, VfsFile } from './engine/vfs.ts';
 export type { ChangeKeyOptions, RewriteOptions, RewriteProgress, RewriteResult, RotateOptions } from './engine/engine.ts';
 export type { RevokeOptions, RevokeResult } from './engine/key-management.ts';
+export { importSqlite } from './sql/import/importer.ts';
+export type { ImportOptions, ImportProgress, ImportPhase, ImportResult } from './sql/import/importer.ts';
+export type { SqlcipherSourceOptions } from './engine/sqlite-pages.ts';

@@ -195,6 +195,18 @@ export interface Engine extends EngineKeyManagement {
    */
   verifyAuditLog(path?: string): AuditVerifyReport;
   /**
+   * SQL's VACUUM (engine/vacuum.ts): flushes, merges every table into the deepest level so
+   * deleted and overwritten entries no reader needs are dropped and their files deleted.
+   * READONLY on a readonly handle.
+   */
+  compactAll(): void;
+  /**
+   * VACUUM INTO (engine/vacuum.ts): compactAll, then a copy of the database's sealed files in
+   * the new directory `destDir` of `destVfs` (default: this engine's), opened by the same keys.
+   * CONFIG when `destDir` exists and is not empty.
+   */
+  copyTo(destDir: string, destVfs?: Vfs): void;
+  /**
    * Persists buffered writes, ends the WAL segment, zeroes keys, releases the
    * lock; later calls throw CLOSED. Idempotent. On a handle whose write path
    * failed it still releases everything, then throws that I/O error: commits

@@ -55,6 +55,7 @@ import type { BlockView } from '../format/sstable-block.ts';
 import type { Keyring, SuperblockInfo } from '../crypto/superblock.ts';
 import type { KeyContext } from './file-cipher.ts';
 import { LOCK_FILE } from './file-names.ts';
+import { hasSqliteMagic } from './sqlite-pages.ts';
 import type { KeySourceKind } from './key-loader.ts';
 import type { WalWriter } from './wal-writer.ts';
 import type { ManifestWriter, Version } from './manifest.ts';
@@ -72,6 +73,7 @@ import { checkOptions, SYNC_MODES, type Engine, type EngineOptions, type Snapsho
 import { openOrCreateSuperblock, recoverReadonly, recoverWritable, type RecoveredState } from './recovery.ts';
 import { createTableSet } from './table-set.ts';
 import { createMaintenance, type WriterState } from './maintenance.ts';
+import { compactAll, copyDatabase } from './vacuum.ts';
 
 export type { Engine, EngineInfo, EngineIterator, EngineOptions, IteratorOptions, Snapshot, SynchronousMode } from './engine-types.ts';
 export type { KeySourceOption } from './key-loader.ts';
@@ -109,7 +111,14 @@ export function openEngine(path: string, options: EngineOptions = {}): Engine {
     vfs.mkdir(dir);
   }
   // A readonly open takes no lock: it writes nothing, not even LOCK [ENG-RO-1].
-  const lock: VfsLock = readonly ? { release() {} } : vfs.lock(joinPath(dir, LOCK_FILE));
+  let lock: VfsLock;
+  try {
+    lock = readonly ? { release() {} } : vfs.lock(joinPath(dir, LOCK_FILE));
+    if (readonly) refuseNonDirectory(vfs, dir);
+  } catch (e) {
+    if (isHeliosError(e, 'IO')) refuseNonDirectory(vfs, dir);
+    throw e;
+  }
   let keyring: Keyring | null = null;
   try {
     const sb = openOrCreateSuperblock(vfs, dir, options);
@@ -124,6 +133,35 @@ export function openEngine(path: string, options: EngineOptions = {}): Engine {
     lock.release();
     throw e;
   }
+}
+
+/**
+ * Called when taking the lock failed with IO (or before a readonly open
+ * reads anything): a database is a directory, so a file at `dir` is
+ * NOT_A_DATABASE, and a SQLite
+ * (or SQLCipher) file is named as such with the command that imports it.
+ */
+function refuseNonDirectory(vfs: Vfs, dir: string): void {
+  try {
+    vfs.list(dir);
+    return;
+  } catch (e) {
+    if (!(e instanceof HeliosError) || e.details.osCode !== 'ENOTDIR') throw e;
+  }
+  let head: Uint8Array = new Uint8Array(0);
+  try {
+    const f = vfs.openRead(dir);
+    try {
+      head = f.readAt(0, 16);
+    } finally {
+      f.close();
+    }
+  } catch {
+    // Unreadable: still not a database directory.
+  }
+  const how = `import it into a new HeliosDB database with importSqlite(src, dest, { key }) or \`heliosdb import-sqlite ${dir} DEST\``;
+  if (hasSqliteMagic(head)) throw new HeliosError('NOT_A_DATABASE', `${dir} is a SQLite database file, not a HeliosDB database (a directory): ${how}`);
+  throw new HeliosError('NOT_A_DATABASE', `${dir} is a file, not a HeliosDB database (a directory); if it is a SQLCipher database, import it with importSqlite(src, dest, { key, source: { passphrase } }) or \`heliosdb import-sqlite ${dir} DEST\``);
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -411,6 +449,25 @@ function createEngine(s: EngineState): Engine {
     recordGenerationTime: (generation) => work.editManifest({ generationsCreated: [{ generation, unixMs: clock() }] }),
   }, ctx.random);
 
+  const vacuumHost = {
+    checkWritable,
+    guarded,
+    flushAll: work.flushAll,
+    levels: tables.levelFiles,
+    compact: work.compact,
+    rotateWal: work.rotateWal,
+    rewriteManifest: work.rewriteManifest,
+    vfs,
+    dir,
+    ctx,
+    liveFiles: () => ({
+      manifestNumber: st.manifest.fileNumber,
+      walNumbers: st.manifest.version.walSegments.map((seg) => seg.fileNumber),
+      tableNumbers: st.manifest.version.levels.flat().map((f) => f.fileNumber),
+      durableSeq: st.durableSeq,
+    }),
+  };
+
   const engine: Engine = {
     ...keys,
     changeKey: (newKey, options) => audited('change-key', () => keys.changeKey(newKey, options), keys.lastChangedSlot),
@@ -433,6 +490,14 @@ function createEngine(s: EngineState): Engine {
       } finally {
         key.fill(0);
       }
+    },
+    compactAll() {
+      checkOpen();
+      compactAll(vacuumHost);
+    },
+    copyTo(destDir, destVfs = vfs) {
+      checkOpen();
+      copyDatabase(vacuumHost, destVfs, destDir);
     },
     get(key, options) {
       checkOpen();

@@ -116,6 +116,8 @@ export interface ConfigOverrides {
   readonly auditLogPath?: string;
   /** Environment used to read PassphraseEnvironment variables. Default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** DatabaseOptions.interruptFlag. */
+  readonly interruptFlag?: Int32Array;
 }
 
 type Kind = 'bool' | 'int' | 'string' | 'key_source';
@@ -238,6 +240,7 @@ export function databaseOptionsFromConfig(config: HeliosConfig, overrides: Confi
   if (overrides.key !== undefined) o.key = overrides.key;
   else if (config.encryption.enabled && config.encryption.keySource !== null) o.key = keyOption(config, overrides.env);
   if (config.encryption.fipsMode) o.fips = true;
+  if (overrides.interruptFlag !== undefined) o.interruptFlag = overrides.interruptFlag;
   const sync = overrides.synchronous ?? config.database.synchronous;
   if (sync !== null) o.synchronous = sync;
   if (config.database.memoryLimitMb !== null) o.memoryLimitMb = config.database.memoryLimitMb;

@@ -21,9 +21,11 @@ import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type
 import type { AuditVerifyReport, ChangeKeyOptions, KdfOptions, RewriteProgress } from '../engine/engine.ts';
 import type { RevokeOptions, RevokeResult } from '../engine/key-management.ts';
 import { createMemVfs } from '../engine/mem-vfs.ts';
+import { createNodeVfs } from '../engine/node-vfs.ts';
 import { parseOne } from './parser.ts';
 import { Session } from './executor.ts';
 import { Statement, outputValue } from './statement.ts';
+import { interruptFlagOption, withInterrupt } from './interrupt.ts';
 
 export interface DatabaseOptions {
   /** The key source; required for an encrypted database (the default). */
@@ -77,6 +79,13 @@ export interface DatabaseOptions {
   readonly auditLog?: { readonly path: string; readonly routine?: boolean };
   /** Milliseconds since the epoch, default Date.now: the clock of rotations and audit entries (tests move it). */
   readonly clock?: () => number;
+  /**
+   * The interrupt flag (sql/interrupt.ts): element 0 non-zero stops the running
+   * statement with INTERRUPTED. Pass an Int32Array on a SharedArrayBuffer to
+   * interrupt from another thread (Atomics.store(flag, 0, 1)); db.interrupt()
+   * sets it from this one. Default: a private flag.
+   */
+  readonly interruptFlag?: Int32Array;
 }
 
 /** One live data-key generation in storageInfo(). */
@@ -132,11 +141,14 @@ export class Database {
   private readonly clock: () => number;
   /** Statements iterating now: while any is, only reads may run. */
   private iterators = 0;
+  /** @internal The interrupt flag its statements check (sql/interrupt.ts). */
+  readonly interruptFlag: Int32Array;
 
   constructor(path: string, options: DatabaseOptions = {}) {
     if (typeof path !== 'string' || path === '') throw new HeliosError('INVALID_ARGUMENT', 'Database path must be a non-empty string');
     if (options === null || typeof options !== 'object') throw new HeliosError('INVALID_ARGUMENT', 'options must be an object');
     this.name = path;
+    this.interruptFlag = interruptFlagOption(options.interruptFlag);
     this.memory = path === ':memory:';
     this.readonly = options.readonly === true;
     const eo: EngineOptions = {
@@ -170,6 +182,8 @@ export class Database {
     try {
       this.session = new Session(this.engine);
       if (tml !== undefined) this.session.tempMemoryLimit = tml;
+      // VACUUM INTO from a ':memory:' database writes its copy to the real file system.
+      if (this.memory) this.session.copyVfs = createNodeVfs();
     } catch (e) {
       this.engine.close();
       this.engine = null;
@@ -228,7 +242,7 @@ export class Database {
       const p = this.session.compile(r.statement);
       if (this.readonly && !p.readonly) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
       if (r.statement.parameters.count > 0) throw new HeliosError('MISMATCH', 'Too few parameter values were provided');
-      this.session.run(p, [], () => true);
+      withInterrupt(this.interruptFlag, true, () => this.session.run(p, [], () => true));
     }
   }
 
@@ -393,6 +407,16 @@ export class Database {
   private checkKeyChange(): void {
     this.checkOpen();
     if (this.readonly) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
+  }
+
+  /**
+   * Stops the statement running now (from a user function, or through a shared
+   * interruptFlag from another thread) with INTERRUPTED at the next row it
+   * pulls; it rolls back like any failed statement. With none running: no effect.
+   */
+  interrupt(): this {
+    Atomics.store(this.interruptFlag, 0, 1);
+    return this;
   }
 
   /** Rolls back an open transaction, persists, zeroes keys and releases the lock. Idempotent. */

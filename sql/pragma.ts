@@ -85,7 +85,11 @@ function tableInfo(xinfo: boolean): Introspection {
     needsArg: true,
     rows: (catalog, arg) => {
       const t = catalog.table(arg!);
-      if (t) return t.columns.map((c, i) => [i, c.name, reportedType(c.declType), c.notNull ? 1 : 0, c.defaultText, c.pk, ...(xinfo ? [0] : [])] as Row);
+      if (t) {
+        // Generated columns are hidden (SQLite: 2 VIRTUAL, 3 STORED): table_xinfo lists them, table_info leaves them out and numbers the rest.
+        const shown = t.columns.filter((c) => xinfo || c.generated === null);
+        return shown.map((c, i) => [i, c.name, reportedType(c.declType), c.notNull ? 1 : 0, c.defaultText, c.pk, ...(xinfo ? [c.generated === null ? 0 : c.generated.stored ? 3 : 2] : [])] as Row);
+      }
       const v = catalog.views.get(fold(arg!));
       if (v) return (v.columns ?? []).map((c, i) => [i, c, '', 0, null, 0, ...(xinfo ? [0] : [])] as Row);
       return [];
@@ -155,7 +159,7 @@ const INTROSPECTION: ReadonlyMap<string, Introspection> = new Map<string, Intros
       columns: ['schema', 'name', 'type', 'ncol', 'wr', 'strict'],
       needsArg: false,
       rows: (catalog) => [
-        ...[...catalog.tables.values()].map((t) => ['main', t.name, 'table', t.columns.length, t.withoutRowid ? 1 : 0, 0] as Row),
+        ...[...catalog.tables.values()].map((t) => ['main', t.name, 'table', t.columns.length, t.withoutRowid ? 1 : 0, t.strict ? 1 : 0] as Row),
         ...[...catalog.views.values()].map((v) => ['main', v.name, 'view', v.columns?.length ?? 0, 0, 0] as Row),
       ],
     },

@@ -113,6 +113,7 @@ export function compileSets(sets: readonly A.SetClause[], t: TableInfo, planner:
 
 function setTarget(t: TableInfo, c: A.Name): number {
   const i = t.columnIndex.get(fold(c.name));
+  if (i !== undefined && t.columns[i]!.generated !== null) throw sqlErr(`cannot UPDATE generated column "${t.columns[i]!.name}"`, c.pos);
   if (i !== undefined) return i;
   if (ROWID_NAMES.has(fold(c.name))) return t.columns.length;
   throw sqlErr(`no such column: ${c.name}`, c.pos);

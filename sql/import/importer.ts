@@ -192,25 +192,30 @@ function copyDatabase(db: Database, reader: BtreeReader, pages: SqlitePages, sch
     const info = s.catalog.table(t.name);
     if (info === undefined) throw new HeliosError('INTERNAL', `importSqlite: table ${t.name} was not created`);
     progress('rows', t.name);
-    const ncols = info.columns.length;
     const names = info.columns.map((c) => quoteId(c.name));
-    // Record column i holds table column order[i].
+    // Record column i holds table column order[i]. SQLite's records leave VIRTUAL generated
+    // columns out and keep STORED ones in declaration order; neither may be inserted (the
+    // insert computes them), so a STORED column's record value is skipped.
+    const inRecord = (i: number): boolean => !(info.columns[i]!.generated !== null && !info.columns[i]!.generated!.stored);
+    const isGenerated = (i: number): boolean => info.columns[i]!.generated !== null;
     let order: number[];
     let rowidName: string | null = null;
     if (info.withoutRowid) {
       const pk = info.indexes.find((i) => i.origin === 'pk');
       if (pk === undefined) throw new HeliosError('INTERNAL', `importSqlite: WITHOUT ROWID table ${t.name} has no primary key`);
       const pkCols = [...new Set(pk.columns.map((c) => c.column))];
-      order = [...pkCols, ...info.columns.map((_c, i) => i).filter((i) => !pkCols.includes(i))];
+      order = [...pkCols, ...info.columns.map((_c, i) => i).filter((i) => !pkCols.includes(i) && inRecord(i))];
     } else {
-      order = info.columns.map((_c, i) => i);
+      order = info.columns.map((_c, i) => i).filter(inRecord);
       if (info.rowidAlias < 0) rowidName = [...ROWID_NAMES].find((n) => !info.columnIndex.has(n)) ?? null;
     }
+    const ncols = order.length;
+    const hasStored = order.some(isGenerated);
     const stmts = new Map<number, ReturnType<typeof s.compile>>();
     const insertFor = (k: number): ReturnType<typeof s.compile> => {
       let p = stmts.get(k);
       if (p === undefined) {
-        const cols = order.slice(0, k).map((i) => names[i]!);
+        const cols = order.slice(0, k).filter((i) => !isGenerated(i)).map((i) => names[i]!);
         if (rowidName !== null) cols.unshift(rowidName);
         const sql = `INSERT INTO ${quoteId(info.name)}(${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
         p = s.compile(parse(sql)[0]!);
@@ -226,15 +231,17 @@ function copyDatabase(db: Database, reader: BtreeReader, pages: SqlitePages, sch
     // Parameters are 1-based (slot 0 unused); slot 1 is the rowid when the statement names it.
     const lead = rowidName !== null ? 2 : 1;
     const put = (rowid: number | bigint | null, payload: Uint8Array): void => {
-      const v = decodeRecord(payload, enc, file, ncols, lead);
+      let v = decodeRecord(payload, enc, file, ncols, lead);
       const k = v.length - lead;
       const p = insertFor(k);
       if (rowid !== null) {
         if (info.rowidAlias >= 0) {
-          if (info.rowidAlias >= k) throw importError(file, `a row of ${info.name} ends before its INTEGER PRIMARY KEY column`);
-          v[lead + info.rowidAlias] = rowid;
+          const at = order.indexOf(info.rowidAlias);
+          if (at >= k) throw importError(file, `a row of ${info.name} ends before its INTEGER PRIMARY KEY column`);
+          v[lead + at] = rowid;
         } else if (rowidName !== null) v[1] = rowid;
       }
+      if (hasStored) v = v.filter((_x, j) => j < lead || !isGenerated(order[j - lead]!));
       s.run(p, v, emit);
       rows++;
       batchBytes += payload.length;

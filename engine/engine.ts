@@ -305,7 +305,7 @@ function createEngine(s: EngineState): Engine {
             wanted: () => ctx.keyring.generations.length > 1,
             retire: () => {
               const dropped = keys.retireUnusedGenerations();
-              for (const g of dropped) audit('drop-generation', 'ok', { generation: g, slot: null });
+              for (const g of dropped) auditOrFail('drop-generation', 'ok', { generation: g, slot: null });
             },
           },
   });
@@ -343,6 +343,19 @@ function createEngine(s: EngineState): Engine {
     const ck = appendAudit(op, outcome, extra);
     if (ck !== null && !readonly && st.failure === null) guarded(() => work.editManifest({ auditCheckpoint: ck }));
   };
+  /**
+   * audit() for what the database does by itself after a commit (scheduled rotations, drops):
+   * nobody is there to receive the error, so an entry that cannot be written fails the handle
+   * (later writes throw it) rather than leaving the operation unlogged [AUD-OPS-4].
+   */
+  const auditOrFail = (op: string, outcome: string, extra: { generation?: number | null; slot?: number | null }): void => {
+    try {
+      audit(op, outcome, extra);
+    } catch (e) {
+      st.failure ??= e;
+      throw e;
+    }
+  };
   /** Runs a key operation and logs its outcome (a failure too, then rethrows it). */
   const audited = <T>(op: string, fn: () => T, slot?: () => number | null): T => {
     let r: T;
@@ -366,7 +379,7 @@ function createEngine(s: EngineState): Engine {
     const due = rotationDueAt();
     if (due === null || clock() < due) return;
     const g = keys.rotateDataKey();
-    audit('rotate-scheduled', 'ok', { generation: g });
+    auditOrFail('rotate-scheduled', 'ok', { generation: g });
   };
 
   /** Newest version of `key` at `seq` across memtables and tables (a copy), null if deleted, undefined if never written. */

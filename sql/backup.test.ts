@@ -428,6 +428,25 @@ if (childDir !== undefined) {
     }
   });
 
+  test('[ENG-BAK-ATOMIC-1] closing the database during a backup rejects it with CLOSED and leaves no backup behind', async () => {
+    const dir = tmp();
+    try {
+      const db = freshDb(dir, 3000);
+      let calls = 0;
+      const p = db.backup(join(dir, 'b'), {
+        progress: () => {
+          if (++calls === 2) db.close();
+        },
+      });
+      assert.is(await codeAsync(p), 'CLOSED');
+      assert.is(existsSync(join(dir, 'b')), false);
+      assert.is(existsSync(join(dir, 'b.partial')), false);
+      assert.is(count(join(dir, 'src.db')), 3000, 'the source is intact');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('an in-memory database backs up to a directory that opens as a database', async () => {
     const dir = tmp();
     try {

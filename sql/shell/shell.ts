@@ -947,7 +947,7 @@ class Shell {
         maxArgs(2);
         const m = arg(0);
         if (m === undefined) {
-          this.write(`current output mode: ${s.mode}\n`);
+          this.write(`current output mode: ${s.mode === 'tabs' ? 'list' : s.mode}\n`); // as sqlite3: tabs is list with a tab
           return;
         }
         if (!isOutputMode(m)) throw new HeliosError('INVALID_ARGUMENT', `.mode takes one of ${MODES.join(' ')}`);
@@ -969,10 +969,13 @@ class Shell {
         if (r !== undefined) s.rowSeparator = r;
         return;
       }
-      case '.nullvalue':
+      case '.nullvalue': {
         maxArgs(1);
-        s.nullValue = arg(0) ?? '';
+        const v = arg(0);
+        if (v === undefined) throw new HeliosError('INVALID_ARGUMENT', '.nullvalue takes the text NULL prints as');
+        s.nullValue = v;
         return;
+      }
       case '.width':
         for (const w of rest) if (!/^-?\d+$/.test(w)) throw new HeliosError('INVALID_ARGUMENT', '.width takes numbers');
         s.widths = rest.map(Number);

@@ -106,7 +106,7 @@ test('an unfinished statement at end of input is an error', async () => {
 test('.mode csv and json print exact values; .headers off drops the header', async () => {
   const setup = "CREATE TABLE v (i, r, t, b, n);\nINSERT INTO v VALUES (9223372036854775807, 0.1, 'say \"hi\", ok', x'00ff', NULL), (-1, 1e300, 'line\nbreak', x'', NULL);\n";
   const csv = await shell([], setup + '.mode csv\n.headers on\nSELECT i, r, t, hex(b), n FROM v;\n.headers off\nSELECT i FROM v;\n');
-  assert.is(csv.out, 'i,r,t,hex(b),n\r\n9223372036854775807,0.1,"say ""hi"", ok",00FF,\r\n-1,1.0e+300,"line\nbreak",,\r\n9223372036854775807\r\n-1\r\n');
+  assert.is(csv.out, 'i,r,t,hex(b),n\r\n9223372036854775807,0.1,"say ""hi"", ok",00FF,\r\n-1,1.0e+300,"line\nbreak","",\r\n9223372036854775807\r\n-1\r\n');
   const json = await shell([], setup + '.mode json\nSELECT i, r, t, hex(b) AS b, n FROM v;\nSELECT * FROM v WHERE 0;\n');
   assert.is(json.out, '[{"i":9223372036854775807,"r":0.1,"t":"say \\"hi\\", ok","b":"00FF","n":null},\n{"i":-1,"r":1.0e+300,"t":"line\\nbreak","b":"","n":null}]\n');
   const parsed = JSON.parse(json.out) as { t: string }[];

@@ -572,6 +572,12 @@ test('operator commands: verify, info, dump, rekey, addkey, removekey and rotate
   });
 });
 
+test('dot commands abbreviate as in sqlite3 (.he on, .mo csv); key commands only in full', async () => {
+  const r = await shell([], '.he on\n.mo list\nSELECT 1 AS a;\n.rek --key-file nowhere\n');
+  assert.is(r.out, 'a\n1\n');
+  assert.match(r.err, /unknown command "\.rek"/);
+});
+
 test('.open switches to another database; .databases and .show report the current one', async () => {
   await withTmp(async (dir) => {
     const other = join(dir, 'other.db');

@@ -911,7 +911,8 @@ class Shell {
   }
 
   private async dotCommand(line: string): Promise<void> {
-    const [cmd, ...rest] = splitArgs(line);
+    const [typed, ...rest] = splitArgs(line);
+    const cmd = dotCommandName(typed!);
     const arg = (n: number): string | undefined => rest[n];
     const maxArgs = (n: number): void => {
       if (rest.length > n) throw new HeliosError('INVALID_ARGUMENT', `${cmd}: too many arguments (see .help)`);
@@ -1455,6 +1456,26 @@ export function renderPlan(rows: readonly (readonly unknown[])[]): string {
 function ioError(what: string, file: string, e: unknown): HeliosError {
   const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
   return new HeliosError('IO', `${what}: ${code}`, { file, osCode: code });
+}
+
+const DOT_COMMANDS = [
+  '.addkey', '.bail', '.changes', '.databases', '.dump', '.echo', '.eqp', '.exit', '.fullschema', '.headers', '.help', '.import', '.indexes', '.info',
+  '.mode', '.nullvalue', '.once', '.open', '.output', '.parameter', '.print', '.quit', '.read', '.rekey', '.removekey', '.revoke', '.rotate', '.schema',
+  '.separator', '.show', '.tables', '.timer', '.verify', '.width',
+];
+
+/** Key commands are never abbreviated: they change who can open the database. */
+const FULL_NAME_ONLY = new Set(['.addkey', '.rekey', '.removekey', '.revoke', '.rotate']);
+
+/**
+ * A dot command as typed, or abbreviated as sqlite3 allows (`.he on`,
+ * `.mo csv`, `.sch`): two letters or more, the first command in
+ * alphabetical order that starts with them; key commands only in full.
+ */
+function dotCommandName(typed: string): string {
+  if (DOT_COMMANDS.includes(typed) || typed === '.header' || typed === '.indices' || typed === '.param') return typed;
+  if (typed.length < 3) return typed;
+  return DOT_COMMANDS.find((c) => c.startsWith(typed) && !FULL_NAME_ONLY.has(c)) ?? typed;
 }
 
 /**

@@ -190,11 +190,13 @@ test('.read runs a file (nested .read too); an unreadable file is Error [IO]', a
   });
 });
 
-test('.timer on prints the run time of each statement from the injected clock', async () => {
+test('.timer on prints the run time of each statement (real, user, sys as sqlite3) from the injected clocks', async () => {
   let now = 1000;
   const clock = (): number => (now += 12.5);
-  const r = await shell([...CSV], '.timer on\nSELECT 1 AS one;\n.timer off\nSELECT 2 AS two;\n.timer maybe\n', { clock });
-  assert.is(r.out, 'one\n1\nRun Time: real 0.013\ntwo\n2\n');
+  let used = 0;
+  const cpu = () => ((used += 1500), { user: used, system: used / 3 });
+  const r = await shell([...CSV], '.timer on\nSELECT 1 AS one;\n.timer off\nSELECT 2 AS two;\n.timer maybe\n', { clock, cpu });
+  assert.is(r.out, 'one\n1\nRun Time: real 0.013 user 0.001500 sys 0.000500\ntwo\n2\n');
   assert.match(r.err, /\.timer takes on or off/);
 });
 

@@ -91,6 +91,8 @@ export interface ShellOptions {
   readonly readSecret?: (prompt: string) => Promise<string | Uint8Array | null>;
   /** Milliseconds, for .timer. Default performance.now(). */
   readonly clock?: () => number;
+  /** CPU time used so far in microseconds, for .timer's user and sys. Default process.cpuUsage(). */
+  readonly cpu?: () => { user: number; system: number };
   /** KDF parameters for a database created with a passphrase (default: the library's). */
   readonly kdf?: DatabaseOptions['kdf'];
   /** Draw progress bars (on `errors`) for long work: true when standard error is a terminal. Default false. */
@@ -563,6 +565,7 @@ class Shell {
   private readonly stdout: ShellWriter;
   private readonly err: ShellWriter;
   private readonly clock: () => number;
+  private readonly cpu: () => { user: number; system: number };
   private readonly env: Readonly<Record<string, string | undefined>>;
   private readonly readSecret: ShellOptions['readSecret'];
   private readonly kdf: ShellOptions['kdf'];
@@ -583,6 +586,7 @@ class Shell {
     this.stdout = options.output;
     this.err = options.errors ?? options.output;
     this.clock = options.clock ?? (() => performance.now());
+    this.cpu = options.cpu ?? (typeof process !== 'undefined' && typeof process.cpuUsage === 'function' ? () => process.cpuUsage() : () => ({ user: 0, system: 0 }));
     this.env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
     this.readSecret = options.readSecret;
     this.kdf = options.kdf;
@@ -833,6 +837,7 @@ class Shell {
   /** Runs one statement and prints its rows. */
   private execute(sql: string): void {
     const started = this.timer ? this.clock() : 0;
+    const cpuStarted = this.timer ? this.cpu() : null;
     const closesAfter = this.once;
     try {
       if (this.eqp && !/^\s*explain\b/i.test(sql)) this.printPlan(sql);
@@ -858,7 +863,12 @@ class Shell {
     } catch (e) {
       this.fail(e);
     }
-    if (this.timer) this.write(`Run Time: real ${((this.clock() - started) / 1000).toFixed(3)}\n`);
+    if (cpuStarted !== null) {
+      // sqlite3's line: real seconds, then user and system CPU seconds.
+      const c = this.cpu();
+      const real = ((this.clock() - started) / 1000).toFixed(3);
+      this.write(`Run Time: real ${real} user ${((c.user - cpuStarted.user) / 1e6).toFixed(6)} sys ${((c.system - cpuStarted.system) / 1e6).toFixed(6)}\n`);
+    }
     if (closesAfter && this.once) this.closeOutput();
   }
 

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runShell } from './shell.ts';
 import { MODES } from './output-modes.ts';
+import { readRecords } from './csv-import.ts';
 import fc from 'fast-check';
 import { fuzzParams } from '../../fuzz/budget.ts';
 
@@ -155,6 +156,27 @@ if (!hasSqlite) {
     assert.is(ours2.out, sq.out, 'we load sqlite3\'s dump');
   });
 }
+
+test('readRecords gives the same records however the input is split into chunks (quotes, "", CRLF, a BOM)', () => {
+  const text = '\uFEFFa,"b ""q"", c"\r\n"multi\nline",x\n,\n"tail"';
+  const whole = [...readRecords([text], 'f', ',', '\n')];
+  assert.equal(whole.map((r) => r.fields), [['a', 'b "q", c'], ['multi\nline', 'x'], ['', ''], ['tail']]);
+  assert.equal(whole.map((r) => r.line), [1, 2, 4, 5]);
+  for (let cut = 0; cut <= text.length; cut++) {
+    for (const size of [1, 2, 3]) {
+      const parts = [text.slice(0, cut)];
+      for (let k = cut; k < text.length; k += size) parts.push(text.slice(k, k + size));
+      assert.equal([...readRecords(parts, 'f', ',', '\n')], whole, `cut ${cut}, size ${size}`);
+    }
+  }
+  let err = '';
+  try {
+    [...readRecords(['a,"open'], 'f.csv', ',', '\n')];
+  } catch (e) {
+    err = String(e);
+  }
+  assert.match(err, /f\.csv:1: unterminated "-quoted field/);
+});
 
 test.after(() => rmSync(work, { recursive: true, force: true }));
 test.run();

@@ -38,7 +38,7 @@
  * zeroed after use (a non-ASCII one passes through a JS string for NFC
  * normalization, which cannot be erased: see the threat model).
  */
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   Database,
@@ -1244,13 +1244,38 @@ class Shell {
     if (row === '\r\n') row = '\n';
     if ([...col].length !== 1 || [...row].length !== 1) throw new HeliosError('INVALID_ARGUMENT', '.import needs one-character separators (see .separator)');
     const [file, table] = names as [string, string];
-    let text: string;
+    let fd: number;
+    let size: number;
     try {
-      text = readFileSync(file, 'utf8');
+      fd = openSync(file, 'r');
+      size = fstatSync(fd).size;
     } catch (e) {
       throw ioError(`cannot read ${file}`, file, e);
     }
-    importDelimited(this.db, text, { file, table, colSeparator: col, rowSeparator: row, skip }, this.bar(`import ${file}`, text.length, 'bytes'), (w) => this.err.write(`${w}\n`), () => this.checkInterrupt());
+    let read = 0;
+    // The file is read 1 MiB at a time: an import of any size holds one record, not the file.
+    function* chunks(): Generator<string> {
+      const buf = new Uint8Array(1 << 20);
+      const decoder = new TextDecoder('utf-8');
+      for (;;) {
+        let n: number;
+        try {
+          n = readSync(fd, buf, 0, buf.length, null);
+        } catch (e) {
+          throw ioError(`cannot read ${file}`, file, e);
+        }
+        if (n === 0) break;
+        read += n;
+        yield decoder.decode(buf.subarray(0, n), { stream: true });
+      }
+      const tail = decoder.decode();
+      if (tail !== '') yield tail;
+    }
+    try {
+      importDelimited(this.db, chunks(), { file, table, colSeparator: col, rowSeparator: row, skip }, this.bar(`import ${file}`, size, 'bytes'), (w) => this.err.write(`${w}\n`), () => this.checkInterrupt(), () => read);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** .open [--new] [--readonly] [KEY] DIR: closes this database and opens DIR (with KEY, or the way the shell was started). */

@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -571,6 +571,17 @@ test('operator commands: verify, info, dump, rekey, addkey, removekey and rotate
     assert.is(help.code, 0);
     assert.match(help.out, /^usage: heliosdb verify DIR/);
     assert.is((await op(['verify', join(dir, 'missing.db'), '--key-file', keyA])).code, EXIT.NOT_OPENED);
+    // Damage inside a table file: verify reads it, names file and offset, and exits 1.
+    const bad = join(dir, 'bad.db');
+    const made = await shell([bad, '--key-file', keyA, '--create'], "CREATE TABLE big (i INTEGER PRIMARY KEY, s TEXT);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000) INSERT INTO big SELECT x, printf('row %d of the table', x) FROM c;\n.rotate --rewrite\n");
+    assert.is(made.code, 0, made.err);
+    const sst = readdirSync(bad).find((f) => f.endsWith('.sst'))!;
+    const bytes = readFileSync(join(bad, sst));
+    bytes[bytes.length >> 1]! ^= 0xff;
+    writeFileSync(join(bad, sst), bytes);
+    const v = await op(['verify', bad, '--key-file', keyA]);
+    assert.is(v.code, EXIT.FAILED, v.err);
+    assert.match(v.err, /Error \[CORRUPTION\]: \d+\.sst: .* at offset \d+/);
   });
 });
 

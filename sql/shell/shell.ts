@@ -1,36 +1,29 @@
 /**
  * The interactive shell (`heliosdb`): opens a database directory with a key,
- * reads SQL and dot commands, prints results. An application of the public
- * API: it imports only the package entry (index.ts; scripts/layers.test.ts
- * checks it). All terminal I/O is injected: main.ts wires it to the process
- * (terminal.ts for a TTY), tests drive it with a scripted input.
+ * reads SQL and dot commands, prints results — shaped after sqlite3's shell
+ * (its output modes, dot commands, flags and .dump text; modes.test.ts
+ * compares them with Debian's sqlite3). An application of the public API: it
+ * imports only the package entry (index.ts; scripts/layers.test.ts checks
+ * it). All terminal I/O is injected: main.ts wires it to the process (a
+ * worker thread, terminal.ts for a TTY), tests drive it with a scripted input.
  *
  * ```
- * heliosdb [options] [DIR] [SQL]
- *   --key-file PATH        raw key file (32 bytes or 64 hex chars)
- *   --key-env VAR          raw key in an environment variable (64 hex chars)
- *   --passphrase           ask for a passphrase (not echoed)
- *   --passphrase-env VAR   passphrase in an environment variable
- *   --config FILE.toml     settings and key source from a configuration file
- *   --no-encryption        open/create an unencrypted database
- *   --create               create DIR when it does not exist
- *   --readonly             refuse statements that write
- *   --mode table|csv|json  output format (default table)
- *   --version              print the package version
+ * heliosdb [options] [DIR] [SQL | .command ...]     (USAGE lists the options)
  * ```
- * Without DIR (and without a config naming one) the database is ':memory:'.
- * With SQL the shell runs it and exits; otherwise it reads standard input:
- * statements may span lines and run once a line completes them with `;`
- * (strings, quoted names and comments may hold `;`), and a line starting
- * with `.` at a statement boundary is a dot command (`.help` lists them;
- * `.rekey`, `.addkey`, `.removekey` and `.rotate` manage keys).
+ * Without DIR the database is ':memory:'. Arguments after DIR run in turn and
+ * the input is not read; otherwise the shell reads its input: statements may
+ * span lines and run once a line completes them with `;` (strings, quoted
+ * names and comments may hold `;`, and a CREATE TRIGGER body ends at END;),
+ * and a line starting with `.` at a statement boundary is a dot command
+ * (`.help` lists them).
  *
  * Errors print `Error [CODE]: message` on the error stream and the shell
  * goes on. Exit status (EXIT): 0 ok; 1 (input not interactive) a statement
- * or command failed; 2 bad arguments; 3 the database could not be opened
- * (missing, wrong key, locked, bad config, passphrase not given or the two
- * entries of a new one differ); 4 an internal error (a bug). An interactive
- * session exits 0 despite failed statements, like sqlite3.
+ * or command failed, or the script was interrupted; 2 bad arguments; 3 the
+ * database could not be opened (missing, wrong key, locked, bad config,
+ * passphrase not given or the two entries of a new one differ); 4 an
+ * internal error (a bug); `.exit N`. An interactive session exits 0 despite
+ * failed statements, like sqlite3.
  *
  * Secrets: the shell never prints key material. A passphrase read at the
  * terminal arrives as bytes, is asked twice when it becomes a new key

@@ -7,12 +7,13 @@
 import { HeliosError } from '../format/errors.ts';
 import { LOG_BLOCK_BYTES, MAX_LOG_FILE_BYTES, MAX_SEALED_RECORD_BYTES } from '../format/record-frame.ts';
 import type { SuiteId } from '../crypto/cipher-suite.ts';
-import type { Vfs } from './vfs.ts';
+import type { Vfs, VfsFile } from './vfs.ts';
 import { keySourceKind, type KeySourceKind, type KeySourceOption } from './key-loader.ts';
 import type { EngineKeyManagement } from './key-management.ts';
 import type { KdfOptions } from '../crypto/superblock.ts';
 import type { CompactionConfig } from './compaction.ts';
 import type { WriteBatch } from './write-batch.ts';
+import type { AuditVerifyReport } from './audit-log.ts';
 
 export type SynchronousMode = 'full' | 'normal' | 'off';
 
@@ -28,7 +29,11 @@ export interface EngineOptions {
   /** Memory the memtable may use before it is frozen and flushed to an L0 table, in bytes.
    *  Default 64 MiB (a quarter of memoryLimitMb when that is set). */
   memtableBudgetBytes?: number;
-  /** PBKDF2-HMAC-SHA256 instead of Argon2id for passphrases (new databases). */
+  /**
+   * FIPS mode: PBKDF2-HMAC-SHA256 instead of Argon2id for passphrases (new
+   * databases), and every AES-GCM/HKDF/PBKDF2 operation through node:crypto;
+   * the runtime must report a FIPS provider (crypto.getFips()), else CONFIG.
+   */
   fips?: boolean;
   /** KDF parameters for a new passphrase database. */
   kdf?: KdfOptions;
@@ -65,6 +70,23 @@ export interface EngineOptions {
   compaction?: Partial<CompactionConfig>;
   /** Input entries of flush/compaction work done after each commit (default 64): bounds commit latency. */
   compactionStepEntries?: number;
+  /**
+   * Scheduled data-key rotation [CRY-ROTATE-8]: once the current generation is this many days
+   * old (by `clock`), a writable open or a commit starts a new one, and the tables, WAL
+   * segments and manifest of older generations are re-sealed in the background slices of later
+   * commits until the older generations are dropped [CRY-ROTATE-9]. A positive number; encrypted
+   * databases only (ignored for suite 'none').
+   */
+  rotationIntervalDays?: number;
+  /** Milliseconds since the Unix epoch (default Date.now): the time of rotations and audit entries (tests move it). */
+  clock?: () => number;
+  /**
+   * The audit log of security operations (spec/audit-log.md): entries are appended to `path`.
+   * `routine: false` leaves out routine opens and closes (the seed's log_encryption_operations);
+   * failed unlocks and key operations are always logged. An entry that cannot be written fails
+   * the operation that asked for it (an open fails closed).
+   */
+  audit?: { path: string; routine?: boolean };
 }
 
 export interface Snapshot {
@@ -96,7 +118,27 @@ export interface EngineIterator {
   close(): void;
 }
 
+/** What FIPS mode is and is not for this handle (crypto/fips.ts, spec/threat-model.md). */
+export interface FipsStatus {
+  /** Opened with fips: true (TOML fips_mode = true). */
+  readonly requested: boolean;
+  /** The database was created in FIPS mode (PBKDF2 for passphrases; recorded in HELIOS). */
+  readonly createdInFipsMode: boolean;
+  /** The runtime reports a FIPS provider (crypto.getFips() === 1). */
+  readonly providerActive: boolean;
+  /** Every AES-GCM, HKDF and PBKDF2 operation of this process goes through node:crypto (OpenSSL): no JavaScript GHASH. */
+  readonly opensslOnly: boolean;
+  /** AES-256-GCM with HKDF-SHA256 and a raw key or PBKDF2: approved algorithms (Argon2id is not). */
+  readonly algorithmsApproved: boolean;
+  /** providerActive and opensslOnly: the cryptography runs in the module the runtime reports as validated. HeliosDB itself is no validated module. */
+  readonly moduleValidated: boolean;
+  /** requested, algorithmsApproved and moduleValidated. */
+  readonly active: boolean;
+}
+
 export interface EngineInfo {
+  /** FIPS mode as it really is (fipsMode below only says the database was created in FIPS mode). */
+  fips: FipsStatus;
   encryptionEnabled: boolean;
   suite: SuiteId;
   kdf: string;
@@ -139,10 +181,71 @@ export interface EngineInfo {
   liveSnapshots: number;
   /** The I/O error that failed this handle's write path, or null. */
   failure: string | null;
+  /** Each live data-key generation: creation time (null when unknown: a readonly open of a database that never recorded it), tables and their bytes. */
+  generationInfo: { generation: number; createdAtMs: number | null; tables: number; tableBytes: number }[];
+  /** The scheduled rotation interval, or null. */
+  rotationIntervalDays: number | null;
+  /** When the scheduled rotation is next due (ms since the epoch), or null (no schedule, or unknown). */
+  nextRotationAtMs: number | null;
+  /** The audit log path, or null when the audit log is off. */
+  auditLogPath: string | null;
+}
+
+/**
+ * A consistent point of the database taken for a backup (engine/backup.ts,
+ * spec/backup.md): the small files (HELIOS, CURRENT, MANIFEST, the WAL up to
+ * the last commit) are already written to the destination when the engine
+ * hands it out; the table files it lists stay on disk (pinned) until
+ * release(), however the database changes meanwhile.
+ */
+export interface BackupPoint {
+  /** Highest sequence number the backup holds. */
+  readonly lastSeqNum: number;
+  /** Files written to the destination synchronously, with their sizes. */
+  readonly written: readonly { readonly name: string; readonly byteLength: number }[];
+  /** Table files still to copy (immutable). */
+  readonly tables: readonly { readonly name: string; readonly byteLength: number }[];
+  /** Opens table file `name` of the source for reading (the caller closes it). CLOSED once the engine closed. */
+  openTable(name: string): VfsFile;
+  /** Unpins the tables. Idempotent. */
+  release(): void;
+}
+
+/** One file the integrity check read (engine/verify.ts). */
+export interface FileCheck {
+  readonly name: string;
+  readonly kind: 'superblock' | 'current' | 'manifest' | 'wal' | 'table';
+  readonly byteLength: number;
+  /** Sealed records or blocks authenticated. */
+  readonly units: number;
+  /** null when every byte authenticated; else what failed (file and offset). */
+  readonly error: string | null;
+}
+
+export interface FileCheckProgress {
+  readonly filesDone: number;
+  readonly filesTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
 }
 
 /** Key change and data-key rotation: engine/key-management.ts. */
 export interface Engine extends EngineKeyManagement {
+  /**
+   * Starts a backup into the new, empty directory `destDir` of `destVfs`
+   * (spec/backup.md [ENG-BAK-POINT-1]): syncs the WAL, then writes HELIOS, the
+   * WAL up to the last commit, a manifest listing the tables of this moment
+   * and a CLOSED CURRENT to `destDir`, and pins those tables. Later commits
+   * do not change what the backup holds. Writable handles only (READONLY).
+   */
+  beginBackup(destVfs: Vfs, destDir: string): BackupPoint;
+  /**
+   * Reads every live file — CURRENT, the manifest, every WAL record, every
+   * block of every table (header, data, filter, index, footer and digest) —
+   * and authenticates it (spec/backup.md [ENG-BAK-VERIFY-1]). Never throws for a
+   * damaged file: each file gets its FileCheck.
+   */
+  verifyFiles(onProgress?: (p: FileCheckProgress) => void): FileCheck[];
   /** The value stored for `key` (a new array), or undefined. */
   get(key: Uint8Array, options?: { snapshot?: Snapshot }): Uint8Array | undefined;
   put(key: Uint8Array, value: Uint8Array): void;
@@ -155,6 +258,31 @@ export interface Engine extends EngineKeyManagement {
   iterator(options?: IteratorOptions): EngineIterator;
   setSynchronous(mode: SynchronousMode): void;
   info(): EngineInfo;
+  /**
+   * Appends an entry for operation `op` with `outcome` to the audit log (spec/audit-log.md),
+   * with the current generation and this handle's key slot unless given, and (writable handle)
+   * records it as the database's sealed checkpoint [AUD-CKPT-1]. Nothing when the audit log is
+   * off. The hook other operations (backup, restore, verify, import, export) call. Errors:
+   * INVALID_ARGUMENT (op or outcome outside [AUD-LINE-1]), CLOSED, IO, LOCKED.
+   */
+  audit(op: string, outcome: string, extra?: { generation?: number | null; slot?: number | null }): void;
+  /**
+   * Verifies the audit log at `path` (default: this handle's audit path) for this database with
+   * its audit key and sealed checkpoint [AUD-VERIFY-1]. CONFIG when no path is known.
+   */
+  verifyAuditLog(path?: string): AuditVerifyReport;
+  /**
+   * SQL's VACUUM (engine/vacuum.ts): flushes, merges every table into the deepest level so
+   * deleted and overwritten entries no reader needs are dropped and their files deleted.
+   * READONLY on a readonly handle.
+   */
+  compactAll(): void;
+  /**
+   * VACUUM INTO (engine/vacuum.ts): compactAll, then a copy of the database's sealed files in
+   * the new directory `destDir` of `destVfs` (default: this engine's), opened by the same keys.
+   * CONFIG when `destDir` exists and is not empty.
+   */
+  copyTo(destDir: string, destVfs?: Vfs): void;
   /**
    * Persists buffered writes, ends the WAL segment, zeroes keys, releases the
    * lock; later calls throw CLOSED. Idempotent. On a handle whose write path
@@ -187,6 +315,13 @@ export function checkOptions(o: EngineOptions): void {
   if (o.encryption === false && o.key !== undefined) throw new HeliosError('CONFIG', 'encryption: false takes no key');
   if (o.key !== undefined) keySourceKind(o.key);
   if (o.readonly !== undefined && typeof o.readonly !== 'boolean') throw new HeliosError('INVALID_ARGUMENT', 'readonly must be a boolean');
+  const r = o.rotationIntervalDays;
+  if (r !== undefined && (typeof r !== 'number' || !Number.isFinite(r) || r <= 0)) throw new HeliosError('INVALID_ARGUMENT', 'rotationIntervalDays must be a positive number');
+  if (o.clock !== undefined && typeof o.clock !== 'function') throw new HeliosError('INVALID_ARGUMENT', 'clock must be a function returning milliseconds since the epoch');
+  const a = o.audit;
+  if (a !== undefined && (typeof a !== 'object' || a === null || typeof a.path !== 'string' || a.path === '' || (a.routine !== undefined && typeof a.routine !== 'boolean'))) {
+    throw new HeliosError('INVALID_ARGUMENT', 'audit must be { path: string, routine?: boolean }');
+  }
   const w = o.rollbackWitness;
   if (w !== undefined && (typeof w !== 'object' || w === null || typeof w.path !== 'string' || w.path === '' || (w.create !== undefined && typeof w.create !== 'boolean'))) {
     throw new HeliosError('INVALID_ARGUMENT', 'rollbackWitness must be { path: string, create?: boolean }');

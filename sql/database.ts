@@ -18,13 +18,17 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type SynchronousMode } from '../engine/engine.ts';
-import type { ChangeKeyOptions, KdfOptions, RewriteProgress } from '../engine/engine.ts';
+import type { AuditVerifyReport, ChangeKeyOptions, FipsStatus, KdfOptions, RewriteProgress } from '../engine/engine.ts';
 import type { RevokeOptions, RevokeResult } from '../engine/key-management.ts';
 import { createMemVfs } from '../engine/mem-vfs.ts';
+import { createNodeVfs } from '../engine/node-vfs.ts';
 import { parseOne } from './parser.ts';
 import { Session } from './executor.ts';
 import { Statement, outputValue } from './statement.ts';
 import { interruptFlagOption, withInterrupt } from './interrupt.ts';
+import { backupEngine, type BackupResult } from '../engine/backup.ts';
+import { engineBackupOptions, type BackupOptions, type BackupSetConfig } from './backup-options.ts';
+import type { IntegrityProgress, IntegrityReport } from './integrity.ts';
 
 export interface DatabaseOptions {
   /** The key source; required for an encrypted database (the default). */
@@ -47,7 +51,12 @@ export interface DatabaseOptions {
    * open refuses a directory older than the witness's last update.
    */
   readonly rollbackWitness?: { readonly path: string; readonly create?: boolean };
-  /** PBKDF2-HMAC-SHA256 instead of Argon2id for passphrase keys of new databases. */
+  /**
+   * FIPS mode (TOML fips_mode): PBKDF2-HMAC-SHA256 instead of Argon2id for passphrase keys of
+   * new databases, and every AES-GCM, HKDF and PBKDF2 operation through node:crypto (OpenSSL,
+   * no JavaScript GHASH). The runtime must report a FIPS provider (crypto.getFips()), else the
+   * open fails with CONFIG saying so. storageInfo().fips reports each part as it is.
+   */
   readonly fips?: boolean;
   /** KDF parameters for a new passphrase database. */
   readonly kdf?: KdfOptions;
@@ -65,12 +74,40 @@ export interface DatabaseOptions {
    */
   readonly tempMemoryLimit?: number;
   /**
+   * Scheduled data-key rotation (the seed's rotation_interval_days): once the current data key
+   * is this many days old, an open or a commit starts a new generation; later commits re-seal
+   * older files in small slices and the old generation is dropped when no file uses it.
+   */
+  readonly rotationIntervalDays?: number;
+  /**
+   * The tamper-evident audit log of security operations (spec/audit-log.md; the seed's
+   * [logging] section): appended to `path`; `routine: false` leaves out routine opens and
+   * closes (log_encryption_operations = false).
+   */
+  readonly auditLog?: { readonly path: string; readonly routine?: boolean };
+  /** Milliseconds since the epoch, default Date.now: the clock of rotations and audit entries (tests move it). */
+  readonly clock?: () => number;
+  /**
    * The interrupt flag (sql/interrupt.ts): element 0 non-zero stops the running
    * statement with INTERRUPTED. Pass an Int32Array on a SharedArrayBuffer to
    * interrupt from another thread (Atomics.store(flag, 0, 1)); db.interrupt()
    * sets it from this one. Default: a private flag.
    */
   readonly interruptFlag?: Int32Array;
+  /** The backup set db.backup() writes to when called without a destination (the TOML [backup] section). */
+  readonly backup?: BackupSetConfig;
+}
+
+/** One live data-key generation in storageInfo(). */
+export interface DataKeyGenerationInfo {
+  readonly generation: number;
+  /** ISO 8601 creation time, or null when unknown (a readonly open of a database that never recorded it). */
+  readonly createdAt: string | null;
+  /** Age in days (fractional) by the handle's clock, or null. */
+  readonly ageDays: number | null;
+  /** Table files sealed with it, and their bytes. */
+  readonly tables: number;
+  readonly bytes: number;
 }
 
 /** What db.storageInfo() reports (the seed's get_storage_info). Never any key material. */
@@ -79,11 +116,22 @@ export interface StorageInfo {
   readonly encryptionAlgorithm: 'AES-256-GCM' | 'none';
   readonly kdf: string;
   readonly keySource: string;
+  /** True only when FIPS mode is really in force: requested, approved algorithms, and every AES-GCM/HKDF/PBKDF2 operation in the FIPS provider the runtime reports (see fips). */
   readonly fipsMode: boolean;
+  /** The parts of FIPS mode, each as it is (spec/threat-model.md). */
+  readonly fips: FipsStatus;
   readonly formatVersion: number;
   readonly dataKeyGenerations: readonly number[];
   readonly currentDataKeyGeneration: number;
   readonly synchronous: SynchronousMode;
+  /** Each live generation's age and size. */
+  readonly dataKeyGenerationInfo: readonly DataKeyGenerationInfo[];
+  /** The scheduled rotation interval, or null. */
+  readonly rotationIntervalDays: number | null;
+  /** ISO 8601 time the next scheduled rotation is due, or null (no schedule). */
+  readonly nextRotationAt: string | null;
+  /** The audit log file, or null when the audit log is off. */
+  readonly auditLogPath: string | null;
 }
 
 type TxnMode = 'deferred' | 'immediate' | 'exclusive';
@@ -103,6 +151,8 @@ export class Database {
   /** @internal */
   readonly session: Session;
   private savepointSeq = 0;
+  private readonly clock: () => number;
+  private readonly backupSet: BackupSetConfig | undefined;
   /** Statements iterating now: while any is, only reads may run. */
   private iterators = 0;
   /** @internal The interrupt flag its statements check (sql/interrupt.ts). */
@@ -130,14 +180,29 @@ export class Database {
     if (this.readonly && !this.memory) eo.readonly = true;
     if (options.rollbackWitness !== undefined) eo.rollbackWitness = { ...options.rollbackWitness };
     if (this.memory) eo.vfs = createMemVfs();
+    if (options.rotationIntervalDays !== undefined) eo.rotationIntervalDays = options.rotationIntervalDays;
+    if (options.auditLog !== undefined) {
+      const a = options.auditLog;
+      if (typeof a !== 'object' || a === null) throw new HeliosError('INVALID_ARGUMENT', 'auditLog must be { path: string, routine?: boolean }');
+      eo.audit = { path: a.path, ...(a.routine !== undefined ? { routine: a.routine } : {}) };
+    }
+    if (options.clock !== undefined) eo.clock = options.clock;
+    this.clock = options.clock ?? Date.now;
     const tml = options.tempMemoryLimit;
     if (tml !== undefined && (typeof tml !== 'number' || !Number.isSafeInteger(tml) || tml < 1024)) {
       throw new HeliosError('INVALID_ARGUMENT', 'tempMemoryLimit must be an integer number of bytes, at least 1024');
     }
+    const bs = options.backup;
+    if (bs !== undefined && (bs === null || typeof bs !== 'object' || typeof bs.path !== 'string' || bs.path === '')) {
+      throw new HeliosError('INVALID_ARGUMENT', 'backup must be { path: string, retentionDays?: number, encryption?: boolean }');
+    }
+    this.backupSet = bs === undefined ? undefined : { ...bs };
     this.engine = openEngine(this.memory ? '/memory.db' : path, eo);
     try {
       this.session = new Session(this.engine);
       if (tml !== undefined) this.session.tempMemoryLimit = tml;
+      // VACUUM INTO from a ':memory:' database writes its copy to the real file system.
+      if (this.memory) this.session.copyVfs = createNodeVfs();
     } catch (e) {
       this.engine.close();
       this.engine = null;
@@ -271,12 +336,44 @@ export class Database {
       encryptionAlgorithm: i.encryptionEnabled ? 'AES-256-GCM' : 'none',
       kdf: i.kdf,
       keySource: i.keySource,
-      fipsMode: i.fipsMode,
+      fipsMode: i.fips.active,
+      fips: { ...i.fips },
       formatVersion: i.formatVersion,
       dataKeyGenerations: [...i.generations],
       currentDataKeyGeneration: i.currentGeneration,
       synchronous: i.synchronous,
+      dataKeyGenerationInfo: i.generationInfo.map((g) => ({
+        generation: g.generation,
+        createdAt: g.createdAtMs === null ? null : new Date(g.createdAtMs).toISOString(),
+        ageDays: g.createdAtMs === null ? null : (this.clock() - g.createdAtMs) / 86_400_000,
+        tables: g.tables,
+        bytes: g.tableBytes,
+      })),
+      rotationIntervalDays: i.rotationIntervalDays,
+      nextRotationAt: i.nextRotationAtMs === null ? null : new Date(i.nextRotationAtMs).toISOString(),
+      auditLogPath: i.auditLogPath,
     };
+  }
+
+  /**
+   * Verifies the audit log (default: this handle's auditLog path) for this database with its
+   * key [AUD-VERIFY-1]: returns a report naming the first broken entry (changed, forged,
+   * removed, reordered, or missing at the tail before the database's sealed checkpoint).
+   * Errors: CONFIG (no path), IO.
+   */
+  verifyAuditLog(path?: string): AuditVerifyReport {
+    this.checkOpen();
+    if (path !== undefined && (typeof path !== 'string' || path === '')) throw new HeliosError('INVALID_ARGUMENT', 'path must be a non-empty string');
+    return this.engine!.verifyAuditLog(path);
+  }
+
+  /**
+   * @internal The audit hook of other operations (backup, restore, verify, import, export):
+   * appends `op` with `outcome` to the audit log when it is on (spec/audit-log.md).
+   */
+  audit(op: string, outcome: string, extra?: { generation?: number | null; slot?: number | null }): void {
+    this.checkOpen();
+    this.engine!.audit(op, outcome, extra);
   }
 
   /**
@@ -342,6 +439,44 @@ export class Database {
     return this;
   }
 
+  /**
+   * Backs the database up while it stays usable (spec/backup.md): resolves
+   * once the backup in `dest` is complete and durable. The backup holds
+   * exactly the commits made before the call (not an open transaction's
+   * changes) and opens as a database with the same key. By default the
+   * files are copied as they are (still sealed); `key`/`passphrase` seals it
+   * with another key (fresh data keys, full copy); `plain: true` makes an
+   * unencrypted copy. With `set: true` `dest` is a backup set: each backup
+   * goes into a new directory inside it and shares unchanged table files
+   * with the previous one; `retentionDays` prunes older ones. Without `dest`
+   * it writes to the configured set (DatabaseOptions.backup, TOML
+   * [backup]). Errors: CONFIG (dest exists, no set configured), READONLY
+   * (a readonly handle), CLOSED (closed meanwhile), IO.
+   */
+  backup(dest?: string, options: BackupOptions = {}): Promise<BackupResult> {
+    try {
+      this.checkOpen();
+      if (this.readonly) throw new HeliosError('READONLY', 'a backup needs a writable handle (open the database without readonly)');
+      const eo = engineBackupOptions(options, this.backupSet, dest !== undefined);
+      const target = dest ?? this.backupSet?.path;
+      if (target === undefined) throw new HeliosError('CONFIG', 'no backup destination given and no backup set configured ([backup] backup_enabled)');
+      return backupEngine(this.engine!, target, eo);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Reads and authenticates every block of every file, then checks the SQL
+   * level (every index entry matches its row and back, NOT NULL); returns a
+   * report instead of throwing for damage. PRAGMA integrity_check uses it.
+   */
+  verifyIntegrity(options: { onProgress?: (p: IntegrityProgress) => void } = {}): IntegrityReport {
+    this.checkOpen();
+    this.checkNotBusy();
+    return this.session.verifyIntegrity(options.onProgress);
+  }
+
   /** Rolls back an open transaction, persists, zeroes keys and releases the lock. Idempotent. */
   close(): this {
     if (this.engine === null) return this;
@@ -357,4 +492,22 @@ export class Database {
   }
 }
 
+/**
+ * Verifies the audit log of the database at `path` (for `heliosdb audit verify`): opens it
+ * readonly with `options.key` (the open itself is not logged), verifies `options.auditLogPath`
+ * and closes it. Errors as `new Database` and verifyAuditLog.
+ */
+export function verifyAuditLog(path: string, options: { key?: KeySourceOption; encryption?: boolean; auditLogPath: string }): AuditVerifyReport {
+  if (options === null || typeof options !== 'object' || typeof options.auditLogPath !== 'string' || options.auditLogPath === '') {
+    throw new HeliosError('INVALID_ARGUMENT', 'verifyAuditLog needs options.auditLogPath');
+  }
+  const db = new Database(path, { readonly: true, fileMustExist: true, ...(options.key !== undefined ? { key: options.key } : {}), ...(options.encryption !== undefined ? { encryption: options.encryption } : {}) });
+  try {
+    return db.verifyAuditLog(options.auditLogPath);
+  } finally {
+    db.close();
+  }
+}
+
+export type { AuditVerifyReport };
 export { outputValue };

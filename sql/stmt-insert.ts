@@ -41,34 +41,38 @@ interface CompiledUpsert {
 }
 
 export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number): Program {
-  if (stmt.with !== null && stmt.source.kind !== 'Select') throw sqlErr('WITH is only supported with INSERT … SELECT', stmt.pos);
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'INSERT')) return compileViewInsert(s, stmt, version);
   const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
   s.triggers.prepare(t.name, 'INSERT');
   if (stmt.upsert.some((u) => u.action.kind === 'Update')) s.triggers.prepare(t.name, 'UPDATE');
-  if (s.recursiveTriggers) s.triggers.prepare(t.name, 'DELETE');
+  // A REPLACE's delete fires DELETE triggers (recursive_triggers): compiled only when a REPLACE can apply, as SQLite does.
+  const replaces = stmt.orConflict === 'REPLACE' || (stmt.orConflict === null && (t.pkConflict === 'REPLACE' || t.indexes.some((ix) => ix.conflict === 'REPLACE')));
+  if (s.recursiveTriggers && replaces) s.triggers.prepare(t.name, 'DELETE');
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const w = compileTableWriter(t, planner);
   const n = t.columns.length;
   // Target columns: index into the table's columns, or -2 for the rowid.
   let targets: number[];
-  if (stmt.columns === null) targets = t.columns.map((_, i) => i);
+  // Generated columns take no value: left out of the implicit column list, refused in an explicit one.
+  if (stmt.columns === null) targets = t.columns.flatMap((c, i) => (c.generated === null ? [i] : []));
   else {
     targets = stmt.columns.map((c) => {
       const i = t.columnIndex.get(fold(c.name));
+      if (i !== undefined && t.columns[i]!.generated !== null) throw sqlErr(`cannot INSERT into generated column "${t.columns[i]!.name}"`, c.pos);
       if (i !== undefined) return i;
       if (ROWID_NAMES.has(fold(c.name))) return -2;
       throw sqlErr(`table ${t.name} has no column named ${c.name}`, c.pos);
     });
   }
   const root = planner.rootScope();
+  if (stmt.with !== null && stmt.source.kind !== 'Select') planner.withCtes(stmt.with, root);
   let produce: (f: Frame, cb: (vals: SqlValue[]) => boolean) => void;
   const src = stmt.source;
   if (src.kind === 'Values') {
     for (const r of src.rows) {
       if (r.length !== targets.length) {
-        throw sqlErr(stmt.columns === null ? `table ${t.name} has ${n} columns but ${r.length} values were supplied` : `${r.length} values for ${targets.length} columns`, stmt.pos);
+        throw sqlErr(stmt.columns === null ? `table ${t.name} has ${targets.length} columns but ${r.length} values were supplied` : `${r.length} values for ${targets.length} columns`, stmt.pos);
       }
     }
     const rows = src.rows.map((r) => r.map((e) => planner.comp.compile(e, root).ev));
@@ -83,7 +87,7 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
     const q: A.Query = stmt.with !== null && src.query.with === null ? { ...src.query, with: stmt.with } : src.query;
     const plan = planner.query(q, null);
     if (plan.columns.length !== targets.length) {
-      throw sqlErr(stmt.columns === null ? `table ${t.name} has ${n} columns but ${plan.columns.length} values were supplied` : `${plan.columns.length} values for ${targets.length} columns`, stmt.pos);
+      throw sqlErr(stmt.columns === null ? `table ${t.name} has ${targets.length} columns but ${plan.columns.length} values were supplied` : `${plan.columns.length} values for ${targets.length} columns`, stmt.pos);
     }
     produce = (f, cb) => {
       // Materialise first: the SELECT may read the table being written.
@@ -169,7 +173,8 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
         const res = insertOne(s, w, row, rowid, f, orAction, upserts, fresh);
         if (res === 'skip') return true;
         changes++;
-        s.stmtChanges++;
+        // A DO UPDATE row was counted in stmtChanges when written (upsertUpdate).
+        if (res === 'inserted') s.stmtChanges++;
         if (res === 'inserted') s.lastRowid = rowid;
         if (res === 'inserted' && afterTriggers) s.triggers.fire(t.name, 'AFTER', 'INSERT', null, row, null, orAction);
         if (returning) {
@@ -260,7 +265,8 @@ function upsertUpdate(s: DmlSession, w: TableWriter, u: CompiledUpsert, existing
   const nr = existing.slice();
   for (const set of u.sets) nr[set.col] = set.ev(f);
   // DO UPDATE is an UPDATE: its BEFORE and AFTER UPDATE triggers fire (sql/stmt-modify.ts updateRow).
-  return updateRow(s, w, existing, nr, f, null, new Set(u.sets.map((x) => x.col))) ?? 'skip';
+  // Counted before its AFTER UPDATE triggers run: a RAISE(FAIL) there keeps the row in changes(), as in SQLite.
+  return updateRow(s, w, existing, nr, f, null, new Set(u.sets.map((x) => x.col)), () => s.stmtChanges++) ?? 'skip';
 }
 
 /** Date and time functions: besides their arguments they read only the statement's 'now'. */

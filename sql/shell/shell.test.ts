@@ -176,6 +176,25 @@ test('.dump writes SQL that recreates every table, row, index and view exactly, 
   });
 });
 
+test('.dump carries the AUTOINCREMENT marks as sqlite3 writes them, so a reload does not reuse ids', async () => {
+  await withTmp(async (dir) => {
+    const key = join(dir, 'k.key');
+    writeFileSync(key, KEY_HEX);
+    const setup =
+      'CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, v);\nINSERT INTO t(v) VALUES (1), (2), (3);\nDELETE FROM t WHERE id > 1;\n' +
+      'CREATE TABLE u (id INTEGER PRIMARY KEY AUTOINCREMENT);\nINSERT INTO u DEFAULT VALUES;\nUPDATE sqlite_sequence SET seq = 50 WHERE name = \'u\';\n' +
+      'CREATE TABLE g (a, b AS (a * 2), c AS (a + 1) STORED, d);\nINSERT INTO g(a, d) VALUES (1, \'x\');\n';
+    const a = await shell([join(dir, 'a.db'), '--key-file', key, '--create'], setup + '.dump\n');
+    assert.is(a.code, 0, a.err);
+    assert.ok(a.out.includes("INSERT INTO g VALUES(1,'x');\n"), a.out);
+    assert.ok(a.out.includes("INSERT INTO u VALUES(1);\n"), a.out);
+    assert.ok(a.out.includes("DELETE FROM sqlite_sequence;\nINSERT INTO sqlite_sequence VALUES('t',3);\nINSERT INTO sqlite_sequence VALUES('u',50);\nCOMMIT;\n"), a.out);
+    const b = await shell([join(dir, 'b.db'), '--key-file', key, '--create'], a.out + 'INSERT INTO t(v) VALUES (4);\nINSERT INTO u DEFAULT VALUES;\nSELECT max(id) FROM t;\nSELECT max(id) FROM u;\nSELECT b, c FROM g;\n');
+    assert.is(b.code, 0, b.err);
+    assert.match(b.out, /\b4\b[^]*\b51\b[^]*\b2\b[^]*\b2\b/);
+  });
+});
+
 test('.read runs a file (nested .read too); an unreadable file is Error [IO]', async () => {
   await withTmp(async (dir) => {
     writeFileSync(join(dir, 'inner.sql'), "INSERT INTO x VALUES ('inner');\n");
@@ -377,17 +396,20 @@ test('--config opens the database the seed configuration describes (path and key
   await withTmp(async (dir) => {
     const key = join(dir, 'k.key');
     writeFileSync(key, KEY_HEX);
-    const config = join(process.cwd(), 'sql', 'testdata', 'config', 'heliosdb.toml');
+    // The seed file as written, its audit log moved into the test's directory.
+    const config = join(dir, 'heliosdb.toml');
+    writeFileSync(config, readFileSync(join(process.cwd(), 'sql', 'testdata', 'config', 'heliosdb.toml'), 'utf8').replace('/var/log/heliosdb/audit.log', join(dir, 'audit.log')));
     const r = await shell(['--config', config, join(dir, 'ehr.db'), '--key-file', key, '--create'], PATIENTS + '.info\n');
     assert.is(r.code, 0, r.err);
-    assert.match(r.err, /^note: 5 setting\(s\) of .*heliosdb\.toml are accepted but not acted on \(see \.info\)\n$/);
+    assert.match(r.err, /^note: 1 setting\(s\) of .*heliosdb\.toml are accepted but not acted on \(see \.info\)\n$/);
     assert.match(r.out, /encryption: +AES-256-GCM\n/);
     assert.match(r.out, /config: +.*heliosdb\.toml\n/);
-    assert.match(r.out, /  ignored  logging\.audit_log_enabled \(line 16\): HeliosDB-Lite writes no audit log/);
+    assert.match(r.out, /  applied  logging\.audit_log_enabled \(line 16\): tamper-evident audit log/);
+    assert.match(readFileSync(join(dir, 'audit.log'), 'latin1'), /\topen\tok\t/);
     assert.match(r.out, /  replaced encryption\.key_source \(line 11\): overridden by the command line\n/);
     assert.match(r.out, /  replaced database\.path \(line 3\): overridden by the command line\n/);
     assert.match(r.out, /  applied  database\.enable_wal \(line 5\): write-ahead log on/);
-    assert.match(r.out, /  ignored  encryption\.rotation_interval_days \(line 12\): HeliosDB-Lite does not rotate keys on a schedule/);
+    assert.match(r.out, /  applied  encryption\.rotation_interval_days \(line 12\): a new data-key generation every 90 days/);
     const bad = await shell(['--config', join(dir, 'nope.toml')], 'SELECT 1;\n');
     assert.is(bad.code, 3, 'the database could not be opened');
     assert.match(bad.err, /^Error \[CONFIG\]: cannot read config file/);

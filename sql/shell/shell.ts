@@ -1097,6 +1097,7 @@ class Shell {
         maxArgs(1);
         this.err.write('warning: .dump writes the database as PLAINTEXT SQL; protect the output like the key\n');
         dumpDatabase(this.db, (t) => this.write(t), arg(0), this.bar('dump', 0, 'rows'));
+        this.db.audit('export', 'ok'); // spec/audit-log.md [AUD-OPS-1]: a plaintext export is a security operation
         return;
       }
       case '.import':
@@ -1426,7 +1427,10 @@ export function dumpDatabase(db: Database, write: (text: string) => void, like: 
       const table = String(name);
       const text = String(sql);
       write(`${schemaText(text)};\n`);
-      const st = db.prepare(`SELECT * FROM ${quoteIdentifier(table)}`).raw().safeIntegers();
+      // As sqlite3's .dump: generated columns are left out (the reload computes them).
+      const info = q('SELECT name, hidden FROM pragma_table_xinfo(?)', table);
+      const list = info.some((r) => r[1] !== 0) ? info.filter((r) => r[1] === 0).map((r) => quoteIdentifier(String(r[0]))).join(',') : '*';
+      const st = db.prepare(`SELECT ${list} FROM ${quoteIdentifier(table)}`).raw().safeIntegers();
       const head = `INSERT INTO ${quoteIdentifier(table)} VALUES(`;
       let chunk = '';
       for (const row of st.iterate() as Iterable<unknown[]>) {

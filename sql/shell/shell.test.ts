@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { fuzzParams } from '../../fuzz/budget.ts';
 import { Database } from '../../index.ts';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { defaultSettings, EXIT, findTerminator, formatResult, INTERRUPTED, isBlankSql, runShell, setMode, sqlLiteral, type OutputMode, type ShellOptions } from './shell.ts';
 import { VERSION } from './version.ts';
 import { isOperatorCommand, runOperator } from './operator.ts';
@@ -603,7 +604,7 @@ test('operator commands: verify, info, dump, rekey, addkey, removekey and rotate
     writeFileSync(join(bad, sst), bytes);
     const v = await op(['verify', bad, '--key-file', keyA]);
     assert.is(v.code, EXIT.FAILED, v.err);
-    assert.match(v.err, /Error \[CORRUPTION\]: \d+\.sst: .* at offset \d+/);
+    assert.match(v.err, /Error \[CORRUPTION\]: verify found \d+ problem\(s\):\n\d+\.sst: [^\n]* at offset \d+/);
   });
 });
 
@@ -611,6 +612,41 @@ test('dot commands abbreviate as in sqlite3 (.he on, .mo csv); key commands only
   const r = await shell([], '.he on\n.mo list\nSELECT 1 AS a;\n.rek --key-file nowhere\n');
   assert.is(r.out, 'a\n1\n');
   assert.match(r.err, /unknown command "\.rek"/);
+});
+
+test('operator commands backup, restore and import-sqlite: a sealed backup restores to a database that opens with the same key; a SQLite file imports sealed', async () => {
+  await withTmp(async (dir) => {
+    const key = join(dir, 'k.key');
+    writeFileSync(key, KEY_HEX);
+    const db = join(dir, 'src.db');
+    assert.is((await shell([db, '--key-file', key, '--create'], PATIENTS)).code, 0);
+    const op = async (args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await runOperator(args, { output: { write: (s: string) => (out += s) }, errors: { write: (s: string) => (err += s) }, env: {} });
+      return { code, out, err };
+    };
+    const b = await op(['backup', db, '--key-file', key, '--to', join(dir, 'bk')]);
+    assert.is(b.code, 0, b.err);
+    assert.is((await op(['backup', db, '--key-file', key])).code, EXIT.USAGE, 'no --to');
+    const r = await op(['restore', join(dir, 'bk'), join(dir, 'restored.db'), '--key-file', key]);
+    assert.is(r.code, 0, r.err);
+    assert.match(r.out, /verified/);
+    const q = await shell([join(dir, 'restored.db'), '--key-file', key], 'SELECT name FROM patients ORDER BY id;\n');
+    assert.is(q.out, 'Alice\nBob\n');
+    assert.is((await op(['restore', join(dir, 'bk'), join(dir, 'restored.db'), '--key-file', key])).code, EXIT.FAILED, 'DEST exists: nothing written');
+    assert.is((await op(['restore', join(dir, 'bk')])).code, EXIT.USAGE);
+    const sqlite = join(dir, 'legacy.sqlite');
+    if (spawnSync('sqlite3', [sqlite, "CREATE TABLE q (x INTEGER PRIMARY KEY, y TEXT); INSERT INTO q VALUES (1, 'one'), (2, 'two');"]).status === 0) {
+      const imp = await op(['import-sqlite', sqlite, join(dir, 'imported.db'), '--key-file', key]);
+      assert.is(imp.code, 0, imp.err);
+      assert.match(imp.out, /1 tables, 2 rows/);
+      assert.is((await shell([join(dir, 'imported.db'), '--key-file', key], 'SELECT y FROM q ORDER BY x;\n')).out, 'one\ntwo\n');
+      assert.is((await op(['import-sqlite', sqlite, join(dir, 'nokey.db')])).code, EXIT.USAGE, 'the new database needs a key');
+    } else {
+      console.log('notice: sqlite3 is not installed: the import-sqlite operator test is skipped');
+    }
+  });
 });
 
 test('.open switches to another database; .databases and .show report the current one', async () => {

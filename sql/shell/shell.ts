@@ -139,7 +139,8 @@ export interface ShellArgs {
 }
 
 export const USAGE = `usage: heliosdb [options] [DIR] [SQL | .command ...]
-       heliosdb verify|info|dump|rekey|addkey|removekey|rotate DIR [options]  (heliosdb COMMAND --help)
+       heliosdb verify|info|dump|backup|rekey|addkey|removekey|rotate DIR [options]
+       heliosdb restore BACKUP DEST | import-sqlite SRC DEST [options]  (heliosdb COMMAND --help)
 Key options:
   --key-file PATH        raw key file (32 bytes or 64 hex chars)
   --key-env VAR          raw key in an environment variable (64 hex chars)
@@ -168,7 +169,8 @@ Exit status: 0 ok, 1 a statement failed (input not interactive), 2 bad
 arguments, 3 the database could not be opened, 4 internal error.
 `;
 
-const HELP = `.bail on|off             stop a script at the first error (default off)
+const HELP = `.backup [--set] [--plain] DEST   a sealed copy (same key; --set: incremental, in a backup set) while in use
+.bail on|off             stop a script at the first error (default off)
 .changes on|off          print the rows changed by each statement
 .databases               the open database and its file
 .dump [TABLE]            the database as SQL text (PLAINTEXT: handle it like the key)
@@ -420,7 +422,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * Asks for a passphrase; twice when `isNew` (it becomes a key), compared.
  * Null when none was given. CONFIG when the two entries differ (both are zeroed).
  */
-async function askPassphrase(readSecret: NonNullable<ShellOptions['readSecret']>, prompt: string, isNew: boolean, what: string): Promise<Uint8Array | null> {
+export async function askPassphrase(readSecret: NonNullable<ShellOptions['readSecret']>, prompt: string, isNew: boolean, what: string): Promise<Uint8Array | null> {
   const first = await readSecret(prompt);
   if (first === null || first.length === 0) return null;
   const p = passphraseBytes(first);
@@ -1103,6 +1105,28 @@ class Shell {
       case '.import':
         this.importFile(rest);
         return;
+      case '.backup': {
+        // .backup [--set] [--plain] DEST: a sealed copy (same key) while the database stays usable.
+        const flags = rest.filter((a) => a.startsWith('--'));
+        const dests = rest.filter((a) => !a.startsWith('--'));
+        for (const f of flags) if (f !== '--set' && f !== '--plain') throw new HeliosError('INVALID_ARGUMENT', `.backup: unknown option ${f}`);
+        if (dests.length !== 1) throw new HeliosError('INVALID_ARGUMENT', '.backup [--set] [--plain] DEST');
+        const bar = this.bar('backup', 0, 'bytes');
+        try {
+          const r = await this.db.backup(dests[0]!, {
+            ...(flags.includes('--set') ? { set: true } : {}),
+            ...(flags.includes('--plain') ? { plain: true as const } : {}),
+            progress: (p) => {
+              bar.total(p.bytesTotal);
+              bar.update(p.bytesDone);
+            },
+          });
+          this.write(`backup written: ${r.path}\n`);
+        } finally {
+          bar.done();
+        }
+        return;
+      }
       case '.open':
         this.openOther(rest);
         return;
@@ -1132,7 +1156,7 @@ class Shell {
       }
       case '.verify': {
         maxArgs(0);
-        const problems = verifyDatabase(this.db, this.bar('verify', 0, 'rows'));
+        const problems = verifyDatabase(this.db, this.bar('verify', 0, 'bytes'));
         if (problems.length > 0) throw new HeliosError('CORRUPTION', `verify found ${problems.length} problem(s):\n${problems.join('\n')}`);
         this.write('ok\n');
         return;
@@ -1385,23 +1409,16 @@ export function rotate(db: Database, rewrite: boolean, bar: Progress, check: () 
   }
 }
 
-/** PRAGMA integrity_check over every table and index, with a bar per table; the problems found (empty: ok). */
+/** db.verifyIntegrity(): every block of every file authenticated, then the SQL level; the problems found (empty: ok), bytes on the bar. */
 export function verifyDatabase(db: Database, bar: Progress): string[] {
   try {
-    const rows = db.prepare('PRAGMA integrity_check').raw().all() as unknown[][];
-    bar.update(1);
-    const out = rows.map((r) => String(r[0])).filter((t) => t !== 'ok');
-    // Reading every row of every table decrypts and verifies every block holding them.
-    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").raw().all() as unknown[][];
-    let total = 0;
-    for (const [name] of tables) total += Number((db.prepare(`SELECT count(*) FROM ${quoteIdentifier(String(name))}`).raw().get() as unknown[])[0]);
-    bar.total(total);
-    let done = 0;
-    for (const [name] of tables) {
-      for (const _ of db.prepare(`SELECT * FROM ${quoteIdentifier(String(name))}`).raw().iterate()) if (++done % 1024 === 0) bar.update(done);
-    }
-    bar.update(done);
-    return out;
+    const r = db.verifyIntegrity({
+      onProgress: (p) => {
+        bar.total(p.bytesTotal);
+        bar.update(p.bytesDone);
+      },
+    });
+    return r.ok ? [] : [...r.problems];
   } finally {
     bar.done();
   }
@@ -1491,7 +1508,7 @@ function ioError(what: string, file: string, e: unknown): HeliosError {
 }
 
 const DOT_COMMANDS = [
-  '.addkey', '.bail', '.changes', '.databases', '.dump', '.echo', '.eqp', '.exit', '.fullschema', '.headers', '.help', '.import', '.indexes', '.info',
+  '.addkey', '.backup', '.bail', '.changes', '.databases', '.dump', '.echo', '.eqp', '.exit', '.fullschema', '.headers', '.help', '.import', '.indexes', '.info',
   '.mode', '.nullvalue', '.once', '.open', '.output', '.parameter', '.print', '.quit', '.read', '.rekey', '.removekey', '.revoke', '.rotate', '.schema',
   '.separator', '.show', '.tables', '.timer', '.verify', '.width',
 ];

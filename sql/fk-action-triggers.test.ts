@@ -74,4 +74,17 @@ DELETE FROM p WHERE id = 2;
 SELECT * FROM p; SELECT * FROM c;`);
 });
 
+test('a child trigger fired by a cascade no longer sees the deleted parent row, as in SQLite', () => {
+  same(`PRAGMA foreign_keys = ON;
+CREATE TABLE p(id INTEGER PRIMARY KEY);
+CREATE TABLE c(id INTEGER PRIMARY KEY, pid REFERENCES p(id) ON DELETE CASCADE);
+CREATE TABLE g(id INTEGER PRIMARY KEY, cid REFERENCES c(id) ON DELETE CASCADE);
+CREATE TABLE log(x);
+INSERT INTO p VALUES(1), (2); INSERT INTO c VALUES(10, 1), (11, 1); INSERT INTO g VALUES(100, 10);
+CREATE TRIGGER cd AFTER DELETE ON c BEGIN INSERT INTO log VALUES('c' || old.id || ' p' || (SELECT count(*) FROM p) || ' c' || (SELECT count(*) FROM c)); END;
+CREATE TRIGGER gd BEFORE DELETE ON g BEGIN INSERT INTO log VALUES('g' || old.id || ' p' || (SELECT count(*) FROM p) || ' c' || (SELECT count(*) FROM c)); END;
+DELETE FROM p WHERE id = 1;
+SELECT * FROM log; SELECT * FROM c; SELECT * FROM g;`);
+});
+
 test.run();

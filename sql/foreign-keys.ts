@@ -272,9 +272,9 @@ export function childRefs(s: ForeignKeyContext, parent: TableInfo, oldRow: Row, 
               kept++;
               continue;
             }
+            removeRow(s, w, r, f);
             childRefs(s, child, r, null, f, depth + 1);
             childRemoved(s, child, r);
-            removeRow(s, w, r, f);
             if (after) tr!.fire(child.name, 'AFTER', 'DELETE', r, null, null, null);
             continue;
           }

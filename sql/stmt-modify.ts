@@ -229,9 +229,10 @@ export function compileDelete(s: DmlSession, stmt: A.DeleteStmt, version: number
         if (cur === null) continue;
         old = cur;
       }
+      // As SQLite: the row is removed first, then its foreign-key actions run (a child's trigger no longer sees it).
+      removeRow(s, w, old, f);
       childRefs(s, t, old, null, f, 0);
       childRemoved(s, t, old);
-      removeRow(s, w, old, f);
       changes++;
       s.stmtChanges++;
       if (after) s.triggers.fire(t.name, 'AFTER', 'DELETE', old, null, null, orAction);

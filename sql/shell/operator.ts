@@ -137,7 +137,7 @@ async function keyFrom(args: readonly string[], io: OperatorIo, isNew: boolean):
 }
 
 async function runTwoPaths(name: string, args: readonly string[], io: OperatorIo): Promise<number> {
-  const bar = createProgress(io.progress === true ? io.errors : null, name, 0, 'bytes', () => performance.now());
+  const bar = createProgress(io.progress === true ? io.errors : null, name, 0, name === 'restore' ? 'bytes' : 'pages', () => performance.now());
   let key: KeySourceOption | undefined;
   try {
     const parsed = await keyFrom(args, io, name === 'import-sqlite');

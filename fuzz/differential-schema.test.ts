@@ -31,6 +31,14 @@ const EXCLUDED: readonly Exclusion[] = [
     pending: true,
   },
   {
+    feature: 'rename-column-star-view-order-by',
+    why:
+      'RENAME COLUMN of a column a `SELECT * … ORDER BY column` view orders by: SQLite cannot rewrite that ORDER BY and refuses the rename ' +
+      '("error in view v0 after rename: no such column: v"); we rewrite it and succeed (seed -759976848: CREATE TABLE c(id INTEGER PRIMARY KEY, v); ' +
+      'CREATE VIEW v0 AS SELECT * FROM c ORDER BY v; ALTER TABLE c RENAME COLUMN v TO r1)',
+    pending: true,
+  },
+  {
     feature: 'rename-column-named-by-trigger',
     why:
       'RENAME COLUMN leaves a trigger body naming the column unchanged; SQLite rewrites it (CREATE TABLE c(id INTEGER PRIMARY KEY, pid); ' +

@@ -25,6 +25,8 @@ interface Model {
   indexes: Map<string, string>;
   /** Columns the trigger ct names ("table.column", following renames). */
   triggerColumns: Set<string>;
+  /** Columns a `SELECT * … ORDER BY column` view orders by ("table.column"). */
+  starOrderColumns: Set<string>;
   counter: number;
 }
 
@@ -95,6 +97,7 @@ function buildStep(m: Model, [kind, r1, r2, r3]: Choice): Step {
     const inTrigger = m.triggerColumns.delete(`${t}.${target}`);
     if (inTrigger) m.triggerColumns.add(`${t}.${name}`);
     if (inTrigger) return done(`ALTER TABLE ${t} RENAME COLUMN ${target} TO ${name}`, 'rename-column', 'rename-column-named-by-trigger');
+    if (m.starOrderColumns.has(`${t}.${target}`)) return done(`ALTER TABLE ${t} RENAME COLUMN ${target} TO ${name}`, 'rename-column', 'rename-column-star-view-order-by');
     return done(`ALTER TABLE ${t} RENAME COLUMN ${target} TO ${name}`, 'rename-column');
   }
   if (kind < 36) {
@@ -103,7 +106,7 @@ function buildStep(m: Model, [kind, r1, r2, r3]: Choice): Step {
     if (!m.tables.has(name)) {
       m.tables.set(name, cols);
       m.tables.delete(t);
-      for (const tc of [...m.triggerColumns]) if (tc.startsWith(`${t}.`)) (m.triggerColumns.delete(tc), m.triggerColumns.add(`${name}.${tc.slice(t.length + 1)}`));
+      for (const set of [m.triggerColumns, m.starOrderColumns]) for (const tc of [...set]) if (tc.startsWith(`${t}.`)) (set.delete(tc), set.add(`${name}.${tc.slice(t.length + 1)}`));
       for (const [v, base] of m.views) if (base === t) m.views.set(v, name);
     }
     return done(`ALTER TABLE ${t} RENAME TO ${name}`, 'rename-table', ...(inTrigger ? ['rename-table-named-by-trigger'] : []));
@@ -135,6 +138,7 @@ function buildStep(m: Model, [kind, r1, r2, r3]: Choice): Step {
     m.views.set(name, t);
     const list = r3 % 3 === 0 ? '*' : `id, ${col}${r3 % 3 === 1 ? ` AS k${r2 % 3}` : ''}`;
     const where = r2 % 2 === 0 ? ` WHERE ${col} IS NOT NULL` : r2 % 3 === 0 ? ` ORDER BY ${col}` : '';
+    if (list === '*' && where.startsWith(' ORDER BY')) m.starOrderColumns.add(`${t}.${col}`);
     return done(`CREATE VIEW ${name} AS SELECT ${list} FROM ${t}${where}`, 'create-view');
   }
   if (kind < 64) {
@@ -183,6 +187,7 @@ export const schemaProgramArb: fc.Arbitrary<Program> = fc
       views: new Map([['vp', 'p']]),
       indexes: new Map([['pa', 'p']]),
       triggerColumns: new Set(['c.pid', 'p.b', 'p.id']),
+      starOrderColumns: new Set(),
       counter: 0,
     };
     const setup = [

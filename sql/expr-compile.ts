@@ -13,7 +13,7 @@
  */
 import type { Expr, FunctionExpr, Query } from './ast.ts';
 import { HeliosError, assertNever } from '../format/errors.ts';
-import { RealBox, type SqlValue } from '../format/sql-value.ts';
+import type { SqlValue } from '../format/sql-value.ts';
 import {
   type Affinity,
   type Collation,
@@ -41,30 +41,17 @@ import {
 import { fold, normalizeCollation, type TableInfo } from './catalog.ts';
 import { aggregateDef, isAggregateName, orderedAggregate, type AggregateDef } from './aggregates.ts';
 import { callScalar, lookupScalar, likeMatch, globMatch, type ExecEnv } from './exec-env.ts';
-import type { TempBudget } from './temp-budget.ts';
 import { MAX_EXPR_HEIGHT, exprHeight, exprTooLarge } from './limits.ts';
 import { type WindowContext, type WindowSpec, builtinWindowFunction, hasWindowCall, isConstantOffset, resolveOver } from './window.ts';
 import { formatWindow, type OverClause, type WindowDef } from './ast.ts';
 import { JsonText, jsonFunctions, plain, type JsonArg, type JsonFunction } from './json-functions.ts';
 
-export type Row = SqlValue[];
-export type Ev = (f: Frame) => SqlValue;
+import { Frame, type Ev, type Row } from './frame.ts';
+import { rowKey, valueKey } from './value-key.ts';
 
-/** The mutable state of one statement execution: current rows by slot, parameters, caches. */
-export class Frame {
-  rows: Row[] = [];
-  /** The execution's temporary memory budget (sql/exec.ts makes it at first use). */
-  temp: TempBudget | null = null;
-  private cacheMap: Map<object, unknown> | null = null;
-  /** Results of uncorrelated subqueries and hash indexes, computed at most once per execution. */
-  get cache(): Map<object, unknown> {
-    return (this.cacheMap ??= new Map<object, unknown>());
-  }
-  constructor(
-    readonly params: readonly SqlValue[],
-    readonly env: ExecEnv,
-  ) {}
-}
+// Shared with the window stage through leaf files; re-exported for the files that import them from here.
+export { Frame, rowKey, valueKey };
+export type { Ev, Row };
 
 export interface ColMeta {
   readonly name: string;
@@ -1196,42 +1183,6 @@ function subSet(plan: SubPlan, f: Frame, key: object, aff: Affinity | null, coll
   return set;
 }
 
-/**
- * A string that is equal for two values exactly when compareValues says they
- * are equal under `coll` (1 and 1.0 share a key; NOCASE folds ASCII; RTRIM
- * drops trailing spaces). Used for DISTINCT, GROUP BY, IN and hash joins.
- */
-export function valueKey(v: SqlValue, coll: Collation = 'BINARY'): string {
-  if (v === null) return 'N';
-  switch (typeof v) {
-    case 'number':
-      return 'n' + v;
-    case 'bigint':
-      return 'n' + v.toString();
-    case 'string':
-      if (coll === 'NOCASE') return 't' + v.replace(/[A-Z]+/g, (m) => m.toLowerCase());
-      if (coll === 'RTRIM') return 't' + v.replace(/ +$/, '');
-      return 't' + v;
-    default:
-      if (v instanceof RealBox) {
-        const x = v.value;
-        if (Number.isSafeInteger(x)) return 'n' + (x === 0 ? 0 : x);
-        if (Number.isFinite(x) && Math.abs(x) < 9.3e18) return 'n' + BigInt(x).toString();
-        return 'n' + x;
-      }
-      return 'b' + Array.from(v, (b) => b.toString(16).padStart(2, '0')).join('');
-  }
-}
-
-/** Key of a whole row (DISTINCT, compound operators, GROUP BY). */
-export function rowKey(row: readonly SqlValue[], colls?: readonly Collation[]): string {
-  let s = '';
-  for (let i = 0; i < row.length; i++) {
-    const k = valueKey(row[i]!, colls?.[i] ?? 'BINARY');
-    s += k.length + ':' + k;
-  }
-  return s;
-}
 
 /** Numeric view used by LIMIT/OFFSET. */
 export function limitValue(v: SqlValue, what: string): number {

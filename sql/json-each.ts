@@ -16,7 +16,7 @@ import type { SqlValue } from '../format/sql-value.ts';
 import { JSONB_ARRAY, JSONB_OBJECT, JSONB_TEXT, JSONB_TEXTRAW, JSON_MAX_DEPTH, malformed, payloadSize, cBytes } from './json.ts';
 import { docOf, elementEnd, elementType, elementValue, plain } from './json-functions.ts';
 import { type Found, NOT_FOUND, badPath, lookupPath, throwLookup } from './json-path.ts';
-import type { VirtualTable } from './vtab.ts';
+import type { VirtualTable } from './virtual-table.ts';
 import { bytesToText } from '../format/sql-value.ts';
 import { toText } from './value.ts';
 import { unescapeText } from './json.ts';

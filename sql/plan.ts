@@ -13,7 +13,7 @@
  */
 import type { Collation, Affinity } from './value.ts';
 import type { IndexInfo, TableInfo } from './catalog.ts';
-import type { VirtualTable, VirtualTableContext } from './vtab.ts';
+import type { VirtualTable, VirtualTableContext } from './virtual-table.ts';
 import type { AggContext, AggregateCall, CExpr, ColMeta, Ev, Frame, Row, Source } from './expr-compile.ts';
 import type { WindowNode } from './window.ts';
 

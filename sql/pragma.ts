@@ -14,7 +14,7 @@ import { fold, type Catalog } from './catalog.ts';
 import type { Program } from './program.ts';
 import { foreignKeyCheck, foreignKeyId, type ForeignKeyContext } from './foreign-keys.ts';
 import { sqlErr } from './sql-error.ts';
-import type { VirtualTable } from './vtab.ts';
+import type { VirtualTable } from './virtual-table.ts';
 import { toText } from './value.ts';
 
 /** What a PRAGMA reads and changes of the session that runs it (sql/executor.ts's Session). */

@@ -30,30 +30,14 @@
  * `SCAN name VIRTUAL TABLE INDEX n:` with n the bit set of bound parameters.
  */
 import type { SqlValue } from '../format/sql-value.ts';
-import type { Catalog } from './catalog.ts';
+import type { VirtualTable } from './virtual-table.ts';
 import { HeliosError } from '../format/errors.ts';
 import { makeInteger } from '../format/sql-value.ts';
 import { toInteger } from './value.ts';
 import { JSON_EACH, JSON_TREE } from './json-each.ts';
 import { pragmaTableFunction } from './pragma.ts';
 
-/** What a table-valued function may read while producing rows. */
-export interface VirtualTableContext {
-  readonly catalog: Catalog;
-}
-
-export interface VirtualTable {
-  readonly name: string;
-  readonly columns: readonly string[];
-  readonly parameters: readonly string[];
-  /**
-   * Columns whose text values may be JsonText (text with SQLite's JSON
-   * subtype, sql/json.ts): json_each's value, so `json_group_array(value)`
-   * nests arrays instead of quoting them. Readers see plain text.
-   */
-  readonly jsonColumns?: readonly string[];
-  rows(args: readonly (SqlValue | undefined)[], ctx: VirtualTableContext): Iterable<readonly SqlValue[]>;
-}
+export type { VirtualTable, VirtualTableContext } from './virtual-table.ts';
 
 /** The error SQLite gives for `name(a, b, c)` with more arguments than hidden columns. */
 export function tooManyArguments(vt: VirtualTable): HeliosError {

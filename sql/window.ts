@@ -34,10 +34,10 @@ import { HeliosError } from '../format/errors.ts';
 import { RealBox, type SqlValue } from '../format/sql-value.ts';
 import type * as A from './ast.ts';
 import type { AggregateDef } from './aggregates.ts';
-import type { Ev, Frame, Row } from './expr-compile.ts';
+import type { Ev, Frame, Row } from './frame.ts';
 import type { TempBudget } from './temp-budget.ts';
 import { type Collation, add, applyComparisonAffinity, compareValues, isTruthy, makeReal, subtract, toInteger } from './value.ts';
-import { rowKey } from './expr-compile.ts';
+import { rowKey } from './value-key.ts';
 
 /** The built-in window functions (not aggregates) and their argument counts. */
 const BUILTIN: ReadonlyMap<string, { readonly min: number; readonly max: number }> = new Map([

@@ -44,7 +44,7 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
   if (stmt.with !== null && stmt.source.kind !== 'Select') throw sqlErr('WITH is only supported with INSERT … SELECT', stmt.pos);
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'INSERT')) return compileViewInsert(s, stmt, version);
-  const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
+  const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos, true, stmt.schema);
   s.triggers.prepare(t.name, 'INSERT');
   if (stmt.upsert.some((u) => u.action.kind === 'Update')) s.triggers.prepare(t.name, 'UPDATE');
   if (s.recursiveTriggers) s.triggers.prepare(t.name, 'DELETE');

@@ -75,7 +75,7 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
   if (stmt.with !== null) throw sqlErr('WITH … UPDATE is not supported', stmt.pos);
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'UPDATE')) return compileViewUpdate(s, stmt, version);
-  const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
+  const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos, true, stmt.table.schema);
   s.triggers.prepare(t.name, 'UPDATE');
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const { w, run } = targetScan(planner, stmt.table, stmt.where, t);
@@ -122,7 +122,7 @@ export function compileDelete(s: DmlSession, stmt: A.DeleteStmt, version: number
   if (stmt.with !== null) throw sqlErr('WITH … DELETE is not supported', stmt.pos);
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'DELETE')) return compileViewDelete(s, stmt, version);
-  const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
+  const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos, true, stmt.table.schema);
   s.triggers.prepare(t.name, 'DELETE');
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const { w, run } = targetScan(planner, stmt.table, stmt.where, t);

@@ -844,7 +844,7 @@ class Shell {
       // As sqlite3's .dump: generated columns are left out (the reload computes them).
       const info = this.query('SELECT name, hidden FROM pragma_table_xinfo(?)', table);
       const list = info.some((r) => r[1] !== 0) ? info.filter((r) => r[1] === 0).map((r) => quoteName(String(r[0]))).join(',') : '*';
-      const st = this.db.prepare(`SELECT ${list} FROM ${quoteName(table)}`).raw().safeIntegers();
+      const st = this.db.prepare(`SELECT ${list} FROM main.${quoteName(table)}`).raw().safeIntegers();
       for (const row of st.iterate() as Iterable<unknown[]>) {
         parts.push(`INSERT INTO ${quoteName(table)} VALUES(${row.map(sqlLiteral).join(',')});\n`);
       }

@@ -1,8 +1,9 @@
 /** HeliosDB-Lite public entry. Re-exports only. */
 export { HeliosError, isHeliosError } from './format/errors.ts';
 export type { ErrorCode, HeliosErrorDetails } from './format/errors.ts';
-export { Database } from './sql/database.ts';
-export type { DatabaseOptions, StorageInfo, TransactionFunction } from './sql/database.ts';
+export { Database, verifyAuditLog } from './sql/database.ts';
+export type { DatabaseOptions, StorageInfo, TransactionFunction, DataKeyGenerationInfo, AuditVerifyReport } from './sql/database.ts';
+export type { AuditBrokenEntry } from './engine/engine.ts';
 export { Statement } from './sql/statement.ts';
 export { renderReal } from './sql/value.ts';
 export type { ColumnDescriptor } from './sql/statement.ts';
@@ -15,3 +16,6 @@ export { createMemVfs } from './engine/mem-vfs.ts';
 export type { Vfs, VfsFile } from './engine/vfs.ts';
 export type { ChangeKeyOptions, RewriteOptions, RewriteProgress, RewriteResult, RotateOptions } from './engine/engine.ts';
 export type { RevokeOptions, RevokeResult } from './engine/key-management.ts';
+export { importSqlite } from './sql/import/importer.ts';
+export type { ImportOptions, ImportProgress, ImportPhase, ImportResult } from './sql/import/importer.ts';
+export type { SqlcipherSourceOptions } from './engine/sqlite-pages.ts';

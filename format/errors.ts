@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'TRANSACTION' // BEGIN inside a transaction, COMMIT without one, ...
   | 'BUSY' // the statement cannot run now (e.g. a statement is still iterating)
   | 'TOO_BIG' // string, blob, nesting depth or row exceeds a limit
+  | 'IMPORT_FORMAT' // a file given to importSqlite is not a readable SQLite database (damaged, truncated, unsupported)
+  | 'INTERRUPTED' // db.interrupt() (or its shared flag) stopped the running statement; nothing of it was applied
   | 'INTERNAL'; // a broken invariant inside HeliosDB: always a bug, please report
 
 export interface HeliosErrorDetails {

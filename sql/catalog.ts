@@ -203,6 +203,7 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
   };
   // Primary key
   let pkCols: { col: number; desc: boolean; collation: string | null }[] = [];
+  let pkInColumn = false;
   let autoincrement = false;
   let pkConflict: ConflictAction | null = null;
   let pkCount = 0;
@@ -211,6 +212,7 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
       if (k.kind === 'PrimaryKey') {
         pkCount++;
         pkCols = [{ col: i, desc: k.order === 'DESC', collation: null }];
+        pkInColumn = true;
         autoincrement = k.autoincrement;
         pkConflict = k.conflict;
       }
@@ -220,6 +222,7 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
     if (k.kind === 'PrimaryKey') {
       pkCount++;
       pkCols = k.columns.map((ic) => ({ col: colIdx(indexedColumnName(ic), ic.pos), desc: ic.order === 'DESC', collation: ic.collation }));
+      pkInColumn = false;
       autoincrement = k.autoincrement;
       pkConflict = k.conflict;
     }
@@ -228,7 +231,8 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
   let rowidAlias = -1;
   if (pkCols.length === 1 && !def.withoutRowid) {
     const c = def.columns[pkCols[0]!.col]!;
-    if (c.type !== null && c.type.name.toUpperCase() === 'INTEGER' && !pkCols[0]!.desc) rowidAlias = pkCols[0]!.col;
+    // SQLite's quirk: `x INTEGER PRIMARY KEY DESC` is not a rowid alias, `PRIMARY KEY(x DESC)` is.
+    if (c.type !== null && c.type.name.toUpperCase() === 'INTEGER' && !(pkInColumn && pkCols[0]!.desc)) rowidAlias = pkCols[0]!.col;
   }
   if (autoincrement && rowidAlias < 0) throw new HeliosError('SQL_ERROR', 'AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY', posOf(stmt.pos));
   const pkPos = new Map<number, number>();

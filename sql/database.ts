@@ -18,13 +18,14 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type SynchronousMode } from '../engine/engine.ts';
-import type { ChangeKeyOptions, KdfOptions, RewriteProgress } from '../engine/engine.ts';
+import type { AuditVerifyReport, ChangeKeyOptions, KdfOptions, RewriteProgress } from '../engine/engine.ts';
 import type { RevokeOptions, RevokeResult } from '../engine/key-management.ts';
 import { createMemVfs } from '../engine/mem-vfs.ts';
 import { createNodeVfs } from '../engine/node-vfs.ts';
 import { parseOne } from './parser.ts';
 import { Session } from './executor.ts';
 import { Statement, outputValue } from './statement.ts';
+import { interruptFlagOption, withInterrupt } from './interrupt.ts';
 
 export interface DatabaseOptions {
   /** The key source; required for an encrypted database (the default). */
@@ -64,6 +65,39 @@ export interface DatabaseOptions {
    * Intermediate rows never go to disk.
    */
   readonly tempMemoryLimit?: number;
+  /**
+   * Scheduled data-key rotation (the seed's rotation_interval_days): once the current data key
+   * is this many days old, an open or a commit starts a new generation; later commits re-seal
+   * older files in small slices and the old generation is dropped when no file uses it.
+   */
+  readonly rotationIntervalDays?: number;
+  /**
+   * The tamper-evident audit log of security operations (spec/audit-log.md; the seed's
+   * [logging] section): appended to `path`; `routine: false` leaves out routine opens and
+   * closes (log_encryption_operations = false).
+   */
+  readonly auditLog?: { readonly path: string; readonly routine?: boolean };
+  /** Milliseconds since the epoch, default Date.now: the clock of rotations and audit entries (tests move it). */
+  readonly clock?: () => number;
+  /**
+   * The interrupt flag (sql/interrupt.ts): element 0 non-zero stops the running
+   * statement with INTERRUPTED. Pass an Int32Array on a SharedArrayBuffer to
+   * interrupt from another thread (Atomics.store(flag, 0, 1)); db.interrupt()
+   * sets it from this one. Default: a private flag.
+   */
+  readonly interruptFlag?: Int32Array;
+}
+
+/** One live data-key generation in storageInfo(). */
+export interface DataKeyGenerationInfo {
+  readonly generation: number;
+  /** ISO 8601 creation time, or null when unknown (a readonly open of a database that never recorded it). */
+  readonly createdAt: string | null;
+  /** Age in days (fractional) by the handle's clock, or null. */
+  readonly ageDays: number | null;
+  /** Table files sealed with it, and their bytes. */
+  readonly tables: number;
+  readonly bytes: number;
 }
 
 /** What db.storageInfo() reports (the seed's get_storage_info). Never any key material. */
@@ -77,6 +111,14 @@ export interface StorageInfo {
   readonly dataKeyGenerations: readonly number[];
   readonly currentDataKeyGeneration: number;
   readonly synchronous: SynchronousMode;
+  /** Each live generation's age and size. */
+  readonly dataKeyGenerationInfo: readonly DataKeyGenerationInfo[];
+  /** The scheduled rotation interval, or null. */
+  readonly rotationIntervalDays: number | null;
+  /** ISO 8601 time the next scheduled rotation is due, or null (no schedule). */
+  readonly nextRotationAt: string | null;
+  /** The audit log file, or null when the audit log is off. */
+  readonly auditLogPath: string | null;
 }
 
 type TxnMode = 'deferred' | 'immediate' | 'exclusive';
@@ -96,13 +138,17 @@ export class Database {
   /** @internal */
   readonly session: Session;
   private savepointSeq = 0;
+  private readonly clock: () => number;
   /** Statements iterating now: while any is, only reads may run. */
   private iterators = 0;
+  /** @internal The interrupt flag its statements check (sql/interrupt.ts). */
+  readonly interruptFlag: Int32Array;
 
   constructor(path: string, options: DatabaseOptions = {}) {
     if (typeof path !== 'string' || path === '') throw new HeliosError('INVALID_ARGUMENT', 'Database path must be a non-empty string');
     if (options === null || typeof options !== 'object') throw new HeliosError('INVALID_ARGUMENT', 'options must be an object');
     this.name = path;
+    this.interruptFlag = interruptFlagOption(options.interruptFlag);
     this.memory = path === ':memory:';
     this.readonly = options.readonly === true;
     const eo: EngineOptions = {
@@ -120,6 +166,14 @@ export class Database {
     if (this.readonly && !this.memory) eo.readonly = true;
     if (options.rollbackWitness !== undefined) eo.rollbackWitness = { ...options.rollbackWitness };
     if (this.memory) eo.vfs = createMemVfs();
+    if (options.rotationIntervalDays !== undefined) eo.rotationIntervalDays = options.rotationIntervalDays;
+    if (options.auditLog !== undefined) {
+      const a = options.auditLog;
+      if (typeof a !== 'object' || a === null) throw new HeliosError('INVALID_ARGUMENT', 'auditLog must be { path: string, routine?: boolean }');
+      eo.audit = { path: a.path, ...(a.routine !== undefined ? { routine: a.routine } : {}) };
+    }
+    if (options.clock !== undefined) eo.clock = options.clock;
+    this.clock = options.clock ?? Date.now;
     const tml = options.tempMemoryLimit;
     if (tml !== undefined && (typeof tml !== 'number' || !Number.isSafeInteger(tml) || tml < 1024)) {
       throw new HeliosError('INVALID_ARGUMENT', 'tempMemoryLimit must be an integer number of bytes, at least 1024');
@@ -188,7 +242,7 @@ export class Database {
       const p = this.session.compile(r.statement);
       if (this.readonly && !p.readonly) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
       if (r.statement.parameters.count > 0) throw new HeliosError('MISMATCH', 'Too few parameter values were provided');
-      this.session.run(p, [], () => true);
+      withInterrupt(this.interruptFlag, true, () => this.session.run(p, [], () => true));
     }
   }
 
@@ -268,7 +322,38 @@ export class Database {
       dataKeyGenerations: [...i.generations],
       currentDataKeyGeneration: i.currentGeneration,
       synchronous: i.synchronous,
+      dataKeyGenerationInfo: i.generationInfo.map((g) => ({
+        generation: g.generation,
+        createdAt: g.createdAtMs === null ? null : new Date(g.createdAtMs).toISOString(),
+        ageDays: g.createdAtMs === null ? null : (this.clock() - g.createdAtMs) / 86_400_000,
+        tables: g.tables,
+        bytes: g.tableBytes,
+      })),
+      rotationIntervalDays: i.rotationIntervalDays,
+      nextRotationAt: i.nextRotationAtMs === null ? null : new Date(i.nextRotationAtMs).toISOString(),
+      auditLogPath: i.auditLogPath,
     };
+  }
+
+  /**
+   * Verifies the audit log (default: this handle's auditLog path) for this database with its
+   * key [AUD-VERIFY-1]: returns a report naming the first broken entry (changed, forged,
+   * removed, reordered, or missing at the tail before the database's sealed checkpoint).
+   * Errors: CONFIG (no path), IO.
+   */
+  verifyAuditLog(path?: string): AuditVerifyReport {
+    this.checkOpen();
+    if (path !== undefined && (typeof path !== 'string' || path === '')) throw new HeliosError('INVALID_ARGUMENT', 'path must be a non-empty string');
+    return this.engine!.verifyAuditLog(path);
+  }
+
+  /**
+   * @internal The audit hook of other operations (backup, restore, verify, import, export):
+   * appends `op` with `outcome` to the audit log when it is on (spec/audit-log.md).
+   */
+  audit(op: string, outcome: string, extra?: { generation?: number | null; slot?: number | null }): void {
+    this.checkOpen();
+    this.engine!.audit(op, outcome, extra);
   }
 
   /**
@@ -324,6 +409,16 @@ export class Database {
     if (this.readonly) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
   }
 
+  /**
+   * Stops the statement running now (from a user function, or through a shared
+   * interruptFlag from another thread) with INTERRUPTED at the next row it
+   * pulls; it rolls back like any failed statement. With none running: no effect.
+   */
+  interrupt(): this {
+    Atomics.store(this.interruptFlag, 0, 1);
+    return this;
+  }
+
   /** Rolls back an open transaction, persists, zeroes keys and releases the lock. Idempotent. */
   close(): this {
     if (this.engine === null) return this;
@@ -339,4 +434,22 @@ export class Database {
   }
 }
 
+/**
+ * Verifies the audit log of the database at `path` (for `heliosdb audit verify`): opens it
+ * readonly with `options.key` (the open itself is not logged), verifies `options.auditLogPath`
+ * and closes it. Errors as `new Database` and verifyAuditLog.
+ */
+export function verifyAuditLog(path: string, options: { key?: KeySourceOption; encryption?: boolean; auditLogPath: string }): AuditVerifyReport {
+  if (options === null || typeof options !== 'object' || typeof options.auditLogPath !== 'string' || options.auditLogPath === '') {
+    throw new HeliosError('INVALID_ARGUMENT', 'verifyAuditLog needs options.auditLogPath');
+  }
+  const db = new Database(path, { readonly: true, fileMustExist: true, ...(options.key !== undefined ? { key: options.key } : {}), ...(options.encryption !== undefined ? { encryption: options.encryption } : {}) });
+  try {
+    return db.verifyAuditLog(options.auditLogPath);
+  } finally {
+    db.close();
+  }
+}
+
+export type { AuditVerifyReport };
 export { outputValue };

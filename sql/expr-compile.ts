@@ -837,9 +837,15 @@ export class Compiler {
     }
     const coll = args[0]?.coll ?? 'BINARY';
     const i = win.calls.length;
-    win.calls.push({ name: e.name, builtin: builtin !== undefined ? name : null, def, args: args.map((a) => a.ev), filter: filter?.ev ?? null, coll, spec });
+    // A JSON aggregate reads its arguments with their subtypes and yields a JsonText (or JSONB), unwrapped here as in aggregate().
+    const json = def?.json === true;
+    win.calls.push({ name: e.name, builtin: builtin !== undefined ? name : null, def, args: args.map((a) => (json && a.evJ ? (a.evJ as Ev) : a.ev)), filter: filter?.ev ?? null, coll, spec });
     const slot = win.slot;
     const ex = args.find((a) => a.explicitColl);
+    if (json) {
+      const raw = (f: Frame): JsonArg => f.rows[slot]![i]! as JsonArg;
+      return { ev: (f) => plain(raw(f)), evJ: raw, jsonAlways: !name.startsWith('jsonb'), aff: null, coll: ex ? ex.coll : null, explicitColl: ex !== undefined };
+    }
     return { ev: (f) => f.rows[slot]![i]!, aff: null, coll: ex ? ex.coll : null, explicitColl: ex !== undefined };
   }
 

@@ -276,7 +276,12 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
       return rowsProgram(session, cols('synchronous'), () => [[SYNC_NUMBER[session.engine.info().synchronous]]]);
     case 'integrity_check':
     case 'quick_check':
-      return rowsProgram(session, cols(name), () => session.integrityCheck().map((s) => [s]));
+      return rowsProgram(session, cols(name), () => {
+        const lines = session.integrityCheck();
+        // spec/audit-log.md [AUD-OPS-1]: a verification is logged with its outcome.
+        session.engine.audit('verify', lines.length === 1 && lines[0] === 'ok' ? 'ok' : 'failed');
+        return lines.map((s) => [s]);
+      });
     case 'cipher_status':
     case 'encryption_status':
       return rowsProgram(session, cols('encryption_enabled', 'algorithm', 'kdf', 'key_source', 'fips_mode', 'format_version', 'key_generations'), () => {

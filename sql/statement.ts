@@ -20,6 +20,7 @@ import { RealBox, makeReal, type SqlValue } from '../format/sql-value.ts';
 import type { Row } from './expr-compile.ts';
 import type { Session } from './executor.ts';
 import type { Program, RowStream, RunResult } from './program.ts';
+import { withInterrupt } from './interrupt.ts';
 
 export interface ColumnDescriptor {
   readonly name: string;
@@ -142,6 +143,8 @@ export interface StatementHost {
   checkNotBusy(): void;
   /** Counts the statements iterating now. */
   iterating(delta: 1 | -1): void;
+  /** The interrupt flag its statements run with (sql/interrupt.ts). */
+  readonly interruptFlag: Int32Array;
 }
 
 export class Statement {
@@ -195,7 +198,7 @@ export class Statement {
     // While any statement iterates, only reads may run (a write would change what it reads).
     if (!p.readonly) this.host.checkNotBusy();
     const params = this.params(args);
-    return this.host.session.run(p, params, emit);
+    return withInterrupt(this.host.interruptFlag, true, () => this.host.session.run(p, params, emit));
   }
 
   private requireReader(): void {
@@ -263,7 +266,7 @@ export class Statement {
       return rows.map((r) => this.shape(r))[Symbol.iterator]();
     }
     const params = this.params(args);
-    const stream = this.host.session.open(p, params)!;
+    const stream = withInterrupt(this.host.interruptFlag, true, () => this.host.session.open(p, params)!);
     return this.streamRows(stream);
   }
 
@@ -273,7 +276,7 @@ export class Statement {
     try {
       for (;;) {
         this.host.checkOpen();
-        const r = stream.next();
+        const r = withInterrupt(this.host.interruptFlag, false, () => stream.next());
         if (r === undefined) return;
         yield this.shape(r);
       }

@@ -47,7 +47,9 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
   const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos, true, stmt.schema);
   s.triggers.prepare(t.name, 'INSERT');
   if (stmt.upsert.some((u) => u.action.kind === 'Update')) s.triggers.prepare(t.name, 'UPDATE');
-  if (s.recursiveTriggers) s.triggers.prepare(t.name, 'DELETE');
+  // A REPLACE's delete fires DELETE triggers (recursive_triggers): compiled only when a REPLACE can apply, as SQLite does.
+  const replaces = stmt.orConflict === 'REPLACE' || (stmt.orConflict === null && (t.pkConflict === 'REPLACE' || t.indexes.some((ix) => ix.conflict === 'REPLACE')));
+  if (s.recursiveTriggers && replaces) s.triggers.prepare(t.name, 'DELETE');
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const w = compileTableWriter(t, planner);
   const n = t.columns.length;
@@ -171,7 +173,8 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
         const res = insertOne(s, w, row, rowid, f, orAction, upserts, fresh);
         if (res === 'skip') return true;
         changes++;
-        s.stmtChanges++;
+        // A DO UPDATE row was counted in stmtChanges when written (upsertUpdate).
+        if (res === 'inserted') s.stmtChanges++;
         if (res === 'inserted') s.lastRowid = rowid;
         if (res === 'inserted' && afterTriggers) s.triggers.fire(t.name, 'AFTER', 'INSERT', null, row, null, orAction);
         if (returning) {
@@ -262,7 +265,8 @@ function upsertUpdate(s: DmlSession, w: TableWriter, u: CompiledUpsert, existing
   const nr = existing.slice();
   for (const set of u.sets) nr[set.col] = set.ev(f);
   // DO UPDATE is an UPDATE: its BEFORE and AFTER UPDATE triggers fire (sql/stmt-modify.ts updateRow).
-  return updateRow(s, w, existing, nr, f, null, new Set(u.sets.map((x) => x.col))) ?? 'skip';
+  // Counted before its AFTER UPDATE triggers run: a RAISE(FAIL) there keeps the row in changes(), as in SQLite.
+  return updateRow(s, w, existing, nr, f, null, new Set(u.sets.map((x) => x.col)), () => s.stmtChanges++) ?? 'skip';
 }
 
 /** Date and time functions: besides their arguments they read only the statement's 'now'. */

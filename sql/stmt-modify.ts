@@ -37,7 +37,11 @@ import { sqlErr } from './sql-error.ts';
  * from it; AFTER sees the row written. `setCols`: the columns the UPDATE
  * assigns (the rowid as t.columns.length). Returns the row written, or null when skipped.
  */
-export function updateRow(s: DmlSession, w: TableWriter, old: Row, nr: Row, f: Frame, orAction: ConflictAction | null, setCols: ReadonlySet<number>): Row | null {
+/**
+ * `written` runs once the row is written, before its AFTER UPDATE triggers: the row counts
+ * in changes() even when one of them then fails with RAISE(FAIL), as in SQLite.
+ */
+export function updateRow(s: DmlSession, w: TableWriter, old: Row, nr: Row, f: Frame, orAction: ConflictAction | null, setCols: ReadonlySet<number>, written?: () => void): Row | null {
   const changed = (c: number): boolean => setCols.has(c);
   const t = w.t;
   const n = t.columns.length;
@@ -56,6 +60,7 @@ export function updateRow(s: DmlSession, w: TableWriter, old: Row, nr: Row, f: F
     old = cur;
   }
   const res = applyUpdate(s, w, old, nr, f, orAction, setCols);
+  if (res !== null) written?.();
   if (res !== null && s.triggers.has(t.name, 'AFTER', 'UPDATE')) s.triggers.fire(t.name, 'AFTER', 'UPDATE', old, res, changed, orAction);
   return res;
 }
@@ -76,12 +81,12 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'UPDATE')) return compileViewUpdate(s, stmt, version);
   const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos, true, stmt.table.schema);
-  s.triggers.prepare(t.name, 'UPDATE');
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const { w, run } = targetScan(planner, stmt.table, stmt.where, t);
   const sets = compileSets(stmt.sets, t, planner, w.scope);
   const returning = stmt.returning ? compileReturning(stmt.returning, w, planner) : null;
   const setCols = new Set(sets.map((x) => x.col));
+  s.triggers.prepare(t.name, 'UPDATE', (i) => setCols.has(i));
   const triggered = s.triggers.has(t.name, 'BEFORE', 'UPDATE') || s.triggers.has(t.name, 'AFTER', 'UPDATE');
   const n = t.columns.length;
   return {
@@ -105,10 +110,13 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
         f.rows[w.slot] = old;
         const nr = old.slice();
         for (const set of sets) nr[set.col] = set.ev(f);
-        const res = triggered ? updateRow(s, w, old, nr, f, orAction, setCols) : applyUpdate(s, w, old, nr, f, orAction, setCols);
+        const count = (): void => {
+          changes++;
+          s.stmtChanges++;
+        };
+        const res = triggered ? updateRow(s, w, old, nr, f, orAction, setCols, count) : applyUpdate(s, w, old, nr, f, orAction, setCols);
         if (res === null) continue;
-        changes++;
-        s.stmtChanges++;
+        if (!triggered) count();
         if (returning) emit(returning.eval(f, res));
       }
       s.changesCount = changes;

@@ -29,9 +29,10 @@ interface ViewTarget {
   readonly slot: number;
 }
 
-function viewTarget(s: DmlSession, name: string, alias: string | null): ViewTarget {
+/** `event`: the triggers compiled now (an UPDATE compiles its own once it knows the assigned columns); SQLite compiles no others. */
+function viewTarget(s: DmlSession, name: string, alias: string | null, event: 'INSERT' | 'DELETE' | null): ViewTarget {
   const view = s.catalog.views.get(fold(name))!;
-  for (const ev of ['INSERT', 'UPDATE', 'DELETE'] as const) s.triggers.prepare(view.name, ev);
+  if (event !== null) s.triggers.prepare(view.name, event);
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const columns: ColMeta[] = viewColumnNames(s.catalog, view.name, () => s.overlay).map((c) => ({ name: c, aff: null, coll: 'BINARY' }));
   const scope = planner.rootScope();
@@ -52,7 +53,7 @@ function columnOf(v: ViewTarget, n: A.Name, insert: boolean): number {
 
 export function compileViewInsert(s: DmlSession, stmt: A.InsertStmt, version: number): Program {
   if (stmt.upsert.length > 0) throw sqlErr('cannot UPSERT a view', stmt.upsert[0]!.pos);
-  const v = viewTarget(s, stmt.table.name, null);
+  const v = viewTarget(s, stmt.table.name, null, 'INSERT');
   const n = v.columns.length;
   const targets = stmt.columns === null ? v.columns.map((_, i) => i) : stmt.columns.map((c) => columnOf(v, c, true));
   const root = v.planner.rootScope();
@@ -138,7 +139,7 @@ function selectRows(v: ViewTarget, table: A.QualifiedTable, where: A.Expr | null
 
 export function compileViewUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number): Program {
   if (stmt.table.indexedBy !== null) throw sqlErr(`no such index: ${stmt.table.indexedBy === false ? 'NOT INDEXED' : stmt.table.indexedBy}`, stmt.table.pos);
-  const v = viewTarget(s, stmt.table.name, stmt.table.alias);
+  const v = viewTarget(s, stmt.table.name, stmt.table.alias, null);
   const run = selectRows(v, stmt.table, stmt.where);
   const sets: { col: number; ev: Ev }[] = [];
   for (const set of stmt.sets) {
@@ -152,6 +153,7 @@ export function compileViewUpdate(s: DmlSession, stmt: A.UpdateStmt, version: nu
   // As SQLite: without an INSTEAD OF UPDATE trigger for the assigned columns the view cannot be updated.
   const fires = s.catalog.triggersOn(v.view.name).some((tr) => tr.stmt.timing === 'INSTEAD OF' && tr.stmt.event === 'UPDATE' && (tr.stmt.columns === null || tr.stmt.columns.some((c) => assigned.has(v.columns.findIndex((x) => fold(x.name) === fold(c.name))))));
   if (!fires) throw sqlErr(`cannot modify ${stmt.table.name} because it is a view`, stmt.table.pos);
+  s.triggers.prepare(v.view.name, 'UPDATE', (c) => assigned.has(c));
   const returning = viewReturning(stmt.returning, v);
   return {
     dml: true,
@@ -176,7 +178,7 @@ export function compileViewUpdate(s: DmlSession, stmt: A.UpdateStmt, version: nu
 
 export function compileViewDelete(s: DmlSession, stmt: A.DeleteStmt, version: number): Program {
   if (stmt.table.indexedBy !== null) throw sqlErr(`no such index: ${stmt.table.indexedBy === false ? 'NOT INDEXED' : stmt.table.indexedBy}`, stmt.table.pos);
-  const v = viewTarget(s, stmt.table.name, stmt.table.alias);
+  const v = viewTarget(s, stmt.table.name, stmt.table.alias, 'DELETE');
   const run = selectRows(v, stmt.table, stmt.where);
   const returning = viewReturning(stmt.returning, v);
   return {

@@ -17,7 +17,7 @@
  */
 import { Bench } from 'tinybench';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importSqlite, type ImportProgress } from '../sql/import/importer.ts';
 import { loadSqlite, type SqliteHandle } from '../fuzz/import-fixtures.ts';
@@ -86,7 +86,7 @@ for (const src of sources) {
   });
 }
 await bench.run();
-console.log(`importSqlite, ${N.toLocaleString('en')} rows (+1 index), Node ${process.version}`);
+console.log(`importSqlite, ${N.toLocaleString('en')} rows (+1 index), Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
 for (const t of bench.tasks) {
   const r = t.result as { latency?: { mean: number } } | undefined;
   const ms = r?.latency?.mean ?? NaN;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine, type Engine, type EngineOptions } from './engine.ts';
 import { isHeliosError } from '../format/errors.ts';
-import { toHex, utf8Encode } from '../format/bytes.ts';
+import { toHex, utf8Decode, utf8Encode } from '../format/bytes.ts';
 import { encodeAuditPrefix, parseAuditLine } from '../format/audit-record.ts';
 import { auditDigest, auditKeyId, auditMac } from '../crypto/audit-mac.ts';
 import { hkdfSha256 } from '../crypto/hkdf.ts';
@@ -271,6 +271,32 @@ test('[AUD-OPS-4] an audit log that cannot be written fails the open (fails clos
     const bad = join(t.dir, 'file', 'audit.log');
     assert.throws(() => open(t.db, bad, KEY_A), (e: unknown) => isHeliosError(e, 'IO'));
     open(t.db, t.log, KEY_A).close();
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('[AUD-OPS-4] a scheduled rotation whose entry cannot be written fails the handle instead of going unlogged', () => {
+  const t = setup();
+  try {
+    let now = T0;
+    const opts = { key: { raw: KEY_A }, audit: { path: t.log }, clock: () => now, rotationIntervalDays: 30 };
+    const db = openEngine(t.db, opts);
+    db.put(utf8Encode('a'), utf8Encode('1'));
+    writeFileSync(`${t.log}.lock`, String(process.pid)); // held by a live process
+    now += 31 * DAY;
+    db.put(utf8Encode('b'), utf8Encode('2')); // acknowledged; the rotation after it could not be logged
+    throwsCode(() => db.put(utf8Encode('c'), utf8Encode('3')), 'LOCKED');
+    rmSync(`${t.log}.lock`);
+    try {
+      db.close();
+    } catch {
+      // the failure is reported again
+    }
+    const again = openEngine(t.db, opts);
+    assert.is(utf8Decode(again.get(utf8Encode('b'))!), '2');
+    assert.ok(again.verifyAuditLog().ok);
+    again.close();
   } finally {
     t.cleanup();
   }

@@ -18,6 +18,12 @@ import { jsonProgramArb } from './sqlgen-json.ts';
  */
 const EXCLUDED: readonly Exclusion[] = [
   { feature: 'aggregate-order-by', why: 'json_group_array(x ORDER BY y): aggregate ORDER BY is not implemented yet (issue 12, item 5)', pending: true },
+  {
+    feature: 'jsonb-bytes-of-patched-jsonb',
+    why:
+      "the JSONB bytes of jsonb(json_patch(text, a JSONB value with SQL-text strings)) can differ: SQLite may keep the strings as TEXTRAW (0x1A) where we re-encode them as TEXT (0x17), the same JSON value (seed -348316206: SELECT hex(jsonb(json_patch('{\"a\":12345678901234567890,\"x y\":1e3}', jsonb_insert(json(doc), '$[x]', -7, '$.A', 't')))) FROM j, doc = '{\"a\":[1e3,{\"a\":null,\"a\":\"x\\ny\",\"x y\":\"1\"},{\"a\":1e3,\"a\":-0.25,\"a\":false,\"a\":0},[]]}')",
+    pending: true,
+  },
 ];
 
 reportPending('differential-json', EXCLUDED);

@@ -100,7 +100,7 @@ const resultExpr = (cols: boolean): fc.Arbitrary<Ex> => jsonExpr(2, cols).chain(
     { weight: 1, arbitrary: fc.option(path, { nil: undefined }).map((p) => ex(`json_array_length(${j.sql}${p ? ', ' + p : ''})`, j, 'fn:json_array_length')) },
     { weight: 1, arbitrary: fc.constant(ex(`json_error_position(${j.sql})`, j, 'fn:json_error_position')) },
     { weight: 1, arbitrary: fc.option(fc.constantFrom("'  '", "'\t'", "''", 'NULL'), { nil: undefined }).map((ind) => ex(`json_pretty(${j.sql}${ind ? ', ' + ind : ''})`, j, 'fn:json_pretty')) },
-    { weight: 1, arbitrary: fc.constant(ex(`hex(jsonb(${j.sql}))`, j, 'fn:jsonb')) },
+    { weight: 1, arbitrary: fc.constant(ex(`hex(jsonb(${j.sql}))`, j, 'fn:jsonb', ...(j.sql.includes('json_patch') && j.sql.includes('jsonb_') ? ['jsonb-bytes-of-patched-jsonb'] : []))) },
     { weight: 1, arbitrary: fc.constantFrom('typeof', 'length', 'quote').map((f) => ex(`${f}(${j.sql})`, j)) },
   ),
 );

@@ -132,7 +132,8 @@ export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
   switch (a.kind) {
     case 'RenameTable': {
       const nn = a.newName.name;
-      if (s.catalog.nameInUse(nn) && fold(nn) !== fold(t.name)) {
+      // As SQLite, also when only the case changes (RENAME TO T of t).
+      if (s.catalog.nameInUse(nn)) {
         throw sqlErr(`there is already another table or index with this name: ${nn}`, a.newName.pos);
       }
       if (fold(nn).startsWith('sqlite_')) throw sqlErr(`object name reserved for internal use: ${nn}`, a.newName.pos);

@@ -186,7 +186,7 @@ function legacyColumn(table: TableInfo, name: string): number | undefined {
 }
 
 /** Builds the TableInfo of a CREATE TABLE (no storage). Auto-index ids come from `autoIds` in order. */
-export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly number[]): TableInfo {
+export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly number[], descPkIsAlias = true): TableInfo {
   const def = stmt.definition;
   if (def.kind !== 'Columns') throw new HeliosError('INTERNAL', 'CREATE TABLE AS must be expanded before buildTable');
   const name = stmt.name.name;
@@ -232,7 +232,7 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
   if (pkCols.length === 1 && !def.withoutRowid) {
     const c = def.columns[pkCols[0]!.col]!;
     // SQLite's quirk: `x INTEGER PRIMARY KEY DESC` is not a rowid alias, `PRIMARY KEY(x DESC)` is.
-    if (c.type !== null && c.type.name.toUpperCase() === 'INTEGER' && !(pkInColumn && pkCols[0]!.desc)) rowidAlias = pkCols[0]!.col;
+    if (c.type !== null && c.type.name.toUpperCase() === 'INTEGER' && !(pkCols[0]!.desc && (pkInColumn || !descPkIsAlias))) rowidAlias = pkCols[0]!.col;
   }
   if (autoincrement && rowidAlias < 0) throw new HeliosError('SQL_ERROR', 'AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY', posOf(stmt.pos));
   const pkPos = new Map<number, number>();
@@ -556,7 +556,11 @@ export class Catalog {
         const stmt = parseSchemaSql(r.sql);
         if (stmt.kind !== 'CreateTable') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE TABLE`);
         const ids = (autoIds.get(fold(r.name)) ?? []).sort((a, b) => a.n - b.n).map((x) => x.id);
-        const t = buildTable(stmt, r.id, ids);
+        let t = buildTable(stmt, r.id, ids);
+        // Databases written before `PRIMARY KEY(x DESC)` became a rowid alias (as in SQLite) keep
+        // that column in the row with an automatic PRIMARY KEY index: the unused index id says so,
+        // and the table goes on being read as it was written.
+        if (ids.length > t.indexes.filter((ix) => ix.sql === null).length && t.rowidAlias >= 0 && hasDescTablePk(stmt)) t = buildTable(stmt, r.id, ids, false);
         tables.set(fold(t.name), t);
         this.tables.set(fold(t.name), t);
         if (!temp) this.mainTables.set(fold(t.name), t);
@@ -708,4 +712,10 @@ function parseSchemaSql(sql: string): Statement {
   const s = stmts[0];
   if (stmts.length !== 1 || s === undefined) throw new HeliosError('CORRUPTION', 'schema SQL does not hold exactly one statement');
   return s;
+}
+
+/** A table constraint PRIMARY KEY of one DESC column (the shape whose rowid-alias reading changed). */
+function hasDescTablePk(stmt: CreateTableStmt): boolean {
+  if (stmt.definition.kind !== 'Columns') return false;
+  return stmt.definition.constraints.some((k) => k.kind === 'PrimaryKey' && k.columns.length === 1 && k.columns[0]!.order === 'DESC');
 }

@@ -48,7 +48,7 @@ import { Planner, type PseudoRows } from './planner.ts';
 import type { SchemaRow } from './catalog.ts';
 import { alterTable, type AlterSession } from './alter.ts';
 import { transactionControl, type Savepoint, type TxnControlStmt, type TxnSession } from './txn-control.ts';
-import { integrityCheck, type IntegritySession } from './integrity.ts';
+import { verifyIntegrity, type IntegrityProgress, type IntegrityReport, type IntegritySession } from './integrity.ts';
 import { compileExplain, type ExplainSession } from './explain-stmt.ts';
 import { sqlErr } from './sql-error.ts';
 
@@ -70,6 +70,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   foreignKeys = false;
   /** PRAGMA recursive_triggers. */
   recursiveTriggers = false;
+  /** PRAGMA case_sensitive_like (FunctionContext.caseSensitiveLike). */
+  caseSensitiveLike = false;
   /** Trigger firing (sql/trigger.ts). */
   readonly triggers: Triggers = createTriggers(this);
   /** The OLD / NEW rows while a trigger body statement is being compiled (compileBody), else null. */
@@ -406,7 +408,13 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
 
   /** PRAGMA integrity_check (integrity.ts). */
   integrityCheck(): string[] {
-    return integrityCheck(this);
+    const r = verifyIntegrity(this);
+    return r.ok ? ['ok'] : r.problems.slice(0, 100);
+  }
+
+  /** db.verifyIntegrity(): every block of every file authenticated, then the SQL-level check. */
+  verifyIntegrity(onProgress?: (p: IntegrityProgress) => void): IntegrityReport {
+    return verifyIntegrity(this, onProgress);
   }
 
   /** Compiles SQL text that holds exactly one statement (helper for tests and pragmas). */

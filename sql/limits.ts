@@ -113,7 +113,7 @@ function childrenOf(e: Expr): Expr[] {
       return out;
     }
     case 'Cast': return [e.expr];
-    case 'Function': return e.filter ? [...e.args, e.filter] : [...e.args];
+    case 'Function': return [...e.args, ...(e.filter ? [e.filter] : []), ...(e.orderBy ?? []).map((t) => t.expr)];
     case 'Row': return [...e.items];
     case 'Raise': return e.message ? [e.message] : [];
     case 'Exists': case 'Subquery': {

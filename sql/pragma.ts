@@ -31,6 +31,8 @@ export interface PragmaSession extends ForeignKeyContext {
   readonly lastRowid: number | bigint;
   readonly inTxn: boolean;
   foreignKeys: boolean;
+  /** PRAGMA case_sensitive_like (write-only, as in SQLite). */
+  caseSensitiveLike: boolean;
   /** PRAGMA recursive_triggers. */
   recursiveTriggers: boolean;
   deferForeignKeys: boolean;
@@ -239,6 +241,17 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
       }
       if (name === 'recursive_triggers') return rowsProgram(session, cols('recursive_triggers'), () => [[session.recursiveTriggers ? 1 : 0]]);
       return rowsProgram(session, cols('defer_foreign_keys'), () => [[session.deferForeignKeys ? 1 : 0]]);
+    case 'case_sensitive_like':
+      // As SQLite: only set, never read (a bare PRAGMA case_sensitive_like returns nothing).
+      if (arg === null) return rowsProgram(session, [], () => []);
+      return {
+        columns: null,
+        readonly: false,
+        execute: () => {
+          session.caseSensitiveLike = boolValue(arg);
+          return { changes: 0, lastInsertRowid: session.lastRowid };
+        },
+      };
     case 'foreign_key_check':
       return rowsProgram(session, cols('table', 'rowid', 'parent', 'fkid'), () => {
         if (arg === null) return foreignKeyCheck(session, [...catalog.tables.values()]);
@@ -286,7 +299,7 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
     case 'encryption_status':
       return rowsProgram(session, cols('encryption_enabled', 'algorithm', 'kdf', 'key_source', 'fips_mode', 'format_version', 'key_generations'), () => {
         const i = session.engine.info();
-        return [[i.encryptionEnabled ? 1 : 0, i.encryptionEnabled ? 'AES-256-GCM' : 'none', i.kdf, i.keySource, i.fipsMode ? 1 : 0, i.formatVersion, i.generations.join(',')] as SqlValue[]];
+        return [[i.encryptionEnabled ? 1 : 0, i.encryptionEnabled ? 'AES-256-GCM' : 'none', i.kdf, i.keySource, i.fips.active ? 1 : 0, i.formatVersion, i.generations.join(',')] as SqlValue[]];
       });
     default:
       return rowsProgram(session, [], () => []);

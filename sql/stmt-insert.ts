@@ -41,7 +41,6 @@ interface CompiledUpsert {
 }
 
 export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number): Program {
-  if (stmt.with !== null && stmt.source.kind !== 'Select') throw sqlErr('WITH is only supported with INSERT … SELECT', stmt.pos);
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'INSERT')) return compileViewInsert(s, stmt, version);
   const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos, true, stmt.schema);
@@ -67,6 +66,7 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
     });
   }
   const root = planner.rootScope();
+  if (stmt.with !== null && stmt.source.kind !== 'Select') planner.withCtes(stmt.with, root);
   let produce: (f: Frame, cb: (vals: SqlValue[]) => boolean) => void;
   const src = stmt.source;
   if (src.kind === 'Values') {

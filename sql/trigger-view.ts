@@ -109,12 +109,13 @@ function finish(s: DmlSession): { changes: number; lastInsertRowid: number | big
 }
 
 /** The view's rows matching `where` (under the alias), materialised before any trigger runs. */
-function selectRows(v: ViewTarget, table: A.QualifiedTable, where: A.Expr | null): (f: Frame) => Row[] {
+function selectRows(v: ViewTarget, table: A.QualifiedTable, where: A.Expr | null, withClause: A.WithClause | null): (f: Frame) => Row[] {
   const pos = table.pos;
+  if (withClause !== null) v.planner.withCtes(withClause, v.scope);
   const q: A.Query = {
     kind: 'Query',
     pos,
-    with: null,
+    with: withClause,
     body: {
       kind: 'SelectCore',
       pos,
@@ -139,8 +140,9 @@ function selectRows(v: ViewTarget, table: A.QualifiedTable, where: A.Expr | null
 
 export function compileViewUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number): Program {
   if (stmt.table.indexedBy !== null) throw sqlErr(`no such index: ${stmt.table.indexedBy === false ? 'NOT INDEXED' : stmt.table.indexedBy}`, stmt.table.pos);
+  if (stmt.from !== null) throw sqlErr('UPDATE … FROM on a view is not supported', stmt.pos);
   const v = viewTarget(s, stmt.table.name, stmt.table.alias, null);
-  const run = selectRows(v, stmt.table, stmt.where);
+  const run = selectRows(v, stmt.table, stmt.where, stmt.with);
   const sets: { col: number; ev: Ev }[] = [];
   for (const set of stmt.sets) {
     if (set.columns.length !== 1) {
@@ -179,7 +181,7 @@ export function compileViewUpdate(s: DmlSession, stmt: A.UpdateStmt, version: nu
 export function compileViewDelete(s: DmlSession, stmt: A.DeleteStmt, version: number): Program {
   if (stmt.table.indexedBy !== null) throw sqlErr(`no such index: ${stmt.table.indexedBy === false ? 'NOT INDEXED' : stmt.table.indexedBy}`, stmt.table.pos);
   const v = viewTarget(s, stmt.table.name, stmt.table.alias, 'DELETE');
-  const run = selectRows(v, stmt.table, stmt.where);
+  const run = selectRows(v, stmt.table, stmt.where, stmt.with);
   const returning = viewReturning(stmt.returning, v);
   return {
     dml: true,

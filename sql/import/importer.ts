@@ -22,6 +22,7 @@ import { rmSync } from 'node:fs';
 import { HeliosError } from '../../format/errors.ts';
 import type { SqlValue } from '../../format/sql-value.ts';
 import { createNodeVfs } from '../../engine/node-vfs.ts';
+import type { Vfs } from '../../engine/vfs.ts';
 import { openSqlitePages, type SqlcipherSourceOptions, type SqlitePages } from '../../engine/sqlite-pages.ts';
 import { Database, type DatabaseOptions } from '../database.ts';
 import { parse } from '../parser.ts';
@@ -116,29 +117,41 @@ export function importSqlite(src: string, destPath: string, options: ImportOptio
       } catch {
         // The import already failed; the directory is removed below.
       }
-      rmSync(destPath, { recursive: true, force: true });
     }
+    // destPath did not exist when the import began: whatever is there now is ours
+    // (a Database constructor that failed after creating the directory included).
+    rmSync(destPath, { recursive: true, force: true });
     throw e;
   } finally {
     pages.close();
   }
 }
 
-function refusePendingLogs(vfs: ReturnType<typeof createNodeVfs>, src: string): void {
-  for (const [suffix, what] of [
-    ['-wal', 'a write-ahead log with changes not yet checkpointed into the main file; checkpoint it first (sqlite3 SRC "PRAGMA wal_checkpoint(TRUNCATE)") or close every connection to it'],
-    ['-journal', 'a hot rollback journal (an interrupted transaction); open it once with sqlite3 to roll it back first'],
-  ] as const) {
-    const p = src + suffix;
-    if (!vfs.exists(p)) continue;
+/** The first 8 bytes of a rollback journal that still holds a transaction (a zeroed header, journal_mode=PERSIST, is finished). */
+const JOURNAL_MAGIC = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
+
+/**
+ * The WAL policy: the main file alone must be the whole database. A `-wal`
+ * with any content, or a `-journal` whose header is live (hot), is
+ * IMPORT_FORMAT with the advice to checkpoint or roll back in SQLite first.
+ */
+function refusePendingLogs(vfs: Vfs, src: string): void {
+  const head = (p: string): Uint8Array | null => {
+    if (!vfs.exists(p)) return null;
     const f = vfs.openRead(p);
-    let size: number;
     try {
-      size = f.size();
+      return f.readAt(0, Math.min(f.size(), 8));
     } finally {
       f.close();
     }
-    if (size > 0) throw new HeliosError('IMPORT_FORMAT', `${src} has ${what}`, { file: p });
+  };
+  const wal = head(src + '-wal');
+  if (wal !== null && wal.length > 0) {
+    throw new HeliosError('IMPORT_FORMAT', `${src} has a write-ahead log with changes not yet checkpointed into the main file; checkpoint it first (sqlite3 SRC "PRAGMA wal_checkpoint(TRUNCATE)") or close every connection to it`, { file: src + '-wal' });
+  }
+  const journal = head(src + '-journal');
+  if (journal !== null && journal.length === 8 && JOURNAL_MAGIC.every((b, i) => journal[i] === b)) {
+    throw new HeliosError('IMPORT_FORMAT', `${src} has a hot rollback journal (an interrupted transaction); open it once with sqlite3 to roll it back first`, { file: src + '-journal' });
   }
 }
 
@@ -192,30 +205,30 @@ function copyDatabase(db: Database, reader: BtreeReader, pages: SqlitePages, sch
     const info = s.catalog.table(t.name);
     if (info === undefined) throw new HeliosError('INTERNAL', `importSqlite: table ${t.name} was not created`);
     progress('rows', t.name);
-    const ncols = info.columns.length;
     const names = info.columns.map((c) => quoteId(c.name));
-    // Record column i holds table column order[i].
+    // Record column i holds table column order[i]. SQLite's records leave VIRTUAL generated
+    // columns out and keep STORED ones in declaration order; neither may be inserted (the
+    // insert computes them), so a STORED column's record value is skipped.
+    const inRecord = (i: number): boolean => !(info.columns[i]!.generated !== null && !info.columns[i]!.generated!.stored);
+    const isGenerated = (i: number): boolean => info.columns[i]!.generated !== null;
     let order: number[];
     let rowidName: string | null = null;
-    // SQLite's record leaves VIRTUAL generated columns out and holds STORED ones in place; no generated
-    // value is inserted (the INSERT computes them again, from the same deterministic expression).
-    const recorded = info.columns.map((_c, i) => i).filter((i) => info.columns[i]!.generated?.stored !== false);
-    const generated = info.columns.some((c) => c.generated !== null);
     if (info.withoutRowid) {
       const pk = info.indexes.find((i) => i.origin === 'pk');
       if (pk === undefined) throw new HeliosError('INTERNAL', `importSqlite: WITHOUT ROWID table ${t.name} has no primary key`);
       const pkCols = [...new Set(pk.columns.map((c) => c.column))];
-      order = [...pkCols, ...recorded.filter((i) => !pkCols.includes(i))];
+      order = [...pkCols, ...info.columns.map((_c, i) => i).filter((i) => !pkCols.includes(i) && inRecord(i))];
     } else {
-      order = recorded;
+      order = info.columns.map((_c, i) => i).filter(inRecord);
       if (info.rowidAlias < 0) rowidName = [...ROWID_NAMES].find((n) => !info.columnIndex.has(n)) ?? null;
     }
-    const aliasAt = info.rowidAlias >= 0 ? order.indexOf(info.rowidAlias) : -1;
+    const ncols = order.length;
+    const hasStored = order.some(isGenerated);
     const stmts = new Map<number, ReturnType<typeof s.compile>>();
     const insertFor = (k: number): ReturnType<typeof s.compile> => {
       let p = stmts.get(k);
       if (p === undefined) {
-        const cols = order.slice(0, k).filter((i) => info.columns[i]!.generated === null).map((i) => names[i]!);
+        const cols = order.slice(0, k).filter((i) => !isGenerated(i)).map((i) => names[i]!);
         if (rowidName !== null) cols.unshift(rowidName);
         const sql = `INSERT INTO ${quoteId(info.name)}(${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
         p = s.compile(parse(sql)[0]!);
@@ -231,19 +244,18 @@ function copyDatabase(db: Database, reader: BtreeReader, pages: SqlitePages, sch
     // Parameters are 1-based (slot 0 unused); slot 1 is the rowid when the statement names it.
     const lead = rowidName !== null ? 2 : 1;
     const put = (rowid: number | bigint | null, payload: Uint8Array): void => {
-      const v = decodeRecord(payload, enc, file, ncols, lead);
+      let v = decodeRecord(payload, enc, file, ncols, lead);
       const k = v.length - lead;
+      if (k === 0) throw importError(file, `a row of ${info.name} has an empty record`);
       const p = insertFor(k);
       if (rowid !== null) {
         if (info.rowidAlias >= 0) {
-          if (aliasAt >= k) throw importError(file, `a row of ${info.name} ends before its INTEGER PRIMARY KEY column`);
-          v[lead + aliasAt] = rowid;
+          const at = order.indexOf(info.rowidAlias);
+          if (at >= k) throw importError(file, `a row of ${info.name} ends before its INTEGER PRIMARY KEY column`);
+          v[lead + at] = rowid;
         } else if (rowidName !== null) v[1] = rowid;
       }
-      if (generated) {
-        // Drop the STORED values (from the end, so earlier positions stay put).
-        for (let j = k - 1; j >= 0; j--) if (info.columns[order[j]!]!.generated !== null) v.splice(lead + j, 1);
-      }
+      if (hasStored) v = v.filter((_x, j) => j < lead || !isGenerated(order[j - lead]!));
       s.run(p, v, emit);
       rows++;
       batchBytes += payload.length;

@@ -652,7 +652,9 @@ export class Catalog {
   triggersOn(name: string): TriggerInfo[] {
     const k = fold(name);
     const out: TriggerInfo[] = [];
-    for (const tr of this.triggers.values()) if (fold(tr.table) === k) out.push(tr);
+    // A TEMP table shadowing a main one: the name reaches the TEMP table, and a stored trigger is always on a main table.
+    const tempTable = this.tables.get(k)?.temp === true;
+    for (const tr of this.triggers.values()) if (fold(tr.table) === k && (tr.temp || !tempTable)) out.push(tr);
     return out.sort((a, b) => (a.temp !== b.temp ? (a.temp ? -1 : 1) : b.id - a.id));
   }
 

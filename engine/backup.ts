@@ -267,6 +267,7 @@ async function sealedCopy(engine: Engine, vfs: Vfs, t: Target, o: EngineBackupOp
     let bytesLinked = 0;
     const report = (): void => o.progress?.({ filesDone, filesTotal, bytesDone, bytesTotal });
     report();
+    point.check();
     for (const table of point.tables) {
       const destPath = joinPath(t.partial, table.name);
       if (t.previous !== null && shareable(vfs, point, table, joinPath(t.previous.path, table.name))) {
@@ -277,6 +278,7 @@ async function sealedCopy(engine: Engine, vfs: Vfs, t: Target, o: EngineBackupOp
           filesDone++;
           bytesDone += table.byteLength;
           report();
+          point.check();
           continue;
         } catch {
           // no hard links here (another file system, FAT, ...): copy it
@@ -287,13 +289,14 @@ async function sealedCopy(engine: Engine, vfs: Vfs, t: Target, o: EngineBackupOp
         await copyFile(src, vfs, destPath, table.byteLength, sliceBytes, (n) => {
           bytesDone += n;
           report();
-          // a close of the database during a yield shows up at the next openTable/readAt
+          point.check();
         });
       } finally {
         src.close();
       }
       filesDone++;
       report();
+      point.check();
     }
     return {
       mode: 'sealed',

@@ -207,6 +207,8 @@ export interface BackupPoint {
   readonly tables: readonly { readonly name: string; readonly byteLength: number }[];
   /** Opens table file `name` of the source for reading (the caller closes it). CLOSED once the engine closed. */
   openTable(name: string): VfsFile;
+  /** CLOSED once the engine closed: a backup stops at its next slice (a reopen may delete what it copies). */
+  check(): void;
   /** Unpins the tables. Idempotent. */
   release(): void;
 }

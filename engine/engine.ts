@@ -630,6 +630,7 @@ function createEngine(s: EngineState): Engine {
         lastSeqNum,
         written,
         tables: metas.map((meta) => ({ name: tableFileName(meta.fileNumber), byteLength: meta.byteLength })),
+        check: checkOpen,
         openTable(name) {
           checkOpen();
           if (!pinned) throw new HeliosError('INVALID_ARGUMENT', 'the backup point was released');

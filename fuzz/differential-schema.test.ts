@@ -15,6 +15,28 @@ import { schemaProgramArb } from './sqlgen-schema.ts';
 
 const EXCLUDED: readonly Exclusion[] = [
   { feature: 'generated-column', why: 'ALTER TABLE … ADD COLUMN … AS (…): generated columns are not implemented yet (issue 12, item 5)', pending: true },
+  {
+    feature: 'drop-column-named-by-trigger',
+    why:
+      'DROP COLUMN of a column a trigger body names succeeds here; SQLite refuses it ("error in trigger ct after drop column: no such column: NEW.pid"): ' +
+      'the schema test after DROP COLUMN / RENAME compiles views and indexes, not triggers (CREATE TABLE c(id INTEGER PRIMARY KEY, pid); ' +
+      'CREATE TRIGGER ct AFTER INSERT ON c BEGIN SELECT NEW.pid; END; ALTER TABLE c DROP COLUMN pid)',
+    pending: true,
+  },
+  {
+    feature: 'rename-table-named-by-trigger',
+    why:
+      'RENAME TO leaves a trigger body naming the table unchanged; SQLite rewrites it to the new, double-quoted name (CREATE TABLE p(id INTEGER PRIMARY KEY, b); ' +
+      "CREATE TABLE c(pid); CREATE TRIGGER ct AFTER INSERT ON c BEGIN UPDATE p SET b = 1 WHERE id = NEW.pid; END; ALTER TABLE p RENAME TO p0; SELECT sql FROM sqlite_schema WHERE name = 'ct')",
+    pending: true,
+  },
+  {
+    feature: 'rename-column-named-by-trigger',
+    why:
+      'RENAME COLUMN leaves a trigger body naming the column unchanged; SQLite rewrites it (CREATE TABLE c(id INTEGER PRIMARY KEY, pid); ' +
+      "CREATE TRIGGER ct AFTER INSERT ON c BEGIN SELECT NEW.pid; END; ALTER TABLE c RENAME COLUMN pid TO r0; SELECT sql FROM sqlite_schema WHERE name = 'ct')",
+    pending: true,
+  },
 ];
 
 reportPending('differential-schema', EXCLUDED);

@@ -86,7 +86,7 @@ if (Sqlite) {
     s.pragma('page_size = 1024');
     fillRich(s, 150);
     s.close();
-    campaign('plain', src, 1024, { encryption: false }, 150);
+    campaign('plain', src, 1024, { encryption: false }, 100);
   });
 
   test('a damaged UTF-16 SQLite file imports or fails with a typed error', () => {
@@ -96,7 +96,7 @@ if (Sqlite) {
     s.pragma("encoding = 'UTF-16be'");
     fillRich(s, 60);
     s.close();
-    campaign('utf16', src, 512, { encryption: false }, 60);
+    campaign('utf16', src, 512, { encryption: false }, 50);
   });
 }
 
@@ -110,7 +110,7 @@ if (Cipher) {
     s.pragma("key='fuzz'");
     fillRich(s, 60);
     s.close();
-    campaign('sqlcipher', src, 4096, { encryption: false, source: { passphrase: 'fuzz', kdfIterations: 64 } }, 40);
+    campaign('sqlcipher', src, 4096, { encryption: false, source: { passphrase: 'fuzz', kdfIterations: 64 } }, 30);
   });
 }
 

@@ -3,7 +3,8 @@
  * scalar functions (json, json_array, json_object, json_extract, json_type,
  * json_valid with flags, json_array_length, json_set / insert / replace /
  * remove / patch, json_quote, json_error_position, json_pretty and the
- * jsonb_ forms), the `->` and `->>` operators, the aggregates
+ * jsonb_ forms: jsonb, jsonb_array, jsonb_object, jsonb_extract, jsonb_set,
+ * jsonb_insert, jsonb_replace, jsonb_remove, jsonb_group_array), the `->` and `->>` operators, the aggregates
  * json_group_array / json_group_object (ordered by the unique id, so the
  * result does not depend on the scan), and json_each / json_tree in FROM,
  * correlated with a table and filtered on their columns.
@@ -88,6 +89,19 @@ function jsonExpr(depth: number, cols = true): fc.Arbitrary<Ex> {
     { weight: 1, arbitrary: fc.tuple(sub, sub).map(([a, b]) => ex(`json_patch(${a.sql}, ${b.sql})`, a, b, 'fn:json_patch')) },
     { weight: 1, arbitrary: val.map((a) => ex(`json_quote(${a.sql})`, a, 'fn:json_quote')) },
     { weight: 1, arbitrary: sub.map((a) => ex(`json(jsonb(${a.sql}))`, a, 'fn:jsonb')) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom('jsonb_array', 'jsonb_object', 'jsonb_extract', 'jsonb_remove', 'jsonb_replace'), sub, path, val)
+        .map(([f, a, p, v]) =>
+          ex(
+            f === 'jsonb_array' ? `${f}(${a.sql}, ${v.sql})` : f === 'jsonb_object' ? `${f}('k', ${a.sql}, 'v', ${v.sql})` : f === 'jsonb_replace' ? `${f}(${a.sql}, ${p}, ${v.sql})` : `${f}(${a.sql}, ${p})`,
+            a,
+            v,
+            `fn:${f}`,
+          ),
+        ),
+    },
   );
 }
 
@@ -100,7 +114,7 @@ const resultExpr = (cols: boolean): fc.Arbitrary<Ex> => jsonExpr(2, cols).chain(
     { weight: 1, arbitrary: fc.option(path, { nil: undefined }).map((p) => ex(`json_array_length(${j.sql}${p ? ', ' + p : ''})`, j, 'fn:json_array_length')) },
     { weight: 1, arbitrary: fc.constant(ex(`json_error_position(${j.sql})`, j, 'fn:json_error_position')) },
     { weight: 1, arbitrary: fc.option(fc.constantFrom("'  '", "'\t'", "''", 'NULL'), { nil: undefined }).map((ind) => ex(`json_pretty(${j.sql}${ind ? ', ' + ind : ''})`, j, 'fn:json_pretty')) },
-    { weight: 1, arbitrary: fc.constant(ex(`hex(jsonb(${j.sql}))`, j, 'fn:jsonb', ...(j.sql.includes('json_patch') && j.sql.includes('jsonb_') ? ['jsonb-bytes-of-patched-jsonb'] : []))) },
+    { weight: 1, arbitrary: fc.constant(ex(`hex(jsonb(${j.sql}))`, j, 'fn:jsonb', ...(/json_(set|insert|replace|patch|object|array)\(|jsonb_/.test(j.sql) ? ['jsonb-bytes-of-edited-json'] : []))) },
     { weight: 1, arbitrary: fc.constantFrom('typeof', 'length', 'quote').map((f) => ex(`${f}(${j.sql})`, j)) },
   ),
 );

@@ -2,7 +2,7 @@
  * Schema-change programs for the differential campaign against SQLite:
  * ALTER TABLE ADD COLUMN (defaults, NOT NULL, CHECK, REFERENCES, generated
  * columns, and the forms SQLite refuses), DROP COLUMN, RENAME COLUMN and
- * RENAME TO with the views and indexes that name them, CREATE / DROP INDEX
+ * RENAME TO with the views, indexes and trigger that name them, CREATE / DROP INDEX
  * and VIEW, writes in between, and deferred foreign keys
  * (DEFERRABLE INITIALLY DEFERRED, PRAGMA defer_foreign_keys) checked at
  * COMMIT, with savepoints and rollbacks. After each statement the schema
@@ -23,6 +23,8 @@ interface Model {
   tables: Map<string, string[]>;
   views: Map<string, string>;
   indexes: Map<string, string>;
+  /** Columns the trigger ct names ("table.column", following renames). */
+  triggerColumns: Set<string>;
   counter: number;
 }
 
@@ -82,23 +84,29 @@ function buildStep(m: Model, [kind, r1, r2, r3]: Choice): Step {
   }
   if (kind < 22) {
     const target = r3 % 7 === 0 ? 'id' : col;
+    const inTrigger = m.triggerColumns.has(`${t}.${target}`);
     m.tables.set(t, cols.filter((c) => c !== target));
-    return done(`ALTER TABLE ${t} DROP COLUMN ${target}`, 'drop-column');
+    return done(`ALTER TABLE ${t} DROP COLUMN ${target}`, 'drop-column', ...(inTrigger ? ['drop-column-named-by-trigger'] : []));
   }
   if (kind < 30) {
     const name = `r${m.counter++}`;
     const target = r3 % 9 === 0 ? 'id' : col;
     m.tables.set(t, cols.map((c) => (c === target ? name : c)));
+    const inTrigger = m.triggerColumns.delete(`${t}.${target}`);
+    if (inTrigger) m.triggerColumns.add(`${t}.${name}`);
+    if (inTrigger) return done(`ALTER TABLE ${t} RENAME COLUMN ${target} TO ${name}`, 'rename-column', 'rename-column-named-by-trigger');
     return done(`ALTER TABLE ${t} RENAME COLUMN ${target} TO ${name}`, 'rename-column');
   }
   if (kind < 36) {
     const name = r3 % 5 === 0 ? pick(tables, r3) : `${t.replace(/\d+$/, '')}${m.counter++}`;
+    const inTrigger = [...m.triggerColumns].some((tc) => tc.startsWith(`${t}.`));
     if (!m.tables.has(name)) {
       m.tables.set(name, cols);
       m.tables.delete(t);
+      for (const tc of [...m.triggerColumns]) if (tc.startsWith(`${t}.`)) (m.triggerColumns.delete(tc), m.triggerColumns.add(`${name}.${tc.slice(t.length + 1)}`));
       for (const [v, base] of m.views) if (base === t) m.views.set(v, name);
     }
-    return done(`ALTER TABLE ${t} RENAME TO ${name}`, 'rename-table');
+    return done(`ALTER TABLE ${t} RENAME TO ${name}`, 'rename-table', ...(inTrigger ? ['rename-table-named-by-trigger'] : []));
   }
   if (kind < 42) {
     const name = `i${m.counter++}`;
@@ -174,6 +182,7 @@ export const schemaProgramArb: fc.Arbitrary<Program> = fc
       ]),
       views: new Map([['vp', 'p']]),
       indexes: new Map([['pa', 'p']]),
+      triggerColumns: new Set(['c.pid', 'p.b', 'p.id']),
       counter: 0,
     };
     const setup = [
@@ -182,6 +191,8 @@ export const schemaProgramArb: fc.Arbitrary<Program> = fc
       `CREATE TABLE c(id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p(id)${fk}, v)`,
       'CREATE INDEX pa ON p(a)',
       'CREATE VIEW vp AS SELECT id, a, b FROM p WHERE a IS NOT NULL',
+      // A trigger naming both tables' columns: RENAME rewrites it, DROP COLUMN of b is refused while it names b.
+      "CREATE TRIGGER ct AFTER INSERT ON c BEGIN UPDATE p SET b = coalesce(b, '') || 'c' WHERE id = NEW.pid; END",
       ...pRows.map(([a, b], i) => `INSERT INTO p VALUES(${i + 1}, ${lit(a)}, ${lit(b)})`),
       ...cRows.map(([pid, v]) => `INSERT OR IGNORE INTO c(pid, v) VALUES(${1 + (pid % 5)}, ${lit(v)})`),
     ];

@@ -129,6 +129,10 @@ export const triggerProgramArb: fc.Arbitrary<Program> = fc.boolean().chain((recu
         ...aRows.map(([x, y]) => `INSERT INTO a(x, y) VALUES(${x}, ${y})`),
         ...bRows.map(([x, y]) => `INSERT OR IGNORE INTO b(x, y) VALUES(${x}, ${y})`),
       ],
-      steps: [...triggers.map((t) => ({ sql: t.sql, features: [...t.features], after: ["SELECT type, name, tbl_name FROM sqlite_schema WHERE type = 'trigger'"] })), ...dml],
+      steps: [
+        ...triggers.map((t) => ({ sql: t.sql, features: [...t.features], after: ["SELECT type, name, tbl_name FROM sqlite_schema WHERE type = 'trigger'"] })),
+        // Under recursive_triggers a REPLACE's delete fires DELETE triggers: tagged (a pending difference, fuzz/differential-triggers.test.ts).
+        ...(recursive && [...triggers.map((t) => t.sql), ...dml.map((d) => d.sql)].some((q) => q.includes('OR REPLACE')) ? dml.map((d) => ({ ...d, features: [...d.features, 'recursive-replace'] })) : dml),
+      ],
     })),
 );

@@ -143,7 +143,7 @@ export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
       const old = fold(t.name);
       rewriteSchema(s, { kind: 'table', table: t.name }, () => quoted, (r, sql) => {
         if (r.id === t.id) return { ...r, name: nn, tblName: nn, sql };
-        if (r.type !== 'index' || fold(r.tblName) !== old) return r;
+        if ((r.type !== 'index' && r.type !== 'trigger') || fold(r.tblName) !== old) return r;
         if (r.sql === null) return { ...r, tblName: nn, name: r.name.replace(/^sqlite_autoindex_.*_(\d+)$/, `sqlite_autoindex_${nn}_$1`) };
         return { ...r, tblName: nn, sql };
       });

@@ -5,6 +5,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, verifyAuditLog } from './database.ts';
+import { restoreBackup } from './backup.ts';
+import { importSqlite } from './import/importer.ts';
+import { loadSqlite } from '../fuzz/import-fixtures.ts';
 import { isHeliosError } from '../format/errors.ts';
 
 const KEY = new Uint8Array(32).fill(3);
@@ -60,6 +63,38 @@ test('[AUD-VERIFY-1] verifyAuditLog needs a path when the handle has no audit lo
     assert.throws(() => new Database(join(dir, 'db'), { key: { raw: KEY }, auditLog: { path: '' } }), (e: unknown) => isHeliosError(e, 'INVALID_ARGUMENT'));
     assert.throws(() => new Database(join(dir, 'db'), { key: { raw: KEY }, rotationIntervalDays: 0 }), (e: unknown) => isHeliosError(e, 'INVALID_ARGUMENT'));
   });
+});
+
+test('[AUD-OPS-1] backup, verifyIntegrity, restore and import file their entries through the hook', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'helios-sql-audit-'));
+  try {
+    const log = join(dir, 'audit.log');
+    const db = new Database(join(dir, 'db'), { key: { raw: KEY }, auditLog: { path: log, routine: false } });
+    db.exec('CREATE TABLE t (a); INSERT INTO t VALUES (1)');
+    await db.backup(join(dir, 'bak'));
+    assert.ok(db.verifyIntegrity().ok);
+    let failed: unknown = null;
+    await db.backup(join(dir, 'bak')).catch((e: unknown) => (failed = e)); // exists: CONFIG
+    assert.ok(isHeliosError(failed, 'CONFIG'));
+    db.close();
+    assert.equal(ops(log), ['backup ok', 'verify ok', 'backup error-config']);
+    const rlog = join(dir, 'restore.log');
+    restoreBackup(join(dir, 'bak'), join(dir, 'restored'), { key: { raw: KEY }, auditLog: { path: rlog, routine: false } });
+    assert.equal(ops(rlog), ['restore ok']);
+    assert.ok(verifyAuditLog(join(dir, 'restored'), { key: { raw: KEY }, auditLogPath: rlog }).ok);
+    const sqlite = loadSqlite('better-sqlite3', 'audit.test (the import entry)');
+    if (sqlite !== null) {
+      const src = join(dir, 'src.sqlite');
+      const s = new sqlite(src);
+      s.exec('CREATE TABLE u (b); INSERT INTO u VALUES (2)');
+      s.close();
+      const ilog = join(dir, 'import.log');
+      importSqlite(src, join(dir, 'imported'), { key: { raw: KEY }, auditLog: { path: ilog, routine: false } });
+      assert.equal(ops(ilog), ['import ok']);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -326,6 +326,40 @@ if (childDir !== undefined) {
     }
   });
 
+  test('[ENG-BAK-VERIFY-1] the SQL level: a row that breaks its table\'s CHECK constraint (moved in underneath) is reported as SQLite words it', () => {
+    const dir = tmp();
+    try {
+      const path = join(dir, 'c.db');
+      const db0 = new Database(path, { key: KEY });
+      db0.exec('CREATE TABLE loose (id INTEGER PRIMARY KEY, x INTEGER); CREATE TABLE strict (id INTEGER PRIMARY KEY, x INTEGER CHECK (x > 0))');
+      for (let i = 0; i < 7; i++) db0.prepare('INSERT INTO loose VALUES (?, -1)').run(100 + i);
+      for (let i = 0; i < 11; i++) db0.prepare('INSERT INTO strict VALUES (?, 5)').run(i + 1);
+      assert.is(db0.pragma('integrity_check', { simple: true }), 'ok');
+      db0.close();
+      const e = openEngine(path, { key: KEY });
+      const groups = new Map<string, { key: Uint8Array; value: Uint8Array }[]>();
+      const it = e.iterator();
+      while (it.next()) {
+        const g = Buffer.from(it.key().subarray(0, 4)).toString('hex');
+        groups.set(g, [...(groups.get(g) ?? []), { key: it.key().slice(), value: it.value().slice() }]);
+      }
+      it.close();
+      const loose = [...groups.values()].find((g) => g.length === 7)!;
+      const strict = [...groups.values()].find((g) => g.length === 11)!;
+      // loose's row 100 (x = -1) under strict's prefix, same rowid 100: a row strict's CHECK forbids.
+      const key = new Uint8Array(loose[0]!.key);
+      key.set(strict[0]!.key.subarray(0, 4), 0);
+      e.put(key, loose[0]!.value);
+      e.close();
+      const db = new Database(path, { key: KEY });
+      assert.is(db.prepare('SELECT x FROM strict WHERE id = 100').pluck().get(), -1);
+      assert.equal(db.verifyIntegrity().problems, ['CHECK constraint failed in strict']);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('[ENG-BAK-ATOMIC-1] a backup process killed with SIGKILL leaves no backup under its name; the next backup and a restore work', async () => {
     const dir = tmp();
     try {
@@ -423,6 +457,25 @@ if (childDir !== undefined) {
       const db3 = openDatabaseFromConfig(off, { path: join(dir, 'o.db'), key: KEY });
       assert.is(await codeAsync(db3.backup()), 'CONFIG');
       db3.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('[ENG-BAK-ATOMIC-1] closing the database during a backup rejects it with CLOSED and leaves no backup behind', async () => {
+    const dir = tmp();
+    try {
+      const db = freshDb(dir, 3000);
+      let calls = 0;
+      const p = db.backup(join(dir, 'b'), {
+        progress: () => {
+          if (++calls === 2) db.close();
+        },
+      });
+      assert.is(await codeAsync(p), 'CLOSED');
+      assert.is(existsSync(join(dir, 'b')), false);
+      assert.is(existsSync(join(dir, 'b.partial')), false);
+      assert.is(count(join(dir, 'src.db')), 3000, 'the source is intact');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

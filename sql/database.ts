@@ -460,7 +460,18 @@ export class Database {
       const eo = engineBackupOptions(options, this.backupSet, dest !== undefined);
       const target = dest ?? this.backupSet?.path;
       if (target === undefined) throw new HeliosError('CONFIG', 'no backup destination given and no backup set configured ([backup] backup_enabled)');
-      return backupEngine(this.engine!, target, eo);
+      // spec/audit-log.md [AUD-OPS-1]: a backup is logged with its outcome (fail closed: an entry
+      // that cannot be written rejects the backup's promise).
+      return backupEngine(this.engine!, target, eo).then(
+        (r) => {
+          if (this.engine !== null) this.audit('backup', 'ok');
+          return r;
+        },
+        (e: unknown) => {
+          if (this.engine !== null) this.audit('backup', auditOutcome(e));
+          throw e;
+        },
+      );
     } catch (e) {
       return Promise.reject(e);
     }
@@ -474,7 +485,9 @@ export class Database {
   verifyIntegrity(options: { onProgress?: (p: IntegrityProgress) => void } = {}): IntegrityReport {
     this.checkOpen();
     this.checkNotBusy();
-    return this.session.verifyIntegrity(options.onProgress);
+    const report = this.session.verifyIntegrity(options.onProgress);
+    this.audit('verify', report.ok ? 'ok' : 'failed'); // spec/audit-log.md [AUD-OPS-1]
+    return report;
   }
 
   /** Rolls back an open transaction, persists, zeroes keys and releases the lock. Idempotent. */
@@ -511,3 +524,9 @@ export function verifyAuditLog(path: string, options: { key?: KeySourceOption; e
 
 export type { AuditVerifyReport };
 export { outputValue };
+
+/** An error as an audit outcome: `error-` and its code in lower case with dashes ("error-io"). */
+function auditOutcome(e: unknown): string {
+  const code = e instanceof HeliosError ? e.code : 'INTERNAL';
+  return `error-${code.toLowerCase().replace(/_/g, '-')}`;
+}

@@ -5,7 +5,8 @@
  * [ENG-BAK-VERIFY-1]); then the SQL level: every index entry points at a live row, every row
  * that belongs in an index (a partial index's WHERE holds) has its entry
  * holding the indexed values, each index has exactly as many entries as
- * rows that belong in it, and no NOT NULL column holds NULL. Returns at
+ * rows that belong in it, no NOT NULL column holds NULL and every row
+ * satisfies the table's CHECK constraints (SQLite's wording). Returns at
  * most 100 problems, or ['ok'].
  */
 import type { SqlValue } from '../format/sql-value.ts';
@@ -123,6 +124,13 @@ export function integrityCheck(s: IntegritySession): string[] {
       t.columns.forEach((c, i) => {
         if (c.notNull && r[i] === null && i !== t.rowidAlias) problems.push(`NULL value in ${t.name}.${c.name}`);
       });
+      if (w.checks.length > 0) {
+        f.rows[w.slot] = r;
+        for (const c of w.checks) {
+          const v = c.ev(f);
+          if (v !== null && isTruthy(v) === false) problems.push(`CHECK constraint failed in ${t.name}`);
+        }
+      }
     }
   }
   return problems.length === 0 ? ['ok'] : problems.slice(0, 100);

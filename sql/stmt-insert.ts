@@ -25,7 +25,7 @@ import { checkParents, parentAdded } from './foreign-keys.ts';
 import { compileSets, resolveConflict, type SetAssignment } from './row-update.ts';
 import { updateRow } from './stmt-modify.ts';
 import { compileViewInsert } from './trigger-view.ts';
-import { ROWID_NAMES, compileReturning, tableOrThrow, type DmlSession } from './dml.ts';
+import { ROWID_NAMES, compileReturning, conflictAction, dmlDone, dmlProgram, tableOrThrow, type DmlSession } from './dml.ts';
 import { sqlErr } from './sql-error.ts';
 
 interface CompiledUpsert {
@@ -114,81 +114,71 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
   const defaultAt = t.columns.map(() => Number.NaN);
   const defaultValue = t.columns.map((): SqlValue => null);
 
-  return {
-    dml: true,
-    columns: returning ? returning.columns : null,
-    declTypes: null,
-    readonly: false,
-    schemaVersion: version,
-    execute: (params, emit) => {
-      const f = s.frame(params);
-      // Inside a trigger, the OR … of the statement that fired it wins (sql/trigger.ts).
-      const orAction = s.triggers.conflictOverride ?? stmt.orConflict;
-      let changes = 0;
-      produce(f, (vals) => {
-        const row = new Array<SqlValue>(n + 1).fill(null);
-        for (let i = 0; i < targets.length; i++) {
-          const c = targets[i]!;
-          if (c >= 0) row[c] = vals[i]!;
-        }
-        for (let i = 0; i < n; i++) {
-          const d = defaultFor[i];
-          if (d) {
-            if (nowOnly[i]) {
-              if (defaultAt[i] !== s.nowMs) {
-                defaultValue[i] = applyAffinity(d(f), affinities[i]!);
-                defaultAt[i] = s.nowMs;
-              }
-              row[i] = defaultValue[i]!;
-              continue;
+  return dmlProgram(version, returning, (params, emit) => {
+    const f = s.frame(params);
+    const orAction = conflictAction(s, stmt.orConflict);
+    let changes = 0;
+    produce(f, (vals) => {
+      const row = new Array<SqlValue>(n + 1).fill(null);
+      for (let i = 0; i < targets.length; i++) {
+        const c = targets[i]!;
+        if (c >= 0) row[c] = vals[i]!;
+      }
+      for (let i = 0; i < n; i++) {
+        const d = defaultFor[i];
+        if (d) {
+          if (nowOnly[i]) {
+            if (defaultAt[i] !== s.nowMs) {
+              defaultValue[i] = applyAffinity(d(f), affinities[i]!);
+              defaultAt[i] = s.nowMs;
             }
-            row[i] = d(f);
+            row[i] = defaultValue[i]!;
+            continue;
           }
-          row[i] = applyAffinity(row[i]!, affinities[i]!);
+          row[i] = d(f);
         }
-        const rv = rowidTarget >= 0 ? vals[rowidTarget]! : null;
-        if (beforeTriggers) {
-          // NEW in a BEFORE INSERT trigger: the row as it will be written, rowid -1 when it is still to be chosen (SQLite).
-          const nb = row.slice();
-          nb[n] = rv === null || rv === undefined ? -1 : applyAffinity(rv, 'INTEGER');
-          if (t.rowidAlias >= 0) nb[t.rowidAlias] = nb[n]!;
-          if (!s.triggers.fire(t.name, 'BEFORE', 'INSERT', null, nb, null, orAction)) return true;
-        }
-        // Rowid
-        let rowid: number | bigint;
-        let fresh = false;
-        if (rv !== null && rv !== undefined) {
-          const id = applyAffinity(rv, 'INTEGER');
-          if (typeof id !== 'bigint' && !(typeof id === 'number' && Number.isInteger(id))) throw new HeliosError('MISMATCH', 'datatype mismatch');
-          rowid = id;
-        } else {
-          rowid = s.rowids.newRowid(t);
-          // max(rowid) + 1 cannot exist yet (random rowids past 2^63-1 are probed in newRowid).
-          fresh = true;
-        }
-        row[n] = rowid;
-        if (t.rowidAlias >= 0) row[t.rowidAlias] = rowid;
-        // Like SQLite, the AUTOINCREMENT mark moves as soon as the rowid is chosen, even if the row is then ignored.
-        if (t.autoincrement) s.rowids.bumpSequence(t, rowid);
-        const res = insertOne(s, w, row, rowid, f, orAction, upserts, fresh);
-        if (res === 'skip') return true;
-        changes++;
-        // A DO UPDATE row was counted in stmtChanges when written (upsertUpdate).
-        if (res === 'inserted') s.stmtChanges++;
-        if (res === 'inserted') s.lastRowid = rowid;
-        if (res === 'inserted' && afterTriggers) s.triggers.fire(t.name, 'AFTER', 'INSERT', null, row, null, orAction);
-        if (returning) {
-          const out = returning.eval(f, res === 'inserted' ? row : (res as Row));
-          emit(out);
-        }
-        return true;
-      });
-      if (t.autoincrement) s.rowids.flushSequences();
-      s.changesCount = changes;
-      s.totalChangesCount += changes;
-      return { changes, lastInsertRowid: s.lastRowid };
-    },
-  };
+        row[i] = applyAffinity(row[i]!, affinities[i]!);
+      }
+      const rv = rowidTarget >= 0 ? vals[rowidTarget]! : null;
+      if (beforeTriggers) {
+        // NEW in a BEFORE INSERT trigger: the row as it will be written, rowid -1 when it is still to be chosen (SQLite).
+        const nb = row.slice();
+        nb[n] = rv === null || rv === undefined ? -1 : applyAffinity(rv, 'INTEGER');
+        if (t.rowidAlias >= 0) nb[t.rowidAlias] = nb[n]!;
+        if (!s.triggers.fire(t.name, 'BEFORE', 'INSERT', null, nb, null, orAction)) return true;
+      }
+      // Rowid
+      let rowid: number | bigint;
+      let fresh = false;
+      if (rv !== null && rv !== undefined) {
+        const id = applyAffinity(rv, 'INTEGER');
+        if (typeof id !== 'bigint' && !(typeof id === 'number' && Number.isInteger(id))) throw new HeliosError('MISMATCH', 'datatype mismatch');
+        rowid = id;
+      } else {
+        rowid = s.rowids.newRowid(t);
+        // max(rowid) + 1 cannot exist yet (random rowids past 2^63-1 are probed in newRowid).
+        fresh = true;
+      }
+      row[n] = rowid;
+      if (t.rowidAlias >= 0) row[t.rowidAlias] = rowid;
+      // Like SQLite, the AUTOINCREMENT mark moves as soon as the rowid is chosen, even if the row is then ignored.
+      if (t.autoincrement) s.rowids.bumpSequence(t, rowid);
+      const res = insertOne(s, w, row, rowid, f, orAction, upserts, fresh);
+      if (res === 'skip') return true;
+      changes++;
+      // A DO UPDATE row was counted in stmtChanges when written (upsertUpdate).
+      if (res === 'inserted') s.stmtChanges++;
+      if (res === 'inserted') s.lastRowid = rowid;
+      if (res === 'inserted' && afterTriggers) s.triggers.fire(t.name, 'AFTER', 'INSERT', null, row, null, orAction);
+      if (returning) {
+        const out = returning.eval(f, res === 'inserted' ? row : (res as Row));
+        emit(out);
+      }
+      return true;
+    });
+    if (t.autoincrement) s.rowids.flushSequences();
+    return dmlDone(s, changes);
+  });
 }
 
 /**

@@ -30,7 +30,7 @@ import type { Program } from './program.ts';
 import { compileTableWriter, loadRow, removeRow, type TableWriter } from './constraints.ts';
 import { childRefs, childRemoved } from './foreign-keys.ts';
 import { applyUpdate, compileSets, setTargets, setValues } from './row-update.ts';
-import { compileReturning, tableOrThrow, type DmlSession } from './dml.ts';
+import { compileReturning, conflictAction, dmlDone, dmlProgram, tableOrThrow, type DmlSession } from './dml.ts';
 import { compileViewDelete, compileViewUpdate } from './trigger-view.ts';
 import { sqlErr } from './sql-error.ts';
 
@@ -68,6 +68,22 @@ export function updateRow(s: DmlSession, w: TableWriter, old: Row, nr: Row, f: F
   const res = applyUpdate(s, w, old, nr, f, orAction, setCols);
   if (res !== null) written?.();
   if (res !== null && s.triggers.has(t.name, 'AFTER', 'UPDATE')) s.triggers.fire(t.name, 'AFTER', 'UPDATE', old, res, changed, orAction);
+  return res;
+}
+
+/**
+ * One row of an UPDATE: through its triggers when `triggered`. `count` runs as the row is
+ * written — before its AFTER triggers, so a row whose AFTER trigger fails is still counted, as
+ * SQLite's changes() counts it.
+ */
+function writeUpdate(s: DmlSession, w: TableWriter, old: Row, nr: Row, f: Frame, orAction: ConflictAction | null, setCols: ReadonlySet<number>, triggered: boolean, count: () => void): Row | null {
+  const written = (): void => {
+    s.stmtChanges++;
+    count();
+  };
+  if (triggered) return updateRow(s, w, old, nr, f, orAction, setCols, written);
+  const res = applyUpdate(s, w, old, nr, f, orAction, setCols);
+  if (res !== null) written();
   return res;
 }
 
@@ -140,34 +156,23 @@ function compileUpdateFrom(s: DmlSession, stmt: A.UpdateStmt, from: A.FromItem, 
   const setCols = new Set(targets);
   s.triggers.prepare(t.name, 'UPDATE', (i) => setCols.has(i));
   const triggered = s.triggers.has(t.name, 'BEFORE', 'UPDATE') || s.triggers.has(t.name, 'AFTER', 'UPDATE');
-  return {
-    dml: true,
-    columns: returning ? returning.columns : null,
-    declTypes: null,
-    readonly: false,
-    schemaVersion: version,
-    execute: (params, emit) => {
-      const f = s.frame(params);
-      const orAction = s.triggers.conflictOverride ?? stmt.orConflict;
-      let changes = 0;
-      for (const [rowid, vals] of join(f)) {
-        // Read when its turn comes: an earlier row's trigger, cascade or REPLACE may have changed or deleted it.
-        const old = loadRow(s.overlay, t, rowid);
-        if (old === null) continue;
-        f.rows[w.slot] = old;
-        const nr = old.slice();
-        for (let i = 0; i < targets.length; i++) nr[targets[i]!] = vals[i + 1]!;
-        const res = triggered ? updateRow(s, w, old, nr, f, orAction, setCols) : applyUpdate(s, w, old, nr, f, orAction, setCols);
-        if (res === null) continue;
-        changes++;
-        s.stmtChanges++;
-        if (returning) emit(returning.eval(f, res));
-      }
-      s.changesCount = changes;
-      s.totalChangesCount += changes;
-      return { changes, lastInsertRowid: s.lastRowid };
-    },
-  };
+  return dmlProgram(version, returning, (params, emit) => {
+    const f = s.frame(params);
+    const orAction = conflictAction(s, stmt.orConflict);
+    let changes = 0;
+    for (const [rowid, vals] of join(f)) {
+      // Read when its turn comes: an earlier row's trigger, cascade or REPLACE may have changed or deleted it.
+      const old = loadRow(s.overlay, t, rowid);
+      if (old === null) continue;
+      f.rows[w.slot] = old;
+      const nr = old.slice();
+      for (let i = 0; i < targets.length; i++) nr[targets[i]!] = vals[i + 1]!;
+      const res = writeUpdate(s, w, old, nr, f, orAction, setCols, triggered, () => changes++);
+      if (res === null) continue;
+      if (returning) emit(returning.eval(f, res));
+    }
+    return dmlDone(s, changes);
+  });
 }
 
 export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number): Program {
@@ -183,41 +188,27 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
   s.triggers.prepare(t.name, 'UPDATE', (i) => setCols.has(i));
   const triggered = s.triggers.has(t.name, 'BEFORE', 'UPDATE') || s.triggers.has(t.name, 'AFTER', 'UPDATE');
   const n = t.columns.length;
-  return {
-    dml: true,
-    columns: returning ? returning.columns : null,
-    declTypes: null,
-    readonly: false,
-    schemaVersion: version,
-    execute: (params, emit) => {
-      const f = s.frame(params);
-      const orAction = s.triggers.conflictOverride ?? stmt.orConflict;
-      const rows = run(f);
-      let changes = 0;
-      for (let old of rows) {
-        if (triggered) {
-          // An earlier row's trigger may have changed or deleted this one.
-          const cur = loadRow(s.overlay, t, old[n] as number | bigint);
-          if (cur === null) continue;
-          old = cur;
-        }
-        f.rows[w.slot] = old;
-        const nr = old.slice();
-        for (const set of sets) nr[set.col] = set.ev(f);
-        const count = (): void => {
-          changes++;
-          s.stmtChanges++;
-        };
-        const res = triggered ? updateRow(s, w, old, nr, f, orAction, setCols, count) : applyUpdate(s, w, old, nr, f, orAction, setCols);
-        if (res === null) continue;
-        if (!triggered) count();
-        if (returning) emit(returning.eval(f, res));
+  return dmlProgram(version, returning, (params, emit) => {
+    const f = s.frame(params);
+    const orAction = conflictAction(s, stmt.orConflict);
+    const rows = run(f);
+    let changes = 0;
+    for (let old of rows) {
+      if (triggered) {
+        // An earlier row's trigger may have changed or deleted this one.
+        const cur = loadRow(s.overlay, t, old[n] as number | bigint);
+        if (cur === null) continue;
+        old = cur;
       }
-      s.changesCount = changes;
-      s.totalChangesCount += changes;
-      return { changes, lastInsertRowid: s.lastRowid };
-    },
-  };
+      f.rows[w.slot] = old;
+      const nr = old.slice();
+      for (const set of sets) nr[set.col] = set.ev(f);
+      const res = writeUpdate(s, w, old, nr, f, orAction, setCols, triggered, () => changes++);
+      if (res === null) continue;
+      if (returning) emit(returning.eval(f, res));
+    }
+    return dmlDone(s, changes);
+  });
 }
 
 export function compileDelete(s: DmlSession, stmt: A.DeleteStmt, version: number): Program {
@@ -231,43 +222,35 @@ export function compileDelete(s: DmlSession, stmt: A.DeleteStmt, version: number
   const before = s.triggers.has(t.name, 'BEFORE', 'DELETE');
   const after = s.triggers.has(t.name, 'AFTER', 'DELETE');
   const n = t.columns.length;
-  return {
-    dml: true,
-    columns: returning ? returning.columns : null,
-    declTypes: null,
-    readonly: false,
-    schemaVersion: version,
-    execute: (params, emit) => {
-      const f = s.frame(params);
-      const rows = run(f);
-      let changes = 0;
-      const orAction = s.triggers.conflictOverride;
-      for (let old of rows) {
-        if (before || after) {
-          // An earlier row's trigger may have changed or deleted this one.
-          const cur = loadRow(s.overlay, t, old[n] as number | bigint);
-          if (cur === null) continue;
-          old = cur;
-        }
-        // A cascade may already have removed the row.
-        else if (s.foreignKeys && s.overlay.get(rowKey(t.id, old[t.columns.length] as number | bigint)) === undefined) continue;
-        if (before) {
-          if (!s.triggers.fire(t.name, 'BEFORE', 'DELETE', old, null, null, orAction)) continue;
-          const cur = loadRow(s.overlay, t, old[n] as number | bigint);
-          if (cur === null) continue;
-          old = cur;
-        }
-        childRefs(s, t, old, null, f, 0);
-        childRemoved(s, t, old);
-        removeRow(s, w, old, f);
-        changes++;
-        s.stmtChanges++;
-        if (after) s.triggers.fire(t.name, 'AFTER', 'DELETE', old, null, null, orAction);
-        if (returning) emit(returning.eval(f, old));
+  return dmlProgram(version, returning, (params, emit) => {
+    const f = s.frame(params);
+    const orAction = conflictAction(s, null);
+    const rows = run(f);
+    let changes = 0;
+    for (let old of rows) {
+      if (before || after) {
+        // An earlier row's trigger may have changed or deleted this one.
+        const cur = loadRow(s.overlay, t, old[n] as number | bigint);
+        if (cur === null) continue;
+        old = cur;
       }
-      s.changesCount = changes;
-      s.totalChangesCount += changes;
-      return { changes, lastInsertRowid: s.lastRowid };
-    },
-  };
+      // A cascade may already have removed the row.
+      else if (s.foreignKeys && s.overlay.get(rowKey(t.id, old[t.columns.length] as number | bigint)) === undefined) continue;
+      if (before) {
+        if (!s.triggers.fire(t.name, 'BEFORE', 'DELETE', old, null, null, orAction)) continue;
+        const cur = loadRow(s.overlay, t, old[n] as number | bigint);
+        if (cur === null) continue;
+        old = cur;
+      }
+      // As SQLite: the row is removed first, then its foreign-key actions run (a child's trigger no longer sees it).
+      removeRow(s, w, old, f);
+      childRefs(s, t, old, null, f, 0);
+      childRemoved(s, t, old);
+      changes++;
+      s.stmtChanges++;
+      if (after) s.triggers.fire(t.name, 'AFTER', 'DELETE', old, null, null, orAction);
+      if (returning) emit(returning.eval(f, old));
+    }
+    return dmlDone(s, changes);
+  });
 }

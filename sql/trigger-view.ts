@@ -16,7 +16,7 @@ import { fold, type ViewInfo } from './catalog.ts';
 import type { ColMeta, Ev, Frame, Row, Scope } from './expr-compile.ts';
 import { Planner } from './planner.ts';
 import type { Program } from './program.ts';
-import { compileReturning, type DmlSession, type Returning } from './dml.ts';
+import { compileReturning, conflictAction, dmlDone, dmlProgram, type DmlSession, type Returning } from './dml.ts';
 import { viewColumnNames } from './trigger.ts';
 import { sqlErr } from './sql-error.ts';
 
@@ -82,30 +82,17 @@ export function compileViewInsert(s: DmlSession, stmt: A.InsertStmt, version: nu
     targets.length = 0;
   }
   const returning = viewReturning(stmt.returning, v);
-  return {
-    dml: true,
-    columns: returning ? returning.columns : null,
-    declTypes: null,
-    readonly: false,
-    schemaVersion: version,
-    execute: (params, emit) => {
-      const f = s.frame(params);
-      const orAction = s.triggers.conflictOverride ?? stmt.orConflict;
-      produce(f, (vals) => {
-        const row = new Array<SqlValue>(n).fill(null);
-        targets.forEach((c, i) => (row[c] = vals[i]!));
-        if (!s.triggers.fire(v.view.name, 'INSTEAD OF', 'INSERT', null, row, null, orAction)) return;
-        if (returning) emit(returning.eval(f, row));
-      });
-      return finish(s);
-    },
-  };
-}
-
-/** The statement wrote nothing itself: changes() is 0 (trigger rows count only in total_changes()). */
-function finish(s: DmlSession): { changes: number; lastInsertRowid: number | bigint } {
-  s.changesCount = 0;
-  return { changes: 0, lastInsertRowid: s.lastRowid };
+  return dmlProgram(version, returning, (params, emit) => {
+    const f = s.frame(params);
+    const orAction = conflictAction(s, stmt.orConflict);
+    produce(f, (vals) => {
+      const row = new Array<SqlValue>(n).fill(null);
+      targets.forEach((c, i) => (row[c] = vals[i]!));
+      if (!s.triggers.fire(v.view.name, 'INSTEAD OF', 'INSERT', null, row, null, orAction)) return;
+      if (returning) emit(returning.eval(f, row));
+    });
+    return dmlDone(s, 0);
+  });
 }
 
 /** The view's rows matching `where` (under the alias), materialised before any trigger runs. */
@@ -157,25 +144,18 @@ export function compileViewUpdate(s: DmlSession, stmt: A.UpdateStmt, version: nu
   if (!fires) throw sqlErr(`cannot modify ${stmt.table.name} because it is a view`, stmt.table.pos);
   s.triggers.prepare(v.view.name, 'UPDATE', (c) => assigned.has(c));
   const returning = viewReturning(stmt.returning, v);
-  return {
-    dml: true,
-    columns: returning ? returning.columns : null,
-    declTypes: null,
-    readonly: false,
-    schemaVersion: version,
-    execute: (params, emit) => {
-      const f = s.frame(params);
-      const orAction = s.triggers.conflictOverride ?? stmt.orConflict;
-      for (const old of run(f)) {
-        f.rows[v.slot] = old;
-        const nr = old.slice();
-        for (const set of sets) nr[set.col] = set.ev(f);
-        if (!s.triggers.fire(v.view.name, 'INSTEAD OF', 'UPDATE', old, nr, (c) => assigned.has(c), orAction)) continue;
-        if (returning) emit(returning.eval(f, nr));
-      }
-      return finish(s);
-    },
-  };
+  return dmlProgram(version, returning, (params, emit) => {
+    const f = s.frame(params);
+    const orAction = conflictAction(s, stmt.orConflict);
+    for (const old of run(f)) {
+      f.rows[v.slot] = old;
+      const nr = old.slice();
+      for (const set of sets) nr[set.col] = set.ev(f);
+      if (!s.triggers.fire(v.view.name, 'INSTEAD OF', 'UPDATE', old, nr, (c) => assigned.has(c), orAction)) continue;
+      if (returning) emit(returning.eval(f, nr));
+    }
+    return dmlDone(s, 0);
+  });
 }
 
 export function compileViewDelete(s: DmlSession, stmt: A.DeleteStmt, version: number): Program {
@@ -183,20 +163,13 @@ export function compileViewDelete(s: DmlSession, stmt: A.DeleteStmt, version: nu
   const v = viewTarget(s, stmt.table.name, stmt.table.alias, 'DELETE');
   const run = selectRows(v, stmt.table, stmt.where, stmt.with);
   const returning = viewReturning(stmt.returning, v);
-  return {
-    dml: true,
-    columns: returning ? returning.columns : null,
-    declTypes: null,
-    readonly: false,
-    schemaVersion: version,
-    execute: (params, emit) => {
-      const f = s.frame(params);
-      const orAction = s.triggers.conflictOverride;
-      for (const old of run(f)) {
-        if (!s.triggers.fire(v.view.name, 'INSTEAD OF', 'DELETE', old, null, null, orAction)) continue;
-        if (returning) emit(returning.eval(f, old));
-      }
-      return finish(s);
-    },
-  };
+  return dmlProgram(version, returning, (params, emit) => {
+    const f = s.frame(params);
+    const orAction = conflictAction(s, null);
+    for (const old of run(f)) {
+      if (!s.triggers.fire(v.view.name, 'INSTEAD OF', 'DELETE', old, null, null, orAction)) continue;
+      if (returning) emit(returning.eval(f, old));
+    }
+    return dmlDone(s, 0);
+  });
 }

@@ -107,6 +107,7 @@ export function importSqlite(src: string, destPath: string, options: ImportOptio
     const { source: _s, onProgress: _p, batchRows: _b, ...dbOptions } = options;
     db = new Database(destPath, dbOptions);
     const result = copyDatabase(db, reader, pages, schema, options.onProgress, batchRows);
+    db.audit('import', 'ok'); // spec/audit-log.md [AUD-OPS-1], with options.auditLog
     db.close();
     db = null;
     return result;

@@ -29,27 +29,52 @@ export interface ImportResult {
 interface Record {
   fields: string[];
   line: number;
-  /** Offset just after the record, for progress. */
-  end: number;
 }
 
-/** Splits `text` into records. Throws SQL_ERROR (with file:line) on an unterminated quoted field. */
-export function* readRecords(text: string, file: string, col: string, row: string): Generator<Record> {
-  const n = text.length;
+/**
+ * Splits text arriving in chunks (any split, a file read piece by piece)
+ * into records, holding only the record being read. Throws SQL_ERROR
+ * naming file:line on an unterminated quoted field.
+ */
+export function* readRecords(chunks: Iterable<string>, file: string, col: string, row: string): Generator<Record> {
+  const source = chunks[Symbol.iterator]();
+  let text = '';
   let i = 0;
+  let eof = false;
+  /** Makes text[i + k] readable unless the input ends first; false at the end. */
+  const has = (k: number): boolean => {
+    while (i + k >= text.length && !eof) {
+      const next = source.next();
+      if (next.done === true) eof = true;
+      else {
+        text = text.slice(i) + next.value;
+        i = 0;
+      }
+    }
+    return i + k < text.length;
+  };
+  const endsRow = (): boolean => text[i] === row || (row === '\n' && text[i] === '\r' && has(1) && text[i + 1] === '\n');
   let line = 1;
-  while (i < n) {
+  let first = true;
+  while (has(0)) {
+    if (first) {
+      first = false;
+      if (text[i] === '\uFEFF') {
+        i++;
+        if (!has(0)) return;
+      }
+    }
     const startLine = line;
     const fields: string[] = [];
     for (;;) {
       let field = '';
-      if (text[i] === '"') {
+      if (has(0) && text[i] === '"') {
         i++;
         for (;;) {
-          if (i >= n) throw new HeliosError('SQL_ERROR', `${file}:${startLine}: unterminated "-quoted field`);
+          if (!has(0)) throw new HeliosError('SQL_ERROR', `${file}:${startLine}: unterminated "-quoted field`);
           const c = text[i]!;
           if (c === '"') {
-            if (text[i + 1] === '"') {
+            if (has(1) && text[i + 1] === '"') {
               field += '"';
               i += 2;
               continue;
@@ -62,26 +87,24 @@ export function* readRecords(text: string, file: string, col: string, row: strin
           i++;
         }
         // Text after the closing quote up to the separator is kept, as sqlite3 does.
-        while (i < n && text[i] !== col && text[i] !== row && !(row === '\n' && text[i] === '\r' && text[i + 1] === '\n')) field += text[i++];
+        while (has(0) && text[i] !== col && !endsRow()) field += text[i++];
       } else {
-        const start = i;
-        while (i < n && text[i] !== col && text[i] !== row) i++;
-        field = text.slice(start, i);
-        if (row === '\n' && text[i] === '\n' && field.endsWith('\r')) field = field.slice(0, -1);
+        while (has(0) && text[i] !== col && text[i] !== row) field += text[i++];
+        if (row === '\n' && has(0) && text[i] === '\n' && field.endsWith('\r')) field = field.slice(0, -1);
       }
       fields.push(field);
-      if (i < n && text[i] === col) {
+      if (has(0) && text[i] === col) {
         i++;
         continue;
       }
-      if (i < n && row === '\n' && text[i] === '\r' && text[i + 1] === '\n') i++;
-      if (i < n && text[i] === row) {
+      if (has(0) && row === '\n' && text[i] === '\r' && has(1) && text[i + 1] === '\n') i++;
+      if (has(0) && text[i] === row) {
         if (row === '\n') line++;
         i++;
       }
       break;
     }
-    yield { fields, line: startLine, end: i };
+    yield { fields, line: startLine };
   }
 }
 
@@ -89,10 +112,23 @@ function quoteName(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** Imports `text`; `warn` receives each `FILE:LINE: …` warning as it happens; `check` is called per row and may throw (INTERRUPTED) to roll it all back. */
-export function importDelimited(db: Database, text: string, o: ImportOptions, bar: Progress, warn: (message: string) => void, check: () => void = () => {}): ImportResult {
+/**
+ * Imports text arriving in chunks; `done()` tells how far the source is
+ * (bytes read, for the bar). `warn` receives each `FILE:LINE: …` warning as
+ * it happens; `check` is called per row and may throw (INTERRUPTED) to roll
+ * the whole import back.
+ */
+export function importDelimited(
+  db: Database,
+  chunks: Iterable<string>,
+  o: ImportOptions,
+  bar: Progress,
+  warn: (message: string) => void,
+  check: () => void = () => {},
+  done: () => number = () => 0,
+): ImportResult {
   const exists = (db.prepare("SELECT 1 FROM sqlite_schema WHERE type IN ('table', 'view') AND lower(name) = lower(?)").raw().all(o.table) as unknown[]).length > 0;
-  const records = readRecords(text.replace(/^\uFEFF/, ''), o.file, o.colSeparator, o.rowSeparator);
+  const records = readRecords(chunks, o.file, o.colSeparator, o.rowSeparator);
   for (let k = 0; k < o.skip; k++) if (records.next().done === true) break;
   const own = !db.inTransaction;
   if (own) db.exec('BEGIN');
@@ -129,10 +165,10 @@ export function importDelimited(db: Database, text: string, o: ImportOptions, ba
         throw e;
       }
       rows++;
-      if ((rows & 1023) === 0) bar.update(r.end);
+      if ((rows & 1023) === 0) bar.update(done());
     }
     if (own) db.exec('COMMIT');
-    bar.update(text.length);
+    bar.update(done());
   } catch (e) {
     if (own && db.inTransaction) db.exec('ROLLBACK');
     throw e;

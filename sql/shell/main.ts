@@ -161,11 +161,13 @@ function runInWorker(
     let interrupts = 0;
     const chunks = input === 'stream' ? process.stdin[Symbol.asyncIterator]() : null;
     const onSigint = (): void => {
-      // Not at a terminal (or between two lines): interrupt the statement; the third Ctrl-C ends the shell.
-      if (++interrupts > 2) process.exit(130);
+      // A signal, not a key read by readline: standard input is not a terminal, or the terminal is in
+      // cooked mode (a key command's KDF runs after its passphrase prompt). Interrupt the statement;
+      // in a script the third Ctrl-C ends the shell.
+      if (input !== 'lines' && ++interrupts > 2) process.exit(130);
       Atomics.store(flag, 0, 1);
     };
-    if (input !== 'lines') process.on('SIGINT', onSigint);
+    process.on('SIGINT', onSigint);
     setBusy(true);
     const post = (m: ToWorker, transfer: ArrayBuffer[] = []): void => worker.postMessage(m, transfer);
     worker.on('online', () => (online = true));

@@ -5,7 +5,9 @@
  * 0 ok, 1 the command failed (verify: damage found), 2 bad arguments,
  * 3 the database could not be opened, 4 internal error.
  */
-import { EXIT, runShell, type ShellOptions, type ShellWriter } from './shell.ts';
+import { HeliosError, importSqlite, restoreBackup, type KeySourceOption } from '../../index.ts';
+import { askPassphrase, EXIT, formatError, runShell, type ShellOptions, type ShellWriter } from './shell.ts';
+import { createProgress } from './progress.ts';
 
 interface Operator {
   readonly summary: string;
@@ -68,6 +70,15 @@ const OPERATORS: Readonly<Record<string, Operator>> = {
     options: keyOptions('remove'),
     command: (x) => `.removekey ${keyWords('remove', x)}`,
   },
+  backup: {
+    summary: 'a sealed copy of DIR in DEST (same key) while DIR stays usable; --set: DEST is a backup set (incremental); --plain: UNENCRYPTED copy',
+    options: { '--set': false, '--plain': false, '--to': true },
+    command: (x) => {
+      const to = x.get('--to');
+      if (typeof to !== 'string') throw new OperatorUsage('give the destination: heliosdb backup DIR --to DEST');
+      return `.backup ${x.has('--set') ? '--set ' : ''}${x.has('--plain') ? '--plain ' : ''}${quote(to)}`;
+    },
+  },
   rotate: {
     summary: 'start a new data-key generation; --rewrite re-seals every table with it (progress on a terminal)',
     options: { '--rewrite': false },
@@ -77,9 +88,98 @@ const OPERATORS: Readonly<Record<string, Operator>> = {
 
 class OperatorUsage extends Error {}
 
+/** Commands that do not open a database with the shell: they take two paths. */
+const TWO_PATHS: Readonly<Record<string, string>> = {
+  restore: 'usage: heliosdb restore BACKUP DEST [KEY] [--name NAME]\n  verify backup BACKUP (a backup, or the newest / NAMEd one of a backup set) and restore it into the new directory DEST; it opens with the key of the backup',
+  'import-sqlite': 'usage: heliosdb import-sqlite SRC DEST [KEY]\n  copy the SQLite database file SRC (tables, rows, indexes, views, triggers, AUTOINCREMENT marks) into the new encrypted database DEST, sealed with KEY',
+};
+
 /** Whether the arguments name an operator command (COMMAND then DIR or --help). A directory named like one opens as ./verify. */
 export function isOperatorCommand(args: readonly string[]): boolean {
-  return args.length >= 2 && Object.prototype.hasOwnProperty.call(OPERATORS, args[0]!);
+  const name = args[0]!;
+  return args.length >= 2 && (Object.prototype.hasOwnProperty.call(OPERATORS, name) || Object.prototype.hasOwnProperty.call(TWO_PATHS, name));
+}
+
+/** The key options of restore and import-sqlite (as the shell's); a passphrase is asked (twice when it makes a new key). */
+async function keyFrom(args: readonly string[], io: OperatorIo, isNew: boolean): Promise<{ key: KeySourceOption | undefined; paths: string[]; name: string | undefined }> {
+  let key: KeySourceOption | undefined;
+  let name: string | undefined;
+  const paths: string[] = [];
+  const env = io.env ?? process.env;
+  const set = (k: KeySourceOption): void => {
+    if (key !== undefined) throw new OperatorUsage('give at most one key option');
+    key = k;
+  };
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i]!;
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined || v === '') throw new OperatorUsage(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--key-file') set({ file: value() });
+    else if (a === '--key-env') set({ env: value() });
+    else if (a === '--passphrase-env') {
+      const v = env[value()];
+      if (v === undefined || v === '') throw new HeliosError('CONFIG', `environment variable ${args[i]} (the passphrase) is not set or empty`);
+      set({ passphrase: v });
+    } else if (a === '--passphrase') {
+      if (io.readSecret === undefined) throw new HeliosError('CONFIG', '--passphrase needs a terminal to ask on; use --passphrase-env VAR');
+      const p = await askPassphrase(io.readSecret, isNew ? 'New passphrase: ' : 'Passphrase: ', isNew, 'nothing written');
+      if (p === null) throw new HeliosError('CONFIG', 'no passphrase given');
+      set({ passphrase: p });
+    } else if (a === '--name') name = value();
+    else if (a.startsWith('-')) throw new OperatorUsage(`unknown option ${a}`);
+    else paths.push(a);
+  }
+  if (paths.length !== 2) throw new OperatorUsage('give two paths');
+  return { key, paths, name };
+}
+
+async function runTwoPaths(name: string, args: readonly string[], io: OperatorIo): Promise<number> {
+  const bar = createProgress(io.progress === true ? io.errors : null, name, 0, name === 'restore' ? 'bytes' : 'pages', () => performance.now());
+  let key: KeySourceOption | undefined;
+  try {
+    const parsed = await keyFrom(args, io, name === 'import-sqlite');
+    key = parsed.key;
+    const [from, to] = parsed.paths as [string, string];
+    if (name === 'restore') {
+      const r = restoreBackup(from, to, {
+        ...(key !== undefined ? { key } : {}),
+        ...(parsed.name !== undefined ? { name: parsed.name } : {}),
+        progress: (p) => {
+          bar.total(p.bytesTotal);
+          bar.update(p.bytesDone);
+        },
+      });
+      bar.done();
+      io.output.write(`restored ${r.source} into ${r.path} (${r.files} files, ${r.bytes} bytes, verified)\n`);
+    } else {
+      if (key === undefined) throw new OperatorUsage('give the key of the new database (--key-file, --key-env, --passphrase, --passphrase-env)');
+      const r = importSqlite(from, to, {
+        key,
+        ...(io.kdf !== undefined ? { kdf: io.kdf } : {}),
+        onProgress: (p) => {
+          bar.total(p.pageCount);
+          bar.update(p.pagesRead);
+        },
+      });
+      bar.done();
+      io.output.write(`imported ${from} into ${to}: ${r.tables} tables, ${r.rows} rows, ${r.indexes} indexes, ${r.views} views, ${r.triggers} triggers\n`);
+    }
+    return EXIT.OK;
+  } catch (e) {
+    bar.done();
+    if (e instanceof OperatorUsage) {
+      io.errors.write(`heliosdb ${name}: ${e.message}\n${TWO_PATHS[name]}\n`);
+      return EXIT.USAGE;
+    }
+    io.errors.write(formatError(e));
+    return e instanceof HeliosError ? EXIT.FAILED : EXIT.INTERNAL;
+  } finally {
+    const p = key !== undefined && 'passphrase' in key ? key.passphrase : null;
+    if (p instanceof Uint8Array) p.fill(0);
+  }
 }
 
 export function operatorUsage(name: string): string {
@@ -102,6 +202,14 @@ export interface OperatorIo {
 /** Runs `heliosdb COMMAND …`; resolves to the exit status. */
 export async function runOperator(args: readonly string[], io: OperatorIo): Promise<number> {
   const name = args[0]!;
+  const two = TWO_PATHS[name];
+  if (two !== undefined) {
+    if (args.includes('--help') || args.includes('-h')) {
+      io.output.write(`${two}\n${KEY_OPTIONS}\nExit status: 0 ok, 1 it failed (nothing written), 2 bad arguments, 4 internal error.\n`);
+      return EXIT.OK;
+    }
+    return runTwoPaths(name, args, io);
+  }
   const op = OPERATORS[name]!;
   if (args.includes('--help') || args.includes('-h')) {
     io.output.write(operatorUsage(name));

@@ -161,9 +161,9 @@ const SQL_KEYWORDS = new Set(
     'VIRTUAL WHEN WHERE WINDOW WITH WITHOUT').split(' '),
 );
 
-/** sqlite3's needCsvQuote: controls, space, `"`, `'`, DEL and every non-ASCII byte. */
+/** sqlite3's needCsvQuote: the empty string, controls, space, `"`, `'`, DEL, every non-ASCII byte, and the separator. */
 function needsCsvQuote(s: string, sep: string): boolean {
-  if (s === '') return false;
+  if (s === '') return true;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c <= 0x20 || c === 0x22 || c === 0x27 || c >= 0x7f) return true;

@@ -54,7 +54,7 @@ export function progressLine(label: string, done: number, total: number, unit: s
 }
 
 /** A bar on `stream` (null: none). `clock` gives milliseconds. */
-export function createProgress(stream: ProgressWriter | null, label: string, total: number, unit: 'rows' | 'bytes' | 'files', clock: () => number): Progress {
+export function createProgress(stream: ProgressWriter | null, label: string, total: number, unit: 'rows' | 'bytes' | 'files' | 'pages', clock: () => number): Progress {
   if (stream === null) return NO_PROGRESS;
   const start = clock();
   let last = -Infinity;

@@ -1,36 +1,29 @@
 /**
  * The interactive shell (`heliosdb`): opens a database directory with a key,
- * reads SQL and dot commands, prints results. An application of the public
- * API: it imports only the package entry (index.ts; scripts/layers.test.ts
- * checks it). All terminal I/O is injected: main.ts wires it to the process
- * (terminal.ts for a TTY), tests drive it with a scripted input.
+ * reads SQL and dot commands, prints results — shaped after sqlite3's shell
+ * (its output modes, dot commands, flags and .dump text; modes.test.ts
+ * compares them with Debian's sqlite3). An application of the public API: it
+ * imports only the package entry (index.ts; scripts/layers.test.ts checks
+ * it). All terminal I/O is injected: main.ts wires it to the process (a
+ * worker thread, terminal.ts for a TTY), tests drive it with a scripted input.
  *
  * ```
- * heliosdb [options] [DIR] [SQL]
- *   --key-file PATH        raw key file (32 bytes or 64 hex chars)
- *   --key-env VAR          raw key in an environment variable (64 hex chars)
- *   --passphrase           ask for a passphrase (not echoed)
- *   --passphrase-env VAR   passphrase in an environment variable
- *   --config FILE.toml     settings and key source from a configuration file
- *   --no-encryption        open/create an unencrypted database
- *   --create               create DIR when it does not exist
- *   --readonly             refuse statements that write
- *   --mode table|csv|json  output format (default table)
- *   --version              print the package version
+ * heliosdb [options] [DIR] [SQL | .command ...]     (USAGE lists the options)
  * ```
- * Without DIR (and without a config naming one) the database is ':memory:'.
- * With SQL the shell runs it and exits; otherwise it reads standard input:
- * statements may span lines and run once a line completes them with `;`
- * (strings, quoted names and comments may hold `;`), and a line starting
- * with `.` at a statement boundary is a dot command (`.help` lists them;
- * `.rekey`, `.addkey`, `.removekey` and `.rotate` manage keys).
+ * Without DIR the database is ':memory:'. Arguments after DIR run in turn and
+ * the input is not read; otherwise the shell reads its input: statements may
+ * span lines and run once a line completes them with `;` (strings, quoted
+ * names and comments may hold `;`, and a CREATE TRIGGER body ends at END;),
+ * and a line starting with `.` at a statement boundary is a dot command
+ * (`.help` lists them).
  *
  * Errors print `Error [CODE]: message` on the error stream and the shell
  * goes on. Exit status (EXIT): 0 ok; 1 (input not interactive) a statement
- * or command failed; 2 bad arguments; 3 the database could not be opened
- * (missing, wrong key, locked, bad config, passphrase not given or the two
- * entries of a new one differ); 4 an internal error (a bug). An interactive
- * session exits 0 despite failed statements, like sqlite3.
+ * or command failed, or the script was interrupted; 2 bad arguments; 3 the
+ * database could not be opened (missing, wrong key, locked, bad config,
+ * passphrase not given or the two entries of a new one differ); 4 an
+ * internal error (a bug); `.exit N`. An interactive session exits 0 despite
+ * failed statements, like sqlite3.
  *
  * Secrets: the shell never prints key material. A passphrase read at the
  * terminal arrives as bytes, is asked twice when it becomes a new key
@@ -38,7 +31,7 @@
  * zeroed after use (a non-ASCII one passes through a JS string for NFC
  * normalization, which cannot be erased: see the threat model).
  */
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   Database,
@@ -91,6 +84,8 @@ export interface ShellOptions {
   readonly readSecret?: (prompt: string) => Promise<string | Uint8Array | null>;
   /** Milliseconds, for .timer. Default performance.now(). */
   readonly clock?: () => number;
+  /** CPU time used so far in microseconds, for .timer's user and sys. Default process.cpuUsage(). */
+  readonly cpu?: () => { user: number; system: number };
   /** KDF parameters for a database created with a passphrase (default: the library's). */
   readonly kdf?: DatabaseOptions['kdf'];
   /** Draw progress bars (on `errors`) for long work: true when standard error is a terminal. Default false. */
@@ -144,7 +139,8 @@ export interface ShellArgs {
 }
 
 export const USAGE = `usage: heliosdb [options] [DIR] [SQL | .command ...]
-       heliosdb verify|info|dump|rekey|addkey|removekey|rotate DIR [options]  (heliosdb COMMAND --help)
+       heliosdb verify|info|dump|backup|rekey|addkey|removekey|rotate DIR [options]
+       heliosdb restore BACKUP DEST | import-sqlite SRC DEST [options]  (heliosdb COMMAND --help)
 Key options:
   --key-file PATH        raw key file (32 bytes or 64 hex chars)
   --key-env VAR          raw key in an environment variable (64 hex chars)
@@ -173,7 +169,8 @@ Exit status: 0 ok, 1 a statement failed (input not interactive), 2 bad
 arguments, 3 the database could not be opened, 4 internal error.
 `;
 
-const HELP = `.bail on|off             stop a script at the first error (default off)
+const HELP = `.backup [--set] [--plain] DEST   a sealed copy (same key; --set: incremental, in a backup set) while in use
+.bail on|off             stop a script at the first error (default off)
 .changes on|off          print the rows changed by each statement
 .databases               the open database and its file
 .dump [TABLE]            the database as SQL text (PLAINTEXT: handle it like the key)
@@ -425,7 +422,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * Asks for a passphrase; twice when `isNew` (it becomes a key), compared.
  * Null when none was given. CONFIG when the two entries differ (both are zeroed).
  */
-async function askPassphrase(readSecret: NonNullable<ShellOptions['readSecret']>, prompt: string, isNew: boolean, what: string): Promise<Uint8Array | null> {
+export async function askPassphrase(readSecret: NonNullable<ShellOptions['readSecret']>, prompt: string, isNew: boolean, what: string): Promise<Uint8Array | null> {
   const first = await readSecret(prompt);
   if (first === null || first.length === 0) return null;
   const p = passphraseBytes(first);
@@ -563,6 +560,7 @@ class Shell {
   private readonly stdout: ShellWriter;
   private readonly err: ShellWriter;
   private readonly clock: () => number;
+  private readonly cpu: () => { user: number; system: number };
   private readonly env: Readonly<Record<string, string | undefined>>;
   private readonly readSecret: ShellOptions['readSecret'];
   private readonly kdf: ShellOptions['kdf'];
@@ -583,6 +581,7 @@ class Shell {
     this.stdout = options.output;
     this.err = options.errors ?? options.output;
     this.clock = options.clock ?? (() => performance.now());
+    this.cpu = options.cpu ?? (typeof process !== 'undefined' && typeof process.cpuUsage === 'function' ? () => process.cpuUsage() : () => ({ user: 0, system: 0 }));
     this.env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
     this.readSecret = options.readSecret;
     this.kdf = options.kdf;
@@ -833,6 +832,7 @@ class Shell {
   /** Runs one statement and prints its rows. */
   private execute(sql: string): void {
     const started = this.timer ? this.clock() : 0;
+    const cpuStarted = this.timer ? this.cpu() : null;
     const closesAfter = this.once;
     try {
       if (this.eqp && !/^\s*explain\b/i.test(sql)) this.printPlan(sql);
@@ -858,7 +858,12 @@ class Shell {
     } catch (e) {
       this.fail(e);
     }
-    if (this.timer) this.write(`Run Time: real ${((this.clock() - started) / 1000).toFixed(3)}\n`);
+    if (cpuStarted !== null) {
+      // sqlite3's line: real seconds, then user and system CPU seconds.
+      const c = this.cpu();
+      const real = ((this.clock() - started) / 1000).toFixed(3);
+      this.write(`Run Time: real ${real} user ${((c.user - cpuStarted.user) / 1e6).toFixed(6)} sys ${((c.system - cpuStarted.system) / 1e6).toFixed(6)}\n`);
+    }
     if (closesAfter && this.once) this.closeOutput();
   }
 
@@ -911,7 +916,8 @@ class Shell {
   }
 
   private async dotCommand(line: string): Promise<void> {
-    const [cmd, ...rest] = splitArgs(line);
+    const [typed, ...rest] = splitArgs(line);
+    const cmd = dotCommandName(typed!);
     const arg = (n: number): string | undefined => rest[n];
     const maxArgs = (n: number): void => {
       if (rest.length > n) throw new HeliosError('INVALID_ARGUMENT', `${cmd}: too many arguments (see .help)`);
@@ -947,7 +953,7 @@ class Shell {
         maxArgs(2);
         const m = arg(0);
         if (m === undefined) {
-          this.write(`current output mode: ${s.mode}\n`);
+          this.write(`current output mode: ${s.mode === 'tabs' ? 'list' : s.mode}\n`); // as sqlite3: tabs is list with a tab
           return;
         }
         if (!isOutputMode(m)) throw new HeliosError('INVALID_ARGUMENT', `.mode takes one of ${MODES.join(' ')}`);
@@ -969,10 +975,13 @@ class Shell {
         if (r !== undefined) s.rowSeparator = r;
         return;
       }
-      case '.nullvalue':
+      case '.nullvalue': {
         maxArgs(1);
-        s.nullValue = arg(0) ?? '';
+        const v = arg(0);
+        if (v === undefined) throw new HeliosError('INVALID_ARGUMENT', '.nullvalue takes the text NULL prints as');
+        s.nullValue = v;
         return;
+      }
       case '.width':
         for (const w of rest) if (!/^-?\d+$/.test(w)) throw new HeliosError('INVALID_ARGUMENT', '.width takes numbers');
         s.widths = rest.map(Number);
@@ -1096,6 +1105,28 @@ class Shell {
       case '.import':
         this.importFile(rest);
         return;
+      case '.backup': {
+        // .backup [--set] [--plain] DEST: a sealed copy (same key) while the database stays usable.
+        const flags = rest.filter((a) => a.startsWith('--'));
+        const dests = rest.filter((a) => !a.startsWith('--'));
+        for (const f of flags) if (f !== '--set' && f !== '--plain') throw new HeliosError('INVALID_ARGUMENT', `.backup: unknown option ${f}`);
+        if (dests.length !== 1) throw new HeliosError('INVALID_ARGUMENT', '.backup [--set] [--plain] DEST');
+        const bar = this.bar('backup', 0, 'bytes');
+        try {
+          const r = await this.db.backup(dests[0]!, {
+            ...(flags.includes('--set') ? { set: true } : {}),
+            ...(flags.includes('--plain') ? { plain: true as const } : {}),
+            progress: (p) => {
+              bar.total(p.bytesTotal);
+              bar.update(p.bytesDone);
+            },
+          });
+          this.write(`backup written: ${r.path}\n`);
+        } finally {
+          bar.done();
+        }
+        return;
+      }
       case '.open':
         this.openOther(rest);
         return;
@@ -1125,7 +1156,7 @@ class Shell {
       }
       case '.verify': {
         maxArgs(0);
-        const problems = verifyDatabase(this.db, this.bar('verify', 0, 'rows'));
+        const problems = verifyDatabase(this.db, this.bar('verify', 0, 'bytes'));
         if (problems.length > 0) throw new HeliosError('CORRUPTION', `verify found ${problems.length} problem(s):\n${problems.join('\n')}`);
         this.write('ok\n');
         return;
@@ -1231,13 +1262,38 @@ class Shell {
     if (row === '\r\n') row = '\n';
     if ([...col].length !== 1 || [...row].length !== 1) throw new HeliosError('INVALID_ARGUMENT', '.import needs one-character separators (see .separator)');
     const [file, table] = names as [string, string];
-    let text: string;
+    let fd: number;
+    let size: number;
     try {
-      text = readFileSync(file, 'utf8');
+      fd = openSync(file, 'r');
+      size = fstatSync(fd).size;
     } catch (e) {
       throw ioError(`cannot read ${file}`, file, e);
     }
-    importDelimited(this.db, text, { file, table, colSeparator: col, rowSeparator: row, skip }, this.bar(`import ${file}`, text.length, 'bytes'), (w) => this.err.write(`${w}\n`), () => this.checkInterrupt());
+    let read = 0;
+    // The file is read 1 MiB at a time: an import of any size holds one record, not the file.
+    function* chunks(): Generator<string> {
+      const buf = new Uint8Array(1 << 20);
+      const decoder = new TextDecoder('utf-8');
+      for (;;) {
+        let n: number;
+        try {
+          n = readSync(fd, buf, 0, buf.length, null);
+        } catch (e) {
+          throw ioError(`cannot read ${file}`, file, e);
+        }
+        if (n === 0) break;
+        read += n;
+        yield decoder.decode(buf.subarray(0, n), { stream: true });
+      }
+      const tail = decoder.decode();
+      if (tail !== '') yield tail;
+    }
+    try {
+      importDelimited(this.db, chunks(), { file, table, colSeparator: col, rowSeparator: row, skip }, this.bar(`import ${file}`, size, 'bytes'), (w) => this.err.write(`${w}\n`), () => this.checkInterrupt(), () => read);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** .open [--new] [--readonly] [KEY] DIR: closes this database and opens DIR (with KEY, or the way the shell was started). */
@@ -1353,23 +1409,16 @@ export function rotate(db: Database, rewrite: boolean, bar: Progress, check: () 
   }
 }
 
-/** PRAGMA integrity_check over every table and index, with a bar per table; the problems found (empty: ok). */
+/** db.verifyIntegrity(): every block of every file authenticated, then the SQL level; the problems found (empty: ok), bytes on the bar. */
 export function verifyDatabase(db: Database, bar: Progress): string[] {
   try {
-    const rows = db.prepare('PRAGMA integrity_check').raw().all() as unknown[][];
-    bar.update(1);
-    const out = rows.map((r) => String(r[0])).filter((t) => t !== 'ok');
-    // Reading every row of every table decrypts and verifies every block holding them.
-    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").raw().all() as unknown[][];
-    let total = 0;
-    for (const [name] of tables) total += Number((db.prepare(`SELECT count(*) FROM ${quoteIdentifier(String(name))}`).raw().get() as unknown[])[0]);
-    bar.total(total);
-    let done = 0;
-    for (const [name] of tables) {
-      for (const _ of db.prepare(`SELECT * FROM ${quoteIdentifier(String(name))}`).raw().iterate()) if (++done % 1024 === 0) bar.update(done);
-    }
-    bar.update(done);
-    return out;
+    const r = db.verifyIntegrity({
+      onProgress: (p) => {
+        bar.total(p.bytesTotal);
+        bar.update(p.bytesDone);
+      },
+    });
+    return r.ok ? [] : [...r.problems];
   } finally {
     bar.done();
   }
@@ -1456,6 +1505,26 @@ export function renderPlan(rows: readonly (readonly unknown[])[]): string {
 function ioError(what: string, file: string, e: unknown): HeliosError {
   const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
   return new HeliosError('IO', `${what}: ${code}`, { file, osCode: code });
+}
+
+const DOT_COMMANDS = [
+  '.addkey', '.backup', '.bail', '.changes', '.databases', '.dump', '.echo', '.eqp', '.exit', '.fullschema', '.headers', '.help', '.import', '.indexes', '.info',
+  '.mode', '.nullvalue', '.once', '.open', '.output', '.parameter', '.print', '.quit', '.read', '.rekey', '.removekey', '.revoke', '.rotate', '.schema',
+  '.separator', '.show', '.tables', '.timer', '.verify', '.width',
+];
+
+/** Key commands are never abbreviated: they change who can open the database. */
+const FULL_NAME_ONLY = new Set(['.addkey', '.rekey', '.removekey', '.revoke', '.rotate']);
+
+/**
+ * A dot command as typed, or abbreviated as sqlite3 allows (`.he on`,
+ * `.mo csv`, `.sch`): two letters or more, the first command in
+ * alphabetical order that starts with them; key commands only in full.
+ */
+function dotCommandName(typed: string): string {
+  if (DOT_COMMANDS.includes(typed) || typed === '.header' || typed === '.indices' || typed === '.param') return typed;
+  if (typed.length < 3) return typed;
+  return DOT_COMMANDS.find((c) => c.startsWith(typed) && !FULL_NAME_ONLY.has(c)) ?? typed;
 }
 
 /**

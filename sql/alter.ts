@@ -120,6 +120,8 @@ function alterableTable(s: AlterSession, stmt: A.AlterTableStmt): TableInfo {
     if (s.catalog.views.has(fold(name)) && stmt.action.kind !== 'AddColumn') throw sqlErr(`view ${name} may not be altered`, stmt.table.pos);
     throw sqlErr(`no such table: ${name}`, stmt.table.pos);
   }
+  // Its schema rows live in memory (sqlite_temp_schema); ALTER rewrites stored ones only.
+  if (t.temp) throw sqlErr('ALTER TABLE on a TEMP table is not supported', stmt.table.pos);
   return t;
 }
 

@@ -37,6 +37,7 @@ import { createLexer } from './lexer.ts';
 import { constantDefaultValue, type TokenText } from './default-value.ts';
 import { META_KEY, SCHEMA_HI, SCHEMA_LO, readU32, schemaKey } from '../format/table-key.ts';
 import type { Overlay } from './txn.ts';
+import { TEMP_ID_BASE } from './temp-store.ts';
 
 export type { Affinity };
 
@@ -123,6 +124,8 @@ export interface TableInfo {
   readonly withoutRowid: boolean;
   /** A STRICT table: every column's type is one of STRICT_TYPES, checked on every write (constraints.ts). */
   readonly strict: boolean;
+  /** A TEMP table (sqlite_temp_schema): its schema rows in memory, its rows in the session's temp store (temp-store.ts). */
+  readonly temp: boolean;
 }
 
 /**
@@ -332,6 +335,7 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
     columnIndex,
     withoutRowid: def.withoutRowid,
     strict: def.strict,
+    temp: id >= TEMP_ID_BASE,
   };
 }
 
@@ -484,7 +488,10 @@ function posOf(p: { line: number; column: number }): { line: number; column: num
 
 /** The live schema of one database, loaded from and written through an Overlay. */
 export class Catalog {
+  /** Tables by name as an unqualified name finds them: a TEMP table shadows a main one of the same name, as in SQLite. */
   readonly tables = new Map<string, TableInfo>();
+  /** The main database's tables (what `main.t` names). */
+  readonly mainTables = new Map<string, TableInfo>();
   readonly views = new Map<string, ViewInfo>();
   /** trigger name → trigger (TEMP ones included). */
   readonly triggers = new Map<string, TriggerInfo>();
@@ -527,43 +534,53 @@ export class Catalog {
   /** Rebuilds the in-memory objects from `rows`. */
   rebuild(): void {
     this.tables.clear();
+    this.mainTables.clear();
     this.views.clear();
     this.indexes.clear();
     this.triggers.clear();
-    const autoIds = new Map<string, { n: number; id: number }[]>();
-    for (const r of this.rows) {
-      if (r.type === 'index' && r.sql === null) {
-        const m = /_(\d+)$/.exec(r.name);
-        const list = autoIds.get(fold(r.tblName)) ?? [];
-        list.push({ n: m ? Number(m[1]) : 0, id: r.id });
-        autoIds.set(fold(r.tblName), list);
+    // Main tables and indexes first, then TEMP ones (which shadow main tables of the same name).
+    for (const rows of [this.rows, this.tempRows]) {
+      const temp = rows === this.tempRows;
+      const tables = new Map<string, TableInfo>();
+      const autoIds = new Map<string, { n: number; id: number }[]>();
+      for (const r of rows) {
+        if (r.type === 'index' && r.sql === null) {
+          const m = /_(\d+)$/.exec(r.name);
+          const list = autoIds.get(fold(r.tblName)) ?? [];
+          list.push({ n: m ? Number(m[1]) : 0, id: r.id });
+          autoIds.set(fold(r.tblName), list);
+        }
       }
-    }
-    for (const r of this.rows) {
-      if (r.type !== 'table' || r.sql === null || isSequenceRow(r)) continue;
-      const stmt = parseSchemaSql(r.sql);
-      if (stmt.kind !== 'CreateTable') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE TABLE`);
-      const ids = (autoIds.get(fold(r.name)) ?? []).sort((a, b) => a.n - b.n).map((x) => x.id);
-      let t = buildTable(stmt, r.id, ids);
-      // Databases written before `PRIMARY KEY(x DESC)` became a rowid alias (as in SQLite) keep
-      // that column in the row with an automatic PRIMARY KEY index: the unused index id says so,
-      // and the table goes on being read as it was written.
-      if (ids.length > t.indexes.filter((ix) => ix.sql === null).length && t.rowidAlias >= 0 && hasDescTablePk(stmt)) t = buildTable(stmt, r.id, ids, false);
-      this.tables.set(fold(t.name), t);
-      for (const ix of t.indexes) this.indexes.set(fold(ix.name), ix);
-    }
-    for (const r of this.rows) {
-      if (r.sql === null) continue;
-      if (r.type === 'index') {
+      for (const r of rows) {
+        if (r.type !== 'table' || r.sql === null || isSequenceRow(r)) continue;
+        const stmt = parseSchemaSql(r.sql);
+        if (stmt.kind !== 'CreateTable') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE TABLE`);
+        const ids = (autoIds.get(fold(r.name)) ?? []).sort((a, b) => a.n - b.n).map((x) => x.id);
+        let t = buildTable(stmt, r.id, ids);
+        // Databases written before `PRIMARY KEY(x DESC)` became a rowid alias (as in SQLite) keep
+        // that column in the row with an automatic PRIMARY KEY index: the unused index id says so,
+        // and the table goes on being read as it was written.
+        if (ids.length > t.indexes.filter((ix) => ix.sql === null).length && t.rowidAlias >= 0 && hasDescTablePk(stmt)) t = buildTable(stmt, r.id, ids, false);
+        tables.set(fold(t.name), t);
+        this.tables.set(fold(t.name), t);
+        if (!temp) this.mainTables.set(fold(t.name), t);
+        for (const ix of t.indexes) this.indexes.set(fold(ix.name), ix);
+      }
+      for (const r of rows) {
+        if (r.sql === null || r.type !== 'index') continue;
         const stmt = parseSchemaSql(r.sql);
         if (stmt.kind !== 'CreateIndex') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE INDEX`);
         // tbl_name is the table's own spelling; the index text may use a Unicode case variant.
-        const t = this.tables.get(fold(r.tblName)) ?? this.tables.get(fold(stmt.table.name));
+        const t = tables.get(fold(r.tblName)) ?? tables.get(fold(stmt.table.name));
         if (!t) throw new HeliosError('CORRUPTION', `index ${r.name} names a missing table`);
         const ix = buildIndex(stmt, r.id, t);
         t.indexes.push(ix);
         this.indexes.set(fold(ix.name), ix);
-      } else if (r.type === 'view') {
+      }
+    }
+    for (const r of this.rows) {
+      if (r.sql === null) continue;
+      if (r.type === 'view') {
         const stmt = parseSchemaSql(r.sql);
         if (stmt.kind !== 'CreateView') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE VIEW`);
         this.views.set(fold(r.name), buildView(stmt, r.id));
@@ -615,7 +632,16 @@ export class Catalog {
     store.delete(schemaKey(id));
   }
 
-  table(name: string): TableInfo | undefined {
+  /** The table an unqualified name finds (TEMP first), or the one of schema `main` / `temp` when qualified. */
+  table(name: string, schema: string | null = null): TableInfo | undefined {
+    if (schema !== null) {
+      const sch = fold(schema);
+      if (sch === 'main') return this.mainTables.get(fold(name));
+      if (sch === 'temp') {
+        const t = this.tables.get(fold(name));
+        return t !== undefined && t.temp ? t : undefined;
+      }
+    }
     return this.tables.get(fold(name));
   }
 
@@ -626,7 +652,9 @@ export class Catalog {
   triggersOn(name: string): TriggerInfo[] {
     const k = fold(name);
     const out: TriggerInfo[] = [];
-    for (const tr of this.triggers.values()) if (fold(tr.table) === k) out.push(tr);
+    // A TEMP table shadowing a main one: the name reaches the TEMP table, and a stored trigger is always on a main table.
+    const tempTable = this.tables.get(k)?.temp === true;
+    for (const tr of this.triggers.values()) if (fold(tr.table) === k && (tr.temp || !tempTable)) out.push(tr);
     return out.sort((a, b) => (a.temp !== b.temp ? (a.temp ? -1 : 1) : b.id - a.id));
   }
 
@@ -634,7 +662,7 @@ export class Catalog {
   private tempNextId = 1;
 
   allocateTempId(): number {
-    return this.tempNextId++;
+    return TEMP_ID_BASE + this.tempNextId++;
   }
 
   /** Adds a TEMP trigger's row (memory only; the list is replaced, so a saved reference is a snapshot). */

@@ -16,7 +16,7 @@ import type { SqlValue } from '../format/sql-value.ts';
 import { objectPrefix, prefixEnd, readRowid, rowidBytes, sequenceKey } from '../format/table-key.ts';
 import { applyAffinity, isTruthy } from './value.ts';
 import { parse } from './parser.ts';
-import { buildIndex, buildTable, buildView, countAutoIndexes, fold, SEQUENCE_TABLE_SQL } from './catalog.ts';
+import { buildIndex, buildTable, buildView, countAutoIndexes, fold, SEQUENCE_TABLE_SQL, type SchemaRow } from './catalog.ts';
 import { type Frame, type Row, valueKey } from './expr-compile.ts';
 import { Planner, decodeTableRow } from './planner.ts';
 import { compileTableWriter, indexEntryKey, indexValues, putRow, removeRow, uniqueError } from './constraints.ts';
@@ -35,16 +35,30 @@ function checkNewName(s: DdlSession, name: string, kind: string, pos: { line: nu
   if (used) throw sqlErr(`${used.type === kind ? kind : 'there is already another table or index with this name:'}${used.type === kind ? ` ${name} already exists` : ` ${name}`}`, pos);
 }
 
+/** A TEMP table, index or view already named `name` (the temp schema's own namespace). */
+function tempNameInUse(s: DdlSession, name: string): SchemaRow | undefined {
+  const k = fold(name);
+  return s.catalog.tempRows.find((r) => r.type !== 'trigger' && fold(r.name) === k);
+}
+
 export function createTable(s: DdlSession, stmt: A.CreateTableStmt): void {
-  if (stmt.temporary) throw sqlErr('TEMP tables are not supported', stmt.pos);
   const name = stmt.name.name;
-  if (s.catalog.nameInUse(name)) {
+  const temp = stmt.temporary;
+  if (temp) {
+    // The temp schema is a namespace of its own: a TEMP table may shadow a main table, as in SQLite.
+    const used = tempNameInUse(s, name);
+    if (used) {
+      if (stmt.ifNotExists) return;
+      throw sqlErr(`${used.type === 'index' ? 'there is already an index named' : used.type} ${name}${used.type === 'index' ? '' : ' already exists'}`, stmt.name.pos);
+    }
+    if (fold(name).startsWith('sqlite_')) throw sqlErr(`object name reserved for internal use: ${name}`, stmt.name.pos);
+  } else if (s.catalog.nameInUse(name)) {
     const used = s.catalog.nameInUse(name)!;
     if (stmt.ifNotExists && (used.type === 'table' || used.type === 'view')) return;
     if (stmt.ifNotExists) return;
     throw sqlErr(`${used.type === 'index' ? 'there is already an index named' : used.type} ${name}${used.type === 'index' ? '' : ' already exists'}`, stmt.name.pos);
   }
-  checkNewName(s, name, 'table', stmt.name.pos);
+  if (!temp) checkNewName(s, name, 'table', stmt.name.pos);
   let create = stmt;
   let asRows: Row[] | null = null;
   if (stmt.definition.kind === 'AsSelect') {
@@ -59,22 +73,30 @@ export function createTable(s: DdlSession, stmt: A.CreateTableStmt): void {
     create = parsed;
   }
   const nAuto = countAutoIndexes(create);
-  const id = s.catalog.allocateId(s.overlay);
+  const newId = (): number => (temp ? s.catalog.allocateTempId() : s.catalog.allocateId(s.overlay));
+  const id = newId();
   const autoIds: number[] = [];
-  for (let i = 0; i < nAuto; i++) autoIds.push(s.catalog.allocateId(s.overlay));
+  for (let i = 0; i < nAuto; i++) autoIds.push(newId());
   const t = buildTable(create, id, autoIds);
   // Generated columns' expressions must compile over the row (names, no subquery, deterministic), as SQLite checks at CREATE.
   if (t.columns.some((c) => c.generated !== null)) compileTableWriter(t, new Planner({ catalog: s.catalog, store: () => s.overlay }));
-  s.catalog.addRow(s.overlay, { id, type: 'table', name, tblName: name, sql: schemaText('CREATE TABLE', create, create.name.pos.offset) });
-  t.indexes.forEach((ix) => s.catalog.addRow(s.overlay, { id: ix.id, type: 'index', name: ix.name, tblName: name, sql: null }));
-  if (t.autoincrement && s.catalog.sequenceRow() === undefined) {
+  const sql = schemaText('CREATE TABLE', create, create.name.pos.offset);
+  if (temp) {
+    // A TEMP table's schema rows stay in memory (sqlite_temp_schema), its rows in the temp store ([SQL-CAT-8]).
+    s.catalog.addTempRow({ id, type: 'table', name, tblName: name, sql });
+    t.indexes.forEach((ix) => s.catalog.addTempRow({ id: ix.id, type: 'index', name: ix.name, tblName: name, sql: null }));
+  } else {
+    s.catalog.addRow(s.overlay, { id, type: 'table', name, tblName: name, sql });
+    t.indexes.forEach((ix) => s.catalog.addRow(s.overlay, { id: ix.id, type: 'index', name: ix.name, tblName: name, sql: null }));
+  }
+  if (!temp && t.autoincrement && s.catalog.sequenceRow() === undefined) {
     // As SQLite: the first AUTOINCREMENT table creates sqlite_sequence, listed right after it and its indexes, never dropped.
     const seqId = s.catalog.allocateId(s.overlay);
     s.catalog.addRow(s.overlay, { id: seqId, type: 'table', name: 'sqlite_sequence', tblName: 'sqlite_sequence', sql: SEQUENCE_TABLE_SQL });
   }
   s.catalog.rebuild();
   if (asRows !== null) {
-    const tt = s.catalog.table(name)!;
+    const tt = s.catalog.table(name, temp ? 'temp' : 'main')!;
     const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
     const w = compileTableWriter(tt, planner);
     const f = s.frame([]);
@@ -88,15 +110,18 @@ export function createTable(s: DdlSession, stmt: A.CreateTableStmt): void {
 }
 
 export function createIndex(s: DdlSession, stmt: A.CreateIndexStmt): void {
-  const t = s.catalog.table(stmt.table.name);
-  if (!t) throw sqlErr(`no such table: main.${stmt.table.name}`, stmt.table.pos);
-  const used = s.catalog.nameInUse(stmt.name.name);
+  const t = s.catalog.table(stmt.table.name, stmt.schema);
+  if (!t) throw sqlErr(`no such table: ${stmt.schema ?? 'main'}.${stmt.table.name}`, stmt.table.pos);
+  // An index on a TEMP table is TEMP too (SQLite puts it in the table's schema).
+  const used = t.temp ? tempNameInUse(s, stmt.name.name) : s.catalog.nameInUse(stmt.name.name);
   if (used) {
     if (stmt.ifNotExists) return;
     throw sqlErr(used.type === 'index' ? `index ${stmt.name.name} already exists` : `there is already a table named ${stmt.name.name}`, stmt.name.pos);
   }
-  checkNewName(s, stmt.name.name, 'index', stmt.name.pos);
-  const id = s.catalog.allocateId(s.overlay);
+  if (t.temp) {
+    if (fold(stmt.name.name).startsWith('sqlite_')) throw sqlErr(`object name reserved for internal use: ${stmt.name.name}`, stmt.name.pos);
+  } else checkNewName(s, stmt.name.name, 'index', stmt.name.pos);
+  const id = t.temp ? s.catalog.allocateTempId() : s.catalog.allocateId(s.overlay);
   const ix = buildIndex(stmt, id, t);
   // Populate from existing rows (and check uniqueness).
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
@@ -127,7 +152,9 @@ export function createIndex(s: DdlSession, stmt: A.CreateIndexStmt): void {
     }
     s.overlay.put(indexEntryKey(ix, vals, rowid), rowidBytes(rowid));
   }
-  s.catalog.addRow(s.overlay, { id, type: 'index', name: stmt.name.name, tblName: t.name, sql: schemaText(stmt.unique ? 'CREATE UNIQUE INDEX' : 'CREATE INDEX', stmt, stmt.name.pos.offset) });
+  const row: SchemaRow = { id, type: 'index', name: stmt.name.name, tblName: t.name, sql: schemaText(stmt.unique ? 'CREATE UNIQUE INDEX' : 'CREATE INDEX', stmt, stmt.name.pos.offset) };
+  if (t.temp) s.catalog.addTempRow(row);
+  else s.catalog.addRow(s.overlay, row);
   s.catalog.rebuild();
 }
 
@@ -174,7 +201,8 @@ export function createTrigger(s: DdlSession, stmt: A.CreateTriggerStmt): void {
   if (t && stmt.timing === 'INSTEAD OF') throw sqlErr(`cannot create INSTEAD OF trigger on table: ${on}`, stmt.table.pos);
   const tblName = t ? t.name : v!.name;
   const sql = schemaText('CREATE TRIGGER', stmt, stmt.name.pos.offset);
-  if (stmt.temporary) s.catalog.addTempRow({ id: s.catalog.allocateTempId(), type: 'trigger', name, tblName, sql });
+  // A trigger on a TEMP table is TEMP itself, as in SQLite.
+  if (stmt.temporary || t?.temp === true) s.catalog.addTempRow({ id: s.catalog.allocateTempId(), type: 'trigger', name, tblName, sql });
   else s.catalog.addRow(s.overlay, { id: s.catalog.allocateId(s.overlay), type: 'trigger', name, tblName, sql });
   s.catalog.rebuild();
 }
@@ -204,7 +232,7 @@ export function drop(s: DdlSession, stmt: A.DropStmt): void {
   const k = fold(name);
   switch (stmt.objectType) {
     case 'TABLE': {
-      const t = s.catalog.tables.get(k);
+      const t = s.catalog.table(name, stmt.schema);
       if (!t) {
         if (k === 'sqlite_sequence' && s.catalog.hasSequenceTable()) throw sqlErr('table sqlite_sequence may not be dropped', stmt.name.pos);
         if (stmt.ifExists) return;
@@ -231,13 +259,17 @@ export function drop(s: DdlSession, stmt: A.DropStmt): void {
         }
       }
       deleteRange(s, t.id);
+      const removeSchemaRow = (id: number): void => (t.temp ? s.catalog.removeTempRow(id) : s.catalog.removeRow(s.overlay, id));
       for (const ix of t.indexes) {
         deleteRange(s, ix.id);
-        s.catalog.removeRow(s.overlay, ix.id);
+        removeSchemaRow(ix.id);
       }
       s.overlay.delete(sequenceKey(t.id));
-      dropTriggersOn(s, t.name);
-      s.catalog.removeRow(s.overlay, t.id);
+      // A TEMP table shadowing a main one of the same name takes only its own triggers (all TEMP).
+      if (t.temp) {
+        for (const tr of s.catalog.triggersOn(t.name)) if (tr.temp) s.catalog.removeTempRow(tr.id);
+      } else dropTriggersOn(s, t.name);
+      removeSchemaRow(t.id);
       s.rowids.dropTable(t.id);
       s.catalog.rebuild();
       return;
@@ -250,7 +282,8 @@ export function drop(s: DdlSession, stmt: A.DropStmt): void {
       }
       if (ix.sql === null) throw sqlErr('index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped', stmt.name.pos);
       deleteRange(s, ix.id);
-      s.catalog.removeRow(s.overlay, ix.id);
+      if (s.catalog.tempRows.some((r) => r.id === ix.id)) s.catalog.removeTempRow(ix.id);
+      else s.catalog.removeRow(s.overlay, ix.id);
       s.catalog.rebuild();
       return;
     }

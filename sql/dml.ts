@@ -38,8 +38,8 @@ export interface DmlSession extends RowChangeContext {
 export { ROWID_NAMES } from './rowids.ts';
 
 /** The table a statement writes (a view or a sqlite_* table is an error). */
-export function tableOrThrow(catalog: RowChangeContext['catalog'], name: string, pos?: { line: number; column: number }, forWrite = true): TableInfo {
-  const t = catalog.table(name);
+export function tableOrThrow(catalog: RowChangeContext['catalog'], name: string, pos?: { line: number; column: number }, forWrite = true, schema: string | null = null): TableInfo {
+  const t = catalog.table(name, schema);
   if (t) return t;
   if (forWrite && catalog.views.has(fold(name))) throw sqlErr(`cannot modify ${name} because it is a view`, pos);
   if (['sqlite_schema', 'sqlite_master', 'sqlite_sequence'].includes(fold(name))) throw sqlErr(`table ${name} may not be modified`, pos);

@@ -216,6 +216,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   /** Rolls back any open transaction (used by close()). */
   abandon(): void {
     if (this.inTxn) this.rollbackAll();
+    // TEMP tables end with the connection, as in SQLite.
+    this.overlay.closeTemp();
   }
 
   // -------------------------------------------------------------------------

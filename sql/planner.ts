@@ -25,6 +25,7 @@ import { type Affinity, type Collation, comparisonAffinity } from './value.ts';
 import type { Catalog, IndexInfo, TableInfo } from './catalog.ts';
 import { type AggContext, type CExpr, type ColMeta, Compiler, type Ev, Frame, type Row, Scope, type Source, type SubPlan, fold } from './expr-compile.ts';
 import { readRowid, sequenceKey } from '../format/table-key.ts';
+import { TEMP_ID_BASE } from './temp-store.ts';
 import type { Overlay } from './txn.ts';
 import { MAX_FROM_TERMS, MAX_JOIN_TABLES, MAX_QUERY_NESTING } from './limits.ts';
 import {
@@ -708,7 +709,7 @@ export class Planner {
         const catalog = this.ctx.catalog;
         const temp = nm.includes('temp');
         items.push(
-          this.rowsItem(alias, cols, slot, scope, items.length, { kind: 'Virtual', name: alias, rows: () => (temp ? [] : schemaRows(catalog)) }),
+          this.rowsItem(alias, cols, slot, scope, items.length, { kind: 'Virtual', name: alias, rows: () => (temp ? tempSchemaRows(catalog) : schemaRows(catalog)) }),
         );
         return;
       }
@@ -733,7 +734,7 @@ export class Planner {
         );
         return;
       }
-      const table = this.ctx.catalog.table(from.name);
+      const table = this.ctx.catalog.table(from.name, from.schema);
       if (table) {
         const src: Source = {
           slot,
@@ -1282,6 +1283,11 @@ function schemaRows(catalog: Catalog): Row[] {
     }
   }
   return out;
+}
+
+/** sqlite_temp_schema: the TEMP objects in creation order; a table's or index's rootpage counts from 2 as in SQLite's temp database, others 0. */
+function tempSchemaRows(catalog: Catalog): Row[] {
+  return catalog.tempRows.map((r) => [r.type, r.name, r.tblName, r.type === 'table' || r.type === 'index' ? r.id - TEMP_ID_BASE + 1 : 0, r.sql]);
 }
 
 function affOk(colAff: Affinity, cmpAff: Affinity | null): boolean {

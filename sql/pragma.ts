@@ -161,7 +161,7 @@ const INTROSPECTION: ReadonlyMap<string, Introspection> = new Map<string, Intros
       columns: ['schema', 'name', 'type', 'ncol', 'wr', 'strict'],
       needsArg: false,
       rows: (catalog) => [
-        ...[...catalog.tables.values()].map((t) => ['main', t.name, 'table', t.columns.length, t.withoutRowid ? 1 : 0, t.strict ? 1 : 0] as Row),
+        ...[...catalog.mainTables.values(), ...[...catalog.tables.values()].filter((t) => t.temp)].map((t) => [t.temp ? 'temp' : 'main', t.name, 'table', t.columns.length, t.withoutRowid ? 1 : 0, t.strict ? 1 : 0] as Row),
         ...[...catalog.views.values()].map((v) => ['main', v.name, 'view', v.columns?.length ?? 0, 0, 0] as Row),
       ],
     },

@@ -43,7 +43,7 @@ interface CompiledUpsert {
 export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number): Program {
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'INSERT')) return compileViewInsert(s, stmt, version);
-  const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
+  const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos, true, stmt.schema);
   s.triggers.prepare(t.name, 'INSERT');
   if (stmt.upsert.some((u) => u.action.kind === 'Update')) s.triggers.prepare(t.name, 'UPDATE');
   // A REPLACE's delete fires DELETE triggers (recursive_triggers): compiled only when a REPLACE can apply, as SQLite does.

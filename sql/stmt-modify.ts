@@ -178,7 +178,7 @@ function compileUpdateFrom(s: DmlSession, stmt: A.UpdateStmt, from: A.FromItem, 
 export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number): Program {
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'UPDATE')) return compileViewUpdate(s, stmt, version);
-  const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
+  const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos, true, stmt.table.schema);
   if (stmt.from !== null) return compileUpdateFrom(s, stmt, stmt.from, t, version);
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const { w, run } = targetScan(planner, stmt.table, stmt.where, t, stmt.with);
@@ -214,7 +214,7 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
 export function compileDelete(s: DmlSession, stmt: A.DeleteStmt, version: number): Program {
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'DELETE')) return compileViewDelete(s, stmt, version);
-  const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
+  const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos, true, stmt.table.schema);
   s.triggers.prepare(t.name, 'DELETE');
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const { w, run } = targetScan(planner, stmt.table, stmt.where, t, stmt.with);

@@ -15,7 +15,8 @@
  * A cursor over the overlay is valid while the overlay is not written to; the
  * executor materialises the rows an UPDATE or DELETE touches before writing.
  */
-import { createWriteBatch, type Engine, type EngineIterator } from '../engine/engine.ts';
+import { createWriteBatch, type Engine, type EngineIterator, type WriteBatch } from '../engine/engine.ts';
+import { createTempStore, isTempKey, type TempStore } from './temp-store.ts';
 
 /** Reused argument list for short keys (one flat string instead of a chain of concatenations). */
 const binScratch: number[] = [];
@@ -210,7 +211,16 @@ export class Overlay {
   private undo: (string | OverlayEntry | undefined)[] = [];
   private marks = 0;
 
-  constructor(private readonly engine: Engine) {}
+  /** `temp` holds the TEMP objects' keys (sql/temp-store.ts): reads, scans and commits of such keys go there, never to the engine. */
+  constructor(
+    private readonly engine: Engine,
+    private readonly temp: TempStore = createTempStore(),
+  ) {}
+
+  /** Drops the TEMP objects' rows (the session closes). */
+  closeTemp(): void {
+    this.temp.close();
+  }
 
   get size(): number {
     return this.map.size;
@@ -221,7 +231,7 @@ export class Overlay {
       const e = this.map.get(bytesToBin(key));
       if (e !== undefined) return e ?? undefined;
     }
-    return this.engine.get(key);
+    return isTempKey(key) ? this.temp.get(key) : this.engine.get(key);
   }
 
   /** get() for a caller that already holds `k` = bytesToBin(key) (e.g. to put the same key next). */
@@ -230,7 +240,7 @@ export class Overlay {
       const e = this.map.get(k);
       if (e !== undefined) return e ?? undefined;
     }
-    return this.engine.get(key);
+    return isTempKey(key) ? this.temp.get(key) : this.engine.get(key);
   }
 
   /** Buffers `key` → `value`. The overlay keeps `value`: the caller must not modify it afterwards. */
@@ -283,9 +293,16 @@ export class Overlay {
   commit(): void {
     if (this.map.size > 0) {
       const batch = createWriteBatch();
+      let tempBatch: WriteBatch | null = null;
       // The batch copies keys and values, so each key is decoded into a reused array of its length.
       const scratch: Uint8Array[] = [];
       for (const [k, v] of this.map) {
+        if (k.charCodeAt(0) >= 0x80 || (k.length >= 9 && k.charCodeAt(4) === 0x51 && k.charCodeAt(5) >= 0x80 && isTempKey(binToBytes(k)))) {
+          tempBatch ??= createWriteBatch();
+          if (v === null) tempBatch.delete(binToBytes(k));
+          else tempBatch.put(binToBytes(k), v);
+          continue;
+        }
         const n = k.length;
         let key = n < 256 ? scratch[n] : undefined;
         if (key === undefined) {
@@ -296,7 +313,9 @@ export class Overlay {
         if (v === null) batch.delete(key);
         else batch.put(key, v);
       }
-      this.engine.write(batch);
+      // TEMP rows first: they live only as long as the session, the main batch is the durable commit.
+      if (tempBatch !== null) this.temp.write(tempBatch);
+      if (batch.count > 0) this.engine.write(batch);
     }
     this.clear();
   }
@@ -312,7 +331,8 @@ export class Overlay {
 
   /** Live entries with lo <= key < hi, merged from the overlay and the engine. */
   scan(lo: Uint8Array, hi: Uint8Array, reverse = false): KvCursor {
-    const eng = this.engine.iterator(reverse ? { gte: lo, lt: hi, reverse: true } : { gte: lo, lt: hi });
+    const src = isTempKey(lo) ? this.temp : this.engine;
+    const eng = src.iterator(reverse ? { gte: lo, lt: hi, reverse: true } : { gte: lo, lt: hi });
     if (this.map.size === 0) return engineCursor(eng);
     const over = this.keys.range(bytesToBin(lo), bytesToBin(hi), reverse);
     if (over.length === 0) return engineCursor(eng);

@@ -1447,7 +1447,7 @@ export function dumpDatabase(db: Database, write: (text: string) => void, like: 
       // As sqlite3's .dump: generated columns are left out (the reload computes them).
       const info = q('SELECT name, hidden FROM pragma_table_xinfo(?)', table);
       const list = info.some((r) => r[1] !== 0) ? info.filter((r) => r[1] === 0).map((r) => quoteIdentifier(String(r[0]))).join(',') : '*';
-      const st = db.prepare(`SELECT ${list} FROM ${quoteIdentifier(table)}`).raw().safeIntegers();
+      const st = db.prepare(`SELECT ${list} FROM main.${quoteIdentifier(table)}`).raw().safeIntegers();
       const head = `INSERT INTO ${quoteIdentifier(table)} VALUES(`;
       let chunk = '';
       for (const row of st.iterate() as Iterable<unknown[]>) {

@@ -15,3 +15,7 @@ export { createMemVfs } from './engine/mem-vfs.ts';
 export type { Vfs, VfsFile } from './engine/vfs.ts';
 export type { ChangeKeyOptions, RewriteOptions, RewriteProgress, RewriteResult, RotateOptions } from './engine/engine.ts';
 export type { RevokeOptions, RevokeResult } from './engine/key-management.ts';
+// The better-sqlite3 drop-in (sql/compat.ts): the default export and what require() returns.
+export { Sqlite3Database, Sqlite3Statement, SqliteError } from './sql/compat.ts';
+export type { Sqlite3Options, Sqlite3Transaction, Sqlite3DatabaseInstance, Sqlite3DatabaseConstructor } from './sql/compat.ts';
+export { Sqlite3Database as default } from './sql/compat.ts';

@@ -37,6 +37,7 @@ import { createLexer } from './lexer.ts';
 import { constantDefaultValue, type TokenText } from './default-value.ts';
 import { META_KEY, SCHEMA_HI, SCHEMA_LO, readU32, schemaKey } from '../format/table-key.ts';
 import type { Overlay } from './txn.ts';
+import type { UserFunctions } from './user-functions.ts';
 
 export type { Affinity };
 
@@ -397,6 +398,8 @@ function posOf(p: { line: number; column: number }): { line: number; column: num
 
 /** The live schema of one database, loaded from and written through an Overlay. */
 export class Catalog {
+  /** Functions, aggregates and tables the application defined (sql/user-functions.ts); null: none. */
+  userFunctions: UserFunctions | null = null;
   readonly tables = new Map<string, TableInfo>();
   readonly views = new Map<string, ViewInfo>();
   /** trigger name → trigger (TEMP ones included). */

@@ -97,6 +97,8 @@ export class Database {
   private savepointSeq = 0;
   /** Statements iterating now: while any is, only reads may run. */
   private iterators = 0;
+  /** @internal The drop-in's unsafeMode (sql/compat.ts): writes may run while a statement iterates. */
+  writesWhileIterating = false;
 
   constructor(path: string, options: DatabaseOptions = {}) {
     if (typeof path !== 'string' || path === '') throw new HeliosError('INVALID_ARGUMENT', 'Database path must be a non-empty string');
@@ -151,7 +153,7 @@ export class Database {
 
   /** @internal BUSY while a statement iterates (a write would change the rows it is reading). */
   checkNotBusy(): void {
-    if (this.iterators > 0) throw new HeliosError('BUSY', 'This database connection is busy executing a query');
+    if (this.iterators > 0 && !this.writesWhileIterating) throw new HeliosError('BUSY', 'This database connection is busy executing a query');
   }
 
   /** @internal */

@@ -34,11 +34,12 @@ export interface ColumnDescriptor {
  * errors; a number n stands for "parameter n" (so no text is built unless an
  * error is thrown).
  */
-export function bindValue(v: unknown, where: string | number): SqlValue {
+export function bindValue(v: unknown, where: string | number, realNumbers = false): SqlValue {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
     case 'number':
       if (Number.isNaN(v)) return null;
+      if (realNumbers) return makeReal(v);
       if (Number.isInteger(v)) return Number.isSafeInteger(v) ? (v === 0 ? 0 : v) : makeReal(v);
       return v;
     case 'bigint':
@@ -78,7 +79,7 @@ export function outputValue(v: SqlValue, safeIntegers: boolean): unknown {
 const allPositional = new WeakMap<A.ParameterInfo, boolean>();
 
 /** Binds arguments to the parameter slots of a statement. */
-export function bindParameters(info: A.ParameterInfo, args: readonly unknown[]): SqlValue[] {
+export function bindParameters(info: A.ParameterInfo, args: readonly unknown[], realNumbers = false): SqlValue[] {
   // Fast path: only `?` slots and exactly that many scalar arguments (no arrays, objects or buffers).
   if (args.length === info.count) {
     let positionalOnly = allPositional.get(info);
@@ -91,7 +92,7 @@ export function bindParameters(info: A.ParameterInfo, args: readonly unknown[]):
       out[0] = null;
       for (let i = 0; i < args.length; i++) {
         const a = args[i];
-        out[i + 1] = typeof a === 'string' ? a : bindValue(a, i + 1);
+        out[i + 1] = typeof a === 'string' ? a : bindValue(a, i + 1, realNumbers);
       }
       return out;
     }
@@ -100,7 +101,7 @@ export function bindParameters(info: A.ParameterInfo, args: readonly unknown[]):
   let named: Record<string, unknown> | null = null;
   for (const a of args) {
     if (Array.isArray(a)) positional.push(...a);
-    else if (a !== null && typeof a === 'object' && !(a instanceof Uint8Array)) {
+    else if (isPlainObject(a)) {
       if (named !== null) throw new HeliosError('INVALID_ARGUMENT', 'You cannot specify named parameters in two different objects');
       named = a as Record<string, unknown>;
     } else positional.push(a);
@@ -114,10 +115,10 @@ export function bindParameters(info: A.ParameterInfo, args: readonly unknown[]):
       if (named === null || !Object.prototype.hasOwnProperty.call(named, key)) {
         throw new HeliosError('MISMATCH', `Missing named parameter "${key}"`);
       }
-      out[i] = bindValue(named[key], `parameter ${name}`);
+      out[i] = bindValue(named[key], `parameter ${name}`, realNumbers);
     } else {
       if (p >= positional.length) throw new HeliosError('MISMATCH', 'Too few parameter values were provided');
-      out[i] = bindValue(positional[p++], i);
+      out[i] = bindValue(positional[p++], i, realNumbers);
     }
   }
   if (p < positional.length) throw new HeliosError('MISMATCH', 'Too many parameter values were provided');
@@ -125,6 +126,13 @@ export function bindParameters(info: A.ParameterInfo, args: readonly unknown[]):
     throw new HeliosError('MISMATCH', 'This statement has no named parameters, but an object was passed');
   }
   return out;
+}
+
+/** Named parameters come only in a plain object; a Date, Map or class instance is a bad value, not names. */
+function isPlainObject(a: unknown): a is Record<string, unknown> {
+  if (a === null || typeof a !== 'object') return false;
+  const proto = Object.getPrototypeOf(a) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
 function isScalarArg(a: unknown): boolean {
@@ -144,10 +152,23 @@ export interface StatementHost {
   iterating(delta: 1 | -1): void;
 }
 
+/**
+ * How the better-sqlite3 drop-in (sql/compat.ts) binds and returns values:
+ * every JS number binds as REAL, and BLOBs come back through `blob`
+ * (a Buffer where the runtime has one).
+ */
+export interface ValueStyle {
+  readonly realNumbers: boolean;
+  readonly blob: (b: Uint8Array) => unknown;
+}
+
 export class Statement {
   readonly source: string;
+  /** @internal Set by the drop-in (sql/compat.ts); null: HeliosDB's own conventions. */
+  valueStyle: ValueStyle | null = null;
   private program: Program;
   private pluckMode = false;
+  private expandMode = false;
   private rawMode = false;
   private safeInts = false;
   private bound: SqlValue[] | null = null;
@@ -162,6 +183,16 @@ export class Statement {
   ) {
     this.source = source;
     this.program = host.session.compile(ast);
+  }
+
+  /** @internal The statement's parameter slots (the drop-in's verbose logger expands them). */
+  get parameterInfo(): A.ParameterInfo {
+    return this.ast.parameters;
+  }
+
+  /** @internal The bound parameters of bind(), or null. */
+  get boundValues(): readonly SqlValue[] | null {
+    return this.bound;
   }
 
   /** Whether the statement returns rows (SELECT, RETURNING, most PRAGMAs). */
@@ -185,7 +216,7 @@ export class Statement {
       if (args.length > 0) throw new HeliosError('INVALID_ARGUMENT', 'This statement already has bound parameters');
       return this.bound;
     }
-    return bindParameters(this.ast.parameters, args);
+    return bindParameters(this.ast.parameters, args, this.valueStyle?.realNumbers === true);
   }
 
   private exec(args: readonly unknown[], emit: (r: Row) => boolean): RunResult {
@@ -204,11 +235,23 @@ export class Statement {
 
   private shape(row: Row): unknown {
     const safe = this.safeInts;
-    if (this.pluckMode) return outputValue(row[0] ?? null, safe);
-    if (this.rawMode) return row.map((v) => outputValue(v, safe));
+    const style = this.valueStyle;
+    const out = style === null ? outputValue : (v: SqlValue, s: boolean): unknown => (v instanceof Uint8Array ? style.blob(v.slice()) : outputValue(v, s));
+    if (this.pluckMode) return out(row[0] ?? null, safe);
+    if (this.rawMode) return row.map((v) => out(v, safe));
     const cols = this.current().columns!;
+    if (this.expandMode) {
+      const origins = this.current().origins;
+      const o: Record<string, Record<string, unknown>> = { $: {} };
+      for (let i = 0; i < cols.length; i++) {
+        const org = origins?.[i] ?? null;
+        const key = org === null ? '$' : org.table;
+        (o[key] ??= {})[cols[i]!.name] = out(row[i] ?? null, safe);
+      }
+      return o;
+    }
     const o: Record<string, unknown> = {};
-    for (let i = 0; i < cols.length; i++) o[cols[i]!.name] = outputValue(row[i] ?? null, safe);
+    for (let i = 0; i < cols.length; i++) o[cols[i]!.name] = out(row[i] ?? null, safe);
     return o;
   }
 
@@ -288,7 +331,7 @@ export class Statement {
   pluck(toggle = true): this {
     this.requireReader();
     this.pluckMode = toggle;
-    if (toggle) this.rawMode = false;
+    if (toggle) this.rawMode = this.expandMode = false;
     return this;
   }
 
@@ -296,8 +339,24 @@ export class Statement {
   raw(toggle = true): this {
     this.requireReader();
     this.rawMode = toggle;
-    if (toggle) this.pluckMode = false;
+    if (toggle) this.pluckMode = this.expandMode = false;
     return this;
+  }
+
+  /**
+   * Return each row as `{ [table]: { column: value }, $: { expression: value } }`:
+   * a result column reading a table column goes under that table's name, any other under `$`.
+   */
+  expand(toggle = true): this {
+    this.requireReader();
+    this.expandMode = toggle;
+    if (toggle) this.pluckMode = this.rawMode = false;
+    return this;
+  }
+
+  /** Whether this statement's iterate() is open. */
+  get busy(): boolean {
+    return this.busyIterating;
   }
 
   /** Return every INTEGER as a bigint. */
@@ -309,7 +368,7 @@ export class Statement {
   /** Binds parameters permanently; later calls take no arguments. */
   bind(...args: unknown[]): this {
     if (this.bound !== null) throw new HeliosError('INVALID_ARGUMENT', 'The bind() method can only be invoked once per statement object');
-    this.bound = bindParameters(this.ast.parameters, args);
+    this.bound = bindParameters(this.ast.parameters, args, this.valueStyle?.realNumbers === true);
     return this;
   }
 
@@ -317,6 +376,10 @@ export class Statement {
   columns(): ColumnDescriptor[] {
     this.requireReader();
     const p = this.current();
-    return p.columns!.map((c, i) => ({ name: c.name, column: null, table: null, database: 'main', type: p.declTypes?.[i] ?? null }));
+    return p.columns!.map((c, i) => {
+      const o = p.origins?.[i] ?? null;
+      if (o === null) return { name: c.name, column: null, table: null, database: null, type: p.declTypes?.[i] ?? null };
+      return { name: c.name, column: o.column, table: o.table, database: 'main', type: o.type };
+    });
   }
 }

@@ -11,7 +11,7 @@
 // last line of stdout is {"files":{name:{passed,failed,pending,failures:[title...]}}}.
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +23,6 @@ export const SUITE = join(root, '..', 'shared', 'conformance', 'better-sqlite3',
 export async function runSuite(filters = [], { concurrency = 2 } = {}) {
   const work = mkdtempSync(join(tmpdir(), 'helios-bs3-'));
   try {
-    cpSync(SUITE, join(work, 'test'), { recursive: true });
-    symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'), 'dir');
     await build({
       entryPoints: [join(root, 'index.ts')],
       outfile: join(work, 'lib.js'),
@@ -34,9 +32,7 @@ export async function runSuite(filters = [], { concurrency = 2 } = {}) {
       target: 'es2022',
       logLevel: 'error',
     });
-    // The package's CommonJS entry: require('heliosdb-lite') is the drop-in (scripts/build.mjs).
-    writeFileSync(join(work, 'index.js'), "'use strict';\nmodule.exports = require('./lib.js').default;\n");
-    const files = readdirSync(join(work, 'test'))
+    const files = readdirSync(SUITE)
       .filter((f) => f.endsWith('.js') && f !== '00.setup.js')
       .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
       .sort();
@@ -45,11 +41,18 @@ export async function runSuite(filters = [], { concurrency = 2 } = {}) {
     const mocha = join(root, 'node_modules', 'mocha', 'bin', 'mocha.js');
     const one = (file) =>
       new Promise((resolve) => {
-        const out = join(work, `${file}.json`);
-        const p = spawn(process.execPath, [mocha, '--exit', '--timeout', '5000', '--reporter', 'json', '--reporter-option', `output=${out}`, 'test/00.setup.js', `test/${file}`], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
+        // A folder per file: the suite keeps its databases in test/../temp and wipes it first.
+        const dir = join(work, file.replace(/\.js$/, ''));
+        mkdirSync(join(dir, 'test'), { recursive: true });
+        for (const f of ['00.setup.js', file]) cpSync(join(SUITE, f), join(dir, 'test', f));
+        symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+        // The package's CommonJS entry: require('heliosdb-lite') is the drop-in (scripts/build.mjs).
+        writeFileSync(join(dir, 'index.js'), "'use strict';\nmodule.exports = require('../lib.js').default;\n");
+        const out = join(dir, 'result.json');
+        const p = spawn(process.execPath, [mocha, '--exit', '--timeout', '5000', '--reporter', 'json', '--reporter-option', `output=${out}`, 'test/00.setup.js', `test/${file}`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
         let err = '';
         p.stderr.on('data', (d) => (err += d));
-        const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
+        const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
         p.on('close', () => {
           clearTimeout(timer);
           let r;

@@ -13,7 +13,7 @@
  * exec() and registrations may not (unless unsafeMode is on).
  */
 import type { SqlValue } from '../format/sql-value.ts';
-import { bindParameters, type ColumnDescriptor, type Statement, type ValueStyle } from './statement.ts';
+import { bindParameters, type ColumnDescriptor, type Statement as HeliosStatement, type ValueStyle } from './statement.ts';
 import { compatError } from './compat-errors.ts';
 import { blobOut, expandedSql } from './compat-values.ts';
 
@@ -32,8 +32,10 @@ export const VALUE_STYLE: ValueStyle = { realNumbers: true, blob: blobOut };
 
 const token = Symbol('Sqlite3Statement');
 
-export class Sqlite3Statement {
-  readonly #inner: Statement;
+/** Named `Statement` as better-sqlite3's class is (code checks `stmt.constructor.name`); exported as Sqlite3Statement. */
+class Statement {
+  readonly #inner: HeliosStatement;
+  #iterating = false;
   readonly #conn: CompatConnection;
   /** The database (the drop-in object) this statement was prepared on. */
   readonly database: object;
@@ -41,7 +43,7 @@ export class Sqlite3Statement {
   readonly source: string;
 
   /** @internal Use db.prepare(). */
-  constructor(key: unknown, inner: Statement, source: string, conn: CompatConnection, database: object) {
+  constructor(key: unknown, inner: HeliosStatement, source: string, conn: CompatConnection, database: object) {
     if (key !== token) throw new TypeError('Statements can only be constructed by the db.prepare() method');
     this.#inner = inner;
     this.source = source;
@@ -51,8 +53,8 @@ export class Sqlite3Statement {
   }
 
   /** @internal */
-  static create(inner: Statement, source: string, conn: CompatConnection, database: object, safeIntegers: boolean): Sqlite3Statement {
-    const s = new Sqlite3Statement(token, inner, source, conn, database);
+  static create(inner: HeliosStatement, source: string, conn: CompatConnection, database: object, safeIntegers: boolean): Statement {
+    const s = new Statement(token, inner, source, conn, database);
     if (safeIntegers) inner.safeIntegers(true);
     return s;
   }
@@ -67,7 +69,7 @@ export class Sqlite3Statement {
 
   /** Whether this statement's iterator is open. */
   get busy(): boolean {
-    return this.#inner.busy;
+    return this.#iterating;
   }
 
   #begin(args: readonly unknown[], isRead: boolean): void {
@@ -141,12 +143,14 @@ export class Sqlite3Statement {
       c.busy = false;
     }
     c.iterators++;
+    this.#iterating = true;
     let done = false;
     let logged = false;
     const finish = (): void => {
       if (done) return;
       done = true;
       c.iterators--;
+      self.#iterating = false;
     };
     const self = this;
     const wrapper: IterableIterator<unknown> = {
@@ -205,7 +209,7 @@ export class Sqlite3Statement {
   #mode(f: () => unknown): this {
     const c = this.#conn;
     c.checkOpen();
-    if (c.busy || this.#inner.busy) throw new TypeError('This statement is busy executing a query');
+    if (c.busy || this.#iterating) throw new TypeError('This statement is busy executing a query');
     try {
       f();
     } catch (e) {
@@ -237,7 +241,7 @@ export class Sqlite3Statement {
   bind(...args: unknown[]): this {
     const c = this.#conn;
     c.checkOpen();
-    if (this.#inner.busy) throw new TypeError('This statement is busy executing a query');
+    if (this.#iterating) throw new TypeError('This statement is busy executing a query');
     try {
       this.#inner.bind(...args);
     } catch (e) {
@@ -256,3 +260,5 @@ export class Sqlite3Statement {
     }
   }
 }
+
+export { Statement as Sqlite3Statement };

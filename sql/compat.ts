@@ -119,6 +119,8 @@ class Sqlite3DatabaseImpl {
     for (const k of HELIOS_OPTIONS) if (o[k] !== undefined) io[k] = o[k];
     if (o.key === undefined && o.encryption === undefined) io.encryption = false;
     if (readonly) io.readonly = true;
+    // better-sqlite3's SQLite has a 16000 KiB page cache (cache_size -16000): the same budget for the block cache.
+    if (o.blockCacheBytes === undefined && o.memoryLimitMb === undefined) io.blockCacheBytes = 16000 * 1024;
     if (fileMustExist) io.fileMustExist = true;
     this.#name = filename;
     this.#memory = memory;
@@ -127,6 +129,8 @@ class Sqlite3DatabaseImpl {
     this.#functions = createUserFunctions();
     this.#inner.session.catalog.userFunctions = this.#functions;
     this.#inner.session.foreignKeys = true;
+    this.#inner.session.settings.busyTimeout = timeout;
+    this.#inner.deferReadonlyCheck = true;
     const self = this;
     this.#conn = {
       busy: false,
@@ -180,7 +184,12 @@ class Sqlite3DatabaseImpl {
   prepare(source: string): Sqlite3Statement {
     const db = this.#notBusy();
     if (typeof source !== 'string') throw new TypeError('Expected first argument to be a string');
-    const inner = translating(() => db.prepare(source));
+    const inner = translating(() => {
+      const first = parseOne(source, 0);
+      if (first.statement === null) throw new RangeError('The supplied SQL string contains no statements');
+      if (!onlyCommentsFrom(source, first.end)) throw new RangeError('The supplied SQL string contains more than one statement');
+      return db.prepare(source.slice(0, first.end));
+    });
     return Sqlite3Statement.create(inner, source, this.#conn, this, this.#safeIntegers);
   }
 
@@ -340,6 +349,25 @@ class Sqlite3DatabaseImpl {
   get helios(): Database {
     return this.#db();
   }
+}
+
+/** Whether `sql` from `offset` holds only whitespace, comments and semicolons (better-sqlite3's tail rule). */
+function onlyCommentsFrom(sql: string, offset: number): boolean {
+  let i = offset;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i]!;
+    if (c === ';' || c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v') i++;
+    else if (c === '-' && sql[i + 1] === '-') {
+      const j = sql.indexOf('\n', i + 2);
+      i = j < 0 ? n : j + 1;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const j = sql.indexOf('*/', i + 2);
+      if (j < 0) return false;
+      i = j + 2;
+    } else return false;
+  }
+  return true;
 }
 
 /** Opens `path`, retrying for `timeoutMs` while another handle holds its lock; then SQLITE_BUSY. */

@@ -24,6 +24,7 @@ import { createMemVfs } from '../engine/mem-vfs.ts';
 import { parseOne } from './parser.ts';
 import { Session } from './executor.ts';
 import { Statement, outputValue } from './statement.ts';
+import { defaultPragmaSettings } from './pragma.ts';
 
 export interface DatabaseOptions {
   /** The key source; required for an encrypted database (the default). */
@@ -99,6 +100,8 @@ export class Database {
   private iterators = 0;
   /** @internal The drop-in's unsafeMode (sql/compat.ts): writes may run while a statement iterates. */
   writesWhileIterating = false;
+  /** @internal The drop-in: a readonly handle prepares writes, which fail when run (READONLY), as in SQLite. */
+  deferReadonlyCheck = false;
 
   constructor(path: string, options: DatabaseOptions = {}) {
     if (typeof path !== 'string' || path === '') throw new HeliosError('INVALID_ARGUMENT', 'Database path must be a non-empty string');
@@ -129,6 +132,8 @@ export class Database {
     try {
       this.session = new Session(this.engine);
       if (tml !== undefined) this.session.tempMemoryLimit = tml;
+      const cacheBytes = options.blockCacheBytes ?? (options.memoryLimitMb !== undefined ? Math.floor((options.memoryLimitMb * 1024 * 1024) / 4) : 8 * 1024 * 1024);
+      this.session.settings = defaultPragmaSettings(this.memory, cacheBytes);
     } catch (e) {
       this.engine.close();
       this.engine = null;
@@ -170,7 +175,7 @@ export class Database {
     const rest = parseOne(sql, first.end);
     if (rest.statement !== null) throw new HeliosError('INVALID_ARGUMENT', 'The supplied SQL string contains more than one statement');
     const st = new Statement(this, first.statement, first.statement.sql);
-    if (this.readonly && !st.readonly) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
+    if (this.readonly && !st.readonly && !this.deferReadonlyCheck) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
     return st;
   }
 
@@ -185,7 +190,7 @@ export class Database {
       if (r.statement === null) return this;
       offset = r.end;
       const p = this.session.compile(r.statement);
-      if (this.readonly && !p.readonly) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
+      if (this.readonly && !p.readonly && !this.deferReadonlyCheck) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
       if (r.statement.parameters.count > 0) throw new HeliosError('MISMATCH', 'Too few parameter values were provided');
       this.session.run(p, [], () => true);
     }

@@ -50,7 +50,8 @@ export function bindValue(v: unknown, where: string | number, realNumbers = fals
     case 'boolean':
       return v ? 1 : 0;
     default:
-      if (v instanceof Uint8Array) return v.slice();
+      // Uint8Array's slice copies; a Buffer's own slice() would only make a view.
+      if (v instanceof Uint8Array) return Uint8Array.prototype.slice.call(v);
       throw new HeliosError('INVALID_ARGUMENT', `${paramName(where)}: SQLite can only bind numbers, strings, bigints, booleans, buffers and null`);
   }
 }
@@ -79,6 +80,7 @@ export function outputValue(v: SqlValue, safeIntegers: boolean): unknown {
 const allPositional = new WeakMap<A.ParameterInfo, boolean>();
 
 /** Binds arguments to the parameter slots of a statement. */
+/** `realNumbers`: better-sqlite3's rules (the drop-in): numbers bind as REAL, a needless object of names is ignored. */
 export function bindParameters(info: A.ParameterInfo, args: readonly unknown[], realNumbers = false): SqlValue[] {
   // Fast path: only `?` slots and exactly that many scalar arguments (no arrays, objects or buffers).
   if (args.length === info.count) {
@@ -101,7 +103,9 @@ export function bindParameters(info: A.ParameterInfo, args: readonly unknown[], 
   let named: Record<string, unknown> | null = null;
   for (const a of args) {
     if (Array.isArray(a)) positional.push(...a);
-    else if (isPlainObject(a)) {
+    else if (a !== null && (typeof a === 'function' || (typeof a === 'object' && !(a instanceof Uint8Array) && !isPlainObject(a)))) {
+      throw new HeliosError('INVALID_ARGUMENT', 'SQLite can only bind numbers, strings, bigints, booleans, buffers and null (and named parameters from a plain object)');
+    } else if (isPlainObject(a)) {
       if (named !== null) throw new HeliosError('INVALID_ARGUMENT', 'You cannot specify named parameters in two different objects');
       named = a as Record<string, unknown>;
     } else positional.push(a);
@@ -122,7 +126,8 @@ export function bindParameters(info: A.ParameterInfo, args: readonly unknown[], 
     }
   }
   if (p < positional.length) throw new HeliosError('MISMATCH', 'Too many parameter values were provided');
-  if (named !== null && !info.names.some((n) => n !== null)) {
+  // better-sqlite3 (the drop-in) ignores an object given to a statement without named parameters.
+  if (named !== null && !realNumbers && !info.names.some((n) => n !== null)) {
     throw new HeliosError('MISMATCH', 'This statement has no named parameters, but an object was passed');
   }
   return out;

@@ -11,13 +11,29 @@
 // last line of stdout is {"files":{name:{passed,failed,pending,failures:[title...]}}}.
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SUITE = join(root, '..', 'shared', 'conformance', 'better-sqlite3', 'test');
+
+const REPORTER = `'use strict';
+const { writeFileSync } = require('fs');
+module.exports = function Reporter(runner, options) {
+  const r = { passed: 0, failed: 0, pending: 0, failures: [] };
+  runner.on('pass', () => r.passed++);
+  runner.on('pending', () => r.pending++);
+  runner.on('fail', (t, err) => {
+    r.failed++;
+    let message;
+    try { message = String(err && err.message); } catch { message = '(unprintable)'; }
+    r.failures.push({ title: t.fullTitle(), message: message.slice(0, 300) });
+  });
+  runner.once('end', () => writeFileSync(options.reporterOptions.output, JSON.stringify(r)));
+};
+`;
 
 /** Runs the suite; resolves to { files: { [file]: { passed, failed, pending, failures } } }. */
 export async function runSuite(filters = [], { concurrency = 2 } = {}) {
@@ -32,6 +48,8 @@ export async function runSuite(filters = [], { concurrency = 2 } = {}) {
       target: 'es2022',
       logLevel: 'error',
     });
+    // mocha's JSON reporter cannot serialise a failure carrying a bigint: a reporter of our own.
+    writeFileSync(join(work, 'reporter.js'), REPORTER);
     const files = readdirSync(SUITE)
       .filter((f) => f.endsWith('.js') && f !== '00.setup.js')
       .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
@@ -49,18 +67,17 @@ export async function runSuite(filters = [], { concurrency = 2 } = {}) {
         // The package's CommonJS entry: require('heliosdb-lite') is the drop-in (scripts/build.mjs).
         writeFileSync(join(dir, 'index.js'), "'use strict';\nmodule.exports = require('../lib.js').default;\n");
         const out = join(dir, 'result.json');
-        const p = spawn(process.execPath, [mocha, '--exit', '--timeout', '5000', '--reporter', 'json', '--reporter-option', `output=${out}`, 'test/00.setup.js', `test/${file}`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-        let err = '';
-        p.stderr.on('data', (d) => (err += d));
+        const p = spawn(process.execPath, [mocha, '--exit', '--timeout', '5000', '--reporter', join(work, 'reporter.js'), '--reporter-option', `output=${out}`, 'test/00.setup.js', `test/${file}`], { cwd: dir, stdio: ['ignore', 'ignore', openSync(join(dir, 'stderr.txt'), 'w')] });
         const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-        p.on('close', () => {
+        // 'exit', not 'close': a child the test forks may keep the stdio open after mocha ends.
+        p.on('exit', () => {
           clearTimeout(timer);
           let r;
           try {
             const j = JSON.parse(readFileSync(out, 'utf8'));
-            r = { passed: j.stats.passes, failed: j.stats.failures, pending: j.stats.pending, failures: j.failures.map((f) => ({ title: f.fullTitle, message: String(f.err?.message ?? '').slice(0, 300) })) };
+            r = j;
           } catch {
-            r = { passed: 0, failed: 1, pending: 0, failures: [{ title: '(file did not run)', message: err.slice(0, 2000) }] };
+            r = { passed: 0, failed: 1, pending: 0, failures: [{ title: '(file did not run)', message: readFileSync(join(dir, 'stderr.txt'), 'utf8').slice(0, 2000) }] };
           }
           results[file] = r;
           resolve();

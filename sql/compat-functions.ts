@@ -72,6 +72,7 @@ export function registerFunction(reg: UserFunctions, defaults: RegistrationDefau
   let options: Record<string, unknown> = {};
   let fn: unknown = optionsOrFn;
   if (maybeFn !== undefined || (optionsOrFn !== null && typeof optionsOrFn === 'object')) {
+    if (optionsOrFn === undefined) optionsOrFn = {};
     if (optionsOrFn === null || typeof optionsOrFn !== 'object') throw new TypeError('Expected second argument to be an options object');
     options = optionsOrFn as Record<string, unknown>;
     fn = maybeFn;
@@ -116,21 +117,22 @@ export function registerAggregate(reg: UserFunctions, defaults: RegistrationDefa
   boolOption(o, 'deterministic', false);
   boolOption(o, 'directOnly', false);
   const varargs = boolOption(o, 'varargs', false);
-  const stepArgs = argCount(step, 101, 'step');
-  const inverseArgs = inverse === undefined ? 0 : argCount(inverse, 101, 'inverse');
+  const stepArgs = varargs ? 0 : argCount(step, 101, 'step');
+  const inverseArgs = inverse === undefined || varargs ? 0 : argCount(inverse, 101, 'inverse');
   const nargs = varargs ? -1 : Math.max(stepArgs - 1, inverseArgs - 1, 0);
+  const hasStart = 'start' in o;
   const start = o.start;
   const label = `User-defined function ${name}()`;
   const def: AggregateDef = {
     name,
+    ...(inverse === undefined ? { notWindow: true } : {}),
     create(): Accumulator {
       let started = false;
       let acc: unknown = null;
       const init = (): void => {
         if (started) return;
         started = true;
-        acc = typeof start === 'function' ? (start as Fn)() : start === undefined ? null : start;
-        if (acc === undefined) acc = null;
+        acc = !hasStart ? null : typeof start === 'function' ? (start as Fn)() : start;
       };
       const call = (g: Fn, args: readonly SqlValue[]): void => {
         init();

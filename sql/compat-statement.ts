@@ -28,7 +28,7 @@ export interface CompatConnection {
   checkOpen(): void;
 }
 
-export const VALUE_STYLE: ValueStyle = { realNumbers: true, blob: blobOut };
+export const VALUE_STYLE: ValueStyle = { realNumbers: true, lossyIntegers: true, blob: blobOut };
 
 const token = Symbol('Sqlite3Statement');
 
@@ -183,6 +183,7 @@ class Statement {
         }
       },
       return(): IteratorResult<unknown> {
+        if (c.busy && !done) throw new TypeError('This database connection is busy executing a query');
         if (!done) {
           finish();
           it.return?.();
@@ -197,7 +198,13 @@ class Statement {
   }
 
   #requireReader(): void {
-    if (!this.#inner.reader) throw new TypeError('This statement does not return data. Use run() instead');
+    let reader: boolean;
+    try {
+      reader = this.#inner.reader;
+    } catch (e) {
+      throw compatError(e);
+    }
+    if (!reader) throw new TypeError('This statement does not return data. Use run() instead');
   }
 
   #toggle(name: string, toggle: unknown): boolean {
@@ -208,7 +215,6 @@ class Statement {
 
   #mode(f: () => unknown): this {
     const c = this.#conn;
-    c.checkOpen();
     if (c.busy || this.#iterating) throw new TypeError('This statement is busy executing a query');
     try {
       f();
@@ -241,7 +247,7 @@ class Statement {
   bind(...args: unknown[]): this {
     const c = this.#conn;
     c.checkOpen();
-    if (this.#iterating) throw new TypeError('This statement is busy executing a query');
+    if (c.busy || this.#iterating) throw new TypeError('This statement is busy executing a query');
     try {
       this.#inner.bind(...args);
     } catch (e) {
@@ -251,8 +257,9 @@ class Statement {
   }
 
   columns(): ColumnDescriptor[] {
-    this.#requireReader();
     this.#conn.checkOpen();
+    if (this.#conn.busy) throw new TypeError('This database connection is busy executing a query');
+    this.#requireReader();
     try {
       return this.#inner.columns();
     } catch (e) {
@@ -260,5 +267,7 @@ class Statement {
     }
   }
 }
+
+Object.defineProperty(Statement, 'name', { value: 'Statement' });
 
 export { Statement as Sqlite3Statement };

@@ -130,6 +130,7 @@ class Sqlite3DatabaseImpl {
     this.#inner.session.catalog.userFunctions = this.#functions;
     this.#inner.session.foreignKeys = true;
     this.#inner.session.settings.busyTimeout = timeout;
+    this.#inner.session.settings.defensive = true;
     this.#inner.deferReadonlyCheck = true;
     const self = this;
     this.#conn = {
@@ -215,7 +216,7 @@ class Sqlite3DatabaseImpl {
   }
 
   pragma(source: string, options?: { simple?: boolean }): unknown {
-    this.#notBusy();
+    this.#noIterators();
     if (typeof source !== 'string') throw new TypeError('Expected first argument to be a string');
     if (options === undefined) options = {};
     if (options === null || typeof options !== 'object') throw new TypeError('Expected second argument to be an options object');
@@ -321,7 +322,6 @@ class Sqlite3DatabaseImpl {
 
   /** Statements prepared from now on return INTEGER as bigint (or not); so do functions defined from now on. */
   defaultSafeIntegers(toggle?: boolean): this {
-    this.#db();
     if (toggle !== undefined && typeof toggle !== 'boolean') throw new TypeError('Expected first argument to be a boolean');
     this.#safeIntegers = toggle ?? true;
     return this;
@@ -333,6 +333,7 @@ class Sqlite3DatabaseImpl {
     if (toggle !== undefined && typeof toggle !== 'boolean') throw new TypeError('Expected first argument to be a boolean');
     this.#conn.unsafe = toggle ?? true;
     this.#inner!.writesWhileIterating = this.#conn.unsafe;
+    this.#inner!.session.settings.defensive = !this.#conn.unsafe;
     return this;
   }
 
@@ -404,6 +405,7 @@ export const Sqlite3Database: Sqlite3DatabaseConstructor = new Proxy(Sqlite3Data
   apply: (target, _this, args: unknown[]) => new target(...args),
 }) as unknown as Sqlite3DatabaseConstructor;
 Object.defineProperty(Sqlite3DatabaseImpl.prototype, 'constructor', { value: Sqlite3Database, writable: true, configurable: true, enumerable: false });
+Object.defineProperty(Sqlite3DatabaseImpl, 'name', { value: 'Database' });
 Object.defineProperty(Sqlite3DatabaseImpl, 'SqliteError', { value: SqliteError, writable: true, configurable: true, enumerable: false });
 
 export type Sqlite3DatabaseInstance = Sqlite3DatabaseImpl;

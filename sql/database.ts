@@ -161,6 +161,11 @@ export class Database {
     if (this.iterators > 0 && !this.writesWhileIterating) throw new HeliosError('BUSY', 'This database connection is busy executing a query');
   }
 
+  /** @internal A readonly handle refuses what may write (at prepare, or at run for the drop-in). */
+  checkWritable(): void {
+    if (this.readonly) throw new HeliosError('READONLY', 'attempt to write a readonly database');
+  }
+
   /** @internal */
   iterating(delta: 1 | -1): void {
     this.iterators += delta;
@@ -190,7 +195,10 @@ export class Database {
       if (r.statement === null) return this;
       offset = r.end;
       const p = this.session.compile(r.statement);
-      if (this.readonly && !p.readonly && !this.deferReadonlyCheck) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
+      if (this.readonly && !p.readonly) {
+        if (this.deferReadonlyCheck) this.checkWritable();
+        throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
+      }
       if (r.statement.parameters.count > 0) throw new HeliosError('MISMATCH', 'Too few parameter values were provided');
       this.session.run(p, [], () => true);
     }

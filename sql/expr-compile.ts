@@ -808,6 +808,7 @@ export class Compiler {
     // SQLite's parser refuses DISTINCT before any name is looked up.
     if (e.distinct) throw err('SQL_ERROR', 'DISTINCT is not supported for window functions', e.pos);
     let def: AggregateDef | null = this.userAggregate?.(name, nargs) ?? null;
+    if (def?.notWindow === true) throw err('SQL_ERROR', `${e.name}() may not be used as a window function`, e.pos);
     const builtin = def === null ? builtinWindowFunction(name) : undefined;
     if (builtin !== undefined) {
       if (nargs < builtin.min || nargs > builtin.max || e.star) throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);

@@ -53,6 +53,8 @@ export interface PragmaSettings {
   cacheSize: number;
   journalMode: string;
   busyTimeout: number;
+  /** SQLITE_DBCONFIG_DEFENSIVE (the drop-in, unless unsafeMode): journal_mode OFF is refused, the mode stays. */
+  defensive: boolean;
   /** true for an in-memory database (journal_mode is 'memory' and stays so, as in SQLite). */
   readonly memory: boolean;
 }
@@ -62,7 +64,7 @@ export const PAGE_SIZE = 4096;
 
 /** A fresh connection's settings: cache_size reports the block cache's budget in KiB. */
 export function defaultPragmaSettings(memory: boolean, cacheBytes: number): PragmaSettings {
-  return { cacheSize: -Math.round(cacheBytes / 1024), journalMode: memory ? 'memory' : 'delete', busyTimeout: 0, memory };
+  return { cacheSize: -Math.round(cacheBytes / 1024), journalMode: memory ? 'memory' : 'delete', busyTimeout: 0, defensive: false, memory };
 }
 
 const JOURNAL_MODES = new Set(['delete', 'truncate', 'persist', 'memory', 'wal', 'off']);
@@ -336,7 +338,9 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
           columns: cols('journal_mode'),
           readonly: false,
           execute: (_p, emit) => {
-            if (!st.memory || want === 'off' || want === 'memory') st.journalMode = want;
+            if (want === 'off' && st.defensive) {
+              // SQLite in defensive mode leaves the mode as it is.
+            } else if (!st.memory || want === 'off' || want === 'memory') st.journalMode = want;
             emit([st.journalMode]);
             return { changes: 0, lastInsertRowid: session.lastRowid };
           },

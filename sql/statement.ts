@@ -155,6 +155,8 @@ export interface StatementHost {
   checkNotBusy(): void;
   /** Counts the statements iterating now. */
   iterating(delta: 1 | -1): void;
+  /** READONLY when a statement that may write runs on a readonly handle. */
+  checkWritable(): void;
 }
 
 /**
@@ -164,6 +166,8 @@ export interface StatementHost {
  */
 export interface ValueStyle {
   readonly realNumbers: boolean;
+  /** An INTEGER beyond ±(2^53-1) comes back as a (rounded) number unless safeIntegers is on. */
+  readonly lossyIntegers: boolean;
   readonly blob: (b: Uint8Array) => unknown;
 }
 
@@ -229,7 +233,10 @@ export class Statement {
     this.checkNotIterating();
     const p = this.current();
     // While any statement iterates, only reads may run (a write would change what it reads).
-    if (!p.readonly) this.host.checkNotBusy();
+    if (!p.readonly) {
+      this.host.checkNotBusy();
+      this.host.checkWritable();
+    }
     const params = this.params(args);
     return this.host.session.run(p, params, emit);
   }
@@ -241,7 +248,10 @@ export class Statement {
   private shape(row: Row): unknown {
     const safe = this.safeInts;
     const style = this.valueStyle;
-    const out = style === null ? outputValue : (v: SqlValue, s: boolean): unknown => (v instanceof Uint8Array ? style.blob(v.slice()) : outputValue(v, s));
+    const out =
+      style === null
+        ? outputValue
+        : (v: SqlValue, s: boolean): unknown => (v instanceof Uint8Array ? style.blob(v.slice()) : typeof v === 'bigint' && !s && style.lossyIntegers ? Number(v) : outputValue(v, s));
     if (this.pluckMode) return out(row[0] ?? null, safe);
     if (this.rawMode) return row.map((v) => out(v, safe));
     const cols = this.current().columns!;

@@ -163,6 +163,17 @@ export function registerAggregate(reg: UserFunctions, defaults: RegistrationDefa
   reg.addAggregate(foldName(name), nargs, def);
 }
 
+/** Whether `f` is a generator function by its own source text (a prototype swap does not make one). */
+function isGeneratorFunction(f: unknown): boolean {
+  let src: string;
+  try {
+    src = Function.prototype.toString.call(f);
+  } catch {
+    return false;
+  }
+  return /^\s*(async\s*)?(function\s*\*|\*)/.test(src);
+}
+
 /** A table definition as db.table takes it (or a factory returns it). */
 interface TableDef {
   columns: string[];
@@ -177,26 +188,29 @@ function checkTableDef(d: unknown, defaults: RegistrationDefaults): TableDef {
   const safeIntegers = boolOption(o, 'safeIntegers', defaults.safeIntegers);
   boolOption(o, 'directOnly', false);
   const names = (v: unknown, what: string): string[] => {
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new TypeError(`Virtual table module "${what}" option must be an array of strings`);
-    if (new Set(v).size !== v.length) throw new TypeError(`Virtual table module "${what}" option must not contain duplicates`);
-    return v as string[];
+    if (!Array.isArray(v)) throw new TypeError(`Virtual table module "${what}" option must be an array of strings`);
+    const out: string[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x !== 'string') throw new TypeError(`Virtual table module "${what}" option must be an array of strings`);
+      out.push(x);
+    }
+    if (new Set(out).size !== out.length) throw new TypeError(`Virtual table module "${what}" option must not contain duplicates`);
+    return out;
   };
   const columns = names(o.columns, 'columns');
   if (columns.length === 0) throw new RangeError('Virtual table module must declare at least one column');
   const rows = o.rows;
-  if (!isFunction(rows)) throw new TypeError('Virtual table module "rows" option must be a generator function');
-  if (!/^\s*(async\s+)?function\s*\*|^\s*\*|^\s*\[?[^(]*\]?\s*\*/.test(Function.prototype.toString.call(rows)) && Object.getPrototypeOf(rows) === Function.prototype) {
-    throw new TypeError('Virtual table module "rows" option must be a generator function');
-  }
+  if (typeof rows !== 'function' || !isGeneratorFunction(rows)) throw new TypeError('Virtual table module "rows" option must be a generator function');
   let parameters: string[];
-  if ('parameters' in o && o.parameters !== undefined) parameters = names(o.parameters, 'parameters');
+  if ('parameters' in o) parameters = names(o.parameters, 'parameters');
   else {
-    const n = argCount(rows, 32, 'generator');
+    const n = argCount(rows as Fn, 32, 'generator');
     parameters = Array.from({ length: n }, (_, i) => `$${i + 1}`);
   }
   if (parameters.length > 32) throw new RangeError('Virtual table module cannot have more than 32 parameters');
   for (const p of parameters) if (columns.includes(p)) throw new TypeError(`Virtual table module column and parameter names must be unique (${p})`);
-  return { columns, parameters, rows, safeIntegers };
+  return { columns, parameters, rows: rows as Fn, safeIntegers };
 }
 
 function userTable(name: string, def: TableDef): UserTable {
@@ -226,7 +240,11 @@ function userTable(name: string, def: TableDef): UserTable {
         } else if (row !== null && typeof row === 'object') {
           const obj = row as Record<string, unknown>;
           for (const k of Object.keys(obj)) if (!columns.includes(k)) throw new TypeError(`${label} yielded a row with an undeclared column "${k}"`);
-          for (let i = 0; i < columns.length; i++) out[i] = toSql(obj[columns[i]!], label + ' yielded a row that');
+          for (let i = 0; i < columns.length; i++) {
+            const k = columns[i]!;
+            if (!(k in obj)) throw new TypeError(`${label} yielded a row without the column "${k}"`);
+            out[i] = toSql(obj[k], label + ' yielded a row that');
+          }
         } else {
           throw new TypeError(`${label} yielded something that isn't a valid row object`);
         }

@@ -26,7 +26,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isHeliosError } from '../format/errors.ts';
-import { Database, type DatabaseOptions } from './database.ts';
+import { Database, type DatabaseOptions, type StorageInfo } from './database.ts';
+import type { ChangeKeyOptions, KdfOptions, KeySourceOption, RewriteProgress } from '../engine/engine.ts';
+import type { RevokeOptions, RevokeResult } from '../engine/key-management.ts';
 import { parseOne } from './parser.ts';
 import { createUserFunctions, type UserFunctions } from './user-functions.ts';
 import { compatError, sqliteError, SqliteError, translating } from './compat-errors.ts';
@@ -66,7 +68,8 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-class Sqlite3DatabaseImpl {
+/** The drop-in's implementation; use it through Sqlite3Database (callable without `new`). */
+export class Sqlite3DatabaseImpl {
   #inner: Database | null;
   readonly #name: string;
   readonly #memory: boolean;
@@ -346,9 +349,37 @@ class Sqlite3DatabaseImpl {
     return this;
   }
 
-  /** HeliosDB's own Database under this drop-in (its key management, storageInfo(), …). */
-  get helios(): Database {
-    return this.#db();
+  /** Encryption and format facts (HeliosDB's Database.storageInfo). */
+  storageInfo(): StorageInfo {
+    return translating(() => this.#db().storageInfo());
+  }
+
+  /** Replaces the key (HeliosDB's Database.changeKey; also PRAGMA rekey). */
+  changeKey(newKey: KeySourceOption, options?: ChangeKeyOptions): this {
+    translating(() => this.#noIterators().changeKey(newKey, options));
+    return this;
+  }
+
+  /** Adds a key that also opens the database (HeliosDB's Database.addKey). */
+  addKey(key: KeySourceOption, options?: { kdf?: KdfOptions }): this {
+    translating(() => this.#noIterators().addKey(key, options));
+    return this;
+  }
+
+  /** Removes the key slot `key` opens (HeliosDB's Database.removeKey). */
+  removeKey(key: KeySourceOption): this {
+    translating(() => this.#noIterators().removeKey(key));
+    return this;
+  }
+
+  /** Starts a new data-key generation (HeliosDB's Database.rotateDataKey). */
+  rotateDataKey(options?: { rewrite?: boolean; onProgress?: (p: RewriteProgress) => void }): number {
+    return translating(() => this.#noIterators().rotateDataKey(options));
+  }
+
+  /** Revokes every earlier key (HeliosDB's Database.revokeKeys). */
+  revokeKeys(options: RevokeOptions): RevokeResult {
+    return translating(() => this.#noIterators().revokeKeys(options));
   }
 }
 
@@ -408,4 +439,6 @@ Object.defineProperty(Sqlite3DatabaseImpl.prototype, 'constructor', { value: Sql
 Object.defineProperty(Sqlite3DatabaseImpl, 'name', { value: 'Database' });
 Object.defineProperty(Sqlite3DatabaseImpl, 'SqliteError', { value: SqliteError, writable: true, configurable: true, enumerable: false });
 
+/** A drop-in database handle (the type of `new Sqlite3Database(...)`). */
+export type Sqlite3Database = Sqlite3DatabaseImpl;
 export type Sqlite3DatabaseInstance = Sqlite3DatabaseImpl;

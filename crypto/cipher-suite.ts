@@ -22,6 +22,7 @@ import { toHex } from '../format/bytes.ts';
 import { HeliosError } from '../format/errors.ts';
 import { createNodeGcm, nodeGcmAvailable, type NodeGcmOptions } from './aes-gcm-node.ts';
 import { createNobleGcm } from './aes-gcm-noble.ts';
+import { opensslOnlyActive } from './fips.ts';
 import {
   type GcmIntoContext,
   GCM_TAG_BYTES,
@@ -112,7 +113,9 @@ export function createSealer(suite: SuiteId, fileKey: Uint8Array, options: Seale
 }
 
 function createGcmContext(key: Uint8Array, options: SealerOptions): GcmIntoContext {
-  const backend = options.backend ?? defaultGcmBackend();
+  const fips = opensslOnlyActive();
+  const backend = fips ? 'node' : options.backend ?? defaultGcmBackend();
+  if (fips && options.backend === 'noble') throw new HeliosError('CONFIG', 'FIPS mode: AES-GCM runs only through node:crypto, not @noble/ciphers');
   if (backend === 'noble') return createNobleGcm(key);
   if (backend !== 'node') throw new HeliosError('INVALID_ARGUMENT', `unknown AES-GCM backend ${JSON.stringify(String(backend))}`);
   if (!(nodeAvailable ??= nodeGcmAvailable())) {
@@ -120,6 +123,8 @@ function createGcmContext(key: Uint8Array, options: SealerOptions): GcmIntoConte
   }
   const nodeOptions: NodeGcmOptions = {};
   if (options.nodeLargeThreshold !== undefined) nodeOptions.largeThreshold = options.nodeLargeThreshold;
+  // FIPS mode (crypto/fips.ts): one OpenSSL GCM object per operation, so GHASH never runs in TypeScript.
+  if (fips) nodeOptions.largeThreshold = 0;
   return createNodeGcm(key, nodeOptions);
 }
 

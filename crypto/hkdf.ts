@@ -5,6 +5,7 @@
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { HeliosError } from '../format/errors.ts';
+import { opensslHkdf, opensslOnlyActive } from './fips.ts';
 
 /** RFC 5869 section 2.3: L <= 255 * HashLen. */
 export const HKDF_SHA256_MAX_LENGTH = 255 * 32;
@@ -21,5 +22,7 @@ export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, 
   if (!Number.isInteger(length) || length < 1 || length > HKDF_SHA256_MAX_LENGTH) {
     throw new HeliosError('INVALID_ARGUMENT', `hkdfSha256: length must be 1..${HKDF_SHA256_MAX_LENGTH}`);
   }
+  // FIPS mode: through node:crypto's OpenSSL (crypto/fips.ts); the same bytes.
+  if (opensslOnlyActive()) return opensslHkdf(ikm, salt, info, length);
   return hkdf(sha256, ikm, salt, info, length);
 }

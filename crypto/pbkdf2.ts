@@ -9,6 +9,7 @@
 import { pbkdf2Sync } from 'node:crypto';
 import { pbkdf2 as noblePbkdf2 } from '@noble/hashes/pbkdf2.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { opensslOnlyActive } from './fips.ts';
 import { HeliosError } from '../format/errors.ts';
 
 export const PBKDF2_DEFAULT_ITERATIONS = 600_000;
@@ -28,6 +29,11 @@ export function pbkdf2HmacSha256(password: Uint8Array, salt: Uint8Array, iterati
   if (!(password instanceof Uint8Array) || !(salt instanceof Uint8Array)) throw new HeliosError('INVALID_ARGUMENT', 'PBKDF2 password and salt must be Uint8Arrays');
   if (!Number.isSafeInteger(iterations) || iterations < 1) throw new HeliosError('INVALID_ARGUMENT', 'PBKDF2 iterations must be a positive integer');
   if (!Number.isInteger(length) || length < 1 || length > 1024) throw new HeliosError('INVALID_ARGUMENT', 'PBKDF2 length must be 1..1024');
+  if (opensslOnlyActive()) {
+    // FIPS mode (crypto/fips.ts): OpenSSL only, never the JavaScript fallback.
+    if (typeof pbkdf2Sync !== 'function') throw new HeliosError('CONFIG', 'FIPS mode needs node:crypto pbkdf2Sync, which this runtime lacks');
+    backend = 'node';
+  }
   if (backend === 'node' && typeof pbkdf2Sync === 'function') {
     const out = pbkdf2Sync(password, salt, iterations, length, 'sha256');
     const copy = new Uint8Array(out.length);

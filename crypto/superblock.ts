@@ -42,6 +42,7 @@ import {
 } from '../format/superblock-layout.ts';
 import type { SuiteId } from './cipher-suite.ts';
 import { hkdfSha256 } from './hkdf.ts';
+import { opensslOnlyActive, opensslUnwrap, opensslWrap } from './fips.ts';
 import { ARGON2ID_DEFAULTS, argon2id, validateArgon2idParams, type Argon2RunOptions } from './argon2id.ts';
 import { PBKDF2_DEFAULT_ITERATIONS, pbkdf2Master, validatePbkdf2Iterations } from './pbkdf2.ts';
 import type { KeySecret } from './key-source.ts';
@@ -233,6 +234,14 @@ function kekOf(master: Uint8Array, salt: Uint8Array): Uint8Array {
 }
 
 /** AAD of a slot's wrap: header ‖ root id ‖ slot descriptor [CRY-SB-3]. */
+/** The key wraps (AES-256-GCM, zero nonce, each under a fresh key): OpenSSL in FIPS mode, else @noble/ciphers; the same bytes. */
+function wrapSeal(key: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  return opensslOnlyActive() ? opensslWrap(key, aad, plaintext) : gcm(key, ZERO_NONCE, aad).encrypt(plaintext);
+}
+function wrapOpen(key: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array {
+  return opensslOnlyActive() ? opensslUnwrap(key, aad, sealed) : gcm(key, ZERO_NONCE, aad).decrypt(sealed);
+}
+
 function slotAad(header: Uint8Array, rootId: Uint8Array, descriptor: Uint8Array): Uint8Array {
   return concat(header, rootId, descriptor);
 }
@@ -240,7 +249,7 @@ function slotAad(header: Uint8Array, rootId: Uint8Array, descriptor: Uint8Array)
 function unwrapSlot(p: SuperblockLayout, s: Slot, master: Uint8Array): Uint8Array | null {
   const kek = kekOf(master, s.salt);
   try {
-    return takeSecret(gcm(kek, ZERO_NONCE, slotAad(p.header, p.rootId, s.descriptor)).decrypt(s.wrapped));
+    return takeSecret(wrapOpen(kek, slotAad(p.header, p.rootId, s.descriptor), s.wrapped));
   } catch {
     return null;
   } finally {
@@ -275,7 +284,7 @@ function makeSlot(header: Uint8Array, rootId: Uint8Array, shape: { kind: number;
   const master = masterFor(secret, { kind: shape.kind, params: shape.params, salt }, run)!;
   const kek = kekOf(master, salt);
   master.fill(0);
-  const wrapped = gcm(kek, ZERO_NONCE, slotAad(header, rootId, descriptor)).encrypt(krk);
+  const wrapped = wrapSeal(kek, slotAad(header, rootId, descriptor), krk);
   kek.fill(0);
   return { kind: shape.kind, params: shape.params, descriptor, wrapped };
 }
@@ -306,7 +315,7 @@ function sealSuperblock(prefix: SuperblockPrefix, krk: Uint8Array, deks: Map<num
   const plain = secretBytes(KEY_BYTES * prefix.generations.length);
   prefix.generations.forEach((g, i) => plain.set(deks.get(g)!, KEY_BYTES * i));
   const kk = keyringKey(krk, prefix.keyringSalt);
-  const sealed = gcm(kk, ZERO_NONCE, aad).encrypt(plain);
+  const sealed = wrapSeal(kk, aad, plain);
   kk.fill(0);
   plain.fill(0);
   return finishSuperblock(bytes, sealed);
@@ -316,7 +325,7 @@ function openDeks(p: SuperblockLayout, krk: Uint8Array): Map<number, Uint8Array>
   const kk = keyringKey(krk, p.keyringSalt);
   let plain: Uint8Array;
   try {
-    plain = takeSecret(gcm(kk, ZERO_NONCE, p.keyringAad).decrypt(p.sealedDeks));
+    plain = takeSecret(wrapOpen(kk, p.keyringAad, p.sealedDeks));
   } catch {
     return null;
   } finally {

@@ -7,7 +7,7 @@
 import { HeliosError } from '../format/errors.ts';
 import { LOG_BLOCK_BYTES, MAX_LOG_FILE_BYTES, MAX_SEALED_RECORD_BYTES } from '../format/record-frame.ts';
 import type { SuiteId } from '../crypto/cipher-suite.ts';
-import type { Vfs } from './vfs.ts';
+import type { Vfs, VfsFile } from './vfs.ts';
 import { keySourceKind, type KeySourceKind, type KeySourceOption } from './key-loader.ts';
 import type { EngineKeyManagement } from './key-management.ts';
 import type { KdfOptions } from '../crypto/superblock.ts';
@@ -28,7 +28,11 @@ export interface EngineOptions {
   /** Memory the memtable may use before it is frozen and flushed to an L0 table, in bytes.
    *  Default 64 MiB (a quarter of memoryLimitMb when that is set). */
   memtableBudgetBytes?: number;
-  /** PBKDF2-HMAC-SHA256 instead of Argon2id for passphrases (new databases). */
+  /**
+   * FIPS mode: PBKDF2-HMAC-SHA256 instead of Argon2id for passphrases (new
+   * databases), and every AES-GCM/HKDF/PBKDF2 operation through node:crypto;
+   * the runtime must report a FIPS provider (crypto.getFips()), else CONFIG.
+   */
   fips?: boolean;
   /** KDF parameters for a new passphrase database. */
   kdf?: KdfOptions;
@@ -96,7 +100,27 @@ export interface EngineIterator {
   close(): void;
 }
 
+/** What FIPS mode is and is not for this handle (crypto/fips.ts, spec/threat-model.md). */
+export interface FipsStatus {
+  /** Opened with fips: true (TOML fips_mode = true). */
+  readonly requested: boolean;
+  /** The database was created in FIPS mode (PBKDF2 for passphrases; recorded in HELIOS). */
+  readonly createdInFipsMode: boolean;
+  /** The runtime reports a FIPS provider (crypto.getFips() === 1). */
+  readonly providerActive: boolean;
+  /** Every AES-GCM, HKDF and PBKDF2 operation of this process goes through node:crypto (OpenSSL): no JavaScript GHASH. */
+  readonly opensslOnly: boolean;
+  /** AES-256-GCM with HKDF-SHA256 and a raw key or PBKDF2: approved algorithms (Argon2id is not). */
+  readonly algorithmsApproved: boolean;
+  /** providerActive and opensslOnly: the cryptography runs in the module the runtime reports as validated. HeliosDB itself is no validated module. */
+  readonly moduleValidated: boolean;
+  /** requested, algorithmsApproved and moduleValidated. */
+  readonly active: boolean;
+}
+
 export interface EngineInfo {
+  /** FIPS mode as it really is (fipsMode below only says the database was created in FIPS mode). */
+  fips: FipsStatus;
   encryptionEnabled: boolean;
   suite: SuiteId;
   kdf: string;
@@ -141,8 +165,63 @@ export interface EngineInfo {
   failure: string | null;
 }
 
+/**
+ * A consistent point of the database taken for a backup (engine/backup.ts,
+ * spec/backup.md): the small files (HELIOS, CURRENT, MANIFEST, the WAL up to
+ * the last commit) are already written to the destination when the engine
+ * hands it out; the table files it lists stay on disk (pinned) until
+ * release(), however the database changes meanwhile.
+ */
+export interface BackupPoint {
+  /** Highest sequence number the backup holds. */
+  readonly lastSeqNum: number;
+  /** Files written to the destination synchronously, with their sizes. */
+  readonly written: readonly { readonly name: string; readonly byteLength: number }[];
+  /** Table files still to copy (immutable). */
+  readonly tables: readonly { readonly name: string; readonly byteLength: number }[];
+  /** Opens table file `name` of the source for reading (the caller closes it). CLOSED once the engine closed. */
+  openTable(name: string): VfsFile;
+  /** CLOSED once the engine closed: a backup stops at its next slice (a reopen may delete what it copies). */
+  check(): void;
+  /** Unpins the tables. Idempotent. */
+  release(): void;
+}
+
+/** One file the integrity check read (engine/verify.ts). */
+export interface FileCheck {
+  readonly name: string;
+  readonly kind: 'superblock' | 'current' | 'manifest' | 'wal' | 'table';
+  readonly byteLength: number;
+  /** Sealed records or blocks authenticated. */
+  readonly units: number;
+  /** null when every byte authenticated; else what failed (file and offset). */
+  readonly error: string | null;
+}
+
+export interface FileCheckProgress {
+  readonly filesDone: number;
+  readonly filesTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
 /** Key change and data-key rotation: engine/key-management.ts. */
 export interface Engine extends EngineKeyManagement {
+  /**
+   * Starts a backup into the new, empty directory `destDir` of `destVfs`
+   * (spec/backup.md [ENG-BAK-POINT-1]): syncs the WAL, then writes HELIOS, the
+   * WAL up to the last commit, a manifest listing the tables of this moment
+   * and a CLOSED CURRENT to `destDir`, and pins those tables. Later commits
+   * do not change what the backup holds. Writable handles only (READONLY).
+   */
+  beginBackup(destVfs: Vfs, destDir: string): BackupPoint;
+  /**
+   * Reads every live file — CURRENT, the manifest, every WAL record, every
+   * block of every table (header, data, filter, index, footer and digest) —
+   * and authenticates it (spec/backup.md [ENG-BAK-VERIFY-1]). Never throws for a
+   * damaged file: each file gets its FileCheck.
+   */
+  verifyFiles(onProgress?: (p: FileCheckProgress) => void): FileCheck[];
   /** The value stored for `key` (a new array), or undefined. */
   get(key: Uint8Array, options?: { snapshot?: Snapshot }): Uint8Array | undefined;
   put(key: Uint8Array, value: Uint8Array): void;

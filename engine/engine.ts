@@ -54,7 +54,14 @@ import { forEachWalEntry } from '../format/wal-record.ts';
 import type { BlockView } from '../format/sstable-block.ts';
 import type { Keyring, SuperblockInfo } from '../crypto/superblock.ts';
 import type { KeyContext } from './file-cipher.ts';
-import { LOCK_FILE } from './file-names.ts';
+import { CURRENT_FILE, LOCK_FILE, SUPERBLOCK_FILE, manifestFileName, tableFileName, walFileName } from './file-names.ts';
+import { FILE_KIND_CURRENT } from '../format/file-header.ts';
+import { encodeStateFile } from './current.ts';
+import { createManifest } from './manifest.ts';
+import { verifyFiles } from './verify.ts';
+import { enterFipsMode, fipsProviderActive, opensslOnlyActive } from '../crypto/fips.ts';
+/** Test hook re-exported so layers above never import crypto/ directly. */
+export { setFipsProviderCheck } from '../crypto/fips.ts';
 import type { KeySourceKind } from './key-loader.ts';
 import type { WalWriter } from './wal-writer.ts';
 import type { ManifestWriter, Version } from './manifest.ts';
@@ -69,6 +76,7 @@ import { openOrCreateSuperblock, recoverReadonly, recoverWritable, type Recovere
 import { createTableSet } from './table-set.ts';
 import { createMaintenance, type WriterState } from './maintenance.ts';
 
+export type { BackupPoint, FileCheck, FileCheckProgress, FipsStatus } from './engine-types.ts';
 export type { Engine, EngineInfo, EngineIterator, EngineOptions, IteratorOptions, Snapshot, SynchronousMode } from './engine-types.ts';
 export type { KeySourceOption } from './key-loader.ts';
 /** Re-exported so layers above the engine never import crypto/ directly. */
@@ -95,6 +103,8 @@ const DEFAULT_COMPACTION_STEP_ENTRIES = 64;
 export function openEngine(path: string, options: EngineOptions = {}): Engine {
   if (typeof path !== 'string' || path === '') throw new HeliosError('INVALID_ARGUMENT', 'path must be a non-empty string');
   checkOptions(options);
+  // Honest FIPS mode: no open at all unless the runtime reports a FIPS provider.
+  if (options.fips === true) enterFipsMode();
   const vfs = options.vfs ?? createNodeVfs();
   const dir = path;
   const readonly = options.readonly === true;
@@ -356,6 +366,82 @@ function createEngine(s: EngineState): Engine {
         },
       };
     },
+    beginBackup(destVfs, destDir) {
+      checkWritable();
+      // [ENG-BAK-POINT-1] the WAL is on disk up to the last commit; that commit is the backup's point.
+      guarded(() => st.wal.sync());
+      st.durableSeq = st.lastSeqNum;
+      const v = st.manifest.version;
+      const lastSeqNum = st.lastSeqNum;
+      const written: { name: string; byteLength: number }[] = [];
+      const put = (name: string, bytes: Uint8Array): void => {
+        const f = destVfs.create(joinPath(destDir, name));
+        try {
+          f.append(bytes);
+          f.sync();
+        } finally {
+          f.close();
+        }
+        written.push({ name, byteLength: bytes.length });
+      };
+      put(SUPERBLOCK_FILE, vfs.readFile(joinPath(dir, SUPERBLOCK_FILE)));
+      const walSegments = v.walSegments.map((seg) => {
+        const byteLength = seg.sealedByteLength ?? (seg.fileNumber === st.wal.fileNumber ? st.wal.writtenByteLength : 0);
+        const name = walFileName(seg.fileNumber);
+        const f = vfs.openRead(joinPath(dir, name));
+        let bytes: Uint8Array;
+        try {
+          bytes = f.readAt(0, byteLength);
+        } finally {
+          f.close();
+        }
+        if (bytes.length !== byteLength) throw new HeliosError('CORRUPTION', `${name}: shorter than the ${byteLength} bytes written`, { file: name, offset: bytes.length });
+        put(name, bytes);
+        return { fileNumber: seg.fileNumber, sealedByteLength: byteLength };
+      });
+      const metas = v.levels.flat();
+      const maxUsed = Math.max(0, ...walSegments.map((w) => w.fileNumber), ...metas.map((m) => m.fileNumber));
+      const manifestNumber = Math.max(v.nextFileNumber, maxUsed + 1);
+      const m = createManifest(destVfs, destDir, ctx, manifestNumber, { ...v, nextFileNumber: manifestNumber + 1, walSegments });
+      const manifestByteLength = m.byteLength;
+      m.close();
+      written.push({ name: manifestFileName(manifestNumber), byteLength: manifestByteLength });
+      // A cleanly closed CURRENT [ENG-CLOSE-1]: opening the backup checks that its manifest and WAL end exactly here.
+      put(CURRENT_FILE, encodeStateFile(ctx, FILE_KIND_CURRENT, { manifestNumber, closed: true, lastSeqNum, manifestByteLength }));
+      destVfs.syncDir(destDir);
+      const handles = metas.map((meta) => tables.handle(meta.fileNumber));
+      tables.pin(handles);
+      let pinned = true;
+      return {
+        lastSeqNum,
+        written,
+        tables: metas.map((meta) => ({ name: tableFileName(meta.fileNumber), byteLength: meta.byteLength })),
+        check: checkOpen,
+        openTable(name) {
+          checkOpen();
+          if (!pinned) throw new HeliosError('INVALID_ARGUMENT', 'the backup point was released');
+          if (!metas.some((meta) => tableFileName(meta.fileNumber) === name)) throw new HeliosError('INVALID_ARGUMENT', `${name} is not a table of this backup point`);
+          return vfs.openRead(joinPath(dir, name));
+        },
+        release() {
+          if (!pinned) return;
+          pinned = false;
+          if (!closed) tables.unpin(handles);
+        },
+      };
+    },
+    verifyFiles(onProgress) {
+      checkOpen();
+      if (!readonly && st.failure === null) guarded(() => st.wal.flush());
+      return verifyFiles({
+        vfs,
+        dir,
+        ctx,
+        version: st.manifest.version,
+        manifestNumber: readonly ? r.manifestNumber : st.manifest.fileNumber,
+        activeWal: readonly ? null : { fileNumber: st.wal.fileNumber, byteLength: st.wal.writtenByteLength },
+      }, onProgress);
+    },
     setSynchronous(next) {
       checkOpen();
       if (!SYNC_MODES.includes(next)) throw new HeliosError('INVALID_ARGUMENT', `synchronous must be 'full', 'normal' or 'off'`);
@@ -370,7 +456,13 @@ function createEngine(s: EngineState): Engine {
     info() {
       checkOpen();
       const v = st.manifest.version;
+      const providerActive = fipsProviderActive();
+      const opensslOnly = opensslOnlyActive();
+      const algorithmsApproved = info.suite === 'aes-256-gcm' && info.kdf !== 'argon2id';
+      const moduleValidated = providerActive && opensslOnly;
+      const requested = s.options.fips === true;
       return {
+        fips: { requested, createdInFipsMode: info.fipsMode, providerActive, opensslOnly, algorithmsApproved, moduleValidated, active: requested && algorithmsApproved && moduleValidated },
         encryptionEnabled: info.suite !== 'none',
         suite: info.suite,
         kdf: info.kdf,

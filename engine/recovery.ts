@@ -106,6 +106,8 @@ export interface RecoveredState {
   currentBytes: Uint8Array | null;
   /** Readonly: every table file of the version, opened during recovery, so a writer deleting it later cannot take it away. */
   tableFiles: Map<number, VfsFile>;
+  /** The manifest the version was read from (writable: the new one this open wrote). */
+  manifestNumber: number;
 }
 
 interface ReplayState {
@@ -279,6 +281,7 @@ export function recoverReadonly(vfs: Vfs, dir: string, ctx: KeyContext, options:
         walRecordsReplayed: found.replay.records,
         currentBytes: null,
         tableFiles,
+        manifestNumber: found.current?.manifestNumber ?? 0,
       };
     } catch (e) {
       for (const f of tableFiles.values()) f.close();
@@ -383,5 +386,6 @@ export function recoverWritable(vfs: Vfs, dir: string, ctx: KeyContext, options:
     walRecordsReplayed: replay.records,
     currentBytes,
     tableFiles: new Map(),
+    manifestNumber: manifest.fileNumber,
   };
 }

@@ -72,66 +72,44 @@ export const BS3_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, str
       "native SQLite extensions cannot load into a pure-TypeScript engine; db.loadExtension() fails with SQLITE_ERROR saying so (the test also needs a compiled C extension)",
   },
   "36.database.backup.js": {
-    "Database#backup() should be rejected when destination is not a string":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
-    "Database#backup() should not allow an empty destination string":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
-    "Database#backup() should not allow a :memory: destination":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
     "Database#backup() should backup the database and fulfill the returned promise":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
-    "Database#backup() should be rejected if the directory does not exist":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
-    "Database#backup() should be rejected if a database cannot be opened at the destination":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
+      "the result counts 4096-byte units of the bytes HeliosDB copies (its sealed files), not SQLite pages, so totalPages differs (6, not 2)",
     "Database#backup() should accept the \"attached\" option":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
+      "no ATTACH: only the main database exists",
     "Database#backup() should accept the \"progress\" option":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
+      "progress and the result count 4096-byte units of HeliosDB's files, not SQLite pages (totalPages 6, not 2)",
     "Database#backup() should allow control over transfer sizes via the progress callback":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
-    "Database#backup() should be aborted if an error is thrown inside the progress callback":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
-    "Database#backup() should be aborted if the progress callback returns a non-number":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
+      "HeliosDB's backup copies whole files: the progress callback is informed, its return value does not size the steps",
     "Database#backup() should rollback an aborted backup file if it was not newly created":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
+      "a backup never overwrites an existing destination (CONFIG, as SqliteError): there is no earlier file to roll back to",
     "Database#backup() should delete an aborted backup file if it was newly created":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
+      "the progress callback cannot abort the copy by its return value (see the transfer-size exception); an aborted backup leaves only a .partial directory",
     "Database#backup() should be aborted if the connection is closed during a backup":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
+      "the backup copies a consistent point of immutable files and completes even when the handle closes meanwhile",
   },
   "37.database.serialize.js": {
     "Database#serialize() should serialize the database and return a buffer":
-      "db.serialize() / new Database(buffer) are not in this branch yet",
+      "db.serialize() and new Database(buffer) are not implemented (issue 11 follow-up: a synchronous sealed image of the database directory, its byte format specified in spec/)",
     "Database#serialize() should return a buffer that can be used by the Database constructor":
-      "db.serialize() / new Database(buffer) are not in this branch yet",
+      "db.serialize() and new Database(buffer) are not implemented (issue 11 follow-up: a synchronous sealed image of the database directory, its byte format specified in spec/)",
     "Database#serialize() should accept the \"attached\" option":
-      "db.serialize() / new Database(buffer) are not in this branch yet",
+      "db.serialize() and new Database(buffer) are not implemented (issue 11 follow-up: a synchronous sealed image of the database directory, its byte format specified in spec/)",
     "Database#serialize() should return a buffer that can be opened with the \"readonly\" option":
-      "db.serialize() / new Database(buffer) are not in this branch yet",
+      "db.serialize() and new Database(buffer) are not implemented (issue 11 follow-up: a synchronous sealed image of the database directory, its byte format specified in spec/)",
     "Database#serialize() should work with an empty database":
-      "db.serialize() / new Database(buffer) are not in this branch yet",
+      "db.serialize() and new Database(buffer) are not implemented (issue 11 follow-up: a synchronous sealed image of the database directory, its byte format specified in spec/)",
   },
   "41.at-exit.js": {
     "node::AtExit() should close all databases when the process exits gracefully":
       "checks SQLite's -wal files beside the database",
   },
   "42.integrity.js": {
-    "integrity checks Database#backup() while iterating (allowed)":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
-    "integrity checks Database#backup() while busy (allowed)":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
-    "integrity checks Database#backup() while closed (blocked)":
-      "db.backup() is not in this branch yet: it delegates to HeliosDB's native backup, built on the ops branch",
     "integrity checks Database#loadExtension() \"before all\" hook for \"while iterating (blocked)\"":
       "native SQLite extensions cannot load into a pure-TypeScript engine; db.loadExtension() fails with SQLITE_ERROR saying so (the test also needs a compiled C extension)",
   },
   "44.worker-threads.js": {
     "Worker Threads are properly supported":
       "opens the same database from a worker thread while the main thread has it open (one handle per directory)",
-    "\"after all\" hook in \"{root}\"":
-      "follows from the worker-threads exception (the worker's database is left open)",
   },
   "45.unsafe-mode.js": {
     "Database#unsafeMode() should allow unsafe operations when toggled on":

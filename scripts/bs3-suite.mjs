@@ -67,7 +67,7 @@ export async function runSuite(filters = [], { concurrency = 2 } = {}) {
         // The package's CommonJS entry: require('heliosdb-lite') is the drop-in (scripts/build.mjs).
         writeFileSync(join(dir, 'index.js'), "'use strict';\nmodule.exports = require('../lib.js').default;\n");
         const out = join(dir, 'result.json');
-        const p = spawn(process.execPath, [mocha, '--exit', '--timeout', '5000', '--reporter', join(work, 'reporter.js'), '--reporter-option', `output=${out}`, 'test/00.setup.js', `test/${file}`], { cwd: dir, stdio: ['ignore', 'ignore', openSync(join(dir, 'stderr.txt'), 'w')] });
+        const p = spawn(process.execPath, [mocha, '--exit', '--timeout', '15000', '--reporter', join(work, 'reporter.js'), '--reporter-option', `output=${out}`, 'test/00.setup.js', `test/${file}`], { cwd: dir, stdio: ['ignore', 'ignore', openSync(join(dir, 'stderr.txt'), 'w')] });
         const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
         // 'exit', not 'close': a child the test forks may keep the stdio open after mocha ends.
         p.on('exit', () => {

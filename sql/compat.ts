@@ -29,6 +29,8 @@ import { isHeliosError } from '../format/errors.ts';
 import { Database, type DatabaseOptions, type StorageInfo } from './database.ts';
 import type { ChangeKeyOptions, KdfOptions, KeySourceOption, RewriteProgress } from '../engine/engine.ts';
 import type { RevokeOptions, RevokeResult } from '../engine/key-management.ts';
+import type { BackupProgress } from '../engine/backup.ts';
+import { PAGE_SIZE } from './pragma.ts';
 import { parseOne } from './parser.ts';
 import { createUserFunctions, type UserFunctions } from './user-functions.ts';
 import { compatError, sqliteError, SqliteError, translating } from './compat-errors.ts';
@@ -347,6 +349,53 @@ export class Sqlite3DatabaseImpl {
     translating(() => db.close());
     this.#inner = null;
     return this;
+  }
+
+  /**
+   * better-sqlite3's backup: resolves with `{ totalPages, remainingPages }` once `destination`
+   * holds a complete, durable copy. It delegates to HeliosDB's online backup (Database.backup,
+   * spec/backup.md): the copy is a database directory sealed with the same key (the files are
+   * copied as they are). `progress({ totalPages, remainingPages })` is called as files are copied
+   * (pages are 4096-byte units of the bytes to copy, PRAGMA page_size); a throw aborts the
+   * backup. For another key or an unencrypted copy use HeliosDB's options on
+   * `db.helios.backup(dest, { key } | { plain: true })`. Only the 'main' database exists (no ATTACH).
+   */
+  backup(destination: string, options?: { attached?: string; progress?: (info: { totalPages: number; remainingPages: number }) => number }): Promise<{ totalPages: number; remainingPages: number }> {
+    try {
+      const db = this.#db();
+      if (typeof destination !== 'string') throw new TypeError('Expected first argument to be a string');
+      if (destination.trim() === '') throw new TypeError('Backup filename cannot be an empty string');
+      if (destination === ':memory:') throw new TypeError('Invalid backup filename ":memory:"');
+      if (options === undefined) options = {};
+      if (options === null || typeof options !== 'object') throw new TypeError('Expected second argument to be an options object');
+      const attached = options.attached ?? 'main';
+      if (typeof attached !== 'string') throw new TypeError('Expected the "attached" option to be a string');
+      if (attached === '') throw new TypeError('The "attached" option cannot be an empty string');
+      if (attached !== 'main') throw sqliteError(`unknown database ${attached}`, 'SQLITE_ERROR');
+      const progress = options.progress;
+      if (progress !== undefined && typeof progress !== 'function') throw new TypeError('Expected the "progress" option to be a function');
+      const dir = dirname(resolve(destination));
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new TypeError('Cannot save backup because the directory does not exist');
+      const pages = (bytes: number): number => Math.max(1, Math.ceil(bytes / PAGE_SIZE));
+      const onProgress = (p: BackupProgress): void => {
+        if (progress === undefined) return;
+        const r = progress({ totalPages: pages(p.bytesTotal), remainingPages: pages(p.bytesTotal) - pages(p.bytesDone) });
+        if (typeof r !== 'number' && r !== undefined) throw new TypeError('Expected the progress callback to return a number');
+      };
+      return db.backup(destination, { progress: onProgress }).then(
+        (r) => ({ totalPages: pages(r.bytesTotal), remainingPages: 0 }),
+        (e: unknown) => {
+          throw compatError(e);
+        },
+      );
+    } catch (e) {
+      return Promise.reject(compatError(e));
+    }
+  }
+
+  /** HeliosDB's own Database under this drop-in (its backup options, verifyIntegrity(), …). */
+  get helios(): Database {
+    return this.#db();
   }
 
   /** Encryption and format facts (HeliosDB's Database.storageInfo). */

@@ -17,14 +17,20 @@
  *   blocks are each a quarter of the limit; it is not a cap on process
  *   memory), `enable_wal` (the WAL is always on: `false` is refused),
  *   `synchronous`; `[encryption] enabled`, `algorithm` ("Aes256Gcm" only),
- *   `key_source`, `fips_mode` (PBKDF2 for passphrases of new databases; an
- *   existing database must have been created in FIPS mode);
+ *   `key_source`, `fips_mode` (the runtime must report a FIPS provider, every
+ *   AES-GCM/HKDF/PBKDF2 operation goes through node:crypto, PBKDF2 for
+ *   passphrases of new databases; an existing database must have been
+ *   created in FIPS mode);
  *   `[iot] power_loss_protection` (true → synchronous 'full', false →
  *   'normal'); `[compliance] pci_dss_mode` / `prohibit_plaintext_card` (when
- *   true, encryption must be enabled). Listed in `config.applied`.
+ *   true, encryption must be enabled); `[backup] backup_enabled`,
+ *   `backup_path` (default `<database path>.backups`), `backup_encryption`
+ *   (false → unencrypted backups), `backup_retention_days`: the backup set
+ *   db.backup() without a destination writes to and prunes (DatabaseOptions
+ *   .backup; nothing runs on a timer). Listed in `config.applied`.
  * - accepted but not acted on: `[database] page_size` (HeliosDB has no
  *   pages), `[encryption] rotation_interval_days` (nothing rotates keys on a
- *   schedule), and every key of `[logging]`, `[gdpr]`, `[backup]`,
+ *   schedule), and every key of `[logging]`, `[gdpr]`,
  *   `[security]`, `[offline]` and the rest of `[compliance]`/`[iot]`. Their
  *   types are still checked. Listed in `config.ignored`, each with the reason,
  *   so that nobody believes HeliosDB writes an audit log or rotates keys
@@ -67,6 +73,8 @@ export interface ConfigSetting {
 export interface HeliosConfig {
   /** The file name as given to loadConfig/parseConfig. */
   readonly fileName: string;
+  /** @internal backup.path was derived from database.path (an overridden database path moves it). */
+  readonly backupPathDefaulted?: boolean;
   readonly database: {
     /** Absolute path of the database directory, or null when the file names none. */
     readonly path: string | null;
@@ -85,6 +93,17 @@ export interface HeliosConfig {
     /** Advisory only: reported, never scheduled. */
     readonly rotationIntervalDays: number | null;
   };
+  /**
+   * [backup]: the backup set db.backup() without a destination writes to
+   * (spec/backup.md). Null when backup_enabled is absent or false.
+   */
+  readonly backup: {
+    /** Absolute path of the backup set: backup_path, default `<database path>.backups`. */
+    readonly path: string;
+    /** false: the set's backups are unencrypted copies (backup_encryption = false). */
+    readonly encryption: boolean;
+    readonly retentionDays: number | null;
+  } | null;
   /** Keys that change how the database is opened, with their effect. */
   readonly applied: readonly ConfigSetting[];
   /** Keys accepted (and type-checked) but not acted on, with the reason. */
@@ -152,9 +171,10 @@ const SCHEMA: Readonly<Record<string, Readonly<Record<string, KeySpec>>>> = {
     audit_retention_days: { kind: 'int', ignored: NO_AUDIT_LOG },
   },
   backup: {
-    backup_enabled: { kind: 'bool', ignored: 'HeliosDB-Lite makes no backups; a copy of the closed database directory is an encrypted backup' },
-    backup_encryption: { kind: 'bool', ignored: 'HeliosDB-Lite makes no backups; a copy of the closed database directory is an encrypted backup' },
-    backup_retention_days: { kind: 'int', ignored: 'HeliosDB-Lite makes no backups' },
+    backup_enabled: { kind: 'bool' },
+    backup_encryption: { kind: 'bool' },
+    backup_retention_days: { kind: 'int' },
+    backup_path: { kind: 'string' },
   },
   security: {
     classification_level: { kind: 'string', ignored: INFORMATIONAL },
@@ -234,6 +254,12 @@ export function databaseOptionsFromConfig(config: HeliosConfig, overrides: Confi
   if (overrides.fileMustExist !== undefined) o.fileMustExist = overrides.fileMustExist;
   if (overrides.readonly !== undefined) o.readonly = overrides.readonly;
   if (overrides.kdf !== undefined) o.kdf = overrides.kdf;
+  const b = config.backup;
+  if (b !== null) {
+    // The default set sits beside the database the overrides name.
+    const setPath = overrides.path !== undefined && config.backupPathDefaulted ? `${overrides.path.replace(/\/+$/, '')}.backups` : b.path;
+    o.backup = { path: setPath, encryption: b.encryption, ...(b.retentionDays !== null ? { retentionDays: b.retentionDays } : {}) };
+  }
   return { path, options: o };
 }
 
@@ -247,7 +273,7 @@ export function openDatabaseFromConfig(config: string | HeliosConfig, overrides:
   const c = typeof config === 'string' ? loadConfig(config) : config;
   const { path, options } = databaseOptionsFromConfig(c, overrides);
   const db = new Database(path, options);
-  if (c.encryption.fipsMode && !db.storageInfo().fipsMode) {
+  if (c.encryption.fipsMode && !db.storageInfo().fips.createdInFipsMode) {
     db.close();
     throw new HeliosError('CONFIG', `${c.fileName}: encryption.fips_mode = true but the database ${path} was not created in FIPS mode`, { file: c.fileName });
   }
@@ -415,7 +441,7 @@ class ConfigChecker {
     const fipsMode = (enc.fips_mode as boolean | undefined) ?? false;
     if (fipsMode && !enabled) this.fail('encryption.fips_mode', 'is true but encryption.enabled = false');
     if (enc.fips_mode !== undefined) {
-      this.note('encryption.fips_mode', fipsMode ? 'FIPS mode: PBKDF2-HMAC-SHA256 for passphrases of new databases; an existing database must be a FIPS one' : 'FIPS mode off');
+      this.note('encryption.fips_mode', fipsMode ? 'FIPS mode: the runtime must report a FIPS provider (crypto.getFips()), every AES-GCM/HKDF/PBKDF2 operation goes through it, PBKDF2-HMAC-SHA256 for passphrases of new databases; an existing database must be a FIPS one' : 'FIPS mode off');
     }
     let rotationIntervalDays: number | null = null;
     if (enc.rotation_interval_days !== undefined) rotationIntervalDays = this.positiveInt('encryption.rotation_interval_days', enc.rotation_interval_days as bigint, 36500);
@@ -428,8 +454,40 @@ class ConfigChecker {
       }
     }
 
+    const bk = this.section('backup');
+    let backup: HeliosConfig['backup'] = null;
+    let backupPathDefaulted = false;
+    const backupEnabled = bk.backup_enabled === true;
+    let retentionDays: number | null = null;
+    if (bk.backup_retention_days !== undefined) retentionDays = this.positiveInt('backup.backup_retention_days', bk.backup_retention_days as bigint, 36500);
+    const backupEncryption = (bk.backup_encryption as boolean | undefined) ?? true;
+    if (bk.backup_enabled !== undefined) this.note('backup.backup_enabled', backupEnabled ? 'db.backup() without a destination writes an incremental backup to the backup set (HeliosDB runs no timer: call it from your scheduler)' : 'no backup set configured');
+    if (backupEnabled) {
+      let setPath: string;
+      if (bk.backup_path !== undefined) {
+        const p = bk.backup_path as string;
+        if (p === '' || p === ':memory:') this.fail('backup.backup_path', 'must be a directory path');
+        setPath = this.resolvePath(p);
+      } else {
+        if (path === null || path === ':memory:') this.fail('backup.backup_enabled', 'is true but there is no database path to put the backup set beside: set backup.backup_path');
+        setPath = `${path}.backups`;
+        backupPathDefaulted = true;
+      }
+      if (bk.backup_path !== undefined) this.note('backup.backup_path', `backup set ${setPath}`);
+      if (bk.backup_encryption !== undefined) this.note('backup.backup_encryption', backupEncryption ? 'backups stay sealed with the database keys' : 'backups are UNENCRYPTED copies (asked for explicitly)');
+      if (backupEncryption === false && compliance.prohibit_plaintext_card === true) this.fail('backup.backup_encryption', 'is false but compliance.prohibit_plaintext_card = true');
+      if (retentionDays !== null) this.note('backup.backup_retention_days', `after each backup, backups older than ${retentionDays} days are removed (never the newest)`);
+      backup = { path: setPath, encryption: backupEncryption, retentionDays };
+    } else {
+      for (const k of ['backup_encryption', 'backup_retention_days', 'backup_path'] as const) {
+        if (bk[k] !== undefined) this.ignored.push({ key: `backup.${k}`, line: this.lineOf(`backup.${k}`), note: 'backup.backup_enabled is not true: no backup set is configured' });
+      }
+    }
+
     return {
       fileName: this.fileName,
+      backup,
+      backupPathDefaulted,
       database: { path, memoryLimitMb, enableWal, pageSize, synchronous },
       encryption: { enabled, algorithm: 'Aes256Gcm', keySource, fipsMode, rotationIntervalDays },
       applied: this.applied,

@@ -18,13 +18,16 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type SynchronousMode } from '../engine/engine.ts';
-import type { ChangeKeyOptions, KdfOptions, RewriteProgress } from '../engine/engine.ts';
+import type { ChangeKeyOptions, FipsStatus, KdfOptions, RewriteProgress } from '../engine/engine.ts';
 import type { RevokeOptions, RevokeResult } from '../engine/key-management.ts';
 import { createMemVfs } from '../engine/mem-vfs.ts';
 import { parseOne } from './parser.ts';
 import { Session } from './executor.ts';
 import { Statement, outputValue } from './statement.ts';
 import { defaultPragmaSettings } from './pragma.ts';
+import { backupEngine, type BackupResult } from '../engine/backup.ts';
+import { engineBackupOptions, type BackupOptions, type BackupSetConfig } from './backup-options.ts';
+import type { IntegrityProgress, IntegrityReport } from './integrity.ts';
 
 export interface DatabaseOptions {
   /** The key source; required for an encrypted database (the default). */
@@ -47,7 +50,12 @@ export interface DatabaseOptions {
    * open refuses a directory older than the witness's last update.
    */
   readonly rollbackWitness?: { readonly path: string; readonly create?: boolean };
-  /** PBKDF2-HMAC-SHA256 instead of Argon2id for passphrase keys of new databases. */
+  /**
+   * FIPS mode (TOML fips_mode): PBKDF2-HMAC-SHA256 instead of Argon2id for passphrase keys of
+   * new databases, and every AES-GCM, HKDF and PBKDF2 operation through node:crypto (OpenSSL,
+   * no JavaScript GHASH). The runtime must report a FIPS provider (crypto.getFips()), else the
+   * open fails with CONFIG saying so. storageInfo().fips reports each part as it is.
+   */
   readonly fips?: boolean;
   /** KDF parameters for a new passphrase database. */
   readonly kdf?: KdfOptions;
@@ -64,6 +72,8 @@ export interface DatabaseOptions {
    * Intermediate rows never go to disk.
    */
   readonly tempMemoryLimit?: number;
+  /** The backup set db.backup() writes to when called without a destination (the TOML [backup] section). */
+  readonly backup?: BackupSetConfig;
 }
 
 /** What db.storageInfo() reports (the seed's get_storage_info). Never any key material. */
@@ -72,7 +82,10 @@ export interface StorageInfo {
   readonly encryptionAlgorithm: 'AES-256-GCM' | 'none';
   readonly kdf: string;
   readonly keySource: string;
+  /** True only when FIPS mode is really in force: requested, approved algorithms, and every AES-GCM/HKDF/PBKDF2 operation in the FIPS provider the runtime reports (see fips). */
   readonly fipsMode: boolean;
+  /** The parts of FIPS mode, each as it is (spec/threat-model.md). */
+  readonly fips: FipsStatus;
   readonly formatVersion: number;
   readonly dataKeyGenerations: readonly number[];
   readonly currentDataKeyGeneration: number;
@@ -96,6 +109,7 @@ export class Database {
   /** @internal */
   readonly session: Session;
   private savepointSeq = 0;
+  private readonly backupSet: BackupSetConfig | undefined;
   /** Statements iterating now: while any is, only reads may run. */
   private iterators = 0;
   /** @internal The drop-in's unsafeMode (sql/compat.ts): writes may run while a statement iterates. */
@@ -128,6 +142,11 @@ export class Database {
     if (tml !== undefined && (typeof tml !== 'number' || !Number.isSafeInteger(tml) || tml < 1024)) {
       throw new HeliosError('INVALID_ARGUMENT', 'tempMemoryLimit must be an integer number of bytes, at least 1024');
     }
+    const bs = options.backup;
+    if (bs !== undefined && (bs === null || typeof bs !== 'object' || typeof bs.path !== 'string' || bs.path === '')) {
+      throw new HeliosError('INVALID_ARGUMENT', 'backup must be { path: string, retentionDays?: number, encryption?: boolean }');
+    }
+    this.backupSet = bs === undefined ? undefined : { ...bs };
     this.engine = openEngine(this.memory ? '/memory.db' : path, eo);
     try {
       this.session = new Session(this.engine);
@@ -275,7 +294,8 @@ export class Database {
       encryptionAlgorithm: i.encryptionEnabled ? 'AES-256-GCM' : 'none',
       kdf: i.kdf,
       keySource: i.keySource,
-      fipsMode: i.fipsMode,
+      fipsMode: i.fips.active,
+      fips: { ...i.fips },
       formatVersion: i.formatVersion,
       dataKeyGenerations: [...i.generations],
       currentDataKeyGeneration: i.currentGeneration,
@@ -334,6 +354,44 @@ export class Database {
   private checkKeyChange(): void {
     this.checkOpen();
     if (this.readonly) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
+  }
+
+  /**
+   * Backs the database up while it stays usable (spec/backup.md): resolves
+   * once the backup in `dest` is complete and durable. The backup holds
+   * exactly the commits made before the call (not an open transaction's
+   * changes) and opens as a database with the same key. By default the
+   * files are copied as they are (still sealed); `key`/`passphrase` seals it
+   * with another key (fresh data keys, full copy); `plain: true` makes an
+   * unencrypted copy. With `set: true` `dest` is a backup set: each backup
+   * goes into a new directory inside it and shares unchanged table files
+   * with the previous one; `retentionDays` prunes older ones. Without `dest`
+   * it writes to the configured set (DatabaseOptions.backup, TOML
+   * [backup]). Errors: CONFIG (dest exists, no set configured), READONLY
+   * (a readonly handle), CLOSED (closed meanwhile), IO.
+   */
+  backup(dest?: string, options: BackupOptions = {}): Promise<BackupResult> {
+    try {
+      this.checkOpen();
+      if (this.readonly) throw new HeliosError('READONLY', 'a backup needs a writable handle (open the database without readonly)');
+      const eo = engineBackupOptions(options, this.backupSet, dest !== undefined);
+      const target = dest ?? this.backupSet?.path;
+      if (target === undefined) throw new HeliosError('CONFIG', 'no backup destination given and no backup set configured ([backup] backup_enabled)');
+      return backupEngine(this.engine!, target, eo);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Reads and authenticates every block of every file, then checks the SQL
+   * level (every index entry matches its row and back, NOT NULL); returns a
+   * report instead of throwing for damage. PRAGMA integrity_check uses it.
+   */
+  verifyIntegrity(options: { onProgress?: (p: IntegrityProgress) => void } = {}): IntegrityReport {
+    this.checkOpen();
+    this.checkNotBusy();
+    return this.session.verifyIntegrity(options.onProgress);
   }
 
   /** Rolls back an open transaction, persists, zeroes keys and releases the lock. Idempotent. */

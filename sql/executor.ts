@@ -46,7 +46,7 @@ import type { PseudoRows } from './planner.ts';
 import type { SchemaRow } from './catalog.ts';
 import { alterTable, type AlterSession } from './alter.ts';
 import { transactionControl, type Savepoint, type TxnControlStmt, type TxnSession } from './txn-control.ts';
-import { integrityCheck, type IntegritySession } from './integrity.ts';
+import { verifyIntegrity, type IntegrityProgress, type IntegrityReport, type IntegritySession } from './integrity.ts';
 import { compileExplain, type ExplainSession } from './explain-stmt.ts';
 import { sqlErr } from './sql-error.ts';
 
@@ -361,7 +361,13 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
 
   /** PRAGMA integrity_check (integrity.ts). */
   integrityCheck(): string[] {
-    return integrityCheck(this);
+    const r = verifyIntegrity(this);
+    return r.ok ? ['ok'] : r.problems.slice(0, 100);
+  }
+
+  /** db.verifyIntegrity(): every block of every file authenticated, then the SQL-level check. */
+  verifyIntegrity(onProgress?: (p: IntegrityProgress) => void): IntegrityReport {
+    return verifyIntegrity(this, onProgress);
   }
 
   /** Compiles SQL text that holds exactly one statement (helper for tests and pragmas). */

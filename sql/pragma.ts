@@ -367,7 +367,7 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
     case 'encryption_status':
       return rowsProgram(session, cols('encryption_enabled', 'algorithm', 'kdf', 'key_source', 'fips_mode', 'format_version', 'key_generations'), () => {
         const i = session.engine.info();
-        return [[i.encryptionEnabled ? 1 : 0, i.encryptionEnabled ? 'AES-256-GCM' : 'none', i.kdf, i.keySource, i.fipsMode ? 1 : 0, i.formatVersion, i.generations.join(',')] as SqlValue[]];
+        return [[i.encryptionEnabled ? 1 : 0, i.encryptionEnabled ? 'AES-256-GCM' : 'none', i.kdf, i.keySource, i.fips.active ? 1 : 0, i.formatVersion, i.generations.join(',')] as SqlValue[]];
       });
     default:
       if (name.startsWith('cipher_')) {

@@ -707,3 +707,19 @@ export function revokeSuperblock(bytes: Uint8Array, authority: KeyringAuthority,
   }
 }
 
+
+const AUDIT_INFO = utf8Encode('helios-audit-log');
+
+/**
+ * The audit-log key of a keyring [AUD-KEY-1]: HKDF-SHA256(ikm = the keyring root key, salt = the
+ * database id, info = "helios-audit-log", 32 bytes). It follows the root key, so it survives key
+ * changes and data-key rotations and changes with a revocation. For suite 'none' the root key is
+ * 32 zero bytes, so anyone can compute it. Returns a new array the caller zeroes. Errors: CLOSED
+ * (destroyed keyring), INVALID_ARGUMENT (not a keyring of this module).
+ */
+export function auditKeyOf(keyring: Keyring): Uint8Array {
+  const st = states.get(keyring);
+  if (st === undefined) throw new HeliosError('INVALID_ARGUMENT', 'auditKeyOf needs a keyring made by crypto/superblock.ts');
+  if (st.destroyed) throw new HeliosError('CLOSED', 'the keyring was destroyed');
+  return takeSecret(hkdfSha256(st.krk, st.databaseId, AUDIT_INFO, KEY_BYTES));
+}

@@ -13,6 +13,7 @@ import type { EngineKeyManagement } from './key-management.ts';
 import type { KdfOptions } from '../crypto/superblock.ts';
 import type { CompactionConfig } from './compaction.ts';
 import type { WriteBatch } from './write-batch.ts';
+import type { AuditVerifyReport } from './audit-log.ts';
 
 export type SynchronousMode = 'full' | 'normal' | 'off';
 
@@ -69,6 +70,23 @@ export interface EngineOptions {
   compaction?: Partial<CompactionConfig>;
   /** Input entries of flush/compaction work done after each commit (default 64): bounds commit latency. */
   compactionStepEntries?: number;
+  /**
+   * Scheduled data-key rotation [CRY-ROTATE-8]: once the current generation is this many days
+   * old (by `clock`), a writable open or a commit starts a new one, and the tables, WAL
+   * segments and manifest of older generations are re-sealed in the background slices of later
+   * commits until the older generations are dropped [CRY-ROTATE-9]. A positive number; encrypted
+   * databases only (ignored for suite 'none').
+   */
+  rotationIntervalDays?: number;
+  /** Milliseconds since the Unix epoch (default Date.now): the time of rotations and audit entries (tests move it). */
+  clock?: () => number;
+  /**
+   * The audit log of security operations (spec/audit-log.md): entries are appended to `path`.
+   * `routine: false` leaves out routine opens and closes (the seed's log_encryption_operations);
+   * failed unlocks and key operations are always logged. An entry that cannot be written fails
+   * the operation that asked for it (an open fails closed).
+   */
+  audit?: { path: string; routine?: boolean };
 }
 
 export interface Snapshot {
@@ -163,6 +181,14 @@ export interface EngineInfo {
   liveSnapshots: number;
   /** The I/O error that failed this handle's write path, or null. */
   failure: string | null;
+  /** Each live data-key generation: creation time (null when unknown: a readonly open of a database that never recorded it), tables and their bytes. */
+  generationInfo: { generation: number; createdAtMs: number | null; tables: number; tableBytes: number }[];
+  /** The scheduled rotation interval, or null. */
+  rotationIntervalDays: number | null;
+  /** When the scheduled rotation is next due (ms since the epoch), or null (no schedule, or unknown). */
+  nextRotationAtMs: number | null;
+  /** The audit log path, or null when the audit log is off. */
+  auditLogPath: string | null;
 }
 
 /**
@@ -235,6 +261,31 @@ export interface Engine extends EngineKeyManagement {
   setSynchronous(mode: SynchronousMode): void;
   info(): EngineInfo;
   /**
+   * Appends an entry for operation `op` with `outcome` to the audit log (spec/audit-log.md),
+   * with the current generation and this handle's key slot unless given, and (writable handle)
+   * records it as the database's sealed checkpoint [AUD-CKPT-1]. Nothing when the audit log is
+   * off. The hook other operations (backup, restore, verify, import, export) call. Errors:
+   * INVALID_ARGUMENT (op or outcome outside [AUD-LINE-1]), CLOSED, IO, LOCKED.
+   */
+  audit(op: string, outcome: string, extra?: { generation?: number | null; slot?: number | null }): void;
+  /**
+   * Verifies the audit log at `path` (default: this handle's audit path) for this database with
+   * its audit key and sealed checkpoint [AUD-VERIFY-1]. CONFIG when no path is known.
+   */
+  verifyAuditLog(path?: string): AuditVerifyReport;
+  /**
+   * SQL's VACUUM (engine/vacuum.ts): flushes, merges every table into the deepest level so
+   * deleted and overwritten entries no reader needs are dropped and their files deleted.
+   * READONLY on a readonly handle.
+   */
+  compactAll(): void;
+  /**
+   * VACUUM INTO (engine/vacuum.ts): compactAll, then a copy of the database's sealed files in
+   * the new directory `destDir` of `destVfs` (default: this engine's), opened by the same keys.
+   * CONFIG when `destDir` exists and is not empty.
+   */
+  copyTo(destDir: string, destVfs?: Vfs): void;
+  /**
    * Persists buffered writes, ends the WAL segment, zeroes keys, releases the
    * lock; later calls throw CLOSED. Idempotent. On a handle whose write path
    * failed it still releases everything, then throws that I/O error: commits
@@ -266,6 +317,13 @@ export function checkOptions(o: EngineOptions): void {
   if (o.encryption === false && o.key !== undefined) throw new HeliosError('CONFIG', 'encryption: false takes no key');
   if (o.key !== undefined) keySourceKind(o.key);
   if (o.readonly !== undefined && typeof o.readonly !== 'boolean') throw new HeliosError('INVALID_ARGUMENT', 'readonly must be a boolean');
+  const r = o.rotationIntervalDays;
+  if (r !== undefined && (typeof r !== 'number' || !Number.isFinite(r) || r <= 0)) throw new HeliosError('INVALID_ARGUMENT', 'rotationIntervalDays must be a positive number');
+  if (o.clock !== undefined && typeof o.clock !== 'function') throw new HeliosError('INVALID_ARGUMENT', 'clock must be a function returning milliseconds since the epoch');
+  const a = o.audit;
+  if (a !== undefined && (typeof a !== 'object' || a === null || typeof a.path !== 'string' || a.path === '' || (a.routine !== undefined && typeof a.routine !== 'boolean'))) {
+    throw new HeliosError('INVALID_ARGUMENT', 'audit must be { path: string, routine?: boolean }');
+  }
   const w = o.rollbackWitness;
   if (w !== undefined && (typeof w !== 'object' || w === null || typeof w.path !== 'string' || w.path === '' || (w.create !== undefined && typeof w.create !== 'boolean'))) {
     throw new HeliosError('INVALID_ARGUMENT', 'rollbackWitness must be { path: string, create?: boolean }');

@@ -54,6 +54,7 @@ import { forEachWalEntry } from '../format/wal-record.ts';
 import type { BlockView } from '../format/sstable-block.ts';
 import type { Keyring, SuperblockInfo } from '../crypto/superblock.ts';
 import type { KeyContext } from './file-cipher.ts';
+import { hasSqliteMagic } from './sqlite-pages.ts';
 import { CURRENT_FILE, LOCK_FILE, SUPERBLOCK_FILE, manifestFileName, tableFileName, walFileName } from './file-names.ts';
 import { FILE_KIND_CURRENT } from '../format/file-header.ts';
 import { encodeStateFile } from './current.ts';
@@ -70,11 +71,15 @@ import { createBlockCache } from './block-cache.ts';
 import { DEFAULT_COMPACTION_CONFIG } from './compaction.ts';
 import { batchBody, batchPlaintext, checkKey, checkValue, createWriteBatch, type WriteBatch } from './write-batch.ts';
 import { randomBytes } from './random.ts';
-import { createKeyManagement } from './key-management.ts';
+import { createKeyManagement, readSuperblockFile } from './key-management.ts';
+import { appendAuditEntry, verifyAuditFile, type AuditVerifyReport } from './audit-log.ts';
+import { auditKeyOf, readSuperblockInfo } from '../crypto/superblock.ts';
+import type { AuditCheckpoint } from '../format/manifest-edit.ts';
 import { checkOptions, SYNC_MODES, type Engine, type EngineOptions, type Snapshot, type SynchronousMode } from './engine-types.ts';
 import { openOrCreateSuperblock, recoverReadonly, recoverWritable, type RecoveredState } from './recovery.ts';
 import { createTableSet } from './table-set.ts';
 import { createMaintenance, type WriterState } from './maintenance.ts';
+import { compactAll, copyDatabase } from './vacuum.ts';
 
 export type { BackupPoint, FileCheck, FileCheckProgress, FipsStatus } from './engine-types.ts';
 export type { Engine, EngineInfo, EngineIterator, EngineOptions, IteratorOptions, Snapshot, SynchronousMode } from './engine-types.ts';
@@ -83,6 +88,7 @@ export type { KeySourceOption } from './key-loader.ts';
 export type { KdfOptions } from '../crypto/superblock.ts';
 export type { SuiteId } from '../crypto/cipher-suite.ts';
 export type { ChangeKeyOptions, RewriteOptions, RewriteProgress, RewriteResult, RotateOptions } from './key-management.ts';
+export type { AuditVerifyReport, AuditBrokenEntry } from './audit-log.ts';
 export { createWriteBatch, type WriteBatch } from './write-batch.ts';
 
 
@@ -114,7 +120,14 @@ export function openEngine(path: string, options: EngineOptions = {}): Engine {
     vfs.mkdir(dir);
   }
   // A readonly open takes no lock: it writes nothing, not even LOCK [ENG-RO-1].
-  const lock: VfsLock = readonly ? { release() {} } : vfs.lock(joinPath(dir, LOCK_FILE));
+  let lock: VfsLock;
+  try {
+    lock = readonly ? { release() {} } : vfs.lock(joinPath(dir, LOCK_FILE));
+    if (readonly) refuseNonDirectory(vfs, dir);
+  } catch (e) {
+    if (isHeliosError(e, 'IO')) refuseNonDirectory(vfs, dir);
+    throw e;
+  }
   let keyring: Keyring | null = null;
   try {
     const sb = openOrCreateSuperblock(vfs, dir, options);
@@ -123,9 +136,69 @@ export function openEngine(path: string, options: EngineOptions = {}): Engine {
     const recovered = readonly ? recoverReadonly(vfs, dir, ctx, options) : recoverWritable(vfs, dir, ctx, options);
     return createEngine({ vfs, dir, options, lock, ctx, info: sb.info, keySource: sb.keySource, readonly, recovered });
   } catch (e) {
+    const unlocked = keyring !== null;
     keyring?.destroy();
+    if (!unlocked && options.audit !== undefined) auditFailedUnlock(vfs, dir, options, e);
     lock.release();
     throw e;
+  }
+}
+
+/**
+ * Called when taking the lock failed with IO (or before a readonly open
+ * reads anything): a database is a directory, so a file at `dir` is
+ * NOT_A_DATABASE, and a SQLite
+ * (or SQLCipher) file is named as such with the command that imports it.
+ */
+function refuseNonDirectory(vfs: Vfs, dir: string): void {
+  try {
+    vfs.list(dir);
+    return;
+  } catch (e) {
+    if (!(e instanceof HeliosError) || e.details.osCode !== 'ENOTDIR') throw e;
+  }
+  let head: Uint8Array = new Uint8Array(0);
+  try {
+    const f = vfs.openRead(dir);
+    try {
+      head = f.readAt(0, 16);
+    } finally {
+      f.close();
+    }
+  } catch {
+    // Unreadable: still not a database directory.
+  }
+  const how = `import it into a new HeliosDB database with importSqlite(src, dest, { key }) or \`heliosdb import-sqlite ${dir} DEST\``;
+  if (hasSqliteMagic(head)) throw new HeliosError('NOT_A_DATABASE', `${dir} is a SQLite database file, not a HeliosDB database (a directory): ${how}`);
+  throw new HeliosError('NOT_A_DATABASE', `${dir} is a file, not a HeliosDB database (a directory); if it is a SQLCipher database, import it with importSqlite(src, dest, { key, source: { passphrase } }) or \`heliosdb import-sqlite ${dir} DEST\``);
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The lower-case, dashed form of an error's code for an audit outcome ("error-wrong-key"). */
+function outcomeOf(e: unknown): string {
+  const code = isHeliosError(e) ? e.code : 'INTERNAL';
+  return `error-${code.toLowerCase().replace(/_/g, '-')}`;
+}
+
+/**
+ * A failed unlock (wrong key or passphrase, or no key for an encrypted database) goes to the
+ * audit log as an entry written without the key [AUD-UNLOCK-1]: nobody can MAC it, so it carries
+ * the SHA-256 of its prefix and is vouched for by the next entry a key holder writes. Nothing
+ * is logged when HELIOS cannot be read (no database id to file it under). The open's own error
+ * is what the caller gets, even when this append fails.
+ */
+function auditFailedUnlock(vfs: Vfs, dir: string, options: EngineOptions, e: unknown): void {
+  let outcome: string;
+  if (isHeliosError(e, 'WRONG_KEY')) outcome = 'wrong-key';
+  else if (isHeliosError(e, 'CONFIG') && options.key === undefined) outcome = 'no-key';
+  else return;
+  try {
+    const info = readSuperblockInfo(readSuperblockFile(vfs, joinPath(dir, SUPERBLOCK_FILE)));
+    if (info.suite === 'none') return;
+    appendAuditEntry({ path: options.audit!.path, databaseId: info.databaseId, key: null, unixMs: (options.clock ?? Date.now)(), op: 'open', outcome, generation: null, slot: null });
+  } catch {
+    // the open's error stands
   }
 }
 
@@ -179,6 +252,15 @@ function createEngine(s: EngineState): Engine {
   const memtableBudgetBytes = s.options.memtableBudgetBytes ?? (limitBytes !== undefined ? Math.max(1 << 20, Math.floor(limitBytes / 4)) : DEFAULT_MEMTABLE_BUDGET_BYTES);
   const cache = createBlockCache<BlockView>(s.options.blockCacheBytes ?? (limitBytes !== undefined ? Math.floor(limitBytes / 4) : DEFAULT_BLOCK_CACHE_BYTES));
   let closed = false;
+  const userClock = s.options.clock ?? Date.now;
+  /** The clock in whole milliseconds; a value that is not a time (NaN, negative, past year 9999) is INVALID_ARGUMENT, before anything is written. */
+  const clock = (): number => {
+    const t = userClock();
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 253402300799999) throw new HeliosError('INVALID_ARGUMENT', 'clock() must return milliseconds since the Unix epoch (0 .. year 9999)');
+    return Math.floor(t);
+  };
+  const auditOpt = s.options.audit;
+  const intervalMs = !readonly && ctx.suite !== 'none' && s.options.rotationIntervalDays !== undefined ? s.options.rotationIntervalDays * DAY_MS : null;
   const liveSnapshots = new Map<Snapshot, number>();
   const released = new WeakSet<Snapshot>();
   /** seqNums of open iterators: flushes and compactions keep what they can see. */
@@ -216,7 +298,89 @@ function createEngine(s: EngineState): Engine {
     stepEntries: s.options.compactionStepEntries ?? DEFAULT_COMPACTION_STEP_ENTRIES,
     witness: s.options.rollbackWitness,
     readerSeqs: () => [...liveSnapshots.values(), ...iteratorSeqs.values()],
+    reseal:
+      intervalMs === null
+        ? null
+        : {
+            wanted: () => ctx.keyring.generations.length > 1,
+            retire: () => {
+              const dropped = keys.retireUnusedGenerations();
+              for (const g of dropped) auditOrFail('drop-generation', 'ok', { generation: g, slot: null });
+            },
+          },
   });
+
+  /** Creation time of generation `g` (ms since the epoch) as the manifest records it, or null. */
+  const createdAt = (g: number): number | null => st.manifest.version.generationTimes.find((t) => t.generation === g)?.unixMs ?? null;
+  /** When the scheduled rotation is due, or null (no schedule, or the current generation's time is unknown). */
+  const rotationDueAt = (): number | null => {
+    if (intervalMs === null) return null;
+    const t = createdAt(ctx.keyring.currentGeneration);
+    return t === null ? null : t + intervalMs;
+  };
+
+  /** Appends an audit entry; returns its checkpoint (null when the audit log is off). */
+  const appendAudit = (op: string, outcome: string, extra: { generation?: number | null; slot?: number | null }): AuditCheckpoint | null => {
+    if (auditOpt === undefined) return null;
+    const key = auditKeyOf(ctx.keyring);
+    try {
+      return appendAuditEntry({
+        path: auditOpt.path,
+        databaseId: ctx.databaseId,
+        key,
+        unixMs: clock(),
+        op,
+        outcome,
+        generation: extra.generation !== undefined ? extra.generation : ctx.keyring.currentGeneration,
+        slot: extra.slot !== undefined ? extra.slot : keys.ownSlotIndex(),
+      });
+    } finally {
+      key.fill(0);
+    }
+  };
+  /** appendAudit, then (writable, healthy handle) the sealed checkpoint [AUD-CKPT-1]. */
+  const audit = (op: string, outcome: string, extra: { generation?: number | null; slot?: number | null } = {}): void => {
+    const ck = appendAudit(op, outcome, extra);
+    if (ck !== null && !readonly && st.failure === null) guarded(() => work.editManifest({ auditCheckpoint: ck }));
+  };
+  /**
+   * audit() for what the database does by itself after a commit (scheduled rotations, drops):
+   * nobody is there to receive the error, so an entry that cannot be written fails the handle
+   * (later writes throw it) rather than leaving the operation unlogged [AUD-OPS-4].
+   */
+  const auditOrFail = (op: string, outcome: string, extra: { generation?: number | null; slot?: number | null }): void => {
+    try {
+      audit(op, outcome, extra);
+    } catch (e) {
+      st.failure ??= e;
+      throw e;
+    }
+  };
+  /** Runs a key operation and logs its outcome (a failure too, then rethrows it). */
+  const audited = <T>(op: string, fn: () => T, slot?: () => number | null): T => {
+    let r: T;
+    try {
+      r = fn();
+    } catch (e) {
+      if (auditOpt !== undefined && !closed) {
+        try {
+          audit(op, outcomeOf(e));
+        } catch {
+          // the operation's error stands
+        }
+      }
+      throw e;
+    }
+    audit(op, 'ok', slot === undefined ? {} : { slot: slot() });
+    return r;
+  };
+  /** The scheduled rotation [CRY-ROTATE-8]: O(1) (HELIOS, a manifest, a WAL segment); the re-seal follows in slices. */
+  const rotateIfDue = (): void => {
+    const due = rotationDueAt();
+    if (due === null || clock() < due) return;
+    const g = keys.rotateDataKey();
+    auditOrFail('rotate-scheduled', 'ok', { generation: g });
+  };
 
   /** Newest version of `key` at `seq` across memtables and tables (a copy), null if deleted, undefined if never written. */
   const getAt = (key: Uint8Array, seq: number): Uint8Array | null | undefined => {
@@ -268,6 +432,7 @@ function createEngine(s: EngineState): Engine {
     // The commit above is done; a failed rotation, flush or compaction fails the handle for later writes only.
     try {
       if (st.wal.byteLength >= walSegmentBytes) guarded(work.rotateWal);
+      if (intervalMs !== null) guarded(rotateIfDue);
       guarded(() => work.doWork(count));
     } catch {
       // recorded in `st.failure`
@@ -290,10 +455,59 @@ function createEngine(s: EngineState): Engine {
     tableGenerations: tables.generations,
     walFileNumbers: () => st.manifest.version.walSegments.map((seg) => seg.fileNumber),
     manifestFileNumber: () => st.manifest.fileNumber,
+    recordGenerationTime: (generation) => work.editManifest({ generationsCreated: [{ generation, unixMs: clock() }] }),
   }, ctx.random);
+
+  const vacuumHost = {
+    checkWritable,
+    guarded,
+    flushAll: work.flushAll,
+    levels: tables.levelFiles,
+    compact: work.compact,
+    rotateWal: work.rotateWal,
+    rewriteManifest: work.rewriteManifest,
+    vfs,
+    dir,
+    ctx,
+    liveFiles: () => ({
+      manifestNumber: st.manifest.fileNumber,
+      walNumbers: st.manifest.version.walSegments.map((seg) => seg.fileNumber),
+      tableNumbers: st.manifest.version.levels.flat().map((f) => f.fileNumber),
+      durableSeq: st.durableSeq,
+    }),
+  };
 
   const engine: Engine = {
     ...keys,
+    changeKey: (newKey, options) => audited('change-key', () => keys.changeKey(newKey, options), keys.lastChangedSlot),
+    addKey: (key, options) => audited('add-key', () => keys.addKey(key, options), keys.lastChangedSlot),
+    removeKey: (key) => audited('remove-key', () => keys.removeKey(key), keys.lastChangedSlot),
+    rotateDataKey: (options) => audited('rotate', () => keys.rotateDataKey(options)),
+    rewriteAll: (options) => audited('rewrite', () => keys.rewriteAll(options)),
+    revokeKeys: (options) => audited('revoke', () => keys.revokeKeys(options)),
+    audit(op, outcome, extra) {
+      checkOpen();
+      audit(op, outcome, extra ?? {});
+    },
+    verifyAuditLog(path) {
+      checkOpen();
+      const p = path ?? auditOpt?.path;
+      if (p === undefined) throw new HeliosError('CONFIG', 'no audit log path: the audit log is off for this handle and none was given');
+      const key = auditKeyOf(ctx.keyring);
+      try {
+        return verifyAuditFile(p, ctx.databaseId, key, st.manifest.version.auditCheckpoint);
+      } finally {
+        key.fill(0);
+      }
+    },
+    compactAll() {
+      checkOpen();
+      compactAll(vacuumHost);
+    },
+    copyTo(destDir, destVfs = vfs) {
+      checkOpen();
+      copyDatabase(vacuumHost, destVfs, destDir);
+    },
     get(key, options) {
       checkOpen();
       checkKey(key);
@@ -488,27 +702,42 @@ function createEngine(s: EngineState): Engine {
         manifestFileNumber: st.manifest.fileNumber,
         liveSnapshots: liveSnapshots.size,
         failure: st.failure === null ? null : st.failure instanceof Error ? st.failure.message : String(st.failure),
+        generationInfo: ctx.keyring.generations.map((g) => {
+          const files = tables.levelFiles().flat().filter((f) => f.generation === g);
+          return { generation: g, createdAtMs: createdAt(g), tables: files.length, tableBytes: files.reduce((a, f) => a + f.fileSize, 0) };
+        }),
+        rotationIntervalDays: intervalMs === null ? null : intervalMs / DAY_MS,
+        nextRotationAtMs: rotationDueAt(),
+        auditLogPath: auditOpt?.path ?? null,
       };
     },
     close() {
       if (closed) return;
-      closed = true;
       let error: unknown = null;
+      let closeCheckpoint: AuditCheckpoint | null = null;
+      if (auditOpt !== undefined && auditOpt.routine !== false) {
+        try {
+          closeCheckpoint = appendAudit('close', 'ok', {});
+        } catch (e) {
+          error = e;
+        }
+      }
+      closed = true;
       if (readonly) {
         // Nothing to persist: a readonly handle wrote nothing.
       } else if (st.failure === null) {
         try {
           st.wal.sync();
-          work.editManifest({ walSealed: [{ fileNumber: st.wal.fileNumber, byteLength: st.wal.writtenByteLength }] });
+          work.editManifest({ walSealed: [{ fileNumber: st.wal.fileNumber, byteLength: st.wal.writtenByteLength }], ...(closeCheckpoint !== null ? { auditCheckpoint: closeCheckpoint } : {}) });
           // The clean-close record [ENG-CLOSE-1]: the next open checks that the
           // manifest and the WAL still end exactly here.
           work.writeCurrent({ manifestNumber: st.manifest.fileNumber, closed: true, lastSeqNum: st.lastSeqNum, manifestByteLength: st.manifest.byteLength });
         } catch (e) {
-          error = e;
+          error ??= e;
         }
       } else {
         // Nothing more can be written: commits still buffered ('off') are lost. Say so.
-        error = st.failure;
+        error ??= st.failure;
       }
       // A running flush or compaction is abandoned: its outputs are not in the
       // manifest (the next open deletes them) and the WAL still holds its data.
@@ -524,5 +753,24 @@ function createEngine(s: EngineState): Engine {
       if (error !== null) throw error;
     },
   };
+  // What an open does once the handle works: record the creation time of generations that have
+  // none (a new database, or one made before times were recorded) [CRY-ROTATE-8], log the open,
+  // and start a scheduled rotation that is due. A failure closes the handle (the audit log
+  // fails closed).
+  try {
+    if (!readonly) {
+      const missing = ctx.keyring.generations.filter((g) => createdAt(g) === null);
+      if (missing.length > 0) guarded(() => work.editManifest({ generationsCreated: missing.map((generation) => ({ generation, unixMs: clock() })) }));
+    }
+    if (auditOpt !== undefined && auditOpt.routine !== false) audit('open', 'ok');
+    if (intervalMs !== null) guarded(rotateIfDue);
+  } catch (e) {
+    try {
+      engine.close();
+    } catch {
+      // the first error is the one to report
+    }
+    throw e;
+  }
   return engine;
 }

@@ -153,6 +153,16 @@ export interface EngineKeyManagement {
    * no keys or more than 16, bad KDF parameters), INVALID_ARGUMENT (bad options), IO.
    */
   revokeKeys(options: RevokeOptions): RevokeResult;
+  /**
+   * Drops from HELIOS every generation no live file uses (rewriting the manifest first when it
+   * is sealed with an older one), without rewriting any table: the last step of the background
+   * re-seal of a scheduled rotation [CRY-ROTATE-9]. Returns the generations dropped.
+   */
+  retireUnusedGenerations(): number[];
+  /** The key slot the last changeKey / addKey / removeKey wrote or removed (for the audit log), or null. */
+  lastChangedSlot(): number | null;
+  /** Index of the slot this handle was opened with in the current HELIOS, or null (removed, or suite 'none'). */
+  ownSlotIndex(): number | null;
 }
 
 /** What the engine lends this module (closures over its state). */
@@ -181,6 +191,8 @@ export interface KeyHost {
   tableGenerations(): number[];
   walFileNumbers(): number[];
   manifestFileNumber(): number;
+  /** Records in the manifest that `generation` is created now [CRY-ROTATE-8] (before HELIOS names it). */
+  recordGenerationTime(generation: number): void;
 }
 
 /** Slot each keyring was opened through (set by openEngine; -1 for suite 'none'). */
@@ -284,14 +296,39 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
     }
   };
 
+  /** Generations of files by name: a file's header never changes, and a handle never reuses a name. */
+  const generations = new Map<string, number>();
   const generationOf = (name: string): number => {
+    const known = generations.get(name);
+    if (known !== undefined) return known;
     const f = vfs.openRead(joinPath(dir, name));
     try {
-      return decodeFileHeader(f.readAt(0, FILE_HEADER_BYTES), name).generation;
+      const g = decodeFileHeader(f.readAt(0, FILE_HEADER_BYTES), name).generation;
+      generations.set(name, g);
+      return g;
     } finally {
       f.close();
     }
   };
+  let lastSlot: number | null = null;
+
+  /** Drops every generation no live file uses [CRY-ROTATE-4]; the manifest is re-sealed first if needed. */
+  const retireUnused = (): number[] => {
+    const current = ctx.keyring.currentGeneration;
+    if (generationOf(manifestFileName(host.manifestFileNumber())) !== current) host.guarded(() => host.rewriteManifest());
+    if (ctx.suite === 'none') return [];
+    const used = new Set<number>([current, ...host.tableGenerations()]);
+    for (const n of host.walFileNumbers()) used.add(generationOf(walFileName(n)));
+    used.add(generationOf(manifestFileName(host.manifestFileNumber())));
+    const unused = ctx.keyring.generations.filter((g) => !used.has(g));
+    if (unused.length === 0) return [];
+    let bytes = read();
+    for (const g of unused) bytes = dropDataKeyGeneration(bytes, ctx.keyring, g, random);
+    const final = bytes;
+    write(final, () => adopt(final, openSuperblock(final, ctx.keyring).keyring));
+    return unused;
+  };
+  const nextGeneration = (): number => ctx.keyring.generations[ctx.keyring.generations.length - 1]! + 1;
 
   /**
    * After HELIOS names a new current generation: a new manifest, then a new WAL segment, both
@@ -360,21 +397,7 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
         report('rewrite');
       }
     }
-    if (generationOf(manifestFileName(host.manifestFileNumber())) !== current()) host.guarded(() => host.rewriteManifest());
-    const dropped: number[] = [];
-    if (ctx.suite !== 'none') {
-      const used = new Set<number>([current(), ...host.tableGenerations()]);
-      for (const n of host.walFileNumbers()) used.add(generationOf(walFileName(n)));
-      used.add(generationOf(manifestFileName(host.manifestFileNumber())));
-      const unused = ctx.keyring.generations.filter((g) => !used.has(g));
-      if (unused.length > 0) {
-        let bytes = read();
-        for (const g of unused) bytes = dropDataKeyGeneration(bytes, ctx.keyring, g, random);
-        const final = bytes;
-        write(final, () => adopt(final, openSuperblock(final, ctx.keyring).keyring));
-        dropped.push(...unused);
-      }
-    }
+    const dropped = retireUnused();
     report('drop');
     return { generationsBefore, generationsAfter: [...ctx.keyring.generations], dropped };
   };
@@ -397,6 +420,7 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
       const slot = slotAt(next, n - 1);
       write(next, () => {
         ownSlot = slot;
+        lastSlot = n - 1;
         adopt(next, null);
         host.setKeySource(kind);
       });
@@ -407,7 +431,10 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
       requireEncrypted();
       const bytes = read();
       const next = withSecret(key, (secret) => addKeySlot(bytes, ctx.keyring, secret, random, options?.kdf));
-      write(next, () => adopt(next, null));
+      write(next, () => {
+        lastSlot = next[36]! - 1;
+        adopt(next, null);
+      });
     },
     removeKey(key) {
       host.checkWritable();
@@ -423,6 +450,7 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
       const next = removeKeySlot(bytes, ctx.keyring, index, random);
       write(next, () => {
         if (ownSlot && equalBytes(ownSlot, removed)) ownSlot = null;
+        lastSlot = index;
         adopt(next, null);
       });
     },
@@ -431,7 +459,9 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
       if (typeof options !== 'object' || options === null) throw new HeliosError('INVALID_ARGUMENT', 'options must be an object');
       requireEncrypted();
       if (options.rewrite === true) checkProgress(options);
-      const next = addDataKeyGeneration(read(), ctx.keyring, random);
+      const bytes = read();
+      host.guarded(() => host.recordGenerationTime(nextGeneration()));
+      const next = addDataKeyGeneration(bytes, ctx.keyring, random);
       write(next, () => adopt(next, openSuperblock(next, ctx.keyring).keyring));
       startGeneration();
       const generation = ctx.keyring.currentGeneration;
@@ -448,6 +478,7 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
       const kinds = keys.map((k) => keySourceKind(k));
       requireEncrypted();
       const bytes = read();
+      host.guarded(() => host.recordGenerationTime(nextGeneration()));
       const secrets: KeySecret[] = [];
       let revoked: { bytes: Uint8Array; keyring: Keyring };
       try {
@@ -473,6 +504,17 @@ export function createKeyManagement(host: KeyHost, random: (n: number) => Uint8A
       const generation = ctx.keyring.currentGeneration;
       const r = rewriteAll(options);
       return { ...r, generation, complete: r.generationsAfter.length === 1 && r.generationsAfter[0] === generation };
+    },
+    retireUnusedGenerations() {
+      host.checkWritable();
+      return retireUnused();
+    },
+    lastChangedSlot: () => lastSlot,
+    ownSlotIndex() {
+      if (ownSlot === null) return null;
+      if (ownSlot === undefined) return opened < 0 ? null : opened;
+      const i = findSlot(read(), ownSlot);
+      return i < 0 ? null : i;
     },
   };
 }

@@ -13,9 +13,9 @@
 import { HeliosError, isHeliosError } from '../format/errors.ts';
 import { compareBytes, equalBytes } from '../format/bytes.ts';
 import { manifestFileName, type CurrentState } from '../format/current-file.ts';
-import { FILE_KIND_CURRENT, FILE_KIND_WAL } from '../format/file-header.ts';
+import { decodeFileHeader, FILE_HEADER_BYTES, FILE_KIND_CURRENT, FILE_KIND_WAL } from '../format/file-header.ts';
 import type { ManifestEdit } from '../format/manifest-edit.ts';
-import { createCompactionJob, pickCompaction, type Compaction, type CompactionConfig, type CompactionJob } from './compaction.ts';
+import { createCompactionJob, overlappingFiles, pickCompaction, type Compaction, type CompactionConfig, type CompactionJob } from './compaction.ts';
 import { encodeStateFile, MAX_STATE_FILE_BYTES } from './current.ts';
 import { createFileCipher, newFileHeader, type KeyContext } from './file-cipher.ts';
 import { CURRENT_FILE, tableFileName, walFileName } from './file-names.ts';
@@ -73,6 +73,12 @@ export interface MaintenanceHost {
   witness: { path: string } | undefined;
   /** seqNums every flush/compaction must keep readable: live snapshots and open iterators. */
   readerSeqs(): number[];
+  /**
+   * The background re-seal after a data-key rotation [CRY-ROTATE-9], or null when it is off:
+   * `wanted` says whether an older generation is still live; `retire` drops the generations no
+   * file uses once every table and WAL segment is sealed with the current one.
+   */
+  reseal: { wanted(): boolean; retire(): void } | null;
 }
 
 export interface Maintenance {
@@ -145,7 +151,10 @@ export function createMaintenance(host: MaintenanceHost): Maintenance {
   const rewriteManifest = (): void => {
     checkCurrent();
     const number = allocFileNumber();
-    const v = applyEdit(st.manifest.version, { nextFileNumber }, 'MANIFEST', 0);
+    const next = applyEdit(st.manifest.version, { nextFileNumber }, 'MANIFEST', 0);
+    // Creation times of generations HELIOS no longer holds are forgotten [CRY-ROTATE-8].
+    const live = ctx.keyring.generations;
+    const v = { ...next, generationTimes: next.generationTimes.filter((t) => live.includes(t.generation)) };
     const fresh = createManifest(vfs, dir, ctx, number, v);
     try {
       writeCurrent({ manifestNumber: number, closed: false, lastSeqNum: st.durableSeq, manifestByteLength: 0 });
@@ -321,7 +330,62 @@ export function createMaintenance(host: MaintenanceHost): Maintenance {
       stalled(t);
       return;
     }
-    if (st.imm === null) compactStep(stepEntries + COMPACTION_WORK_PER_ENTRY * entriesWritten);
+    if (st.imm === null) {
+      const budget = stepEntries + COMPACTION_WORK_PER_ENTRY * entriesWritten;
+      if (!compactStep(budget) && host.reseal !== null && host.reseal.wanted()) resealStep(budget);
+    }
+  };
+
+  /** Generations of WAL segments by file number (a file's header never changes). */
+  const walGenerations = new Map<number, number>();
+  const walGeneration = (fileNumber: number): number => {
+    const known = walGenerations.get(fileNumber);
+    if (known !== undefined) return known;
+    const name = walFileName(fileNumber);
+    const f = vfs.openRead(joinPath(dir, name));
+    try {
+      const g = decodeFileHeader(f.readAt(0, FILE_HEADER_BYTES), name).generation;
+      walGenerations.set(fileNumber, g);
+      return g;
+    } finally {
+      f.close();
+    }
+  };
+
+  /**
+   * One slice of the background re-seal [CRY-ROTATE-9], run only when no compaction is due: the
+   * first table sealed with an older generation is rewritten through the normal compaction job
+   * (sliced like any compaction: L0 as a whole into L1, a deeper table in place, as rewriteAll
+   * does); when none is left, a WAL segment of an older generation is retired by freezing the
+   * memtable (the flush runs in slices too); when none is left either, the generations no file
+   * uses are dropped from HELIOS.
+   */
+  const resealStep = (budget: number): void => {
+    const current = ctx.keyring.currentGeneration;
+    const levels = tables.levelFiles();
+    const l0 = levels[0]!;
+    if (l0.some((f) => f.generation !== current)) {
+      let lo = l0[0]!.smallestKey;
+      let hi = l0[0]!.largestKey;
+      for (const f of l0) {
+        if (compareBytes(f.smallestKey, lo) < 0) lo = f.smallestKey;
+        if (compareBytes(f.largestKey, hi) > 0) hi = f.largestKey;
+      }
+      compactStep(budget, { level: 0, outputLevel: 1, inputs: l0, overlapping: overlappingFiles(levels[1]!, lo, hi), bottommost: false, trivialMove: false, score: 0 });
+      return;
+    }
+    for (let n = 1; n < levels.length; n++) {
+      const f = levels[n]!.find((t) => t.generation !== current);
+      if (f !== undefined) {
+        compactStep(budget, { level: n, outputLevel: n, inputs: [f], overlapping: [], bottommost: false, trivialMove: false, score: 0 });
+        return;
+      }
+    }
+    if (st.manifest.version.walSegments.some((seg) => seg.fileNumber !== st.wal.fileNumber && walGeneration(seg.fileNumber) !== current)) {
+      freeze();
+      return;
+    }
+    host.reseal!.retire();
   };
 
 

@@ -14,7 +14,7 @@
  */
 import { corruption, HeliosError } from '../format/errors.ts';
 import { FILE_KIND_MANIFEST } from '../format/file-header.ts';
-import { decodeManifestEdit, encodeManifestEdit, MAX_LEVELS, type ManifestEdit, type TableFileMeta } from '../format/manifest-edit.ts';
+import { decodeManifestEdit, encodeManifestEdit, MAX_LEVELS, type AuditCheckpoint, type ManifestEdit, type TableFileMeta } from '../format/manifest-edit.ts';
 import { manifestFileName } from '../format/current-file.ts';
 import { createFileCipher, newFileHeader, type KeyContext } from './file-cipher.ts';
 import { createLogWriter, type LogWriter } from './log-writer.ts';
@@ -39,10 +39,14 @@ export interface Version {
   readonly walSegments: readonly WalSegmentState[];
   /** Table files per level (MAX_LEVELS arrays), each in the order they were added. */
   readonly levels: readonly (readonly TableFileMeta[])[];
+  /** Creation time (ms since the Unix epoch) of data-key generations, ascending by generation [CRY-ROTATE-8]. */
+  readonly generationTimes: readonly { readonly generation: number; readonly unixMs: number }[];
+  /** The audit log's last checkpointed entry, or null [AUD-CKPT-1]. */
+  readonly auditCheckpoint: AuditCheckpoint | null;
 }
 
 export function emptyVersion(): Version {
-  return { logNumber: 0, nextFileNumber: 1, lastSeqNum: 0, walSegments: [], levels: Array.from({ length: MAX_LEVELS }, () => []) };
+  return { logNumber: 0, nextFileNumber: 1, lastSeqNum: 0, walSegments: [], levels: Array.from({ length: MAX_LEVELS }, () => []), generationTimes: [], auditCheckpoint: null };
 }
 
 /** Applies `edit` to `v`; an edit inconsistent with `v` is CORRUPTION at (fileName, offset). */
@@ -78,10 +82,20 @@ export function applyEdit(v: Version, edit: ManifestEdit, fileName: string, offs
     lastSeqNum: Math.max(edit.lastSeqNum ?? v.lastSeqNum, v.lastSeqNum),
     walSegments,
     levels,
+    generationTimes: mergeGenerationTimes(v.generationTimes, edit.generationsCreated),
+    auditCheckpoint: edit.auditCheckpoint ?? v.auditCheckpoint,
   };
   const maxUsed = Math.max(0, ...walSegments.map((s) => s.fileNumber), ...levels.flatMap((l) => l.map((f) => f.fileNumber)));
   if (maxUsed >= next.nextFileNumber) bad(`file number ${maxUsed} is not below nextFileNumber ${next.nextFileNumber}`);
   return next;
+}
+
+/** `times` with `added` applied (a later time for a generation replaces the earlier one), ascending. */
+function mergeGenerationTimes(times: Version['generationTimes'], added: ManifestEdit['generationsCreated']): Version['generationTimes'] {
+  if (added === undefined || added.length === 0) return times;
+  const m = new Map(times.map((t) => [t.generation, t.unixMs]));
+  for (const a of added) m.set(a.generation, a.unixMs);
+  return [...m.entries()].sort((a, b) => a[0] - b[0]).map(([generation, unixMs]) => ({ generation, unixMs }));
 }
 
 /** The edit that rebuilds `v` from an empty version: the first record of every manifest. */
@@ -93,6 +107,8 @@ export function snapshotEdit(v: Version): ManifestEdit {
     walAdded: v.walSegments.map((s) => s.fileNumber),
     walSealed: v.walSegments.filter((s) => s.sealedByteLength !== null).map((s) => ({ fileNumber: s.fileNumber, byteLength: s.sealedByteLength! })),
     filesAdded: v.levels.flat(),
+    ...(v.generationTimes.length > 0 ? { generationsCreated: v.generationTimes } : {}),
+    ...(v.auditCheckpoint !== null ? { auditCheckpoint: v.auditCheckpoint } : {}),
   };
 }
 

@@ -24,10 +24,13 @@ export type ErrorCode =
   | 'CONSTRAINT_NOTNULL'
   | 'CONSTRAINT_CHECK'
   | 'CONSTRAINT_FOREIGNKEY'
+  | 'CONSTRAINT_DATATYPE' // a value of the wrong type for a STRICT table's column
   | 'CONSTRAINT_TRIGGER' // RAISE(ABORT|FAIL|ROLLBACK, message) in a trigger
   | 'TRANSACTION' // BEGIN inside a transaction, COMMIT without one, ...
   | 'BUSY' // the statement cannot run now (e.g. a statement is still iterating)
   | 'TOO_BIG' // string, blob, nesting depth or row exceeds a limit
+  | 'IMPORT_FORMAT' // a file given to importSqlite is not a readable SQLite database (damaged, truncated, unsupported)
+  | 'INTERRUPTED' // db.interrupt() (or its shared flag) stopped the running statement; nothing of it was applied
   | 'INTERNAL'; // a broken invariant inside HeliosDB: always a bug, please report
 
 export interface HeliosErrorDetails {

@@ -24,6 +24,8 @@ const editArb: fc.Arbitrary<ManifestEdit> = fc.record(
     walDeleted: fc.array(fc.nat(1e6), { minLength: 1, maxLength: 3 }),
     filesAdded: fc.array(fileArb, { minLength: 1, maxLength: 3 }),
     filesDeleted: fc.array(fc.record({ level: fc.integer({ min: 0, max: 6 }), fileNumber: fc.nat(1e6) }).map((d) => ({ ...d })), { minLength: 1, maxLength: 3 }),
+    generationsCreated: fc.array(fc.record({ generation: fc.integer({ min: 1, max: 0xffffffff }), unixMs: fc.nat(2 ** 50) }).map((g) => ({ ...g })), { minLength: 1, maxLength: 3 }),
+    auditCheckpoint: fc.record({ seq: fc.nat(2 ** 40), mac: fc.uint8Array({ minLength: 32, maxLength: 32 }) }).map((c) => ({ ...c })),
   },
   { requiredKeys: [] },
 ).map((e) => ({ ...e }));
@@ -43,9 +45,17 @@ test('[FMT-MAN-1] the tags are 1 logNumber, 2 nextFileNumber, 3 lastSeqNum, 4 wa
   assert.is(toHex(f), '07' + '01' + '09' + 'e807' + '02' + '0101' + '020203' + 'ee'.repeat(32) + '08' + '00' + '04');
 });
 
+test('[FMT-MAN-1] [CRY-ROTATE-8] [AUD-CKPT-1] tag 9 is generationCreated (generation, unixMs), tag 10 auditCheckpoint (seq, 32-byte MAC): the bytes of spec/format.md', () => {
+  assert.is(toHex(encodeManifestEdit({ generationsCreated: [{ generation: 2, unixMs: Date.UTC(2026, 0, 1) }] })), '09' + '02' + '80d0eab6b733');
+  assert.is(toHex(encodeManifestEdit({ auditCheckpoint: { seq: 5, mac: new Uint8Array(32).fill(0xab) } })), '0a' + '05' + 'ab'.repeat(32));
+  for (const b of [[10, 1, 1, 2], [9, 0, 5], [0x0a, 1, ...new Array(32).fill(0), 0x0a, 2, ...new Array(32).fill(0)]]) {
+    assert.throws(() => decodeManifestEdit(new Uint8Array(b), 'M', 0), (e: unknown) => isHeliosError(e, 'CORRUPTION'), String(b));
+  }
+});
+
 test('[FMT-MAN-1] an unknown tag, a repeated singular field, a bad level or a truncation is CORRUPTION', () => {
   const bad = [
-    [9, 1],
+    [11, 1],
     [1, 1, 1, 2],
     [8, 7, 1],
     [7, 0, 1, 1, 1, 5],

@@ -18,8 +18,10 @@
  *                          varint smallestLength, smallest, varint largestLength, largest,
  *                          32-byte content digest
  *  tag 8  fileDeleted      varint level, varint number
+ *  tag 9  generationCreated varint generation, varint unixMs   when a data-key generation was made
+ *  tag 10 auditCheckpoint  varint seq, 32-byte MAC             the audit log's last entry (spec/audit-log.md)
  * ```
- * Tags 1..3 appear at most once; an unknown tag is CORRUPTION (a newer
+ * Tags 1..3 and 10 appear at most once; an unknown tag is CORRUPTION (a newer
  * writer bumps the file format version instead).
  */
 import { corruption } from './errors.ts';
@@ -36,6 +38,17 @@ const TAG_WAL_SEALED = 5;
 const TAG_WAL_DELETED = 6;
 const TAG_FILE_ADDED = 7;
 const TAG_FILE_DELETED = 8;
+const TAG_GENERATION_CREATED = 9;
+const TAG_AUDIT_CHECKPOINT = 10;
+/** Bytes of the MAC in an audit checkpoint (HMAC-SHA256). */
+export const AUDIT_MAC_BYTES = 32;
+
+/** The audit log's last entry written while the database was writable [AUD-CKPT-1]. */
+export interface AuditCheckpoint {
+  readonly seq: number;
+  /** AUDIT_MAC_BYTES bytes. */
+  readonly mac: Uint8Array;
+}
 
 /** A table file as the manifest records it. */
 export interface TableFileMeta {
@@ -60,6 +73,9 @@ export interface ManifestEdit {
   readonly walDeleted?: readonly number[];
   readonly filesAdded?: readonly TableFileMeta[];
   readonly filesDeleted?: readonly { readonly level: number; readonly fileNumber: number }[];
+  /** Creation times of data-key generations, milliseconds since the Unix epoch [CRY-ROTATE-8]. */
+  readonly generationsCreated?: readonly { readonly generation: number; readonly unixMs: number }[];
+  readonly auditCheckpoint?: AuditCheckpoint;
 }
 
 /** Returns a new array. */
@@ -86,6 +102,11 @@ export function encodeManifestEdit(e: ManifestEdit): Uint8Array {
     v(f.smallest.length), raw(f.smallest), v(f.largest.length), raw(f.largest), raw(f.digest);
   }
   for (const f of e.filesDeleted ?? []) (v(TAG_FILE_DELETED), v(f.level), v(f.fileNumber));
+  for (const g of e.generationsCreated ?? []) (v(TAG_GENERATION_CREATED), v(g.generation), v(g.unixMs));
+  if (e.auditCheckpoint !== undefined) {
+    if (e.auditCheckpoint.mac.length !== AUDIT_MAC_BYTES) corruption('MANIFEST', 0, 'audit checkpoint MAC must be 32 bytes');
+    v(TAG_AUDIT_CHECKPOINT), v(e.auditCheckpoint.seq), raw(e.auditCheckpoint.mac);
+  }
   const out = new Uint8Array(size);
   let o = 0;
   for (const f of fields) {
@@ -129,6 +150,8 @@ export function decodeManifestEdit(bytes: Uint8Array, fileName: string, fileOffs
   const walDeleted: number[] = [];
   const filesAdded: TableFileMeta[] = [];
   const filesDeleted: { level: number; fileNumber: number }[] = [];
+  const generationsCreated: { generation: number; unixMs: number }[] = [];
+  let auditCheckpoint: AuditCheckpoint | undefined;
   const once = (cur: number | undefined, name: string): number => {
     if (cur !== undefined) bad(`${name} appears twice`);
     return num();
@@ -173,6 +196,18 @@ export function decodeManifestEdit(bytes: Uint8Array, fileName: string, fileOffs
         filesDeleted.push({ level: lv, fileNumber: num() });
         break;
       }
+      case TAG_GENERATION_CREATED: {
+        const generation = num();
+        if (generation < 1 || generation > 0xffffffff) bad('generation out of range');
+        generationsCreated.push({ generation, unixMs: num() });
+        break;
+      }
+      case TAG_AUDIT_CHECKPOINT: {
+        if (auditCheckpoint !== undefined) bad('auditCheckpoint appears twice');
+        const seq = num();
+        auditCheckpoint = { seq, mac: take(AUDIT_MAC_BYTES) };
+        break;
+      }
       default:
         bad(`unknown tag ${tag}`);
     }
@@ -188,5 +223,7 @@ export function decodeManifestEdit(bytes: Uint8Array, fileName: string, fileOffs
   if (walDeleted.length) edit.walDeleted = walDeleted;
   if (filesAdded.length) edit.filesAdded = filesAdded;
   if (filesDeleted.length) edit.filesDeleted = filesDeleted;
+  if (generationsCreated.length) edit.generationsCreated = generationsCreated;
+  if (auditCheckpoint !== undefined) edit.auditCheckpoint = auditCheckpoint;
   return edit;
 }

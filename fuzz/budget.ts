@@ -4,6 +4,7 @@
  * `--runs N`, `--minutes M`, `--seed S` override it:
  *
  *   npm run fuzz -- --seed 1234 --runs 100000
+ *   HELIOS_FUZZ_SCALE=15 node scripts/run-ts.mjs fuzz/differential-json.test.ts   (15× each campaign's CI budget)
  *   npm test -- fuzz/wal --seed 1234          (replay one CI failure)
  *
  * fast-check prints the seed and path of every failure; pass them back
@@ -19,6 +20,7 @@ export const LONG = env.HELIOS_FUZZ_LONG === '1';
 export function fuzzParams<T>(ciRuns: number): Parameters<T> {
   const p: Parameters<T> = { numRuns: ciRuns };
   if (env.HELIOS_FUZZ_RUNS) p.numRuns = Number(env.HELIOS_FUZZ_RUNS);
+  else if (env.HELIOS_FUZZ_SCALE) p.numRuns = Math.ceil(ciRuns * Number(env.HELIOS_FUZZ_SCALE));
   else if (LONG) p.numRuns = ciRuns * 50;
   if (env.HELIOS_FUZZ_MINUTES) {
     p.numRuns = Number.MAX_SAFE_INTEGER;

@@ -34,7 +34,7 @@ const RUNTIME: Record<Layer, readonly string[]> = {
 // import only the package entry (index.ts), each other and node: modules a
 // terminal program needs; tests may also use fuzz/ helpers.
 const SHELL_DIR = join('sql', 'shell');
-const SHELL_RUNTIME = ['node:fs', 'node:path', 'node:readline', 'node:tty'];
+const SHELL_RUNTIME = ['node:fs', 'node:path', 'node:readline', 'node:tty', 'node:worker_threads'];
 
 function walk(dir: string, out: string[]): string[] {
   for (const name of readdirSync(dir)) {

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = process.cwd();
-const ID = /\[((?:CRY|FMT|SQL|API|ENG)-[A-Z0-9]+(?:-[A-Z0-9]+)*)\]/g;
+const ID = /\[((?:CRY|FMT|SQL|API|ENG|AUD)-[A-Z0-9]+(?:-[A-Z0-9]+)*)\]/g;
 
 function walk(dir: string, pred: (name: string) => boolean, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {

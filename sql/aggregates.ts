@@ -427,3 +427,55 @@ const GROUP_CONCAT: AggregateDef = {
   create: () => groupConcat(false),
   createSliding: () => groupConcat(true),
 };
+
+/** One term of an aggregate's ORDER BY, compiled: its key follows the call's arguments. */
+export interface AggregateOrderTerm {
+  readonly desc: boolean;
+  readonly nullsFirst: boolean;
+  readonly coll: Collation;
+}
+
+/**
+ * `f(args ORDER BY keys)` as SQLite 3.44+ runs it: each row's arguments and
+ * keys (the keys appended after the `nargs` arguments) are kept, and when
+ * the result is asked for they are sorted — stably, so rows with equal keys
+ * keep their scan order, as SQLite's sorter does with its sequence column —
+ * and stepped through a fresh accumulator of `def`. DISTINCT and FILTER act
+ * before (in scan order), as in SQLite. Not a window aggregate: SQLite
+ * refuses ORDER BY there, so there is no inverse.
+ */
+export function orderedAggregate(def: AggregateDef, nargs: number, terms: readonly AggregateOrderTerm[]): AggregateDef {
+  const compare = (a: readonly SqlValue[], b: readonly SqlValue[]): number => {
+    for (let i = 0; i < terms.length; i++) {
+      const t = terms[i]!;
+      const x = a[nargs + i]!;
+      const y = b[nargs + i]!;
+      if (x === null || y === null) {
+        if (x === y) continue;
+        return (x === null) === t.nullsFirst ? -1 : 1;
+      }
+      const c = compareValues(x, y, t.coll);
+      if (c !== 0) return t.desc ? -c : c;
+    }
+    return 0;
+  };
+  return {
+    name: def.name,
+    ...(def.json === true ? { json: true } : {}),
+    create: (coll) => {
+      const rows: SqlValue[][] = [];
+      let cached: { n: number; value: SqlValue } | null = null;
+      return {
+        step: (args) => (rows.push(args.slice()), false),
+        result: () => {
+          if (cached !== null && cached.n === rows.length) return cached.value;
+          const acc = def.create(coll);
+          const sorted = rows.slice().sort(compare);
+          for (const r of sorted) acc.step(r.length === nargs ? r : r.slice(0, nargs));
+          cached = { n: rows.length, value: acc.result() };
+          return cached.value;
+        },
+      };
+    },
+  };
+}

@@ -66,6 +66,7 @@ test('RENAME TO rewrites every name of the table, double-quoted, but not a CTE o
   same(`${RENAME}
 ALTER TABLE p RENAME TO q; SELECT * FROM v; SELECT * FROM u; SELECT * FROM g;
 ALTER TABLE q RENAME TO c; ALTER TABLE q RENAME TO sqlite_x; ALTER TABLE v RENAME TO vv; ALTER TABLE sqlite_schema RENAME TO x;
+ALTER TABLE q RENAME TO q; ALTER TABLE q RENAME TO Q;
 PRAGMA foreign_keys = ON; INSERT INTO c(x) VALUES(99);`);
 });
 

@@ -26,10 +26,11 @@ import { parse } from './parser.ts';
 import { createLexer } from './lexer.ts';
 import { buildIndex, buildTable, fold, type Catalog, type SchemaRow, type TableInfo } from './catalog.ts';
 import type { Overlay } from './txn.ts';
-import type { Row } from './expr-compile.ts';
+import type { Frame, Row } from './expr-compile.ts';
+import type { SqlValue } from '../format/sql-value.ts';
 import { Planner, decodeTableRow } from './planner.ts';
 import { constantDefaultValue } from './default-value.ts';
-import { anyRow, compileTableWriter } from './constraints.ts';
+import { anyRow, compileTableWriter, computeGenerated } from './constraints.ts';
 import { createRenameCollector, replaceTokens, type RenameSchema, type RenameTarget } from './rename.ts';
 import { sqlErr } from './sql-error.ts';
 
@@ -39,6 +40,8 @@ export interface AlterSession {
   readonly overlay: Overlay;
   /** PRAGMA foreign_keys. */
   readonly foreignKeys: boolean;
+  /** A frame for one execution (computing an added generated column's values). */
+  frame(params: readonly SqlValue[]): Frame;
 }
 
 /** The rewriter's view of the catalog (sql/rename.ts). */
@@ -127,7 +130,8 @@ export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
   switch (a.kind) {
     case 'RenameTable': {
       const nn = a.newName.name;
-      if (s.catalog.nameInUse(nn) && fold(nn) !== fold(t.name)) {
+      // As SQLite, also when only the case changes (RENAME TO T of t).
+      if (s.catalog.nameInUse(nn)) {
         throw sqlErr(`there is already another table or index with this name: ${nn}`, a.newName.pos);
       }
       if (fold(nn).startsWith('sqlite_')) throw sqlErr(`object name reserved for internal use: ${nn}`, a.newName.pos);
@@ -137,7 +141,7 @@ export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
       const old = fold(t.name);
       rewriteSchema(s, { kind: 'table', table: t.name }, () => quoted, (r, sql) => {
         if (r.id === t.id) return { ...r, name: nn, tblName: nn, sql };
-        if (r.type !== 'index' || fold(r.tblName) !== old) return r;
+        if ((r.type !== 'index' && r.type !== 'trigger') || fold(r.tblName) !== old) return r;
         if (r.sql === null) return { ...r, tblName: nn, name: r.name.replace(/^sqlite_autoindex_.*_(\d+)$/, `sqlite_autoindex_${nn}_$1`) };
         return { ...r, tblName: nn, sql };
       });
@@ -166,6 +170,7 @@ export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
       for (const k of c.constraints) {
         if (k.kind === 'PrimaryKey') throw sqlErr('Cannot add a PRIMARY KEY column', k.pos);
         if (k.kind === 'Unique') throw sqlErr('Cannot add a UNIQUE column', k.pos);
+        if (k.kind === 'Generated' && k.stored) throw sqlErr('cannot add a STORED column', k.pos);
       }
       const def = c.constraints.find((k) => k.kind === 'Default') as (A.ColumnConstraint & { kind: 'Default' }) | undefined;
       // Like SQLite, these two only fail when the table already holds rows.
@@ -191,8 +196,16 @@ export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
         const close = sql.lastIndexOf(')');
         newSql = `${sql.slice(0, close).replace(/\s+$/, '')}, ${colText}${sql.slice(close)}`;
       }
+      try {
+        // The new text must still define a table (a STRICT table refuses an unknown type name), as SQLite tests it.
+        const nt = buildTable(parse(newSql)[0] as A.CreateTableStmt, t.id, t.indexes.map((ix) => ix.id));
+        if (nt.columns.some((col) => col.generated !== null)) compileTableWriter(nt, new Planner({ catalog: s.catalog, store: () => s.overlay }));
+      } catch (e) {
+        throw sqlErr(`error in table ${t.name} after add column: ${e instanceof HeliosError ? e.message.split('\n')[0]! : String(e)}`, c.pos);
+      }
       s.catalog.replaceRow(s.overlay, { ...row, sql: newSql });
       s.catalog.rebuild();
+      if (hasRows && c.constraints.some((k) => k.kind === 'Generated')) fillGenerated(s, s.catalog.table(t.name)!);
       return;
     }
     case 'DropColumn':
@@ -247,6 +260,29 @@ function dropColumn(s: AlterSession, t: TableInfo, row: SchemaRow, name: A.Name)
     const vals = r.slice(0, t.columns.length);
     vals.splice(ci, 1);
     s.overlay.put(rowKey(t.id, rowid), encodeRow(vals, n, nt.rowidAlias, s.overlay.alloc));
+  }
+}
+
+/**
+ * Gives every row of `t` the value of a VIRTUAL column ADD COLUMN just added (rows written
+ * before it hold fewer values): each row is read, its generated columns computed, and written
+ * back, so a read never computes. No index names the new column yet.
+ */
+function fillGenerated(s: AlterSession, t: TableInfo): void {
+  const w = compileTableWriter(t, new Planner({ catalog: s.catalog, store: () => s.overlay }));
+  const f = s.frame([]);
+  const lo = objectPrefix(t.id);
+  const rows: Row[] = [];
+  const cur = s.overlay.scan(lo, prefixEnd(lo));
+  try {
+    while (cur.next()) rows.push(decodeTableRow(t, readRowid(cur.key(), 4), cur.value()));
+  } finally {
+    cur.close();
+  }
+  const n = t.columns.length;
+  for (const r of rows) {
+    computeGenerated(w, r, f);
+    s.overlay.put(rowKey(t.id, r[n] as number | bigint), encodeRow(r.slice(0, n), n, t.rowidAlias, s.overlay.alloc));
   }
 }
 

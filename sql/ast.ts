@@ -798,6 +798,8 @@ export interface FunctionExpr {
   readonly distinct: boolean;
   readonly filter: Expr | null;
   readonly over?: OverClause;
+  /** `f(x, … ORDER BY y)` (SQLite 3.44+): the order an aggregate sees its rows in; absent when not written (SQLite drops it on a call without arguments). */
+  readonly orderBy?: readonly OrderingTerm[];
 }
 
 /** A row value `(a, b, …)` with at least two items (`(a)` is just `a`). */
@@ -898,7 +900,8 @@ export function formatExpr(e: Expr): string {
     case 'Exists': return `EXISTS (${formatQuery(e.query)})`;
     case 'Subquery': return `(${formatQuery(e.query)})`;
     case 'Function': {
-      const args = e.star ? '*' : (e.distinct ? 'DISTINCT ' : '') + list(e.args, formatExpr);
+      const order = e.orderBy === undefined ? '' : ` ORDER BY ${list(e.orderBy, formatOrderingTerm)}`;
+      const args = e.star ? '*' : (e.distinct ? 'DISTINCT ' : '') + list(e.args, formatExpr) + order;
       const filter = e.filter === null ? '' : ` FILTER (WHERE ${formatExpr(e.filter)})`;
       const over = e.over === undefined ? '' : e.over.kind === 'Named' ? ` OVER ${formatName(e.over.name.name)}` : ` OVER (${formatWindow(e.over.window)})`;
       return `${formatName(e.name)}(${args})${filter}${over}`;

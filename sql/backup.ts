@@ -15,7 +15,7 @@ import { HeliosError, isHeliosError } from '../format/errors.ts';
 import { resolveBackup, restoreFiles, type BackupProgress } from '../engine/backup.ts';
 import type { KeySourceOption } from '../engine/engine.ts';
 import type { IntegrityProgress, IntegrityReport } from './integrity.ts';
-import { Database } from './database.ts';
+import { Database, type DatabaseOptions } from './database.ts';
 
 export type { BackupProgress, BackupResult, BackupEntry } from '../engine/backup.ts';
 export { listBackups, pruneBackups } from '../engine/backup.ts';
@@ -63,6 +63,8 @@ export interface RestoreBackupOptions {
   readonly progress?: (p: BackupProgress) => void;
   /** Verify the backup first (default true): a damaged backup is CORRUPTION and nothing is written. */
   readonly verify?: boolean;
+  /** The audit log (as DatabaseOptions.auditLog) that records the restore, written by the restored database (needs `key`). */
+  readonly auditLog?: DatabaseOptions['auditLog'];
 }
 
 export interface RestoreResult {
@@ -88,5 +90,14 @@ export function restoreBackup(source: string, dest: string, o: RestoreBackupOpti
     if (!r.ok) throw new HeliosError('CORRUPTION', `backup ${from} failed verification, nothing restored: ${r.problems.slice(0, 3).join('; ')}`, { file: from });
   }
   const r = restoreFiles(from, dest, o.progress !== undefined ? { progress: o.progress } : {});
+  if (o.auditLog !== undefined) {
+    // spec/audit-log.md [AUD-OPS-1]: the restored database files the restore in its own chain.
+    const db = new Database(r.path, { fileMustExist: true, auditLog: o.auditLog, ...(o.key !== undefined ? { key: o.key } : {}) });
+    try {
+      db.audit('restore', 'ok');
+    } finally {
+      db.close();
+    }
+  }
   return { ...r, verified: verify };
 }

@@ -12,6 +12,9 @@ import { sqliteOracleOrNull } from '../scripts/slt-backend.ts';
 import { buildTable, Catalog } from './catalog.ts';
 import { parse } from './parser.ts';
 import type { CreateTableStmt } from './ast.ts';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 type Oracle = { exec(sql: string): void; prepare(sql: string): { raw(): { all(): unknown[][] } }; close(): void };
 const openOracle = sqliteOracleOrNull<Oracle>('catalog.test', 'checking the recorded SQLite results only');
@@ -197,5 +200,39 @@ test('a schema written when names folded by Unicode case still loads: an index s
   assert.is(ix.columns[0]!.column, 0);
   assert.is(c.table('Ä')!.indexes.length, 1);
 });
+
+test('PRIMARY KEY(x DESC) on an INTEGER column is a rowid alias as in SQLite; a database written when it was not still reads as written', () => {
+  const db = new Database(':memory:', { encryption: false });
+  db.exec("CREATE TABLE t (x INTEGER, y TEXT, PRIMARY KEY (x DESC)); INSERT INTO t VALUES (10, 'ten')");
+  assert.equal(db.prepare('SELECT rowid, x FROM t').raw().all(), [[10, 10]]);
+  db.close();
+  // sql/testdata/legacy-desc-pk was written by the code before the change (key: 32 bytes of 0x42):
+  // x is an ordinary column there, with its own PRIMARY KEY index and rowids 1, 2, 3.
+  const dir = mkdtempSync(join(tmpdir(), 'helios-legacy-'));
+  try {
+    cpSync(join(process.cwd(), 'sql', 'testdata', 'legacy-desc-pk'), dir, { recursive: true });
+    const old = new Database(dir, { key: { raw: new Uint8Array(32).fill(0x42) } });
+    try {
+      assert.equal(old.prepare('SELECT rowid, x, y FROM t ORDER BY x').raw().all(), [[1, 10, 'ten'], [2, 20, 'twenty'], [3, 30, 'thirty']]);
+      old.exec("INSERT INTO t VALUES (40, 'forty')");
+      assert.equal(old.prepare('SELECT rowid, x FROM t WHERE x = 40').raw().all(), [[4, 40]]);
+      assert.ok(throwsCode(() => old.exec("INSERT INTO t VALUES (10, 'again')"), 'CONSTRAINT_PRIMARYKEY'));
+      assert.equal(old.prepare("PRAGMA integrity_check").raw().all(), [['ok']]);
+    } finally {
+      old.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function throwsCode(f: () => void, code: string): boolean {
+  try {
+    f();
+  } catch (e) {
+    return isHeliosError(e, code as never);
+  }
+  return false;
+}
 
 test.run();

@@ -70,6 +70,8 @@ export interface ColumnInfo {
   /** 1-based position in the PRIMARY KEY, 0 when not part of it. */
   readonly pk: number;
   readonly checks: readonly Expr[];
+  /** `GENERATED ALWAYS AS (expr) [VIRTUAL|STORED]`: computed on every write (constraints.ts), never assigned; null for an ordinary column. */
+  readonly generated: { readonly expr: Expr; readonly stored: boolean } | null;
 }
 
 export interface ForeignKeyInfo {
@@ -120,7 +122,22 @@ export interface TableInfo {
   readonly indexes: IndexInfo[];
   readonly columnIndex: ReadonlyMap<string, number>;
   readonly withoutRowid: boolean;
+  /** A STRICT table: every column's type is one of STRICT_TYPES, checked on every write (constraints.ts). */
+  readonly strict: boolean;
 }
+
+/**
+ * The type names a STRICT table allows, with the affinity each applies before its type is
+ * checked (SQLite: ANY converts nothing, unlike ANY in an ordinary table, which is NUMERIC).
+ */
+export const STRICT_TYPES: ReadonlyMap<string, Affinity> = new Map<string, Affinity>([
+  ['INT', 'INTEGER'],
+  ['INTEGER', 'INTEGER'],
+  ['REAL', 'REAL'],
+  ['TEXT', 'TEXT'],
+  ['BLOB', 'BLOB'],
+  ['ANY', 'BLOB'],
+]);
 
 export interface ViewInfo {
   readonly type: 'view';
@@ -167,7 +184,7 @@ function legacyColumn(table: TableInfo, name: string): number | undefined {
 }
 
 /** Builds the TableInfo of a CREATE TABLE (no storage). Auto-index ids come from `autoIds` in order. */
-export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly number[]): TableInfo {
+export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly number[], descPkIsAlias = true): TableInfo {
   const def = stmt.definition;
   if (def.kind !== 'Columns') throw new HeliosError('INTERNAL', 'CREATE TABLE AS must be expanded before buildTable');
   const name = stmt.name.name;
@@ -184,6 +201,7 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
   };
   // Primary key
   let pkCols: { col: number; desc: boolean; collation: string | null }[] = [];
+  let pkInColumn = false;
   let autoincrement = false;
   let pkConflict: ConflictAction | null = null;
   let pkCount = 0;
@@ -192,6 +210,7 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
       if (k.kind === 'PrimaryKey') {
         pkCount++;
         pkCols = [{ col: i, desc: k.order === 'DESC', collation: null }];
+        pkInColumn = true;
         autoincrement = k.autoincrement;
         pkConflict = k.conflict;
       }
@@ -201,6 +220,7 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
     if (k.kind === 'PrimaryKey') {
       pkCount++;
       pkCols = k.columns.map((ic) => ({ col: colIdx(indexedColumnName(ic), ic.pos), desc: ic.order === 'DESC', collation: ic.collation }));
+      pkInColumn = false;
       autoincrement = k.autoincrement;
       pkConflict = k.conflict;
     }
@@ -209,14 +229,32 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
   let rowidAlias = -1;
   if (pkCols.length === 1 && !def.withoutRowid) {
     const c = def.columns[pkCols[0]!.col]!;
-    if (c.type !== null && c.type.name.toUpperCase() === 'INTEGER' && !pkCols[0]!.desc) rowidAlias = pkCols[0]!.col;
+    // SQLite's quirk: `x INTEGER PRIMARY KEY DESC` is not a rowid alias, `PRIMARY KEY(x DESC)` is.
+    if (c.type !== null && c.type.name.toUpperCase() === 'INTEGER' && !(pkCols[0]!.desc && (pkInColumn || !descPkIsAlias))) rowidAlias = pkCols[0]!.col;
   }
   if (autoincrement && rowidAlias < 0) throw new HeliosError('SQL_ERROR', 'AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY', posOf(stmt.pos));
   const pkPos = new Map<number, number>();
   pkCols.forEach((p, i) => pkPos.set(p.col, i + 1));
 
   const tokenText = (e: Expr): string => createLexer(stmt.sql, e.pos.offset - stmt.pos.offset).next().value;
-  const columns: ColumnInfo[] = def.columns.map((c, i) => buildColumn(c, pkPos.get(i) ?? 0, tokenText));
+  if (def.strict) {
+    for (const c of def.columns) {
+      if (c.type === null) throw new HeliosError('SQL_ERROR', `missing datatype for ${name}.${c.name.name}`, posOf(c.name.pos));
+      const written = c.type.args.length > 0 ? `${c.type.name}(${c.type.args.join(',')})` : c.type.name;
+      if (c.type.args.length > 0 || !STRICT_TYPES.has(c.type.name.toUpperCase())) {
+        throw new HeliosError('SQL_ERROR', `unknown datatype for ${name}.${c.name.name}: "${written}"`, posOf(c.name.pos));
+      }
+    }
+  }
+  const columns: ColumnInfo[] = def.columns.map((c, i) => {
+    const col = buildColumn(c, pkPos.get(i) ?? 0, tokenText, def.strict);
+    // A WITHOUT ROWID table's PRIMARY KEY columns are NOT NULL (SQLite: convertToWithoutRowidTable).
+    return def.withoutRowid && col.pk > 0 && !col.notNull ? { ...col, notNull: true } : col;
+  });
+  if (columns.some((c) => c.generated !== null)) {
+    if (columns.every((c) => c.generated !== null)) throw new HeliosError('SQL_ERROR', 'must have at least one non-generated column', posOf(stmt.pos));
+    generatedOrder(name, columns, columnIndex);
+  }
   const checks: { name: string | null; expr: Expr }[] = [];
   const fks: ForeignKeyInfo[] = [];
   const indexes: IndexInfo[] = [];
@@ -294,7 +332,50 @@ export function buildTable(stmt: CreateTableStmt, id: number, autoIds: readonly 
     indexes,
     columnIndex,
     withoutRowid: def.withoutRowid,
+    strict: def.strict,
   };
+}
+
+/** The columns of table `tableName` an expression names (any AST node of kind Column, unqualified or qualified by the table). */
+function columnsNamed(e: unknown, tableName: string, columnIndex: ReadonlyMap<string, number>, out: Set<number>): void {
+  if (e === null || typeof e !== 'object') return;
+  if (Array.isArray(e)) {
+    for (const x of e) columnsNamed(x, tableName, columnIndex, out);
+    return;
+  }
+  const node = e as { kind?: unknown; table?: unknown; column?: unknown };
+  if (node.kind === 'Column' && typeof node.column === 'string' && (node.table === null || (typeof node.table === 'string' && fold(node.table) === fold(tableName)))) {
+    const i = columnIndex.get(fold(node.column));
+    if (i !== undefined) out.add(i);
+  }
+  for (const v of Object.values(e)) if (v !== null && typeof v === 'object') columnsNamed(v, tableName, columnIndex, out);
+}
+
+/**
+ * The generated columns of a table in the order they are computed: each after the generated
+ * columns its expression names. A cycle is SQLite's "generated column loop on "x"".
+ */
+export function generatedOrder(tableName: string, columns: readonly ColumnInfo[], columnIndex: ReadonlyMap<string, number>): number[] {
+  const order: number[] = [];
+  const state = new Map<number, 'visiting' | 'done'>();
+  // As SQLite names it: the column whose expression reaches a column still being computed.
+  const visit = (i: number): void => {
+    if (state.get(i) === 'done') return;
+    state.set(i, 'visiting');
+    const deps = new Set<number>();
+    columnsNamed(columns[i]!.generated!.expr, tableName, columnIndex, deps);
+    for (const d of deps) {
+      if (columns[d]!.generated === null) continue;
+      if (state.get(d) === 'visiting') throw new HeliosError('SQL_ERROR', `generated column loop on "${columns[i]!.name}"`);
+      visit(d);
+    }
+    state.set(i, 'done');
+    order.push(i);
+  };
+  columns.forEach((c, i) => {
+    if (c.generated !== null) visit(i);
+  });
+  return order;
 }
 
 /** How many automatic indexes a CREATE TABLE needs (so ids can be allocated first). */
@@ -320,12 +401,14 @@ function fkInfo(cols: number[], fk: { table: { name: string }; columns: readonly
   };
 }
 
-function buildColumn(c: ColumnDef, pk: number, tokenText: TokenText): ColumnInfo {
+function buildColumn(c: ColumnDef, pk: number, tokenText: TokenText, strict: boolean): ColumnInfo {
   let notNull = false;
   let notNullConflict: ConflictAction | null = null;
   let defaultExpr: Expr | null = null;
   let defaultText: string | null = null;
   let collation: Collation = 'BINARY';
+  let generated: ColumnInfo['generated'] = null;
+  let hasDefault = false;
   const checks: Expr[] = [];
   for (const k of c.constraints) {
     switch (k.kind) {
@@ -334,6 +417,7 @@ function buildColumn(c: ColumnDef, pk: number, tokenText: TokenText): ColumnInfo
         notNullConflict = k.conflict;
         break;
       case 'Default':
+        hasDefault = true;
         defaultExpr = k.expr;
         defaultText = k.text;
         break;
@@ -341,15 +425,18 @@ function buildColumn(c: ColumnDef, pk: number, tokenText: TokenText): ColumnInfo
         collation = normalizeCollation(k.collation, k.pos);
         break;
       case 'Generated':
-        throw new HeliosError('SQL_ERROR', 'generated columns are not supported', posOf(k.pos));
+        if (pk > 0) throw new HeliosError('SQL_ERROR', 'generated columns cannot be part of the PRIMARY KEY', posOf(k.pos));
+        generated = { expr: k.expr, stored: k.stored };
+        break;
       default:
         break;
     }
   }
   const declType = c.type === null ? '' : c.type.args.length > 0 ? `${c.type.name}(${c.type.args.join(',')})` : c.type.name;
-  const affinity = affinityOf(c.type?.name ?? null);
+  const affinity = strict ? STRICT_TYPES.get(c.type!.name.toUpperCase())! : affinityOf(c.type?.name ?? null);
+  if (generated !== null && hasDefault) throw new HeliosError('SQL_ERROR', `error in generated column "${c.name.name}"`, posOf(c.name.pos));
   const absentValue = defaultExpr === null ? null : constantDefaultValue(defaultExpr, affinity, tokenText);
-  return { name: c.name.name, declType, affinity, notNull, notNullConflict, defaultExpr, defaultText, absentValue, collation, pk, checks };
+  return { name: c.name.name, declType, affinity, notNull, notNullConflict, defaultExpr, defaultText, absentValue, collation, pk, checks, generated };
 }
 
 /** Builds an IndexInfo from CREATE INDEX against its table. */
@@ -460,7 +547,11 @@ export class Catalog {
       const stmt = parseSchemaSql(r.sql);
       if (stmt.kind !== 'CreateTable') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE TABLE`);
       const ids = (autoIds.get(fold(r.name)) ?? []).sort((a, b) => a.n - b.n).map((x) => x.id);
-      const t = buildTable(stmt, r.id, ids);
+      let t = buildTable(stmt, r.id, ids);
+      // Databases written before `PRIMARY KEY(x DESC)` became a rowid alias (as in SQLite) keep
+      // that column in the row with an automatic PRIMARY KEY index: the unused index id says so,
+      // and the table goes on being read as it was written.
+      if (ids.length > t.indexes.filter((ix) => ix.sql === null).length && t.rowidAlias >= 0 && hasDescTablePk(stmt)) t = buildTable(stmt, r.id, ids, false);
       this.tables.set(fold(t.name), t);
       for (const ix of t.indexes) this.indexes.set(fold(ix.name), ix);
     }
@@ -598,4 +689,10 @@ function parseSchemaSql(sql: string): Statement {
   const s = stmts[0];
   if (stmts.length !== 1 || s === undefined) throw new HeliosError('CORRUPTION', 'schema SQL does not hold exactly one statement');
   return s;
+}
+
+/** A table constraint PRIMARY KEY of one DESC column (the shape whose rowid-alias reading changed). */
+function hasDescTablePk(stmt: CreateTableStmt): boolean {
+  if (stmt.definition.kind !== 'Columns') return false;
+  return stmt.definition.constraints.some((k) => k.kind === 'PrimaryKey' && k.columns.length === 1 && k.columns[0]!.order === 'DESC');
 }

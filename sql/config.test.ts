@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { HeliosError } from '../format/errors.ts';
+import { HeliosError, isHeliosError } from '../format/errors.ts';
 import { fuzzParams } from '../fuzz/budget.ts';
 import { Database } from './database.ts';
 import { setFipsProviderCheck } from '../engine/engine.ts';
@@ -73,24 +73,30 @@ test('the seed\'s five configuration files load with encryption on, a key file a
 
 test('informational keys are reported in ignored with a reason; keys acted on are reported in applied', () => {
   const ehr = loadConfig(join(CONFIG_DIR, 'heliosdb.toml'));
-  assert.equal(keysOf(ehr.ignored), [
-    'database.page_size',
+  assert.equal(keysOf(ehr.ignored), ['database.page_size']);
+  assert.equal(keysOf(ehr.applied), [
+    'database.enable_wal',
+    'database.memory_limit_mb',
+    'database.path',
+    'encryption.algorithm',
+    'encryption.enabled',
+    'encryption.key_source',
     'encryption.rotation_interval_days',
     'logging.audit_log_enabled',
     'logging.audit_log_path',
     'logging.log_encryption_operations',
   ]);
-  assert.equal(keysOf(ehr.applied), ['database.enable_wal', 'database.memory_limit_mb', 'database.path', 'encryption.algorithm', 'encryption.enabled', 'encryption.key_source']);
-  const audit = ehr.ignored.find((s) => s.key === 'logging.audit_log_enabled')!;
+  const audit = ehr.applied.find((s) => s.key === 'logging.audit_log_enabled')!;
   assert.is(audit.line, 16);
-  assert.match(audit.note, /no audit log/);
+  assert.match(audit.note, /tamper-evident audit log/);
+  assert.equal(ehr.logging, { auditLogEnabled: true, auditLogPath: '/var/log/heliosdb/audit.log', logEncryptionOperations: true });
   assert.is(ehr.database.pageSize, 4096);
-  assert.match(ehr.ignored.find((s) => s.key === 'encryption.rotation_interval_days')!.note, /does not rotate keys/);
+  assert.match(ehr.applied.find((s) => s.key === 'encryption.rotation_interval_days')!.note, /every 90 days/);
 
   const pos = loadConfig(join(CONFIG_DIR, 'heliosdb_pos.toml'));
   assert.ok(pos.applied.some((s) => s.key === 'compliance.prohibit_plaintext_card'));
   assert.ok(pos.applied.some((s) => s.key === 'compliance.pci_dss_mode'));
-  assert.equal(keysOf(pos.ignored), ['compliance.log_card_data_access', 'encryption.rotation_interval_days']);
+  assert.equal(keysOf(pos.ignored), ['compliance.log_card_data_access']);
 
   const gdpr = loadConfig(join(CONFIG_DIR, 'heliosdb_gdpr.toml'));
   for (const k of ['backup.backup_enabled', 'backup.backup_encryption', 'backup.backup_retention_days']) assert.ok(gdpr.applied.some((s) => s.key === k), k);
@@ -118,7 +124,6 @@ test('informational keys are reported in ignored with a reason; keys acted on ar
     'compliance.fda_21_cfr_part_11',
     'compliance.framework',
     'database.page_size',
-    'encryption.rotation_interval_days',
     'iot.edge_mode',
     'iot.flash_optimization',
   ]);
@@ -130,7 +135,8 @@ test('each seed configuration creates an encrypted database (path and key overri
       const keyFile = join(dir, 'db.key');
       writeFileSync(keyFile, KEY_HEX + '\n');
       const path = join(dir, 'app.db');
-      let db = openDatabaseFromConfig(join(CONFIG_DIR, f), { path, key: { file: keyFile } });
+      const auditLogPath = join(dir, 'audit.log');
+      let db = openDatabaseFromConfig(join(CONFIG_DIR, f), { path, key: { file: keyFile }, auditLogPath });
       try {
         const info = db.storageInfo();
         assert.is(info.encryptionEnabled, true, f);
@@ -142,7 +148,7 @@ test('each seed configuration creates an encrypted database (path and key overri
       } finally {
         db.close();
       }
-      db = openDatabaseFromConfig(join(CONFIG_DIR, f), { path, key: { file: keyFile }, fileMustExist: true });
+      db = openDatabaseFromConfig(join(CONFIG_DIR, f), { path, key: { file: keyFile }, fileMustExist: true, auditLogPath });
       try {
         assert.equal(db.prepare('SELECT secret FROM t').pluck().all(), ['PHI-0001'], f);
       } finally {
@@ -151,11 +157,13 @@ test('each seed configuration creates an encrypted database (path and key overri
       const wrongKey = join(dir, 'wrong.key');
       writeFileSync(wrongKey, 'a0'.repeat(32));
       try {
-        openDatabaseFromConfig(join(CONFIG_DIR, f), { path, key: { file: wrongKey } }).close();
+        openDatabaseFromConfig(join(CONFIG_DIR, f), { path, key: { file: wrongKey }, auditLogPath }).close();
         assert.unreachable('a wrong key opened the database');
       } catch (e) {
         assert.ok(e instanceof HeliosError && e.code === 'WRONG_KEY', String(e));
       }
+      // heliosdb.toml turns the audit log on: the opens, closes and the failed unlock are in it.
+      if (f === 'heliosdb.toml') assert.match(readFileSync(auditLogPath, 'latin1'), /\topen\tok\t[^]*\tclose\tok\t[^]*\topen\twrong-key\t/);
     });
   }
 });
@@ -165,11 +173,13 @@ test('a configuration with relative paths resolves them against its own director
     writeFileSync(join(dir, 'ehr.key'), KEY_HEX);
     const text = readFileSync(join(CONFIG_DIR, 'heliosdb.toml'), 'utf8')
       .replace('/var/lib/heliosdb/ehr.db', 'data/ehr.db')
-      .replace('/secure/ehr_encryption.key', 'ehr.key');
+      .replace('/secure/ehr_encryption.key', 'ehr.key')
+      .replace('/var/log/heliosdb/audit.log', 'logs/audit.log');
     writeFileSync(join(dir, 'heliosdb.toml'), text);
     const c = loadConfig(join(dir, 'heliosdb.toml'));
     assert.is(c.database.path, join(dir, 'data', 'ehr.db'));
     assert.equal(c.encryption.keySource, { kind: 'file', path: join(dir, 'ehr.key') });
+    assert.is(c.logging.auditLogPath, join(dir, 'logs', 'audit.log'), 'relative to the file too');
     const db = openDatabaseFromConfig(c);
     try {
       db.exec('CREATE TABLE x (a)');
@@ -194,7 +204,7 @@ test('memory_limit_mb sizes the memtable and the block cache exactly as the API\
       writeFileSync(keyFile, KEY_HEX + '\n');
       const config = loadConfig(join(CONFIG_DIR, f));
       const limitMb = config.database.memoryLimitMb!;
-      const viaToml = openDatabaseFromConfig(config, { path: join(dir, 'toml.db'), key: { file: keyFile } });
+      const viaToml = openDatabaseFromConfig(config, { path: join(dir, 'toml.db'), key: { file: keyFile }, auditLogPath: join(dir, 'audit.log') });
       const viaApi = new Database(join(dir, 'api.db'), { key: { file: keyFile }, memoryLimitMb: limitMb });
       try {
         const t = engineInfo(viaToml);
@@ -368,6 +378,33 @@ test('property: any document built from known and unknown sections, keys and val
     }),
     fuzzParams(400),
   );
+});
+
+
+test('[CRY-ROTATE-8] [AUD-OPS-2] rotation_interval_days and [logging] become the API options; their mistakes are CONFIG', () => {
+  const c = parseConfig(
+    `[database]\npath = "db"\n[encryption]\nkey_source = { Environment = "K" }\nrotation_interval_days = 30\n[logging]\naudit_log_enabled = true\naudit_log_path = "logs/audit.log"\nlog_encryption_operations = false\n`,
+    '/etc/helios/h.toml',
+  );
+  const { options } = databaseOptionsFromConfig(c);
+  assert.is(options.rotationIntervalDays, 30);
+  assert.equal(options.auditLog, { path: '/etc/helios/logs/audit.log', routine: false });
+  const off = parseConfig(`[logging]\naudit_log_enabled = false\naudit_log_path = "a.log"\n`, '/x/h.toml');
+  assert.is(databaseOptionsFromConfig(off, { path: 'db' }).options.auditLog, undefined);
+  assert.match(off.applied.find((s) => s.key === 'logging.audit_log_path')!.note, /not used/);
+  for (const [text, re] of [
+    [`[logging]\naudit_log_enabled = true\n`, /no logging\.audit_log_path/],
+    [`[encryption]\nenabled = false\nrotation_interval_days = 30\n`, /unencrypted database has no data key/],
+    [`[logging]\naudit_log_path = ""\n`, /must be a file path/],
+  ] as const) {
+    try {
+      parseConfig(text, 'h.toml');
+      assert.unreachable(text);
+    } catch (e) {
+      assert.ok(isHeliosError(e, 'CONFIG'), String(e));
+      assert.match((e as Error).message, re);
+    }
+  }
 });
 
 test.run();

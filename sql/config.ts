@@ -23,18 +23,19 @@
  *   created in FIPS mode);
  *   `[iot] power_loss_protection` (true → synchronous 'full', false →
  *   'normal'); `[compliance] pci_dss_mode` / `prohibit_plaintext_card` (when
- *   true, encryption must be enabled); `[backup] backup_enabled`,
+ *   true, encryption must be enabled); `[encryption]`
+ *   `rotation_interval_days` (scheduled data-key rotation); `[logging]`
+ *   `audit_log_enabled` / `audit_log_path` / `log_encryption_operations`
+ *   (the audit log, spec/audit-log.md); `[backup] backup_enabled`,
  *   `backup_path` (default `<database path>.backups`), `backup_encryption`
  *   (false → unencrypted backups), `backup_retention_days`: the backup set
  *   db.backup() without a destination writes to and prunes (DatabaseOptions
  *   .backup; nothing runs on a timer). Listed in `config.applied`.
  * - accepted but not acted on: `[database] page_size` (HeliosDB has no
- *   pages), `[encryption] rotation_interval_days` (nothing rotates keys on a
- *   schedule), and every key of `[logging]`, `[gdpr]`,
+ *   pages), and every key of `[gdpr]`,
  *   `[security]`, `[offline]` and the rest of `[compliance]`/`[iot]`. Their
  *   types are still checked. Listed in `config.ignored`, each with the reason,
- *   so that nobody believes HeliosDB writes an audit log or rotates keys
- *   because a file says so.
+ *   so that nobody believes HeliosDB acts on them because a file says so.
  * - anything else: an unknown section or key, a wrong type or value →
  *   HeliosError 'CONFIG' naming the file, the key and the line
  *   (`details.file`, `details.line`). Messages never contain the value of a
@@ -90,8 +91,16 @@ export interface HeliosConfig {
     readonly algorithm: 'Aes256Gcm';
     readonly keySource: ConfigKeySource | null;
     readonly fipsMode: boolean;
-    /** Advisory only: reported, never scheduled. */
+    /** Scheduled data-key rotation (the API's rotationIntervalDays), or null. */
     readonly rotationIntervalDays: number | null;
+  };
+  /** The audit log (spec/audit-log.md; the API's auditLog option). */
+  readonly logging: {
+    readonly auditLogEnabled: boolean;
+    /** Absolute path, or null. */
+    readonly auditLogPath: string | null;
+    /** Whether routine opens and closes are logged (default true); key operations and failed unlocks always are. */
+    readonly logEncryptionOperations: boolean;
   };
   /**
    * [backup]: the backup set db.backup() without a destination writes to
@@ -120,8 +129,14 @@ export interface ConfigOverrides {
   readonly fileMustExist?: boolean;
   readonly readonly?: boolean;
   readonly kdf?: DatabaseOptions['kdf'];
+  /** The clock of rotations and audit entries (tests move it). */
+  readonly clock?: () => number;
+  /** Audit log file; replaces [logging] audit_log_path (the log stays off unless audit_log_enabled = true). */
+  readonly auditLogPath?: string;
   /** Environment used to read PassphraseEnvironment variables. Default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** DatabaseOptions.interruptFlag. */
+  readonly interruptFlag?: Int32Array;
 }
 
 type Kind = 'bool' | 'int' | 'string' | 'key_source';
@@ -131,7 +146,7 @@ interface KeySpec {
   readonly ignored?: string;
 }
 
-const NO_AUDIT_LOG = 'HeliosDB-Lite writes no audit log; log access in the application';
+const NO_AUDIT_LOG = "HeliosDB-Lite's audit log ([logging]) records security operations, not data access; log access in the application";
 const INFORMATIONAL = 'informational: HeliosDB-Lite has no setting for it';
 
 /** Every section and key a configuration file may contain. */
@@ -148,15 +163,12 @@ const SCHEMA: Readonly<Record<string, Readonly<Record<string, KeySpec>>>> = {
     algorithm: { kind: 'string' },
     key_source: { kind: 'key_source' },
     fips_mode: { kind: 'bool' },
-    rotation_interval_days: {
-      kind: 'int',
-      ignored: 'HeliosDB-Lite does not rotate keys on a schedule; the interval is only reported',
-    },
+    rotation_interval_days: { kind: 'int' },
   },
   logging: {
-    audit_log_enabled: { kind: 'bool', ignored: NO_AUDIT_LOG },
-    audit_log_path: { kind: 'string', ignored: NO_AUDIT_LOG },
-    log_encryption_operations: { kind: 'bool', ignored: NO_AUDIT_LOG },
+    audit_log_enabled: { kind: 'bool' },
+    audit_log_path: { kind: 'string' },
+    log_encryption_operations: { kind: 'bool' },
   },
   compliance: {
     pci_dss_mode: { kind: 'bool' },
@@ -248,9 +260,14 @@ export function databaseOptionsFromConfig(config: HeliosConfig, overrides: Confi
   if (overrides.key !== undefined) o.key = overrides.key;
   else if (config.encryption.enabled && config.encryption.keySource !== null) o.key = keyOption(config, overrides.env);
   if (config.encryption.fipsMode) o.fips = true;
+  if (overrides.interruptFlag !== undefined) o.interruptFlag = overrides.interruptFlag;
   const sync = overrides.synchronous ?? config.database.synchronous;
   if (sync !== null) o.synchronous = sync;
   if (config.database.memoryLimitMb !== null) o.memoryLimitMb = config.database.memoryLimitMb;
+  if (config.encryption.rotationIntervalDays !== null) o.rotationIntervalDays = config.encryption.rotationIntervalDays;
+  const auditPath = overrides.auditLogPath ?? config.logging.auditLogPath;
+  if (config.logging.auditLogEnabled && auditPath !== null) o.auditLog = { path: auditPath, routine: config.logging.logEncryptionOperations };
+  if (overrides.clock !== undefined) o.clock = overrides.clock;
   if (overrides.fileMustExist !== undefined) o.fileMustExist = overrides.fileMustExist;
   if (overrides.readonly !== undefined) o.readonly = overrides.readonly;
   if (overrides.kdf !== undefined) o.kdf = overrides.kdf;
@@ -444,7 +461,26 @@ class ConfigChecker {
       this.note('encryption.fips_mode', fipsMode ? 'FIPS mode: the runtime must report a FIPS provider (crypto.getFips()), every AES-GCM/HKDF/PBKDF2 operation goes through it, PBKDF2-HMAC-SHA256 for passphrases of new databases; an existing database must be a FIPS one' : 'FIPS mode off');
     }
     let rotationIntervalDays: number | null = null;
-    if (enc.rotation_interval_days !== undefined) rotationIntervalDays = this.positiveInt('encryption.rotation_interval_days', enc.rotation_interval_days as bigint, 36500);
+    if (enc.rotation_interval_days !== undefined) {
+      rotationIntervalDays = this.positiveInt('encryption.rotation_interval_days', enc.rotation_interval_days as bigint, 36500);
+      if (!enabled) this.fail('encryption.rotation_interval_days', 'is set but encryption.enabled = false (an unencrypted database has no data key)');
+      this.note('encryption.rotation_interval_days', `a new data-key generation every ${rotationIntervalDays} days (at open or commit); older files are re-sealed in the background and the old generation dropped`);
+    }
+    const log = this.section('logging');
+    const auditLogEnabled = (log.audit_log_enabled as boolean | undefined) ?? false;
+    let auditLogPath: string | null = null;
+    if (log.audit_log_path !== undefined) {
+      const p = log.audit_log_path as string;
+      if (p === '' || p === ':memory:') this.fail('logging.audit_log_path', 'must be a file path');
+      auditLogPath = this.resolvePath(p);
+    }
+    const logEncryptionOperations = (log.log_encryption_operations as boolean | undefined) ?? true;
+    if (auditLogEnabled && auditLogPath === null) this.fail('logging.audit_log_enabled', 'is true but no logging.audit_log_path is given');
+    if (log.audit_log_enabled !== undefined) this.note('logging.audit_log_enabled', auditLogEnabled ? 'tamper-evident audit log of key operations, failed unlocks, opens and closes (spec/audit-log.md)' : 'audit log off');
+    if (auditLogPath !== null) this.note('logging.audit_log_path', auditLogEnabled ? `audit log appended to ${auditLogPath}` : 'not used: audit_log_enabled is not true');
+    if (log.log_encryption_operations !== undefined) {
+      this.note('logging.log_encryption_operations', logEncryptionOperations ? 'routine opens and closes are logged too' : 'routine opens and closes are not logged (key operations and failed unlocks still are)');
+    }
     for (const k of ['pci_dss_mode', 'prohibit_plaintext_card'] as const) {
       if (compliance[k] === true) {
         if (!enabled) this.fail(`compliance.${k}`, 'is true but encryption.enabled = false');
@@ -490,6 +526,7 @@ class ConfigChecker {
       backupPathDefaulted,
       database: { path, memoryLimitMb, enableWal, pageSize, synchronous },
       encryption: { enabled, algorithm: 'Aes256Gcm', keySource, fipsMode, rotationIntervalDays },
+      logging: { auditLogEnabled, auditLogPath, logEncryptionOperations },
       applied: this.applied,
       ignored: this.ignored,
     };

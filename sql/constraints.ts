@@ -18,8 +18,8 @@ import type { SqlValue } from '../format/sql-value.ts';
 import { encodePrefixedKey, type KeyColumn } from '../format/key-codec.ts';
 import { encodeRow } from '../format/row-codec.ts';
 import { objectPrefix, prefixEnd, readRowid, rowKey, rowidBytes, writeRowid } from '../format/table-key.ts';
-import { applyAffinity, isTruthy } from './value.ts';
-import type { IndexInfo, TableInfo } from './catalog.ts';
+import { applyAffinity, isTruthy, typeOf } from './value.ts';
+import { generatedOrder, type IndexInfo, type TableInfo } from './catalog.ts';
 import type { Ev, Frame, Row, Scope, Source } from './expr-compile.ts';
 import { decodeTableRow, type Planner } from './planner.ts';
 import { bytesToBin, type Overlay } from './txn.ts';
@@ -69,6 +69,8 @@ export interface TableWriter {
   readonly partial: Map<IndexInfo, Ev>;
   readonly checks: { name: string; ev: Ev }[];
   readonly defaults: (Ev | null)[];
+  /** The generated columns in the order they are computed (catalog.ts generatedOrder). */
+  readonly generated: readonly { readonly col: number; readonly ev: Ev }[];
 }
 
 /** A row a new row conflicts with: through the rowid (ix null) or a UNIQUE index. */
@@ -104,7 +106,41 @@ export function compileTableWriter(t: TableInfo, planner: Planner): TableWriter 
   const checks = t.checks.map((c) => ({ name: c.name ?? checkText(t.sql, c.expr), ev: planner.comp.compile(c.expr, scope).ev }));
   const rootScope = planner.rootScope();
   const defaults = t.columns.map((c) => (c.defaultExpr ? planner.comp.compile(c.defaultExpr, rootScope).ev : null));
-  return { t, keyRow: null, keyBytes: [], keyBins: [], slot, scope, exprEvs, partial, checks, defaults };
+  const generated = t.columns.some((c) => c.generated !== null) ? compileGenerated(t, planner, scope) : [];
+  return { t, keyRow: null, keyBytes: [], keyBins: [], slot, scope, exprEvs, partial, checks, defaults, generated };
+}
+
+/**
+ * Compiles the generated columns' expressions over the row being written, with SQLite's
+ * refusals: no subquery, no non-deterministic function (an aggregate is refused as anywhere
+ * outside a query's result).
+ */
+function compileGenerated(t: TableInfo, planner: Planner, scope: Scope): { col: number; ev: Ev }[] {
+  const comp = planner.comp;
+  const savedSub = comp.sub;
+  const savedRandom = comp.usesRandom;
+  comp.sub = {
+    compileSubquery: () => {
+      throw new HeliosError('SQL_ERROR', 'subqueries prohibited in generated columns');
+    },
+  };
+  try {
+    return generatedOrder(t.name, t.columns, t.columnIndex).map((col) => {
+      comp.usesRandom = false;
+      const ev = comp.compile(t.columns[col]!.generated!.expr, scope).ev;
+      if (comp.usesRandom) throw new HeliosError('SQL_ERROR', 'non-deterministic functions prohibited in generated columns');
+      return { col, ev };
+    });
+  } finally {
+    comp.sub = savedSub;
+    comp.usesRandom = savedRandom;
+  }
+}
+
+/** Computes the generated columns of `row` (every other column final), each with its column's affinity. */
+export function computeGenerated(w: TableWriter, row: Row, f: Frame): void {
+  f.rows[w.slot] = row;
+  for (const g of w.generated) row[g.col] = applyAffinity(g.ev(f), w.t.columns[g.col]!.affinity);
 }
 
 /** Values of an index's key for a row ([...columns, rowid]). */
@@ -141,6 +177,7 @@ export function indexEntryKey(ix: IndexInfo, vals: SqlValue[], rowid: number | b
 /** Applies NOT NULL (with its conflict action) and CHECK. Returns false when the row is to be skipped (IGNORE). */
 export function checkRow(w: TableWriter, row: Row, f: Frame, action: ConflictAction | null): boolean {
   const t = w.t;
+  if (w.generated.length > 0) computeGenerated(w, row, f);
   for (let i = 0; i < t.columns.length; i++) {
     const c = t.columns[i]!;
     if (!c.notNull || row[i] !== null) continue;
@@ -153,6 +190,7 @@ export function checkRow(w: TableWriter, row: Row, f: Frame, action: ConflictAct
     }
     throw conflictError(constraintErr('CONSTRAINT_NOTNULL', `NOT NULL constraint failed: ${t.name}.${c.name}`), act);
   }
+  if (t.strict) checkStrictTypes(t, row);
   if (w.checks.length > 0) {
     f.rows[w.slot] = row;
     for (const c of w.checks) {
@@ -165,6 +203,29 @@ export function checkRow(w: TableWriter, row: Row, f: Frame, action: ConflictAct
     }
   }
   return true;
+}
+
+/**
+ * A STRICT table's type check, after NOT NULL and before CHECK as in SQLite: each value, its
+ * column's affinity already applied, must be of the column's type (a REAL column takes an
+ * INTEGER as REAL; ANY takes everything). No conflict clause applies: OR IGNORE and OR
+ * REPLACE still fail, as in SQLite.
+ */
+function checkStrictTypes(t: TableInfo, row: Row): void {
+  for (let i = 0; i < t.columns.length; i++) {
+    const c = t.columns[i]!;
+    const v = row[i]!;
+    if (v === null || i === t.rowidAlias) continue;
+    const type = c.declType.toUpperCase();
+    if (type === 'ANY') continue;
+    const cls = typeOf(v);
+    const ok = type === 'INT' || type === 'INTEGER' ? cls === 'integer' : type === 'REAL' ? cls === 'real' || cls === 'integer' : type === 'TEXT' ? cls === 'text' : cls === 'blob';
+    if (ok) {
+      if (type === 'REAL' && cls === 'integer') row[i] = applyAffinity(v, 'REAL');
+      continue;
+    }
+    throw constraintErr('CONSTRAINT_DATATYPE', `cannot store ${cls === 'integer' ? 'INT' : cls.toUpperCase()} value in ${type} column ${t.name}.${c.name}`);
+  }
 }
 
 /**

@@ -18,13 +18,15 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type SynchronousMode } from '../engine/engine.ts';
-import type { ChangeKeyOptions, FipsStatus, KdfOptions, RewriteProgress } from '../engine/engine.ts';
+import type { AuditVerifyReport, ChangeKeyOptions, FipsStatus, KdfOptions, RewriteProgress } from '../engine/engine.ts';
 import type { RevokeOptions, RevokeResult } from '../engine/key-management.ts';
 import { createMemVfs } from '../engine/mem-vfs.ts';
+import { createNodeVfs } from '../engine/node-vfs.ts';
 import { parseOne } from './parser.ts';
 import { Session } from './executor.ts';
 import { Statement, outputValue } from './statement.ts';
 import { defaultPragmaSettings } from './pragma.ts';
+import { interruptFlagOption, withInterrupt } from './interrupt.ts';
 import { backupEngine, type BackupResult } from '../engine/backup.ts';
 import { engineBackupOptions, type BackupOptions, type BackupSetConfig } from './backup-options.ts';
 import type { IntegrityProgress, IntegrityReport } from './integrity.ts';
@@ -72,8 +74,41 @@ export interface DatabaseOptions {
    * Intermediate rows never go to disk.
    */
   readonly tempMemoryLimit?: number;
+  /**
+   * Scheduled data-key rotation (the seed's rotation_interval_days): once the current data key
+   * is this many days old, an open or a commit starts a new generation; later commits re-seal
+   * older files in small slices and the old generation is dropped when no file uses it.
+   */
+  readonly rotationIntervalDays?: number;
+  /**
+   * The tamper-evident audit log of security operations (spec/audit-log.md; the seed's
+   * [logging] section): appended to `path`; `routine: false` leaves out routine opens and
+   * closes (log_encryption_operations = false).
+   */
+  readonly auditLog?: { readonly path: string; readonly routine?: boolean };
+  /** Milliseconds since the epoch, default Date.now: the clock of rotations and audit entries (tests move it). */
+  readonly clock?: () => number;
+  /**
+   * The interrupt flag (sql/interrupt.ts): element 0 non-zero stops the running
+   * statement with INTERRUPTED. Pass an Int32Array on a SharedArrayBuffer to
+   * interrupt from another thread (Atomics.store(flag, 0, 1)); db.interrupt()
+   * sets it from this one. Default: a private flag.
+   */
+  readonly interruptFlag?: Int32Array;
   /** The backup set db.backup() writes to when called without a destination (the TOML [backup] section). */
   readonly backup?: BackupSetConfig;
+}
+
+/** One live data-key generation in storageInfo(). */
+export interface DataKeyGenerationInfo {
+  readonly generation: number;
+  /** ISO 8601 creation time, or null when unknown (a readonly open of a database that never recorded it). */
+  readonly createdAt: string | null;
+  /** Age in days (fractional) by the handle's clock, or null. */
+  readonly ageDays: number | null;
+  /** Table files sealed with it, and their bytes. */
+  readonly tables: number;
+  readonly bytes: number;
 }
 
 /** What db.storageInfo() reports (the seed's get_storage_info). Never any key material. */
@@ -90,6 +125,14 @@ export interface StorageInfo {
   readonly dataKeyGenerations: readonly number[];
   readonly currentDataKeyGeneration: number;
   readonly synchronous: SynchronousMode;
+  /** Each live generation's age and size. */
+  readonly dataKeyGenerationInfo: readonly DataKeyGenerationInfo[];
+  /** The scheduled rotation interval, or null. */
+  readonly rotationIntervalDays: number | null;
+  /** ISO 8601 time the next scheduled rotation is due, or null (no schedule). */
+  readonly nextRotationAt: string | null;
+  /** The audit log file, or null when the audit log is off. */
+  readonly auditLogPath: string | null;
 }
 
 type TxnMode = 'deferred' | 'immediate' | 'exclusive';
@@ -109,6 +152,7 @@ export class Database {
   /** @internal */
   readonly session: Session;
   private savepointSeq = 0;
+  private readonly clock: () => number;
   private readonly backupSet: BackupSetConfig | undefined;
   /** Statements iterating now: while any is, only reads may run. */
   private iterators = 0;
@@ -116,11 +160,14 @@ export class Database {
   writesWhileIterating = false;
   /** @internal The drop-in: a readonly handle prepares writes, which fail when run (READONLY), as in SQLite. */
   deferReadonlyCheck = false;
+  /** @internal The interrupt flag its statements check (sql/interrupt.ts). */
+  readonly interruptFlag: Int32Array;
 
   constructor(path: string, options: DatabaseOptions = {}) {
     if (typeof path !== 'string' || path === '') throw new HeliosError('INVALID_ARGUMENT', 'Database path must be a non-empty string');
     if (options === null || typeof options !== 'object') throw new HeliosError('INVALID_ARGUMENT', 'options must be an object');
     this.name = path;
+    this.interruptFlag = interruptFlagOption(options.interruptFlag);
     this.memory = path === ':memory:';
     this.readonly = options.readonly === true;
     const eo: EngineOptions = {
@@ -138,6 +185,14 @@ export class Database {
     if (this.readonly && !this.memory) eo.readonly = true;
     if (options.rollbackWitness !== undefined) eo.rollbackWitness = { ...options.rollbackWitness };
     if (this.memory) eo.vfs = createMemVfs();
+    if (options.rotationIntervalDays !== undefined) eo.rotationIntervalDays = options.rotationIntervalDays;
+    if (options.auditLog !== undefined) {
+      const a = options.auditLog;
+      if (typeof a !== 'object' || a === null) throw new HeliosError('INVALID_ARGUMENT', 'auditLog must be { path: string, routine?: boolean }');
+      eo.audit = { path: a.path, ...(a.routine !== undefined ? { routine: a.routine } : {}) };
+    }
+    if (options.clock !== undefined) eo.clock = options.clock;
+    this.clock = options.clock ?? Date.now;
     const tml = options.tempMemoryLimit;
     if (tml !== undefined && (typeof tml !== 'number' || !Number.isSafeInteger(tml) || tml < 1024)) {
       throw new HeliosError('INVALID_ARGUMENT', 'tempMemoryLimit must be an integer number of bytes, at least 1024');
@@ -153,6 +208,8 @@ export class Database {
       if (tml !== undefined) this.session.tempMemoryLimit = tml;
       const cacheBytes = options.blockCacheBytes ?? (options.memoryLimitMb !== undefined ? Math.floor((options.memoryLimitMb * 1024 * 1024) / 4) : 8 * 1024 * 1024);
       this.session.settings = defaultPragmaSettings(this.memory, cacheBytes);
+      // VACUUM INTO from a ':memory:' database writes its copy to the real file system.
+      if (this.memory) this.session.copyVfs = createNodeVfs();
     } catch (e) {
       this.engine.close();
       this.engine = null;
@@ -219,7 +276,7 @@ export class Database {
         throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
       }
       if (r.statement.parameters.count > 0) throw new HeliosError('MISMATCH', 'Too few parameter values were provided');
-      this.session.run(p, [], () => true);
+      withInterrupt(this.interruptFlag, true, () => this.session.run(p, [], () => true));
     }
   }
 
@@ -300,7 +357,38 @@ export class Database {
       dataKeyGenerations: [...i.generations],
       currentDataKeyGeneration: i.currentGeneration,
       synchronous: i.synchronous,
+      dataKeyGenerationInfo: i.generationInfo.map((g) => ({
+        generation: g.generation,
+        createdAt: g.createdAtMs === null ? null : new Date(g.createdAtMs).toISOString(),
+        ageDays: g.createdAtMs === null ? null : (this.clock() - g.createdAtMs) / 86_400_000,
+        tables: g.tables,
+        bytes: g.tableBytes,
+      })),
+      rotationIntervalDays: i.rotationIntervalDays,
+      nextRotationAt: i.nextRotationAtMs === null ? null : new Date(i.nextRotationAtMs).toISOString(),
+      auditLogPath: i.auditLogPath,
     };
+  }
+
+  /**
+   * Verifies the audit log (default: this handle's auditLog path) for this database with its
+   * key [AUD-VERIFY-1]: returns a report naming the first broken entry (changed, forged,
+   * removed, reordered, or missing at the tail before the database's sealed checkpoint).
+   * Errors: CONFIG (no path), IO.
+   */
+  verifyAuditLog(path?: string): AuditVerifyReport {
+    this.checkOpen();
+    if (path !== undefined && (typeof path !== 'string' || path === '')) throw new HeliosError('INVALID_ARGUMENT', 'path must be a non-empty string');
+    return this.engine!.verifyAuditLog(path);
+  }
+
+  /**
+   * @internal The audit hook of other operations (backup, restore, verify, import, export):
+   * appends `op` with `outcome` to the audit log when it is on (spec/audit-log.md).
+   */
+  audit(op: string, outcome: string, extra?: { generation?: number | null; slot?: number | null }): void {
+    this.checkOpen();
+    this.engine!.audit(op, outcome, extra);
   }
 
   /**
@@ -357,6 +445,16 @@ export class Database {
   }
 
   /**
+   * Stops the statement running now (from a user function, or through a shared
+   * interruptFlag from another thread) with INTERRUPTED at the next row it
+   * pulls; it rolls back like any failed statement. With none running: no effect.
+   */
+  interrupt(): this {
+    Atomics.store(this.interruptFlag, 0, 1);
+    return this;
+  }
+
+  /**
    * Backs the database up while it stays usable (spec/backup.md): resolves
    * once the backup in `dest` is complete and durable. The backup holds
    * exactly the commits made before the call (not an open transaction's
@@ -377,7 +475,18 @@ export class Database {
       const eo = engineBackupOptions(options, this.backupSet, dest !== undefined);
       const target = dest ?? this.backupSet?.path;
       if (target === undefined) throw new HeliosError('CONFIG', 'no backup destination given and no backup set configured ([backup] backup_enabled)');
-      return backupEngine(this.engine!, target, eo);
+      // spec/audit-log.md [AUD-OPS-1]: a backup is logged with its outcome (fail closed: an entry
+      // that cannot be written rejects the backup's promise).
+      return backupEngine(this.engine!, target, eo).then(
+        (r) => {
+          if (this.engine !== null) this.audit('backup', 'ok');
+          return r;
+        },
+        (e: unknown) => {
+          if (this.engine !== null) this.audit('backup', auditOutcome(e));
+          throw e;
+        },
+      );
     } catch (e) {
       return Promise.reject(e);
     }
@@ -391,7 +500,9 @@ export class Database {
   verifyIntegrity(options: { onProgress?: (p: IntegrityProgress) => void } = {}): IntegrityReport {
     this.checkOpen();
     this.checkNotBusy();
-    return this.session.verifyIntegrity(options.onProgress);
+    const report = this.session.verifyIntegrity(options.onProgress);
+    this.audit('verify', report.ok ? 'ok' : 'failed'); // spec/audit-log.md [AUD-OPS-1]
+    return report;
   }
 
   /** Rolls back an open transaction, persists, zeroes keys and releases the lock. Idempotent. */
@@ -409,4 +520,28 @@ export class Database {
   }
 }
 
+/**
+ * Verifies the audit log of the database at `path` (for `heliosdb audit verify`): opens it
+ * readonly with `options.key` (the open itself is not logged), verifies `options.auditLogPath`
+ * and closes it. Errors as `new Database` and verifyAuditLog.
+ */
+export function verifyAuditLog(path: string, options: { key?: KeySourceOption; encryption?: boolean; auditLogPath: string }): AuditVerifyReport {
+  if (options === null || typeof options !== 'object' || typeof options.auditLogPath !== 'string' || options.auditLogPath === '') {
+    throw new HeliosError('INVALID_ARGUMENT', 'verifyAuditLog needs options.auditLogPath');
+  }
+  const db = new Database(path, { readonly: true, fileMustExist: true, ...(options.key !== undefined ? { key: options.key } : {}), ...(options.encryption !== undefined ? { encryption: options.encryption } : {}) });
+  try {
+    return db.verifyAuditLog(options.auditLogPath);
+  } finally {
+    db.close();
+  }
+}
+
+export type { AuditVerifyReport };
 export { outputValue };
+
+/** An error as an audit outcome: `error-` and its code in lower case with dashes ("error-io"). */
+function auditOutcome(e: unknown): string {
+  const code = e instanceof HeliosError ? e.code : 'INTERNAL';
+  return `error-${code.toLowerCase().replace(/_/g, '-')}`;
+}

@@ -832,3 +832,75 @@ export function strftimeFunc(args: readonly SqlValue[], ctx: DateContext): SqlVa
   }
   return out;
 }
+
+/** The iJD of 0000-01-01 00:00:00: timediff breaks its remainder into days and time from there. */
+const YEAR_ZERO_JD_MS = 148699540800000;
+
+/**
+ * timediff(A, B) → '±YYYY-MM-DD HH:MM:SS.SSS', the years, months, days and
+ * time to add to B to reach A (SQLite 3.43+, date.c timediffFunc step by
+ * step): whole years and months first (B moved to A's year and month, then
+ * back one month at a time while it overshoots), the rest as days and time.
+ */
+export function timediffFunc(args: readonly SqlValue[], ctx: DateContext): SqlValue {
+  const d1 = isDate([args[0] ?? null], ctx);
+  if (d1 === null) return null;
+  const d2 = isDate([args[1] ?? null], ctx);
+  if (d2 === null) return null;
+  computeYMD_HMS(d1);
+  computeYMD_HMS(d2);
+  const moveTo = (Y: number, M: number): void => {
+    d2.Y = Y;
+    d2.M = M;
+    d2.validJD = false;
+    computeJD(d2);
+  };
+  let sign: string;
+  let Y: number;
+  let M: number;
+  if (d1.iJD >= d2.iJD) {
+    sign = '+';
+    Y = d1.Y - d2.Y;
+    if (Y !== 0) moveTo(d1.Y, d2.M);
+    M = d1.M - d2.M;
+    if (M < 0) {
+      Y--;
+      M += 12;
+    }
+    if (M !== 0) moveTo(d2.Y, d1.M);
+    while (d1.iJD < d2.iJD) {
+      M--;
+      if (M < 0) {
+        M = 11;
+        Y--;
+      }
+      if (d2.M - 1 < 1) moveTo(d2.Y - 1, 12);
+      else moveTo(d2.Y, d2.M - 1);
+    }
+    d1.iJD = d1.iJD - d2.iJD + YEAR_ZERO_JD_MS;
+  } else {
+    sign = '-';
+    Y = d2.Y - d1.Y;
+    if (Y !== 0) moveTo(d1.Y, d2.M);
+    M = d2.M - d1.M;
+    if (M < 0) {
+      Y--;
+      M += 12;
+    }
+    if (M !== 0) moveTo(d2.Y, d1.M);
+    while (d1.iJD > d2.iJD) {
+      M--;
+      if (M < 0) {
+        M = 11;
+        Y--;
+      }
+      if (d2.M + 1 > 12) moveTo(d2.Y + 1, 1);
+      else moveTo(d2.Y, d2.M + 1);
+    }
+    d1.iJD = d2.iJD - d1.iJD + YEAR_ZERO_JD_MS;
+  }
+  clearYMD_HMS_TZ(d1);
+  computeYMD_HMS(d1);
+  const sec = d1.s.toFixed(3).padStart(6, '0');
+  return `${sign}${pad(Y, 4)}-${pad(M, 2)}-${pad(d1.D - 1, 2)} ${pad(d1.h, 2)}:${pad(d1.m, 2)}:${sec}`;
+}

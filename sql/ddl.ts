@@ -63,6 +63,8 @@ export function createTable(s: DdlSession, stmt: A.CreateTableStmt): void {
   const autoIds: number[] = [];
   for (let i = 0; i < nAuto; i++) autoIds.push(s.catalog.allocateId(s.overlay));
   const t = buildTable(create, id, autoIds);
+  // Generated columns' expressions must compile over the row (names, no subquery, deterministic), as SQLite checks at CREATE.
+  if (t.columns.some((c) => c.generated !== null)) compileTableWriter(t, new Planner({ catalog: s.catalog, store: () => s.overlay }));
   s.catalog.addRow(s.overlay, { id, type: 'table', name, tblName: name, sql: schemaText('CREATE TABLE', create, create.name.pos.offset) });
   t.indexes.forEach((ix) => s.catalog.addRow(s.overlay, { id: ix.id, type: 'index', name: ix.name, tblName: name, sql: null }));
   if (t.autoincrement && s.catalog.sequenceRow() === undefined) {

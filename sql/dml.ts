@@ -3,9 +3,12 @@
  * state a DML statement reads and moves (`DmlSession`: changes(),
  * total_changes(), last_insert_rowid(), the rows changed so far that OR FAIL
  * keeps), the target-table lookup (views and sqlite_* tables cannot be
- * written), and RETURNING, evaluated on each written row as it is written.
+ * written), RETURNING, evaluated on each written row as it is written, and
+ * the Program every DML statement compiles to (dmlProgram).
  */
 import type * as A from './ast.ts';
+import type { ConflictAction } from './ast.ts';
+import type { Program } from './program.ts';
 import type { SqlValue } from '../format/sql-value.ts';
 import { fold, type TableInfo } from './catalog.ts';
 import type { CExpr, ColMeta, Frame, Row } from './expr-compile.ts';
@@ -73,4 +76,31 @@ export function compileReturning(cols: readonly A.ResultColumn[], w: Pick<TableW
       return evs.map((e) => e.ev(f));
     },
   };
+}
+
+/**
+ * The Program of an INSERT, UPDATE or DELETE (on a table or through a view's
+ * INSTEAD OF triggers) around its `execute`, which must end with
+ * `dmlDone`. `execute` is used as is, not wrapped: trigger programs nest one
+ * statement's execute inside another's up to 1000 levels, so every stack
+ * frame per level counts (see the README on trigger depth).
+ */
+export function dmlProgram(version: number, returning: Returning | null, execute: Program['execute']): Program {
+  return { dml: true, columns: returning ? returning.columns : null, declTypes: null, readonly: false, schemaVersion: version, execute };
+}
+
+/**
+ * The conflict action in force for a DML statement whose own is
+ * `orConflict`: inside a trigger, the OR … of the statement that fired it
+ * wins (sql/trigger.ts).
+ */
+export function conflictAction(s: DmlSession, orConflict: ConflictAction | null): ConflictAction | null {
+  return s.triggers.conflictOverride ?? orConflict;
+}
+
+/** Ends one execution that changed `changes` rows itself: they become changes() and are added to total_changes(). */
+export function dmlDone(s: DmlSession, changes: number): { changes: number; lastInsertRowid: number | bigint } {
+  s.changesCount = changes;
+  s.totalChangesCount += changes;
+  return { changes, lastInsertRowid: s.lastRowid };
 }

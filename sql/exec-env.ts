@@ -27,13 +27,13 @@ const OPERATOR_FUNCTIONS: ReadonlyMap<string, ScalarImpl> = new Map<string, Scal
       minArgs: 2,
       maxArgs: 3,
       deterministic: true,
-      fn: (a) => {
+      fn: (a, ctx) => {
         const p = a[0] ?? null;
         const x = a[1] ?? null;
         if (p instanceof Uint8Array || x instanceof Uint8Array) return 0;
         const e = a.length > 2 ? (a[2] ?? null) : undefined;
         if (e === null) return null;
-        const m = likeMatch(p, x, e);
+        const m = likeMatch(p, x, e, ctx.caseSensitiveLike === true);
         return m === null ? null : m ? 1 : 0;
       },
     },
@@ -69,6 +69,7 @@ export function callScalar(impl: ScalarImpl, args: SqlValue[], env: ExecEnv, col
     changes: () => env.changes(),
     totalChanges: () => env.totalChanges(),
     lastInsertRowid: () => env.lastInsertRowid(),
+    caseSensitiveLike: env.caseSensitiveLike === true,
     collation,
   };
   return impl.fn(args, ctx);
@@ -82,12 +83,12 @@ function cString(s: string | null): string | null {
 }
 
 /** `x LIKE pattern [ESCAPE e]` (ASCII case-insensitive). */
-export function likeMatch(pattern: SqlValue, x: SqlValue, escape: SqlValue | undefined): boolean | null {
+export function likeMatch(pattern: SqlValue, x: SqlValue, escape: SqlValue | undefined, caseSensitive = false): boolean | null {
   const p = cString(toText(pattern));
   const s = cString(toText(x));
   if (p === null || s === null) return null;
   const e = escape === undefined ? null : toText(escape);
-  return like(p, s, e);
+  return like(p, s, e, caseSensitive);
 }
 
 /** `x GLOB pattern` (case-sensitive). */

@@ -23,6 +23,7 @@ import type { Accumulator } from './aggregates.ts';
 import { type Frame, type Row, type Source, limitValue, rowKey, valueKey } from './expr-compile.ts';
 import type { KvCursor, Overlay } from './txn.ts';
 import { TempBudget } from './temp-budget.ts';
+import { checkInterrupt } from './interrupt.ts';
 import { openWindowCursor, type WindowInput } from './window.ts';
 import type { AggregateNode, CompoundNode, JoinNode, LevelNode, LimitNode, QueryNode, RecursiveNode, RowsSource, SelectNode, SortNode, SortTerm, ValuesNode } from './plan.ts';
 
@@ -136,6 +137,7 @@ class JoinCursor {
       const nf = filters.length;
       let bound = false;
       while (cur.next(f)) {
+        checkInterrupt();
         if (l.left) {
           let on = true;
           for (const o of l.onFilters) {
@@ -1343,6 +1345,7 @@ class RecursiveCursor implements RowCursor {
       runQuery(n.init, f, this.cx, this.accept);
     }
     for (;;) {
+      checkInterrupt();
       if (this.pending !== null) {
         n.holder.rows = [this.pending];
         this.pending = null;

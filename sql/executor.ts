@@ -23,8 +23,9 @@ import type * as A from './ast.ts';
 import { HeliosError, assertNever } from '../format/errors.ts';
 import type { SqlValue } from '../format/sql-value.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { Vfs } from '../engine/vfs.ts';
 import { parse } from './parser.ts';
-import { Catalog } from './catalog.ts';
+import { Catalog, fold } from './catalog.ts';
 import { Frame, type Row } from './expr-compile.ts';
 import { USER_VERSION_KEY } from '../format/table-key.ts';
 import { Overlay } from './txn.ts';
@@ -38,11 +39,12 @@ import { ConflictError } from './constraints.ts';
 import { foreignKeyError } from './foreign-keys.ts';
 import type { DmlSession } from './dml.ts';
 import { compileSelect, type SelectSession } from './stmt-select.ts';
+import { compileSequenceWrite, writesSequence } from './sequence-write.ts';
 import { compileInsert } from './stmt-insert.ts';
 import { compileDelete, compileUpdate } from './stmt-modify.ts';
 import { createIndex, createTable, createTrigger, createView, drop, type DdlSession } from './ddl.ts';
 import { createTriggers, type TriggerHost, type Triggers } from './trigger.ts';
-import type { PseudoRows } from './planner.ts';
+import { Planner, type PseudoRows } from './planner.ts';
 import type { SchemaRow } from './catalog.ts';
 import { alterTable, type AlterSession } from './alter.ts';
 import { transactionControl, type Savepoint, type TxnControlStmt, type TxnSession } from './txn-control.ts';
@@ -70,6 +72,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   recursiveTriggers = false;
   /** PRAGMA cache_size, journal_mode, busy_timeout (pragma.ts); the Database sets them at open. */
   settings: PragmaSettings = defaultPragmaSettings(false, 8 * 1024 * 1024);
+  /** PRAGMA case_sensitive_like (FunctionContext.caseSensitiveLike). */
+  caseSensitiveLike = false;
   /** Trigger firing (sql/trigger.ts). */
   readonly triggers: Triggers = createTriggers(this);
   /** The OLD / NEW rows while a trigger body statement is being compiled (compileBody), else null. */
@@ -236,11 +240,11 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
       case 'Explain':
         return compileExplain(this, stmt, version);
       case 'Insert':
-        return compileInsert(this, stmt, version);
+        return writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileInsert(this, stmt, version);
       case 'Update':
-        return compileUpdate(this, stmt, version);
+        return writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileUpdate(this, stmt, version);
       case 'Delete':
-        return compileDelete(this, stmt, version);
+        return writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileDelete(this, stmt, version);
       case 'CreateTable':
         return this.ddl(version, () => createTable(this, stmt));
       case 'CreateIndex':
@@ -274,11 +278,54 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
       case 'Analyze':
         return this.noop(version);
       case 'Vacuum':
-        if (stmt.into !== null) throw sqlErr('VACUUM INTO is not supported', stmt.pos);
-        return this.noop(version);
+        return this.vacuum(stmt, version);
       default:
         return assertNever(stmt, 'statement');
     }
+  }
+
+  /**
+   * Where VACUUM INTO writes: null for the engine's own file system; a
+   * ':memory:' database sets the real one (Database), so its copy reaches disk.
+   */
+  copyVfs: Vfs | null = null;
+
+  /**
+   * VACUUM [main|temp] [INTO filename]: outside a transaction only, as in SQLite. VACUUM
+   * compacts the whole store (engine compactAll); INTO writes a copy of the database to the
+   * new directory `filename`, sealed with the same keys (engine copyTo). TEMP objects live in
+   * memory: VACUUM temp has nothing to compact.
+   */
+  private vacuum(stmt: A.VacuumStmt, version: number): Program {
+    const schema = stmt.schema === null ? 'main' : fold(stmt.schema);
+    if (schema !== 'main' && schema !== 'temp') throw sqlErr(`unknown database ${stmt.schema}`, stmt.pos);
+    if (schema === 'temp' && stmt.into !== null) throw sqlErr('VACUUM temp INTO is not supported', stmt.pos);
+    const planner = new Planner({ catalog: this.catalog, store: () => this.overlay });
+    const into = stmt.into === null ? null : planner.comp.compile(stmt.into, planner.rootScope()).ev;
+    return {
+      columns: null,
+      declTypes: null,
+      readonly: false,
+      schemaVersion: version,
+      execute: (params) => {
+        if (this.inTxn) throw sqlErr('cannot VACUUM from within a transaction', stmt.pos);
+        if (into === null) {
+          if (schema === 'main') this.engine.compactAll();
+        } else {
+          const path = into(this.frame(params));
+          if (typeof path !== 'string') throw sqlErr('non-text filename', stmt.pos);
+          const vfs = this.copyVfs ?? undefined;
+          try {
+            this.engine.copyTo(path, vfs);
+          } catch (e) {
+            if (e instanceof HeliosError && e.code === 'CONFIG') throw sqlErr(e.message, stmt.pos);
+            if (e instanceof HeliosError && e.code === 'IO' && e.details.osCode === 'ENOTDIR') throw sqlErr('output file already exists', stmt.pos);
+            throw e;
+          }
+        }
+        return { changes: 0, lastInsertRowid: this.lastRowid };
+      },
+    };
   }
 
   private noop(version: number): Program {

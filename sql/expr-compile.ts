@@ -39,7 +39,7 @@ import {
   applyAffinity,
 } from './value.ts';
 import { fold, normalizeCollation, type TableInfo } from './catalog.ts';
-import { aggregateDef, isAggregateName, type AggregateDef } from './aggregates.ts';
+import { aggregateDef, isAggregateName, orderedAggregate, type AggregateDef } from './aggregates.ts';
 import { callScalar, lookupScalar, likeMatch, globMatch, type ExecEnv, type ScalarImpl } from './exec-env.ts';
 import type { TempBudget } from './temp-budget.ts';
 import { MAX_EXPR_HEIGHT, exprHeight, exprTooLarge } from './limits.ts';
@@ -733,7 +733,7 @@ export class Compiler {
         // As SQLite built with SQLITE_LIKE_DOESNT_MATCH_BLOBS (better-sqlite3, the oracle): a BLOB never matches.
         if (pv instanceof Uint8Array || xv instanceof Uint8Array) return not ? 1 : 0;
         if (pv === null || xv === null || ev2 === null) return null;
-        const m = glob ? globMatch(pv, xv) : likeMatch(pv, xv, ev2);
+        const m = glob ? globMatch(pv, xv) : likeMatch(pv, xv, ev2, f.env.caseSensitiveLike === true);
         if (m === null) return null;
         return m !== not ? 1 : 0;
       },
@@ -805,7 +805,8 @@ export class Compiler {
   private windowCall(e: FunctionExpr, over: OverClause, scope: Scope): CExpr {
     const name = fold(e.name);
     const nargs = e.star ? 0 : e.args.length;
-    // SQLite's parser refuses DISTINCT before any name is looked up.
+    // SQLite's parser refuses an aggregate ORDER BY with OVER, and DISTINCT, before any name is looked up.
+    if (e.orderBy !== undefined) throw err('SQL_ERROR', `ORDER BY may not be used with non-aggregate ${e.name}()`, e.pos);
     if (e.distinct) throw err('SQL_ERROR', 'DISTINCT is not supported for window functions', e.pos);
     let def: AggregateDef | null = this.userAggregate?.(name, nargs) ?? null;
     if (def?.notWindow === true) throw err('SQL_ERROR', `${e.name}() may not be used as a window function`, e.pos);
@@ -840,9 +841,15 @@ export class Compiler {
     }
     const coll = args[0]?.coll ?? 'BINARY';
     const i = win.calls.length;
-    win.calls.push({ name: e.name, builtin: builtin !== undefined ? name : null, def, args: args.map((a) => a.ev), filter: filter?.ev ?? null, coll, spec });
+    // A JSON aggregate reads its arguments with their subtypes and yields a JsonText (or JSONB), unwrapped here as in aggregate().
+    const json = def?.json === true;
+    win.calls.push({ name: e.name, builtin: builtin !== undefined ? name : null, def, args: args.map((a) => (json && a.evJ ? (a.evJ as Ev) : a.ev)), filter: filter?.ev ?? null, coll, spec });
     const slot = win.slot;
     const ex = args.find((a) => a.explicitColl);
+    if (json) {
+      const raw = (f: Frame): JsonArg => f.rows[slot]![i]! as JsonArg;
+      return { ev: (f) => plain(raw(f)), evJ: raw, jsonAlways: !name.startsWith('jsonb'), aff: null, coll: ex ? ex.coll : null, explicitColl: ex !== undefined };
+    }
     return { ev: (f) => f.rows[slot]![i]!, aff: null, coll: ex ? ex.coll : null, explicitColl: ex !== undefined };
   }
 
@@ -898,9 +905,11 @@ export class Compiler {
       agg.inside = true;
       let args: CExpr[];
       let filter: CExpr | null;
+      let keys: CExpr[];
       try {
         args = e.args.map((a) => this.node(a, scope));
         filter = e.filter ? this.node(e.filter, scope) : null;
+        keys = (e.orderBy ?? []).map((t) => this.node(t.expr, scope));
       } finally {
         agg.inside = false;
       }
@@ -909,7 +918,10 @@ export class Compiler {
       const i = agg.calls.length;
       // A JSON aggregate reads its arguments with their subtypes (not under DISTINCT, whose keys are plain values).
       const callArgs = def.json === true && !e.distinct ? args.map((a) => (a.evJ ? { ...a, ev: a.evJ as Ev } : a)) : args;
-      agg.calls.push({ def, args: callArgs, distinct: e.distinct, filter, coll });
+      // ORDER BY inside the call: the keys ride after the arguments (aggregates.ts orderedAggregate).
+      const terms = (e.orderBy ?? []).map((t, k) => ({ desc: t.direction === 'DESC', nullsFirst: t.nulls === null ? t.direction !== 'DESC' : t.nulls === 'FIRST', coll: keys[k]!.coll ?? 'BINARY' }));
+      const callDef = terms.length > 0 ? orderedAggregate(def, callArgs.length, terms) : def;
+      agg.calls.push({ def: callDef, args: terms.length > 0 ? [...callArgs, ...keys] : callArgs, distinct: e.distinct, filter, coll });
       const slot = agg.slot;
       const ex = args.find((a) => a.explicitColl);
       if (def.json === true) {
@@ -918,9 +930,10 @@ export class Compiler {
       }
       return { ev: (f) => f.rows[slot]![i]!, aff: null, coll: ex ? ex.coll : null, explicitColl: ex !== undefined };
     }
-    if (e.distinct || e.filter) throw err('SQL_ERROR', `DISTINCT/FILTER used with the non-aggregate function ${e.name}()`, e.pos);
     const userFn = this.userScalar?.(name, nargs);
     const impl = userFn ?? lookupScalar(name);
+    if (e.orderBy !== undefined) throw err('SQL_ERROR', impl ? `ORDER BY may not be used with non-aggregate ${e.name}()` : `no such function: ${e.name}`, e.pos);
+    if (e.distinct || e.filter) throw err('SQL_ERROR', `DISTINCT/FILTER used with the non-aggregate function ${e.name}()`, e.pos);
     if (!impl) throw err('SQL_ERROR', `no such function: ${e.name}`, e.pos);
     if (nargs < impl.minArgs || nargs > impl.maxArgs) {
       throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
@@ -987,6 +1000,7 @@ export class Compiler {
       };
     }
     const n = evs.length;
+    if (!impl.deterministic) this.usesRandom = true;
     const isConst = args.every((a) => a.constant === true) && impl.deterministic;
     // The collation of the leftmost argument that has one (min, max, nullif use it): as in
     // SQLite, a column has one even when it is BINARY, so min(blobcol, nocasecol) is BINARY.

@@ -31,7 +31,7 @@ import { fold, type Catalog, type ForeignKeyInfo, type IndexInfo, type TableInfo
 import type { Frame, Row } from './expr-compile.ts';
 import { Planner, decodeTableRow, rowidProbe } from './planner.ts';
 import { sqlErr } from './sql-error.ts';
-import { compileTableWriter, constraintErr, indexEntryKey, putRow, removeRow, type RowWriteContext } from './constraints.ts';
+import { compileTableWriter, constraintErr, indexEntryKey, loadRow, putRow, removeRow, type RowWriteContext } from './constraints.ts';
 
 /** What foreign-key enforcement needs of the session. */
 export interface ForeignKeyContext extends RowWriteContext {
@@ -42,6 +42,15 @@ export interface ForeignKeyContext extends RowWriteContext {
   readonly deferForeignKeys: boolean;
   /** SQLite's deferred-constraint counter for the open transaction (see the module comment). */
   deferredViolations: number;
+  /** The session's triggers (trigger.ts): rows an action deletes or changes fire the child table's, as SQLite's action triggers do. */
+  readonly triggers?: ActionTriggers;
+}
+
+/** The part of trigger.ts's Triggers that foreign-key actions use (declared here: trigger.ts sits above this file). */
+export interface ActionTriggers {
+  has(target: string, timing: 'BEFORE' | 'AFTER', event: 'DELETE' | 'UPDATE'): boolean;
+  /** Returns false when a trigger ran RAISE(IGNORE): the row is left as it is. */
+  fire(target: string, timing: 'BEFORE' | 'AFTER', event: 'DELETE' | 'UPDATE', oldRow: Row | null, newRow: Row | null, changed: ((col: number) => boolean) | null, orConflict: null): boolean;
 }
 
 export function foreignKeyError(): HeliosError {
@@ -241,19 +250,49 @@ export function childRefs(s: ForeignKeyContext, parent: TableInfo, oldRow: Row, 
       if (isAction) {
         const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
         const w = compileTableWriter(child, planner);
-        for (const r of matches) {
-          if (action === 'CASCADE' && newRow === null) {
+        const event = action === 'CASCADE' && newRow === null ? 'DELETE' : 'UPDATE';
+        const tr = s.triggers;
+        const before = tr !== undefined && tr.has(child.name, 'BEFORE', event);
+        const after = tr !== undefined && tr.has(child.name, 'AFTER', event);
+        // SQLite runs an action as a DELETE or UPDATE of the child assigning the key columns: UPDATE OF those fires.
+        const keyCols = new Set(fk.columns);
+        const changed = (c: number): boolean => keyCols.has(c);
+        const nChild = child.columns.length;
+        // Rows a BEFORE trigger's RAISE(IGNORE) left referencing the old key stay violations, as in SQLite.
+        let kept = 0;
+        for (let r of matches) {
+          if (before || after) {
+            // An earlier row's trigger may have changed or deleted this one.
+            const cur = loadRow(s.overlay, child, r[nChild] as number | bigint);
+            if (cur === null) continue;
+            r = cur;
+          }
+          if (event === 'DELETE') {
+            if (before && !tr!.fire(child.name, 'BEFORE', 'DELETE', r, null, null, null)) {
+              kept++;
+              continue;
+            }
+            removeRow(s, w, r, f);
             childRefs(s, child, r, null, f, depth + 1);
             childRemoved(s, child, r);
-            removeRow(s, w, r, f);
+            if (after) tr!.fire(child.name, 'AFTER', 'DELETE', r, null, null, null);
             continue;
           }
           const nr = r.slice();
           fk.columns.forEach((c, j) => {
             nr[c] = action === 'CASCADE' ? newRow![pidx[j]!]! : action === 'SET NULL' ? null : w.defaults[c] ? applyAffinity(w.defaults[c]!(f), child.columns[c]!.affinity) : null;
           });
+          if (before && !tr!.fire(child.name, 'BEFORE', 'UPDATE', r, nr, changed, null)) {
+            kept++;
+            continue;
+          }
           removeRow(s, w, r, f);
-          putRow(s, w, nr, r[child.columns.length] as number | bigint, f);
+          putRow(s, w, nr, r[nChild] as number | bigint, f);
+          if (after) tr!.fire(child.name, 'AFTER', 'UPDATE', r, nr, changed, null);
+        }
+        if (kept > 0) {
+          if (fk.deferred || s.deferForeignKeys) s.deferredViolations += kept;
+          else throw foreignKeyError();
         }
         continue;
       }

@@ -15,7 +15,7 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { type Collation, type SqlValue, RealBox, bytesToText, makeInteger, makeReal, textToBytes } from '../format/sql-value.ts';
-import { type DateContext, dateFunc, datetimeFunc, juliandayFunc, strftimeFunc, timeFunc, unixepochFunc } from './datetime.ts';
+import { type DateContext, dateFunc, datetimeFunc, juliandayFunc, strftimeFunc, timediffFunc, timeFunc, unixepochFunc } from './datetime.ts';
 import { formatFloat } from './fp-decode.ts';
 import { sqlPrintf } from './printf.ts';
 import { jsonFunctions, plain } from './json-functions.ts';
@@ -34,6 +34,8 @@ export interface FunctionContext extends DateContext {
   readonly collation?: Collation;
   changes?(): number;
   totalChanges?(): number;
+  /** PRAGMA case_sensitive_like: LIKE and like() compare letters exactly (default false: ASCII letters fold). */
+  readonly caseSensitiveLike?: boolean;
   lastInsertRowid?(): number | bigint;
 }
 
@@ -703,6 +705,13 @@ function logFn(base: number | null): ScalarFunction['fn'] {
 
 const VARIADIC = Infinity;
 
+/**
+ * What sqlite_version() reports: the SQLite release whose SQL this engine
+ * matches (the better-sqlite3 oracle's; tests compare it), so that tools
+ * choosing features by version (RETURNING ≥ 3.35, ->> ≥ 3.38, …) choose right.
+ */
+export const SQLITE_VERSION = '3.53.2';
+
 function def(name: string, minArgs: number, maxArgs: number, fn: ScalarFunction['fn'], deterministic = true): ScalarFunction {
   return { name, minArgs, maxArgs, deterministic, fn };
 }
@@ -758,6 +767,8 @@ const definitions: ScalarFunction[] = [
   def('julianday', 0, VARIADIC, dateFn(juliandayFunc), false),
   def('unixepoch', 0, VARIADIC, dateFn(unixepochFunc), false),
   def('strftime', 1, VARIADIC, dateFn(strftimeFunc), false),
+  def('timediff', 2, 2, dateFn(timediffFunc), false),
+  def('sqlite_version', 0, 0, () => SQLITE_VERSION),
   def('changes', 0, 0, (_a, ctx) => ctx.changes?.() ?? 0, false),
   def('total_changes', 0, 0, (_a, ctx) => ctx.totalChanges?.() ?? 0, false),
   def('last_insert_rowid', 0, 0, (_a, ctx) => ctx.lastInsertRowid?.() ?? 0, false),

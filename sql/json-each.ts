@@ -91,8 +91,9 @@ function* walk(recursive: boolean, args: readonly (SqlValue | undefined)[]): Gen
     let key: SqlValue = null;
     if (found.label > 0) key = labelOf(b, found.label).text;
     else if (root !== '$') {
-      const m = /\[(\d+)\]$/.exec(root);
-      key = m ? Number(m[1]) : null;
+      // SQLite reads the digits after '[': a `[#-N]` step (counted from the end) gives key 0.
+      const m = /\[(\d+|#-\d+)\]$/.exec(root);
+      key = m ? (m[1]!.startsWith('#') ? 0 : Number(m[1])) : null;
     }
     yield row(key, j, rootId, null, root, root === '$' ? '$' : parentPath(root));
   } else if (!isContainer) {

@@ -380,6 +380,8 @@ function extractFn(kind: 'extract' | 'arrow' | 'arrow2', blob: boolean): JsonFun
       if (j >= 0) {
         if (!multi) {
           if (kind === 'arrow') return new JsonText(renderJson(doc, j, elementEnd(doc, j)));
+          // ->> gives SQL values: an array or object is plain TEXT (json_extract's keeps the JSON subtype).
+          if (kind === 'arrow2') return plain(elementValue(doc, j, blob));
           return elementValue(doc, j, blob);
         }
         if (out!.n > 1) out!.push(0x2c);
@@ -591,24 +593,31 @@ function mergePatch(t: Uint8Array, ti: number, p: Uint8Array, pi: number, depth:
   const tm = members(target, tStart);
   const parts: (Uint8Array | null)[] = tm.map(([l, , e]) => target.subarray(l, e));
   const labels = tm.map(([l]) => labelText(target, l));
+  // Where each member's label/value offsets (tm) point: the target, or the bytes of a member
+  // the patch added (a later duplicate key in the patch merges into it, as in SQLite).
+  const srcs: Uint8Array[] = tm.map(() => target);
   let changed = false;
   for (const [pl, pv, pe] of members(p, pi)) {
     const key = labelText(p, pl);
-    const idx = labels.indexOf(key);
+    let idx = -1;
+    for (let k = 0; k < labels.length && idx < 0; k++) if (labels[k] === key && parts[k] !== null) idx = k;
     const isNull = (p[pv]! & 0x0f) === JSONB_NULL;
-    if (idx >= 0 && parts[idx] !== null) {
+    if (idx >= 0) {
       if (isNull) {
         parts[idx] = null;
         changed = true;
       } else {
         const [l, v, e] = tm[idx]!;
-        const merged = mergePatch(target.subarray(v, e), 0, p, pv, depth + 1);
-        const lab = target.subarray(l, v);
+        const src = srcs[idx]!;
+        const merged = mergePatch(src.subarray(v, e), 0, p, pv, depth + 1);
+        const lab = src.subarray(l, v);
         const next = new Uint8Array(lab.length + merged.length);
         next.set(lab);
         next.set(merged, lab.length);
         if (!bytesEqual(next, parts[idx]!)) changed = true;
         parts[idx] = next;
+        tm[idx] = [0, lab.length, next.length];
+        srcs[idx] = next;
       }
     } else if (!isNull) {
       const lab = p.subarray(pl, pv);
@@ -618,7 +627,8 @@ function mergePatch(t: Uint8Array, ti: number, p: Uint8Array, pi: number, depth:
       next.set(val, lab.length);
       parts.push(next);
       labels.push(key);
-      tm.push([0, 0, 0]);
+      tm.push([0, lab.length, next.length]);
+      srcs.push(next);
       changed = true;
     }
   }

@@ -29,6 +29,7 @@ type Matcher = (subject: string) => boolean;
 
 const likeCache = new Map<string, Matcher>(); // patterns without ESCAPE
 const likeEscCache = new Map<string, Matcher>(); // keyed by escape code point ':' pattern
+const likeExactCache = new Map<string, Matcher>(); // case_sensitive_like: keyed as likeEscCache (-1: no escape)
 const globCache = new Map<string, Matcher>();
 const CACHE_LIMIT = 256;
 
@@ -51,7 +52,8 @@ function checkLength(pattern: string): void {
  * character; otherwise it must be exactly one character (SQL_ERROR
  * "ESCAPE expression must be a single character").
  */
-export function like(pattern: string, subject: string, escape: string | null = null): boolean {
+export function like(pattern: string, subject: string, escape: string | null = null, caseSensitive = false): boolean {
+  if (caseSensitive) return likeCaseSensitive(pattern, subject, escape);
   if (escape === null) {
     const m = likeCache.get(pattern);
     if (m !== undefined) return m(subject);
@@ -65,6 +67,18 @@ export function like(pattern: string, subject: string, escape: string | null = n
     esc = cps[0]!.codePointAt(0)!;
   }
   return cached(likeEscCache, esc + ':' + pattern, () => compileLike(pattern, esc))(subject);
+}
+
+/** LIKE under PRAGMA case_sensitive_like = ON: letters match only themselves. */
+function likeCaseSensitive(pattern: string, subject: string, escape: string | null): boolean {
+  checkLength(pattern);
+  let esc = -1;
+  if (escape !== null) {
+    const cps = Array.from(escape);
+    if (cps.length !== 1) throw new HeliosError('SQL_ERROR', 'ESCAPE expression must be a single character');
+    esc = cps[0]!.codePointAt(0)!;
+  }
+  return cached(likeExactCache, esc + ':' + pattern, () => compileLike(pattern, esc, false))(subject);
 }
 
 /** `subject GLOB pattern`. */
@@ -91,7 +105,7 @@ export function foldAscii(s: string): string {
   return s;
 }
 
-const foldCp = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
+const foldLetter = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
 
 function codePoints(s: string): number[] {
   const out: number[] = [];
@@ -110,7 +124,8 @@ function codePoints(s: string): number[] {
   return out;
 }
 
-function compileLike(pattern: string, esc: number): Matcher {
+function compileLike(pattern: string, esc: number, fold = true): Matcher {
+  const foldCp = fold ? foldLetter : (c: number): number => c;
   const cps = codePoints(pattern);
   const tokens: Token[] = [];
   for (let i = 0; i < cps.length; i++) {
@@ -122,7 +137,7 @@ function compileLike(pattern: string, esc: number): Matcher {
     else if (c === 95) tokens.push({ kind: 'one' });
     else tokens.push({ kind: 'lit', cp: foldCp(c) });
   }
-  return fastPath(tokens, true) ?? ((s) => matchTokens(tokens, codePoints(foldAscii(s))));
+  return fastPath(tokens, fold) ?? ((s) => matchTokens(tokens, codePoints(fold ? foldAscii(s) : s)));
 }
 
 function compileGlob(pattern: string): Matcher {

@@ -113,7 +113,7 @@ function childrenOf(e: Expr): Expr[] {
       return out;
     }
     case 'Cast': return [e.expr];
-    case 'Function': return e.filter ? [...e.args, e.filter] : [...e.args];
+    case 'Function': return [...e.args, ...(e.filter ? [e.filter] : []), ...(e.orderBy ?? []).map((t) => t.expr)];
     case 'Row': return [...e.items];
     case 'Raise': return e.message ? [e.message] : [];
     case 'Exists': case 'Subquery': {
@@ -165,9 +165,16 @@ export function exprTooLarge(pos?: { readonly line: number; readonly column: num
   return new HeliosError('TOO_BIG', `Expression tree is too large (maximum depth ${MAX_EXPR_HEIGHT})${where}`, pos ? { line: pos.line, column: pos.column } : {});
 }
 
-/** Whether `e` is the runtime's stack overflow (V8 and JSC: "Maximum call stack size exceeded"). */
+/**
+ * Whether `e` is the runtime's stack overflow (V8 and JSC: "Maximum call
+ * stack size exceeded", SpiderMonkey: "too much recursion"). No regular
+ * expression: called with the stack nearly exhausted, V8's regexp compiler
+ * can abort the process ("RegExpCompiler Allocation failed").
+ */
 export function isStackOverflow(e: unknown): boolean {
-  return e instanceof RangeError && /call stack|recursion/i.test(e.message);
+  if (!(e instanceof RangeError)) return false;
+  const m = e.message;
+  return m.includes('call stack') || m.includes('recursion');
 }
 
 /** `e`, or TOO_BIG in its place when it is a stack overflow (the last line of defence behind the limits above). */

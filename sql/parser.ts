@@ -1802,15 +1802,17 @@ class Parser {
     let star = false;
     let distinct = false;
     let args: A.Expr[] = [];
+    let orderBy: A.OrderingTerm[] | undefined;
     if (this.accept('*')) star = true;
     else if (!this.at(')')) {
       if (this.accept('DISTINCT')) distinct = true;
       else this.accept('ALL');
-      args = this.parseExprList();
-      if (this.at('ORDER')) {
-        this.deferUnsupported(this.advance(), 'ORDER BY inside an aggregate call is not supported');
+      if (!this.at('ORDER')) args = this.parseExprList();
+      if (this.accept('ORDER')) {
         this.expect('BY');
-        this.parseOrderingTerms();
+        const terms = this.parseOrderingTerms();
+        // As SQLite: ORDER BY on a call without arguments is dropped.
+        if (args.length > 0) orderBy = terms;
       }
     }
     this.expect(')');
@@ -1828,9 +1830,9 @@ class Parser {
         over = { kind: 'Window', window: this.parseWindow() };
         this.expect(')');
       } else over = { kind: 'Named', name: this.parseNm('a window name') };
-      return { kind: 'Function', pos, name: nameTok.value, args, star, distinct, filter, over };
+      return { kind: 'Function', pos, name: nameTok.value, args, star, distinct, filter, over, ...(orderBy ? { orderBy } : {}) };
     }
-    return { kind: 'Function', pos, name: nameTok.value, args, star, distinct, filter };
+    return { kind: 'Function', pos, name: nameTok.value, args, star, distinct, filter, ...(orderBy ? { orderBy } : {}) };
   }
 
   /**

@@ -315,16 +315,24 @@ export class Planner {
     }
   }
 
+  /** Makes the CTEs of `w` visible in `scope` and below (INSERT, UPDATE and DELETE after WITH). */
+  withCtes(w: WithClause, scope: Scope): void {
+    this.addCtes(w, scope);
+  }
+
   private addCtes(w: WithClause, scope: Scope): void {
     const map = new Map<string, CteDef>();
     (scope as Scope & { ctes?: Map<string, CteDef> }).ctes = map;
     for (const c of w.ctes) {
-      map.set(fold(c.name.name), {
+      const key = fold(c.name.name);
+      if (map.has(key)) throw sqlErr(`duplicate WITH table name: ${c.name.name}`, c.name.pos);
+      map.set(key, {
         name: c.name.name,
         columns: c.columns ? c.columns.map((n) => n.name) : null,
         query: c.query,
         scope,
-        recursive: w.recursive,
+        // As SQLite: RECURSIVE is optional; a CTE whose compound body reads itself is recursive either way.
+        recursive: true,
         working: null,
         workingCols: null,
         planning: false,

@@ -31,6 +31,8 @@ export interface PragmaSession extends ForeignKeyContext {
   readonly lastRowid: number | bigint;
   readonly inTxn: boolean;
   foreignKeys: boolean;
+  /** PRAGMA case_sensitive_like (write-only, as in SQLite). */
+  caseSensitiveLike: boolean;
   /** PRAGMA recursive_triggers. */
   recursiveTriggers: boolean;
   deferForeignKeys: boolean;
@@ -114,7 +116,11 @@ function tableInfo(xinfo: boolean): Introspection {
     needsArg: true,
     rows: (catalog, arg) => {
       const t = catalog.table(arg!);
-      if (t) return t.columns.map((c, i) => [i, c.name, reportedType(c.declType), c.notNull ? 1 : 0, c.defaultText, c.pk, ...(xinfo ? [0] : [])] as Row);
+      if (t) {
+        // Generated columns are hidden (SQLite: 2 VIRTUAL, 3 STORED): table_xinfo lists them, table_info leaves them out and numbers the rest.
+        const shown = t.columns.filter((c) => xinfo || c.generated === null);
+        return shown.map((c, i) => [i, c.name, reportedType(c.declType), c.notNull ? 1 : 0, c.defaultText, c.pk, ...(xinfo ? [c.generated === null ? 0 : c.generated.stored ? 3 : 2] : [])] as Row);
+      }
       const v = catalog.views.get(fold(arg!));
       if (v) return (v.columns ?? []).map((c, i) => [i, c, '', 0, null, 0, ...(xinfo ? [0] : [])] as Row);
       return [];
@@ -184,7 +190,7 @@ const INTROSPECTION: ReadonlyMap<string, Introspection> = new Map<string, Intros
       columns: ['schema', 'name', 'type', 'ncol', 'wr', 'strict'],
       needsArg: false,
       rows: (catalog) => [
-        ...[...catalog.tables.values()].map((t) => ['main', t.name, 'table', t.columns.length, t.withoutRowid ? 1 : 0, 0] as Row),
+        ...[...catalog.tables.values()].map((t) => ['main', t.name, 'table', t.columns.length, t.withoutRowid ? 1 : 0, t.strict ? 1 : 0] as Row),
         ...[...catalog.views.values()].map((v) => ['main', v.name, 'view', v.columns?.length ?? 0, 0, 0] as Row),
       ],
     },
@@ -264,6 +270,17 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
       }
       if (name === 'recursive_triggers') return rowsProgram(session, cols('recursive_triggers'), () => [[session.recursiveTriggers ? 1 : 0]]);
       return rowsProgram(session, cols('defer_foreign_keys'), () => [[session.deferForeignKeys ? 1 : 0]]);
+    case 'case_sensitive_like':
+      // As SQLite: only set, never read (a bare PRAGMA case_sensitive_like returns nothing).
+      if (arg === null) return rowsProgram(session, [], () => []);
+      return {
+        columns: null,
+        readonly: false,
+        execute: () => {
+          session.caseSensitiveLike = boolValue(arg);
+          return { changes: 0, lastInsertRowid: session.lastRowid };
+        },
+      };
     case 'foreign_key_check':
       return rowsProgram(session, cols('table', 'rowid', 'parent', 'fkid'), () => {
         if (arg === null) return foreignKeyCheck(session, [...catalog.tables.values()]);
@@ -362,7 +379,12 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
     }
     case 'integrity_check':
     case 'quick_check':
-      return rowsProgram(session, cols(name), () => session.integrityCheck().map((s) => [s]));
+      return rowsProgram(session, cols(name), () => {
+        const lines = session.integrityCheck();
+        // spec/audit-log.md [AUD-OPS-1]: a verification is logged with its outcome.
+        session.engine.audit('verify', lines.length === 1 && lines[0] === 'ok' ? 'ok' : 'failed');
+        return lines.map((s) => [s]);
+      });
     case 'cipher_status':
     case 'encryption_status':
       return rowsProgram(session, cols('encryption_enabled', 'algorithm', 'kdf', 'key_source', 'fips_mode', 'format_version', 'key_generations'), () => {

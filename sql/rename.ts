@@ -360,6 +360,18 @@ export function createRenameCollector(sql: string, schema: RenameSchema, target:
         walkExpr(stmt.returning, selfScope(stmt.table.name, stmt.alias, [], outer));
         return;
       }
+      case 'CreateTrigger': {
+        // The table it is ON, UPDATE OF columns, WHEN, and every body statement with NEW and OLD in scope.
+        const on = stmt.table.name;
+        tableName(on, stmt.table.pos.offset);
+        if (stmt.columns !== null) for (const n of stmt.columns) columnName(on, n);
+        const cols = (schema.tableColumns(on) ?? []).map(fold);
+        const pseudo = (name: string): RenameSource => ({ name, named: false, target: isTargetTable(on), columns: cols });
+        const inBody = [...extra, pseudo('new'), pseudo('old')];
+        walkExpr(stmt.when, { sources: [...inBody], parent: null, ctes: new Map() });
+        for (const b of stmt.body) collectStatement(b, inBody);
+        return;
+      }
       case 'Update':
       case 'Delete': {
         tableName(stmt.table.name, stmt.table.pos.offset);

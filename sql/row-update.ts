@@ -101,18 +101,28 @@ export function applyUpdate(s: RowChangeContext, w: TableWriter, old: Row, nr: R
 export function compileSets(sets: readonly A.SetClause[], t: TableInfo, planner: Planner, scope: Scope): SetAssignment[] {
   const out: SetAssignment[] = [];
   for (const s of sets) {
-    if (s.columns.length !== 1) {
-      if (s.value.kind !== 'Row' || s.value.items.length !== s.columns.length) throw sqlErr('row value misused', s.value.pos);
-      s.columns.forEach((c, i) => out.push({ col: setTarget(t, c), ev: planner.comp.compile((s.value as A.RowExpr).items[i]!, scope).ev }));
-      continue;
-    }
-    out.push({ col: setTarget(t, s.columns[0]!), ev: planner.comp.compile(s.value, scope).ev });
+    const values = setValues(s);
+    s.columns.forEach((c, i) => out.push({ col: setTarget(t, c), ev: planner.comp.compile(values[i]!, scope).ev }));
   }
   return out;
 }
 
+/** The value expressions of one SET clause, one per column assigned (`(a, b) = (x, y)` gives x, y), refused as SQLite refuses a count that differs. */
+export function setValues(s: A.SetClause): readonly A.Expr[] {
+  if (s.columns.length === 1) return [s.value];
+  if (s.value.kind === 'Row' && s.value.items.length === s.columns.length) return s.value.items;
+  if (s.value.kind === 'Subquery') throw sqlErr('row value misused', s.value.pos);
+  throw sqlErr(`${s.columns.length} columns assigned ${s.value.kind === 'Row' ? s.value.items.length : 1} values`, s.value.pos);
+}
+
+/** The columns SET clauses assign, one per value in written order (a row-value SET gives one per column; the rowid as t.columns.length). */
+export function setTargets(sets: readonly A.SetClause[], t: TableInfo): number[] {
+  return sets.flatMap((s) => s.columns.map((c) => setTarget(t, c)));
+}
+
 function setTarget(t: TableInfo, c: A.Name): number {
   const i = t.columnIndex.get(fold(c.name));
+  if (i !== undefined && t.columns[i]!.generated !== null) throw sqlErr(`cannot UPDATE generated column "${t.columns[i]!.name}"`, c.pos);
   if (i !== undefined) return i;
   if (ROWID_NAMES.has(fold(c.name))) return t.columns.length;
   throw sqlErr(`no such column: ${c.name}`, c.pos);

@@ -7,10 +7,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database } from './database.ts';
+import { Database, verifyAuditLog } from './database.ts';
+import { openDatabaseFromConfig } from './config.ts';
 
 type Mode = 'encrypted' | 'plain';
 
@@ -484,6 +485,46 @@ test('seed example 5 (IoT manufacturing): sensor readings by sensor and time DES
     `).run('operator', 'SELECT', 'production_recipes', 'RCP-7', 'Retrieved proprietary recipe');
     return { first: rows.slice(0, 3), recipe };
   });
+});
+
+
+test('[CRY-ROTATE-8] [AUD-OPS-1] the HIPAA seed configuration (heliosdb.toml) rotates the data key after 90 days and keeps a verifiable audit log', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'helios-seed-ops-'));
+  try {
+    const keyFile = join(dir, 'ehr_encryption.key');
+    writeFileSync(keyFile, 'cd'.repeat(32) + '\n');
+    const log = join(dir, 'log', 'audit.log');
+    let now = Date.UTC(2026, 0, 1);
+    const overrides = { path: join(dir, 'ehr.db'), key: { file: keyFile }, auditLogPath: log, clock: () => now };
+    const config = join(process.cwd(), 'sql', 'testdata', 'config', 'heliosdb.toml');
+    let db = openDatabaseFromConfig(config, overrides);
+    db.exec('CREATE TABLE patients (patient_id INTEGER PRIMARY KEY, mrn TEXT UNIQUE)');
+    db.prepare('INSERT INTO patients (mrn) VALUES (?)').run('MRN001234');
+    let info = db.storageInfo();
+    assert.is(info.rotationIntervalDays, 90);
+    assert.is(info.nextRotationAt, '2026-04-01T00:00:00.000Z');
+    assert.is(info.auditLogPath, log);
+    assert.equal(info.dataKeyGenerationInfo.map((g) => [g.generation, g.createdAt, g.ageDays]), [[1, '2026-01-01T00:00:00.000Z', 0]]);
+    db.close();
+    now += 91 * 86_400_000;
+    db = openDatabaseFromConfig(config, overrides);
+    info = db.storageInfo();
+    assert.is(info.currentDataKeyGeneration, 2, 'the open after 90 days started generation 2');
+    assert.is(info.dataKeyGenerationInfo.find((g) => g.generation === 1)!.ageDays, 91);
+    assert.is(db.prepare('SELECT mrn FROM patients').pluck().get(), 'MRN001234');
+    const r = db.verifyAuditLog();
+    assert.ok(r.ok, JSON.stringify(r.firstBroken));
+    db.close();
+    const ops = readFileSync(log, 'latin1').trim().split('\n').map((l) => l.split('\t')[4]);
+    assert.equal(ops, ['open', 'close', 'open', 'rotate-scheduled', 'close']);
+    const text = readFileSync(log, 'latin1');
+    assert.not.ok(text.includes('MRN001234') || text.includes('cd'.repeat(32)), 'no data, no key');
+    const report = verifyAuditLog(join(dir, 'ehr.db'), { key: { file: keyFile }, auditLogPath: log });
+    assert.ok(report.ok);
+    assert.is(report.verified, 5);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -20,6 +20,7 @@ import { RealBox, makeReal, type SqlValue } from '../format/sql-value.ts';
 import type { Row } from './expr-compile.ts';
 import type { Session } from './executor.ts';
 import type { Program, RowStream, RunResult } from './program.ts';
+import { withInterrupt } from './interrupt.ts';
 
 export interface ColumnDescriptor {
   readonly name: string;
@@ -157,6 +158,8 @@ export interface StatementHost {
   iterating(delta: 1 | -1): void;
   /** READONLY when a statement that may write runs on a readonly handle. */
   checkWritable(): void;
+  /** The interrupt flag its statements run with (sql/interrupt.ts). */
+  readonly interruptFlag: Int32Array;
 }
 
 /**
@@ -238,7 +241,7 @@ export class Statement {
       this.host.checkWritable();
     }
     const params = this.params(args);
-    return this.host.session.run(p, params, emit);
+    return withInterrupt(this.host.interruptFlag, true, () => this.host.session.run(p, params, emit));
   }
 
   private requireReader(): void {
@@ -321,7 +324,7 @@ export class Statement {
       return rows.map((r) => this.shape(r))[Symbol.iterator]();
     }
     const params = this.params(args);
-    const stream = this.host.session.open(p, params)!;
+    const stream = withInterrupt(this.host.interruptFlag, true, () => this.host.session.open(p, params)!);
     return this.streamRows(stream);
   }
 
@@ -331,7 +334,7 @@ export class Statement {
     try {
       for (;;) {
         this.host.checkOpen();
-        const r = stream.next();
+        const r = withInterrupt(this.host.interruptFlag, false, () => stream.next());
         if (r === undefined) return;
         yield this.shape(r);
       }

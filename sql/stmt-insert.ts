@@ -25,7 +25,7 @@ import { checkParents, parentAdded } from './foreign-keys.ts';
 import { compileSets, resolveConflict, type SetAssignment } from './row-update.ts';
 import { updateRow } from './stmt-modify.ts';
 import { compileViewInsert } from './trigger-view.ts';
-import { ROWID_NAMES, compileReturning, tableOrThrow, type DmlSession } from './dml.ts';
+import { ROWID_NAMES, compileReturning, conflictAction, dmlDone, dmlProgram, tableOrThrow, type DmlSession } from './dml.ts';
 import { sqlErr } from './sql-error.ts';
 
 interface CompiledUpsert {
@@ -41,34 +41,38 @@ interface CompiledUpsert {
 }
 
 export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number): Program {
-  if (stmt.with !== null && stmt.source.kind !== 'Select') throw sqlErr('WITH is only supported with INSERT … SELECT', stmt.pos);
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'INSERT')) return compileViewInsert(s, stmt, version);
   const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
   s.triggers.prepare(t.name, 'INSERT');
   if (stmt.upsert.some((u) => u.action.kind === 'Update')) s.triggers.prepare(t.name, 'UPDATE');
-  if (s.recursiveTriggers) s.triggers.prepare(t.name, 'DELETE');
+  // A REPLACE's delete fires DELETE triggers (recursive_triggers): compiled only when a REPLACE can apply, as SQLite does.
+  const replaces = stmt.orConflict === 'REPLACE' || (stmt.orConflict === null && (t.pkConflict === 'REPLACE' || t.indexes.some((ix) => ix.conflict === 'REPLACE')));
+  if (s.recursiveTriggers && replaces) s.triggers.prepare(t.name, 'DELETE');
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const w = compileTableWriter(t, planner);
   const n = t.columns.length;
   // Target columns: index into the table's columns, or -2 for the rowid.
   let targets: number[];
-  if (stmt.columns === null) targets = t.columns.map((_, i) => i);
+  // Generated columns take no value: left out of the implicit column list, refused in an explicit one.
+  if (stmt.columns === null) targets = t.columns.flatMap((c, i) => (c.generated === null ? [i] : []));
   else {
     targets = stmt.columns.map((c) => {
       const i = t.columnIndex.get(fold(c.name));
+      if (i !== undefined && t.columns[i]!.generated !== null) throw sqlErr(`cannot INSERT into generated column "${t.columns[i]!.name}"`, c.pos);
       if (i !== undefined) return i;
       if (ROWID_NAMES.has(fold(c.name))) return -2;
       throw sqlErr(`table ${t.name} has no column named ${c.name}`, c.pos);
     });
   }
   const root = planner.rootScope();
+  if (stmt.with !== null && stmt.source.kind !== 'Select') planner.withCtes(stmt.with, root);
   let produce: (f: Frame, cb: (vals: SqlValue[]) => boolean) => void;
   const src = stmt.source;
   if (src.kind === 'Values') {
     for (const r of src.rows) {
       if (r.length !== targets.length) {
-        throw sqlErr(stmt.columns === null ? `table ${t.name} has ${n} columns but ${r.length} values were supplied` : `${r.length} values for ${targets.length} columns`, stmt.pos);
+        throw sqlErr(stmt.columns === null ? `table ${t.name} has ${targets.length} columns but ${r.length} values were supplied` : `${r.length} values for ${targets.length} columns`, stmt.pos);
       }
     }
     const rows = src.rows.map((r) => r.map((e) => planner.comp.compile(e, root).ev));
@@ -83,7 +87,7 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
     const q: A.Query = stmt.with !== null && src.query.with === null ? { ...src.query, with: stmt.with } : src.query;
     const plan = planner.query(q, null);
     if (plan.columns.length !== targets.length) {
-      throw sqlErr(stmt.columns === null ? `table ${t.name} has ${n} columns but ${plan.columns.length} values were supplied` : `${plan.columns.length} values for ${targets.length} columns`, stmt.pos);
+      throw sqlErr(stmt.columns === null ? `table ${t.name} has ${targets.length} columns but ${plan.columns.length} values were supplied` : `${plan.columns.length} values for ${targets.length} columns`, stmt.pos);
     }
     produce = (f, cb) => {
       // Materialise first: the SELECT may read the table being written.
@@ -110,80 +114,71 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
   const defaultAt = t.columns.map(() => Number.NaN);
   const defaultValue = t.columns.map((): SqlValue => null);
 
-  return {
-    dml: true,
-    columns: returning ? returning.columns : null,
-    declTypes: null,
-    readonly: false,
-    schemaVersion: version,
-    execute: (params, emit) => {
-      const f = s.frame(params);
-      // Inside a trigger, the OR … of the statement that fired it wins (sql/trigger.ts).
-      const orAction = s.triggers.conflictOverride ?? stmt.orConflict;
-      let changes = 0;
-      produce(f, (vals) => {
-        const row = new Array<SqlValue>(n + 1).fill(null);
-        for (let i = 0; i < targets.length; i++) {
-          const c = targets[i]!;
-          if (c >= 0) row[c] = vals[i]!;
-        }
-        for (let i = 0; i < n; i++) {
-          const d = defaultFor[i];
-          if (d) {
-            if (nowOnly[i]) {
-              if (defaultAt[i] !== s.nowMs) {
-                defaultValue[i] = applyAffinity(d(f), affinities[i]!);
-                defaultAt[i] = s.nowMs;
-              }
-              row[i] = defaultValue[i]!;
-              continue;
+  return dmlProgram(version, returning, (params, emit) => {
+    const f = s.frame(params);
+    const orAction = conflictAction(s, stmt.orConflict);
+    let changes = 0;
+    produce(f, (vals) => {
+      const row = new Array<SqlValue>(n + 1).fill(null);
+      for (let i = 0; i < targets.length; i++) {
+        const c = targets[i]!;
+        if (c >= 0) row[c] = vals[i]!;
+      }
+      for (let i = 0; i < n; i++) {
+        const d = defaultFor[i];
+        if (d) {
+          if (nowOnly[i]) {
+            if (defaultAt[i] !== s.nowMs) {
+              defaultValue[i] = applyAffinity(d(f), affinities[i]!);
+              defaultAt[i] = s.nowMs;
             }
-            row[i] = d(f);
+            row[i] = defaultValue[i]!;
+            continue;
           }
-          row[i] = applyAffinity(row[i]!, affinities[i]!);
+          row[i] = d(f);
         }
-        const rv = rowidTarget >= 0 ? vals[rowidTarget]! : null;
-        if (beforeTriggers) {
-          // NEW in a BEFORE INSERT trigger: the row as it will be written, rowid -1 when it is still to be chosen (SQLite).
-          const nb = row.slice();
-          nb[n] = rv === null || rv === undefined ? -1 : applyAffinity(rv, 'INTEGER');
-          if (t.rowidAlias >= 0) nb[t.rowidAlias] = nb[n]!;
-          if (!s.triggers.fire(t.name, 'BEFORE', 'INSERT', null, nb, null, orAction)) return true;
-        }
-        // Rowid
-        let rowid: number | bigint;
-        let fresh = false;
-        if (rv !== null && rv !== undefined) {
-          const id = applyAffinity(rv, 'INTEGER');
-          if (typeof id !== 'bigint' && !(typeof id === 'number' && Number.isInteger(id))) throw new HeliosError('MISMATCH', 'datatype mismatch');
-          rowid = id;
-        } else {
-          rowid = s.rowids.newRowid(t);
-          // max(rowid) + 1 cannot exist yet (random rowids past 2^63-1 are probed in newRowid).
-          fresh = true;
-        }
-        row[n] = rowid;
-        if (t.rowidAlias >= 0) row[t.rowidAlias] = rowid;
-        // Like SQLite, the AUTOINCREMENT mark moves as soon as the rowid is chosen, even if the row is then ignored.
-        if (t.autoincrement) s.rowids.bumpSequence(t, rowid);
-        const res = insertOne(s, w, row, rowid, f, orAction, upserts, fresh);
-        if (res === 'skip') return true;
-        changes++;
-        s.stmtChanges++;
-        if (res === 'inserted') s.lastRowid = rowid;
-        if (res === 'inserted' && afterTriggers) s.triggers.fire(t.name, 'AFTER', 'INSERT', null, row, null, orAction);
-        if (returning) {
-          const out = returning.eval(f, res === 'inserted' ? row : (res as Row));
-          emit(out);
-        }
-        return true;
-      });
-      if (t.autoincrement) s.rowids.flushSequences();
-      s.changesCount = changes;
-      s.totalChangesCount += changes;
-      return { changes, lastInsertRowid: s.lastRowid };
-    },
-  };
+        row[i] = applyAffinity(row[i]!, affinities[i]!);
+      }
+      const rv = rowidTarget >= 0 ? vals[rowidTarget]! : null;
+      if (beforeTriggers) {
+        // NEW in a BEFORE INSERT trigger: the row as it will be written, rowid -1 when it is still to be chosen (SQLite).
+        const nb = row.slice();
+        nb[n] = rv === null || rv === undefined ? -1 : applyAffinity(rv, 'INTEGER');
+        if (t.rowidAlias >= 0) nb[t.rowidAlias] = nb[n]!;
+        if (!s.triggers.fire(t.name, 'BEFORE', 'INSERT', null, nb, null, orAction)) return true;
+      }
+      // Rowid
+      let rowid: number | bigint;
+      let fresh = false;
+      if (rv !== null && rv !== undefined) {
+        const id = applyAffinity(rv, 'INTEGER');
+        if (typeof id !== 'bigint' && !(typeof id === 'number' && Number.isInteger(id))) throw new HeliosError('MISMATCH', 'datatype mismatch');
+        rowid = id;
+      } else {
+        rowid = s.rowids.newRowid(t);
+        // max(rowid) + 1 cannot exist yet (random rowids past 2^63-1 are probed in newRowid).
+        fresh = true;
+      }
+      row[n] = rowid;
+      if (t.rowidAlias >= 0) row[t.rowidAlias] = rowid;
+      // Like SQLite, the AUTOINCREMENT mark moves as soon as the rowid is chosen, even if the row is then ignored.
+      if (t.autoincrement) s.rowids.bumpSequence(t, rowid);
+      const res = insertOne(s, w, row, rowid, f, orAction, upserts, fresh);
+      if (res === 'skip') return true;
+      changes++;
+      // A DO UPDATE row was counted in stmtChanges when written (upsertUpdate).
+      if (res === 'inserted') s.stmtChanges++;
+      if (res === 'inserted') s.lastRowid = rowid;
+      if (res === 'inserted' && afterTriggers) s.triggers.fire(t.name, 'AFTER', 'INSERT', null, row, null, orAction);
+      if (returning) {
+        const out = returning.eval(f, res === 'inserted' ? row : (res as Row));
+        emit(out);
+      }
+      return true;
+    });
+    if (t.autoincrement) s.rowids.flushSequences();
+    return dmlDone(s, changes);
+  });
 }
 
 /**
@@ -260,7 +255,8 @@ function upsertUpdate(s: DmlSession, w: TableWriter, u: CompiledUpsert, existing
   const nr = existing.slice();
   for (const set of u.sets) nr[set.col] = set.ev(f);
   // DO UPDATE is an UPDATE: its BEFORE and AFTER UPDATE triggers fire (sql/stmt-modify.ts updateRow).
-  return updateRow(s, w, existing, nr, f, null, new Set(u.sets.map((x) => x.col))) ?? 'skip';
+  // Counted before its AFTER UPDATE triggers run: a RAISE(FAIL) there keeps the row in changes(), as in SQLite.
+  return updateRow(s, w, existing, nr, f, null, new Set(u.sets.map((x) => x.col)), () => s.stmtChanges++) ?? 'skip';
 }
 
 /** Date and time functions: besides their arguments they read only the statement's 'now'. */

@@ -16,7 +16,7 @@ import { fold, type ViewInfo } from './catalog.ts';
 import type { ColMeta, Ev, Frame, Row, Scope } from './expr-compile.ts';
 import { Planner } from './planner.ts';
 import type { Program } from './program.ts';
-import { compileReturning, type DmlSession, type Returning } from './dml.ts';
+import { compileReturning, conflictAction, dmlDone, dmlProgram, type DmlSession, type Returning } from './dml.ts';
 import { viewColumnNames } from './trigger.ts';
 import { sqlErr } from './sql-error.ts';
 
@@ -29,9 +29,10 @@ interface ViewTarget {
   readonly slot: number;
 }
 
-function viewTarget(s: DmlSession, name: string, alias: string | null): ViewTarget {
+/** `event`: the triggers compiled now (an UPDATE compiles its own once it knows the assigned columns); SQLite compiles no others. */
+function viewTarget(s: DmlSession, name: string, alias: string | null, event: 'INSERT' | 'DELETE' | null): ViewTarget {
   const view = s.catalog.views.get(fold(name))!;
-  for (const ev of ['INSERT', 'UPDATE', 'DELETE'] as const) s.triggers.prepare(view.name, ev);
+  if (event !== null) s.triggers.prepare(view.name, event);
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const columns: ColMeta[] = viewColumnNames(s.catalog, view.name, () => s.overlay).map((c) => ({ name: c, aff: null, coll: 'BINARY' }));
   const scope = planner.rootScope();
@@ -52,7 +53,7 @@ function columnOf(v: ViewTarget, n: A.Name, insert: boolean): number {
 
 export function compileViewInsert(s: DmlSession, stmt: A.InsertStmt, version: number): Program {
   if (stmt.upsert.length > 0) throw sqlErr('cannot UPSERT a view', stmt.upsert[0]!.pos);
-  const v = viewTarget(s, stmt.table.name, null);
+  const v = viewTarget(s, stmt.table.name, null, 'INSERT');
   const n = v.columns.length;
   const targets = stmt.columns === null ? v.columns.map((_, i) => i) : stmt.columns.map((c) => columnOf(v, c, true));
   const root = v.planner.rootScope();
@@ -81,39 +82,27 @@ export function compileViewInsert(s: DmlSession, stmt: A.InsertStmt, version: nu
     targets.length = 0;
   }
   const returning = viewReturning(stmt.returning, v);
-  return {
-    dml: true,
-    columns: returning ? returning.columns : null,
-    declTypes: null,
-    readonly: false,
-    schemaVersion: version,
-    execute: (params, emit) => {
-      const f = s.frame(params);
-      const orAction = s.triggers.conflictOverride ?? stmt.orConflict;
-      produce(f, (vals) => {
-        const row = new Array<SqlValue>(n).fill(null);
-        targets.forEach((c, i) => (row[c] = vals[i]!));
-        if (!s.triggers.fire(v.view.name, 'INSTEAD OF', 'INSERT', null, row, null, orAction)) return;
-        if (returning) emit(returning.eval(f, row));
-      });
-      return finish(s);
-    },
-  };
-}
-
-/** The statement wrote nothing itself: changes() is 0 (trigger rows count only in total_changes()). */
-function finish(s: DmlSession): { changes: number; lastInsertRowid: number | bigint } {
-  s.changesCount = 0;
-  return { changes: 0, lastInsertRowid: s.lastRowid };
+  return dmlProgram(version, returning, (params, emit) => {
+    const f = s.frame(params);
+    const orAction = conflictAction(s, stmt.orConflict);
+    produce(f, (vals) => {
+      const row = new Array<SqlValue>(n).fill(null);
+      targets.forEach((c, i) => (row[c] = vals[i]!));
+      if (!s.triggers.fire(v.view.name, 'INSTEAD OF', 'INSERT', null, row, null, orAction)) return;
+      if (returning) emit(returning.eval(f, row));
+    });
+    return dmlDone(s, 0);
+  });
 }
 
 /** The view's rows matching `where` (under the alias), materialised before any trigger runs. */
-function selectRows(v: ViewTarget, table: A.QualifiedTable, where: A.Expr | null): (f: Frame) => Row[] {
+function selectRows(v: ViewTarget, table: A.QualifiedTable, where: A.Expr | null, withClause: A.WithClause | null): (f: Frame) => Row[] {
   const pos = table.pos;
+  if (withClause !== null) v.planner.withCtes(withClause, v.scope);
   const q: A.Query = {
     kind: 'Query',
     pos,
-    with: null,
+    with: withClause,
     body: {
       kind: 'SelectCore',
       pos,
@@ -138,8 +127,9 @@ function selectRows(v: ViewTarget, table: A.QualifiedTable, where: A.Expr | null
 
 export function compileViewUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number): Program {
   if (stmt.table.indexedBy !== null) throw sqlErr(`no such index: ${stmt.table.indexedBy === false ? 'NOT INDEXED' : stmt.table.indexedBy}`, stmt.table.pos);
-  const v = viewTarget(s, stmt.table.name, stmt.table.alias);
-  const run = selectRows(v, stmt.table, stmt.where);
+  if (stmt.from !== null) throw sqlErr('UPDATE … FROM on a view is not supported', stmt.pos);
+  const v = viewTarget(s, stmt.table.name, stmt.table.alias, null);
+  const run = selectRows(v, stmt.table, stmt.where, stmt.with);
   const sets: { col: number; ev: Ev }[] = [];
   for (const set of stmt.sets) {
     if (set.columns.length !== 1) {
@@ -152,47 +142,34 @@ export function compileViewUpdate(s: DmlSession, stmt: A.UpdateStmt, version: nu
   // As SQLite: without an INSTEAD OF UPDATE trigger for the assigned columns the view cannot be updated.
   const fires = s.catalog.triggersOn(v.view.name).some((tr) => tr.stmt.timing === 'INSTEAD OF' && tr.stmt.event === 'UPDATE' && (tr.stmt.columns === null || tr.stmt.columns.some((c) => assigned.has(v.columns.findIndex((x) => fold(x.name) === fold(c.name))))));
   if (!fires) throw sqlErr(`cannot modify ${stmt.table.name} because it is a view`, stmt.table.pos);
+  s.triggers.prepare(v.view.name, 'UPDATE', (c) => assigned.has(c));
   const returning = viewReturning(stmt.returning, v);
-  return {
-    dml: true,
-    columns: returning ? returning.columns : null,
-    declTypes: null,
-    readonly: false,
-    schemaVersion: version,
-    execute: (params, emit) => {
-      const f = s.frame(params);
-      const orAction = s.triggers.conflictOverride ?? stmt.orConflict;
-      for (const old of run(f)) {
-        f.rows[v.slot] = old;
-        const nr = old.slice();
-        for (const set of sets) nr[set.col] = set.ev(f);
-        if (!s.triggers.fire(v.view.name, 'INSTEAD OF', 'UPDATE', old, nr, (c) => assigned.has(c), orAction)) continue;
-        if (returning) emit(returning.eval(f, nr));
-      }
-      return finish(s);
-    },
-  };
+  return dmlProgram(version, returning, (params, emit) => {
+    const f = s.frame(params);
+    const orAction = conflictAction(s, stmt.orConflict);
+    for (const old of run(f)) {
+      f.rows[v.slot] = old;
+      const nr = old.slice();
+      for (const set of sets) nr[set.col] = set.ev(f);
+      if (!s.triggers.fire(v.view.name, 'INSTEAD OF', 'UPDATE', old, nr, (c) => assigned.has(c), orAction)) continue;
+      if (returning) emit(returning.eval(f, nr));
+    }
+    return dmlDone(s, 0);
+  });
 }
 
 export function compileViewDelete(s: DmlSession, stmt: A.DeleteStmt, version: number): Program {
   if (stmt.table.indexedBy !== null) throw sqlErr(`no such index: ${stmt.table.indexedBy === false ? 'NOT INDEXED' : stmt.table.indexedBy}`, stmt.table.pos);
-  const v = viewTarget(s, stmt.table.name, stmt.table.alias);
-  const run = selectRows(v, stmt.table, stmt.where);
+  const v = viewTarget(s, stmt.table.name, stmt.table.alias, 'DELETE');
+  const run = selectRows(v, stmt.table, stmt.where, stmt.with);
   const returning = viewReturning(stmt.returning, v);
-  return {
-    dml: true,
-    columns: returning ? returning.columns : null,
-    declTypes: null,
-    readonly: false,
-    schemaVersion: version,
-    execute: (params, emit) => {
-      const f = s.frame(params);
-      const orAction = s.triggers.conflictOverride;
-      for (const old of run(f)) {
-        if (!s.triggers.fire(v.view.name, 'INSTEAD OF', 'DELETE', old, null, null, orAction)) continue;
-        if (returning) emit(returning.eval(f, old));
-      }
-      return finish(s);
-    },
-  };
+  return dmlProgram(version, returning, (params, emit) => {
+    const f = s.frame(params);
+    const orAction = conflictAction(s, null);
+    for (const old of run(f)) {
+      if (!s.triggers.fire(v.view.name, 'INSTEAD OF', 'DELETE', old, null, null, orAction)) continue;
+      if (returning) emit(returning.eval(f, old));
+    }
+    return dmlDone(s, 0);
+  });
 }

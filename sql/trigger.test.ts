@@ -191,6 +191,22 @@ test('RAISE(ABORT) undoes the whole statement; RAISE(FAIL) keeps earlier rows; R
   assert.equal(codes, ['CONSTRAINT_TRIGGER', 'CONSTRAINT_TRIGGER', 'CONSTRAINT_TRIGGER']);
 });
 
+test('a row whose AFTER UPDATE trigger fails with RAISE(FAIL) still counts in changes() (UPDATE and upsert)', () => {
+  // Found by fuzz/differential-triggers: changes() left that row out.
+  same(`
+    CREATE TABLE b(id INTEGER PRIMARY KEY, x UNIQUE);
+    INSERT INTO b VALUES(1, 1), (2, 2);
+    CREATE TRIGGER f AFTER UPDATE ON b BEGIN SELECT RAISE(FAIL, 'f') WHERE NEW.id = 2; END;
+    UPDATE b SET x = x + 10;
+    SELECT changes(), total_changes();
+    UPDATE b SET x = 9 WHERE id = 2;
+    SELECT changes();
+    INSERT INTO b VALUES(3, 3), (2, 0), (4, 4) ON CONFLICT DO UPDATE SET x = 7;
+    SELECT changes(), total_changes();
+    SELECT * FROM b;
+  `);
+});
+
 test('RAISE(ROLLBACK) abandons the transaction; RAISE outside a trigger is an error', () => {
   same(`
     CREATE TABLE t(x);
@@ -242,6 +258,18 @@ test('recursive_triggers: off by default, on lets a trigger fire itself up to 10
   `);
 });
 
+test('a REPLACE inside a BEFORE DELETE trigger recursing until the stack runs out is the recursion error, not a crash', () => {
+  // Found by fuzz/differential-triggers: the overflow check itself overflowed (a SyntaxError escaped, or V8 aborted in its regexp compiler).
+  same(`
+    CREATE TABLE b(id INTEGER PRIMARY KEY, x, y UNIQUE);
+    PRAGMA recursive_triggers = ON;
+    CREATE TRIGGER t0 BEFORE DELETE ON b BEGIN INSERT OR REPLACE INTO b(x, y) VALUES(OLD.id, OLD.x); END;
+    INSERT INTO b(x, y) VALUES(0, 0), (0, -1);
+    DELETE FROM b;
+    SELECT * FROM b;
+  `);
+});
+
 test('REPLACE deletes fire DELETE triggers only with recursive_triggers on', () => {
   same(`
     CREATE TABLE t(id INTEGER PRIMARY KEY, u UNIQUE, v);
@@ -256,6 +284,77 @@ test('REPLACE deletes fire DELETE triggers only with recursive_triggers on', () 
     INSERT OR REPLACE INTO t VALUES(4, 'c', 2);
     SELECT * FROM t;
     SELECT * FROM log;
+  `);
+});
+
+test('an INSERT compiles DELETE triggers only when a REPLACE can apply (a broken one fails only those)', () => {
+  // Found by fuzz/differential-triggers: a plain INSERT failed on a DELETE trigger's NEW.x.
+  same(`
+    CREATE TABLE a(id INTEGER PRIMARY KEY, x);
+    CREATE TRIGGER d AFTER DELETE ON a BEGIN SELECT NEW.x; END;
+    PRAGMA recursive_triggers = ON;
+    INSERT INTO a VALUES(1, 1);
+    INSERT OR ABORT INTO a VALUES(2, 1);
+    INSERT OR REPLACE INTO a VALUES(3, 1);
+    CREATE TABLE c(id INTEGER PRIMARY KEY ON CONFLICT REPLACE, x);
+    CREATE TRIGGER dc AFTER DELETE ON c BEGIN SELECT NEW.x; END;
+    INSERT INTO c VALUES(1, 1);
+    INSERT OR IGNORE INTO c VALUES(2, 1);
+    CREATE TABLE u(x UNIQUE ON CONFLICT REPLACE);
+    CREATE TRIGGER du AFTER DELETE ON u BEGIN SELECT NEW.x; END;
+    INSERT INTO u VALUES(1);
+    SELECT * FROM a;
+    SELECT * FROM c;
+  `);
+});
+
+test('an UPDATE compiles only the UPDATE OF triggers naming a column it assigns', () => {
+  // Found by fuzz/differential-triggers: UPDATE a SET id = … failed on an UPDATE OF x trigger's NEW.nosuch.
+  same(`
+    CREATE TABLE a(id INTEGER PRIMARY KEY, x, y);
+    CREATE TABLE log(v);
+    CREATE TRIGGER bad BEFORE UPDATE OF x ON a BEGIN INSERT INTO log VALUES(NEW.nosuch); END;
+    CREATE TRIGGER good AFTER UPDATE OF y, id ON a BEGIN INSERT INTO log VALUES(NEW.id); END;
+    INSERT INTO a VALUES(1, 1, 1), (2, 2, 2);
+    UPDATE a SET id = id + 10;
+    UPDATE a SET y = 5 WHERE id = 11;
+    UPDATE a SET x = 0;
+    UPDATE a SET y = x, x = 3;
+    SELECT * FROM a;
+    SELECT * FROM log;
+  `);
+});
+
+test('of two broken triggers, the BEFORE one is the error, as SQLite compiles them', () => {
+  // Found by fuzz/differential-triggers.
+  same(`
+    CREATE TABLE b(id INTEGER PRIMARY KEY, x, y);
+    CREATE TRIGGER t1 BEFORE INSERT ON b BEGIN SELECT OLD.y; END;
+    CREATE TRIGGER t2 AFTER INSERT ON b WHEN NEW.nosuch > 0 BEGIN SELECT 1; END;
+    INSERT INTO b VALUES(1, 1, 1);
+    CREATE TRIGGER t3 BEFORE DELETE ON b BEGIN SELECT NEW.a; END;
+    CREATE TRIGGER t4 AFTER DELETE ON b BEGIN SELECT NEW.b; END;
+    CREATE TRIGGER t5 BEFORE DELETE ON b BEGIN SELECT NEW.c; END;
+    DELETE FROM b;
+  `);
+});
+
+test('a write to a view compiles only the INSTEAD OF triggers of its own event', () => {
+  // Found by fuzz/differential-triggers: INSERT INTO va compiled an INSTEAD OF UPDATE trigger whose body reached a broken trigger.
+  same(`
+    CREATE TABLE a(id INTEGER PRIMARY KEY, x, y);
+    CREATE TABLE b(x, y);
+    CREATE VIEW va AS SELECT id, x, y FROM a;
+    CREATE TRIGGER bad AFTER INSERT ON b BEGIN SELECT NEW.nosuch; END;
+    CREATE TRIGGER ins INSTEAD OF INSERT ON va BEGIN INSERT INTO a VALUES(NEW.id, NEW.x, NEW.y); END;
+    CREATE TRIGGER upd INSTEAD OF UPDATE OF y ON va BEGIN INSERT INTO b VALUES(NEW.x, NEW.y); END;
+    CREATE TRIGGER updx INSTEAD OF UPDATE OF x ON va BEGIN UPDATE a SET x = NEW.x WHERE id = OLD.id; END;
+    CREATE TRIGGER del INSTEAD OF DELETE ON va BEGIN INSERT INTO b VALUES(OLD.x, OLD.y); END;
+    INSERT INTO va VALUES(1, 2, 3);
+    UPDATE va SET x = 5;
+    UPDATE va SET y = 5;
+    DELETE FROM va;
+    SELECT * FROM a;
   `);
 });
 

@@ -82,7 +82,7 @@ export interface Triggers {
    * statement that may fire them is prepared (an error in a body is the
    * statement's prepare error).
    */
-  prepare(target: string, event: TriggerEvent): void;
+  prepare(target: string, event: TriggerEvent, changed?: (col: number) => boolean): void;
   /** Whether `target` has a trigger for `event` at `timing` (so statements skip the work when none). */
   has(target: string, timing: TriggerTiming, event: TriggerEvent): boolean;
   /**
@@ -132,6 +132,16 @@ export function createTriggers(host: TriggerHost): Triggers {
     throw action === 'ABORT' ? e : new ConflictError(e, action);
   };
 
+  /** Whether an UPDATE assigning `changed` fires `tr` by its UPDATE OF list (always when it has none). */
+  const assignsOf = (tr: TriggerInfo, changed: (col: number) => boolean): boolean => {
+    if (tr.stmt.columns === null) return true;
+    const cols = pseudoColumns(host.catalog, tr, () => host.overlay);
+    return tr.stmt.columns.some((c) => {
+      const i = cols.findIndex((x) => x.name.toLowerCase() === c.name.toLowerCase());
+      return i >= 0 && changed(i);
+    });
+  };
+
   const compile = (tr: TriggerInfo): CompiledTrigger => {
     const done = compiled.get(tr);
     if (done) return done;
@@ -173,8 +183,12 @@ export function createTriggers(host: TriggerHost): Triggers {
   };
 
   return {
-    prepare(target, event) {
-      for (const tr of host.catalog.triggersOn(target)) if (tr.stmt.event === event) compile(tr);
+    // `changed`: an UPDATE's assigned columns; an UPDATE OF trigger naming none of them is not compiled (SQLite's order).
+    // BEFORE (and INSTEAD OF) triggers first, then AFTER ones, as SQLite codes them: the first broken one is the error.
+    prepare(target, event, changed) {
+      const list = host.catalog.triggersOn(target).filter((tr) => tr.stmt.event === event && (changed === undefined || assignsOf(tr, changed)));
+      for (const tr of list) if (tr.stmt.timing !== 'AFTER') compile(tr);
+      for (const tr of list) if (tr.stmt.timing === 'AFTER') compile(tr);
     },
 
     has(target, timing, event) {
@@ -190,9 +204,9 @@ export function createTriggers(host: TriggerHost): Triggers {
         if (tr.stmt.timing !== timing || tr.stmt.event !== event) continue;
         if (running.has(tr) && !host.recursiveTriggers) continue;
         if (depth >= MAX_TRIGGER_DEPTH) throw new HeliosError('SQL_ERROR', 'too many levels of trigger recursion');
+        // UPDATE OF: fires when the UPDATE assigns one of the columns (whatever the value); one that does not fire is not compiled.
+        if (changed !== null && !assignsOf(tr, changed)) continue;
         const c = compile(tr);
-        // UPDATE OF: fires when the UPDATE assigns one of the columns (whatever the value).
-        if (c.ofColumns !== null && changed !== null && !c.ofColumns.some((i) => changed(i))) continue;
         const f = host.frame([]);
         f.rows[OLD_SLOT] = oldRow!;
         f.rows[NEW_SLOT] = newRow!;
@@ -212,7 +226,17 @@ export function createTriggers(host: TriggerHost): Triggers {
         } catch (e) {
           if (e instanceof TriggerIgnore) return false;
           // The host's stack ran out before MAX_TRIGGER_DEPTH (README): the same error as SQLite's limit.
-          if (isStackOverflow(e)) throw new HeliosError('SQL_ERROR', 'too many levels of trigger recursion');
+          // So close to the overflow the check itself can overflow: then the original error goes
+          // on up, to be converted by an outer level.
+          if (e instanceof RangeError) {
+            let overflow: boolean;
+            try {
+              overflow = isStackOverflow(e);
+            } catch {
+              throw e;
+            }
+            if (overflow) throw new HeliosError('SQL_ERROR', 'too many levels of trigger recursion');
+          }
           throw e;
         } finally {
           pendingRows = null;

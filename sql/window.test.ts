@@ -34,7 +34,7 @@ const FUNCS = [
   'row_number()', 'rank()', 'dense_rank()', 'percent_rank()', 'cume_dist()', 'ntile(3)', 'ntile(20)',
   'lag(x)', "lag(x, 2, 'd')", 'lead(x)', 'lead(y, 1, 0)', 'first_value(x)', 'last_value(y)', 'nth_value(x, 2)', 'nth_value(y, 3)',
   'sum(x)', 'total(x)', 'avg(x)', 'count(x)', 'count(*)', 'min(x)', 'max(y)', 'group_concat(y)', "group_concat(y, '-')",
-  "string_agg(x, ';')", 'sum(x) FILTER (WHERE g <> 2)', 'count(*) FILTER (WHERE x > 1)', 'max(x) FILTER (WHERE id % 2 = 0)',
+  "string_agg(x, ';')", 'json_group_array(x)', 'json_group_object(y, x)', 'sum(x) FILTER (WHERE g <> 2)', 'count(*) FILTER (WHERE x > 1)', 'max(x) FILTER (WHERE id % 2 = 0)',
 ];
 const WINDOWS = ['', 'PARTITION BY g', 'ORDER BY x', 'PARTITION BY g ORDER BY x', 'ORDER BY x DESC, id', 'PARTITION BY g ORDER BY id', 'ORDER BY g NULLS LAST'];
 const FRAMES = [
@@ -97,6 +97,12 @@ const EXTRA = [
   'SELECT ntile(0) OVER () FROM t',
   "SELECT id, ntile('2') OVER (ORDER BY id), ntile(2.9) OVER (ORDER BY id) FROM t ORDER BY id",
   'SELECT nth_value(x, 0) OVER () FROM t',
+  // SQLite checks N for every row, but under EXCLUDE only for frames left non-empty (found by fuzz/differential-windows).
+  'SELECT nth_value(x, -1) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 3 PRECEDING) FROM t WHERE id = 1',
+  'SELECT nth_value(x, -1) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 3 PRECEDING EXCLUDE GROUP) FROM t',
+  'SELECT nth_value(x, -1) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 PRECEDING EXCLUDE CURRENT ROW) FROM t WHERE id = 1',
+  'SELECT nth_value(x, -1) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 PRECEDING EXCLUDE TIES) FROM t',
+  'SELECT nth_value(x, -1) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW EXCLUDE NO OTHERS) FROM t WHERE id = 1',
   "SELECT id, nth_value(x, '2') OVER (ORDER BY id), nth_value(x, 2.0) OVER (ORDER BY id) FROM t ORDER BY id",
   "SELECT id, lag(x, 1.5, 'd') OVER (ORDER BY id), lag(x, 'abc') OVER (ORDER BY id), lead(x, -1) OVER (ORDER BY id), lag(x, NULL, 9) OVER (ORDER BY id) FROM t ORDER BY id",
   'SELECT g, sum(x), sum(sum(x)) OVER (ORDER BY g), rank() OVER (ORDER BY count(*) DESC, g) FROM t GROUP BY g ORDER BY g',

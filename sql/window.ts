@@ -722,12 +722,14 @@ function builtinCall(call: WindowCall, c: number, part: Buffered[], peers: Peers
     case 'nth_value': {
       for (let r = 0; r < n; r++) {
         let k: number;
+        const rs = frameRanges(sp, r, startOf(r), endOf(r), peers);
+        // SQLite checks N for every row, except under EXCLUDE (its full-scan path), where it
+        // checks it as frame rows are stepped: a frame left empty never checks it.
         if (call.builtin === 'nth_value') {
-          const nv = positiveN(part[r]!.args[c]![1]!);
+          const nv = rs.length === 0 && sp.exclude !== 'NO OTHERS' ? 1 : positiveN(part[r]!.args[c]![1]!);
           if (nv === null) throw sqlErr('second argument to nth_value must be a positive integer');
           k = nv;
         } else k = call.builtin === 'first_value' ? 1 : -1;
-        const rs = frameRanges(sp, r, startOf(r), endOf(r), peers);
         let v: SqlValue = null;
         if (k === -1) {
           if (rs.length > 0) v = part[rs[rs.length - 1]! - 1]!.args[c]![0]!;

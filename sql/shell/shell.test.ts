@@ -6,17 +6,21 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { fuzzParams } from '../../fuzz/budget.ts';
 import { Database } from '../../index.ts';
 import { readFileSync } from 'node:fs';
-import { EXIT, findTerminator, formatCsv, formatJson, formatTable, INTERRUPTED, isBlankSql, runShell, sqlLiteral, type ShellOptions } from './shell.ts';
+import { spawnSync } from 'node:child_process';
+import { defaultSettings, EXIT, findTerminator, formatResult, INTERRUPTED, isBlankSql, runShell, setMode, sqlLiteral, type OutputMode, type ShellOptions } from './shell.ts';
 import { VERSION } from './version.ts';
+import { isOperatorCommand, runOperator } from './operator.ts';
 
 const KEY_HEX = '3c'.repeat(32);
+/** CSV with a header and \n line ends (sqlite3's csv mode ends rows with \r\n and has no header by default). */
+const CSV = ['--mode', 'csv', '-header', '-newline', '\n'];
 const FAST_KDF = { argon2: { memoryKiB: 64, iterations: 1, parallelism: 1 } };
 
 interface Run {
@@ -52,23 +56,11 @@ const PATIENTS = `CREATE TABLE patients (id INTEGER PRIMARY KEY, mrn TEXT UNIQUE
 INSERT INTO patients (mrn, name, temp) VALUES ('MRN001', 'Alice', 37.0), ('MRN002', 'Bob', 38.25);
 `;
 
-test('a piped script prints each query as an aligned table (numbers right-aligned, NULL shown) and exits 0', async () => {
+test('a piped script prints each query in list mode by default (sqlite3: "|" between columns, NULL empty, no header) and exits 0', async () => {
   const r = await shell([], PATIENTS + "INSERT INTO patients (mrn) VALUES ('MRN003');\nSELECT * FROM patients ORDER BY id;\n");
   assert.is(r.err, '');
   assert.is(r.code, 0);
-  assert.is(
-    r.out,
-    [
-      '+----+--------+-------+-------+',
-      '| id | mrn    | name  | temp  |',
-      '+----+--------+-------+-------+',
-      '|  1 | MRN001 | Alice |  37.0 |',
-      '|  2 | MRN002 | Bob   | 38.25 |',
-      '|  3 | MRN003 | NULL  |  NULL |',
-      '+----+--------+-------+-------+',
-      '',
-    ].join('\n'),
-  );
+  assert.is(r.out, '1|MRN001|Alice|37.0\n2|MRN002|Bob|38.25\n3|MRN003||\n');
 });
 
 test('statements span lines and end at a ";" outside strings, quoted names and comments', async () => {
@@ -78,7 +70,7 @@ test('statements span lines and end at a ";" outside strings, quoted names and c
     '; SELECT 2 AS two; SELECT',
     '3 AS three',
   ].join('\n');
-  const r = await shell(['--mode', 'csv'], script);
+  const r = await shell([...CSV], script);
   assert.is(r.err, '');
   assert.is(r.out, 'x;y,c;d\na;b,1\ntwo\n2\nthree\n3\n', 'the last statement runs at end of input without ";"');
 });
@@ -100,7 +92,7 @@ test('an error prints "Error [CODE]: message", the shell goes on, and a piped ru
 });
 
 test('a syntax error skips only to the next ";" and later statements run', async () => {
-  const r = await shell(['--mode', 'csv'], "SELECT (1;\nSELECT 'next' AS n;\n");
+  const r = await shell([...CSV], "SELECT (1;\nSELECT 'next' AS n;\n");
   assert.is(r.code, 1);
   assert.is(r.out, 'n\nnext\n');
   assert.match(r.err, /^Error \[SQL_SYNTAX\]/);
@@ -114,32 +106,37 @@ test('an unfinished statement at end of input is an error', async () => {
 
 test('.mode csv and json print exact values; .headers off drops the header', async () => {
   const setup = "CREATE TABLE v (i, r, t, b, n);\nINSERT INTO v VALUES (9223372036854775807, 0.1, 'say \"hi\", ok', x'00ff', NULL), (-1, 1e300, 'line\nbreak', x'', NULL);\n";
-  const csv = await shell([], setup + '.mode csv\nSELECT * FROM v;\n.headers off\nSELECT i FROM v;\n');
-  assert.is(csv.out, 'i,r,t,b,n\n9223372036854775807,0.1,"say ""hi"", ok",X\'00FF\',\n-1,1.0e+300,"line\nbreak",X\'\',\n9223372036854775807\n-1\n');
-  const json = await shell([], setup + '.mode json\nSELECT * FROM v;\nSELECT * FROM v WHERE 0;\n');
-  assert.is(json.out, '[{"i":9223372036854775807,"r":0.1,"t":"say \\"hi\\", ok","b":"X\'00FF\'","n":null},\n{"i":-1,"r":1.0e+300,"t":"line\\nbreak","b":"X\'\'","n":null}]\n');
+  const csv = await shell([], setup + '.mode csv\n.headers on\nSELECT i, r, t, hex(b), n FROM v;\n.headers off\nSELECT i FROM v;\n');
+  assert.is(csv.out, 'i,r,t,hex(b),n\r\n9223372036854775807,0.1,"say ""hi"", ok",00FF,\r\n-1,1.0e+300,"line\nbreak","",\r\n9223372036854775807\r\n-1\r\n');
+  const json = await shell([], setup + '.mode json\nSELECT i, r, t, hex(b) AS b, n FROM v;\nSELECT * FROM v WHERE 0;\n');
+  assert.is(json.out, '[{"i":9223372036854775807,"r":0.1,"t":"say \\"hi\\", ok","b":"00FF","n":null},\n{"i":-1,"r":1.0e+300,"t":"line\\nbreak","b":"","n":null}]\n');
   const parsed = JSON.parse(json.out) as { t: string }[];
   assert.is(parsed[1]!.t, 'line\nbreak');
   const mode = await shell(['--mode', 'json'], '.mode\n.mode table\n.mode\n.mode xml\n');
-  assert.is(mode.out, 'json\ntable\n');
-  assert.match(mode.err, /Error \[INVALID_ARGUMENT\]: \.mode takes table, csv or json/);
+  assert.is(mode.out, 'current output mode: json\ncurrent output mode: table\n');
+  assert.match(mode.err, /Error \[INVALID_ARGUMENT\]: \.mode takes one of list line column/);
 });
 
-test('table cells keep one line: control characters are shown escaped', () => {
-  assert.is(formatTable(['a'], [['x\ny\tz']]), '+---------+\n| a       |\n+---------+\n| x\\ny\\tz |\n+---------+\n');
-  assert.is(formatTable(['a', 'b'], []), '+---+---+\n| a | b |\n+---+---+\n');
-  assert.is(formatCsv(['a'], [[' lead']]), 'a\n" lead"\n');
-  assert.is(formatJson(['x'], [[Infinity], [-Infinity]]), '[{"x":1e999},\n{"x":-1e999}]\n');
+test('formatResult: multi-line cells split across lines in table mode, empty results print nothing, infinities stay numbers in json', () => {
+  const as = (mode: OutputMode) => {
+    const s = defaultSettings();
+    setMode(s, mode);
+    return s;
+  };
+  assert.is(formatResult(as('table'), ['a'], [['x\ny']]), '+---+\n| a |\n+---+\n| x |\n| y |\n+---+\n');
+  assert.is(formatResult(as('table'), ['a', 'b'], []), '');
+  assert.is(formatResult(as('csv'), ['a'], [[' lead']]), '" lead"\r\n');
+  assert.is(formatResult(as('json'), ['x'], [[Infinity], [-Infinity]]), '[{"x":1e999},\n{"x":-1e999}]\n');
 });
 
 test('.tables, .indexes and .schema list the schema; .help lists the commands', async () => {
   const r = await shell([], PATIENTS + 'CREATE INDEX idx_name ON patients(name);\nCREATE TABLE audit (at, what);\nCREATE VIEW names AS SELECT name FROM patients;\n.tables\n.indexes patients\n.indexes AUDIT\n.schema PATIENTS\n.help\n');
   assert.is(r.err, '');
   const [tables, rest] = [r.out.slice(0, r.out.indexOf('idx_name')), r.out.slice(r.out.indexOf('idx_name'))];
-  assert.is(tables, 'audit\nnames\npatients\n');
+  assert.is(tables, 'audit     names     patients\n');
   assert.ok(
     rest.startsWith(
-      'idx_name\nsqlite_autoindex_patients_1\n' +
+      'idx_name                     sqlite_autoindex_patients_1\n' +
         'CREATE TABLE patients (id INTEGER PRIMARY KEY, mrn TEXT UNIQUE, name TEXT, temp REAL);\nCREATE INDEX idx_name ON patients(name);\n',
     ),
     rest,
@@ -159,14 +156,13 @@ test('.dump writes SQL that recreates every table, row, index and view exactly, 
     const a = await shell([join(dir, 'a.db'), '--key-file', key, '--create'], setup + '.dump\n');
     assert.is(a.code, 0, a.err);
     assert.match(a.err, /warning: \.dump writes the database as PLAINTEXT SQL/);
-    assert.ok(a.out.startsWith('-- HeliosDB-Lite dump of '), a.out);
-    assert.ok(a.out.includes("INSERT INTO \"t\" VALUES(9223372036854775807,'it''s',-9223372036854775808,X'DEADBEEF');\n"), a.out);
-    assert.ok(a.out.includes("VALUES(1.0,'multi\nline',2.5e-300,NULL);"), a.out);
+    assert.ok(a.out.startsWith('PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n'), a.out);
+    assert.ok(a.out.includes("INSERT INTO t VALUES(9223372036854775807,'it''s',-9223372036854775808,X'deadbeef');\n"), a.out);
+    assert.ok(a.out.includes("VALUES(1.0,replace('multi\\nline','\\n',char(10)),2.5e-300,NULL);"), a.out);
     assert.ok(a.out.includes('1e999'), a.out);
     const b = await shell([join(dir, 'b.db'), '--key-file', key, '--create'], a.out + '.dump\n');
     assert.is(b.code, 0, b.err);
-    const body = (s: string): string => s.slice(s.indexOf('\n') + 1);
-    assert.is(body(b.out), body(a.out));
+    assert.is(b.out, a.out);
     const db = new Database(join(dir, 'b.db'), { key: { file: key } });
     try {
       assert.equal(db.prepare('SELECT typeof(a), typeof(b), typeof("odd ""name"), typeof(c) FROM t ORDER BY rowid').raw().all(), [
@@ -181,11 +177,30 @@ test('.dump writes SQL that recreates every table, row, index and view exactly, 
   });
 });
 
+test('.dump carries the AUTOINCREMENT marks as sqlite3 writes them, so a reload does not reuse ids', async () => {
+  await withTmp(async (dir) => {
+    const key = join(dir, 'k.key');
+    writeFileSync(key, KEY_HEX);
+    const setup =
+      'CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, v);\nINSERT INTO t(v) VALUES (1), (2), (3);\nDELETE FROM t WHERE id > 1;\n' +
+      'CREATE TABLE u (id INTEGER PRIMARY KEY AUTOINCREMENT);\nINSERT INTO u DEFAULT VALUES;\nUPDATE sqlite_sequence SET seq = 50 WHERE name = \'u\';\n' +
+      'CREATE TABLE g (a, b AS (a * 2), c AS (a + 1) STORED, d);\nINSERT INTO g(a, d) VALUES (1, \'x\');\n';
+    const a = await shell([join(dir, 'a.db'), '--key-file', key, '--create'], setup + '.dump\n');
+    assert.is(a.code, 0, a.err);
+    assert.ok(a.out.includes("INSERT INTO g VALUES(1,'x');\n"), a.out);
+    assert.ok(a.out.includes("INSERT INTO u VALUES(1);\n"), a.out);
+    assert.ok(a.out.includes("DELETE FROM sqlite_sequence;\nINSERT INTO sqlite_sequence VALUES('t',3);\nINSERT INTO sqlite_sequence VALUES('u',50);\nCOMMIT;\n"), a.out);
+    const b = await shell([join(dir, 'b.db'), '--key-file', key, '--create'], a.out + 'INSERT INTO t(v) VALUES (4);\nINSERT INTO u DEFAULT VALUES;\nSELECT max(id) FROM t;\nSELECT max(id) FROM u;\nSELECT b, c FROM g;\n');
+    assert.is(b.code, 0, b.err);
+    assert.match(b.out, /\b4\b[^]*\b51\b[^]*\b2\b[^]*\b2\b/);
+  });
+});
+
 test('.read runs a file (nested .read too); an unreadable file is Error [IO]', async () => {
   await withTmp(async (dir) => {
     writeFileSync(join(dir, 'inner.sql'), "INSERT INTO x VALUES ('inner');\n");
     writeFileSync(join(dir, 'outer.sql'), `CREATE TABLE x (v);\n.read ${join(dir, 'inner.sql')}\nINSERT INTO x VALUES ('outer');\n`);
-    const r = await shell(['--mode', 'csv'], `.read ${join(dir, 'outer.sql')}\nSELECT v FROM x;\n.read ${join(dir, 'missing.sql')}\n`);
+    const r = await shell([...CSV], `.read ${join(dir, 'outer.sql')}\nSELECT v FROM x;\n.read ${join(dir, 'missing.sql')}\n`);
     assert.is(r.out, 'v\ninner\nouter\n');
     assert.match(r.err, /^Error \[IO\]: cannot read .*missing\.sql: ENOENT\n$/);
     assert.is(r.code, 1);
@@ -195,16 +210,18 @@ test('.read runs a file (nested .read too); an unreadable file is Error [IO]', a
   });
 });
 
-test('.timer on prints the run time of each statement from the injected clock', async () => {
+test('.timer on prints the run time of each statement (real, user, sys as sqlite3) from the injected clocks', async () => {
   let now = 1000;
   const clock = (): number => (now += 12.5);
-  const r = await shell(['--mode', 'csv'], '.timer on\nSELECT 1 AS one;\n.timer off\nSELECT 2 AS two;\n.timer maybe\n', { clock });
-  assert.is(r.out, 'one\n1\nRun Time: real 0.013\ntwo\n2\n');
+  let used = 0;
+  const cpu = () => ((used += 1500), { user: used, system: used / 3 });
+  const r = await shell([...CSV], '.timer on\nSELECT 1 AS one;\n.timer off\nSELECT 2 AS two;\n.timer maybe\n', { clock, cpu });
+  assert.is(r.out, 'one\n1\nRun Time: real 0.013 user 0.001500 sys 0.000500\ntwo\n2\n');
   assert.match(r.err, /\.timer takes on or off/);
 });
 
 test('unknown dot commands and bad arguments are errors; .quit stops reading', async () => {
-  const r = await shell(['--mode', 'csv'], ".frobnicate\n.tables extra\n.quit\nSELECT 'never' AS n;\n");
+  const r = await shell([...CSV], ".frobnicate\n.tables a b\n.quit\nSELECT 'never' AS n;\n");
   assert.match(r.err, /Error \[INVALID_ARGUMENT\]: unknown command "\.frobnicate"/);
   assert.match(r.err, /\.tables: too many arguments/);
   assert.is(r.out, '');
@@ -215,7 +232,7 @@ test('an interactive session prompts, continues statements, drops a partial one 
   const lines: (string | typeof INTERRUPTED)[] = ['SELECT', "  'two lines' AS s;", 'SELECT broken', INTERRUPTED, 'SELECT * FROM nosuch;', '.quit', 'SELECT 1;'];
   const prompts: string[] = [];
   const r = await shell(
-    ['--mode', 'csv'],
+    [...CSV],
     {
       readLine: async (prompt) => {
         prompts.push(prompt);
@@ -225,14 +242,14 @@ test('an interactive session prompts, continues statements, drops a partial one 
   );
   assert.is(r.code, 0);
   assert.equal(prompts, ['heliosdb> ', '     ...> ', 'heliosdb> ', '     ...> ', 'heliosdb> ', 'heliosdb> ']);
-  assert.match(r.out, /^HeliosDB-Lite shell: :memory: \(unencrypted\)\. Enter \.help for help\.\n/);
-  assert.ok(r.out.endsWith('s\ntwo lines\n'), r.out);
+  assert.match(r.out, /^HeliosDB-Lite shell \S+: :memory: \(unencrypted\)\. Enter \.help for help\.\n/);
+  assert.ok(r.out.endsWith('s\n"two lines"\n'), r.out);
   assert.match(r.err, /no such table: nosuch/);
   assert.equal(lines, ['SELECT 1;'], '.quit stops reading');
 });
 
 test('a comment-only line does not leave the shell waiting for the rest of a statement', async () => {
-  const r = await shell(['--mode', 'csv'], '-- just a comment\n.tables\n/* block */\nSELECT 1 AS one;\n');
+  const r = await shell([...CSV], '-- just a comment\n.tables\n/* block */\nSELECT 1 AS one;\n');
   assert.is(r.err, '');
   assert.is(r.out, 'one\n1\n');
   assert.ok(isBlankSql('-- a\n  /* b */ \n'));
@@ -247,7 +264,7 @@ test('a database directory opens with --key-file, --key-env or --passphrase-env 
     const created = await shell([db, '--key-file', key, '--create'], PATIENTS);
     assert.is(created.code, 0, created.err);
     process.env.HELIOS_SHELL_TEST_KEY = KEY_HEX;
-    const viaEnv = await shell([db, '--key-env', 'HELIOS_SHELL_TEST_KEY', '--mode', 'csv'], 'SELECT count(*) AS n FROM patients;\n');
+    const viaEnv = await shell([db, '--key-env', 'HELIOS_SHELL_TEST_KEY', ...CSV], 'SELECT count(*) AS n FROM patients;\n');
     assert.is(viaEnv.out, 'n\n2\n');
     process.env.HELIOS_SHELL_TEST_KEY = 'ab'.repeat(32);
     const wrong = await shell([db, '--key-env', 'HELIOS_SHELL_TEST_KEY'], 'SELECT 1;\n');
@@ -266,7 +283,7 @@ test('a database directory opens with --key-file, --key-env or --passphrase-env 
     assert.match(p1.out, /key source: +passphrase\n/);
     assert.match(p1.out, /kdf: +argon2id\n/);
     let asked = '';
-    const p2 = await shell([pdb, '--passphrase', '--mode', 'csv'], 'SELECT name FROM patients ORDER BY id;\n', {
+    const p2 = await shell([pdb, '--passphrase', ...CSV], 'SELECT name FROM patients ORDER BY id;\n', {
       readSecret: async (prompt) => ((asked = prompt), pass),
     });
     assert.is(asked, 'Passphrase: ');
@@ -299,9 +316,9 @@ test('.rekey, .addkey, .removekey and .rotate manage keys from the shell; the ol
     assert.match(made.out, /data key generation: +3 \(live: 3\)/);
     const oldKey = await shell([db, '--key-file', keyA], 'SELECT 1;\n');
     assert.match(oldKey.err, /^Error \[WRONG_KEY\]/);
-    const newKey = await shell([db, '--key-file', keyB, '--mode', 'csv'], 'SELECT name FROM patients ORDER BY id;\n');
+    const newKey = await shell([db, '--key-file', keyB, ...CSV], 'SELECT name FROM patients ORDER BY id;\n');
     assert.is(newKey.out, 'name\nAlice\nBob\n');
-    const viaPass = await shell([db, '--passphrase-env', 'RECOVERY', '--mode', 'csv'], `SELECT count(*) AS n FROM patients;\n.removekey --passphrase-env RECOVERY\n`, { env });
+    const viaPass = await shell([db, '--passphrase-env', 'RECOVERY', ...CSV], `SELECT count(*) AS n FROM patients;\n.removekey --passphrase-env RECOVERY\n`, { env });
     assert.is(viaPass.err, '');
     assert.is(viaPass.out, 'n\n2\nkey removed\n');
     const removed = await shell([db, '--passphrase-env', 'RECOVERY'], 'SELECT 1;\n', { env });
@@ -330,7 +347,7 @@ test('[CRY-REVOKE-1] .revoke KEY leaves KEY as the only key and re-seals every f
     assert.match(made.err, /^Error \[INVALID_ARGUMENT\]/);
     const oldKey = await shell([db, '--key-file', keyA], 'SELECT 1;\n');
     assert.match(oldKey.err, /^Error \[WRONG_KEY\]/);
-    const newKey = await shell([db, '--key-file', keyB, '--mode', 'csv'], 'SELECT name FROM patients ORDER BY id;\n');
+    const newKey = await shell([db, '--key-file', keyB, ...CSV], 'SELECT name FROM patients ORDER BY id;\n');
     assert.is(newKey.out, 'name\nAlice\nBob\n');
     for (const r of [made, oldKey, newKey]) for (const secret of [KEY_HEX, B_HEX]) assert.not.ok((r.out + r.err).includes(secret), 'key material printed');
   });
@@ -356,7 +373,7 @@ test('.rekey --passphrase asks twice at the terminal and changes nothing when th
     assert.is(same.err, '');
     assert.match(same.out, /key changed/);
     assert.match((await shell([db, '--key-file', key], 'SELECT 1;\n')).err, /^Error \[WRONG_KEY\]/);
-    const p = await shell([db, '--passphrase-env', 'P', '--mode', 'csv'], 'SELECT count(*) AS n FROM patients;\n', { env: { P: 'new phrase' } });
+    const p = await shell([db, '--passphrase-env', 'P', ...CSV], 'SELECT count(*) AS n FROM patients;\n', { env: { P: 'new phrase' } });
     assert.is(p.out, 'n\n2\n');
   });
 });
@@ -380,17 +397,20 @@ test('--config opens the database the seed configuration describes (path and key
   await withTmp(async (dir) => {
     const key = join(dir, 'k.key');
     writeFileSync(key, KEY_HEX);
-    const config = join(process.cwd(), 'sql', 'testdata', 'config', 'heliosdb.toml');
+    // The seed file as written, its audit log moved into the test's directory.
+    const config = join(dir, 'heliosdb.toml');
+    writeFileSync(config, readFileSync(join(process.cwd(), 'sql', 'testdata', 'config', 'heliosdb.toml'), 'utf8').replace('/var/log/heliosdb/audit.log', join(dir, 'audit.log')));
     const r = await shell(['--config', config, join(dir, 'ehr.db'), '--key-file', key, '--create'], PATIENTS + '.info\n');
     assert.is(r.code, 0, r.err);
-    assert.match(r.err, /^note: 5 setting\(s\) of .*heliosdb\.toml are accepted but not acted on \(see \.info\)\n$/);
+    assert.match(r.err, /^note: 1 setting\(s\) of .*heliosdb\.toml are accepted but not acted on \(see \.info\)\n$/);
     assert.match(r.out, /encryption: +AES-256-GCM\n/);
     assert.match(r.out, /config: +.*heliosdb\.toml\n/);
-    assert.match(r.out, /  ignored  logging\.audit_log_enabled \(line 16\): HeliosDB-Lite writes no audit log/);
+    assert.match(r.out, /  applied  logging\.audit_log_enabled \(line 16\): tamper-evident audit log/);
+    assert.match(readFileSync(join(dir, 'audit.log'), 'latin1'), /\topen\tok\t/);
     assert.match(r.out, /  replaced encryption\.key_source \(line 11\): overridden by the command line\n/);
     assert.match(r.out, /  replaced database\.path \(line 3\): overridden by the command line\n/);
     assert.match(r.out, /  applied  database\.enable_wal \(line 5\): write-ahead log on/);
-    assert.match(r.out, /  ignored  encryption\.rotation_interval_days \(line 12\): HeliosDB-Lite does not rotate keys on a schedule/);
+    assert.match(r.out, /  applied  encryption\.rotation_interval_days \(line 12\): a new data-key generation every 90 days/);
     const bad = await shell(['--config', join(dir, 'nope.toml')], 'SELECT 1;\n');
     assert.is(bad.code, 3, 'the database could not be opened');
     assert.match(bad.err, /^Error \[CONFIG\]: cannot read config file/);
@@ -400,7 +420,7 @@ test('--config opens the database the seed configuration describes (path and key
 });
 
 test('bad arguments print the usage and exit 2; --help exits 0', async () => {
-  for (const args of [['--key-file'], ['--frob'], ['--key-env', 'A', '--key-file', 'b'], ['--no-encryption', '--key-env', 'A'], ['--mode', 'xml'], ['a', 'b', 'c']]) {
+  for (const args of [['--key-file'], ['--frob'], ['--key-env', 'A', '--key-file', 'b'], ['--no-encryption', '--key-env', 'A'], ['--mode', 'xml'], ['-cmd']]) {
     const r = await shell(args, '');
     assert.is(r.code, 2, args.join(' '));
     assert.match(r.err, /^heliosdb: .*\nusage: heliosdb/);
@@ -435,7 +455,7 @@ test('a new database created with --passphrase asks twice; two different entries
     assert.equal(prompts, ['New passphrase: ', 'Repeat the new passphrase: '], 'NFC forms compare equal');
     assert.ok(bytes.every((b) => b === 0), 'the bytes read are zeroed');
     prompts.length = 0;
-    const again = await shell([db, '--passphrase', '--create', '--mode', 'csv'], 'SELECT count(*) AS n FROM t;\n', { readSecret: ask(['caf\u00e9 ok']) });
+    const again = await shell([db, '--passphrase', '--create', ...CSV], 'SELECT count(*) AS n FROM t;\n', { readSecret: ask(['caf\u00e9 ok']) });
     assert.equal(prompts, ['Passphrase: '], 'an existing database asks once, even with --create');
     assert.is(again.out, 'n\n0\n');
     for (const r of [differ, made, again]) assert.not.ok(/try|caf/.test(r.out + r.err), 'no passphrase printed');
@@ -448,23 +468,23 @@ test('a script arriving in chunks (a pipe) runs line by line, lines and UTF-8 sp
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for (let i = 0; i < bytes.length; i += 3) yield bytes.slice(i, i + 3);
   }
-  const r = await shell(['--mode', 'csv'], chunks());
+  const r = await shell([...CSV], chunks());
   assert.is(r.err, '');
-  assert.is(r.out, 'a\nh\u00e9llo\nw\u00f6rld\nlast\n1\n');
+  assert.is(r.out, 'a\n"h\u00e9llo"\n"w\u00f6rld"\nlast\n1\n', 'sqlite3 quotes non-ASCII CSV fields');
   assert.is(r.code, 0);
 });
 
 test('.bail on stops a script at the first error (exit 1); .print prints its arguments', async () => {
-  const r = await shell(['--mode', 'csv'], ".print hello   world\nSELECT 1 AS a;\n.bail on\nSELECT * FROM nosuch;\nSELECT 'never' AS n;\n");
+  const r = await shell([...CSV], ".print hello   world\nSELECT 1 AS a;\n.bail on\nSELECT * FROM nosuch;\nSELECT 'never' AS n;\n");
   assert.is(r.out, 'hello world\na\n1\n');
   assert.match(r.err, /^Error \[SQL_ERROR\]: no such table: nosuch\n$/);
   assert.is(r.code, 1);
-  const off = await shell(['--mode', 'csv'], ".bail on\n.bail off\nSELECT * FROM nosuch;\nSELECT 'still' AS n;\n");
+  const off = await shell([...CSV], ".bail on\n.bail off\nSELECT * FROM nosuch;\nSELECT 'still' AS n;\n");
   assert.is(off.out, 'n\nstill\n');
 });
 
 test('SQL given as an argument runs instead of the input', async () => {
-  const r = await shell([':memory:', "SELECT 'arg' AS a; SELECT 2 AS b", '--mode', 'csv'], 'SELECT 1;\n');
+  const r = await shell([':memory:', "SELECT 'arg' AS a; SELECT 2 AS b", ...CSV], 'SELECT 1;\n');
   assert.is(r.out, 'a\narg\nb\n2\n');
 });
 
@@ -490,7 +510,8 @@ test('sqlLiteral renders every result type as SQL that reads back as the same va
   assert.is(sqlLiteral(1e20), '1.0e+20');
   assert.is(sqlLiteral(-Infinity), '-1e999');
   assert.is(sqlLiteral("a'b"), "'a''b'");
-  assert.is(sqlLiteral(new Uint8Array([0, 171])), "X'00AB'");
+  assert.is(sqlLiteral(new Uint8Array([0, 171])), "X'00ab'");
+  assert.is(sqlLiteral('a\nb'), "replace('a\\nb','\\n',char(10))");
 });
 
 test('property: any mix of SQL fragments, quotes, comments and dot commands ends with exit 0 or 1 and only typed errors', async () => {
@@ -512,4 +533,131 @@ test('property: any mix of SQL fragments, quotes, comments and dot commands ends
   );
 });
 
+
+test('a CREATE TRIGGER … BEGIN …; …; END; body spanning lines runs as one statement', async () => {
+  const r = await shell([], "CREATE TABLE t (a);\nCREATE TABLE log (m);\nCREATE TRIGGER tr AFTER INSERT ON t\nBEGIN\n  INSERT INTO log VALUES ('one;');\n  INSERT INTO log VALUES (new.a);\nEND;\nINSERT INTO t VALUES (7);\nSELECT m FROM log ORDER BY rowid;\n");
+  assert.is(r.err, '');
+  assert.is(r.out, 'one;\n7\n');
+});
+
+test('-init FILE and -cmd run first; -bail stops at the first error; .exit N sets the exit status; -batch takes a terminal as a script', async () => {
+  await withTmp(async (dir) => {
+    const init = join(dir, 'init.sql');
+    writeFileSync(init, '.mode csv\nCREATE TABLE t (a);\n');
+    const r = await shell(['-init', init, '-cmd', "INSERT INTO t VALUES ('from -cmd')"], 'SELECT a FROM t;\n');
+    assert.is(r.out, '"from -cmd"\r\n');
+    const bail = await shell(['-bail'], "SELECT * FROM nosuch;\nSELECT 'never';\n");
+    assert.is(bail.code, 1);
+    assert.is(bail.out, '');
+    const exit = await shell([], "SELECT 'x';\n.exit 7\nSELECT 'never';\n");
+    assert.equal([exit.code, exit.out], [7, 'x\n']);
+    const lines = ["SELECT 'batch';", 'SELECT * FROM nosuch;'];
+    const batch = await shell(['-batch'], { readLine: async () => lines.shift() ?? null });
+    assert.is(batch.out, 'batch\n', 'no banner, no prompts');
+    assert.is(batch.code, 1, 'a failed statement counts as in a script');
+    const cmds = await shell([':memory:', '.mode box', 'SELECT 1 AS a'], 'SELECT 2;\n');
+    assert.is(cmds.out, '┌───┐\n│ a │\n├───┤\n│ 1 │\n└───┘\n', 'commands after DIR run and the input is not read');
+  });
+});
+
+test('operator commands: verify, info, dump, rekey, addkey, removekey and rotate act on DIR with the exit statuses scripts rely on', async () => {
+  await withTmp(async (dir) => {
+    const keyA = join(dir, 'a.key');
+    const keyB = join(dir, 'b.key');
+    writeFileSync(keyA, KEY_HEX);
+    writeFileSync(keyB, '5d'.repeat(32));
+    const db = join(dir, 'ops.db');
+    assert.is((await shell([db, '--key-file', keyA, '--create'], PATIENTS)).code, 0);
+    const op = async (args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await runOperator(args, { output: { write: (s: string) => (out += s) }, errors: { write: (s: string) => (err += s) }, env: {} });
+      return { code, out, err };
+    };
+    assert.ok(isOperatorCommand(['verify', db]) && !isOperatorCommand(['verify']));
+    assert.equal(await op(['verify', db, '--key-file', keyA]), { code: 0, out: 'ok\n', err: '' });
+    const info = await op(['info', db, '--key-file', keyA]);
+    assert.match(info.out, /encryption: +AES-256-GCM/);
+    assert.not.match(info.out, new RegExp(KEY_HEX));
+    const dump = await op(['dump', db, '--key-file', keyA, '--table', 'patients']);
+    assert.match(dump.out, /INSERT INTO patients VALUES\(2,'MRN002','Bob',38.25\);/);
+    assert.is((await op(['addkey', db, '--key-file', keyA, '--new-key-file', keyB])).code, 0);
+    assert.is((await op(['removekey', db, '--key-file', keyB, '--remove-key-file', keyA])).code, 0);
+    assert.is((await op(['verify', db, '--key-file', keyA])).code, EXIT.NOT_OPENED, 'the removed key no longer opens it');
+    assert.is((await op(['rekey', db, '--key-file', keyB, '--new-key-file', keyA])).code, 0);
+    const rot = await op(['rotate', db, '--key-file', keyA, '--rewrite']);
+    assert.match(rot.out, /data key generation 2 started \(live: 2\)/);
+    const usage = await op(['rekey', db, '--key-file', keyA]);
+    assert.is(usage.code, EXIT.USAGE);
+    assert.match(usage.err, /give exactly one of --new-key-file/);
+    const help = await op(['verify', '--help']);
+    assert.is(help.code, 0);
+    assert.match(help.out, /^usage: heliosdb verify DIR/);
+    assert.is((await op(['verify', join(dir, 'missing.db'), '--key-file', keyA])).code, EXIT.NOT_OPENED);
+    // Damage inside a table file: verify reads it, names file and offset, and exits 1.
+    const bad = join(dir, 'bad.db');
+    const made = await shell([bad, '--key-file', keyA, '--create'], "CREATE TABLE big (i INTEGER PRIMARY KEY, s TEXT);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000) INSERT INTO big SELECT x, printf('row %d of the table', x) FROM c;\n.rotate --rewrite\n");
+    assert.is(made.code, 0, made.err);
+    const sst = readdirSync(bad).find((f) => f.endsWith('.sst'))!;
+    const bytes = readFileSync(join(bad, sst));
+    bytes[bytes.length >> 1]! ^= 0xff;
+    writeFileSync(join(bad, sst), bytes);
+    const v = await op(['verify', bad, '--key-file', keyA]);
+    assert.is(v.code, EXIT.FAILED, v.err);
+    assert.match(v.err, /Error \[CORRUPTION\]: verify found \d+ problem\(s\):\n\d+\.sst: [^\n]* at offset \d+/);
+  });
+});
+
+test('dot commands abbreviate as in sqlite3 (.he on, .mo csv); key commands only in full', async () => {
+  const r = await shell([], '.he on\n.mo list\nSELECT 1 AS a;\n.rek --key-file nowhere\n');
+  assert.is(r.out, 'a\n1\n');
+  assert.match(r.err, /unknown command "\.rek"/);
+});
+
+test('operator commands backup, restore and import-sqlite: a sealed backup restores to a database that opens with the same key; a SQLite file imports sealed', async () => {
+  await withTmp(async (dir) => {
+    const key = join(dir, 'k.key');
+    writeFileSync(key, KEY_HEX);
+    const db = join(dir, 'src.db');
+    assert.is((await shell([db, '--key-file', key, '--create'], PATIENTS)).code, 0);
+    const op = async (args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await runOperator(args, { output: { write: (s: string) => (out += s) }, errors: { write: (s: string) => (err += s) }, env: {} });
+      return { code, out, err };
+    };
+    const b = await op(['backup', db, '--key-file', key, '--to', join(dir, 'bk')]);
+    assert.is(b.code, 0, b.err);
+    assert.is((await op(['backup', db, '--key-file', key])).code, EXIT.USAGE, 'no --to');
+    const r = await op(['restore', join(dir, 'bk'), join(dir, 'restored.db'), '--key-file', key]);
+    assert.is(r.code, 0, r.err);
+    assert.match(r.out, /verified/);
+    const q = await shell([join(dir, 'restored.db'), '--key-file', key], 'SELECT name FROM patients ORDER BY id;\n');
+    assert.is(q.out, 'Alice\nBob\n');
+    assert.is((await op(['restore', join(dir, 'bk'), join(dir, 'restored.db'), '--key-file', key])).code, EXIT.FAILED, 'DEST exists: nothing written');
+    assert.is((await op(['restore', join(dir, 'bk')])).code, EXIT.USAGE);
+    const sqlite = join(dir, 'legacy.sqlite');
+    if (spawnSync('sqlite3', [sqlite, "CREATE TABLE q (x INTEGER PRIMARY KEY, y TEXT); INSERT INTO q VALUES (1, 'one'), (2, 'two');"]).status === 0) {
+      const imp = await op(['import-sqlite', sqlite, join(dir, 'imported.db'), '--key-file', key]);
+      assert.is(imp.code, 0, imp.err);
+      assert.match(imp.out, /1 tables, 2 rows/);
+      assert.is((await shell([join(dir, 'imported.db'), '--key-file', key], 'SELECT y FROM q ORDER BY x;\n')).out, 'one\ntwo\n');
+      assert.is((await op(['import-sqlite', sqlite, join(dir, 'nokey.db')])).code, EXIT.USAGE, 'the new database needs a key');
+    } else {
+      console.log('notice: sqlite3 is not installed: the import-sqlite operator test is skipped');
+    }
+  });
+});
+
+test('.open switches to another database; .databases and .show report the current one', async () => {
+  await withTmp(async (dir) => {
+    const other = join(dir, 'other.db');
+    const r = await shell([], `.open --new --no-encryption ${other}\nCREATE TABLE x (a);\n.databases\n.mode csv\n.show\n.open :memory:\n.tables\n`);
+    assert.is(r.err, '');
+    assert.match(r.out, new RegExp(`main: ${other.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} r/w\n`));
+    assert.match(r.out, /        mode: csv\n/);
+    assert.match(r.out, /colseparator: ","\nrowseparator: "\\r\\n"/);
+    assert.ok(existsSync(join(other, 'HELIOS')));
+  });
+});
 test.run();

@@ -1,36 +1,29 @@
 /**
  * The interactive shell (`heliosdb`): opens a database directory with a key,
- * reads SQL and dot commands, prints results. An application of the public
- * API: it imports only the package entry (index.ts; scripts/layers.test.ts
- * checks it). All terminal I/O is injected: main.ts wires it to the process
- * (terminal.ts for a TTY), tests drive it with a scripted input.
+ * reads SQL and dot commands, prints results — shaped after sqlite3's shell
+ * (its output modes, dot commands, flags and .dump text; modes.test.ts
+ * compares them with Debian's sqlite3). An application of the public API: it
+ * imports only the package entry (index.ts; scripts/layers.test.ts checks
+ * it). All terminal I/O is injected: main.ts wires it to the process (a
+ * worker thread, terminal.ts for a TTY), tests drive it with a scripted input.
  *
  * ```
- * heliosdb [options] [DIR] [SQL]
- *   --key-file PATH        raw key file (32 bytes or 64 hex chars)
- *   --key-env VAR          raw key in an environment variable (64 hex chars)
- *   --passphrase           ask for a passphrase (not echoed)
- *   --passphrase-env VAR   passphrase in an environment variable
- *   --config FILE.toml     settings and key source from a configuration file
- *   --no-encryption        open/create an unencrypted database
- *   --create               create DIR when it does not exist
- *   --readonly             refuse statements that write
- *   --mode table|csv|json  output format (default table)
- *   --version              print the package version
+ * heliosdb [options] [DIR] [SQL | .command ...]     (USAGE lists the options)
  * ```
- * Without DIR (and without a config naming one) the database is ':memory:'.
- * With SQL the shell runs it and exits; otherwise it reads standard input:
- * statements may span lines and run once a line completes them with `;`
- * (strings, quoted names and comments may hold `;`), and a line starting
- * with `.` at a statement boundary is a dot command (`.help` lists them;
- * `.rekey`, `.addkey`, `.removekey` and `.rotate` manage keys).
+ * Without DIR the database is ':memory:'. Arguments after DIR run in turn and
+ * the input is not read; otherwise the shell reads its input: statements may
+ * span lines and run once a line completes them with `;` (strings, quoted
+ * names and comments may hold `;`, and a CREATE TRIGGER body ends at END;),
+ * and a line starting with `.` at a statement boundary is a dot command
+ * (`.help` lists them).
  *
  * Errors print `Error [CODE]: message` on the error stream and the shell
  * goes on. Exit status (EXIT): 0 ok; 1 (input not interactive) a statement
- * or command failed; 2 bad arguments; 3 the database could not be opened
- * (missing, wrong key, locked, bad config, passphrase not given or the two
- * entries of a new one differ); 4 an internal error (a bug). An interactive
- * session exits 0 despite failed statements, like sqlite3.
+ * or command failed, or the script was interrupted; 2 bad arguments; 3 the
+ * database could not be opened (missing, wrong key, locked, bad config,
+ * passphrase not given or the two entries of a new one differ); 4 an
+ * internal error (a bug); `.exit N`. An interactive session exits 0 despite
+ * failed statements, like sqlite3.
  *
  * Secrets: the shell never prints key material. A passphrase read at the
  * terminal arrives as bytes, is asked twice when it becomes a new key
@@ -38,8 +31,8 @@
  * zeroed after use (a non-ASCII one passes through a JS string for NFC
  * normalization, which cannot be erased: see the threat model).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   Database,
   HeliosError,
@@ -54,7 +47,12 @@ import {
   type KeySourceOption,
 } from '../../index.ts';
 import { VERSION } from './version.ts';
-import { isBlankSql, newScanState, scanChunk } from './sql-complete.ts';
+import { isBlankSql, newScanState, parameterNames, scanChunk } from './sql-complete.ts';
+import { cString, defaultSettings, setModeFlag, formatNameColumns, formatResult, isOutputMode, MODES, quoteIdentifier, setMode, sqlLiteral, unescapeArg, type OutputMode, type OutputSettings } from './output-modes.ts';
+import { importDelimited } from './csv-import.ts';
+import { createProgress, type Progress } from './progress.ts';
+export { sqlLiteral, formatResult, defaultSettings, setMode } from './output-modes.ts';
+export type { OutputMode, OutputSettings } from './output-modes.ts';
 export { findTerminator, isBlankSql } from './sql-complete.ts';
 
 export interface ShellWriter {
@@ -86,17 +84,24 @@ export interface ShellOptions {
   readonly readSecret?: (prompt: string) => Promise<string | Uint8Array | null>;
   /** Milliseconds, for .timer. Default performance.now(). */
   readonly clock?: () => number;
+  /** CPU time used so far in microseconds, for .timer's user and sys. Default process.cpuUsage(). */
+  readonly cpu?: () => { user: number; system: number };
   /** KDF parameters for a database created with a passphrase (default: the library's). */
   readonly kdf?: DatabaseOptions['kdf'];
+  /** Draw progress bars (on `errors`) for long work: true when standard error is a terminal. Default false. */
+  readonly progress?: boolean;
+  /**
+   * The interrupt flag of the databases the shell opens (DatabaseOptions.interruptFlag):
+   * main.ts shares it with the thread that catches Ctrl-C.
+   */
+  readonly interruptFlag?: Int32Array;
 }
-
-export type OutputMode = 'table' | 'csv' | 'json';
 
 /** Exit statuses scripts can rely on (README, "The shell"). */
 export const EXIT = {
   /** Everything ran. */
   OK: 0,
-  /** Input not interactive: at least one statement or dot command failed. */
+  /** Input not interactive: at least one statement or dot command failed (or `verify` found damage). */
   FAILED: 1,
   /** Bad command-line arguments. */
   USAGE: 2,
@@ -108,63 +113,112 @@ export const EXIT = {
 
 export interface ShellArgs {
   path: string | null;
-  sql: string | null;
+  /** SQL statements and dot commands given after DIR: run in turn instead of reading the input. */
+  commands: string[];
   key: { kind: 'file' | 'env' | 'passphrase-env'; value: string } | { kind: 'passphrase' } | null;
   config: string | null;
   noEncryption: boolean;
   create: boolean;
   readonly: boolean;
-  mode: OutputMode;
+  mode: OutputMode | null;
+  headers: boolean | null;
+  separator: string | null;
+  nullValue: string | null;
+  /** -newline SEP: the row separator. */
+  newline: string | null;
+  /** -cmd: commands run before the input (or the commands given after DIR). */
+  cmd: string[];
+  /** -init FILE: a file run first. */
+  init: string | null;
+  bail: boolean;
+  echo: boolean;
+  /** -batch / -interactive: force how the input is treated (prompts, exit status). */
+  batch: boolean | null;
   help: boolean;
   version: boolean;
 }
 
-export const USAGE = `usage: heliosdb [options] [DIR] [SQL]
+export const USAGE = `usage: heliosdb [options] [DIR] [SQL | .command ...]
+       heliosdb verify|info|dump|backup|rekey|addkey|removekey|rotate DIR [options]
+       heliosdb restore BACKUP DEST | import-sqlite SRC DEST [options]  (heliosdb COMMAND --help)
+Key options:
   --key-file PATH        raw key file (32 bytes or 64 hex chars)
   --key-env VAR          raw key in an environment variable (64 hex chars)
-  --passphrase           ask for a passphrase (not echoed)
+  --passphrase           ask for a passphrase (not echoed; twice for a new database)
   --passphrase-env VAR   passphrase in an environment variable
   --config FILE.toml     settings and key source from a configuration file
   --no-encryption        open or create an unencrypted database
+Database options:
   --create               create DIR when it does not exist
   --readonly             refuse statements that write
-  --mode table|csv|json  output format (default table)
+sqlite3-style options (one or two dashes):
+  -cmd COMMAND           run COMMAND before reading the input (repeatable)
+  -init FILE             run FILE first
+  -batch | -interactive  force batch or interactive input
+  -bail                  stop at the first error
+  -echo                  print each command before running it
+  -header | -noheader    turn column names on or off
+  -separator SEP         column separator; -newline SEP row separator; -nullvalue TEXT
+  -list -line -column -box -markdown -table -csv -json -insert -quote -tabs -html -ascii
+  --mode MODE            the same, by name (default list)
   --version              print the version and exit
   -h, --help             this text
-Without DIR the database is :memory:. With SQL, run it and exit.
+Without DIR the database is :memory:. Arguments after DIR are SQL or dot
+commands run in turn, and the input is not read.
 Exit status: 0 ok, 1 a statement failed (input not interactive), 2 bad
 arguments, 3 the database could not be opened, 4 internal error.
 `;
 
-const HELP = `.dump                  the whole database as SQL text (PLAINTEXT: handle it like the key)
-.addkey KEY            add a key that also opens the database (a recovery key)
-.bail on|off           stop a script at the first error (default off)
-.exit / .quit          leave the shell
-.headers on|off        column names in table and csv output
-.help                  this text
-.indexes [TABLE]       index names (of TABLE)
-.info                  encryption, key source, format and configuration facts
-.mode [table|csv|json] show or set the output format
-.print TEXT            print TEXT
-.read FILE             run the SQL and dot commands of FILE
-.rekey KEY             replace the key this shell opened with by KEY (O(1): data stays)
-.removekey KEY         remove the key slot KEY opens
-.revoke KEY            make KEY the only key: new root and data key, every file re-sealed, so no
-                       other key and no saved copy of HELIOS decrypts the database any more
-.rotate [--rewrite]    start a new data-key generation (--rewrite: re-seal every table with it)
-.schema [TABLE]        CREATE statements (of TABLE and its indexes)
-.tables                table and view names
-.timer on|off          print the run time of each statement
-KEY is --key-file PATH, --key-env VAR, --passphrase-env VAR, or --passphrase
-(asks at the terminal).
-Statements end with ";" and may span lines; Ctrl-C drops a partial one.
+const HELP = `.backup [--set] [--plain] DEST   a sealed copy (same key; --set: incremental, in a backup set) while in use
+.bail on|off             stop a script at the first error (default off)
+.changes on|off          print the rows changed by each statement
+.databases               the open database and its file
+.dump [TABLE]            the database as SQL text (PLAINTEXT: handle it like the key)
+.echo on|off             print each command before running it
+.eqp on|off              print the query plan of each statement before running it
+.exit [CODE] / .quit     leave the shell
+.fullschema              .schema plus the statistics tables
+.headers on|off          column names in the output
+.help                    this text
+.import [--csv|--ascii] [--skip N] FILE TABLE
+                         load CSV/TSV (RFC 4180 quotes) into TABLE, new or existing, in one transaction
+.indexes [TABLE]         index names (of TABLE)
+.info                    encryption, key source, format and configuration facts
+.mode MODE [TABLE]       ${MODES.join(' ')}
+.nullvalue TEXT          how NULL prints
+.once FILE               the next command's output goes to FILE
+.open [--new] [--readonly] [KEY] DIR   close this database and open DIR
+.output [FILE]           output to FILE (no FILE: back to standard output)
+.parameter list|set NAME VALUE|unset NAME|clear   values bound to :NAME, @NAME, $NAME, ?N
+.print TEXT              print TEXT
+.read FILE               run the SQL and dot commands of FILE
+.schema [TABLE]          CREATE statements (of TABLE and its indexes)
+.separator COL [ROW]     separators of list mode and .import
+.show                    the current settings
+.tables                  table and view names
+.timer on|off            print the run time of each statement
+.width N ...             column widths of column/table/box/markdown (negative: right-aligned)
+Keys (KEY is --key-file PATH, --key-env VAR, --passphrase-env VAR or --passphrase):
+.addkey KEY              add a key that also opens the database (a recovery key)
+.rekey KEY               replace the key this shell opened with by KEY (O(1): data stays)
+.removekey KEY           remove the key slot KEY opens
+.revoke KEY              make KEY the only key: new root and data key, every file re-sealed
+.rotate [--rewrite]      start a new data-key generation (--rewrite: re-seal every table)
+.verify                  check every block and file (PRAGMA integrity_check)
+Statements end with ";" and may span lines; Ctrl-C stops a running statement
+or drops a partial one.
 `;
 
 class UsageError extends Error {}
 
-/** Parses the command line; throws UsageError. */
+const MODE_FLAGS = new Set<string>(MODES);
+
+/** Parses the command line; throws UsageError. sqlite3-style flags take one or two dashes. */
 export function parseShellArgs(args: readonly string[]): ShellArgs {
-  const a: ShellArgs = { path: null, sql: null, key: null, config: null, noEncryption: false, create: false, readonly: false, mode: 'table', help: false, version: false };
+  const a: ShellArgs = {
+    path: null, commands: [], key: null, config: null, noEncryption: false, create: false, readonly: false,
+    mode: null, headers: null, separator: null, nullValue: null, newline: null, cmd: [], init: null, bail: false, echo: false, batch: null, help: false, version: false,
+  };
   const positional: string[] = [];
   const setKey = (k: NonNullable<ShellArgs['key']>): void => {
     if (a.key !== null) throw new UsageError('give at most one of --key-file, --key-env, --passphrase, --passphrase-env');
@@ -174,55 +228,97 @@ export function parseShellArgs(args: readonly string[]): ShellArgs {
     const arg = args[i]!;
     const value = (): string => {
       const v = args[++i];
-      if (v === undefined || v === '') throw new UsageError(`${arg} needs a value`);
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      if (v === '' && arg !== '-separator' && arg !== '--separator' && arg !== '-nullvalue' && arg !== '--nullvalue' && arg !== '-cmd' && arg !== '--cmd') throw new UsageError(`${arg} needs a value`);
       return v;
     };
-    switch (arg) {
-      case '--key-file':
+    if (!arg.startsWith('-') || arg === '-' || /^--\s/.test(arg)) {
+      positional.push(arg);
+      continue;
+    }
+    const flag = arg.startsWith('--') ? arg.slice(2) : arg.slice(1);
+    if (MODE_FLAGS.has(flag)) {
+      a.mode = flag as OutputMode;
+      continue;
+    }
+    switch (flag) {
+      case 'key-file':
         setKey({ kind: 'file', value: value() });
         break;
-      case '--key-env':
+      case 'key-env':
         setKey({ kind: 'env', value: value() });
         break;
-      case '--passphrase':
+      case 'passphrase':
         setKey({ kind: 'passphrase' });
         break;
-      case '--passphrase-env':
+      case 'passphrase-env':
         setKey({ kind: 'passphrase-env', value: value() });
         break;
-      case '--config':
+      case 'config':
         a.config = value();
         break;
-      case '--no-encryption':
+      case 'no-encryption':
         a.noEncryption = true;
         break;
-      case '--create':
+      case 'create':
         a.create = true;
         break;
-      case '--readonly':
+      case 'readonly':
         a.readonly = true;
         break;
-      case '--mode': {
+      case 'mode': {
         const m = value();
-        if (m !== 'table' && m !== 'csv' && m !== 'json') throw new UsageError('--mode must be table, csv or json');
+        if (!isOutputMode(m)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}`);
         a.mode = m;
         break;
       }
-      case '-h':
-      case '--help':
+      case 'header':
+      case 'headers':
+        a.headers = true;
+        break;
+      case 'noheader':
+        a.headers = false;
+        break;
+      case 'separator':
+        a.separator = value();
+        break;
+      case 'nullvalue':
+        a.nullValue = value();
+        break;
+      case 'newline':
+        a.newline = value();
+        break;
+      case 'cmd':
+        a.cmd.push(value());
+        break;
+      case 'init':
+        a.init = value();
+        break;
+      case 'bail':
+        a.bail = true;
+        break;
+      case 'echo':
+        a.echo = true;
+        break;
+      case 'batch':
+        a.batch = true;
+        break;
+      case 'interactive':
+        a.batch = false;
+        break;
+      case 'h':
+      case 'help':
         a.help = true;
         break;
-      case '--version':
+      case 'version':
         a.version = true;
         break;
       default:
-        if (arg.startsWith('-') && arg !== '-' && positional.length === 0) throw new UsageError(`unknown option ${arg}`);
-        positional.push(arg);
+        throw new UsageError(`unknown option ${arg}`);
     }
   }
-  if (positional.length > 2) throw new UsageError('too many arguments (quote the SQL as one argument)');
   a.path = positional[0] ?? null;
-  a.sql = positional[1] ?? null;
+  a.commands = positional.slice(1);
   if (a.noEncryption && a.key !== null) throw new UsageError('--no-encryption takes no key');
   return a;
 }
@@ -247,7 +343,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
     return EXIT.OK;
   }
   const input = options.input;
-  const interactive = isLineReader(input) && args.sql === null;
+  const interactive = isLineReader(input) && args.commands.length === 0 && args.batch !== true;
   let opened: { db: Database; config: HeliosConfig | null; path: string };
   try {
     opened = await openFromArgs(args, options);
@@ -255,36 +351,51 @@ export async function runShell(options: ShellOptions): Promise<number> {
     errors.write(formatError(e));
     return EXIT.NOT_OPENED;
   }
-  const shell = new Shell(opened.db, opened.path, opened.config, options, args.mode, interactive);
+  const shell = new Shell(opened.db, opened.path, opened.config, options, interactive);
   if (args.path !== null) shell.overridden.add('database.path');
   if (args.key !== null) shell.overridden.add('encryption.key_source');
+  shell.applyArgs(args);
   try {
     if (opened.config !== null && opened.config.ignored.length > 0) {
       errors.write(`note: ${opened.config.ignored.length} setting(s) of ${opened.config.fileName} are accepted but not acted on (see .info)\n`);
     }
-    if (args.sql !== null) {
-      await shell.runScript(args.sql);
+    if (args.init !== null) await shell.runScript(`.read ${quoteArg(args.init)}`);
+    for (const c of args.cmd) if (!shell.done) await shell.runScript(c);
+    if (shell.done) {
+      // .quit or -bail in -init / -cmd: the input is not read.
+    } else if (args.commands.length > 0) {
+      for (const c of args.commands) if (!shell.done) await shell.runScript(c);
     } else if (typeof input === 'string') {
       await shell.runScript(input);
     } else if (!isLineReader(input)) {
       await shell.runStream(input);
+    } else if (!interactive) {
+      await shell.runLines(input);
     } else {
-      const info = opened.db.storageInfo();
+      const info = shell.database.storageInfo();
       options.output.write(
-        `HeliosDB-Lite shell: ${opened.path} (${info.encryptionEnabled ? `${info.encryptionAlgorithm}, key from ${info.keySource}` : 'unencrypted'}). Enter .help for help.\n`,
+        `HeliosDB-Lite shell ${VERSION}: ${opened.path} (${info.encryptionEnabled ? `${info.encryptionAlgorithm}, key from ${info.keySource}` : 'unencrypted'}). Enter .help for help.\n`,
       );
       await shell.runInteractive(input);
     }
   } finally {
-    if (opened.db.inTransaction) errors.write('warning: the open transaction was rolled back (no COMMIT before the end of input)\n');
+    shell.closeOutput();
+    const db = shell.database;
+    if (db.open && db.inTransaction) errors.write('warning: the open transaction was rolled back (no COMMIT before the end of input)\n');
     try {
-      opened.db.close();
+      if (db.open) db.close();
     } catch (e) {
       errors.write(formatError(e));
       shell.failed = true;
     }
   }
+  if (shell.exitCode !== null) return shell.exitCode;
   return shell.failed && !interactive ? EXIT.FAILED : EXIT.OK;
+}
+
+/** An argument for a dot command, quoted so splitArgs gives it back whole. */
+function quoteArg(s: string): string {
+  return `"${s.replace(/["\\]/g, (c) => '\\' + c)}"`;
 }
 
 function isLineReader(input: ShellOptions['input']): input is ShellLineReader {
@@ -311,7 +422,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * Asks for a passphrase; twice when `isNew` (it becomes a key), compared.
  * Null when none was given. CONFIG when the two entries differ (both are zeroed).
  */
-async function askPassphrase(readSecret: NonNullable<ShellOptions['readSecret']>, prompt: string, isNew: boolean, what: string): Promise<Uint8Array | null> {
+export async function askPassphrase(readSecret: NonNullable<ShellOptions['readSecret']>, prompt: string, isNew: boolean, what: string): Promise<Uint8Array | null> {
   const first = await readSecret(prompt);
   if (first === null || first.length === 0) return null;
   const p = passphraseBytes(first);
@@ -362,6 +473,7 @@ async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Dat
       const config = loadConfig(args.config);
       const overrides: { -readonly [K in keyof ConfigOverrides]: ConfigOverrides[K] } = { env, readonly: args.readonly };
       if (o.kdf !== undefined) overrides.kdf = o.kdf;
+      if (o.interruptFlag !== undefined) overrides.interruptFlag = o.interruptFlag;
       if (args.path !== null) overrides.path = args.path;
       if (key !== undefined) overrides.key = key;
       if (args.noEncryption && config.encryption.enabled) throw new HeliosError('CONFIG', `--no-encryption contradicts ${config.fileName} (encryption.enabled)`);
@@ -371,6 +483,7 @@ async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Dat
     }
     const path = args.path ?? ':memory:';
     const opts: { -readonly [K in keyof DatabaseOptions]: DatabaseOptions[K] } = { readonly: args.readonly };
+    if (o.interruptFlag !== undefined) opts.interruptFlag = o.interruptFlag;
     if (key !== undefined) opts.key = key;
     if (o.kdf !== undefined) opts.kdf = o.kdf;
     if (args.noEncryption) opts.encryption = false;
@@ -419,49 +532,104 @@ export function formatError(e: unknown): string {
 
 const MAX_READ_DEPTH = 16;
 
+/** The rows of one statement printed in batches of this many, so a huge SELECT streams in bounded memory (columnar modes hold all: they size columns first). */
+const PRINT_BATCH = 256;
+
 class Shell {
   failed = false;
+  /** .exit CODE: the status the shell ends with. */
+  exitCode: number | null = null;
   /** Lines (each ending in \n) of a statement still waiting for its `;`. */
   private pending: string[] = [];
   private scan = newScanState();
-  private headers = true;
+  private readonly settings: OutputSettings = defaultSettings();
   private timer = false;
   /** .bail on: input not interactive stops at the first failed statement or command (sqlite3's .bail). */
   private bail = false;
+  private echo = false;
+  private changes = false;
+  private eqp = false;
+  /** .parameter: values bound by name (with its prefix, as sqlite3 keeps them: ":x", "@x", "$x", "?1"). */
+  private readonly params = new Map<string, unknown>();
   private readDepth = 0;
   private quit = false;
-  private readonly out: ShellWriter;
+  /** .output / .once target: a file descriptor, and whether it closes after the next command. */
+  private outFd: number | null = null;
+  private outName = 'stdout';
+  private once = false;
+  private readonly stdout: ShellWriter;
   private readonly err: ShellWriter;
   private readonly clock: () => number;
+  private readonly cpu: () => { user: number; system: number };
   private readonly env: Readonly<Record<string, string | undefined>>;
   private readonly readSecret: ShellOptions['readSecret'];
   private readonly kdf: ShellOptions['kdf'];
+  private readonly progress: boolean;
+  private readonly interruptFlag: Int32Array | undefined;
   /** A passphrase read at the terminal for the dot command being run (zeroed after it). */
   private secret: Uint8Array | null = null;
   /** Config keys the command line replaced (database.path, encryption.key_source). */
   readonly overridden = new Set<string>();
 
   constructor(
-    private readonly db: Database,
-    private readonly path: string,
-    private readonly config: HeliosConfig | null,
+    private db: Database,
+    private path: string,
+    private config: HeliosConfig | null,
     options: ShellOptions,
-    private mode: OutputMode,
     private readonly interactive: boolean,
   ) {
-    this.out = options.output;
+    this.stdout = options.output;
     this.err = options.errors ?? options.output;
     this.clock = options.clock ?? (() => performance.now());
+    this.cpu = options.cpu ?? (typeof process !== 'undefined' && typeof process.cpuUsage === 'function' ? () => process.cpuUsage() : () => ({ user: 0, system: 0 }));
     this.env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
     this.readSecret = options.readSecret;
     this.kdf = options.kdf;
+    this.progress = options.progress === true;
+    this.interruptFlag = options.interruptFlag;
+  }
+
+  get database(): Database {
+    return this.db;
+  }
+
+  /** Whether the shell stops reading (.quit, .exit, -bail after an error). */
+  get done(): boolean {
+    return this.quit;
+  }
+
+  applyArgs(a: ShellArgs): void {
+    if (a.mode !== null) setModeFlag(this.settings, a.mode);
+    if (a.headers !== null) {
+      this.settings.headers = a.headers;
+      this.settings.headersSet = true;
+    }
+    if (a.separator !== null) this.settings.colSeparator = a.separator;
+    if (a.nullValue !== null) this.settings.nullValue = a.nullValue;
+    if (a.newline !== null) this.settings.rowSeparator = a.newline;
+    this.bail = a.bail;
+    this.echo = a.echo;
+  }
+
+  /** Writes results (standard output, or the .output/.once file). */
+  private write(text: string): void {
+    if (text === '') return;
+    if (this.outFd !== null) writeSync(this.outFd, text);
+    else this.stdout.write(text);
+  }
+
+  closeOutput(): void {
+    if (this.outFd !== null) closeSync(this.outFd);
+    this.outFd = null;
+    this.outName = 'stdout';
+    this.once = false;
   }
 
   async runInteractive(reader: ShellLineReader): Promise<void> {
     while (!this.quit) {
       const line = await reader.readLine(this.pending.length === 0 ? 'heliosdb> ' : '     ...> ');
       if (line === null) {
-        this.out.write('\n');
+        this.stdout.write('\n');
         break;
       }
       if (line === INTERRUPTED) {
@@ -474,14 +642,37 @@ class Shell {
     if (!this.quit) this.finish();
   }
 
+  /** A line reader that is not a person at a terminal (-batch): no prompts. */
+  async runLines(reader: ShellLineReader): Promise<void> {
+    while (!this.quit) {
+      const line = await reader.readLine('');
+      if (line === null) break;
+      if (line === INTERRUPTED) continue;
+      await this.feedLine(line);
+    }
+    if (!this.quit) this.finish();
+  }
+
   /**
    * Feeds one line; a key command with --passphrase first asks for the
    * passphrase (twice when it becomes a key), which is zeroed afterwards.
    */
   private async feedLine(line: string): Promise<void> {
-    if (this.pending.length === 0 && /^\s*\.(rekey|addkey|removekey|revoke)\s.*--passphrase(\s|$)/.test(line)) {
+    // Ctrl-C between two statements: a script stops; at a terminal the next line runs.
+    if (this.interactive) {
+      if (this.interruptFlag !== undefined) Atomics.store(this.interruptFlag, 0, 0);
+    } else {
       try {
-        await this.askSecret(line.trim().startsWith('.removekey'));
+        this.checkInterrupt();
+      } catch (e) {
+        this.fail(e);
+        return;
+      }
+    }
+    if (this.pending.length === 0 && /^\s*\.(rekey|addkey|removekey|revoke|open)\s.*--passphrase(\s|$)/.test(line)) {
+      try {
+        const t = line.trim();
+        await this.askSecret(t.startsWith('.removekey') ? 'remove' : t.startsWith('.open') ? 'open' : 'new');
       } catch (e) {
         this.fail(e);
         return;
@@ -496,9 +687,10 @@ class Shell {
   }
 
   /** Reads the passphrase a key command will use (twice, to confirm, when it becomes a key). */
-  private async askSecret(existing: boolean): Promise<void> {
+  private async askSecret(kind: 'new' | 'remove' | 'open'): Promise<void> {
     if (this.readSecret === undefined) return;
-    const p = await askPassphrase(this.readSecret, existing ? 'Passphrase of the key to remove: ' : 'New passphrase: ', !existing, 'nothing changed');
+    const prompt = kind === 'remove' ? 'Passphrase of the key to remove: ' : kind === 'open' ? 'Passphrase: ' : 'New passphrase: ';
+    const p = await askPassphrase(this.readSecret, prompt, kind === 'new', 'nothing changed');
     this.secret = p ?? new Uint8Array(0);
   }
 
@@ -526,13 +718,15 @@ class Shell {
         carry = carry.replace(/^\uFEFF/, '');
         first = false;
       }
+      let start = 0;
       let nl: number;
-      while ((nl = carry.indexOf('\n')) >= 0) {
-        const line = carry.slice(0, nl > 0 && carry[nl - 1] === '\r' ? nl - 1 : nl);
-        carry = carry.slice(nl + 1);
+      while ((nl = carry.indexOf('\n', start)) >= 0) {
+        const line = carry.slice(start, nl > start && carry[nl - 1] === '\r' ? nl - 1 : nl);
+        start = nl + 1;
         if (this.quit) return;
         await this.feedLine(line);
       }
+      carry = carry.slice(start);
     }
     carry += decoder.decode();
     if (this.quit) return;
@@ -553,26 +747,44 @@ class Shell {
   private fail(e: unknown): void {
     this.failed = true;
     this.err.write(formatError(e));
-    if (this.bail && !this.interactive) this.quit = true;
+    // As sqlite3: an interrupted script stops (at a terminal the session goes on).
+    if (!this.interactive && (this.bail || isHeliosError(e, 'INTERRUPTED'))) this.quit = true;
+  }
+
+  /**
+   * Throws INTERRUPTED when Ctrl-C came (the shared flag is set) and clears
+   * it: long dot commands (.import, .rotate --rewrite) call it per step.
+   */
+  private checkInterrupt(): void {
+    const f = this.interruptFlag;
+    if (f !== undefined && Atomics.load(f, 0) !== 0) {
+      Atomics.store(f, 0, 0);
+      throw new HeliosError('INTERRUPTED', 'interrupted');
+    }
   }
 
   /**
    * Feeds one input line. Lines accumulate until one holds a `;` outside
-   * strings, quoted names and comments; the text up to it is one statement.
-   * Each character is scanned once, so a statement of n lines costs O(n).
+   * strings, quoted names and comments (and after END in CREATE TRIGGER);
+   * the text up to it is one statement. Each character is scanned once, so
+   * a statement of n lines costs O(n).
    */
   private async processLine(line: string): Promise<void> {
     if (this.pending.length === 0) {
       if (line.trimStart().startsWith('.')) {
+        if (this.echo) this.write(`${line}\n`);
+        const closesAfter = this.once;
         try {
           await this.dotCommand(line.trim());
         } catch (e) {
           this.fail(e);
         }
+        if (closesAfter && this.once) this.closeOutput();
         return;
       }
       if (line.trim() === '') return;
     }
+    if (this.echo) this.write(`${line}\n`);
     let rest = line + '\n';
     for (;;) {
       const semi = scanChunk(this.scan, rest);
@@ -599,36 +811,98 @@ class Shell {
     this.execute(text);
   }
 
+  /** The .parameter values a statement's parameters take (unset ones are NULL, as in sqlite3). */
+  private bindings(sql: string): unknown[] {
+    const names = parameterNames(sql);
+    if (names.length === 0) return [];
+    const named: Record<string, unknown> = {};
+    let highest = 0;
+    let anyNamed = false;
+    for (const n of names) {
+      if (n.startsWith('?')) highest = Math.max(highest, Number(n.slice(1)));
+      else {
+        named[n.slice(1)] = this.params.get(n) ?? null;
+        anyNamed = true;
+      }
+    }
+    const positional = Array.from({ length: highest }, (_, k) => this.params.get(`?${k + 1}`) ?? null);
+    return anyNamed ? [...positional, named] : positional;
+  }
+
   /** Runs one statement and prints its rows. */
   private execute(sql: string): void {
     const started = this.timer ? this.clock() : 0;
+    const cpuStarted = this.timer ? this.cpu() : null;
+    const closesAfter = this.once;
     try {
+      if (this.eqp && !/^\s*explain\b/i.test(sql)) this.printPlan(sql);
       const st = this.db.prepare(sql);
+      const args = this.bindings(sql);
       if (st.reader) {
         const names = st.columns().map((c) => c.name);
-        const rows = st.raw().safeIntegers().all() as unknown[][];
-        this.printRows(names, rows);
+        st.raw().safeIntegers();
+        if (/^\s*explain\s+query\s+plan\b/i.test(sql)) {
+          this.write(renderPlan(st.all(...args) as unknown[][]));
+        } else if (this.settings.mode === 'column' || this.settings.mode === 'table' || this.settings.mode === 'box' || this.settings.mode === 'markdown' || this.settings.mode === 'json') {
+          this.write(formatResult(this.settings, names, st.all(...args) as unknown[][]));
+        } else {
+          this.streamRows(names, st.iterate(...args) as Iterable<unknown[]>);
+        }
       } else {
-        st.run();
+        st.run(...args);
+      }
+      if (this.changes) {
+        const [c, t] = this.query('SELECT changes(), total_changes()')[0]!;
+        this.write(`changes: ${String(c)}   total_changes: ${String(t)}\n`);
       }
     } catch (e) {
       this.fail(e);
     }
-    if (this.timer) this.out.write(`Run Time: real ${((this.clock() - started) / 1000).toFixed(3)}\n`);
+    if (cpuStarted !== null) {
+      // sqlite3's line: real seconds, then user and system CPU seconds.
+      const c = this.cpu();
+      const real = ((this.clock() - started) / 1000).toFixed(3);
+      this.write(`Run Time: real ${real} user ${((c.user - cpuStarted.user) / 1e6).toFixed(6)} sys ${((c.system - cpuStarted.system) / 1e6).toFixed(6)}\n`);
+    }
+    if (closesAfter && this.once) this.closeOutput();
   }
 
-  private printRows(names: readonly string[], rows: readonly (readonly unknown[])[]): void {
-    switch (this.mode) {
-      case 'table':
-        if (rows.length > 0 || names.length > 0) this.out.write(formatTable(names, rows, this.headers));
-        return;
-      case 'csv':
-        this.out.write(formatCsv(names, rows, this.headers));
-        return;
-      case 'json':
-        if (rows.length > 0) this.out.write(formatJson(names, rows));
-        return;
+  /** Prints rows as they come (modes that need not see every row first), in batches. */
+  private streamRows(names: readonly string[], rows: Iterable<unknown[]>): void {
+    let batch: unknown[][] = [];
+    let first = true;
+    const flush = (): void => {
+      if (batch.length === 0) return;
+      const s = this.settings;
+      if (first) this.write(formatResult(s, names, batch));
+      else {
+        // Only the first batch carries the header; line mode separates records with a blank line.
+        const headers = s.headers;
+        s.headers = false;
+        try {
+          this.write((s.mode === 'line' ? s.rowSeparator : '') + formatResult(s, names, batch));
+        } finally {
+          s.headers = headers;
+        }
+      }
+      first = false;
+      batch = [];
+    };
+    for (const r of rows) {
+      batch.push(r);
+      if (batch.length >= PRINT_BATCH) flush();
     }
+    flush();
+  }
+
+  private printPlan(sql: string): void {
+    let rows: unknown[][];
+    try {
+      rows = this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).raw().all(...this.bindings(sql)) as unknown[][];
+    } catch {
+      return; // the statement itself reports the error
+    }
+    this.write(renderPlan(rows));
   }
 
   /** Runs a query of the shell's own and returns its rows as arrays. */
@@ -636,8 +910,14 @@ class Shell {
     return this.db.prepare(sql).raw().all(...params) as unknown[][];
   }
 
+  /** A progress bar on the error stream when it is a terminal; a no-op otherwise. */
+  private bar(label: string, total: number, unit: 'rows' | 'bytes' | 'files'): Progress {
+    return createProgress(this.progress ? this.err : null, label, total, unit, this.clock);
+  }
+
   private async dotCommand(line: string): Promise<void> {
-    const [cmd, ...rest] = splitArgs(line);
+    const [typed, ...rest] = splitArgs(line);
+    const cmd = dotCommandName(typed!);
     const arg = (n: number): string | undefined => rest[n];
     const maxArgs = (n: number): void => {
       if (rest.length > n) throw new HeliosError('INVALID_ARGUMENT', `${cmd}: too many arguments (see .help)`);
@@ -645,33 +925,66 @@ class Shell {
     const onOff = (): boolean => {
       maxArgs(1);
       const v = arg(0)?.toLowerCase();
-      if (v === 'on' || v === '1' || v === 'yes') return true;
-      if (v === 'off' || v === '0' || v === 'no') return false;
+      if (v === 'on' || v === '1' || v === 'yes' || v === 'true') return true;
+      if (v === 'off' || v === '0' || v === 'no' || v === 'false') return false;
       throw new HeliosError('INVALID_ARGUMENT', `${cmd} takes on or off`);
     };
+    const s = this.settings;
     switch (cmd) {
       case '.quit':
-      case '.exit':
         maxArgs(0);
         this.quit = true;
         return;
+      case '.exit': {
+        maxArgs(1);
+        const c = arg(0);
+        if (c !== undefined) {
+          if (!/^\d+$/.test(c)) throw new HeliosError('INVALID_ARGUMENT', '.exit takes a number');
+          this.exitCode = Number(c) & 255;
+        }
+        this.quit = true;
+        return;
+      }
       case '.help':
-        maxArgs(0);
-        this.out.write(HELP);
+        maxArgs(1);
+        this.write(HELP);
         return;
       case '.mode': {
-        maxArgs(1);
+        maxArgs(2);
         const m = arg(0);
         if (m === undefined) {
-          this.out.write(`${this.mode}\n`);
+          this.write(`current output mode: ${s.mode === 'tabs' ? 'list' : s.mode}\n`); // as sqlite3: tabs is list with a tab
           return;
         }
-        if (m !== 'table' && m !== 'csv' && m !== 'json') throw new HeliosError('INVALID_ARGUMENT', '.mode takes table, csv or json');
-        this.mode = m;
+        if (!isOutputMode(m)) throw new HeliosError('INVALID_ARGUMENT', `.mode takes one of ${MODES.join(' ')}`);
+        if (arg(1) !== undefined && m !== 'insert') throw new HeliosError('INVALID_ARGUMENT', '.mode: only insert takes a table name');
+        setMode(s, m, arg(1));
         return;
       }
       case '.headers':
-        this.headers = onOff();
+      case '.header':
+        s.headers = onOff();
+        s.headersSet = true;
+        return;
+      case '.separator': {
+        maxArgs(2);
+        const c = arg(0);
+        if (c === undefined) throw new HeliosError('INVALID_ARGUMENT', '.separator takes COL [ROW]');
+        s.colSeparator = c;
+        const r = arg(1);
+        if (r !== undefined) s.rowSeparator = r;
+        return;
+      }
+      case '.nullvalue': {
+        maxArgs(1);
+        const v = arg(0);
+        if (v === undefined) throw new HeliosError('INVALID_ARGUMENT', '.nullvalue takes the text NULL prints as');
+        s.nullValue = v;
+        return;
+      }
+      case '.width':
+        for (const w of rest) if (!/^-?\d+$/.test(w)) throw new HeliosError('INVALID_ARGUMENT', '.width takes numbers');
+        s.widths = rest.map(Number);
         return;
       case '.timer':
         this.timer = onOff();
@@ -679,13 +992,72 @@ class Shell {
       case '.bail':
         this.bail = onOff();
         return;
+      case '.echo':
+        this.echo = onOff();
+        return;
+      case '.changes':
+        this.changes = onOff();
+        return;
+      case '.eqp': {
+        maxArgs(1);
+        const v = arg(0)?.toLowerCase();
+        this.eqp = v === 'full' ? true : onOff();
+        return;
+      }
+      case '.show': {
+        maxArgs(0);
+        const lines: [string, string][] = [
+          ['echo', this.echo ? 'on' : 'off'],
+          ['eqp', this.eqp ? 'on' : 'off'],
+          ['bail', this.bail ? 'on' : 'off'],
+          ['headers', s.headers ? 'on' : 'off'],
+          ['mode', s.mode === 'insert' ? `insert ${s.insertTable}` : s.mode],
+          ['nullvalue', cString(s.nullValue)],
+          ['output', this.outName],
+          ['colseparator', cString(s.colSeparator)],
+          ['rowseparator', cString(s.rowSeparator)],
+          ['changes', this.changes ? 'on' : 'off'],
+          ['timer', this.timer ? 'on' : 'off'],
+          ['width', s.widths.join(' ')],
+          ['filename', this.path],
+        ];
+        this.write(lines.map(([k, v]) => `${k.padStart(12)}: ${v}\n`).join(''));
+        return;
+      }
       case '.print':
-        this.out.write(`${rest.join(' ')}\n`);
+        this.write(`${rest.join(' ')}\n`);
+        return;
+      case '.output':
+      case '.once': {
+        maxArgs(1);
+        const file = arg(0);
+        this.closeOutput();
+        if (file === undefined || file === 'stdout' || file === '') {
+          if (cmd === '.once') throw new HeliosError('INVALID_ARGUMENT', '.once needs a file name');
+          return;
+        }
+        try {
+          this.outFd = openSync(file, 'w', 0o600);
+        } catch (e) {
+          throw ioError(`cannot open ${file}`, file, e);
+        }
+        this.outName = file;
+        this.once = cmd === '.once';
+        return;
+      }
+      case '.parameter':
+      case '.param':
+        this.parameter(rest);
+        return;
+      case '.databases':
+        maxArgs(0);
+        this.write(`main: ${this.path === ':memory:' ? '""' : resolve(this.path)} ${this.db.readonly ? 'r/o' : 'r/w'}\n`);
         return;
       case '.tables': {
-        maxArgs(0);
-        const rows = this.query("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
-        this.out.write(rows.map((r) => `${String(r[0])}\n`).join(''));
+        maxArgs(1);
+        const pattern = arg(0) ?? '%';
+        const rows = this.query("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name LIKE ? ORDER BY name", pattern);
+        this.write(formatNameColumns(rows.map((r) => String(r[0]))));
         return;
       }
       case '.indexes':
@@ -695,28 +1067,68 @@ class Shell {
         const rows =
           t === undefined
             ? this.query("SELECT name FROM sqlite_schema WHERE type = 'index' ORDER BY name")
-            : this.query("SELECT name FROM sqlite_schema WHERE type = 'index' AND lower(tbl_name) = lower(?) ORDER BY name", t);
-        this.out.write(rows.map((r) => `${String(r[0])}\n`).join(''));
+            : this.query("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name LIKE ? ORDER BY name", t);
+        this.write(formatNameColumns(rows.map((r) => String(r[0]))));
         return;
       }
-      case '.schema': {
-        maxArgs(1);
+      case '.schema':
+      case '.fullschema': {
+        maxArgs(cmd === '.schema' ? 1 : 0);
         const t = arg(0);
         const rows =
           t === undefined
-            ? this.query('SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL')
-            : this.query('SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND lower(tbl_name) = lower(?)', t);
-        this.out.write(rows.map((r) => `${String(r[0])};\n`).join(''));
+            ? this.query("SELECT sql, type, name FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+            : this.query("SELECT sql, type, name FROM sqlite_schema WHERE sql IS NOT NULL AND tbl_name LIKE ? AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'", t);
+        for (const [sql, type, name] of rows) {
+          let text = schemaText(String(sql));
+          // sqlite3's .schema notes a view's columns after it.
+          if (type === 'view' && cmd === '.schema') {
+            const cols = this.db.prepare(`SELECT * FROM ${quoteIdentifier(String(name))}`).columns().map((c) => quoteIdentifier(c.name));
+            text += `\n/* ${quoteIdentifier(String(name))}(${cols.join(',')}) */`;
+          }
+          this.write(`${text};\n`);
+        }
+        if (cmd === '.fullschema') this.write('/* No STAT tables available */\n');
         return;
       }
       case '.info':
         maxArgs(0);
-        this.out.write(this.info());
+        this.write(this.info());
         return;
-      case '.dump':
-        maxArgs(0);
+      case '.dump': {
+        maxArgs(1);
         this.err.write('warning: .dump writes the database as PLAINTEXT SQL; protect the output like the key\n');
-        this.out.write(this.dump());
+        dumpDatabase(this.db, (t) => this.write(t), arg(0), this.bar('dump', 0, 'rows'));
+        this.db.audit('export', 'ok'); // spec/audit-log.md [AUD-OPS-1]: a plaintext export is a security operation
+        return;
+      }
+      case '.import':
+        this.importFile(rest);
+        return;
+      case '.backup': {
+        // .backup [--set] [--plain] DEST: a sealed copy (same key) while the database stays usable.
+        const flags = rest.filter((a) => a.startsWith('--'));
+        const dests = rest.filter((a) => !a.startsWith('--'));
+        for (const f of flags) if (f !== '--set' && f !== '--plain') throw new HeliosError('INVALID_ARGUMENT', `.backup: unknown option ${f}`);
+        if (dests.length !== 1) throw new HeliosError('INVALID_ARGUMENT', '.backup [--set] [--plain] DEST');
+        const bar = this.bar('backup', 0, 'bytes');
+        try {
+          const r = await this.db.backup(dests[0]!, {
+            ...(flags.includes('--set') ? { set: true } : {}),
+            ...(flags.includes('--plain') ? { plain: true as const } : {}),
+            progress: (p) => {
+              bar.total(p.bytesTotal);
+              bar.update(p.bytesDone);
+            },
+          });
+          this.write(`backup written: ${r.path}\n`);
+        } finally {
+          bar.done();
+        }
+        return;
+      }
+      case '.open':
+        this.openOther(rest);
         return;
       case '.read': {
         maxArgs(1);
@@ -727,8 +1139,7 @@ class Shell {
         try {
           text = readFileSync(file, 'utf8');
         } catch (e) {
-          const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
-          throw new HeliosError('IO', `cannot read ${file}: ${code}`, { file, osCode: code });
+          throw ioError(`cannot read ${file}`, file, e);
         }
         const saved = { pending: this.pending, scan: this.scan };
         this.pending = [];
@@ -743,34 +1154,180 @@ class Shell {
         }
         return;
       }
+      case '.verify': {
+        maxArgs(0);
+        const problems = verifyDatabase(this.db, this.bar('verify', 0, 'bytes'));
+        if (problems.length > 0) throw new HeliosError('CORRUPTION', `verify found ${problems.length} problem(s):\n${problems.join('\n')}`);
+        this.write('ok\n');
+        return;
+      }
       case '.rekey':
         this.db.changeKey(this.keyArg(cmd, rest), this.kdf === undefined ? {} : { kdf: this.kdf });
-        this.out.write('key changed: the old key no longer opens this database\n');
+        this.write('key changed: the old key no longer opens this database\n');
         return;
       case '.addkey':
         this.db.addKey(this.keyArg(cmd, rest), this.kdf === undefined ? {} : { kdf: this.kdf });
-        this.out.write('key added\n');
+        this.write('key added\n');
         return;
       case '.removekey':
         this.db.removeKey(this.keyArg(cmd, rest));
-        this.out.write('key removed\n');
+        this.write('key removed\n');
         return;
       case '.revoke': {
         const r = this.db.revokeKeys({ keys: [this.keyArg(cmd, rest)], ...(this.kdf === undefined ? {} : { kdf: this.kdf }) });
-        this.out.write(`keys revoked: only the given key opens this database; every file re-sealed with data key generation ${r.generation}\n`);
+        this.write(`keys revoked: only the given key opens this database; every file re-sealed with data key generation ${r.generation}\n`);
         return;
       }
       case '.rotate': {
         maxArgs(1);
         const r = arg(0);
         if (r !== undefined && r !== '--rewrite') throw new HeliosError('INVALID_ARGUMENT', '.rotate takes only --rewrite');
-        const g = this.db.rotateDataKey({ rewrite: r === '--rewrite' });
+        const g = rotate(this.db, r === '--rewrite', this.bar('rewrite', 0, 'bytes'), () => this.checkInterrupt());
         const live = this.db.storageInfo().dataKeyGenerations;
-        this.out.write(`data key generation ${g} started (live: ${live.join(', ')})\n`);
+        this.write(`data key generation ${g} started (live: ${live.join(', ')})\n`);
         return;
       }
       default:
         throw new HeliosError('INVALID_ARGUMENT', `unknown command ${JSON.stringify(cmd)}; enter .help for the list`);
+    }
+  }
+
+  /** .parameter list | set NAME VALUE | unset NAME | clear (init is accepted and does nothing: the values live in the shell). */
+  private parameter(rest: readonly string[]): void {
+    const [sub, name, ...value] = rest;
+    switch (sub) {
+      case undefined:
+      case 'list': {
+        const w = Math.max(0, ...[...this.params.keys()].map((k) => k.length));
+        for (const k of [...this.params.keys()].sort()) this.write(`${k.padEnd(w)} ${sqlLiteral(this.params.get(k), 'raw')}\n`);
+        return;
+      }
+      case 'init':
+        return;
+      case 'clear':
+        this.params.clear();
+        return;
+      case 'unset':
+        if (name === undefined) throw new HeliosError('INVALID_ARGUMENT', '.parameter unset NAME');
+        this.params.delete(name);
+        return;
+      case 'set': {
+        if (name === undefined || value.length === 0) throw new HeliosError('INVALID_ARGUMENT', '.parameter set NAME VALUE');
+        if (!/^([:@$][A-Za-z0-9_]+|\?\d+)$/.test(name)) throw new HeliosError('INVALID_ARGUMENT', `.parameter: ${name} is not a parameter name (:NAME, @NAME, $NAME or ?N)`);
+        const text = value.join(' ');
+        // As sqlite3: the value is an SQL expression when it is one ('text', 12, x'00', NULL), else the text itself.
+        let v: unknown = text;
+        try {
+          v = this.db.prepare(`SELECT ${text}`).raw().safeIntegers().get()![0 as keyof object];
+        } catch {
+          v = text;
+        }
+        this.params.set(name, v);
+        return;
+      }
+      default:
+        throw new HeliosError('INVALID_ARGUMENT', '.parameter takes list, set NAME VALUE, unset NAME or clear');
+    }
+  }
+
+  /** .import [--csv|--ascii] [--skip N] FILE TABLE */
+  private importFile(rest: readonly string[]): void {
+    const s = this.settings;
+    let col = s.colSeparator;
+    let row = s.rowSeparator;
+    if (s.mode === 'csv') {
+      col = ',';
+      row = '\n';
+    }
+    let skip = 0;
+    const names: string[] = [];
+    for (let i = 0; i < rest.length; i++) {
+      const a = rest[i]!;
+      if (a === '--csv') {
+        col = ',';
+        row = '\n';
+      } else if (a === '--ascii') {
+        col = '\x1f';
+        row = '\x1e';
+      } else if (a === '--skip') {
+        const n = rest[++i];
+        if (n === undefined || !/^\d+$/.test(n)) throw new HeliosError('INVALID_ARGUMENT', '.import --skip takes a number');
+        skip = Number(n);
+      } else if (a === '-v') {
+        // sqlite3's verbose flag: accepted.
+      } else if (a.startsWith('-') && a !== '-') throw new HeliosError('INVALID_ARGUMENT', `.import: unknown option ${a}`);
+      else names.push(a);
+    }
+    if (names.length !== 2) throw new HeliosError('INVALID_ARGUMENT', '.import takes [--csv|--ascii] [--skip N] FILE TABLE');
+    if (row === '\r\n') row = '\n';
+    if ([...col].length !== 1 || [...row].length !== 1) throw new HeliosError('INVALID_ARGUMENT', '.import needs one-character separators (see .separator)');
+    const [file, table] = names as [string, string];
+    let fd: number;
+    let size: number;
+    try {
+      fd = openSync(file, 'r');
+      size = fstatSync(fd).size;
+    } catch (e) {
+      throw ioError(`cannot read ${file}`, file, e);
+    }
+    let read = 0;
+    // The file is read 1 MiB at a time: an import of any size holds one record, not the file.
+    function* chunks(): Generator<string> {
+      const buf = new Uint8Array(1 << 20);
+      const decoder = new TextDecoder('utf-8');
+      for (;;) {
+        let n: number;
+        try {
+          n = readSync(fd, buf, 0, buf.length, null);
+        } catch (e) {
+          throw ioError(`cannot read ${file}`, file, e);
+        }
+        if (n === 0) break;
+        read += n;
+        yield decoder.decode(buf.subarray(0, n), { stream: true });
+      }
+      const tail = decoder.decode();
+      if (tail !== '') yield tail;
+    }
+    try {
+      importDelimited(this.db, chunks(), { file, table, colSeparator: col, rowSeparator: row, skip }, this.bar(`import ${file}`, size, 'bytes'), (w) => this.err.write(`${w}\n`), () => this.checkInterrupt(), () => read);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** .open [--new] [--readonly] [KEY] DIR: closes this database and opens DIR (with KEY, or the way the shell was started). */
+  private openOther(rest: readonly string[]): void {
+    let create = false;
+    let readonly = false;
+    let noEncryption = false;
+    const keyWords: string[] = [];
+    let path: string | null = null;
+    for (let i = 0; i < rest.length; i++) {
+      const a = rest[i]!;
+      if (a === '--new' || a === '--create') create = true;
+      else if (a === '--readonly') readonly = true;
+      else if (a === '--no-encryption') noEncryption = true;
+      else if (a === '--passphrase') keyWords.push(a);
+      else if (a === '--key-file' || a === '--key-env' || a === '--passphrase-env') keyWords.push(a, rest[++i] ?? '');
+      else if (a.startsWith('-')) throw new HeliosError('INVALID_ARGUMENT', `.open: unknown option ${a}`);
+      else if (path === null) path = a;
+      else throw new HeliosError('INVALID_ARGUMENT', '.open takes one directory');
+    }
+    if (path === null) throw new HeliosError('INVALID_ARGUMENT', '.open [--new] [--readonly] [KEY] DIR');
+    const opts: { -readonly [K in keyof DatabaseOptions]: DatabaseOptions[K] } = { readonly, fileMustExist: !create && path !== ':memory:' };
+    if (keyWords.length > 0) opts.key = this.keyArg('.open', keyWords);
+    if (noEncryption) opts.encryption = false;
+    if (this.kdf !== undefined) opts.kdf = this.kdf;
+    if (this.interruptFlag !== undefined) opts.interruptFlag = this.interruptFlag;
+    if (this.db.open && this.db.inTransaction) throw new HeliosError('TRANSACTION', '.open: COMMIT or ROLLBACK the open transaction first');
+    const next = withCreateHint(path, create, () => new Database(path, opts));
+    try {
+      this.db.close();
+    } finally {
+      this.db = next;
+      this.path = path;
+      this.config = null;
     }
   }
 
@@ -802,22 +1359,10 @@ class Shell {
   }
 
   private info(): string {
-    const i = this.db.storageInfo();
-    const lines: [string, string][] = [
-      ['database', this.path],
-      ['encryption', i.encryptionAlgorithm],
-      ['key source', i.keySource],
-      ['kdf', i.kdf],
-      ['fips mode', i.fipsMode ? 'on' : 'off'],
-      ['format version', String(i.formatVersion)],
-      ['data key generation', `${i.currentDataKeyGeneration} (live: ${i.dataKeyGenerations.join(', ')})`],
-      ['synchronous', i.synchronous],
-      ['readonly', this.db.readonly ? 'yes' : 'no'],
-    ];
-    const width = Math.max(...lines.map(([k]) => k.length)) + 1;
-    let s = lines.map(([k, v]) => `${(k + ':').padEnd(width)} ${v}\n`).join('');
+    let s = storageInfoText(this.db, this.path);
     const c = this.config;
     if (c !== null) {
+      const width = 20;
       s += `${'config:'.padEnd(width)} ${c.fileName}\n`;
       const at = (x: ConfigSetting): string => `${x.key}${x.line > 0 ? ` (line ${x.line})` : ''}`;
       for (const x of c.applied) {
@@ -828,124 +1373,168 @@ class Shell {
     }
     return s;
   }
+}
 
-  /** The schema and every row as SQL text that recreates the database. */
-  private dump(): string {
-    const parts: string[] = [
-      `-- HeliosDB-Lite dump of ${this.path}. PLAINTEXT: whoever reads this file reads the data.\n`,
-      'PRAGMA foreign_keys=OFF;\n',
-      'BEGIN TRANSACTION;\n',
-    ];
-    const schema = this.query("SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
-    for (const [type, name, sql] of schema) {
-      if (type !== 'table') continue;
-      parts.push(`${String(sql)};\n`);
-      const table = String(name);
-      const st = this.db.prepare(`SELECT * FROM ${quoteName(table)}`).raw().safeIntegers();
-      for (const row of st.iterate() as Iterable<unknown[]>) {
-        parts.push(`INSERT INTO ${quoteName(table)} VALUES(${row.map(sqlLiteral).join(',')});\n`);
-      }
-    }
-    for (const [type, , sql] of schema) if (type !== 'table') parts.push(`${String(sql)};\n`);
-    parts.push('COMMIT;\n');
-    return parts.join('');
+/** `.info` / `heliosdb info`: encryption and format facts (never key material). */
+export function storageInfoText(db: Database, path: string): string {
+  const i = db.storageInfo();
+  const lines: [string, string][] = [
+    ['database', path],
+    ['encryption', i.encryptionAlgorithm],
+    ['key source', i.keySource],
+    ['kdf', i.kdf],
+    ['fips mode', i.fipsMode ? 'on' : 'off'],
+    ['format version', String(i.formatVersion)],
+    ['data key generation', `${i.currentDataKeyGeneration} (live: ${i.dataKeyGenerations.join(', ')})`],
+    ['synchronous', i.synchronous],
+    ['readonly', db.readonly ? 'yes' : 'no'],
+  ];
+  const width = 20;
+  return lines.map(([k, v]) => `${(k + ':').padEnd(width)} ${v}\n`).join('');
+}
+
+/** rotateDataKey with its progress drawn (rewrite: bytes re-sealed); `check` may throw to stop between steps (the database stays consistent). */
+export function rotate(db: Database, rewrite: boolean, bar: Progress, check: () => void): number {
+  try {
+    return db.rotateDataKey({
+      rewrite,
+      onProgress: (p) => {
+        check();
+        bar.total(p.bytesTotal);
+        bar.update(p.bytesRewritten);
+      },
+    });
+  } finally {
+    bar.done();
   }
 }
 
-/** Splits a dot-command line on blanks; "double" or 'single' quotes group words. */
-function splitArgs(line: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
-  for (const m of line.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]!));
+/** db.verifyIntegrity(): every block of every file authenticated, then the SQL level; the problems found (empty: ok), bytes on the bar. */
+export function verifyDatabase(db: Database, bar: Progress): string[] {
+  try {
+    const r = db.verifyIntegrity({
+      onProgress: (p) => {
+        bar.total(p.bytesTotal);
+        bar.update(p.bytesDone);
+      },
+    });
+    return r.ok ? [] : [...r.problems];
+  } finally {
+    bar.done();
+  }
+}
+
+/**
+ * The schema and every row as SQL text that recreates the database, in
+ * sqlite3's .dump form (sqlite3 loads it, and we load sqlite3's): tables
+ * with their rows, sqlite_sequence, then indexes, triggers and views.
+ */
+export function dumpDatabase(db: Database, write: (text: string) => void, like: string | undefined, bar: Progress): void {
+  const q = (sql: string, ...p: unknown[]): unknown[][] => db.prepare(sql).raw().all(...p) as unknown[][];
+  write('PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n');
+  const filter = like === undefined ? '' : ' AND tbl_name LIKE ?';
+  const params = like === undefined ? [] : [like];
+  const tables = q(`SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'${filter}`, ...params);
+  let total = 0;
+  for (const [name] of tables) total += Number(q(`SELECT count(*) FROM ${quoteIdentifier(String(name))}`)[0]![0]);
+  bar.total(total);
+  let done = 0;
+  try {
+    for (const [name, sql] of tables) {
+      const table = String(name);
+      const text = String(sql);
+      write(`${schemaText(text)};\n`);
+      // As sqlite3's .dump: generated columns are left out (the reload computes them).
+      const info = q('SELECT name, hidden FROM pragma_table_xinfo(?)', table);
+      const list = info.some((r) => r[1] !== 0) ? info.filter((r) => r[1] === 0).map((r) => quoteIdentifier(String(r[0]))).join(',') : '*';
+      const st = db.prepare(`SELECT ${list} FROM ${quoteIdentifier(table)}`).raw().safeIntegers();
+      const head = `INSERT INTO ${quoteIdentifier(table)} VALUES(`;
+      let chunk = '';
+      for (const row of st.iterate() as Iterable<unknown[]>) {
+        chunk += head + row.map((v) => sqlLiteral(v)).join(',') + ');\n';
+        if (++done % 512 === 0) {
+          write(chunk);
+          chunk = '';
+          bar.update(done);
+        }
+      }
+      write(chunk);
+    }
+    const seq = like === undefined ? q("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'") : [];
+    if (seq.length > 0) {
+      const rows = q('SELECT name, seq FROM sqlite_sequence');
+      if (rows.length > 0) write('DELETE FROM sqlite_sequence;\n' + rows.map(([n, s]) => `INSERT INTO sqlite_sequence VALUES(${sqlLiteral(n)},${String(s)});\n`).join(''));
+    }
+    for (const [sql] of q(`SELECT sql FROM sqlite_schema WHERE type IN ('index', 'trigger', 'view') AND sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'${filter}`, ...params)) {
+      write(`${String(sql)};\n`);
+    }
+    write('COMMIT;\n');
+  } finally {
+    bar.update(done);
+    bar.done();
+  }
+}
+
+/** A CREATE statement as sqlite3's .schema and .dump print it: a table whose CREATE quotes its name becomes CREATE TABLE IF NOT EXISTS. */
+function schemaText(sql: string): string {
+  return /^CREATE TABLE\s+["'`[]/i.test(sql) ? sql.replace(/^CREATE TABLE/i, 'CREATE TABLE IF NOT EXISTS') : sql;
+}
+
+/** EXPLAIN QUERY PLAN rows (id, parent, notused, detail) drawn as sqlite3 draws them. */
+export function renderPlan(rows: readonly (readonly unknown[])[]): string {
+  const children = new Map<string, { id: string; detail: string }[]>();
+  for (const r of rows) {
+    const parent = String(r[1]);
+    const list = children.get(parent) ?? [];
+    list.push({ id: String(r[0]), detail: String(r[3]) });
+    children.set(parent, list);
+  }
+  let out = 'QUERY PLAN\n';
+  const walk = (parent: string, prefix: string): void => {
+    const list = children.get(parent) ?? [];
+    list.forEach((c, i) => {
+      const last = i === list.length - 1;
+      out += `${prefix}${last ? '`--' : '|--'}${c.detail}\n`;
+      walk(c.id, prefix + (last ? '   ' : '|  '));
+    });
+  };
+  walk('0', '');
   return out;
 }
 
-function quoteName(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+function ioError(what: string, file: string, e: unknown): HeliosError {
+  const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
+  return new HeliosError('IO', `${what}: ${code}`, { file, osCode: code });
 }
 
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s.toUpperCase();
+const DOT_COMMANDS = [
+  '.addkey', '.backup', '.bail', '.changes', '.databases', '.dump', '.echo', '.eqp', '.exit', '.fullschema', '.headers', '.help', '.import', '.indexes', '.info',
+  '.mode', '.nullvalue', '.once', '.open', '.output', '.parameter', '.print', '.quit', '.read', '.rekey', '.removekey', '.revoke', '.rotate', '.schema',
+  '.separator', '.show', '.tables', '.timer', '.verify', '.width',
+];
+
+/** Key commands are never abbreviated: they change who can open the database. */
+const FULL_NAME_ONLY = new Set(['.addkey', '.rekey', '.removekey', '.revoke', '.rotate']);
+
+/**
+ * A dot command as typed, or abbreviated as sqlite3 allows (`.he on`,
+ * `.mo csv`, `.sch`): two letters or more, the first command in
+ * alphabetical order that starts with them; key commands only in full.
+ */
+function dotCommandName(typed: string): string {
+  if (DOT_COMMANDS.includes(typed) || typed === '.header' || typed === '.indices' || typed === '.param') return typed;
+  if (typed.length < 3) return typed;
+  return DOT_COMMANDS.find((c) => c.startsWith(typed) && !FULL_NAME_ONLY.has(c)) ?? typed;
 }
 
-/** A real as SQL text that reads back as the same REAL (17 significant digits; ±1e999 for infinities). */
-function realLiteral(x: number): string {
-  if (x === Infinity) return '1e999';
-  if (x === -Infinity) return '-1e999';
-  return renderReal(x);
-}
-
-/** A result value (raw, safeIntegers mode: INTEGER is a bigint, REAL a number) as an SQL literal. */
-export function sqlLiteral(v: unknown): string {
-  if (v === null || v === undefined) return 'NULL';
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number') return realLiteral(v);
-  if (typeof v === 'string') return `'${v.replace(/'/g, "''")}'`;
-  if (v instanceof Uint8Array) return `X'${hex(v)}'`;
-  return `'${String(v).replace(/'/g, "''")}'`;
-}
-
-/** A result value as display text (table and csv modes); null → null. */
-function displayText(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number') return renderReal(v);
-  if (v instanceof Uint8Array) return `X'${hex(v)}'`;
-  return String(v);
-}
-
-/** Visible form of control characters in a table cell (the cell stays one line). */
-function oneLine(s: string): string {
-  return s.replace(/[\n\r\t]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
-}
-
-const textWidth = (s: string): number => {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-};
-
-/** An ASCII table; numbers right-aligned, NULL shown as NULL. */
-export function formatTable(names: readonly string[], rows: readonly (readonly unknown[])[], headers = true): string {
-  const cells = rows.map((r) => names.map((_, i) => oneLine(displayText(r[i]) ?? 'NULL')));
-  const numeric = rows.length > 0 ? names.map((_, i) => rows.every((r) => r[i] === null || typeof r[i] === 'bigint' || typeof r[i] === 'number')) : names.map(() => false);
-  const heads = names.map(oneLine);
-  const widths = names.map((_, i) => Math.max(headers ? textWidth(heads[i]!) : 0, ...cells.map((c) => textWidth(c[i]!)), 1));
-  const pad = (s: string, i: number, right: boolean): string => {
-    const fill = ' '.repeat(widths[i]! - textWidth(s));
-    return right ? fill + s : s + fill;
-  };
-  const rule = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+\n`;
-  let s = rule;
-  if (headers) s += `| ${heads.map((h, i) => pad(h, i, false)).join(' | ')} |\n` + rule;
-  for (const c of cells) s += `| ${c.map((v, i) => pad(v, i, numeric[i]!)).join(' | ')} |\n`;
-  if (cells.length > 0) s += rule;
-  return s;
-}
-
-/** RFC 4180 fields (quoted when they hold , " CR LF or edge blanks), rows ended by \n; NULL is empty. */
-export function formatCsv(names: readonly string[], rows: readonly (readonly unknown[])[], headers = true): string {
-  const field = (s: string): string => (/[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  let s = headers ? names.map(field).join(',') + '\n' : '';
-  for (const r of rows) s += names.map((_, i) => field(displayText(r[i]) ?? '')).join(',') + '\n';
-  return s;
-}
-
-/** A JSON array of row objects, one row per line. INTEGER stays exact (bigint digits); BLOB → "X'hex'". */
-export function formatJson(names: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const value = (v: unknown): string => {
-    if (v === null || v === undefined) return 'null';
-    if (typeof v === 'bigint') return v.toString();
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return v > 0 ? '1e999' : '-1e999';
-      return renderReal(v);
-    }
-    if (v instanceof Uint8Array) return JSON.stringify(`X'${hex(v)}'`);
-    return JSON.stringify(String(v));
-  };
-  const keys = names.map((n) => JSON.stringify(n));
-  const lines = rows.map((r) => `{${keys.map((k, i) => `${k}:${value(r[i])}`).join(',')}}`);
-  return `[${lines.join(',\n')}]\n`;
+/**
+ * Splits a dot-command line on blanks as sqlite3 does: "double" or 'single'
+ * quotes group words; backslash escapes (\t \n \\ \" …) are resolved in
+ * double-quoted and bare words, not in single-quoted ones.
+ */
+function splitArgs(line: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
+  for (const m of line.matchAll(re)) out.push(m[2] !== undefined ? m[2] : unescapeArg(m[1] ?? m[3]!));
+  return out;
 }

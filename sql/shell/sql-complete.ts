@@ -164,3 +164,53 @@ export function splitStatements(sql: string): string[] {
     rest = rest.slice(end + 1);
   }
 }
+
+/**
+ * The parameters a statement names, in order of first appearance, outside
+ * strings, quoted names and comments: `:name`, `@name`, `$name` with their
+ * prefix, `?NNN`, and `?` (numbered after the highest so far, as SQLite).
+ */
+export function parameterNames(sql: string): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  let highest = 0;
+  const add = (n: string): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    out.push(n);
+  };
+  const n = sql.length;
+  for (let i = 0; i < n; i++) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"' || c === '`' || c === '[') {
+      const close = c === '[' ? ']' : c;
+      for (i++; i < n; i++) {
+        if (sql[i] !== close) continue;
+        if (close !== ']' && sql[i + 1] === close) i++; // a doubled quote stands for itself
+        else break;
+      }
+    } else if (c === '-' && sql[i + 1] === '-') {
+      while (i < n && sql[i] !== '\n') i++;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 1;
+    } else if (c === '?') {
+      let j = i + 1;
+      while (j < n && sql[j]! >= '0' && sql[j]! <= '9') j++;
+      if (j > i + 1) {
+        const num = Number(sql.slice(i + 1, j));
+        highest = Math.max(highest, num);
+        add(`?${num}`);
+      } else add(`?${++highest}`);
+      i = j - 1;
+    } else if ((c === ':' || c === '@' || c === '$') && i + 1 < n && isWordChar(sql[i + 1]!)) {
+      let j = i + 1;
+      while (j < n && isWordChar(sql[j]!)) j++;
+      add(sql.slice(i, j));
+      i = j - 1;
+    } else if (isWordChar(c)) {
+      while (i + 1 < n && isWordChar(sql[i + 1]!)) i++;
+    }
+  }
+  return out;
+}

@@ -6,14 +6,17 @@
  * at a terminal. Proves: no secret is echoed at any prompt (start-up,
  * .addkey, .rekey, .revoke) nor recalled by history, a new passphrase is
  * asked twice and a mismatch changes nothing, the session exits 0; and
- * `heliosdb a.db .dump | heliosdb b.db --create` works between two processes.
+ * `heliosdb a.db .dump | heliosdb b.db --create` works between two processes;
+ * Ctrl-C stops a running statement (INTERRUPTED) and the shell goes on, at a
+ * terminal and with SIGINT in a pipe; a progress bar appears on a terminal
+ * and never in a pipe.
  *
  * Runs under Node only (it drives the Node program); without python3 the PTY
  * tests are skipped with a notice.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +54,9 @@ for step in spec['steps']:
         if time.monotonic() > deadline or not pump(0.05):
             failed = step['expect']; break
     if failed is not None: break
+    if step.get('delay'):
+        end = time.monotonic() + step['delay']
+        while time.monotonic() < end and pump(0.05): pass
     os.write(fd, step['send'].encode())
 while time.monotonic() < deadline and pump(0.05): pass
 if failed is not None or time.monotonic() > deadline:
@@ -64,6 +70,8 @@ sys.stdout.write(json.dumps({'transcript': buf.decode('utf-8', 'replace'), 'code
 interface Step {
   expect: string;
   send: string;
+  /** Seconds to wait (reading output) before sending. */
+  delay?: number;
 }
 interface PtyRun {
   transcript: string;
@@ -175,7 +183,55 @@ if (runtime !== 'node') {
       const check = spawnSync(process.execPath, [shellJs, db, '--passphrase-env', 'P', 'SELECT a FROM t'], { env: { ...process.env, P: 'echo-secret-9' }, encoding: 'utf8', timeout: 30_000 });
       assert.match(check.stdout, /piped/, check.stderr);
     });
+
+    test('Ctrl-C at the terminal stops a running statement with INTERRUPTED and the session goes on', () => {
+      ensureBuilt();
+      const r = pty([':memory:'], [
+        { expect: 'heliosdb> ', send: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;\r' },
+        { expect: 'count', send: '\u0003', delay: 1.0 },
+        { expect: 'Error \\[INTERRUPTED\\]: interrupted[\\s\\S]*heliosdb> ', send: 'SELECT 6 * 7;\r' },
+        { expect: '42[\\s\\S]*heliosdb> ', send: '\u0003' },
+        { expect: 'heliosdb> ', send: '.quit\r' },
+      ]);
+      assert.is(r.failed, null, r.transcript);
+      assert.is(r.code, 0, r.transcript);
+    });
+
+    test('a progress bar (done/total, rate, ETA) is drawn for .import at a terminal, and nothing of it when standard error is a pipe', () => {
+      ensureBuilt();
+      const csv = join(work, 'big.csv');
+      let text = 'id,name,note\n';
+      for (let i = 0; i < 150_000; i++) text += `${i},name ${i},"note, ${i}"\n`;
+      writeFileSync(csv, text);
+      const r = pty([':memory:'], [
+        { expect: 'heliosdb> ', send: `.import --csv ${csv} t\r` },
+        { expect: 'heliosdb> ', send: 'SELECT count(*) FROM t;\r' },
+        { expect: '150000[\\s\\S]*heliosdb> ', send: '.quit\r' },
+      ]);
+      assert.is(r.failed, null, r.transcript);
+      assert.match(r.transcript, /import \S*big\.csv \[#*\.*\] +\d+%  [\d.]+ [KM]?B\/[\d.]+ MB  [\d.]+ [KM]?B\/s  ETA \d+:\d\d/);
+      const piped = spawnSync(process.execPath, [shellJs, ':memory:', `.import --csv ${csv} t`, 'SELECT count(*) FROM t'], { encoding: 'utf8', timeout: 60_000 });
+      assert.is(piped.stdout, '150000\n');
+      assert.is(piped.stderr, '', 'no bar, no escape codes in a pipe');
+    });
   }
+
+  test('SIGINT with standard input a pipe stops the running statement with INTERRUPTED and, as in sqlite3, the script (exit 1)', async () => {
+    ensureBuilt();
+    const child = spawn(process.execPath, [shellJs, ':memory:'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdin.write('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;\n');
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    child.stdin.end("SELECT 'after';\n");
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.match(err, /Error \[INTERRUPTED\]: interrupted/);
+    assert.is(out, '', 'the rest of the script does not run');
+    assert.is(code, 1, 'an interrupted script: exit 1');
+  });
 
   test('heliosdb a.db .dump | heliosdb b.db --create restores every row between two real processes, and a Node program can pipe SQL in', () => {
     ensureBuilt();
@@ -197,10 +253,10 @@ if (runtime !== 'node') {
     const dump = (dir: string): string => {
       const r = spawnSync(process.execPath, [shellJs, dir, '--key-file', key, '.dump'], { encoding: 'utf8', timeout: 30_000 });
       assert.is(r.status, 0, r.stderr);
-      return r.stdout.slice(r.stdout.indexOf('\n') + 1);
+      return r.stdout;
     };
     const source = dump(a);
-    assert.ok(source.includes("INSERT INTO \"t\" VALUES(2999,'row 2999 ''quoted''',"), 'the dump holds the rows');
+    assert.ok(source.includes("INSERT INTO t VALUES(2999,'row 2999 ''quoted''',"), 'the dump holds the rows');
     assert.is(dump(b), source);
     const node = spawnSync('sh', ['-c', '"$NODE" -e "process.stdout.write(require(\'node:fs\').readFileSync(process.env.SQL_FILE))" | "$NODE" "$SHELL_JS" "$C" --key-file "$KEY" --create'], { env, encoding: 'utf8', timeout: 30_000 });
     assert.is(node.status, 0, node.stderr);

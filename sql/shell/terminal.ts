@@ -34,8 +34,10 @@ const HISTORY_SIZE = 1000;
 /**
  * `output` receives the REPL prompts and readline's echo; `prompts` the
  * passphrase prompts (standard error, so standard output can be redirected).
+ * Ctrl-C while a line is being read drops it (INTERRUPTED); while none is
+ * (a statement runs) it calls `onBusyInterrupt`.
  */
-export function createTerminal(input: TerminalInput, output: NodeJS.WritableStream, prompts: NodeJS.WritableStream): Terminal {
+export function createTerminal(input: TerminalInput, output: NodeJS.WritableStream, prompts: NodeJS.WritableStream, onBusyInterrupt?: () => void): Terminal {
   let rl: Interface | null = null;
   let history: string[] = [];
   let closing = false;
@@ -56,7 +58,8 @@ export function createTerminal(input: TerminalInput, output: NodeJS.WritableStre
     });
     r.on('SIGINT', () => {
       output.write('^C\n');
-      push(INTERRUPTED);
+      if (waiting === null && onBusyInterrupt !== undefined) onBusyInterrupt();
+      else push(INTERRUPTED);
     });
     return r;
   };

@@ -23,3 +23,7 @@ export type { RevokeOptions, RevokeResult } from './engine/key-management.ts';
 export { importSqlite } from './sql/import/importer.ts';
 export type { ImportOptions, ImportProgress, ImportPhase, ImportResult } from './sql/import/importer.ts';
 export type { SqlcipherSourceOptions } from './engine/sqlite-pages.ts';
+// The better-sqlite3 drop-in (sql/compat.ts): the default export and what require() returns.
+export { Sqlite3Database, Sqlite3Statement, SqliteError } from './sql/compat.ts';
+export type { Sqlite3Options, Sqlite3Transaction, Sqlite3DatabaseInstance, Sqlite3DatabaseConstructor } from './sql/compat.ts';
+export { Sqlite3Database as default } from './sql/compat.ts';

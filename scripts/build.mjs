@@ -3,8 +3,10 @@
 //
 //   dist/cjs/index.js    the library: index.ts and everything it imports, @noble/* included, as
 //                        ONE self-contained CommonJS module. `require('heliosdb-lite')` returns
-//                        the Database class (as better-sqlite3's does); every named export of
-//                        index.ts is also a property of it (`require('heliosdb-lite').HeliosError`).
+//                        the default export, the better-sqlite3 drop-in (Sqlite3Database, as
+//                        better-sqlite3's require gives its class); every named export of index.ts
+//                        is also a property of it (`require('heliosdb-lite').HeliosError`, and
+//                        `.Database`, HeliosDB's own class).
 //   dist/index.js        the ES module entry: re-exports the same objects from dist/cjs/index.js,
 //                        so `import Database from` / `import { Database } from` and `require`
 //                        share one copy of the code (one Database class, one lock registry, and
@@ -68,13 +70,14 @@ const library = await build({
   footer: {
     js: `{
   const api = module.exports;
-  const Database = api.Database;
+  const Database = api.default;
   for (const name of Object.keys(api)) {
-    if (name === 'Database' || name === 'default') continue;
-    if (Object.prototype.hasOwnProperty.call(Database, name)) throw new Error('heliosdb-lite build: export ' + name + ' collides with a static member of Database');
+    if (name === 'default') continue;
+    if (Object.prototype.hasOwnProperty.call(Database, name) && Database[name] !== api[name]) {
+      throw new Error('heliosdb-lite build: export ' + name + ' collides with a static member of the default export');
+    }
     Object.defineProperty(Database, name, { value: api[name], enumerable: true });
   }
-  Object.defineProperty(Database, 'Database', { value: Database, enumerable: true });
   Object.defineProperty(Database, 'default', { value: Database, enumerable: false });
   module.exports = Database;
 }`,
@@ -85,16 +88,15 @@ writeFileSync(join(out, 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs
 
 // 2. The ES module entry, naming every runtime export of the CommonJS module.
 const cjs = createRequire(import.meta.url)(join(out, 'cjs', 'index.js'));
-if (typeof cjs !== 'function' || cjs.Database !== cjs) fail('dist/cjs/index.js does not export the Database class');
-const names = Object.keys(cjs).filter((n) => n !== 'Database').sort();
+if (typeof cjs !== 'function' || cjs.Sqlite3Database !== cjs || typeof cjs.Database !== 'function') fail('dist/cjs/index.js does not export the drop-in with the Database class');
+const names = Object.keys(cjs).sort();
 for (const n of names) if (!/^[A-Za-z_$][\w$]*$/.test(n)) fail(`export name ${n} is not an identifier`);
 writeFileSync(
   join(out, 'index.js'),
   `// The ES module entry of heliosdb-lite: the same objects as require('heliosdb-lite') (dist/cjs/index.js).
-import Database from './cjs/index.js';
-export default Database;
-export { Database };
-${names.map((n) => `export const ${n} = Database.${n};`).join('\n')}
+import drop_in from './cjs/index.js';
+export default drop_in;
+${names.map((n) => `export const ${n} = drop_in.${n};`).join('\n')}
 `,
 );
 
@@ -133,7 +135,7 @@ for (const f of reached) if (!declFiles.includes(f)) fail(`${relative(out, f)} i
 writeFileSync(
   join(out, 'index.d.ts'),
   `export * from './types/index.js';
-export { Database as default } from './types/index.js';
+export { default } from './types/index.js';
 `,
 );
 cpSync(join(out, 'types'), join(out, 'cjs', 'types'), { recursive: true });
@@ -149,7 +151,7 @@ const declared = checker.getExportsOfModule(moduleSymbol).map((s) => {
   if (decl === undefined) fail(`export ${s.name} has no declaration`);
   const from = './' + relative(out, decl.getSourceFile().fileName).replace(/\\/g, '/').replace(/\.d\.ts$/, '.js');
   return { name: s.name, value: (target.flags & ts.SymbolFlags.Value) !== 0, from, original: target.name };
-}).filter((e) => e.name !== 'default' && e.name !== 'Database').sort((a, b) => (a.name < b.name ? -1 : 1));
+}).filter((e) => e.name !== 'default').sort((a, b) => (a.name < b.name ? -1 : 1));
 const declaredValues = declared.filter((e) => e.value).map((e) => e.name);
 if (declaredValues.join() !== names.join()) fail(`declared values [${declaredValues}] differ from the runtime exports [${names}]`);
 // Types that index.ts exports with \`export type\` cannot be aliased through it (TS1379), so the
@@ -158,13 +160,13 @@ const modules = [...new Set(declared.filter((e) => !e.value).map((e) => e.from))
 const moduleAlias = new Map(modules.map((m, i) => [m, `m${i}`]));
 writeFileSync(
   join(out, 'cjs', 'index.d.ts'),
-  `// CommonJS: require('heliosdb-lite') is the Database class; each named export is also a
-// property of it, and each exported type is reachable as Database.<Name>.
+  `// CommonJS: require('heliosdb-lite') is the better-sqlite3 drop-in (Sqlite3Database); each
+// named export is also a property of it, and each exported type is reachable as Database.<Name>
+// (Database.Database is HeliosDB's own class).
 import * as api from './types/index.js';
 ${modules.map((m) => `import * as ${moduleAlias.get(m)} from '${m}';`).join('\n')}
-declare class Database extends api.Database {}
+declare class Database extends api.Sqlite3Database {}
 declare namespace Database {
-  export import Database = api.Database;
 ${declared.map((e) => `  export import ${e.name} = ${e.value ? `api.${e.name}` : `${moduleAlias.get(e.from)}.${e.original}`};`).join('\n')}
 }
 export = Database;

@@ -43,7 +43,7 @@ const expected = {
   isClass: true, sameClass: true, oneCopy: true, named: true, errorIsHelios: true,
 };
 
-const ESM_PROGRAM = `import Database, { Database as NamedDatabase, HeliosError, generateKey, isHeliosError, type DatabaseOptions, type StorageInfo, type Statement } from 'heliosdb-lite';
+const ESM_PROGRAM = `import Database, { Database as NamedDatabase, HeliosError, Sqlite3Database, SqliteError, generateKey, isHeliosError, type DatabaseOptions, type StorageInfo, type Sqlite3Statement } from 'heliosdb-lite';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,15 +55,23 @@ const raw = new Uint8Array((generateKey().match(/../g) ?? []).map((h) => parseIn
 const options: DatabaseOptions = { key: { raw } };
 const db: Database = new Database(join(dir, 'db'), options);
 db.exec("CREATE TABLE vault(secret TEXT); INSERT INTO vault VALUES ('needle-in-the-haystack')");
-const stmt: Statement = db.prepare('SELECT secret FROM vault');
+const stmt: Sqlite3Statement = db.prepare('SELECT secret FROM vault');
 const got: unknown = stmt.pluck().get();
 const info: StorageInfo = db.storageInfo();
 db.close();
+// The drop-in reports a wrong key as better-sqlite3 would (SqliteError, SQLITE_NOTADB) with HeliosDB's code;
+// HeliosDB's own class throws the HeliosError.
 let errorIsHelios = false;
 try {
   new Database(join(dir, 'db'), { key: { raw: new Uint8Array(32) } });
 } catch (e) {
-  errorIsHelios = e instanceof HeliosError && isHeliosError(e, 'WRONG_KEY');
+  errorIsHelios = e instanceof SqliteError && e.code === 'SQLITE_NOTADB' && e.heliosCode === 'WRONG_KEY';
+}
+try {
+  new NamedDatabase(join(dir, 'db'), { key: { raw: new Uint8Array(32) } });
+  errorIsHelios = false;
+} catch (e) {
+  errorIsHelios &&= e instanceof HeliosError && isHeliosError(e, 'WRONG_KEY');
 }
 const leaked = readdirSync(join(dir, 'db')).some((f) => readFileSync(join(dir, 'db', f)).includes('needle-in-the-haystack'));
 rmSync(dir, { recursive: true, force: true });
@@ -76,7 +84,7 @@ if (Math.random() > 2) {
 console.log(JSON.stringify({
   got, algo: info.encryptionAlgorithm, leaked,
   isClass: typeof Database === 'function' && db instanceof Database,
-  sameClass: Database === NamedDatabase,
+  sameClass: Database === Sqlite3Database && (NamedDatabase as unknown) !== Database,
   oneCopy: required === Database,
   named: typeof generateKey === 'function' && typeof HeliosError === 'function',
   errorIsHelios,
@@ -93,7 +101,7 @@ const raw = new Uint8Array((Database.generateKey().match(/../g) ?? []).map((h) =
 const options: Database.DatabaseOptions = { key: { raw } };
 const db: Database = new Database(path.join(dir, 'db'), options);
 db.exec("CREATE TABLE vault(secret TEXT); INSERT INTO vault VALUES ('needle-in-the-haystack')");
-const stmt: Database.Statement = db.prepare('SELECT secret FROM vault');
+const stmt: Database.Sqlite3Statement = db.prepare('SELECT secret FROM vault');
 const got: unknown = stmt.pluck().get();
 const info: Database.StorageInfo = db.storageInfo();
 db.close();
@@ -101,7 +109,7 @@ let errorIsHelios = false;
 try {
   new Database(path.join(dir, 'db'), { key: { raw: new Uint8Array(32) } });
 } catch (e) {
-  errorIsHelios = e instanceof Database.HeliosError && Database.isHeliosError(e, 'WRONG_KEY');
+  errorIsHelios = e instanceof Database.SqliteError && e.heliosCode === 'WRONG_KEY';
 }
 const leaked = fs.readdirSync(path.join(dir, 'db')).some((f) => fs.readFileSync(path.join(dir, 'db', f)).includes('needle-in-the-haystack'));
 fs.rmSync(dir, { recursive: true, force: true });
@@ -116,7 +124,7 @@ void viaImport.then((esm) => {
   console.log(JSON.stringify({
     got, algo: info.encryptionAlgorithm, leaked,
     isClass: typeof Database === 'function' && db instanceof Database,
-    sameClass: Database.Database === Database,
+    sameClass: (Database.Sqlite3Database as unknown) === Database && (Database.Database as unknown) !== Database,
     oneCopy: (esm as { default: unknown }).default === Database,
     named: typeof Database.generateKey === 'function' && typeof Database.Statement === 'function',
     errorIsHelios,
@@ -125,11 +133,11 @@ void viaImport.then((esm) => {
 `;
 
 // Bundler resolution, no @types/node: the declarations need nothing but the ES library.
-const BUNDLER_PROGRAM = `import Database, { HeliosError, Statement, type ColumnDescriptor, type ErrorCode } from 'heliosdb-lite';
+const BUNDLER_PROGRAM = `import Database, { SqliteError, Sqlite3Statement, type ColumnDescriptor, type ErrorCode } from 'heliosdb-lite';
 
 const db = new Database(':memory:');
 db.exec('CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT)');
-const insert: Statement = db.prepare('INSERT INTO t(b) VALUES (?)');
+const insert: Sqlite3Statement = db.prepare('INSERT INTO t(b) VALUES (?)');
 const { changes, lastInsertRowid } = insert.run('x');
 const columns: ColumnDescriptor[] = db.prepare('SELECT a, b FROM t').columns();
 const rows: unknown[] = db.prepare('SELECT a, b FROM t').all();
@@ -137,7 +145,7 @@ let code: ErrorCode | null = null;
 try {
   db.exec('SELEC 1');
 } catch (e) {
-  if (e instanceof HeliosError) code = e.code;
+  if (e instanceof SqliteError && e.heliosCode !== undefined) code = e.heliosCode;
 }
 db.close();
 if (Math.random() > 2) {

@@ -49,6 +49,8 @@ export interface AggregateDef {
    */
   readonly json?: boolean;
   create(coll: Collation): Accumulator;
+  /** A user aggregate without inverse (db.aggregate): SQLite refuses it as a window function. */
+  readonly notWindow?: boolean;
   /**
    * An accumulator for a window frame whose start moves, when a better
    * structure than create()'s exists (min/max keep a monotonic queue so a

@@ -38,6 +38,7 @@ import { constantDefaultValue, type TokenText } from './default-value.ts';
 import { META_KEY, SCHEMA_HI, SCHEMA_LO, readU32, schemaKey } from '../format/table-key.ts';
 import type { Overlay } from './txn.ts';
 import { TEMP_ID_BASE } from './temp-store.ts';
+import type { UserFunctions } from './user-functions.ts';
 
 export type { Affinity };
 
@@ -488,6 +489,8 @@ function posOf(p: { line: number; column: number }): { line: number; column: num
 
 /** The live schema of one database, loaded from and written through an Overlay. */
 export class Catalog {
+  /** Functions, aggregates and tables the application defined (sql/user-functions.ts); null: none. */
+  userFunctions: UserFunctions | null = null;
   /** Tables by name as an unqualified name finds them: a TEMP table shadows a main one of the same name, as in SQLite. */
   readonly tables = new Map<string, TableInfo>();
   /** The main database's tables (what `main.t` names). */

@@ -25,6 +25,7 @@ import { createNodeVfs } from '../engine/node-vfs.ts';
 import { parseOne } from './parser.ts';
 import { Session } from './executor.ts';
 import { Statement, outputValue } from './statement.ts';
+import { defaultPragmaSettings } from './pragma.ts';
 import { interruptFlagOption, withInterrupt } from './interrupt.ts';
 import { backupEngine, type BackupResult } from '../engine/backup.ts';
 import { engineBackupOptions, type BackupOptions, type BackupSetConfig } from './backup-options.ts';
@@ -155,6 +156,10 @@ export class Database {
   private readonly backupSet: BackupSetConfig | undefined;
   /** Statements iterating now: while any is, only reads may run. */
   private iterators = 0;
+  /** @internal The drop-in's unsafeMode (sql/compat.ts): writes may run while a statement iterates. */
+  writesWhileIterating = false;
+  /** @internal The drop-in: a readonly handle prepares writes, which fail when run (READONLY), as in SQLite. */
+  deferReadonlyCheck = false;
   /** @internal The interrupt flag its statements check (sql/interrupt.ts). */
   readonly interruptFlag: Int32Array;
 
@@ -201,6 +206,8 @@ export class Database {
     try {
       this.session = new Session(this.engine);
       if (tml !== undefined) this.session.tempMemoryLimit = tml;
+      const cacheBytes = options.blockCacheBytes ?? (options.memoryLimitMb !== undefined ? Math.floor((options.memoryLimitMb * 1024 * 1024) / 4) : 8 * 1024 * 1024);
+      this.session.settings = defaultPragmaSettings(this.memory, cacheBytes);
       // VACUUM INTO from a ':memory:' database writes its copy to the real file system.
       if (this.memory) this.session.copyVfs = createNodeVfs();
     } catch (e) {
@@ -227,7 +234,12 @@ export class Database {
 
   /** @internal BUSY while a statement iterates (a write would change the rows it is reading). */
   checkNotBusy(): void {
-    if (this.iterators > 0) throw new HeliosError('BUSY', 'This database connection is busy executing a query');
+    if (this.iterators > 0 && !this.writesWhileIterating) throw new HeliosError('BUSY', 'This database connection is busy executing a query');
+  }
+
+  /** @internal A readonly handle refuses what may write (at prepare, or at run for the drop-in). */
+  checkWritable(): void {
+    if (this.readonly) throw new HeliosError('READONLY', 'attempt to write a readonly database');
   }
 
   /** @internal */
@@ -244,7 +256,7 @@ export class Database {
     const rest = parseOne(sql, first.end);
     if (rest.statement !== null) throw new HeliosError('INVALID_ARGUMENT', 'The supplied SQL string contains more than one statement');
     const st = new Statement(this, first.statement, first.statement.sql);
-    if (this.readonly && !st.readonly) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
+    if (this.readonly && !st.readonly && !this.deferReadonlyCheck) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
     return st;
   }
 
@@ -259,7 +271,10 @@ export class Database {
       if (r.statement === null) return this;
       offset = r.end;
       const p = this.session.compile(r.statement);
-      if (this.readonly && !p.readonly) throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
+      if (this.readonly && !p.readonly) {
+        if (this.deferReadonlyCheck) this.checkWritable();
+        throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
+      }
       if (r.statement.parameters.count > 0) throw new HeliosError('MISMATCH', 'Too few parameter values were provided');
       withInterrupt(this.interruptFlag, true, () => this.session.run(p, [], () => true));
     }

@@ -30,7 +30,7 @@ import { Frame, type Row } from './expr-compile.ts';
 import { USER_VERSION_KEY } from '../format/table-key.ts';
 import { Overlay } from './txn.ts';
 import type { ExecEnv } from './exec-env.ts';
-import { runPragma, type PragmaSession } from './pragma.ts';
+import { defaultPragmaSettings, runPragma, type PragmaSession, type PragmaSettings } from './pragma.ts';
 import type { Program, RowStream, RunResult } from './program.ts';
 import { DEFAULT_TEMP_MEMORY_LIMIT } from './temp-budget.ts';
 import { stackOverflowAsTooBig } from './limits.ts';
@@ -70,6 +70,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   foreignKeys = false;
   /** PRAGMA recursive_triggers. */
   recursiveTriggers = false;
+  /** PRAGMA cache_size, journal_mode, busy_timeout (pragma.ts); the Database sets them at open. */
+  settings: PragmaSettings = defaultPragmaSettings(false, 8 * 1024 * 1024);
   /** PRAGMA case_sensitive_like (FunctionContext.caseSensitiveLike). */
   caseSensitiveLike = false;
   /** Trigger firing (sql/trigger.ts). */

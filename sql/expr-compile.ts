@@ -40,7 +40,8 @@ import {
 } from './value.ts';
 import { fold, normalizeCollation, type TableInfo } from './catalog.ts';
 import { aggregateDef, isAggregateName, orderedAggregate, type AggregateDef } from './aggregates.ts';
-import { callScalar, lookupScalar, likeMatch, globMatch, type ExecEnv } from './exec-env.ts';
+import { callScalar, lookupScalar, likeMatch, globMatch, type ExecEnv, type ScalarImpl } from './exec-env.ts';
+import type { TempBudget } from './temp-budget.ts';
 import { MAX_EXPR_HEIGHT, exprHeight, exprTooLarge } from './limits.ts';
 import { type WindowContext, type WindowSpec, builtinWindowFunction, hasWindowCall, isConstantOffset, resolveOver } from './window.ts';
 import { formatWindow, type OverClause, type WindowDef } from './ast.ts';
@@ -186,6 +187,8 @@ export class Compiler {
    * aggregates.ts for the contract. Null: built-ins only.
    */
   userAggregate: ((name: string, nargs: number) => AggregateDef | undefined) | null = null;
+  /** User-defined scalar functions (db.function), looked up before the built-ins; null: built-ins only. */
+  userScalar: ((name: string, nargs: number) => ScalarImpl | undefined) | null = null;
 
   allocSlot(): number {
     return this.nextSlot++;
@@ -794,6 +797,7 @@ export class Compiler {
     if (e.orderBy !== undefined) throw err('SQL_ERROR', `ORDER BY may not be used with non-aggregate ${e.name}()`, e.pos);
     if (e.distinct) throw err('SQL_ERROR', 'DISTINCT is not supported for window functions', e.pos);
     let def: AggregateDef | null = this.userAggregate?.(name, nargs) ?? null;
+    if (def?.notWindow === true) throw err('SQL_ERROR', `${e.name}() may not be used as a window function`, e.pos);
     const builtin = def === null ? builtinWindowFunction(name) : undefined;
     if (builtin !== undefined) {
       if (nargs < builtin.min || nargs > builtin.max || e.star) throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
@@ -802,7 +806,7 @@ export class Compiler {
         def = aggregateDef(name, nargs, e.star);
         if (def === null) throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
       } else {
-        const impl = lookupScalar(name);
+        const impl = this.userScalar?.(name, nargs) ?? lookupScalar(name);
         if (!impl) throw err('SQL_ERROR', `no such function: ${e.name}`, e.pos);
         if (nargs < impl.minArgs || nargs > impl.maxArgs) throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
         throw err('SQL_ERROR', `${e.name}() may not be used as a window function`, e.pos);
@@ -914,7 +918,8 @@ export class Compiler {
       }
       return { ev: (f) => f.rows[slot]![i]!, aff: null, coll: ex ? ex.coll : null, explicitColl: ex !== undefined };
     }
-    const impl = lookupScalar(name);
+    const userFn = this.userScalar?.(name, nargs);
+    const impl = userFn ?? lookupScalar(name);
     if (e.orderBy !== undefined) throw err('SQL_ERROR', impl ? `ORDER BY may not be used with non-aggregate ${e.name}()` : `no such function: ${e.name}`, e.pos);
     if (e.distinct || e.filter) throw err('SQL_ERROR', `DISTINCT/FILTER used with the non-aggregate function ${e.name}()`, e.pos);
     if (!impl) throw err('SQL_ERROR', `no such function: ${e.name}`, e.pos);
@@ -923,10 +928,10 @@ export class Compiler {
     }
     const args = e.args.map((a) => this.node(a, scope));
     const evs = args.map((a) => a.ev);
-    const jf = jsonFunctions.get(name);
+    const jf = userFn === undefined ? jsonFunctions.get(name) : undefined;
     if (jf !== undefined) return jsonCall(jf, args, name !== 'json_extract' && !name.startsWith('jsonb') && !JSON_SCALAR_RESULTS.has(name));
     // Short-circuit forms evaluate lazily, as SQLite does.
-    if (name === 'coalesce' || name === 'ifnull') {
+    if (userFn === undefined && (name === 'coalesce' || name === 'ifnull')) {
       const js = args.some((a) => a.evJ !== undefined) ? args.map((a) => a.evJ ?? a.ev) : null;
       return {
         ev: (f) => {
@@ -954,7 +959,7 @@ export class Compiler {
             }),
       };
     }
-    if ((name === 'iif' || name === 'if') && evs.length === 3) {
+    if (userFn === undefined && (name === 'iif' || name === 'if') && evs.length === 3) {
       const [c, t, el] = evs as [Ev, Ev, Ev];
       const ex = args.find((a) => a.explicitColl);
       const tj = args[1]!.evJ ?? t;
@@ -968,7 +973,7 @@ export class Compiler {
         ...(sub ? { evJ: (f: Frame): JsonArg => (isTruthy(c(f)) === true ? tj(f) : ej(f)) } : {}),
       };
     }
-    if (name === 'nullif' && args[0]!.evJ !== undefined) {
+    if (userFn === undefined && name === 'nullif' && args[0]!.evJ !== undefined) {
       const a0 = args[0]!;
       const j0 = a0.evJ!;
       const cmp = impl;

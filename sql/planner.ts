@@ -231,7 +231,9 @@ export class Planner {
 
   constructor(readonly ctx: PlanContext) {
     this.comp.sub = { compileSubquery: (q, parent) => this.subquery(q, parent) };
-    const ua = ctx.userAggregate;
+    const uf = ctx.catalog.userFunctions;
+    const ua = ctx.userAggregate ?? (uf === null ? undefined : (n: string, k: number) => uf.aggregate(n, k));
+    if (uf !== null) this.comp.userScalar = (n, k) => uf.scalar(n, k);
     if (ua !== undefined) {
       this.comp.userAggregate = ua;
       this.isUserAggregate = (n, k) => ua(n, k) !== undefined;
@@ -691,7 +693,7 @@ export class Planner {
     if (from.kind === 'Table') {
       const alias = from.alias ?? from.name;
       if (from.args !== undefined) {
-        const vt = lookupTableFunction(fold(from.name));
+        const vt = this.tableFunction(fold(from.name));
         if (vt === undefined) throw sqlErr(`no such table: ${from.schema ? `${from.schema}.` : ''}${from.name}`, from.pos);
         items.push(this.functionItem(vt, from.args, alias, slot, scope, items.length));
         return;
@@ -769,7 +771,7 @@ export class Planner {
         return;
       }
       // An eponymous table-valued function named without arguments (`FROM pragma_table_list`).
-      const vt = lookupTableFunction(nm);
+      const vt = this.tableFunction(nm);
       if (vt !== undefined) {
         items.push(this.functionItem(vt, [], alias, slot, scope, items.length));
         return;
@@ -812,6 +814,11 @@ export class Planner {
    * any of its tables and the enclosing queries'; the slots they read make
    * its level wait for theirs.
    */
+  /** The table-valued function `name` (folded): the application's (db.table) first, then the built-ins. */
+  private tableFunction(name: string): VirtualTable | undefined {
+    return this.ctx.catalog.userFunctions?.table(name) ?? lookupTableFunction(name);
+  }
+
   private functionItem(vt: VirtualTable, argExprs: readonly Expr[], alias: string, slot: number, scope: Scope, pos: number): Item {
     if (argExprs.length > vt.parameters.length) throw tooManyArguments(vt);
     const names = [...vt.columns, ...vt.parameters];

@@ -40,7 +40,36 @@ export interface PragmaSession extends ForeignKeyContext {
   setUserVersion(v: number): void;
   /** PRAGMA integrity_check's lines ("ok" when nothing is wrong). */
   integrityCheck(): string[];
+  /** The connection's PRAGMA settings that HeliosDB reports but SQLite's pager would act on (see runSettingPragma). */
+  readonly settings: PragmaSettings;
 }
+
+/**
+ * PRAGMAs whose value SQLite keeps per connection and HeliosDB reports the
+ * same way. cache_size is SQLite's unit (negative: KiB, positive: pages of
+ * page_size bytes); journal_mode is remembered as set (HeliosDB always
+ * commits through its own sealed WAL, spec/format.md, whatever the mode);
+ * busy_timeout is how long an open waits for another handle's lock.
+ */
+export interface PragmaSettings {
+  cacheSize: number;
+  journalMode: string;
+  busyTimeout: number;
+  /** SQLITE_DBCONFIG_DEFENSIVE (the drop-in, unless unsafeMode): journal_mode OFF is refused, the mode stays. */
+  defensive: boolean;
+  /** true for an in-memory database (journal_mode is 'memory' and stays so, as in SQLite). */
+  readonly memory: boolean;
+}
+
+/** SQLite's page size, which HeliosDB reports (its blocks are not pages: spec/format.md). */
+export const PAGE_SIZE = 4096;
+
+/** A fresh connection's settings: cache_size reports the block cache's budget in KiB. */
+export function defaultPragmaSettings(memory: boolean, cacheBytes: number): PragmaSettings {
+  return { cacheSize: -Math.round(cacheBytes / 1024), journalMode: memory ? 'memory' : 'delete', busyTimeout: 0, defensive: false, memory };
+}
+
+const JOURNAL_MODES = new Set(['delete', 'truncate', 'persist', 'memory', 'wal', 'off']);
 
 const cols = (...names: string[]): ColMeta[] => names.map((n) => ({ name: n, aff: null, coll: 'BINARY' }));
 
@@ -287,6 +316,67 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
         };
       }
       return rowsProgram(session, cols('synchronous'), () => [[SYNC_NUMBER[session.engine.info().synchronous]]]);
+    case 'cache_size': {
+      const st = session.settings;
+      if (assign && arg !== null) {
+        const n = Number.parseInt(arg, 10);
+        if (!Number.isFinite(n)) return rowsProgram(session, [], () => []);
+        // Only this connection's setting changes: allowed on a readonly connection, as in SQLite.
+        return {
+          columns: null,
+          readonly: true,
+          execute: () => {
+            st.cacheSize = n | 0;
+            return { changes: 0, lastInsertRowid: session.lastRowid };
+          },
+        };
+      }
+      return rowsProgram(session, cols('cache_size'), () => [[st.cacheSize]]);
+    }
+    case 'busy_timeout':
+    case 'timeout': {
+      const st = session.settings;
+      if (assign && arg !== null) {
+        const n = Number.parseInt(arg, 10);
+        if (Number.isFinite(n)) st.busyTimeout = Math.max(0, n);
+      }
+      return rowsProgram(session, cols('timeout'), () => [[st.busyTimeout]]);
+    }
+    case 'page_size':
+      // Accepted and reported as SQLite reports a page size it cannot change after creation.
+      return rowsProgram(session, cols('page_size'), () => [[PAGE_SIZE]]);
+    case 'journal_mode': {
+      const st = session.settings;
+      if (assign && arg !== null) {
+        const want = arg.toLowerCase();
+        if (!JOURNAL_MODES.has(want)) return rowsProgram(session, cols('journal_mode'), () => [[st.journalMode]]);
+        // A mode change writes the database header in SQLite: a readonly connection refuses it.
+        return {
+          columns: cols('journal_mode'),
+          readonly: false,
+          execute: (_p, emit) => {
+            if (want === 'off' && st.defensive) {
+              // SQLite in defensive mode leaves the mode as it is.
+            } else if (!st.memory || want === 'off' || want === 'memory') st.journalMode = want;
+            emit([st.journalMode]);
+            return { changes: 0, lastInsertRowid: session.lastRowid };
+          },
+        };
+      }
+      return rowsProgram(session, cols('journal_mode'), () => [[st.journalMode]]);
+    }
+    case 'key':
+    case 'hexkey':
+      throw new HeliosError('CONFIG', `PRAGMA ${name}: HeliosDB takes the key when the database opens (the "key" option, or the shell's --key-file / --passphrase); a PRAGMA cannot supply it afterwards`);
+    case 'rekey':
+    case 'hexrekey': {
+      if (!assign || arg === null) throw new HeliosError('CONFIG', `PRAGMA ${name} needs the new key: PRAGMA ${name} = '...'`);
+      const text = arg;
+      return settingProgram(session, () => {
+        if (!session.engine.info().encryptionEnabled) throw new HeliosError('CONFIG', `PRAGMA ${name}: the database is not encrypted (HeliosDB cannot encrypt an unencrypted database in place)`);
+        session.engine.changeKey(name === 'rekey' ? { passphrase: text } : { raw: hexKey(text) });
+      });
+    }
     case 'integrity_check':
     case 'quick_check':
       return rowsProgram(session, cols(name), () => {
@@ -302,6 +392,31 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
         return [[i.encryptionEnabled ? 1 : 0, i.encryptionEnabled ? 'AES-256-GCM' : 'none', i.kdf, i.keySource, i.fips.active ? 1 : 0, i.formatVersion, i.generations.join(',')] as SqlValue[]];
       });
     default:
+      if (name.startsWith('cipher_')) {
+        throw new HeliosError('CONFIG', `PRAGMA ${name} is SQLCipher's: HeliosDB's cipher is fixed (AES-256-GCM, key derivation as spec/crypto.md says); PRAGMA cipher_status reports it, and keys change through changeKey() or PRAGMA rekey`);
+      }
       return rowsProgram(session, [], () => []);
   }
+}
+
+/** A PRAGMA assignment that writes (refused on a readonly connection) and returns no rows. */
+function settingProgram(session: PragmaSession, apply: () => void): PragmaProgram {
+  return {
+    columns: null,
+    readonly: false,
+    execute: () => {
+      apply();
+      return { changes: 0, lastInsertRowid: session.lastRowid };
+    },
+  };
+}
+
+/** PRAGMA hexrekey's value: 64 hex digits, optionally as x'…'. */
+function hexKey(text: string): Uint8Array {
+  const m = /^(?:x'([0-9a-f]{64})'|([0-9a-f]{64}))$/i.exec(text.trim());
+  const hex = m?.[1] ?? m?.[2];
+  if (hex === undefined) throw new HeliosError('CONFIG', 'PRAGMA hexrekey needs 64 hexadecimal digits (a 256-bit key)');
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }

@@ -18,6 +18,8 @@ export interface Program {
   readonly columns: readonly ColMeta[] | null;
   /** Declared types of the result columns where they are plain table columns. */
   readonly declTypes: readonly (string | null)[] | null;
+  /** Table and column each result column reads, where it is a plain table column (stmt-select.ts). */
+  readonly origins?: readonly ({ readonly table: string; readonly column: string; readonly type: string | null } | null)[] | null;
   readonly readonly: boolean;
   readonly schemaVersion: number;
   /** INSERT, UPDATE or DELETE: sets changes(); a failure sets it to 0, as in SQLite. */

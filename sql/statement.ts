@@ -35,11 +35,12 @@ export interface ColumnDescriptor {
  * errors; a number n stands for "parameter n" (so no text is built unless an
  * error is thrown).
  */
-export function bindValue(v: unknown, where: string | number): SqlValue {
+export function bindValue(v: unknown, where: string | number, realNumbers = false): SqlValue {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
     case 'number':
       if (Number.isNaN(v)) return null;
+      if (realNumbers) return makeReal(v);
       if (Number.isInteger(v)) return Number.isSafeInteger(v) ? (v === 0 ? 0 : v) : makeReal(v);
       return v;
     case 'bigint':
@@ -50,7 +51,8 @@ export function bindValue(v: unknown, where: string | number): SqlValue {
     case 'boolean':
       return v ? 1 : 0;
     default:
-      if (v instanceof Uint8Array) return v.slice();
+      // Uint8Array's slice copies; a Buffer's own slice() would only make a view.
+      if (v instanceof Uint8Array) return Uint8Array.prototype.slice.call(v);
       throw new HeliosError('INVALID_ARGUMENT', `${paramName(where)}: SQLite can only bind numbers, strings, bigints, booleans, buffers and null`);
   }
 }
@@ -79,7 +81,8 @@ export function outputValue(v: SqlValue, safeIntegers: boolean): unknown {
 const allPositional = new WeakMap<A.ParameterInfo, boolean>();
 
 /** Binds arguments to the parameter slots of a statement. */
-export function bindParameters(info: A.ParameterInfo, args: readonly unknown[]): SqlValue[] {
+/** `realNumbers`: better-sqlite3's rules (the drop-in): numbers bind as REAL, a needless object of names is ignored. */
+export function bindParameters(info: A.ParameterInfo, args: readonly unknown[], realNumbers = false): SqlValue[] {
   // Fast path: only `?` slots and exactly that many scalar arguments (no arrays, objects or buffers).
   if (args.length === info.count) {
     let positionalOnly = allPositional.get(info);
@@ -92,7 +95,7 @@ export function bindParameters(info: A.ParameterInfo, args: readonly unknown[]):
       out[0] = null;
       for (let i = 0; i < args.length; i++) {
         const a = args[i];
-        out[i + 1] = typeof a === 'string' ? a : bindValue(a, i + 1);
+        out[i + 1] = typeof a === 'string' ? a : bindValue(a, i + 1, realNumbers);
       }
       return out;
     }
@@ -101,7 +104,9 @@ export function bindParameters(info: A.ParameterInfo, args: readonly unknown[]):
   let named: Record<string, unknown> | null = null;
   for (const a of args) {
     if (Array.isArray(a)) positional.push(...a);
-    else if (a !== null && typeof a === 'object' && !(a instanceof Uint8Array)) {
+    else if (a !== null && (typeof a === 'function' || (typeof a === 'object' && !(a instanceof Uint8Array) && !isPlainObject(a)))) {
+      throw new HeliosError('INVALID_ARGUMENT', 'SQLite can only bind numbers, strings, bigints, booleans, buffers and null (and named parameters from a plain object)');
+    } else if (isPlainObject(a)) {
       if (named !== null) throw new HeliosError('INVALID_ARGUMENT', 'You cannot specify named parameters in two different objects');
       named = a as Record<string, unknown>;
     } else positional.push(a);
@@ -115,17 +120,25 @@ export function bindParameters(info: A.ParameterInfo, args: readonly unknown[]):
       if (named === null || !Object.prototype.hasOwnProperty.call(named, key)) {
         throw new HeliosError('MISMATCH', `Missing named parameter "${key}"`);
       }
-      out[i] = bindValue(named[key], `parameter ${name}`);
+      out[i] = bindValue(named[key], `parameter ${name}`, realNumbers);
     } else {
       if (p >= positional.length) throw new HeliosError('MISMATCH', 'Too few parameter values were provided');
-      out[i] = bindValue(positional[p++], i);
+      out[i] = bindValue(positional[p++], i, realNumbers);
     }
   }
   if (p < positional.length) throw new HeliosError('MISMATCH', 'Too many parameter values were provided');
-  if (named !== null && !info.names.some((n) => n !== null)) {
+  // better-sqlite3 (the drop-in) ignores an object given to a statement without named parameters.
+  if (named !== null && !realNumbers && !info.names.some((n) => n !== null)) {
     throw new HeliosError('MISMATCH', 'This statement has no named parameters, but an object was passed');
   }
   return out;
+}
+
+/** Named parameters come only in a plain object; a Date, Map or class instance is a bad value, not names. */
+function isPlainObject(a: unknown): a is Record<string, unknown> {
+  if (a === null || typeof a !== 'object') return false;
+  const proto = Object.getPrototypeOf(a) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
 function isScalarArg(a: unknown): boolean {
@@ -143,14 +156,31 @@ export interface StatementHost {
   checkNotBusy(): void;
   /** Counts the statements iterating now. */
   iterating(delta: 1 | -1): void;
+  /** READONLY when a statement that may write runs on a readonly handle. */
+  checkWritable(): void;
   /** The interrupt flag its statements run with (sql/interrupt.ts). */
   readonly interruptFlag: Int32Array;
 }
 
+/**
+ * How the better-sqlite3 drop-in (sql/compat.ts) binds and returns values:
+ * every JS number binds as REAL, and BLOBs come back through `blob`
+ * (a Buffer where the runtime has one).
+ */
+export interface ValueStyle {
+  readonly realNumbers: boolean;
+  /** An INTEGER beyond ±(2^53-1) comes back as a (rounded) number unless safeIntegers is on. */
+  readonly lossyIntegers: boolean;
+  readonly blob: (b: Uint8Array) => unknown;
+}
+
 export class Statement {
   readonly source: string;
+  /** @internal Set by the drop-in (sql/compat.ts); null: HeliosDB's own conventions. */
+  valueStyle: ValueStyle | null = null;
   private program: Program;
   private pluckMode = false;
+  private expandMode = false;
   private rawMode = false;
   private safeInts = false;
   private bound: SqlValue[] | null = null;
@@ -165,6 +195,16 @@ export class Statement {
   ) {
     this.source = source;
     this.program = host.session.compile(ast);
+  }
+
+  /** @internal The statement's parameter slots (the drop-in's verbose logger expands them). */
+  get parameterInfo(): A.ParameterInfo {
+    return this.ast.parameters;
+  }
+
+  /** @internal The bound parameters of bind(), or null. */
+  get boundValues(): readonly SqlValue[] | null {
+    return this.bound;
   }
 
   /** Whether the statement returns rows (SELECT, RETURNING, most PRAGMAs). */
@@ -188,7 +228,7 @@ export class Statement {
       if (args.length > 0) throw new HeliosError('INVALID_ARGUMENT', 'This statement already has bound parameters');
       return this.bound;
     }
-    return bindParameters(this.ast.parameters, args);
+    return bindParameters(this.ast.parameters, args, this.valueStyle?.realNumbers === true);
   }
 
   private exec(args: readonly unknown[], emit: (r: Row) => boolean): RunResult {
@@ -196,7 +236,10 @@ export class Statement {
     this.checkNotIterating();
     const p = this.current();
     // While any statement iterates, only reads may run (a write would change what it reads).
-    if (!p.readonly) this.host.checkNotBusy();
+    if (!p.readonly) {
+      this.host.checkNotBusy();
+      this.host.checkWritable();
+    }
     const params = this.params(args);
     return withInterrupt(this.host.interruptFlag, true, () => this.host.session.run(p, params, emit));
   }
@@ -207,11 +250,26 @@ export class Statement {
 
   private shape(row: Row): unknown {
     const safe = this.safeInts;
-    if (this.pluckMode) return outputValue(row[0] ?? null, safe);
-    if (this.rawMode) return row.map((v) => outputValue(v, safe));
+    const style = this.valueStyle;
+    const out =
+      style === null
+        ? outputValue
+        : (v: SqlValue, s: boolean): unknown => (v instanceof Uint8Array ? style.blob(v.slice()) : typeof v === 'bigint' && !s && style.lossyIntegers ? Number(v) : outputValue(v, s));
+    if (this.pluckMode) return out(row[0] ?? null, safe);
+    if (this.rawMode) return row.map((v) => out(v, safe));
     const cols = this.current().columns!;
+    if (this.expandMode) {
+      const origins = this.current().origins;
+      const o: Record<string, Record<string, unknown>> = { $: {} };
+      for (let i = 0; i < cols.length; i++) {
+        const org = origins?.[i] ?? null;
+        const key = org === null ? '$' : org.table;
+        (o[key] ??= {})[cols[i]!.name] = out(row[i] ?? null, safe);
+      }
+      return o;
+    }
     const o: Record<string, unknown> = {};
-    for (let i = 0; i < cols.length; i++) o[cols[i]!.name] = outputValue(row[i] ?? null, safe);
+    for (let i = 0; i < cols.length; i++) o[cols[i]!.name] = out(row[i] ?? null, safe);
     return o;
   }
 
@@ -291,7 +349,7 @@ export class Statement {
   pluck(toggle = true): this {
     this.requireReader();
     this.pluckMode = toggle;
-    if (toggle) this.rawMode = false;
+    if (toggle) this.rawMode = this.expandMode = false;
     return this;
   }
 
@@ -299,8 +357,24 @@ export class Statement {
   raw(toggle = true): this {
     this.requireReader();
     this.rawMode = toggle;
-    if (toggle) this.pluckMode = false;
+    if (toggle) this.pluckMode = this.expandMode = false;
     return this;
+  }
+
+  /**
+   * Return each row as `{ [table]: { column: value }, $: { expression: value } }`:
+   * a result column reading a table column goes under that table's name, any other under `$`.
+   */
+  expand(toggle = true): this {
+    this.requireReader();
+    this.expandMode = toggle;
+    if (toggle) this.pluckMode = this.rawMode = false;
+    return this;
+  }
+
+  /** Whether this statement's iterate() is open. */
+  get busy(): boolean {
+    return this.busyIterating;
   }
 
   /** Return every INTEGER as a bigint. */
@@ -312,7 +386,7 @@ export class Statement {
   /** Binds parameters permanently; later calls take no arguments. */
   bind(...args: unknown[]): this {
     if (this.bound !== null) throw new HeliosError('INVALID_ARGUMENT', 'The bind() method can only be invoked once per statement object');
-    this.bound = bindParameters(this.ast.parameters, args);
+    this.bound = bindParameters(this.ast.parameters, args, this.valueStyle?.realNumbers === true);
     return this;
   }
 
@@ -320,6 +394,10 @@ export class Statement {
   columns(): ColumnDescriptor[] {
     this.requireReader();
     const p = this.current();
-    return p.columns!.map((c, i) => ({ name: c.name, column: null, table: null, database: 'main', type: p.declTypes?.[i] ?? null }));
+    return p.columns!.map((c, i) => {
+      const o = p.origins?.[i] ?? null;
+      if (o === null) return { name: c.name, column: null, table: null, database: null, type: p.declTypes?.[i] ?? null };
+      return { name: c.name, column: o.column, table: o.table, database: 'main', type: o.type };
+    });
   }
 }

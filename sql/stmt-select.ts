@@ -28,6 +28,7 @@ export function compileSelect(s: SelectSession, stmt: A.SelectStmt, version: num
   return {
     columns: plan.columns,
     declTypes: declTypesOf(stmt.query, s.catalog),
+    origins: columnOriginsOf(stmt.query, s.catalog),
     readonly: true,
     schemaVersion: version,
     execute: (params, emit) => {
@@ -41,13 +42,24 @@ export function compileSelect(s: SelectSession, stmt: A.SelectStmt, version: num
 
 /** Declared types of result columns that are plain table columns (Statement.columns()). */
 function declTypesOf(q: A.Query, catalog: Catalog): (string | null)[] | null {
+  const o = columnOriginsOf(q, catalog);
+  return o === null ? null : o.map((c) => (c === null ? null : c.type));
+}
+
+/**
+ * Where each result column comes from when it is a plain table column
+ * (sqlite3_column_table_name / _origin_name / _decltype): the table's and
+ * column's names as declared, and the declared type (null when none).
+ * Null for a compound query; a null entry for an expression.
+ */
+export function columnOriginsOf(q: A.Query, catalog: Catalog): (ColumnOrigin | null)[] | null {
   if (q.body.kind !== 'SelectCore') return null;
   const core = q.body;
   const tables = new Map<string, TableInfo>();
   const collect = (f: A.FromItem | null): void => {
     if (f === null) return;
     if (f.kind === 'Table') {
-      const t = catalog.table(f.name);
+      const t = f.args === undefined ? catalog.table(f.name) : undefined;
       if (t) tables.set(fold(f.alias ?? f.name), t);
     } else if (f.kind === 'Join') {
       collect(f.left);
@@ -55,30 +67,36 @@ function declTypesOf(q: A.Query, catalog: Catalog): (string | null)[] | null {
     }
   };
   collect(core.from);
-  const out: (string | null)[] = [];
+  const out: (ColumnOrigin | null)[] = [];
+  const origin = (t: TableInfo, i: number): ColumnOrigin => ({ table: t.name, column: t.columns[i]!.name, type: t.columns[i]!.declType || null });
   for (const rc of core.columns) {
     if (rc.kind === 'Star' || rc.kind === 'TableStar') {
-      for (const [k, t] of tables) if (rc.kind === 'Star' || fold(rc.table) === k) for (const c of t.columns) out.push(c.declType || null);
+      for (const [k, t] of tables) if (rc.kind === 'Star' || fold(rc.table) === k) t.columns.forEach((_, i) => out.push(origin(t, i)));
       continue;
     }
-    let e = rc.expr;
+    const e = rc.expr;
     if (e.kind !== 'Column') {
       out.push(null);
       continue;
     }
     const col = e.column;
     const tab = e.table;
-    let found: string | null = null;
+    let found: ColumnOrigin | null = null;
     for (const [k, t] of tables) {
       if (tab !== null && fold(tab) !== k) continue;
       const i = t.columnIndex.get(fold(col));
       if (i !== undefined) {
-        found = t.columns[i]!.declType || null;
+        found = origin(t, i);
         break;
       }
     }
     out.push(found);
-    e = rc.expr;
   }
   return out;
+}
+
+export interface ColumnOrigin {
+  readonly table: string;
+  readonly column: string;
+  readonly type: string | null;
 }

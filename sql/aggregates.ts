@@ -12,7 +12,7 @@
 import { HeliosError } from '../format/errors.ts';
 import { MAX_INT64, MIN_INT64, makeInteger, type SqlValue } from '../format/sql-value.ts';
 import { JSON_AGGREGATES, type JsonArg } from './json-functions.ts';
-import { type Collation, applyComparisonAffinity, compareValues, makeReal, MAX_TEXT_LENGTH, toReal, toText, tooBigError } from './value.ts';
+import { type Collation, applyComparisonAffinity, compareValues, makeReal, rowOrderCompare, MAX_TEXT_LENGTH, toReal, toText, tooBigError } from './value.ts';
 
 /**
  * The running state of one aggregate over one group or one window frame.
@@ -445,20 +445,8 @@ export interface AggregateOrderTerm {
  * refuses ORDER BY there, so there is no inverse.
  */
 export function orderedAggregate(def: AggregateDef, nargs: number, terms: readonly AggregateOrderTerm[]): AggregateDef {
-  const compare = (a: readonly SqlValue[], b: readonly SqlValue[]): number => {
-    for (let i = 0; i < terms.length; i++) {
-      const t = terms[i]!;
-      const x = a[nargs + i]!;
-      const y = b[nargs + i]!;
-      if (x === null || y === null) {
-        if (x === y) continue;
-        return (x === null) === t.nullsFirst ? -1 : 1;
-      }
-      const c = compareValues(x, y, t.coll);
-      if (c !== 0) return t.desc ? -c : c;
-    }
-    return 0;
-  };
+  // The kept rows hold the arguments, then one value per ORDER BY term.
+  const compare = rowOrderCompare(terms.map((t, i) => ({ ...t, key: nargs + i })));
   return {
     name: def.name,
     ...(def.json === true ? { json: true } : {}),

@@ -17,7 +17,7 @@ import type { SqlValue } from '../format/sql-value.ts';
 import { encodeKey, prefixSuccessor, type KeyColumn } from '../format/key-codec.ts';
 import { decodeColumnsInto } from '../format/row-codec.ts';
 import { objectPrefix, prefixEnd, readRowid, rowKey as tableRowKey, prefixed } from '../format/table-key.ts';
-import { type Collation, applyAffinity, applyComparisonAffinity, compareValues, isTruthy } from './value.ts';
+import { type Collation, applyAffinity, applyComparisonAffinity, compareValues, isTruthy, rowOrderCompare } from './value.ts';
 import type { TableInfo } from './catalog.ts';
 import type { Accumulator } from './aggregates.ts';
 import { type Frame, type Row, type Source, limitValue, rowKey, valueKey } from './expr-compile.ts';
@@ -1437,19 +1437,7 @@ function siftDown<T>(h: T[], i: number, cmp: (a: T, b: T) => number): void {
 }
 
 export function makeSortCompare(terms: readonly SortTerm[]): (a: readonly SqlValue[], b: readonly SqlValue[]) => number {
-  return (a, b) => {
-    for (const t of terms) {
-      const x = a[t.key]!;
-      const y = b[t.key]!;
-      if (x === null || y === null) {
-        if (x === y) continue;
-        return (x === null) === t.nullsFirst ? -1 : 1;
-      }
-      const c = compareValues(x, y, t.coll);
-      if (c !== 0) return t.desc ? -c : c;
-    }
-    return 0;
-  };
+  return rowOrderCompare(terms);
 }
 
 function compareRows(a: readonly SqlValue[], b: readonly SqlValue[], colls: readonly Collation[]): number {

@@ -837,3 +837,28 @@ function shift(a: SqlValue, b: SqlValue, left: boolean): SqlValue {
   if (n >= 64n) return x >= 0n || left ? 0 : -1;
   return makeInteger(left ? BigInt.asIntN(64, x << n) : x >> n);
 }
+
+/** One ORDER BY term over rows of values: the value at `key`, its direction, NULLS FIRST/LAST and collation. */
+export interface RowOrderTerm {
+  readonly key: number;
+  readonly desc: boolean;
+  readonly nullsFirst: boolean;
+  readonly coll: Collation;
+}
+
+/** The comparison of two rows by `terms` (ORDER BY of a query, ORDER BY inside an aggregate call). */
+export function rowOrderCompare(terms: readonly RowOrderTerm[]): (a: readonly SqlValue[], b: readonly SqlValue[]) => number {
+  return (a, b) => {
+    for (const t of terms) {
+      const x = a[t.key]!;
+      const y = b[t.key]!;
+      if (x === null || y === null) {
+        if (x === y) continue;
+        return (x === null) === t.nullsFirst ? -1 : 1;
+      }
+      const c = compareValues(x, y, t.coll);
+      if (c !== 0) return t.desc ? -c : c;
+    }
+    return 0;
+  };
+}

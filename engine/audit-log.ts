@@ -267,6 +267,7 @@ export function verifyAuditFile(path: string, databaseId: Uint8Array, key: Uint8
   let lastSeq = 0;
   let lastMac = ZERO_MAC;
   let seenOwn = false;
+  let firstEarlier = 0;
   let checkpointMac: { mac: string; line: number } | null = null;
   let firstBroken: AuditBrokenEntry | null = null;
   const report = (): AuditVerifyReport => ({
@@ -314,11 +315,18 @@ export function verifyAuditFile(path: string, databaseId: Uint8Array, key: Uint8
         firstBroken = { line: i + 1, seq: e.seq, reason: 'MAC does not verify: the entry was changed or forged' };
         return report();
       }
+      // [AUD-KEY-1]: entries under an earlier root key are vouched for only by the revocation that
+      // replaced it — the first entry under this key, whose prev binds the last of them.
+      if (!seenOwn && earlierRoot > 0 && e.op !== 'revoke') {
+        firstBroken = { line: firstEarlier, seq: 1, reason: 'entries under another key are not followed by the revocation that replaced that key: an entry was changed' };
+        return report();
+      }
       seenOwn = true;
       verified++;
       unauthenticated += pending;
       pending = 0;
     } else if (!seenOwn) {
+      if (earlierRoot === 0) firstEarlier = i + 1;
       earlierRoot += 1 + pending;
       pending = 0;
     } else {
@@ -328,6 +336,10 @@ export function verifyAuditFile(path: string, databaseId: Uint8Array, key: Uint8
     lastSeq = e.seq;
     lastMac = e.mac;
     if (checkpoint !== null && e.seq === checkpoint.seq) checkpointMac = { mac: e.mac, line: i + 1 };
+  }
+  if (earlierRoot > 0 && !seenOwn) {
+    firstBroken = { line: firstEarlier, seq: 1, reason: 'every entry is under another key and no revocation under this key follows: an entry was changed' };
+    return report();
   }
   if (checkpoint !== null && checkpoint.seq > 0) {
     if (checkpointMac === null) {

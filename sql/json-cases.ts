@@ -155,6 +155,11 @@ export const TABLE_FUNCTION_CASES: readonly string[] = [
   `SELECT * FROM json_tree('{"a":[1,{"b":2}],"c":"d"}')`,
   `SELECT key, value, type, fullkey, path FROM json_each('{"a":5}', '$.a')`,
   `SELECT key, value, fullkey, path FROM json_tree('{"a":5}', '$.a')`,
+  // The root row's key and path as SQLite's jsonEachPathLength splits the root path: only when the
+  // root is its container's first member; otherwise key is the path after "$." and path is '$'.
+  `SELECT key, fullkey, path FROM json_tree('{"a":{"a":{},"b":[]}}', '$.a.b') UNION ALL SELECT key, fullkey, path FROM json_tree('{"a":{"b":[1]}}', '$.a.b')`,
+  `SELECT key, fullkey, path FROM json_tree('{"a":1,"b":{"c":[5,[6,{"d":1}]]}}', '$.b.c[1][1].d') UNION ALL SELECT key, fullkey, path FROM json_tree('[1,[2,[3]]]', '$[1][1]')`,
+  `SELECT key, fullkey, path FROM json_tree('{"a.b":{"c":1},"x":2}', '$."a.b"') UNION ALL SELECT key, fullkey, path FROM json_tree('{"x":{"a":1},"a.b":2}', '$."a.b"')`,
   // a root given as [#-N] has key 0 in SQLite (found by fuzz/differential-json)
   `SELECT key, value, fullkey, path FROM json_tree('[{},5,6]', '$[#-1]') UNION ALL SELECT key, value, fullkey, path FROM json_tree('{"a":[1,2]}', '$.a[#-2]')`,
   `SELECT * FROM json_each('5')`,

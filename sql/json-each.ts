@@ -30,16 +30,42 @@ function labelStep(raw: Uint8Array): string {
 }
 
 /** The root path without its last step (the `path` of the root row when it is an object member or array element). */
-function parentPath(root: string): string {
-  let cut = 1;
-  for (let i = 1; i < root.length; i++) {
-    const c = root[i];
-    if (c === '"') {
-      for (i++; i < root.length && root[i] !== '"'; i++) if (root[i] === '\\') i++;
-    } else if (c === '.' || c === '[') cut = i;
+/**
+ * The key and path of json_tree's root row, as SQLite's jsonEachPathLength finds them: scanning
+ * the root path text backwards for a '.' or '[' whose prefix names the container in which the
+ * root element (its label, for an object member) comes first; when none does (the root is not
+ * its container's first member), the split falls after '$', so the key is the whole path text
+ * after "$." (SQLite's quirk: key 'a.b', path '$'). A '[' split gives the integer its digits
+ * start with (a `[#-N]` step gives 0).
+ */
+function rootKeyAndPath(b: Uint8Array, root: string, at: number): { key: SqlValue; path: string } {
+  const zc = cBytes(root); // NUL-terminated, as lookupPath reads it
+  const z = zc.subarray(0, zc.length - 1);
+  if (z.length <= 1) return { key: null, path: '$' };
+  let n = z.length;
+  const s = [0];
+  while (n > 1) {
+    n--;
+    if (z[n] !== 0x5b && z[n] !== 0x2e) continue;
+    const prefix = new Uint8Array(n + 1);
+    prefix.set(z.subarray(0, n));
+    const x = lookupPath(b, 0, prefix, 1, { index: 0, label: 0 });
+    if (x < 0) continue;
+    if (x + payloadSize(b, x, b.length, s) === at) break;
   }
-  return root.slice(0, cut);
+  const path = bytesToText(z.subarray(0, n), false)!;
+  if (n === z.length) return { key: null, path };
+  if (z[n] === 0x5b) {
+    // sqlite3Atoi64 over the text after '[': an optional sign and the digits it starts with.
+    const m = /^[+-]?\d*/.exec(bytesToText(z.subarray(n + 1), false)!)![0];
+    const v = m === '' || m === '+' || m === '-' ? 0 : Number(m);
+    return { key: Number.isSafeInteger(v) ? v : BigInt(m), path };
+  }
+  // A quoted label loses its quotes (SQLite drops the first and last byte, unescaping nothing).
+  if (z[n + 1] === 0x22) return { key: bytesToText(z.subarray(n + 2, Math.max(n + 2, z.length - 1)), false)!, path };
+  return { key: bytesToText(z.subarray(n + 1), false)!, path };
 }
+
 
 interface Frame {
   /** Offset of the container. */
@@ -88,14 +114,8 @@ function* walk(recursive: boolean, args: readonly (SqlValue | undefined)[]): Gen
   // The root element's own key: its label or array index in the enclosing container.
   const rootId = found.label > 0 ? found.label : j;
   if (recursive) {
-    let key: SqlValue = null;
-    if (found.label > 0) key = labelOf(b, found.label).text;
-    else if (root !== '$') {
-      // SQLite reads the digits after '[': a `[#-N]` step (counted from the end) gives key 0.
-      const m = /\[(\d+|#-\d+)\]$/.exec(root);
-      key = m ? (m[1]!.startsWith('#') ? 0 : Number(m[1])) : null;
-    }
-    yield row(key, j, rootId, null, root, root === '$' ? '$' : parentPath(root));
+    const { key, path } = rootKeyAndPath(b, root, found.label > 0 ? found.label : j);
+    yield row(key, j, rootId, null, root, path);
   } else if (!isContainer) {
     yield row(null, j, rootId, null, root, root);
     return;

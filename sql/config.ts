@@ -133,6 +133,8 @@ export interface ConfigOverrides {
   readonly clock?: () => number;
   /** Audit log file; replaces [logging] audit_log_path (the log stays off unless audit_log_enabled = true). */
   readonly auditLogPath?: string;
+  /** The audit log on for this open, whatever [logging] says (the shell's --audit-log). */
+  readonly auditLog?: DatabaseOptions['auditLog'];
   /** Environment used to read PassphraseEnvironment variables. Default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** DatabaseOptions.interruptFlag. */
@@ -266,7 +268,8 @@ export function databaseOptionsFromConfig(config: HeliosConfig, overrides: Confi
   if (config.database.memoryLimitMb !== null) o.memoryLimitMb = config.database.memoryLimitMb;
   if (config.encryption.rotationIntervalDays !== null) o.rotationIntervalDays = config.encryption.rotationIntervalDays;
   const auditPath = overrides.auditLogPath ?? config.logging.auditLogPath;
-  if (config.logging.auditLogEnabled && auditPath !== null) o.auditLog = { path: auditPath, routine: config.logging.logEncryptionOperations };
+  if (overrides.auditLog !== undefined) o.auditLog = overrides.auditLog;
+  else if (config.logging.auditLogEnabled && auditPath !== null) o.auditLog = { path: auditPath, routine: config.logging.logEncryptionOperations };
   if (overrides.clock !== undefined) o.clock = overrides.clock;
   if (overrides.fileMustExist !== undefined) o.fileMustExist = overrides.fileMustExist;
   if (overrides.readonly !== undefined) o.readonly = overrides.readonly;

@@ -13,12 +13,15 @@ interface Operator {
   readonly summary: string;
   /** Extra options: name → whether it takes a value. */
   readonly options: Readonly<Record<string, boolean>>;
+  /** Opens DIR readonly. */
+  readonly readonly?: boolean;
   /** The dot command to run, from the extra options given. */
   command(extra: ReadonlyMap<string, string | true>): string;
 }
 
 const KEY_OPTIONS = `  --key-file PATH | --key-env VAR | --passphrase | --passphrase-env VAR | --config FILE.toml
-                         the key that opens DIR (as for the shell); --no-encryption for a plain database`;
+                         the key that opens DIR (as for the shell); --no-encryption for a plain database
+  --audit-log PATH       record this run's security operations in the audit log PATH`;
 
 function quote(s: string): string {
   return `"${s.replace(/["\\]/g, (c) => '\\' + c)}"`;
@@ -79,6 +82,13 @@ const OPERATORS: Readonly<Record<string, Operator>> = {
       return `.backup ${x.has('--set') ? '--set ' : ''}${x.has('--plain') ? '--plain ' : ''}${quote(to)}`;
     },
   },
+  'audit verify': {
+    summary:
+      'check the tamper-evident audit log of DIR (--audit-log PATH, else the --config file\'s audit_log_path) with its key; DIR is opened readonly; exit 1 names the first broken entry (line, seq, reason)',
+    options: { '--audit-log': true },
+    readonly: true,
+    command: (x) => (typeof x.get('--audit-log') === 'string' ? `.audit verify ${quote(x.get('--audit-log') as string)}` : '.audit verify'),
+  },
   rotate: {
     summary: 'start a new data-key generation; --rewrite re-seals every table with it (progress on a terminal)',
     options: { '--rewrite': false },
@@ -97,6 +107,7 @@ const TWO_PATHS: Readonly<Record<string, string>> = {
 /** Whether the arguments name an operator command (COMMAND then DIR or --help). A directory named like one opens as ./verify. */
 export function isOperatorCommand(args: readonly string[]): boolean {
   const name = args[0]!;
+  if (name === 'audit') return args.length >= 2;
   return args.length >= 2 && (Object.prototype.hasOwnProperty.call(OPERATORS, name) || Object.prototype.hasOwnProperty.call(TWO_PATHS, name));
 }
 
@@ -201,6 +212,18 @@ export interface OperatorIo {
 
 /** Runs `heliosdb COMMAND …`; resolves to the exit status. */
 export async function runOperator(args: readonly string[], io: OperatorIo): Promise<number> {
+  if (args[0] === 'audit') {
+    // `heliosdb audit verify DIR …`: the one subcommand of audit so far.
+    if (args[1] !== 'verify') {
+      if (args[1] === '--help' || args[1] === '-h') {
+        io.output.write(operatorUsage('audit verify'));
+        return EXIT.OK;
+      }
+      io.errors.write(`heliosdb audit: unknown subcommand ${JSON.stringify(args[1] ?? '')}\n${operatorUsage('audit verify')}`);
+      return EXIT.USAGE;
+    }
+    args = ['audit verify', ...args.slice(2)];
+  }
   const name = args[0]!;
   const two = TWO_PATHS[name];
   if (two !== undefined) {
@@ -228,11 +251,11 @@ export async function runOperator(args: readonly string[], io: OperatorIo): Prom
         } else extra.set(a, true);
       } else pass.push(a);
     }
-    const dirs = pass.filter((a, i) => !a.startsWith('-') && !['--key-file', '--key-env', '--passphrase-env', '--config'].includes(pass[i - 1] ?? ''));
+    const dirs = pass.filter((a, i) => !a.startsWith('-') && !['--key-file', '--key-env', '--passphrase-env', '--config', '--audit-log'].includes(pass[i - 1] ?? ''));
     if (dirs.length !== 1) throw new OperatorUsage('give one database directory');
     const command = op.command(extra);
     const options: ShellOptions = {
-      args: [...pass, command],
+      args: [...pass, ...(op.readonly === true ? ['--readonly'] : []), command],
       input: '',
       output: io.output,
       errors: io.errors,

@@ -608,6 +608,47 @@ test('operator commands: verify, info, dump, rekey, addkey, removekey and rotate
   });
 });
 
+test('--audit-log turns the audit log on for one run; heliosdb audit verify checks it, and names the first broken entry with exit 1', async () => {
+  await withTmp(async (dir) => {
+    const key = join(dir, 'k.key');
+    const key2 = join(dir, 'k2.key');
+    writeFileSync(key, KEY_HEX);
+    writeFileSync(key2, '5d'.repeat(32));
+    const db = join(dir, 'aud.db');
+    const log = join(dir, 'audit.log');
+    const op = async (args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await runOperator(args, { output: { write: (s: string) => (out += s) }, errors: { write: (s: string) => (err += s) }, env: {} });
+      return { code, out, err };
+    };
+    const made = await shell([db, '--key-file', key, '--create', '--audit-log', log], PATIENTS + '.audit verify\n');
+    assert.is(made.code, 0, made.err);
+    assert.match(made.out, /^ok: audit log .*audit\.log: 1 entries \(1 verified\)/m, 'the open is the first entry');
+    assert.is((await shell([db, '--key-file', key], 'SELECT 1;\n')).code, 0, 'without --audit-log nothing is appended');
+    assert.is((await op(['addkey', db, '--key-file', key, '--new-key-file', key2, '--audit-log', log])).code, 0);
+    const lines = readFileSync(log, 'latin1').split('\n').filter((l) => l !== '');
+    assert.equal(lines.map((l) => l.split('\t')[4]), ['open', 'close', 'open', 'add-key', 'close']);
+    const ok = await op(['audit', 'verify', db, '--key-file', key2, '--audit-log', log]);
+    assert.is(ok.code, 0, ok.err);
+    assert.match(ok.out, new RegExp(`^ok: audit log [^\\n]*: ${lines.length} entries \\(${lines.length} verified\\)`));
+    assert.is(readFileSync(log, 'latin1').split('\n').filter((l) => l !== '').length, lines.length, 'audit verify appends nothing');
+    const help = await op(['audit', 'verify', '--help']);
+    assert.is(help.code, 0);
+    assert.match(help.out, /^usage: heliosdb audit verify DIR \[KEY\] \[--audit-log VALUE\]/);
+    assert.match(help.out, /first broken entry/);
+    assert.is((await op(['audit', 'check', db])).code, EXIT.USAGE);
+    assert.is((await op(['audit', 'verify', db, '--key-file', key])).code, EXIT.FAILED, 'no path: the log is off for this run and none is given');
+    assert.is((await op(['audit', 'verify', join(dir, 'none.db'), '--key-file', key, '--audit-log', log])).code, EXIT.NOT_OPENED);
+    // Change the operation of the third entry: its MAC no longer matches.
+    const tampered = lines.map((l, i) => (i === 2 ? l.replace('\topen\t', '\tclose\t') : l));
+    writeFileSync(log, tampered.join('\n') + '\n');
+    const bad = await op(['audit', 'verify', db, '--key-file', key, '--audit-log', log]);
+    assert.is(bad.code, EXIT.FAILED);
+    assert.match(bad.err, /^Error \[CORRUPTION\]: audit log [^\n]*audit\.log: entry broken at line 3 \(seq 3\): /);
+  });
+});
+
 test('dot commands abbreviate as in sqlite3 (.he on, .mo csv); key commands only in full', async () => {
   const r = await shell([], '.he on\n.mo list\nSELECT 1 AS a;\n.rek --key-file nowhere\n');
   assert.is(r.out, 'a\n1\n');

@@ -117,6 +117,8 @@ export interface ShellArgs {
   commands: string[];
   key: { kind: 'file' | 'env' | 'passphrase-env'; value: string } | { kind: 'passphrase' } | null;
   config: string | null;
+  /** --audit-log PATH: the audit log on for this run, appended to PATH (spec/audit-log.md). */
+  auditLog: string | null;
   noEncryption: boolean;
   create: boolean;
   readonly: boolean;
@@ -140,6 +142,7 @@ export interface ShellArgs {
 
 export const USAGE = `usage: heliosdb [options] [DIR] [SQL | .command ...]
        heliosdb verify|info|dump|backup|rekey|addkey|removekey|rotate DIR [options]
+       heliosdb audit verify DIR [--audit-log PATH] [options]
        heliosdb restore BACKUP DEST | import-sqlite SRC DEST [options]  (heliosdb COMMAND --help)
 Key options:
   --key-file PATH        raw key file (32 bytes or 64 hex chars)
@@ -148,6 +151,8 @@ Key options:
   --passphrase-env VAR   passphrase in an environment variable
   --config FILE.toml     settings and key source from a configuration file
   --no-encryption        open or create an unencrypted database
+  --audit-log PATH       append this run's security operations (open, close, key
+                         changes, backups, ...) to the tamper-evident audit log PATH
 Database options:
   --create               create DIR when it does not exist
   --readonly             refuse statements that write
@@ -205,6 +210,8 @@ Keys (KEY is --key-file PATH, --key-env VAR, --passphrase-env VAR or --passphras
 .revoke KEY              make KEY the only key: new root and data key, every file re-sealed
 .rotate [--rewrite]      start a new data-key generation (--rewrite: re-seal every table)
 .verify                  check every block and file (PRAGMA integrity_check)
+.audit verify [PATH]     check the audit log (default: this run's --audit-log or the
+                         configuration's audit_log_path); names the first broken entry
 Statements end with ";" and may span lines; Ctrl-C stops a running statement
 or drops a partial one.
 `;
@@ -216,7 +223,7 @@ const MODE_FLAGS = new Set<string>(MODES);
 /** Parses the command line; throws UsageError. sqlite3-style flags take one or two dashes. */
 export function parseShellArgs(args: readonly string[]): ShellArgs {
   const a: ShellArgs = {
-    path: null, commands: [], key: null, config: null, noEncryption: false, create: false, readonly: false,
+    path: null, commands: [], key: null, config: null, auditLog: null, noEncryption: false, create: false, readonly: false,
     mode: null, headers: null, separator: null, nullValue: null, newline: null, cmd: [], init: null, bail: false, echo: false, batch: null, help: false, version: false,
   };
   const positional: string[] = [];
@@ -256,6 +263,9 @@ export function parseShellArgs(args: readonly string[]): ShellArgs {
         break;
       case 'config':
         a.config = value();
+        break;
+      case 'audit-log':
+        a.auditLog = value();
         break;
       case 'no-encryption':
         a.noEncryption = true;
@@ -476,6 +486,7 @@ async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Dat
       if (o.interruptFlag !== undefined) overrides.interruptFlag = o.interruptFlag;
       if (args.path !== null) overrides.path = args.path;
       if (key !== undefined) overrides.key = key;
+      if (args.auditLog !== null) overrides.auditLog = { path: args.auditLog, routine: config.logging.logEncryptionOperations };
       if (args.noEncryption && config.encryption.enabled) throw new HeliosError('CONFIG', `--no-encryption contradicts ${config.fileName} (encryption.enabled)`);
       const path = args.path ?? config.database.path ?? '';
       if (path !== ':memory:') overrides.fileMustExist = !args.create;
@@ -487,6 +498,7 @@ async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Dat
     if (key !== undefined) opts.key = key;
     if (o.kdf !== undefined) opts.kdf = o.kdf;
     if (args.noEncryption) opts.encryption = false;
+    if (args.auditLog !== null) opts.auditLog = { path: args.auditLog };
     if (path !== ':memory:') opts.fileMustExist = !args.create;
     return { db: withCreateHint(path, args.create, () => new Database(path, opts)), config: null, path };
   } finally {
@@ -1161,6 +1173,23 @@ class Shell {
         this.write('ok\n');
         return;
       }
+      case '.audit': {
+        maxArgs(2);
+        if (arg(0) !== 'verify') throw new HeliosError('INVALID_ARGUMENT', 'usage: .audit verify [PATH]');
+        const path = arg(1) ?? this.auditLogPath();
+        const r = this.db.verifyAuditLog(path);
+        if (r.firstBroken !== null) {
+          const b = r.firstBroken;
+          throw new HeliosError('CORRUPTION', `audit log ${r.path}: entry broken at line ${b.line}${b.seq !== null ? ` (seq ${b.seq})` : ''}: ${b.reason}`, { file: r.path });
+        }
+        const notes = [`${r.verified} verified`];
+        if (r.unauthenticated > 0) notes.push(`${r.unauthenticated} failed unlock(s) vouched for by a later entry`);
+        if (r.unauthenticatedTail > 0) notes.push(`${r.unauthenticatedTail} at the end not vouched for yet`);
+        if (r.earlierRoot > 0) notes.push(`${r.earlierRoot} under an earlier root key`);
+        if (r.otherDatabases > 0) notes.push(`${r.otherDatabases} line(s) of other databases`);
+        this.write(`ok: audit log ${r.path}: ${r.entries} entries (${notes.join(', ')}), last seq ${r.lastSeq}${r.checkpointSeq !== null ? `, checkpoint seq ${r.checkpointSeq}` : ''}\n`);
+        return;
+      }
       case '.rekey':
         this.db.changeKey(this.keyArg(cmd, rest), this.kdf === undefined ? {} : { kdf: this.kdf });
         this.write('key changed: the old key no longer opens this database\n');
@@ -1190,6 +1219,11 @@ class Shell {
       default:
         throw new HeliosError('INVALID_ARGUMENT', `unknown command ${JSON.stringify(cmd)}; enter .help for the list`);
     }
+  }
+
+  /** The audit log `.audit verify` checks by default: this handle's, else the configuration's. */
+  private auditLogPath(): string | undefined {
+    return this.db.storageInfo().auditLogPath ?? this.config?.logging.auditLogPath ?? undefined;
   }
 
   /** .parameter list | set NAME VALUE | unset NAME | clear (init is accepted and does nothing: the values live in the shell). */
@@ -1508,7 +1542,7 @@ function ioError(what: string, file: string, e: unknown): HeliosError {
 }
 
 const DOT_COMMANDS = [
-  '.addkey', '.backup', '.bail', '.changes', '.databases', '.dump', '.echo', '.eqp', '.exit', '.fullschema', '.headers', '.help', '.import', '.indexes', '.info',
+  '.addkey', '.audit', '.backup', '.bail', '.changes', '.databases', '.dump', '.echo', '.eqp', '.exit', '.fullschema', '.headers', '.help', '.import', '.indexes', '.info',
   '.mode', '.nullvalue', '.once', '.open', '.output', '.parameter', '.print', '.quit', '.read', '.rekey', '.removekey', '.revoke', '.rotate', '.schema',
   '.separator', '.show', '.tables', '.timer', '.verify', '.width',
 ];

@@ -83,7 +83,8 @@ import { compactAll, copyDatabase } from './vacuum.ts';
 
 export type { BackupPoint, FileCheck, FileCheckProgress, FipsStatus } from './engine-types.ts';
 export type { Engine, EngineInfo, EngineIterator, EngineOptions, IteratorOptions, Snapshot, SynchronousMode } from './engine-types.ts';
-export type { KeySourceOption } from './key-loader.ts';
+export type { KeySourceOption, ResolvedKeySource } from './key-loader.ts';
+export { resolveKeySource } from './key-loader.ts';
 /** Re-exported so layers above the engine never import crypto/ directly. */
 export type { KdfOptions } from '../crypto/superblock.ts';
 export type { SuiteId } from '../crypto/cipher-suite.ts';

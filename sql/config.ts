@@ -53,6 +53,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { HeliosError } from '../format/errors.ts';
 import type { KeySourceOption, SynchronousMode } from '../engine/engine.ts';
+import { resolveKeySource } from '../engine/engine.ts';
 import { Database, type DatabaseOptions } from './database.ts';
 
 /** Where the key comes from; paths are absolute. Never holds key material. */
@@ -306,6 +307,7 @@ export function memoryBudgetsFor(memoryLimitMb: number): { readonly memtableBudg
   return { memtableBudgetBytes: Math.max(MIB, Math.floor(limitBytes / 4)), blockCacheBytes: Math.floor(limitBytes / 4) };
 }
 
+/** The configured key source as the API's key option; passphrase files and variables are read by resolveKeySource, as for `new Database`. */
 function keyOption(config: HeliosConfig, env: Readonly<Record<string, string | undefined>> | undefined): KeySourceOption {
   const ks = config.encryption.keySource!;
   switch (ks.kind) {
@@ -313,29 +315,10 @@ function keyOption(config: HeliosConfig, env: Readonly<Record<string, string | u
       return { file: ks.path };
     case 'env':
       return { env: ks.variable };
-    case 'passphrase-file': {
-      let bytes: Uint8Array;
-      try {
-        const b = readFileSync(ks.path);
-        bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-      } catch (e) {
-        const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
-        throw new HeliosError('CONFIG', `cannot read passphrase file ${ks.path}: ${code}`, { file: ks.path, osCode: code });
-      }
-      let end = bytes.indexOf(0x0a);
-      if (end < 0) end = bytes.length;
-      if (end > 0 && bytes[end - 1] === 0x0d) end--;
-      const passphrase = bytes.slice(0, end);
-      bytes.fill(0);
-      if (passphrase.length === 0) throw new HeliosError('CONFIG', `passphrase file ${ks.path} is empty`, { file: ks.path });
-      return { passphrase };
-    }
-    case 'passphrase-env': {
-      const e = env ?? (typeof process !== 'undefined' ? process.env : {});
-      const v = e[ks.variable];
-      if (v === undefined || v === '') throw new HeliosError('CONFIG', `environment variable ${ks.variable} (the passphrase) is not set or empty`);
-      return { passphrase: v };
-    }
+    case 'passphrase-file':
+      return resolveKeySource({ passphraseFile: ks.path });
+    case 'passphrase-env':
+      return resolveKeySource({ passphraseEnv: ks.variable }, env !== undefined ? { env } : {});
   }
 }
 

@@ -5,7 +5,7 @@
  * 0 ok, 1 the command failed (verify: damage found), 2 bad arguments,
  * 3 the database could not be opened, 4 internal error.
  */
-import { HeliosError, importSqlite, restoreBackup, type KeySourceOption } from '../../index.ts';
+import { HeliosError, importSqlite, resolveKeySource, restoreBackup, type KeySourceOption } from '../../index.ts';
 import { askPassphrase, EXIT, formatError, runShell, type ShellOptions, type ShellWriter } from './shell.ts';
 import { createProgress } from './progress.ts';
 
@@ -130,11 +130,8 @@ async function keyFrom(args: readonly string[], io: OperatorIo, isNew: boolean):
     };
     if (a === '--key-file') set({ file: value() });
     else if (a === '--key-env') set({ env: value() });
-    else if (a === '--passphrase-env') {
-      const v = env[value()];
-      if (v === undefined || v === '') throw new HeliosError('CONFIG', `environment variable ${args[i]} (the passphrase) is not set or empty`);
-      set({ passphrase: v });
-    } else if (a === '--passphrase') {
+    else if (a === '--passphrase-env') set(resolveKeySource({ passphraseEnv: value() }, { env }));
+    else if (a === '--passphrase') {
       if (io.readSecret === undefined) throw new HeliosError('CONFIG', '--passphrase needs a terminal to ask on; use --passphrase-env VAR');
       const p = await askPassphrase(io.readSecret, isNew ? 'New passphrase: ' : 'Passphrase: ', isNew, 'nothing written');
       if (p === null) throw new HeliosError('CONFIG', 'no passphrase given');

@@ -40,6 +40,7 @@ import {
   loadConfig,
   openDatabaseFromConfig,
   renderReal,
+  resolveKeySource,
   type ConfigOverrides,
   type ConfigSetting,
   type DatabaseOptions,
@@ -461,13 +462,9 @@ async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Dat
     case 'env':
       key = { env: args.key.value };
       break;
-    case 'passphrase-env': {
-      const name = args.key.value;
-      const v = env[name];
-      if (v === undefined || v === '') throw new HeliosError('CONFIG', `environment variable ${name} (the passphrase) is not set or empty`);
-      key = { passphrase: v };
+    case 'passphrase-env':
+      key = resolveKeySource({ passphraseEnv: args.key.value }, { env });
       break;
-    }
     case 'passphrase': {
       if (o.readSecret === undefined) throw new HeliosError('CONFIG', '--passphrase needs a terminal to ask on; use --passphrase-env VAR');
       const isNew = args.create && newDatabasePath(args);
@@ -1382,11 +1379,8 @@ class Shell {
         return { file: value };
       case '--key-env':
         return { env: value };
-      case '--passphrase-env': {
-        const v = this.env[value];
-        if (v === undefined || v === '') throw new HeliosError('CONFIG', `environment variable ${value} (the passphrase) is not set or empty`);
-        return { passphrase: v };
-      }
+      case '--passphrase-env':
+        return resolveKeySource({ passphraseEnv: value }, { env: this.env });
       default:
         throw new HeliosError('INVALID_ARGUMENT', usage);
     }

@@ -209,6 +209,12 @@ export interface BackupPoint {
   openTable(name: string): VfsFile;
   /** CLOSED once the engine closed: a backup stops at its next slice (a reopen may delete what it copies). */
   check(): void;
+  /**
+   * Authenticates the copy of table `name` in the destination: every block, and the size,
+   * digest and generation the manifest records. CORRUPTION naming the file when the source was
+   * already damaged (or the copy is) — a backup never accepts a table that does not authenticate.
+   */
+  authenticate(name: string): void;
   /** Unpins the tables. Idempotent. */
   release(): void;
 }

@@ -18,7 +18,7 @@ export { openEngine, createWriteBatch, resolveKeySource } from './engine/engine.
 export type { Engine, EngineOptions, EngineInfo, EngineIterator, IteratorOptions, Snapshot, SynchronousMode, KeySourceOption, ResolvedKeySource, WriteBatch } from './engine/engine.ts';
 export { createMemVfs } from './engine/mem-vfs.ts';
 export type { Vfs, VfsFile } from './engine/vfs.ts';
-export type { ChangeKeyOptions, RewriteOptions, RewriteProgress, RewriteResult, RotateOptions } from './engine/engine.ts';
+export type { ChangeKeyOptions, RewriteOptions, RewriteProgress, RewriteResult, RotateOptions, VacuumProgress } from './engine/engine.ts';
 export type { RevokeOptions, RevokeResult } from './engine/key-management.ts';
 export { importSqlite } from './sql/import/importer.ts';
 export type { ImportOptions, ImportProgress, ImportPhase, ImportResult } from './sql/import/importer.ts';

@@ -8,6 +8,7 @@ import { HeliosError } from '../format/errors.ts';
 import { LOG_BLOCK_BYTES, MAX_LOG_FILE_BYTES, MAX_SEALED_RECORD_BYTES } from '../format/record-frame.ts';
 import type { SuiteId } from '../crypto/cipher-suite.ts';
 import type { Vfs, VfsFile } from './vfs.ts';
+import type { CompactAllOptions } from './vacuum.ts';
 import { keySourceKind, type KeySourceKind, type KeySourceOption } from './key-loader.ts';
 import type { EngineKeyManagement } from './key-management.ts';
 import type { KdfOptions } from '../crypto/superblock.ts';
@@ -284,7 +285,7 @@ export interface Engine extends EngineKeyManagement {
    * deleted and overwritten entries no reader needs are dropped and their files deleted.
    * READONLY on a readonly handle.
    */
-  compactAll(): void;
+  compactAll(options?: CompactAllOptions): void;
   /**
    * VACUUM INTO (engine/vacuum.ts): compactAll, then a copy of the database's sealed files in
    * the new directory `destDir` of `destVfs` (default: this engine's), opened by the same keys.

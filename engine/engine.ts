@@ -80,6 +80,7 @@ import { openOrCreateSuperblock, recoverReadonly, recoverWritable, type Recovere
 import { createTableSet } from './table-set.ts';
 import { createMaintenance, type WriterState } from './maintenance.ts';
 import { compactAll, copyDatabase } from './vacuum.ts';
+export type { CompactAllOptions, VacuumProgress } from './vacuum.ts';
 
 export type { BackupPoint, FileCheck, FileCheckProgress, FipsStatus } from './engine-types.ts';
 export type { Engine, EngineInfo, EngineIterator, EngineOptions, IteratorOptions, Snapshot, SynchronousMode } from './engine-types.ts';
@@ -501,9 +502,9 @@ function createEngine(s: EngineState): Engine {
         key.fill(0);
       }
     },
-    compactAll() {
+    compactAll(options) {
       checkOpen();
-      compactAll(vacuumHost);
+      compactAll(vacuumHost, options);
     },
     copyTo(destDir, destVfs = vfs) {
       checkOpen();

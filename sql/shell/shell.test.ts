@@ -649,6 +649,24 @@ test('--audit-log turns the audit log on for one run; heliosdb audit verify chec
   });
 });
 
+test('VACUUM draws a progress bar of the bytes merged when progress is on (a terminal), and nothing otherwise', async () => {
+  await withTmp(async (dir) => {
+    const db = join(dir, 'vac.db');
+    const fillSql = "CREATE TABLE big (i INTEGER PRIMARY KEY, s TEXT);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000) INSERT INTO big SELECT x, printf('row %d of a table that VACUUM compacts', x) FROM c;\nDELETE FROM big WHERE i % 2 = 0;\n";
+    assert.is((await shell([db, '--no-encryption', '--create'], fillSql)).code, 0);
+    let now = 0;
+    const r = await shell([db, '--no-encryption'], 'VACUUM;\nSELECT count(*) FROM big;\n', { progress: true, clock: () => (now += 200) });
+    assert.is(r.code, 0, r.err);
+    assert.is(r.out, '2500\n');
+    assert.match(r.err, /\r\x1b\[2Kvacuum \[[#.]{20}\] +\d+%  [\d.]+ [KM]?B\/[\d.]+ [KM]?B/);
+    assert.match(r.err, /100%/);
+    const quiet = await shell([db, '--no-encryption'], 'VACUUM;\n', { clock: () => (now += 200) });
+    assert.equal(quiet, { code: 0, out: '', err: '' });
+    const inTxn = await shell([db, '--no-encryption'], 'BEGIN;\nVACUUM;\nROLLBACK;\n', { progress: true });
+    assert.match(inTxn.err, /cannot VACUUM from within a transaction/);
+  });
+});
+
 test('dot commands abbreviate as in sqlite3 (.he on, .mo csv); key commands only in full', async () => {
   const r = await shell([], '.he on\n.mo list\nSELECT 1 AS a;\n.rek --key-file nowhere\n');
   assert.is(r.out, 'a\n1\n');

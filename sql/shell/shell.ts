@@ -857,6 +857,19 @@ class Shell {
         } else {
           this.streamRows(names, st.iterate(...args) as Iterable<unknown[]>);
         }
+      } else if (this.progress && /^\s*vacuum(\s+main)?\s*;?\s*$/i.test(sql)) {
+        // VACUUM on a terminal: the same statement through db.vacuum, with a bar of the bytes merged.
+        const bar = this.bar('vacuum', 0, 'bytes');
+        try {
+          this.db.vacuum({
+            onProgress: (p) => {
+              bar.total(p.bytesTotal);
+              bar.update(p.bytesDone);
+            },
+          });
+        } finally {
+          bar.done();
+        }
       } else {
         st.run(...args);
       }

@@ -667,6 +667,75 @@ test('VACUUM draws a progress bar of the bytes merged when progress is on (a ter
   });
 });
 
+/** A Ctrl-C as main.ts stores it (the database's flag and the shell's sticky copy), landing when `trigger` is first written. */
+function ctrlCOnOutput(trigger: string): { flag: Int32Array; extra: Partial<ShellOptions>; out: () => string } {
+  const flag = new Int32Array(new SharedArrayBuffer(8));
+  let out = '';
+  let fired = false;
+  const extra: Partial<ShellOptions> = {
+    interruptFlag: flag,
+    output: {
+      write: (s: string) => {
+        out += s;
+        if (!fired && out.includes(trigger)) {
+          fired = true;
+          Atomics.store(flag, 1, 1);
+          Atomics.store(flag, 0, 1);
+        }
+      },
+    },
+  };
+  return { flag, extra, out: () => out };
+}
+
+test('a Ctrl-C between two statements of one line is not lost: a script stops there (exit 1)', async () => {
+  const c = ctrlCOnOutput('first\n');
+  const r = await shell([], "SELECT 'first'; SELECT 'second';\nSELECT 'third';\n", c.extra);
+  assert.is(c.out(), 'first\n');
+  assert.is(r.err, 'Error [INTERRUPTED]: interrupted\n');
+  assert.is(r.code, EXIT.FAILED);
+  assert.equal([...c.flag], [0, 0], 'the Ctrl-C is spent');
+});
+
+test('at a terminal a Ctrl-C between two statements drops the rest of that line (and of a .read file); the next line runs', async () => {
+  await withTmp(async (dir) => {
+    const c = ctrlCOnOutput('first\n');
+    const lines = ["SELECT 'first'; SELECT 'second'; SELECT 'also dropped';", "SELECT 'next line';"];
+    const r = await shell(['-noheader'], { readLine: async () => lines.shift() ?? null }, c.extra);
+    assert.is(c.out().replace(/^HeliosDB-Lite shell[^\n]*\n/, ''), "first\nnext line\n\n");
+    assert.is(r.err, 'Error [INTERRUPTED]: interrupted\n');
+    assert.is(r.code, 0, 'an interactive session goes on');
+    const script = join(dir, 'script.sql');
+    writeFileSync(script, "SELECT 'read one';\nSELECT 'read two';\n");
+    const d = ctrlCOnOutput('read one\n');
+    const more = [`.read ${script}`, "SELECT 'after';"];
+    const r2 = await shell(['-noheader'], { readLine: async () => more.shift() ?? null }, d.extra);
+    assert.is(d.out().replace(/^HeliosDB-Lite shell[^\n]*\n/, ''), 'read one\nafter\n\n');
+    assert.is(r2.err, 'Error [INTERRUPTED]: interrupted\n');
+  });
+});
+
+test('a Ctrl-C during a long .import that lands between its statements stops it: nothing of the file is kept', async () => {
+  await withTmp(async (dir) => {
+    const csv = join(dir, 'rows.csv');
+    writeFileSync(csv, Array.from({ length: 20_000 }, (_, i) => `${i},name ${i}`).join('\n') + '\n');
+    const flag = new Int32Array(new SharedArrayBuffer(8));
+    let writes = 0;
+    // The sticky copy alone, as when the database cleared its flag at the start of a statement.
+    const r = await shell(['--mode', 'csv', '-noheader'], `CREATE TABLE t (id INTEGER, name TEXT);\n.import ${csv} t\nSELECT count(*) FROM t;\n`, {
+      interruptFlag: flag,
+      progress: true,
+      clock: () => {
+        if (++writes === 3) Atomics.store(flag, 1, 1);
+        return writes * 1000;
+      },
+    });
+    assert.match(r.err, /Error \[INTERRUPTED\]/);
+    assert.is(r.out, '', 'the script stopped at the interrupted .import');
+    assert.is(r.code, EXIT.FAILED);
+  });
+});
+
 test('dot commands abbreviate as in sqlite3 (.he on, .mo csv); key commands only in full', async () => {
   const r = await shell([], '.he on\n.mo list\nSELECT 1 AS a;\n.rek --key-file nowhere\n');
   assert.is(r.out, 'a\n1\n');

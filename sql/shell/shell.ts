@@ -93,7 +93,10 @@ export interface ShellOptions {
   readonly progress?: boolean;
   /**
    * The interrupt flag of the databases the shell opens (DatabaseOptions.interruptFlag):
-   * main.ts shares it with the thread that catches Ctrl-C.
+   * main.ts shares it with the thread that catches Ctrl-C. Element 1, when present, is a
+   * sticky copy of each Ctrl-C that only the shell clears: the database clears element 0 when
+   * a statement starts, so without it a Ctrl-C between two statements of one line (or of a
+   * .import) would be lost. The shell checks it before every statement.
    */
   readonly interruptFlag?: Int32Array;
 }
@@ -575,6 +578,8 @@ class Shell {
   private readonly kdf: ShellOptions['kdf'];
   private readonly progress: boolean;
   private readonly interruptFlag: Int32Array | undefined;
+  /** At a terminal: a Ctrl-C stopped this input line; the rest of it (and of a .read file) is dropped. */
+  private interruptedLine = false;
   /** A passphrase read at the terminal for the dot command being run (zeroed after it). */
   private secret: Uint8Array | null = null;
   /** Config keys the command line replaced (database.path, encryption.key_source). */
@@ -667,9 +672,11 @@ class Shell {
    * passphrase (twice when it becomes a key), which is zeroed afterwards.
    */
   private async feedLine(line: string): Promise<void> {
-    // Ctrl-C between two statements: a script stops; at a terminal the next line runs.
-    if (this.interactive) {
-      if (this.interruptFlag !== undefined) Atomics.store(this.interruptFlag, 0, 0);
+    // Ctrl-C between two statements: a script stops; at a terminal the next line typed runs
+    // (a Ctrl-C before it was typed is spent), but not the next line of a .read file.
+    if (this.interactive && this.readDepth === 0) {
+      this.clearInterrupt();
+      this.interruptedLine = false;
     } else {
       try {
         this.checkInterrupt();
@@ -706,7 +713,7 @@ class Shell {
   /** Runs a whole script (SQL argument, .read file). */
   async runScript(text: string): Promise<void> {
     for (const line of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
-      if (this.quit) return;
+      if (this.quit || (this.readDepth > 0 && this.interruptedLine)) return;
       await this.feedLine(line);
     }
     if (!this.quit) this.finish();
@@ -756,6 +763,11 @@ class Shell {
   private fail(e: unknown): void {
     this.failed = true;
     this.err.write(formatError(e));
+    if (isHeliosError(e, 'INTERRUPTED')) {
+      // This Ctrl-C is spent; at a terminal it drops the rest of the input line (and of a .read).
+      this.clearInterrupt();
+      if (this.interactive) this.interruptedLine = true;
+    }
     // As sqlite3: an interrupted script stops (at a terminal the session goes on).
     if (!this.interactive && (this.bail || isHeliosError(e, 'INTERRUPTED'))) this.quit = true;
   }
@@ -766,10 +778,18 @@ class Shell {
    */
   private checkInterrupt(): void {
     const f = this.interruptFlag;
-    if (f !== undefined && Atomics.load(f, 0) !== 0) {
-      Atomics.store(f, 0, 0);
+    if (f !== undefined && (Atomics.load(f, 0) !== 0 || (f.length > 1 && Atomics.load(f, 1) !== 0))) {
+      this.clearInterrupt();
       throw new HeliosError('INTERRUPTED', 'interrupted');
     }
+  }
+
+  /** Forgets a Ctrl-C: both the database's flag and the shell's sticky copy (ShellOptions.interruptFlag). */
+  private clearInterrupt(): void {
+    const f = this.interruptFlag;
+    if (f === undefined) return;
+    Atomics.store(f, 0, 0);
+    if (f.length > 1) Atomics.store(f, 1, 0);
   }
 
   /**
@@ -809,8 +829,15 @@ class Shell {
       this.pending = [];
       this.scan = newScanState();
       rest = rest.slice(semi + 1);
-      this.runStatementText(text);
-      if (this.quit || rest.trim() === '') return;
+      // A Ctrl-C that came after the previous statement ended (the database clears its flag when
+      // a statement starts; the sticky copy survives): this statement does not run.
+      try {
+        this.checkInterrupt();
+        this.runStatementText(text);
+      } catch (e) {
+        this.fail(e);
+      }
+      if (this.quit || this.interruptedLine || rest.trim() === '') return;
     }
   }
 

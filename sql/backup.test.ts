@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { HeliosError } from '../format/errors.ts';
 import { Database } from './database.ts';
 import { listBackups, restoreBackup, verifyBackup } from './backup.ts';
-import { loadConfig, openDatabaseFromConfig, parseConfig } from './config.ts';
+import { loadConfig, openDatabaseFromConfig, parseConfig } from './config-loader.ts';
 import { openEngine } from '../engine/engine.ts';
 
 const KEY = { raw: new Uint8Array(32).fill(7) };

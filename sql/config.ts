@@ -50,7 +50,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseToml, TomlError } from 'smol-toml';
 import { HeliosError } from '../format/errors.ts';
 import type { KeySourceOption, SynchronousMode } from '../engine/engine.ts';
 import { resolveKeySource } from '../engine/engine.ts';
@@ -212,8 +211,16 @@ const MIB = 1024 * 1024;
 const SYNC_MODES: readonly SynchronousMode[] = ['full', 'normal', 'off'];
 const KEY_SOURCE_FORMS = '{ File = "path" }, { Environment = "VAR" }, { PassphraseFile = "path" } or { PassphraseEnvironment = "VAR" }';
 
-/** Reads and checks a configuration file. CONFIG when it cannot be read or is invalid. */
-export function loadConfig(path: string): HeliosConfig {
+/**
+ * A TOML parser: the document as plain objects (integers as bigint), or CONFIG naming
+ * `fileName`, line and column, never quoting the text (it may hold a secret). The loader
+ * (sql/config-loader.ts) passes smol-toml's, so this module — and a bundle that does not load
+ * configurations — does not depend on it.
+ */
+export type TomlParse = (text: string, fileName: string) => Record<string, unknown>;
+
+/** loadConfig with the given TOML parser. */
+export function loadConfigWith(parse: TomlParse, path: string): HeliosConfig {
   if (typeof path !== 'string' || path === '') throw new HeliosError('INVALID_ARGUMENT', 'config path must be a non-empty string');
   let text: string;
   try {
@@ -222,28 +229,14 @@ export function loadConfig(path: string): HeliosConfig {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
     throw new HeliosError('CONFIG', `cannot read config file ${path}: ${code}`, { file: path, osCode: code });
   }
-  return parseConfig(text, path);
+  return parseConfigWith(parse, text, path);
 }
 
-/**
- * Checks the TOML `text` of the file `fileName` (used in errors and to
- * resolve relative paths against its directory; the file is not read).
- */
-export function parseConfig(text: string, fileName: string): HeliosConfig {
+/** parseConfig with the given TOML parser. */
+export function parseConfigWith(parse: TomlParse, text: string, fileName: string): HeliosConfig {
   if (typeof text !== 'string') throw new HeliosError('INVALID_ARGUMENT', 'config text must be a string');
   if (typeof fileName !== 'string' || fileName === '') throw new HeliosError('INVALID_ARGUMENT', 'config file name must be a non-empty string');
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseToml(text, { integersAsBigInt: true, unsafeKeyBehaviour: 'throw' }) as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof TomlError) {
-      // First line only: smol-toml appends an excerpt of the file, which may hold a secret.
-      const what = e.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
-      throw new HeliosError('CONFIG', `${fileName}:${e.line}:${e.column}: invalid TOML: ${what}`, { file: fileName, line: e.line, column: e.column });
-    }
-    throw new HeliosError('CONFIG', `${fileName}: invalid TOML`, { file: fileName }, { cause: e });
-  }
-  return new ConfigChecker(text, fileName, doc).check();
+  return new ConfigChecker(text, fileName, parse(text, fileName)).check();
 }
 
 /**
@@ -284,14 +277,8 @@ export function databaseOptionsFromConfig(config: HeliosConfig, overrides: Confi
   return { path, options: o };
 }
 
-/**
- * Opens (or creates) the database a configuration describes. `config` is a
- * file path (read with loadConfig) or an already loaded configuration.
- * Besides the errors of `new Database`, CONFIG when `fips_mode = true` and
- * the database was not created in FIPS mode (it is closed again).
- */
-export function openDatabaseFromConfig(config: string | HeliosConfig, overrides: ConfigOverrides = {}): Database {
-  const c = typeof config === 'string' ? loadConfig(config) : config;
+/** openDatabaseFromConfig of a loaded configuration (sql/config-loader.ts reads a file first). */
+export function openDatabaseWithConfig(c: HeliosConfig, overrides: ConfigOverrides = {}): Database {
   const { path, options } = databaseOptionsFromConfig(c, overrides);
   const db = new Database(path, options);
   if (c.encryption.fipsMode && !db.storageInfo().fips.createdInFipsMode) {

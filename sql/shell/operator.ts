@@ -195,7 +195,10 @@ export function operatorUsage(name: string): string {
   const extra = Object.entries(op.options)
     .map(([k, v]) => `${k}${v ? ' VALUE' : ''}`)
     .join(' | ');
-  return `usage: heliosdb ${name} DIR [KEY] ${extra === '' ? '' : `[${extra}]`}\n  ${op.summary}\n${KEY_OPTIONS}\nExit status: 0 ok, 1 the command failed${name === 'verify' ? ' (damage found)' : ''}, 2 bad arguments, 3 DIR could not be opened, 4 internal error.\n`;
+  // audit verify's --audit-log names the log to check, not one to record this run in.
+  const keys = name === 'audit verify' ? KEY_OPTIONS.split('\n').slice(0, 2).join('\n') : KEY_OPTIONS;
+  const failed = name === 'verify' ? ' (damage found)' : name === 'audit verify' ? ' (a broken entry: line, seq, reason)' : '';
+  return `usage: heliosdb ${name} DIR [KEY] ${extra === '' ? '' : `[${extra}]`}\n  ${op.summary}\n${keys}\nExit status: 0 ok, 1 the command failed${failed}, 2 bad arguments, 3 DIR could not be opened, 4 internal error.\n`;
 }
 
 export interface OperatorIo {

@@ -271,8 +271,16 @@ async function sealedCopy(engine: Engine, vfs: Vfs, t: Target, o: EngineBackupOp
     for (const table of point.tables) {
       const destPath = joinPath(t.partial, table.name);
       if (t.previous !== null && shareable(vfs, point, table, joinPath(t.previous.path, table.name))) {
+        let linked = false;
         try {
           linkSync(joinPath(t.previous.path, table.name), destPath);
+          linked = true;
+        } catch {
+          // no hard links here (another file system, FAT, ...): copy it
+        }
+        if (linked) {
+          // The previous backup's file is checked too: damage since then is not carried on silently.
+          point.authenticate(table.name);
           filesLinked++;
           bytesLinked += table.byteLength;
           filesDone++;
@@ -280,8 +288,6 @@ async function sealedCopy(engine: Engine, vfs: Vfs, t: Target, o: EngineBackupOp
           report();
           point.check();
           continue;
-        } catch {
-          // no hard links here (another file system, FAT, ...): copy it
         }
       }
       const src = point.openTable(table.name);
@@ -294,6 +300,7 @@ async function sealedCopy(engine: Engine, vfs: Vfs, t: Target, o: EngineBackupOp
       } finally {
         src.close();
       }
+      point.authenticate(table.name);
       filesDone++;
       report();
       point.check();

@@ -8,6 +8,7 @@ import { HeliosError } from '../format/errors.ts';
 import { LOG_BLOCK_BYTES, MAX_LOG_FILE_BYTES, MAX_SEALED_RECORD_BYTES } from '../format/record-frame.ts';
 import type { SuiteId } from '../crypto/cipher-suite.ts';
 import type { Vfs, VfsFile } from './vfs.ts';
+import type { CompactAllOptions } from './vacuum.ts';
 import { keySourceKind, type KeySourceKind, type KeySourceOption } from './key-loader.ts';
 import type { EngineKeyManagement } from './key-management.ts';
 import type { KdfOptions } from '../crypto/superblock.ts';
@@ -209,6 +210,12 @@ export interface BackupPoint {
   openTable(name: string): VfsFile;
   /** CLOSED once the engine closed: a backup stops at its next slice (a reopen may delete what it copies). */
   check(): void;
+  /**
+   * Authenticates the copy of table `name` in the destination: every block, and the size,
+   * digest and generation the manifest records. CORRUPTION naming the file when the source was
+   * already damaged (or the copy is) — a backup never accepts a table that does not authenticate.
+   */
+  authenticate(name: string): void;
   /** Unpins the tables. Idempotent. */
   release(): void;
 }
@@ -278,7 +285,7 @@ export interface Engine extends EngineKeyManagement {
    * deleted and overwritten entries no reader needs are dropped and their files deleted.
    * READONLY on a readonly handle.
    */
-  compactAll(): void;
+  compactAll(options?: CompactAllOptions): void;
   /**
    * VACUUM INTO (engine/vacuum.ts): compactAll, then a copy of the database's sealed files in
    * the new directory `destDir` of `destVfs` (default: this engine's), opened by the same keys.

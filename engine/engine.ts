@@ -59,7 +59,7 @@ import { CURRENT_FILE, LOCK_FILE, SUPERBLOCK_FILE, manifestFileName, tableFileNa
 import { FILE_KIND_CURRENT } from '../format/file-header.ts';
 import { encodeStateFile } from './current.ts';
 import { createManifest } from './manifest.ts';
-import { verifyFiles } from './verify.ts';
+import { verifyFiles, verifyTableFile, verifyWalFile } from './verify.ts';
 import { enterFipsMode, fipsProviderActive, opensslOnlyActive } from '../crypto/fips.ts';
 /** Test hook re-exported so layers above never import crypto/ directly. */
 export { setFipsProviderCheck } from '../crypto/fips.ts';
@@ -80,10 +80,12 @@ import { openOrCreateSuperblock, recoverReadonly, recoverWritable, type Recovere
 import { createTableSet } from './table-set.ts';
 import { createMaintenance, type WriterState } from './maintenance.ts';
 import { compactAll, copyDatabase } from './vacuum.ts';
+export type { CompactAllOptions, VacuumProgress } from './vacuum.ts';
 
 export type { BackupPoint, FileCheck, FileCheckProgress, FipsStatus } from './engine-types.ts';
 export type { Engine, EngineInfo, EngineIterator, EngineOptions, IteratorOptions, Snapshot, SynchronousMode } from './engine-types.ts';
-export type { KeySourceOption } from './key-loader.ts';
+export type { KeySourceOption, ResolvedKeySource } from './key-loader.ts';
+export { resolveKeySource } from './key-loader.ts';
 /** Re-exported so layers above the engine never import crypto/ directly. */
 export type { KdfOptions } from '../crypto/superblock.ts';
 export type { SuiteId } from '../crypto/cipher-suite.ts';
@@ -500,9 +502,9 @@ function createEngine(s: EngineState): Engine {
         key.fill(0);
       }
     },
-    compactAll() {
+    compactAll(options) {
       checkOpen();
-      compactAll(vacuumHost);
+      compactAll(vacuumHost, options);
     },
     copyTo(destDir, destVfs = vfs) {
       checkOpen();
@@ -582,6 +584,15 @@ function createEngine(s: EngineState): Engine {
     },
     beginBackup(destVfs, destDir) {
       checkWritable();
+      /** [ENG-BAK-AUTH-1] a copied file that does not authenticate fails the backup, naming the file. */
+      const refuseDamaged = (name: string, verify: () => void): void => {
+        try {
+          verify();
+        } catch (e) {
+          if (!isHeliosError(e, 'CORRUPTION') && !isHeliosError(e, 'IO') && !isHeliosError(e, 'UNSUPPORTED_VERSION') && !isHeliosError(e, 'NOT_A_DATABASE')) throw e;
+          throw new HeliosError('CORRUPTION', `backup refused: ${name} of the database does not authenticate (${e.message})`, { file: name }, { cause: e });
+        }
+      };
       // [ENG-BAK-POINT-1] the WAL is on disk up to the last commit; that commit is the backup's point.
       guarded(() => st.wal.sync());
       st.durableSeq = st.lastSeqNum;
@@ -611,6 +622,7 @@ function createEngine(s: EngineState): Engine {
         }
         if (bytes.length !== byteLength) throw new HeliosError('CORRUPTION', `${name}: shorter than the ${byteLength} bytes written`, { file: name, offset: bytes.length });
         put(name, bytes);
+        refuseDamaged(name, () => verifyWalFile(destVfs, joinPath(destDir, name), ctx, seg.fileNumber, byteLength, true));
         return { fileNumber: seg.fileNumber, sealedByteLength: byteLength };
       });
       const metas = v.levels.flat();
@@ -631,6 +643,12 @@ function createEngine(s: EngineState): Engine {
         written,
         tables: metas.map((meta) => ({ name: tableFileName(meta.fileNumber), byteLength: meta.byteLength })),
         check: checkOpen,
+        authenticate(name) {
+          checkOpen();
+          const meta = metas.find((x) => tableFileName(x.fileNumber) === name);
+          if (meta === undefined) throw new HeliosError('INVALID_ARGUMENT', `${name} is not a table of this backup point`);
+          refuseDamaged(name, () => verifyTableFile(destVfs, joinPath(destDir, name), ctx, meta));
+        },
         openTable(name) {
           checkOpen();
           if (!pinned) throw new HeliosError('INVALID_ARGUMENT', 'the backup point was released');

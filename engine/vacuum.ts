@@ -54,8 +54,28 @@ function rangeOf(files: readonly LevelFile[]): [Uint8Array, Uint8Array] {
   return [lo, hi];
 }
 
+/**
+ * Where a full compaction is: after the flush, after every merge step and at the end.
+ * `bytesDone` counts the table bytes the finished steps read; `bytesTotal` is what all steps
+ * read, estimated from the level sizes before each step (merged-away versions make the real
+ * figure smaller) and equal to `bytesDone` at the end.
+ */
+export interface VacuumProgress {
+  readonly stepsDone: number;
+  readonly stepsTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
+export interface CompactAllOptions {
+  /** Called synchronously between steps; an exception from it stops the compaction after a complete step (the database stays consistent). */
+  readonly onProgress?: (p: VacuumProgress) => void;
+}
+
+const sizeOf = (files: readonly LevelFile[]): number => files.reduce((a, f) => a + f.fileSize, 0);
+
 /** Compacts every table into the deepest level holding data, dropping what no reader needs. */
-export function compactAll(host: VacuumHost): void {
+export function compactAll(host: VacuumHost, options: CompactAllOptions = {}): void {
   host.checkWritable();
   host.guarded(() => host.flushAll());
   const levels = host.levels();
@@ -65,6 +85,30 @@ export function compactAll(host: VacuumHost): void {
   });
   const target = Math.max(1, deepest);
   if (target >= levels.length) throw new HeliosError('INTERNAL', 'no level below L0');
+  // Step n merges everything above level n+1 (it has all moved down by then) with what overlaps there.
+  const remaining = (from: number): { steps: number; bytes: number } => {
+    const ls = host.levels();
+    let above = 0;
+    for (let k = 0; k < from; k++) above += sizeOf(ls[k]!);
+    let steps = 0;
+    let bytes = 0;
+    for (let n = from; n < target; n++) {
+      above += sizeOf(ls[n]!);
+      if (above === 0) continue;
+      steps++;
+      bytes += above + sizeOf(ls[n + 1]!);
+    }
+    if (steps === 0 && sizeOf(ls[target]!) > 0) return { steps: 1, bytes: sizeOf(ls[target]!) };
+    return { steps, bytes };
+  };
+  let stepsDone = 0;
+  let bytesDone = 0;
+  const report = (from: number): void => {
+    if (options.onProgress === undefined) return;
+    const r = from > target ? { steps: 0, bytes: 0 } : remaining(from);
+    options.onProgress({ stepsDone, stepsTotal: stepsDone + r.steps, bytesDone, bytesTotal: bytesDone + r.bytes });
+  };
+  report(0);
   let bottomDone = false;
   for (let n = 0; n < target; n++) {
     const inputs = host.levels()[n]!;
@@ -74,14 +118,20 @@ export function compactAll(host: VacuumHost): void {
     const bottommost = n + 1 === target;
     host.guarded(() => host.compact({ level: n, outputLevel: n + 1, inputs, overlapping, bottommost, trivialMove: false, score: 0 }));
     if (bottommost) bottomDone = true;
+    stepsDone++;
+    bytesDone += sizeOf(inputs) + sizeOf(overlapping);
+    report(bottommost ? target + 1 : n + 1);
   }
   // Everything already sat in the deepest level: rewrite it in place, bottommost, to drop its tombstones.
   const last = host.levels()[target]!;
   if (!bottomDone && last.length > 0) {
     host.guarded(() => host.compact({ level: target, outputLevel: target, inputs: last, overlapping: [], bottommost: true, trivialMove: false, score: 0 }));
+    stepsDone++;
+    bytesDone += sizeOf(last);
   }
   host.guarded(() => host.rotateWal());
   host.guarded(() => host.rewriteManifest());
+  report(target + 1);
 }
 
 /** What a copy needs of the engine, after compactAll. */

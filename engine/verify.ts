@@ -17,6 +17,7 @@ import { decodeStateFile, MAX_STATE_FILE_BYTES } from './current.ts';
 import { CURRENT_FILE, manifestFileName, tableFileName, walFileName } from './file-names.ts';
 import { readLog } from './log-reader.ts';
 import type { Version } from './manifest.ts';
+import type { TableFileMeta } from '../format/manifest-edit.ts';
 import { openTable } from './sstable-reader.ts';
 import type { Vfs } from './vfs.ts';
 import { joinPath } from './vfs-path.ts';
@@ -34,6 +35,41 @@ export interface VerifyHost {
 
 /** Blocks of a table besides its data blocks: footer, filter, properties, index. */
 const TABLE_META_BLOCKS = 4;
+
+/**
+ * Authenticates every block of the table file at `path` (header, footer, filter, properties,
+ * index, every data block) and checks the size, digest and generation `meta` records.
+ * Returns the blocks read; CORRUPTION (or IO) naming the file and offset otherwise.
+ */
+export function verifyTableFile(vfs: Vfs, path: string, ctx: KeyContext, meta: TableFileMeta): number {
+  const name = tableFileName(meta.fileNumber);
+  const t = openTable({ file: vfs.openRead(path), fileName: name, fileNumber: meta.fileNumber, keyring: ctx.keyring, expected: { fileSize: meta.byteLength, digest: meta.digest, generation: meta.generation } });
+  try {
+    const c = t.cursor();
+    try {
+      for (c.seekToFirst(); c.valid(); c.next()) {
+        // every data block is opened (authenticated) on the way
+      }
+    } finally {
+      c.close();
+    }
+    return t.properties.dataBlockCount + TABLE_META_BLOCKS;
+  } finally {
+    t.close();
+  }
+}
+
+/**
+ * Authenticates every record of the WAL segment at `path` up to `sealedByteLength` (null: to
+ * its end). With `complete`, bytes that fail verification before that length are CORRUPTION
+ * (naming the file and offset) instead of a torn tail. Returns the records read.
+ */
+export function verifyWalFile(vfs: Vfs, path: string, ctx: KeyContext, fileNumber: number, sealedByteLength: number | null, complete: boolean): number {
+  const name = walFileName(fileNumber);
+  const log = readLog(vfs, path, name, ctx, { kind: FILE_KIND_WAL, fileNumber, sealedByteLength });
+  if (log.droppedBytes !== 0 && complete) throw new HeliosError('CORRUPTION', `${name}: ${log.droppedBytes} bytes at offset ${log.validByteLength} failed verification`, { file: name, offset: log.validByteLength });
+  return log.records.length;
+}
 
 export function verifyFiles(h: VerifyHost, onProgress?: (p: FileCheckProgress) => void): FileCheck[] {
   const { vfs, dir, ctx, version } = h;
@@ -75,11 +111,7 @@ export function verifyFiles(h: VerifyHost, onProgress?: (p: FileCheckProgress) =
       name,
       kind: 'wal',
       byteLength: sealed ?? size(name),
-      run: () => {
-        const log = readLog(vfs, joinPath(dir, name), name, ctx, { kind: FILE_KIND_WAL, fileNumber: seg.fileNumber, sealedByteLength: sealed });
-        if (log.droppedBytes !== 0 && seg.sealedByteLength !== null) throw new HeliosError('CORRUPTION', `${name}: ${log.droppedBytes} bytes at offset ${log.validByteLength} failed verification`, { file: name, offset: log.validByteLength });
-        return log.records.length;
-      },
+      run: () => verifyWalFile(vfs, joinPath(dir, name), ctx, seg.fileNumber, sealed, seg.sealedByteLength !== null),
     });
   }
   for (const m of version.levels.flat()) {
@@ -88,22 +120,7 @@ export function verifyFiles(h: VerifyHost, onProgress?: (p: FileCheckProgress) =
       name,
       kind: 'table',
       byteLength: m.byteLength,
-      run: () => {
-        const t = openTable({ file: vfs.openRead(joinPath(dir, name)), fileName: name, fileNumber: m.fileNumber, keyring: ctx.keyring, expected: { fileSize: m.byteLength, digest: m.digest, generation: m.generation } });
-        try {
-          const c = t.cursor();
-          try {
-            for (c.seekToFirst(); c.valid(); c.next()) {
-              // every data block is opened (authenticated) on the way
-            }
-          } finally {
-            c.close();
-          }
-          return t.properties.dataBlockCount + TABLE_META_BLOCKS;
-        } finally {
-          t.close();
-        }
-      },
+      run: () => verifyTableFile(vfs, joinPath(dir, name), ctx, m),
     });
   }
   const bytesTotal = jobs.reduce((a, j) => a + j.byteLength, 0);

@@ -30,9 +30,10 @@ import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const final = join(root, 'dist');
+// HELIOS_DIST: build somewhere else (scripts/bundle.test.ts builds into its own directory).
+const final = process.env.HELIOS_DIST ?? join(root, 'dist');
 // Built beside dist/ and swapped in at the end, so a failed build leaves no half dist/.
-const out = join(root, '.build', `dist-${process.pid}`);
+const out = join(dirname(final), '.build', `dist-${process.pid}`);
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
@@ -53,19 +54,34 @@ const common = {
 };
 
 // Self-contained: a bundle may load nothing but node: built-ins at run time.
-const checkExternals = (result, what) => {
+const checkExternals = (result, what, allowed = []) => {
   const foreign = new Set();
-  for (const o of Object.values(result.metafile.outputs)) for (const i of o.imports) if (i.external && !i.path.startsWith('node:')) foreign.add(i.path);
+  for (const o of Object.values(result.metafile.outputs)) for (const i of o.imports) if (i.external && !i.path.startsWith('node:') && !allowed.includes(i.path)) foreign.add(i.path);
   if (foreign.size > 0) fail(`${what} loads ${[...foreign].join(', ')} at run time`);
 };
 
-// 1. The library as one CommonJS module whose exports object is the Database class.
-// esbuild turns index.ts into `module.exports = {getters}`; the footer, run after every module
-// has initialised, replaces that object by the class carrying the same properties.
+// 1. The library as CommonJS modules whose exports object is the Database class: the core
+// (dist/cjs/core.js: index.ts without the TOML loader) and the loader (dist/cjs/config.js:
+// sql/config-loader.ts with smol-toml, taking everything else from the core), so that a
+// bundle of `import { Database } from 'heliosdb-lite'` does not carry the TOML parser; the
+// CommonJS entry (dist/cjs/index.js) joins them.
+// esbuild turns the core into `module.exports = {getters}`; the footer, run after every module
+// has initialised, replaces that object by the class carrying the same properties (the
+// loader's helpers not enumerable: they are not part of the API).
+const LOADER_EXPORT = /^export \{ loadConfig, parseConfig, openDatabaseFromConfig \} from '\.\/sql\/config-loader\.ts';\n/m;
+const CONFIG_NAMES = ['loadConfig', 'openDatabaseFromConfig', 'parseConfig'];
+const LOADER_HELPERS = ['loadConfigWith', 'parseConfigWith', 'openDatabaseWithConfig'];
+const indexText = readFileSync(join(root, 'index.ts'), 'utf8');
+if (!LOADER_EXPORT.test(indexText)) fail('index.ts does not export loadConfig, parseConfig, openDatabaseFromConfig from ./sql/config-loader.ts');
 const library = await build({
   ...common,
-  entryPoints: [join(root, 'index.ts')],
-  outfile: join(out, 'cjs', 'index.js'),
+  stdin: {
+    contents: indexText.replace(LOADER_EXPORT, '') + `export { ${LOADER_HELPERS.join(', ')} } from './sql/config.ts';\n`,
+    resolveDir: root,
+    sourcefile: 'index.ts',
+    loader: 'ts',
+  },
+  outfile: join(out, 'cjs', 'core.js'),
   format: 'cjs',
   footer: {
     js: `{
@@ -76,15 +92,41 @@ const library = await build({
     if (Object.prototype.hasOwnProperty.call(Database, name) && Database[name] !== api[name]) {
       throw new Error('heliosdb-lite build: export ' + name + ' collides with a static member of the default export');
     }
-    Object.defineProperty(Database, name, { value: api[name], enumerable: true });
+    Object.defineProperty(Database, name, { value: api[name], enumerable: !${JSON.stringify(LOADER_HELPERS)}.includes(name) });
   }
   Object.defineProperty(Database, 'default', { value: Database, enumerable: false });
   module.exports = Database;
 }`,
   },
 });
-checkExternals(library, 'dist/cjs/index.js');
-writeFileSync(join(out, 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }) + '\n');
+checkExternals(library, 'dist/cjs/core.js');
+const loader = await build({
+  ...common,
+  entryPoints: [join(root, 'sql', 'config-loader.ts')],
+  outfile: join(out, 'cjs', 'config.js'),
+  format: 'cjs',
+  plugins: [
+    {
+      name: 'the-core',
+      setup(b) {
+        // The loader's own imports (config.ts, errors.ts, ...) are the core's objects: one copy.
+        b.onResolve({ filter: /^\.\.?\// }, (a) => (a.importer.endsWith(join('sql', 'config-loader.ts')) ? { path: './core.js', external: true } : undefined));
+      },
+    },
+  ],
+});
+checkExternals(loader, 'dist/cjs/config.js', ['./core.js']);
+writeFileSync(
+  join(out, 'cjs', 'index.js'),
+  `'use strict';
+// require('heliosdb-lite'): the Database class of the core, with the TOML loader's functions.
+const Database = require('./core.js');
+const config = require('./config.js');
+for (const name of ${JSON.stringify(CONFIG_NAMES)}) Object.defineProperty(Database, name, { value: config[name], enumerable: true });
+module.exports = Database;
+`,
+);
+writeFileSync(join(out, 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs', sideEffects: false }) + '\n');
 
 // 2. The ES module entry, naming every runtime export of the CommonJS module.
 const cjs = createRequire(import.meta.url)(join(out, 'cjs', 'index.js'));
@@ -94,9 +136,11 @@ for (const n of names) if (!/^[A-Za-z_$][\w$]*$/.test(n)) fail(`export name ${n}
 writeFileSync(
   join(out, 'index.js'),
   `// The ES module entry of heliosdb-lite: the same objects as require('heliosdb-lite') (dist/cjs/index.js).
-import drop_in from './cjs/index.js';
+// The TOML loader comes from its own module, which a bundler leaves out when it is not used.
+import drop_in from './cjs/core.js';
 export default drop_in;
-${names.map((n) => `export const ${n} = drop_in.${n};`).join('\n')}
+${names.filter((n) => !CONFIG_NAMES.includes(n)).map((n) => `export const ${n} = drop_in.${n};`).join('\n')}
+export { ${CONFIG_NAMES.join(', ')} } from './cjs/config.js';
 `,
 );
 

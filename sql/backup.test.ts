@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { HeliosError } from '../format/errors.ts';
 import { Database } from './database.ts';
 import { listBackups, restoreBackup, verifyBackup } from './backup.ts';
-import { loadConfig, openDatabaseFromConfig, parseConfig } from './config.ts';
+import { loadConfig, openDatabaseFromConfig, parseConfig } from './config-loader.ts';
 import { openEngine } from '../engine/engine.ts';
 
 const KEY = { raw: new Uint8Array(32).fill(7) };
@@ -495,5 +495,66 @@ if (childDir !== undefined) {
     }
   });
 
-  test.run();
+  test('a backup of a database whose table file is already damaged fails with CORRUPTION naming the file, and leaves no backup [ENG-BAK-AUTH-1]', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'helios-bak-damaged-'));
+  try {
+    const db = freshDb(dir);
+    db.close();
+    const src = join(dir, 'src.db');
+    const sst = readdirSync(src).filter((f) => f.endsWith('.sst')).sort();
+    assert.ok(sst.length > 0);
+    // Damage in the middle of a data block of a table: opening does not read it.
+    const victim = join(src, sst[0]!);
+    flipByte(victim, statSync(victim).size >> 2);
+    const again = new Database(src, { key: KEY, ...SMALL, fileMustExist: true });
+    try {
+      let err: unknown = null;
+      try {
+        await again.backup(join(dir, 'bk'));
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err instanceof HeliosError && err.code === 'CORRUPTION', String(err));
+      assert.match((err as Error).message, new RegExp(`backup refused: ${sst[0]!.replace('.', '\\.')} of the database does not authenticate`));
+      assert.is((err as HeliosError).details?.file, sst[0]);
+      assert.not.ok(existsSync(join(dir, 'bk')), 'no directory under the final name');
+      assert.not.ok(existsSync(join(dir, 'bk.partial')), 'the partial copy is removed');
+      // A set is refused the same way, and the database itself stays usable.
+      assert.is(await codeAsync(again.backup(join(dir, 'set'), { set: true })), 'CORRUPTION');
+      assert.equal(listBackups(join(dir, 'set')), []);
+      again.prepare('INSERT INTO t (id, name, body) VALUES (?, ?, ?)').run(99_999, 'n', 'b');
+    } finally {
+      again.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a table shared with the previous backup of a set is authenticated too: damage there since is not carried on [ENG-BAK-AUTH-1]', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'helios-bak-shared-'));
+  try {
+    const db = freshDb(dir);
+    try {
+      const first = await db.backup(join(dir, 'set'), { set: true });
+      const shared = readdirSync(first.path).filter((f) => f.endsWith('.sst')).sort();
+      flipByte(join(first.path, shared[0]!), statSync(join(first.path, shared[0]!)).size >> 2);
+      let err: unknown = null;
+      try {
+        await db.backup(join(dir, 'set'), { set: true });
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err instanceof HeliosError && err.code === 'CORRUPTION', String(err));
+      assert.match((err as Error).message, new RegExp(shared[0]!.replace('.', '\\.')));
+      assert.is(listBackups(join(dir, 'set')).length, 1, 'only the first backup');
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
 }

@@ -14,7 +14,8 @@ import { HeliosError, isHeliosError } from '../format/errors.ts';
 import { fuzzParams } from '../fuzz/budget.ts';
 import { Database } from './database.ts';
 import { setFipsProviderCheck } from '../engine/engine.ts';
-import { databaseOptionsFromConfig, loadConfig, memoryBudgetsFor, openDatabaseFromConfig, parseConfig, type HeliosConfig } from './config.ts';
+import { databaseOptionsFromConfig, memoryBudgetsFor, type HeliosConfig } from './config.ts';
+import { loadConfig, openDatabaseFromConfig, parseConfig } from './config-loader.ts';
 
 const CONFIG_DIR = join(process.cwd(), 'sql', 'testdata', 'config');
 const SEED_FILES = ['heliosdb.toml', 'heliosdb_pos.toml', 'heliosdb_gdpr.toml', 'heliosdb_fips.toml', 'heliosdb_iot.toml'] as const;

@@ -50,9 +50,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseToml, TomlError } from 'smol-toml';
 import { HeliosError } from '../format/errors.ts';
 import type { KeySourceOption, SynchronousMode } from '../engine/engine.ts';
+import { resolveKeySource } from '../engine/engine.ts';
 import { Database, type DatabaseOptions } from './database.ts';
 
 /** Where the key comes from; paths are absolute. Never holds key material. */
@@ -133,6 +133,8 @@ export interface ConfigOverrides {
   readonly clock?: () => number;
   /** Audit log file; replaces [logging] audit_log_path (the log stays off unless audit_log_enabled = true). */
   readonly auditLogPath?: string;
+  /** The audit log on for this open, whatever [logging] says (the shell's --audit-log). */
+  readonly auditLog?: DatabaseOptions['auditLog'];
   /** Environment used to read PassphraseEnvironment variables. Default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** DatabaseOptions.interruptFlag. */
@@ -209,8 +211,16 @@ const MIB = 1024 * 1024;
 const SYNC_MODES: readonly SynchronousMode[] = ['full', 'normal', 'off'];
 const KEY_SOURCE_FORMS = '{ File = "path" }, { Environment = "VAR" }, { PassphraseFile = "path" } or { PassphraseEnvironment = "VAR" }';
 
-/** Reads and checks a configuration file. CONFIG when it cannot be read or is invalid. */
-export function loadConfig(path: string): HeliosConfig {
+/**
+ * A TOML parser: the document as plain objects (integers as bigint), or CONFIG naming
+ * `fileName`, line and column, never quoting the text (it may hold a secret). The loader
+ * (sql/config-loader.ts) passes smol-toml's, so this module — and a bundle that does not load
+ * configurations — does not depend on it.
+ */
+export type TomlParse = (text: string, fileName: string) => Record<string, unknown>;
+
+/** loadConfig with the given TOML parser. */
+export function loadConfigWith(parse: TomlParse, path: string): HeliosConfig {
   if (typeof path !== 'string' || path === '') throw new HeliosError('INVALID_ARGUMENT', 'config path must be a non-empty string');
   let text: string;
   try {
@@ -219,28 +229,14 @@ export function loadConfig(path: string): HeliosConfig {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
     throw new HeliosError('CONFIG', `cannot read config file ${path}: ${code}`, { file: path, osCode: code });
   }
-  return parseConfig(text, path);
+  return parseConfigWith(parse, text, path);
 }
 
-/**
- * Checks the TOML `text` of the file `fileName` (used in errors and to
- * resolve relative paths against its directory; the file is not read).
- */
-export function parseConfig(text: string, fileName: string): HeliosConfig {
+/** parseConfig with the given TOML parser. */
+export function parseConfigWith(parse: TomlParse, text: string, fileName: string): HeliosConfig {
   if (typeof text !== 'string') throw new HeliosError('INVALID_ARGUMENT', 'config text must be a string');
   if (typeof fileName !== 'string' || fileName === '') throw new HeliosError('INVALID_ARGUMENT', 'config file name must be a non-empty string');
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseToml(text, { integersAsBigInt: true, unsafeKeyBehaviour: 'throw' }) as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof TomlError) {
-      // First line only: smol-toml appends an excerpt of the file, which may hold a secret.
-      const what = e.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
-      throw new HeliosError('CONFIG', `${fileName}:${e.line}:${e.column}: invalid TOML: ${what}`, { file: fileName, line: e.line, column: e.column });
-    }
-    throw new HeliosError('CONFIG', `${fileName}: invalid TOML`, { file: fileName }, { cause: e });
-  }
-  return new ConfigChecker(text, fileName, doc).check();
+  return new ConfigChecker(text, fileName, parse(text, fileName)).check();
 }
 
 /**
@@ -266,7 +262,8 @@ export function databaseOptionsFromConfig(config: HeliosConfig, overrides: Confi
   if (config.database.memoryLimitMb !== null) o.memoryLimitMb = config.database.memoryLimitMb;
   if (config.encryption.rotationIntervalDays !== null) o.rotationIntervalDays = config.encryption.rotationIntervalDays;
   const auditPath = overrides.auditLogPath ?? config.logging.auditLogPath;
-  if (config.logging.auditLogEnabled && auditPath !== null) o.auditLog = { path: auditPath, routine: config.logging.logEncryptionOperations };
+  if (overrides.auditLog !== undefined) o.auditLog = overrides.auditLog;
+  else if (config.logging.auditLogEnabled && auditPath !== null) o.auditLog = { path: auditPath, routine: config.logging.logEncryptionOperations };
   if (overrides.clock !== undefined) o.clock = overrides.clock;
   if (overrides.fileMustExist !== undefined) o.fileMustExist = overrides.fileMustExist;
   if (overrides.readonly !== undefined) o.readonly = overrides.readonly;
@@ -280,14 +277,8 @@ export function databaseOptionsFromConfig(config: HeliosConfig, overrides: Confi
   return { path, options: o };
 }
 
-/**
- * Opens (or creates) the database a configuration describes. `config` is a
- * file path (read with loadConfig) or an already loaded configuration.
- * Besides the errors of `new Database`, CONFIG when `fips_mode = true` and
- * the database was not created in FIPS mode (it is closed again).
- */
-export function openDatabaseFromConfig(config: string | HeliosConfig, overrides: ConfigOverrides = {}): Database {
-  const c = typeof config === 'string' ? loadConfig(config) : config;
+/** openDatabaseFromConfig of a loaded configuration (sql/config-loader.ts reads a file first). */
+export function openDatabaseWithConfig(c: HeliosConfig, overrides: ConfigOverrides = {}): Database {
   const { path, options } = databaseOptionsFromConfig(c, overrides);
   const db = new Database(path, options);
   if (c.encryption.fipsMode && !db.storageInfo().fips.createdInFipsMode) {
@@ -303,6 +294,7 @@ export function memoryBudgetsFor(memoryLimitMb: number): { readonly memtableBudg
   return { memtableBudgetBytes: Math.max(MIB, Math.floor(limitBytes / 4)), blockCacheBytes: Math.floor(limitBytes / 4) };
 }
 
+/** The configured key source as the API's key option; passphrase files and variables are read by resolveKeySource, as for `new Database`. */
 function keyOption(config: HeliosConfig, env: Readonly<Record<string, string | undefined>> | undefined): KeySourceOption {
   const ks = config.encryption.keySource!;
   switch (ks.kind) {
@@ -310,29 +302,10 @@ function keyOption(config: HeliosConfig, env: Readonly<Record<string, string | u
       return { file: ks.path };
     case 'env':
       return { env: ks.variable };
-    case 'passphrase-file': {
-      let bytes: Uint8Array;
-      try {
-        const b = readFileSync(ks.path);
-        bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-      } catch (e) {
-        const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
-        throw new HeliosError('CONFIG', `cannot read passphrase file ${ks.path}: ${code}`, { file: ks.path, osCode: code });
-      }
-      let end = bytes.indexOf(0x0a);
-      if (end < 0) end = bytes.length;
-      if (end > 0 && bytes[end - 1] === 0x0d) end--;
-      const passphrase = bytes.slice(0, end);
-      bytes.fill(0);
-      if (passphrase.length === 0) throw new HeliosError('CONFIG', `passphrase file ${ks.path} is empty`, { file: ks.path });
-      return { passphrase };
-    }
-    case 'passphrase-env': {
-      const e = env ?? (typeof process !== 'undefined' ? process.env : {});
-      const v = e[ks.variable];
-      if (v === undefined || v === '') throw new HeliosError('CONFIG', `environment variable ${ks.variable} (the passphrase) is not set or empty`);
-      return { passphrase: v };
-    }
+    case 'passphrase-file':
+      return resolveKeySource({ passphraseFile: ks.path });
+    case 'passphrase-env':
+      return resolveKeySource({ passphraseEnv: ks.variable }, env !== undefined ? { env } : {});
   }
 }
 

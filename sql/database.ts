@@ -18,7 +18,7 @@
  */
 import { HeliosError } from '../format/errors.ts';
 import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type SynchronousMode } from '../engine/engine.ts';
-import type { AuditVerifyReport, ChangeKeyOptions, FipsStatus, KdfOptions, RewriteProgress } from '../engine/engine.ts';
+import type { AuditVerifyReport, ChangeKeyOptions, FipsStatus, KdfOptions, RewriteProgress, VacuumProgress } from '../engine/engine.ts';
 import type { RevokeOptions, RevokeResult } from '../engine/key-management.ts';
 import { createMemVfs } from '../engine/mem-vfs.ts';
 import { createNodeVfs } from '../engine/node-vfs.ts';
@@ -490,6 +490,27 @@ export class Database {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * `VACUUM` with a progress hook: flushes and merges every table into the deepest level, so
+   * deleted and overwritten rows no reader needs are dropped and their space given back.
+   * `onProgress` is called synchronously after the flush, after each merge step and at the
+   * end ({ stepsDone, stepsTotal, bytesDone, bytesTotal }). Errors as the statement: inside a
+   * transaction SQL_ERROR, on a readonly handle SQL_ERROR (readonly).
+   */
+  vacuum(options: { onProgress?: (p: VacuumProgress) => void } = {}): this {
+    this.checkOpen();
+    if (options === null || typeof options !== 'object' || (options.onProgress !== undefined && typeof options.onProgress !== 'function')) {
+      throw new HeliosError('INVALID_ARGUMENT', 'vacuum options must be { onProgress?: function }');
+    }
+    this.session.vacuumProgress = options.onProgress ?? null;
+    try {
+      this.exec('VACUUM');
+    } finally {
+      this.session.vacuumProgress = null;
+    }
+    return this;
   }
 
   /**

@@ -22,7 +22,7 @@
 import type * as A from './ast.ts';
 import { HeliosError, assertNever } from '../format/errors.ts';
 import type { SqlValue } from '../format/sql-value.ts';
-import type { Engine } from '../engine/engine.ts';
+import type { Engine, VacuumProgress } from '../engine/engine.ts';
 import type { Vfs } from '../engine/vfs.ts';
 import { parse } from './parser.ts';
 import { Catalog, fold } from './catalog.ts';
@@ -291,6 +291,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
    * ':memory:' database sets the real one (Database), so its copy reaches disk.
    */
   copyVfs: Vfs | null = null;
+  /** The progress hook of the next VACUUM (Database.vacuum sets it for one statement). */
+  vacuumProgress: ((p: VacuumProgress) => void) | null = null;
 
   /**
    * VACUUM [main|temp] [INTO filename]: outside a transaction only, as in SQLite. VACUUM
@@ -312,7 +314,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
       execute: (params) => {
         if (this.inTxn) throw sqlErr('cannot VACUUM from within a transaction', stmt.pos);
         if (into === null) {
-          if (schema === 'main') this.engine.compactAll();
+          if (schema === 'main') this.engine.compactAll(this.vacuumProgress === null ? {} : { onProgress: this.vacuumProgress });
         } else {
           const path = into(this.frame(params));
           if (typeof path !== 'string') throw sqlErr('non-text filename', stmt.pos);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { HeliosError } from '../format/errors.ts';
 import { setFipsProviderCheck } from '../engine/engine.ts';
 import { Database } from './database.ts';
-import { openDatabaseFromConfig } from './config.ts';
+import { openDatabaseFromConfig } from './config-loader.ts';
 
 const KEY = { raw: new Uint8Array(32).fill(3) };
 const FIPS_TOML = join(process.cwd(), 'sql', 'testdata', 'config', 'heliosdb_fips.toml');

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, verifyAuditLog } from './database.ts';
-import { openDatabaseFromConfig } from './config.ts';
+import { openDatabaseFromConfig } from './config-loader.ts';
 
 type Mode = 'encrypted' | 'plain';
 

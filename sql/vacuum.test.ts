@@ -125,4 +125,24 @@ test('VACUUM on a readonly handle is refused', () => {
   });
 });
 
+test('db.vacuum({ onProgress }) runs VACUUM and reports its steps and bytes, ending with all of them done', () => {
+  withDir((dir) => {
+    const db = new Database(join(dir, 'db'), { key: KEY, memtableBudgetBytes: 1 << 15 } as never);
+    db.exec("CREATE TABLE t (i INTEGER PRIMARY KEY, s TEXT); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000) INSERT INTO t SELECT x, printf('value %d', x) FROM c; DELETE FROM t WHERE i > 1000");
+    const seen: { stepsDone: number; stepsTotal: number; bytesDone: number; bytesTotal: number }[] = [];
+    assert.is(db.vacuum({ onProgress: (p) => seen.push(p) }), db);
+    assert.ok(seen.length >= 2, JSON.stringify(seen));
+    assert.equal(seen[0]!.stepsDone, 0);
+    const end = seen[seen.length - 1]!;
+    assert.ok(end.stepsDone >= 1 && end.stepsDone === end.stepsTotal && end.bytesDone === end.bytesTotal && end.bytesDone > 0, JSON.stringify(end));
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i]!.bytesDone >= seen[i - 1]!.bytesDone && seen[i]!.bytesDone <= seen[i]!.bytesTotal);
+    assert.is(db.prepare('SELECT count(*) FROM t').pluck().get(), 1000);
+    db.exec('BEGIN');
+    assert.throws(() => db.vacuum(), (e: unknown) => isHeliosError(e, 'SQL_ERROR') && /within a transaction/.test((e as Error).message));
+    db.exec('ROLLBACK');
+    assert.throws(() => db.vacuum({ onProgress: 3 } as never), (e: unknown) => isHeliosError(e, 'INVALID_ARGUMENT'));
+    db.close();
+  });
+});
+
 test.run();

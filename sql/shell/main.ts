@@ -103,17 +103,22 @@ export async function main(args: readonly string[], workerUrl?: URL): Promise<nu
   const reads = readsInput(args);
   const progress = process.stderr.isTTY === true;
   let terminal: Terminal | null = null;
-  const flag = new Int32Array(new SharedArrayBuffer(4));
+  // [0]: the database's interrupt flag; [1]: the shell's sticky copy (ShellOptions.interruptFlag).
+  const flag = new Int32Array(new SharedArrayBuffer(8));
+  const interrupt = (): void => {
+    Atomics.store(flag, 1, 1);
+    Atomics.store(flag, 0, 1);
+  };
   let busy = false;
   const tty = (): Terminal =>
     (terminal ??= createTerminal(stdin, process.stdout, process.stderr, () => {
       // Ctrl-C while no line is being read: a statement runs; stop it.
-      if (busy) Atomics.store(flag, 0, 1);
+      if (busy) interrupt();
     }));
   const readSecret = interactive ? (prompt: string) => tty().readSecret(prompt) : readSecretFromDevTty;
   try {
     if (workerUrl !== undefined && !isOperatorCommand(args)) {
-      const code = await runInWorker(workerUrl, args, reads ? (interactive ? 'lines' : 'stream') : 'none', progress, flag, tty, readSecret, (b) => (busy = b));
+      const code = await runInWorker(workerUrl, args, reads ? (interactive ? 'lines' : 'stream') : 'none', progress, interrupt, flag, tty, readSecret, (b) => (busy = b));
       if (code !== null) return code;
     }
     if (isOperatorCommand(args)) {
@@ -138,6 +143,7 @@ function runInWorker(
   args: readonly string[],
   input: WorkerStart['input'],
   progress: boolean,
+  interrupt: () => void,
   flag: Int32Array,
   tty: () => Terminal,
   readSecret: (prompt: string) => Promise<Uint8Array | null>,
@@ -165,7 +171,7 @@ function runInWorker(
       // cooked mode (a key command's KDF runs after its passphrase prompt). Interrupt the statement;
       // in a script the third Ctrl-C ends the shell.
       if (input !== 'lines' && ++interrupts > 2) process.exit(130);
-      Atomics.store(flag, 0, 1);
+      interrupt();
     };
     process.on('SIGINT', onSigint);
     setBusy(true);

@@ -5,7 +5,7 @@
  * 0 ok, 1 the command failed (verify: damage found), 2 bad arguments,
  * 3 the database could not be opened, 4 internal error.
  */
-import { HeliosError, importSqlite, restoreBackup, type KeySourceOption } from '../../index.ts';
+import { HeliosError, importSqlite, resolveKeySource, restoreBackup, type KeySourceOption } from '../../index.ts';
 import { askPassphrase, EXIT, formatError, runShell, type ShellOptions, type ShellWriter } from './shell.ts';
 import { createProgress } from './progress.ts';
 
@@ -13,12 +13,15 @@ interface Operator {
   readonly summary: string;
   /** Extra options: name → whether it takes a value. */
   readonly options: Readonly<Record<string, boolean>>;
+  /** Opens DIR readonly. */
+  readonly readonly?: boolean;
   /** The dot command to run, from the extra options given. */
   command(extra: ReadonlyMap<string, string | true>): string;
 }
 
 const KEY_OPTIONS = `  --key-file PATH | --key-env VAR | --passphrase | --passphrase-env VAR | --config FILE.toml
-                         the key that opens DIR (as for the shell); --no-encryption for a plain database`;
+                         the key that opens DIR (as for the shell); --no-encryption for a plain database
+  --audit-log PATH       record this run's security operations in the audit log PATH`;
 
 function quote(s: string): string {
   return `"${s.replace(/["\\]/g, (c) => '\\' + c)}"`;
@@ -79,6 +82,13 @@ const OPERATORS: Readonly<Record<string, Operator>> = {
       return `.backup ${x.has('--set') ? '--set ' : ''}${x.has('--plain') ? '--plain ' : ''}${quote(to)}`;
     },
   },
+  'audit verify': {
+    summary:
+      'check the tamper-evident audit log of DIR (--audit-log PATH, else the --config file\'s audit_log_path) with its key; DIR is opened readonly; exit 1 names the first broken entry (line, seq, reason)',
+    options: { '--audit-log': true },
+    readonly: true,
+    command: (x) => (typeof x.get('--audit-log') === 'string' ? `.audit verify ${quote(x.get('--audit-log') as string)}` : '.audit verify'),
+  },
   rotate: {
     summary: 'start a new data-key generation; --rewrite re-seals every table with it (progress on a terminal)',
     options: { '--rewrite': false },
@@ -97,6 +107,7 @@ const TWO_PATHS: Readonly<Record<string, string>> = {
 /** Whether the arguments name an operator command (COMMAND then DIR or --help). A directory named like one opens as ./verify. */
 export function isOperatorCommand(args: readonly string[]): boolean {
   const name = args[0]!;
+  if (name === 'audit') return args.length >= 2;
   return args.length >= 2 && (Object.prototype.hasOwnProperty.call(OPERATORS, name) || Object.prototype.hasOwnProperty.call(TWO_PATHS, name));
 }
 
@@ -119,11 +130,8 @@ async function keyFrom(args: readonly string[], io: OperatorIo, isNew: boolean):
     };
     if (a === '--key-file') set({ file: value() });
     else if (a === '--key-env') set({ env: value() });
-    else if (a === '--passphrase-env') {
-      const v = env[value()];
-      if (v === undefined || v === '') throw new HeliosError('CONFIG', `environment variable ${args[i]} (the passphrase) is not set or empty`);
-      set({ passphrase: v });
-    } else if (a === '--passphrase') {
+    else if (a === '--passphrase-env') set(resolveKeySource({ passphraseEnv: value() }, { env }));
+    else if (a === '--passphrase') {
       if (io.readSecret === undefined) throw new HeliosError('CONFIG', '--passphrase needs a terminal to ask on; use --passphrase-env VAR');
       const p = await askPassphrase(io.readSecret, isNew ? 'New passphrase: ' : 'Passphrase: ', isNew, 'nothing written');
       if (p === null) throw new HeliosError('CONFIG', 'no passphrase given');
@@ -187,7 +195,10 @@ export function operatorUsage(name: string): string {
   const extra = Object.entries(op.options)
     .map(([k, v]) => `${k}${v ? ' VALUE' : ''}`)
     .join(' | ');
-  return `usage: heliosdb ${name} DIR [KEY] ${extra === '' ? '' : `[${extra}]`}\n  ${op.summary}\n${KEY_OPTIONS}\nExit status: 0 ok, 1 the command failed${name === 'verify' ? ' (damage found)' : ''}, 2 bad arguments, 3 DIR could not be opened, 4 internal error.\n`;
+  // audit verify's --audit-log names the log to check, not one to record this run in.
+  const keys = name === 'audit verify' ? KEY_OPTIONS.split('\n').slice(0, 2).join('\n') : KEY_OPTIONS;
+  const failed = name === 'verify' ? ' (damage found)' : name === 'audit verify' ? ' (a broken entry: line, seq, reason)' : '';
+  return `usage: heliosdb ${name} DIR [KEY] ${extra === '' ? '' : `[${extra}]`}\n  ${op.summary}\n${keys}\nExit status: 0 ok, 1 the command failed${failed}, 2 bad arguments, 3 DIR could not be opened, 4 internal error.\n`;
 }
 
 export interface OperatorIo {
@@ -201,6 +212,18 @@ export interface OperatorIo {
 
 /** Runs `heliosdb COMMAND …`; resolves to the exit status. */
 export async function runOperator(args: readonly string[], io: OperatorIo): Promise<number> {
+  if (args[0] === 'audit') {
+    // `heliosdb audit verify DIR …`: the one subcommand of audit so far.
+    if (args[1] !== 'verify') {
+      if (args[1] === '--help' || args[1] === '-h') {
+        io.output.write(operatorUsage('audit verify'));
+        return EXIT.OK;
+      }
+      io.errors.write(`heliosdb audit: unknown subcommand ${JSON.stringify(args[1] ?? '')}\n${operatorUsage('audit verify')}`);
+      return EXIT.USAGE;
+    }
+    args = ['audit verify', ...args.slice(2)];
+  }
   const name = args[0]!;
   const two = TWO_PATHS[name];
   if (two !== undefined) {
@@ -228,11 +251,11 @@ export async function runOperator(args: readonly string[], io: OperatorIo): Prom
         } else extra.set(a, true);
       } else pass.push(a);
     }
-    const dirs = pass.filter((a, i) => !a.startsWith('-') && !['--key-file', '--key-env', '--passphrase-env', '--config'].includes(pass[i - 1] ?? ''));
+    const dirs = pass.filter((a, i) => !a.startsWith('-') && !['--key-file', '--key-env', '--passphrase-env', '--config', '--audit-log'].includes(pass[i - 1] ?? ''));
     if (dirs.length !== 1) throw new OperatorUsage('give one database directory');
     const command = op.command(extra);
     const options: ShellOptions = {
-      args: [...pass, command],
+      args: [...pass, ...(op.readonly === true ? ['--readonly'] : []), command],
       input: '',
       output: io.output,
       errors: io.errors,

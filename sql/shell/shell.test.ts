@@ -608,6 +608,134 @@ test('operator commands: verify, info, dump, rekey, addkey, removekey and rotate
   });
 });
 
+test('--audit-log turns the audit log on for one run; heliosdb audit verify checks it, and names the first broken entry with exit 1', async () => {
+  await withTmp(async (dir) => {
+    const key = join(dir, 'k.key');
+    const key2 = join(dir, 'k2.key');
+    writeFileSync(key, KEY_HEX);
+    writeFileSync(key2, '5d'.repeat(32));
+    const db = join(dir, 'aud.db');
+    const log = join(dir, 'audit.log');
+    const op = async (args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await runOperator(args, { output: { write: (s: string) => (out += s) }, errors: { write: (s: string) => (err += s) }, env: {} });
+      return { code, out, err };
+    };
+    const made = await shell([db, '--key-file', key, '--create', '--audit-log', log], PATIENTS + '.audit verify\n');
+    assert.is(made.code, 0, made.err);
+    assert.match(made.out, /^ok: audit log .*audit\.log: 1 entries \(1 verified\)/m, 'the open is the first entry');
+    assert.is((await shell([db, '--key-file', key], 'SELECT 1;\n')).code, 0, 'without --audit-log nothing is appended');
+    assert.is((await op(['addkey', db, '--key-file', key, '--new-key-file', key2, '--audit-log', log])).code, 0);
+    const lines = readFileSync(log, 'latin1').split('\n').filter((l) => l !== '');
+    assert.equal(lines.map((l) => l.split('\t')[4]), ['open', 'close', 'open', 'add-key', 'close']);
+    const ok = await op(['audit', 'verify', db, '--key-file', key2, '--audit-log', log]);
+    assert.is(ok.code, 0, ok.err);
+    assert.match(ok.out, new RegExp(`^ok: audit log [^\\n]*: ${lines.length} entries \\(${lines.length} verified\\)`));
+    assert.is(readFileSync(log, 'latin1').split('\n').filter((l) => l !== '').length, lines.length, 'audit verify appends nothing');
+    const help = await op(['audit', 'verify', '--help']);
+    assert.is(help.code, 0);
+    assert.match(help.out, /^usage: heliosdb audit verify DIR \[KEY\] \[--audit-log VALUE\]/);
+    assert.match(help.out, /first broken entry/);
+    assert.is((await op(['audit', 'check', db])).code, EXIT.USAGE);
+    assert.is((await op(['audit', 'verify', db, '--key-file', key])).code, EXIT.FAILED, 'no path: the log is off for this run and none is given');
+    assert.is((await op(['audit', 'verify', join(dir, 'none.db'), '--key-file', key, '--audit-log', log])).code, EXIT.NOT_OPENED);
+    // Change the operation of the third entry: its MAC no longer matches.
+    const tampered = lines.map((l, i) => (i === 2 ? l.replace('\topen\t', '\tclose\t') : l));
+    writeFileSync(log, tampered.join('\n') + '\n');
+    const bad = await op(['audit', 'verify', db, '--key-file', key, '--audit-log', log]);
+    assert.is(bad.code, EXIT.FAILED);
+    assert.match(bad.err, /^Error \[CORRUPTION\]: audit log [^\n]*audit\.log: entry broken at line 3 \(seq 3\): /);
+  });
+});
+
+test('VACUUM draws a progress bar of the bytes merged when progress is on (a terminal), and nothing otherwise', async () => {
+  await withTmp(async (dir) => {
+    const db = join(dir, 'vac.db');
+    const fillSql = "CREATE TABLE big (i INTEGER PRIMARY KEY, s TEXT);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000) INSERT INTO big SELECT x, printf('row %d of a table that VACUUM compacts', x) FROM c;\nDELETE FROM big WHERE i % 2 = 0;\n";
+    assert.is((await shell([db, '--no-encryption', '--create'], fillSql)).code, 0);
+    let now = 0;
+    const r = await shell([db, '--no-encryption'], 'VACUUM;\nSELECT count(*) FROM big;\n', { progress: true, clock: () => (now += 200) });
+    assert.is(r.code, 0, r.err);
+    assert.is(r.out, '2500\n');
+    assert.match(r.err, /\r\x1b\[2Kvacuum \[[#.]{20}\] +\d+%  [\d.]+ [KM]?B\/[\d.]+ [KM]?B/);
+    assert.match(r.err, /100%/);
+    const quiet = await shell([db, '--no-encryption'], 'VACUUM;\n', { clock: () => (now += 200) });
+    assert.equal(quiet, { code: 0, out: '', err: '' });
+    const inTxn = await shell([db, '--no-encryption'], 'BEGIN;\nVACUUM;\nROLLBACK;\n', { progress: true });
+    assert.match(inTxn.err, /cannot VACUUM from within a transaction/);
+  });
+});
+
+/** A Ctrl-C as main.ts stores it (the database's flag and the shell's sticky copy), landing when `trigger` is first written. */
+function ctrlCOnOutput(trigger: string): { flag: Int32Array; extra: Partial<ShellOptions>; out: () => string } {
+  const flag = new Int32Array(new SharedArrayBuffer(8));
+  let out = '';
+  let fired = false;
+  const extra: Partial<ShellOptions> = {
+    interruptFlag: flag,
+    output: {
+      write: (s: string) => {
+        out += s;
+        if (!fired && out.includes(trigger)) {
+          fired = true;
+          Atomics.store(flag, 1, 1);
+          Atomics.store(flag, 0, 1);
+        }
+      },
+    },
+  };
+  return { flag, extra, out: () => out };
+}
+
+test('a Ctrl-C between two statements of one line is not lost: a script stops there (exit 1)', async () => {
+  const c = ctrlCOnOutput('first\n');
+  const r = await shell([], "SELECT 'first'; SELECT 'second';\nSELECT 'third';\n", c.extra);
+  assert.is(c.out(), 'first\n');
+  assert.is(r.err, 'Error [INTERRUPTED]: interrupted\n');
+  assert.is(r.code, EXIT.FAILED);
+  assert.equal([...c.flag], [0, 0], 'the Ctrl-C is spent');
+});
+
+test('at a terminal a Ctrl-C between two statements drops the rest of that line (and of a .read file); the next line runs', async () => {
+  await withTmp(async (dir) => {
+    const c = ctrlCOnOutput('first\n');
+    const lines = ["SELECT 'first'; SELECT 'second'; SELECT 'also dropped';", "SELECT 'next line';"];
+    const r = await shell(['-noheader'], { readLine: async () => lines.shift() ?? null }, c.extra);
+    assert.is(c.out().replace(/^HeliosDB-Lite shell[^\n]*\n/, ''), "first\nnext line\n\n");
+    assert.is(r.err, 'Error [INTERRUPTED]: interrupted\n');
+    assert.is(r.code, 0, 'an interactive session goes on');
+    const script = join(dir, 'script.sql');
+    writeFileSync(script, "SELECT 'read one';\nSELECT 'read two';\n");
+    const d = ctrlCOnOutput('read one\n');
+    const more = [`.read ${script}`, "SELECT 'after';"];
+    const r2 = await shell(['-noheader'], { readLine: async () => more.shift() ?? null }, d.extra);
+    assert.is(d.out().replace(/^HeliosDB-Lite shell[^\n]*\n/, ''), 'read one\nafter\n\n');
+    assert.is(r2.err, 'Error [INTERRUPTED]: interrupted\n');
+  });
+});
+
+test('a Ctrl-C during a long .import that lands between its statements stops it: nothing of the file is kept', async () => {
+  await withTmp(async (dir) => {
+    const csv = join(dir, 'rows.csv');
+    writeFileSync(csv, Array.from({ length: 20_000 }, (_, i) => `${i},name ${i}`).join('\n') + '\n');
+    const flag = new Int32Array(new SharedArrayBuffer(8));
+    let writes = 0;
+    // The sticky copy alone, as when the database cleared its flag at the start of a statement.
+    const r = await shell(['--mode', 'csv', '-noheader'], `CREATE TABLE t (id INTEGER, name TEXT);\n.import ${csv} t\nSELECT count(*) FROM t;\n`, {
+      interruptFlag: flag,
+      progress: true,
+      clock: () => {
+        if (++writes === 3) Atomics.store(flag, 1, 1);
+        return writes * 1000;
+      },
+    });
+    assert.match(r.err, /Error \[INTERRUPTED\]/);
+    assert.is(r.out, '', 'the script stopped at the interrupted .import');
+    assert.is(r.code, EXIT.FAILED);
+  });
+});
+
 test('dot commands abbreviate as in sqlite3 (.he on, .mo csv); key commands only in full', async () => {
   const r = await shell([], '.he on\n.mo list\nSELECT 1 AS a;\n.rek --key-file nowhere\n');
   assert.is(r.out, 'a\n1\n');

@@ -40,6 +40,7 @@ import {
   loadConfig,
   openDatabaseFromConfig,
   renderReal,
+  resolveKeySource,
   type ConfigOverrides,
   type ConfigSetting,
   type DatabaseOptions,
@@ -92,7 +93,10 @@ export interface ShellOptions {
   readonly progress?: boolean;
   /**
    * The interrupt flag of the databases the shell opens (DatabaseOptions.interruptFlag):
-   * main.ts shares it with the thread that catches Ctrl-C.
+   * main.ts shares it with the thread that catches Ctrl-C. Element 1, when present, is a
+   * sticky copy of each Ctrl-C that only the shell clears: the database clears element 0 when
+   * a statement starts, so without it a Ctrl-C between two statements of one line (or of a
+   * .import) would be lost. The shell checks it before every statement.
    */
   readonly interruptFlag?: Int32Array;
 }
@@ -117,6 +121,8 @@ export interface ShellArgs {
   commands: string[];
   key: { kind: 'file' | 'env' | 'passphrase-env'; value: string } | { kind: 'passphrase' } | null;
   config: string | null;
+  /** --audit-log PATH: the audit log on for this run, appended to PATH (spec/audit-log.md). */
+  auditLog: string | null;
   noEncryption: boolean;
   create: boolean;
   readonly: boolean;
@@ -140,6 +146,7 @@ export interface ShellArgs {
 
 export const USAGE = `usage: heliosdb [options] [DIR] [SQL | .command ...]
        heliosdb verify|info|dump|backup|rekey|addkey|removekey|rotate DIR [options]
+       heliosdb audit verify DIR [--audit-log PATH] [options]
        heliosdb restore BACKUP DEST | import-sqlite SRC DEST [options]  (heliosdb COMMAND --help)
 Key options:
   --key-file PATH        raw key file (32 bytes or 64 hex chars)
@@ -148,6 +155,8 @@ Key options:
   --passphrase-env VAR   passphrase in an environment variable
   --config FILE.toml     settings and key source from a configuration file
   --no-encryption        open or create an unencrypted database
+  --audit-log PATH       append this run's security operations (open, close, key
+                         changes, backups, ...) to the tamper-evident audit log PATH
 Database options:
   --create               create DIR when it does not exist
   --readonly             refuse statements that write
@@ -205,6 +214,8 @@ Keys (KEY is --key-file PATH, --key-env VAR, --passphrase-env VAR or --passphras
 .revoke KEY              make KEY the only key: new root and data key, every file re-sealed
 .rotate [--rewrite]      start a new data-key generation (--rewrite: re-seal every table)
 .verify                  check every block and file (PRAGMA integrity_check)
+.audit verify [PATH]     check the audit log (default: this run's --audit-log or the
+                         configuration's audit_log_path); names the first broken entry
 Statements end with ";" and may span lines; Ctrl-C stops a running statement
 or drops a partial one.
 `;
@@ -216,7 +227,7 @@ const MODE_FLAGS = new Set<string>(MODES);
 /** Parses the command line; throws UsageError. sqlite3-style flags take one or two dashes. */
 export function parseShellArgs(args: readonly string[]): ShellArgs {
   const a: ShellArgs = {
-    path: null, commands: [], key: null, config: null, noEncryption: false, create: false, readonly: false,
+    path: null, commands: [], key: null, config: null, auditLog: null, noEncryption: false, create: false, readonly: false,
     mode: null, headers: null, separator: null, nullValue: null, newline: null, cmd: [], init: null, bail: false, echo: false, batch: null, help: false, version: false,
   };
   const positional: string[] = [];
@@ -256,6 +267,9 @@ export function parseShellArgs(args: readonly string[]): ShellArgs {
         break;
       case 'config':
         a.config = value();
+        break;
+      case 'audit-log':
+        a.auditLog = value();
         break;
       case 'no-encryption':
         a.noEncryption = true;
@@ -451,13 +465,9 @@ async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Dat
     case 'env':
       key = { env: args.key.value };
       break;
-    case 'passphrase-env': {
-      const name = args.key.value;
-      const v = env[name];
-      if (v === undefined || v === '') throw new HeliosError('CONFIG', `environment variable ${name} (the passphrase) is not set or empty`);
-      key = { passphrase: v };
+    case 'passphrase-env':
+      key = resolveKeySource({ passphraseEnv: args.key.value }, { env });
       break;
-    }
     case 'passphrase': {
       if (o.readSecret === undefined) throw new HeliosError('CONFIG', '--passphrase needs a terminal to ask on; use --passphrase-env VAR');
       const isNew = args.create && newDatabasePath(args);
@@ -476,6 +486,7 @@ async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Dat
       if (o.interruptFlag !== undefined) overrides.interruptFlag = o.interruptFlag;
       if (args.path !== null) overrides.path = args.path;
       if (key !== undefined) overrides.key = key;
+      if (args.auditLog !== null) overrides.auditLog = { path: args.auditLog, routine: config.logging.logEncryptionOperations };
       if (args.noEncryption && config.encryption.enabled) throw new HeliosError('CONFIG', `--no-encryption contradicts ${config.fileName} (encryption.enabled)`);
       const path = args.path ?? config.database.path ?? '';
       if (path !== ':memory:') overrides.fileMustExist = !args.create;
@@ -487,6 +498,7 @@ async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Dat
     if (key !== undefined) opts.key = key;
     if (o.kdf !== undefined) opts.kdf = o.kdf;
     if (args.noEncryption) opts.encryption = false;
+    if (args.auditLog !== null) opts.auditLog = { path: args.auditLog };
     if (path !== ':memory:') opts.fileMustExist = !args.create;
     return { db: withCreateHint(path, args.create, () => new Database(path, opts)), config: null, path };
   } finally {
@@ -566,6 +578,8 @@ class Shell {
   private readonly kdf: ShellOptions['kdf'];
   private readonly progress: boolean;
   private readonly interruptFlag: Int32Array | undefined;
+  /** At a terminal: a Ctrl-C stopped this input line; the rest of it (and of a .read file) is dropped. */
+  private interruptedLine = false;
   /** A passphrase read at the terminal for the dot command being run (zeroed after it). */
   private secret: Uint8Array | null = null;
   /** Config keys the command line replaced (database.path, encryption.key_source). */
@@ -658,9 +672,11 @@ class Shell {
    * passphrase (twice when it becomes a key), which is zeroed afterwards.
    */
   private async feedLine(line: string): Promise<void> {
-    // Ctrl-C between two statements: a script stops; at a terminal the next line runs.
-    if (this.interactive) {
-      if (this.interruptFlag !== undefined) Atomics.store(this.interruptFlag, 0, 0);
+    // Ctrl-C between two statements: a script stops; at a terminal the next line typed runs
+    // (a Ctrl-C before it was typed is spent), but not the next line of a .read file.
+    if (this.interactive && this.readDepth === 0) {
+      this.clearInterrupt();
+      this.interruptedLine = false;
     } else {
       try {
         this.checkInterrupt();
@@ -697,7 +713,7 @@ class Shell {
   /** Runs a whole script (SQL argument, .read file). */
   async runScript(text: string): Promise<void> {
     for (const line of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
-      if (this.quit) return;
+      if (this.quit || (this.readDepth > 0 && this.interruptedLine)) return;
       await this.feedLine(line);
     }
     if (!this.quit) this.finish();
@@ -747,6 +763,11 @@ class Shell {
   private fail(e: unknown): void {
     this.failed = true;
     this.err.write(formatError(e));
+    if (isHeliosError(e, 'INTERRUPTED')) {
+      // This Ctrl-C is spent; at a terminal it drops the rest of the input line (and of a .read).
+      this.clearInterrupt();
+      if (this.interactive) this.interruptedLine = true;
+    }
     // As sqlite3: an interrupted script stops (at a terminal the session goes on).
     if (!this.interactive && (this.bail || isHeliosError(e, 'INTERRUPTED'))) this.quit = true;
   }
@@ -757,10 +778,18 @@ class Shell {
    */
   private checkInterrupt(): void {
     const f = this.interruptFlag;
-    if (f !== undefined && Atomics.load(f, 0) !== 0) {
-      Atomics.store(f, 0, 0);
+    if (f !== undefined && (Atomics.load(f, 0) !== 0 || (f.length > 1 && Atomics.load(f, 1) !== 0))) {
+      this.clearInterrupt();
       throw new HeliosError('INTERRUPTED', 'interrupted');
     }
+  }
+
+  /** Forgets a Ctrl-C: both the database's flag and the shell's sticky copy (ShellOptions.interruptFlag). */
+  private clearInterrupt(): void {
+    const f = this.interruptFlag;
+    if (f === undefined) return;
+    Atomics.store(f, 0, 0);
+    if (f.length > 1) Atomics.store(f, 1, 0);
   }
 
   /**
@@ -800,8 +829,15 @@ class Shell {
       this.pending = [];
       this.scan = newScanState();
       rest = rest.slice(semi + 1);
-      this.runStatementText(text);
-      if (this.quit || rest.trim() === '') return;
+      // A Ctrl-C that came after the previous statement ended (the database clears its flag when
+      // a statement starts; the sticky copy survives): this statement does not run.
+      try {
+        this.checkInterrupt();
+        this.runStatementText(text);
+      } catch (e) {
+        this.fail(e);
+      }
+      if (this.quit || this.interruptedLine || rest.trim() === '') return;
     }
   }
 
@@ -847,6 +883,19 @@ class Shell {
           this.write(formatResult(this.settings, names, st.all(...args) as unknown[][]));
         } else {
           this.streamRows(names, st.iterate(...args) as Iterable<unknown[]>);
+        }
+      } else if (this.progress && /^\s*vacuum(\s+main)?\s*;?\s*$/i.test(sql)) {
+        // VACUUM on a terminal: the same statement through db.vacuum, with a bar of the bytes merged.
+        const bar = this.bar('vacuum', 0, 'bytes');
+        try {
+          this.db.vacuum({
+            onProgress: (p) => {
+              bar.total(p.bytesTotal);
+              bar.update(p.bytesDone);
+            },
+          });
+        } finally {
+          bar.done();
         }
       } else {
         st.run(...args);
@@ -1161,6 +1210,23 @@ class Shell {
         this.write('ok\n');
         return;
       }
+      case '.audit': {
+        maxArgs(2);
+        if (arg(0) !== 'verify') throw new HeliosError('INVALID_ARGUMENT', 'usage: .audit verify [PATH]');
+        const path = arg(1) ?? this.auditLogPath();
+        const r = this.db.verifyAuditLog(path);
+        if (r.firstBroken !== null) {
+          const b = r.firstBroken;
+          throw new HeliosError('CORRUPTION', `audit log ${r.path}: entry broken at line ${b.line}${b.seq !== null ? ` (seq ${b.seq})` : ''}: ${b.reason}`, { file: r.path });
+        }
+        const notes = [`${r.verified} verified`];
+        if (r.unauthenticated > 0) notes.push(`${r.unauthenticated} failed unlock(s) vouched for by a later entry`);
+        if (r.unauthenticatedTail > 0) notes.push(`${r.unauthenticatedTail} at the end not vouched for yet`);
+        if (r.earlierRoot > 0) notes.push(`${r.earlierRoot} under an earlier root key`);
+        if (r.otherDatabases > 0) notes.push(`${r.otherDatabases} line(s) of other databases`);
+        this.write(`ok: audit log ${r.path}: ${r.entries} entries (${notes.join(', ')}), last seq ${r.lastSeq}${r.checkpointSeq !== null ? `, checkpoint seq ${r.checkpointSeq}` : ''}\n`);
+        return;
+      }
       case '.rekey':
         this.db.changeKey(this.keyArg(cmd, rest), this.kdf === undefined ? {} : { kdf: this.kdf });
         this.write('key changed: the old key no longer opens this database\n');
@@ -1190,6 +1256,11 @@ class Shell {
       default:
         throw new HeliosError('INVALID_ARGUMENT', `unknown command ${JSON.stringify(cmd)}; enter .help for the list`);
     }
+  }
+
+  /** The audit log `.audit verify` checks by default: this handle's, else the configuration's. */
+  private auditLogPath(): string | undefined {
+    return this.db.storageInfo().auditLogPath ?? this.config?.logging.auditLogPath ?? undefined;
   }
 
   /** .parameter list | set NAME VALUE | unset NAME | clear (init is accepted and does nothing: the values live in the shell). */
@@ -1348,11 +1419,8 @@ class Shell {
         return { file: value };
       case '--key-env':
         return { env: value };
-      case '--passphrase-env': {
-        const v = this.env[value];
-        if (v === undefined || v === '') throw new HeliosError('CONFIG', `environment variable ${value} (the passphrase) is not set or empty`);
-        return { passphrase: v };
-      }
+      case '--passphrase-env':
+        return resolveKeySource({ passphraseEnv: value }, { env: this.env });
       default:
         throw new HeliosError('INVALID_ARGUMENT', usage);
     }
@@ -1508,7 +1576,7 @@ function ioError(what: string, file: string, e: unknown): HeliosError {
 }
 
 const DOT_COMMANDS = [
-  '.addkey', '.backup', '.bail', '.changes', '.databases', '.dump', '.echo', '.eqp', '.exit', '.fullschema', '.headers', '.help', '.import', '.indexes', '.info',
+  '.addkey', '.audit', '.backup', '.bail', '.changes', '.databases', '.dump', '.echo', '.eqp', '.exit', '.fullschema', '.headers', '.help', '.import', '.indexes', '.info',
   '.mode', '.nullvalue', '.once', '.open', '.output', '.parameter', '.print', '.quit', '.read', '.rekey', '.removekey', '.revoke', '.rotate', '.schema',
   '.separator', '.show', '.tables', '.timer', '.verify', '.width',
 ];

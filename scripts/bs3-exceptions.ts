@@ -89,15 +89,9 @@ export const BS3_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, str
   },
   "37.database.serialize.js": {
     "Database#serialize() should serialize the database and return a buffer":
-      "db.serialize() and new Database(buffer) are not implemented (issue 11 follow-up: a synchronous sealed image of the database directory, its byte format specified in spec/)",
-    "Database#serialize() should return a buffer that can be used by the Database constructor":
-      "db.serialize() and new Database(buffer) are not implemented (issue 11 follow-up: a synchronous sealed image of the database directory, its byte format specified in spec/)",
+      "the image holds only the database's bytes (spec/format.md [ENG-IMAGE-1], zero stretches stored as runs): a database with one empty table is 574 bytes, where the test expects SQLite's two 4096-byte pages (above 1000)",
     "Database#serialize() should accept the \"attached\" option":
-      "db.serialize() and new Database(buffer) are not implemented (issue 11 follow-up: a synchronous sealed image of the database directory, its byte format specified in spec/)",
-    "Database#serialize() should return a buffer that can be opened with the \"readonly\" option":
-      "db.serialize() and new Database(buffer) are not implemented (issue 11 follow-up: a synchronous sealed image of the database directory, its byte format specified in spec/)",
-    "Database#serialize() should work with an empty database":
-      "db.serialize() and new Database(buffer) are not implemented (issue 11 follow-up: a synchronous sealed image of the database directory, its byte format specified in spec/)",
+      "no ATTACH: only the main database exists (serialize({ attached: 'main' }) works, another name is SQLITE_ERROR)",
   },
   "41.at-exit.js": {
     "node::AtExit() should close all databases when the process exits gracefully":

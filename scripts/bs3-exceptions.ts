@@ -109,10 +109,4 @@ export const BS3_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, str
     "Database#unsafeMode() should allow unsafe operations when toggled on":
       "sqlite_master is never writable (no writable_schema), unsafe mode or not",
   },
-  "50.misc.js": {
-    "miscellaneous supports LIMIT in DELETE statements":
-      "DELETE \u2026 ORDER BY \u2026 LIMIT (SQLITE_ENABLE_UPDATE_DELETE_LIMIT) is not supported",
-    "miscellaneous supports LIMIT in UPDATE statements":
-      "UPDATE \u2026 ORDER BY \u2026 LIMIT (SQLITE_ENABLE_UPDATE_DELETE_LIMIT) is not supported",
-  },
 };

@@ -15,10 +15,6 @@ export const BS3_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, str
     "Database#close() should delete the database's associated temporary files":
       "SQLite-specific files: a HeliosDB database is a directory (HELIOS, MANIFEST, WAL, tables), with no -wal/-shm files beside it",
   },
-  "13.database.prepare.js": {
-    "Database#prepare() should set the correct values for \"reader\" and \"readonly\"":
-      "transaction-control statements (BEGIN) count as writing in HeliosDB (they may not run while a statement iterates); SQLite reports a deferred BEGIN as readonly",
-  },
   "20.statement.run.js": {
     "Statement#run() should count accurate DELETE changes when a dropped table has side effects":
       "DROP TABLE does not report the rows its foreign-key actions delete as changes",

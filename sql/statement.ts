@@ -217,6 +217,19 @@ export class Statement {
     return this.current().readonly;
   }
 
+  /**
+   * @internal sqlite3_stmt_readonly, which the drop-in reports: transaction control (BEGIN,
+   * COMMIT, ROLLBACK, SAVEPOINT, RELEASE) writes nothing itself, so it is readonly, except
+   * BEGIN IMMEDIATE/EXCLUSIVE, which take the write lock. (`readonly` says whether the statement
+   * may run while another iterates, where transaction control may not.)
+   */
+  get sqliteReadonly(): boolean {
+    const a = this.ast;
+    if (a.kind === 'Begin') return a.mode === null || a.mode === 'DEFERRED';
+    if (a.kind === 'Commit' || a.kind === 'Rollback' || a.kind === 'Savepoint' || a.kind === 'Release') return true;
+    return this.current().readonly;
+  }
+
   private current(): Program {
     const s = this.host.session;
     if (this.program.schemaVersion !== s.catalog.version) this.program = s.compile(this.ast);

@@ -19,10 +19,6 @@ export const BS3_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, str
     "Statement#run() should count accurate DELETE changes when a dropped table has side effects":
       "DROP TABLE does not report the rows its foreign-key actions delete as changes",
   },
-  "23.statement.iterate.js": {
-    "Statement#iterate() should accept bind parameters":
-      "a missing named parameter is a RangeError (as for run/get/all) where better-sqlite3 throws TypeError for this one iterate() call shape",
-  },
   "30.database.transaction.js": {
     "Database#transaction() transaction function should execute within an isolated transaction":
       "one handle per database directory: the test opens a second connection to the same file",

@@ -117,6 +117,8 @@ export function bindParameters(info: A.ParameterInfo, args: readonly unknown[], 
     const name = info.names[i - 1] ?? null;
     if (name !== null) {
       const key = name.slice(1);
+      // better-sqlite3 (the drop-in): no object at all is a TypeError, a missing key a RangeError.
+      if (named === null && realNumbers) throw new HeliosError('INVALID_ARGUMENT', 'Missing named parameters');
       if (named === null || !Object.prototype.hasOwnProperty.call(named, key)) {
         throw new HeliosError('MISMATCH', `Missing named parameter "${key}"`);
       }

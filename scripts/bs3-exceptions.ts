@@ -15,10 +15,6 @@ export const BS3_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, str
     "Database#close() should delete the database's associated temporary files":
       "SQLite-specific files: a HeliosDB database is a directory (HELIOS, MANIFEST, WAL, tables), with no -wal/-shm files beside it",
   },
-  "20.statement.run.js": {
-    "Statement#run() should count accurate DELETE changes when a dropped table has side effects":
-      "DROP TABLE does not report the rows its foreign-key actions delete as changes",
-  },
   "30.database.transaction.js": {
     "Database#transaction() transaction function should execute within an isolated transaction":
       "one handle per database directory: the test opens a second connection to the same file",

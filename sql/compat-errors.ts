@@ -65,7 +65,7 @@ const SQLITE_CODE: Partial<Record<ErrorCode, string>> = {
 };
 
 /** Messages of ours that better-sqlite3 reports as RangeError (argument counts, statement counts, ranges). */
-const RANGE = /^(The supplied SQL string contains|Too (few|many) parameter values|Missing named parameter|BigInt value|.* is too large)/;
+const RANGE = /^(The supplied SQL string contains|Too (few|many) parameter values|Missing named parameter "|BigInt value|.* is too large)/;
 
 /** The SqliteError for code `code`, carrying HeliosDB's code. */
 export function sqliteError(message: string, code: string, heliosCode?: ErrorCode, cause?: unknown): SqliteError {

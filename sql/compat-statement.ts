@@ -63,8 +63,9 @@ class Statement {
     return this.#inner.reader;
   }
 
+  /** sqlite3_stmt_readonly, as better-sqlite3 reports it (deferred BEGIN, COMMIT, … are readonly). */
   get readonly(): boolean {
-    return this.#inner.readonly;
+    return this.#inner.sqliteReadonly;
   }
 
   /** Whether this statement's iterator is open. */

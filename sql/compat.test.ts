@@ -92,4 +92,45 @@ test('PRAGMA rekey changes the key (the old one then fails); key and cipher_* fa
   }
 });
 
+test('[ENG-IMAGE-1] serialize() and new Database(buffer): the same rows come back as from better-sqlite3', () => {
+  type Ser = { prepare(sql: string): { all(...a: unknown[]): unknown[]; run(...a: unknown[]): unknown }; exec(sql: string): unknown; serialize(): Uint8Array; close(): void };
+  const makers: ((b?: Uint8Array, o?: object) => Ser)[] = [(b, o) => Sqlite3Database(b, o) as unknown as Ser];
+  if (oracle !== null) {
+    const O = oracle as unknown as new (b?: Uint8Array, o?: object) => Ser;
+    makers.push((b, o) => new O(b, o));
+  }
+  const got = makers.map((make) => {
+    const db = make();
+    db.exec("CREATE TABLE t (a TEXT, b INTEGER); INSERT INTO t VALUES ('x', 1), ('y', 2)");
+    const buf = db.serialize();
+    db.close();
+    const copy = make(buf);
+    copy.prepare('INSERT INTO t VALUES (?, ?)').run('z', 3n);
+    const rows = copy.prepare('SELECT a, b FROM t ORDER BY rowid').all();
+    const again = copy.serialize();
+    copy.close();
+    const ro = make(again, { readonly: true });
+    let refused = '';
+    try {
+      ro.prepare("INSERT INTO t VALUES ('w', 4)").run();
+    } catch (e) {
+      refused = (e as { code: string }).code;
+    }
+    const n = ro.prepare('SELECT count(*) AS n FROM t').all();
+    ro.close();
+    return { rows, n, refused, isBuffer: Buffer.isBuffer(buf) };
+  });
+  for (const g of got) assert.equal(g, got[0]);
+  assert.equal(got[0]!.n, [{ n: 3 }]);
+  assert.is(got[0]!.refused, 'SQLITE_READONLY');
+  let code = '';
+  try {
+    Sqlite3Database(new Uint8Array(100));
+  } catch (e) {
+    assert.ok(e instanceof SqliteError);
+    code = e.code;
+  }
+  assert.is(code, 'SQLITE_NOTADB');
+});
+
 test.run();

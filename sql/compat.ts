@@ -35,6 +35,7 @@ import { parseOne } from './parser.ts';
 import { createUserFunctions, type UserFunctions } from './user-functions.ts';
 import { compatError, sqliteError, SqliteError, translating } from './compat-errors.ts';
 import { Sqlite3Statement, type CompatConnection } from './compat-statement.ts';
+import { blobOut } from './compat-values.ts';
 import { registerAggregate, registerFunction, registerTable } from './compat-functions.ts';
 
 export { SqliteError, Sqlite3Statement };
@@ -83,6 +84,12 @@ export class Sqlite3DatabaseImpl {
 
   constructor(filename?: unknown, options?: unknown) {
     if (filename === undefined || filename === null) filename = '';
+    // better-sqlite3: a Buffer is a serialized database (here an image, db.serialize()), opened in memory.
+    let image: Uint8Array | undefined;
+    if (filename instanceof Uint8Array) {
+      image = filename;
+      filename = ':memory:';
+    }
     if (typeof filename !== 'string') throw new TypeError('Expected first argument to be a string');
     if (options === undefined) options = {};
     if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new TypeError('Expected second argument to be an options object');
@@ -114,7 +121,7 @@ export class Sqlite3DatabaseImpl {
     }
     const anonymous = filename === '';
     const memory = anonymous || filename === ':memory:';
-    if (memory && readonly) throw new TypeError('In-memory/temporary databases cannot be readonly');
+    if (memory && readonly && image === undefined) throw new TypeError('In-memory/temporary databases cannot be readonly');
     if (!memory) {
       const dir = dirname(resolve(filename));
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new TypeError('Cannot open database because the directory does not exist');
@@ -127,6 +134,7 @@ export class Sqlite3DatabaseImpl {
     // better-sqlite3's SQLite has a 16000 KiB page cache (cache_size -16000): the same budget for the block cache.
     if (o.blockCacheBytes === undefined && o.memoryLimitMb === undefined) io.blockCacheBytes = 16000 * 1024;
     if (fileMustExist) io.fileMustExist = true;
+    if (image !== undefined) io.image = image;
     this.#name = filename;
     this.#memory = memory;
     this.#readonly = readonly;
@@ -393,6 +401,27 @@ export class Sqlite3DatabaseImpl {
     }
   }
 
+  /**
+   * better-sqlite3's serialize(): the database as one Buffer, which `new Database(buffer)` opens in
+   * memory. Here it is an image of the database directory at its last commit (spec/format.md
+   * [ENG-IMAGE-1]): its files framed together, still sealed under the database's key when it is
+   * encrypted (open it with the same `key` option); plain bytes for an unencrypted database.
+   * Only 'main' exists (no ATTACH).
+   */
+  serialize(options?: { attached?: string }): Uint8Array {
+    return translating(() => {
+      const db = this.#db();
+      if (options === undefined) options = {};
+      if (options === null || typeof options !== 'object') throw new TypeError('Expected first argument to be an options object');
+      const attached = options.attached ?? 'main';
+      if (typeof attached !== 'string') throw new TypeError('Expected the "attached" option to be a string');
+      if (attached === '') throw new TypeError('The "attached" option cannot be an empty string');
+      if (attached !== 'main') throw sqliteError(`unknown database ${attached}`, 'SQLITE_ERROR');
+      this.#conn.checkOpen();
+      return blobOut(db.serialize()) as Uint8Array;
+    });
+  }
+
   /** HeliosDB's own Database under this drop-in (its backup options, verifyIntegrity(), …). */
   get helios(): Database {
     return this.#db();
@@ -474,8 +503,8 @@ function openWaiting(path: string, options: DatabaseOptions, timeoutMs: number):
 
 /** The drop-in's constructor type: callable with or without `new`, and subclassable. */
 export interface Sqlite3DatabaseConstructor {
-  new (filename?: string | null, options?: Sqlite3Options): Sqlite3DatabaseImpl;
-  (filename?: string | null, options?: Sqlite3Options): Sqlite3DatabaseImpl;
+  new (filename?: string | Uint8Array | null, options?: Sqlite3Options): Sqlite3DatabaseImpl;
+  (filename?: string | Uint8Array | null, options?: Sqlite3Options): Sqlite3DatabaseImpl;
   readonly prototype: Sqlite3DatabaseImpl;
   readonly SqliteError: typeof SqliteError;
 }

@@ -21,6 +21,8 @@ import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type
 import type { AuditVerifyReport, ChangeKeyOptions, FipsStatus, KdfOptions, RewriteProgress, VacuumProgress } from '../engine/engine.ts';
 import type { RevokeOptions, RevokeResult } from '../engine/key-management.ts';
 import { createMemVfs } from '../engine/mem-vfs.ts';
+import { captureEngineFiles, decodeImage, encodeImage, readDirectoryFiles, writeImageFiles } from '../engine/image.ts';
+import type { Vfs } from '../engine/vfs-interface.ts';
 import { createNodeVfs } from '../engine/node-vfs.ts';
 import { parseOne } from './parser.ts';
 import { Session } from './executor.ts';
@@ -32,6 +34,8 @@ import { engineBackupOptions, type BackupOptions, type BackupSetConfig } from '.
 import type { IntegrityProgress, IntegrityReport } from './integrity.ts';
 
 export interface DatabaseOptions {
+  /** With path ':memory:': open this database image (Database.serialize(), spec/format.md [ENG-IMAGE-1]) in memory. */
+  readonly image?: Uint8Array;
   /** The key source; required for an encrypted database (the default). */
   readonly key?: KeySourceOption;
   /** false: a plain database (CRC32C instead of AES-256-GCM); no key allowed. Default true. */
@@ -144,6 +148,14 @@ export interface TransactionFunction<A extends unknown[], R> {
   exclusive: (...args: A) => R;
 }
 
+const MEMORY_DIR = '/memory.db';
+
+/** What an image holds: the last commit, manifest and key generation (a rekey changes the files, not the commits). */
+function imagePoint(engine: Engine): string {
+  const i = engine.info();
+  return `${i.lastSeqNum}/${i.manifestFileNumber}/${i.currentGeneration}/${i.generations.join(',')}`;
+}
+
 export class Database {
   readonly name: string;
   readonly memory: boolean;
@@ -152,6 +164,9 @@ export class Database {
   /** @internal */
   readonly session: Session;
   private savepointSeq = 0;
+  /** The last image serialize() made or the constructor opened, and the point it holds. */
+  private lastImage: { at: string; bytes: Uint8Array } | null = null;
+  private engineVfs: Vfs | undefined;
   private readonly clock: () => number;
   private readonly backupSet: BackupSetConfig | undefined;
   /** Statements iterating now: while any is, only reads may run. */
@@ -184,7 +199,13 @@ export class Database {
     if (options.blockCacheBytes !== undefined) eo.blockCacheBytes = options.blockCacheBytes;
     if (this.readonly && !this.memory) eo.readonly = true;
     if (options.rollbackWitness !== undefined) eo.rollbackWitness = { ...options.rollbackWitness };
-    if (this.memory) eo.vfs = createMemVfs();
+    if (this.memory) eo.vfs = this.engineVfs = createMemVfs();
+    if (options.image !== undefined) {
+      if (!this.memory || !(options.image instanceof Uint8Array)) throw new HeliosError('INVALID_ARGUMENT', "image must be a Uint8Array, with the path ':memory:'");
+      writeImageFiles(eo.vfs!, MEMORY_DIR, decodeImage(options.image));
+      eo.createIfMissing = false;
+      if (this.readonly) eo.readonly = true;
+    }
     if (options.rotationIntervalDays !== undefined) eo.rotationIntervalDays = options.rotationIntervalDays;
     if (options.auditLog !== undefined) {
       const a = options.auditLog;
@@ -202,7 +223,8 @@ export class Database {
       throw new HeliosError('INVALID_ARGUMENT', 'backup must be { path: string, retentionDays?: number, encryption?: boolean }');
     }
     this.backupSet = bs === undefined ? undefined : { ...bs };
-    this.engine = openEngine(this.memory ? '/memory.db' : path, eo);
+    this.engine = openEngine(this.memory ? MEMORY_DIR : path, eo);
+    if (options.image !== undefined) this.lastImage = { at: imagePoint(this.engine), bytes: options.image.slice() };
     try {
       this.session = new Session(this.engine);
       if (tml !== undefined) this.session.tempMemoryLimit = tml;
@@ -524,6 +546,23 @@ export class Database {
     const report = this.session.verifyIntegrity(options.onProgress);
     this.audit('verify', report.ok ? 'ok' : 'failed'); // spec/audit-log.md [AUD-OPS-1]
     return report;
+  }
+
+  /**
+   * An image of the database at its last commit (spec/format.md [ENG-IMAGE-1]): its files
+   * framed into one byte string, copied as they are — sealed under the same key for an
+   * encrypted database, plain bytes for an unencrypted one. `new Database(':memory:', { image })`
+   * opens it. While nothing changes, the same bytes come back (also right after opening one).
+   */
+  serialize(): Uint8Array {
+    this.checkOpen();
+    this.checkNotBusy();
+    const at = imagePoint(this.engine!);
+    if (this.lastImage !== null && this.lastImage.at === at) return this.lastImage.bytes.slice();
+    const files = this.readonly ? readDirectoryFiles(this.memory ? this.engineVfs! : createNodeVfs(), this.memory ? MEMORY_DIR : this.name) : captureEngineFiles(this.engine!);
+    const bytes = encodeImage(files);
+    this.lastImage = { at, bytes };
+    return bytes.slice();
   }
 
   /** Rolls back an open transaction, persists, zeroes keys and releases the lock. Idempotent. */

@@ -227,7 +227,12 @@ function deleteRange(s: DdlSession, id: number): void {
   for (const k of keys) s.overlay.delete(k);
 }
 
-export function drop(s: DdlSession, stmt: A.DropStmt): void {
+/**
+ * DROP TABLE/INDEX/VIEW/TRIGGER. Returns the changes SQLite reports: with foreign keys on, DROP
+ * TABLE of a table some foreign key references runs an implicit DELETE FROM first (its rows
+ * count as changes, as sqlite3FkDropTable's DELETE does); otherwise 0.
+ */
+export function drop(s: DdlSession, stmt: A.DropStmt): number {
   const name = stmt.name.name;
   const k = fold(name);
   switch (stmt.objectType) {
@@ -235,10 +240,11 @@ export function drop(s: DdlSession, stmt: A.DropStmt): void {
       const t = s.catalog.table(name, stmt.schema);
       if (!t) {
         if (k === 'sqlite_sequence' && s.catalog.hasSequenceTable()) throw sqlErr('table sqlite_sequence may not be dropped', stmt.name.pos);
-        if (stmt.ifExists) return;
+        if (stmt.ifExists) return 0;
         if (s.catalog.views.has(k)) throw sqlErr(`use DROP VIEW to delete view ${name}`, stmt.name.pos);
         throw sqlErr(`no such table: ${name}`, stmt.name.pos);
       }
+      let changes = 0;
       if (s.foreignKeys) {
         // An implicit DELETE FROM: children referencing rows must not be left dangling.
         const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
@@ -257,6 +263,8 @@ export function drop(s: DdlSession, stmt: A.DropStmt): void {
           childRemoved(s, t, r);
           removeRow(s, w, r, f);
         }
+        const referenced = [...s.catalog.tables.values()].some((c) => c.foreignKeys.some((fk) => fold(fk.parentTable) === fold(t.name)));
+        if (referenced) changes = rows.length;
       }
       deleteRange(s, t.id);
       const removeSchemaRow = (id: number): void => (t.temp ? s.catalog.removeTempRow(id) : s.catalog.removeRow(s.overlay, id));
@@ -272,12 +280,12 @@ export function drop(s: DdlSession, stmt: A.DropStmt): void {
       removeSchemaRow(t.id);
       s.rowids.dropTable(t.id);
       s.catalog.rebuild();
-      return;
+      return changes;
     }
     case 'INDEX': {
       const ix = s.catalog.indexes.get(k);
       if (!ix) {
-        if (stmt.ifExists) return;
+        if (stmt.ifExists) return 0;
         throw sqlErr(`no such index: ${name}`, stmt.name.pos);
       }
       if (ix.sql === null) throw sqlErr('index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped', stmt.name.pos);
@@ -285,12 +293,12 @@ export function drop(s: DdlSession, stmt: A.DropStmt): void {
       if (s.catalog.tempRows.some((r) => r.id === ix.id)) s.catalog.removeTempRow(ix.id);
       else s.catalog.removeRow(s.overlay, ix.id);
       s.catalog.rebuild();
-      return;
+      return 0;
     }
     case 'VIEW': {
       const v = s.catalog.views.get(k);
       if (!v) {
-        if (stmt.ifExists) return;
+        if (stmt.ifExists) return 0;
         if (s.catalog.tables.has(k)) throw sqlErr(`use DROP TABLE to delete table ${name}`, stmt.name.pos);
         throw sqlErr(`no such view: ${name}`, stmt.name.pos);
       }
@@ -298,18 +306,18 @@ export function drop(s: DdlSession, stmt: A.DropStmt): void {
       if (s.catalog.tempRows.some((r) => r.type === 'view' && r.id === v.id && fold(r.name) === k)) s.catalog.removeTempRow(v.id);
       else s.catalog.removeRow(s.overlay, v.id);
       s.catalog.rebuild();
-      return;
+      return 0;
     }
     case 'TRIGGER': {
       const tr = s.catalog.triggers.get(k);
       if (!tr) {
-        if (stmt.ifExists) return;
+        if (stmt.ifExists) return 0;
         throw sqlErr(`no such trigger: ${name}`, stmt.name.pos);
       }
       if (tr.temp) s.catalog.removeTempRow(tr.id);
       else s.catalog.removeRow(s.overlay, tr.id);
       s.catalog.rebuild();
-      return;
+      return 0;
     }
   }
 }

@@ -124,4 +124,21 @@ CREATE TABLE np(x, y); CREATE TABLE c4(a REFERENCES np); INSERT INTO c4 VALUES(1
 INSERT INTO p VALUES(1, 1, 'x', 'y'); INSERT INTO c2 VALUES('Y'); SELECT * FROM c2;`);
 });
 
+test('DROP TABLE of a referenced table reports the rows of its implicit DELETE as changes, as SQLite', () => {
+  same(`PRAGMA foreign_keys = ON;
+CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE ages (age INTEGER, person INTEGER NOT NULL REFERENCES people ON DELETE CASCADE);
+CREATE TABLE lone (x);
+INSERT INTO people VALUES (1, 'a'), (2, 'b');
+INSERT INTO ages VALUES (1, 1), (2, 2), (3, 1);
+INSERT INTO lone VALUES (1), (2), (3);
+DROP TABLE lone;
+SELECT changes();
+DROP TABLE people;
+SELECT changes();
+SELECT count(*) FROM ages;
+DROP TABLE ages;
+SELECT changes();`);
+});
+
 test.run();

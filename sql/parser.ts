@@ -504,7 +504,7 @@ class Parser {
   }
 
   /** update ::= UPDATE [OR action] qualified-table SET sets [FROM from] [WHERE expr] [RETURNING] */
-  private parseUpdate(first: Token, withClause: A.WithClause | null): A.UpdateStmt {
+  private parseUpdate(first: Token, withClause: A.WithClause | null, inTrigger = false): A.UpdateStmt {
     this.expect('UPDATE');
     const orConflict = this.accept('OR') ? this.parseConflictAction() : null;
     const table = this.parseQualifiedTable();
@@ -513,34 +513,62 @@ class Parser {
     const from = this.accept('FROM') ? this.parseFrom() : null;
     const where = this.accept('WHERE') ? this.parseExpr() : null;
     const returning = this.parseReturning();
-    this.rejectOrderByLimit('UPDATE');
-    return this.finish(first, { kind: 'Update', with: withClause, orConflict, table, sets, from, where, returning });
+    const limited = this.parseOrderByLimit('UPDATE', table, from, where, inTrigger);
+    return this.finish(first, { kind: 'Update', with: withClause, orConflict, table, sets, from, where: limited, returning });
   }
 
   /** delete ::= DELETE FROM qualified-table [WHERE expr] [RETURNING] */
-  private parseDelete(first: Token, withClause: A.WithClause | null): A.DeleteStmt {
+  private parseDelete(first: Token, withClause: A.WithClause | null, inTrigger = false): A.DeleteStmt {
     this.expect('DELETE');
     this.expect('FROM');
     const table = this.parseQualifiedTable();
     const where = this.accept('WHERE') ? this.parseExpr() : null;
     const returning = this.parseReturning();
-    this.rejectOrderByLimit('DELETE');
-    return this.finish(first, { kind: 'Delete', with: withClause, table, where, returning });
+    const limited = this.parseOrderByLimit('DELETE', table, null, where, inTrigger);
+    return this.finish(first, { kind: 'Delete', with: withClause, table, where: limited, returning });
   }
 
-  /** UPDATE/DELETE … ORDER BY … LIMIT (SQLITE_ENABLE_UPDATE_DELETE_LIMIT builds): parsed, then refused. */
-  private rejectOrderByLimit(what: string): void {
+  /**
+   * UPDATE/DELETE … [ORDER BY …] LIMIT n [OFFSET m] (SQLITE_ENABLE_UPDATE_DELETE_LIMIT, as
+   * better-sqlite3 builds SQLite): rewritten as SQLite does (sqlite3LimitWhere) into
+   * `WHERE rowid IN (SELECT rowid FROM table WHERE … ORDER BY … LIMIT …)`; returns the WHERE to
+   * use (with UPDATE … FROM, the subquery joins the FROM tables). As in SQLite: ORDER BY needs LIMIT, and neither is allowed in a trigger body.
+   */
+  private parseOrderByLimit(what: string, table: A.QualifiedTable, from: A.FromItem | null, where: A.Expr | null, inTrigger: boolean): A.Expr | null {
     const t = this.peek();
-    if (t.kind !== 'ORDER' && t.kind !== 'LIMIT') return;
+    if (t.kind !== 'ORDER' && t.kind !== 'LIMIT') return where;
+    if (inTrigger) throw this.unexpected(t, 'END or ;');
+    let orderBy: A.OrderingTerm[] = [];
     if (this.accept('ORDER')) {
       this.expect('BY');
-      this.parseOrderingTerms();
+      orderBy = [...this.parseOrderingTerms()];
     }
-    if (this.accept('LIMIT')) {
-      this.parseExpr();
-      if (this.accept('OFFSET') || this.accept(',')) this.parseExpr();
+    if (!this.at('LIMIT')) throw new HeliosError('SQL_ERROR', `ORDER BY without LIMIT on ${what}`);
+    this.expect('LIMIT');
+    let limit = this.parseExpr();
+    let offset: A.Expr | null = null;
+    if (this.accept('OFFSET')) offset = this.parseExpr();
+    else if (this.accept(',')) {
+      offset = limit;
+      limit = this.parseExpr();
     }
-    this.deferUnsupported(t, `${what} with ORDER BY or LIMIT is not supported`);
+    const pos = this.pos(t);
+    const rowid = (tableName: string | null): A.Expr => ({ kind: 'Column', pos, schema: null, table: tableName, column: 'rowid', doubleQuoted: false });
+    const target: A.FromItem = { kind: 'Table', pos: table.pos, schema: table.schema, name: table.name, alias: table.alias, indexedBy: table.indexedBy };
+    // UPDATE … FROM: the rows are those of the join, as SQLite limits them.
+    const source: A.FromItem = from === null ? target : { kind: 'Join', pos, joinType: 'INNER', natural: false, comma: true, left: target, right: from, on: null, using: null };
+    const core: A.SelectCore = {
+      kind: 'SelectCore',
+      pos,
+      distinct: false,
+      columns: [{ kind: 'Expr', pos, expr: rowid(table.alias ?? table.name), alias: null, text: 'rowid' }],
+      from: source,
+      where,
+      groupBy: [],
+      having: null,
+    };
+    const query: A.Query = { kind: 'Query', pos, with: null, body: core, orderBy, limit, offset };
+    return { kind: 'InSelect', pos, not: false, expr: rowid(table.alias ?? table.name), query };
   }
 
   // -------------------------------------------------------------------------
@@ -1019,8 +1047,8 @@ class Parser {
     const t = this.peek();
     switch (t.kind) {
       case 'INSERT': case 'REPLACE': return this.parseInsert(t, null);
-      case 'UPDATE': return this.parseUpdate(t, null);
-      case 'DELETE': return this.parseDelete(t, null);
+      case 'UPDATE': return this.parseUpdate(t, null, true);
+      case 'DELETE': return this.parseDelete(t, null, true);
       case 'SELECT': case 'VALUES': case 'WITH': return this.finish(t, { kind: 'Select', query: this.parseQuery() });
       default: throw this.unexpected(t, 'INSERT, UPDATE, DELETE or SELECT');
     }

@@ -117,6 +117,8 @@ export function bindParameters(info: A.ParameterInfo, args: readonly unknown[], 
     const name = info.names[i - 1] ?? null;
     if (name !== null) {
       const key = name.slice(1);
+      // better-sqlite3 (the drop-in): no object at all is a TypeError, a missing key a RangeError.
+      if (named === null && realNumbers) throw new HeliosError('INVALID_ARGUMENT', 'Missing named parameters');
       if (named === null || !Object.prototype.hasOwnProperty.call(named, key)) {
         throw new HeliosError('MISMATCH', `Missing named parameter "${key}"`);
       }
@@ -214,6 +216,19 @@ export class Statement {
 
   /** Whether the statement never writes. */
   get readonly(): boolean {
+    return this.current().readonly;
+  }
+
+  /**
+   * @internal sqlite3_stmt_readonly, which the drop-in reports: transaction control (BEGIN,
+   * COMMIT, ROLLBACK, SAVEPOINT, RELEASE) writes nothing itself, so it is readonly, except
+   * BEGIN IMMEDIATE/EXCLUSIVE, which take the write lock. (`readonly` says whether the statement
+   * may run while another iterates, where transaction control may not.)
+   */
+  get sqliteReadonly(): boolean {
+    const a = this.ast;
+    if (a.kind === 'Begin') return a.mode === null || a.mode === 'DEFERRED';
+    if (a.kind === 'Commit' || a.kind === 'Rollback' || a.kind === 'Savepoint' || a.kind === 'Release') return true;
     return this.current().readonly;
   }
 

@@ -7,7 +7,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { Database } from '../../index.ts';
+import Database, { type Sqlite3DatabaseInstance } from '../../index.ts';
+
+/** A connection of the drop-in: what users of better-sqlite3 drivers get from `import Database from 'heliosdb-lite'`. */
+export type Connection = Sqlite3DatabaseInstance;
 
 /**
  * HELIOS_CLIENT_ORACLE=1 runs a workload on better-sqlite3 itself, to show
@@ -15,22 +18,21 @@ import { Database } from '../../index.ts';
  */
 export const ORACLE = process.env.HELIOS_CLIENT_ORACLE === '1';
 
-/** The connection class a workload opens: ours, or better-sqlite3 under ORACLE. */
-export function connect(path: string, key: { raw: Uint8Array }, options: { fileMustExist?: boolean } = {}): Database {
+/**
+ * The connection a workload opens: the drop-in (the package's default export, with foreign keys
+ * enforced by default as in better-sqlite3), or better-sqlite3 itself under ORACLE.
+ */
+export function connect(path: string, key: { raw: Uint8Array }, options: { fileMustExist?: boolean } = {}): Connection {
   if (ORACLE) {
-    const Oracle = createRequire(import.meta.url)('better-sqlite3') as new (path: string, o?: object) => Database;
+    const Oracle = createRequire(import.meta.url)('better-sqlite3') as new (path: string, o?: object) => Connection;
     return new Oracle(path, options);
   }
-  const db = new Database(path, { key, synchronous: 'off', ...options });
-  // better-sqlite3 builds SQLite with foreign keys on; HeliosDB's default is
-  // still SQLite's (off) until the drop-in entry point lands (issue 11).
-  db.pragma('foreign_keys = ON');
-  return db;
+  return new Database(path, { key, synchronous: 'off', ...options });
 }
 
 export interface ClientFixture {
   /** An open, encrypted connection. */
-  readonly db: Database;
+  readonly db: Connection;
   readonly path: string;
   readonly key: { raw: Uint8Array };
   /** Opens the database again (the workload has closed it) and returns the first column of each row. */

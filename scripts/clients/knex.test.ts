@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync, readdirSync, readFileSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import { Database } from '../../index.ts';
-import { connect, ORACLE, rejection, shown } from './fixture.ts';
+import Database from '../../index.ts';
+import { connect, ORACLE, rejection, shown, type Connection } from './fixture.ts';
 
 const load = createRequire(import.meta.url);
 const knexFactory = load('knex') as (config: Knex.Config) => Knex;
@@ -26,7 +26,7 @@ class HeliosKnexClient extends (ClientBetterSqlite3 as unknown as new (config: K
   _driver(): unknown {
     return Database;
   }
-  async acquireRawConnection(): Promise<Database> {
+  async acquireRawConnection(): Promise<Connection> {
     const settings = this.connectionSettings as { filename: string; key: { raw: Uint8Array } };
     return connect(settings.filename, settings.key);
   }

@@ -141,4 +141,23 @@ DROP TABLE ages;
 SELECT changes();`);
 });
 
+test('rows that ON DELETE CASCADE / ON UPDATE SET NULL actions change count in total_changes(), as in SQLite', () => {
+  same(`PRAGMA foreign_keys=ON;
+CREATE TABLE p(id INTEGER PRIMARY KEY, v);
+CREATE TABLE c(id INTEGER PRIMARY KEY, p REFERENCES p ON DELETE CASCADE ON UPDATE SET NULL);
+CREATE TABLE g(id INTEGER PRIMARY KEY, c REFERENCES c ON DELETE CASCADE);
+CREATE TABLE log(x);
+CREATE TRIGGER tr AFTER DELETE ON c BEGIN INSERT INTO log VALUES (old.id); END;
+INSERT INTO p VALUES (1,0),(2,0),(3,0);
+INSERT INTO c VALUES (1,1),(2,1),(3,2),(4,3);
+INSERT INTO g VALUES (1,1),(2,3);
+SELECT total_changes();
+DELETE FROM p WHERE id=1;
+SELECT total_changes(), changes();
+UPDATE p SET id=20 WHERE id=2;
+SELECT total_changes(), changes();
+DELETE FROM p;
+SELECT total_changes(), changes();`);
+});
+
 test.run();

@@ -42,6 +42,8 @@ export interface ForeignKeyContext extends RowWriteContext {
   readonly deferForeignKeys: boolean;
   /** SQLite's deferred-constraint counter for the open transaction (see the module comment). */
   deferredViolations: number;
+  /** total_changes(): rows an action deletes or changes count in it, as in SQLite. */
+  totalChangesCount: number;
   /** The session's triggers (trigger.ts): rows an action deletes or changes fire the child table's, as SQLite's action triggers do. */
   readonly triggers?: ActionTriggers;
 }
@@ -273,6 +275,7 @@ export function childRefs(s: ForeignKeyContext, parent: TableInfo, oldRow: Row, 
               continue;
             }
             removeRow(s, w, r, f);
+            s.totalChangesCount++; // a row an action changes counts in total_changes(), as in SQLite
             childRefs(s, child, r, null, f, depth + 1);
             childRemoved(s, child, r);
             if (after) tr!.fire(child.name, 'AFTER', 'DELETE', r, null, null, null);
@@ -288,6 +291,7 @@ export function childRefs(s: ForeignKeyContext, parent: TableInfo, oldRow: Row, 
           }
           removeRow(s, w, r, f);
           putRow(s, w, nr, r[nChild] as number | bigint, f);
+          s.totalChangesCount++;
           if (after) tr!.fire(child.name, 'AFTER', 'UPDATE', r, nr, changed, null);
         }
         if (kept > 0) {

@@ -17,7 +17,6 @@ import { jsonProgramArb } from './sqlgen-json.ts';
  * entry).
  */
 const EXCLUDED: readonly Exclusion[] = [
-  { feature: 'aggregate-order-by', why: 'json_group_array(x ORDER BY y): aggregate ORDER BY is not implemented yet (issue 12, item 5)', pending: true },
   {
     feature: 'jsonb-bytes-of-edited-json',
     why:

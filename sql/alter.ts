@@ -170,11 +170,12 @@ export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
       for (const k of c.constraints) {
         if (k.kind === 'PrimaryKey') throw sqlErr('Cannot add a PRIMARY KEY column', k.pos);
         if (k.kind === 'Unique') throw sqlErr('Cannot add a UNIQUE column', k.pos);
-        if (k.kind === 'Generated' && k.stored) throw sqlErr('cannot add a STORED column', k.pos);
       }
-      const def = c.constraints.find((k) => k.kind === 'Default') as (A.ColumnConstraint & { kind: 'Default' }) | undefined;
-      // Like SQLite, these two only fail when the table already holds rows.
+      // Like SQLite (sqlite3ErrorIfNotEmpty), these only fail when the table already holds rows.
       const hasRows = anyRow(s.overlay, t, () => true);
+      const stored = c.constraints.find((k) => k.kind === 'Generated' && k.stored);
+      if (hasRows && stored) throw sqlErr('cannot add a STORED column', stored.pos);
+      const def = c.constraints.find((k) => k.kind === 'Default') as (A.ColumnConstraint & { kind: 'Default' }) | undefined;
       const tokenText = (e: A.Expr): string => createLexer(stmt.sql, e.pos.offset - stmt.pos.offset).next().value;
       if (hasRows && def && constantDefaultValue(def.expr, affinityOf(c.type?.name ?? null), tokenText) === undefined) {
         throw sqlErr('Cannot add a column with non-constant default', def.pos);

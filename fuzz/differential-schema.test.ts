@@ -13,24 +13,7 @@ import { fuzzParams } from './budget.ts';
 import { checkProgram, encryptedHelios, reportPending, type Exclusion, type Program } from './differential-harness.ts';
 import { schemaProgramArb } from './sqlgen-schema.ts';
 
-const EXCLUDED: readonly Exclusion[] = [
-  {
-    feature: 'drop-column-named-by-trigger',
-    why:
-      'DROP COLUMN of a column a trigger body names succeeds here; SQLite refuses it ("error in trigger ct after drop column: no such column: NEW.pid"): ' +
-      'the schema test after DROP COLUMN / RENAME compiles views and indexes, not triggers (CREATE TABLE c(id INTEGER PRIMARY KEY, pid); ' +
-      'CREATE TRIGGER ct AFTER INSERT ON c BEGIN SELECT NEW.pid; END; ALTER TABLE c DROP COLUMN pid)',
-    pending: true,
-  },
-  {
-    feature: 'rename-column-star-view-order-by',
-    why:
-      'RENAME COLUMN of a column a `SELECT * … ORDER BY column` view orders by: SQLite cannot rewrite that ORDER BY and refuses the rename ' +
-      '("error in view v0 after rename: no such column: v"); we rewrite it and succeed (seed -759976848: CREATE TABLE c(id INTEGER PRIMARY KEY, v); ' +
-      'CREATE VIEW v0 AS SELECT * FROM c ORDER BY v; ALTER TABLE c RENAME COLUMN v TO r1)',
-    pending: true,
-  },
-];
+const EXCLUDED: readonly Exclusion[] = [];
 
 reportPending('differential-schema', EXCLUDED);
 

@@ -216,6 +216,36 @@ export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
 }
 
 /**
+ * The trigger part of SQLite's schema test after DROP COLUMN: a trigger
+ * whose WHEN or body has an expression naming the column (NEW.c, OLD.c,
+ * t.c, or c resolving to it) would no longer resolve, so the drop is refused
+ * with SQLite's message ("error in trigger ct after drop column: no such
+ * column: NEW.pid"). INSERT column lists, SET targets and UPDATE OF lists
+ * naming it do not stop it, as in SQLite. Checked before the change, on the
+ * schema that still has the column.
+ */
+function triggersStillResolve(s: AlterSession, t: TableInfo, column: string): void {
+  const schema = renameSchema(s.catalog);
+  for (const r of s.catalog.rows) {
+    if (r.type !== 'trigger' || r.sql === null) continue;
+    const c = createRenameCollector(r.sql, schema, { kind: 'column', table: t.name, column }, true);
+    c.collectStatement(parse(r.sql)[0]!);
+    const first = c.tokens().at(-1);
+    if (first === undefined) continue;
+    // The reference as SQLite names it: its qualifier (if any) and the column, unquoted.
+    const names = [first];
+    const lx = createLexer(r.sql, 0);
+    let prev: { offset: number; end: number; kind: string }[] = [];
+    for (let tok = lx.next(); tok.kind !== 'eof' && tok.offset < first.offset; tok = lx.next()) prev = [...prev.slice(-1), tok];
+    if (prev.length === 2 && prev[1]!.kind === '.' && prev[1]!.end === first.offset) names.unshift(prev[0]!);
+    const text = names.map((n) => unquote(r.sql!.slice(n.offset, n.end))).join('.');
+    throw sqlErr(`error in trigger ${r.name} after drop column: no such column: ${text}`);
+  }
+}
+
+const unquote = (token: string): string => (/^["`'[]/.test(token) ? token.slice(1, -1).replace(/""/g, '"') : token);
+
+/**
  * ALTER TABLE … DROP COLUMN with SQLite's refusals, in its order: no such
  * column; a PRIMARY KEY column or one with a column-level UNIQUE; the only
  * column; then any schema object that no longer resolves (a table CHECK or
@@ -234,6 +264,7 @@ function dropColumn(s: AlterSession, t: TableInfo, row: SchemaRow, name: A.Name)
   if (def.constraints.some((k) => k.kind === 'Unique')) throw sqlErr(`cannot drop UNIQUE column: "${col.name}"`, name.pos);
   if (t.columns.length <= 1) throw sqlErr(`cannot drop column "${col.name}": no other columns exist`, name.pos);
   testSchema(s, '');
+  triggersStillResolve(s, t, col.name);
   const sql = row.sql!;
   const base = created.pos.offset;
   let from = def.pos.offset - base;

@@ -880,6 +880,7 @@ export class Compiler {
       start: bound(frame.start),
       end: bound(frame.end),
       exclude: frame.exclude,
+      fullScan: frame.exclude !== 'NO OTHERS' || frame.excludeWritten === true,
     });
     return win.specs.length - 1;
   }

@@ -13,7 +13,15 @@ import { fuzzParams } from './budget.ts';
 import { checkProgram, encryptedHelios, reportPending, type Exclusion, type Program } from './differential-harness.ts';
 import { schemaProgramArb } from './sqlgen-schema.ts';
 
-const EXCLUDED: readonly Exclusion[] = [];
+const EXCLUDED: readonly Exclusion[] = [
+  {
+    feature: 'defer-foreign-keys-outside-transaction',
+    why:
+      'PRAGMA defer_foreign_keys = ON outside a transaction: SQLite turns it off after the next statement that reads the database, we keep it until a write ends ' +
+      '(README, "Where we differ", the defer_foreign_keys entry; 15x run, seed 2057339548: … PRAGMA defer_foreign_keys = ON; SELECT * FROM p; BEGIN; DELETE FROM p — SQLite fails FOREIGN KEY)',
+    pending: true,
+  },
+];
 
 reportPending('differential-schema', EXCLUDED);
 

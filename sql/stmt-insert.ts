@@ -21,7 +21,7 @@ import { Planner } from './planner.ts';
 import { lookupScalar } from './exec-env.ts';
 import type { Program } from './program.ts';
 import { checkRow, compileTableWriter, findConflicts, loadRow, putRow, type TableWriter } from './constraints.ts';
-import { checkParents, parentAdded } from './foreign-keys.ts';
+import { checkParents, parentAdded, prepareForeignKeys } from './foreign-keys.ts';
 import { compileSets, resolveConflict, type SetAssignment } from './row-update.ts';
 import { updateRow } from './stmt-modify.ts';
 import { compileViewInsert } from './trigger-view.ts';
@@ -115,6 +115,7 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
   const defaultValue = t.columns.map((): SqlValue => null);
 
   return dmlProgram(version, returning, (params, emit) => {
+    prepareForeignKeys(s, t, 'INSERT');
     const f = s.frame(params);
     const orAction = conflictAction(s, stmt.orConflict);
     let changes = 0;

@@ -28,7 +28,7 @@ import type { Frame, Row } from './expr-compile.ts';
 import { Planner } from './planner.ts';
 import type { Program } from './program.ts';
 import { compileTableWriter, loadRow, removeRow, type TableWriter } from './constraints.ts';
-import { childRefs, childRemoved } from './foreign-keys.ts';
+import { childRefs, childRemoved, prepareForeignKeys } from './foreign-keys.ts';
 import { applyUpdate, compileSets, setTargets, setValues } from './row-update.ts';
 import { compileReturning, conflictAction, dmlDone, dmlProgram, tableOrThrow, type DmlSession } from './dml.ts';
 import { compileViewDelete, compileViewUpdate } from './trigger-view.ts';
@@ -157,6 +157,7 @@ function compileUpdateFrom(s: DmlSession, stmt: A.UpdateStmt, from: A.FromItem, 
   s.triggers.prepare(t.name, 'UPDATE', (i) => setCols.has(i));
   const triggered = s.triggers.has(t.name, 'BEFORE', 'UPDATE') || s.triggers.has(t.name, 'AFTER', 'UPDATE');
   return dmlProgram(version, returning, (params, emit) => {
+    prepareForeignKeys(s, t, 'UPDATE', setCols);
     const f = s.frame(params);
     const orAction = conflictAction(s, stmt.orConflict);
     let changes = 0;
@@ -189,6 +190,7 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
   const triggered = s.triggers.has(t.name, 'BEFORE', 'UPDATE') || s.triggers.has(t.name, 'AFTER', 'UPDATE');
   const n = t.columns.length;
   return dmlProgram(version, returning, (params, emit) => {
+    prepareForeignKeys(s, t, 'UPDATE', setCols);
     const f = s.frame(params);
     const orAction = conflictAction(s, stmt.orConflict);
     const rows = run(f);
@@ -223,6 +225,7 @@ export function compileDelete(s: DmlSession, stmt: A.DeleteStmt, version: number
   const after = s.triggers.has(t.name, 'AFTER', 'DELETE');
   const n = t.columns.length;
   return dmlProgram(version, returning, (params, emit) => {
+    prepareForeignKeys(s, t, 'DELETE');
     const f = s.frame(params);
     const orAction = conflictAction(s, null);
     const rows = run(f);

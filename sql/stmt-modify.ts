@@ -239,14 +239,17 @@ export function compileDelete(s: DmlSession, stmt: A.DeleteStmt, version: number
       }
       // A cascade may already have removed the row.
       else if (s.foreignKeys && s.overlay.get(rowKey(t.id, old[t.columns.length] as number | bigint)) === undefined) continue;
+      // As SQLite (its OLD registers are loaded once): a BEFORE trigger that changes the row changes what is
+      // removed, but OLD in AFTER triggers, RETURNING and the foreign-key work keep the values read first.
+      let cur = old;
       if (before) {
         if (!s.triggers.fire(t.name, 'BEFORE', 'DELETE', old, null, null, orAction)) continue;
-        const cur = loadRow(s.overlay, t, old[n] as number | bigint);
-        if (cur === null) continue;
-        old = cur;
+        const now = loadRow(s.overlay, t, old[n] as number | bigint);
+        if (now === null) continue;
+        cur = now;
       }
       // As SQLite: the row is removed first, then its foreign-key actions run (a child's trigger no longer sees it).
-      removeRow(s, w, old, f);
+      removeRow(s, w, cur, f);
       childRefs(s, t, old, null, f, 0);
       childRemoved(s, t, old);
       changes++;

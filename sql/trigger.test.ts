@@ -526,4 +526,12 @@ test('db.exec runs a script with CREATE TRIGGER … BEGIN …; …; END; as one 
   `);
 });
 
+test('OLD in AFTER DELETE triggers and RETURNING keep the row as read before a BEFORE trigger changed it (found by fuzz/differential-triggers, 15x)', () => {
+  same(`CREATE TABLE b(id INTEGER PRIMARY KEY, x, y UNIQUE); CREATE TABLE audit(v, w);
+CREATE TRIGGER t2 BEFORE DELETE ON b BEGIN UPDATE b SET y = y || '+', x = x + 1 WHERE id = OLD.id; END;
+CREATE TRIGGER t3 AFTER DELETE ON b BEGIN INSERT INTO audit VALUES(OLD.y, OLD.x); SELECT RAISE(ABORT, 'changed') WHERE OLD.y > 0; END;
+INSERT INTO b VALUES(1, 0, 'q'), (2, 5, 0); DELETE FROM b WHERE id = 1 RETURNING *; DELETE FROM b RETURNING x, y;
+SELECT * FROM b; SELECT * FROM audit; SELECT * FROM b WHERE y = 'q+';`);
+});
+
 test.run();

@@ -13,16 +13,7 @@ import { checkProgram, encryptedHelios, reportPending, type Exclusion, type Prog
 import { triggerProgramArb } from './sqlgen-trigger.ts';
 
 /** The generator leaves out the README's trigger differences (see fuzz/sqlgen-trigger.ts). */
-const EXCLUDED: readonly Exclusion[] = [
-  {
-    feature: 'recursive-replace',
-    why:
-      'a REPLACE under recursive_triggers whose DELETE trigger writes the same table: SQLite fails UNIQUE where we succeed (15x run, seed -721702968: ' +
-      'CREATE TABLE b(id INTEGER PRIMARY KEY, x, y UNIQUE); PRAGMA recursive_triggers = ON; INSERT INTO b(x, y) VALUES(0, 0), (0, 1); ' +
-      "CREATE TRIGGER t1 AFTER DELETE ON b BEGIN INSERT INTO b(x, y) VALUES(OLD.id, 0); END; INSERT OR REPLACE INTO b(id, x, y) VALUES(2, 0, 'r'))",
-    pending: true,
-  },
-];
+const EXCLUDED: readonly Exclusion[] = [];
 
 reportPending('differential-triggers', EXCLUDED);
 

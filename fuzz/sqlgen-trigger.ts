@@ -138,7 +138,7 @@ export const triggerProgramArb: fc.Arbitrary<Program> = fc.boolean().chain((recu
       ],
       steps: [
         ...triggers.map((t) => ({ sql: t.sql, features: [...t.features], after: ["SELECT type, name, tbl_name FROM sqlite_schema WHERE type = 'trigger'"] })),
-        // Under recursive_triggers a REPLACE's delete fires DELETE triggers: tagged (a pending difference, fuzz/differential-triggers.test.ts).
+        // Under recursive_triggers a REPLACE's delete fires DELETE triggers (tagged, compared).
         ...(recursive && [...triggers.map((t) => t.sql), ...dml.map((d) => d.sql)].some((q) => q.includes('OR REPLACE')) ? dml.map((d) => ({ ...d, features: [...d.features, 'recursive-replace'] })) : dml),
       ],
     })),

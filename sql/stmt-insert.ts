@@ -22,7 +22,7 @@ import { lookupScalar } from './exec-env.ts';
 import type { Program } from './program.ts';
 import { checkRow, compileTableWriter, findConflicts, loadRow, putRow, type TableWriter } from './constraints.ts';
 import { checkParents, parentAdded, prepareForeignKeys } from './foreign-keys.ts';
-import { compileSets, resolveConflict, type SetAssignment } from './row-update.ts';
+import { compileSets, recheckAfterReplace, resolveConflict, type SetAssignment } from './row-update.ts';
 import { updateRow } from './stmt-modify.ts';
 import { compileViewInsert } from './trigger-view.ts';
 import { ROWID_NAMES, compileReturning, conflictAction, dmlDone, dmlProgram, tableOrThrow, type DmlSession } from './dml.ts';
@@ -195,6 +195,7 @@ function insertOne(s: DmlSession, w: TableWriter, row: Row, rowid: number | bigi
     const targeted = (c: { ix: IndexInfo | null }): boolean => upserts.some((u) => u.targeted && u.matches(c.ix, t));
     found = found.slice().sort((a, b) => (targeted(b) ? 1 : 0) - (targeted(a) ? 1 : 0));
   }
+  let fired = false;
   for (const c of found) {
     // An upsert clause whose target matches (or has none) handles the conflict.
     const u = upserts.find((u) => u.matches(c.ix, t));
@@ -204,8 +205,11 @@ function insertOne(s: DmlSession, w: TableWriter, row: Row, rowid: number | bigi
       if (!existing) continue;
       return upsertUpdate(s, w, u, existing, row, f);
     }
-    if (resolveConflict(s, w, c, orAction, f) === 'skip') return 'skip';
+    const r = resolveConflict(s, w, c, orAction, f);
+    if (r === 'skip') return 'skip';
+    if (r === 'fired') fired = true;
   }
+  if (fired) recheckAfterReplace(s, w, row, rowid, null, f);
   checkParents(s, t, row);
   parentAdded(s, t, row, null);
   putRow(s, w, row, rowid, f);

@@ -534,4 +534,14 @@ INSERT INTO b VALUES(1, 0, 'q'), (2, 5, 0); DELETE FROM b WHERE id = 1 RETURNING
 SELECT * FROM b; SELECT * FROM audit; SELECT * FROM b WHERE y = 'q+';`);
 });
 
+test('a REPLACE whose deletes fired triggers checks its row again and fails UNIQUE on what they wrote, as SQLite (found by fuzz/differential-triggers, 15x)', () => {
+  same(`CREATE TABLE b(id INTEGER PRIMARY KEY, x, y UNIQUE); PRAGMA recursive_triggers = ON; INSERT INTO b(x, y) VALUES(0, 0), (0, 1);
+CREATE TRIGGER t1 AFTER DELETE ON b BEGIN INSERT INTO b(x, y) VALUES(OLD.id, 0); END;
+INSERT OR REPLACE INTO b(id, x, y) VALUES(2, 0, 'r'); SELECT * FROM b; INSERT OR REPLACE INTO b(id, x, y) VALUES(7, 0, 1); SELECT * FROM b;
+UPDATE OR REPLACE b SET id = 1 WHERE id = 2; SELECT * FROM b; DROP TRIGGER t1;
+CREATE TRIGGER t2 AFTER DELETE ON b BEGIN INSERT INTO b(id, x, y) VALUES(OLD.id + 10, 'moved', OLD.y || 'm'); END;
+INSERT OR REPLACE INTO b(id, x, y) VALUES(1, 'n', 'q'); SELECT * FROM b ORDER BY id;
+PRAGMA recursive_triggers = OFF; INSERT OR REPLACE INTO b(id, x, y) VALUES(1, 'o', 'q'); SELECT * FROM b ORDER BY id;`);
+});
+
 test.run();

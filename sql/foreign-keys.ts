@@ -184,8 +184,8 @@ export function checkParents(s: ForeignKeyContext, t: TableInfo, row: Row, old: 
   if (!s.foreignKeys) return;
   const n = t.columns.length;
   for (const fk of t.foreignKeys) {
-    const parent = parentTable(s, fk);
-    const self = parent.id === t.id;
+    // As SQLite: an UPDATE skips a key none of whose columns it assigns before it looks up the parent table.
+    const self = fold(fk.parentTable) === fold(t.name);
     if (old !== null && !self) {
       const modified =
         setCols === null
@@ -193,6 +193,7 @@ export function checkParents(s: ForeignKeyContext, t: TableInfo, row: Row, old: 
           : fk.columns.some((c) => setCols.has(c) || (c === t.rowidAlias && setCols.has(n)));
       if (!modified) continue;
     }
+    const parent = parentTable(s, fk);
     const key = parentKey(t, parent, fk);
     const deferred = isDeferred(s, fk);
     const excluded = self && old !== null ? (old[n] as number | bigint) : null;

@@ -44,11 +44,6 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'INSERT')) return compileViewInsert(s, stmt, version);
   const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos);
-  s.triggers.prepare(t.name, 'INSERT');
-  if (stmt.upsert.some((u) => u.action.kind === 'Update')) s.triggers.prepare(t.name, 'UPDATE');
-  // A REPLACE's delete fires DELETE triggers (recursive_triggers): compiled only when a REPLACE can apply, as SQLite does.
-  const replaces = stmt.orConflict === 'REPLACE' || (stmt.orConflict === null && (t.pkConflict === 'REPLACE' || t.indexes.some((ix) => ix.conflict === 'REPLACE')));
-  if (s.recursiveTriggers && replaces) s.triggers.prepare(t.name, 'DELETE');
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const w = compileTableWriter(t, planner);
   const n = t.columns.length;
@@ -100,6 +95,12 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
     produce = (_f, cb) => void cb([]);
   }
   // Upsert clauses: the existing row is the table source, `excluded` the proposed row.
+  // The triggers are compiled after the rows' expressions, as SQLite codes them (its first name error is the source's).
+  s.triggers.prepare(t.name, 'INSERT');
+  if (stmt.upsert.some((u) => u.action.kind === 'Update')) s.triggers.prepare(t.name, 'UPDATE');
+  // A REPLACE's delete fires DELETE triggers (recursive_triggers): compiled only when a REPLACE can apply, as SQLite does.
+  const replaces = stmt.orConflict === 'REPLACE' || (stmt.orConflict === null && (t.pkConflict === 'REPLACE' || t.indexes.some((ix) => ix.conflict === 'REPLACE')));
+  if (s.recursiveTriggers && replaces) s.triggers.prepare(t.name, 'DELETE');
   const upserts = stmt.upsert.map((u) => compileUpsert(u, t, planner, stmt.alias));
   const returning = stmt.returning ? compileReturning(stmt.returning, w, planner) : null;
   const beforeTriggers = s.triggers.has(t.name, 'BEFORE', 'INSERT');

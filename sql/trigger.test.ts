@@ -544,4 +544,11 @@ INSERT OR REPLACE INTO b(id, x, y) VALUES(1, 'n', 'q'); SELECT * FROM b ORDER BY
 PRAGMA recursive_triggers = OFF; INSERT OR REPLACE INTO b(id, x, y) VALUES(1, 'o', 'q'); SELECT * FROM b ORDER BY id;`);
 });
 
+test('an INSERT names its own bad column before one in the triggers it would fire, as SQLite (found by fuzz/differential-triggers, 15x)', () => {
+  same(`CREATE TABLE a(id INTEGER PRIMARY KEY, x INTEGER, y); CREATE TABLE b(id INTEGER PRIMARY KEY, x, y UNIQUE); CREATE TABLE audit(v1, v2);
+CREATE TRIGGER t0 BEFORE INSERT ON b BEGIN INSERT INTO audit(v1, v2) VALUES(NEW.id, OLD.y); END;
+CREATE TRIGGER t3 AFTER INSERT ON a BEGIN INSERT INTO b(x, y) VALUES(NEW.id, NEW.nosuch); END;
+INSERT INTO a(x, y) SELECT 1, 2 WHERE 0; INSERT INTO a(x, y) VALUES(1, 2); INSERT INTO b(x, y) VALUES(nosuch, 1); INSERT INTO b(x, y) VALUES(1, 1);`);
+});
+
 test.run();

@@ -3,7 +3,7 @@
  * ALTER TABLE ADD COLUMN (defaults, NOT NULL, CHECK, REFERENCES, generated
  * columns, and the forms SQLite refuses), DROP COLUMN, RENAME COLUMN and
  * RENAME TO with the views, indexes and trigger that name them, CREATE / DROP INDEX
- * and VIEW, writes in between, and deferred foreign keys
+ * and VIEW, writes in between (UPDATE … FROM among them), STRICT tables, and deferred foreign keys
  * (DEFERRABLE INITIALLY DEFERRED, PRAGMA defer_foreign_keys) checked at
  * COMMIT, with savepoints and rollbacks. After each statement the schema
  * (sqlite_schema with its SQL text, pragma_table_xinfo), every table and
@@ -28,6 +28,11 @@ interface Model {
   /** Columns a `SELECT * … ORDER BY column` view orders by ("table.column"). */
   starOrderColumns: Set<string>;
   counter: number;
+  /** Whether a transaction is open (BEGIN, or a SAVEPOINT outside one) and the savepoints open in it. */
+  inTxn: boolean;
+  savepoints: number;
+  /** The open transaction began with BEGIN (not with a SAVEPOINT, which RELEASE ends). */
+  byBegin: boolean;
 }
 
 /** One random choice per decision; the builder picks from the model with them. */
@@ -155,13 +160,29 @@ function buildStep(m: Model, [kind, r1, r2, r3]: Choice): Step {
     const where = r1 % 3 === 0 ? '' : ` WHERE id ${pick(['=', '<', '>'], r1)} ${1 + (r2 % 4)}`;
     return done(`UPDATE ${t} SET ${set}${where}`, 'update');
   }
+  if (kind < 75 && tables.length > 1) {
+    const other = pick(tables.filter((x) => x !== t), r2);
+    const oCols = (m.tables.get(other) ?? ['id']).slice(1);
+    const src = oCols.length > 0 ? `o.${pick(oCols, r3)}` : 'o.id';
+    return done(`UPDATE ${t} SET ${col} = ${src} FROM ${other} AS o WHERE o.id = ${t}.id${r1 % 2 === 0 ? '' : ` AND ${src} IS NOT NULL`}`, 'update-from');
+  }
   if (kind < 77) {
     const where = r3 % 3 === 0 ? '' : ` WHERE id ${pick(['=', '<', '>'], r1)} ${1 + (r2 % 4)}`;
     return done(`DELETE FROM ${t}${where}`, 'delete');
   }
   if (kind < 92) {
     const sql = pick(['BEGIN', 'COMMIT', 'ROLLBACK', 'SAVEPOINT s', 'RELEASE s', 'ROLLBACK TO s', 'PRAGMA defer_foreign_keys = ON', 'PRAGMA defer_foreign_keys = OFF', 'BEGIN', 'COMMIT'], r1);
-    return done(sql, 'txn');
+    // Outside a transaction, SQLite turns defer_foreign_keys off again after the next statement that reads the
+    // database; we keep it until a write ends (README, "Where we differ"). A COMMIT that fails (a deferred
+    // violation) leaves the transaction open while the model closes it: such a PRAGMA is then only not run.
+    const outside = sql === 'PRAGMA defer_foreign_keys = ON' && !m.inTxn;
+    if (sql === 'BEGIN' && !m.inTxn) ((m.inTxn = true), (m.byBegin = true));
+    else if (sql === 'COMMIT' || sql === 'ROLLBACK') ((m.inTxn = false), (m.savepoints = 0));
+    else if (sql === 'SAVEPOINT s') {
+      if (!m.inTxn) ((m.inTxn = true), (m.byBegin = false));
+      m.savepoints++;
+    } else if (sql === 'RELEASE s' && m.savepoints > 0 && --m.savepoints === 0 && !m.byBegin) m.inTxn = false;
+    return done(sql, 'txn', ...(outside ? ['defer-foreign-keys-outside-transaction'] : []));
   }
   if (kind < 96) {
     // A child row whose parent does not exist (yet): fails at once unless the key is deferred.
@@ -177,8 +198,10 @@ const rowsArb = (n: number) => fc.array(fc.tuple(fc.nat(9), fc.nat(9)), { maxLen
 
 /** The starting schema: a parent p, a child c with a foreign key (deferred or not), an index and a view. */
 export const schemaProgramArb: fc.Arbitrary<Program> = fc
-  .tuple(fc.constantFrom(' DEFERRABLE INITIALLY DEFERRED', '', ' ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED', ' ON UPDATE CASCADE'), rowsArb(4), rowsArb(4), fc.array(choiceArb, { minLength: 1, maxLength: 10 }))
-  .map(([fk, pRows, cRows, choices]) => {
+  .tuple(fc.constantFrom(' DEFERRABLE INITIALLY DEFERRED', '', ' ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED', ' ON UPDATE CASCADE'), rowsArb(4), rowsArb(4), fc.array(choiceArb, { minLength: 1, maxLength: 10 }), fc.nat(3))
+  .map(([fk, pRows, cRows, choices, strict]) => {
+    // One program in four has STRICT tables (typed columns: an ADD COLUMN without a type, a TEXT in pid, fail there).
+    const [anyType, strictSuffix] = strict === 0 ? [' ANY', ' STRICT'] : ['', ''];
     const m: Model = {
       tables: new Map([
         ['p', ['id', 'a', 'b']],
@@ -189,11 +212,14 @@ export const schemaProgramArb: fc.Arbitrary<Program> = fc
       triggerColumns: new Set(['c.pid', 'p.b', 'p.id']),
       starOrderColumns: new Set(),
       counter: 0,
+      inTxn: false,
+      savepoints: 0,
+      byBegin: false,
     };
     const setup = [
       'PRAGMA foreign_keys = ON',
-      'CREATE TABLE p(id INTEGER PRIMARY KEY, a, b TEXT)',
-      `CREATE TABLE c(id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p(id)${fk}, v)`,
+      `CREATE TABLE p(id INTEGER PRIMARY KEY, a${anyType}, b TEXT)${strictSuffix}`,
+      `CREATE TABLE c(id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p(id)${fk}, v${anyType})${strictSuffix}`,
       'CREATE INDEX pa ON p(a)',
       'CREATE VIEW vp AS SELECT id, a, b FROM p WHERE a IS NOT NULL',
       // A trigger naming both tables' columns: RENAME rewrites it, DROP COLUMN of b is refused while it names b.

@@ -172,11 +172,12 @@ export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
       for (const k of c.constraints) {
         if (k.kind === 'PrimaryKey') throw sqlErr('Cannot add a PRIMARY KEY column', k.pos);
         if (k.kind === 'Unique') throw sqlErr('Cannot add a UNIQUE column', k.pos);
-        if (k.kind === 'Generated' && k.stored) throw sqlErr('cannot add a STORED column', k.pos);
       }
-      const def = c.constraints.find((k) => k.kind === 'Default') as (A.ColumnConstraint & { kind: 'Default' }) | undefined;
-      // Like SQLite, these two only fail when the table already holds rows.
+      // Like SQLite (sqlite3ErrorIfNotEmpty), these only fail when the table already holds rows.
       const hasRows = anyRow(s.overlay, t, () => true);
+      const stored = c.constraints.find((k) => k.kind === 'Generated' && k.stored);
+      if (hasRows && stored) throw sqlErr('cannot add a STORED column', stored.pos);
+      const def = c.constraints.find((k) => k.kind === 'Default') as (A.ColumnConstraint & { kind: 'Default' }) | undefined;
       const tokenText = (e: A.Expr): string => createLexer(stmt.sql, e.pos.offset - stmt.pos.offset).next().value;
       if (hasRows && def && constantDefaultValue(def.expr, affinityOf(c.type?.name ?? null), tokenText) === undefined) {
         throw sqlErr('Cannot add a column with non-constant default', def.pos);
@@ -217,6 +218,36 @@ export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
 }
 
 /**
+ * The trigger part of SQLite's schema test after DROP COLUMN: a trigger
+ * whose WHEN or body has an expression naming the column (NEW.c, OLD.c,
+ * t.c, or c resolving to it) would no longer resolve, so the drop is refused
+ * with SQLite's message ("error in trigger ct after drop column: no such
+ * column: NEW.pid"). INSERT column lists, SET targets and UPDATE OF lists
+ * naming it do not stop it, as in SQLite. Checked before the change, on the
+ * schema that still has the column.
+ */
+function triggersStillResolve(s: AlterSession, t: TableInfo, column: string): void {
+  const schema = renameSchema(s.catalog);
+  for (const r of s.catalog.rows) {
+    if (r.type !== 'trigger' || r.sql === null) continue;
+    const c = createRenameCollector(r.sql, schema, { kind: 'column', table: t.name, column }, true);
+    c.collectStatement(parse(r.sql)[0]!);
+    const first = c.tokens().at(-1);
+    if (first === undefined) continue;
+    // The reference as SQLite names it: its qualifier (if any) and the column, unquoted.
+    const names = [first];
+    const lx = createLexer(r.sql, 0);
+    let prev: { offset: number; end: number; kind: string }[] = [];
+    for (let tok = lx.next(); tok.kind !== 'eof' && tok.offset < first.offset; tok = lx.next()) prev = [...prev.slice(-1), tok];
+    if (prev.length === 2 && prev[1]!.kind === '.' && prev[1]!.end === first.offset) names.unshift(prev[0]!);
+    const text = names.map((n) => unquote(r.sql!.slice(n.offset, n.end))).join('.');
+    throw sqlErr(`error in trigger ${r.name} after drop column: no such column: ${text}`);
+  }
+}
+
+const unquote = (token: string): string => (/^["`'[]/.test(token) ? token.slice(1, -1).replace(/""/g, '"') : token);
+
+/**
  * ALTER TABLE … DROP COLUMN with SQLite's refusals, in its order: no such
  * column; a PRIMARY KEY column or one with a column-level UNIQUE; the only
  * column; then any schema object that no longer resolves (a table CHECK or
@@ -235,6 +266,7 @@ function dropColumn(s: AlterSession, t: TableInfo, row: SchemaRow, name: A.Name)
   if (def.constraints.some((k) => k.kind === 'Unique')) throw sqlErr(`cannot drop UNIQUE column: "${col.name}"`, name.pos);
   if (t.columns.length <= 1) throw sqlErr(`cannot drop column "${col.name}": no other columns exist`, name.pos);
   testSchema(s, '');
+  triggersStillResolve(s, t, col.name);
   const sql = row.sql!;
   const base = created.pos.offset;
   let from = def.pos.offset - base;

@@ -471,6 +471,8 @@ export interface WindowFrame {
   /** For the one-bound form (`ROWS 2 PRECEDING`) the parser fills in CURRENT ROW. */
   readonly end: FrameBound;
   readonly exclude: 'NO OTHERS' | 'CURRENT ROW' | 'GROUP' | 'TIES';
+  /** An EXCLUDE clause is written (even EXCLUDE NO OTHERS, which sends SQLite down its full-scan frame path). */
+  readonly excludeWritten?: boolean;
 }
 
 export type FrameBound =
@@ -998,7 +1000,7 @@ export function formatWindow(w: WindowDef): string {
   const f = w.frame;
   if (f !== null) {
     parts.push(`${f.units} BETWEEN ${formatFrameBound(f.start)} AND ${formatFrameBound(f.end)}`);
-    if (f.exclude !== 'NO OTHERS') parts.push(`EXCLUDE ${f.exclude}`);
+    if (f.exclude !== 'NO OTHERS' || f.excludeWritten === true) parts.push(`EXCLUDE ${f.exclude}`);
   }
   return parts.join(' ');
 }

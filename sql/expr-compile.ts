@@ -871,6 +871,7 @@ export class Compiler {
       start: bound(frame.start),
       end: bound(frame.end),
       exclude: frame.exclude,
+      fullScan: frame.exclude !== 'NO OTHERS' || frame.excludeWritten === true,
     });
     return win.specs.length - 1;
   }

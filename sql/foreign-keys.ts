@@ -123,6 +123,43 @@ function parentKey(child: TableInfo, parent: TableInfo, fk: ForeignKeyInfo): Par
   return key;
 }
 
+/**
+ * The parent keys a statement writing `t` needs, looked up before any row as
+ * SQLite looks them up when it prepares the statement (sqlite3FkCheck /
+ * sqlite3FkLocateIndex): a key that does not resolve is "foreign key
+ * mismatch" even when no row is written. An INSERT or DELETE needs every
+ * foreign key of `t`, an UPDATE those whose columns it assigns (`setCols`,
+ * the rowid as t.columns.length); as the parent, a DELETE needs every foreign
+ * key referencing `t`, and so does an UPDATE that needs any (it assigns a
+ * column of its own foreign keys, or one a reference to `t` names — by name,
+ * or its primary key when the reference names none).
+ */
+export function prepareForeignKeys(s: ForeignKeyContext, t: TableInfo, event: 'INSERT' | 'UPDATE' | 'DELETE', setCols: ReadonlySet<number> | null = null): void {
+  if (!s.foreignKeys) return;
+  const n = t.columns.length;
+  const assigned = (c: number): boolean => setCols === null || setCols.has(c) || (c === t.rowidAlias && setCols.has(n));
+  const own = t.foreignKeys.filter((fk) => event !== 'UPDATE' || fk.columns.some(assigned));
+  for (const fk of own) parentKey(t, parentTable(s, fk), fk);
+  if (event === 'INSERT') return;
+  const name = fold(t.name);
+  const referencing: [TableInfo, ForeignKeyInfo][] = [];
+  for (const child of s.catalog.tables.values()) for (const fk of child.foreignKeys) if (fold(fk.parentTable) === name) referencing.push([child, fk]);
+  if (event === 'UPDATE' && own.length === 0) {
+    // sqlite3FkRequired: the UPDATE needs foreign-key work only when it assigns a key column of t or one a reference names.
+    const modified = referencing.some(([, fk]) =>
+      fk.parentColumns === null
+        ? t.columns.some((c, i) => c.pk > 0 && assigned(i))
+        : fk.parentColumns.some((pc) => {
+            const i = t.columnIndex.get(fold(pc));
+            return i !== undefined && assigned(i);
+          }),
+    );
+    if (!modified) return;
+  }
+  // Then every reference to t is located (sqlite3FkOldmask), modified or not.
+  for (const [child, fk] of referencing) parentKey(child, t, fk);
+}
+
 /** The parent table of `fk`: a missing one is "no such table", as SQLite reports when the statement is prepared. */
 function parentTable(s: ForeignKeyContext, fk: ForeignKeyInfo): TableInfo {
   const parent = s.catalog.table(fk.parentTable);
@@ -149,8 +186,8 @@ export function checkParents(s: ForeignKeyContext, t: TableInfo, row: Row, old: 
   if (!s.foreignKeys) return;
   const n = t.columns.length;
   for (const fk of t.foreignKeys) {
-    const parent = parentTable(s, fk);
-    const self = parent.id === t.id;
+    // As SQLite: an UPDATE skips a key none of whose columns it assigns before it looks up the parent table.
+    const self = fold(fk.parentTable) === fold(t.name);
     if (old !== null && !self) {
       const modified =
         setCols === null
@@ -158,6 +195,7 @@ export function checkParents(s: ForeignKeyContext, t: TableInfo, row: Row, old: 
           : fk.columns.some((c) => setCols.has(c) || (c === t.rowidAlias && setCols.has(n)));
       if (!modified) continue;
     }
+    const parent = parentTable(s, fk);
     const key = parentKey(t, parent, fk);
     const deferred = isDeferred(s, fk);
     const excluded = self && old !== null ? (old[n] as number | bigint) : null;

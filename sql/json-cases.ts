@@ -121,6 +121,10 @@ export const JSON_CASES: readonly string[] = [
   // a key repeated in the patch merges into what the patch added or kept (found by fuzz/differential-json)
   `SELECT json_patch('[]', '{"a":0,"a":0}'), json_patch('{}', '{"a":{"b":1},"a":{"c":2}}'), json_patch('{"a":{"b":1}}', '{"a":{"c":1,"c":2}}')`,
   `SELECT json_patch('{"a":5,"b":1}', '{"a":null,"a":1,"a":{"x":2},"a":{"y":3}}'), json_patch('{"a":5,"a":7}', '{"a":null,"a":1}'), json_patch('{"a":5,"a":6}', '{"a":1}')`,
+  // a shorter value replacing one widens its size field when that keeps the node's length (jsonBlobOverwrite; fuzz/differential-json)
+  `SELECT hex(jsonb_set('[1,2.5]', '$[1]', -7)), hex(jsonb_set('[1,2.5]', '$[1]', 7)), hex(jsonb_set('[1,"abc"]', '$[1]', 'x')), hex(jsonb_set('[1,[1,2,3,4,5,6,7,8,9,10,11]]', '$[1]', 'x')), hex(jsonb_set('[1,2.5]', '$[1]', NULL)), hex(jsonb_set('[1,2.5]', '$[1]', json('[1]')))`,
+  `SELECT hex(jsonb_set('2.5', '$', -7)), hex(jsonb_replace('{"a":2.5}', '$.a', -7)), hex(jsonb_set('{"a":"' || printf('%.300c','y') || '"}', '$.a', printf('%.290c','z'))), hex(jsonb_set('[12345678901]', '$[0]', 1)), hex(jsonb_insert('[1,2.5]', '$[#]', 'x'))`,
+  `SELECT hex(jsonb_patch('2.5', '-7')), hex(jsonb_patch('{"a":2.5}', '{"a":-7}')), hex(jsonb_patch('{"a":2.5}', '{"a":true}')), hex(jsonb_patch('{"a":"abcdefghijklmnop"}', '{"a":{"b":1}}')), hex(jsonb_patch('[1,2,3]', '"s"'))`,
   // pretty
   `SELECT json_pretty('{"a":[1,2,{}],"b":[],"c":{"d":"e"}}'), json_pretty('[1]', '--'), json_pretty('[1]', NULL), json_pretty('5'), json_pretty(NULL)`,
   // aggregates

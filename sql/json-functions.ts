@@ -44,7 +44,7 @@ import {
   unescapeText,
   validityCheck,
 } from './json.ts';
-import { type EditMode, LOOKUP_ERROR, NOT_FOUND, PATH_ERROR, arrayCount, badPath, editPath, lookupPath, throwLookup } from './json-path.ts';
+import { type EditMode, LOOKUP_ERROR, NOT_FOUND, PATH_ERROR, arrayCount, badPath, editPath, lookupPath, overwriteBytes, throwLookup } from './json-path.ts';
 import { MAX_TEXT_LENGTH, renderReal, toInteger, toText, tooBigError } from './value.ts';
 
 export { JsonText };
@@ -497,7 +497,7 @@ function editFn(mode: EditMode, blob: boolean): JsonFunction['fn'] {
       }
       const ins = valueNode(args[i + 1]!);
       if (path.length === 1) {
-        if (mode === 'set' || mode === 'replace') doc = ins;
+        if (mode === 'set' || mode === 'replace') doc = overwriteBytes(ins, doc.length);
         continue;
       }
       const r = editPath(doc, cBytes(path), 1, mode, ins);
@@ -572,7 +572,8 @@ function containerBytes(type: number, payload: Uint8Array, oldHeader: Uint8Array
 function mergePatch(t: Uint8Array, ti: number, p: Uint8Array, pi: number, depth: number): Uint8Array {
   if (depth > 1000) throw malformed();
   const tEnd = t.length === 0 ? 0 : elementEnd(t, ti);
-  if ((p[pi]! & 0x0f) !== JSONB_OBJECT) return p.slice(pi, elementEnd(p, pi));
+  // A value replacing an existing one keeps its size when SQLite's jsonBlobOverwrite can widen the header.
+  if ((p[pi]! & 0x0f) !== JSONB_OBJECT) return overwriteBytes(p.slice(pi, elementEnd(p, pi)), t.length === 0 ? 0 : tEnd - ti);
   let target = t;
   let tStart = ti;
   let header: Uint8Array | null;

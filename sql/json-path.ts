@@ -242,7 +242,7 @@ function editStep(b: Uint8Array, root: number, p: Uint8Array, pi: number, mode: 
       case 'arrayInsert':
         return { rc: root, repl: viaArray ? concatBytes(ins, b.subarray(root, nodeEnd(b, root, b.length))) : null };
       default:
-        return { rc: root, repl: ins };
+        return { rc: root, repl: overwriteBytes(ins, nodeEnd(b, root, b.length) - root) };
     }
   }
   if (p[pi] === 0x2e) {
@@ -316,6 +316,32 @@ function editStep(b: Uint8Array, root: number, p: Uint8Array, pi: number, mode: 
 
 const EMPTY = new Uint8Array(0);
 const NOT_FOUND_OK = 1;
+
+/**
+ * The JSONB node `ins` that replaces a node of `oldLength` bytes, as
+ * SQLite's jsonBlobOverwrite writes it: when `ins` is 1 to 8 bytes shorter
+ * and widening its size field to a 2, 3, 5 or 9 byte header makes up the
+ * difference exactly, the header is widened (the document keeps its size);
+ * otherwise `ins` itself. NULL, true and false are never widened.
+ * (jsonb_set('[1,2.5]', '$[1]', -7) is 6B 13 31 C3 02 2D 37.)
+ */
+export function overwriteBytes(ins: Uint8Array, oldLength: number): Uint8Array {
+  const d = oldLength - ins.length;
+  if (d < 1 || d > 8 || (ins[0]! & 0x0f) <= 2) return ins;
+  const code = ins[0]! >> 4;
+  const oldHeader = code <= 11 ? 1 : code === 12 ? 2 : code === 13 ? 3 : code === 14 ? 5 : 9;
+  const newHeader = oldHeader + d;
+  if (![2, 3, 5, 9].includes(newHeader) || oldHeader === 9) return ins;
+  const out = new Uint8Array(oldLength);
+  out[0] = (ins[0]! & 0x0f) | ({ 2: 0xc0, 3: 0xd0, 5: 0xe0, 9: 0xf0 } as Record<number, number>)[newHeader]!;
+  let size = ins.length - oldHeader;
+  for (let i = newHeader - 1; i >= 1; i--) {
+    out[i] = size & 0xff;
+    size = Math.floor(size / 256);
+  }
+  out.set(ins.subarray(oldHeader), newHeader);
+  return out;
+}
 
 function concatBytes(a: Uint8Array, c: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + c.length);

@@ -1908,7 +1908,8 @@ class Parser {
       throw new HeliosError('SQL_ERROR', 'unsupported frame specification', { line: ut.line, column: ut.column });
     }
     let exclude: A.WindowFrame['exclude'] = 'NO OTHERS';
-    if (this.accept('EXCLUDE')) {
+    const excludeWritten = this.accept('EXCLUDE');
+    if (excludeWritten) {
       const t = this.advance();
       if (t.kind === 'NO') {
         this.expect('OTHERS');
@@ -1919,7 +1920,7 @@ class Parser {
       else if (t.kind === 'TIES') exclude = 'TIES';
       else throw this.unexpected(t, 'NO OTHERS, CURRENT ROW, GROUP or TIES');
     }
-    return { units, start, end, exclude };
+    return { units, start, end, exclude, ...(excludeWritten ? { excludeWritten } : {}) };
   }
 
   /** bound ::= UNBOUNDED PRECEDING (start) | UNBOUNDED FOLLOWING (end) | CURRENT ROW | expr PRECEDING | expr FOLLOWING */

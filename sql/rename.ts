@@ -75,8 +75,14 @@ export function nameTokensAt(sql: string, offset: number): NameToken[] {
   return out;
 }
 
-/** Collects the tokens of one statement's text that name the rename target. */
-export function createRenameCollector(sql: string, schema: RenameSchema, target: RenameTarget) {
+/**
+ * Collects the tokens of one statement's text that name the rename target.
+ * With `referencesOnly`, only column references in expressions are
+ * collected (not definitions, INSERT column lists, SET targets or UPDATE OF
+ * lists): the names SQLite's schema test resolves, which a DROP COLUMN
+ * must not leave dangling.
+ */
+export function createRenameCollector(sql: string, schema: RenameSchema, target: RenameTarget, referencesOnly = false) {
   const tgtTable = fold(target.table);
   const tgtColumn = target.kind === 'column' ? fold(target.column) : null;
   const tokens = new Map<number, NameToken>();
@@ -99,6 +105,7 @@ export function createRenameCollector(sql: string, schema: RenameSchema, target:
 
   /** A column name of the target table written as a plain name (definition, constraint, list). */
   const columnName = (table: string, n: { name: string; pos: A.SourcePos }): void => {
+    if (referencesOnly) return;
     if (tgtColumn !== null && isTargetTable(table) && fold(n.name) === tgtColumn) push(lastToken(n.pos.offset));
   };
 
@@ -204,9 +211,13 @@ export function createRenameCollector(sql: string, schema: RenameSchema, target:
     const columns: string[] = [];
     const aliases = new Set<string>();
     for (const rc of c.columns) {
-      if (rc.kind === 'Star') for (const s of sources) columns.push(...s.columns);
-      else if (rc.kind === 'TableStar') columns.push(...(sources.find((s) => s.name === fold(rc.table))?.columns ?? []));
-      else {
+      // The names a * expands to are result names an ORDER BY name resolves to first (SQLite's ENAME_NAME), so
+      // `SELECT * FROM t ORDER BY c` is not rewritten and the rename then fails its schema test, as in SQLite.
+      if (rc.kind === 'Star' || rc.kind === 'TableStar') {
+        const names = rc.kind === 'Star' ? sources.flatMap((s) => s.columns) : (sources.find((s) => s.name === fold(rc.table))?.columns ?? []);
+        columns.push(...names);
+        for (const n of names) aliases.add(n);
+      } else {
         walkExpr(rc.expr, scope);
         const name = rc.alias ?? (rc.expr.kind === 'Column' ? rc.expr.column : rc.text);
         columns.push(fold(name));

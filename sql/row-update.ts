@@ -38,9 +38,11 @@ export interface SetAssignment {
 /**
  * Applies the conflict action for one uniqueness conflict of INSERT or UPDATE:
  * 'skip' for IGNORE; for REPLACE the conflicting row is deleted (with its
- * foreign-key actions) and the statement goes on; ABORT, FAIL and ROLLBACK throw.
+ * foreign-key actions) and the statement goes on ('fired' when the delete
+ * fired DELETE triggers, whose writes the caller must check again with
+ * recheckAfterReplace); ABORT, FAIL and ROLLBACK throw.
  */
-export function resolveConflict(s: RowChangeContext, w: TableWriter, c: Conflict, orAction: ConflictAction | null, f: Frame): 'skip' | 'replaced' {
+export function resolveConflict(s: RowChangeContext, w: TableWriter, c: Conflict, orAction: ConflictAction | null, f: Frame): 'skip' | 'replaced' | 'fired' {
   const t = w.t;
   const act = orAction ?? (c.ix === null ? t.pkConflict : c.ix.conflict) ?? 'ABORT';
   if (act === 'IGNORE') return 'skip';
@@ -55,9 +57,20 @@ export function resolveConflict(s: RowChangeContext, w: TableWriter, c: Conflict
       removeRow(s, w, victim, f);
       if (fire) s.triggers.fire(t.name, 'AFTER', 'DELETE', victim, null, null, orAction);
     }
-    return 'replaced';
+    return fire ? 'fired' : 'replaced';
   }
   throw conflictError(uniqueError(t, c.ix), act);
+}
+
+/**
+ * SQLite's recheck after REPLACE deletes fired triggers: they may have
+ * written a row the new one now conflicts with, and that is a plain ABORT
+ * "UNIQUE constraint failed" (the rowid first, then each UNIQUE index), not
+ * another REPLACE. `exclude` is an UPDATE's own old rowid.
+ */
+export function recheckAfterReplace(s: RowChangeContext, w: TableWriter, row: Row, rowid: number | bigint, exclude: number | bigint | null, f: Frame): void {
+  const again = findConflicts(s, w, row, rowid, exclude, f);
+  if (again.length > 0) throw uniqueError(w.t, again[0]!.ix);
 }
 
 /**
@@ -86,9 +99,13 @@ export function applyUpdate(s: RowChangeContext, w: TableWriter, old: Row, nr: R
   if (t.rowidAlias >= 0) nr[t.rowidAlias] = rowid;
   if (!checkRow(w, nr, f, orAction)) return null;
   const found = findConflicts(s, w, nr, rowid, oldRowid, f);
+  let fired = false;
   for (const c of found) {
-    if (resolveConflict(s, w, c, orAction, f) === 'skip') return null;
+    const r = resolveConflict(s, w, c, orAction, f);
+    if (r === 'skip') return null;
+    if (r === 'fired') fired = true;
   }
+  if (fired) recheckAfterReplace(s, w, nr, rowid, oldRowid, f);
   checkParents(s, t, nr, old, setCols);
   parentAdded(s, t, nr, old);
   childRefs(s, t, old, nr, f, 0);

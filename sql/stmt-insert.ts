@@ -21,8 +21,8 @@ import { Planner } from './planner.ts';
 import { lookupScalar } from './exec-env.ts';
 import type { Program } from './program.ts';
 import { checkRow, compileTableWriter, findConflicts, loadRow, putRow, type TableWriter } from './constraints.ts';
-import { checkParents, parentAdded } from './foreign-keys.ts';
-import { compileSets, resolveConflict, type SetAssignment } from './row-update.ts';
+import { checkParents, parentAdded, prepareForeignKeys } from './foreign-keys.ts';
+import { compileSets, recheckAfterReplace, resolveConflict, type SetAssignment } from './row-update.ts';
 import { updateRow } from './stmt-modify.ts';
 import { compileViewInsert } from './trigger-view.ts';
 import { ROWID_NAMES, compileReturning, conflictAction, dmlDone, dmlProgram, tableOrThrow, type DmlSession } from './dml.ts';
@@ -44,11 +44,6 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
   const view = s.catalog.views.get(fold(stmt.table.name));
   if (view !== undefined && s.triggers.has(view.name, 'INSTEAD OF', 'INSERT')) return compileViewInsert(s, stmt, version);
   const t = tableOrThrow(s.catalog, stmt.table.name, stmt.table.pos, true, stmt.schema);
-  s.triggers.prepare(t.name, 'INSERT');
-  if (stmt.upsert.some((u) => u.action.kind === 'Update')) s.triggers.prepare(t.name, 'UPDATE');
-  // A REPLACE's delete fires DELETE triggers (recursive_triggers): compiled only when a REPLACE can apply, as SQLite does.
-  const replaces = stmt.orConflict === 'REPLACE' || (stmt.orConflict === null && (t.pkConflict === 'REPLACE' || t.indexes.some((ix) => ix.conflict === 'REPLACE')));
-  if (s.recursiveTriggers && replaces) s.triggers.prepare(t.name, 'DELETE');
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const w = compileTableWriter(t, planner);
   const n = t.columns.length;
@@ -100,6 +95,12 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
     produce = (_f, cb) => void cb([]);
   }
   // Upsert clauses: the existing row is the table source, `excluded` the proposed row.
+  // The triggers are compiled after the rows' expressions, as SQLite codes them (its first name error is the source's).
+  s.triggers.prepare(t.name, 'INSERT');
+  if (stmt.upsert.some((u) => u.action.kind === 'Update')) s.triggers.prepare(t.name, 'UPDATE');
+  // A REPLACE's delete fires DELETE triggers (recursive_triggers): compiled only when a REPLACE can apply, as SQLite does.
+  const replaces = stmt.orConflict === 'REPLACE' || (stmt.orConflict === null && (t.pkConflict === 'REPLACE' || t.indexes.some((ix) => ix.conflict === 'REPLACE')));
+  if (s.recursiveTriggers && replaces) s.triggers.prepare(t.name, 'DELETE');
   const upserts = stmt.upsert.map((u) => compileUpsert(u, t, planner, stmt.alias));
   const returning = stmt.returning ? compileReturning(stmt.returning, w, planner) : null;
   const beforeTriggers = s.triggers.has(t.name, 'BEFORE', 'INSERT');
@@ -115,6 +116,7 @@ export function compileInsert(s: DmlSession, stmt: A.InsertStmt, version: number
   const defaultValue = t.columns.map((): SqlValue => null);
 
   return dmlProgram(version, returning, (params, emit) => {
+    prepareForeignKeys(s, t, 'INSERT');
     const f = s.frame(params);
     const orAction = conflictAction(s, stmt.orConflict);
     let changes = 0;
@@ -194,6 +196,7 @@ function insertOne(s: DmlSession, w: TableWriter, row: Row, rowid: number | bigi
     const targeted = (c: { ix: IndexInfo | null }): boolean => upserts.some((u) => u.targeted && u.matches(c.ix, t));
     found = found.slice().sort((a, b) => (targeted(b) ? 1 : 0) - (targeted(a) ? 1 : 0));
   }
+  let fired = false;
   for (const c of found) {
     // An upsert clause whose target matches (or has none) handles the conflict.
     const u = upserts.find((u) => u.matches(c.ix, t));
@@ -203,8 +206,11 @@ function insertOne(s: DmlSession, w: TableWriter, row: Row, rowid: number | bigi
       if (!existing) continue;
       return upsertUpdate(s, w, u, existing, row, f);
     }
-    if (resolveConflict(s, w, c, orAction, f) === 'skip') return 'skip';
+    const r = resolveConflict(s, w, c, orAction, f);
+    if (r === 'skip') return 'skip';
+    if (r === 'fired') fired = true;
   }
+  if (fired) recheckAfterReplace(s, w, row, rowid, null, f);
   checkParents(s, t, row);
   parentAdded(s, t, row, null);
   putRow(s, w, row, rowid, f);

@@ -28,7 +28,7 @@ import type { Frame, Row } from './expr-compile.ts';
 import { Planner } from './planner.ts';
 import type { Program } from './program.ts';
 import { compileTableWriter, loadRow, removeRow, type TableWriter } from './constraints.ts';
-import { childRefs, childRemoved } from './foreign-keys.ts';
+import { childRefs, childRemoved, prepareForeignKeys } from './foreign-keys.ts';
 import { applyUpdate, compileSets, setTargets, setValues } from './row-update.ts';
 import { compileReturning, conflictAction, dmlDone, dmlProgram, tableOrThrow, type DmlSession } from './dml.ts';
 import { compileViewDelete, compileViewUpdate } from './trigger-view.ts';
@@ -157,6 +157,7 @@ function compileUpdateFrom(s: DmlSession, stmt: A.UpdateStmt, from: A.FromItem, 
   s.triggers.prepare(t.name, 'UPDATE', (i) => setCols.has(i));
   const triggered = s.triggers.has(t.name, 'BEFORE', 'UPDATE') || s.triggers.has(t.name, 'AFTER', 'UPDATE');
   return dmlProgram(version, returning, (params, emit) => {
+    prepareForeignKeys(s, t, 'UPDATE', setCols);
     const f = s.frame(params);
     const orAction = conflictAction(s, stmt.orConflict);
     let changes = 0;
@@ -189,6 +190,7 @@ export function compileUpdate(s: DmlSession, stmt: A.UpdateStmt, version: number
   const triggered = s.triggers.has(t.name, 'BEFORE', 'UPDATE') || s.triggers.has(t.name, 'AFTER', 'UPDATE');
   const n = t.columns.length;
   return dmlProgram(version, returning, (params, emit) => {
+    prepareForeignKeys(s, t, 'UPDATE', setCols);
     const f = s.frame(params);
     const orAction = conflictAction(s, stmt.orConflict);
     const rows = run(f);
@@ -223,6 +225,7 @@ export function compileDelete(s: DmlSession, stmt: A.DeleteStmt, version: number
   const after = s.triggers.has(t.name, 'AFTER', 'DELETE');
   const n = t.columns.length;
   return dmlProgram(version, returning, (params, emit) => {
+    prepareForeignKeys(s, t, 'DELETE');
     const f = s.frame(params);
     const orAction = conflictAction(s, null);
     const rows = run(f);
@@ -236,14 +239,17 @@ export function compileDelete(s: DmlSession, stmt: A.DeleteStmt, version: number
       }
       // A cascade may already have removed the row.
       else if (s.foreignKeys && s.overlay.get(rowKey(t.id, old[t.columns.length] as number | bigint)) === undefined) continue;
+      // As SQLite (its OLD registers are loaded once): a BEFORE trigger that changes the row changes what is
+      // removed, but OLD in AFTER triggers, RETURNING and the foreign-key work keep the values read first.
+      let cur = old;
       if (before) {
         if (!s.triggers.fire(t.name, 'BEFORE', 'DELETE', old, null, null, orAction)) continue;
-        const cur = loadRow(s.overlay, t, old[n] as number | bigint);
-        if (cur === null) continue;
-        old = cur;
+        const now = loadRow(s.overlay, t, old[n] as number | bigint);
+        if (now === null) continue;
+        cur = now;
       }
       // As SQLite: the row is removed first, then its foreign-key actions run (a child's trigger no longer sees it).
-      removeRow(s, w, old, f);
+      removeRow(s, w, cur, f);
       childRefs(s, t, old, null, f, 0);
       childRemoved(s, t, old);
       changes++;

@@ -526,4 +526,29 @@ test('db.exec runs a script with CREATE TRIGGER … BEGIN …; …; END; as one 
   `);
 });
 
+test('OLD in AFTER DELETE triggers and RETURNING keep the row as read before a BEFORE trigger changed it (found by fuzz/differential-triggers, 15x)', () => {
+  same(`CREATE TABLE b(id INTEGER PRIMARY KEY, x, y UNIQUE); CREATE TABLE audit(v, w);
+CREATE TRIGGER t2 BEFORE DELETE ON b BEGIN UPDATE b SET y = y || '+', x = x + 1 WHERE id = OLD.id; END;
+CREATE TRIGGER t3 AFTER DELETE ON b BEGIN INSERT INTO audit VALUES(OLD.y, OLD.x); SELECT RAISE(ABORT, 'changed') WHERE OLD.y > 0; END;
+INSERT INTO b VALUES(1, 0, 'q'), (2, 5, 0); DELETE FROM b WHERE id = 1 RETURNING *; DELETE FROM b RETURNING x, y;
+SELECT * FROM b; SELECT * FROM audit; SELECT * FROM b WHERE y = 'q+';`);
+});
+
+test('a REPLACE whose deletes fired triggers checks its row again and fails UNIQUE on what they wrote, as SQLite (found by fuzz/differential-triggers, 15x)', () => {
+  same(`CREATE TABLE b(id INTEGER PRIMARY KEY, x, y UNIQUE); PRAGMA recursive_triggers = ON; INSERT INTO b(x, y) VALUES(0, 0), (0, 1);
+CREATE TRIGGER t1 AFTER DELETE ON b BEGIN INSERT INTO b(x, y) VALUES(OLD.id, 0); END;
+INSERT OR REPLACE INTO b(id, x, y) VALUES(2, 0, 'r'); SELECT * FROM b; INSERT OR REPLACE INTO b(id, x, y) VALUES(7, 0, 1); SELECT * FROM b;
+UPDATE OR REPLACE b SET id = 1 WHERE id = 2; SELECT * FROM b; DROP TRIGGER t1;
+CREATE TRIGGER t2 AFTER DELETE ON b BEGIN INSERT INTO b(id, x, y) VALUES(OLD.id + 10, 'moved', OLD.y || 'm'); END;
+INSERT OR REPLACE INTO b(id, x, y) VALUES(1, 'n', 'q'); SELECT * FROM b ORDER BY id;
+PRAGMA recursive_triggers = OFF; INSERT OR REPLACE INTO b(id, x, y) VALUES(1, 'o', 'q'); SELECT * FROM b ORDER BY id;`);
+});
+
+test('an INSERT names its own bad column before one in the triggers it would fire, as SQLite (found by fuzz/differential-triggers, 15x)', () => {
+  same(`CREATE TABLE a(id INTEGER PRIMARY KEY, x INTEGER, y); CREATE TABLE b(id INTEGER PRIMARY KEY, x, y UNIQUE); CREATE TABLE audit(v1, v2);
+CREATE TRIGGER t0 BEFORE INSERT ON b BEGIN INSERT INTO audit(v1, v2) VALUES(NEW.id, OLD.y); END;
+CREATE TRIGGER t3 AFTER INSERT ON a BEGIN INSERT INTO b(x, y) VALUES(NEW.id, NEW.nosuch); END;
+INSERT INTO a(x, y) SELECT 1, 2 WHERE 0; INSERT INTO a(x, y) VALUES(1, 2); INSERT INTO b(x, y) VALUES(nosuch, 1); INSERT INTO b(x, y) VALUES(1, 1);`);
+});
+
 test.run();

@@ -103,6 +103,12 @@ const EXTRA = [
   'SELECT nth_value(x, -1) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 PRECEDING EXCLUDE CURRENT ROW) FROM t WHERE id = 1',
   'SELECT nth_value(x, -1) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 PRECEDING EXCLUDE TIES) FROM t',
   'SELECT nth_value(x, -1) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW EXCLUDE NO OTHERS) FROM t WHERE id = 1',
+  // A written EXCLUDE NO OTHERS takes SQLite's full-scan path too: N unchecked on empty frames, each aggregate
+  // started afresh (sum is an INTEGER again once the frame lost its REAL) (found by fuzz/differential-windows, 15x).
+  'SELECT nth_value(x, NULL) OVER (ORDER BY id ROWS BETWEEN 3 FOLLOWING AND UNBOUNDED FOLLOWING EXCLUDE NO OTHERS) FROM t WHERE id = 1',
+  'SELECT nth_value(x, NULL) OVER (ORDER BY id ROWS BETWEEN 3 FOLLOWING AND UNBOUNDED FOLLOWING) FROM t WHERE id = 1',
+  'SELECT nth_value(x, 0) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 3 PRECEDING EXCLUDE NO OTHERS) FROM t WHERE id = 1',
+  "SELECT id, sum(v) OVER (ORDER BY id ROWS CURRENT ROW EXCLUDE NO OTHERS), sum(v) OVER (ORDER BY id ROWS CURRENT ROW), total(v) OVER (ORDER BY id ROWS 1 PRECEDING EXCLUDE NO OTHERS) FROM (SELECT 1 id, 2.5 v UNION ALL SELECT 2, 0 UNION ALL SELECT 3, 0 UNION ALL SELECT 4, 'a' UNION ALL SELECT 5, 1) ORDER BY id",
   "SELECT id, nth_value(x, '2') OVER (ORDER BY id), nth_value(x, 2.0) OVER (ORDER BY id) FROM t ORDER BY id",
   "SELECT id, lag(x, 1.5, 'd') OVER (ORDER BY id), lag(x, 'abc') OVER (ORDER BY id), lead(x, -1) OVER (ORDER BY id), lag(x, NULL, 9) OVER (ORDER BY id) FROM t ORDER BY id",
   'SELECT g, sum(x), sum(sum(x)) OVER (ORDER BY g), rank() OVER (ORDER BY count(*) DESC, g) FROM t GROUP BY g ORDER BY g',

@@ -28,7 +28,7 @@
  * that has one) costs O(1) per row; min/max keep a monotonic queue; an
  * aggregate without an inverse is started again for each frame whose start
  * moved. A frame whose start never moves (UNBOUNDED PRECEDING, the default)
- * only ever steps. EXCLUDE other than NO OTHERS recomputes each row's frame.
+ * only ever steps. A written EXCLUDE clause (EXCLUDE NO OTHERS too, as SQLite) recomputes each row's frame.
  */
 import { HeliosError } from '../format/errors.ts';
 import { RealBox, type SqlValue } from '../format/sql-value.ts';
@@ -89,6 +89,12 @@ export interface WindowSpec {
   readonly start: CompiledBound;
   readonly end: CompiledBound;
   readonly exclude: 'NO OTHERS' | 'CURRENT ROW' | 'GROUP' | 'TIES';
+  /**
+   * SQLite's full-scan frame path: taken whenever an EXCLUDE clause is written, EXCLUDE NO OTHERS
+   * included. Each row's aggregate starts afresh (sum over a frame that lost its REAL is an INTEGER
+   * again), and nth_value checks N only when the frame has rows.
+   */
+  readonly fullScan: boolean;
 }
 
 /** One window function call: its result is frame.rows[WindowNode.slot][index of the call]. */
@@ -627,7 +633,7 @@ function aggregateCall(call: WindowCall, c: number, part: Buffered[], peers: Pee
     const p = part[r]!.pass;
     return p === null || p[c]!;
   };
-  if (sp.exclude !== 'NO OTHERS') {
+  if (sp.fullScan) {
     for (let r = 0; r < n; r++) {
       const rs = frameRanges(sp, r, startOf(r), endOf(r), peers);
       const acc = def.create(call.coll);
@@ -726,7 +732,7 @@ function builtinCall(call: WindowCall, c: number, part: Buffered[], peers: Peers
         // SQLite checks N for every row, except under EXCLUDE (its full-scan path), where it
         // checks it as frame rows are stepped: a frame left empty never checks it.
         if (call.builtin === 'nth_value') {
-          const nv = rs.length === 0 && sp.exclude !== 'NO OTHERS' ? 1 : positiveN(part[r]!.args[c]![1]!);
+          const nv = rs.length === 0 && sp.fullScan ? 1 : positiveN(part[r]!.args[c]![1]!);
           if (nv === null) throw sqlErr('second argument to nth_value must be a positive integer');
           k = nv;
         } else k = call.builtin === 'first_value' ? 1 : -1;

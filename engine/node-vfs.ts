@@ -138,7 +138,17 @@ export function createNodeVfs(options: NodeVfsOptions = {}): Vfs {
       wrap('rename', to, () => fs.renameSync(from, to));
     },
     mkdir(path) {
-      wrap('mkdir', path, () => fs.mkdirSync(path, { recursive: true }));
+      // Non-recursive first, so a read-only file system says EROFS (a recursive mkdir reports ENOENT there).
+      wrap('mkdir', path, () => {
+        try {
+          fs.mkdirSync(path);
+        } catch (e) {
+          const code = (e as { code?: unknown }).code;
+          if (code === 'EEXIST' && fs.statSync(path).isDirectory()) return; // as a recursive mkdir: an existing directory is fine
+          if (code !== 'ENOENT') throw e;
+          fs.mkdirSync(path, { recursive: true });
+        }
+      });
     },
     syncDir(dir) {
       let fd: number;

@@ -20,7 +20,7 @@
 import type * as A from './ast.ts';
 import { HeliosError } from '../format/errors.ts';
 import { encodeRow } from '../format/row-codec.ts';
-import { objectPrefix, prefixEnd, readRowid, rowKey } from '../format/table-key.ts';
+import { rowKey } from '../format/table-key.ts';
 import { affinityOf } from './value.ts';
 import { parse } from './parser.ts';
 import { createLexer } from './lexer.ts';
@@ -28,7 +28,7 @@ import { buildIndex, buildTable, fold, type Catalog, type SchemaRow, type TableI
 import type { Overlay } from './txn.ts';
 import type { Frame, Row } from './expr-compile.ts';
 import type { SqlValue } from '../format/sql-value.ts';
-import { Planner, decodeTableRow } from './planner.ts';
+import { Planner, readTableRows } from './planner.ts';
 import { constantDefaultValue } from './default-value.ts';
 import { anyRow, compileTableWriter, computeGenerated } from './constraints.ts';
 import { createRenameCollector, replaceTokens, type RenameSchema, type RenameTarget } from './rename.ts';
@@ -280,14 +280,7 @@ function dropColumn(s: AlterSession, t: TableInfo, row: SchemaRow, name: A.Name)
   s.catalog.replaceRow(s.overlay, { ...row, sql: sql.slice(0, from) + sql.slice(to) });
   testSchema(s, ' after drop column');
   const nt = s.catalog.table(t.name)!;
-  const lo = objectPrefix(t.id);
-  const rows: Row[] = [];
-  const cur = s.overlay.scan(lo, prefixEnd(lo));
-  try {
-    while (cur.next()) rows.push(decodeTableRow(t, readRowid(cur.key(), 4), cur.value()));
-  } finally {
-    cur.close();
-  }
+  const rows = readTableRows(s.overlay, t);
   const n = nt.columns.length;
   for (const r of rows) {
     const rowid = r[t.columns.length] as number | bigint;
@@ -305,14 +298,7 @@ function dropColumn(s: AlterSession, t: TableInfo, row: SchemaRow, name: A.Name)
 function fillGenerated(s: AlterSession, t: TableInfo): void {
   const w = compileTableWriter(t, new Planner({ catalog: s.catalog, store: () => s.overlay }));
   const f = s.frame([]);
-  const lo = objectPrefix(t.id);
-  const rows: Row[] = [];
-  const cur = s.overlay.scan(lo, prefixEnd(lo));
-  try {
-    while (cur.next()) rows.push(decodeTableRow(t, readRowid(cur.key(), 4), cur.value()));
-  } finally {
-    cur.close();
-  }
+  const rows = readTableRows(s.overlay, t);
   const n = t.columns.length;
   for (const r of rows) {
     computeGenerated(w, r, f);

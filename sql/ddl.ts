@@ -13,12 +13,12 @@
  */
 import type * as A from './ast.ts';
 import type { SqlValue } from '../format/sql-value.ts';
-import { objectPrefix, prefixEnd, readRowid, rowidBytes, sequenceKey } from '../format/table-key.ts';
+import { objectPrefix, prefixEnd, rowidBytes, sequenceKey } from '../format/table-key.ts';
 import { applyAffinity, isTruthy } from './value.ts';
 import { parse } from './parser.ts';
 import { buildIndex, buildTable, buildView, countAutoIndexes, fold, SEQUENCE_TABLE_SQL, type SchemaRow } from './catalog.ts';
 import { type Frame, type Row, valueKey } from './expr-compile.ts';
-import { Planner, decodeTableRow } from './planner.ts';
+import { Planner, readTableRows } from './planner.ts';
 import { compileTableWriter, indexEntryKey, indexValues, putRow, removeRow, uniqueError } from './constraints.ts';
 import { childRefs, childRemoved, type ForeignKeyContext } from './foreign-keys.ts';
 import { sqlErr } from './sql-error.ts';
@@ -131,14 +131,7 @@ export function createIndex(s: DdlSession, stmt: A.CreateIndexStmt): void {
   const exprEvs = ix.columns.map((c) => (c.expr ? planner.comp.compile(c.expr, scope).ev : null));
   const where = ix.where ? planner.comp.compile(ix.where, scope).ev : null;
   const f = s.frame([]);
-  const lo = objectPrefix(t.id);
-  const rows: Row[] = [];
-  const cur = s.overlay.scan(lo, prefixEnd(lo));
-  try {
-    while (cur.next()) rows.push(decodeTableRow(t, readRowid(cur.key(), 4), cur.value()));
-  } finally {
-    cur.close();
-  }
+  const rows = readTableRows(s.overlay, t);
   const seen = new Set<string>();
   for (const r of rows) {
     f.rows[slot] = r;
@@ -250,14 +243,7 @@ export function drop(s: DdlSession, stmt: A.DropStmt): number {
         const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
         const w = compileTableWriter(t, planner);
         const f = s.frame([]);
-        const lo = objectPrefix(t.id);
-        const rows: Row[] = [];
-        const cur = s.overlay.scan(lo, prefixEnd(lo));
-        try {
-          while (cur.next()) rows.push(decodeTableRow(t, readRowid(cur.key(), 4), cur.value()));
-        } finally {
-          cur.close();
-        }
+        const rows = readTableRows(s.overlay, t);
         for (const r of rows) {
           childRefs(s, t, r, null, f, 0);
           childRemoved(s, t, r);

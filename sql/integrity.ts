@@ -14,7 +14,7 @@ import { objectPrefix, prefixEnd, readRowid, rowKey } from '../format/table-key.
 import { isTruthy } from './value.ts';
 import type { Catalog } from './catalog.ts';
 import type { Frame, Row } from './expr-compile.ts';
-import { Planner, decodeTableRow } from './planner.ts';
+import { Planner, readTableRows } from './planner.ts';
 import type { Overlay } from './txn.ts';
 import { compileTableWriter, indexEntryKey, indexValues } from './constraints.ts';
 import { isHeliosError } from '../format/errors.ts';
@@ -84,14 +84,7 @@ export function integrityCheck(s: IntegritySession): string[] {
   for (const t of s.catalog.tables.values()) {
     const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
     const w = compileTableWriter(t, planner);
-    const lo = objectPrefix(t.id);
-    const rows: Row[] = [];
-    const cur = s.overlay.scan(lo, prefixEnd(lo));
-    try {
-      while (cur.next()) rows.push(decodeTableRow(t, readRowid(cur.key(), 4), cur.value()));
-    } finally {
-      cur.close();
-    }
+    const rows = readTableRows(s.overlay, t);
     for (const ix of t.indexes) {
       let expected = 0;
       for (const r of rows) {

@@ -24,9 +24,9 @@ import { decodeRow } from '../format/row-codec.ts';
 import { type Affinity, type Collation, comparisonAffinity } from './value.ts';
 import type { Catalog, IndexInfo, TableInfo } from './catalog.ts';
 import { type AggContext, type CExpr, type ColMeta, Compiler, type Ev, Frame, type Row, Scope, type Source, type SubPlan, fold } from './expr-compile.ts';
-import { readRowid, sequenceKey } from '../format/table-key.ts';
+import { objectPrefix, prefixEnd, readRowid, sequenceKey } from '../format/table-key.ts';
 import { TEMP_ID_BASE } from './temp-store.ts';
-import type { Overlay } from './txn.ts';
+import type { KvCursor, Overlay } from './txn.ts';
 import { MAX_FROM_TERMS, MAX_JOIN_TABLES, MAX_QUERY_NESTING } from './limits.ts';
 import {
   type Access,
@@ -1330,6 +1330,19 @@ export function decodeTableRow(t: TableInfo, rowid: number | bigint, bytes: Uint
   if (t.rowidAlias >= 0) vals[t.rowidAlias] = rowid;
   vals.push(rowid);
   return vals;
+}
+
+/** Every stored row of `t`, decoded, in rowid order (DDL that rewrites or checks a whole table). */
+export function readTableRows(store: { scan(lo: Uint8Array, hi: Uint8Array): KvCursor }, t: TableInfo): Row[] {
+  const lo = objectPrefix(t.id);
+  const rows: Row[] = [];
+  const cur = store.scan(lo, prefixEnd(lo));
+  try {
+    while (cur.next()) rows.push(decodeTableRow(t, readRowid(cur.key(), 4), cur.value()));
+  } finally {
+    cur.close();
+  }
+  return rows;
 }
 
 /** The value a column added by ALTER TABLE ADD COLUMN has in rows written before it existed. */

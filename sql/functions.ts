@@ -612,7 +612,11 @@ function unistrFn([x]: readonly SqlValue[]): SqlValue {
     throw new HeliosError('SQL_ERROR', 'invalid Unicode escape');
   };
   while (i < s.length) {
-    const z = s.indexOf('\\', i);
+    // SQLite looks for the next backslash with strchr: a NUL before it ends the search, and the
+    // rest of the text is copied as it is (x'005c' gives NUL and a lone backslash, not an error).
+    let z = s.indexOf('\\', i);
+    const nul = s.indexOf('\0', i);
+    if (nul >= 0 && nul < z) z = -1;
     if (z < 0) {
       out += s.slice(i);
       break;

@@ -138,6 +138,8 @@ export interface FipsStatus {
 }
 
 export interface EngineInfo {
+  /** Handles open on this database in this realm, this one included [ENG-SHARE-1]. */
+  openHandles: number;
   /** FIPS mode as it really is (fipsMode below only says the database was created in FIPS mode). */
   fips: FipsStatus;
   encryptionEnabled: boolean;
@@ -292,6 +294,12 @@ export interface Engine extends EngineKeyManagement {
    * CONFIG when `destDir` exists and is not empty.
    */
   copyTo(destDir: string, destVfs?: Vfs): void;
+  /** Sequence number of the newest committed entry: grows with every commit of any handle on this database. */
+  lastSeqNum(): number;
+  /** Handles open on this database in this realm, this one included (1 when it is not shared) [ENG-SHARE-1]. */
+  openHandles(): number;
+  /** One object per open database: every handle sharing it [ENG-SHARE-1] has the same one (the SQL layer keys what its handles coordinate on it). */
+  readonly shareKey: object;
   /**
    * Persists buffered writes, ends the WAL segment, zeroes keys, releases the
    * lock; later calls throw CLOSED. Idempotent. On a handle whose write path

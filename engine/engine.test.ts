@@ -373,7 +373,12 @@ test('the real file system: create, reopen, lock file removed on close', () => {
     let db = openEngine(path, { key: { file: keyFile } });
     db.put(u('k'), u('v'));
     assert.is(db.info().keySource, 'file');
-    throwsCode(() => openEngine(path, { key: { file: keyFile } }), 'LOCKED');
+    // A second handle in this process shares the open database [ENG-SHARE-1]; one on an explicit Vfs is a second engine: LOCKED.
+    const second = openEngine(path, { key: { file: keyFile } });
+    assert.is(s(second.get(u('k'))), 'v');
+    throwsCode(() => openEngine(path, { key: { file: keyFile }, vfs: createNodeVfs() }), 'LOCKED');
+    second.close();
+    assert.ok(readdirSync(path).includes('LOCK'), 'LOCK stays while a handle is open');
     db.close();
     assert.not.ok(readdirSync(path).includes('LOCK'));
     db = openEngine(path, { key: { raw: KEY }, vfs: createNodeVfs() });

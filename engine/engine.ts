@@ -46,6 +46,8 @@
  * synchronous mode had made durable (with 'full' and 'normal': all of them).
  */
 import { createNodeVfs } from './node-vfs.ts';
+import { identityOf } from './node-lock.ts';
+import { attachHandle, checkSharedOptions, shareEngine, sharedCoreOf, type SharedCore } from './shared-open.ts';
 import type { Vfs, VfsLock } from './vfs.ts';
 import { joinPath } from './vfs-path.ts';
 import { HeliosError, isHeliosError } from '../format/errors.ts';
@@ -116,6 +118,9 @@ export function openEngine(path: string, options: EngineOptions = {}): Engine {
   const vfs = options.vfs ?? createNodeVfs();
   const dir = path;
   const readonly = options.readonly === true;
+  // [ENG-SHARE-1] a directory already open in this realm (node file system) is shared, not opened again.
+  const shared = options.vfs === undefined ? sharedCoreOf(identityOf(dir)) : null;
+  if (shared !== null) return attachToShared(shared, vfs, dir, options);
   if (!vfs.exists(dir)) {
     if (readonly) throw new HeliosError('CONFIG', `no database at ${path} (a readonly open never creates one)`);
     if (options.createIfMissing === false) throw new HeliosError('CONFIG', `no database at ${path} (createIfMissing is false)`);
@@ -136,12 +141,32 @@ export function openEngine(path: string, options: EngineOptions = {}): Engine {
     keyring = sb.keyring;
     const ctx: KeyContext = { databaseId: sb.keyring.databaseId, suite: sb.keyring.suite, keyring: sb.keyring, random: randomBytes };
     const recovered = readonly ? recoverReadonly(vfs, dir, ctx, options) : recoverWritable(vfs, dir, ctx, options);
-    return createEngine({ vfs, dir, options, lock, ctx, info: sb.info, keySource: sb.keySource, readonly, recovered });
+    const engine = createEngine({ vfs, dir, options, lock, ctx, info: sb.info, keySource: sb.keySource, readonly, recovered });
+    const identity = options.vfs === undefined && !readonly ? identityOf(dir) : null;
+    return identity === null ? engine : shareEngine(engine, identity, options, sb.keySource);
   } catch (e) {
     const unlocked = keyring !== null;
     keyring?.destroy();
     if (!unlocked && options.audit !== undefined) auditFailedUnlock(vfs, dir, options, e);
     lock.release();
+    throw e;
+  }
+}
+
+/**
+ * A later open of a database already open in this realm [ENG-SHARE-2]: its options must not
+ * change the open engine's storage settings, and its key must open HELIOS as it is now (a
+ * wrong key is WRONG_KEY and, with the audit log on, a failed unlock entry, exactly as a first
+ * open); then it shares the open engine.
+ */
+function attachToShared(core: SharedCore, vfs: Vfs, dir: string, options: EngineOptions): Engine {
+  checkSharedOptions(core, options);
+  try {
+    const sb = openOrCreateSuperblock(vfs, dir, { ...options, createIfMissing: false, readonly: true });
+    sb.keyring.destroy();
+    return attachHandle(core, { readonly: options.readonly === true, keySource: sb.keySource });
+  } catch (e) {
+    if (core.options.audit !== undefined) auditFailedUnlock(vfs, dir, { ...options, audit: core.options.audit }, e);
     throw e;
   }
 }
@@ -694,6 +719,7 @@ function createEngine(s: EngineState): Engine {
       const moduleValidated = providerActive && opensslOnly;
       const requested = s.options.fips === true;
       return {
+        openHandles: 1,
         fips: { requested, createdInFipsMode: info.fipsMode, providerActive, opensslOnly, algorithmsApproved, moduleValidated, active: requested && algorithmsApproved && moduleValidated },
         encryptionEnabled: info.suite !== 'none',
         suite: info.suite,
@@ -729,6 +755,9 @@ function createEngine(s: EngineState): Engine {
         auditLogPath: auditOpt?.path ?? null,
       };
     },
+    lastSeqNum: () => st.lastSeqNum,
+    openHandles: () => 1,
+    shareKey: {},
     close() {
       if (closed) return;
       let error: unknown = null;

@@ -268,7 +268,8 @@ function unlinkQuiet(path: string): void {
 }
 
 /** "dev:ino" of a path, or null when it does not exist. */
-function identityOf(path: string): string | null {
+/** The device and inode of `path` ("dev:ino"), or null when it cannot be stat'ed. */
+export function identityOf(path: string): string | null {
   try {
     const st = fs.statSync(path, { bigint: true });
     return `${st.dev}:${st.ino}`;

@@ -6,18 +6,12 @@
  */
 export const BS3_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "10.database.open.js": {
-    "new Database() should accept the \"timeout\" option":
-      "one handle per database directory: a second handle on the same path waits `timeout` ms for the first to close and then fails with SQLITE_BUSY at open, where SQLite opens it and fails at BEGIN EXCLUSIVE",
     "new Database() should accept the \"nativeBinding\" option":
       "no native addon exists to choose: HeliosDB-Lite is pure TypeScript (the test loads better-sqlite3's .node binding)",
   },
   "11.database.close.js": {
     "Database#close() should delete the database's associated temporary files":
       "SQLite-specific files: a HeliosDB database is a directory (HELIOS, MANIFEST, WAL, tables), with no -wal/-shm files beside it",
-  },
-  "30.database.transaction.js": {
-    "Database#transaction() transaction function should execute within an isolated transaction":
-      "one handle per database directory: the test opens a second connection to the same file",
   },
   "31.database.checkpoint.js": {
     "Database#pragma('wal_checkpoint(RESTART)') when used without a specified database every insert should increase the size of the WAL file":

@@ -22,7 +22,8 @@
 import type * as A from './ast.ts';
 import { HeliosError, assertNever } from '../format/errors.ts';
 import type { SqlValue } from '../format/sql-value.ts';
-import type { Engine, VacuumProgress } from '../engine/engine.ts';
+import type { Engine, Snapshot, VacuumProgress } from '../engine/engine.ts';
+import { busyError, releaseWriteSlot, sharedDatabaseOf, takeWriteSlot, type SharedDatabase } from './connections.ts';
 import type { Vfs } from '../engine/vfs.ts';
 import { parse } from './parser.ts';
 import { Catalog, fold } from './catalog.ts';
@@ -104,10 +105,100 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     return this.lastRowid;
   }
 
+  /** What this handle coordinates with the other handles of its database (sql/connections.ts). */
+  private readonly shared: SharedDatabase;
+  /** The snapshot of the open read transaction, or null. */
+  private readSnap: Snapshot | null = null;
+  /** Statements of this handle reading now (a running statement, each open iterate()). */
+  private readers = 0;
+  /** The engine's lastSeqNum when this handle last looked (refresh) or committed. */
+  private seenSeq: number;
+  /** The schema epoch this handle's catalog reflects. */
+  private seenEpoch: number;
+
   constructor(readonly engine: Engine) {
     this.overlay = new Overlay(engine);
     this.rowids = createRowids(this.overlay);
+    this.shared = sharedDatabaseOf(engine);
+    this.seenSeq = engine.lastSeqNum();
+    this.seenEpoch = this.shared.schemaEpoch;
+    this.overlay.onFirstWrite = () => this.acquireWrite();
     this.catalog.load(this.overlay);
+  }
+
+  // -------------------------------------------------------------------------
+  // Other handles of the same database (sql/connections.ts)
+
+  /**
+   * Outside a read transaction: takes in what other handles committed since this one last
+   * looked — forgets the rowid caches and, when the schema changed, reloads the catalog (its
+   * prepared statements recompile). Cheap when nothing changed (one comparison).
+   */
+  refresh(): void {
+    if (this.readSnap !== null) return;
+    const seq = this.engine.lastSeqNum();
+    if (seq === this.seenSeq) return;
+    this.seenSeq = seq;
+    this.clearCaches();
+    if (this.shared.schemaEpoch !== this.seenEpoch) {
+      this.seenEpoch = this.shared.schemaEpoch;
+      this.catalog.load(this.overlay, this.catalog.tempRows);
+    }
+  }
+
+  /** A statement starts reading: the first one opens the read transaction (its snapshot). */
+  private readBegin(): void {
+    if (this.readers++ === 0 && this.readSnap === null) {
+      this.refresh();
+      this.pinSnapshot();
+    }
+  }
+
+  /** A statement stopped reading: outside BEGIN, the last one ends the read transaction. */
+  private readEnd(): void {
+    if (--this.readers === 0 && !this.inTxn) this.unpinSnapshot();
+  }
+
+  private pinSnapshot(): void {
+    this.readSnap = this.engine.snapshot();
+    this.overlay.setSnapshot(this.readSnap);
+  }
+
+  private unpinSnapshot(): void {
+    if (this.readSnap === null) return;
+    this.readSnap.release();
+    this.readSnap = null;
+    this.overlay.setSnapshot(null);
+  }
+
+  /**
+   * The transaction ended (committed or rolled back): the write slot goes back, and the read
+   * transaction ends with it — or, while an iterate() is still open, moves to the newest data
+   * (this handle's own commit included).
+   */
+  private endShared(): void {
+    releaseWriteSlot(this.shared, this);
+    if (this.readSnap === null) return;
+    this.unpinSnapshot();
+    if (this.readers > 0) this.pinSnapshot();
+  }
+
+  /**
+   * The first write of a transaction (and BEGIN IMMEDIATE / EXCLUSIVE): takes the database's
+   * write slot, waiting up to busy_timeout; LOCKED when another handle keeps it, or when another
+   * handle committed after this transaction's snapshot (its writes would rest on stale reads).
+   */
+  acquireWrite(): void {
+    takeWriteSlot(this.shared, this, this.settings.busyTimeout);
+    if (this.readSnap !== null && this.readSnap.seqNum !== this.engine.lastSeqNum()) {
+      releaseWriteSlot(this.shared, this);
+      throw busyError();
+    }
+  }
+
+  /** Whether this handle holds the write slot (tests, PRAGMA-free introspection). */
+  get holdsWriteSlot(): boolean {
+    return this.shared.writer === this;
   }
 
   /** Current time for date functions (FunctionContext). */
@@ -126,11 +217,40 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   open(p: Program, params: readonly SqlValue[]): RowStream | null {
     if (p.open === undefined) return null;
     this.nowMs = Date.now();
-    return p.open(params);
+    this.readBegin();
+    let stream: RowStream;
+    try {
+      stream = p.open(params);
+    } catch (e) {
+      this.readEnd();
+      throw e;
+    }
+    let ended = false;
+    return {
+      next: () => stream.next(),
+      close: () => {
+        if (ended) return;
+        ended = true;
+        try {
+          stream.close();
+        } finally {
+          this.readEnd();
+        }
+      },
+    };
   }
 
   /** Runs `p` with statement atomicity and autocommit. */
   run(p: Program, params: readonly SqlValue[], emit: (row: Row) => boolean): RunResult {
+    this.readBegin();
+    try {
+      return this.runRead(p, params, emit);
+    } finally {
+      this.readEnd();
+    }
+  }
+
+  private runRead(p: Program, params: readonly SqlValue[], emit: (row: Row) => boolean): RunResult {
     this.nowMs = Date.now();
     this.stmtChanges = 0;
     const autocommit = !this.inTxn;
@@ -165,6 +285,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
         this.overlay.clear();
         this.clearCaches();
         this.endTransactionState();
+        this.endShared();
       }
       if (this.schemaTouched && this.inTxn) this.catalog.load(this.overlay, tempRows);
       else if (this.schemaTouched) this.catalog.load(this.overlay, this.txnTempRows);
@@ -187,8 +308,16 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   }
 
   commitOverlay(): void {
+    const schemaChanged = this.txnSchemaTouched;
+    const before = this.engine.lastSeqNum();
     try {
       this.overlay.commit();
+      // This handle's own commit is seen; one of another handle's before it is left for refresh() to take in.
+      if (this.seenSeq === before) this.seenSeq = this.engine.lastSeqNum();
+      if (schemaChanged) {
+        if (this.seenEpoch === this.shared.schemaEpoch) this.seenEpoch = this.shared.schemaEpoch + 1;
+        this.shared.schemaEpoch++;
+      }
     } catch (e) {
       this.overlay.clear();
       this.clearCaches();
@@ -196,6 +325,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
       throw e;
     } finally {
       this.txnSchemaTouched = false;
+      this.endShared();
     }
   }
 
@@ -206,6 +336,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   }
 
   rollbackAll(): void {
+    this.endShared();
     this.overlay.clear();
     this.clearCaches();
     this.savepoints = [];
@@ -218,6 +349,9 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   /** Rolls back any open transaction (used by close()). */
   abandon(): void {
     if (this.inTxn) this.rollbackAll();
+    releaseWriteSlot(this.shared, this);
+    this.readers = 0;
+    this.unpinSnapshot();
     // TEMP tables end with the connection, as in SQLite.
     this.overlay.closeTemp();
   }
@@ -227,6 +361,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
 
   /** Plans `stmt`; throws only HeliosError (a stack overflow a small host might still hit is TOO_BIG). */
   compile(stmt: A.Statement): Program {
+    this.refresh();
     try {
       return this.compileStatement(stmt);
     } catch (e) {

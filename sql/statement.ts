@@ -234,6 +234,7 @@ export class Statement {
 
   private current(): Program {
     const s = this.host.session;
+    s.refresh();
     if (this.program.schemaVersion !== s.catalog.version) this.program = s.compile(this.ast);
     return this.program;
   }

@@ -49,6 +49,8 @@ export interface TxnSession {
   rollbackAll(): void;
   /** Forgets the rowid and AUTOINCREMENT caches. */
   clearCaches(): void;
+  /** Takes the database's write slot (sql/connections.ts); LOCKED when another handle keeps it. */
+  acquireWrite(): void;
   /** Deferred foreign-key violations outstanding (sql/foreign-keys.ts). */
   deferredViolations: number;
   /** Resets what a commit resets besides the data (deferred violations, defer_foreign_keys). */
@@ -61,6 +63,8 @@ export function transactionControl(s: TxnSession, stmt: TxnControlStmt): void {
   switch (stmt.kind) {
     case 'Begin':
       if (s.inTxn) throw new HeliosError('TRANSACTION', 'cannot start a transaction within a transaction');
+      // IMMEDIATE and EXCLUSIVE take the write slot now (LOCKED after busy_timeout while another handle writes).
+      if (stmt.mode === 'IMMEDIATE' || stmt.mode === 'EXCLUSIVE') s.acquireWrite();
       s.inTxn = true;
       s.txnSchemaTouched = false;
       return;

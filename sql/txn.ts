@@ -15,7 +15,7 @@
  * A cursor over the overlay is valid while the overlay is not written to; the
  * executor materialises the rows an UPDATE or DELETE touches before writing.
  */
-import { createWriteBatch, type Engine, type EngineIterator, type WriteBatch } from '../engine/engine.ts';
+import { createWriteBatch, type Engine, type EngineIterator, type Snapshot, type WriteBatch } from '../engine/engine.ts';
 import { createTempStore, isTempKey, type TempStore } from './temp-store.ts';
 
 /** Reused argument list for short keys (one flat string instead of a chain of concatenations). */
@@ -211,6 +211,18 @@ export class Overlay {
   private undo: (string | OverlayEntry | undefined)[] = [];
   private marks = 0;
 
+  /** What engine reads go through: the read transaction's snapshot (sql/connections.ts), or undefined for the newest data. */
+  private readOpt: { snapshot: Snapshot } | undefined = undefined;
+  /** Whether a write reached this overlay since it was last emptied (onFirstWrite ran). */
+  private writing = false;
+  /** Called before the first write after the overlay was emptied: takes the write slot (may throw; nothing is written then). */
+  onFirstWrite: (() => void) | null = null;
+
+  /** Reads of the engine go through `snap` from now on (null: the newest data). */
+  setSnapshot(snap: Snapshot | null): void {
+    this.readOpt = snap === null ? undefined : { snapshot: snap };
+  }
+
   /** `temp` holds the TEMP objects' keys (sql/temp-store.ts): reads, scans and commits of such keys go there, never to the engine. */
   constructor(
     private readonly engine: Engine,
@@ -231,7 +243,7 @@ export class Overlay {
       const e = this.map.get(bytesToBin(key));
       if (e !== undefined) return e ?? undefined;
     }
-    return isTempKey(key) ? this.temp.get(key) : this.engine.get(key);
+    return isTempKey(key) ? this.temp.get(key) : this.engine.get(key, this.readOpt);
   }
 
   /** get() for a caller that already holds `k` = bytesToBin(key) (e.g. to put the same key next). */
@@ -240,7 +252,7 @@ export class Overlay {
       const e = this.map.get(k);
       if (e !== undefined) return e ?? undefined;
     }
-    return isTempKey(key) ? this.temp.get(key) : this.engine.get(key);
+    return isTempKey(key) ? this.temp.get(key) : this.engine.get(key, this.readOpt);
   }
 
   /** Buffers `key` → `value`. The overlay keeps `value`: the caller must not modify it afterwards. */
@@ -258,6 +270,10 @@ export class Overlay {
   }
 
   private write(k: string, value: Uint8Array | null): void {
+    if (!this.writing) {
+      this.onFirstWrite?.();
+      this.writing = true;
+    }
     const prev = this.map.get(k);
     if (prev === undefined) this.keys.add(k);
     if (this.marks > 0) this.undo.push(k, prev);
@@ -321,6 +337,7 @@ export class Overlay {
   }
 
   clear(): void {
+    this.writing = false;
     if (this.map.size > 0) {
       this.map.clear();
       this.keys.clear();
@@ -332,7 +349,8 @@ export class Overlay {
   /** Live entries with lo <= key < hi, merged from the overlay and the engine. */
   scan(lo: Uint8Array, hi: Uint8Array, reverse = false): KvCursor {
     const src = isTempKey(lo) ? this.temp : this.engine;
-    const eng = src.iterator(reverse ? { gte: lo, lt: hi, reverse: true } : { gte: lo, lt: hi });
+    const snap = src === this.engine ? this.readOpt : undefined;
+    const eng = src.iterator(reverse ? { gte: lo, lt: hi, reverse: true, ...snap } : { gte: lo, lt: hi, ...snap });
     if (this.map.size === 0) return engineCursor(eng);
     const over = this.keys.range(bytesToBin(lo), bytesToBin(hi), reverse);
     if (over.length === 0) return engineCursor(eng);

@@ -1,5 +1,5 @@
 /**
- * Handles sharing one open database in this realm (spec/format.md [ENG-SHARE-1..5]).
+ * Handles sharing one open database in this realm (spec/format.md ENG-SHARE-1..5).
  *
  * The first writable open of a directory of the node file system opens the
  * engine and takes LOCK, as ever. A later open of the same directory (same
@@ -110,6 +110,7 @@ export function attachHandle(core: SharedCore, handle: { readonly readonly: bool
 function createHandle(core: SharedCore, handle: { readonly readonly: boolean; readonly keySource: KeySourceKind }): Engine {
   const e = core.engine;
   let closed = false;
+  let keySource = handle.keySource;
   core.handles++;
   const open = (): void => {
     if (closed) throw new HeliosError('CLOSED', 'the database is closed');
@@ -125,7 +126,11 @@ function createHandle(core: SharedCore, handle: { readonly readonly: boolean; re
     if (others > 0) throw new HeliosError('CONFIG', `${what} needs the database to itself: ${others} other handle${others === 1 ? '' : 's'} of this process ${others === 1 ? 'has' : 'have'} it open; close ${others === 1 ? 'it' : 'them'} first`);
   };
   return {
-    changeKey: (newKey, options) => (alone('changing the key'), e.changeKey(newKey, options)),
+    changeKey: (newKey, options) => {
+      alone('changing the key');
+      e.changeKey(newKey, options);
+      keySource = e.info().keySource; // this handle now holds the new key
+    },
     addKey: (key, options) => (alone('adding a key'), e.addKey(key, options)),
     removeKey: (key) => (alone('removing a key'), e.removeKey(key)),
     rotateDataKey: (options) => (alone('rotating the data key'), e.rotateDataKey(options)),
@@ -145,7 +150,7 @@ function createHandle(core: SharedCore, handle: { readonly readonly: boolean; re
     setSynchronous: (mode) => (open(), e.setSynchronous(mode)),
     info: () => {
       open();
-      return { ...e.info(), keySource: handle.keySource, openHandles: core.handles };
+      return { ...e.info(), keySource, openHandles: core.handles };
     },
     audit: (op, outcome, extra) => (open(), e.audit(op, outcome, extra)),
     verifyAuditLog: (path) => (open(), e.verifyAuditLog(path)),

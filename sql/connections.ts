@@ -2,7 +2,7 @@
  * What the SQL handles of one database coordinate when they share its open
  * engine (engine/shared-open.ts: a second `new Database(path)` in the same
  * realm shares the first one's engine). The rules are SQLite's in WAL mode
- * (spec/sql.md [SQL-SHARE-1..4]):
+ * (spec/connections.md):
  *
  *  - Reads see a snapshot. A handle's read transaction (one statement outside
  *    BEGIN, from BEGIN's first statement to COMMIT/ROLLBACK inside one, and

@@ -33,11 +33,12 @@ test('[ENG-RO-1] a readonly Database writes nothing, reads beside a live writer,
     const path = join(dir, 'db');
     const w = new Database(path, { key: { raw: KEY } });
     w.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3)');
-    // Beside the live writer (which holds LOCK): a readonly handle opens and sees the committed rows.
+    // Beside the live writer of this process: a readonly handle shares its open database [ENG-SHARE-4],
+    // sees the committed rows, and each later read sees the newest commit (as a SQLite reader does).
     const ro = new Database(path, { key: { raw: KEY }, readonly: true });
     assert.is(ro.prepare('SELECT count(*) FROM t').pluck().get(), 3);
     w.exec('INSERT INTO t VALUES (4)');
-    assert.is(ro.prepare('SELECT count(*) FROM t').pluck().get(), 3, 'the snapshot of its open');
+    assert.is(ro.prepare('SELECT count(*) FROM t').pluck().get(), 4, 'the newest commit');
     assert.is(code(() => ro.exec('INSERT INTO t VALUES (5)')), 'SQL_ERROR');
     ro.close();
     w.close();

@@ -20,7 +20,7 @@
  * ROLLBACK it abandons the whole transaction.
  */
 import type * as A from './ast.ts';
-import { HeliosError, assertNever } from '../format/errors.ts';
+import { HeliosError, assertNever, isHeliosError } from '../format/errors.ts';
 import type { SqlValue } from '../format/sql-value.ts';
 import type { Engine, Snapshot, VacuumProgress } from '../engine/engine.ts';
 import { busyError, releaseWriteSlot, sharedDatabaseOf, takeWriteSlot, type SharedDatabase } from './connections.ts';
@@ -173,12 +173,14 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
 
   /**
    * The transaction ended (committed or rolled back): the write slot goes back, and the read
-   * transaction ends with it — or, while an iterate() is still open, moves to the newest data
-   * (this handle's own commit included).
+   * transaction ends with it — unless an iterate() is still open: then it goes on with its
+   * snapshot, or, when this handle has just committed, moves to the newest data (its own
+   * commit included).
    */
-  private endShared(): void {
+  private endShared(committed = false): void {
     releaseWriteSlot(this.shared, this);
     if (this.readSnap === null) return;
+    if (this.readers > 0 && !committed) return; // an open iterate() keeps the read transaction (and its snapshot)
     this.unpinSnapshot();
     if (this.readers > 0) this.pinSnapshot();
   }
@@ -242,9 +244,22 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
 
   /** Runs `p` with statement atomicity and autocommit. */
   run(p: Program, params: readonly SqlValue[], emit: (row: Row) => boolean): RunResult {
+    // BEGIN reads nothing: a deferred transaction's snapshot starts at its first statement, as in SQLite.
+    if (p.txnControl === true) return this.runRead(p, params, emit);
+    const opensRead = this.readSnap === null;
     this.readBegin();
     try {
+      // DML takes the write slot at its start, whether or not it changes a row (as SQLite). A schema
+      // change takes it at its first write: its name checks (SQLite's prepare-time errors) come first.
+      if (p.dml === true) this.acquireWrite();
       return this.runRead(p, params, emit);
+    } catch (e) {
+      // Inside BEGIN, a first statement that could not take the write slot, or a schema statement
+      // refused by its name checks (SQLite refuses those at prepare), began no read transaction:
+      // the snapshot it opened is not kept (SQLite gives its read lock back in both cases).
+      const began = isHeliosError(e, 'LOCKED') || (p.dml !== true && (isHeliosError(e, 'SQL_ERROR') || isHeliosError(e, 'SQL_SYNTAX')));
+      if (opensRead && this.inTxn && this.readers === 1 && began) this.unpinSnapshot();
+      throw e;
     } finally {
       this.readEnd();
     }
@@ -310,8 +325,10 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   commitOverlay(): void {
     const schemaChanged = this.txnSchemaTouched;
     const before = this.engine.lastSeqNum();
+    let committed = false;
     try {
       this.overlay.commit();
+      committed = this.engine.lastSeqNum() !== before;
       // This handle's own commit is seen; one of another handle's before it is left for refresh() to take in.
       if (this.seenSeq === before) this.seenSeq = this.engine.lastSeqNum();
       if (schemaChanged) {
@@ -325,7 +342,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
       throw e;
     } finally {
       this.txnSchemaTouched = false;
-      this.endShared();
+      this.endShared(committed);
     }
   }
 
@@ -525,6 +542,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
       declTypes: null,
       readonly: false,
       schemaVersion: version,
+      txnControl: true,
       execute: () => {
         transactionControl(this, stmt);
         return { changes: 0, lastInsertRowid: this.lastRowid };

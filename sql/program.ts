@@ -24,6 +24,8 @@ export interface Program {
   readonly schemaVersion: number;
   /** INSERT, UPDATE or DELETE: sets changes(); a failure sets it to 0, as in SQLite. */
   readonly dml?: boolean;
+  /** BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE: no read transaction of its own (sql/connections.ts). */
+  readonly txnControl?: boolean;
   /** Runs the program; rows go to `emit` (return false to stop). */
   execute(params: readonly SqlValue[], emit: (row: Row) => boolean): RunResult;
   /** A query (readonly, never writes): its rows pulled one at a time, each computed when asked for. */

@@ -62,9 +62,10 @@ export type TxnControlStmt = A.BeginStmt | A.CommitStmt | A.RollbackStmt | A.Sav
 export function transactionControl(s: TxnSession, stmt: TxnControlStmt): void {
   switch (stmt.kind) {
     case 'Begin':
-      if (s.inTxn) throw new HeliosError('TRANSACTION', 'cannot start a transaction within a transaction');
-      // IMMEDIATE and EXCLUSIVE take the write slot now (LOCKED after busy_timeout while another handle writes).
+      // IMMEDIATE and EXCLUSIVE take the write slot first (LOCKED after busy_timeout while another
+      // handle writes), even inside a transaction, where SQLite too tries the lock before refusing.
       if (stmt.mode === 'IMMEDIATE' || stmt.mode === 'EXCLUSIVE') s.acquireWrite();
+      if (s.inTxn) throw new HeliosError('TRANSACTION', 'cannot start a transaction within a transaction');
       s.inTxn = true;
       s.txnSchemaTouched = false;
       return;

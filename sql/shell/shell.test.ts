@@ -393,6 +393,31 @@ test('a missing database is not created without --create; --no-encryption create
   });
 });
 
+test('--create refuses a database whose directory is missing (IO naming it, exit 3), --readonly a missing database; neither creates anything; a config\'s create_dirs = true makes the directory', async () => {
+  await withTmp(async (dir) => {
+    const nested = join(dir, 'no', 'such', 'new.db');
+    const made = await shell([nested, '--no-encryption', '--create'], 'CREATE TABLE t (a);\n');
+    assert.is(made.code, EXIT.NOT_OPENED);
+    assert.match(made.err, new RegExp(`^Error \\[IO\\]: cannot create the database .*: its directory ${join(dir, 'no', 'such')} does not exist`));
+    const ro = await shell([join(dir, 'missing.db'), '--no-encryption', '--readonly'], 'SELECT 1;\n');
+    assert.is(ro.code, EXIT.NOT_OPENED);
+    assert.match(ro.err, /^Error \[CONFIG\]: no database at /);
+    const roCreate = await shell([join(dir, 'missing.db'), '--no-encryption', '--readonly', '--create'], 'SELECT 1;\n');
+    assert.is(roCreate.code, EXIT.NOT_OPENED);
+    assert.equal(readdirSync(dir), [], 'nothing was created');
+    const toml = join(dir, 'h.toml');
+    writeFileSync(toml, '[database]\npath = "data/ehr.db"\n[encryption]\nenabled = false\n');
+    const refused = await shell(['--config', toml, '--create'], 'SELECT 1;\n');
+    assert.is(refused.code, EXIT.NOT_OPENED);
+    assert.match(refused.err, /^Error \[IO\]: .*create_dirs = true/);
+    assert.not.ok(existsSync(join(dir, 'data')));
+    writeFileSync(toml, '[database]\npath = "data/ehr.db"\ncreate_dirs = true\n[encryption]\nenabled = false\n');
+    const viaConfig = await shell(['--config', toml, '--create'], 'CREATE TABLE t (a);\n');
+    assert.is(viaConfig.code, 0, viaConfig.err);
+    assert.ok(existsSync(join(dir, 'data', 'ehr.db', 'HELIOS')));
+  });
+});
+
 test('--config opens the database the seed configuration describes (path and key overridden) and .info reports applied and ignored settings', async () => {
   await withTmp(async (dir) => {
     const key = join(dir, 'k.key');

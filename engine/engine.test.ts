@@ -302,6 +302,27 @@ test('a directory holding something else is NOT_A_DATABASE; a missing one with c
   assert.not.ok(vfs.exists('nothing'));
 });
 
+test('a new database is created only in an existing directory: a missing parent is IO (ENOENT) naming it, nothing created; readonly never creates', () => {
+  const vfs = createMemVfs();
+  for (const path of ['a/b/db', 'a/db/', '/x/db']) {
+    let err: unknown = null;
+    try {
+      openEngine(path, { key: { raw: KEY }, vfs }).close();
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(isHeliosError(err, 'IO'), String(err));
+    assert.is(err.details.osCode, 'ENOENT');
+    assert.match(err.message, new RegExp(`its directory ${path.startsWith('/x') ? '/x' : path.startsWith('a/b') ? 'a/b' : 'a'} does not exist`));
+  }
+  throwsCode(() => openEngine('a/db', { key: { raw: KEY }, vfs, readonly: true }), 'CONFIG');
+  assert.equal(vfs.paths(), [], 'nothing was created');
+  assert.not.ok(vfs.exists('a') || vfs.exists('/x'));
+  vfs.mkdir('a');
+  openEngine('a/db/', { key: { raw: KEY }, vfs }).close();
+  assert.ok(vfs.exists('a/db/HELIOS'));
+});
+
 test('bad options are typed errors', () => {
   const vfs = createMemVfs();
   throwsCode(() => openEngine('db', { key: { raw: KEY }, vfs, synchronous: 'fast' as never }), 'INVALID_ARGUMENT');

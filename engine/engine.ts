@@ -49,7 +49,7 @@ import { createNodeVfs } from './node-vfs.ts';
 import { identityOf } from './node-lock.ts';
 import { attachHandle, checkSharedOptions, shareEngine, sharedCoreOf, type SharedCore } from './shared-open.ts';
 import type { Vfs, VfsLock } from './vfs.ts';
-import { joinPath } from './vfs-path.ts';
+import { dirName, joinPath } from './vfs-path.ts';
 import { HeliosError, isHeliosError } from '../format/errors.ts';
 import { MAX_SEALED_RECORD_BYTES } from '../format/record-frame.ts';
 import { forEachWalEntry } from '../format/wal-record.ts';
@@ -108,7 +108,9 @@ const DEFAULT_COMPACTION_STEP_ENTRIES = 64;
  * Errors: LOCKED (open elsewhere), WRONG_KEY (no file is modified),
  * NOT_A_DATABASE (the directory holds something else), CONFIG (missing or
  * unusable key option, missing database with createIfMissing false),
- * CORRUPTION (file and offset named), UNSUPPORTED_VERSION, IO.
+ * CORRUPTION (file and offset named), UNSUPPORTED_VERSION, IO (osCode ENOENT
+ * when the directory that would hold a new database does not exist: only the
+ * database directory itself is created, never its parents).
  */
 export function openEngine(path: string, options: EngineOptions = {}): Engine {
   if (typeof path !== 'string' || path === '') throw new HeliosError('INVALID_ARGUMENT', 'path must be a non-empty string');
@@ -124,7 +126,7 @@ export function openEngine(path: string, options: EngineOptions = {}): Engine {
   if (!vfs.exists(dir)) {
     if (readonly) throw new HeliosError('CONFIG', `no database at ${path} (a readonly open never creates one)`);
     if (options.createIfMissing === false) throw new HeliosError('CONFIG', `no database at ${path} (createIfMissing is false)`);
-    vfs.mkdir(dir);
+    createDatabaseDir(vfs, dir);
   }
   // A readonly open takes no lock: it writes nothing, not even LOCK [ENG-RO-1].
   let lock: VfsLock;
@@ -198,6 +200,19 @@ function refuseNonDirectory(vfs: Vfs, dir: string): void {
   const how = `import it into a new HeliosDB database with importSqlite(src, dest, { key }) or \`heliosdb import-sqlite ${dir} DEST\``;
   if (hasSqliteMagic(head)) throw new HeliosError('NOT_A_DATABASE', `${dir} is a SQLite database file, not a HeliosDB database (a directory): ${how}`);
   throw new HeliosError('NOT_A_DATABASE', `${dir} is a file, not a HeliosDB database (a directory); if it is a SQLCipher database, import it with importSqlite(src, dest, { key, source: { passphrase } }) or \`heliosdb import-sqlite ${dir} DEST\``);
+}
+
+/**
+ * Creates the directory of a new database, and only it: a missing parent is IO (osCode
+ * ENOENT) naming it, and nothing is created. A mistyped path ('/var/lib/helois/ehr.db')
+ * fails instead of growing a directory tree, as SQLite refuses a file in a missing directory.
+ */
+function createDatabaseDir(vfs: Vfs, dir: string): void {
+  const parent = dirName(dir.length > 1 ? dir.replace(/\/+$/, '') : dir);
+  if (!vfs.exists(parent)) {
+    throw new HeliosError('IO', `cannot create the database ${dir}: its directory ${parent} does not exist (create it first; HeliosDB creates the database directory, not its parents)`, { osCode: 'ENOENT' });
+  }
+  vfs.mkdir(dir);
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

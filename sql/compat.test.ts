@@ -2,7 +2,7 @@
 // the PRAGMAs SQLCipher users run (rekey changes the key; the others fail, never pass silently).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +134,36 @@ test('[ENG-IMAGE-1] serialize() and new Database(buffer): the same rows come bac
     code = e.code;
   }
   assert.is(code, 'SQLITE_NOTADB');
+});
+
+test('a missing directory is a TypeError and a readonly open of a missing file SQLITE_CANTOPEN, creating nothing: as better-sqlite3', () => {
+  const base = mkdtempSync(join(tmpdir(), 'helios-compat-missing-'));
+  try {
+    const outcome = (open: () => { close(): void }): string => {
+      try {
+        open().close();
+        return 'opened';
+      } catch (e) {
+        const c = (e as { code?: unknown }).code;
+        return typeof c === 'string' && c.startsWith('SQLITE_') ? `SqliteError ${c}` : `${(e as Error).constructor.name}: ${(e as Error).message}`;
+      }
+    };
+    type Opener = (path: string, o?: { readonly?: boolean; fileMustExist?: boolean }) => { close(): void };
+    const openers: [string, Opener][] = [['helios', (p, o) => new Sqlite3Database(p, o)]];
+    if (oracle !== null) {
+      const O = oracle as unknown as new (p: string, o?: object) => { close(): void };
+      openers.push(['better-sqlite3', (p, o) => new O(p, o)]);
+    }
+    for (const [name, open] of openers) {
+      assert.is(outcome(() => open(join(base, 'no', 'x.db'))), 'TypeError: Cannot open database because the directory does not exist', name);
+      assert.is(outcome(() => open(join(base, 'no', 'x.db'), { readonly: true })), 'TypeError: Cannot open database because the directory does not exist', name);
+      assert.is(outcome(() => open(join(base, 'x.db'), { readonly: true })), 'SqliteError SQLITE_CANTOPEN', name);
+      assert.is(outcome(() => open(join(base, 'x.db'), { fileMustExist: true })), 'SqliteError SQLITE_CANTOPEN', name);
+      assert.equal(readdirSync(base), [], `${name} created nothing`);
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
@@ -173,7 +173,7 @@ test('a configuration with relative paths resolves them against its own director
   withTmp((dir) => {
     writeFileSync(join(dir, 'ehr.key'), KEY_HEX);
     const text = readFileSync(join(CONFIG_DIR, 'heliosdb.toml'), 'utf8')
-      .replace('/var/lib/heliosdb/ehr.db', 'data/ehr.db')
+      .replace('/var/lib/heliosdb/ehr.db"', 'data/ehr.db"\ncreate_dirs = true')
       .replace('/secure/ehr_encryption.key', 'ehr.key')
       .replace('/var/log/heliosdb/audit.log', 'logs/audit.log');
     writeFileSync(join(dir, 'heliosdb.toml'), text);
@@ -188,6 +188,49 @@ test('a configuration with relative paths resolves them against its own director
     } finally {
       db.close();
     }
+  });
+});
+
+test('a new database whose directory is missing is IO naming it and create_dirs; create_dirs = true creates it; readonly and fileMustExist create nothing', () => {
+  withTmp((dir) => {
+    writeFileSync(join(dir, 'k.key'), KEY_HEX);
+    const write = (extra: string): string => {
+      const f = join(dir, 'h.toml');
+      writeFileSync(f, `[database]\npath = "data/sub/ehr.db"\n${extra}[encryption]\nkey_source = { File = "k.key" }\n`);
+      return f;
+    };
+    const ioError = (fn: () => unknown): HeliosError => {
+      try {
+        fn();
+      } catch (e) {
+        assert.ok(e instanceof HeliosError, String(e));
+        return e;
+      }
+      throw new Error('expected an error');
+    };
+    for (const extra of ['', 'create_dirs = false\n']) {
+      const e = ioError(() => openDatabaseFromConfig(write(extra)));
+      assert.is(e.code, 'IO', e.message);
+      assert.is(e.details.osCode, 'ENOENT');
+      assert.ok(e.message.includes(join(dir, 'data', 'sub')) && e.message.includes('create_dirs = true'), e.message);
+      assert.not.ok(existsSync(join(dir, 'data')), 'nothing was created');
+    }
+    const on = write('create_dirs = true\n');
+    assert.match(loadConfig(on).applied.find((s) => s.key === 'database.create_dirs')!.note, /parent directories of database\.path are created/);
+    const ro = ioError(() => openDatabaseFromConfig(on, { readonly: true }));
+    assert.is(ro.code, 'CONFIG', ro.message);
+    const must = ioError(() => openDatabaseFromConfig(on, { fileMustExist: true }));
+    assert.is(must.code, 'CONFIG', must.message);
+    assert.not.ok(existsSync(join(dir, 'data')), 'a readonly or fileMustExist open creates nothing');
+    // An overridden path is the API's: its missing parent is refused whatever the file says.
+    const other = ioError(() => openDatabaseFromConfig(on, { path: join(dir, 'elsewhere', 'x.db') }));
+    assert.is(other.code, 'IO', other.message);
+    assert.not.ok(existsSync(join(dir, 'elsewhere')));
+    openDatabaseFromConfig(on).close();
+    assert.ok(statSync(join(dir, 'data', 'sub', 'ehr.db')).isDirectory());
+    const again = openDatabaseFromConfig(on, { fileMustExist: true });
+    again.close();
+    configError(() => parseConfig('[database]\npath = ":memory:"\ncreate_dirs = true\n', 'm.toml'));
   });
 });
 
@@ -351,7 +394,7 @@ test('an unreadable file, a missing path and bad arguments are typed errors', ()
 test('property: any document built from known and unknown sections, keys and values parses or is CONFIG with a line in the file, never echoing a value', () => {
   const SECRET = 'S3CR3T-VALUE';
   const sections = ['database', 'encryption', 'logging', 'compliance', 'gdpr', 'backup', 'security', 'offline', 'iot', 'replication', 'database.sub', '"quoted"'];
-  const keys = ['path', 'memory_limit_mb', 'enable_wal', 'page_size', 'synchronous', 'enabled', 'algorithm', 'key_source', 'fips_mode', 'rotation_interval_days',
+  const keys = ['path', 'create_dirs', 'memory_limit_mb', 'enable_wal', 'page_size', 'synchronous', 'enabled', 'algorithm', 'key_source', 'fips_mode', 'rotation_interval_days',
     'audit_log_enabled', 'pci_dss_mode', 'prohibit_plaintext_card', 'power_loss_protection', 'network_disabled', 'unknown_key', 'data_residency'];
   const values = [
     'true', 'false', '0', '1', '512', '-5', '4096', '1.5', 'inf', 'nan', `"${SECRET}"`, '"full"', '"off"', '"Aes256Gcm"', `"${SECRET}/db"`,

@@ -41,6 +41,11 @@
  *   (`details.file`, `details.line`). Messages never contain the value of a
  *   key (a misplaced secret is not echoed).
  *
+ * `[database] create_dirs = true` creates the missing parent directories of
+ * the file's `path` when the database is new (false, the default: a missing
+ * parent is IO naming it, as for `new Database`, which never creates parents).
+ * It applies to the file's own path, not to an overridden one.
+ *
  * `key_source` forms: `{ File = "path" }` (32 raw bytes or 64 hex chars),
  * `{ Environment = "VAR" }` (64 hex chars), `{ PassphraseFile = "path" }`
  * (the file's first line is the passphrase, Argon2id or PBKDF2),
@@ -48,7 +53,7 @@
  * files) are resolved against the directory of the configuration file;
  * `path = ":memory:"` is an in-memory database.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { HeliosError } from '../format/errors.ts';
 import type { KeySourceOption, SynchronousMode } from '../engine/engine.ts';
@@ -84,6 +89,8 @@ export interface HeliosConfig {
     /** Advisory only (see the module comment). */
     readonly pageSize: number | null;
     readonly synchronous: SynchronousMode | null;
+    /** `create_dirs`: missing parents of `path` are created for a new database (default false). */
+    readonly createDirs?: boolean;
   };
   readonly encryption: {
     /** Default true (HeliosDB's default) when the file has no [encryption] section. */
@@ -159,6 +166,7 @@ const SCHEMA: Readonly<Record<string, Readonly<Record<string, KeySpec>>>> = {
     enable_wal: { kind: 'bool' },
     page_size: { kind: 'int', ignored: 'HeliosDB-Lite stores sorted tables in sealed blocks, not pages; the value is only checked' },
     synchronous: { kind: 'string' },
+    create_dirs: { kind: 'bool' },
   },
   encryption: {
     enabled: { kind: 'bool' },
@@ -280,12 +288,34 @@ export function databaseOptionsFromConfig(config: HeliosConfig, overrides: Confi
 /** openDatabaseFromConfig of a loaded configuration (sql/config-loader.ts reads a file first). */
 export function openDatabaseWithConfig(c: HeliosConfig, overrides: ConfigOverrides = {}): Database {
   const { path, options } = databaseOptionsFromConfig(c, overrides);
+  if (overrides.path === undefined && path !== ':memory:') prepareParentDir(c, path, options);
   const db = new Database(path, options);
   if (c.encryption.fipsMode && !db.storageInfo().fips.createdInFipsMode) {
     db.close();
     throw new HeliosError('CONFIG', `${c.fileName}: encryption.fips_mode = true but the database ${path} was not created in FIPS mode`, { file: c.fileName });
   }
   return db;
+}
+
+/**
+ * The file's own database path, new, in a missing directory: created when the file says
+ * `create_dirs = true` (never for a readonly or fileMustExist open: they create nothing), else
+ * IO naming the directory and the key that would create it. The engine itself creates only
+ * the database directory (engine/engine.ts createDatabaseDir).
+ */
+function prepareParentDir(c: HeliosConfig, path: string, options: DatabaseOptions): void {
+  if (options.readonly === true || options.fileMustExist === true || existsSync(path)) return;
+  const parent = dirname(path);
+  if (existsSync(parent)) return;
+  if (c.database.createDirs !== true) {
+    throw new HeliosError('IO', `cannot create the database ${path}: its directory ${parent} does not exist (create it, or set create_dirs = true in [database] of ${c.fileName})`, { osCode: 'ENOENT' });
+  }
+  try {
+    mkdirSync(parent, { recursive: true });
+  } catch (e) {
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
+    throw new HeliosError('IO', `cannot create ${parent} (database.create_dirs of ${c.fileName}): ${code}`, { osCode: code }, { cause: e });
+  }
 }
 
 /** What memory_limit_mb (= the API's memoryLimitMb) gives the engine: the memtable and the block cache a quarter each. */
@@ -406,6 +436,11 @@ class ConfigChecker {
       synchronous = s as SynchronousMode;
       this.note('database.synchronous', `synchronous '${s}'`);
     }
+    const createDirs = (db.create_dirs as boolean | undefined) ?? false;
+    if (db.create_dirs !== undefined) {
+      if (createDirs && path === ':memory:') this.fail('database.create_dirs', 'is true but path = ":memory:" has no directory');
+      this.note('database.create_dirs', createDirs ? 'missing parent directories of database.path are created for a new database' : 'a database.path whose parent directory is missing is refused (IO)');
+    }
     if (iot.power_loss_protection !== undefined) {
       const want: SynchronousMode = iot.power_loss_protection === true ? 'full' : 'normal';
       if (synchronous !== null && synchronous !== want) {
@@ -497,7 +532,7 @@ class ConfigChecker {
       fileName: this.fileName,
       backup,
       backupPathDefaulted,
-      database: { path, memoryLimitMb, enableWal, pageSize, synchronous },
+      database: { path, memoryLimitMb, enableWal, pageSize, synchronous, createDirs },
       encryption: { enabled, algorithm: 'Aes256Gcm', keySource, fipsMode, rotationIntervalDays },
       logging: { auditLogEnabled, auditLogPath, logEncryptionOperations },
       applied: this.applied,

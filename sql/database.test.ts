@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Database, type DatabaseOptions } from './database.ts';
 import { isHeliosError } from '../format/errors.ts';
 
@@ -260,6 +260,34 @@ test('readonly handles refuse writes', () => {
     assert.is(code(() => ro.prepare('INSERT INTO t VALUES (1)')), 'SQL_ERROR');
     assert.is(code(() => ro.exec('INSERT INTO t VALUES (1)')), 'SQL_ERROR');
     ro.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a new database in a missing directory is IO naming the directory and creates nothing; readonly on a missing path is CONFIG', () => {
+  const dir = tempDir();
+  try {
+    for (const [mode, o] of MODES) {
+      for (const path of [join(dir, 'no', 'such', 'db'), join(dir, 'no', 'db') + '/']) {
+        let err: unknown = null;
+        try {
+          new Database(path, o).close();
+        } catch (e) {
+          err = e;
+        }
+        assert.ok(isHeliosError(err, 'IO'), `${mode}: ${String(err)}`);
+        assert.is(err.details.osCode, 'ENOENT');
+        assert.ok(err.message.includes(dirname(path.replace(/\/$/, ''))), err.message);
+      }
+      assert.is(code(() => new Database(join(dir, 'no', 'db'), { ...o, readonly: true })), 'CONFIG', mode);
+      assert.is(code(() => new Database(join(dir, 'missing.db'), { ...o, readonly: true })), 'CONFIG', mode);
+      assert.is(code(() => new Database(join(dir, 'missing.db'), { ...o, fileMustExist: true })), 'CONFIG', mode);
+      assert.equal(readdirSync(dir), [], `${mode}: nothing was created`);
+    }
+    // The directory of the database itself is created when its parent exists.
+    new Database(join(dir, 'db'), MODES[1]![1]).close();
+    assert.equal(readdirSync(dir), ['db']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -221,11 +221,13 @@ function deleteRange(s: DdlSession, id: number): void {
 }
 
 /**
- * DROP TABLE/INDEX/VIEW/TRIGGER. Returns the changes SQLite reports: with foreign keys on, DROP
- * TABLE of a table some foreign key references runs an implicit DELETE FROM first (its rows
- * count as changes, as sqlite3FkDropTable's DELETE does); otherwise 0.
+ * DROP TABLE/INDEX/VIEW/TRIGGER. Returns the changes of the implicit DELETE FROM that SQLite runs
+ * (sqlite3FkDropTable) when foreign keys are on and a foreign key of the same schema references the
+ * dropped table, or the table has a deferred foreign key of its own: its row count — 0 for an empty
+ * table (or a deferred child while no violation is outstanding), which still sets changes() to 0,
+ * as that DELETE does. null when no DELETE ran: changes() keeps the previous statement's count.
  */
-export function drop(s: DdlSession, stmt: A.DropStmt): number {
+export function drop(s: DdlSession, stmt: A.DropStmt): number | null {
   const name = stmt.name.name;
   const k = fold(name);
   switch (stmt.objectType) {
@@ -233,12 +235,18 @@ export function drop(s: DdlSession, stmt: A.DropStmt): number {
       const t = s.catalog.table(name, stmt.schema);
       if (!t) {
         if (k === 'sqlite_sequence' && s.catalog.hasSequenceTable()) throw sqlErr('table sqlite_sequence may not be dropped', stmt.name.pos);
-        if (stmt.ifExists) return 0;
+        if (stmt.ifExists) return null;
         if (s.catalog.views.has(k)) throw sqlErr(`use DROP VIEW to delete view ${name}`, stmt.name.pos);
         throw sqlErr(`no such table: ${name}`, stmt.name.pos);
       }
-      let changes = 0;
+      let changes: number | null = null;
       if (s.foreignKeys) {
+        // SQLite's sqlite3FkDropTable: a DELETE FROM is compiled when a foreign key of the table's own
+        // schema references it, or when the table has a deferred foreign key of its own; that one
+        // runs only while deferred violations are outstanding (OP_FkIfZero), else it deletes nothing.
+        const referenced = [...s.catalog.tables.values()].some((c) => c.temp === t.temp && c.foreignKeys.some((fk) => fold(fk.parentTable) === fold(t.name)));
+        const deferredChild = t.foreignKeys.some((fk) => fk.deferred || s.deferForeignKeys);
+        const counted = referenced || (deferredChild && s.deferredViolations !== 0);
         // An implicit DELETE FROM: children referencing rows must not be left dangling.
         const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
         const w = compileTableWriter(t, planner);
@@ -249,8 +257,7 @@ export function drop(s: DdlSession, stmt: A.DropStmt): number {
           childRemoved(s, t, r);
           removeRow(s, w, r, f);
         }
-        const referenced = [...s.catalog.tables.values()].some((c) => c.foreignKeys.some((fk) => fold(fk.parentTable) === fold(t.name)));
-        if (referenced) changes = rows.length;
+        if (referenced || deferredChild) changes = counted ? rows.length : 0;
       }
       deleteRange(s, t.id);
       const removeSchemaRow = (id: number): void => (t.temp ? s.catalog.removeTempRow(id) : s.catalog.removeRow(s.overlay, id));
@@ -271,7 +278,7 @@ export function drop(s: DdlSession, stmt: A.DropStmt): number {
     case 'INDEX': {
       const ix = s.catalog.indexes.get(k);
       if (!ix) {
-        if (stmt.ifExists) return 0;
+        if (stmt.ifExists) return null;
         throw sqlErr(`no such index: ${name}`, stmt.name.pos);
       }
       if (ix.sql === null) throw sqlErr('index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped', stmt.name.pos);
@@ -279,12 +286,12 @@ export function drop(s: DdlSession, stmt: A.DropStmt): number {
       if (s.catalog.tempRows.some((r) => r.id === ix.id)) s.catalog.removeTempRow(ix.id);
       else s.catalog.removeRow(s.overlay, ix.id);
       s.catalog.rebuild();
-      return 0;
+      return null;
     }
     case 'VIEW': {
       const v = s.catalog.views.get(k);
       if (!v) {
-        if (stmt.ifExists) return 0;
+        if (stmt.ifExists) return null;
         if (s.catalog.tables.has(k)) throw sqlErr(`use DROP TABLE to delete table ${name}`, stmt.name.pos);
         throw sqlErr(`no such view: ${name}`, stmt.name.pos);
       }
@@ -292,18 +299,18 @@ export function drop(s: DdlSession, stmt: A.DropStmt): number {
       if (s.catalog.tempRows.some((r) => r.type === 'view' && r.id === v.id && fold(r.name) === k)) s.catalog.removeTempRow(v.id);
       else s.catalog.removeRow(s.overlay, v.id);
       s.catalog.rebuild();
-      return 0;
+      return null;
     }
     case 'TRIGGER': {
       const tr = s.catalog.triggers.get(k);
       if (!tr) {
-        if (stmt.ifExists) return 0;
+        if (stmt.ifExists) return null;
         throw sqlErr(`no such trigger: ${name}`, stmt.name.pos);
       }
       if (tr.temp) s.catalog.removeTempRow(tr.id);
       else s.catalog.removeRow(s.overlay, tr.id);
       s.catalog.rebuild();
-      return 0;
+      return null;
     }
   }
 }

@@ -517,7 +517,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   }
 
   /** A schema-changing statement: marks the running statement as touching the schema, then runs `fn`. */
-  private ddl(version: number, fn: () => number | void): Program {
+  private ddl(version: number, fn: () => number | null | void): Program {
     return {
       columns: null,
       declTypes: null,
@@ -525,13 +525,13 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
       schemaVersion: version,
       execute: () => {
         this.schemaTouched = true;
-        const changes = fn() ?? 0;
-        // DROP TABLE's implicit DELETE FROM (sql/ddl.ts drop) counts as that DELETE's would.
-        if (changes > 0) {
+        const changes = fn() ?? null;
+        // DROP TABLE's implicit DELETE FROM (sql/ddl.ts drop) sets changes() as that DELETE would, 0 rows included.
+        if (changes !== null) {
           this.changesCount = changes;
           this.totalChangesCount += changes;
         }
-        return { changes, lastInsertRowid: this.lastRowid };
+        return { changes: changes ?? 0, lastInsertRowid: this.lastRowid };
       },
     };
   }

@@ -19,7 +19,7 @@ interface Operator {
   command(extra: ReadonlyMap<string, string | true>): string;
 }
 
-const KEY_OPTIONS = `  --key-file PATH | --key-env VAR | --passphrase | --passphrase-env VAR | --config FILE.toml
+const KEY_OPTIONS = `  --key-file PATH | --key-env VAR | --passphrase | --passphrase-file PATH | --passphrase-env VAR | --config FILE.toml
                          the key that opens DIR (as for the shell); --no-encryption for a plain database
   --audit-log PATH       record this run's security operations in the audit log PATH`;
 
@@ -27,15 +27,15 @@ function quote(s: string): string {
   return `"${s.replace(/["\\]/g, (c) => '\\' + c)}"`;
 }
 
-/** The key a key command acts on, from --PREFIX-key-file/-key-env/-passphrase/-passphrase-env. */
+/** The key a key command acts on, from --PREFIX-key-file/-key-env/-passphrase/-passphrase-file/-passphrase-env. */
 function keyWords(prefix: string, extra: ReadonlyMap<string, string | true>): string {
   const given: string[] = [];
-  for (const kind of ['key-file', 'key-env', 'passphrase-env']) {
+  for (const kind of ['key-file', 'key-env', 'passphrase-file', 'passphrase-env']) {
     const v = extra.get(`--${prefix}-${kind}`);
     if (typeof v === 'string') given.push(`--${kind} ${quote(v)}`);
   }
   if (extra.get(`--${prefix}-passphrase`) === true) given.push('--passphrase');
-  if (given.length !== 1) throw new OperatorUsage(`give exactly one of --${prefix}-key-file, --${prefix}-key-env, --${prefix}-passphrase, --${prefix}-passphrase-env`);
+  if (given.length !== 1) throw new OperatorUsage(`give exactly one of --${prefix}-key-file, --${prefix}-key-env, --${prefix}-passphrase, --${prefix}-passphrase-file, --${prefix}-passphrase-env`);
   return given[0]!;
 }
 
@@ -43,6 +43,7 @@ const keyOptions = (prefix: string): Record<string, boolean> => ({
   [`--${prefix}-key-file`]: true,
   [`--${prefix}-key-env`]: true,
   [`--${prefix}-passphrase`]: false,
+  [`--${prefix}-passphrase-file`]: true,
   [`--${prefix}-passphrase-env`]: true,
 });
 
@@ -59,17 +60,17 @@ const OPERATORS: Readonly<Record<string, Operator>> = {
     command: (x) => (typeof x.get('--table') === 'string' ? `.dump ${quote(x.get('--table') as string)}` : '.dump'),
   },
   rekey: {
-    summary: 'replace the key that opens DIR by a new one (O(1)): --new-key-file PATH | --new-key-env VAR | --new-passphrase | --new-passphrase-env VAR',
+    summary: 'replace the key that opens DIR by a new one (O(1)): --new-key-file PATH | --new-key-env VAR | --new-passphrase | --new-passphrase-file PATH | --new-passphrase-env VAR',
     options: keyOptions('new'),
     command: (x) => `.rekey ${keyWords('new', x)}`,
   },
   addkey: {
-    summary: 'add a key that also opens DIR (a recovery key): --new-key-file PATH | --new-key-env VAR | --new-passphrase | --new-passphrase-env VAR',
+    summary: 'add a key that also opens DIR (a recovery key): --new-key-file PATH | --new-key-env VAR | --new-passphrase | --new-passphrase-file PATH | --new-passphrase-env VAR',
     options: keyOptions('new'),
     command: (x) => `.addkey ${keyWords('new', x)}`,
   },
   removekey: {
-    summary: 'remove a key slot: --remove-key-file PATH | --remove-key-env VAR | --remove-passphrase | --remove-passphrase-env VAR',
+    summary: 'remove a key slot: --remove-key-file PATH | --remove-key-env VAR | --remove-passphrase | --remove-passphrase-file PATH | --remove-passphrase-env VAR',
     options: keyOptions('remove'),
     command: (x) => `.removekey ${keyWords('remove', x)}`,
   },
@@ -130,9 +131,10 @@ async function keyFrom(args: readonly string[], io: OperatorIo, isNew: boolean):
     };
     if (a === '--key-file') set({ file: value() });
     else if (a === '--key-env') set({ env: value() });
+    else if (a === '--passphrase-file') set({ passphraseFile: value() });
     else if (a === '--passphrase-env') set(resolveKeySource({ passphraseEnv: value() }, { env }));
     else if (a === '--passphrase') {
-      if (io.readSecret === undefined) throw new HeliosError('CONFIG', '--passphrase needs a terminal to ask on; use --passphrase-env VAR');
+      if (io.readSecret === undefined) throw new HeliosError('CONFIG', '--passphrase needs a terminal to ask on; use --passphrase-file PATH or --passphrase-env VAR');
       const p = await askPassphrase(io.readSecret, isNew ? 'New passphrase: ' : 'Passphrase: ', isNew, 'nothing written');
       if (p === null) throw new HeliosError('CONFIG', 'no passphrase given');
       set({ passphrase: p });
@@ -163,7 +165,7 @@ async function runTwoPaths(name: string, args: readonly string[], io: OperatorIo
       bar.done();
       io.output.write(`restored ${r.source} into ${r.path} (${r.files} files, ${r.bytes} bytes, verified)\n`);
     } else {
-      if (key === undefined) throw new OperatorUsage('give the key of the new database (--key-file, --key-env, --passphrase, --passphrase-env)');
+      if (key === undefined) throw new OperatorUsage('give the key of the new database (--key-file, --key-env, --passphrase, --passphrase-file, --passphrase-env)');
       const r = importSqlite(from, to, {
         key,
         ...(io.kdf !== undefined ? { kdf: io.kdf } : {}),
@@ -251,7 +253,7 @@ export async function runOperator(args: readonly string[], io: OperatorIo): Prom
         } else extra.set(a, true);
       } else pass.push(a);
     }
-    const dirs = pass.filter((a, i) => !a.startsWith('-') && !['--key-file', '--key-env', '--passphrase-env', '--config', '--audit-log'].includes(pass[i - 1] ?? ''));
+    const dirs = pass.filter((a, i) => !a.startsWith('-') && !['--key-file', '--key-env', '--passphrase-file', '--passphrase-env', '--config', '--audit-log'].includes(pass[i - 1] ?? ''));
     if (dirs.length !== 1) throw new OperatorUsage('give one database directory');
     const command = op.command(extra);
     const options: ShellOptions = {

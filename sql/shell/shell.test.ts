@@ -299,6 +299,79 @@ test('a database directory opens with --key-file, --key-env or --passphrase-env 
   });
 });
 
+test('--passphrase-file PATH (its first line) creates and opens a database, in the shell, its key commands and the operator commands; never printed', async () => {
+  await withTmp(async (dir) => {
+    const pass = 'file phrase: tr0ub4dor&3';
+    const other = 'second file phrase';
+    const third = 'third file phrase';
+    const pf = join(dir, 'pass.txt');
+    const pf2 = join(dir, 'pass2.txt');
+    const pf3 = join(dir, 'pass3.txt');
+    writeFileSync(pf, `${pass}\r\nignored second line\n`);
+    writeFileSync(pf2, other);
+    writeFileSync(pf3, `${third}\n`);
+    const db = join(dir, 'ehr.db');
+    const runs: { out: string; err: string }[] = [];
+    const made = await shell([db, '--passphrase-file', pf, '--create'], PATIENTS + '.info\n', { kdf: FAST_KDF });
+    runs.push(made);
+    assert.is(made.code, 0, made.err);
+    assert.match(made.out, /key source: +passphrase\n/);
+    // The same bytes as the passphrase given any other way.
+    const viaEnv = await shell([db, '--passphrase-env', 'P', ...CSV], 'SELECT count(*) AS n FROM patients;\n', { env: { P: pass } });
+    runs.push(viaEnv);
+    assert.is(viaEnv.out, 'n\n2\n', viaEnv.err);
+    // Key commands in the shell: .addkey and .open take it too.
+    const db2 = join(dir, 'second.db');
+    const added = await shell([db, '--passphrase-file', pf], `.addkey --passphrase-file ${pf2}\n.open --new --passphrase-file ${pf3} ${db2}\nCREATE TABLE t (x);\nINSERT INTO t VALUES (7);\n`, { kdf: FAST_KDF });
+    runs.push(added);
+    assert.is(added.code, 0, added.err);
+    assert.match(added.out, /key added\n$/);
+    const second = await shell([db2, '--passphrase-env', 'P'], 'SELECT x FROM t;\n', { env: { P: third } });
+    runs.push(second);
+    assert.is(second.out, '7\n', second.err);
+    // Operator commands: the opening key and the key a command acts on.
+    const op = async (args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await runOperator(args, { output: { write: (t: string) => (out += t) }, errors: { write: (t: string) => (err += t) }, env: {}, kdf: FAST_KDF });
+      runs.push({ out, err });
+      return { code, out, err };
+    };
+    assert.equal(await op(['verify', db, '--passphrase-file', pf2]), { code: 0, out: 'ok\n', err: '' });
+    assert.is((await op(['addkey', db, '--passphrase-file', pf2, '--new-passphrase-file', pf3])).code, 0);
+    assert.is((await op(['removekey', db, '--passphrase-file', pf3, '--remove-passphrase-file', pf])).code, 0);
+    assert.is((await op(['verify', db, '--passphrase-file', pf])).code, EXIT.NOT_OPENED, 'the removed passphrase no longer opens it');
+    assert.is((await op(['rekey', db, '--passphrase-file', pf3, '--new-passphrase-file', pf])).code, 0);
+    assert.is((await op(['backup', db, '--passphrase-file', pf, '--to', join(dir, 'bk')])).code, 0);
+    const restored = await op(['restore', join(dir, 'bk'), join(dir, 'restored.db'), '--passphrase-file', pf]);
+    assert.is(restored.code, 0, restored.err);
+    const q = await shell([join(dir, 'restored.db'), '--passphrase-file', pf], 'SELECT name FROM patients ORDER BY id;\n');
+    runs.push(q);
+    assert.is(q.out, 'Alice\nBob\n', q.err);
+    // Errors: a missing or empty file is CONFIG (exit 3) naming the file; a missing value or two keys are usage errors.
+    const missing = await shell([db, '--passphrase-file', join(dir, 'nope.txt')], 'SELECT 1;\n');
+    assert.is(missing.code, EXIT.NOT_OPENED);
+    assert.match(missing.err, /^Error \[CONFIG\]: cannot read passphrase file .*nope\.txt: ENOENT/);
+    writeFileSync(join(dir, 'empty.txt'), '\n');
+    const empty = await shell([db, '--passphrase-file', join(dir, 'empty.txt')], 'SELECT 1;\n');
+    assert.is(empty.code, EXIT.NOT_OPENED);
+    assert.match(empty.err, /^Error \[CONFIG\]: passphrase file .*empty\.txt is empty/);
+    assert.is((await shell([db, '--passphrase-file'], '')).code, EXIT.USAGE);
+    const two = await shell([db, '--passphrase-file', pf, '--key-file', pf2], '');
+    assert.is(two.code, EXIT.USAGE);
+    assert.match(two.err, /give at most one of .*--passphrase-file/);
+    const dotMissing = await shell([db, '--passphrase-file', pf], `.addkey --passphrase-file\n`);
+    assert.match(dotMissing.err, /\.addkey takes one of .*--passphrase-file PATH/);
+    // --help texts name it.
+    assert.match((await shell(['--help'], '')).out, /--passphrase-file PATH/);
+    assert.match((await shell([], '.help\n')).out, /KEY is .*--passphrase-file PATH/);
+    assert.match((await op(['rekey', '--help'])).out, /--new-passphrase-file PATH[^]*\n  --key-file PATH .*--passphrase-file PATH/);
+    assert.match((await op(['restore', '--help'])).out, /--passphrase-file PATH/);
+    runs.push(missing, empty, two, dotMissing);
+    for (const r of runs) for (const secret of [pass, other, third]) assert.not.ok((r.out + r.err).includes(secret), 'a passphrase was printed');
+  });
+});
+
 test('.rekey, .addkey, .removekey and .rotate manage keys from the shell; the old key stops working and no key is printed', async () => {
   await withTmp(async (dir) => {
     const keyA = join(dir, 'a.key');
@@ -390,6 +463,31 @@ test('a missing database is not created without --create; --no-encryption create
     const ro = await shell([db, '--no-encryption', '--readonly'], 'INSERT INTO t VALUES (1);\nSELECT count(*) FROM t;\n');
     assert.is(ro.code, 1);
     assert.match(ro.err, /Error \[SQL_ERROR\]: attempt to write a readonly database/);
+  });
+});
+
+test('--create refuses a database whose directory is missing (IO naming it, exit 3), --readonly a missing database; neither creates anything; a config\'s create_dirs = true makes the directory', async () => {
+  await withTmp(async (dir) => {
+    const nested = join(dir, 'no', 'such', 'new.db');
+    const made = await shell([nested, '--no-encryption', '--create'], 'CREATE TABLE t (a);\n');
+    assert.is(made.code, EXIT.NOT_OPENED);
+    assert.match(made.err, new RegExp(`^Error \\[IO\\]: cannot create the database .*: its directory ${join(dir, 'no', 'such')} does not exist`));
+    const ro = await shell([join(dir, 'missing.db'), '--no-encryption', '--readonly'], 'SELECT 1;\n');
+    assert.is(ro.code, EXIT.NOT_OPENED);
+    assert.match(ro.err, /^Error \[CONFIG\]: no database at /);
+    const roCreate = await shell([join(dir, 'missing.db'), '--no-encryption', '--readonly', '--create'], 'SELECT 1;\n');
+    assert.is(roCreate.code, EXIT.NOT_OPENED);
+    assert.equal(readdirSync(dir), [], 'nothing was created');
+    const toml = join(dir, 'h.toml');
+    writeFileSync(toml, '[database]\npath = "data/ehr.db"\n[encryption]\nenabled = false\n');
+    const refused = await shell(['--config', toml, '--create'], 'SELECT 1;\n');
+    assert.is(refused.code, EXIT.NOT_OPENED);
+    assert.match(refused.err, /^Error \[IO\]: .*create_dirs = true/);
+    assert.not.ok(existsSync(join(dir, 'data')));
+    writeFileSync(toml, '[database]\npath = "data/ehr.db"\ncreate_dirs = true\n[encryption]\nenabled = false\n');
+    const viaConfig = await shell(['--config', toml, '--create'], 'CREATE TABLE t (a);\n');
+    assert.is(viaConfig.code, 0, viaConfig.err);
+    assert.ok(existsSync(join(dir, 'data', 'ehr.db', 'HELIOS')));
   });
 });
 

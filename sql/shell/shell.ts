@@ -119,7 +119,7 @@ export interface ShellArgs {
   path: string | null;
   /** SQL statements and dot commands given after DIR: run in turn instead of reading the input. */
   commands: string[];
-  key: { kind: 'file' | 'env' | 'passphrase-env'; value: string } | { kind: 'passphrase' } | null;
+  key: { kind: 'file' | 'env' | 'passphrase-file' | 'passphrase-env'; value: string } | { kind: 'passphrase' } | null;
   config: string | null;
   /** --audit-log PATH: the audit log on for this run, appended to PATH (spec/audit-log.md). */
   auditLog: string | null;
@@ -152,6 +152,7 @@ Key options:
   --key-file PATH        raw key file (32 bytes or 64 hex chars)
   --key-env VAR          raw key in an environment variable (64 hex chars)
   --passphrase           ask for a passphrase (not echoed; twice for a new database)
+  --passphrase-file PATH passphrase in the first line of a file (never printed)
   --passphrase-env VAR   passphrase in an environment variable
   --config FILE.toml     settings and key source from a configuration file
   --no-encryption        open or create an unencrypted database
@@ -207,7 +208,7 @@ const HELP = `.backup [--set] [--plain] DEST   a sealed copy (same key; --set: i
 .tables                  table and view names
 .timer on|off            print the run time of each statement
 .width N ...             column widths of column/table/box/markdown (negative: right-aligned)
-Keys (KEY is --key-file PATH, --key-env VAR, --passphrase-env VAR or --passphrase):
+Keys (KEY is --key-file PATH, --key-env VAR, --passphrase-file PATH, --passphrase-env VAR or --passphrase):
 .addkey KEY              add a key that also opens the database (a recovery key)
 .rekey KEY               replace the key this shell opened with by KEY (O(1): data stays)
 .removekey KEY           remove the key slot KEY opens
@@ -232,7 +233,7 @@ export function parseShellArgs(args: readonly string[]): ShellArgs {
   };
   const positional: string[] = [];
   const setKey = (k: NonNullable<ShellArgs['key']>): void => {
-    if (a.key !== null) throw new UsageError('give at most one of --key-file, --key-env, --passphrase, --passphrase-env');
+    if (a.key !== null) throw new UsageError('give at most one of --key-file, --key-env, --passphrase, --passphrase-file, --passphrase-env');
     a.key = k;
   };
   for (let i = 0; i < args.length; i++) {
@@ -261,6 +262,9 @@ export function parseShellArgs(args: readonly string[]): ShellArgs {
         break;
       case 'passphrase':
         setKey({ kind: 'passphrase' });
+        break;
+      case 'passphrase-file':
+        setKey({ kind: 'passphrase-file', value: value() });
         break;
       case 'passphrase-env':
         setKey({ kind: 'passphrase-env', value: value() });
@@ -465,11 +469,15 @@ async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Dat
     case 'env':
       key = { env: args.key.value };
       break;
+    case 'passphrase-file':
+      // Read by the engine (resolveKeySource, as a TOML PassphraseFile), which zeroes its bytes.
+      key = { passphraseFile: args.key.value };
+      break;
     case 'passphrase-env':
       key = resolveKeySource({ passphraseEnv: args.key.value }, { env });
       break;
     case 'passphrase': {
-      if (o.readSecret === undefined) throw new HeliosError('CONFIG', '--passphrase needs a terminal to ask on; use --passphrase-env VAR');
+      if (o.readSecret === undefined) throw new HeliosError('CONFIG', '--passphrase needs a terminal to ask on; use --passphrase-file PATH or --passphrase-env VAR');
       const isNew = args.create && newDatabasePath(args);
       const p = await askPassphrase(o.readSecret, isNew ? 'New passphrase: ' : 'Passphrase: ', isNew, 'nothing created');
       if (p === null) throw new HeliosError('CONFIG', 'no passphrase given');
@@ -1380,7 +1388,7 @@ class Shell {
       else if (a === '--readonly') readonly = true;
       else if (a === '--no-encryption') noEncryption = true;
       else if (a === '--passphrase') keyWords.push(a);
-      else if (a === '--key-file' || a === '--key-env' || a === '--passphrase-env') keyWords.push(a, rest[++i] ?? '');
+      else if (a === '--key-file' || a === '--key-env' || a === '--passphrase-file' || a === '--passphrase-env') keyWords.push(a, rest[++i] ?? '');
       else if (a.startsWith('-')) throw new HeliosError('INVALID_ARGUMENT', `.open: unknown option ${a}`);
       else if (path === null) path = a;
       else throw new HeliosError('INVALID_ARGUMENT', '.open takes one directory');
@@ -1402,14 +1410,14 @@ class Shell {
     }
   }
 
-  /** The key source a key command names: --key-file PATH | --key-env VAR | --passphrase-env VAR | --passphrase. */
+  /** The key source a key command names: --key-file PATH | --key-env VAR | --passphrase-file PATH | --passphrase-env VAR | --passphrase. */
   private keyArg(cmd: string, rest: readonly string[]): KeySourceOption {
-    const usage = `${cmd} takes one of --key-file PATH, --key-env VAR, --passphrase-env VAR, --passphrase`;
+    const usage = `${cmd} takes one of --key-file PATH, --key-env VAR, --passphrase-file PATH, --passphrase-env VAR, --passphrase`;
     const [flag, value, ...extra] = rest;
     if (extra.length > 0) throw new HeliosError('INVALID_ARGUMENT', usage);
     if (flag === '--passphrase') {
       if (value !== undefined) throw new HeliosError('INVALID_ARGUMENT', usage);
-      if (this.secret === null) throw new HeliosError('CONFIG', `${cmd} --passphrase needs a terminal to ask on; use --passphrase-env VAR`);
+      if (this.secret === null) throw new HeliosError('CONFIG', `${cmd} --passphrase needs a terminal to ask on; use --passphrase-file PATH or --passphrase-env VAR`);
       if (this.secret.length === 0) throw new HeliosError('CONFIG', 'no passphrase given; nothing changed');
       return { passphrase: this.secret };
     }
@@ -1419,6 +1427,8 @@ class Shell {
         return { file: value };
       case '--key-env':
         return { env: value };
+      case '--passphrase-file':
+        return { passphraseFile: value };
       case '--passphrase-env':
         return resolveKeySource({ passphraseEnv: value }, { env: this.env });
       default:

@@ -11,7 +11,7 @@ export type ErrorCode =
   | 'CORRUPTION' // a file failed verification or decoding (names file and offset)
   | 'NOT_A_DATABASE' // the directory or superblock is not a HeliosDB database
   | 'UNSUPPORTED_VERSION' // the format version is newer than this library reads
-  | 'LOCKED' // another handle or process has the database open
+  | 'LOCKED' // another process has the database open, or another connection of this process holds the write slot
   | 'READONLY' // a write through a handle opened readonly
   | 'IO' // the operating system refused a read, write or sync (ENOSPC, EIO, ...)
   | 'CLOSED' // the handle was used after close()

@@ -31,6 +31,8 @@ export interface SharedDatabase {
   writer: object | null;
   /** Bumped by every commit that changed the schema. */
   schemaEpoch: number;
+  /** The open handles (Sessions) of the database in this realm. */
+  readonly sessions: Set<{ pinIfReading(): void }>;
 }
 
 const states = new WeakMap<object, SharedDatabase>();
@@ -39,7 +41,7 @@ const states = new WeakMap<object, SharedDatabase>();
 export function sharedDatabaseOf(engine: Engine): SharedDatabase {
   let s = states.get(engine.shareKey);
   if (s === undefined) {
-    s = { writer: null, schemaEpoch: 0 };
+    s = { writer: null, schemaEpoch: 0, sessions: new Set() };
     states.set(engine.shareKey, s);
   }
   return s;

@@ -107,7 +107,13 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
 
   /** What this handle coordinates with the other handles of its database (sql/connections.ts). */
   private readonly shared: SharedDatabase;
-  /** The snapshot of the open read transaction, or null. */
+  /** Whether a read transaction is open (spec/connections.md [SQL-SHARE-1]). */
+  private reading = false;
+  /**
+   * The snapshot of the open read transaction, or null. Taken only while another handle shares
+   * the database (alone, the newest data is the snapshot: nobody else commits); a handle that
+   * joins makes every handle reading at that moment take one (pinIfReading) before it can commit.
+   */
   private readSnap: Snapshot | null = null;
   /** Statements of this handle reading now (a running statement, each open iterate()). */
   private readers = 0;
@@ -123,7 +129,14 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     this.seenSeq = engine.lastSeqNum();
     this.seenEpoch = this.shared.schemaEpoch;
     this.overlay.onFirstWrite = () => this.acquireWrite();
+    for (const other of this.shared.sessions) other.pinIfReading();
+    this.shared.sessions.add(this);
     this.catalog.load(this.overlay);
+  }
+
+  /** Another handle joined the database: a read transaction open now keeps what it sees from here on. */
+  pinIfReading(): void {
+    if (this.reading && this.readSnap === null) this.pinSnapshot();
   }
 
   // -------------------------------------------------------------------------
@@ -135,7 +148,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
    * prepared statements recompile). Cheap when nothing changed (one comparison).
    */
   refresh(): void {
-    if (this.readSnap !== null) return;
+    if (this.reading) return;
     const seq = this.engine.lastSeqNum();
     if (seq === this.seenSeq) return;
     this.seenSeq = seq;
@@ -148,15 +161,21 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
 
   /** A statement starts reading: the first one opens the read transaction (its snapshot). */
   private readBegin(): void {
-    if (this.readers++ === 0 && this.readSnap === null) {
+    if (this.readers++ === 0 && !this.reading) {
       this.refresh();
-      this.pinSnapshot();
+      this.reading = true;
+      if (this.shared.sessions.size > 1) this.pinSnapshot();
     }
   }
 
   /** A statement stopped reading: outside BEGIN, the last one ends the read transaction. */
   private readEnd(): void {
-    if (--this.readers === 0 && !this.inTxn) this.unpinSnapshot();
+    if (--this.readers === 0 && !this.inTxn) this.endRead();
+  }
+
+  private endRead(): void {
+    this.reading = false;
+    this.unpinSnapshot();
   }
 
   private pinSnapshot(): void {
@@ -179,10 +198,13 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
    */
   private endShared(committed = false): void {
     releaseWriteSlot(this.shared, this);
-    if (this.readSnap === null) return;
+    if (!this.reading) return;
     if (this.readers > 0 && !committed) return; // an open iterate() keeps the read transaction (and its snapshot)
-    this.unpinSnapshot();
-    if (this.readers > 0) this.pinSnapshot();
+    this.endRead();
+    if (this.readers > 0) {
+      this.reading = true;
+      if (this.shared.sessions.size > 1) this.pinSnapshot();
+    }
   }
 
   /**
@@ -246,7 +268,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   run(p: Program, params: readonly SqlValue[], emit: (row: Row) => boolean): RunResult {
     // BEGIN reads nothing: a deferred transaction's snapshot starts at its first statement, as in SQLite.
     if (p.txnControl === true) return this.runRead(p, params, emit);
-    const opensRead = this.readSnap === null;
+    const opensRead = !this.reading;
     this.readBegin();
     try {
       // DML takes the write slot at its start, whether or not it changes a row (as SQLite). A schema
@@ -258,7 +280,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
       // refused by its name checks (SQLite refuses those at prepare), began no read transaction:
       // the snapshot it opened is not kept (SQLite gives its read lock back in both cases).
       const began = isHeliosError(e, 'LOCKED') || (p.dml !== true && (isHeliosError(e, 'SQL_ERROR') || isHeliosError(e, 'SQL_SYNTAX')));
-      if (opensRead && this.inTxn && this.readers === 1 && began) this.unpinSnapshot();
+      if (opensRead && this.inTxn && this.readers === 1 && began) this.endRead();
       throw e;
     } finally {
       this.readEnd();
@@ -368,7 +390,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     if (this.inTxn) this.rollbackAll();
     releaseWriteSlot(this.shared, this);
     this.readers = 0;
-    this.unpinSnapshot();
+    this.endRead();
+    this.shared.sessions.delete(this);
     // TEMP tables end with the connection, as in SQLite.
     this.overlay.closeTemp();
   }

@@ -425,16 +425,15 @@ function inputSource(p: Pipeline, input: WindowInput): BufferedSource & { close(
         return undefined;
       }
       bound ??= new Array<Row>(nSnap);
+      // Bytes are added to p.held as they are taken, so a TOO_BIG part-way is given back at close.
       let bytes = 0;
-      const hold = (n: number): void => {
-        p.held += n;
-        bytes += n;
-      };
+      let n: number;
       const snap = new Array<Row>(nSnap);
       for (let k = 0; k < nSnap; k++) {
         const r = f.rows[w.snapshot[k]!]!;
         bound[k] = r;
-        hold(budget.row(r));
+        p.held += n = budget.row(r);
+        bytes += n;
         snap[k] = r.slice();
       }
       const keys = new Array<SqlValue[]>(specs.length);
@@ -444,7 +443,8 @@ function inputSource(p: Pipeline, input: WindowInput): BufferedSource & { close(
         let j = 0;
         for (const e of sp.partition) kv[j++] = e(f);
         for (const o of sp.order) kv[j++] = o.ev(f);
-        hold(budget.row(kv));
+        p.held += n = budget.row(kv);
+        bytes += n;
         keys[s] = kv;
       }
       const args = new Array<SqlValue[]>(calls.length);
@@ -452,11 +452,13 @@ function inputSource(p: Pipeline, input: WindowInput): BufferedSource & { close(
         const evs = calls[c]!.args;
         const a = new Array<SqlValue>(evs.length);
         for (let j = 0; j < evs.length; j++) a[j] = evs[j]!(f);
-        hold(budget.row(a));
+        p.held += n = budget.row(a);
+        bytes += n;
         args[c] = a;
       }
       const pass = anyFilter ? calls.map((c) => c.filter === null || isTruthy(c.filter(f)) === true) : null;
-      hold(budget.take(16 + 16 * calls.length));
+      p.held += n = budget.take(16 + 16 * calls.length);
+      bytes += n;
       return { snap, keys, args, pass, res: new Array<SqlValue>(calls.length), bytes, drops: 0 };
     },
     close,
@@ -716,9 +718,7 @@ function sortedSource(upstream: BufferedSource, cmp: (a: Buffered, b: Buffered) 
   return {
     next(): Buffered | undefined {
       if (i >= all.length) return undefined;
-      const b = all[i];
-      all[i++] = undefined;
-      return b;
+      return all[i++];
     },
   };
 }

@@ -351,6 +351,7 @@ test('a streaming frame holds its frame, not the table, in the temp memory budge
   const q = (sql: string): unknown[][] => db.prepare(sql).raw().all() as unknown[][];
   assert.equal(q('SELECT count(*), max(n), max(l) FROM (SELECT count(*) OVER (ROWS 1 PRECEDING) n, length(group_concat(x) OVER (ROWS BETWEEN 2 PRECEDING AND 3 FOLLOWING)) l FROM big)'), [[20000, 2, 305]]);
   assert.equal(q('SELECT max(s) FROM (SELECT sum(rowid) OVER (ROWS UNBOUNDED PRECEDING) s, row_number() OVER () FROM big)'), [[200010000]]);
+  assert.equal(q('SELECT count(DISTINCT f), max(l) FROM (SELECT first_value(x) OVER (ROWS UNBOUNDED PRECEDING) f, last_value(x) OVER (ROWS BETWEEN 5 PRECEDING AND 1 FOLLOWING) l FROM big)'), [[1, '0'.repeat(45) + '20000']]);
   for (const sql of ['SELECT count(*) OVER (ORDER BY x ROWS 1 PRECEDING) FROM big', 'SELECT count(*) OVER (ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM big']) {
     try {
       q(sql);

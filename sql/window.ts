@@ -994,8 +994,13 @@ function builtinRunner(call: WindowCall, c: number, sp: WindowSpec, fr: FrameOf)
     case 'nth_value': {
       const fn = call.builtin;
       let low = 0;
+      // first_value over a ROWS frame that starts at the partition's first row: once that row is in
+      // the frame (whose end only grows), it is every later row's value too, and no row need be kept.
+      const fixed = fn === 'first_value' && sp.units === 'ROWS' && sp.start.kind === 'UnboundedPreceding' && !sp.fullScan;
+      let first: { readonly v: SqlValue } | null = null;
       return {
         value(r) {
+          if (first !== null) return first.v;
           let k: number;
           const s = startOf(r);
           low = s;
@@ -1010,8 +1015,16 @@ function builtinRunner(call: WindowCall, c: number, sp: WindowSpec, fr: FrameOf)
           if (k === -1) return rs.length > 0 ? at(rs[rs.length - 1]! - 1).args[c]![0]! : null;
           for (let j = 0; j < rs.length; j += 2) {
             const len = rs[j + 1]! - rs[j]!;
-            if (k <= len) return at(rs[j]! + k - 1).args[c]![0]!;
-            k -= len;
+            if (k > len) {
+              k -= len;
+              continue;
+            }
+            const v = at(rs[j]! + k - 1).args[c]![0]!;
+            if (fixed) {
+              first = { v };
+              low = Infinity;
+            }
+            return v;
           }
           return null;
         },

@@ -604,7 +604,9 @@ function openStage(p: Pipeline, s: number, upstream: BufferedSource, sort: boole
   const streaming = streams(sp, callIdx.map((c) => p.w.calls[c]!), sort);
   const np = sp.partition.length;
   const pc = sp.partitionColls;
-  let src: BufferedSource | null = sort ? null : upstream;
+  /** A sorting stage's rows, once sorted, and where its next partition starts. */
+  let sorted: Buffered[] | null = null;
+  let sortedAt = 0;
   let exhausted = false;
   /** The first row of the next partition, read while looking for the end of this one. */
   let pending: Buffered | undefined;
@@ -623,7 +625,7 @@ function openStage(p: Pipeline, s: number, upstream: BufferedSource, sort: boole
     pending = undefined;
     if (b === undefined) {
       if (exhausted) return undefined;
-      b = src!.next();
+      b = upstream.next();
       if (b === undefined) {
         exhausted = true;
         return undefined;
@@ -667,11 +669,33 @@ function openStage(p: Pipeline, s: number, upstream: BufferedSource, sort: boole
       head = 0;
     }
   };
+  /** A sorting stage's next partition: a slice of its sorted rows (all of them without PARTITION BY). */
+  const sortedPartition = (): Buffered[] => {
+    if (sorted === null) {
+      sorted = [];
+      for (let b = upstream.next(); b !== undefined; b = upstream.next()) sorted.push(b);
+      // A stable sort: rows equal under this window keep the order the previous one left.
+      sorted.sort(specCompare(sp, s));
+    }
+    const p0 = sortedAt;
+    let p1 = sorted.length;
+    if (np > 0 && p0 < p1) {
+      const k0 = sorted[p0]!.keys[s]!;
+      for (p1 = p0 + 1; p1 < sorted.length; p1++) {
+        const k = sorted[p1]!.keys[s]!;
+        let same = true;
+        for (let j = 0; j < np && same; j++) same = compareValues(k0[j]!, k[j]!, pc[j]!) === 0;
+        if (!same) break;
+      }
+    }
+    sortedAt = p1;
+    return p0 === 0 && p1 === sorted.length ? sorted : sorted.slice(p0, p1);
+  };
   const startPartition = (): boolean => {
-    rows = [];
+    rows = sort ? sortedPartition() : [];
     head = 0;
     base = 0;
-    ended = false;
+    ended = sort;
     first = null;
     r = 0;
     if (!has(0)) return false;
@@ -687,7 +711,6 @@ function openStage(p: Pipeline, s: number, upstream: BufferedSource, sort: boole
     next(): Buffered | undefined {
       for (;;) {
         if (!inPart) {
-          if (src === null) src = sortedSource(upstream, specCompare(sp, s));
           if (!startPartition()) return undefined;
           inPart = true;
         }
@@ -705,20 +728,6 @@ function openStage(p: Pipeline, s: number, upstream: BufferedSource, sort: boole
         dropBelow(Infinity);
         inPart = false;
       }
-    },
-  };
-}
-
-/** All of `upstream`'s rows, sorted (stably: rows equal under this window keep the order the previous one left). */
-function sortedSource(upstream: BufferedSource, cmp: (a: Buffered, b: Buffered) => number): BufferedSource {
-  const all: (Buffered | undefined)[] = [];
-  for (let b = upstream.next(); b !== undefined; b = upstream.next()) all.push(b);
-  (all as Buffered[]).sort(cmp);
-  let i = 0;
-  return {
-    next(): Buffered | undefined {
-      if (i >= all.length) return undefined;
-      return all[i++];
     },
   };
 }

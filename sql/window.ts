@@ -605,7 +605,7 @@ function openStage(p: Pipeline, s: number, upstream: BufferedSource, sort: boole
   const np = sp.partition.length;
   const pc = sp.partitionColls;
   /** A sorting stage's rows, once sorted, and where its next partition starts. */
-  let sorted: Buffered[] | null = null;
+  let sorted: (Buffered | undefined)[] | null = null;
   let sortedAt = 0;
   let exhausted = false;
   /** The first row of the next partition, read while looking for the end of this one. */
@@ -670,12 +670,12 @@ function openStage(p: Pipeline, s: number, upstream: BufferedSource, sort: boole
     }
   };
   /** A sorting stage's next partition: a slice of its sorted rows (all of them without PARTITION BY). */
-  const sortedPartition = (): Buffered[] => {
+  const sortedPartition = (): (Buffered | undefined)[] => {
     if (sorted === null) {
       sorted = [];
       for (let b = upstream.next(); b !== undefined; b = upstream.next()) sorted.push(b);
       // A stable sort: rows equal under this window keep the order the previous one left.
-      sorted.sort(specCompare(sp, s));
+      (sorted as Buffered[]).sort(specCompare(sp, s));
     }
     const p0 = sortedAt;
     let p1 = sorted.length;
@@ -689,7 +689,11 @@ function openStage(p: Pipeline, s: number, upstream: BufferedSource, sort: boole
       }
     }
     sortedAt = p1;
-    return p0 === 0 && p1 === sorted.length ? sorted : sorted.slice(p0, p1);
+    if (p0 === 0 && p1 === sorted.length) return sorted;
+    const part = sorted.slice(p0, p1);
+    // The partition holds its rows now: the sorted array lets go of them, so a dropped partition is freed.
+    sorted.fill(undefined, p0, p1);
+    return part;
   };
   const startPartition = (): boolean => {
     rows = sort ? sortedPartition() : [];

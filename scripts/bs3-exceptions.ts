@@ -23,10 +23,6 @@ export const BS3_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, str
     "Database#pragma('wal_checkpoint(RESTART)') when used on a specific database inserts after a checkpoint should NOT increase the size of the WAL file":
       "SQLite WAL files and ATTACH: HeliosDB has neither -wal files nor ATTACH (its WAL lives inside the database directory)",
   },
-  "33.database.aggregate.js": {
-    "Database#aggregate() should close a statement iterator that caused its aggregate to throw":
-      "window functions compute their partition before the first row is returned, so the error comes at the first step instead of the fifth",
-  },
   "34.database.table.js": {
     "Database#table() should correctly handle arguments even when used out of order":
       "a WHERE equality on a hidden parameter column binds it, but conflicting equalities on the same parameter are checked after the rows are generated, not before the call",

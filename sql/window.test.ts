@@ -13,12 +13,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from './database.ts';
+import { Sqlite3Database } from './compat.ts';
 import { isHeliosError } from '../format/errors.ts';
 import { sqliteOracleOrNull } from '../scripts/slt-backend.ts';
 import { parse } from './parser.ts';
 import { formatStatement } from './ast.ts';
 
 type Oracle = { exec(sql: string): void; prepare(sql: string): { raw(): { all(): unknown[][] } }; close(): void };
+/** What the laziness tests use of a better-sqlite3 handle (SQLite's, or the drop-in's). */
+type Bs3 = {
+  exec(sql: string): unknown;
+  prepare(sql: string): { pluck(): { all(): unknown[]; iterate(): IterableIterator<unknown> } };
+  aggregate(name: string, options: object): unknown;
+  function(name: string, fn: (...a: never[]) => unknown): unknown;
+  close(): void;
+};
 const openOracle = sqliteOracleOrNull<Oracle>('window.test', 'skipping the SQLite comparisons');
 
 const SETUP = `
@@ -230,6 +239,147 @@ test('window syntax prints back as text that parses to the same printed form', (
     const once = formatStatement(parse(sql)[0]!);
     assert.is(formatStatement(parse(once)[0]!), once);
   }
+});
+
+/** Frames over 20 rows 1..20 (ties under value / 3): a user aggregate's calls under LIMIT 4 are counted. */
+const LAZY_FRAMES = [
+  'ROWS CURRENT ROW', 'ROWS UNBOUNDED PRECEDING', 'ROWS 2 PRECEDING', 'ROWS BETWEEN 1 PRECEDING AND 2 FOLLOWING',
+  'ROWS BETWEEN 2 FOLLOWING AND 3 FOLLOWING', 'ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING', 'ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING',
+  'ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING', '', 'ORDER BY value', 'ORDER BY value ROWS CURRENT ROW', 'ORDER BY value DESC ROWS 1 PRECEDING',
+  'PARTITION BY value % 2 ROWS CURRENT ROW', 'PARTITION BY value / 5', 'PARTITION BY value % 2 ORDER BY value / 4', 'ORDER BY value / 3',
+  'ORDER BY value / 3 RANGE CURRENT ROW', 'ORDER BY value / 3 GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW', 'ORDER BY value / 3 GROUPS BETWEEN 1 FOLLOWING AND 2 FOLLOWING',
+  'ORDER BY value / 3 RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING', 'ORDER BY value RANGE BETWEEN 2 PRECEDING AND 1 FOLLOWING',
+  'ORDER BY value ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE CURRENT ROW', 'ORDER BY value / 3 RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE NO OTHERS',
+  'ORDER BY value / 3 GROUPS BETWEEN CURRENT ROW AND CURRENT ROW EXCLUDE CURRENT ROW',
+];
+
+/** Per frame: the rows of `SELECT wn(value) OVER (frame) … LIMIT 4` and how often wn's step, inverse and result ran. */
+function countCalls(db: Bs3): string[] {
+  db.exec('CREATE TABLE t(value INTEGER)');
+  db.exec('INSERT INTO t WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 20) SELECT x FROM c');
+  let steps = 0;
+  let inverses = 0;
+  let results = 0;
+  db.aggregate('wn', {
+    start: 0,
+    step: (a: number, x: number) => (steps++, a + x),
+    inverse: (a: number, x: number) => (inverses++, a - x),
+    result: (a: number) => (results++, a),
+  });
+  return LAZY_FRAMES.map((fr) => {
+    steps = inverses = results = 0;
+    const rows = db.prepare(`SELECT wn(value) OVER (${fr}) FROM t LIMIT 4`).pluck().all();
+    return `OVER (${fr}): ${JSON.stringify(rows)} step ${steps}, inverse ${inverses}, result ${results}`;
+  });
+}
+
+test('a user aggregate under LIMIT is stepped, inverted and asked for its result as often as in SQLite, frame by frame', () => {
+  const db = new Sqlite3Database(':memory:') as unknown as Bs3;
+  const got = countCalls(db);
+  db.close();
+  // Without the oracle, the frames whose counts need no SQLite to know: 4 rows, 4 steps.
+  assert.is(got[0], 'OVER (ROWS CURRENT ROW): [1,2,3,4] step 4, inverse 3, result 4');
+  assert.is(got[1], 'OVER (ROWS UNBOUNDED PRECEDING): [1,3,6,10] step 4, inverse 0, result 4');
+  const open = sqliteOracleOrNull<Bs3>('window.test', 'skipping the SQLite call counts');
+  if (open === null) return;
+  const oracle = open();
+  const want = countCalls(oracle);
+  oracle.close();
+  assert.equal(got, want);
+});
+
+test("an aggregate's error surfaces after the rows before it were returned, and the statement is closed", () => {
+  // better-sqlite3's 33.database.aggregate "should close a statement iterator that caused its aggregate to throw".
+  const db = new Sqlite3Database(':memory:') as unknown as Bs3;
+  db.exec('CREATE TABLE t(value INTEGER)');
+  db.exec('INSERT INTO t WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x * 2 FROM c LIMIT 10) SELECT x FROM c');
+  let i = 0;
+  const err = new Error('fifth step');
+  db.aggregate('wn', {
+    step: (_ctx: unknown, x: number) => {
+      if (++i >= 5) throw err;
+      return x;
+    },
+    inverse: () => {},
+  });
+  for (const frame of ['ROWS CURRENT ROW', 'ROWS BETWEEN 1 PRECEDING AND CURRENT ROW', 'ORDER BY rowid ROWS CURRENT ROW']) {
+    i = 0;
+    const seen: unknown[] = [];
+    const it = db.prepare(`SELECT wn(value) OVER (${frame}) FROM t`).pluck().iterate();
+    try {
+      for (const v of it) seen.push(v);
+      assert.unreachable('no error');
+    } catch (e) {
+      assert.is(e, err, frame);
+    }
+    assert.equal(seen, [1, 2, 4, 8], frame);
+    assert.equal(it.next(), { value: undefined, done: true });
+  }
+  i = 0;
+  db.exec('SELECT wn(value) OVER (ROWS CURRENT ROW) FROM t LIMIT 4');
+  assert.is(i, 4);
+  db.close();
+});
+
+test('a streaming frame reads its input only as far as the frame reaches ahead; a sorted one reads it all first', () => {
+  const db = new Sqlite3Database(':memory:') as unknown as Bs3;
+  db.exec('CREATE TABLE t(value INTEGER)');
+  db.exec('INSERT INTO t WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 50) SELECT x FROM c');
+  let read = 0;
+  // A window call's arguments are evaluated as its input row is read.
+  db.function('tick', (x: never) => (read++, x));
+  const ahead = (sql: string): number[] => {
+    read = 0;
+    const out: number[] = [];
+    for (const _ of db.prepare(sql).pluck().iterate()) out.push(read);
+    return out;
+  };
+  const range = (n: number, f: (r: number) => number): number[] => Array.from({ length: n }, (_, r) => f(r));
+  assert.equal(ahead('SELECT sum(tick(value)) OVER (ROWS UNBOUNDED PRECEDING) FROM t'), range(50, (r) => r + 1));
+  assert.equal(ahead('SELECT sum(tick(value)) OVER (ROWS BETWEEN 1 PRECEDING AND 2 FOLLOWING) FROM t'), range(50, (r) => Math.min(50, r + 3)));
+  assert.equal(ahead('SELECT row_number() OVER (), first_value(tick(value)) OVER (ROWS 3 PRECEDING) FROM t'), range(50, (r) => r + 1));
+  assert.equal(ahead('SELECT sum(tick(value)) OVER (ORDER BY value ROWS CURRENT ROW) FROM t'), range(50, () => 50));
+  assert.equal(ahead('SELECT sum(tick(value)) OVER () FROM t'), range(50, () => 50));
+  db.close();
+});
+
+test('a streaming frame holds its frame, not the table, in the temp memory budget', () => {
+  // The budget is the counter: 20,000 rows of 50 characters need ~2 MiB buffered, 16 times this limit.
+  const db = new Database(':memory:', { tempMemoryLimit: 128 * 1024 });
+  db.exec('CREATE TABLE big(x)');
+  db.exec("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 20000) INSERT INTO big SELECT printf('%050d', i) FROM c");
+  const q = (sql: string): unknown[][] => db.prepare(sql).raw().all() as unknown[][];
+  assert.equal(q('SELECT count(*), max(n), max(l) FROM (SELECT count(*) OVER (ROWS 1 PRECEDING) n, length(group_concat(x) OVER (ROWS BETWEEN 2 PRECEDING AND 3 FOLLOWING)) l FROM big)'), [[20000, 2, 305]]);
+  assert.equal(q('SELECT max(s) FROM (SELECT sum(rowid) OVER (ROWS UNBOUNDED PRECEDING) s, row_number() OVER () FROM big)'), [[200010000]]);
+  assert.equal(q('SELECT count(DISTINCT f), max(l) FROM (SELECT first_value(x) OVER (ROWS UNBOUNDED PRECEDING) f, last_value(x) OVER (ROWS BETWEEN 5 PRECEDING AND 1 FOLLOWING) l FROM big)'), [[1, '0'.repeat(45) + '20000']]);
+  for (const sql of ['SELECT count(*) OVER (ORDER BY x ROWS 1 PRECEDING) FROM big', 'SELECT count(*) OVER (ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM big']) {
+    try {
+      q(sql);
+      assert.unreachable(`no TOO_BIG: ${sql}`);
+    } catch (e) {
+      assert.ok(isHeliosError(e, 'TOO_BIG'), String(e));
+    }
+  }
+  db.close();
+});
+
+test('a streaming frame over a join gives what the buffered path gives, though the join advances between output rows', () => {
+  const db = new Database(':memory:');
+  db.exec('CREATE TABLE a(k, v); CREATE TABLE b(k, w)');
+  db.exec('INSERT INTO a WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 30) SELECT i, i * 7 % 11 FROM c');
+  db.exec('INSERT INTO b WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 30) SELECT i, i * 5 % 13 FROM c');
+  // EXCLUDE NO OTHERS takes the buffered full-scan path over the same rows in the same order.
+  const q = (x: string): unknown[][] =>
+    db
+      .prepare(
+        `SELECT a.k, b.k, a.v + b.w, sum(a.v * b.w) OVER (ROWS BETWEEN 2 PRECEDING AND 3 FOLLOWING ${x}), (SELECT count(*) FROM b b2 WHERE b2.w < a.v) FROM a, b WHERE b.k <= a.k % 7 AND b.w > a.v % 3`,
+      )
+      .raw()
+      .all() as unknown[][];
+  const streamed = q('');
+  assert.ok(streamed.length > 50, `${streamed.length} rows`);
+  assert.equal(streamed, q('EXCLUDE NO OTHERS'));
+  db.close();
 });
 
 test.run();

@@ -10,16 +10,27 @@
  * sqlite3WindowCompare does). Running (`openWindowCursor`) is SQLite's
  * rewrite made direct:
  *
- *   1. Every row the SELECT's FROM/WHERE (or GROUP BY/HAVING) produces is
- *      buffered: a copy of its source rows, the window keys, the call
- *      arguments. The rows count against the statement's TempBudget, so a
- *      huge partition is TOO_BIG, never an out-of-memory crash.
- *   2. Windows are processed last to first: each one sorts the rows (a stable
- *      sort) by its PARTITION BY then ORDER BY and computes its calls over
- *      each partition. The first window is sorted last, so without ORDER BY
- *      the rows come out in its order — SQLite's order too (its outermost
- *      co-routine is the first window's).
- *   3. Each row's source rows are restored into the frame and the result
+ *   1. Each row the SELECT's FROM/WHERE (or GROUP BY/HAVING) produces is
+ *      buffered as it is read: a copy of its source rows, the window keys,
+ *      the call arguments. Buffered rows count against the statement's
+ *      TempBudget, so a huge partition is TOO_BIG, never an out-of-memory
+ *      crash; a row is given back once every stage and the output let it go.
+ *   2. Each window is a stage, last to first, each feeding the one before (as
+ *      SQLite's co-routines nest): a stage sorts the rows (a stable sort) by
+ *      its PARTITION BY then ORDER BY unless they already come in that order,
+ *      and works one partition at a time. The first window is sorted last,
+ *      so without ORDER BY the rows come out in its order — SQLite's order
+ *      too (its outermost co-routine is the first window's).
+ *   3. A row's values are computed when the row is pulled: a user aggregate
+ *      is stepped, inverted and asked for its result as many times as SQLite
+ *      does by then (a test counts them against SQLite; the interleaving of
+ *      steps and inverses differs), so `LIMIT n` stops its steps and its
+ *      error comes after the rows before it were returned. A stage
+ *      that can stream (no sort, a ROWS frame not ending at UNBOUNDED
+ *      FOLLOWING, no EXCLUDE, functions that read their frame only) reads
+ *      ahead only as far as the frame ends and drops the rows no frame can
+ *      reach again; the others read their whole partition first.
+ *   4. Each row's source rows are restored into the frame and the result
  *      columns evaluated.
  *
  * An aggregate's frame slides forward only (both ends are non-decreasing),
@@ -286,12 +297,52 @@ interface Buffered {
   /** Per call: whether the row passes the call's FILTER. */
   readonly pass: boolean[] | null;
   readonly res: SqlValue[];
+  /** The budget bytes the row holds until its last holder lets it go. */
+  readonly bytes: number;
+  /** How many of its holders (each stage, then the output) have let it go. */
+  drops: number;
+}
+
+/** Buffered rows in the order one stage hands them on; undefined once exhausted. */
+interface BufferedSource {
+  next(): Buffered | undefined;
+}
+
+/** What the stages of one window cursor share. */
+interface Pipeline {
+  readonly w: WindowNode;
+  readonly f: Frame;
+  readonly budget: TempBudget;
+  /** Every stage and the output hold each row once: it is given back to the budget after the last lets it go. */
+  readonly holders: number;
+  /** Budget bytes held now (rows not yet let go by every holder, and parts of a row whose buffering failed). */
+  held: number;
+}
+
+function letGo(p: Pipeline, b: Buffered): void {
+  if (++b.drops === p.holders) {
+    p.budget.release(b.bytes);
+    p.held -= b.bytes;
+  }
 }
 
 /**
- * The window stage: buffers every row `input` binds, computes every call,
- * then hands out `project(f)` for each row (with its source rows restored),
- * DISTINCT applied when `distinct` gives the collations.
+ * The window stage: reads the rows `input` binds only as the stages need
+ * them, computes each call's value for a row as the row is pulled, and hands
+ * out `project(f)` for each row (with its source rows restored), DISTINCT
+ * applied when `distinct` gives the collations.
+ *
+ * The stages are the windows, last to first (each feeds the one before, as
+ * SQLite's co-routines nest): a stage whose PARTITION BY/ORDER BY the rows
+ * are not already in reads all of them and sorts them (stable); every stage
+ * then works one partition at a time. A stage whose frame and functions can
+ * stream (`streams`) buffers its partition only as far as the frame reaches
+ * ahead and drops each row once no frame can include it again, so a running
+ * sum over a table holds a few rows, not the table; any other stage reads
+ * its whole partition first. Either way an aggregate steps, inverts and
+ * reports a row's frame only when that row is pulled: `LIMIT n` over a
+ * streaming frame steps a user aggregate about n times, and its error
+ * surfaces after the rows before it were returned.
  */
 export function openWindowCursor(
   w: WindowNode,
@@ -301,90 +352,116 @@ export function openWindowCursor(
   project: (f: Frame) => Row,
   distinct: { readonly colls: readonly Collation[]; readonly width: number } | null,
 ): WindowRowCursor {
-  let rows: Buffered[] | null = null;
-  let i = 0;
-  let held = 0;
+  const p: Pipeline = { w, f, budget, holders: w.specs.length + 1, held: 0 };
+  const src = inputSource(p, input);
+  let top: BufferedSource = src;
+  let sortedAs: string | null = null;
+  for (let s = w.specs.length - 1; s >= 0; s--) {
+    const sp = w.specs[s]!;
+    const sortKey = sp.partition.length + sp.order.length === 0 ? null : sp.sortKey;
+    // The first window is sorted last, so without ORDER BY the rows come out in its order (SQLite's too).
+    top = openStage(p, s, top, sortKey !== null && sortKey !== sortedAs);
+    if (sortKey !== null) sortedAs = sortKey;
+  }
+  let closed = false;
+  let seenHeld = 0;
   const seen = distinct !== null ? new Set<string>() : null;
-  const build = (): Buffered[] => {
-    const out: Buffered[] = [];
-    const nSnap = w.snapshot.length;
-    const specs = w.specs;
-    const calls = w.calls;
-    const anyFilter = calls.some((c) => c.filter !== null);
-    try {
-      while (input.next()) {
-        const snap = new Array<Row>(nSnap);
-        for (let k = 0; k < nSnap; k++) {
-          const r = f.rows[w.snapshot[k]!]!;
-          held += budget.row(r);
-          snap[k] = r.slice();
-        }
-        const keys = new Array<SqlValue[]>(specs.length);
-        for (let s = 0; s < specs.length; s++) {
-          const sp = specs[s]!;
-          const kv = new Array<SqlValue>(sp.partition.length + sp.order.length);
-          let j = 0;
-          for (const p of sp.partition) kv[j++] = p(f);
-          for (const o of sp.order) kv[j++] = o.ev(f);
-          held += budget.row(kv);
-          keys[s] = kv;
-        }
-        const args = new Array<SqlValue[]>(calls.length);
-        for (let c = 0; c < calls.length; c++) {
-          const evs = calls[c]!.args;
-          const a = new Array<SqlValue>(evs.length);
-          for (let j = 0; j < evs.length; j++) a[j] = evs[j]!(f);
-          held += budget.row(a);
-          args[c] = a;
-        }
-        let pass: boolean[] | null = null;
-        if (anyFilter) {
-          pass = calls.map((c) => c.filter === null || isTruthy(c.filter(f)) === true);
-        }
-        held += budget.take(16 + 16 * calls.length);
-        out.push({ snap, keys, args, pass, res: new Array<SqlValue>(calls.length) });
-      }
-    } finally {
-      input.close();
-    }
-    if (out.length === 0) return out;
-    let sortedAs: string | null = null;
-    for (let s = specs.length - 1; s >= 0; s--) {
-      const sp = specs[s]!;
-      const sortKey = sp.partition.length + sp.order.length === 0 ? null : sp.sortKey;
-      // A stable sort: rows equal under this window keep the order the previous one left.
-      if (sortKey !== null && sortKey !== sortedAs) out.sort(specCompare(sp, s));
-      if (sortKey !== null) sortedAs = sortKey;
-      computeSpec(sp, s, w, out, f);
-    }
-    return out;
-  };
+  const slots = w.snapshot;
   return {
     next(): Row | undefined {
-      const rs = (rows ??= build());
-      const slots = w.snapshot;
-      while (i < rs.length) {
-        const b = rs[i++]!;
+      if (closed) return undefined;
+      for (;;) {
+        const b = top.next();
+        if (b === undefined) {
+          src.close();
+          return undefined;
+        }
         for (let k = 0; k < slots.length; k++) f.rows[slots[k]!] = b.snap[k]!;
         f.rows[w.slot] = b.res;
         const row = project(f);
+        letGo(p, b);
         if (seen !== null) {
           const k = rowKey(row.length === distinct!.width ? row : row.slice(0, distinct!.width), distinct!.colls);
           if (seen.has(k)) continue;
-          held += budget.take(k.length * 2 + 32);
+          seenHeld += budget.take(k.length * 2 + 32);
           seen.add(k);
         }
         return row;
       }
-      return undefined;
     },
     close(): void {
-      if (rows === null) input.close();
-      rows = [];
+      closed = true;
+      src.close();
       seen?.clear();
-      budget.release(held);
-      held = 0;
+      budget.release(p.held + seenHeld);
+      p.held = 0;
+      seenHeld = 0;
     },
+  };
+}
+
+/** The input's rows, buffered: copies of the source rows, the window keys, the call arguments and FILTERs. */
+function inputSource(p: Pipeline, input: WindowInput): BufferedSource & { close(): void } {
+  const { w, f, budget } = p;
+  const nSnap = w.snapshot.length;
+  const specs = w.specs;
+  const calls = w.calls;
+  const anyFilter = calls.some((c) => c.filter !== null);
+  // The rows the input bound last (not copies): rebound before it advances, since the output binds
+  // earlier rows' copies in between and a join reads its outer rows from the frame.
+  let bound: Row[] | null = null;
+  let open = true;
+  const close = (): void => {
+    if (!open) return;
+    open = false;
+    input.close();
+  };
+  return {
+    next(): Buffered | undefined {
+      if (!open) return undefined;
+      if (bound !== null) for (let k = 0; k < nSnap; k++) f.rows[w.snapshot[k]!] = bound[k]!;
+      if (!input.next()) {
+        close();
+        return undefined;
+      }
+      bound ??= new Array<Row>(nSnap);
+      // Bytes are added to p.held as they are taken, so a TOO_BIG part-way is given back at close.
+      let bytes = 0;
+      let n: number;
+      const snap = new Array<Row>(nSnap);
+      for (let k = 0; k < nSnap; k++) {
+        const r = f.rows[w.snapshot[k]!]!;
+        bound[k] = r;
+        p.held += n = budget.row(r);
+        bytes += n;
+        snap[k] = r.slice();
+      }
+      const keys = new Array<SqlValue[]>(specs.length);
+      for (let s = 0; s < specs.length; s++) {
+        const sp = specs[s]!;
+        const kv = new Array<SqlValue>(sp.partition.length + sp.order.length);
+        let j = 0;
+        for (const e of sp.partition) kv[j++] = e(f);
+        for (const o of sp.order) kv[j++] = o.ev(f);
+        p.held += n = budget.row(kv);
+        bytes += n;
+        keys[s] = kv;
+      }
+      const args = new Array<SqlValue[]>(calls.length);
+      for (let c = 0; c < calls.length; c++) {
+        const evs = calls[c]!.args;
+        const a = new Array<SqlValue>(evs.length);
+        for (let j = 0; j < evs.length; j++) a[j] = evs[j]!(f);
+        p.held += n = budget.row(a);
+        bytes += n;
+        args[c] = a;
+      }
+      const pass = anyFilter ? calls.map((c) => c.filter === null || isTruthy(c.filter(f)) === true) : null;
+      p.held += n = budget.take(16 + 16 * calls.length);
+      bytes += n;
+      return { snap, keys, args, pass, res: new Array<SqlValue>(calls.length), bytes, drops: 0 };
+    },
+    close,
   };
 }
 
@@ -455,12 +532,52 @@ interface Peers {
   readonly gEnd: number[];
 }
 
-function computeSpec(sp: WindowSpec, s: number, w: WindowNode, rows: Buffered[], f: Frame): void {
-  const rowsUnits = sp.units === 'ROWS';
+/** One call's values over one partition. */
+interface Runner {
+  /** Row r's value; called for r = 0, 1, … in order, once each. */
+  value(r: number): SqlValue;
+  /** The lowest row a later value() may read: a streaming stage drops the rows below it. */
+  low(): number;
+}
+
+/** How a stage finds row r's frame [startOf(r), endOf(r)) and the rows in it. */
+interface FrameOf {
+  readonly at: (i: number) => Buffered;
+  readonly startOf: (r: number) => number;
+  readonly endOf: (r: number) => number;
+  /** Null in a streaming stage (ROWS frames, no EXCLUDE: nothing needs peers). */
+  readonly peers: Peers | null;
+  /** The partition's row count; -1 in a streaming stage (not known until it ends). */
+  readonly n: number;
+}
+
+/** The built-in functions a streaming stage computes: each reads its frame only (row_number nothing). */
+const STREAMING_BUILTINS: ReadonlySet<string> = new Set(['row_number', 'first_value', 'last_value', 'nth_value']);
+
+/**
+ * Whether a stage can stream, as SQLite's windowCodeStep does without
+ * reading the partition first: no sort, a ROWS frame that does not end at
+ * UNBOUNDED FOLLOWING and has no EXCLUDE, and functions that read their
+ * frame only (ranking by peers, ntile, percent_rank, cume_dist, lead and
+ * lag see the partition).
+ */
+function streams(sp: WindowSpec, calls: readonly WindowCall[], sort: boolean): boolean {
+  if (sort || sp.units !== 'ROWS' || sp.fullScan || sp.end.kind === 'UnboundedFollowing') return false;
+  return calls.every((c) => c.builtin === null || STREAMING_BUILTINS.has(c.builtin));
+}
+
+/** Frame offsets, evaluated once and checked as SQLite checks them (only when there are rows). */
+interface Offsets {
+  readonly startN: number;
+  readonly endN: number;
+  readonly startV: SqlValue;
+  readonly endV: SqlValue;
+}
+
+function evalOffsets(sp: WindowSpec, f: Frame): Offsets {
   const range = sp.units === 'RANGE';
-  // Offsets: evaluated once, checked as SQLite checks them (only when there are rows).
-  let startN: number = 0;
-  let endN: number = 0;
+  let startN = 0;
+  let endN = 0;
   let startV: SqlValue = null;
   let endV: SqlValue = null;
   if (sp.start.offset !== null) {
@@ -473,132 +590,289 @@ function computeSpec(sp: WindowSpec, s: number, w: WindowNode, rows: Buffered[],
     if (range) endV = rangeOffset(v, false);
     else endN = rowsOffset(v, false);
   }
+  return { startN, endN, startV, endV };
+}
+
+/**
+ * One window's stage: the rows of `upstream` (sorted first when `sort`),
+ * each handed on once this window's calls hold its values.
+ */
+function openStage(p: Pipeline, s: number, upstream: BufferedSource, sort: boolean): BufferedSource {
+  const sp = p.w.specs[s]!;
   const callIdx: number[] = [];
-  for (let c = 0; c < w.calls.length; c++) if (w.calls[c]!.spec === s) callIdx.push(c);
+  for (let c = 0; c < p.w.calls.length; c++) if (p.w.calls[c]!.spec === s) callIdx.push(c);
+  const streaming = streams(sp, callIdx.map((c) => p.w.calls[c]!), sort);
   const np = sp.partition.length;
   const pc = sp.partitionColls;
-  const order = sp.order;
-  const nTotal = rows.length;
-  let p0 = 0;
-  while (p0 < nTotal) {
-    let p1 = p0 + 1;
+  /** A sorting stage's rows, once sorted, and where its next partition starts. */
+  let sorted: (Buffered | undefined)[] | null = null;
+  let sortedAt = 0;
+  let exhausted = false;
+  /** The first row of the next partition, read while looking for the end of this one. */
+  let pending: Buffered | undefined;
+  let offsets: Offsets | null = null;
+  // The current partition: rows[head + i - base] is its row i, for base <= i < base + rows.length - head.
+  let inPart = false;
+  let first: SqlValue[] | null = null;
+  let rows: (Buffered | undefined)[] = [];
+  let head = 0;
+  let base = 0;
+  let ended = false;
+  let runners: Runner[] = [];
+  let r = 0;
+  const pull = (): Buffered | undefined => {
+    let b = pending;
+    pending = undefined;
+    if (b === undefined) {
+      if (exhausted) return undefined;
+      b = upstream.next();
+      if (b === undefined) {
+        exhausted = true;
+        return undefined;
+      }
+    }
     if (np > 0) {
-      const k0 = rows[p0]!.keys[s]!;
-      while (p1 < nTotal) {
-        const k1 = rows[p1]!.keys[s]!;
-        let same = true;
+      const k = b.keys[s]!;
+      if (first === null) first = k;
+      else {
         for (let j = 0; j < np; j++) {
-          if (compareValues(k0[j]!, k1[j]!, pc[j]!) !== 0) {
-            same = false;
-            break;
+          if (compareValues(first[j]!, k[j]!, pc[j]!) !== 0) {
+            pending = b;
+            return undefined;
           }
         }
+      }
+    }
+    return b;
+  };
+  const count = (): number => base + rows.length - head;
+  /** Whether the partition has a row i, reading it (and those before it) when needed. */
+  const has = (i: number): boolean => {
+    while (i >= count()) {
+      if (ended) return false;
+      const b = pull();
+      if (b === undefined) ended = true;
+      else rows.push(b);
+    }
+    return true;
+  };
+  const at = (i: number): Buffered => rows[head + i - base]!;
+  /** Lets go of the rows below `i`. */
+  const dropBelow = (i: number): void => {
+    while (base < i && head < rows.length) {
+      letGo(p, rows[head]!);
+      rows[head++] = undefined;
+      base++;
+    }
+    if (head > 1024 && head * 2 > rows.length) {
+      rows = rows.slice(head);
+      head = 0;
+    }
+  };
+  /** A sorting stage's next partition: a slice of its sorted rows (all of them without PARTITION BY). */
+  const sortedPartition = (): (Buffered | undefined)[] => {
+    if (sorted === null) {
+      sorted = [];
+      for (let b = upstream.next(); b !== undefined; b = upstream.next()) sorted.push(b);
+      // A stable sort: rows equal under this window keep the order the previous one left.
+      (sorted as Buffered[]).sort(specCompare(sp, s));
+    }
+    const p0 = sortedAt;
+    let p1 = sorted.length;
+    if (np > 0 && p0 < p1) {
+      const k0 = sorted[p0]!.keys[s]!;
+      for (p1 = p0 + 1; p1 < sorted.length; p1++) {
+        const k = sorted[p1]!.keys[s]!;
+        let same = true;
+        for (let j = 0; j < np && same; j++) same = compareValues(k0[j]!, k[j]!, pc[j]!) === 0;
         if (!same) break;
-        p1++;
       }
-    } else p1 = nTotal;
-    const part = rows.slice(p0, p1);
-    const n = part.length;
-    // Peer groups (rows equal on every ORDER BY term; without ORDER BY, all are peers).
-    const grp = new Int32Array(n);
-    const gStart: number[] = [0];
-    const gEnd: number[] = [];
-    for (let r = 1; r < n; r++) {
-      let same = true;
-      const a = part[r - 1]!.keys[s]!;
-      const b = part[r]!.keys[s]!;
-      for (let j = 0; j < order.length; j++) {
-        if (termCompare(a[np + j]!, b[np + j]!, order[j]!) !== 0) {
-          same = false;
-          break;
+    }
+    sortedAt = p1;
+    if (p0 === 0 && p1 === sorted.length) return sorted;
+    const part = sorted.slice(p0, p1);
+    // The partition holds its rows now: the sorted array lets go of them, so a dropped partition is freed.
+    sorted.fill(undefined, p0, p1);
+    return part;
+  };
+  const startPartition = (): boolean => {
+    rows = sort ? sortedPartition() : [];
+    head = 0;
+    base = 0;
+    ended = sort;
+    first = null;
+    r = 0;
+    if (!has(0)) return false;
+    offsets ??= evalOffsets(sp, p.f);
+    const fr = streaming ? streamingFrame(sp, offsets, has, at, count) : bufferedFrame(sp, s, offsets, has, rows as Buffered[]);
+    runners = callIdx.map((c) => {
+      const call = p.w.calls[c]!;
+      return call.builtin !== null ? builtinRunner(call, c, sp, fr) : aggregateRunner(call, c, sp, fr);
+    });
+    return true;
+  };
+  return {
+    next(): Buffered | undefined {
+      for (;;) {
+        if (!inPart) {
+          if (!startPartition()) return undefined;
+          inPart = true;
         }
+        if (has(r)) {
+          const b = at(r);
+          for (let k = 0; k < callIdx.length; k++) b.res[callIdx[k]!] = runners[k]!.value(r);
+          r++;
+          if (streaming) {
+            let low = r;
+            for (const run of runners) low = Math.min(low, run.low());
+            dropBelow(low);
+          }
+          return b;
+        }
+        dropBelow(Infinity);
+        inPart = false;
       }
-      if (!same) {
-        gEnd.push(r);
-        gStart.push(r);
-      }
-      grp[r] = gStart.length - 1;
+    },
+  };
+}
+
+/** A ROWS frame found as rows arrive: reading ahead only as far as the frame's end. */
+function streamingFrame(sp: WindowSpec, o: Offsets, has: (i: number) => boolean, at: (i: number) => Buffered, count: () => number): FrameOf {
+  /** Row i when the partition has it, else the partition's end. */
+  const reach = (i: number): number => (has(i) ? i : count());
+  const startOf = (r: number): number => {
+    switch (sp.start.kind) {
+      case 'UnboundedPreceding':
+        return 0;
+      case 'CurrentRow':
+        return r;
+      case 'Preceding':
+        return Math.max(0, r - o.startN);
+      case 'Following':
+        return reach(r + o.startN);
+      case 'UnboundedFollowing':
+        return reach(Number.MAX_SAFE_INTEGER);
     }
-    gEnd.push(n);
-    const peers: Peers = { grp, gStart, gEnd };
-    const G = gStart.length;
-    // RANGE offsets compare the one ORDER BY value.
-    const t0 = order[0];
-    const rangeBound = (r: number, b: CompiledBound, off: SqlValue): SqlValue => {
-      const v = part[r]!.keys[s]![np]!;
-      if (!isNumeric(v)) return v;
-      const back = b.kind === 'Preceding' !== t0!.desc;
-      return back ? subtract(v, off) : add(v, off);
-    };
-    const firstAtLeast = (lo: SqlValue): number => {
-      let a = 0;
-      let z = n;
-      while (a < z) {
-        const m = (a + z) >> 1;
-        if (termCompare(part[m]!.keys[s]![np]!, lo, t0!) < 0) a = m + 1;
-        else z = m;
-      }
-      return a;
-    };
-    const firstAbove = (hi: SqlValue): number => {
-      let a = 0;
-      let z = n;
-      while (a < z) {
-        const m = (a + z) >> 1;
-        if (termCompare(part[m]!.keys[s]![np]!, hi, t0!) <= 0) a = m + 1;
-        else z = m;
-      }
-      return a;
-    };
-    const startOf = (r: number): number => {
-      const b = sp.start;
-      switch (b.kind) {
-        case 'UnboundedPreceding':
-          return 0;
-        case 'CurrentRow':
-          return rowsUnits ? r : gStart[grp[r]!]!;
-        case 'Preceding':
-          if (rowsUnits) return Math.max(0, r - startN);
-          if (range) return firstAtLeast(rangeBound(r, b, startV));
-          return gStart[Math.max(0, grp[r]! - startN)]!;
-        case 'Following':
-          if (rowsUnits) return Math.min(n, r + startN);
-          if (range) return firstAtLeast(rangeBound(r, b, startV));
-          return grp[r]! + startN < G ? gStart[grp[r]! + startN]! : n;
-        case 'UnboundedFollowing':
-          return n;
-      }
-    };
-    const endOf = (r: number): number => {
-      const b = sp.end;
-      switch (b.kind) {
-        case 'UnboundedFollowing':
-          return n;
-        case 'CurrentRow':
-          return rowsUnits ? r + 1 : gEnd[grp[r]!]!;
-        case 'Preceding':
-          if (rowsUnits) return Math.max(0, r - endN + 1);
-          if (range) return firstAbove(rangeBound(r, b, endV));
-          return grp[r]! - endN >= 0 ? gEnd[grp[r]! - endN]! : 0;
-        case 'Following':
-          if (rowsUnits) return Math.min(n, r + endN + 1);
-          if (range) return firstAbove(rangeBound(r, b, endV));
-          return gEnd[Math.min(G - 1, grp[r]! + endN)]!;
-        case 'UnboundedPreceding':
-          return 0;
-      }
-    };
-    for (const c of callIdx) {
-      const call = w.calls[c]!;
-      if (call.builtin !== null) builtinCall(call, c, part, peers, sp, startOf, endOf);
-      else aggregateCall(call, c, part, peers, sp, startOf, endOf);
+  };
+  const endOf = (r: number): number => {
+    switch (sp.end.kind) {
+      case 'CurrentRow':
+        return r + 1;
+      case 'Preceding':
+        return Math.max(0, r - o.endN + 1);
+      case 'Following':
+        return has(r + o.endN) ? r + o.endN + 1 : count();
+      case 'UnboundedFollowing':
+        return reach(Number.MAX_SAFE_INTEGER);
+      case 'UnboundedPreceding':
+        return 0;
     }
-    p0 = p1;
+  };
+  return { at, startOf, endOf, peers: null, n: -1 };
+}
+
+/** Any frame, over the whole partition read first: its peer groups, and RANGE bounds by binary search. */
+function bufferedFrame(sp: WindowSpec, s: number, o: Offsets, has: (i: number) => boolean, part: Buffered[]): FrameOf {
+  let n = 0;
+  while (has(n)) n++;
+  const rowsUnits = sp.units === 'ROWS';
+  const range = sp.units === 'RANGE';
+  const { startN, endN, startV, endV } = o;
+  const np = sp.partition.length;
+  const order = sp.order;
+  // Peer groups (rows equal on every ORDER BY term; without ORDER BY, all are peers).
+  const grp = new Int32Array(n);
+  const gStart: number[] = [0];
+  const gEnd: number[] = [];
+  for (let r = 1; r < n; r++) {
+    let same = true;
+    const a = part[r - 1]!.keys[s]!;
+    const b = part[r]!.keys[s]!;
+    for (let j = 0; j < order.length; j++) {
+      if (termCompare(a[np + j]!, b[np + j]!, order[j]!) !== 0) {
+        same = false;
+        break;
+      }
+    }
+    if (!same) {
+      gEnd.push(r);
+      gStart.push(r);
+    }
+    grp[r] = gStart.length - 1;
   }
+  gEnd.push(n);
+  const G = gStart.length;
+  // RANGE offsets compare the one ORDER BY value.
+  const t0 = order[0];
+  const rangeBound = (r: number, b: CompiledBound, off: SqlValue): SqlValue => {
+    const v = part[r]!.keys[s]![np]!;
+    if (!isNumeric(v)) return v;
+    const back = b.kind === 'Preceding' !== t0!.desc;
+    return back ? subtract(v, off) : add(v, off);
+  };
+  const firstAtLeast = (lo: SqlValue): number => {
+    let a = 0;
+    let z = n;
+    while (a < z) {
+      const m = (a + z) >> 1;
+      if (termCompare(part[m]!.keys[s]![np]!, lo, t0!) < 0) a = m + 1;
+      else z = m;
+    }
+    return a;
+  };
+  const firstAbove = (hi: SqlValue): number => {
+    let a = 0;
+    let z = n;
+    while (a < z) {
+      const m = (a + z) >> 1;
+      if (termCompare(part[m]!.keys[s]![np]!, hi, t0!) <= 0) a = m + 1;
+      else z = m;
+    }
+    return a;
+  };
+  const startOf = (r: number): number => {
+    const b = sp.start;
+    switch (b.kind) {
+      case 'UnboundedPreceding':
+        return 0;
+      case 'CurrentRow':
+        return rowsUnits ? r : gStart[grp[r]!]!;
+      case 'Preceding':
+        if (rowsUnits) return Math.max(0, r - startN);
+        if (range) return firstAtLeast(rangeBound(r, b, startV));
+        return gStart[Math.max(0, grp[r]! - startN)]!;
+      case 'Following':
+        if (rowsUnits) return Math.min(n, r + startN);
+        if (range) return firstAtLeast(rangeBound(r, b, startV));
+        return grp[r]! + startN < G ? gStart[grp[r]! + startN]! : n;
+      case 'UnboundedFollowing':
+        return n;
+    }
+  };
+  const endOf = (r: number): number => {
+    const b = sp.end;
+    switch (b.kind) {
+      case 'UnboundedFollowing':
+        return n;
+      case 'CurrentRow':
+        return rowsUnits ? r + 1 : gEnd[grp[r]!]!;
+      case 'Preceding':
+        if (rowsUnits) return Math.max(0, r - endN + 1);
+        if (range) return firstAbove(rangeBound(r, b, endV));
+        return grp[r]! - endN >= 0 ? gEnd[grp[r]! - endN]! : 0;
+      case 'Following':
+        if (rowsUnits) return Math.min(n, r + endN + 1);
+        if (range) return firstAbove(rangeBound(r, b, endV));
+        return gEnd[Math.min(G - 1, grp[r]! + endN)]!;
+      case 'UnboundedPreceding':
+        return 0;
+    }
+  };
+  return { at: (i) => part[i]!, startOf, endOf, peers: { grp, gStart, gEnd }, n };
 }
 
 /** The rows of row r's frame [s, e) left after EXCLUDE, as up to three [from, to) ranges in order. */
-function frameRanges(sp: WindowSpec, r: number, s: number, e: number, peers: Peers): number[] {
+function frameRanges(sp: WindowSpec, r: number, s: number, e: number, peers: Peers | null): number[] {
   if (s >= e) return [];
   const out: number[] = [];
   const push = (a: number, b: number): void => {
@@ -614,9 +888,10 @@ function frameRanges(sp: WindowSpec, r: number, s: number, e: number, peers: Pee
       break;
     case 'GROUP':
     case 'TIES': {
-      const g = peers.grp[r]!;
-      const gs = peers.gStart[g]!;
-      const ge = peers.gEnd[g]!;
+      const { grp, gStart, gEnd } = peers!;
+      const g = grp[r]!;
+      const gs = gStart[g]!;
+      const ge = gEnd[g]!;
       push(s, Math.min(e, gs));
       if (sp.exclude === 'TIES' && r >= s && r < e) push(r, r + 1);
       push(Math.max(s, ge), e);
@@ -626,21 +901,23 @@ function frameRanges(sp: WindowSpec, r: number, s: number, e: number, peers: Pee
   return out;
 }
 
-function aggregateCall(call: WindowCall, c: number, part: Buffered[], peers: Peers, sp: WindowSpec, startOf: (r: number) => number, endOf: (r: number) => number): void {
+function aggregateRunner(call: WindowCall, c: number, sp: WindowSpec, fr: FrameOf): Runner {
   const def = call.def!;
-  const n = part.length;
+  const { at, startOf, endOf } = fr;
   const passes = (r: number): boolean => {
-    const p = part[r]!.pass;
+    const p = at(r).pass;
     return p === null || p[c]!;
   };
   if (sp.fullScan) {
-    for (let r = 0; r < n; r++) {
-      const rs = frameRanges(sp, r, startOf(r), endOf(r), peers);
-      const acc = def.create(call.coll);
-      for (let k = 0; k < rs.length; k += 2) for (let x = rs[k]!; x < rs[k + 1]!; x++) if (passes(x)) acc.step(part[x]!.args[c]!);
-      part[r]!.res[c] = acc.result();
-    }
-    return;
+    return {
+      value(r) {
+        const rs = frameRanges(sp, r, startOf(r), endOf(r), fr.peers);
+        const acc = def.create(call.coll);
+        for (let k = 0; k < rs.length; k += 2) for (let x = rs[k]!; x < rs[k + 1]!; x++) if (passes(x)) acc.step(at(x).args[c]!);
+        return acc.result();
+      },
+      low: () => 0,
+    };
   }
   const moving = sp.start.kind !== 'UnboundedPreceding';
   const make = moving && def.createSliding !== undefined ? def.createSliding : def.create;
@@ -649,18 +926,27 @@ function aggregateCall(call: WindowCall, c: number, part: Buffered[], peers: Pee
   // The accumulator holds the rows [lo, hi) that pass the filter.
   let lo = 0;
   let hi = 0;
-  for (let r = 0; r < n; r++) {
-    const s = startOf(r);
-    const e = endOf(r);
-    if (s > lo && !inverse) {
-      acc = make(call.coll);
-      lo = hi = s;
-    }
-    for (; hi < e; hi++) if (hi >= lo && passes(hi)) acc.step(part[hi]!.args[c]!);
-    for (; lo < s; lo++) if (lo < hi && passes(lo)) acc.inverse!(part[lo]!.args[c]!);
-    if (hi < lo) hi = lo;
-    part[r]!.res[c] = acc.result();
-  }
+  // RANGE and GROUPS give peers one frame: its value is asked for once per peer group, as SQLite does.
+  const grp = sp.units !== 'ROWS' ? fr.peers!.grp : null;
+  let last: SqlValue = null;
+  return {
+    value(r) {
+      if (grp !== null && r > 0 && grp[r] === grp[r - 1]) return last;
+      const s = startOf(r);
+      const e = endOf(r);
+      if (s > lo && !inverse) {
+        acc = make(call.coll);
+        lo = hi = s;
+      }
+      for (; hi < e; hi++) if (hi >= lo && passes(hi)) acc.step(at(hi).args[c]!);
+      for (; lo < s; lo++) if (lo < hi && passes(lo)) acc.inverse!(at(lo).args[c]!);
+      if (hi < lo) hi = lo;
+      last = acc.result();
+      return last;
+    },
+    // A frame whose start never moves only steps on; one that moves reads [lo, hi) again (inverse) or from its new start.
+    low: () => (moving ? Math.min(lo, hi) : hi),
+  };
 }
 
 function positiveN(v: SqlValue): number | null {
@@ -672,86 +958,91 @@ function positiveN(v: SqlValue): number | null {
   return x;
 }
 
-function builtinCall(call: WindowCall, c: number, part: Buffered[], peers: Peers, sp: WindowSpec, startOf: (r: number) => number, endOf: (r: number) => number): void {
-  const n = part.length;
-  const { grp, gStart, gEnd } = peers;
+function builtinRunner(call: WindowCall, c: number, sp: WindowSpec, fr: FrameOf): Runner {
+  const { at, startOf, endOf, n } = fr;
+  const none = (): number => Infinity;
+  const peers = (): Peers => fr.peers!;
   switch (call.builtin) {
     case 'row_number':
-      for (let r = 0; r < n; r++) part[r]!.res[c] = r + 1;
-      return;
+      return { value: (r) => r + 1, low: none };
     case 'rank':
-      for (let r = 0; r < n; r++) part[r]!.res[c] = gStart[grp[r]!]! + 1;
-      return;
+      return { value: (r) => peers().gStart[peers().grp[r]!]! + 1, low: none };
     case 'dense_rank':
-      for (let r = 0; r < n; r++) part[r]!.res[c] = grp[r]! + 1;
-      return;
+      return { value: (r) => peers().grp[r]! + 1, low: none };
     case 'percent_rank':
-      for (let r = 0; r < n; r++) part[r]!.res[c] = makeReal(n > 1 ? gStart[grp[r]!]! / (n - 1) : 0);
-      return;
+      return { value: (r) => makeReal(n > 1 ? peers().gStart[peers().grp[r]!]! / (n - 1) : 0), low: none };
     case 'cume_dist':
-      for (let r = 0; r < n; r++) part[r]!.res[c] = makeReal(gEnd[grp[r]!]! / n);
-      return;
+      return { value: (r) => makeReal(peers().gEnd[peers().grp[r]!]! / n), low: none };
     case 'ntile': {
       // As SQLite's ntileStepFunc: the argument of the partition's first row, as an integer.
-      const iv = toInteger(part[0]!.args[c]![0]!);
+      const iv = toInteger(at(0).args[c]![0]!);
       const nParam = typeof iv === 'bigint' ? (iv > 0n ? Number.MAX_SAFE_INTEGER : 0) : iv;
       if (nParam <= 0) throw sqlErr('argument of ntile must be a positive integer');
       const nSize = Math.floor(n / nParam);
-      for (let r = 0; r < n; r++) {
-        let v: number;
-        if (nSize === 0) v = r + 1;
-        else {
-          const nLarge = n - nParam * nSize;
-          const iSmall = nLarge * (nSize + 1);
-          v = r < iSmall ? 1 + Math.floor(r / (nSize + 1)) : 1 + nLarge + Math.floor((r - iSmall) / nSize);
-        }
-        part[r]!.res[c] = v;
-      }
-      return;
+      const nLarge = n - nParam * nSize;
+      const iSmall = nLarge * (nSize + 1);
+      return {
+        value: (r) => (nSize === 0 ? r + 1 : r < iSmall ? 1 + Math.floor(r / (nSize + 1)) : 1 + nLarge + Math.floor((r - iSmall) / nSize)),
+        low: none,
+      };
     }
     case 'lag':
     case 'lead': {
       const lead = call.builtin === 'lead';
-      for (let r = 0; r < n; r++) {
-        const a = part[r]!.args[c]!;
-        const dflt = a.length > 2 ? a[2]! : null;
-        // SQLite adds the offset to the row's position in the partition and seeks that
-        // position: a NULL, fractional or out-of-range target gives the default.
-        const pos = a.length < 2 ? r + 1 + (lead ? 1 : -1) : (lead ? add : subtract)(r + 1, a[1]!);
-        const t = targetPosition(pos);
-        part[r]!.res[c] = t !== null && t >= 1 && t <= n ? part[t - 1]!.args[c]![0]! : dflt;
-      }
-      return;
+      return {
+        value(r) {
+          const a = at(r).args[c]!;
+          const dflt = a.length > 2 ? a[2]! : null;
+          // SQLite adds the offset to the row's position in the partition and seeks that
+          // position: a NULL, fractional or out-of-range target gives the default.
+          const pos = a.length < 2 ? r + 1 + (lead ? 1 : -1) : (lead ? add : subtract)(r + 1, a[1]!);
+          const t = targetPosition(pos);
+          return t !== null && t >= 1 && t <= n ? at(t - 1).args[c]![0]! : dflt;
+        },
+        low: () => 0,
+      };
     }
     case 'first_value':
     case 'last_value':
     case 'nth_value': {
-      for (let r = 0; r < n; r++) {
-        let k: number;
-        const rs = frameRanges(sp, r, startOf(r), endOf(r), peers);
-        // SQLite checks N for every row, except under EXCLUDE (its full-scan path), where it
-        // checks it as frame rows are stepped: a frame left empty never checks it.
-        if (call.builtin === 'nth_value') {
-          const nv = rs.length === 0 && sp.fullScan ? 1 : positiveN(part[r]!.args[c]![1]!);
-          if (nv === null) throw sqlErr('second argument to nth_value must be a positive integer');
-          k = nv;
-        } else k = call.builtin === 'first_value' ? 1 : -1;
-        let v: SqlValue = null;
-        if (k === -1) {
-          if (rs.length > 0) v = part[rs[rs.length - 1]! - 1]!.args[c]![0]!;
-        } else {
+      const fn = call.builtin;
+      let low = 0;
+      // first_value over a ROWS frame that starts at the partition's first row: once that row is in
+      // the frame (whose end only grows), it is every later row's value too, and no row need be kept.
+      const fixed = fn === 'first_value' && sp.units === 'ROWS' && sp.start.kind === 'UnboundedPreceding' && !sp.fullScan;
+      let first: { readonly v: SqlValue } | null = null;
+      return {
+        value(r) {
+          if (first !== null) return first.v;
+          let k: number;
+          const s = startOf(r);
+          low = s;
+          const rs = frameRanges(sp, r, s, endOf(r), fr.peers);
+          // SQLite checks N for every row, except under EXCLUDE (its full-scan path), where it
+          // checks it as frame rows are stepped: a frame left empty never checks it.
+          if (fn === 'nth_value') {
+            const nv = rs.length === 0 && sp.fullScan ? 1 : positiveN(at(r).args[c]![1]!);
+            if (nv === null) throw sqlErr('second argument to nth_value must be a positive integer');
+            k = nv;
+          } else k = fn === 'first_value' ? 1 : -1;
+          if (k === -1) return rs.length > 0 ? at(rs[rs.length - 1]! - 1).args[c]![0]! : null;
           for (let j = 0; j < rs.length; j += 2) {
             const len = rs[j + 1]! - rs[j]!;
-            if (k <= len) {
-              v = part[rs[j]! + k - 1]!.args[c]![0]!;
-              break;
+            if (k > len) {
+              k -= len;
+              continue;
             }
-            k -= len;
+            const v = at(rs[j]! + k - 1).args[c]![0]!;
+            if (fixed) {
+              first = { v };
+              low = Infinity;
+            }
+            return v;
           }
-        }
-        part[r]!.res[c] = v;
-      }
-      return;
+          return null;
+        },
+        low: () => low,
+      };
     }
     default:
       throw new HeliosError('INTERNAL', `unknown window function ${call.name}`);

@@ -49,13 +49,19 @@ export function bindValue(v: unknown, where: string | number, realNumbers = fals
     case 'string':
       return v;
     case 'boolean':
+      // better-sqlite3 binds no booleans (the drop-in refuses them as it does).
+      if (realNumbers) throw new HeliosError('INVALID_ARGUMENT', BS3_BIND_TYPES);
       return v ? 1 : 0;
     default:
       // Uint8Array's slice copies; a Buffer's own slice() would only make a view.
       if (v instanceof Uint8Array) return Uint8Array.prototype.slice.call(v);
+      if (realNumbers) throw new HeliosError('INVALID_ARGUMENT', BS3_BIND_TYPES);
       throw new HeliosError('INVALID_ARGUMENT', `${paramName(where)}: SQLite can only bind numbers, strings, bigints, booleans, buffers and null`);
   }
 }
+
+/** better-sqlite3's message for a value it cannot bind (the drop-in's). */
+const BS3_BIND_TYPES = 'SQLite3 can only bind numbers, strings, bigints, buffers, and null';
 
 function paramName(where: string | number): string {
   return typeof where === 'number' ? `parameter ${where}` : where;
@@ -105,6 +111,7 @@ export function bindParameters(info: A.ParameterInfo, args: readonly unknown[], 
   for (const a of args) {
     if (Array.isArray(a)) positional.push(...a);
     else if (a !== null && (typeof a === 'function' || (typeof a === 'object' && !(a instanceof Uint8Array) && !isPlainObject(a)))) {
+      if (realNumbers) throw new HeliosError('INVALID_ARGUMENT', BS3_BIND_TYPES);
       throw new HeliosError('INVALID_ARGUMENT', 'SQLite can only bind numbers, strings, bigints, booleans, buffers and null (and named parameters from a plain object)');
     } else if (isPlainObject(a)) {
       if (named !== null) throw new HeliosError('INVALID_ARGUMENT', 'You cannot specify named parameters in two different objects');

@@ -93,8 +93,7 @@ test('an open Kysely transaction is invisible to Drizzle, and a Drizzle write wa
   });
   assert.equal(orm.select({ cents: account.cents }).from(account).where(eq(account.owner, 'ada')).get(), { cents: 900 });
   orm.insert(account).values({ owner: 'eve', cents: 1 }).run();
-  const [{ n }] = orm.select({ n: count() }).from(account).all();
-  assert.is(n, 5);
+  assert.equal(orm.select({ n: count() }).from(account).all(), [{ n: 5 }]);
   const total = await kysely.selectFrom('account').select(sql<number>`sum(cents)`.as('s')).executeTakeFirstOrThrow();
   assert.is(total.s, 1000 + 500 + 42 + 7 + 1);
 }));

@@ -116,6 +116,14 @@ export const JSON_CASES: readonly string[] = [
   `SELECT json_remove('[1]', 'x')`,
   `SELECT json_array_insert('[1,2]', '$[1]', 9), json_array_insert('[1,2]', '$[5]', 1), json_array_insert('[1,2]', '$[2]', 1), json_array_insert('[1,[2]]', '$[1][0]', 1), json_array_insert('[1,2]', '$[#]', 1), json_array_insert('{"a":[1]}', '$.b[0]', 1), json_array_insert('[1,2]', '$', 1), json_array_insert('[1,2]')`,
   `SELECT json_array_insert('{}', '$.a', 1)`,
+  // Where the walk never gets to a malformed or key step, json_array_insert changes nothing (found by the random-arguments campaign).
+  `SELECT json_array_insert(-7.2e-80, '$[', 5), json_array_insert('{}', '$[', 5), json_array_insert('[1,2]', '$.a', 5), json_array_insert('[{}]', '$[0][', 5), json_array_insert('{"a":2}', '$.a[', 5)`,
+  `SELECT json_array_insert('[1,2]', '$[', 5)`,
+  `SELECT json_array_insert('[[1]]', '$[0]x', 5)`,
+  `SELECT json_array_insert('{"a":[]}', '$.a[', 5)`,
+  `SELECT json_array_insert('{"a":1}', '$.a', 5)`,
+  `SELECT json_array_insert('{"a":2}', '$.b.c', 5)`,
+  `SELECT json_array_insert('{"a":2}', '$.b[', 5)`,
   `SELECT json_patch('{"a":1,"b":2}', '{"a":null,"c":{"d":null,"e":1}}'), json_patch('{"a":{"x":1}}', '{"a":{"y":2}}'), json_patch('[1]', '{"a":1}'), json_patch('{"a":1}', '[2]'), json_patch('{"a":1}', '"s"'), json_patch(NULL, '{}'), json_patch('{}', NULL)`,
   `SELECT hex(jsonb_patch('{"a":1,"b":2}', '{"b":3}')), json_patch('{"a":[1,2]}', '{"a":{"b":null}}')`,
   // a key repeated in the patch merges into what the patch added or kept (found by fuzz/differential-json)

@@ -44,7 +44,7 @@ import {
   unescapeText,
   validityCheck,
 } from './json.ts';
-import { type EditMode, LOOKUP_ERROR, NOT_FOUND, PATH_ERROR, arrayCount, badPath, editPath, lookupPath, overwriteBytes, throwLookup } from './json-path.ts';
+import { type EditMode, LOOKUP_ERROR, NOT_ARRAY_ELEMENT, NOT_FOUND, PATH_ERROR, arrayCount, badPath, editPath, lookupPath, overwriteBytes, throwLookup } from './json-path.ts';
 import { MAX_TEXT_LENGTH, renderReal, toInteger, toText, tooBigError } from './value.ts';
 
 export { JsonText };
@@ -492,9 +492,6 @@ function editFn(mode: EditMode, blob: boolean): JsonFunction['fn'] {
       if (pv === null) continue;
       const path = toText(pv)!;
       if (path[0] !== '$') throw badPath(path);
-      if (mode === 'arrayInsert' && path.length > 1 && path[path.length - 1] !== ']') {
-        throw sqlError(`not an array element: '${path.replace(/'/g, "''")}'`);
-      }
       const ins = valueNode(args[i + 1]!);
       if (path.length === 1) {
         if (mode === 'set' || mode === 'replace') doc = overwriteBytes(ins, doc.length);
@@ -502,6 +499,8 @@ function editFn(mode: EditMode, blob: boolean): JsonFunction['fn'] {
       }
       const r = editPath(doc, cBytes(path), 1, mode, ins);
       if (r.rc === NOT_FOUND) continue;
+      // SQLite reports this only where the walk gets to (a malformed step on the wrong kind of container is just not found).
+      if (r.rc === NOT_ARRAY_ELEMENT) throw sqlError(`not an array element: '${path.replace(/'/g, "''")}'`);
       if (r.rc === LOOKUP_ERROR || r.rc === PATH_ERROR) throwLookup(r.rc, path);
       doc = r.doc;
       checkLength(doc.length);

@@ -15,6 +15,8 @@ import { ByteBuf, JSON_MAX_DEPTH, JSONB_ARRAY, JSONB_OBJECT, JSONB_TEXT, JSONB_T
 export const NOT_FOUND = -1;
 export const LOOKUP_ERROR = -2;
 export const PATH_ERROR = -3;
+/** json_array_insert reached an existing element by a key, or would create one at a path not ending in an index. */
+export const NOT_ARRAY_ELEMENT = -4;
 
 /** The error for an unusable path, worded as SQLite's jsonBadPathError. */
 export function badPath(path: string | null): HeliosError {
@@ -240,7 +242,8 @@ function editStep(b: Uint8Array, root: number, p: Uint8Array, pi: number, mode: 
       case 'insert':
         return { rc: root, repl: null };
       case 'arrayInsert':
-        return { rc: root, repl: viaArray ? concatBytes(ins, b.subarray(root, nodeEnd(b, root, b.length))) : null };
+        if (!viaArray) return { rc: NOT_ARRAY_ELEMENT, repl: null };
+        return { rc: root, repl: concatBytes(ins, b.subarray(root, nodeEnd(b, root, b.length))) };
       default:
         return { rc: root, repl: overwriteBytes(ins, nodeEnd(b, root, b.length) - root) };
     }
@@ -274,6 +277,7 @@ function editStep(b: Uint8Array, root: number, p: Uint8Array, pi: number, mode: 
     }
     if (j > end) return { rc: LOOKUP_ERROR, repl: null };
     if (mode === 'insert' || mode === 'set' || mode === 'arrayInsert') {
+      if (mode === 'arrayInsert' && !endsInIndex(p)) return { rc: NOT_ARRAY_ELEMENT, repl: null };
       const sub = substructure(p, key.next, mode, ins, depth);
       if (sub.rc < 0 && sub.rc !== NOT_FOUND_OK) return { rc: sub.rc, repl: null };
       const kb = new ByteBuf(key.end - key.start + 9);
@@ -305,6 +309,7 @@ function editStep(b: Uint8Array, root: number, p: Uint8Array, pi: number, mode: 
     if (j > end) return { rc: LOOKUP_ERROR, repl: null };
     if (k > 0) return { rc: NOT_FOUND, repl: null };
     if (mode === 'insert' || mode === 'set' || mode === 'arrayInsert') {
+      if (mode === 'arrayInsert' && !endsInIndex(p)) return { rc: NOT_ARRAY_ELEMENT, repl: null };
       const sub = substructure(p, st.next, mode, ins, depth);
       if (sub.rc < 0 && sub.rc !== NOT_FOUND_OK) return { rc: sub.rc, repl: null };
       return { rc: 0, repl: rebuild(b, root, end, end, sub.bytes!) };
@@ -312,6 +317,13 @@ function editStep(b: Uint8Array, root: number, p: Uint8Array, pi: number, mode: 
     return { rc: NOT_FOUND, repl: null };
   }
   return { rc: PATH_ERROR, repl: null };
+}
+
+/** Whether the path (a C string) ends in `]`: where json_array_insert may create what is missing. */
+function endsInIndex(p: Uint8Array): boolean {
+  let n = p.indexOf(0);
+  if (n < 0) n = p.length;
+  return n > 0 && p[n - 1] === 0x5d;
 }
 
 const EMPTY = new Uint8Array(0);

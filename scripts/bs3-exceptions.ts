@@ -93,8 +93,4 @@ export const BS3_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, str
     "Worker Threads are properly supported":
       "opens the same database from a worker thread while the main thread has it open (one handle per directory)",
   },
-  "45.unsafe-mode.js": {
-    "Database#unsafeMode() should allow unsafe operations when toggled on":
-      "sqlite_master is never writable (no writable_schema), unsafe mode or not",
-  },
 };

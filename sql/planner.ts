@@ -1282,7 +1282,8 @@ function schemaRows(catalog: Catalog): Row[] {
   const out: Row[] = [];
   // A database made before sqlite_sequence had its own entry shows it after its first AUTOINCREMENT table.
   let seqShown = catalog.sequenceRow() !== undefined;
-  for (const r of catalog.rows) {
+  // The rows as stored, with this connection's writable_schema edits (sql/schema-write.ts).
+  for (const r of catalog.storedRows()) {
     out.push([r.type, r.name, r.tblName, r.type === 'trigger' ? 0 : r.id, r.sql]);
     if (!seqShown && r.type === 'table' && catalog.table(r.name)?.autoincrement) {
       seqShown = true;

@@ -40,6 +40,7 @@ import type { Program } from './program.ts';
 import type { DmlSession } from './dml.ts';
 import { SCHEMA_FREE_PRAGMAS, schemaWritable, type PragmaSettings } from './pragma.ts';
 import { TEMP_ID_BASE } from './temp-store.ts';
+import { applyAffinity, type Affinity } from './value.ts';
 import { sqlErr } from './sql-error.ts';
 
 type SchemaStmt = A.InsertStmt | A.UpdateStmt | A.DeleteStmt;
@@ -144,6 +145,7 @@ export function compileSchemaWrite(s: SchemaWriteSession, stmt: SchemaStmt, vers
       const next = rows.map((r, i) => {
         const nr = r.slice(0, COLUMNS.length);
         targets.forEach((c, j) => (nr[c] = r[COLUMNS.length + j]!));
+        nr.splice(0, COLUMNS.length, ...withAffinity(nr));
         const old = olds[i]!;
         const id = sameNumber(nr[3]!, r[3]!) ? old.id : rootpageId(s, nr[3]!, moving, at);
         return schemaRow(id, nr, at);
@@ -182,7 +184,7 @@ export function compileSchemaWrite(s: SchemaWriteSession, stmt: SchemaStmt, vers
       const rows = produce(params).map((r) => {
         const nr: SqlValue[] = [null, null, null, null, null];
         cols.forEach((c, i) => (nr[c] = r[i]!));
-        return nr;
+        return withAffinity(nr);
       });
       const taken = new Set<number>();
       const next = rows.map((nr) => {
@@ -254,6 +256,13 @@ function rootpageId(s: SchemaWriteSession, v: SqlValue, freed: ReadonlySet<numbe
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n >= TEMP_ID_BASE) throw sqlErr(`sqlite_schema.rootpage must be 0 or an object id from 1 to ${TEMP_ID_BASE - 1} here, not ${String(v)}`, at);
   if (s.catalog.storedRows().some((r) => r.id === n && !freed.has(n))) throw sqlErr(`two sqlite_schema rows cannot share rootpage ${n} here`, at);
   return n;
+}
+
+/** sqlite_schema's declared types (type text, name text, tbl_name text, rootpage int, sql text), applied to written values as SQLite does. */
+const AFFINITIES: readonly Affinity[] = ['TEXT', 'TEXT', 'TEXT', 'INTEGER', 'TEXT'];
+
+function withAffinity(v: readonly SqlValue[]): SqlValue[] {
+  return v.map((x, i) => applyAffinity(x, AFFINITIES[i]!));
 }
 
 /** A written row as a SchemaRow, its values checked (see the module comment). */

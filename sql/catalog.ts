@@ -597,7 +597,7 @@ export class Catalog {
       try {
         build();
       } catch (e) {
-        if (!(e instanceof HeliosError)) throw e;
+        if (!(e instanceof HeliosError) || e.code === 'INTERNAL') throw e;
         this.damaged.set(r.id, malformedSchema(r.name, e.message));
       }
     };
@@ -624,6 +624,7 @@ export class Catalog {
         guard(r, temp, () => {
           const stmt = parseSchemaSql(r.sql!);
           if (stmt.kind !== 'CreateTable') throw new HeliosError('CORRUPTION', ''); // SQLite: the row's type is not what its SQL creates
+          if (stmt.definition.kind !== 'Columns') throw new HeliosError('CORRUPTION', 'CREATE TABLE … AS is no stored table definition');
           matches(r, temp, 'table', stmt.name.name, stmt.name.name);
           if (this.tables.has(fold(stmt.name.name)) && this.tables.get(fold(stmt.name.name))!.temp === temp) throw new HeliosError('CORRUPTION', `table ${stmt.name.name} already exists`);
           const ids = (autoIds.get(fold(r.name)) ?? []).sort((a, b) => a.n - b.n).map((x) => x.id);

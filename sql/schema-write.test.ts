@@ -229,6 +229,26 @@ test('a rolled-back edit is undone in sqlite_master and in what loads', () => {
   sameAsSqlite(r);
 });
 
+test('under writable_schema a damaged row is left as written by ALTER TABLE and guards its name, as SQLite', () => {
+  const r = both((open, path, out) => {
+    const db = open(path);
+    db.exec('CREATE TABLE a(x); CREATE VIEW v AS SELECT * FROM a; CREATE TRIGGER tr AFTER INSERT ON a BEGIN SELECT 1; END; INSERT INTO a VALUES (1)');
+    db.unsafeMode();
+    db.exec("PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = 'CREATE VIEW v AS SELECT * FROM' WHERE name = 'v'; PRAGMA writable_schema = RESET");
+    step(out, 'select', () => db.prepare('SELECT * FROM a').all());
+    db.pragma('writable_schema = ON');
+    step(out, 'rename', () => (db.exec('ALTER TABLE a RENAME TO a2'), db.prepare('SELECT name, tbl_name, sql FROM sqlite_master').all()));
+    step(out, 'rows', () => db.prepare('SELECT * FROM a2').all());
+    step(out, 'name in use', () => (db.exec('CREATE VIEW v AS SELECT 2'), 'created'));
+    db.close();
+  });
+  assert.ok(r.helios.includes('rows: [{"x":1}]'), r.helios.join('\n'));
+  const inUse = r.helios.find((l) => l.startsWith('name in use: '))!;
+  assert.ok(/SQLITE_(ERROR|CORRUPT)/.test(inUse), inUse);
+  // SQLite says "database disk image is malformed" where HeliosDB says "view v already exists".
+  if (r.sqlite !== null) assert.equal(r.helios.filter((l) => l !== inUse), r.sqlite.filter((l) => !l.startsWith('name in use: ')));
+});
+
 test('HeliosDB limits of sqlite_schema rows: type, text names and a rootpage no other row holds; a refused statement changes nothing', () => {
   const db = new Database(join(dir, `own${n++}`), OWN);
   db.exec('CREATE TABLE a(x); CREATE TABLE b(y)');
@@ -241,6 +261,8 @@ test('HeliosDB limits of sqlite_schema rows: type, text names and a rootpage no 
     "INSERT INTO sqlite_master VALUES (1, 2, 3, 4, 5)",
     "INSERT INTO sqlite_master(type, sql) VALUES ('table', 'CREATE TABLE n(a)')",
     "UPDATE sqlite_master SET type = 'thing' WHERE name = 'b'",
+    // A table's rows would be read as index entries.
+    "UPDATE sqlite_master SET type = 'index', sql = 'CREATE INDEX b ON a(x)', tbl_name = 'a' WHERE name = 'b'",
     `UPDATE sqlite_master SET rootpage = ${rb!.rootpage} WHERE name = 'a'`,
     `INSERT INTO sqlite_master VALUES ('table', 'c', 'c', ${ra!.rootpage}, 'CREATE TABLE c(z)')`,
     "UPDATE sqlite_master SET rootpage = -1 WHERE name = 'a'",
@@ -313,6 +335,53 @@ test('no truncation of a CREATE TABLE written as its schema row crashes a load o
   db.prepare("UPDATE sqlite_master SET sql = ? WHERE name = 't'").run(full);
   db.exec('PRAGMA writable_schema = RESET');
   assert.equal(db.prepare('SELECT * FROM t').all(), [{ a: 1, b: 'x', c: 2 }]);
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  db.close();
+});
+
+test('odd SQL in a table, index, view or trigger row loads or is CORRUPTION, and the other objects stay usable', () => {
+  const texts = [
+    '', ' ', ';', 'SELECT 1', 'CREATE TABLE t AS SELECT 1 AS a', 'CREATE VIRTUAL TABLE t USING fts5(a)', 'CREATE TEMP TABLE t(a)',
+    'CREATE TABLE IF NOT EXISTS t(a)', 'CREATE TABLE main.t(a)', 'CREATE TABLE aux.t(a)', 'CREATE TABLE t(a); CREATE TABLE u(b)',
+    'CREATE TABLE t(a, a)', 'CREATE TABLE t(a STRING) STRICT', 'CREATE TABLE t(a CHECK (nosuchfn(a)))', 'CREATE TABLE t(a AS (a))',
+    'CREATE TABLE t(a INTEGER PRIMARY KEY, b REFERENCES nowhere(z))', 'CREATE TABLE keep(k)', 'CREATE INDEX t ON keep(k)',
+    'CREATE INDEX t ON nowhere(k)', 'CREATE INDEX t ON keep(nocolumn)', 'CREATE UNIQUE INDEX t ON keep(k) WHERE k > 0', 'CREATE VIEW t AS SELECT * FROM nowhere',
+    'CREATE VIEW t(a, b) AS SELECT 1', 'CREATE TRIGGER t AFTER INSERT ON keep BEGIN SELECT 1; END', 'CREATE TRIGGER t AFTER INSERT ON nowhere BEGIN SELECT 1; END',
+    'CREATE TABLE t(a) WITHOUT ROWID', 'CREATE TABLE "t"(a)', "CREATE TABLE 't'(a)", 'CREATE TABLE t(a COLLATE nosuch)', 'CREATE TABLE t(\u0000)',
+  ];
+  const path = join(dir, `own${n++}`);
+  const db = new Database(path, OWN);
+  db.exec("CREATE TABLE keep(k); INSERT INTO keep VALUES ('k'); CREATE TABLE t(a); INSERT INTO t VALUES (1); CREATE INDEX ix ON keep(k)");
+  db.exec('PRAGMA writable_schema = ON');
+  const rootpage = (name: string): number => (db.prepare('SELECT rootpage FROM sqlite_master WHERE name = ?').get(name) as { rootpage: number }).rootpage;
+  const [tRoot, ixRoot] = [rootpage('t'), rootpage('ix')];
+  for (const type of ['table', 'index', 'view', 'trigger']) {
+    for (const text of texts) {
+      const label = `${type}: ${text}`;
+      // An index row keeps an index's id: a table's id is refused for it (its rows would be read as entries).
+      // A trigger row shows rootpage 0: once t's row is one, it is the only trigger.
+      db.prepare("UPDATE sqlite_master SET type = ?, name = 't', sql = ?, tbl_name = CASE WHEN ? IN ('index', 'trigger') THEN 'keep' ELSE 't' END WHERE rootpage = ? OR type = 'trigger'").run(type, text, type, type === 'index' ? ixRoot : tRoot);
+      db.exec('PRAGMA writable_schema = RESET');
+      try {
+        db.prepare('SELECT * FROM keep').all();
+      } catch (e) {
+        assert.ok(isHeliosError(e, 'CORRUPTION'), `${label}: ${String(e)}`);
+      }
+      db.exec('PRAGMA writable_schema = ON');
+      assert.equal(db.prepare('SELECT * FROM keep').all(), [{ k: 'k' }], label);
+      try {
+        db.prepare('PRAGMA integrity_check').all();
+      } catch (e) {
+        // A CHECK calling no function is SQL_ERROR when checked, as when written (SQLite too).
+        assert.ok(isHeliosError(e), `${label}: ${String(e)}`);
+      }
+    }
+  }
+  assert.is(db.prepare("UPDATE sqlite_master SET type = 'table', tbl_name = 't', sql = 'CREATE TABLE t(a)' WHERE type = 'trigger'").run().changes, 1);
+  db.prepare("UPDATE sqlite_master SET type = 'index', name = 'ix', tbl_name = 'keep', sql = 'CREATE INDEX ix ON keep(k)' WHERE rootpage = ?").run(ixRoot);
+  db.exec('PRAGMA writable_schema = RESET');
+  assert.equal(db.prepare('SELECT * FROM t').all(), [{ a: 1 }]);
+  assert.equal(db.prepare("SELECT * FROM keep INDEXED BY ix WHERE k = 'k'").all(), [{ k: 'k' }]);
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
   db.close();
 });

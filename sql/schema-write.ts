@@ -24,8 +24,9 @@
  * `rootpage` is the object's storage id here (what the object's rows and
  * index entries are keyed by: spec/sql-format.md). An UPDATE may keep it or
  * move the row to an id no other schema row holds (reattaching that id's
- * data, as pointing a row at a b-tree does in SQLite); an INSERT with
- * rootpage 0 or NULL gets a fresh id. Where we differ from SQLite (README):
+ * data, as pointing a row at a b-tree does in SQLite), but not to a
+ * table's id as an index or an index's as a table (checkStorageKind); an
+ * INSERT with rootpage 0 or NULL gets a fresh id. Where we differ from SQLite (README):
  * `type` must be 'table', 'index', 'view' or 'trigger', `name` and
  * `tbl_name` text, `sql` text or NULL; RETURNING, WITH, UPDATE … FROM,
  * upserts and OR conflict clauses are refused; sqlite_temp_schema stays
@@ -148,7 +149,9 @@ export function compileSchemaWrite(s: SchemaWriteSession, stmt: SchemaStmt, vers
         nr.splice(0, COLUMNS.length, ...withAffinity(nr));
         const old = olds[i]!;
         const id = sameNumber(nr[3]!, r[3]!) ? old.id : rootpageId(s, nr[3]!, moving, at);
-        return schemaRow(id, nr, at);
+        const row = schemaRow(id, nr, at);
+        checkStorageKind(s, row, at);
+        return row;
       });
       // Every new row checked before any is written: a failing statement leaves the catalog's edits as they were.
       const ids = new Set<number>();
@@ -188,9 +191,10 @@ export function compileSchemaWrite(s: SchemaWriteSession, stmt: SchemaStmt, vers
       });
       const taken = new Set<number>();
       const next = rows.map((nr) => {
-        schemaRow(0, nr, at);
+        const checked = schemaRow(0, nr, at);
         const given = nr[3] === null || nr[3] === 0 || nr[3] === 0n ? null : rootpageId(s, nr[3]!, new Set(), at);
         if (given !== null) {
+          checkStorageKind(s, { ...checked, id: given }, at);
           if (taken.has(given)) throw sqlErr(`two sqlite_schema rows cannot share rootpage ${given} here`, at);
           taken.add(given);
         }
@@ -263,6 +267,18 @@ const AFFINITIES: readonly Affinity[] = ['TEXT', 'TEXT', 'TEXT', 'INTEGER', 'TEX
 
 function withAffinity(v: readonly SqlValue[]): SqlValue[] {
   return v.map((x, i) => applyAffinity(x, AFFINITIES[i]!));
+}
+
+/**
+ * Refuses a row that would read one kind of storage as the other: a table's
+ * rows and an index's entries share their id's key space (spec/sql-format.md
+ * §4), so an index loaded on a table's id could overwrite its rows. The
+ * kind is the loaded row's of that id (SQLite lets a row point anywhere).
+ */
+function checkStorageKind(s: SchemaWriteSession, row: SchemaRow, at: { line: number; column: number }): void {
+  const loaded = s.catalog.rows.find((r) => r.id === row.id);
+  if (loaded === undefined || (loaded.type !== 'table' && loaded.type !== 'index') || (row.type !== 'table' && row.type !== 'index')) return;
+  if (loaded.type !== row.type) throw sqlErr(`rootpage ${row.id} holds ${loaded.type === 'table' ? "a table's rows" : "an index's entries"}: a row of type ${row.type} cannot use it`, at);
 }
 
 /** A written row as a SchemaRow, its values checked (see the module comment). */

@@ -252,7 +252,7 @@ export function pragmaTableFunction(fnName: string): VirtualTable | undefined {
 export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: number): PragmaProgram {
   const name = fold(stmt.name.name);
   const arg = stmt.value?.text ?? null;
-  const assign = stmt.form === 'assign' || (stmt.form === 'call' && ['foreign_keys', 'recursive_triggers', 'defer_foreign_keys', 'user_version', 'synchronous'].includes(name));
+  const assign = stmt.form === 'assign' || (stmt.form === 'call' && ['foreign_keys', 'recursive_triggers', 'defer_foreign_keys', 'user_version', 'synchronous', 'writable_schema'].includes(name));
   const catalog = session.catalog;
   const intro = INTROSPECTION.get(name);
   if (intro !== undefined) {

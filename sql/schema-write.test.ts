@@ -74,7 +74,8 @@ test('defensive mode (no unsafeMode) ignores writable_schema = ON and sqlite_mas
     }
     db.unsafeMode();
     step(out, 'unsafe, writable_schema off', () => db.prepare("UPDATE sqlite_master SET name = 'bar' WHERE name = 'foo'").run().changes);
-    db.pragma('writable_schema = 1');
+    db.exec('PRAGMA writable_schema(1)');
+    step(out, 'call form', () => db.pragma('writable_schema', { simple: true }));
     const write = db.prepare("UPDATE sqlite_master SET sql = sql WHERE name = 'foo'");
     db.unsafeMode(false);
     step(out, 'still on (the flag)', () => db.pragma('writable_schema', { simple: true }));
@@ -90,6 +91,7 @@ test('defensive mode (no unsafeMode) ignores writable_schema = ON and sqlite_mas
     "DELETE FROM sqlite_schema WHERE name = 'foo': SQLITE_ERROR table sqlite_master may not be modified",
     "INSERT INTO main.sqlite_master VALUES ('view', 'v', 'v', 0, 'CREATE VIEW v AS SELECT 1'): SQLITE_ERROR table sqlite_master may not be modified",
     'unsafe, writable_schema off: SQLITE_ERROR table sqlite_master may not be modified',
+    'call form: 1',
     'still on (the flag): 1',
     'prepared, then defensive again: SQLITE_ERROR table sqlite_master may not be modified',
     'temp schema: SQLITE_ERROR table sqlite_temp_master may not be modified',

@@ -594,6 +594,7 @@ export class Catalog {
     /** Runs `build` for row `r`; a stored row that fails is recorded as damaged (TEMP rows are written by HeliosDB alone). */
     const guard = (r: SchemaRow, temp: boolean, build: () => void): void => {
       if (temp) return build();
+      if (this.damaged.has(r.id)) return;
       try {
         build();
       } catch (e) {
@@ -606,6 +607,35 @@ export class Catalog {
       if (temp || !this.schemaChecks) return;
       if (r.type !== type || r.name.toLowerCase() !== name.toLowerCase() || r.tblName.toLowerCase() !== tblName.toLowerCase()) throw new HeliosError('CORRUPTION', '');
     };
+    // SQLite reads the stored rows in order: each one's SQL must parse, and a second table, index
+    // or view of a name (they share one namespace; triggers have their own) is refused, so the later row is damaged.
+    const parsed = new Map<number, Statement>();
+    const names = new Map<string, string>();
+    const triggerNames = new Map<string, string>();
+    type Kind = 'table' | 'index' | 'view' | 'trigger';
+    /** SQLite's checks as it meets a CREATE's name: the row describes it, and (but for an index) no earlier object holds the name. */
+    const check = (r: SchemaRow, kind: Kind, name: string, tblName: string): void => {
+      matches(r, false, kind, name, tblName);
+      const held = (kind === 'trigger' ? triggerNames : names).get(fold(name));
+      if (held !== undefined && kind !== 'index') throw new HeliosError('CORRUPTION', held === 'index' ? `there is already an index named ${name}` : `${held} ${name} already exists`);
+    };
+    for (const r of [...this.rows].sort((a, b) => a.id - b.id)) {
+      if (r.sql === null) continue;
+      guard(r, false, () => {
+        const stmt = parseSchemaSql(r.sql!, (name) => check(r, 'table', name, name));
+        parsed.set(r.id, stmt);
+        if (stmt.kind !== 'CreateTable' && stmt.kind !== 'CreateIndex' && stmt.kind !== 'CreateView' && stmt.kind !== 'CreateTrigger') return; // the type check reports it
+        const kind: Kind = stmt.kind === 'CreateTable' ? 'table' : stmt.kind === 'CreateIndex' ? 'index' : stmt.kind === 'CreateView' ? 'view' : 'trigger';
+        check(r, kind, stmt.name.name, stmt.kind === 'CreateIndex' || stmt.kind === 'CreateTrigger' ? stmt.table.name : stmt.name.name);
+        const space = kind === 'trigger' ? triggerNames : names;
+        const k = fold(stmt.name.name);
+        // An index on no table (yet) fails to load in SQLite, so leaves its name free; the first of two indexes keeps it.
+        const onTable = kind !== 'index' || names.get(fold((stmt as CreateIndexStmt).table.name)) === 'table';
+        if (!space.has(k) && onTable) space.set(k, kind);
+      });
+    }
+    /** A row's parsed SQL: stored rows' from the pass above (a row that failed it is damaged, and `guard` skips it). */
+    const sqlOf = (r: SchemaRow, temp: boolean): Statement => (temp ? parseSchemaSql(r.sql!) : parsed.get(r.id)!);
     // Main tables and indexes first, then TEMP ones (which shadow main tables of the same name).
     for (const rows of [this.rows, this.tempRows]) {
       const temp = rows === this.tempRows;
@@ -622,7 +652,7 @@ export class Catalog {
       for (const r of rows) {
         if (r.type !== 'table' || r.sql === null || isSequenceRow(r)) continue;
         guard(r, temp, () => {
-          const stmt = parseSchemaSql(r.sql!);
+          const stmt = sqlOf(r, temp);
           if (stmt.kind !== 'CreateTable') throw new HeliosError('CORRUPTION', ''); // SQLite: the row's type is not what its SQL creates
           if (stmt.definition.kind !== 'Columns') throw new HeliosError('CORRUPTION', 'CREATE TABLE … AS is no stored table definition');
           matches(r, temp, 'table', stmt.name.name, stmt.name.name);
@@ -642,7 +672,7 @@ export class Catalog {
       for (const r of rows) {
         if (r.sql === null || r.type !== 'index') continue;
         guard(r, temp, () => {
-          const stmt = parseSchemaSql(r.sql!);
+          const stmt = sqlOf(r, temp);
           if (stmt.kind !== 'CreateIndex') throw new HeliosError('CORRUPTION', ''); // SQLite: the row's type is not what its SQL creates
           matches(r, temp, 'index', stmt.name.name, stmt.table.name);
           // tbl_name is the table's own spelling; the index text may use a Unicode case variant.
@@ -658,7 +688,7 @@ export class Catalog {
     for (const r of this.rows) {
       if (r.sql === null || r.type !== 'view') continue;
       guard(r, false, () => {
-        const stmt = parseSchemaSql(r.sql!);
+        const stmt = sqlOf(r, false);
         if (stmt.kind !== 'CreateView') throw new HeliosError('CORRUPTION', ''); // SQLite: the row's type is not what its SQL creates
         matches(r, false, 'view', stmt.name.name, stmt.name.name);
         this.views.set(fold(this.schemaChecks ? r.name : stmt.name.name), buildView(stmt, r.id));
@@ -674,7 +704,7 @@ export class Catalog {
       if (r.type !== 'trigger' || r.sql === null) continue;
       const temp = this.tempRows.includes(r);
       guard(r, temp, () => {
-        const stmt = parseSchemaSql(r.sql!);
+        const stmt = sqlOf(r, temp);
         if (stmt.kind !== 'CreateTrigger') throw new HeliosError('CORRUPTION', ''); // SQLite: the row's type is not what its SQL creates
         matches(r, temp, 'trigger', stmt.name.name, stmt.table.name);
         const asRow = temp || this.schemaChecks;
@@ -842,17 +872,35 @@ function encodeSchemaRow(r: SchemaRow): Uint8Array {
   return utf8Encode(JSON.stringify({ type: r.type, name: r.name, tbl_name: r.tblName, sql: r.sql }));
 }
 
-/** Parses a schema entry's text with the user-SQL parser ([SQL-CAT-1]); text that does not parse is CORRUPTION. */
-function parseSchemaSql(sql: string): Statement {
+/**
+ * Parses a schema entry's text with the user-SQL parser ([SQL-CAT-1]); text that does not parse is
+ * CORRUPTION. When it does not, `header` is first given the name of a CREATE TABLE header the
+ * text starts with: SQLite checks it (against the row, and for an earlier object of the name)
+ * as soon as it has read it, so a row cut short is reported for its name when that is wrong.
+ */
+function parseSchemaSql(sql: string, header?: (tableName: string) => void): Statement {
   let stmts: Statement[];
   try {
     stmts = parse(sql);
   } catch (e) {
+    const m = header === undefined ? null : TABLE_HEADER.exec(sql);
+    if (m !== null) header!(unquoteName(m[2] ?? m[1]!));
     throw new HeliosError('CORRUPTION', (e as Error).message.split('\n')[0]!, {}, { cause: e });
   }
   const s = stmts[0];
   if (stmts.length !== 1 || s === undefined) throw new HeliosError('CORRUPTION', 'schema SQL does not hold exactly one statement');
   return s;
+}
+
+/** `CREATE [TEMP] TABLE [IF NOT EXISTS] [schema.]name`, the name (group 2, else 1) quoted as written. */
+const NAME = String.raw`("(?:[^"]|"")*"|\[[^\]]*\]|\`(?:[^\`]|\`\`)*\`|'(?:[^']|'')*'|[A-Za-z_-￿][\w$-￿]*)`;
+const TABLE_HEADER = new RegExp(String.raw`^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}(?:\s*\.\s*${NAME})?`, 'i');
+
+function unquoteName(t: string): string {
+  const q = t[0];
+  if (q === '"' || q === '`' || q === "'") return t.slice(1, -1).split(q + q).join(q);
+  if (q === '[') return t.slice(1, -1);
+  return t;
 }
 
 /** A table constraint PRIMARY KEY of one DESC column (the shape whose rowid-alias reading changed). */

@@ -626,12 +626,15 @@ export class Catalog {
         parsed.set(r.id, stmt);
         if (stmt.kind !== 'CreateTable' && stmt.kind !== 'CreateIndex' && stmt.kind !== 'CreateView' && stmt.kind !== 'CreateTrigger') return; // the type check reports it
         const kind: Kind = stmt.kind === 'CreateTable' ? 'table' : stmt.kind === 'CreateIndex' ? 'index' : stmt.kind === 'CreateView' ? 'view' : 'trigger';
+        // SQLite's CREATE INDEX finds its table (loaded before it) first; tbl_name may spell it in a legacy Unicode case variant.
+        if (stmt.kind === 'CreateIndex' && names.get(fold(stmt.table.name)) !== 'table' && names.get(fold(r.tblName)) !== 'table') {
+          throw new HeliosError('CORRUPTION', `no such table: main.${stmt.table.name}`);
+        }
         check(r, kind, stmt.name.name, stmt.kind === 'CreateIndex' || stmt.kind === 'CreateTrigger' ? stmt.table.name : stmt.name.name);
         const space = kind === 'trigger' ? triggerNames : names;
         const k = fold(stmt.name.name);
-        // An index on no table (yet) fails to load in SQLite, so leaves its name free; the first of two indexes keeps it.
-        const onTable = kind !== 'index' || names.get(fold((stmt as CreateIndexStmt).table.name)) === 'table';
-        if (!space.has(k) && onTable) space.set(k, kind);
+        // The first of two indexes of a name keeps it.
+        if (!space.has(k)) space.set(k, kind);
       });
     }
     /** A row's parsed SQL: stored rows' from the pass above (a row that failed it is damaged, and `guard` skips it). */

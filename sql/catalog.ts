@@ -515,12 +515,13 @@ export class Catalog {
    */
   writableSchema: () => boolean = () => false;
   /**
-   * Stored schema rows that differ from `rows`, written by DML on
-   * sqlite_schema under PRAGMA writable_schema (sql/schema-write.ts): id → the
-   * row as stored, or null when it was deleted. sqlite_schema shows them at
-   * once; the objects they describe change at the next load, as in SQLite.
+   * Whether the stored schema rows may differ from `rows`: DML on
+   * sqlite_schema under PRAGMA writable_schema (sql/schema-write.ts) wrote
+   * them since the last load. sqlite_schema then shows them as stored (read
+   * from the store, so a rollback undoes them there too); the objects they
+   * describe change at the next load, as in SQLite.
    */
-  private readonly storedEdits = new Map<number, SchemaRow | null>();
+  private storeDiffers = false;
   /** Whether the last load compared each row's type, name and tbl_name with its SQL (SQLite skips that under writable_schema). */
   private schemaChecks = true;
   /** Stored rows the last build skipped because they do not load: id → "malformed database schema (name)". */
@@ -546,24 +547,10 @@ export class Catalog {
     this.views.clear();
     this.indexes.clear();
     this.rows = [];
-    this.storedEdits.clear();
+    this.storeDiffers = false;
     const meta = store.get(META_KEY);
     this.nextId = meta && meta.length >= 4 ? readU32(meta, 0) : 1;
-    const cur = store.scan(SCHEMA_LO, SCHEMA_HI);
-    try {
-      while (cur.next()) {
-        const id = readU32(cur.key(), 5);
-        let o: { type: SchemaRow['type']; name: string; tbl_name: string; sql: string | null };
-        try {
-          o = JSON.parse(utf8Decode(cur.value())) as typeof o;
-        } catch {
-          throw new HeliosError('CORRUPTION', `schema entry ${id} does not decode`);
-        }
-        this.rows.push({ id, type: o.type, name: o.name, tblName: o.tbl_name, sql: o.sql });
-      }
-    } finally {
-      cur.close();
-    }
+    this.rows = readSchemaRows(store);
     const writable = this.writableSchema();
     this.schemaChecks = !writable;
     this.rebuild();
@@ -734,7 +721,6 @@ export class Catalog {
 
   addRow(store: Overlay, row: SchemaRow): void {
     this.rows.push(row);
-    this.storedEdits.delete(row.id);
     store.put(schemaKey(row.id), encodeSchemaRow(row));
   }
 
@@ -743,44 +729,32 @@ export class Catalog {
     const i = this.rows.findIndex((r) => r.id === row.id);
     if (i < 0) throw new HeliosError('INTERNAL', `schema row ${row.id} missing`);
     this.rows[i] = row;
-    this.storedEdits.delete(row.id);
     store.put(schemaKey(row.id), encodeSchemaRow(row));
   }
 
   removeRow(store: Overlay, id: number): void {
     this.rows = this.rows.filter((r) => r.id !== id);
-    this.storedEdits.delete(id);
     store.delete(schemaKey(id));
   }
 
   /**
-   * The schema rows as stored, in id order: `rows` with the writable_schema
-   * edits of this connection applied (what sqlite_schema shows).
+   * The schema rows as stored in `store`, in id order: `rows` unless
+   * writable_schema DML wrote them since the last load (what sqlite_schema
+   * shows).
    */
-  storedRows(): SchemaRow[] {
-    if (this.storedEdits.size === 0) return this.rows;
-    const out: SchemaRow[] = [];
-    for (const r of this.rows) {
-      const e = this.storedEdits.get(r.id);
-      if (e === undefined) out.push(r);
-      else if (e !== null) out.push(e);
-    }
-    const loaded = new Set(this.rows.map((r) => r.id));
-    const added = [...this.storedEdits.values()].filter((e): e is SchemaRow => e !== null && !loaded.has(e.id));
-    return [...out, ...added.sort((a, b) => a.id - b.id)];
+  storedRows(store: Overlay): SchemaRow[] {
+    return this.storeDiffers ? readSchemaRows(store) : this.rows;
   }
 
   /**
    * Writes (or, with `row` null, deletes) the stored schema row `id` without
    * changing the loaded objects: they follow at the next load (PRAGMA
-   * writable_schema = RESET, a rollback of a schema change, the next open),
+   * writable_schema = RESET, a rollback of a CREATE / DROP / ALTER, the next open),
    * as in SQLite. A row with an id the catalog never handed out moves
    * nextId past it, so no later object shares its keys.
    */
   writeStoredRow(store: Overlay, id: number, row: SchemaRow | null): void {
-    const loaded = this.rows.find((r) => r.id === id);
-    if (row === null ? loaded === undefined : loaded !== undefined && sameRow(loaded, row)) this.storedEdits.delete(id);
-    else this.storedEdits.set(id, row);
+    this.storeDiffers = true;
     if (row === null) store.delete(schemaKey(id));
     else store.put(schemaKey(id), encodeSchemaRow(row));
     if (id >= this.nextId) {
@@ -860,8 +834,25 @@ function isSequenceRow(r: SchemaRow): boolean {
   return r.type === 'table' && fold(r.name) === 'sqlite_sequence';
 }
 
-function sameRow(a: SchemaRow, b: SchemaRow): boolean {
-  return a.type === b.type && a.name === b.name && a.tblName === b.tblName && a.sql === b.sql;
+/** Every stored schema row, in id order. */
+function readSchemaRows(store: Overlay): SchemaRow[] {
+  const rows: SchemaRow[] = [];
+  const cur = store.scan(SCHEMA_LO, SCHEMA_HI);
+  try {
+    while (cur.next()) {
+      const id = readU32(cur.key(), 5);
+      let o: { type: SchemaRow['type']; name: string; tbl_name: string; sql: string | null };
+      try {
+        o = JSON.parse(utf8Decode(cur.value())) as typeof o;
+      } catch {
+        throw new HeliosError('CORRUPTION', `schema entry ${id} does not decode`);
+      }
+      rows.push({ id, type: o.type, name: o.name, tblName: o.tbl_name, sql: o.sql });
+    }
+  } finally {
+    cur.close();
+  }
+  return rows;
 }
 
 /** SQLite's error for a schema row that does not load: "malformed database schema (name)", then " - " and why when there is a why. */

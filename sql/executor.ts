@@ -370,11 +370,6 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     }
   }
 
-  /** Marks the running statement as changing the schema (SchemaWriteSession): a rollback loads it again. */
-  touchSchema(): void {
-    this.schemaTouched = true;
-  }
-
   /** A schema-changing statement: marks the running statement as touching the schema, then runs `fn`. */
   private ddl(version: number, fn: () => number | void): Program {
     return {

@@ -9,8 +9,8 @@
  * nothing else: the tables, indexes, views and triggers the connection has
  * loaded stay as they were, and `sqlite_schema` shows the rows as stored.
  * The change takes effect when the schema is next loaded: `PRAGMA
- * writable_schema = RESET`, a rollback that undoes a schema change, the next
- * open. That is SQLite 3.53's behaviour: after `UPDATE sqlite_master SET
+ * writable_schema = RESET`, a rollback that undoes a CREATE / DROP / ALTER,
+ * the next open; a rolled-back write is simply undone. That is SQLite 3.53's behaviour: after `UPDATE sqlite_master SET
  * name = 'bar' WHERE name = 'foo'` the table is still `foo` to the
  * connection, and at the next load the row is "malformed database schema
  * (bar)", since its name no longer matches its CREATE TABLE (tbl_name and
@@ -26,7 +26,8 @@
  * move the row to an id no other schema row holds (reattaching that id's
  * data, as pointing a row at a b-tree does in SQLite), but not to a
  * table's id as an index or an index's as a table (checkStorageKind); an
- * INSERT with rootpage 0 or NULL gets a fresh id. Where we differ from SQLite (README):
+ * INSERT with rootpage 0 or NULL gets a fresh id. Written values take the
+ * columns' affinities. Where we differ from SQLite (README):
  * `type` must be 'table', 'index', 'view' or 'trigger', `name` and
  * `tbl_name` text, `sql` text or NULL; RETURNING, WITH, UPDATE … FROM,
  * upserts and OR conflict clauses are refused; sqlite_temp_schema stays
@@ -49,8 +50,6 @@ type SchemaStmt = A.InsertStmt | A.UpdateStmt | A.DeleteStmt;
 /** What a write of sqlite_schema needs of the session. */
 export interface SchemaWriteSession extends DmlSession {
   readonly settings: PragmaSettings;
-  /** Marks the running statement as changing the schema: if it or its transaction rolls back, the schema is loaded again. */
-  touchSchema(): void;
 }
 
 const COLUMNS = ['type', 'name', 'tbl_name', 'rootpage', 'sql'] as const;
@@ -217,7 +216,6 @@ export function compileSchemaWrite(s: SchemaWriteSession, stmt: SchemaStmt, vers
     execute: (params) => {
       // unsafeMode(false) may have come between prepare and run.
       if (!schemaWritable(s.settings)) notWritable(stmt.table.pos);
-      s.touchSchema();
       const changes = run(params);
       s.stmtChanges += changes;
       s.changesCount = changes;
@@ -233,7 +231,7 @@ export function compileSchemaWrite(s: SchemaWriteSession, stmt: SchemaStmt, vers
  * apart either.
  */
 function storedRowsOf(s: SchemaWriteSession, shown: readonly Row[], at: { line: number; column: number }): SchemaRow[] {
-  const stored = s.catalog.storedRows();
+  const stored = s.catalog.storedRows(s.overlay);
   const claimed = new Set<number>();
   return shown.map((v) => {
     const r = stored.find((c) => !claimed.has(c.id) && c.type === v[0] && c.name === v[1] && c.tblName === v[2] && c.sql === v[4] && shownRootpage(c) === Number(v[3]));
@@ -258,7 +256,7 @@ function shownRootpage(r: SchemaRow): number {
 function rootpageId(s: SchemaWriteSession, v: SqlValue, freed: ReadonlySet<number>, at: { line: number; column: number }): number {
   const n = typeof v === 'bigint' ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n >= TEMP_ID_BASE) throw sqlErr(`sqlite_schema.rootpage must be 0 or an object id from 1 to ${TEMP_ID_BASE - 1} here, not ${String(v)}`, at);
-  if (s.catalog.storedRows().some((r) => r.id === n && !freed.has(n))) throw sqlErr(`two sqlite_schema rows cannot share rootpage ${n} here`, at);
+  if (s.catalog.storedRows(s.overlay).some((r) => r.id === n && !freed.has(n))) throw sqlErr(`two sqlite_schema rows cannot share rootpage ${n} here`, at);
   return n;
 }
 

@@ -152,7 +152,7 @@ export function compileSchemaWrite(s: SchemaWriteSession, stmt: SchemaStmt, vers
         checkStorageKind(s, row, at);
         return row;
       });
-      // Every new row checked before any is written: a failing statement leaves the catalog's edits as they were.
+      // Every new row checked before any is written (the statement mark undoes the writes of one that fails anyway).
       const ids = new Set<number>();
       for (const n of next) {
         if (ids.has(n.id)) throw sqlErr(`two sqlite_schema rows cannot share rootpage ${n.id} here`, at);

@@ -83,8 +83,4 @@ export const BS3_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, str
     "Worker Threads are properly supported":
       "opens the same database from a worker thread while the main thread has it open: a worker is another JavaScript realm, and like another process it gets LOCKED (connections share a database only within one realm, spec/connections.md)",
   },
-  "45.unsafe-mode.js": {
-    "Database#unsafeMode() should allow unsafe operations when toggled on":
-      "sqlite_master is never writable (no writable_schema), unsafe mode or not",
-  },
 };

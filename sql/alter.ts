@@ -61,6 +61,8 @@ function rewriteSchema(s: AlterSession, target: RenameTarget, text: (oldToken: s
       if (e !== r) s.catalog.replaceRow(s.overlay, e);
       continue;
     }
+    // A row that did not load (kept under writable_schema) stays as written, as SQLite leaves it.
+    if (s.catalog.damaged.has(r.id)) continue;
     const stmt = parse(r.sql)[0]!;
     const c = createRenameCollector(r.sql, schema, target);
     c.collectStatement(stmt);
@@ -84,7 +86,7 @@ function testSchema(s: AlterSession, when: string): void {
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay });
   const built = new Map<string, TableInfo>();
   for (const r of s.catalog.rows) {
-    if (r.sql === null || r.type === 'view' || fold(r.name) === 'sqlite_sequence') continue;
+    if (r.sql === null || r.type === 'view' || fold(r.name) === 'sqlite_sequence' || s.catalog.damaged.has(r.id)) continue;
     try {
       const stmt = parse(r.sql)[0]!;
       if (stmt.kind === 'CreateTable') {
@@ -229,7 +231,7 @@ export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
 function triggersStillResolve(s: AlterSession, t: TableInfo, column: string): void {
   const schema = renameSchema(s.catalog);
   for (const r of s.catalog.rows) {
-    if (r.type !== 'trigger' || r.sql === null) continue;
+    if (r.type !== 'trigger' || r.sql === null || s.catalog.damaged.has(r.id)) continue;
     const c = createRenameCollector(r.sql, schema, { kind: 'column', table: t.name, column }, true);
     c.collectStatement(parse(r.sql)[0]!);
     const first = c.tokens().at(-1);

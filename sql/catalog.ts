@@ -508,39 +508,124 @@ export class Catalog {
   /** Bumped on every schema change; prepared statements re-plan when it moved. */
   version = 0;
 
+  /**
+   * Whether PRAGMA writable_schema is in effect for the connection (on, and
+   * SQLITE_DBCONFIG_DEFENSIVE off: sql/pragma.ts). The Session sets it; a
+   * catalog on its own never lets the schema be written.
+   */
+  writableSchema: () => boolean = () => false;
+  /**
+   * Whether the stored schema rows may differ from `rows`: DML on
+   * sqlite_schema under PRAGMA writable_schema (sql/schema-write.ts) wrote
+   * them since the last load. sqlite_schema then shows them as stored (read
+   * from the store, so a rollback undoes them there too); the objects they
+   * describe change at the next load, as in SQLite.
+   */
+  private storeDiffers = false;
+  /** Whether the last load compared each row's type, name and tbl_name with its SQL (SQLite skips that under writable_schema). */
+  private schemaChecks = true;
+  /** Stored rows the last build skipped because they do not load: id → "malformed database schema (name)". */
+  readonly damaged = new Map<number, HeliosError>();
+  /**
+   * The error of the first damaged row when the schema was last loaded
+   * without writable_schema: every statement but a few PRAGMAs and
+   * transaction control reports it (requireLoaded), until writable_schema
+   * lets the schema load without that row (SQLite's SQLITE_NoSchemaError).
+   */
+  malformed: HeliosError | null = null;
+
+  /**
+   * Reads the schema rows from `store` and builds the objects. A row that
+   * does not load (its SQL does not parse or does not match its type, name
+   * and tbl_name: only writable_schema can write such rows) is skipped and
+   * recorded in `damaged`, so the database stays open for the repair; the
+   * rows themselves, and the data of the objects they describe, are kept.
+   */
   load(store: Overlay, tempRows: readonly SchemaRow[] = this.tempRows): void {
     this.tempRows = tempRows.slice();
     this.tables.clear();
     this.views.clear();
     this.indexes.clear();
     this.rows = [];
+    this.storeDiffers = false;
     const meta = store.get(META_KEY);
     this.nextId = meta && meta.length >= 4 ? readU32(meta, 0) : 1;
-    const cur = store.scan(SCHEMA_LO, SCHEMA_HI);
-    try {
-      while (cur.next()) {
-        const id = readU32(cur.key(), 5);
-        let o: { type: SchemaRow['type']; name: string; tbl_name: string; sql: string | null };
-        try {
-          o = JSON.parse(utf8Decode(cur.value())) as typeof o;
-        } catch {
-          throw new HeliosError('CORRUPTION', `schema entry ${id} does not decode`);
-        }
-        this.rows.push({ id, type: o.type, name: o.name, tblName: o.tbl_name, sql: o.sql });
-      }
-    } finally {
-      cur.close();
-    }
+    this.rows = readSchemaRows(store);
+    const writable = this.writableSchema();
+    this.schemaChecks = !writable;
     this.rebuild();
+    let first: number | null = null;
+    for (const id of this.damaged.keys()) if (first === null || id < first) first = id;
+    this.malformed = writable || first === null ? null : this.damaged.get(first)!;
   }
 
-  /** Rebuilds the in-memory objects from `rows`. */
+  /**
+   * Throws `malformed` for a statement that needs the schema; under
+   * writable_schema the schema is loaded again instead, without the damaged
+   * rows, so they can be repaired (or deleted) through sqlite_schema.
+   */
+  requireLoaded(store: Overlay): void {
+    if (this.malformed === null) return;
+    if (!this.writableSchema()) throw this.malformed;
+    this.load(store);
+  }
+
+  /** Rebuilds the in-memory objects from `rows` (stored rows that do not load are skipped into `damaged`). */
   rebuild(): void {
     this.tables.clear();
     this.mainTables.clear();
     this.views.clear();
     this.indexes.clear();
     this.triggers.clear();
+    this.damaged.clear();
+    /** Runs `build` for row `r`; a stored row that fails is recorded as damaged (TEMP rows are written by HeliosDB alone). */
+    const guard = (r: SchemaRow, temp: boolean, build: () => void): void => {
+      if (temp) return build();
+      if (this.damaged.has(r.id)) return;
+      try {
+        build();
+      } catch (e) {
+        if (!(e instanceof HeliosError) || e.code === 'INTERNAL') throw e;
+        this.damaged.set(r.id, malformedSchema(r.name, e.message));
+      }
+    };
+    /** SQLite's check that a row's type, name and tbl_name are what its SQL creates (case as in legacy Unicode-folded names ignored). */
+    const matches = (r: SchemaRow, temp: boolean, type: SchemaRow['type'], name: string, tblName: string): void => {
+      if (temp || !this.schemaChecks) return;
+      if (r.type !== type || r.name.toLowerCase() !== name.toLowerCase() || r.tblName.toLowerCase() !== tblName.toLowerCase()) throw new HeliosError('CORRUPTION', '');
+    };
+    // SQLite reads the stored rows in order: each one's SQL must parse, and a second table, index
+    // or view of a name (they share one namespace; triggers have their own) is refused, so the later row is damaged.
+    const parsed = new Map<number, Statement>();
+    const names = new Map<string, string>();
+    const triggerNames = new Map<string, string>();
+    type Kind = 'table' | 'index' | 'view' | 'trigger';
+    /** SQLite's checks as it meets a CREATE's name: the row describes it, and (but for an index) no earlier object holds the name. */
+    const check = (r: SchemaRow, kind: Kind, name: string, tblName: string): void => {
+      matches(r, false, kind, name, tblName);
+      const held = (kind === 'trigger' ? triggerNames : names).get(fold(name));
+      if (held !== undefined && kind !== 'index') throw new HeliosError('CORRUPTION', held === 'index' ? `there is already an index named ${name}` : `${held} ${name} already exists`);
+    };
+    for (const r of [...this.rows].sort((a, b) => a.id - b.id)) {
+      if (r.sql === null) continue;
+      guard(r, false, () => {
+        const stmt = parseSchemaSql(r.sql!, (name) => check(r, 'table', name, name));
+        parsed.set(r.id, stmt);
+        if (stmt.kind !== 'CreateTable' && stmt.kind !== 'CreateIndex' && stmt.kind !== 'CreateView' && stmt.kind !== 'CreateTrigger') return; // the type check reports it
+        const kind: Kind = stmt.kind === 'CreateTable' ? 'table' : stmt.kind === 'CreateIndex' ? 'index' : stmt.kind === 'CreateView' ? 'view' : 'trigger';
+        // SQLite's CREATE INDEX finds its table (loaded before it) first; tbl_name may spell it in a legacy Unicode case variant.
+        if (stmt.kind === 'CreateIndex' && names.get(fold(stmt.table.name)) !== 'table' && names.get(fold(r.tblName)) !== 'table') {
+          throw new HeliosError('CORRUPTION', `no such table: main.${stmt.table.name}`);
+        }
+        check(r, kind, stmt.name.name, stmt.kind === 'CreateIndex' || stmt.kind === 'CreateTrigger' ? stmt.table.name : stmt.name.name);
+        const space = kind === 'trigger' ? triggerNames : names;
+        const k = fold(stmt.name.name);
+        // The first of two indexes of a name keeps it.
+        if (!space.has(k)) space.set(k, kind);
+      });
+    }
+    /** A row's parsed SQL: stored rows' from the pass above (a row that failed it is damaged, and `guard` skips it). */
+    const sqlOf = (r: SchemaRow, temp: boolean): Statement => (temp ? parseSchemaSql(r.sql!) : parsed.get(r.id)!);
     // Main tables and indexes first, then TEMP ones (which shadow main tables of the same name).
     for (const rows of [this.rows, this.tempRows]) {
       const temp = rows === this.tempRows;
@@ -556,38 +641,48 @@ export class Catalog {
       }
       for (const r of rows) {
         if (r.type !== 'table' || r.sql === null || isSequenceRow(r)) continue;
-        const stmt = parseSchemaSql(r.sql);
-        if (stmt.kind !== 'CreateTable') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE TABLE`);
-        const ids = (autoIds.get(fold(r.name)) ?? []).sort((a, b) => a.n - b.n).map((x) => x.id);
-        let t = buildTable(stmt, r.id, ids);
-        // Databases written before `PRIMARY KEY(x DESC)` became a rowid alias (as in SQLite) keep
-        // that column in the row with an automatic PRIMARY KEY index: the unused index id says so,
-        // and the table goes on being read as it was written.
-        if (ids.length > t.indexes.filter((ix) => ix.sql === null).length && t.rowidAlias >= 0 && hasDescTablePk(stmt)) t = buildTable(stmt, r.id, ids, false);
-        tables.set(fold(t.name), t);
-        this.tables.set(fold(t.name), t);
-        if (!temp) this.mainTables.set(fold(t.name), t);
-        for (const ix of t.indexes) this.indexes.set(fold(ix.name), ix);
+        guard(r, temp, () => {
+          const stmt = sqlOf(r, temp);
+          if (stmt.kind !== 'CreateTable') throw new HeliosError('CORRUPTION', ''); // SQLite: the row's type is not what its SQL creates
+          if (stmt.definition.kind !== 'Columns') throw new HeliosError('CORRUPTION', 'CREATE TABLE … AS is no stored table definition');
+          matches(r, temp, 'table', stmt.name.name, stmt.name.name);
+          if (this.tables.has(fold(stmt.name.name)) && this.tables.get(fold(stmt.name.name))!.temp === temp) throw new HeliosError('CORRUPTION', `table ${stmt.name.name} already exists`);
+          const ids = (autoIds.get(fold(r.name)) ?? []).sort((a, b) => a.n - b.n).map((x) => x.id);
+          let t = buildTable(stmt, r.id, ids);
+          // Databases written before `PRIMARY KEY(x DESC)` became a rowid alias (as in SQLite) keep
+          // that column in the row with an automatic PRIMARY KEY index: the unused index id says so,
+          // and the table goes on being read as it was written.
+          if (ids.length > t.indexes.filter((ix) => ix.sql === null).length && t.rowidAlias >= 0 && hasDescTablePk(stmt)) t = buildTable(stmt, r.id, ids, false);
+          tables.set(fold(t.name), t);
+          this.tables.set(fold(t.name), t);
+          if (!temp) this.mainTables.set(fold(t.name), t);
+          for (const ix of t.indexes) this.indexes.set(fold(ix.name), ix);
+        });
       }
       for (const r of rows) {
         if (r.sql === null || r.type !== 'index') continue;
-        const stmt = parseSchemaSql(r.sql);
-        if (stmt.kind !== 'CreateIndex') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE INDEX`);
-        // tbl_name is the table's own spelling; the index text may use a Unicode case variant.
-        const t = tables.get(fold(r.tblName)) ?? tables.get(fold(stmt.table.name));
-        if (!t) throw new HeliosError('CORRUPTION', `index ${r.name} names a missing table`);
-        const ix = buildIndex(stmt, r.id, t);
-        t.indexes.push(ix);
-        this.indexes.set(fold(ix.name), ix);
+        guard(r, temp, () => {
+          const stmt = sqlOf(r, temp);
+          if (stmt.kind !== 'CreateIndex') throw new HeliosError('CORRUPTION', ''); // SQLite: the row's type is not what its SQL creates
+          matches(r, temp, 'index', stmt.name.name, stmt.table.name);
+          // tbl_name is the table's own spelling; the index text may use a Unicode case variant.
+          const t = tables.get(fold(r.tblName)) ?? tables.get(fold(stmt.table.name));
+          if (!t) throw new HeliosError('CORRUPTION', `no such table: main.${stmt.table.name}`);
+          if (this.indexes.has(fold(stmt.name.name))) throw new HeliosError('CORRUPTION', `index ${stmt.name.name} already exists`);
+          const ix = buildIndex(stmt, r.id, t);
+          t.indexes.push(ix);
+          this.indexes.set(fold(ix.name), ix);
+        });
       }
     }
     for (const r of this.rows) {
-      if (r.sql === null) continue;
-      if (r.type === 'view') {
-        const stmt = parseSchemaSql(r.sql);
-        if (stmt.kind !== 'CreateView') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE VIEW`);
-        this.views.set(fold(r.name), buildView(stmt, r.id));
-      }
+      if (r.sql === null || r.type !== 'view') continue;
+      guard(r, false, () => {
+        const stmt = sqlOf(r, false);
+        if (stmt.kind !== 'CreateView') throw new HeliosError('CORRUPTION', ''); // SQLite: the row's type is not what its SQL creates
+        matches(r, false, 'view', stmt.name.name, stmt.name.name);
+        this.views.set(fold(this.schemaChecks ? r.name : stmt.name.name), buildView(stmt, r.id));
+      });
     }
     for (const r of this.tempRows) {
       if (r.type !== 'view' || r.sql === null) continue;
@@ -597,15 +692,21 @@ export class Catalog {
     }
     for (const r of [...this.rows, ...this.tempRows]) {
       if (r.type !== 'trigger' || r.sql === null) continue;
-      const stmt = parseSchemaSql(r.sql);
-      if (stmt.kind !== 'CreateTrigger') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE TRIGGER`);
       const temp = this.tempRows.includes(r);
-      // A TEMP trigger whose table was dropped went with it (as in SQLite); a stored one must name an existing table or view.
-      if (!this.tables.has(fold(r.tblName)) && !this.views.has(fold(r.tblName))) {
-        if (temp) continue;
-        throw new HeliosError('CORRUPTION', `trigger ${r.name} names a missing table`);
-      }
-      this.triggers.set(fold(r.name), { type: 'trigger', id: r.id, name: r.name, table: r.tblName, sql: r.sql, temp, stmt });
+      guard(r, temp, () => {
+        const stmt = sqlOf(r, temp);
+        if (stmt.kind !== 'CreateTrigger') throw new HeliosError('CORRUPTION', ''); // SQLite: the row's type is not what its SQL creates
+        matches(r, temp, 'trigger', stmt.name.name, stmt.table.name);
+        const asRow = temp || this.schemaChecks;
+        const table = asRow ? r.tblName : stmt.table.name;
+        // A TEMP trigger whose table was dropped went with it (as in SQLite); a stored one must name an existing table or view.
+        if (!this.tables.has(fold(table)) && !this.views.has(fold(table))) {
+          if (temp) return;
+          throw new HeliosError('CORRUPTION', `no such table: main.${table}`);
+        }
+        const name = asRow ? r.name : stmt.name.name;
+        this.triggers.set(fold(name), { type: 'trigger', id: r.id, name, table, sql: r.sql!, temp, stmt });
+      });
     }
     this.version++;
   }
@@ -623,6 +724,7 @@ export class Catalog {
     store.put(schemaKey(row.id), encodeSchemaRow(row));
   }
 
+  /** Replaces a loaded row, in memory and as stored (a DDL statement's row wins over a writable_schema edit of it). */
   replaceRow(store: Overlay, row: SchemaRow): void {
     const i = this.rows.findIndex((r) => r.id === row.id);
     if (i < 0) throw new HeliosError('INTERNAL', `schema row ${row.id} missing`);
@@ -633,6 +735,32 @@ export class Catalog {
   removeRow(store: Overlay, id: number): void {
     this.rows = this.rows.filter((r) => r.id !== id);
     store.delete(schemaKey(id));
+  }
+
+  /**
+   * The schema rows as stored in `store`, in id order: `rows` unless
+   * writable_schema DML wrote them since the last load (what sqlite_schema
+   * shows).
+   */
+  storedRows(store: Overlay): SchemaRow[] {
+    return this.storeDiffers ? readSchemaRows(store) : this.rows;
+  }
+
+  /**
+   * Writes (or, with `row` null, deletes) the stored schema row `id` without
+   * changing the loaded objects: they follow at the next load (PRAGMA
+   * writable_schema = RESET, a rollback of a CREATE / DROP / ALTER, the next open),
+   * as in SQLite. A row with an id the catalog never handed out moves
+   * nextId past it, so no later object shares its keys.
+   */
+  writeStoredRow(store: Overlay, id: number, row: SchemaRow | null): void {
+    this.storeDiffers = true;
+    if (row === null) store.delete(schemaKey(id));
+    else store.put(schemaKey(id), encodeSchemaRow(row));
+    if (id >= this.nextId) {
+      this.nextId = id;
+      this.allocateId(store);
+    }
   }
 
   /** The table an unqualified name finds (TEMP first), or the one of schema `main` / `temp` when qualified. */
@@ -690,7 +818,11 @@ export class Catalog {
   /** Whether any table, view or index (TEMP views included) already uses the name (triggers have a namespace of their own). */
   nameInUse(name: string): SchemaRow | undefined {
     const k = fold(name);
-    return this.rows.find((r) => r.type !== 'trigger' && fold(r.name) === k) ?? this.tempRows.find((r) => r.type === 'view' && fold(r.name) === k);
+    const byRow = this.rows.find((r) => r.type !== 'trigger' && fold(r.name) === k) ?? this.tempRows.find((r) => r.type === 'view' && fold(r.name) === k);
+    if (byRow !== undefined) return byRow;
+    // An object loaded under writable_schema from a row whose name differs from its SQL's holds the SQL's name.
+    const obj = this.mainTables.get(k) ?? this.views.get(k) ?? this.indexes.get(k);
+    return obj === undefined ? undefined : this.rows.find((r) => r.id === obj.id);
   }
 }
 
@@ -702,21 +834,67 @@ function isSequenceRow(r: SchemaRow): boolean {
   return r.type === 'table' && fold(r.name) === 'sqlite_sequence';
 }
 
+/** Every stored schema row, in id order. */
+function readSchemaRows(store: Overlay): SchemaRow[] {
+  const rows: SchemaRow[] = [];
+  const cur = store.scan(SCHEMA_LO, SCHEMA_HI);
+  try {
+    while (cur.next()) {
+      const id = readU32(cur.key(), 5);
+      let o: { type: SchemaRow['type']; name: string; tbl_name: string; sql: string | null };
+      try {
+        o = JSON.parse(utf8Decode(cur.value())) as typeof o;
+      } catch {
+        throw new HeliosError('CORRUPTION', `schema entry ${id} does not decode`);
+      }
+      rows.push({ id, type: o.type, name: o.name, tblName: o.tbl_name, sql: o.sql });
+    }
+  } finally {
+    cur.close();
+  }
+  return rows;
+}
+
+/** SQLite's error for a schema row that does not load: "malformed database schema (name)", then " - " and why when there is a why. */
+export function malformedSchema(name: string, why: string): HeliosError {
+  // A position in the schema's own text means nothing to the statement that met it.
+  const detail = why.split('\n')[0]!.replace(/ at line \d+, column \d+$/, '');
+  return new HeliosError('CORRUPTION', `malformed database schema (${name})${detail === '' ? '' : ` - ${detail}`}`);
+}
+
 function encodeSchemaRow(r: SchemaRow): Uint8Array {
   return utf8Encode(JSON.stringify({ type: r.type, name: r.name, tbl_name: r.tblName, sql: r.sql }));
 }
 
-/** Parses a schema entry's text with the user-SQL parser ([SQL-CAT-1]); text that does not parse is CORRUPTION. */
-function parseSchemaSql(sql: string): Statement {
+/**
+ * Parses a schema entry's text with the user-SQL parser ([SQL-CAT-1]); text that does not parse is
+ * CORRUPTION. When it does not, `header` is first given the name of a CREATE TABLE header the
+ * text starts with: SQLite checks it (against the row, and for an earlier object of the name)
+ * as soon as it has read it, so a row cut short is reported for its name when that is wrong.
+ */
+function parseSchemaSql(sql: string, header?: (tableName: string) => void): Statement {
   let stmts: Statement[];
   try {
     stmts = parse(sql);
   } catch (e) {
-    throw new HeliosError('CORRUPTION', `schema SQL does not parse: ${(e as Error).message.split('\n')[0]}`, {}, { cause: e });
+    const m = header === undefined ? null : TABLE_HEADER.exec(sql);
+    if (m !== null) header!(unquoteName(m[2] ?? m[1]!));
+    throw new HeliosError('CORRUPTION', (e as Error).message.split('\n')[0]!, {}, { cause: e });
   }
   const s = stmts[0];
   if (stmts.length !== 1 || s === undefined) throw new HeliosError('CORRUPTION', 'schema SQL does not hold exactly one statement');
   return s;
+}
+
+/** `CREATE [TEMP] TABLE [IF NOT EXISTS] [schema.]name`, the name (group 2, else 1) quoted as written. */
+const NAME = String.raw`("(?:[^"]|"")*"|\[[^\]]*\]|\`(?:[^\`]|\`\`)*\`|'(?:[^']|'')*'|[A-Za-z_-￿][\w$-￿]*)`;
+const TABLE_HEADER = new RegExp(String.raw`^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}(?:\s*\.\s*${NAME})?`, 'i');
+
+function unquoteName(t: string): string {
+  const q = t[0];
+  if (q === '"' || q === '`' || q === "'") return t.slice(1, -1).split(q + q).join(q);
+  if (q === '[') return t.slice(1, -1);
+  return t;
 }
 
 /** A table constraint PRIMARY KEY of one DESC column (the shape whose rowid-alias reading changed). */

@@ -42,7 +42,11 @@ export function tableOrThrow(catalog: RowChangeContext['catalog'], name: string,
   const t = catalog.table(name, schema);
   if (t) return t;
   if (forWrite && catalog.views.has(fold(name))) throw sqlErr(`cannot modify ${name} because it is a view`, pos);
-  if (['sqlite_schema', 'sqlite_master', 'sqlite_sequence'].includes(fold(name))) throw sqlErr(`table ${name} may not be modified`, pos);
+  const k = fold(name);
+  // SQLite names sqlite_master for either name of the schema table (sql/schema-write.ts writes it under writable_schema).
+  if (k === 'sqlite_schema' || k === 'sqlite_master') throw sqlErr('table sqlite_master may not be modified', pos);
+  if (k === 'sqlite_temp_schema' || k === 'sqlite_temp_master') throw sqlErr('table sqlite_temp_master may not be modified', pos);
+  if (k === 'sqlite_sequence') throw sqlErr(`table ${name} may not be modified`, pos);
   throw sqlErr(`no such table: ${name}`, pos);
 }
 

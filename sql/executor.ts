@@ -31,7 +31,8 @@ import { Frame, type Row } from './expr-compile.ts';
 import { USER_VERSION_KEY } from '../format/table-key.ts';
 import { Overlay } from './txn.ts';
 import type { ExecEnv } from './exec-env.ts';
-import { defaultPragmaSettings, runPragma, type PragmaSession, type PragmaSettings } from './pragma.ts';
+import { defaultPragmaSettings, runPragma, schemaWritable, type PragmaSession, type PragmaSettings } from './pragma.ts';
+import { compileSchemaWrite, needsSchema, writesSchema } from './schema-write.ts';
 import type { Program, RowStream, RunResult } from './program.ts';
 import { DEFAULT_TEMP_MEMORY_LIMIT } from './temp-budget.ts';
 import { stackOverflowAsTooBig } from './limits.ts';
@@ -131,6 +132,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     this.overlay.onFirstWrite = () => this.acquireWrite();
     for (const other of this.shared.sessions) other.pinIfReading();
     this.shared.sessions.add(this);
+    this.catalog.writableSchema = () => schemaWritable(this.settings);
     this.catalog.load(this.overlay);
   }
 
@@ -410,6 +412,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   }
 
   private compileStatement(stmt: A.Statement): Program {
+    if (needsSchema(stmt)) this.catalog.requireLoaded(this.overlay);
     const version = this.catalog.version;
     switch (stmt.kind) {
       case 'Select':
@@ -417,10 +420,13 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
       case 'Explain':
         return compileExplain(this, stmt, version);
       case 'Insert':
+        if (writesSchema(stmt)) return compileSchemaWrite(this, stmt, version);
         return writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileInsert(this, stmt, version);
       case 'Update':
+        if (writesSchema(stmt)) return compileSchemaWrite(this, stmt, version);
         return writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileUpdate(this, stmt, version);
       case 'Delete':
+        if (writesSchema(stmt)) return compileSchemaWrite(this, stmt, version);
         return writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileDelete(this, stmt, version);
       case 'CreateTable':
         return this.ddl(version, () => createTable(this, stmt));

@@ -709,9 +709,10 @@ export class Planner {
       if (nm === 'sqlite_schema' || nm === 'sqlite_master' || nm === 'sqlite_temp_master' || nm === 'sqlite_temp_schema') {
         const cols: ColMeta[] = ['type', 'name', 'tbl_name', 'rootpage', 'sql'].map((n) => ({ name: n, aff: null, coll: 'BINARY' as Collation }));
         const catalog = this.ctx.catalog;
+        const store = this.ctx.store;
         const temp = nm.includes('temp');
         items.push(
-          this.rowsItem(alias, cols, slot, scope, items.length, { kind: 'Virtual', name: alias, rows: () => (temp ? tempSchemaRows(catalog) : schemaRows(catalog)) }),
+          this.rowsItem(alias, cols, slot, scope, items.length, { kind: 'Virtual', name: alias, rows: () => (temp ? tempSchemaRows(catalog) : schemaRows(catalog, store())) }),
         );
         return;
       }
@@ -1278,11 +1279,12 @@ export class Planner {
 }
 
 /** sqlite_schema rows in creation order (object id), sqlite_sequence among them where SQLite puts it. */
-function schemaRows(catalog: Catalog): Row[] {
+function schemaRows(catalog: Catalog, store: Overlay): Row[] {
   const out: Row[] = [];
   // A database made before sqlite_sequence had its own entry shows it after its first AUTOINCREMENT table.
   let seqShown = catalog.sequenceRow() !== undefined;
-  for (const r of catalog.rows) {
+  // The rows as stored, with this connection's writable_schema edits (sql/schema-write.ts).
+  for (const r of catalog.storedRows(store)) {
     out.push([r.type, r.name, r.tblName, r.type === 'trigger' ? 0 : r.id, r.sql]);
     if (!seqShown && r.type === 'table' && catalog.table(r.name)?.autoincrement) {
       seqShown = true;

@@ -1,7 +1,7 @@
 /**
  * PRAGMA statements: schema introspection (table_info, table_xinfo,
  * index_list, index_info, foreign_key_list), settings (foreign_keys,
- * recursive_triggers, user_version, synchronous), integrity_check, and cipher_status, a
+ * recursive_triggers, user_version, synchronous, writable_schema), integrity_check, and cipher_status, a
  * read-only view of the encryption settings (never any key material).
  * Unknown pragmas are ignored and return no rows, as in SQLite.
  */
@@ -55,18 +55,36 @@ export interface PragmaSettings {
   cacheSize: number;
   journalMode: string;
   busyTimeout: number;
-  /** SQLITE_DBCONFIG_DEFENSIVE (the drop-in, unless unsafeMode): journal_mode OFF is refused, the mode stays. */
+  /**
+   * SQLITE_DBCONFIG_DEFENSIVE (the drop-in, unless unsafeMode): journal_mode
+   * OFF is refused, the mode stays; writable_schema = ON is ignored, and one
+   * already on has no effect while this is set.
+   */
   defensive: boolean;
+  /** PRAGMA writable_schema: DML may write sqlite_schema's rows (sql/schema-write.ts) unless `defensive`. */
+  writableSchema: boolean;
   /** true for an in-memory database (journal_mode is 'memory' and stays so, as in SQLite). */
   readonly memory: boolean;
 }
+
+/** Whether PRAGMA writable_schema is in effect: on, and not in defensive mode (SQLite's sqlite3WritableSchema). */
+export function schemaWritable(st: PragmaSettings): boolean {
+  return st.writableSchema && !st.defensive;
+}
+
+/**
+ * The PRAGMAs that run while the schema does not load ("malformed database
+ * schema", catalog.ts requireLoaded), as in SQLite: writable_schema, which
+ * lets it load without the damaged rows, and settings that never read it.
+ */
+export const SCHEMA_FREE_PRAGMAS: ReadonlySet<string> = new Set(['writable_schema', 'user_version', 'foreign_keys', 'recursive_triggers', 'defer_foreign_keys', 'case_sensitive_like']);
 
 /** SQLite's page size, which HeliosDB reports (its blocks are not pages: spec/format.md). */
 export const PAGE_SIZE = 4096;
 
 /** A fresh connection's settings: cache_size reports the block cache's budget in KiB. */
 export function defaultPragmaSettings(memory: boolean, cacheBytes: number): PragmaSettings {
-  return { cacheSize: -Math.round(cacheBytes / 1024), journalMode: memory ? 'memory' : 'delete', busyTimeout: 0, defensive: false, memory };
+  return { cacheSize: -Math.round(cacheBytes / 1024), journalMode: memory ? 'memory' : 'delete', busyTimeout: 0, defensive: false, writableSchema: false, memory };
 }
 
 const JOURNAL_MODES = new Set(['delete', 'truncate', 'persist', 'memory', 'wal', 'off']);
@@ -234,7 +252,7 @@ export function pragmaTableFunction(fnName: string): VirtualTable | undefined {
 export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: number): PragmaProgram {
   const name = fold(stmt.name.name);
   const arg = stmt.value?.text ?? null;
-  const assign = stmt.form === 'assign' || (stmt.form === 'call' && ['foreign_keys', 'recursive_triggers', 'defer_foreign_keys', 'user_version', 'synchronous'].includes(name));
+  const assign = stmt.form === 'assign' || (stmt.form === 'call' && ['foreign_keys', 'recursive_triggers', 'defer_foreign_keys', 'user_version', 'synchronous', 'writable_schema'].includes(name));
   const catalog = session.catalog;
   const intro = INTROSPECTION.get(name);
   if (intro !== undefined) {
@@ -341,6 +359,26 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
         if (Number.isFinite(n)) st.busyTimeout = Math.max(0, n);
       }
       return rowsProgram(session, cols('timeout'), () => [[st.busyTimeout]]);
+    }
+    case 'writable_schema': {
+      const st = session.settings;
+      if (assign && arg !== null) {
+        const reset = arg.toLowerCase() === 'reset';
+        // Only this connection's setting changes (SQLite: a readonly connection may set it too).
+        return {
+          columns: null,
+          readonly: true,
+          execute: () => {
+            if (reset) {
+              // SQLite: off again, and the schema loaded anew from what is stored.
+              st.writableSchema = false;
+              catalog.load(session.overlay);
+            } else if (!st.defensive) st.writableSchema = boolValue(arg);
+            return { changes: 0, lastInsertRowid: session.lastRowid };
+          },
+        };
+      }
+      return rowsProgram(session, cols('writable_schema'), () => [[st.writableSchema ? 1 : 0]]);
     }
     case 'page_size':
       // Accepted and reported as SQLite reports a page size it cannot change after creation.

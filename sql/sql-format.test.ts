@@ -420,7 +420,11 @@ test('[SQL-CAT-1] the catalog is the SQL text alone: schema entries written by h
     [hex(SYS_M), hex('00000002')],
     [hex(schemaKey(1)), entry({ type: 'table', name: 't', tbl_name: 't', sql: 'CREATE TABLE t(a,' })],
   ]);
-  assert.throws(() => new Database(bad, { encryption: false }), (e: unknown) => isHeliosError(e, 'CORRUPTION'));
+  // The open succeeds (so PRAGMA writable_schema can repair the entry); what needs the schema is CORRUPTION.
+  const damaged = new Database(bad, { encryption: false });
+  assert.throws(() => damaged.prepare('SELECT * FROM t'), (e: unknown) => isHeliosError(e, 'CORRUPTION') && (e as Error).message.startsWith('malformed database schema (t) - '));
+  assert.ok(damaged.verifyIntegrity().problems.some((p) => p.startsWith('malformed database schema (t)')));
+  damaged.close();
 });
 
 test.run();

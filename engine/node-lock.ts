@@ -227,7 +227,7 @@ function unreadableLock(lockPath: string): HeliosError {
 }
 
 function heldHere(lockPath: string): HeliosError {
-  return new HeliosError('LOCKED', `database is locked: another handle of this process has ${nodePath.dirname(lockPath)} open (perhaps by another path to the same directory)`, { file: 'LOCK' });
+  return new HeliosError('LOCKED', `database is locked: another handle of this process has ${nodePath.dirname(lockPath)} open (perhaps by another path to the same directory) through a Vfs of its own; opens on the default file system share an open database instead`, { file: 'LOCK' });
 }
 
 type ReadResult = { readonly kind: 'missing' } | { readonly kind: 'unreadable' } | { readonly kind: 'record'; readonly record: LockRecord; readonly ino: bigint; readonly dev: bigint };

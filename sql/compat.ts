@@ -44,7 +44,7 @@ export { SqliteError, Sqlite3Statement };
 export interface Sqlite3Options extends Omit<DatabaseOptions, 'readonly' | 'fileMustExist'> {
   readonly readonly?: boolean;
   readonly fileMustExist?: boolean;
-  /** Milliseconds to wait for another handle's lock before SQLITE_BUSY (default 5000). */
+  /** Milliseconds a write waits while another connection writes (and an open for another process's lock) before SQLITE_BUSY (default 5000). */
   readonly timeout?: number;
   /** Called with the text of each statement run (parameters expanded). */
   readonly verbose?: ((message?: unknown, ...more: unknown[]) => void) | null;
@@ -480,7 +480,7 @@ function onlyCommentsFrom(sql: string, offset: number): boolean {
   return true;
 }
 
-/** Opens `path`, retrying for `timeoutMs` while another handle holds its lock; then SQLITE_BUSY. */
+/** Opens `path`, retrying for `timeoutMs` while another process holds its lock; then SQLITE_BUSY. */
 function openWaiting(path: string, options: DatabaseOptions, timeoutMs: number): Database {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

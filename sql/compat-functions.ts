@@ -220,6 +220,7 @@ function userTable(name: string, def: TableDef): UserTable {
     name,
     columns,
     parameters,
+    strictParameters: true,
     *rows(args) {
       const js = new Array<unknown>(parameters.length);
       for (let i = 0; i < parameters.length; i++) {

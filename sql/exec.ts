@@ -774,11 +774,14 @@ const STREAMED = Symbol('streamed');
  * arguments evaluated then, its rows pulled one at a time from the
  * function's iterator (closed early when the join stops reading). Each row
  * is a new array: the visible columns, then the hidden ones — the values
- * the function reported, else its arguments.
+ * the function reported, else its arguments — then the rowid.
  */
 class FunctionLevel implements LevelCursor {
   private it: Iterator<readonly SqlValue[]> | null = null;
   private args: (SqlValue | undefined)[] = [];
+  private ordinal = 0;
+  /** A hidden column's filter fails for every row (access.after): the rows are read and dropped. */
+  private dropAll = false;
   private readonly src: Extract<RowsSource, { kind: 'Function' }>;
 
   constructor(
@@ -791,23 +794,39 @@ class FunctionLevel implements LevelCursor {
   open(f: Frame): void {
     this.close();
     this.args = this.access.args.map((e) => (e === null ? undefined : e(f)));
+    // Two values bound to one parameter that differ: no row can match, and the function is not called.
+    for (const [a, b] of this.access.equal) {
+      const x = a(f);
+      const y = b(f);
+      if (x === null || y === null || compareValues(x, y) !== 0) return;
+    }
+    this.ordinal = 0;
+    this.dropAll = this.access.after.some(([a, b]) => {
+      const x = a(f);
+      const y = b(f);
+      return x === null || y === null || compareValues(x, y) !== 0;
+    });
     this.it = this.src.vt.rows(this.args, this.src.context)[Symbol.iterator]();
   }
 
   next(f: Frame): boolean {
     const it = this.it;
     if (it === null) return false;
-    const r = it.next();
+    let r = it.next();
+    while (this.dropAll && r.done !== true) r = it.next();
     if (r.done === true) {
       this.it = null;
       return false;
     }
     const v = r.value;
-    const nCols = this.src.vt.columns.length;
+    const vt = this.src.vt;
+    const nCols = vt.columns.length;
     const width = this.l.src.width;
     const row = new Array<SqlValue>(width);
     for (let i = 0; i < nCols; i++) row[i] = v[i] ?? null;
-    for (let i = nCols; i < width; i++) row[i] = i < v.length ? (v[i] ?? null) : (this.args[i - nCols] ?? null);
+    for (let i = nCols; i < width - 1; i++) row[i] = i < v.length ? (v[i] ?? null) : (this.args[i - nCols] ?? null);
+    row[width - 1] = vt.rowid === undefined ? this.ordinal + 1 : vt.rowid(row, this.ordinal);
+    this.ordinal++;
     f.rows[this.l.src.slot] = row;
     return true;
   }

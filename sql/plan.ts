@@ -37,8 +37,13 @@ export type Access =
   | { kind: 'index'; index: IndexInfo; eq: AccessTerm[]; inTerm: AccessTerm | null; lo: AccessTerm | null; hi: AccessTerm | null; reverse: boolean; ordered: boolean }
   | { kind: 'hash'; term: AccessTerm }
   | { kind: 'rows' }
-  /** A table-valued function: one evaluator per parameter (null: unbound), `mask` the bit set of bound ones. */
-  | { kind: 'function'; args: readonly (Ev | null)[]; mask: number };
+  /**
+   * A table-valued function: one evaluator per parameter (null: unbound), `mask` the bit set of
+   * bound ones; `equal` pairs of values bound to one parameter, which must be equal (and not
+   * NULL) for the function to be called; `after` pairs of the same that must be equal for any of
+   * its rows to be kept, the function being called either way.
+   */
+  | { kind: 'function'; args: readonly (Ev | null)[]; mask: number; equal: readonly (readonly [Ev, Ev])[]; after: readonly (readonly [Ev, Ev])[] };
 
 /** A view's, CTE's or FROM subquery's rows, shared by every reference in one statement. */
 export interface SharedRows {

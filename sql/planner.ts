@@ -129,6 +129,18 @@ interface Item {
   readonly fn?: { readonly vt: VirtualTable; readonly argExprs: readonly Expr[]; args: readonly CExpr[]; readonly deps: Set<number> };
 }
 
+/** A compiled operand of a conjunct and the slots it reads. */
+interface Side {
+  readonly c: CExpr;
+  readonly slots: Set<number>;
+}
+
+/** What constrains a strict function's parameters (Planner.parameterConstraints). */
+interface ParameterConstraints {
+  readonly values: (Side & { readonly k: number })[];
+  readonly links: [number, number][];
+}
+
 /** A FROM item placed in the join order, while planning. */
 interface Level {
   readonly item: Item;
@@ -829,10 +841,11 @@ export class Planner {
       slot,
       name: alias,
       columns: cols,
-      rowidIndex: -1,
+      // The rowid follows the hidden columns (FunctionLevel numbers the rows, exec.ts).
+      rowidIndex: cols.length,
       table: null,
       mergedColumns: new Set(),
-      width: cols.length,
+      width: cols.length + 1,
       hiddenFrom: vt.columns.length,
       ...(json !== undefined ? { jsonColumns: json } : {}),
     };
@@ -962,6 +975,16 @@ export class Planner {
         onTerms.set(it, ts);
       }
     }
+    const strict = new Map<Item, ParameterConstraints>();
+    for (const it of items) {
+      if (it.fn === undefined || it.fn.vt.strictParameters !== true) continue;
+      const exprs = it.joinType === 'LEFT' ? ((it as Item & { onExprs?: Expr[] }).onExprs ?? []) : conj.map((c) => c.expr);
+      strict.set(it, this.parameterConstraints(it, exprs, scope));
+    }
+    const waiting = (slots: Iterable<number>): boolean => {
+      for (const d of slots) if (local.has(d) && !avail.has(d)) return true;
+      return false;
+    };
     const placed: Level[] = [];
     const avail = new Set<number>();
     const remaining = [...items];
@@ -972,13 +995,19 @@ export class Planner {
         const it = remaining[i]!;
         if (hasLeft && i > 0) break; // keep source order when outer joins are present
         // A table-valued function waits for the tables its arguments read.
-        if (it.fn !== undefined && [...it.fn.deps].some((d) => local.has(d) && !avail.has(d))) continue;
+        if (it.fn !== undefined && waiting(it.fn.deps)) continue;
+        // A strict one also for those its parameters' equalities read (better-sqlite3 refuses a plan ignoring one).
+        const pc = strict.get(it);
+        if (pc !== undefined && pc.values.some((v) => waiting(v.slots))) continue;
         const usable = it.joinType === 'LEFT' ? onTerms.get(it)! : terms;
-        const a = this.bestAccess(it, usable, avail, local);
+        const a = pc !== undefined ? this.strictFunctionAccess(it, pc) : this.bestAccess(it, usable, avail, local);
         if (best === null || a.cost < best.cost) best = { i, ...a };
       }
       // Only with outer joins (source order kept) can the next item still wait for a table to its right.
-      if (best === null) throw sqlErr('a table-valued function argument refers to a table after it across an outer join');
+      if (best === null) {
+        if (remaining.some((it) => strict.has(it))) throw sqlErr('no query solution');
+        throw sqlErr('a table-valued function argument refers to a table after it across an outer join');
+      }
       const it = remaining.splice(best.i, 1)[0]!;
       placed.push({ item: it, access: best.access, cost: best.cost });
       avail.add(it.src.slot);
@@ -986,24 +1015,107 @@ export class Planner {
     return placed;
   }
 
-  /** Decomposes a conjunct into access terms (both orientations for column = column). */
-  private accessTerms(e: Expr, scope: Scope, out: AccessTerm[]): void {
-    const side = (x: Expr): { c: CExpr; slots: Set<number> } | null => {
-      const set = new Set<number>();
-      scope.collectors.push(set);
-      // A subquery compiled again for a lookup is the conjunct's own: EXPLAIN shows it once.
-      const counter = this.subqueryCounter;
-      this.subStack.push([]);
-      try {
-        return { c: this.comp.compile(x, scope), slots: set };
-      } catch {
-        return null;
-      } finally {
-        this.subStack.pop();
-        this.subqueryCounter = counter;
-        scope.collectors.pop();
+  /** An operand of a conjunct compiled on its own, with the slots it reads; null when it does not compile alone. */
+  private side(x: Expr, scope: Scope): Side | null {
+    const set = new Set<number>();
+    scope.collectors.push(set);
+    // A subquery compiled again for a lookup is the conjunct's own: EXPLAIN shows it once.
+    const counter = this.subqueryCounter;
+    this.subStack.push([]);
+    try {
+      return { c: this.comp.compile(x, scope), slots: set };
+    } catch {
+      return null;
+    } finally {
+      this.subStack.pop();
+      this.subqueryCounter = counter;
+      scope.collectors.pop();
+    }
+  }
+
+  /**
+   * The constraints on the parameters of a function with `strictParameters`
+   * (sql/virtual-table.ts), from the conjuncts that can restrict its rows:
+   * the values `=` offers each parameter (in conjunct order) and the pairs of
+   * parameters `=` ties together. Any other operator on a parameter is
+   * better-sqlite3's prepare-time error.
+   */
+  private parameterConstraints(it: Item, exprs: readonly Expr[], scope: Scope): ParameterConstraints {
+    const vt = it.fn!.vt;
+    const slot = it.src.slot;
+    const nCols = vt.columns.length;
+    const out: ParameterConstraints = { values: [], links: [] };
+    const param = (x: Side | null): number => {
+      const cc = x?.c.column;
+      return cc !== undefined && cc !== null && cc.slot === slot && cc.index >= nCols && cc.index < nCols + vt.parameters.length ? cc.index - nCols : -1;
+    };
+    const refuse = (k: number, pos: { line: number; column: number }): never => {
+      throw sqlErr(`virtual table parameter "${vt.parameters[k]}" can only be constrained by the '=' operator`, pos);
+    };
+    // A constraint SQLite offers the table: a parameter against a value that does not read the table's own row.
+    const offered = (x: Expr, other: readonly Expr[]): number => {
+      const k = param(this.side(x, scope));
+      if (k < 0) return -1;
+      for (const o of other) {
+        const v = this.side(o, scope);
+        if (v === null || v.slots.has(slot)) return -1;
+      }
+      return k;
+    };
+    // The branches of an OR are offered to the table too (SQLite plans each), for the operator check only.
+    const check = (e: Expr, orBranch: boolean): void => {
+      switch (e.kind) {
+        case 'Binary': {
+          const op = e.op;
+          if (op === 'OR' || (op === 'AND' && orBranch)) {
+            check(e.left, true);
+            check(e.right, true);
+            break;
+          }
+          if (op !== '=' && op !== '!=' && op !== '<' && op !== '<=' && op !== '>' && op !== '>=' && op !== 'IS' && op !== 'IS NOT') break;
+          if (e.left.kind === 'Row' || e.right.kind === 'Row') break;
+          const l = this.side(e.left, scope);
+          const r = this.side(e.right, scope);
+          if (l === null || r === null) break;
+          const lk = param(l);
+          const rk = param(r);
+          if (op === '=' && lk >= 0 && rk >= 0) {
+            if (!orBranch) out.links.push([lk, rk]);
+          } else if (lk >= 0 && !r.slots.has(slot)) {
+            if (op !== '=') refuse(lk, e.pos);
+            if (!orBranch) out.values.push({ k: lk, ...r });
+          } else if (rk >= 0 && !l.slots.has(slot)) {
+            if (op !== '=') refuse(rk, e.pos);
+            if (!orBranch) out.values.push({ k: rk, ...l });
+          }
+          break;
+        }
+        case 'Like': {
+          const k = e.not ? -1 : offered(e.expr, [e.pattern]);
+          if (k >= 0) refuse(k, e.pos);
+          break;
+        }
+        case 'IsNull': {
+          const k = offered(e.expr, []);
+          if (k >= 0) refuse(k, e.pos);
+          break;
+        }
+        case 'Between': {
+          const k = e.not ? -1 : offered(e.expr, [e.low, e.high]);
+          if (k >= 0) refuse(k, e.pos);
+          break;
+        }
+        default:
+          break;
       }
     };
+    for (const e of exprs) check(e, false);
+    return out;
+  }
+
+  /** Decomposes a conjunct into access terms (both orientations for column = column). */
+  private accessTerms(e: Expr, scope: Scope, out: AccessTerm[]): void {
+    const side = (x: Expr): Side | null => this.side(x, scope);
     const add = (col: { c: CExpr; slots: Set<number> }, op: AccessTerm['op'], val: { c: CExpr; slots: Set<number> } | null, vals: { c: CExpr; slots: Set<number> }[] | null, cmpColl?: Collation): void => {
       const cc = col.c.column;
       if (!cc || cc.source.table === null && op !== '=') return;
@@ -1064,6 +1176,46 @@ export class Planner {
     }
   }
 
+  /**
+   * A strict function's access (see VirtualTable.strictParameters), as SQLite
+   * with better-sqlite3's xBestIndex arrives at it: the WHERE/ON equalities
+   * on the parameters that `=` ties together form a group (SQLite's
+   * constant propagation), binding each parameter of it to the group's first
+   * value, the group's other values to be equal to it; a positional argument
+   * binds its own parameter when no equality does, else it is compared with
+   * the bound value once the function has run (a filter on the hidden
+   * column, which drops every row).
+   */
+  private strictFunctionAccess(it: Item, pc: ParameterConstraints): { access: Access; cost: number } {
+    const fn = it.fn!;
+    const n = fn.vt.parameters.length;
+    const group = Array.from({ length: n }, (_, k) => k);
+    const find = (k: number): number => {
+      while (group[k] !== k) k = group[k] = group[group[k]!]!;
+      return k;
+    };
+    for (const [a, b] of pc.links) group[find(a)] = find(b);
+    const byParam: Ev[][] = Array.from({ length: n }, () => []);
+    for (const v of pc.values) byParam[v.k]!.push(v.c.ev);
+    const values: Ev[][] = Array.from({ length: n }, () => []);
+    for (let k = 0; k < n; k++) values[find(k)]!.push(...byParam[k]!);
+    const args: (Ev | null)[] = [];
+    const equal: [Ev, Ev][] = [];
+    const after: [Ev, Ev][] = [];
+    let mask = 0;
+    for (let k = 0; k < n; k++) {
+      const vs = values[find(k)]!;
+      const a = fn.args[k];
+      const positional = a === undefined || a === UNBOUND ? null : a.ev;
+      const first = vs[0] ?? positional;
+      args.push(first);
+      if (first !== null) mask |= 1 << k;
+      if (find(k) === k) for (let i = 1; i < vs.length; i++) equal.push([vs[0]!, vs[i]!]);
+      if (positional !== null && first !== positional) after.push([first!, positional]);
+    }
+    return { access: { kind: 'function', args, mask, equal, after }, cost: mask !== 0 ? 100 : SCAN_COST };
+  }
+
   private bestAccess(it: Item, terms: AccessTerm[], avail: Set<number>, local: Set<number>): { access: Access; cost: number } {
     const slot = it.src.slot;
     const ready = (t: AccessTerm): boolean => {
@@ -1088,7 +1240,7 @@ export class Planner {
         }
         if (args[k] !== null) mask |= 1 << k;
       }
-      return { access: { kind: 'function', args, mask }, cost: mask !== 0 ? 100 : SCAN_COST };
+      return { access: { kind: 'function', args, mask, equal: [], after: [] }, cost: mask !== 0 ? 100 : SCAN_COST };
     }
     if (t === null) {
       const eq = mine.find((m) => m.op === '=' && joinTerm(m));

@@ -27,6 +27,7 @@ export interface UserTable {
   readonly name: string;
   readonly columns: readonly string[];
   readonly parameters: readonly string[];
+  readonly strictParameters: true;
   rows(args: readonly (SqlValue | undefined)[]): Iterable<readonly SqlValue[]>;
 }
 

@@ -33,16 +33,6 @@ export const BS3_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, str
     "Database#aggregate() should close a statement iterator that caused its aggregate to throw":
       "window functions compute their partition before the first row is returned, so the error comes at the first step instead of the fifth",
   },
-  "34.database.table.js": {
-    "Database#table() should support CREATE VIRTUAL TABLE statements by accepting a factory function":
-      "no CREATE VIRTUAL TABLE: db.table() takes a definition object (a factory is refused with a TypeError)",
-    "Database#table() should propagate exceptions thrown in the factory function":
-      "uses CREATE VIRTUAL TABLE (see the factory exception)",
-    "Database#table() should propagate exceptions thrown in the rows() function":
-      "uses CREATE VIRTUAL TABLE (see the factory exception)",
-    "Database#table() should propagate exceptions thrown due to yielding an invalid value":
-      "uses CREATE VIRTUAL TABLE (see the factory exception)",
-  },
   "35.database.load-extension.js": {
     "Database#loadExtension() \"before all\" hook for \"should throw an exception if a string argument is not given\"":
       "native SQLite extensions cannot load into a pure-TypeScript engine; db.loadExtension() fails with SQLITE_ERROR saying so (the test also needs a compiled C extension)",

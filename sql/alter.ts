@@ -33,6 +33,7 @@ import { constantDefaultValue } from './default-value.ts';
 import { anyRow, compileTableWriter, computeGenerated } from './constraints.ts';
 import { createRenameCollector, replaceTokens, type RenameSchema, type RenameTarget } from './rename.ts';
 import { sqlErr } from './sql-error.ts';
+import { alterVirtualTable } from './vtab-ddl.ts';
 
 /** What ALTER TABLE needs of the session. */
 export interface AlterSession {
@@ -126,6 +127,8 @@ function alterableTable(s: AlterSession, stmt: A.AlterTableStmt): TableInfo {
 }
 
 export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
+  const vt = s.catalog.table(stmt.table.name) === undefined ? s.catalog.virtualTables.get(fold(stmt.table.name)) : undefined;
+  if (vt !== undefined) return alterVirtualTable(s, vt, stmt);
   const t = alterableTable(s, stmt);
   const row = s.catalog.rows.find((r) => r.id === t.id)!;
   const a = stmt.action;

@@ -151,6 +151,23 @@ export interface ViewInfo {
   readonly query: Query;
 }
 
+/**
+ * A table made by CREATE VIRTUAL TABLE (schema row type 'table', its text
+ * 'CREATE VIRTUAL TABLE … USING module(args)', rootpage 0 as in SQLite).
+ * Only its definition is stored: its columns and rows come from the module,
+ * which the application registers on each connection (the drop-in's
+ * db.table(name, factory), sql/vtab-ddl.ts); without it, using the table is
+ * SQLite's "no such module".
+ */
+export interface VirtualTableInfo {
+  readonly type: 'virtual';
+  readonly id: number;
+  readonly name: string;
+  readonly sql: string;
+  readonly module: string;
+  readonly args: readonly string[];
+}
+
 /** A trigger as its CREATE TRIGGER text defines it (sql/trigger.ts compiles and fires it). */
 export interface TriggerInfo {
   readonly type: 'trigger';
@@ -496,6 +513,8 @@ export class Catalog {
   /** The main database's tables (what `main.t` names). */
   readonly mainTables = new Map<string, TableInfo>();
   readonly views = new Map<string, ViewInfo>();
+  /** CREATE VIRTUAL TABLE tables by folded name. */
+  readonly virtualTables = new Map<string, VirtualTableInfo>();
   /** trigger name → trigger (TEMP ones included). */
   readonly triggers = new Map<string, TriggerInfo>();
   /** TEMP triggers' schema rows: in memory only, never written to the store (sqlite_temp_schema). */
@@ -539,6 +558,7 @@ export class Catalog {
     this.tables.clear();
     this.mainTables.clear();
     this.views.clear();
+    this.virtualTables.clear();
     this.indexes.clear();
     this.triggers.clear();
     // Main tables and indexes first, then TEMP ones (which shadow main tables of the same name).
@@ -557,6 +577,10 @@ export class Catalog {
       for (const r of rows) {
         if (r.type !== 'table' || r.sql === null || isSequenceRow(r)) continue;
         const stmt = parseSchemaSql(r.sql);
+        if (stmt.kind === 'CreateVirtualTable') {
+          if (!temp) this.virtualTables.set(fold(r.name), { type: 'virtual', id: r.id, name: r.name, sql: r.sql, module: stmt.module.name, args: stmt.args });
+          continue;
+        }
         if (stmt.kind !== 'CreateTable') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE TABLE`);
         const ids = (autoIds.get(fold(r.name)) ?? []).sort((a, b) => a.n - b.n).map((x) => x.id);
         let t = buildTable(stmt, r.id, ids);

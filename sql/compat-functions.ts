@@ -213,9 +213,9 @@ function checkTableDef(d: unknown, defaults: RegistrationDefaults): TableDef {
   return { columns, parameters, rows: rows as Fn, safeIntegers };
 }
 
-function userTable(name: string, def: TableDef): UserTable {
+function userTable(name: string, def: TableDef, moduleName: string = name): UserTable {
   const { columns, parameters, rows, safeIntegers } = def;
-  const label = `Virtual table module "${name}"`;
+  const label = `Virtual table module "${moduleName}"`;
   return {
     name,
     columns,
@@ -256,13 +256,26 @@ function userTable(name: string, def: TableDef): UserTable {
 }
 
 /**
- * db.table(name, definition): registers a table-valued function. A factory
- * function (for CREATE VIRTUAL TABLE … USING name(args)) is refused with a
- * TypeError: HeliosDB has no CREATE VIRTUAL TABLE (README, better-sqlite3 exceptions).
+ * db.table(name, definition | factory). A definition registers an eponymous
+ * table-valued function (`FROM name`, `FROM name(args)`); a factory a module
+ * for `CREATE VIRTUAL TABLE t USING name(args)` (sql/vtab-ddl.ts), called
+ * with `this` = { module, database, table } and the arguments' source text,
+ * returning a definition; the module alone is not a table.
  */
 export function registerTable(reg: UserFunctions, defaults: RegistrationDefaults, name: unknown, def: unknown): void {
   const n = checkName(name);
-  if (typeof def === 'function') throw new TypeError('HeliosDB has no CREATE VIRTUAL TABLE: define the table with a definition object, not a factory function');
-  if (def === null || typeof def !== 'object') throw new TypeError('Expected second argument to be a table definition object');
+  if (typeof def === 'function') {
+    const factory = def as Fn;
+    reg.addModule(foldName(n), {
+      name: n,
+      connect(ctx, args) {
+        const d = factory.apply({ module: ctx.module, database: ctx.database, table: ctx.table }, [...args]);
+        if (d === null || typeof d !== 'object') throw new TypeError(`Virtual table module "${ctx.module}" did not return a table definition object`);
+        return userTable(ctx.table, checkTableDef(d, defaults), ctx.module);
+      },
+    });
+    return;
+  }
+  if (def === null || typeof def !== 'object') throw new TypeError('Expected second argument to be a function or a table definition object');
   reg.addTable(foldName(n), userTable(n, checkTableDef(def, defaults)));
 }

@@ -3,8 +3,12 @@
 // errors, and the calls the generator and the factory saw).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Sqlite3Database } from './compat.ts';
+import { Database } from './database.ts';
 
 interface Db {
   prepare(sql: string): { all(...a: unknown[]): unknown[]; get(...a: unknown[]): unknown; raw(): { get(...a: unknown[]): unknown } };
@@ -31,12 +35,18 @@ function outcome(f: () => unknown): unknown {
   } catch (e) {
     const x = e as { code?: string; message: string };
     const kind = e instanceof TypeError ? 'TypeError' : e instanceof RangeError ? 'RangeError' : x.code !== undefined ? 'SqliteError' : 'Error';
-    return { error: kind, code: x.code ?? null, message: x.message };
+    // A syntax error's position and caret are HeliosDB's own: the first words are SQLite's.
+    const message = x.message.split('\n')[0]!.replace(/ \(expected .*\)/, '').replace(/ at line \d+, column \d+$/, '');
+    return { error: kind, code: x.code ?? null, message };
   }
 }
 
-/** Runs `scenario` on the drop-in and on better-sqlite3; returns the drop-in's record after checking they agree. */
-function same(scenario: (db: Db, log: unknown[]) => unknown): unknown {
+/**
+ * Runs `scenario` on the drop-in and on better-sqlite3; returns the drop-in's record after
+ * checking they agree (the log too unless `compareLog` is false: SQLite connects a virtual
+ * table again whenever it reloads its schema, which other statements may cause).
+ */
+function same(scenario: (db: Db, log: unknown[]) => unknown, compareLog = true): unknown {
   const run = (open: Open): unknown => {
     const db = open(':memory:');
     const log: unknown[] = [];
@@ -46,8 +56,11 @@ function same(scenario: (db: Db, log: unknown[]) => unknown): unknown {
       db.close();
     }
   };
-  const got = run(ours);
-  if (oracle !== null) assert.equal(got, run(oracle));
+  const got = run(ours) as { result: unknown; log: unknown[] };
+  if (oracle !== null) {
+    const want = run(oracle) as { result: unknown; log: unknown[] };
+    assert.equal(compareLog ? got : got.result, compareLog ? want : want.result);
+  }
   return got;
 }
 
@@ -153,6 +166,150 @@ test('a BLOB argument is a copy: changing it in the generator changes neither th
     const [bound, hidden, x] = db.prepare('SELECT :input, "$1", x FROM vtab(:input)').raw().get({ input }) as Buffer[];
     return [bound![0], hidden![0], x![0]];
   });
+});
+
+/** A module whose tables have one row per argument, its text; the factory's calls go to `log`. */
+function argsModule(db: Db, log: unknown[], name = 'mod'): void {
+  db.table(name, function (this: unknown, ...args: string[]) {
+    log.push({ this: this, args });
+    return {
+      columns: ['x'],
+      parameters: ['p'],
+      *rows() {
+        yield* args.map((a) => [a]);
+      },
+    };
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'helios-vtab-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('CREATE VIRTUAL TABLE calls the factory once with the arguments as written; the table reads its definition', () => {
+  const got = same((db, log) => {
+    argsModule(db, log);
+    db.table('ep', { columns: ['x'], *rows() { yield [1]; } });
+    const ex = (sql: string): unknown => outcome(() => (db.exec(sql), 'done'));
+    const all = (sql: string): unknown => outcome(() => db.prepare(sql).all());
+    return [
+      ex("CREATE VIRTUAL TABLE foo USING mod(hello world, 'q''s', (a,b), \"x\" , ?)"),
+      ex('CREATE VIRTUAL TABLE IF NOT EXISTS foo USING mod(1)'),
+      ex('CREATE VIRTUAL TABLE foo USING mod(1)'),
+      ex('CREATE VIRTUAL TABLE Bar USING MOD'),
+      ex('create virtual table main.baz using mod ( a , , b(c, d) , )'),
+      ex('CREATE VIRTUAL TABLE e1 USING ep'),
+      ex('CREATE VIRTUAL TABLE e2 USING nomod(1)'),
+      ex('CREATE VIRTUAL TABLE sqlite_x USING mod'),
+      ex('CREATE TEMP VIRTUAL TABLE e3 USING mod'),
+      ex('CREATE VIRTUAL TABLE e4 USING mod(a'),
+      all('SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master'),
+      all('SELECT rowid, *, p FROM foo'),
+      all('SELECT * FROM bar(1)'),
+      all('SELECT * FROM bar(1, 2)'),
+      all('SELECT * FROM foo WHERE p > 1'),
+      all('SELECT * FROM mod'),
+      ex('CREATE TABLE foo(x)'),
+      ex('CREATE VIEW baz AS SELECT 1'),
+      ex('CREATE VIEW v AS SELECT x FROM baz'),
+      all('SELECT * FROM v'),
+    ];
+  }, false) as { log: unknown[] };
+  // Once per CREATE: the connection keeps what the factory made.
+  assert.equal(got.log, [
+    { this: { module: 'mod', database: 'main', table: 'foo' }, args: ['hello world', "'q''s'", '(a,b)', '"x"', '?'] },
+    { this: { module: 'MOD', database: 'main', table: 'Bar' }, args: [] },
+    { this: { module: 'mod', database: 'main', table: 'baz' }, args: ['a', 'b(c, d)'] },
+  ]);
+});
+
+test('a virtual table cannot be written, indexed, given triggers or altered; RENAME TO and DROP TABLE work', () => {
+  same((db, log) => {
+    argsModule(db, log);
+    db.exec('CREATE VIRTUAL TABLE q USING mod(1, 2)');
+    const ex = (sql: string): unknown => outcome(() => (db.exec(sql), 'done'));
+    return [
+      ex('INSERT INTO q VALUES (1)'),
+      ex('UPDATE q SET x = 1'),
+      ex('DELETE FROM q'),
+      ex('CREATE INDEX i ON q(x)'),
+      ex('CREATE TRIGGER tr AFTER INSERT ON q BEGIN SELECT 1; END'),
+      ex('ALTER TABLE q ADD COLUMN y'),
+      ex('ALTER TABLE q RENAME COLUMN x TO y'),
+      ex('ALTER TABLE q DROP COLUMN x'),
+      ex('ALTER TABLE q RENAME TO q2'),
+      outcome(() => db.prepare('SELECT sql FROM sqlite_master').all()),
+      outcome(() => db.prepare('SELECT x FROM q2').all()),
+      ex('DROP VIEW q2'),
+      ex('DROP TABLE q2'),
+      ex('DROP TABLE IF EXISTS q2'),
+      ex('DROP TABLE q2'),
+      outcome(() => db.prepare('SELECT count(*) AS n FROM sqlite_master').all()),
+    ];
+  });
+});
+
+test('CREATE VIRTUAL TABLE is undone by ROLLBACK; what the factory throws comes through unchanged and creates nothing', () => {
+  same((db, log) => {
+    argsModule(db, log);
+    const boom = { boom: true };
+    db.table('bad', () => {
+      throw boom;
+    });
+    db.table('notdef', () => 5);
+    const ex = (sql: string): unknown => outcome(() => (db.exec(sql), 'done'));
+    let same = false;
+    try {
+      db.exec('CREATE VIRTUAL TABLE b USING bad');
+    } catch (e) {
+      same = e === boom;
+    }
+    return [
+      same,
+      ex('BEGIN; CREATE VIRTUAL TABLE r USING mod(z); ROLLBACK'),
+      ex('CREATE VIRTUAL TABLE n USING notdef'),
+      outcome(() => db.prepare('SELECT name FROM sqlite_master').all()),
+      outcome(() => db.prepare('SELECT * FROM r').all()),
+      outcome(() => db.prepare('SELECT * FROM b').all()),
+    ];
+  });
+});
+
+test('a virtual table stays in the schema across a reopen: without its module using or dropping it is "no such module", with it the factory runs again', () => {
+  const run = (open: Open, path: string): unknown => {
+    const log: unknown[] = [];
+    let db = open(path);
+    argsModule(db, log);
+    db.exec("CREATE TABLE t(a); CREATE VIRTUAL TABLE foo USING mod(a b, 'c'); CREATE VIEW v AS SELECT x FROM foo");
+    db.close();
+    db = open(path);
+    const out: unknown[] = [
+      outcome(() => db.prepare('SELECT * FROM foo').all()),
+      outcome(() => db.prepare('SELECT * FROM v').all()),
+      outcome(() => db.prepare("SELECT name, rootpage = 0 AND type = 'table' AS virtual, sql FROM sqlite_master").all()),
+      outcome(() => (db.exec('DROP TABLE foo'), 'done')),
+      outcome(() => (db.exec('CREATE TABLE foo(y)'), 'done')),
+    ];
+    argsModule(db, log);
+    out.push(outcome(() => db.prepare('SELECT * FROM foo').all()), outcome(() => db.prepare('SELECT * FROM v').all()), outcome(() => (db.exec('DROP TABLE foo'), 'done')));
+    out.push(outcome(() => db.prepare('SELECT name FROM sqlite_master').all()));
+    db.close();
+    return { out, log };
+  };
+  const got = run(ours, join(dir, 'reopen.db'));
+  if (oracle !== null) assert.equal(got, run(oracle, join(dir, 'reopen.sqlite')));
+  // HeliosDB's own class registers no modules: it lists the table and cannot use it.
+  const path = join(dir, 'own.db');
+  const db = ours(path);
+  argsModule(db, []);
+  db.exec('CREATE VIRTUAL TABLE foo USING mod(1)');
+  db.close();
+  const own = new Database(path, { encryption: false });
+  try {
+    assert.equal(own.prepare('SELECT name FROM sqlite_master').all(), [{ name: 'foo' }]);
+    assert.throws(() => own.prepare('SELECT * FROM foo').all(), /no such module: mod/);
+  } finally {
+    own.close();
+  }
 });
 
 test.run();

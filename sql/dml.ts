@@ -42,7 +42,7 @@ export function tableOrThrow(catalog: RowChangeContext['catalog'], name: string,
   const t = catalog.table(name, schema);
   if (t) return t;
   if (forWrite && catalog.views.has(fold(name))) throw sqlErr(`cannot modify ${name} because it is a view`, pos);
-  if (['sqlite_schema', 'sqlite_master', 'sqlite_sequence'].includes(fold(name))) throw sqlErr(`table ${name} may not be modified`, pos);
+  if (['sqlite_schema', 'sqlite_master', 'sqlite_sequence'].includes(fold(name)) || catalog.virtualTables.has(fold(name))) throw sqlErr(`table ${name} may not be modified`, pos);
   throw sqlErr(`no such table: ${name}`, pos);
 }
 

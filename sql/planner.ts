@@ -22,7 +22,8 @@ import { HeliosError } from '../format/errors.ts';
 import type { SqlValue } from '../format/sql-value.ts';
 import { decodeRow } from '../format/row-codec.ts';
 import { type Affinity, type Collation, comparisonAffinity } from './value.ts';
-import type { Catalog, IndexInfo, TableInfo } from './catalog.ts';
+import type { Catalog, IndexInfo, TableInfo, VirtualTableInfo } from './catalog.ts';
+import { connectVirtualTable } from './vtab-ddl.ts';
 import { type AggContext, type CExpr, type ColMeta, Compiler, type Ev, Frame, type Row, Scope, type Source, type SubPlan, fold } from './expr-compile.ts';
 import { objectPrefix, prefixEnd, readRowid, sequenceKey } from '../format/table-key.ts';
 import { TEMP_ID_BASE } from './temp-store.ts';
@@ -705,7 +706,8 @@ export class Planner {
     if (from.kind === 'Table') {
       const alias = from.alias ?? from.name;
       if (from.args !== undefined) {
-        const vt = this.tableFunction(fold(from.name));
+        const vinfo = this.virtualTable(from.name, from.schema);
+        const vt = vinfo !== undefined ? connectVirtualTable(this.ctx.catalog, vinfo, from.pos) : this.tableFunction(fold(from.name));
         if (vt === undefined) throw sqlErr(`no such table: ${from.schema ? `${from.schema}.` : ''}${from.name}`, from.pos);
         items.push(this.functionItem(vt, from.args, alias, slot, scope, items.length));
         return;
@@ -763,6 +765,11 @@ export class Planner {
         if (scope.sources.some((s) => fold(s.name) === fold(alias))) throw sqlErr(`ambiguous table name: ${alias}`, from.pos);
         scope.sources.push(src);
         items.push({ src, table, rows: null, joinType: 'INNER', on: [], indexedBy: from.indexedBy, pos: items.length });
+        return;
+      }
+      const vinfo = this.virtualTable(from.name, from.schema);
+      if (vinfo !== undefined) {
+        items.push(this.functionItem(connectVirtualTable(this.ctx.catalog, vinfo, from.pos), [], alias, slot, scope, items.length));
         return;
       }
       const view = this.ctx.catalog.views.get(nm);
@@ -826,6 +833,11 @@ export class Planner {
    * any of its tables and the enclosing queries'; the slots they read make
    * its level wait for theirs.
    */
+  /** The CREATE VIRTUAL TABLE table `name` names (main schema only), if any. */
+  private virtualTable(name: string, schema: string | null): VirtualTableInfo | undefined {
+    return schema === null || fold(schema) === 'main' ? this.ctx.catalog.virtualTables.get(fold(name)) : undefined;
+  }
+
   /** The table-valued function `name` (folded): the application's (db.table) first, then the built-ins. */
   private tableFunction(name: string): VirtualTable | undefined {
     return this.ctx.catalog.userFunctions?.table(name) ?? lookupTableFunction(name);
@@ -1435,7 +1447,7 @@ function schemaRows(catalog: Catalog): Row[] {
   // A database made before sqlite_sequence had its own entry shows it after its first AUTOINCREMENT table.
   let seqShown = catalog.sequenceRow() !== undefined;
   for (const r of catalog.rows) {
-    out.push([r.type, r.name, r.tblName, r.type === 'trigger' ? 0 : r.id, r.sql]);
+    out.push([r.type, r.name, r.tblName, r.type === 'trigger' || catalog.virtualTables.has(fold(r.name)) ? 0 : r.id, r.sql]);
     if (!seqShown && r.type === 'table' && catalog.table(r.name)?.autoincrement) {
       seqShown = true;
       out.push(['table', 'sqlite_sequence', 'sqlite_sequence', 0, 'CREATE TABLE sqlite_sequence(name,seq)']);

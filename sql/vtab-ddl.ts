@@ -1,0 +1,128 @@
+/**
+ * CREATE VIRTUAL TABLE name USING module(args), and the tables it makes, as
+ * SQLite keeps them:
+ *
+ * - The table is a schema row (type 'table', rootpage 0) holding
+ *   'CREATE VIRTUAL TABLE name USING module(args)' — the text from the name
+ *   on, as written — and nothing else: it has no rows of its own. The row is
+ *   written in the statement's transaction, so ROLLBACK undoes it, and it
+ *   stays in sqlite_schema across closes and opens like any table's.
+ * - Its columns and rows come from the module, which the application
+ *   registers on each connection (the drop-in's db.table(name, factory),
+ *   sql/compat-functions.ts). CREATE calls the module's constructor with the
+ *   arguments' source text (SQLite's xCreate); the first statement using the
+ *   table on another connection calls it again (xConnect), and the result
+ *   is kept for the connection until the table is dropped or renamed or the
+ *   module registered again (user-functions.ts `connected`). A connection
+ *   without the module gets SQLite's "no such module: NAME" when it plans a
+ *   statement using the table, DROP TABLE included (SQLite connects the
+ *   table to drop it); sqlite_schema still lists it.
+ * - Such a table cannot be written ("table NAME may not be modified"),
+ *   indexed, given triggers or altered, except by RENAME TO; its name shares
+ *   the namespace of tables, indexes and views. Only the main schema holds
+ *   one (README).
+ * - What the constructor throws reaches the caller unchanged and leaves no
+ *   schema row.
+ */
+import type * as A from './ast.ts';
+import type { Catalog, VirtualTableInfo } from './catalog.ts';
+import { fold } from './catalog.ts';
+import type { Overlay } from './txn.ts';
+import type { VirtualTable } from './virtual-table.ts';
+import type { UserFunctions, UserModule, UserTable } from './user-functions.ts';
+import { createLexer } from './lexer.ts';
+import { sqlErr } from './sql-error.ts';
+
+type Pos = { line: number; column: number };
+
+/** What CREATE, DROP and ALTER of a virtual table need of the session (ddl.ts DdlSession has it). */
+interface VtabSession {
+  readonly catalog: Catalog;
+  readonly overlay: Overlay;
+}
+
+/** The connection cache's key of a table: its id and its definition (a rename or a recreated table connects anew). */
+function connectionKey(info: VirtualTableInfo): string {
+  return `${info.id}\u0000${info.sql}`;
+}
+
+function noSuchModule(name: string, pos?: Pos): Error {
+  return sqlErr(`no such module: ${name}`, pos);
+}
+
+/** The module `name` makes tables with: a registered module, or an eponymous table (SQLite's xConnect of one ignores the arguments). */
+function moduleOf(uf: UserFunctions | null, name: string): { readonly connect: UserModule['connect'] } | undefined {
+  if (uf === null) return undefined;
+  const m = uf.module(fold(name));
+  if (m !== undefined) return m;
+  const t = uf.table(fold(name));
+  return t === undefined ? undefined : { connect: (): UserTable => t };
+}
+
+/** The rows of virtual table `info` on this connection (connecting it the first time). */
+export function connectVirtualTable(catalog: Catalog, info: VirtualTableInfo, pos?: Pos): VirtualTable {
+  const uf = catalog.userFunctions;
+  const m = moduleOf(uf, info.module);
+  if (uf === null || m === undefined) throw noSuchModule(info.module, pos);
+  return uf.connected(connectionKey(info), fold(info.module), () => m.connect({ module: info.module, database: 'main', table: info.name }, info.args));
+}
+
+export function createVirtualTable(s: VtabSession, stmt: A.CreateVirtualTableStmt): void {
+  const name = stmt.name.name;
+  if (stmt.schema !== null && fold(stmt.schema) !== 'main') {
+    if (fold(stmt.schema) === 'temp') throw sqlErr('CREATE VIRTUAL TABLE is only supported in the main schema', stmt.name.pos);
+    throw sqlErr(`unknown database ${stmt.schema}`, stmt.name.pos);
+  }
+  const used = s.catalog.nameInUse(name);
+  if (used !== undefined) {
+    if (stmt.ifNotExists) return;
+    throw sqlErr(used.type === 'index' ? `there is already an index named ${name}` : `table ${name} already exists`, stmt.name.pos);
+  }
+  if (fold(name).startsWith('sqlite_')) throw sqlErr(`object name reserved for internal use: ${name}`, stmt.name.pos);
+  // Only a registered module creates tables: an eponymous-only one (db.table with a definition) cannot (SQLite: no xCreate).
+  const uf = s.catalog.userFunctions;
+  const m = uf?.module(fold(stmt.module.name));
+  if (uf === null || uf === undefined || m === undefined) throw noSuchModule(stmt.module.name, stmt.module.pos);
+  const table = m.connect({ module: stmt.module.name, database: 'main', table: name }, stmt.args);
+  const id = s.catalog.allocateId(s.overlay);
+  const sql = `CREATE VIRTUAL TABLE ${stmt.sql.slice(stmt.name.pos.offset - stmt.pos.offset)}`;
+  const info: VirtualTableInfo = { type: 'virtual', id, name, sql, module: stmt.module.name, args: stmt.args };
+  uf.connected(connectionKey(info), fold(stmt.module.name), () => table);
+  s.catalog.addRow(s.overlay, { id, type: 'table', name, tblName: name, sql });
+  s.catalog.rebuild();
+}
+
+/** DROP TABLE of a virtual table: the module must be there (SQLite connects the table to destroy it). */
+export function dropVirtualTable(s: VtabSession, info: VirtualTableInfo, pos: Pos): void {
+  connectVirtualTable(s.catalog, info, pos);
+  s.catalog.userFunctions?.disconnect(connectionKey(info));
+  s.catalog.removeRow(s.overlay, info.id);
+  s.catalog.rebuild();
+}
+
+/** ALTER TABLE on a virtual table: RENAME TO rewrites its schema row (the name quoted, as SQLite writes it); the others are refused. */
+export function alterVirtualTable(s: VtabSession, info: VirtualTableInfo, stmt: A.AlterTableStmt): void {
+  const a = stmt.action;
+  switch (a.kind) {
+    case 'RenameTable': {
+      const to = a.newName.name;
+      const used = s.catalog.nameInUse(to);
+      if (used !== undefined && fold(to) !== fold(info.name)) throw sqlErr(`there is already another table or index with this name: ${to}`, a.newName.pos);
+      if (fold(to).startsWith('sqlite_')) throw sqlErr(`object name reserved for internal use: ${to}`, a.newName.pos);
+      connectVirtualTable(s.catalog, info, stmt.table.pos);
+      s.catalog.userFunctions?.disconnect(connectionKey(info));
+      const head = 'CREATE VIRTUAL TABLE ';
+      const nameEnd = createLexer(info.sql, head.length).next().end;
+      const sql = `${head}"${to.replace(/"/g, '""')}"${info.sql.slice(nameEnd)}`;
+      s.catalog.replaceRow(s.overlay, { id: info.id, type: 'table', name: to, tblName: to, sql });
+      s.catalog.rebuild();
+      return;
+    }
+    case 'RenameColumn':
+      throw sqlErr(`cannot rename columns of virtual table "${info.name}"`, stmt.table.pos);
+    case 'DropColumn':
+      throw sqlErr(`cannot drop column from virtual table "${info.name}"`, stmt.table.pos);
+    case 'AddColumn':
+      throw sqlErr('virtual tables may not be altered', stmt.table.pos);
+  }
+}

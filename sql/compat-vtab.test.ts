@@ -225,27 +225,36 @@ test('CREATE VIRTUAL TABLE calls the factory once with the arguments as written;
 test('a virtual table cannot be written, indexed, given triggers or altered; RENAME TO and DROP TABLE work', () => {
   same((db, log) => {
     argsModule(db, log);
-    db.exec('CREATE VIRTUAL TABLE q USING mod(1, 2)');
+    db.exec('CREATE VIRTUAL TABLE q USING mod(1, 2); CREATE TABLE t(a); CREATE VIEW v AS SELECT q.x FROM q');
+    db.exec('CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT x FROM q WHERE p = new.a; END');
     const ex = (sql: string): unknown => outcome(() => (db.exec(sql), 'done'));
     return [
       ex('INSERT INTO q VALUES (1)'),
       ex('UPDATE q SET x = 1'),
       ex('DELETE FROM q'),
       ex('CREATE INDEX i ON q(x)'),
-      ex('CREATE TRIGGER tr AFTER INSERT ON q BEGIN SELECT 1; END'),
+      ex('CREATE TRIGGER tq AFTER INSERT ON q BEGIN SELECT 1; END'),
       ex('ALTER TABLE q ADD COLUMN y'),
       ex('ALTER TABLE q RENAME COLUMN x TO y'),
       ex('ALTER TABLE q DROP COLUMN x'),
+      ex('ALTER TABLE q RENAME TO t'),
       ex('ALTER TABLE q RENAME TO q2'),
+      ex('ALTER TABLE t RENAME TO t2'),
       outcome(() => db.prepare('SELECT sql FROM sqlite_master').all()),
       outcome(() => db.prepare('SELECT x FROM q2').all()),
+      outcome(() => db.prepare('SELECT * FROM v').all()),
+      ex('INSERT INTO t2 VALUES (1)'),
+      outcome(() => db.prepare('SELECT * FROM pragma_table_info(?)').all('q2')),
+      outcome(() => db.prepare('SELECT * FROM pragma_table_xinfo(?)').all('q2')),
+      outcome(() => db.prepare("SELECT * FROM pragma_table_list WHERE name NOT LIKE 'sqlite%' AND type <> 'view' ORDER BY name").all()),
+      ex('DROP VIEW v'),
       ex('DROP VIEW q2'),
       ex('DROP TABLE q2'),
       ex('DROP TABLE IF EXISTS q2'),
       ex('DROP TABLE q2'),
       outcome(() => db.prepare('SELECT count(*) AS n FROM sqlite_master').all()),
     ];
-  });
+  }, false);
 });
 
 test('CREATE VIRTUAL TABLE is undone by ROLLBACK; what the factory throws comes through unchanged and creates nothing', () => {
@@ -283,6 +292,8 @@ test('a virtual table stays in the schema across a reopen: without its module us
     db.close();
     db = open(path);
     const out: unknown[] = [
+      outcome(() => db.prepare("SELECT name, type, ncol FROM pragma_table_list WHERE name NOT LIKE 'sqlite%' ORDER BY name").all()),
+      outcome(() => db.prepare('SELECT * FROM pragma_table_info(?)').all('foo')),
       outcome(() => db.prepare('SELECT * FROM foo').all()),
       outcome(() => db.prepare('SELECT * FROM v').all()),
       outcome(() => db.prepare("SELECT name, rootpage = 0 AND type = 'table' AS virtual, sql FROM sqlite_master").all()),

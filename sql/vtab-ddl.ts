@@ -30,12 +30,13 @@ import { fold } from './catalog.ts';
 import type { Overlay } from './txn.ts';
 import type { VirtualTable } from './virtual-table.ts';
 import type { UserFunctions, UserModule, UserTable } from './user-functions.ts';
+import { HeliosError } from '../format/errors.ts';
 import { createLexer } from './lexer.ts';
 import { sqlErr } from './sql-error.ts';
 
 type Pos = { line: number; column: number };
 
-/** What CREATE, DROP and ALTER of a virtual table need of the session (ddl.ts DdlSession has it). */
+/** What CREATE and DROP of a virtual table need of the session (ddl.ts DdlSession has it). */
 interface VtabSession {
   readonly catalog: Catalog;
   readonly overlay: Overlay;
@@ -57,6 +58,11 @@ function moduleOf(uf: UserFunctions | null, name: string): { readonly connect: U
   if (m !== undefined) return m;
   const t = uf.table(fold(name));
   return t === undefined ? undefined : { connect: (): UserTable => t };
+}
+
+/** Whether this connection can connect `info` (its module is registered). */
+export function moduleRegistered(catalog: Catalog, info: VirtualTableInfo): boolean {
+  return moduleOf(catalog.userFunctions, info.module) !== undefined;
 }
 
 /** The rows of virtual table `info` on this connection (connecting it the first time). */
@@ -100,24 +106,24 @@ export function dropVirtualTable(s: VtabSession, info: VirtualTableInfo, pos: Po
   s.catalog.rebuild();
 }
 
-/** ALTER TABLE on a virtual table: RENAME TO rewrites its schema row (the name quoted, as SQLite writes it); the others are refused. */
-export function alterVirtualTable(s: VtabSession, info: VirtualTableInfo, stmt: A.AlterTableStmt): void {
+/** Forgets this connection's instance of `info` (its definition is about to change). */
+export function disconnectVirtualTable(catalog: Catalog, info: VirtualTableInfo): void {
+  catalog.userFunctions?.disconnect(connectionKey(info));
+}
+
+/** The schema text of `info` renamed to `to`: the name double-quoted, as SQLite's RENAME writes it. */
+export function renamedVirtualTableSql(info: VirtualTableInfo, to: string): string {
+  const head = 'CREATE VIRTUAL TABLE ';
+  const nameEnd = createLexer(info.sql, head.length).next().end;
+  return `${head}"${to.replace(/"/g, '""')}"${info.sql.slice(nameEnd)}`;
+}
+
+/** ALTER TABLE on a virtual table other than RENAME TO (alter.ts renames it): refused with SQLite's messages. */
+export function alterVirtualTable(info: VirtualTableInfo, stmt: A.AlterTableStmt): never {
   const a = stmt.action;
   switch (a.kind) {
-    case 'RenameTable': {
-      const to = a.newName.name;
-      const used = s.catalog.nameInUse(to);
-      if (used !== undefined && fold(to) !== fold(info.name)) throw sqlErr(`there is already another table or index with this name: ${to}`, a.newName.pos);
-      if (fold(to).startsWith('sqlite_')) throw sqlErr(`object name reserved for internal use: ${to}`, a.newName.pos);
-      connectVirtualTable(s.catalog, info, stmt.table.pos);
-      s.catalog.userFunctions?.disconnect(connectionKey(info));
-      const head = 'CREATE VIRTUAL TABLE ';
-      const nameEnd = createLexer(info.sql, head.length).next().end;
-      const sql = `${head}"${to.replace(/"/g, '""')}"${info.sql.slice(nameEnd)}`;
-      s.catalog.replaceRow(s.overlay, { id: info.id, type: 'table', name: to, tblName: to, sql });
-      s.catalog.rebuild();
-      return;
-    }
+    case 'RenameTable':
+      throw new HeliosError('INTERNAL', 'RENAME TO of a virtual table is alter.ts renameVirtualTable');
     case 'RenameColumn':
       throw sqlErr(`cannot rename columns of virtual table "${info.name}"`, stmt.table.pos);
     case 'DropColumn':

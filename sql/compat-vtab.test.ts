@@ -89,6 +89,51 @@ test('equalities bind parameters in any order; unequal values for one parameter 
   assert.equal(got.log, [[10, 5], [10, 5], [10, 10], [3, undefined], [4, undefined]]);
 });
 
+test('IN lists and ORs of equalities on a parameter run the function once per distinct value, in order; joins bind per outer row', () => {
+  same((db, log) => {
+    db.table('vt', {
+      columns: ['v'],
+      parameters: ['x', 'y'],
+      *rows(x: unknown, y: unknown) {
+        log.push([x, y]);
+        yield [x];
+        yield [y];
+      },
+    });
+    db.exec("CREATE TABLE t(a INTEGER, b TEXT); INSERT INTO t VALUES (1, '1'), (2, '2')");
+    return [
+      'SELECT * FROM vt WHERE x IN (2, 1, 2, NULL)',
+      'SELECT * FROM vt WHERE x IN (1, 2) AND y = 5',
+      'SELECT * FROM vt WHERE x IN (1, 2) AND y IN (4, 3)',
+      'SELECT * FROM vt WHERE x = 1 OR x = 2',
+      'SELECT * FROM vt WHERE x NOT IN (1, 2)',
+      'SELECT * FROM vt WHERE x = 1 OR y = 2',
+      'SELECT * FROM vt WHERE +x = 1',
+      'SELECT * FROM vt WHERE x = 1 AND x = 1.0',
+      'SELECT * FROM vt WHERE y = x',
+      'SELECT * FROM vt(1) WHERE y = x',
+      'SELECT * FROM t, vt WHERE x = t.a AND y = t.b',
+      'SELECT * FROM t LEFT JOIN vt ON x = t.a',
+      'SELECT * FROM t LEFT JOIN vt ON x = t.a WHERE y = 3',
+      'SELECT * FROM t WHERE EXISTS (SELECT 1 FROM vt WHERE x = t.a)',
+      'SELECT * FROM t WHERE a IN (SELECT v FROM vt(t.a, 7))',
+      'SELECT * FROM t, vt WHERE x IN (t.a, 9)',
+    ].map((sql) => outcome(() => db.prepare(sql).all()));
+  });
+});
+
+test('IN (SELECT …) on a parameter is refused at prepare rather than giving no rows', () => {
+  const db = ours(':memory:');
+  db.table('vt', { columns: ['v'], parameters: ['x'], *rows(x: unknown) { yield [x]; } });
+  assert.equal(outcome(() => db.prepare('SELECT * FROM vt WHERE x IN (SELECT 1)')), {
+    error: 'SqliteError',
+    code: 'SQLITE_ERROR',
+    message: 'IN (SELECT …) on the parameter "x" of virtual table vt is not supported: bind it with = or IN (list)',
+  });
+  assert.equal(db.prepare('SELECT * FROM vt WHERE x NOT IN (SELECT 1) AND x = 2').all(), [{ v: 2 }]);
+  db.close();
+});
+
 test('an operator other than = on a parameter is refused at prepare, with better-sqlite3\'s message', () => {
   const got = same((db) => {
     db.table('vtab', {
@@ -280,6 +325,15 @@ test('CREATE VIRTUAL TABLE is undone by ROLLBACK; what the factory throws comes 
       outcome(() => db.prepare('SELECT * FROM r').all()),
       outcome(() => db.prepare('SELECT * FROM b').all()),
     ];
+  });
+});
+
+test('a virtual table created again after a ROLLBACK undid it calls its factory again', () => {
+  same((db, log) => {
+    argsModule(db, log);
+    db.exec('BEGIN; CREATE VIRTUAL TABLE r USING mod(1); ROLLBACK');
+    db.exec('CREATE VIRTUAL TABLE r USING mod(1)');
+    return db.prepare('SELECT x FROM r').all();
   });
 });
 

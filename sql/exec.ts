@@ -782,6 +782,8 @@ class FunctionLevel implements LevelCursor {
   private ordinal = 0;
   /** A hidden column's filter fails for every row (access.after): the rows are read and dropped. */
   private dropAll = false;
+  /** The IN lists' values still to run the function with (access.lists), one array per call. */
+  private pending: SqlValue[][] = [];
   private readonly src: Extract<RowsSource, { kind: 'Function' }>;
 
   constructor(
@@ -793,32 +795,46 @@ class FunctionLevel implements LevelCursor {
 
   open(f: Frame): void {
     this.close();
-    this.args = this.access.args.map((e) => (e === null ? undefined : e(f)));
+    const a = this.access;
+    this.args = a.args.map((e) => (e === null ? undefined : e(f)));
     // Two values bound to one parameter that differ: no row can match, and the function is not called.
-    for (const [a, b] of this.access.equal) {
-      const x = a(f);
-      const y = b(f);
-      if (x === null || y === null || compareValues(x, y) !== 0) return;
+    for (const [x, y] of a.equal) if (!sameValue(x(f), y(f))) return;
+    this.dropAll = a.after.some(([x, y]) => !sameValue(x(f), y(f)));
+    let combos: SqlValue[][] = [[]];
+    for (const list of a.lists) {
+      const values = distinctSorted(list.items.map((e) => e(f)));
+      combos = combos.flatMap((c) => values.map((v) => [...c, v]));
     }
+    this.pending = combos;
+    this.start();
+  }
+
+  /** Calls the function with the next IN combination; false when none is left. */
+  private start(): boolean {
+    const combo = this.pending.shift();
+    if (combo === undefined) return false;
+    this.access.lists.forEach((list, i) => (this.args[list.k] = combo[i]));
     this.ordinal = 0;
-    this.dropAll = this.access.after.some(([a, b]) => {
-      const x = a(f);
-      const y = b(f);
-      return x === null || y === null || compareValues(x, y) !== 0;
-    });
     this.it = this.src.vt.rows(this.args, this.src.context)[Symbol.iterator]();
+    return true;
   }
 
   next(f: Frame): boolean {
-    const it = this.it;
-    if (it === null) return false;
-    let r = it.next();
-    while (this.dropAll && r.done !== true) r = it.next();
-    if (r.done === true) {
+    for (;;) {
+      const it = this.it;
+      if (it === null) return false;
+      let r = it.next();
+      while (this.dropAll && r.done !== true) r = it.next();
+      if (r.done !== true) {
+        this.emit(f, r.value);
+        return true;
+      }
       this.it = null;
-      return false;
+      if (!this.start()) return false;
     }
-    const v = r.value;
+  }
+
+  private emit(f: Frame, v: readonly SqlValue[]): void {
     const vt = this.src.vt;
     const nCols = vt.columns.length;
     const width = this.l.src.width;
@@ -828,14 +844,25 @@ class FunctionLevel implements LevelCursor {
     row[width - 1] = vt.rowid === undefined ? this.ordinal + 1 : vt.rowid(row, this.ordinal);
     this.ordinal++;
     f.rows[this.l.src.slot] = row;
-    return true;
   }
 
   close(): void {
     const it = this.it;
     this.it = null;
+    this.pending = [];
     if (it !== null && it.return !== undefined) it.return();
   }
+}
+
+/** `x = y` is true: neither is NULL and they compare equal (no affinity, BINARY). */
+function sameValue(x: SqlValue, y: SqlValue): boolean {
+  return x !== null && y !== null && compareValues(x, y) === 0;
+}
+
+/** An IN list's values as SQLite runs them: NULLs dropped (they match nothing), duplicates once, ascending. */
+function distinctSorted(values: SqlValue[]): SqlValue[] {
+  const sorted = values.filter((v) => v !== null).sort((x, y) => compareValues(x, y));
+  return sorted.filter((v, i) => i === 0 || compareValues(sorted[i - 1]!, v) !== 0);
 }
 
 // ---------------------------------------------------------------------------

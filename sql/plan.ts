@@ -41,9 +41,18 @@ export type Access =
    * A table-valued function: one evaluator per parameter (null: unbound), `mask` the bit set of
    * bound ones; `equal` pairs of values bound to one parameter, which must be equal (and not
    * NULL) for the function to be called; `after` pairs of the same that must be equal for any of
-   * its rows to be kept, the function being called either way.
+   * its rows to be kept, the function being called either way; `lists` parameters bound by an IN
+   * list instead of `args` (null there): the function runs once per combination of their distinct
+   * non-NULL values, in ascending order, as SQLite runs a table once per IN value.
    */
-  | { kind: 'function'; args: readonly (Ev | null)[]; mask: number; equal: readonly (readonly [Ev, Ev])[]; after: readonly (readonly [Ev, Ev])[] };
+  | {
+      kind: 'function';
+      args: readonly (Ev | null)[];
+      mask: number;
+      equal: readonly (readonly [Ev, Ev])[];
+      after: readonly (readonly [Ev, Ev])[];
+      lists: readonly { readonly k: number; readonly items: readonly Ev[] }[];
+    };
 
 /** A view's, CTE's or FROM subquery's rows, shared by every reference in one statement. */
 export interface SharedRows {

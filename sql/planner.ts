@@ -140,6 +140,8 @@ interface Side {
 interface ParameterConstraints {
   readonly values: (Side & { readonly k: number })[];
   readonly links: [number, number][];
+  /** `p IN (a, b, …)` (or `p = a OR p = b …`): the function runs once per distinct value. */
+  readonly lists: { readonly k: number; readonly items: Side[] }[];
 }
 
 /** A FROM item placed in the join order, while planning. */
@@ -1010,7 +1012,7 @@ export class Planner {
         if (it.fn !== undefined && waiting(it.fn.deps)) continue;
         // A strict one also for those its parameters' equalities read (better-sqlite3 refuses a plan ignoring one).
         const pc = strict.get(it);
-        if (pc !== undefined && pc.values.some((v) => waiting(v.slots))) continue;
+        if (pc !== undefined && (pc.values.some((v) => waiting(v.slots)) || pc.lists.some((l) => l.items.some((v) => waiting(v.slots))))) continue;
         const usable = it.joinType === 'LEFT' ? onTerms.get(it)! : terms;
         const a = pc !== undefined ? this.strictFunctionAccess(it, pc) : this.bestAccess(it, usable, avail, local);
         if (best === null || a.cost < best.cost) best = { i, ...a };
@@ -1056,7 +1058,7 @@ export class Planner {
     const vt = it.fn!.vt;
     const slot = it.src.slot;
     const nCols = vt.columns.length;
-    const out: ParameterConstraints = { values: [], links: [] };
+    const out: ParameterConstraints = { values: [], links: [], lists: [] };
     const param = (x: Side | null): number => {
       const cc = x?.c.column;
       return cc !== undefined && cc !== null && cc.slot === slot && cc.index >= nCols && cc.index < nCols + vt.parameters.length ? cc.index - nCols : -1;
@@ -1082,6 +1084,11 @@ export class Planner {
           if (op === 'OR' || (op === 'AND' && orBranch)) {
             check(e.left, true);
             check(e.right, true);
+            // `p = a OR p = b …` is `p IN (a, b, …)` (SQLite's OR-to-IN rewrite).
+            if (op === 'OR' && !orBranch) {
+              const list = this.orEqualities(e, param, slot, scope);
+              if (list !== null) out.lists.push(list);
+            }
             break;
           }
           if (op !== '=' && op !== '!=' && op !== '<' && op !== '<=' && op !== '>' && op !== '>=' && op !== 'IS' && op !== 'IS NOT') break;
@@ -1117,12 +1124,51 @@ export class Planner {
           if (k >= 0) refuse(k, e.pos);
           break;
         }
+        case 'InList': {
+          const k = e.not || orBranch ? -1 : offered(e.expr, e.items);
+          if (k >= 0) out.lists.push({ k, items: e.items.map((x) => this.side(x, scope)!) });
+          break;
+        }
+        case 'InSelect':
+        case 'InTable': {
+          // SQLite runs the table once per row of the subquery; here that would silently give no rows.
+          const k = e.not || orBranch ? -1 : offered(e.expr, []);
+          if (k >= 0) throw sqlErr(`IN (SELECT …) on the parameter "${vt.parameters[k]}" of virtual table ${vt.name} is not supported: bind it with = or IN (list)`, e.pos);
+          break;
+        }
         default:
           break;
       }
     };
     for (const e of exprs) check(e, false);
     return out;
+  }
+
+  /** The values of `p = a OR p = b …` (every branch an equality on the same parameter `p`), or null. */
+  private orEqualities(e: Expr, param: (x: Side | null) => number, slot: number, scope: Scope): { k: number; items: Side[] } | null {
+    const branches: Expr[] = [];
+    const flat = (x: Expr): void => {
+      if (x.kind === 'Binary' && x.op === 'OR') {
+        flat(x.left);
+        flat(x.right);
+      } else branches.push(x);
+    };
+    flat(e);
+    let k = -1;
+    const items: Side[] = [];
+    for (const b of branches) {
+      if (b.kind !== 'Binary' || b.op !== '=' || b.left.kind === 'Row' || b.right.kind === 'Row') return null;
+      const l = this.side(b.left, scope);
+      const r = this.side(b.right, scope);
+      if (l === null || r === null) return null;
+      const lk = param(l);
+      const rk = param(r);
+      const [bk, v] = lk >= 0 && rk < 0 ? [lk, r] : rk >= 0 && lk < 0 ? [rk, l] : [-1, l];
+      if (bk < 0 || v.slots.has(slot) || (k >= 0 && bk !== k)) return null;
+      k = bk;
+      items.push(v);
+    }
+    return { k, items };
   }
 
   /** Decomposes a conjunct into access terms (both orientations for column = column). */
@@ -1214,6 +1260,7 @@ export class Planner {
     const args: (Ev | null)[] = [];
     const equal: [Ev, Ev][] = [];
     const after: [Ev, Ev][] = [];
+    const lists: { k: number; items: Ev[] }[] = [];
     let mask = 0;
     for (let k = 0; k < n; k++) {
       const vs = values[find(k)]!;
@@ -1221,11 +1268,14 @@ export class Planner {
       const positional = a === undefined || a === UNBOUND ? null : a.ev;
       const first = vs[0] ?? positional;
       args.push(first);
-      if (first !== null) mask |= 1 << k;
+      // An IN list binds a parameter no equality binds: one call per value.
+      const list = first === null ? pc.lists.find((l) => l.k === k) : undefined;
+      if (list !== undefined) lists.push({ k, items: list.items.map((x) => x.c.ev) });
+      if (first !== null || list !== undefined) mask |= 1 << k;
       if (find(k) === k) for (let i = 1; i < vs.length; i++) equal.push([vs[0]!, vs[i]!]);
       if (positional !== null && first !== positional) after.push([first!, positional]);
     }
-    return { access: { kind: 'function', args, mask, equal, after }, cost: mask !== 0 ? 100 : SCAN_COST };
+    return { access: { kind: 'function', args, mask, equal, after, lists }, cost: mask !== 0 ? 100 : SCAN_COST };
   }
 
   private bestAccess(it: Item, terms: AccessTerm[], avail: Set<number>, local: Set<number>): { access: Access; cost: number } {
@@ -1252,7 +1302,7 @@ export class Planner {
         }
         if (args[k] !== null) mask |= 1 << k;
       }
-      return { access: { kind: 'function', args, mask, equal: [], after: [] }, cost: mask !== 0 ? 100 : SCAN_COST };
+      return { access: { kind: 'function', args, mask, equal: [], after: [], lists: [] }, cost: mask !== 0 ? 100 : SCAN_COST };
     }
     if (t === null) {
       const eq = mine.find((m) => m.op === '=' && joinTerm(m));

@@ -93,6 +93,8 @@ export function createVirtualTable(s: VtabSession, stmt: A.CreateVirtualTableStm
   const id = s.catalog.allocateId(s.overlay);
   const sql = `CREATE VIRTUAL TABLE ${stmt.sql.slice(stmt.name.pos.offset - stmt.pos.offset)}`;
   const info: VirtualTableInfo = { type: 'virtual', id, name, sql, module: stmt.module.name, args: stmt.args };
+  // A connection left from a table that a ROLLBACK undid may have the same id and text: this one replaces it.
+  uf.disconnect(connectionKey(info));
   uf.connected(connectionKey(info), fold(stmt.module.name), () => table);
   s.catalog.addRow(s.overlay, { id, type: 'table', name, tblName: name, sql });
   s.catalog.rebuild();

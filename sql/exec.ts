@@ -780,7 +780,9 @@ class FunctionLevel implements LevelCursor {
   private it: Iterator<readonly SqlValue[]> | null = null;
   private args: (SqlValue | undefined)[] = [];
   private ordinal = 0;
-  /** A hidden column's filter fails for every row (access.after): the rows are read and dropped. */
+  /** access.after's lists, evaluated at open. */
+  private after: { k: number; values: SqlValue[] }[] = [];
+  /** A hidden column's filter fails for every row of this call (access.after): the rows are read and dropped. */
   private dropAll = false;
   /** The IN lists' values still to run the function with (access.lists), one array per call. */
   private pending: SqlValue[][] = [];
@@ -797,9 +799,9 @@ class FunctionLevel implements LevelCursor {
     this.close();
     const a = this.access;
     this.args = a.args.map((e) => (e === null ? undefined : e(f)));
-    // Two values bound to one parameter that differ: no row can match, and the function is not called.
-    for (const [x, y] of a.equal) if (!sameValue(x(f), y(f))) return;
-    this.dropAll = a.after.some(([x, y]) => !sameValue(x(f), y(f)));
+    // A value bound to a parameter that another of its constraints rejects: no row can match, and the function is not called.
+    for (const b of a.before) if (!inList(b.value(f), b.items.map((e) => e(f)))) return;
+    this.after = a.after.map((c) => ({ k: c.k, values: c.items.map((e) => e(f)) }));
     let combos: SqlValue[][] = [[]];
     for (const list of a.lists) {
       const values = distinctSorted(list.items.map((e) => e(f)));
@@ -814,6 +816,7 @@ class FunctionLevel implements LevelCursor {
     const combo = this.pending.shift();
     if (combo === undefined) return false;
     this.access.lists.forEach((list, i) => (this.args[list.k] = combo[i]));
+    this.dropAll = this.after.some((c) => !inList(this.args[c.k] ?? null, c.values));
     this.ordinal = 0;
     this.it = this.src.vt.rows(this.args, this.src.context)[Symbol.iterator]();
     return true;
@@ -854,9 +857,9 @@ class FunctionLevel implements LevelCursor {
   }
 }
 
-/** `x = y` is true: neither is NULL and they compare equal (no affinity, BINARY). */
-function sameValue(x: SqlValue, y: SqlValue): boolean {
-  return x !== null && y !== null && compareValues(x, y) === 0;
+/** `x IN (values)` is true: x is not NULL and compares equal to one of them (no affinity, BINARY). */
+function inList(x: SqlValue, values: readonly SqlValue[]): boolean {
+  return x !== null && values.some((y) => y !== null && compareValues(x, y) === 0);
 }
 
 /** An IN list's values as SQLite runs them: NULLs dropped (they match nothing), duplicates once, ascending. */

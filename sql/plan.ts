@@ -39,18 +39,18 @@ export type Access =
   | { kind: 'rows' }
   /**
    * A table-valued function: one evaluator per parameter (null: unbound), `mask` the bit set of
-   * bound ones; `equal` pairs of values bound to one parameter, which must be equal (and not
-   * NULL) for the function to be called; `after` pairs of the same that must be equal for any of
-   * its rows to be kept, the function being called either way; `lists` parameters bound by an IN
-   * list instead of `args` (null there): the function runs once per combination of their distinct
-   * non-NULL values, in ascending order, as SQLite runs a table once per IN value.
+   * bound ones. `before`: values that must each be IN their list (= one value: equal, neither
+   * NULL) for the function to be called at all. `lists`: parameters bound by an IN list instead
+   * of `args` (null there): the function runs once per combination of their distinct non-NULL
+   * values, ascending, as SQLite runs a table once per IN value. `after`: parameters whose value
+   * in a call must be IN the list for that call's rows to be kept (the function runs either way).
    */
   | {
       kind: 'function';
       args: readonly (Ev | null)[];
       mask: number;
-      equal: readonly (readonly [Ev, Ev])[];
-      after: readonly (readonly [Ev, Ev])[];
+      before: readonly { readonly value: Ev; readonly items: readonly Ev[] }[];
+      after: readonly { readonly k: number; readonly items: readonly Ev[] }[];
       lists: readonly { readonly k: number; readonly items: readonly Ev[] }[];
     };
 

@@ -138,10 +138,11 @@ interface Side {
 
 /** What constrains a strict function's parameters (Planner.parameterConstraints). */
 interface ParameterConstraints {
-  readonly values: (Side & { readonly k: number })[];
+  /** `p = value`, `at` the conjunct's position (SQLite offers the constraints in WHERE order). */
+  readonly values: (Side & { readonly k: number; readonly at: number })[];
   readonly links: [number, number][];
-  /** `p IN (a, b, …)` (or `p = a OR p = b …`): the function runs once per distinct value. */
-  readonly lists: { readonly k: number; readonly items: Side[] }[];
+  /** `p IN (a, b, …)`, or `p = a OR p = b …` (`or`, which SQLite offers after the positional arguments): the function runs once per distinct value. */
+  readonly lists: { readonly k: number; readonly items: Side[]; readonly or: boolean; readonly at: number }[];
 }
 
 /** A FROM item placed in the join order, while planning. */
@@ -1087,7 +1088,7 @@ export class Planner {
             // `p = a OR p = b …` is `p IN (a, b, …)` (SQLite's OR-to-IN rewrite).
             if (op === 'OR' && !orBranch) {
               const list = this.orEqualities(e, param, slot, scope);
-              if (list !== null) out.lists.push(list);
+              if (list !== null) out.lists.push({ ...list, or: true, at });
             }
             break;
           }
@@ -1102,10 +1103,10 @@ export class Planner {
             if (!orBranch) out.links.push([lk, rk]);
           } else if (lk >= 0 && !r.slots.has(slot)) {
             if (op !== '=') refuse(lk, e.pos);
-            if (!orBranch) out.values.push({ k: lk, ...r });
+            if (!orBranch) out.values.push({ k: lk, ...r, at });
           } else if (rk >= 0 && !l.slots.has(slot)) {
             if (op !== '=') refuse(rk, e.pos);
-            if (!orBranch) out.values.push({ k: rk, ...l });
+            if (!orBranch) out.values.push({ k: rk, ...l, at });
           }
           break;
         }
@@ -1125,8 +1126,13 @@ export class Planner {
           break;
         }
         case 'InList': {
+          // SQLite's parser makes `p IN (v)` `p = v` and `p NOT IN (v)` `p <> v`.
+          if (e.items.length === 1) {
+            check({ kind: 'Binary', pos: e.pos, op: e.not ? '!=' : '=', left: e.expr, right: e.items[0]! }, orBranch);
+            break;
+          }
           const k = e.not || orBranch ? -1 : offered(e.expr, e.items);
-          if (k >= 0) out.lists.push({ k, items: e.items.map((x) => this.side(x, scope)!) });
+          if (k >= 0) out.lists.push({ k, items: e.items.map((x) => this.side(x, scope)!), or: false, at });
           break;
         }
         case 'InSelect':
@@ -1140,7 +1146,8 @@ export class Planner {
           break;
       }
     };
-    for (const e of exprs) check(e, false);
+    let at = 0;
+    for (; at < exprs.length; at++) check(exprs[at]!, false);
     return out;
   }
 
@@ -1236,13 +1243,17 @@ export class Planner {
 
   /**
    * A strict function's access (see VirtualTable.strictParameters), as SQLite
-   * with better-sqlite3's xBestIndex arrives at it: the WHERE/ON equalities
-   * on the parameters that `=` ties together form a group (SQLite's
-   * constant propagation), binding each parameter of it to the group's first
-   * value, the group's other values to be equal to it; a positional argument
-   * binds its own parameter when no equality does, else it is compared with
-   * the bound value once the function has run (a filter on the hidden
-   * column, which drops every row).
+   * with better-sqlite3's xBestIndex arrives at it. SQLite first propagates
+   * each `p = value` of the WHERE clause into the other terms (constant
+   * propagation), then offers the table its constraints in WHERE order, the
+   * positional arguments last, and better-sqlite3 binds each parameter to
+   * the first. So: the parameters `=` ties together form a group; a group
+   * with `=` values binds all its parameters to the first, the other values
+   * and the IN lists on its parameters becoming checks made before the call
+   * (one failing: the function is not called); a parameter without one is
+   * bound by its first IN list (one call per value), else by its positional
+   * argument; what else constrains it (a later IN list, a positional argument
+   * not used) is checked against each call's value, dropping the call's rows.
    */
   private strictFunctionAccess(it: Item, pc: ParameterConstraints): { access: Access; cost: number } {
     const fn = it.fn!;
@@ -1254,28 +1265,62 @@ export class Planner {
     };
     for (const [a, b] of pc.links) group[find(a)] = find(b);
     const byParam: Ev[][] = Array.from({ length: n }, () => []);
-    for (const v of pc.values) byParam[v.k]!.push(v.c.ev);
-    const values: Ev[][] = Array.from({ length: n }, () => []);
-    for (let k = 0; k < n; k++) values[find(k)]!.push(...byParam[k]!);
+    // Only a constant (a value reading no column) propagates through a tie, as in SQLite.
+    const classValues: Ev[][] = Array.from({ length: n }, () => []);
+    const firstAt = new Array<number>(n).fill(Infinity);
+    for (const v of pc.values) {
+      byParam[v.k]!.push(v.c.ev);
+      firstAt[v.k] = Math.min(firstAt[v.k]!, v.at);
+    }
+    for (let k = 0; k < n; k++) for (const v of pc.values) if (v.k === k && v.slots.size === 0) classValues[find(k)]!.push(v.c.ev);
     const args: (Ev | null)[] = [];
-    const equal: [Ev, Ev][] = [];
-    const after: [Ev, Ev][] = [];
+    const before: { value: Ev; items: Ev[] }[] = [];
+    const after: { k: number; items: Ev[] }[] = [];
     const lists: { k: number; items: Ev[] }[] = [];
     let mask = 0;
     for (let k = 0; k < n; k++) {
-      const vs = values[find(k)]!;
+      const all = classValues[find(k)]!;
+      // The group's constants must all be equal (SQLite's propagation makes `c1 = c2` of them).
+      if (find(k) === k) for (let i = 1; i < all.length; i++) before.push({ value: all[0]!, items: [all[i]!] });
+      const direct = byParam[k]!;
+      const linked = all.filter((v) => !direct.includes(v));
+      // So must the parameter's own values (a filter that would drop every row otherwise).
+      for (let i = 1; i < direct.length; i++) if (!all.includes(direct[i]!) || !all.includes(direct[0]!)) before.push({ value: direct[0]!, items: [direct[i]!] });
       const a = fn.args[k];
       const positional = a === undefined || a === UNBOUND ? null : a.ev;
-      const first = vs[0] ?? positional;
-      args.push(first);
-      // An IN list binds a parameter no equality binds: one call per value.
-      const list = first === null ? pc.lists.find((l) => l.k === k) : undefined;
-      if (list !== undefined) lists.push({ k, items: list.items.map((x) => x.c.ev) });
-      if (first !== null || list !== undefined) mask |= 1 << k;
-      if (find(k) === k) for (let i = 1; i < vs.length; i++) equal.push([vs[0]!, vs[i]!]);
-      if (positional !== null && first !== positional) after.push([first!, positional]);
+      // In the order SQLite offers them: the parameter's own `=` and IN lists of the WHERE clause, the
+      // positional argument, the values ties to other parameters give it, IN lists made of ORs (appended
+      // as SQLite analyses the terms, from the last).
+      const mine = pc.lists.filter((l) => l.k === k);
+      const plainLists = mine.filter((l) => !l.or);
+      const plain = plainLists.map((l) => l.items.map((x) => x.c.ev));
+      const ors = mine.filter((l) => l.or).reverse().map((l) => l.items.map((x) => x.c.ev));
+      let bound: Ev | null = null;
+      let looped = false;
+      // An IN list written before the parameter's first `=` binds it; the `=` values then only filter the rows.
+      const inFirst = plainLists.length > 0 && plainLists[0]!.at < firstAt[k]!;
+      if (inFirst) {
+        looped = true;
+        for (const v of direct) after.push({ k, items: [v] });
+      } else if (direct.length > 0) bound = direct[0]!;
+      else if (plain.length > 0) looped = true;
+      else if (positional !== null) bound = positional;
+      else if (linked.length > 0) bound = linked[0]!;
+      else if (ors.length > 0) looped = true;
+      const ins = [...plain, ...ors];
+      if (looped) {
+        lists.push({ k, items: ins[0]! });
+        for (const items of ins.slice(1)) after.push({ k, items });
+      } else if (direct.length > 0) {
+        // The parameter's own `=` value, propagated into its IN lists: each must hold it, or the function is not called.
+        for (const items of ins) before.push({ value: bound!, items });
+      } else for (const items of ins) after.push({ k, items });
+      args.push(bound);
+      if (positional !== null && bound !== positional) after.push({ k, items: [positional] });
+      if (bound === positional && positional !== null && linked.length > 0) after.push({ k, items: [linked[0]!] });
+      if (bound !== null || looped) mask |= 1 << k;
     }
-    return { access: { kind: 'function', args, mask, equal, after, lists }, cost: mask !== 0 ? 100 : SCAN_COST };
+    return { access: { kind: 'function', args, mask, before, after, lists }, cost: mask !== 0 ? 100 : SCAN_COST };
   }
 
   private bestAccess(it: Item, terms: AccessTerm[], avail: Set<number>, local: Set<number>): { access: Access; cost: number } {
@@ -1302,7 +1347,7 @@ export class Planner {
         }
         if (args[k] !== null) mask |= 1 << k;
       }
-      return { access: { kind: 'function', args, mask, equal: [], after: [], lists: [] }, cost: mask !== 0 ? 100 : SCAN_COST };
+      return { access: { kind: 'function', args, mask, before: [], after: [], lists: [] }, cost: mask !== 0 ? 100 : SCAN_COST };
     }
     if (t === null) {
       const eq = mine.find((m) => m.op === '=' && joinTerm(m));

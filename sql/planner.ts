@@ -1077,14 +1077,15 @@ export class Planner {
       }
       return k;
     };
-    // The branches of an OR are offered to the table too (SQLite plans each), for the operator check only.
-    const check = (e: Expr, orBranch: boolean): void => {
+    // Conjunct `at` (or, with orBranch, a branch of an OR in it: SQLite plans each branch too, so
+    // only the operator check applies there).
+    const check = (e: Expr, orBranch: boolean, at: number): void => {
       switch (e.kind) {
         case 'Binary': {
           const op = e.op;
           if (op === 'OR' || (op === 'AND' && orBranch)) {
-            check(e.left, true);
-            check(e.right, true);
+            check(e.left, true, at);
+            check(e.right, true, at);
             // `p = a OR p = b …` is `p IN (a, b, …)` (SQLite's OR-to-IN rewrite).
             if (op === 'OR' && !orBranch) {
               const list = this.orEqualities(e, param, slot, scope);
@@ -1128,7 +1129,7 @@ export class Planner {
         case 'InList': {
           // SQLite's parser makes `p IN (v)` `p = v` and `p NOT IN (v)` `p <> v`.
           if (e.items.length === 1) {
-            check({ kind: 'Binary', pos: e.pos, op: e.not ? '!=' : '=', left: e.expr, right: e.items[0]! }, orBranch);
+            check({ kind: 'Binary', pos: e.pos, op: e.not ? '!=' : '=', left: e.expr, right: e.items[0]! }, orBranch, at);
             break;
           }
           const k = e.not || orBranch ? -1 : offered(e.expr, e.items);
@@ -1146,8 +1147,7 @@ export class Planner {
           break;
       }
     };
-    let at = 0;
-    for (; at < exprs.length; at++) check(exprs[at]!, false);
+    exprs.forEach((e, at) => check(e, false, at));
     return out;
   }
 
@@ -1243,17 +1243,22 @@ export class Planner {
 
   /**
    * A strict function's access (see VirtualTable.strictParameters), as SQLite
-   * with better-sqlite3's xBestIndex arrives at it. SQLite first propagates
-   * each `p = value` of the WHERE clause into the other terms (constant
-   * propagation), then offers the table its constraints in WHERE order, the
-   * positional arguments last, and better-sqlite3 binds each parameter to
-   * the first. So: the parameters `=` ties together form a group; a group
-   * with `=` values binds all its parameters to the first, the other values
-   * and the IN lists on its parameters becoming checks made before the call
-   * (one failing: the function is not called); a parameter without one is
-   * bound by its first IN list (one call per value), else by its positional
-   * argument; what else constrains it (a later IN list, a positional argument
-   * not used) is checked against each call's value, dropping the call's rows.
+   * with better-sqlite3's xBestIndex arrives at it: SQLite propagates each
+   * constant `p = c` of the WHERE clause into the other terms, offers the
+   * table its constraints (the WHERE clause's in order, then the positional
+   * arguments, then the IN lists it made of ORs, the last first), and
+   * better-sqlite3 binds each parameter to the first one on it. So, for
+   * each parameter: its first `=` value binds it (its IN lists becoming
+   * checks of that value), unless an IN list comes before it, which binds
+   * it (one call per value); else its positional argument; else a constant
+   * a tie (`"$2" = "$1"`) gives it from another parameter's `=`; else an
+   * IN list made of an OR. Values that must be equal for any row to match
+   * (the constants a group of tied parameters is given, a parameter's own
+   * `=` values) are checked before the call, which does not happen if one
+   * fails; what else constrains the parameter is checked against each
+   * call's value, the call's rows being dropped if it fails. Several
+   * constraints of different forms on one parameter do not always bind it
+   * as SQLite would (README); the rows are the same.
    */
   private strictFunctionAccess(it: Item, pc: ParameterConstraints): { access: Access; cost: number } {
     const fn = it.fn!;

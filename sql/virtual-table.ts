@@ -30,13 +30,14 @@ export interface VirtualTable {
   rowid?(row: readonly SqlValue[], ordinal: number): SqlValue;
   /**
    * better-sqlite3's rules for its tables (db.table, sql/compat-functions.ts):
-   * a parameter may only be constrained by `=` (any other operator on it
-   * is an error at prepare), the function is only called once every
-   * `=` constraint on its parameters can bind them (its level waits for the
-   * tables they read), and several equalities on one parameter (or tying two
-   * parameters, `"$2" = "$1"`) bind it to the first value, the others
-   * having to be equal to it or the function is not called, as SQLite's
-   * constant propagation arranges.
+   * a parameter may only be constrained by `=` or `IN (list)` (any other
+   * operator on it is an error at prepare); the function is only called
+   * once every such constraint on its parameters can bind them (its level
+   * waits for the tables they read); an IN list runs it once per value;
+   * several equalities on one parameter, or tying two parameters
+   * (`"$2" = "$1"`), bind it to one value, the others having to be equal to
+   * it or the function is not called, as SQLite's constant propagation
+   * arranges (planner.ts strictFunctionAccess).
    */
   readonly strictParameters?: boolean;
   rows(args: readonly (SqlValue | undefined)[], ctx: VirtualTableContext): Iterable<readonly SqlValue[]>;

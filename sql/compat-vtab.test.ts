@@ -377,4 +377,39 @@ test('a virtual table stays in the schema across a reopen: without its module us
   }
 });
 
+test('on a readonly connection CREATE VIRTUAL TABLE is SQLITE_READONLY before the factory runs; a factory failing on a later connection fails that statement and runs again on the next', () => {
+  const run = (open: (path: string, o?: object) => Db, path: string): unknown => {
+    let db = open(path);
+    let calls = 0;
+    let fail = false;
+    const mod = (): unknown => {
+      calls++;
+      if (fail) throw new RangeError('not now');
+      return { columns: ['x'], *rows() { yield [1]; } };
+    };
+    db.table('mod', mod);
+    db.exec('CREATE TABLE t(a); CREATE VIRTUAL TABLE v USING mod');
+    db.close();
+    db = open(path, { readonly: true });
+    db.table('mod', mod);
+    const out: unknown[] = [outcome(() => (db.exec('CREATE VIRTUAL TABLE w USING mod'), 'done')), calls];
+    db.close();
+    db = open(path);
+    fail = true;
+    db.table('mod', mod);
+    out.push(outcome(() => db.prepare('SELECT x FROM v').all()), calls);
+    fail = false;
+    out.push(outcome(() => db.prepare('SELECT x FROM v').all()), outcome(() => db.prepare('SELECT x FROM v').all()), calls);
+    db.close();
+    return out;
+  };
+  const mine = (path: string, o?: object): Db => Sqlite3Database(path, o) as unknown as Db;
+  const got = run(mine, join(dir, 'ro.db'));
+  if (oracle !== null) {
+    const O = createRequire(import.meta.url)('better-sqlite3') as new (path: string, o?: object) => Db;
+    assert.equal(got, run((path, o) => new O(path, o), join(dir, 'ro.sqlite')));
+  }
+  assert.equal((got as unknown[])[1], 1);
+});
+
 test.run();

@@ -337,7 +337,7 @@ test('a virtual table created again after a ROLLBACK undid it calls its factory 
   });
 });
 
-test('a virtual table stays in the schema across a reopen: without its module using or dropping it is "no such module", with it the factory runs again', () => {
+test('[SQL-CAT-9] a virtual table stays in the schema across a reopen: without its module using or dropping it is "no such module", with it the factory runs again', () => {
   const run = (open: Open, path: string): unknown => {
     const log: unknown[] = [];
     let db = open(path);

@@ -51,7 +51,7 @@ function renameSchema(catalog: Catalog): RenameSchema {
     tableColumns: (name) => {
       const t = catalog.table(name);
       if (t !== undefined) return t.columns.map((c) => c.name);
-      const vi = catalog.virtualTables.get(fold(name));
+      const vi = catalog.virtualTable(name);
       if (vi === undefined) return undefined;
       const vt = connectVirtualTable(catalog, vi);
       return [...vt.columns, ...vt.parameters];
@@ -152,8 +152,12 @@ function alterableTable(s: AlterSession, stmt: A.AlterTableStmt): TableInfo {
 }
 
 export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
-  const vt = s.catalog.table(stmt.table.name) === undefined ? s.catalog.virtualTables.get(fold(stmt.table.name)) : undefined;
+  const t0 = s.catalog.table(stmt.table.name);
+  const vt0 = s.catalog.virtualTable(stmt.table.name);
+  // A TEMP virtual table shadows a main table of the same name.
+  const vt = t0 === undefined || (vt0 !== undefined && vt0.temp && !t0.temp) ? vt0 : undefined;
   if (vt !== undefined) {
+    if (vt.temp) throw sqlErr('ALTER TABLE on a TEMP table is not supported', stmt.table.pos);
     if (stmt.action.kind === 'RenameTable') return renameVirtualTable(s, vt, stmt.action.newName);
     alterVirtualTable(vt, stmt);
   }

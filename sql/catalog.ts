@@ -166,6 +166,8 @@ export interface VirtualTableInfo {
   readonly sql: string;
   readonly module: string;
   readonly args: readonly string[];
+  /** In the temp schema (CREATE VIRTUAL TABLE temp.name): its entry held in memory only ([SQL-CAT-8]). */
+  readonly temp: boolean;
 }
 
 /** A trigger as its CREATE TRIGGER text defines it (sql/trigger.ts compiles and fires it). */
@@ -513,8 +515,10 @@ export class Catalog {
   /** The main database's tables (what `main.t` names). */
   readonly mainTables = new Map<string, TableInfo>();
   readonly views = new Map<string, ViewInfo>();
-  /** CREATE VIRTUAL TABLE tables by folded name. */
+  /** CREATE VIRTUAL TABLE tables of the main schema by folded name. */
   readonly virtualTables = new Map<string, VirtualTableInfo>();
+  /** Those of the temp schema. */
+  readonly tempVirtualTables = new Map<string, VirtualTableInfo>();
   /** trigger name → trigger (TEMP ones included). */
   readonly triggers = new Map<string, TriggerInfo>();
   /** TEMP triggers' schema rows: in memory only, never written to the store (sqlite_temp_schema). */
@@ -559,6 +563,7 @@ export class Catalog {
     this.mainTables.clear();
     this.views.clear();
     this.virtualTables.clear();
+    this.tempVirtualTables.clear();
     this.indexes.clear();
     this.triggers.clear();
     // Main tables and indexes first, then TEMP ones (which shadow main tables of the same name).
@@ -578,7 +583,7 @@ export class Catalog {
         if (r.type !== 'table' || r.sql === null || isSequenceRow(r)) continue;
         const stmt = parseSchemaSql(r.sql);
         if (stmt.kind === 'CreateVirtualTable') {
-          if (!temp) this.virtualTables.set(fold(r.name), { type: 'virtual', id: r.id, name: r.name, sql: r.sql, module: stmt.module.name, args: stmt.args });
+          (temp ? this.tempVirtualTables : this.virtualTables).set(fold(r.name), { type: 'virtual', id: r.id, name: r.name, sql: r.sql, module: stmt.module.name, args: stmt.args, temp });
           continue;
         }
         if (stmt.kind !== 'CreateTable') throw new HeliosError('CORRUPTION', `schema entry for ${r.name} is not CREATE TABLE`);
@@ -670,6 +675,16 @@ export class Catalog {
       }
     }
     return this.tables.get(fold(name));
+  }
+
+  /** The virtual table `name` finds: of schema `main` / `temp` when qualified, else the temp one first (as for tables). */
+  virtualTable(name: string, schema: string | null = null): VirtualTableInfo | undefined {
+    const k = fold(name);
+    if (schema !== null) {
+      const sch = fold(schema);
+      return sch === 'main' ? this.virtualTables.get(k) : sch === 'temp' ? this.tempVirtualTables.get(k) : undefined;
+    }
+    return this.tempVirtualTables.get(k) ?? this.virtualTables.get(k);
   }
 
   /**

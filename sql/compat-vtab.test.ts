@@ -412,4 +412,48 @@ test('on a readonly connection CREATE VIRTUAL TABLE is SQLITE_READONLY before th
   assert.equal((got as unknown[])[1], 1);
 });
 
+test('CREATE VIRTUAL TABLE temp.name: the factory is told database temp, sqlite_temp_schema lists it, it shadows a main table and goes with the connection', () => {
+  const run = (open: Open, path: string): unknown => {
+    const log: unknown[] = [];
+    let db = open(path);
+    argsModule(db, log);
+    const ex = (sql: string): unknown => outcome(() => (db.exec(sql), 'done'));
+    const all = (sql: string): unknown => outcome(() => db.prepare(sql).all());
+    const out = [
+      ex("CREATE TABLE s(x); INSERT INTO s VALUES ('main s'); CREATE VIRTUAL TABLE temp.s USING mod(temp s)"),
+      ex('CREATE VIRTUAL TABLE temp.s USING mod(again)'),
+      ex('CREATE VIRTUAL TABLE IF NOT EXISTS temp.s USING mod(again)'),
+      ex('CREATE VIRTUAL TABLE nope.s USING mod'),
+      all('SELECT x FROM s'),
+      all('SELECT x FROM main.s'),
+      all('SELECT x FROM temp.s'),
+      all("SELECT type, name, rootpage, sql FROM sqlite_temp_schema"),
+      all("SELECT name FROM sqlite_schema"),
+      ex('INSERT INTO s VALUES (1)'),
+      ex('INSERT INTO main.s VALUES (2)'),
+      ex('BEGIN; CREATE VIRTUAL TABLE temp.r USING mod(r); ROLLBACK'),
+      all('SELECT name FROM sqlite_temp_schema'),
+      ex('DROP TABLE s'),
+      all('SELECT x FROM s'),
+      ex('CREATE VIRTUAL TABLE temp.u USING mod(u)'),
+    ];
+    db.close();
+    db = open(path);
+    argsModule(db, log);
+    out.push(all('SELECT * FROM u'), all('SELECT name FROM sqlite_temp_schema'));
+    db.close();
+    return { out, log };
+  };
+  const got = run(ours, join(dir, 'temp.db')) as { out: unknown[]; log: unknown[] };
+  // SQLite connects the tables again after the ROLLBACK (it reloads the schema): the calls differ, the results not.
+  if (oracle !== null) assert.equal(got.out, (run(oracle, join(dir, 'temp.sqlite')) as { out: unknown[] }).out);
+  assert.equal(got.log[0], { this: { module: 'mod', database: 'temp', table: 's' }, args: ['temp s'] });
+  // ALTER TABLE on TEMP objects is not supported (README); SQLite would rename it.
+  const db = ours(':memory:');
+  argsModule(db, []);
+  db.exec('CREATE VIRTUAL TABLE temp.s USING mod');
+  assert.equal(outcome(() => db.exec('ALTER TABLE s RENAME TO s2')), { error: 'SqliteError', code: 'SQLITE_ERROR', message: 'ALTER TABLE on a TEMP table is not supported' });
+  db.close();
+});
+
 test.run();

@@ -113,7 +113,7 @@ export function createTable(s: DdlSession, stmt: A.CreateTableStmt): void {
 
 export function createIndex(s: DdlSession, stmt: A.CreateIndexStmt): void {
   const t = s.catalog.table(stmt.table.name, stmt.schema);
-  if (!t && s.catalog.virtualTables.has(fold(stmt.table.name))) throw sqlErr('virtual tables may not be indexed', stmt.table.pos);
+  if (!t && s.catalog.virtualTable(stmt.table.name, stmt.schema) !== undefined) throw sqlErr('virtual tables may not be indexed', stmt.table.pos);
   if (!t) throw sqlErr(`no such table: ${stmt.schema ?? 'main'}.${stmt.table.name}`, stmt.table.pos);
   // An index on a TEMP table is TEMP too (SQLite puts it in the table's schema).
   const used = t.temp ? tempNameInUse(s, stmt.name.name) : s.catalog.nameInUse(stmt.name.name);
@@ -192,7 +192,7 @@ export function createTrigger(s: DdlSession, stmt: A.CreateTriggerStmt): void {
   if (fold(on).startsWith('sqlite_')) throw sqlErr('cannot create trigger on system table', stmt.table.pos);
   const t = s.catalog.table(on);
   const v = s.catalog.views.get(fold(on));
-  if (!t && !v && s.catalog.virtualTables.has(fold(on))) throw sqlErr('cannot create triggers on virtual tables', stmt.table.pos);
+  if (!t && !v && s.catalog.virtualTable(on) !== undefined) throw sqlErr('cannot create triggers on virtual tables', stmt.table.pos);
   if (!t && !v) throw sqlErr(`no such table: main.${on}`, stmt.table.pos);
   if (v && stmt.timing !== 'INSTEAD OF') throw sqlErr(`cannot create ${stmt.timing} trigger on view: ${on}`, stmt.table.pos);
   if (t && stmt.timing === 'INSTEAD OF') throw sqlErr(`cannot create INSTEAD OF trigger on table: ${on}`, stmt.table.pos);
@@ -235,8 +235,9 @@ export function drop(s: DdlSession, stmt: A.DropStmt): number {
   switch (stmt.objectType) {
     case 'TABLE': {
       const t = s.catalog.table(name, stmt.schema);
-      const vt = t === undefined && (stmt.schema === null || fold(stmt.schema) === 'main') ? s.catalog.virtualTables.get(k) : undefined;
-      if (vt !== undefined) {
+      // A TEMP virtual table shadows a main table of the same name, as a TEMP table does.
+      const vt = s.catalog.virtualTable(name, stmt.schema);
+      if (vt !== undefined && (t === undefined || (vt.temp && !t.temp))) {
         dropVirtualTable(s, vt, stmt.name.pos);
         return 0;
       }
@@ -294,7 +295,7 @@ export function drop(s: DdlSession, stmt: A.DropStmt): number {
       const v = s.catalog.views.get(k);
       if (!v) {
         if (stmt.ifExists) return 0;
-        if (s.catalog.tables.has(k) || s.catalog.virtualTables.has(k)) throw sqlErr(`use DROP TABLE to delete table ${name}`, stmt.name.pos);
+        if (s.catalog.tables.has(k) || s.catalog.virtualTable(name) !== undefined) throw sqlErr(`use DROP TABLE to delete table ${name}`, stmt.name.pos);
         throw sqlErr(`no such view: ${name}`, stmt.name.pos);
       }
       dropTriggersOn(s, v.name);

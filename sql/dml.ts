@@ -40,9 +40,11 @@ export { ROWID_NAMES } from './rowids.ts';
 /** The table a statement writes (a view or a sqlite_* table is an error). */
 export function tableOrThrow(catalog: RowChangeContext['catalog'], name: string, pos?: { line: number; column: number }, forWrite = true, schema: string | null = null): TableInfo {
   const t = catalog.table(name, schema);
-  if (t) return t;
+  // A TEMP virtual table shadows a main table of the same name.
+  const shadowed = t !== undefined && !t.temp && schema === null && catalog.tempVirtualTables.has(fold(name));
+  if (t && !shadowed) return t;
   if (forWrite && catalog.views.has(fold(name))) throw sqlErr(`cannot modify ${name} because it is a view`, pos);
-  if (['sqlite_schema', 'sqlite_master', 'sqlite_sequence'].includes(fold(name)) || catalog.virtualTables.has(fold(name))) throw sqlErr(`table ${name} may not be modified`, pos);
+  if (['sqlite_schema', 'sqlite_master', 'sqlite_sequence'].includes(fold(name)) || catalog.virtualTable(name, schema) !== undefined) throw sqlErr(`table ${name} may not be modified`, pos);
   throw sqlErr(`no such table: ${name}`, pos);
 }
 

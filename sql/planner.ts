@@ -754,7 +754,9 @@ export class Planner {
         return;
       }
       const table = this.ctx.catalog.table(from.name, from.schema);
-      if (table) {
+      // A TEMP virtual table shadows a main table of the same name.
+      const shadow = table !== undefined && !table.temp && from.schema === null && this.ctx.catalog.tempVirtualTables.has(nm);
+      if (table && !shadow) {
         const src: Source = {
           slot,
           name: alias,
@@ -836,9 +838,9 @@ export class Planner {
    * any of its tables and the enclosing queries'; the slots they read make
    * its level wait for theirs.
    */
-  /** The CREATE VIRTUAL TABLE table `name` names (main schema only), if any. */
+  /** The CREATE VIRTUAL TABLE table `name` names, if any (Catalog.virtualTable). */
   private virtualTable(name: string, schema: string | null): VirtualTableInfo | undefined {
-    return schema === null || fold(schema) === 'main' ? this.ctx.catalog.virtualTables.get(fold(name)) : undefined;
+    return this.ctx.catalog.virtualTable(name, schema);
   }
 
   /** The table-valued function `name` (folded): the application's (db.table) first, then the built-ins. */
@@ -1558,7 +1560,7 @@ function schemaRows(catalog: Catalog): Row[] {
 
 /** sqlite_temp_schema: the TEMP objects in creation order; a table's or index's rootpage counts from 2 as in SQLite's temp database, others 0. */
 function tempSchemaRows(catalog: Catalog): Row[] {
-  return catalog.tempRows.map((r) => [r.type, r.name, r.tblName, r.type === 'table' || r.type === 'index' ? r.id - TEMP_ID_BASE + 1 : 0, r.sql]);
+  return catalog.tempRows.map((r) => [r.type, r.name, r.tblName, (r.type === 'table' && !catalog.tempVirtualTables.has(fold(r.name))) || r.type === 'index' ? r.id - TEMP_ID_BASE + 1 : 0, r.sql]);
 }
 
 function affOk(colAff: Affinity, cmpAff: Affinity | null): boolean {

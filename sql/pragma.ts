@@ -124,7 +124,7 @@ function tableInfo(xinfo: boolean): Introspection {
       }
       const v = catalog.views.get(fold(arg!));
       if (v) return (v.columns ?? []).map((c, i) => [i, c, '', 0, null, 0, ...(xinfo ? [0] : [])] as Row);
-      const vi = catalog.virtualTables.get(fold(arg!));
+      const vi = catalog.virtualTable(arg!);
       if (vi) {
         // As better-sqlite3 declares its tables: the parameters first, hidden, then the columns.
         const vt = connectVirtualTable(catalog, vi);
@@ -201,9 +201,9 @@ const INTROSPECTION: ReadonlyMap<string, Introspection> = new Map<string, Intros
         ...[...catalog.mainTables.values(), ...[...catalog.tables.values()].filter((t) => t.temp)].map((t) => [t.temp ? 'temp' : 'main', t.name, 'table', t.columns.length, t.withoutRowid ? 1 : 0, t.strict ? 1 : 0] as Row),
         ...[...catalog.views.values()].map((v) => ['main', v.name, 'view', v.columns?.length ?? 0, 0, 0] as Row),
         // A virtual table is connected to count its columns; without its module it has none yet (as in SQLite).
-        ...[...catalog.virtualTables.values()].map((vi) => {
+        ...[...catalog.virtualTables.values(), ...catalog.tempVirtualTables.values()].map((vi) => {
           const vt = moduleRegistered(catalog, vi) ? connectVirtualTable(catalog, vi) : null;
-          return ['main', vi.name, 'virtual', vt === null ? 0 : vt.columns.length + vt.parameters.length, 0, 0] as Row;
+          return [vi.temp ? 'temp' : 'main', vi.name, 'virtual', vt === null ? 0 : vt.columns.length + vt.parameters.length, 0, 0] as Row;
         }),
       ],
     },

@@ -36,7 +36,7 @@ export interface UserTable {
 export interface ModuleContext {
   /** The module name as CREATE VIRTUAL TABLE wrote it. */
   readonly module: string;
-  /** 'main'. */
+  /** The schema: 'main', or 'temp' for CREATE VIRTUAL TABLE temp.name. */
   readonly database: string;
   /** The table's name as written. */
   readonly table: string;

@@ -19,8 +19,10 @@
  *   table to drop it); sqlite_schema still lists it.
  * - Such a table cannot be written ("table NAME may not be modified"),
  *   indexed, given triggers or altered, except by RENAME TO; its name shares
- *   the namespace of tables, indexes and views. Only the main schema holds
- *   one (README).
+ *   the namespace of tables, indexes and views. One in the temp schema
+ *   (`CREATE VIRTUAL TABLE temp.name`) has its schema row in memory only,
+ *   as a TEMP table (catalog.ts tempRows), and the factory is told
+ *   database 'temp'.
  * - What the constructor throws reaches the caller unchanged and leaves no
  *   schema row.
  */
@@ -70,16 +72,16 @@ export function connectVirtualTable(catalog: Catalog, info: VirtualTableInfo, po
   const uf = catalog.userFunctions;
   const m = moduleOf(uf, info.module);
   if (uf === null || m === undefined) throw noSuchModule(info.module, pos);
-  return uf.connected(connectionKey(info), fold(info.module), () => m.connect({ module: info.module, database: 'main', table: info.name }, info.args));
+  return uf.connected(connectionKey(info), fold(info.module), () => m.connect({ module: info.module, database: info.temp ? 'temp' : 'main', table: info.name }, info.args));
 }
 
 export function createVirtualTable(s: VtabSession, stmt: A.CreateVirtualTableStmt): void {
   const name = stmt.name.name;
-  if (stmt.schema !== null && fold(stmt.schema) !== 'main') {
-    if (fold(stmt.schema) === 'temp') throw sqlErr('CREATE VIRTUAL TABLE is only supported in the main schema', stmt.name.pos);
-    throw sqlErr(`unknown database ${stmt.schema}`, stmt.name.pos);
-  }
-  const used = s.catalog.nameInUse(name);
+  const schema = stmt.schema === null ? 'main' : fold(stmt.schema);
+  if (schema !== 'main' && schema !== 'temp') throw sqlErr(`unknown database ${stmt.schema}`, stmt.name.pos);
+  const temp = schema === 'temp';
+  // The temp schema is a namespace of its own (its tables, indexes and views); the main one is shared by all three.
+  const used = temp ? s.catalog.tempRows.find((r) => r.type !== 'trigger' && fold(r.name) === fold(name)) : s.catalog.nameInUse(name);
   if (used !== undefined) {
     if (stmt.ifNotExists) return;
     throw sqlErr(used.type === 'index' ? `there is already an index named ${name}` : `table ${name} already exists`, stmt.name.pos);
@@ -89,14 +91,16 @@ export function createVirtualTable(s: VtabSession, stmt: A.CreateVirtualTableStm
   const uf = s.catalog.userFunctions;
   const m = uf?.module(fold(stmt.module.name));
   if (uf === null || uf === undefined || m === undefined) throw noSuchModule(stmt.module.name, stmt.module.pos);
-  const table = m.connect({ module: stmt.module.name, database: 'main', table: name }, stmt.args);
-  const id = s.catalog.allocateId(s.overlay);
+  const table = m.connect({ module: stmt.module.name, database: schema, table: name }, stmt.args);
+  const id = temp ? s.catalog.allocateTempId() : s.catalog.allocateId(s.overlay);
   const sql = `CREATE VIRTUAL TABLE ${stmt.sql.slice(stmt.name.pos.offset - stmt.pos.offset)}`;
-  const info: VirtualTableInfo = { type: 'virtual', id, name, sql, module: stmt.module.name, args: stmt.args };
+  const info: VirtualTableInfo = { type: 'virtual', id, name, sql, module: stmt.module.name, args: stmt.args, temp };
   // A connection left from a table that a ROLLBACK undid may have the same id and text: this one replaces it.
   uf.disconnect(connectionKey(info));
   uf.connected(connectionKey(info), fold(stmt.module.name), () => table);
-  s.catalog.addRow(s.overlay, { id, type: 'table', name, tblName: name, sql });
+  const row = { id, type: 'table' as const, name, tblName: name, sql };
+  if (temp) s.catalog.addTempRow(row);
+  else s.catalog.addRow(s.overlay, row);
   s.catalog.rebuild();
 }
 
@@ -104,7 +108,8 @@ export function createVirtualTable(s: VtabSession, stmt: A.CreateVirtualTableStm
 export function dropVirtualTable(s: VtabSession, info: VirtualTableInfo, pos: Pos): void {
   connectVirtualTable(s.catalog, info, pos);
   s.catalog.userFunctions?.disconnect(connectionKey(info));
-  s.catalog.removeRow(s.overlay, info.id);
+  if (info.temp) s.catalog.removeTempRow(info.id);
+  else s.catalog.removeRow(s.overlay, info.id);
   s.catalog.rebuild();
 }
 

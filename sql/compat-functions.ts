@@ -228,13 +228,17 @@ function userTable(name: string, def: TableDef, moduleName: string = name): User
         if (v === null) return;
         js[i] = jsValue(v, safeIntegers);
       }
+      // The hidden columns read the arguments as the generator got them (a number REAL, as better-sqlite3
+      // hands them back), copied before it runs, so it cannot change them.
+      const hidden = js.map((v) => sqlValue(v) ?? null);
       const it = rows.apply(undefined, js) as Iterator<unknown> | null;
       if (it === null || typeof it !== 'object' || typeof it.next !== 'function') throw new TypeError(`${label} "rows" function did not return a generator`);
       for (;;) {
         const r = it.next();
         if (r.done === true) return;
         const row = r.value;
-        const out = new Array<SqlValue>(columns.length);
+        const out = new Array<SqlValue>(columns.length + parameters.length);
+        for (let i = 0; i < parameters.length; i++) out[columns.length + i] = hidden[i]!;
         if (Array.isArray(row)) {
           if (row.length !== columns.length) throw new TypeError(`${label} yielded a row with an incorrect number of columns`);
           for (let i = 0; i < columns.length; i++) out[i] = toSql(row[i], label + ' yielded a row that');

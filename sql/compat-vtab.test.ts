@@ -11,7 +11,7 @@ import { Sqlite3Database } from './compat.ts';
 import { Database } from './database.ts';
 
 interface Db {
-  prepare(sql: string): { all(...a: unknown[]): unknown[]; get(...a: unknown[]): unknown; raw(): { get(...a: unknown[]): unknown } };
+  prepare(sql: string): { all(...a: unknown[]): unknown[]; get(...a: unknown[]): unknown; raw(): { get(...a: unknown[]): unknown; all(...a: unknown[]): unknown[] } };
   exec(sql: string): unknown;
   table(name: string, def: unknown): unknown;
   close(): void;
@@ -132,6 +132,29 @@ test('IN (SELECT …) on a parameter is refused at prepare rather than giving no
   });
   assert.equal(db.prepare('SELECT * FROM vt WHERE x NOT IN (SELECT 1) AND x = 2').all(), [{ v: 2 }]);
   db.close();
+});
+
+test("a parameter's hidden column has NUMERIC affinity and reads the argument as the generator got it (a number REAL), as better-sqlite3 declares and returns it", () => {
+  same((db, log) => {
+    db.table('vt', {
+      columns: ['v', 'w'],
+      parameters: ['x', 'y', 'z'],
+      *rows(x: unknown, y: unknown) {
+        log.push([x, y]);
+        yield [x, y];
+      },
+    });
+    return [
+      "SELECT typeof(x), x = '1', x = 1, v = '1', v = 1 FROM vt('1')",
+      "SELECT typeof(x), x = '1', x = 1, v = '1', v = 1 FROM vt(1)",
+      "SELECT x, v FROM vt WHERE x = '1' AND x = 1",
+      "SELECT x, v FROM vt WHERE x = 1 AND x = '1'",
+      "SELECT x, v FROM vt WHERE x = 'a' AND x = 'A'",
+      "SELECT x, v FROM vt(1) WHERE x = '1'",
+      "SELECT x, v FROM vt WHERE x IN ('1', 1, '2.0')",
+      "SELECT x, y, v FROM vt WHERE x = '1' AND y = x",
+    ].map((sql) => outcome(() => db.prepare(sql).raw().all()));
+  });
 });
 
 test('an operator other than = on a parameter is refused at prepare, with better-sqlite3\'s message', () => {

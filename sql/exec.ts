@@ -857,14 +857,22 @@ class FunctionLevel implements LevelCursor {
   }
 }
 
-/** `x IN (values)` is true: x is not NULL and compares equal to one of them (no affinity, BINARY). */
+/**
+ * `x IN (values)` is true for a parameter of a strict function (virtual-table.ts): x is not NULL
+ * and equals one of them under the parameter columns' NUMERIC affinity, BINARY.
+ */
 function inList(x: SqlValue, values: readonly SqlValue[]): boolean {
-  return x !== null && values.some((y) => y !== null && compareValues(x, y) === 0);
+  if (x === null) return false;
+  const a = applyAffinity(x, 'NUMERIC');
+  return values.some((y) => y !== null && compareValues(a, applyAffinity(y, 'NUMERIC')) === 0);
 }
 
-/** An IN list's values as SQLite runs them: NULLs dropped (they match nothing), duplicates once, ascending. */
+/**
+ * An IN list's values as SQLite runs them: under the parameter's NUMERIC affinity, NULLs dropped
+ * (they match nothing), duplicates once, ascending.
+ */
 function distinctSorted(values: SqlValue[]): SqlValue[] {
-  const sorted = values.filter((v) => v !== null).sort((x, y) => compareValues(x, y));
+  const sorted = values.filter((v) => v !== null).map((v) => applyAffinity(v, 'NUMERIC')).sort((x, y) => compareValues(x, y));
   return sorted.filter((v, i) => i === 0 || compareValues(sorted[i - 1]!, v) !== 0);
 }
 

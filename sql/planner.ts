@@ -21,7 +21,7 @@ import type { Expr, FromItem, OrderingTerm, Query, QueryBody, ResultColumn, Sele
 import { HeliosError } from '../format/errors.ts';
 import type { SqlValue } from '../format/sql-value.ts';
 import { decodeRow } from '../format/row-codec.ts';
-import { type Affinity, type Collation, comparisonAffinity } from './value.ts';
+import { type Affinity, type Collation, applyAffinity, comparisonAffinity } from './value.ts';
 import type { Catalog, IndexInfo, TableInfo, VirtualTableInfo } from './catalog.ts';
 import { connectVirtualTable } from './vtab-ddl.ts';
 import { type AggContext, type CExpr, type ColMeta, Compiler, type Ev, Frame, type Row, Scope, type Source, type SubPlan, fold } from './expr-compile.ts';
@@ -851,7 +851,9 @@ export class Planner {
   private functionItem(vt: VirtualTable, argExprs: readonly Expr[], alias: string, slot: number, scope: Scope, pos: number): Item {
     if (argExprs.length > vt.parameters.length) throw tooManyArguments(vt);
     const names = [...vt.columns, ...vt.parameters];
-    const cols: ColMeta[] = names.map((n) => ({ name: n, aff: null, coll: 'BINARY' }));
+    // better-sqlite3 declares a parameter `"name" HIDDEN`, a type SQLite reads as NUMERIC affinity.
+    const paramAff: Affinity | null = vt.strictParameters === true ? 'NUMERIC' : null;
+    const cols: ColMeta[] = names.map((n, i) => ({ name: n, aff: i < vt.columns.length ? null : paramAff, coll: 'BINARY' }));
     if (scope.sources.some((s) => fold(s.name) === fold(alias))) throw sqlErr(`ambiguous table name: ${alias}`);
     const json = vt.jsonColumns ? new Set(vt.jsonColumns.map((c) => vt.columns.indexOf(c)).filter((i) => i >= 0)) : undefined;
     const src: Source = {
@@ -1312,7 +1314,11 @@ export class Planner {
       } else if (direct.length > 0) bound = direct[0]!;
       else if (plain.length > 0) looped = true;
       else if (positional !== null) bound = positional;
-      else if (linked.length > 0) bound = linked[0]!;
+      else if (linked.length > 0) {
+        // A tie's value is the other parameter's, read with its NUMERIC affinity (SQLite's fixed column).
+        const e = linked[0]!;
+        bound = (f) => applyAffinity(e(f), 'NUMERIC');
+      }
       else if (ors.length > 0) looped = true;
       const ins = [...plain, ...ors];
       if (looped) {

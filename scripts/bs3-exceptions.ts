@@ -23,28 +23,6 @@ export const BS3_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, str
     "Database#pragma('wal_checkpoint(RESTART)') when used on a specific database inserts after a checkpoint should NOT increase the size of the WAL file":
       "SQLite WAL files and ATTACH: HeliosDB has neither -wal files nor ATTACH (its WAL lives inside the database directory)",
   },
-  "34.database.table.js": {
-    "Database#table() should correctly handle arguments even when used out of order":
-      "a WHERE equality on a hidden parameter column binds it, but conflicting equalities on the same parameter are checked after the rows are generated, not before the call",
-    "Database#table() should correctly handle arguments that are constrained to other arguments":
-      "an equality between two hidden parameter columns (\"$2\" = \"$1\") does not bind one from the other",
-    "Database#table() should automatically assign rowids without affecting yielded objects":
-      "table-valued functions have no rowid column",
-    "Database#table() should throw an exception if preparing a statement that uses an unsupported operator on a parameter":
-      "a non-equality constraint on a hidden parameter column is evaluated as a filter instead of being refused at prepare",
-    "Database#table() should support CREATE VIRTUAL TABLE statements by accepting a factory function":
-      "no CREATE VIRTUAL TABLE: db.table() takes a definition object (a factory is refused with a TypeError)",
-    "Database#table() should close a statement iterator that caused a virtual table to throw":
-      "the rows of a table-valued function in a join are produced ahead of the outer loop in this plan, so the error comes earlier than SQLite's",
-    "Database#table() should not be able to affect bound buffers mid-query":
-      "uses CREATE VIRTUAL TABLE (see the factory exception)",
-    "Database#table() should propagate exceptions thrown in the factory function":
-      "uses CREATE VIRTUAL TABLE (see the factory exception)",
-    "Database#table() should propagate exceptions thrown in the rows() function":
-      "uses CREATE VIRTUAL TABLE (see the factory exception)",
-    "Database#table() should propagate exceptions thrown due to yielding an invalid value":
-      "uses CREATE VIRTUAL TABLE (see the factory exception)",
-  },
   "35.database.load-extension.js": {
     "Database#loadExtension() \"before all\" hook for \"should throw an exception if a string argument is not given\"":
       "native SQLite extensions cannot load into a pure-TypeScript engine; db.loadExtension() fails with SQLITE_ERROR saying so (the test also needs a compiled C extension)",

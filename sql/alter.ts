@@ -24,7 +24,7 @@ import { rowKey } from '../format/table-key.ts';
 import { affinityOf } from './value.ts';
 import { parse } from './parser.ts';
 import { createLexer } from './lexer.ts';
-import { buildIndex, buildTable, fold, type Catalog, type SchemaRow, type TableInfo } from './catalog.ts';
+import { buildIndex, buildTable, fold, type Catalog, type SchemaRow, type TableInfo, type VirtualTableInfo } from './catalog.ts';
 import type { Overlay } from './txn.ts';
 import type { Frame, Row } from './expr-compile.ts';
 import type { SqlValue } from '../format/sql-value.ts';
@@ -33,6 +33,7 @@ import { constantDefaultValue } from './default-value.ts';
 import { anyRow, compileTableWriter, computeGenerated } from './constraints.ts';
 import { createRenameCollector, replaceTokens, type RenameSchema, type RenameTarget } from './rename.ts';
 import { sqlErr } from './sql-error.ts';
+import { alterVirtualTable, connectVirtualTable, disconnectVirtualTable, renamedVirtualTableSql } from './vtab-ddl.ts';
 
 /** What ALTER TABLE needs of the session. */
 export interface AlterSession {
@@ -47,7 +48,14 @@ export interface AlterSession {
 /** The rewriter's view of the catalog (sql/rename.ts). */
 function renameSchema(catalog: Catalog): RenameSchema {
   return {
-    tableColumns: (name) => catalog.table(name)?.columns.map((c) => c.name),
+    tableColumns: (name) => {
+      const t = catalog.table(name);
+      if (t !== undefined) return t.columns.map((c) => c.name);
+      const vi = catalog.virtualTable(name);
+      if (vi === undefined) return undefined;
+      const vt = connectVirtualTable(catalog, vi);
+      return [...vt.columns, ...vt.parameters];
+    },
     view: (name) => catalog.views.get(fold(name)),
   };
 }
@@ -112,6 +120,24 @@ function testSchema(s: AlterSession, when: string): void {
   }
 }
 
+/**
+ * ALTER TABLE v RENAME TO n of a virtual table (vtab-ddl.ts): its schema row
+ * and every reference to it are rewritten as for a table; the module must be
+ * registered (SQLite connects the table to rename it), and the connection
+ * makes it anew under its new name.
+ */
+function renameVirtualTable(s: AlterSession, vt: VirtualTableInfo, newName: A.Name): void {
+  const nn = newName.name;
+  if (s.catalog.nameInUse(nn)) throw sqlErr(`there is already another table or index with this name: ${nn}`, newName.pos);
+  if (fold(nn).startsWith('sqlite_')) throw sqlErr(`object name reserved for internal use: ${nn}`, newName.pos);
+  connectVirtualTable(s.catalog, vt);
+  testSchema(s, '');
+  const quoted = `"${nn.replace(/"/g, '""')}"`;
+  rewriteSchema(s, { kind: 'table', table: vt.name }, () => quoted, (r, sql) => (r.id === vt.id ? { ...r, name: nn, tblName: nn, sql: renamedVirtualTableSql(vt, nn) } : r));
+  disconnectVirtualTable(s.catalog, vt);
+  testSchema(s, ' after rename');
+}
+
 /** SQLite's isAlterableTable: sqlite_* tables cannot be altered. */
 function alterableTable(s: AlterSession, stmt: A.AlterTableStmt): TableInfo {
   const name = stmt.table.name;
@@ -128,6 +154,15 @@ function alterableTable(s: AlterSession, stmt: A.AlterTableStmt): TableInfo {
 }
 
 export function alterTable(s: AlterSession, stmt: A.AlterTableStmt): void {
+  const t0 = s.catalog.table(stmt.table.name);
+  const vt0 = s.catalog.virtualTable(stmt.table.name);
+  // A TEMP virtual table shadows a main table of the same name.
+  const vt = t0 === undefined || (vt0 !== undefined && vt0.temp && !t0.temp) ? vt0 : undefined;
+  if (vt !== undefined) {
+    if (vt.temp) throw sqlErr('ALTER TABLE on a TEMP table is not supported', stmt.table.pos);
+    if (stmt.action.kind === 'RenameTable') return renameVirtualTable(s, vt, stmt.action.newName);
+    alterVirtualTable(vt, stmt);
+  }
   const t = alterableTable(s, stmt);
   const row = s.catalog.rows.find((r) => r.id === t.id)!;
   const a = stmt.action;

@@ -50,6 +50,7 @@ export type Statement =
   | UpdateStmt
   | DeleteStmt
   | CreateTableStmt
+  | CreateVirtualTableStmt
   | CreateIndexStmt
   | CreateViewStmt
   | CreateTriggerStmt
@@ -172,6 +173,21 @@ export interface CreateTableStmt extends StatementBase {
   readonly schema: string | null;
   readonly name: Name;
   readonly definition: TableDefinition | { readonly kind: 'AsSelect'; readonly query: Query };
+}
+
+/**
+ * `CREATE VIRTUAL TABLE [IF NOT EXISTS] [schema.]name USING module[(args)]`:
+ * each argument is its source text as written (tokens and the space between
+ * them, outer spaces trimmed), split at the commas outside parentheses; an
+ * empty one is dropped (SQLite's vtabarg rule).
+ */
+export interface CreateVirtualTableStmt extends StatementBase {
+  readonly kind: 'CreateVirtualTable';
+  readonly ifNotExists: boolean;
+  readonly schema: string | null;
+  readonly name: Name;
+  readonly module: Name;
+  readonly args: readonly string[];
 }
 
 export interface TableDefinition {
@@ -1142,6 +1158,10 @@ export function formatStatement(st: Statement): string {
       if (d.withoutRowid) opts.push('WITHOUT ROWID');
       if (d.strict) opts.push('STRICT');
       return opts.length === 0 ? s : `${s} ${opts.join(', ')}`;
+    }
+    case 'CreateVirtualTable': {
+      const s = `CREATE VIRTUAL TABLE ${st.ifNotExists ? 'IF NOT EXISTS ' : ''}${formatQualified(st.schema, st.name.name)} USING ${formatName(st.module.name)}`;
+      return st.args.length === 0 ? s : `${s}(${st.args.join(', ')})`;
     }
     case 'CreateIndex': {
       let s = `CREATE ${st.unique ? 'UNIQUE ' : ''}INDEX ${st.ifNotExists ? 'IF NOT EXISTS ' : ''}${formatQualified(st.schema, st.name.name)}`;

@@ -151,6 +151,25 @@ export interface ViewInfo {
   readonly query: Query;
 }
 
+/**
+ * A table made by CREATE VIRTUAL TABLE (schema row type 'table', its text
+ * 'CREATE VIRTUAL TABLE … USING module(args)', rootpage 0 as in SQLite).
+ * Only its definition is stored: its columns and rows come from the module,
+ * which the application registers on each connection (the drop-in's
+ * db.table(name, factory), sql/vtab-ddl.ts); without it, using the table is
+ * SQLite's "no such module".
+ */
+export interface VirtualTableInfo {
+  readonly type: 'virtual';
+  readonly id: number;
+  readonly name: string;
+  readonly sql: string;
+  readonly module: string;
+  readonly args: readonly string[];
+  /** In the temp schema (CREATE VIRTUAL TABLE temp.name): its entry held in memory only ([SQL-CAT-8]). */
+  readonly temp: boolean;
+}
+
 /** A trigger as its CREATE TRIGGER text defines it (sql/trigger.ts compiles and fires it). */
 export interface TriggerInfo {
   readonly type: 'trigger';
@@ -496,6 +515,10 @@ export class Catalog {
   /** The main database's tables (what `main.t` names). */
   readonly mainTables = new Map<string, TableInfo>();
   readonly views = new Map<string, ViewInfo>();
+  /** CREATE VIRTUAL TABLE tables of the main schema by folded name. */
+  readonly virtualTables = new Map<string, VirtualTableInfo>();
+  /** Those of the temp schema. */
+  readonly tempVirtualTables = new Map<string, VirtualTableInfo>();
   /** trigger name → trigger (TEMP ones included). */
   readonly triggers = new Map<string, TriggerInfo>();
   /** TEMP triggers' schema rows: in memory only, never written to the store (sqlite_temp_schema). */
@@ -575,6 +598,8 @@ export class Catalog {
     this.tables.clear();
     this.mainTables.clear();
     this.views.clear();
+    this.virtualTables.clear();
+    this.tempVirtualTables.clear();
     this.indexes.clear();
     this.triggers.clear();
     this.damaged.clear();
@@ -643,6 +668,11 @@ export class Catalog {
         if (r.type !== 'table' || r.sql === null || isSequenceRow(r)) continue;
         guard(r, temp, () => {
           const stmt = sqlOf(r, temp);
+          if (stmt.kind === 'CreateVirtualTable') {
+            matches(r, temp, 'table', stmt.name.name, stmt.name.name);
+            (temp ? this.tempVirtualTables : this.virtualTables).set(fold(r.name), { type: 'virtual', id: r.id, name: r.name, sql: r.sql!, module: stmt.module.name, args: stmt.args, temp });
+            return;
+          }
           if (stmt.kind !== 'CreateTable') throw new HeliosError('CORRUPTION', ''); // SQLite: the row's type is not what its SQL creates
           if (stmt.definition.kind !== 'Columns') throw new HeliosError('CORRUPTION', 'CREATE TABLE … AS is no stored table definition');
           matches(r, temp, 'table', stmt.name.name, stmt.name.name);
@@ -774,6 +804,16 @@ export class Catalog {
       }
     }
     return this.tables.get(fold(name));
+  }
+
+  /** The virtual table `name` finds: of schema `main` / `temp` when qualified, else the temp one first (as for tables). */
+  virtualTable(name: string, schema: string | null = null): VirtualTableInfo | undefined {
+    const k = fold(name);
+    if (schema !== null) {
+      const sch = fold(schema);
+      return sch === 'main' ? this.virtualTables.get(k) : sch === 'temp' ? this.tempVirtualTables.get(k) : undefined;
+    }
+    return this.tempVirtualTables.get(k) ?? this.virtualTables.get(k);
   }
 
   /**

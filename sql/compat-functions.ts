@@ -213,13 +213,14 @@ function checkTableDef(d: unknown, defaults: RegistrationDefaults): TableDef {
   return { columns, parameters, rows: rows as Fn, safeIntegers };
 }
 
-function userTable(name: string, def: TableDef): UserTable {
+function userTable(name: string, def: TableDef, moduleName: string = name): UserTable {
   const { columns, parameters, rows, safeIntegers } = def;
-  const label = `Virtual table module "${name}"`;
+  const label = `Virtual table module "${moduleName}"`;
   return {
     name,
     columns,
     parameters,
+    strictParameters: true,
     *rows(args) {
       const js = new Array<unknown>(parameters.length);
       for (let i = 0; i < parameters.length; i++) {
@@ -227,13 +228,17 @@ function userTable(name: string, def: TableDef): UserTable {
         if (v === null) return;
         js[i] = jsValue(v, safeIntegers);
       }
+      // The hidden columns read the arguments as the generator got them (a number REAL, as better-sqlite3
+      // hands them back), copied before it runs, so it cannot change them.
+      const hidden = js.map((v) => sqlValue(v) ?? null);
       const it = rows.apply(undefined, js) as Iterator<unknown> | null;
       if (it === null || typeof it !== 'object' || typeof it.next !== 'function') throw new TypeError(`${label} "rows" function did not return a generator`);
       for (;;) {
         const r = it.next();
         if (r.done === true) return;
         const row = r.value;
-        const out = new Array<SqlValue>(columns.length);
+        const out = new Array<SqlValue>(columns.length + parameters.length);
+        for (let i = 0; i < parameters.length; i++) out[columns.length + i] = hidden[i]!;
         if (Array.isArray(row)) {
           if (row.length !== columns.length) throw new TypeError(`${label} yielded a row with an incorrect number of columns`);
           for (let i = 0; i < columns.length; i++) out[i] = toSql(row[i], label + ' yielded a row that');
@@ -255,13 +260,26 @@ function userTable(name: string, def: TableDef): UserTable {
 }
 
 /**
- * db.table(name, definition): registers a table-valued function. A factory
- * function (for CREATE VIRTUAL TABLE … USING name(args)) is refused with a
- * TypeError: HeliosDB has no CREATE VIRTUAL TABLE (README, better-sqlite3 exceptions).
+ * db.table(name, definition | factory). A definition registers an eponymous
+ * table-valued function (`FROM name`, `FROM name(args)`); a factory a module
+ * for `CREATE VIRTUAL TABLE t USING name(args)` (sql/vtab-ddl.ts), called
+ * with `this` = { module, database, table } and the arguments' source text,
+ * returning a definition; the module alone is not a table.
  */
 export function registerTable(reg: UserFunctions, defaults: RegistrationDefaults, name: unknown, def: unknown): void {
   const n = checkName(name);
-  if (typeof def === 'function') throw new TypeError('HeliosDB has no CREATE VIRTUAL TABLE: define the table with a definition object, not a factory function');
-  if (def === null || typeof def !== 'object') throw new TypeError('Expected second argument to be a table definition object');
+  if (typeof def === 'function') {
+    const factory = def as Fn;
+    reg.addModule(foldName(n), {
+      name: n,
+      connect(ctx, args) {
+        const d = factory.apply({ module: ctx.module, database: ctx.database, table: ctx.table }, [...args]);
+        if (d === null || typeof d !== 'object') throw new TypeError(`Virtual table module "${ctx.module}" did not return a table definition object`);
+        return userTable(ctx.table, checkTableDef(d, defaults), ctx.module);
+      },
+    });
+    return;
+  }
+  if (def === null || typeof def !== 'object') throw new TypeError('Expected second argument to be a function or a table definition object');
   reg.addTable(foldName(n), userTable(n, checkTableDef(def, defaults)));
 }

@@ -27,7 +27,8 @@ export function jsValue(v: SqlValue | undefined, safeIntegers: boolean): unknown
       return v;
     default:
       if (v instanceof RealBox) return v.value;
-      return blobOut(v.slice());
+      // A copy: a bound Buffer stays a Buffer, whose own slice() is only a view.
+      return blobOut(Uint8Array.prototype.slice.call(v));
   }
 }
 
@@ -43,7 +44,7 @@ export function sqlValue(v: unknown): SqlValue | undefined {
     case 'string':
       return v;
     default:
-      if (v instanceof Uint8Array) return v.slice();
+      if (v instanceof Uint8Array) return Uint8Array.prototype.slice.call(v);
       return undefined;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * CREATE TABLE (… AS SELECT included), CREATE [UNIQUE] INDEX, CREATE VIEW,
- * CREATE TRIGGER and DROP TABLE / INDEX / VIEW / TRIGGER: name rules (sqlite_* is reserved, one
+ * CREATE TRIGGER and DROP TABLE / INDEX / VIEW / TRIGGER (CREATE VIRTUAL TABLE and
+ * DROP of one: vtab-ddl.ts): name rules (sqlite_* is reserved, one
  * namespace for tables, indexes and views, IF [NOT] EXISTS), the schema rows
  * and their stored CREATE text in SQLite's normal form, and the data: a new
  * index is filled from the table's rows (a duplicate fails a UNIQUE one); a
@@ -22,6 +23,7 @@ import { Planner, readTableRows } from './planner.ts';
 import { compileTableWriter, indexEntryKey, indexValues, putRow, removeRow, uniqueError } from './constraints.ts';
 import { childRefs, childRemoved, type ForeignKeyContext } from './foreign-keys.ts';
 import { sqlErr } from './sql-error.ts';
+import { dropVirtualTable } from './vtab-ddl.ts';
 
 /** What CREATE and DROP need of the session. */
 export interface DdlSession extends ForeignKeyContext {
@@ -111,6 +113,7 @@ export function createTable(s: DdlSession, stmt: A.CreateTableStmt): void {
 
 export function createIndex(s: DdlSession, stmt: A.CreateIndexStmt): void {
   const t = s.catalog.table(stmt.table.name, stmt.schema);
+  if (!t && s.catalog.virtualTable(stmt.table.name, stmt.schema) !== undefined) throw sqlErr('virtual tables may not be indexed', stmt.table.pos);
   if (!t) throw sqlErr(`no such table: ${stmt.schema ?? 'main'}.${stmt.table.name}`, stmt.table.pos);
   // An index on a TEMP table is TEMP too (SQLite puts it in the table's schema).
   const used = t.temp ? tempNameInUse(s, stmt.name.name) : s.catalog.nameInUse(stmt.name.name);
@@ -189,6 +192,7 @@ export function createTrigger(s: DdlSession, stmt: A.CreateTriggerStmt): void {
   if (fold(on).startsWith('sqlite_')) throw sqlErr('cannot create trigger on system table', stmt.table.pos);
   const t = s.catalog.table(on);
   const v = s.catalog.views.get(fold(on));
+  if (!t && !v && s.catalog.virtualTable(on) !== undefined) throw sqlErr('cannot create triggers on virtual tables', stmt.table.pos);
   if (!t && !v) throw sqlErr(`no such table: main.${on}`, stmt.table.pos);
   if (v && stmt.timing !== 'INSTEAD OF') throw sqlErr(`cannot create ${stmt.timing} trigger on view: ${on}`, stmt.table.pos);
   if (t && stmt.timing === 'INSTEAD OF') throw sqlErr(`cannot create INSTEAD OF trigger on table: ${on}`, stmt.table.pos);
@@ -233,6 +237,12 @@ export function drop(s: DdlSession, stmt: A.DropStmt): number | null {
   switch (stmt.objectType) {
     case 'TABLE': {
       const t = s.catalog.table(name, stmt.schema);
+      // A TEMP virtual table shadows a main table of the same name, as a TEMP table does.
+      const vt = s.catalog.virtualTable(name, stmt.schema);
+      if (vt !== undefined && (t === undefined || (vt.temp && !t.temp))) {
+        dropVirtualTable(s, vt, stmt.name.pos);
+        return 0;
+      }
       if (!t) {
         if (k === 'sqlite_sequence' && s.catalog.hasSequenceTable()) throw sqlErr('table sqlite_sequence may not be dropped', stmt.name.pos);
         if (stmt.ifExists) return null;
@@ -292,7 +302,7 @@ export function drop(s: DdlSession, stmt: A.DropStmt): number | null {
       const v = s.catalog.views.get(k);
       if (!v) {
         if (stmt.ifExists) return null;
-        if (s.catalog.tables.has(k)) throw sqlErr(`use DROP TABLE to delete table ${name}`, stmt.name.pos);
+        if (s.catalog.tables.has(k) || s.catalog.virtualTable(name) !== undefined) throw sqlErr(`use DROP TABLE to delete table ${name}`, stmt.name.pos);
         throw sqlErr(`no such view: ${name}`, stmt.name.pos);
       }
       dropTriggersOn(s, v.name);

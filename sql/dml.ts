@@ -40,13 +40,16 @@ export { ROWID_NAMES } from './rowids.ts';
 /** The table a statement writes (a view or a sqlite_* table is an error). */
 export function tableOrThrow(catalog: RowChangeContext['catalog'], name: string, pos?: { line: number; column: number }, forWrite = true, schema: string | null = null): TableInfo {
   const t = catalog.table(name, schema);
-  if (t) return t;
+  // A TEMP virtual table shadows a main table of the same name.
+  const shadowed = t !== undefined && !t.temp && schema === null && catalog.tempVirtualTables.has(fold(name));
+  if (t && !shadowed) return t;
   if (forWrite && catalog.views.has(fold(name))) throw sqlErr(`cannot modify ${name} because it is a view`, pos);
   const k = fold(name);
   // SQLite names sqlite_master for either name of the schema table (sql/schema-write.ts writes it under writable_schema).
   if (k === 'sqlite_schema' || k === 'sqlite_master') throw sqlErr('table sqlite_master may not be modified', pos);
   if (k === 'sqlite_temp_schema' || k === 'sqlite_temp_master') throw sqlErr('table sqlite_temp_master may not be modified', pos);
   if (k === 'sqlite_sequence') throw sqlErr(`table ${name} may not be modified`, pos);
+  if (catalog.virtualTable(name, schema) !== undefined) throw sqlErr(`table ${name} may not be modified`, pos);
   throw sqlErr(`no such table: ${name}`, pos);
 }
 

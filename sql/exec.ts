@@ -774,11 +774,18 @@ const STREAMED = Symbol('streamed');
  * arguments evaluated then, its rows pulled one at a time from the
  * function's iterator (closed early when the join stops reading). Each row
  * is a new array: the visible columns, then the hidden ones — the values
- * the function reported, else its arguments.
+ * the function reported, else its arguments — then the rowid.
  */
 class FunctionLevel implements LevelCursor {
   private it: Iterator<readonly SqlValue[]> | null = null;
   private args: (SqlValue | undefined)[] = [];
+  private ordinal = 0;
+  /** access.after's lists, evaluated at open. */
+  private after: { k: number; values: SqlValue[] }[] = [];
+  /** A hidden column's filter fails for every row of this call (access.after): the rows are read and dropped. */
+  private dropAll = false;
+  /** The IN lists' values still to run the function with (access.lists), one array per call. */
+  private pending: SqlValue[][] = [];
   private readonly src: Extract<RowsSource, { kind: 'Function' }>;
 
   constructor(
@@ -790,33 +797,83 @@ class FunctionLevel implements LevelCursor {
 
   open(f: Frame): void {
     this.close();
-    this.args = this.access.args.map((e) => (e === null ? undefined : e(f)));
+    const a = this.access;
+    this.args = a.args.map((e) => (e === null ? undefined : e(f)));
+    // A value bound to a parameter that another of its constraints rejects: no row can match, and the function is not called.
+    for (const b of a.before) if (!inList(b.value(f), b.items.map((e) => e(f)))) return;
+    this.after = a.after.map((c) => ({ k: c.k, values: c.items.map((e) => e(f)) }));
+    let combos: SqlValue[][] = [[]];
+    for (const list of a.lists) {
+      const values = distinctSorted(list.items.map((e) => e(f)));
+      combos = combos.flatMap((c) => values.map((v) => [...c, v]));
+    }
+    this.pending = combos;
+    this.start();
+  }
+
+  /** Calls the function with the next IN combination; false when none is left. */
+  private start(): boolean {
+    const combo = this.pending.shift();
+    if (combo === undefined) return false;
+    this.access.lists.forEach((list, i) => (this.args[list.k] = combo[i]));
+    this.dropAll = this.after.some((c) => !inList(this.args[c.k] ?? null, c.values));
+    this.ordinal = 0;
     this.it = this.src.vt.rows(this.args, this.src.context)[Symbol.iterator]();
+    return true;
   }
 
   next(f: Frame): boolean {
-    const it = this.it;
-    if (it === null) return false;
-    const r = it.next();
-    if (r.done === true) {
+    for (;;) {
+      const it = this.it;
+      if (it === null) return false;
+      let r = it.next();
+      while (this.dropAll && r.done !== true) r = it.next();
+      if (r.done !== true) {
+        this.emit(f, r.value);
+        return true;
+      }
       this.it = null;
-      return false;
+      if (!this.start()) return false;
     }
-    const v = r.value;
-    const nCols = this.src.vt.columns.length;
+  }
+
+  private emit(f: Frame, v: readonly SqlValue[]): void {
+    const vt = this.src.vt;
+    const nCols = vt.columns.length;
     const width = this.l.src.width;
     const row = new Array<SqlValue>(width);
     for (let i = 0; i < nCols; i++) row[i] = v[i] ?? null;
-    for (let i = nCols; i < width; i++) row[i] = i < v.length ? (v[i] ?? null) : (this.args[i - nCols] ?? null);
+    for (let i = nCols; i < width - 1; i++) row[i] = i < v.length ? (v[i] ?? null) : (this.args[i - nCols] ?? null);
+    row[width - 1] = vt.rowid === undefined ? this.ordinal + 1 : vt.rowid(row, this.ordinal);
+    this.ordinal++;
     f.rows[this.l.src.slot] = row;
-    return true;
   }
 
   close(): void {
     const it = this.it;
     this.it = null;
+    this.pending = [];
     if (it !== null && it.return !== undefined) it.return();
   }
+}
+
+/**
+ * `x IN (values)` is true for a parameter of a strict function (virtual-table.ts): x is not NULL
+ * and equals one of them under the parameter columns' NUMERIC affinity, BINARY.
+ */
+function inList(x: SqlValue, values: readonly SqlValue[]): boolean {
+  if (x === null) return false;
+  const a = applyAffinity(x, 'NUMERIC');
+  return values.some((y) => y !== null && compareValues(a, applyAffinity(y, 'NUMERIC')) === 0);
+}
+
+/**
+ * An IN list's values as SQLite runs them: under the parameter's NUMERIC affinity, NULLs dropped
+ * (they match nothing), duplicates once, ascending.
+ */
+function distinctSorted(values: SqlValue[]): SqlValue[] {
+  const sorted = values.filter((v) => v !== null).map((v) => applyAffinity(v, 'NUMERIC')).sort((x, y) => compareValues(x, y));
+  return sorted.filter((v, i) => i === 0 || compareValues(sorted[i - 1]!, v) !== 0);
 }
 
 // ---------------------------------------------------------------------------

@@ -53,6 +53,7 @@ import { transactionControl, type Savepoint, type TxnControlStmt, type TxnSessio
 import { verifyIntegrity, type IntegrityProgress, type IntegrityReport, type IntegritySession } from './integrity.ts';
 import { compileExplain, type ExplainSession } from './explain-stmt.ts';
 import { sqlErr } from './sql-error.ts';
+import { createVirtualTable } from './vtab-ddl.ts';
 
 export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSession, DdlSession, AlterSession, TxnSession, IntegritySession, ExplainSession, TriggerHost {
   readonly catalog = new Catalog();
@@ -430,6 +431,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
         return writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileDelete(this, stmt, version);
       case 'CreateTable':
         return this.ddl(version, () => createTable(this, stmt));
+      case 'CreateVirtualTable':
+        return this.ddl(version, () => createVirtualTable(this, stmt));
       case 'CreateIndex':
         return this.ddl(version, () => createIndex(this, stmt));
       case 'CreateView':

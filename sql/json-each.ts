@@ -166,6 +166,7 @@ export const JSON_EACH: VirtualTable = {
   columns: COLUMNS,
   parameters: ['json', 'root'],
   jsonColumns: ['value'],
+  rowid: (_row, ordinal) => ordinal,
   rows: (args) => walk(false, args),
 };
 
@@ -174,6 +175,7 @@ export const JSON_TREE: VirtualTable = {
   columns: COLUMNS,
   parameters: ['json', 'root'],
   jsonColumns: ['value'],
+  rowid: (_row, ordinal) => ordinal,
   rows: (args) => walk(true, args),
 };
 

@@ -434,7 +434,6 @@ test('a compound SELECT of 500 terms parses and one of 501 is TOO_BIG "too many 
 
 test('unsupported SQLite features are SQL_ERROR, not syntax errors', () => {
   for (const sql of [
-    'CREATE VIRTUAL TABLE v USING fts5(a)',
     "ATTACH 'x.db' AS x",
   ]) {
     try {
@@ -443,6 +442,18 @@ test('unsupported SQLite features are SQL_ERROR, not syntax errors', () => {
     } catch (e) {
       assert.ok(isHeliosError(e, 'SQL_ERROR'), `${sql}: ${String(e)}`);
     }
+  }
+});
+
+test('CREATE VIRTUAL TABLE keeps each module argument as written, split at the commas outside parentheses, empty ones dropped', () => {
+  const [st] = parse("CREATE VIRTUAL TABLE IF NOT EXISTS main.v USING m ( hello  world, 'a,b' (c, d) ,, ? , )");
+  assert.ok(st !== undefined && st.kind === 'CreateVirtualTable');
+  assert.equal([st.ifNotExists, st.schema, st.name.name, st.module.name, st.args], [true, 'main', 'v', 'm', ['hello  world', "'a,b' (c, d)", '?']]);
+  assert.is(st.parameters.count, 0);
+  const [bare] = parse('CREATE VIRTUAL TABLE v USING m');
+  assert.ok(bare !== undefined && bare.kind === 'CreateVirtualTable' && bare.args.length === 0);
+  for (const bad of ['CREATE VIRTUAL TABLE v USING m(a', 'CREATE VIRTUAL TABLE v USING m x', 'CREATE TEMP VIRTUAL TABLE v USING m', 'CREATE VIRTUAL TABLE v']) {
+    assert.throws(() => parse(bad), (e: unknown) => isHeliosError(e, 'SQL_SYNTAX'), bad);
   }
 });
 

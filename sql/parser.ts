@@ -598,10 +598,49 @@ class Parser {
         break;
       case 'TRIGGER': return this.parseCreateTrigger(first, temporary);
       case 'VIRTUAL':
-        if (!temporary) throw this.unsupported(t, 'CREATE VIRTUAL TABLE is not supported');
+        if (!temporary) return this.parseCreateVirtualTable(first);
         break;
     }
     throw this.unexpected(t, temporary ? 'TABLE, VIEW or TRIGGER' : 'TABLE, INDEX, VIEW or TRIGGER');
+  }
+
+  /** create-vtab ::= CREATE VIRTUAL TABLE [IF NOT EXISTS] qname USING nm [( vtabarg [, vtabarg]… )] */
+  private parseCreateVirtualTable(first: Token): A.CreateVirtualTableStmt {
+    this.expect('VIRTUAL');
+    this.expect('TABLE');
+    const ifNotExists = this.parseIfNotExists();
+    const { schema, name } = this.parseQualifiedName('a table name');
+    this.expect('USING');
+    const module = this.parseNm('a module name');
+    const args: string[] = [];
+    if (this.accept('(')) {
+      // Any tokens, balanced in parentheses; each argument is the source text from its first token to its last.
+      let depth = 0;
+      let start = -1;
+      let end = -1;
+      const flush = (): void => {
+        if (start >= 0) args.push(this.sql.slice(start, end));
+        start = -1;
+      };
+      for (;;) {
+        const t = this.peek();
+        if (t.kind === 'eof' || t.kind === ';') throw this.unexpected(t, ')');
+        if (depth === 0 && t.kind === ')') break;
+        if (depth === 0 && t.kind === ',') {
+          this.advance();
+          flush();
+          continue;
+        }
+        if (t.kind === '(') depth++;
+        else if (t.kind === ')') depth--;
+        this.advance();
+        if (start < 0) start = t.offset;
+        end = t.end;
+      }
+      flush();
+      this.expect(')');
+    }
+    return this.finish(first, { kind: 'CreateVirtualTable', ifNotExists, schema, name, module, args });
   }
 
   /** create-table ::= CREATE [TEMP] TABLE [IF NOT EXISTS] qname ( (coldef | tcons)… ) [options] | … AS query */

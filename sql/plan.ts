@@ -37,8 +37,22 @@ export type Access =
   | { kind: 'index'; index: IndexInfo; eq: AccessTerm[]; inTerm: AccessTerm | null; lo: AccessTerm | null; hi: AccessTerm | null; reverse: boolean; ordered: boolean }
   | { kind: 'hash'; term: AccessTerm }
   | { kind: 'rows' }
-  /** A table-valued function: one evaluator per parameter (null: unbound), `mask` the bit set of bound ones. */
-  | { kind: 'function'; args: readonly (Ev | null)[]; mask: number };
+  /**
+   * A table-valued function: one evaluator per parameter (null: unbound), `mask` the bit set of
+   * bound ones. `before`: values that must each be IN their list (= one value: equal, neither
+   * NULL) for the function to be called at all. `lists`: parameters bound by an IN list instead
+   * of `args` (null there): the function runs once per combination of their distinct non-NULL
+   * values, ascending, as SQLite runs a table once per IN value. `after`: parameters whose value
+   * in a call must be IN the list for that call's rows to be kept (the function runs either way).
+   */
+  | {
+      kind: 'function';
+      args: readonly (Ev | null)[];
+      mask: number;
+      before: readonly { readonly value: Ev; readonly items: readonly Ev[] }[];
+      after: readonly { readonly k: number; readonly items: readonly Ev[] }[];
+      lists: readonly { readonly k: number; readonly items: readonly Ev[] }[];
+    };
 
 /** A view's, CTE's or FROM subquery's rows, shared by every reference in one statement. */
 export interface SharedRows {

@@ -21,8 +21,9 @@ import type { Expr, FromItem, OrderingTerm, Query, QueryBody, ResultColumn, Sele
 import { HeliosError } from '../format/errors.ts';
 import type { SqlValue } from '../format/sql-value.ts';
 import { decodeRow } from '../format/row-codec.ts';
-import { type Affinity, type Collation, comparisonAffinity } from './value.ts';
-import type { Catalog, IndexInfo, TableInfo } from './catalog.ts';
+import { type Affinity, type Collation, applyAffinity, comparisonAffinity } from './value.ts';
+import type { Catalog, IndexInfo, TableInfo, VirtualTableInfo } from './catalog.ts';
+import { connectVirtualTable } from './vtab-ddl.ts';
 import { type AggContext, type CExpr, type ColMeta, Compiler, type Ev, Frame, type Row, Scope, type Source, type SubPlan, fold } from './expr-compile.ts';
 import { objectPrefix, prefixEnd, readRowid, sequenceKey } from '../format/table-key.ts';
 import { TEMP_ID_BASE } from './temp-store.ts';
@@ -127,6 +128,21 @@ interface Item {
   readonly pos: number;
   /** A table-valued function: its positional arguments and the slots they read (its level comes after them). */
   readonly fn?: { readonly vt: VirtualTable; readonly argExprs: readonly Expr[]; args: readonly CExpr[]; readonly deps: Set<number> };
+}
+
+/** A compiled operand of a conjunct and the slots it reads. */
+interface Side {
+  readonly c: CExpr;
+  readonly slots: Set<number>;
+}
+
+/** What constrains a strict function's parameters (Planner.parameterConstraints). */
+interface ParameterConstraints {
+  /** `p = value`, `at` the conjunct's position (SQLite offers the constraints in WHERE order). */
+  readonly values: (Side & { readonly k: number; readonly at: number })[];
+  readonly links: [number, number][];
+  /** `p IN (a, b, …)`, or `p = a OR p = b …` (`or`, which SQLite offers after the positional arguments): the function runs once per distinct value. */
+  readonly lists: { readonly k: number; readonly items: Side[]; readonly or: boolean; readonly at: number }[];
 }
 
 /** A FROM item placed in the join order, while planning. */
@@ -693,7 +709,8 @@ export class Planner {
     if (from.kind === 'Table') {
       const alias = from.alias ?? from.name;
       if (from.args !== undefined) {
-        const vt = this.tableFunction(fold(from.name));
+        const vinfo = this.virtualTable(from.name, from.schema);
+        const vt = vinfo !== undefined ? connectVirtualTable(this.ctx.catalog, vinfo, from.pos) : this.tableFunction(fold(from.name));
         if (vt === undefined) throw sqlErr(`no such table: ${from.schema ? `${from.schema}.` : ''}${from.name}`, from.pos);
         items.push(this.functionItem(vt, from.args, alias, slot, scope, items.length));
         return;
@@ -738,7 +755,9 @@ export class Planner {
         return;
       }
       const table = this.ctx.catalog.table(from.name, from.schema);
-      if (table) {
+      // A TEMP virtual table shadows a main table of the same name.
+      const shadow = table !== undefined && !table.temp && from.schema === null && this.ctx.catalog.tempVirtualTables.has(nm);
+      if (table && !shadow) {
         const src: Source = {
           slot,
           name: alias,
@@ -752,6 +771,11 @@ export class Planner {
         if (scope.sources.some((s) => fold(s.name) === fold(alias))) throw sqlErr(`ambiguous table name: ${alias}`, from.pos);
         scope.sources.push(src);
         items.push({ src, table, rows: null, joinType: 'INNER', on: [], indexedBy: from.indexedBy, pos: items.length });
+        return;
+      }
+      const vinfo = this.virtualTable(from.name, from.schema);
+      if (vinfo !== undefined) {
+        items.push(this.functionItem(connectVirtualTable(this.ctx.catalog, vinfo, from.pos), [], alias, slot, scope, items.length));
         return;
       }
       const view = this.ctx.catalog.views.get(nm);
@@ -815,6 +839,11 @@ export class Planner {
    * any of its tables and the enclosing queries'; the slots they read make
    * its level wait for theirs.
    */
+  /** The CREATE VIRTUAL TABLE table `name` names, if any (Catalog.virtualTable). */
+  private virtualTable(name: string, schema: string | null): VirtualTableInfo | undefined {
+    return this.ctx.catalog.virtualTable(name, schema);
+  }
+
   /** The table-valued function `name` (folded): the application's (db.table) first, then the built-ins. */
   private tableFunction(name: string): VirtualTable | undefined {
     return this.ctx.catalog.userFunctions?.table(name) ?? lookupTableFunction(name);
@@ -823,17 +852,20 @@ export class Planner {
   private functionItem(vt: VirtualTable, argExprs: readonly Expr[], alias: string, slot: number, scope: Scope, pos: number): Item {
     if (argExprs.length > vt.parameters.length) throw tooManyArguments(vt);
     const names = [...vt.columns, ...vt.parameters];
-    const cols: ColMeta[] = names.map((n) => ({ name: n, aff: null, coll: 'BINARY' }));
+    // better-sqlite3 declares a parameter `"name" HIDDEN`, a type SQLite reads as NUMERIC affinity.
+    const paramAff: Affinity | null = vt.strictParameters === true ? 'NUMERIC' : null;
+    const cols: ColMeta[] = names.map((n, i) => ({ name: n, aff: i < vt.columns.length ? null : paramAff, coll: 'BINARY' }));
     if (scope.sources.some((s) => fold(s.name) === fold(alias))) throw sqlErr(`ambiguous table name: ${alias}`);
     const json = vt.jsonColumns ? new Set(vt.jsonColumns.map((c) => vt.columns.indexOf(c)).filter((i) => i >= 0)) : undefined;
     const src: Source = {
       slot,
       name: alias,
       columns: cols,
-      rowidIndex: -1,
+      // The rowid follows the hidden columns (FunctionLevel numbers the rows, exec.ts).
+      rowidIndex: cols.length,
       table: null,
       mergedColumns: new Set(),
-      width: cols.length,
+      width: cols.length + 1,
       hiddenFrom: vt.columns.length,
       ...(json !== undefined ? { jsonColumns: json } : {}),
     };
@@ -963,6 +995,16 @@ export class Planner {
         onTerms.set(it, ts);
       }
     }
+    const strict = new Map<Item, ParameterConstraints>();
+    for (const it of items) {
+      if (it.fn === undefined || it.fn.vt.strictParameters !== true) continue;
+      const exprs = it.joinType === 'LEFT' ? ((it as Item & { onExprs?: Expr[] }).onExprs ?? []) : conj.map((c) => c.expr);
+      strict.set(it, this.parameterConstraints(it, exprs, scope));
+    }
+    const waiting = (slots: Iterable<number>): boolean => {
+      for (const d of slots) if (local.has(d) && !avail.has(d)) return true;
+      return false;
+    };
     const placed: Level[] = [];
     const avail = new Set<number>();
     const remaining = [...items];
@@ -973,13 +1015,19 @@ export class Planner {
         const it = remaining[i]!;
         if (hasLeft && i > 0) break; // keep source order when outer joins are present
         // A table-valued function waits for the tables its arguments read.
-        if (it.fn !== undefined && [...it.fn.deps].some((d) => local.has(d) && !avail.has(d))) continue;
+        if (it.fn !== undefined && waiting(it.fn.deps)) continue;
+        // A strict one also for those its parameters' equalities read (better-sqlite3 refuses a plan ignoring one).
+        const pc = strict.get(it);
+        if (pc !== undefined && (pc.values.some((v) => waiting(v.slots)) || pc.lists.some((l) => l.items.some((v) => waiting(v.slots))))) continue;
         const usable = it.joinType === 'LEFT' ? onTerms.get(it)! : terms;
-        const a = this.bestAccess(it, usable, avail, local);
+        const a = pc !== undefined ? this.strictFunctionAccess(it, pc) : this.bestAccess(it, usable, avail, local);
         if (best === null || a.cost < best.cost) best = { i, ...a };
       }
       // Only with outer joins (source order kept) can the next item still wait for a table to its right.
-      if (best === null) throw sqlErr('a table-valued function argument refers to a table after it across an outer join');
+      if (best === null) {
+        if (remaining.some((it) => strict.has(it))) throw sqlErr('no query solution');
+        throw sqlErr('a table-valued function argument refers to a table after it across an outer join');
+      }
       const it = remaining.splice(best.i, 1)[0]!;
       placed.push({ item: it, access: best.access, cost: best.cost });
       avail.add(it.src.slot);
@@ -987,24 +1035,157 @@ export class Planner {
     return placed;
   }
 
-  /** Decomposes a conjunct into access terms (both orientations for column = column). */
-  private accessTerms(e: Expr, scope: Scope, out: AccessTerm[]): void {
-    const side = (x: Expr): { c: CExpr; slots: Set<number> } | null => {
-      const set = new Set<number>();
-      scope.collectors.push(set);
-      // A subquery compiled again for a lookup is the conjunct's own: EXPLAIN shows it once.
-      const counter = this.subqueryCounter;
-      this.subStack.push([]);
-      try {
-        return { c: this.comp.compile(x, scope), slots: set };
-      } catch {
-        return null;
-      } finally {
-        this.subStack.pop();
-        this.subqueryCounter = counter;
-        scope.collectors.pop();
+  /** An operand of a conjunct compiled on its own, with the slots it reads; null when it does not compile alone. */
+  private side(x: Expr, scope: Scope): Side | null {
+    const set = new Set<number>();
+    scope.collectors.push(set);
+    // A subquery compiled again for a lookup is the conjunct's own: EXPLAIN shows it once.
+    const counter = this.subqueryCounter;
+    this.subStack.push([]);
+    try {
+      return { c: this.comp.compile(x, scope), slots: set };
+    } catch {
+      return null;
+    } finally {
+      this.subStack.pop();
+      this.subqueryCounter = counter;
+      scope.collectors.pop();
+    }
+  }
+
+  /**
+   * The constraints on the parameters of a function with `strictParameters`
+   * (sql/virtual-table.ts), from the conjuncts that can restrict its rows:
+   * the values `=` offers each parameter (in conjunct order) and the pairs of
+   * parameters `=` ties together. Any other operator on a parameter is
+   * better-sqlite3's prepare-time error.
+   */
+  private parameterConstraints(it: Item, exprs: readonly Expr[], scope: Scope): ParameterConstraints {
+    const vt = it.fn!.vt;
+    const slot = it.src.slot;
+    const nCols = vt.columns.length;
+    const out: ParameterConstraints = { values: [], links: [], lists: [] };
+    const param = (x: Side | null): number => {
+      const cc = x?.c.column;
+      return cc !== undefined && cc !== null && cc.slot === slot && cc.index >= nCols && cc.index < nCols + vt.parameters.length ? cc.index - nCols : -1;
+    };
+    const refuse = (k: number, pos: { line: number; column: number }): never => {
+      throw sqlErr(`virtual table parameter "${vt.parameters[k]}" can only be constrained by the '=' operator`, pos);
+    };
+    // A constraint SQLite offers the table: a parameter against a value that does not read the table's own row.
+    const offered = (x: Expr, other: readonly Expr[]): number => {
+      const k = param(this.side(x, scope));
+      if (k < 0) return -1;
+      for (const o of other) {
+        const v = this.side(o, scope);
+        if (v === null || v.slots.has(slot)) return -1;
+      }
+      return k;
+    };
+    // Conjunct `at` (or, with orBranch, a branch of an OR in it: SQLite plans each branch too, so
+    // only the operator check applies there).
+    const check = (e: Expr, orBranch: boolean, at: number): void => {
+      switch (e.kind) {
+        case 'Binary': {
+          const op = e.op;
+          if (op === 'OR' || (op === 'AND' && orBranch)) {
+            check(e.left, true, at);
+            check(e.right, true, at);
+            // `p = a OR p = b …` is `p IN (a, b, …)` (SQLite's OR-to-IN rewrite).
+            if (op === 'OR' && !orBranch) {
+              const list = this.orEqualities(e, param, slot, scope);
+              if (list !== null) out.lists.push({ ...list, or: true, at });
+            }
+            break;
+          }
+          if (op !== '=' && op !== '!=' && op !== '<' && op !== '<=' && op !== '>' && op !== '>=' && op !== 'IS' && op !== 'IS NOT') break;
+          if (e.left.kind === 'Row' || e.right.kind === 'Row') break;
+          const l = this.side(e.left, scope);
+          const r = this.side(e.right, scope);
+          if (l === null || r === null) break;
+          const lk = param(l);
+          const rk = param(r);
+          if (op === '=' && lk >= 0 && rk >= 0) {
+            if (!orBranch) out.links.push([lk, rk]);
+          } else if (lk >= 0 && !r.slots.has(slot)) {
+            if (op !== '=') refuse(lk, e.pos);
+            if (!orBranch) out.values.push({ k: lk, ...r, at });
+          } else if (rk >= 0 && !l.slots.has(slot)) {
+            if (op !== '=') refuse(rk, e.pos);
+            if (!orBranch) out.values.push({ k: rk, ...l, at });
+          }
+          break;
+        }
+        case 'Like': {
+          const k = e.not ? -1 : offered(e.expr, [e.pattern]);
+          if (k >= 0) refuse(k, e.pos);
+          break;
+        }
+        case 'IsNull': {
+          const k = offered(e.expr, []);
+          if (k >= 0) refuse(k, e.pos);
+          break;
+        }
+        case 'Between': {
+          const k = e.not ? -1 : offered(e.expr, [e.low, e.high]);
+          if (k >= 0) refuse(k, e.pos);
+          break;
+        }
+        case 'InList': {
+          // SQLite's parser makes `p IN (v)` `p = v` and `p NOT IN (v)` `p <> v`.
+          if (e.items.length === 1) {
+            check({ kind: 'Binary', pos: e.pos, op: e.not ? '!=' : '=', left: e.expr, right: e.items[0]! }, orBranch, at);
+            break;
+          }
+          const k = e.not || orBranch ? -1 : offered(e.expr, e.items);
+          if (k >= 0) out.lists.push({ k, items: e.items.map((x) => this.side(x, scope)!), or: false, at });
+          break;
+        }
+        case 'InSelect':
+        case 'InTable': {
+          // SQLite runs the table once per row of the subquery; here that would silently give no rows.
+          const k = e.not || orBranch ? -1 : offered(e.expr, []);
+          if (k >= 0) throw sqlErr(`IN (SELECT …) on the parameter "${vt.parameters[k]}" of virtual table ${vt.name} is not supported: bind it with = or IN (list)`, e.pos);
+          break;
+        }
+        default:
+          break;
       }
     };
+    exprs.forEach((e, at) => check(e, false, at));
+    return out;
+  }
+
+  /** The values of `p = a OR p = b …` (every branch an equality on the same parameter `p`), or null. */
+  private orEqualities(e: Expr, param: (x: Side | null) => number, slot: number, scope: Scope): { k: number; items: Side[] } | null {
+    const branches: Expr[] = [];
+    const flat = (x: Expr): void => {
+      if (x.kind === 'Binary' && x.op === 'OR') {
+        flat(x.left);
+        flat(x.right);
+      } else branches.push(x);
+    };
+    flat(e);
+    let k = -1;
+    const items: Side[] = [];
+    for (const b of branches) {
+      if (b.kind !== 'Binary' || b.op !== '=' || b.left.kind === 'Row' || b.right.kind === 'Row') return null;
+      const l = this.side(b.left, scope);
+      const r = this.side(b.right, scope);
+      if (l === null || r === null) return null;
+      const lk = param(l);
+      const rk = param(r);
+      const [bk, v] = lk >= 0 && rk < 0 ? [lk, r] : rk >= 0 && lk < 0 ? [rk, l] : [-1, l];
+      if (bk < 0 || v.slots.has(slot) || (k >= 0 && bk !== k)) return null;
+      k = bk;
+      items.push(v);
+    }
+    return { k, items };
+  }
+
+  /** Decomposes a conjunct into access terms (both orientations for column = column). */
+  private accessTerms(e: Expr, scope: Scope, out: AccessTerm[]): void {
+    const side = (x: Expr): Side | null => this.side(x, scope);
     const add = (col: { c: CExpr; slots: Set<number> }, op: AccessTerm['op'], val: { c: CExpr; slots: Set<number> } | null, vals: { c: CExpr; slots: Set<number> }[] | null, cmpColl?: Collation): void => {
       const cc = col.c.column;
       if (!cc || cc.source.table === null && op !== '=') return;
@@ -1065,6 +1246,97 @@ export class Planner {
     }
   }
 
+  /**
+   * A strict function's access (see VirtualTable.strictParameters), as SQLite
+   * with better-sqlite3's xBestIndex arrives at it: SQLite propagates each
+   * constant `p = c` of the WHERE clause into the other terms, offers the
+   * table its constraints (the WHERE clause's in order, then the positional
+   * arguments, then the IN lists it made of ORs, the last first), and
+   * better-sqlite3 binds each parameter to the first one on it. So, for
+   * each parameter: its first `=` value binds it (its IN lists becoming
+   * checks of that value), unless an IN list comes before it, which binds
+   * it (one call per value); else its positional argument; else a constant
+   * a tie (`"$2" = "$1"`) gives it from another parameter's `=`; else an
+   * IN list made of an OR. Values that must be equal for any row to match
+   * (the constants a group of tied parameters is given, a parameter's own
+   * `=` values) are checked before the call, which does not happen if one
+   * fails; what else constrains the parameter is checked against each
+   * call's value, the call's rows being dropped if it fails. Several
+   * constraints of different forms on one parameter do not always bind it
+   * as SQLite would (README); the rows are the same.
+   */
+  private strictFunctionAccess(it: Item, pc: ParameterConstraints): { access: Access; cost: number } {
+    const fn = it.fn!;
+    const n = fn.vt.parameters.length;
+    const group = Array.from({ length: n }, (_, k) => k);
+    const find = (k: number): number => {
+      while (group[k] !== k) k = group[k] = group[group[k]!]!;
+      return k;
+    };
+    for (const [a, b] of pc.links) group[find(a)] = find(b);
+    const byParam: Ev[][] = Array.from({ length: n }, () => []);
+    // Only a constant (a value reading no column) propagates through a tie, as in SQLite.
+    const classValues: Ev[][] = Array.from({ length: n }, () => []);
+    const firstAt = new Array<number>(n).fill(Infinity);
+    for (const v of pc.values) {
+      byParam[v.k]!.push(v.c.ev);
+      firstAt[v.k] = Math.min(firstAt[v.k]!, v.at);
+    }
+    for (let k = 0; k < n; k++) for (const v of pc.values) if (v.k === k && v.slots.size === 0) classValues[find(k)]!.push(v.c.ev);
+    const args: (Ev | null)[] = [];
+    const before: { value: Ev; items: Ev[] }[] = [];
+    const after: { k: number; items: Ev[] }[] = [];
+    const lists: { k: number; items: Ev[] }[] = [];
+    let mask = 0;
+    for (let k = 0; k < n; k++) {
+      const all = classValues[find(k)]!;
+      // The group's constants must all be equal (SQLite's propagation makes `c1 = c2` of them).
+      if (find(k) === k) for (let i = 1; i < all.length; i++) before.push({ value: all[0]!, items: [all[i]!] });
+      const direct = byParam[k]!;
+      const linked = all.filter((v) => !direct.includes(v));
+      // So must the parameter's own values (a filter that would drop every row otherwise).
+      for (let i = 1; i < direct.length; i++) if (!all.includes(direct[i]!) || !all.includes(direct[0]!)) before.push({ value: direct[0]!, items: [direct[i]!] });
+      const a = fn.args[k];
+      const positional = a === undefined || a === UNBOUND ? null : a.ev;
+      // In the order SQLite offers them: the parameter's own `=` and IN lists of the WHERE clause, the
+      // positional argument, the values ties to other parameters give it, IN lists made of ORs (appended
+      // as SQLite analyses the terms, from the last).
+      const mine = pc.lists.filter((l) => l.k === k);
+      const plainLists = mine.filter((l) => !l.or);
+      const plain = plainLists.map((l) => l.items.map((x) => x.c.ev));
+      const ors = mine.filter((l) => l.or).reverse().map((l) => l.items.map((x) => x.c.ev));
+      let bound: Ev | null = null;
+      let looped = false;
+      // An IN list written before the parameter's first `=` binds it; the `=` values then only filter the rows.
+      const inFirst = plainLists.length > 0 && plainLists[0]!.at < firstAt[k]!;
+      if (inFirst) {
+        looped = true;
+        for (const v of direct) after.push({ k, items: [v] });
+      } else if (direct.length > 0) bound = direct[0]!;
+      else if (plain.length > 0) looped = true;
+      else if (positional !== null) bound = positional;
+      else if (linked.length > 0) {
+        // A tie's value is the other parameter's, read with its NUMERIC affinity (SQLite's fixed column).
+        const e = linked[0]!;
+        bound = (f) => applyAffinity(e(f), 'NUMERIC');
+      }
+      else if (ors.length > 0) looped = true;
+      const ins = [...plain, ...ors];
+      if (looped) {
+        lists.push({ k, items: ins[0]! });
+        for (const items of ins.slice(1)) after.push({ k, items });
+      } else if (direct.length > 0) {
+        // The parameter's own `=` value, propagated into its IN lists: each must hold it, or the function is not called.
+        for (const items of ins) before.push({ value: bound!, items });
+      } else for (const items of ins) after.push({ k, items });
+      args.push(bound);
+      if (positional !== null && bound !== positional) after.push({ k, items: [positional] });
+      if (bound === positional && positional !== null && linked.length > 0) after.push({ k, items: [linked[0]!] });
+      if (bound !== null || looped) mask |= 1 << k;
+    }
+    return { access: { kind: 'function', args, mask, before, after, lists }, cost: mask !== 0 ? 100 : SCAN_COST };
+  }
+
   private bestAccess(it: Item, terms: AccessTerm[], avail: Set<number>, local: Set<number>): { access: Access; cost: number } {
     const slot = it.src.slot;
     const ready = (t: AccessTerm): boolean => {
@@ -1089,7 +1361,7 @@ export class Planner {
         }
         if (args[k] !== null) mask |= 1 << k;
       }
-      return { access: { kind: 'function', args, mask }, cost: mask !== 0 ? 100 : SCAN_COST };
+      return { access: { kind: 'function', args, mask, before: [], after: [], lists: [] }, cost: mask !== 0 ? 100 : SCAN_COST };
     }
     if (t === null) {
       const eq = mine.find((m) => m.op === '=' && joinTerm(m));
@@ -1285,7 +1557,7 @@ function schemaRows(catalog: Catalog, store: Overlay): Row[] {
   let seqShown = catalog.sequenceRow() !== undefined;
   // The rows as stored, with this connection's writable_schema edits (sql/schema-write.ts).
   for (const r of catalog.storedRows(store)) {
-    out.push([r.type, r.name, r.tblName, r.type === 'trigger' ? 0 : r.id, r.sql]);
+    out.push([r.type, r.name, r.tblName, r.type === 'trigger' || catalog.virtualTables.has(fold(r.name)) ? 0 : r.id, r.sql]);
     if (!seqShown && r.type === 'table' && catalog.table(r.name)?.autoincrement) {
       seqShown = true;
       out.push(['table', 'sqlite_sequence', 'sqlite_sequence', 0, 'CREATE TABLE sqlite_sequence(name,seq)']);
@@ -1296,7 +1568,7 @@ function schemaRows(catalog: Catalog, store: Overlay): Row[] {
 
 /** sqlite_temp_schema: the TEMP objects in creation order; a table's or index's rootpage counts from 2 as in SQLite's temp database, others 0. */
 function tempSchemaRows(catalog: Catalog): Row[] {
-  return catalog.tempRows.map((r) => [r.type, r.name, r.tblName, r.type === 'table' || r.type === 'index' ? r.id - TEMP_ID_BASE + 1 : 0, r.sql]);
+  return catalog.tempRows.map((r) => [r.type, r.name, r.tblName, (r.type === 'table' && !catalog.tempVirtualTables.has(fold(r.name))) || r.type === 'index' ? r.id - TEMP_ID_BASE + 1 : 0, r.sql]);
 }
 
 function affOk(colAff: Affinity, cmpAff: Affinity | null): boolean {

@@ -16,6 +16,7 @@ import { foreignKeyCheck, foreignKeyId, type ForeignKeyContext } from './foreign
 import { sqlErr } from './sql-error.ts';
 import type { VirtualTable } from './virtual-table.ts';
 import { toText } from './value.ts';
+import { connectVirtualTable, moduleRegistered } from './vtab-ddl.ts';
 
 /** What a PRAGMA reads and changes of the session that runs it (sql/executor.ts's Session). */
 /** SQLite reports the type names a STRICT table allows in upper case, every other declared type as written. */
@@ -141,6 +142,13 @@ function tableInfo(xinfo: boolean): Introspection {
       }
       const v = catalog.views.get(fold(arg!));
       if (v) return (v.columns ?? []).map((c, i) => [i, c, '', 0, null, 0, ...(xinfo ? [0] : [])] as Row);
+      const vi = catalog.virtualTable(arg!);
+      if (vi) {
+        // As better-sqlite3 declares its tables: the parameters first, hidden, then the columns.
+        const vt = connectVirtualTable(catalog, vi);
+        const cols: [string, number][] = [...vt.parameters.map((n): [string, number] => [n, 1]), ...vt.columns.map((n): [string, number] => [n, 0])];
+        return cols.filter(([, hidden]) => xinfo || hidden === 0).map(([n, hidden], i) => [i, n, '', 0, null, 0, ...(xinfo ? [hidden] : [])] as Row);
+      }
       return [];
     },
   };
@@ -210,6 +218,11 @@ const INTROSPECTION: ReadonlyMap<string, Introspection> = new Map<string, Intros
       rows: (catalog) => [
         ...[...catalog.mainTables.values(), ...[...catalog.tables.values()].filter((t) => t.temp)].map((t) => [t.temp ? 'temp' : 'main', t.name, 'table', t.columns.length, t.withoutRowid ? 1 : 0, t.strict ? 1 : 0] as Row),
         ...[...catalog.views.values()].map((v) => ['main', v.name, 'view', v.columns?.length ?? 0, 0, 0] as Row),
+        // A virtual table is connected to count its columns; without its module it has none yet (as in SQLite).
+        ...[...catalog.virtualTables.values(), ...catalog.tempVirtualTables.values()].map((vi) => {
+          const vt = moduleRegistered(catalog, vi) ? connectVirtualTable(catalog, vi) : null;
+          return [vi.temp ? 'temp' : 'main', vi.name, 'virtual', vt === null ? 0 : vt.columns.length + vt.parameters.length, 0, 0] as Row;
+        }),
       ],
     },
   ],

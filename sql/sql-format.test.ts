@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from './database.ts';
+import { Sqlite3Database } from './compat.ts';
 import { createWriteBatch, openEngine } from '../engine/engine.ts';
 import { isHeliosError } from '../format/errors.ts';
 import { dumpDatabase } from '../engine/dump.ts';
@@ -385,6 +386,34 @@ test('[FMT-KEY-10] the SQL layer writes rowid8 with the same bytes as the key co
 
 test.after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test('[SQL-CAT-9] CREATE VIRTUAL TABLE writes one schema entry (its text from the name on) and no other key; a connection without the module lists it and cannot use it', () => {
+  const root = mkdtempSync(join(tmpdir(), 'helios-sqlvt-'));
+  dirs.push(root);
+  const dir = join(root, 'db');
+  const db = Sqlite3Database(dir);
+  db.table('mod', (...args: string[]) => ({ columns: ['x'], *rows() { yield* args.map((a) => [a]); } }));
+  db.exec("CREATE TABLE t(a); CREATE VIRTUAL TABLE IF NOT EXISTS main.v USING mod( a  b , 'c,d' )");
+  db.close();
+  const kv = engineEntries(dir);
+  assert.is(utf8Decode(fromHex(kv.get(schemaKey(2))!)!), '{"type":"table","name":"v","tbl_name":"v","sql":"CREATE VIRTUAL TABLE v USING mod( a  b , \'c,d\' )"}');
+  assert.equal(objectKeys({ dir, kv, batches: [] }, 2), []);
+  assert.is(kv.get(SYS_M), u32(3));
+  const own = new Database(dir, { encryption: false });
+  try {
+    assert.equal(own.prepare("SELECT name, rootpage FROM sqlite_schema WHERE name = 'v'").raw().all(), [['v', 0]]);
+    assert.throws(() => own.prepare('SELECT * FROM v'), /no such module: mod/);
+  } finally {
+    own.close();
+  }
+  const again = Sqlite3Database(dir);
+  try {
+    again.table('mod', (...args: string[]) => ({ columns: ['x'], *rows() { yield* args.map((a) => [a]); } }));
+    assert.equal(again.prepare('SELECT x FROM v').pluck().all(), ['a  b', "'c,d'"]);
+  } finally {
+    again.close();
+  }
 });
 
 test('[SQL-CAT-1] the catalog is the SQL text alone: schema entries written by hand are parsed by the SQL parser at open, and text that does not parse is CORRUPTION', () => {

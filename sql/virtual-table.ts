@@ -22,5 +22,23 @@ export interface VirtualTable {
    * nests arrays instead of quoting them. Readers see plain text.
    */
   readonly jsonColumns?: readonly string[];
+  /**
+   * The rowid of the row `row` (its visible and reported hidden values), the
+   * `ordinal`-th (from 0) of one call of `rows`. Default: ordinal + 1, as
+   * better-sqlite3's tables and SQLite's pragma functions number their rows.
+   */
+  rowid?(row: readonly SqlValue[], ordinal: number): SqlValue;
+  /**
+   * better-sqlite3's rules for its tables (db.table, sql/compat-functions.ts):
+   * a parameter may only be constrained by `=` or `IN (list)` (any other
+   * operator on it is an error at prepare); the function is only called
+   * once every such constraint on its parameters can bind them (its level
+   * waits for the tables they read); an IN list runs it once per value;
+   * several equalities on one parameter, or tying two parameters
+   * (`"$2" = "$1"`), bind it to one value, the others having to be equal to
+   * it or the function is not called, as SQLite's constant propagation
+   * arranges (planner.ts strictFunctionAccess).
+   */
+  readonly strictParameters?: boolean;
   rows(args: readonly (SqlValue | undefined)[], ctx: VirtualTableContext): Iterable<readonly SqlValue[]>;
 }

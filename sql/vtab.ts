@@ -23,6 +23,9 @@
  *   the hidden columns' values (generate_series reports the step it used),
  *   else each hidden column reads its argument. The iterator may throw a
  *   HeliosError (the statement fails, as SQLite's xFilter/xNext errors do).
+ * - `rowid`: each row's rowid (default: numbered from 1 per call).
+ * - `strictParameters`: better-sqlite3's rules for its tables (only `=` on a
+ *   parameter, which must bind before the call; see virtual-table.ts).
  *
  * The planner (planner.ts) places the function's level after every table
  * its arguments read, and the executor (exec.ts) runs it as a
@@ -58,6 +61,7 @@ export const GENERATE_SERIES: VirtualTable = {
   name: 'generate_series',
   columns: ['value'],
   parameters: ['start', 'stop', 'step'],
+  rowid: (row) => row[0]!,
   *rows(args) {
     const [a, b, c] = args;
     if (a === undefined) throw new HeliosError('SQL_ERROR', 'first argument to "generate_series()" missing or unusable');

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { fuzzParams } from '../../fuzz/budget.ts';
-import { Database } from '../../index.ts';
+import Sqlite3Database, { Database } from '../../index.ts';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { defaultSettings, EXIT, findTerminator, formatResult, INTERRUPTED, isBlankSql, runShell, setMode, sqlLiteral, type OutputMode, type ShellOptions } from './shell.ts';
@@ -193,6 +193,27 @@ test('.dump carries the AUTOINCREMENT marks as sqlite3 writes them, so a reload 
     const b = await shell([join(dir, 'b.db'), '--key-file', key, '--create'], a.out + 'INSERT INTO t(v) VALUES (4);\nINSERT INTO u DEFAULT VALUES;\nSELECT max(id) FROM t;\nSELECT max(id) FROM u;\nSELECT b, c FROM g;\n');
     assert.is(b.code, 0, b.err);
     assert.match(b.out, /\b4\b[^]*\b51\b[^]*\b2\b[^]*\b2\b/);
+  });
+});
+
+test('.dump writes a virtual table as sqlite3 does: its schema row through writable_schema, no rows (the shell has no module)', async () => {
+  await withTmp(async (dir) => {
+    const key = join(dir, 'k.key');
+    writeFileSync(key, KEY_HEX);
+    const db = new Sqlite3Database(join(dir, 'a.db'), { key: { file: key } });
+    db.table('mod', () => ({ columns: ['x'], *rows() { yield [1]; } }));
+    db.exec("CREATE TABLE t(a); INSERT INTO t VALUES (1); CREATE VIRTUAL TABLE v USING mod('it''s')");
+    db.close();
+    const a = await shell([join(dir, 'a.db'), '--key-file', key], '.dump\n');
+    assert.is(a.code, 0, a.err);
+    assert.ok(
+      a.out.endsWith(
+        "CREATE TABLE t(a);\nINSERT INTO t VALUES(1);\nPRAGMA writable_schema=ON;\n" +
+          "INSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)VALUES('table','v','v',0,'CREATE VIRTUAL TABLE v USING mod(''it''''s'')');\n" +
+          'PRAGMA writable_schema=OFF;\nCOMMIT;\n',
+      ),
+      a.out,
+    );
   });
 });
 

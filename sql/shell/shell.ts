@@ -1505,7 +1505,8 @@ export function verifyDatabase(db: Database, bar: Progress): string[] {
 /**
  * The schema and every row as SQL text that recreates the database, in
  * sqlite3's .dump form (sqlite3 loads it, and we load sqlite3's): tables
- * with their rows, sqlite_sequence, then indexes, triggers and views.
+ * with their rows, sqlite_sequence, then indexes, triggers and views; a
+ * virtual table as an INSERT INTO sqlite_schema under writable_schema.
  */
 export function dumpDatabase(db: Database, write: (text: string) => void, like: string | undefined, bar: Progress): void {
   const q = (sql: string, ...p: unknown[]): unknown[][] => db.prepare(sql).raw().all(...p) as unknown[][];
@@ -1513,14 +1514,24 @@ export function dumpDatabase(db: Database, write: (text: string) => void, like: 
   const filter = like === undefined ? '' : ' AND tbl_name LIKE ?';
   const params = like === undefined ? [] : [like];
   const tables = q(`SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'${filter}`, ...params);
+  // A virtual table has no rows to dump (and its module may be missing): as sqlite3, its schema row goes in through writable_schema.
+  const isVirtual = (sql: unknown): boolean => /^CREATE VIRTUAL TABLE/i.test(String(sql));
+  let writableSchema = false;
   let total = 0;
-  for (const [name] of tables) total += Number(q(`SELECT count(*) FROM ${quoteIdentifier(String(name))}`)[0]![0]);
+  for (const [name, sql] of tables) if (!isVirtual(sql)) total += Number(q(`SELECT count(*) FROM ${quoteIdentifier(String(name))}`)[0]![0]);
   bar.total(total);
   let done = 0;
   try {
     for (const [name, sql] of tables) {
       const table = String(name);
       const text = String(sql);
+      if (isVirtual(text)) {
+        if (!writableSchema) write('PRAGMA writable_schema=ON;\n');
+        writableSchema = true;
+        const lit = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+        write(`INSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)VALUES('table',${lit(table)},${lit(table)},0,${lit(text)});\n`);
+        continue;
+      }
       write(`${schemaText(text)};\n`);
       // As sqlite3's .dump: generated columns are left out (the reload computes them).
       const info = q('SELECT name, hidden FROM pragma_table_xinfo(?)', table);
@@ -1546,6 +1557,7 @@ export function dumpDatabase(db: Database, write: (text: string) => void, like: 
     for (const [sql] of q(`SELECT sql FROM sqlite_schema WHERE type IN ('index', 'trigger', 'view') AND sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'${filter}`, ...params)) {
       write(`${String(sql)};\n`);
     }
+    if (writableSchema) write('PRAGMA writable_schema=OFF;\n');
     write('COMMIT;\n');
   } finally {
     bar.update(done);

@@ -359,6 +359,9 @@ test('odd SQL in a table, index, view or trigger row loads or is CORRUPTION, and
   const [tRoot, ixRoot] = [rootpage('t'), rootpage('ix')];
   for (const type of ['table', 'index', 'view', 'trigger']) {
     for (const text of texts) {
+      // A table row holding CREATE VIRTUAL TABLE is a virtual table ([SQL-CAT-9]) and shows rootpage 0,
+      // so this loop (which finds t's row by its rootpage) would lose it; sql/compat-vtab.test.ts covers it.
+      if (type === 'table' && text.startsWith('CREATE VIRTUAL TABLE')) continue;
       const label = `${type}: ${text}`;
       // An index row keeps an index's id: a table's id is refused for it (its rows would be read as entries).
       // A trigger row shows rootpage 0: once t's row is one, it is the only trigger.

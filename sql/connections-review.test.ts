@@ -187,6 +187,40 @@ test('BUG: a readonly handle cannot BEGIN, so it cannot read several statements 
   });
 });
 
+test('db.verifyIntegrity() after another handle dropped an index checks the schema as it is (was: a false corruption report from the stale catalog)', () => {
+  withDir((dir) => {
+    const [a, b] = heliosPair(dir, 'CREATE TABLE t (x, y); INSERT INTO t VALUES (1, 1), (2, 2); CREATE INDEX ix ON t(x)');
+    b.exec('DROP INDEX ix; CREATE TABLE u (z); CREATE INDEX iu ON u(z); INSERT INTO u VALUES (3)');
+    const r = a.verifyIntegrity();
+    assert.equal(r.problems, []);
+    assert.ok(r.ok);
+    assert.is(r.tablesChecked, 2, 'the table the other handle created is checked too');
+    // Inside a read transaction the check reads its snapshot, with the schema of that snapshot.
+    a.exec('BEGIN');
+    count(a);
+    b.exec('DROP INDEX iu; DROP TABLE u');
+    const inTxn = a.verifyIntegrity();
+    a.exec('COMMIT');
+    assert.equal(inTxn.problems, []);
+    assert.is(inTxn.tablesChecked, 2);
+    // A progress callback that lets the other handle change the schema mid-check changes nothing the check sees.
+    b.exec('CREATE TABLE w (k UNIQUE); INSERT INTO w VALUES (1)');
+    let dropped = false;
+    const mid = a.verifyIntegrity({
+      onProgress: (p) => {
+        if (p.phase === 'sql' && !dropped) {
+          dropped = true;
+          b.exec('DROP TABLE w');
+        }
+      },
+    });
+    assert.ok(dropped);
+    assert.equal(mid.problems, []);
+    a.close();
+    b.close();
+  });
+});
+
 // ---------------------------------------------------------------------------
 // What the review verified works (each compared with SQLite's behaviour where it applies)
 

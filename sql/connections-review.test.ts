@@ -9,10 +9,20 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import { Database } from './database.ts';
 import { Sqlite3Database } from './compat.ts';
 import { isHeliosError } from '../format/errors.ts';
+
+/** The oracle, loaded as installed (not bundled: it is a native module). */
+interface OracleDb {
+  exec(sql: string): unknown;
+  pragma(sql: string): unknown;
+  prepare(sql: string): any;
+  function(name: string, fn: (...args: any[]) => unknown): unknown;
+  close(): unknown;
+}
+const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as new (path: string, options?: { timeout?: number; readonly?: boolean }) => OracleDb;
 
 const KEY = new Uint8Array(32).map((_, i) => 5 * i + 2);
 
@@ -41,7 +51,7 @@ const open = (path: string, options: { readonly?: boolean } = {}): Database => n
 const count = (db: { prepare(s: string): { pluck(): { get(): unknown } } }, table = 't'): unknown => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
 
 /** Two better-sqlite3 connections in WAL mode, busy timeout 0 (the oracle). */
-function sqlitePair(dir: string, setup: string): [BetterSqlite3.Database, BetterSqlite3.Database] {
+function sqlitePair(dir: string, setup: string): [OracleDb, OracleDb] {
   const path = join(dir, 'oracle.sqlite');
   const a = new BetterSqlite3(path, { timeout: 0 });
   a.pragma('journal_mode = WAL');

@@ -197,6 +197,38 @@ test('BUG: a readonly handle cannot BEGIN, so it cannot read several statements 
   });
 });
 
+test('BUG: inside BEGIN, a statement that reads no table of the database (SELECT 1, last_insert_rowid(), connection PRAGMAs, TEMP) begins a read transaction, so a later write is LOCKED (SQLite: ok)', () => {
+  withDir((dir) => {
+    const first = ['SELECT 1', 'SELECT last_insert_rowid()', "SELECT datetime('now')", 'VALUES (1)', 'PRAGMA foreign_keys', 'PRAGMA busy_timeout', 'SELECT * FROM scratch', 'SELECT count(*) FROM t'];
+    const run = (mk: () => { exec(s: string): unknown; close(): unknown }): string[] =>
+      first.map((sql) => {
+        const a = mk();
+        const b = mk();
+        a.exec('CREATE TEMP TABLE scratch (y)');
+        a.exec('BEGIN');
+        a.exec(sql);
+        b.exec('INSERT INTO t VALUES (1)');
+        const r = `${sql}: ${outcome(() => a.exec('INSERT INTO t VALUES (2)'))}`;
+        a.close();
+        b.close();
+        return r;
+      });
+    const sp = join(dir, 'oracle.sqlite');
+    const init = new BetterSqlite3(sp);
+    init.pragma('journal_mode = WAL');
+    init.exec('CREATE TABLE t (x)');
+    init.close();
+    // SQLite names a stale snapshot SQLITE_BUSY_SNAPSHOT, HeliosDB LOCKED.
+    const expected = run(() => new BetterSqlite3(sp, { timeout: 0 })).map((r) => r.replace('SQLITE_BUSY_SNAPSHOT', 'LOCKED'));
+    assert.equal(expected.filter((r) => r.endsWith('LOCKED')), ['SELECT count(*) FROM t: LOCKED'], 'oracle: only the statement that read t pins the snapshot');
+    const path = join(dir, 'db');
+    const init2 = open(path);
+    init2.exec('CREATE TABLE t (x)');
+    init2.close();
+    assert.equal(run(() => open(path)), expected);
+  });
+});
+
 test('db.verifyIntegrity() after another handle dropped an index checks the schema as it is (was: a false corruption report from the stale catalog)', () => {
   withDir((dir) => {
     const [a, b] = heliosPair(dir, 'CREATE TABLE t (x, y); INSERT INTO t VALUES (1, 1), (2, 2); CREATE INDEX ix ON t(x)');

@@ -70,7 +70,7 @@ function heliosPair(dir: string, setup: string): [Database, Database] {
 // ---------------------------------------------------------------------------
 // Findings
 
-test('BUG: an iterate() iterator ended with return() before its first next() leaves the read transaction open (stale reads, LOCKED writes)', () => {
+test('an iterate() iterator ended with return() before its first next() ends its read transaction (was: stale reads and LOCKED writes for good)', () => {
   withDir((dir) => {
     // SQLite: an iterator that never stepped holds no read transaction; return() ends it anyway.
     const [sa, sb] = sqlitePair(dir, 'CREATE TABLE t (x); INSERT INTO t VALUES (1), (2)');
@@ -95,7 +95,7 @@ test('BUG: an iterate() iterator ended with return() before its first next() lea
   });
 });
 
-test('BUG: the drop-in: an iterator ended with return() before its first next() leaves the read transaction open', () => {
+test('the drop-in: an iterator ended with return() before its first next() ends its read transaction', () => {
   withDir((dir) => {
     const path = join(dir, 'db');
     const a = new Sqlite3Database(path, { key: { raw: KEY }, timeout: 0 });

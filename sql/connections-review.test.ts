@@ -113,6 +113,25 @@ test('the drop-in: an iterator ended with return() before its first next() ends 
   });
 });
 
+test('BUG: an iterate() iterator dropped before its first next() keeps a read transaction for good: the handle reads a stale snapshot (SQLite: no read transaction until the first step)', () => {
+  withDir((dir) => {
+    const [sa, sb] = sqlitePair(dir, 'CREATE TABLE t (x); INSERT INTO t VALUES (1), (2)');
+    sa.prepare('SELECT x FROM t').iterate(); // never used
+    sb.exec('INSERT INTO t VALUES (3)');
+    const expected = count(sa);
+    sa.close();
+    sb.close();
+    assert.is(expected, 3, 'oracle');
+    const [a, b] = heliosPair(dir, 'CREATE TABLE t (x); INSERT INTO t VALUES (1), (2)');
+    a.prepare('SELECT x FROM t').iterate(); // never used
+    b.exec('INSERT INTO t VALUES (3)');
+    const seen = count(a);
+    a.close();
+    b.close();
+    assert.is(seen, expected);
+  });
+});
+
 test('BUG: a native Database and then a drop-in connection on the same file: the drop-in cannot open (its default block cache differs)', () => {
   withDir((dir) => {
     const path = join(dir, 'db');

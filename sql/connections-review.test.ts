@@ -248,6 +248,52 @@ test('BUG: inside BEGIN, a statement that reads no table of the database (SELECT
   });
 });
 
+test('BUG: (not sharing-specific) unsafe mode, a connection that deletes rows ahead of its own index scan gets CORRUPTION "index points at a missing row" (SQLite: skips them)', () => {
+  withDir((dir) => {
+    const scenario = (a: { exec(s: string): unknown; prepare(s: string): any; unsafeMode(on: boolean): unknown }): string => {
+      a.exec('CREATE TABLE t (a INTEGER PRIMARY KEY, b, c); CREATE INDEX ib ON t(b)');
+      const ins = a.prepare('INSERT INTO t VALUES (?, ?, ?)');
+      for (let i = 1; i <= 8; i++) ins.run(i, i, `c${i}`);
+      a.unsafeMode(true);
+      const seen: unknown[] = [];
+      try {
+        for (const r of a.prepare('SELECT a, c FROM t WHERE b > 0 ORDER BY b').raw().iterate() as Iterable<unknown[]>) {
+          seen.push(r[1]);
+          if (r[0] === 3) a.exec('DELETE FROM t WHERE a IN (5, 6)');
+        }
+      } catch (e) {
+        return `${(e as { code?: string }).code}: ${(e as Error).message}`;
+      }
+      return JSON.stringify(seen);
+    };
+    const s = new BetterSqlite3(join(dir, 'oracle.sqlite'), { timeout: 0 }) as OracleDb & { unsafeMode(on: boolean): unknown };
+    const expected = scenario(s);
+    s.close();
+    assert.is(expected, '["c1","c2","c3","c4","c7","c8"]', 'oracle');
+    const a = new Sqlite3Database(join(dir, 'db'), { key: { raw: KEY }, timeout: 0 });
+    const got = scenario(a as unknown as Parameters<typeof scenario>[0]);
+    a.close();
+    assert.is(got, expected);
+  });
+});
+
+test('another handle deletes and updates rows ahead of an index scan with table lookups: the scan reads its snapshot', () => {
+  withDir((dir) => {
+    const [a, b] = heliosPair(dir, 'CREATE TABLE t (a INTEGER PRIMARY KEY, b, c); CREATE INDEX ib ON t(b)');
+    const ins = a.prepare('INSERT INTO t VALUES (?, ?, ?)');
+    for (let i = 1; i <= 8; i++) ins.run(i, i, `c${i}`);
+    const seen: unknown[] = [];
+    for (const r of a.prepare('SELECT a, c FROM t WHERE b > 0 ORDER BY b').raw().iterate() as Iterable<unknown[]>) {
+      seen.push(r[1]);
+      if (r[0] === 3) b.exec("DELETE FROM t WHERE a IN (5, 6); UPDATE t SET c = 'new' WHERE a = 8; UPDATE t SET b = -1 WHERE a = 7");
+    }
+    assert.equal(seen, ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8']);
+    assert.equal(a.prepare('SELECT c FROM t WHERE b > 0 ORDER BY b').pluck().all(), ['c1', 'c2', 'c3', 'c4', 'new']);
+    a.close();
+    b.close();
+  });
+});
+
 test('db.verifyIntegrity() after another handle dropped an index checks the schema as it is (was: a false corruption report from the stale catalog)', () => {
   withDir((dir) => {
     const [a, b] = heliosPair(dir, 'CREATE TABLE t (x, y); INSERT INTO t VALUES (1, 1), (2, 2); CREATE INDEX ix ON t(x)');

@@ -294,6 +294,32 @@ test('another handle deletes and updates rows ahead of an index scan with table 
   });
 });
 
+test('BUG: PRAGMA data_version (SQLite\'s way to notice another connection\'s commit) and schema_version return nothing', () => {
+  withDir((dir) => {
+    const probe = (a: { exec(s: string): unknown; pragma(s: string, o?: { simple: boolean }): unknown }, b: { exec(s: string): unknown }): unknown[] => {
+      const v0 = a.pragma('data_version', { simple: true });
+      a.exec('INSERT INTO t VALUES (1)');
+      const v1 = a.pragma('data_version', { simple: true });
+      b.exec('INSERT INTO t VALUES (2)');
+      const v2 = a.pragma('data_version', { simple: true });
+      const s0 = a.pragma('schema_version', { simple: true });
+      b.exec('CREATE TABLE z (q)');
+      const s1 = a.pragma('schema_version', { simple: true });
+      return [typeof v0, v0 === v1, v1 === v2, typeof s0, s0 === s1];
+    };
+    const [sa, sb] = sqlitePair(dir, 'CREATE TABLE t (x)');
+    const expected = probe(sa, sb);
+    sa.close();
+    sb.close();
+    assert.equal(expected, ['number', true, false, 'number', false], 'oracle: only another connection\'s commit changes data_version');
+    const [a, b] = heliosPair(dir, 'CREATE TABLE t (x)');
+    const got = probe(a, b);
+    a.close();
+    b.close();
+    assert.equal(got, expected);
+  });
+});
+
 test('db.verifyIntegrity() after another handle dropped an index checks the schema as it is (was: a false corruption report from the stale catalog)', () => {
   withDir((dir) => {
     const [a, b] = heliosPair(dir, 'CREATE TABLE t (x, y); INSERT INTO t VALUES (1, 1), (2, 2); CREATE INDEX ix ON t(x)');

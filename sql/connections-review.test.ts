@@ -17,7 +17,7 @@ import { isHeliosError } from '../format/errors.ts';
 /** The oracle, loaded as installed (not bundled: it is a native module). */
 interface OracleDb {
   exec(sql: string): unknown;
-  pragma(sql: string): unknown;
+  pragma(sql: string, options?: { simple: boolean }): unknown;
   prepare(sql: string): any;
   function(name: string, fn: (...args: any[]) => unknown): unknown;
   close(): unknown;
@@ -317,6 +317,25 @@ test('BUG: PRAGMA data_version (SQLite\'s way to notice another connection\'s co
     a.close();
     b.close();
     assert.equal(got, expected);
+  });
+});
+
+test('BUG: PRAGMA synchronous on one handle changes the durability of every handle\'s commits (SQLite: per connection; ENG-SHARE-5 refuses the same change at open)', () => {
+  withDir((dir) => {
+    const [sa, sb] = sqlitePair(dir, 'CREATE TABLE t (x)');
+    const before = sa.pragma('synchronous', { simple: true });
+    sb.pragma('synchronous = OFF');
+    const expected = [before, sa.pragma('synchronous', { simple: true })];
+    sa.close();
+    sb.close();
+    assert.is(expected[0], expected[1], 'oracle: the other connection keeps its setting');
+    const [a, b] = heliosPair(dir, 'CREATE TABLE t (x)');
+    const hBefore = a.pragma('synchronous', { simple: true });
+    b.pragma('synchronous = OFF');
+    const got = [hBefore, a.pragma('synchronous', { simple: true })];
+    a.close();
+    b.close();
+    assert.is(got[1], got[0], "b's PRAGMA made a's commits unsynced");
   });
 });
 

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { openEngine } from './engine.ts';
 import { utf8Decode, utf8Encode } from '../format/bytes.ts';
 import { throwsCode } from '../format/test-support.ts';
@@ -14,6 +15,18 @@ import { throwsCode } from '../format/test-support.ts';
 const KEY = new Uint8Array(32).map((_, i) => i + 11);
 const u = (t: string): Uint8Array => utf8Encode(t);
 const s = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : utf8Decode(b));
+
+/** In a worker (another realm) this file only tries the open it is given and reports its outcome. */
+if (!isMainThread) {
+  const { path } = workerData as { path: string };
+  let outcome = 'ok';
+  try {
+    openEngine(path, { key: { raw: KEY } }).close();
+  } catch (e) {
+    outcome = (e as { code?: string }).code ?? String(e);
+  }
+  parentPort!.postMessage(outcome);
+}
 
 function withDir(fn: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'helios-share-review-'));
@@ -106,4 +119,24 @@ test('[ENG-SHARE-3] [ENG-SHARE-4] a readonly handle writes nothing and still cou
   });
 });
 
-test.run();
+test('[ENG-LOCK-1] a worker thread (another realm) still gets LOCKED while this realm shares the database', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'helios-share-review-'));
+  try {
+    const path = join(dir, 'db');
+    const a = openEngine(path, { key: { raw: KEY } });
+    const b = openEngine(path, { key: { raw: KEY } });
+    const worker = new Worker(new URL(import.meta.url), { workerData: { path } });
+    const outcome = await new Promise<unknown>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    assert.is(outcome, 'LOCKED');
+    a.close();
+    b.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+if (isMainThread) test.run();

@@ -608,7 +608,14 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
 
   /** db.verifyIntegrity(): every block of every file authenticated, then the SQL-level check. */
   verifyIntegrity(onProgress?: (p: IntegrityProgress) => void): IntegrityReport {
-    return verifyIntegrity(this, onProgress);
+    // One read transaction, as PRAGMA integrity_check: the catalog is current (another handle's
+    // DDL taken in) and the rows are its snapshot's, whatever onProgress lets other handles do.
+    this.readBegin();
+    try {
+      return verifyIntegrity(this, onProgress);
+    } finally {
+      this.readEnd();
+    }
   }
 
   /** Compiles SQL text that holds exactly one statement (helper for tests and pragmas). */

@@ -348,10 +348,20 @@ export class Statement {
     }
     const params = this.params(args);
     const stream = withInterrupt(this.host.interruptFlag, true, () => this.host.session.open(p, params)!);
-    return this.streamRows(stream);
+    const state = { started: false };
+    const rows = this.streamRows(stream, state);
+    // A generator's return() before its first next() skips its body, finally included: the
+    // stream (and the read transaction it holds, spec/connections.md [SQL-SHARE-1]) ends here then.
+    const end = rows.return.bind(rows);
+    rows.return = (value) => {
+      if (!state.started) stream.close();
+      return end(value);
+    };
+    return rows;
   }
 
-  private *streamRows(stream: RowStream): Generator<unknown, void, undefined> {
+  private *streamRows(stream: RowStream, state: { started: boolean }): Generator<unknown, void, undefined> {
+    state.started = true;
     this.busyIterating = true;
     this.host.iterating(1);
     try {

@@ -261,8 +261,13 @@ export interface Engine extends EngineKeyManagement {
   get(key: Uint8Array, options?: { snapshot?: Snapshot }): Uint8Array | undefined;
   put(key: Uint8Array, value: Uint8Array): void;
   delete(key: Uint8Array): void;
-  /** Atomic: after a crash either every entry of the batch is there or none. Durable per `synchronous`. */
-  write(batch: WriteBatch): void;
+  /** Atomic: after a crash either every entry of the batch is there or none. Durable per `mode` (default: the engine's `synchronous`). */
+  write(batch: WriteBatch, mode?: SynchronousMode): void;
+  /**
+   * What a handle switching its own durability to `mode` needs (spec/format.md [ENG-SHARE-5]):
+   * 'full' syncs the WAL, the others write out what 'off' buffered. The engine's mode stays.
+   */
+  settleLog(mode: SynchronousMode): void;
   snapshot(): Snapshot;
   /** An open iterator keeps the table files it reads alive (compaction deletes them only after
    *  close()) and keeps its snapshot's versions from being compacted away: close it when done. */

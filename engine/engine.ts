@@ -166,7 +166,7 @@ function attachToShared(core: SharedCore, vfs: Vfs, dir: string, options: Engine
   try {
     const sb = openOrCreateSuperblock(vfs, dir, { ...options, createIfMissing: false, readonly: true });
     sb.keyring.destroy();
-    return attachHandle(core, { readonly: options.readonly === true, keySource: sb.keySource });
+    return attachHandle(core, { readonly: options.readonly === true, keySource: sb.keySource, synchronous: options.synchronous });
   } catch (e) {
     if (core.options.audit !== undefined) auditFailedUnlock(vfs, dir, { ...options, audit: core.options.audit }, e);
     throw e;
@@ -288,7 +288,7 @@ function createEngine(s: EngineState): Engine {
     currentBytes: r.currentBytes,
     failure: null,
   };
-  let mode: SynchronousMode = s.options.synchronous ?? 'full';
+  let engineMode: SynchronousMode = s.options.synchronous ?? 'full';
   const walSegmentBytes = s.options.walSegmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES;
   const limitBytes = s.options.memoryLimitMb !== undefined ? s.options.memoryLimitMb * 1024 * 1024 : undefined;
   const memtableBudgetBytes = s.options.memtableBudgetBytes ?? (limitBytes !== undefined ? Math.max(1 << 20, Math.floor(limitBytes / 4)) : DEFAULT_MEMTABLE_BUDGET_BYTES);
@@ -454,7 +454,7 @@ function createEngine(s: EngineState): Engine {
   let addSeq = 0;
   const addToMemtable = (key: Uint8Array, value: Uint8Array | null): void => st.memtable.add(key, addSeq++, value);
 
-  const write = (batch: WriteBatch): void => {
+  const write = (batch: WriteBatch, mode: SynchronousMode = engineMode): void => {
     checkWritable();
     const { body, count } = batchBody(batch);
     if (count === 0) return;
@@ -478,6 +478,16 @@ function createEngine(s: EngineState): Engine {
       guarded(() => work.doWork(count));
     } catch {
       // recorded in `st.failure`
+    }
+  };
+
+  /** What switching to mode `next` needs first: 'full' syncs what is written, the others write out what 'off' buffered. */
+  const settleLog = (next: SynchronousMode): void => {
+    if (st.failure === null && !readonly) {
+      guarded(() => {
+        if (next === 'full') st.wal.sync();
+        else st.wal.flush();
+      });
     }
   };
 
@@ -717,13 +727,12 @@ function createEngine(s: EngineState): Engine {
     setSynchronous(next) {
       checkOpen();
       if (!SYNC_MODES.includes(next)) throw new HeliosError('INVALID_ARGUMENT', `synchronous must be 'full', 'normal' or 'off'`);
-      if (st.failure === null && !readonly) {
-        guarded(() => {
-          if (next === 'full') st.wal.sync();
-          else st.wal.flush();
-        });
-      }
-      mode = next;
+      settleLog(next);
+      engineMode = next;
+    },
+    settleLog(next) {
+      checkOpen();
+      settleLog(next);
     },
     info() {
       checkOpen();
@@ -744,7 +753,7 @@ function createEngine(s: EngineState): Engine {
         formatVersion: info.formatVersion,
         generations: [...info.generations],
         currentGeneration: ctx.keyring.currentGeneration,
-        synchronous: mode,
+        synchronous: engineMode,
         walDroppedBytes: r.walDroppedBytes,
         lastSeqNum: st.lastSeqNum,
         walRecordsReplayed: r.walRecordsReplayed,

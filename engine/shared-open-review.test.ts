@@ -37,7 +37,7 @@ function withDir(fn: (dir: string) => void): void {
   }
 }
 
-test('BUG: closing one shared handle leaves its iterators readable and its snapshots pinned (alone, close ends both)', () => {
+test('[ENG-SHARE-1] closing one shared handle closes its iterators and releases its snapshots, as a lone handle\'s close does', () => {
   withDir((dir) => {
     const path = join(dir, 'db');
     const a = openEngine(path, { key: { raw: KEY } });
@@ -60,7 +60,7 @@ test('BUG: closing one shared handle leaves its iterators readable and its snaps
   });
 });
 
-test('BUG: a later open that names the default value of a storage option explicitly is CONFIG (the first open left it unset)', () => {
+test('[ENG-SHARE-5] a later open may name sizes and the default synchronous mode explicitly', () => {
   withDir((dir) => {
     const path = join(dir, 'db');
     const a = openEngine(path, { key: { raw: KEY } });

@@ -123,22 +123,32 @@ test('[ENG-SHARE-4] a readonly handle on a shared database reads the newest data
   });
 });
 
-test('[ENG-SHARE-5] storage options of a later handle must match the open engine\'s', () => {
+test('[ENG-SHARE-5] security options of a later handle must match the open engine\'s; sizes are the engine\'s; synchronous is each handle\'s', () => {
   withDir((dir) => {
     const path = join(dir, 'db');
     const log = join(dir, 'audit.log');
     const a = openEngine(path, { encryption: false, synchronous: 'normal' });
-    throwsCode(() => openEngine(path, { encryption: false, synchronous: 'full' }), 'CONFIG');
-    throwsCode(() => openEngine(path, { encryption: false, blockCacheBytes: 1 << 20 }), 'CONFIG');
     throwsCode(() => openEngine(path, { encryption: false, audit: { path: log } }), 'CONFIG');
     throwsCode(() => openEngine(path, { encryption: false, rotationIntervalDays: 30 }), 'CONFIG');
-    const same = openEngine(path, { encryption: false, synchronous: 'normal' });
-    const unsaid = openEngine(path, { encryption: false });
+    throwsCode(() => openEngine(path, { encryption: false, fips: true }), 'CONFIG');
+    throwsCode(() => openEngine(path, { encryption: false, clock: () => 0 }), 'CONFIG');
+    const sized = openEngine(path, { encryption: false, blockCacheBytes: 1 << 20, memtableBudgetBytes: 1 << 20 });
+    const full = openEngine(path, { encryption: false, synchronous: 'full' });
     assert.is(a.openHandles(), 3);
-    same.close();
-    unsaid.close();
+    assert.is(full.info().synchronous, 'full');
+    assert.is(a.info().synchronous, 'normal', 'each handle keeps its own durability');
+    full.setSynchronous('off');
+    assert.is(a.info().synchronous, 'normal');
+    assert.is(full.info().synchronous, 'off');
+    full.put(u('x'), u('1'));
+    assert.is(s(a.get(u('x'))), '1');
+    sized.close();
+    full.close();
     a.close();
     assert.not.ok(existsSync(log));
+    const again = openEngine(path, { encryption: false });
+    assert.is(s(again.get(u('x'))), '1', "an 'off' handle's commit is made durable when it closes");
+    again.close();
   });
 });
 

@@ -16,15 +16,17 @@
  *    open, so no handle keeps working on a key another one just removed;
  *  - a readonly handle writes nothing (READONLY), even though the engine it
  *    shares is writable;
- *  - storage options that would change what the first handle configured
- *    (synchronous, memory budgets, audit log, rotation schedule, FIPS, …) are
- *    CONFIG when they differ from the open engine's.
+ *  - security options that differ from the open engine's (audit log,
+ *    rotation schedule, FIPS mode, clock, rollback witness) are CONFIG; sizes
+ *    (memtable, caches, WAL segments) are the open engine's; `synchronous` is
+ *    each handle's own.
  *
  * How the SQL layer keeps its handles' transactions apart (snapshots, one
  * writer at a time) is sql/connections.ts.
  */
 import { HeliosError } from '../format/errors.ts';
-import type { Engine, EngineOptions } from './engine-types.ts';
+import { SYNC_MODES, type Engine, type EngineIterator, type EngineOptions, type Snapshot, type SynchronousMode } from './engine-types.ts';
+import { createWriteBatch } from './write-batch.ts';
 import type { KeySourceKind } from './key-loader.ts';
 
 /** One open engine and the handles sharing it. */
@@ -44,36 +46,21 @@ export function sharedCoreOf(identity: string | null): SharedCore | null {
   return identity === null ? null : cores.get(identity) ?? null;
 }
 
-/** Options that configure the open engine: a later handle may repeat them, not change them. */
-const SHARED_SCALARS = [
-  'synchronous',
-  'memtableBudgetBytes',
-  'walSegmentBytes',
-  'manifestRewriteBytes',
-  'blockCacheBytes',
-  'memoryLimitMb',
-  'compactionStepEntries',
-  'rotationIntervalDays',
-  'fips',
-] as const;
-
 /**
- * CONFIG when `next` (the options of a later open) asks for a storage setting other than the
- * open engine's: the later handle would otherwise run with settings it did not ask for.
+ * CONFIG when `next` (the options of a later open) asks for a security setting other than the
+ * open engine's — audit log, rotation schedule, FIPS mode, clock, rollback witness: the later
+ * handle would otherwise run without what it asked for. Sizes (memtable, caches, WAL segments,
+ * compaction) are the open engine's and a later handle's are not used; `synchronous` is each
+ * handle's own [ENG-SHARE-5].
  */
 export function checkSharedOptions(core: SharedCore, next: EngineOptions): void {
   const first = core.options;
   const refuse = (what: string): never => {
     throw new HeliosError('CONFIG', `the database is already open in this process with another ${what}; a second handle shares that open database and cannot change it (close the other handles first, or open with the same setting)`);
   };
-  for (const k of SHARED_SCALARS) {
-    const v = next[k];
-    if (v === undefined) continue;
-    const current = k === 'synchronous' ? (first.synchronous ?? 'full') : first[k];
-    if (v !== current) refuse(`${k} (${String(current ?? 'the default')})`);
-  }
+  if (next.rotationIntervalDays !== undefined && next.rotationIntervalDays !== first.rotationIntervalDays) refuse(`rotation schedule (${String(first.rotationIntervalDays ?? 'none')})`);
+  if (next.fips !== undefined && next.fips !== (first.fips ?? false)) refuse('FIPS mode setting');
   if (next.audit !== undefined && (first.audit === undefined || first.audit.path !== next.audit.path || (first.audit.routine !== false) !== (next.audit.routine !== false))) refuse('audit log setting');
-  if (next.compaction !== undefined && JSON.stringify(next.compaction) !== JSON.stringify(first.compaction ?? {})) refuse('compaction setting');
   if (next.clock !== undefined && next.clock !== first.clock) refuse('clock');
   if (next.rollbackWitness !== undefined && next.rollbackWitness.path !== first.rollbackWitness?.path) refuse('rollback witness');
 }
@@ -85,11 +72,11 @@ export function checkSharedOptions(core: SharedCore, next: EngineOptions): void 
 export function shareEngine(engine: Engine, identity: string, options: EngineOptions, keySource: KeySourceKind): Engine {
   const core: SharedCore = { engine, options, identity, handles: 0 };
   cores.set(identity, core);
-  return createHandle(core, { readonly: false, keySource });
+  return createHandle(core, { readonly: false, keySource, synchronous: options.synchronous });
 }
 
 /** A further handle on `core`; its key was checked against HELIOS by the caller. */
-export function attachHandle(core: SharedCore, handle: { readonly readonly: boolean; readonly keySource: KeySourceKind }): Engine {
+export function attachHandle(core: SharedCore, handle: { readonly readonly: boolean; readonly keySource: KeySourceKind; readonly synchronous: SynchronousMode | undefined }): Engine {
   const h = createHandle(core, handle);
   const audit = core.options.audit;
   if (audit !== undefined && audit.routine !== false) {
@@ -107,10 +94,15 @@ export function attachHandle(core: SharedCore, handle: { readonly readonly: bool
   return h;
 }
 
-function createHandle(core: SharedCore, handle: { readonly readonly: boolean; readonly keySource: KeySourceKind }): Engine {
+function createHandle(core: SharedCore, handle: { readonly readonly: boolean; readonly keySource: KeySourceKind; readonly synchronous: SynchronousMode | undefined }): Engine {
   const e = core.engine;
   let closed = false;
   let keySource = handle.keySource;
+  /** This handle's durability [ENG-SHARE-5]: its own, as a SQLite connection's PRAGMA synchronous. */
+  let mode: SynchronousMode = handle.synchronous ?? core.options.synchronous ?? 'full';
+  /** What this handle opened and has not closed: its close ends them, as a lone engine's does. */
+  const iterators = new Set<EngineIterator>();
+  const snapshots = new Set<Snapshot>();
   core.handles++;
   const open = (): void => {
     if (closed) throw new HeliosError('CLOSED', 'the database is closed');
@@ -142,15 +134,60 @@ function createHandle(core: SharedCore, handle: { readonly readonly: boolean; re
     beginBackup: (destVfs, destDir) => (writable(), e.beginBackup(destVfs, destDir)),
     verifyFiles: (onProgress) => (open(), e.verifyFiles(onProgress)),
     get: (key, options) => (open(), e.get(key, options)),
-    put: (key, value) => (writable(), e.put(key, value)),
-    delete: (key) => (writable(), e.delete(key)),
-    write: (batch) => (writable(), e.write(batch)),
-    snapshot: () => (open(), e.snapshot()),
-    iterator: (options) => (open(), e.iterator(options)),
-    setSynchronous: (mode) => (open(), e.setSynchronous(mode)),
+    put: (key, value) => {
+      writable();
+      const b = createWriteBatch();
+      b.put(key, value);
+      e.write(b, mode);
+    },
+    delete: (key) => {
+      writable();
+      const b = createWriteBatch();
+      b.delete(key);
+      e.write(b, mode);
+    },
+    write: (batch, m) => (writable(), e.write(batch, m ?? mode)),
+    snapshot: () => {
+      open();
+      const snap = e.snapshot();
+      const release = snap.release;
+      // The engine's snapshot itself (reads take it as is); its release also forgets it here.
+      (snap as { release(): void }).release = () => {
+        snapshots.delete(snap);
+        release.call(snap);
+      };
+      snapshots.add(snap);
+      return snap;
+    },
+    iterator: (options) => {
+      open();
+      const inner = e.iterator(options);
+      const it: EngineIterator = {
+        next: () => {
+          open();
+          return inner.next();
+        },
+        key: () => inner.key(),
+        value: () => inner.value(),
+        seek: (k) => inner.seek(k),
+        close: () => {
+          iterators.delete(it);
+          inner.close();
+        },
+      };
+      iterators.add(it);
+      return it;
+    },
+    setSynchronous: (next) => {
+      open();
+      if (!SYNC_MODES.includes(next)) throw new HeliosError('INVALID_ARGUMENT', `synchronous must be 'full', 'normal' or 'off'`);
+      e.settleLog(next);
+      mode = next;
+    },
+    settleLog: (next) => (open(), e.settleLog(next)),
     info: () => {
       open();
-      return { ...e.info(), keySource, openHandles: core.handles };
+      return { ...e.info(), keySource, openHandles: core.handles, synchronous: mode };
     },
     audit: (op, outcome, extra) => (open(), e.audit(op, outcome, extra)),
     verifyAuditLog: (path) => (open(), e.verifyAuditLog(path)),
@@ -162,6 +199,16 @@ function createHandle(core: SharedCore, handle: { readonly readonly: boolean; re
     close() {
       if (closed) return;
       closed = true;
+      for (const it of [...iterators]) it.close();
+      for (const snap of [...snapshots]) snap.release();
+      // What this handle committed with 'normal' or 'off' is made durable as a lone handle's close does.
+      if (!handle.readonly && core.handles > 1) {
+        try {
+          e.settleLog('full');
+        } catch {
+          // a failed write path is the engine's state: the last close reports it
+        }
+      }
       core.handles--;
       if (core.handles === 0) {
         cores.delete(core.identity);

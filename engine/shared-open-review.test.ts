@@ -1,6 +1,6 @@
 /**
- * Adversarial review of handles sharing one open engine (engine/shared-open.ts, spec/format.md
- * [ENG-SHARE-1..5]). Tests named "BUG:" fail on purpose: each pins a finding for the lead.
+ * What an adversarial review of handles sharing one open engine found (engine/shared-open.ts,
+ * spec/format.md ENG-SHARE-1..5); each test failed before its fix.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

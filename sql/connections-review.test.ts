@@ -1,8 +1,7 @@
 /**
- * Adversarial review of several handles on one database (spec/connections.md [SQL-SHARE-1..4]):
+ * What an adversarial review of several handles on one database found (spec/connections.md):
  * what real users do with two handles, compared live with two better-sqlite3 connections in WAL
- * mode where SQLite's behaviour is the reference. Tests named "BUG:" fail on purpose: each one
- * pins a divergence found in the review, for the lead to decide on.
+ * mode where SQLite's behaviour is the reference. Each test failed before its fix.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -113,26 +112,28 @@ test('the drop-in: an iterator ended with return() before its first next() ends 
   });
 });
 
-test('BUG: an iterate() iterator dropped before its first next() keeps a read transaction for good: the handle reads a stale snapshot (SQLite: no read transaction until the first step)', () => {
+test('[SQL-SHARE-1] an iterate() iterator not yet stepped holds no read transaction: the handle sees the other\'s commit (SQLite: none until the first step)', () => {
   withDir((dir) => {
     const [sa, sb] = sqlitePair(dir, 'CREATE TABLE t (x); INSERT INTO t VALUES (1), (2)');
-    sa.prepare('SELECT x FROM t').iterate(); // never used
+    const ti = sa.prepare('SELECT x FROM t').iterate(); // not stepped
     sb.exec('INSERT INTO t VALUES (3)');
     const expected = count(sa);
+    ti.return?.(); // better-sqlite3 refuses to close a connection with an unfinished iterator
     sa.close();
     sb.close();
     assert.is(expected, 3, 'oracle');
     const [a, b] = heliosPair(dir, 'CREATE TABLE t (x); INSERT INTO t VALUES (1), (2)');
-    a.prepare('SELECT x FROM t').iterate(); // never used
+    const oi = a.prepare('SELECT x FROM t').iterate(); // not stepped
     b.exec('INSERT INTO t VALUES (3)');
     const seen = count(a);
+    oi.return?.();
     a.close();
     b.close();
     assert.is(seen, expected);
   });
 });
 
-test('BUG: a native Database and then a drop-in connection on the same file: the drop-in cannot open (its default block cache differs)', () => {
+test('[ENG-SHARE-5] a native Database and then a drop-in connection on the same file: the drop-in opens (its own block cache size is not a conflict)', () => {
   withDir((dir) => {
     const path = join(dir, 'db');
     // A library uses HeliosDB's own API, the application the better-sqlite3 drop-in, neither sets a cache size.
@@ -146,7 +147,7 @@ test('BUG: a native Database and then a drop-in connection on the same file: the
   });
 });
 
-test('BUG: writing a TEMP table takes the database write slot (SQLite: TEMP is its own database, main writers are not blocked)', () => {
+test('[SQL-SHARE-2] writing a TEMP table takes no write slot (as in SQLite, TEMP is a database of its own)', () => {
   withDir((dir) => {
     const steps = (a: { exec(s: string): unknown; prepare(s: string): { get(): unknown } }, b: { exec(s: string): unknown }): string[] => {
       const out: string[] = [];
@@ -185,7 +186,7 @@ test('BUG: writing a TEMP table takes the database write slot (SQLite: TEMP is i
   });
 });
 
-test('BUG: a readonly handle cannot BEGIN, so it cannot read several statements from one snapshot (SQLite can)', () => {
+test('[SQL-SHARE-1] a readonly handle can BEGIN and read several statements from one snapshot (as in SQLite)', () => {
   withDir((dir) => {
     const path = join(dir, 'db');
     const a = open(path);
@@ -216,7 +217,7 @@ test('BUG: a readonly handle cannot BEGIN, so it cannot read several statements 
   });
 });
 
-test('BUG: inside BEGIN, a statement that reads no table of the database (SELECT 1, last_insert_rowid(), connection PRAGMAs, TEMP) begins a read transaction, so a later write is LOCKED (SQLite: ok)', () => {
+test('[SQL-SHARE-1] [SQL-SHARE-3] inside BEGIN, a statement that reads no table of the database (SELECT 1, last_insert_rowid(), connection PRAGMAs, TEMP) begins no read transaction, so a later write is fine (as in SQLite)', () => {
   withDir((dir) => {
     const first = ['SELECT 1', 'SELECT last_insert_rowid()', "SELECT datetime('now')", 'VALUES (1)', 'PRAGMA foreign_keys', 'PRAGMA busy_timeout', 'SELECT * FROM scratch', 'SELECT count(*) FROM t'];
     const run = (mk: () => { exec(s: string): unknown; close(): unknown }): string[] =>
@@ -248,7 +249,7 @@ test('BUG: inside BEGIN, a statement that reads no table of the database (SELECT
   });
 });
 
-test('BUG: (not sharing-specific) unsafe mode, a connection that deletes rows ahead of its own index scan gets CORRUPTION "index points at a missing row" (SQLite: skips them)', () => {
+test('unsafe mode: a connection that deletes rows ahead of its own index scan skips them (as SQLite), not CORRUPTION', () => {
   withDir((dir) => {
     const scenario = (a: { exec(s: string): unknown; prepare(s: string): any; unsafeMode(on: boolean): unknown }): string => {
       a.exec('CREATE TABLE t (a INTEGER PRIMARY KEY, b, c); CREATE INDEX ib ON t(b)');
@@ -294,7 +295,7 @@ test('another handle deletes and updates rows ahead of an index scan with table 
   });
 });
 
-test('BUG: PRAGMA data_version (SQLite\'s way to notice another connection\'s commit) and schema_version return nothing', () => {
+test('[SQL-SHARE-4] PRAGMA data_version changes only with another connection\'s commit, schema_version with any schema change (as in SQLite)', () => {
   withDir((dir) => {
     const probe = (a: { exec(s: string): unknown; pragma(s: string, o?: { simple: boolean }): unknown }, b: { exec(s: string): unknown }): unknown[] => {
       const v0 = a.pragma('data_version', { simple: true });
@@ -320,7 +321,7 @@ test('BUG: PRAGMA data_version (SQLite\'s way to notice another connection\'s co
   });
 });
 
-test('BUG: PRAGMA synchronous on one handle changes the durability of every handle\'s commits (SQLite: per connection; ENG-SHARE-5 refuses the same change at open)', () => {
+test('[ENG-SHARE-5] PRAGMA synchronous is each handle\'s own (as in SQLite)', () => {
   withDir((dir) => {
     const [sa, sb] = sqlitePair(dir, 'CREATE TABLE t (x)');
     const before = sa.pragma('synchronous', { simple: true });

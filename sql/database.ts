@@ -293,7 +293,7 @@ export class Database {
       if (r.statement === null) return this;
       offset = r.end;
       const p = this.session.compile(r.statement);
-      if (this.readonly && !p.readonly) {
+      if (this.readonly && !p.readonly && (p.txnControl !== true || p.beginsWrite === true)) {
         if (this.deferReadonlyCheck) this.checkWritable();
         throw new HeliosError('SQL_ERROR', 'attempt to write a readonly database');
       }

@@ -450,6 +450,8 @@ class IndexLevel extends StoredLevel {
   private ranges: Uint8Array[] = [];
   private ri = 0;
   private exactRid: number | bigint | null = null;
+  /** The overlay's commitCount when the current range's scan opened. */
+  private commitsAtOpen = 0;
 
   constructor(l: LevelNode, cx: ExecContext) {
     super(l, cx);
@@ -535,6 +537,7 @@ class IndexLevel extends StoredLevel {
       const rid = this.exactRid;
       if (rid === null) return false;
       this.exactRid = null;
+      this.commitsAtOpen = s.commitCount;
       return this.bindRow(f, s, rid);
     }
     for (;;) {
@@ -543,15 +546,27 @@ class IndexLevel extends StoredLevel {
         const lo = this.ranges[this.ri++]!;
         const hi = this.ranges[this.ri++]!;
         this.cur = s.scan(lo, hi, this.a.reverse);
+        this.commitsAtOpen = s.commitCount;
       }
-      if (this.cur.next()) return this.bindRow(f, s, readRowid(this.cur.value(), 0));
+      if (this.cur.next()) {
+        if (this.bindRow(f, s, readRowid(this.cur.value(), 0))) return true;
+        continue;
+      }
       this.close();
     }
   }
 
+  /**
+   * Reads the row an index entry names. A missing row is CORRUPTION — unless this handle has
+   * committed since the scan began (unsafe mode: a write while iterating), when the row was
+   * deleted after the entry was read: skipped, as SQLite does.
+   */
   private bindRow(f: Frame, s: Overlay, rid: number | bigint): boolean {
     const v = s.get(tableRowKey(this.table.id, rid));
-    if (v === undefined) throw new HeliosError('CORRUPTION', `index ${this.a.index.name} points at a missing row`);
+    if (v === undefined) {
+      if (s.commitCount !== this.commitsAtOpen) return false;
+      throw new HeliosError('CORRUPTION', `index ${this.a.index.name} points at a missing row`);
+    }
     f.rows[this.slot] = this.decoder.into(this.buf, rid, v);
     return true;
   }

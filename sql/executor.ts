@@ -111,6 +111,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   private readonly shared: SharedDatabase;
   /** Whether a read transaction is open (spec/connections.md [SQL-SHARE-1]). */
   private reading = false;
+  /** Whether it has read the database (its snapshot point is fixed). */
+  private readStarted = false;
   /**
    * The snapshot of the open read transaction, or null. Taken only while another handle shares
    * the database (alone, the newest data is the snapshot: nobody else commits); a handle that
@@ -123,6 +125,23 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   private seenSeq: number;
   /** The schema epoch this handle's catalog reflects. */
   private seenEpoch: number;
+  /** How many times this handle found that another had committed (PRAGMA data_version). */
+  private foreignCommits = 0;
+
+  dataVersion(): number {
+    this.refresh();
+    return 1 + this.foreignCommits;
+  }
+
+  /**
+   * Every committed schema change moves it within the process (the schema epoch), and every
+   * CREATE moves it for good (the stored next object id); SQLite's is a counter stored in the
+   * file, so after a reopen the two differ in value, never in whether it changed.
+   */
+  schemaVersion(): number {
+    this.refresh();
+    return this.catalog.nextId + this.seenEpoch;
+  }
 
   constructor(readonly engine: Engine) {
     this.overlay = new Overlay(engine);
@@ -137,9 +156,9 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     this.catalog.load(this.overlay);
   }
 
-  /** Another handle joined the database: a read transaction open now keeps what it sees from here on. */
+  /** Another handle joined the database: a read transaction that has read keeps what it sees from here on. */
   pinIfReading(): void {
-    if (this.reading && this.readSnap === null) this.pinSnapshot();
+    if (this.readStarted && this.readSnap === null) this.pinSnapshot();
   }
 
   // -------------------------------------------------------------------------
@@ -151,10 +170,11 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
    * prepared statements recompile). Cheap when nothing changed (one comparison).
    */
   refresh(): void {
-    if (this.reading) return;
+    if (this.readStarted) return;
     const seq = this.engine.lastSeqNum();
     if (seq === this.seenSeq) return;
     this.seenSeq = seq;
+    this.foreignCommits++;
     this.clearCaches();
     if (this.shared.schemaEpoch !== this.seenEpoch) {
       this.seenEpoch = this.shared.schemaEpoch;
@@ -162,14 +182,25 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     }
   }
 
-  /** A statement starts reading: the first one opens the read transaction (its snapshot). */
+  /**
+   * A statement starts: the first opens the read transaction. Its snapshot point is the first
+   * read of the database (startRead, called by the overlay), as in SQLite, where a statement
+   * that reads no table (SELECT 1, a TEMP table, a connection PRAGMA) starts none.
+   */
   private readBegin(): void {
-    if (this.readers++ === 0 && !this.reading) {
-      this.refresh();
+    if (this.readers++ !== 0) return;
+    if (!this.readStarted) this.refresh();
+    if (!this.reading) {
       this.reading = true;
-      if (this.shared.sessions.size > 1) this.pinSnapshot();
+      this.overlay.onFirstRead = this.startRead;
     }
   }
+
+  /** The first read of the database in the read transaction: its snapshot (taken only while another handle shares it). */
+  private readonly startRead = (): void => {
+    this.readStarted = true;
+    if (this.shared.sessions.size > 1) this.pinSnapshot();
+  };
 
   /** A statement stopped reading: outside BEGIN, the last one ends the read transaction. */
   private readEnd(): void {
@@ -178,6 +209,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
 
   private endRead(): void {
     this.reading = false;
+    this.readStarted = false;
+    this.overlay.onFirstRead = null;
     this.unpinSnapshot();
   }
 
@@ -206,7 +239,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     this.endRead();
     if (this.readers > 0) {
       this.reading = true;
-      if (this.shared.sessions.size > 1) this.pinSnapshot();
+      this.startRead();
     }
   }
 
@@ -242,22 +275,32 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
    * caller (Database) lets no statement write while one is open.
    */
   open(p: Program, params: readonly SqlValue[]): RowStream | null {
-    if (p.open === undefined) return null;
-    this.nowMs = Date.now();
-    this.readBegin();
-    let stream: RowStream;
-    try {
-      stream = p.open(params);
-    } catch (e) {
-      this.readEnd();
-      throw e;
-    }
+    const open = p.open;
+    if (open === undefined) return null;
+    // Nothing runs until the first row is asked for (SQLite's first step): an iterator dropped
+    // before that holds no read transaction.
+    let stream: RowStream | null = null;
     let ended = false;
     return {
-      next: () => stream.next(),
+      next: () => {
+        if (stream === null) {
+          if (ended) return undefined;
+          this.nowMs = Date.now();
+          this.readBegin();
+          try {
+            stream = open(params);
+          } catch (e) {
+            ended = true;
+            this.readEnd();
+            throw e;
+          }
+        }
+        return stream.next();
+      },
       close: () => {
         if (ended) return;
         ended = true;
+        if (stream === null) return;
         try {
           stream.close();
         } finally {
@@ -271,20 +314,12 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
   run(p: Program, params: readonly SqlValue[], emit: (row: Row) => boolean): RunResult {
     // BEGIN reads nothing: a deferred transaction's snapshot starts at its first statement, as in SQLite.
     if (p.txnControl === true) return this.runRead(p, params, emit);
-    const opensRead = !this.reading;
     this.readBegin();
     try {
       // DML takes the write slot at its start, whether or not it changes a row (as SQLite). A schema
       // change takes it at its first write: its name checks (SQLite's prepare-time errors) come first.
-      if (p.dml === true) this.acquireWrite();
+      if (p.dml === true && p.tempTarget !== true) this.acquireWrite();
       return this.runRead(p, params, emit);
-    } catch (e) {
-      // Inside BEGIN, a first statement that could not take the write slot, or a schema statement
-      // refused by its name checks (SQLite refuses those at prepare), began no read transaction:
-      // the snapshot it opened is not kept (SQLite gives its read lock back in both cases).
-      const began = isHeliosError(e, 'LOCKED') || (p.dml !== true && (isHeliosError(e, 'SQL_ERROR') || isHeliosError(e, 'SQL_SYNTAX')));
-      if (opensRead && this.inTxn && this.readers === 1 && began) this.endRead();
-      throw e;
     } finally {
       this.readEnd();
     }
@@ -422,13 +457,13 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
         return compileExplain(this, stmt, version);
       case 'Insert':
         if (writesSchema(stmt)) return compileSchemaWrite(this, stmt, version);
-        return writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileInsert(this, stmt, version);
+        return this.onTemp(stmt.schema, stmt.table.name, writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileInsert(this, stmt, version));
       case 'Update':
         if (writesSchema(stmt)) return compileSchemaWrite(this, stmt, version);
-        return writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileUpdate(this, stmt, version);
+        return this.onTemp(stmt.table.schema, stmt.table.name, writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileUpdate(this, stmt, version));
       case 'Delete':
         if (writesSchema(stmt)) return compileSchemaWrite(this, stmt, version);
-        return writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileDelete(this, stmt, version);
+        return this.onTemp(stmt.table.schema, stmt.table.name, writesSequence(this, stmt) ? compileSequenceWrite(this, stmt, version) : compileDelete(this, stmt, version));
       case 'CreateTable':
         return this.ddl(version, () => createTable(this, stmt));
       case 'CreateVirtualTable':
@@ -568,6 +603,15 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     };
   }
 
+  /**
+   * A DML program whose target is a TEMP table does not take the database's write slot at its
+   * start (TEMP is a database of its own, as in SQLite); a trigger of it that writes a main
+   * table takes it at that write.
+   */
+  private onTemp(schema: string | null, name: string, p: Program): Program {
+    return this.catalog.table(name, schema)?.temp === true ? { ...p, tempTarget: true } : p;
+  }
+
   private txnProgram(stmt: TxnControlStmt, version: number): Program {
     return {
       columns: null,
@@ -575,6 +619,7 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
       readonly: false,
       schemaVersion: version,
       txnControl: true,
+      beginsWrite: stmt.kind === 'Begin' && (stmt.mode === 'IMMEDIATE' || stmt.mode === 'EXCLUSIVE'),
       execute: () => {
         transactionControl(this, stmt);
         return { changes: 0, lastInsertRowid: this.lastRowid };

@@ -41,6 +41,10 @@ export interface PragmaSession extends ForeignKeyContext {
   setUserVersion(v: number): void;
   /** PRAGMA integrity_check's lines ("ok" when nothing is wrong). */
   integrityCheck(): string[];
+  /** PRAGMA data_version: changes when another handle of the database has committed (spec/connections.md). */
+  dataVersion(): number;
+  /** PRAGMA schema_version: changes with every committed schema change of any handle. */
+  schemaVersion(): number;
   /** The connection's PRAGMA settings that HeliosDB reports but SQLite's pager would act on (see runSettingPragma). */
   readonly settings: PragmaSettings;
 }
@@ -50,7 +54,7 @@ export interface PragmaSession extends ForeignKeyContext {
  * same way. cache_size is SQLite's unit (negative: KiB, positive: pages of
  * page_size bytes); journal_mode is remembered as set (HeliosDB always
  * commits through its own sealed WAL, spec/format.md, whatever the mode);
- * busy_timeout is how long an open waits for another handle's lock.
+ * busy_timeout is how long a write waits while another connection writes.
  */
 export interface PragmaSettings {
   cacheSize: number;
@@ -364,6 +368,11 @@ export function runPragma(session: PragmaSession, stmt: PragmaStmt, _version: nu
       }
       return rowsProgram(session, cols('cache_size'), () => [[st.cacheSize]]);
     }
+    case 'data_version':
+      return rowsProgram(session, cols('data_version'), () => [[session.dataVersion()]]);
+    case 'schema_version':
+      if (assign) throw new HeliosError('SQL_ERROR', 'PRAGMA schema_version cannot be set: HeliosDB keeps its schema version itself');
+      return rowsProgram(session, cols('schema_version'), () => [[session.schemaVersion()]]);
     case 'busy_timeout':
     case 'timeout': {
       const st = session.settings;

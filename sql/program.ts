@@ -24,8 +24,12 @@ export interface Program {
   readonly schemaVersion: number;
   /** INSERT, UPDATE or DELETE: sets changes(); a failure sets it to 0, as in SQLite. */
   readonly dml?: boolean;
+  /** DML on a TEMP table: takes no write slot at its start (sql/connections.ts). */
+  readonly tempTarget?: boolean;
   /** BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE: no read transaction of its own (sql/connections.ts). */
   readonly txnControl?: boolean;
+  /** BEGIN IMMEDIATE / EXCLUSIVE: transaction control that takes the write slot (refused on a readonly handle). */
+  readonly beginsWrite?: boolean;
   /** Runs the program; rows go to `emit` (return false to stop). */
   execute(params: readonly SqlValue[], emit: (row: Row) => boolean): RunResult;
   /** A query (readonly, never writes): its rows pulled one at a time, each computed when asked for. */

@@ -261,7 +261,8 @@ export class Statement {
     // While any statement iterates, only reads may run (a write would change what it reads).
     if (!p.readonly) {
       this.host.checkNotBusy();
-      this.host.checkWritable();
+      // A readonly handle may run transaction control (a read transaction over several statements), not BEGIN IMMEDIATE/EXCLUSIVE.
+      if (p.txnControl !== true || p.beginsWrite === true) this.host.checkWritable();
     }
     const params = this.params(args);
     return withInterrupt(this.host.interruptFlag, true, () => this.host.session.run(p, params, emit));

@@ -21,6 +21,11 @@ import { createTempStore, isTempKey, type TempStore } from './temp-store.ts';
 /** Reused argument list for short keys (one flat string instead of a chain of concatenations). */
 const binScratch: number[] = [];
 
+/** isTempKey for a key held as a binary string (sql/temp-store.ts). */
+function isTempBin(k: string): boolean {
+  return k.charCodeAt(0) >= 0x80 || (k.length >= 9 && k.charCodeAt(0) === 0 && k.charCodeAt(1) === 0 && k.charCodeAt(2) === 0 && k.charCodeAt(3) === 0 && k.charCodeAt(4) === 0x51 && k.charCodeAt(5) >= 0x80);
+}
+
 /** Converts key bytes to a binary string whose code-unit order is the byte order. */
 export function bytesToBin(b: Uint8Array): string {
   const n = b.length;
@@ -217,6 +222,16 @@ export class Overlay {
   private writing = false;
   /** Called before the first write after the overlay was emptied: takes the write slot (may throw; nothing is written then). */
   onFirstWrite: (() => void) | null = null;
+  /** Commits of this overlay to the engine so far (an index scan open across one may find its rows gone, sql/exec.ts). */
+  commitCount = 0;
+  /** Called (once, then cleared) before the next read of the engine: the read transaction's snapshot point (sql/connections.ts). */
+  onFirstRead: (() => void) | null = null;
+
+  private fireFirstRead(): void {
+    const f = this.onFirstRead!;
+    this.onFirstRead = null;
+    f();
+  }
 
   /** Reads of the engine go through `snap` from now on (null: the newest data). */
   setSnapshot(snap: Snapshot | null): void {
@@ -243,7 +258,9 @@ export class Overlay {
       const e = this.map.get(bytesToBin(key));
       if (e !== undefined) return e ?? undefined;
     }
-    return isTempKey(key) ? this.temp.get(key) : this.engine.get(key, this.readOpt);
+    if (isTempKey(key)) return this.temp.get(key);
+    if (this.onFirstRead !== null) this.fireFirstRead();
+    return this.engine.get(key, this.readOpt);
   }
 
   /** get() for a caller that already holds `k` = bytesToBin(key) (e.g. to put the same key next). */
@@ -252,7 +269,9 @@ export class Overlay {
       const e = this.map.get(k);
       if (e !== undefined) return e ?? undefined;
     }
-    return isTempKey(key) ? this.temp.get(key) : this.engine.get(key, this.readOpt);
+    if (isTempKey(key)) return this.temp.get(key);
+    if (this.onFirstRead !== null) this.fireFirstRead();
+    return this.engine.get(key, this.readOpt);
   }
 
   /** Buffers `key` → `value`. The overlay keeps `value`: the caller must not modify it afterwards. */
@@ -270,7 +289,8 @@ export class Overlay {
   }
 
   private write(k: string, value: Uint8Array | null): void {
-    if (!this.writing) {
+    // The first write of a main-database key takes the write slot; TEMP keys are the handle's own.
+    if (!this.writing && !isTempBin(k)) {
       this.onFirstWrite?.();
       this.writing = true;
     }
@@ -313,7 +333,7 @@ export class Overlay {
       // The batch copies keys and values, so each key is decoded into a reused array of its length.
       const scratch: Uint8Array[] = [];
       for (const [k, v] of this.map) {
-        if (k.charCodeAt(0) >= 0x80 || (k.length >= 9 && k.charCodeAt(4) === 0x51 && k.charCodeAt(5) >= 0x80 && isTempKey(binToBytes(k)))) {
+        if (isTempBin(k)) {
           tempBatch ??= createWriteBatch();
           if (v === null) tempBatch.delete(binToBytes(k));
           else tempBatch.put(binToBytes(k), v);
@@ -331,7 +351,10 @@ export class Overlay {
       }
       // TEMP rows first: they live only as long as the session, the main batch is the durable commit.
       if (tempBatch !== null) this.temp.write(tempBatch);
-      if (batch.count > 0) this.engine.write(batch);
+      if (batch.count > 0) {
+        this.engine.write(batch);
+        this.commitCount++;
+      }
     }
     this.clear();
   }
@@ -349,6 +372,7 @@ export class Overlay {
   /** Live entries with lo <= key < hi, merged from the overlay and the engine. */
   scan(lo: Uint8Array, hi: Uint8Array, reverse = false): KvCursor {
     const src = isTempKey(lo) ? this.temp : this.engine;
+    if (src === this.engine && this.onFirstRead !== null) this.fireFirstRead();
     const snap = src === this.engine ? this.readOpt : undefined;
     const eng = src.iterator(reverse ? { gte: lo, lt: hi, reverse: true, ...snap } : { gte: lo, lt: hi, ...snap });
     if (this.map.size === 0) return engineCursor(eng);

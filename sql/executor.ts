@@ -315,11 +315,21 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     // BEGIN reads nothing: a deferred transaction's snapshot starts at its first statement, as in SQLite.
     if (p.txnControl === true) return this.runRead(p, params, emit);
     this.readBegin();
+    const readBefore = this.readStarted;
     try {
       // DML takes the write slot at its start, whether or not it changes a row (as SQLite). A schema
       // change takes it at its first write: its name checks (SQLite's prepare-time errors) come first.
       if (p.dml === true && p.tempTarget !== true) this.acquireWrite();
       return this.runRead(p, params, emit);
+    } catch (e) {
+      // A schema statement refused by its name checks (SQLite refuses those at prepare) began no read
+      // transaction, even though reloading the catalog after it read the database.
+      if (!readBefore && this.readStarted && this.inTxn && this.readers === 1 && p.dml !== true && (isHeliosError(e, 'SQL_ERROR') || isHeliosError(e, 'SQL_SYNTAX'))) {
+        this.readStarted = false;
+        this.unpinSnapshot();
+        this.overlay.onFirstRead = this.startRead;
+      }
+      throw e;
     } finally {
       this.readEnd();
     }

@@ -1555,6 +1555,8 @@ function schemaRows(catalog: Catalog, store: Overlay): Row[] {
   const out: Row[] = [];
   // A database made before sqlite_sequence had its own entry shows it after its first AUTOINCREMENT table.
   let seqShown = catalog.sequenceRow() !== undefined;
+  // Reading the schema table reads the database (its read transaction starts here, sql/connections.ts).
+  store.noteRead();
   // The rows as stored, with this connection's writable_schema edits (sql/schema-write.ts).
   for (const r of catalog.storedRows(store)) {
     out.push([r.type, r.name, r.tblName, r.type === 'trigger' || catalog.virtualTables.has(fold(r.name)) ? 0 : r.id, r.sql]);

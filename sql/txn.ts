@@ -227,6 +227,11 @@ export class Overlay {
   /** Called (once, then cleared) before the next read of the engine: the read transaction's snapshot point (sql/connections.ts). */
   onFirstRead: (() => void) | null = null;
 
+  /** A read of the database that the catalog answers from memory (the schema table): it counts as one. */
+  noteRead(): void {
+    if (this.onFirstRead !== null) this.fireFirstRead();
+  }
+
   private fireFirstRead(): void {
     const f = this.onFirstRead!;
     this.onFirstRead = null;

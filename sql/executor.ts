@@ -322,9 +322,10 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
       if (p.dml === true && p.tempTarget !== true) this.acquireWrite();
       return this.runRead(p, params, emit);
     } catch (e) {
-      // A schema statement refused by its name checks (SQLite refuses those at prepare) began no read
-      // transaction, even though reloading the catalog after it read the database.
-      if (!readBefore && this.readStarted && this.inTxn && this.readers === 1 && p.dml !== true && (isHeliosError(e, 'SQL_ERROR') || isHeliosError(e, 'SQL_SYNTAX'))) {
+      // A statement that could not take the write slot, or a schema statement refused by its name
+      // checks (SQLite refuses those at prepare), began no read transaction, whatever it read first.
+      const began = isHeliosError(e, 'LOCKED') || (p.dml !== true && (isHeliosError(e, 'SQL_ERROR') || isHeliosError(e, 'SQL_SYNTAX')));
+      if (!readBefore && this.readStarted && this.inTxn && this.readers === 1 && began) {
         this.readStarted = false;
         this.unpinSnapshot();
         this.overlay.onFirstRead = this.startRead;

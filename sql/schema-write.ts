@@ -34,6 +34,7 @@
  * read-only.
  */
 import type * as A from './ast.ts';
+import { columnRef, selectFrom } from './ast-build.ts';
 import type { SqlValue } from '../format/sql-value.ts';
 import { fold, type SchemaRow } from './catalog.ts';
 import type { Row } from './expr-compile.ts';
@@ -89,29 +90,9 @@ export function compileSchemaWrite(s: SchemaWriteSession, stmt: SchemaStmt, vers
   if (stmt.returning !== null) throw sqlErr('RETURNING is not supported on sqlite_schema', at);
   if (stmt.with !== null) throw sqlErr('WITH is not supported on sqlite_schema', at);
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
-  const col = (c: string): A.Expr => ({ kind: 'Column', pos: at, schema: null, table: null, column: c, doubleQuoted: false });
+  const col = (c: string): A.Expr => columnRef(at, c);
   /** SELECT type, name, tbl_name, rootpage, sql, extra… FROM the target WHERE where. */
-  const select = (extra: readonly A.Expr[], where: A.Expr | null): A.Query => {
-    const t = stmt.table as A.QualifiedTable;
-    return {
-      kind: 'Query',
-      pos: at,
-      with: null,
-      body: {
-        kind: 'SelectCore',
-        pos: at,
-        distinct: false,
-        columns: [...COLUMNS.map(col), ...extra].map((e) => ({ kind: 'Expr', pos: at, expr: e, alias: null, text: '' }) as A.ResultColumn),
-        from: { kind: 'Table', pos: t.pos, schema: t.schema, name: t.name, alias: t.alias, indexedBy: t.indexedBy },
-        where,
-        groupBy: [],
-        having: null,
-      },
-      orderBy: [],
-      limit: null,
-      offset: null,
-    };
-  };
+  const select = (extra: readonly A.Expr[], where: A.Expr | null): A.Query => selectFrom(at, [...COLUMNS.map(col), ...extra], stmt.table as A.QualifiedTable, where);
   const collect = (plan: ReturnType<Planner['query']>, params: readonly SqlValue[]): Row[] => {
     const rows: Row[] = [];
     plan.run(s.frame(params), (r) => (rows.push(r), true));

@@ -15,6 +15,7 @@
  * are not offered here. README, "Where we differ from SQLite".
  */
 import type * as A from './ast.ts';
+import { columnRef, selectFrom } from './ast-build.ts';
 import type { SqlValue } from '../format/sql-value.ts';
 import { rowidBytes, sequenceKey } from '../format/table-key.ts';
 import { fold, type TableInfo } from './catalog.ts';
@@ -39,25 +40,8 @@ export function compileSequenceWrite(s: DmlSession, stmt: SequenceStmt, version:
   if (stmt.with !== null) throw sqlErr('WITH is not supported on sqlite_sequence', stmt.pos);
   const planner = new Planner({ catalog: s.catalog, store: () => s.overlay, pseudo: s.planningPseudo });
   const at = stmt.pos;
-  const col = (c: string): A.Expr => ({ kind: 'Column', pos: at, schema: null, table: null, column: c, doubleQuoted: false });
-  const select = (cols: A.Expr[], from: A.QualifiedTable, where: A.Expr | null): A.Query => ({
-    kind: 'Query',
-    pos: at,
-    with: null,
-    body: {
-      kind: 'SelectCore',
-      pos: at,
-      distinct: false,
-      columns: cols.map((e) => ({ kind: 'Expr', pos: at, expr: e, alias: null, text: '' }) as A.ResultColumn),
-      from: { kind: 'Table', pos: from.pos, schema: from.schema, name: from.name, alias: from.alias, indexedBy: from.indexedBy },
-      where,
-      groupBy: [],
-      having: null,
-    },
-    orderBy: [],
-    limit: null,
-    offset: null,
-  });
+  const col = (c: string): A.Expr => columnRef(at, c);
+  const select = (cols: A.Expr[], from: A.QualifiedTable, where: A.Expr | null): A.Query => selectFrom(at, cols, from, where);
   /** The AUTOINCREMENT table a row names (the name compared exactly, as SQLite's autoincrement code compares it). */
   const tableNamed = (name: SqlValue): TableInfo => {
     const t = typeof name === 'string' ? s.catalog.table(name) : undefined;

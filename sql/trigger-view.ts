@@ -11,6 +11,7 @@
  * triggers' statements.
  */
 import type * as A from './ast.ts';
+import { selectFrom } from './ast-build.ts';
 import type { SqlValue } from '../format/sql-value.ts';
 import { fold, type ViewInfo } from './catalog.ts';
 import type { ColMeta, Ev, Frame, Row, Scope } from './expr-compile.ts';
@@ -99,24 +100,7 @@ export function compileViewInsert(s: DmlSession, stmt: A.InsertStmt, version: nu
 function selectRows(v: ViewTarget, table: A.QualifiedTable, where: A.Expr | null, withClause: A.WithClause | null): (f: Frame) => Row[] {
   const pos = table.pos;
   if (withClause !== null) v.planner.withCtes(withClause, v.scope);
-  const q: A.Query = {
-    kind: 'Query',
-    pos,
-    with: withClause,
-    body: {
-      kind: 'SelectCore',
-      pos,
-      distinct: false,
-      columns: [{ kind: 'Star', pos }],
-      from: { kind: 'Table', pos, schema: null, name: v.view.name, alias: table.alias, indexedBy: null },
-      where,
-      groupBy: [],
-      having: null,
-    },
-    orderBy: [],
-    limit: null,
-    offset: null,
-  };
+  const q = selectFrom(pos, '*', { pos, schema: null, name: v.view.name, alias: table.alias, indexedBy: null }, where, withClause);
   const plan = v.planner.query(q, null);
   return (f) => {
     const rows: Row[] = [];

@@ -121,7 +121,7 @@ export function openEngine(path: string, options: EngineOptions = {}): Engine {
   const dir = path;
   const readonly = options.readonly === true;
   // [ENG-SHARE-1] a directory already open in this realm (node file system) is shared, not opened again.
-  const shared = options.vfs === undefined ? sharedCoreOf(identityOf(dir)) : null;
+  const shared = options.vfs === undefined ? sharedCoreOf(dir) : null;
   if (shared !== null) return attachToShared(shared, vfs, dir, options);
   if (!vfs.exists(dir)) {
     if (readonly) throw new HeliosError('CONFIG', `no database at ${path} (a readonly open never creates one)`);
@@ -145,7 +145,7 @@ export function openEngine(path: string, options: EngineOptions = {}): Engine {
     const recovered = readonly ? recoverReadonly(vfs, dir, ctx, options) : recoverWritable(vfs, dir, ctx, options);
     const engine = createEngine({ vfs, dir, options, lock, ctx, info: sb.info, keySource: sb.keySource, readonly, recovered });
     const identity = options.vfs === undefined && !readonly ? identityOf(dir) : null;
-    return identity === null ? engine : shareEngine(engine, identity, options, sb.keySource);
+    return identity === null ? engine : shareEngine(engine, dir, identity, options, sb.keySource);
   } catch (e) {
     const unlocked = keyring !== null;
     keyring?.destroy();

@@ -168,4 +168,22 @@ test('[ENG-SHARE-1] an explicit Vfs or a readonly first open is never shared', (
   });
 });
 
+test('[ENG-SHARE-1] a directory is shared only while it holds the LOCK file its engine took', () => {
+  withDir((dir) => {
+    const path = join(dir, 'db');
+    const a = openEngine(path, { encryption: false });
+    // The LOCK removed by hand (as a directory deleted while open and another reusing its inode
+    // would look): a later open does not take this engine for that directory's; it meets the lock rules.
+    rmSync(join(path, 'LOCK'));
+    throwsCode(() => openEngine(path, { encryption: false }), 'LOCKED');
+    assert.is(a.openHandles(), 1);
+    a.close();
+    const b = openEngine(path, { encryption: false });
+    const c = openEngine(path, { encryption: false });
+    assert.is(b.openHandles(), 2, 'a fresh open shares again');
+    c.close();
+    b.close();
+  });
+});
+
 test.run();

@@ -27,6 +27,9 @@
 import { HeliosError } from '../format/errors.ts';
 import { SYNC_MODES, type Engine, type EngineIterator, type EngineOptions, type Snapshot, type SynchronousMode } from './engine-types.ts';
 import { createWriteBatch } from './write-batch.ts';
+import { identityOf } from './node-lock.ts';
+import { LOCK_FILE } from './file-names.ts';
+import { joinPath } from './vfs-path.ts';
 import type { KeySourceKind } from './key-loader.ts';
 
 /** One open engine and the handles sharing it. */
@@ -35,15 +38,25 @@ export interface SharedCore {
   readonly options: EngineOptions;
   /** Device and inode of the database directory ("dev:ino"). */
   readonly identity: string;
+  /** Device and inode of the LOCK file the engine holds. */
+  readonly lockIdentity: string | null;
   handles: number;
 }
 
 /** Open engines by directory identity, shared by every copy of this module in the realm. */
 const cores: Map<string, SharedCore> = ((globalThis as Record<symbol, unknown>)[Symbol.for('heliosdb.engine.sharedCores')] ??= new Map<string, SharedCore>()) as Map<string, SharedCore>;
 
-/** The open engine of the directory with this identity in this realm, or null. */
-export function sharedCoreOf(identity: string | null): SharedCore | null {
-  return identity === null ? null : cores.get(identity) ?? null;
+/**
+ * The open engine of directory `dir` in this realm, or null. The directory is found by device
+ * and inode, and it must still hold the LOCK file that engine took (same device and inode): a
+ * directory deleted while open whose inode a new directory reuses is not that database.
+ */
+export function sharedCoreOf(dir: string): SharedCore | null {
+  const identity = identityOf(dir);
+  if (identity === null) return null;
+  const core = cores.get(identity);
+  if (core === undefined) return null;
+  return identityOf(joinPath(dir, LOCK_FILE)) === core.lockIdentity ? core : null;
 }
 
 /**
@@ -69,8 +82,8 @@ export function checkSharedOptions(core: SharedCore, next: EngineOptions): void 
  * Registers `engine` (just opened, writable, on the node file system) as the open database of
  * `identity` and returns the first handle on it.
  */
-export function shareEngine(engine: Engine, identity: string, options: EngineOptions, keySource: KeySourceKind): Engine {
-  const core: SharedCore = { engine, options, identity, handles: 0 };
+export function shareEngine(engine: Engine, dir: string, identity: string, options: EngineOptions, keySource: KeySourceKind): Engine {
+  const core: SharedCore = { engine, options, identity, lockIdentity: identityOf(joinPath(dir, LOCK_FILE)), handles: 0 };
   cores.set(identity, core);
   return createHandle(core, { readonly: false, keySource, synchronous: options.synchronous });
 }
@@ -211,7 +224,7 @@ function createHandle(core: SharedCore, handle: { readonly readonly: boolean; re
       }
       core.handles--;
       if (core.handles === 0) {
-        cores.delete(core.identity);
+        if (cores.get(core.identity) === core) cores.delete(core.identity);
         e.close();
         return;
       }

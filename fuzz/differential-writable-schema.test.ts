@@ -68,9 +68,8 @@ function transcript(open: (path: string) => Db, path: string, ops: readonly Op[]
       out.push(`${label}: ${JSON.stringify(fn())}`);
     } catch (e) {
       const err = e as { code?: string; message: string };
-      // Our parser says what it expected after SQLite's "incomplete input"; a view naming a missing table
-      // is "no such table: t" here and "main.t" in SQLite (not writable_schema's: any view over a dropped table).
-      const msg = err.message.replace(/^(malformed database schema \([^)]*\) - incomplete input).*$/, '$1').replace(/^no such table: main\./, 'no such table: ');
+      // Our parser says what it expected after SQLite's "incomplete input".
+      const msg = err.message.replace(/^(malformed database schema \([^)]*\) - incomplete input).*$/, '$1');
       out.push(`${label}: ${err.code} ${msg}`);
     }
   };

@@ -238,6 +238,8 @@ export class Planner {
   private readonly viewPlans = new Map<string, SharedPlan>();
   /** Views whose query is being planned (a reference to one of them is circular). */
   private readonly viewsPlanning = new Set<string>();
+  /** The schema of each view being planned, innermost last ('main' or 'temp'). */
+  private readonly viewSchemas: ('main' | 'temp')[] = [];
   /** > 0 while planning a statement-level query (`query(q, null)`): its table reads may be cached. */
   private statementQuery = 0;
   private readonly isUserAggregate: ((name: string, nargs: number) => boolean) | null = null;
@@ -784,11 +786,13 @@ export class Planner {
         if (shared === undefined) {
           if (this.viewsPlanning.has(nm)) throw sqlErr(`view ${view.name} is circularly defined`, from.pos);
           this.viewsPlanning.add(nm);
+          this.viewSchemas.push(view.id >= TEMP_ID_BASE ? 'temp' : 'main');
           try {
             const plan = this.nested(() => this.query(view.query, this.rootScope()));
             shared = { plan, cols: plan.columns.map((c, i) => ({ ...c, name: view.columns?.[i] ?? c.name })), shared: { key: {}, refs: 0 } };
           } finally {
             this.viewsPlanning.delete(nm);
+            this.viewSchemas.pop();
           }
           this.viewPlans.set(nm, shared);
         }
@@ -801,7 +805,9 @@ export class Planner {
         items.push(this.functionItem(vt, [], alias, slot, scope, items.length));
         return;
       }
-      throw sqlErr(`no such table: ${from.schema ? `${from.schema}.` : ''}${from.name}`, from.pos);
+      // Inside a view of the main schema an unqualified name is looked up there, and SQLite names it so.
+      const schema = from.schema ?? (this.viewSchemas.at(-1) === 'main' ? 'main' : null);
+      throw sqlErr(`no such table: ${schema !== null ? `${schema}.` : ''}${from.name}`, from.pos);
     }
     // Subquery in FROM
     const alias = from.alias ?? `(subquery-${slot})`;

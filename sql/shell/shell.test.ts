@@ -557,6 +557,18 @@ test('--version prints the package version and exits 0; the exit statuses are th
   assert.equal(EXIT, { OK: 0, FAILED: 1, USAGE: 2, NOT_OPENED: 3, INTERNAL: 4 });
 });
 
+test('--create --passphrase in a missing directory fails before asking (IO, exit 3, nothing created)', async () => {
+  await withTmp(async (dir) => {
+    const db = join(dir, 'missing', 'p.db');
+    const prompts: string[] = [];
+    const r = await shell([db, '--passphrase', '--create'], 'SELECT 1;\n', { kdf: FAST_KDF, readSecret: async (p) => (prompts.push(p), 'never asked') });
+    assert.is(r.code, 3);
+    assert.match(r.err, /its directory .*missing does not exist/);
+    assert.equal(prompts, [], 'no passphrase was asked for');
+    assert.not.ok(existsSync(join(dir, 'missing')));
+  });
+});
+
 test('a new database created with --passphrase asks twice; two different entries create nothing', async () => {
   await withTmp(async (dir) => {
     const db = join(dir, 'p.db');

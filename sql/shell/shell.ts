@@ -47,6 +47,7 @@ import {
   type HeliosConfig,
   type KeySourceOption,
 } from '../../index.ts';
+import { checkDatabaseParent } from '../../engine/engine.ts';
 import { VERSION } from './version.ts';
 import { isBlankSql, newScanState, parameterNames, scanChunk } from './sql-complete.ts';
 import { cString, defaultSettings, setModeFlag, formatNameColumns, formatResult, isOutputMode, MODES, quoteIdentifier, setMode, sqlLiteral, unescapeArg, type OutputMode, type OutputSettings } from './output-modes.ts';
@@ -479,6 +480,8 @@ async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Dat
     case 'passphrase': {
       if (o.readSecret === undefined) throw new HeliosError('CONFIG', '--passphrase needs a terminal to ask on; use --passphrase-file PATH or --passphrase-env VAR');
       const isNew = args.create && newDatabasePath(args);
+      // A database that cannot be made (its directory is missing) fails before anyone types a passphrase twice.
+      if (isNew && args.path !== null && args.config === null) checkDatabaseParent(resolve(args.path));
       const p = await askPassphrase(o.readSecret, isNew ? 'New passphrase: ' : 'Passphrase: ', isNew, 'nothing created');
       if (p === null) throw new HeliosError('CONFIG', 'no passphrase given');
       passphrase = p;

@@ -208,20 +208,11 @@ function refuseNonDirectory(vfs: Vfs, dir: string): void {
  * fails instead of growing a directory tree, as SQLite refuses a file in a missing directory.
  */
 function createDatabaseDir(vfs: Vfs, dir: string): void {
-  checkDatabaseParent(dir, vfs);
-  vfs.mkdir(dir);
-}
-
-/**
- * IO (osCode ENOENT) naming the directory when the one that would hold a new database `dir`
- * does not exist (default: the node file system). The shell asks it before prompting for a
- * new passphrase, so nobody types one twice for a database that cannot be made.
- */
-export function checkDatabaseParent(dir: string, vfs: Vfs = createNodeVfs()): void {
   const parent = dirName(dir.length > 1 ? dir.replace(/\/+$/, '') : dir);
   if (!vfs.exists(parent)) {
     throw new HeliosError('IO', `cannot create the database ${dir}: its directory ${parent} does not exist (create it first; HeliosDB creates the database directory, not its parents)`, { osCode: 'ENOENT' });
   }
+  vfs.mkdir(dir);
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -32,7 +32,7 @@
  * normalization, which cannot be erased: see the threat model).
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   Database,
   HeliosError,
@@ -47,7 +47,6 @@ import {
   type HeliosConfig,
   type KeySourceOption,
 } from '../../index.ts';
-import { checkDatabaseParent } from '../../engine/engine.ts';
 import { VERSION } from './version.ts';
 import { isBlankSql, newScanState, parameterNames, scanChunk } from './sql-complete.ts';
 import { cString, defaultSettings, setModeFlag, formatNameColumns, formatResult, isOutputMode, MODES, quoteIdentifier, setMode, sqlLiteral, unescapeArg, type OutputMode, type OutputSettings } from './output-modes.ts';
@@ -481,7 +480,11 @@ async function openFromArgs(args: ShellArgs, o: ShellOptions): Promise<{ db: Dat
       if (o.readSecret === undefined) throw new HeliosError('CONFIG', '--passphrase needs a terminal to ask on; use --passphrase-file PATH or --passphrase-env VAR');
       const isNew = args.create && newDatabasePath(args);
       // A database that cannot be made (its directory is missing) fails before anyone types a passphrase twice.
-      if (isNew && args.path !== null && args.config === null) checkDatabaseParent(resolve(args.path));
+      if (isNew && args.path !== null && args.config === null) {
+        const parent = dirname(resolve(args.path));
+        // The engine's own refusal (openEngine), said before the prompt.
+        if (!existsSync(parent)) throw new HeliosError('IO', `cannot create the database ${args.path}: its directory ${parent} does not exist (create it first; HeliosDB creates the database directory, not its parents)`, { osCode: 'ENOENT' });
+      }
       const p = await askPassphrase(o.readSecret, isNew ? 'New passphrase: ' : 'Passphrase: ', isNew, 'nothing created');
       if (p === null) throw new HeliosError('CONFIG', 'no passphrase given');
       passphrase = p;

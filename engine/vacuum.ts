@@ -31,7 +31,7 @@ import { encodeStateFile } from './current.ts';
 import type { KeyContext } from './file-cipher.ts';
 import { CURRENT_FILE, SUPERBLOCK_FILE, tableFileName, walFileName } from './file-names.ts';
 import type { Vfs } from './vfs.ts';
-import { joinPath } from './vfs-path.ts';
+import { dirName, joinPath } from './vfs-path.ts';
 
 /** What a full compaction needs of a writable engine. */
 export interface VacuumHost {
@@ -150,6 +150,9 @@ export interface CopyHost extends VacuumHost {
  */
 export function copyDatabase(host: CopyHost, destVfs: Vfs, destDir: string): void {
   if (destVfs.exists(destDir) && destVfs.list(destDir).length > 0) throw new HeliosError('CONFIG', 'output file already exists');
+  // As SQLite cannot open an output file in a missing directory: nothing is created then.
+  const parent = dirName(destDir.length > 1 ? destDir.replace(/\/+$/, '') : destDir);
+  if (!destVfs.exists(parent)) throw new HeliosError('CONFIG', `unable to open database: ${destDir} (its directory ${parent} does not exist)`, { osCode: 'ENOENT' });
   compactAll(host);
   const live = host.liveFiles();
   const names = [

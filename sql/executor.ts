@@ -552,7 +552,8 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
           try {
             this.engine.copyTo(path, vfs);
           } catch (e) {
-            if (e instanceof HeliosError && e.code === 'CONFIG') throw sqlErr(e.message, stmt.pos);
+            // A missing directory stays CONFIG (SQLite's SQLITE_CANTOPEN); an existing output is SQLite's SQL error.
+            if (e instanceof HeliosError && e.code === 'CONFIG' && e.details.osCode !== 'ENOENT') throw sqlErr(e.message, stmt.pos);
             if (e instanceof HeliosError && e.code === 'IO' && e.details.osCode === 'ENOTDIR') throw sqlErr('output file already exists', stmt.pos);
             throw e;
           }

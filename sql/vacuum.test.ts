@@ -8,7 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareWithSqlite, sqliteOracleLoads, ORACLE_MODES } from '../scripts/sqlite-oracle.ts';
@@ -82,6 +82,9 @@ for (const [mode, opts] of ORACLE_MODES) {
       assert.throws(() => db.exec(`VACUUM INTO '${join(dir, 'plainfile')}'`), /output file already exists/);
       mkdirSync(join(dir, 'empty'));
       db.exec(`VACUUM INTO '${join(dir, 'empty')}'`);
+      // A missing directory: CONFIG (SQLITE_CANTOPEN in the drop-in, as SQLite), nothing created.
+      assert.throws(() => db.exec(`VACUUM INTO '${join(dir, 'missing', 'copy.db')}'`), (e: unknown) => isHeliosError(e, 'CONFIG') && /unable to open database/.test((e as Error).message));
+      assert.not.ok(existsSync(join(dir, 'missing')));
       db.close();
       if (opts.key !== undefined) {
         for (const f of readdirSync(copy)) assert.not.ok(readFileSync(join(copy, f)).includes('SECRET-PATIENT-NAME'), `plaintext in ${f}`);

@@ -38,6 +38,8 @@ export const SqliteError: SqliteErrorConstructor = function SqliteError(this: un
   return self;
 } as SqliteErrorConstructor;
 Object.setPrototypeOf(SqliteError.prototype, Error.prototype);
+// The function's own name, whatever a bundler renames its binding to (err.constructor.name is 'SqliteError').
+Object.defineProperty(SqliteError, 'name', { value: 'SqliteError', configurable: true });
 Object.defineProperty(SqliteError.prototype, 'name', { value: 'SqliteError', writable: true, configurable: true, enumerable: false });
 
 /** SQLite's result code for each HeliosError code that SQLite itself would report. */
@@ -65,7 +67,7 @@ const SQLITE_CODE: Partial<Record<ErrorCode, string>> = {
 };
 
 /** Messages of ours that better-sqlite3 reports as RangeError (argument counts, statement counts, ranges). */
-const RANGE = /^(The supplied SQL string contains|Too (few|many) parameter values|Missing named parameter "|BigInt value|.* is too large)/;
+const RANGE = /^(The supplied SQL string contains|Too (few|many) parameter values|Missing named parameter "|BigInt value|The bound string, buffer, or bigint is too big|.* is too large)/;
 
 /** The SqliteError for code `code`, carrying HeliosDB's code. */
 export function sqliteError(message: string, code: string, heliosCode?: ErrorCode, cause?: unknown): SqliteError {
@@ -92,6 +94,9 @@ export function compatError(e: unknown): unknown {
     case 'SQL_ERROR':
       if (/readonly database/.test(e.message)) return sqliteError(e.message, 'SQLITE_READONLY', e.code, e);
       break;
+    case 'SQL_SYNTAX':
+      // SQLite's message alone ('near "x": syntax error'); where it is stays in `cause` (HeliosDB's error).
+      return sqliteError(e.message.replace(/ at line \d+, column \d+[\s\S]*$/, ''), 'SQLITE_ERROR', e.code, e);
     default:
       break;
   }

@@ -133,11 +133,16 @@ interface Introspection {
   rows(catalog: Catalog, arg: string | null): Row[];
 }
 
+const SCHEMA_TABLE_NAMES = new Set(['sqlite_master', 'sqlite_schema', 'sqlite_temp_master', 'sqlite_temp_schema']);
+const SCHEMA_TABLE_COLUMNS: readonly (readonly [string, string])[] = [['type', 'TEXT'], ['name', 'TEXT'], ['tbl_name', 'TEXT'], ['rootpage', 'INT'], ['sql', 'TEXT']];
+
 function tableInfo(xinfo: boolean): Introspection {
   return {
     columns: ['cid', 'name', 'type', 'notnull', 'dflt_value', 'pk', ...(xinfo ? ['hidden'] : [])],
     needsArg: true,
     rows: (catalog, arg) => {
+      // The schema tables themselves, as SQLite describes them.
+      if (SCHEMA_TABLE_NAMES.has(fold(arg!))) return SCHEMA_TABLE_COLUMNS.map(([name, type], i) => [i, name, type, 0, null, 0, ...(xinfo ? [0] : [])] as Row);
       const t = catalog.table(arg!);
       if (t) {
         // Generated columns are hidden (SQLite: 2 VIRTUAL, 3 STORED): table_xinfo lists them, table_info leaves them out and numbers the rest.

@@ -44,7 +44,7 @@ export function bindValue(v: unknown, where: string | number, realNumbers = fals
       if (Number.isInteger(v)) return Number.isSafeInteger(v) ? (v === 0 ? 0 : v) : makeReal(v);
       return v;
     case 'bigint':
-      if (v < -(2n ** 63n) || v > 2n ** 63n - 1n) throw new HeliosError('TOO_BIG', `BigInt value for ${paramName(where)} is too large to be represented as a SQLite integer`);
+      if (v < -(2n ** 63n) || v > 2n ** 63n - 1n) throw new HeliosError('TOO_BIG', realNumbers ? 'The bound string, buffer, or bigint is too big' : `BigInt value for ${paramName(where)} is too large to be represented as a SQLite integer`);
       return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
     case 'string':
       return v;
@@ -268,8 +268,10 @@ export class Statement {
     return withInterrupt(this.host.interruptFlag, true, () => this.host.session.run(p, params, emit));
   }
 
-  private requireReader(): void {
-    if (this.current().columns === null) throw new HeliosError('INVALID_ARGUMENT', 'This statement does not return data. Use run() instead');
+  /** INVALID_ARGUMENT unless the statement returns rows: worded as better-sqlite3 words it for `method` (get/all/iterate, or a row-shape method). */
+  private requireReader(method?: 'pluck' | 'raw' | 'expand' | 'columns'): void {
+    if (this.current().columns !== null) return;
+    throw new HeliosError('INVALID_ARGUMENT', method === undefined ? 'This statement does not return data. Use run() instead' : `The ${method}() method is only for statements that return data`);
   }
 
   private shape(row: Row): unknown {
@@ -284,7 +286,8 @@ export class Statement {
     const cols = this.current().columns!;
     if (this.expandMode) {
       const origins = this.current().origins;
-      const o: Record<string, Record<string, unknown>> = { $: {} };
+      // Keys in the order their first column comes, `$` only for expressions (as better-sqlite3).
+      const o: Record<string, Record<string, unknown>> = {};
       for (let i = 0; i < cols.length; i++) {
         const org = origins?.[i] ?? null;
         const key = org === null ? '$' : org.table;
@@ -381,7 +384,7 @@ export class Statement {
 
   /** Return only the first column of each row. */
   pluck(toggle = true): this {
-    this.requireReader();
+    this.requireReader('pluck');
     this.pluckMode = toggle;
     if (toggle) this.rawMode = this.expandMode = false;
     return this;
@@ -389,7 +392,7 @@ export class Statement {
 
   /** Return rows as arrays instead of objects. */
   raw(toggle = true): this {
-    this.requireReader();
+    this.requireReader('raw');
     this.rawMode = toggle;
     if (toggle) this.pluckMode = this.expandMode = false;
     return this;
@@ -400,7 +403,7 @@ export class Statement {
    * a result column reading a table column goes under that table's name, any other under `$`.
    */
   expand(toggle = true): this {
-    this.requireReader();
+    this.requireReader('expand');
     this.expandMode = toggle;
     if (toggle) this.pluckMode = this.rawMode = false;
     return this;
@@ -426,7 +429,7 @@ export class Statement {
 
   /** Result column descriptors (name, and the declared type where the column is a table column). */
   columns(): ColumnDescriptor[] {
-    this.requireReader();
+    this.requireReader('columns');
     const p = this.current();
     return p.columns!.map((c, i) => {
       const o = p.origins?.[i] ?? null;

@@ -806,7 +806,7 @@ export class Compiler {
         def = aggregateDef(name, nargs, e.star);
         if (def === null) throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
       } else {
-        const impl = this.userScalar?.(name, nargs) ?? lookupScalar(name);
+        const impl = this.scalarFor(name, nargs);
         if (!impl) throw err('SQL_ERROR', `no such function: ${e.name}`, e.pos);
         if (nargs < impl.minArgs || nargs > impl.maxArgs) throw err('SQL_ERROR', `wrong number of arguments to function ${e.name}()`, e.pos);
         throw err('SQL_ERROR', `${e.name}() may not be used as a window function`, e.pos);
@@ -876,6 +876,18 @@ export class Compiler {
     return win.specs.length - 1;
   }
 
+  /**
+   * The scalar function `name` with `nargs` arguments, looked up by name and argument count as
+   * SQLite does: a user function of another argument count leaves a built-in of this one usable
+   * (db.function('abs', () => 42) and abs(-1) is still 1); a name known with other counts only is
+   * returned so that its call reports "wrong number of arguments".
+   */
+  private scalarFor(name: string, nargs: number): ScalarImpl | undefined {
+    const user = this.userScalar?.(name, nargs);
+    if (user !== undefined && nargs >= user.minArgs && nargs <= user.maxArgs) return user;
+    return lookupScalar(name) ?? user;
+  }
+
   private func(e: FunctionExpr, scope: Scope): CExpr {
     const name = fold(e.name);
     const nargs = e.star ? 0 : e.args.length;
@@ -919,8 +931,9 @@ export class Compiler {
       }
       return { ev: (f) => f.rows[slot]![i]!, aff: null, coll: ex ? ex.coll : null, explicitColl: ex !== undefined };
     }
-    const userFn = this.userScalar?.(name, nargs);
-    const impl = userFn ?? lookupScalar(name);
+    const impl = this.scalarFor(name, nargs);
+    // A user function of this argument count replaces the built-in (and its special forms).
+    const userFn = impl !== undefined && impl !== lookupScalar(name) ? impl : undefined;
     if (e.orderBy !== undefined) throw err('SQL_ERROR', impl ? `ORDER BY may not be used with non-aggregate ${e.name}()` : `no such function: ${e.name}`, e.pos);
     if (e.distinct || e.filter) throw err('SQL_ERROR', `DISTINCT/FILTER used with the non-aggregate function ${e.name}()`, e.pos);
     if (!impl) throw err('SQL_ERROR', `no such function: ${e.name}`, e.pos);

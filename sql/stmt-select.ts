@@ -52,45 +52,61 @@ function declTypesOf(q: A.Query, catalog: Catalog): (string | null)[] | null {
  * column's names as declared, and the declared type (null when none).
  * Null for a compound query; a null entry for an expression.
  */
-export function columnOriginsOf(q: A.Query, catalog: Catalog): (ColumnOrigin | null)[] | null {
-  if (q.body.kind !== 'SelectCore') return null;
-  const core = q.body;
-  const tables = new Map<string, TableInfo>();
+export function columnOriginsOf(q: A.Query, catalog: Catalog, depth = 0): (ColumnOrigin | null)[] | null {
+  if (q.body.kind !== 'SelectCore' || depth > 32) return null;
+  return coreOrigins(q.body, catalog, depth).map((c) => c.origin);
+}
+
+/** One result column of a FROM item or a SELECT: its name and where it comes from (null: an expression). */
+interface NamedOrigin {
+  readonly name: string | null;
+  readonly origin: ColumnOrigin | null;
+}
+
+/** A SELECT core's result columns with their origins; a view in FROM passes on its own (as sqlite3_column_table_name does). */
+function coreOrigins(core: A.SelectCore, catalog: Catalog, depth: number): NamedOrigin[] {
+  const sources = new Map<string, NamedOrigin[]>();
   const collect = (f: A.FromItem | null): void => {
     if (f === null) return;
     if (f.kind === 'Table') {
-      const t = f.args === undefined ? catalog.table(f.name) : undefined;
-      if (t) tables.set(fold(f.alias ?? f.name), t);
+      if (f.args !== undefined) return;
+      const t = catalog.table(f.name);
+      if (t) {
+        sources.set(fold(f.alias ?? f.name), t.columns.map((c) => ({ name: c.name, origin: { table: t.name, column: c.name, type: c.declType || null } })));
+        return;
+      }
+      const v = catalog.views.get(fold(f.name));
+      if (v && v.query.body.kind === 'SelectCore' && depth < 32) {
+        const inner = coreOrigins(v.query.body, catalog, depth + 1);
+        sources.set(fold(f.alias ?? f.name), inner.map((c, i) => ({ name: v.columns?.[i] ?? c.name, origin: c.origin })));
+      }
     } else if (f.kind === 'Join') {
       collect(f.left);
       collect(f.right);
     }
   };
   collect(core.from);
-  const out: (ColumnOrigin | null)[] = [];
-  const origin = (t: TableInfo, i: number): ColumnOrigin => ({ table: t.name, column: t.columns[i]!.name, type: t.columns[i]!.declType || null });
+  const out: NamedOrigin[] = [];
   for (const rc of core.columns) {
     if (rc.kind === 'Star' || rc.kind === 'TableStar') {
-      for (const [k, t] of tables) if (rc.kind === 'Star' || fold(rc.table) === k) t.columns.forEach((_, i) => out.push(origin(t, i)));
+      for (const [k, cols] of sources) if (rc.kind === 'Star' || fold(rc.table) === k) out.push(...cols);
       continue;
     }
     const e = rc.expr;
     if (e.kind !== 'Column') {
-      out.push(null);
+      out.push({ name: rc.alias, origin: null });
       continue;
     }
-    const col = e.column;
-    const tab = e.table;
     let found: ColumnOrigin | null = null;
-    for (const [k, t] of tables) {
-      if (tab !== null && fold(tab) !== k) continue;
-      const i = t.columnIndex.get(fold(col));
-      if (i !== undefined) {
-        found = origin(t, i);
+    for (const [k, cols] of sources) {
+      if (e.table !== null && fold(e.table) !== k) continue;
+      const c = cols.find((x) => x.name !== null && fold(x.name) === fold(e.column));
+      if (c !== undefined) {
+        found = c.origin;
         break;
       }
     }
-    out.push(found);
+    out.push({ name: rc.alias ?? e.column, origin: found });
   }
   return out;
 }

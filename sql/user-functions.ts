@@ -95,7 +95,8 @@ export function createUserFunctions(): UserFunctions {
   return {
     scalar(name, nargs) {
       const f = pick(scalars, name, nargs);
-      if (f !== 'arity') return f;
+      if (f !== 'arity' && (f !== undefined || !aggregates.has(name))) return f;
+      // Known by this name with other argument counts only (a scalar or an aggregate): the call is "wrong number of arguments".
       return { name, minArgs: Infinity, maxArgs: -1, deterministic: false, fn: () => null };
     },
     aggregate(name, nargs) {

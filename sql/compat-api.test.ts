@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRequire } from 'node:module';
-import Database from '../index.ts';
+import { Sqlite3Database as Database } from './compat.ts';
 
 let Bs3: unknown = null;
 try {

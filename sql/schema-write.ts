@@ -45,6 +45,7 @@ import { SCHEMA_FREE_PRAGMAS, schemaWritable, type PragmaSettings } from './prag
 import { TEMP_ID_BASE } from './temp-store.ts';
 import { applyAffinity, type Affinity } from './value.ts';
 import { sqlErr } from './sql-error.ts';
+import { planInsertSource } from './insert-source.ts';
 
 type SchemaStmt = A.InsertStmt | A.UpdateStmt | A.DeleteStmt;
 
@@ -147,22 +148,7 @@ export function compileSchemaWrite(s: SchemaWriteSession, stmt: SchemaStmt, vers
     };
   } else {
     if (stmt.orConflict !== null || stmt.upsert.length > 0) throw sqlErr('conflict clauses are not supported on sqlite_schema', at);
-    const cols = stmt.columns === null ? [0, 1, 2, 3, 4] : stmt.columns.map((c) => {
-      const k = (COLUMNS as readonly string[]).indexOf(fold(c.name));
-      if (k < 0) throw sqlErr(`table sqlite_master has no column named ${c.name}`, c.pos);
-      return k;
-    });
-    const src = stmt.source;
-    let produce: (params: readonly SqlValue[]) => Row[];
-    if (src.kind === 'DefaultValues') produce = () => [[]];
-    else {
-      const q: A.Query = src.kind === 'Select' ? src.query : { kind: 'Query', pos: at, with: null, body: { kind: 'Values', pos: at, rows: src.rows } as A.QueryBody, orderBy: [], limit: null, offset: null };
-      const plan = planner.query(q, null);
-      if (plan.columns.length !== cols.length) {
-        throw sqlErr(stmt.columns === null ? `table sqlite_master has 5 columns but ${plan.columns.length} values were supplied` : `${plan.columns.length} values for ${cols.length} columns`, at);
-      }
-      produce = (params) => collect(plan, params);
-    }
+    const { cols, produce } = planInsertSource(stmt, 'sqlite_master', COLUMNS, planner, (params) => s.frame(params));
     run = (params) => {
       const rows = produce(params).map((r) => {
         const nr: SqlValue[] = [null, null, null, null, null];

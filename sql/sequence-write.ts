@@ -25,6 +25,7 @@ import type { Program } from './program.ts';
 import type { DmlSession } from './dml.ts';
 import { toInteger } from './value.ts';
 import { sqlErr } from './sql-error.ts';
+import { planInsertSource } from './insert-source.ts';
 
 type SequenceStmt = A.InsertStmt | A.UpdateStmt | A.DeleteStmt;
 
@@ -92,26 +93,7 @@ export function compileSequenceWrite(s: DmlSession, stmt: SequenceStmt, version:
     };
   } else {
     if (stmt.orConflict !== null || stmt.upsert.length > 0) throw sqlErr('conflict clauses are not supported on sqlite_sequence', stmt.pos);
-    const cols = stmt.columns === null ? [0, 1] : stmt.columns.map((c) => {
-      const k = fold(c.name);
-      if (k !== 'name' && k !== 'seq') throw sqlErr(`table sqlite_sequence has no column named ${c.name}`, c.pos);
-      return k === 'name' ? 0 : 1;
-    });
-    const src = stmt.source;
-    let produce: (params: readonly SqlValue[]) => Row[];
-    if (src.kind === 'DefaultValues') produce = () => [[]];
-    else {
-      const q: A.Query = src.kind === 'Select' ? src.query : { kind: 'Query', pos: at, with: null, body: { kind: 'Values', pos: at, rows: src.rows } as A.QueryBody, orderBy: [], limit: null, offset: null };
-      const plan = planner.query(q, null);
-      if (plan.columns.length !== cols.length) {
-        throw sqlErr(stmt.columns === null ? `table sqlite_sequence has 2 columns but ${plan.columns.length} values were supplied` : `${plan.columns.length} values for ${cols.length} columns`, stmt.pos);
-      }
-      produce = (params) => {
-        const rows: Row[] = [];
-        plan.run(s.frame(params), (r) => (rows.push(r), true));
-        return rows;
-      };
-    }
+    const { cols, produce } = planInsertSource(stmt, 'sqlite_sequence', ['name', 'seq'], planner, (params) => s.frame(params));
     run = (params) => {
       const rows = produce(params);
       for (const r of rows) {

@@ -108,6 +108,7 @@ export function registerAggregate(reg: UserFunctions, defaults: RegistrationDefa
   if (name === '') throw new TypeError('User-defined function name cannot be an empty string');
   const o = options as Record<string, unknown>;
   const step = o.step;
+  if (step === undefined) throw new TypeError('Missing required option "step"');
   if (!isFunction(step)) throw new TypeError('Expected the "step" option to be a function');
   const inverse = 'inverse' in o && o.inverse !== undefined ? o.inverse : undefined;
   const result = 'result' in o && o.result !== undefined ? o.result : undefined;

@@ -37,6 +37,7 @@ import { compatError, sqliteError, SqliteError, translating } from './compat-err
 import { Sqlite3Statement, type CompatConnection } from './compat-statement.ts';
 import { blobOut } from './compat-values.ts';
 import { registerAggregate, registerFunction, registerTable } from './compat-functions.ts';
+import { runTransactionFunction } from './txn-control.ts';
 
 export { SqliteError, Sqlite3Statement };
 
@@ -273,32 +274,7 @@ export class Sqlite3DatabaseImpl {
       if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') throw new TypeError('Transaction function cannot return a promise');
       return r;
     };
-    if (!this.inTransaction) {
-      this.exec(`BEGIN ${mode.toUpperCase()}`);
-      let result: unknown;
-      try {
-        result = call();
-      } catch (e) {
-        if (this.inTransaction) this.exec('ROLLBACK');
-        throw e;
-      }
-      if (this.inTransaction) this.exec('COMMIT');
-      return result;
-    }
-    const name = `\`_bs3.sp.${++this.#savepointSeq}\``;
-    this.exec(`SAVEPOINT ${name}`);
-    let result: unknown;
-    try {
-      result = call();
-    } catch (e) {
-      if (this.inTransaction) {
-        this.exec(`ROLLBACK TO ${name}`);
-        this.exec(`RELEASE ${name}`);
-      }
-      throw e;
-    }
-    if (this.inTransaction) this.exec(`RELEASE ${name}`);
-    return result;
+    return runTransactionFunction(this, `BEGIN ${mode.toUpperCase()}`, () => `\`_bs3.sp.${++this.#savepointSeq}\``, call);
   }
 
   /** Defines a SQL function calling `fn` (options: varargs, deterministic, directOnly, safeIntegers). */

@@ -17,6 +17,7 @@
  * with synchronous 'normal' and power loss with 'full' (the default).
  */
 import { HeliosError } from '../format/errors.ts';
+import { runTransactionFunction } from './txn-control.ts';
 import { openEngine, type Engine, type EngineOptions, type KeySourceOption, type SynchronousMode } from '../engine/engine.ts';
 import type { AuditVerifyReport, ChangeKeyOptions, FipsStatus, KdfOptions, RewriteProgress, VacuumProgress } from '../engine/engine.ts';
 import type { RevokeOptions, RevokeResult } from '../engine/key-management.ts';
@@ -319,34 +320,14 @@ export class Database {
 
   private runTransaction<A extends unknown[], R>(mode: TxnMode, fn: (...args: A) => R, args: A): R {
     this.checkOpen();
-    if (!this.session.inTxn) {
-      this.exec(`BEGIN ${mode.toUpperCase()}`);
-      let result: R;
-      try {
-        result = fn(...args);
-        if (result instanceof Promise) throw new HeliosError('INVALID_ARGUMENT', 'Transaction function cannot return a promise');
-      } catch (e) {
-        if (this.session.inTxn) this.exec('ROLLBACK');
-        throw e;
-      }
-      if (this.session.inTxn) this.exec('COMMIT');
+    return runTransactionFunction(this, `BEGIN ${mode.toUpperCase()}`, () => `_helios_sp_${++this.savepointSeq}`, () => {
+      const result = fn(...args);
+      if (result instanceof Promise) throw new HeliosError('INVALID_ARGUMENT', 'Transaction function cannot return a promise');
       return result;
-    }
-    const name = `_helios_sp_${++this.savepointSeq}`;
-    this.exec(`SAVEPOINT ${name}`);
-    let result: R;
-    try {
-      result = fn(...args);
-    } catch (e) {
-      if (this.session.inTxn) {
-        this.exec(`ROLLBACK TO ${name}`);
-        this.exec(`RELEASE ${name}`);
-      }
-      throw e;
-    }
-    this.exec(`RELEASE ${name}`);
-    return result;
+    });
   }
+
+
 
   /**
    * Runs `PRAGMA <source>`. Returns the rows as objects, or with

@@ -56,6 +56,8 @@ export function tableOrThrow(catalog: RowChangeContext['catalog'], name: string,
 /** A compiled RETURNING clause: its result columns, and their values for a written row. */
 export interface Returning {
   readonly columns: ColMeta[];
+  /** Where each column comes from (a column of the written table), for columns() as SQLite reports it. */
+  readonly origins: ({ readonly table: string; readonly column: string; readonly type: string | null } | null)[];
   eval(f: Frame, row: Row): Row;
 }
 
@@ -63,21 +65,30 @@ export interface Returning {
 export function compileReturning(cols: readonly A.ResultColumn[], w: Pick<TableWriter, 'scope' | 'slot'>, planner: Planner): Returning {
   const evs: CExpr[] = [];
   const columns: ColMeta[] = [];
+  const origins: Returning['origins'] = [];
   const src = w.scope.sources[0]!;
+  const t = src.table;
+  const originOf = (name: string): Returning['origins'][number] => {
+    const i = t?.columnIndex.get(fold(name));
+    return t === null || t === undefined || i === undefined ? null : { table: t.name, column: t.columns[i]!.name, type: t.columns[i]!.declType || null };
+  };
   for (const rc of cols) {
     if (rc.kind === 'Star' || rc.kind === 'TableStar') {
       src.columns.forEach((c, i) => {
         evs.push({ ev: (f) => f.rows[w.slot]![i]!, aff: c.aff, coll: c.coll, explicitColl: false });
         columns.push({ name: c.name, aff: c.aff, coll: c.coll });
+        origins.push(originOf(c.name));
       });
       continue;
     }
     const c = planner.comp.compile(rc.expr, w.scope);
     evs.push(c);
     columns.push({ name: rc.alias ?? (rc.expr.kind === 'Column' ? rc.expr.column : rc.text), aff: c.aff, coll: c.coll ?? 'BINARY' });
+    origins.push(rc.expr.kind === 'Column' && (rc.expr.table === null || fold(rc.expr.table) === fold(src.name)) ? originOf(rc.expr.column) : null);
   }
   return {
     columns,
+    origins,
     eval: (f, row) => {
       f.rows[w.slot] = row;
       return evs.map((e) => e.ev(f));
@@ -93,7 +104,7 @@ export function compileReturning(cols: readonly A.ResultColumn[], w: Pick<TableW
  * frame per level counts (see the README on trigger depth).
  */
 export function dmlProgram(version: number, returning: Returning | null, execute: Program['execute']): Program {
-  return { dml: true, columns: returning ? returning.columns : null, declTypes: null, readonly: false, schemaVersion: version, execute };
+  return { dml: true, columns: returning ? returning.columns : null, origins: returning ? returning.origins : null, declTypes: null, readonly: false, schemaVersion: version, execute };
 }
 
 /**

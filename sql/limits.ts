@@ -7,6 +7,8 @@
  *   MAX_COMPOUND_TERMS   500  SQLITE_MAX_COMPOUND_SELECT (parser)
  *   MAX_PARSER_DEPTH    1100  recursion of our parser (SQLite: its parser stack)
  *   MAX_JOIN_TABLES       64  tables of one FROM ("at most 64 tables in a join")
+ *   MAX_COLUMN          2000  SQLITE_MAX_COLUMN: columns of one result set
+ *                             ("too many columns in result set", SQL_ERROR)
  *   MAX_QUERY_NESTING    250  views, CTEs and subqueries planned one inside
  *                             another (SQLite: none; README)
  * Behind them, `stackOverflowAsTooBig` turns a stack overflow that a host
@@ -49,6 +51,8 @@ export const MAX_COMPOUND_TERMS = 500;
  * height, as in SQLite, is what refuses 1000 nested NOTs.
  */
 export const MAX_PARSER_DEPTH = 1100;
+/** SQLite's SQLITE_MAX_COLUMN default: a SELECT with more result columns is refused. */
+export const MAX_COLUMN = 2000;
 /** Most tables and subqueries one FROM clause joins (SQLite's limit: "at most 64 tables in a join"). */
 export const MAX_JOIN_TABLES = 64;
 /** Past this many FROM terms SQLite's parser says "too many FROM clause terms, max: 200" instead. */

@@ -28,7 +28,7 @@ import { type AggContext, type CExpr, type ColMeta, Compiler, type Ev, Frame, ty
 import { objectPrefix, prefixEnd, readRowid, sequenceKey } from '../format/table-key.ts';
 import { TEMP_ID_BASE } from './temp-store.ts';
 import type { KvCursor, Overlay } from './txn.ts';
-import { MAX_FROM_TERMS, MAX_JOIN_TABLES, MAX_QUERY_NESTING } from './limits.ts';
+import { MAX_COLUMN, MAX_FROM_TERMS, MAX_JOIN_TABLES, MAX_QUERY_NESTING } from './limits.ts';
 import {
   type Access,
   type AccessTerm,
@@ -434,7 +434,9 @@ export class Planner {
   selectCore(core: SelectCore, scope: Scope, q: Query | null): QueryPlan {
     this.subStack.push([]);
     try {
-      return this.selectCoreIn(core, scope, q, this.subStack[this.subStack.length - 1]!);
+      const plan = this.selectCoreIn(core, scope, q, this.subStack[this.subStack.length - 1]!);
+      if (plan.columns.length > MAX_COLUMN) throw sqlErr('too many columns in result set', core.pos);
+      return plan;
     } finally {
       this.subStack.pop();
     }

@@ -124,3 +124,28 @@ function findSavepoint(s: TxnSession, name: string): number {
   for (let i = s.savepoints.length - 1; i >= 0; i--) if (fold(s.savepoints[i]!.name) === fold(name)) return i;
   throw new HeliosError('TRANSACTION', `no such savepoint: ${name}`, {});
 }
+
+/**
+ * db.transaction()'s wrapper, as better-sqlite3 has it (HeliosDB's Database and the drop-in):
+ * `begin` (or SAVEPOINT `savepoint()` when a transaction is open), `call`, then COMMIT (RELEASE)
+ * — run also when `call` ended the transaction itself, which then fails as SQLite says — and on
+ * any error, that COMMIT's included (a deferred foreign key), a rollback of what is still open.
+ */
+export function runTransactionFunction<R>(db: { readonly inTransaction: boolean; exec(sql: string): unknown }, begin: string, savepoint: () => string, call: () => R): R {
+  const name = db.inTransaction ? savepoint() : null;
+  db.exec(name === null ? begin : `SAVEPOINT ${name}`);
+  try {
+    const result = call();
+    db.exec(name === null ? 'COMMIT' : `RELEASE ${name}`);
+    return result;
+  } catch (e) {
+    if (db.inTransaction) {
+      if (name === null) db.exec('ROLLBACK');
+      else {
+        db.exec(`ROLLBACK TO ${name}`);
+        db.exec(`RELEASE ${name}`);
+      }
+    }
+    throw e;
+  }
+}

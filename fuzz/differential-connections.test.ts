@@ -16,24 +16,17 @@ import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { fuzzParams } from './budget.ts';
 import { Sqlite3Database } from '../sql/compat.ts';
+import { betterSqlite3OrNull } from '../scripts/slt-backend.ts';
 
-const require = createRequire(import.meta.url);
 type Bs3 = {
   prepare(sql: string): { all(...a: unknown[]): unknown[]; run(...a: unknown[]): unknown; iterate(...a: unknown[]): IterableIterator<unknown>; raw(t?: boolean): unknown; pluck(t?: boolean): unknown };
   exec(sql: string): unknown;
   pragma(s: string): unknown;
   close(): void;
 };
-let BetterSqlite3: (new (path: string, o?: object) => Bs3) | null = null;
-try {
-  BetterSqlite3 = require('better-sqlite3');
-  new BetterSqlite3!(':memory:').close();
-} catch {
-  BetterSqlite3 = null;
-}
+const BetterSqlite3 = betterSqlite3OrNull<new (path: string, o?: object) => Bs3>();
 
 type Op =
   | { readonly h: 0 | 1; readonly k: 'begin'; readonly mode: '' | 'IMMEDIATE' | 'EXCLUSIVE' }

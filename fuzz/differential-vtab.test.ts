@@ -16,9 +16,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { createRequire } from 'node:module';
 import { fuzzParams } from './budget.ts';
 import { Sqlite3Database } from '../sql/compat.ts';
+import { betterSqlite3OrNull } from '../scripts/slt-backend.ts';
 
 interface Db {
   prepare(sql: string): { all(...a: unknown[]): unknown[] };
@@ -27,14 +27,8 @@ interface Db {
   close(): void;
 }
 
-let Oracle: (new (path: string) => Db) | null = null;
-try {
-  const O = createRequire(import.meta.url)('better-sqlite3') as new (path: string) => Db;
-  new O(':memory:').close();
-  Oracle = O;
-} catch {
-  console.log('differential-vtab: better-sqlite3 does not load on this runtime; skipped');
-}
+const Oracle = betterSqlite3OrNull<new (path: string) => Db>();
+if (Oracle === null) console.log('differential-vtab: better-sqlite3 does not load on this runtime; skipped');
 
 const PARAMS = ['x', 'y', 'z'];
 

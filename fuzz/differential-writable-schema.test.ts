@@ -15,11 +15,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fuzzParams } from './budget.ts';
 import { Sqlite3Database } from '../sql/compat.ts';
+import { betterSqlite3OrNull } from '../scripts/slt-backend.ts';
 
 interface Db {
   prepare(sql: string): { all(...a: unknown[]): unknown[]; run(...a: unknown[]): { changes: number } };
@@ -29,15 +29,8 @@ interface Db {
   close(): void;
 }
 
-let Oracle: (new (path: string) => Db) | null = null;
-try {
-  const O = createRequire(import.meta.url)('better-sqlite3') as new (path: string) => Db;
-  new O(':memory:').close();
-  Oracle = O;
-} catch {
-  Oracle = null;
-  console.log('differential-writable-schema: better-sqlite3 does not load on this runtime; skipped');
-}
+const Oracle = betterSqlite3OrNull<new (path: string) => Db>();
+if (Oracle === null) console.log('differential-writable-schema: better-sqlite3 does not load on this runtime; skipped');
 
 const NAMES = ['t1', 't2', 'v1', 'i2', 'n1', 'n2'] as const;
 type Name = (typeof NAMES)[number];

@@ -78,6 +78,20 @@ export function loadBetterSqlite3(): BetterSqliteConstructor {
  * the native addon does not load (Bun and Deno load the package but not the
  * addon: opening one database tells).
  */
+/**
+ * better-sqlite3's constructor typed as the caller uses it, or null where its native addon does not
+ * load (Bun and Deno resolve the package but cannot load the addon): tests then print a skip.
+ */
+export function betterSqlite3OrNull<C>(): C | null {
+  try {
+    const Ctor = loadBetterSqlite3();
+    new Ctor(':memory:').close();
+    return Ctor as unknown as C;
+  } catch {
+    return null;
+  }
+}
+
 export function sqliteOracleOrNull<T>(who: string, fallback: string): ((configure?: (db: T) => void) => T) | null {
   try {
     const Ctor = loadBetterSqlite3() as unknown as new (p: string) => T & { close(): void };

@@ -6,16 +6,10 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createRequire } from 'node:module';
 import { Sqlite3Database as Database } from './compat.ts';
+import { betterSqlite3OrNull } from '../scripts/slt-backend.ts';
 
-let Bs3: unknown = null;
-try {
-  Bs3 = createRequire(import.meta.url)('better-sqlite3');
-  new (Bs3 as new (p: string) => { close(): void })(':memory:').close();
-} catch {
-  Bs3 = null;
-}
+const Bs3 = betterSqlite3OrNull<unknown>();
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const cases: [string, (db: any) => unknown][] = [

@@ -5,18 +5,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createRequire } from 'node:module';
 import { Sqlite3Database } from './compat.ts';
 import { Database } from './database.ts';
+import { betterSqlite3OrNull } from '../scripts/slt-backend.ts';
 
 type Db = { prepare(sql: string): { get(...a: unknown[]): unknown } };
-let Bs3: (new (path: string) => Db & { close(): void }) | null = null;
-try {
-  Bs3 = createRequire(import.meta.url)('better-sqlite3');
-  new Bs3!(':memory:').close();
-} catch {
-  Bs3 = null;
-}
+const Bs3 = betterSqlite3OrNull<new (path: string) => Db & { close(): void }>();
 
 const VALUES: readonly (readonly [string, () => unknown[]])[] = [
   ['true', () => [true]],

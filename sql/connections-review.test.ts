@@ -8,10 +8,10 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { Database } from './database.ts';
 import { Sqlite3Database } from './compat.ts';
 import { isHeliosError } from '../format/errors.ts';
+import { betterSqlite3OrNull } from '../scripts/slt-backend.ts';
 
 /** The oracle, loaded as installed (not bundled: it is a native module). */
 interface OracleDb {
@@ -21,16 +21,9 @@ interface OracleDb {
   function(name: string, fn: (...args: any[]) => unknown): unknown;
   close(): unknown;
 }
-const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as new (path: string, options?: { timeout?: number; readonly?: boolean }) => OracleDb;
-/** Whether the oracle's native addon loads here (not in Bun or Deno). */
-const ORACLE_LOADS = (() => {
-  try {
-    new BetterSqlite3(':memory:').close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const Oracle = betterSqlite3OrNull<new (path: string, options?: { timeout?: number; readonly?: boolean }) => OracleDb>();
+const ORACLE_LOADS = Oracle !== null;
+const BetterSqlite3 = Oracle!;
 /** A test that compares with the oracle: skipped, saying so, where the oracle does not load. */
 const oracleTest = (name: string, fn: () => void): void => {
   if (ORACLE_LOADS) test(name, fn);

@@ -256,10 +256,6 @@ export class Session implements ExecEnv, PragmaSession, SelectSession, DmlSessio
     }
   }
 
-  /** Whether this handle holds the write slot (tests, PRAGMA-free introspection). */
-  get holdsWriteSlot(): boolean {
-    return this.shared.writer === this;
-  }
 
   /** Current time for date functions (FunctionContext). */
   now(): number {

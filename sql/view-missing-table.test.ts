@@ -5,17 +5,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createRequire } from 'node:module';
 import { Database } from './database.ts';
+import { betterSqlite3OrNull } from '../scripts/slt-backend.ts';
 
 type Db = { exec(sql: string): unknown; prepare(sql: string): { all(): unknown[] }; close(): void };
-let Bs3: (new (path: string) => Db) | null = null;
-try {
-  Bs3 = createRequire(import.meta.url)('better-sqlite3');
-  new Bs3!(':memory:').close();
-} catch {
-  Bs3 = null;
-}
+const Bs3 = betterSqlite3OrNull<new (path: string) => Db>();
 
 function messages(db: Db): string[] {
   db.exec('CREATE TABLE t (a); CREATE VIEW v AS SELECT * FROM t; CREATE VIEW w AS SELECT * FROM v; CREATE TEMP VIEW tv AS SELECT * FROM t; DROP TABLE t');
